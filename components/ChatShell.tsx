@@ -1,0 +1,57 @@
+import type { ComponentChildren } from "preact";
+import { Logo } from "./Logo.tsx";
+import ConversationList, { type ConversationListProps } from "../islands/ConversationList.tsx";
+import NewConversation from "../islands/NewConversation.tsx";
+import { Avatar } from "../islands/parts/people.tsx";
+import { island } from "../lib/islands.tsx";
+
+const ConversationListIsland = island("ConversationList", ConversationList);
+const NewConversationIsland = island("NewConversation", NewConversation);
+
+/** The signed-in frame: sidebar (brand, new conversation, list, account) and the main pane. */
+export function ChatShell(props: ConversationListProps & { children: ComponentChildren }) {
+  const { me, currentId } = props;
+  return (
+    <div class="flex h-full">
+      <aside
+        class={`${
+          currentId ? "hidden md:flex" : "flex"
+        } w-full md:w-72 shrink-0 flex-col bg-slate-900 text-slate-100`}
+        aria-label="Sidebar"
+      >
+        <div class="flex items-center gap-2 px-4 pb-3 pt-4">
+          <Logo />
+          <span class="text-lg font-bold tracking-tight">Hearth</span>
+        </div>
+        <div class="px-4 pb-3">
+          <NewConversationIsland />
+        </div>
+        <nav class="flex-1 overflow-y-auto pb-3" aria-label="Conversations">
+          <ConversationListIsland
+            me={me}
+            conversations={props.conversations}
+            currentId={currentId}
+          />
+        </nav>
+        <div class="flex items-center gap-3 border-t border-slate-800 px-4 py-3">
+          <Avatar user={me} size="sm" />
+          <div class="min-w-0 flex-1">
+            <p class="truncate text-sm font-medium">{me.displayName}</p>
+            <p class="truncate text-xs text-slate-400">@{me.username}</p>
+          </div>
+          <form method="post" action="/api/auth/logout">
+            <button
+              type="submit"
+              class="rounded-md px-2 py-1 text-xs text-slate-300 hover:bg-slate-800 hover:text-white"
+            >
+              Sign out
+            </button>
+          </form>
+        </div>
+      </aside>
+      <main class={`${currentId ? "flex" : "hidden md:flex"} min-w-0 flex-1`}>
+        {props.children}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,19 @@
+import type { ComponentChildren } from "preact";
+
+/** The document shell: one stylesheet, one module script, both content-hashed files. */
+export function Layout(props: { title: string; assetsId: string; children: ComponentChildren }) {
+  const base = `/assets/${props.assetsId}`;
+  return (
+    <html lang="en" class="h-full">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{props.title ? `${props.title} · Hearth` : "Hearth"}</title>
+        <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
+        <link rel="stylesheet" href={`${base}/styles.css`} />
+        <script type="module" src={`${base}/boot.js`} />
+      </head>
+      <body class="h-full bg-slate-100 text-slate-900 font-sans antialiased">{props.children}</body>
+    </html>
+  );
+}

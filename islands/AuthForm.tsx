@@ -1,0 +1,108 @@
+import { useSignal } from "@preact/signals";
+import type { JSX } from "preact";
+
+export type AuthFormProps = {
+  mode: "login" | "register";
+  next: string;
+  values: { username: string; displayName: string };
+  message: string | null;
+  fields: Record<string, string>;
+};
+
+const LABELS = { username: "Username", password: "Password", displayName: "Display name" } as const;
+
+/**
+ * Sign-in and registration form. Without JavaScript it posts the form and the server answers
+ * with a redirect or the page with errors; with it, it posts JSON and shows errors in place.
+ */
+export default function AuthForm(props: AuthFormProps) {
+  const fields = useSignal<Record<string, string>>(props.fields);
+  const message = useSignal<string | null>(props.message);
+  const busy = useSignal(false);
+  const register = props.mode === "register";
+
+  async function onSubmit(event: JSX.TargetedSubmitEvent<HTMLFormElement>) {
+    event.preventDefault();
+    busy.value = true;
+    const data = Object.fromEntries(new FormData(event.currentTarget));
+    if (register && data.displayName === "") delete data.displayName;
+    try {
+      const res = await fetch(`/api/auth/${props.mode}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(data),
+      });
+      if (res.ok) {
+        location.assign(props.next || "/");
+        return;
+      }
+      const body = await res.json().catch(() => null);
+      fields.value = body?.error?.fields ?? {};
+      message.value = body?.error?.message ?? "Something went wrong. Please try again.";
+    } catch {
+      message.value = "Cannot reach the server. Check your connection and try again.";
+    }
+    busy.value = false;
+  }
+
+  function field(name: keyof typeof LABELS, type: string, extra: Record<string, unknown> = {}) {
+    const error = fields.value[name];
+    const id = `field-${name}`;
+    return (
+      <div class="space-y-1">
+        <label for={id} class="block text-sm font-medium text-slate-700">{LABELS[name]}</label>
+        <input
+          id={id}
+          name={name}
+          type={type}
+          aria-invalid={error ? "true" : undefined}
+          aria-describedby={error ? `${id}-error` : undefined}
+          class={`block w-full rounded-lg border px-3 py-2 text-slate-900 shadow-sm outline-none focus:ring-2 focus:ring-indigo-500 ${
+            error ? "border-red-400" : "border-slate-300"
+          }`}
+          {...extra}
+        />
+        {error && <p id={`${id}-error`} class="text-sm text-red-600">{error}</p>}
+      </div>
+    );
+  }
+
+  return (
+    <form
+      method="post"
+      action={`/api/auth/${props.mode}`}
+      onSubmit={onSubmit}
+      class="space-y-4"
+      noValidate
+    >
+      <input type="hidden" name="next" value={props.next} />
+      {message.value && (
+        <div
+          role="alert"
+          class="rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-700"
+        >
+          {message.value}
+        </div>
+      )}
+      {field("username", "text", {
+        autocomplete: "username",
+        required: true,
+        value: props.values.username,
+        autofocus: true,
+      })}
+      {register &&
+        field("displayName", "text", { autocomplete: "name", value: props.values.displayName })}
+      {field("password", "password", {
+        autocomplete: register ? "new-password" : "current-password",
+        required: true,
+      })}
+      <button
+        type="submit"
+        disabled={busy.value}
+        class="w-full rounded-lg bg-indigo-600 px-4 py-2 font-semibold text-white shadow-sm hover:bg-indigo-500 disabled:opacity-60"
+      >
+        {register ? "Create account" : "Sign in"}
+      </button>
+    </form>
+  );
+}

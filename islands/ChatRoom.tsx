@@ -1,0 +1,313 @@
+import { batch, useComputed, useSignal, useSignalEffect } from "@preact/signals";
+import type { JSX } from "preact";
+import { useEffect, useRef } from "preact/hooks";
+import type { Conversation } from "../lib/conversations.ts";
+import type { Message } from "../lib/messages.ts";
+import type { User } from "../lib/users.ts";
+import { chatSocket, type SocketState } from "./parts/chat_socket.ts";
+import { MessageList, type Pending } from "./parts/MessageList.tsx";
+import { conversationName } from "./parts/people.tsx";
+
+export type ChatRoomProps = {
+  me: User;
+  conversation: Conversation;
+  messages: Message[];
+  nextCursor: string | null;
+};
+
+/** Merges by seq: no duplicates, always in order, whatever order frames arrive in. */
+function merge(current: Message[], incoming: Message[]): Message[] {
+  if (incoming.length === 0) return current;
+  const bySeq = new Map(current.map((m) => [m.seq, m]));
+  for (const m of incoming) bySeq.set(m.seq, m);
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}
+
+/**
+ * The live conversation: history rendered on the server, then joined over the page's socket.
+ * Sends optimistically (pending until acked), resends unacked messages after a reconnect,
+ * and shows who is online and who is typing.
+ */
+export default function ChatRoom(props: ChatRoomProps) {
+  const convId = props.conversation.id;
+  const messages = useSignal(props.messages);
+  const pending = useSignal<Pending[]>([]);
+  const online = useSignal<User[]>([]);
+  const typing = useSignal<Record<string, { user: User; until: number }>>({});
+  const state = useSignal<SocketState>("connecting");
+  const olderCursor = useSignal(props.nextCursor);
+  const draft = useSignal("");
+  const error = useSignal<string | null>(null);
+  const scroller = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+  const lastTypingSent = useRef(0);
+  const readTimer = useRef<ReturnType<typeof setTimeout>>();
+  const lastSeq = () => messages.peek().at(-1)?.seq ?? 0;
+
+  useEffect(() => {
+    const socket = chatSocket();
+    const offFrames = socket.on((frame) => {
+      switch (frame.type) {
+        case "recent_messages":
+          if (frame.conversationId === convId) receive(frame.messages);
+          break;
+        case "message":
+          if (frame.message.conversationId === convId) receive([frame.message]);
+          break;
+        case "ack":
+          if (frame.message.conversationId === convId) receive([frame.message]);
+          break;
+        case "status":
+          if (frame.conversationId === convId) online.value = frame.online;
+          break;
+        case "typing":
+          if (frame.conversationId === convId && frame.user.id !== props.me.id) {
+            typing.value = {
+              ...typing.value,
+              [frame.user.id]: { user: frame.user, until: Date.now() + 4000 },
+            };
+          }
+          break;
+        case "error":
+          if (frame.ref && pending.peek().some((p) => p.clientId === frame.ref)) {
+            pending.value = pending.peek().map((p) =>
+              p.clientId === frame.ref ? { ...p, failed: frame.message } : p
+            );
+          } else if (frame.ref === convId) error.value = frame.message;
+          break;
+      }
+    });
+    const offState = socket.onState((s) => {
+      state.value = s;
+      if (s === "open") { for (const p of pending.peek()) if (!p.failed) sendFrame(p); }
+    });
+    socket.join(convId, lastSeq);
+    const sweep = setInterval(() => {
+      const now = Date.now();
+      const live = Object.entries(typing.peek()).filter(([, t]) => t.until > now);
+      if (live.length !== Object.keys(typing.peek()).length) {
+        typing.value = Object.fromEntries(live);
+      }
+    }, 1000);
+    return () => {
+      offFrames();
+      offState();
+      socket.leave(convId);
+      clearInterval(sweep);
+    };
+  }, [convId]);
+
+  function receive(incoming: Message[]) {
+    const el = scroller.current;
+    stick.current = !el || el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    const acked = new Set(incoming.map((m) => m.clientId).filter(Boolean));
+    batch(() => {
+      messages.value = merge(messages.peek(), incoming);
+      if (acked.size) pending.value = pending.peek().filter((p) => !acked.has(p.clientId));
+      const authors = new Set(incoming.map((m) => m.author.id));
+      if (authors.size) {
+        typing.value = Object.fromEntries(
+          Object.entries(typing.peek()).filter(([id]) => !authors.has(id)),
+        );
+      }
+    });
+    markRead();
+  }
+
+  function markRead() {
+    clearTimeout(readTimer.current);
+    readTimer.current = setTimeout(() => {
+      if (document.visibilityState !== "visible") return;
+      fetch(`/api/conversations/${convId}/read`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ seq: lastSeq() }),
+      }).catch(() => {});
+    }, 500);
+  }
+
+  useSignalEffect(() => {
+    messages.value;
+    pending.value;
+    const el = scroller.current;
+    if (el && stick.current) requestAnimationFrame(() => (el.scrollTop = el.scrollHeight));
+  });
+
+  function sendFrame(p: Pending) {
+    chatSocket().send({
+      type: "send_message",
+      conversationId: convId,
+      content: p.content,
+      clientId: p.clientId,
+    });
+  }
+
+  function submit(event: JSX.TargetedEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const content = draft.value.trim();
+    if (!content) return;
+    if (content.length > 4000) {
+      error.value = "Keep messages under 4,000 characters.";
+      return;
+    }
+    const p: Pending = {
+      clientId: crypto.randomUUID(),
+      content,
+      createdAt: new Date().toISOString(),
+      failed: null,
+    };
+    batch(() => {
+      pending.value = [...pending.peek(), p];
+      draft.value = "";
+      error.value = null;
+    });
+    stick.current = true;
+    sendFrame(p);
+  }
+
+  function retry(clientId: string) {
+    pending.value = pending.peek().map((p) => p.clientId === clientId ? { ...p, failed: null } : p);
+    const p = pending.peek().find((x) => x.clientId === clientId);
+    if (p) sendFrame(p);
+  }
+
+  function onKeyDown(event: JSX.TargetedKeyboardEvent<HTMLTextAreaElement>) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      event.currentTarget.form?.requestSubmit();
+    }
+  }
+
+  function onInput(event: JSX.TargetedEvent<HTMLTextAreaElement>) {
+    draft.value = event.currentTarget.value;
+    const now = Date.now();
+    if (draft.value && now - lastTypingSent.current > 2500) {
+      lastTypingSent.current = now;
+      chatSocket().send({ type: "typing", conversationId: convId });
+    }
+  }
+
+  async function loadOlder() {
+    if (!olderCursor.value) return;
+    const el = scroller.current;
+    const before = el ? el.scrollHeight - el.scrollTop : 0;
+    const res = await fetch(
+      `/api/conversations/${convId}/messages?before=${olderCursor.value}&limit=50`,
+    );
+    if (!res.ok) return;
+    const page: { messages: Message[]; nextCursor: string | null } = await res.json();
+    stick.current = false;
+    batch(() => {
+      messages.value = merge(messages.peek(), page.messages);
+      olderCursor.value = page.nextCursor;
+    });
+    requestAnimationFrame(() => el && (el.scrollTop = el.scrollHeight - before));
+  }
+
+  const typingText = useComputed(() => {
+    const names = Object.values(typing.value).map((t) => t.user.displayName);
+    if (names.length === 0) return "";
+    if (names.length === 1) return `${names[0]} is typing…`;
+    if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
+    return "Several people are typing…";
+  });
+
+  const title = conversationName(props.conversation, props.me.id);
+  const others = props.conversation.participants.filter((p) => p.id !== props.me.id);
+  const onlineOthers = online.value.filter((u) => u.id !== props.me.id);
+
+  return (
+    <section
+      class="flex h-full min-w-0 flex-1 flex-col bg-white"
+      aria-label={`Conversation: ${title}`}
+    >
+      <header class="flex items-center gap-3 border-b border-slate-200 px-5 py-3">
+        <a
+          href="/"
+          class="md:hidden text-slate-500 hover:text-slate-900"
+          aria-label="Back to conversations"
+        >
+          ←
+        </a>
+        <div class="min-w-0 flex-1">
+          <h1 class="truncate text-base font-semibold">{title}</h1>
+          <p class="truncate text-xs text-slate-500" data-testid="presence">
+            {onlineOthers.length
+              ? `Online: ${onlineOthers.map((u) => u.displayName).join(", ")}`
+              : `${others.length + 1} people · nobody else online`}
+          </p>
+        </div>
+        <span
+          class={`rounded-full px-2 py-0.5 text-xs font-medium ${
+            state.value === "open"
+              ? "bg-emerald-50 text-emerald-700"
+              : state.value === "connecting"
+              ? "bg-amber-50 text-amber-700"
+              : "bg-red-50 text-red-700"
+          }`}
+          role="status"
+        >
+          {state.value === "open"
+            ? "Live"
+            : state.value === "connecting"
+            ? "Connecting…"
+            : "Offline, retrying…"}
+        </span>
+      </header>
+      <div ref={scroller} class="flex-1 overflow-y-auto px-5 py-4" data-testid="messages">
+        {olderCursor.value && (
+          <div class="mb-4 text-center">
+            <a
+              href={`/conversations/${convId}?before=${olderCursor.value}`}
+              onClick={(e) => {
+                e.preventDefault();
+                loadOlder();
+              }}
+              class="text-sm font-medium text-indigo-600 hover:text-indigo-500"
+            >
+              Load older messages
+            </a>
+          </div>
+        )}
+        <MessageList
+          messages={messages.value}
+          pending={pending.value}
+          me={props.me}
+          onRetry={retry}
+        />
+      </div>
+      <div class="h-5 px-5 text-xs italic text-slate-500" aria-live="polite">
+        {typingText.value}
+      </div>
+      <form
+        method="post"
+        action={`/api/conversations/${convId}/messages`}
+        onSubmit={submit}
+        class="border-t border-slate-200 px-5 py-3"
+      >
+        {error.value && <p role="alert" class="mb-2 text-sm text-red-600">{error.value}</p>}
+        <div class="flex items-end gap-2">
+          <label for="composer" class="sr-only">Message</label>
+          <textarea
+            id="composer"
+            name="content"
+            rows={1}
+            required
+            maxLength={4000}
+            placeholder={`Message ${title}`}
+            value={draft.value}
+            onInput={onInput}
+            onKeyDown={onKeyDown}
+            class="max-h-40 min-h-[42px] flex-1 resize-none rounded-xl border border-slate-300 px-3 py-2 text-sm shadow-sm outline-none focus:border-indigo-500 focus:ring-2 focus:ring-indigo-200"
+          />
+          <button
+            type="submit"
+            class="rounded-xl bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 disabled:opacity-50"
+          >
+            Send
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

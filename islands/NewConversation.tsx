@@ -1,0 +1,159 @@
+import { useSignal } from "@preact/signals";
+import type { JSX } from "preact";
+import { useRef } from "preact/hooks";
+import type { User } from "../lib/users.ts";
+import { Avatar } from "./parts/people.tsx";
+
+/**
+ * "New conversation": a dialog to find people by name and start a direct conversation (one
+ * person) or a group (several, with an optional title). Without JavaScript the button is a
+ * link to the /new page, which does the same with a form.
+ */
+export default function NewConversation() {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const query = useSignal("");
+  const results = useSignal<User[]>([]);
+  const chosen = useSignal<User[]>([]);
+  const title = useSignal("");
+  const error = useSignal<string | null>(null);
+  const busy = useSignal(false);
+  const timer = useRef<ReturnType<typeof setTimeout>>();
+
+  function open(event: Event) {
+    event.preventDefault();
+    dialog.current?.showModal();
+    search("");
+  }
+
+  function search(text: string) {
+    query.value = text;
+    clearTimeout(timer.current);
+    timer.current = setTimeout(async () => {
+      const res = await fetch(`/api/conversations/users?search=${encodeURIComponent(text)}`);
+      if (res.ok && query.peek() === text) results.value = (await res.json()).users;
+    }, 150);
+  }
+
+  function toggle(user: User) {
+    const has = chosen.value.some((u) => u.id === user.id);
+    chosen.value = has ? chosen.value.filter((u) => u.id !== user.id) : [...chosen.value, user];
+  }
+
+  async function start(event: JSX.TargetedEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (chosen.value.length === 0) {
+      error.value = "Choose at least one person.";
+      return;
+    }
+    busy.value = true;
+    const res = await fetch("/api/conversations", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        participantIds: chosen.value.map((u) => u.id),
+        ...(chosen.value.length > 1 && title.value.trim() ? { title: title.value.trim() } : {}),
+      }),
+    }).catch(() => null);
+    busy.value = false;
+    if (!res?.ok) {
+      error.value = (await res?.json().catch(() => null))?.error?.message ??
+        "Could not start the conversation.";
+      return;
+    }
+    location.assign(`/conversations/${(await res.json()).conversation.id}`);
+  }
+
+  return (
+    <>
+      <a
+        href="/new"
+        onClick={open}
+        role="button"
+        class="flex w-full items-center justify-center gap-2 rounded-lg bg-indigo-600 px-3 py-2 text-sm font-semibold text-white hover:bg-indigo-500"
+      >
+        New conversation
+      </a>
+      <dialog
+        ref={dialog}
+        aria-labelledby="new-conversation-title"
+        class="w-full max-w-md rounded-2xl p-0 shadow-xl backdrop:bg-slate-900/50"
+      >
+        <form onSubmit={start} class="space-y-4 p-6">
+          <h2 id="new-conversation-title" class="text-lg font-semibold">New conversation</h2>
+          <div>
+            <label for="people-search" class="block text-sm font-medium text-slate-700">
+              Search people
+            </label>
+            <input
+              id="people-search"
+              type="search"
+              autocomplete="off"
+              value={query.value}
+              onInput={(e) => search(e.currentTarget.value)}
+              placeholder="Name or username"
+              class="mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 text-sm outline-none focus:ring-2 focus:ring-indigo-500"
+            />
+          </div>
+          {chosen.value.length > 0 && (
+            <p class="text-sm text-slate-600">
+              With: {chosen.value.map((u) => u.displayName).join(", ")}
+            </p>
+          )}
+          <ul class="max-h-60 space-y-1 overflow-y-auto" aria-label="People">
+            {results.value.map((u) => {
+              const on = chosen.value.some((c) => c.id === u.id);
+              return (
+                <li key={u.id}>
+                  <button
+                    type="button"
+                    aria-pressed={on}
+                    onClick={() => toggle(u)}
+                    class={`flex w-full items-center gap-3 rounded-lg px-2 py-1.5 text-left ${
+                      on ? "bg-indigo-50 ring-1 ring-indigo-300" : "hover:bg-slate-50"
+                    }`}
+                  >
+                    <Avatar user={u} size="sm" />
+                    <span class="text-sm font-medium">{u.displayName}</span>
+                    <span class="text-xs text-slate-500">@{u.username}</span>
+                  </button>
+                </li>
+              );
+            })}
+            {results.value.length === 0 && <li class="text-sm text-slate-500">Nobody found.</li>}
+          </ul>
+          {chosen.value.length > 1 && (
+            <div>
+              <label for="group-title" class="block text-sm font-medium text-slate-700">
+                Group name (optional)
+              </label>
+              <input
+                id="group-title"
+                value={title.value}
+                maxLength={100}
+                onInput={(e) => (title.value = e.currentTarget.value)}
+                class="mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 text-sm"
+              />
+            </div>
+          )}
+          {error.value && <p role="alert" class="text-sm text-red-600">{error.value}</p>}
+          <div class="flex justify-end gap-2">
+            <button
+              type="button"
+              onClick={() => dialog.current?.close()}
+              class="rounded-lg px-3 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100"
+            >
+              Cancel
+            </button>
+            <button
+              type="submit"
+              disabled={busy.value}
+              class="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500 disabled:opacity-60"
+            >
+              Start conversation
+            </button>
+          </div>
+        </form>
+      </dialog>
+    </>
+  );
+}

@@ -1,0 +1,15 @@
+/// <reference lib="dom" />
+/**
+ * The one browser entry: finds island markers and hydrates each with its bundle and props.
+ * Bundles sit next to this file (same content-hashed directory), shared code in chunks.
+ */
+import { h, hydrate } from "preact";
+
+for (const el of document.querySelectorAll<HTMLElement>("[data-island]")) {
+  const name = el.dataset.island ?? "";
+  if (!/^[A-Z][A-Za-z0-9]*$/.test(name)) continue;
+  const props = JSON.parse(el.dataset.props ?? "{}");
+  import(new URL(`./${name}.js`, import.meta.url).href)
+    .then((mod) => hydrate(h(mod.default, props), el))
+    .catch((err) => console.error(`island ${name} failed to load`, err));
+}

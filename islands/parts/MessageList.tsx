@@ -1,0 +1,88 @@
+import type { Message } from "../../lib/messages.ts";
+import type { User } from "../../lib/users.ts";
+import { Avatar, shortTime } from "./people.tsx";
+
+export type Pending = {
+  clientId: string;
+  content: string;
+  createdAt: string;
+  failed: string | null;
+};
+
+/** Consecutive messages of one author within five minutes share one header. */
+function startsGroup(prev: Message | undefined, m: Message): boolean {
+  if (!prev || prev.author.id !== m.author.id) return true;
+  return new Date(m.createdAt).getTime() - new Date(prev.createdAt).getTime() > 5 * 60_000;
+}
+
+/** The messages of a conversation, oldest first, then the sender's unacknowledged ones. */
+export function MessageList(
+  props: {
+    messages: Message[];
+    pending: Pending[];
+    me: User;
+    onRetry?: (clientId: string) => void;
+  },
+) {
+  if (props.messages.length === 0 && props.pending.length === 0) {
+    return (
+      <div class="flex h-full flex-col items-center justify-center text-center text-slate-500">
+        <p class="mt-2 text-sm">No messages yet. Say hello!</p>
+      </div>
+    );
+  }
+  return (
+    <ol class="space-y-0.5" aria-label="History">
+      {props.messages.map((m, i) => {
+        const head = startsGroup(props.messages[i - 1], m);
+        return (
+          <li
+            key={m.seq}
+            id={`m${m.seq}`}
+            data-seq={m.seq}
+            class={`group flex gap-3 ${head ? "pt-3" : ""}`}
+          >
+            <div class="w-9 shrink-0">{head && <Avatar user={m.author} />}</div>
+            <div class="min-w-0 flex-1">
+              {head && (
+                <div class="flex items-baseline gap-2">
+                  <span class="text-sm font-semibold text-slate-900">{m.author.displayName}</span>
+                  <time class="text-xs text-slate-400" dateTime={m.createdAt}>
+                    {shortTime(m.createdAt)}
+                  </time>
+                </div>
+              )}
+              <p class="whitespace-pre-wrap break-words text-sm leading-relaxed text-slate-800">
+                {m.content}
+              </p>
+            </div>
+          </li>
+        );
+      })}
+      {props.pending.map((p) => (
+        <li key={p.clientId} class="flex gap-3 pt-1" data-pending="true">
+          <div class="w-9 shrink-0" />
+          <div class="min-w-0 flex-1">
+            <p class="whitespace-pre-wrap break-words text-sm leading-relaxed text-slate-400">
+              {p.content}
+            </p>
+            {p.failed
+              ? (
+                <p class="text-xs text-red-600">
+                  Not sent: {p.failed}{" "}
+                  <button
+                    type="button"
+                    class="font-semibold underline"
+                    onClick={() => props.onRetry?.(p.clientId)}
+                  >
+                    Retry
+                  </button>
+                </p>
+              )
+              : <p class="text-xs text-slate-400">Sending…</p>}
+          </div>
+        </li>
+      ))}
+    </ol>
+  );
+}

@@ -1,0 +1,119 @@
+/// <reference lib="dom" />
+import type { ServerFrame } from "../../lib/realtime_protocol.ts";
+
+type Listener = (frame: ServerFrame) => void;
+export type SocketState = "connecting" | "open" | "offline";
+
+/**
+ * The page's one WebSocket, shared by every island. It reconnects with capped, jittered
+ * exponential backoff and re-joins each conversation with `since` = the last seq its island
+ * has, so nothing sent while offline is missed. Frames sent while offline are queued.
+ */
+export class ChatSocket {
+  #ws: WebSocket | null = null;
+  #listeners = new Set<Listener>();
+  #stateListeners = new Set<(s: SocketState) => void>();
+  #joined = new Map<string, () => number>();
+  #attempt = 0;
+  #pingTimer: ReturnType<typeof setInterval> | undefined;
+  #lastSeen = 0;
+  state: SocketState = "connecting";
+
+  constructor(readonly url: string) {
+    this.#open();
+    addEventListener("online", () => this.#reconnectSoon(0));
+  }
+
+  on(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  onState(listener: (s: SocketState) => void): () => void {
+    this.#stateListeners.add(listener);
+    listener(this.state);
+    return () => this.#stateListeners.delete(listener);
+  }
+
+  /** Joins a conversation; `lastSeq` is asked again at every reconnect. */
+  join(conversationId: string, lastSeq: () => number): void {
+    this.#joined.set(conversationId, lastSeq);
+    if (this.state === "open") this.#sendJoin(conversationId);
+  }
+
+  leave(conversationId: string): void {
+    this.#joined.delete(conversationId);
+    this.send({ type: "leave", conversationId });
+  }
+
+  /** Sends a frame if the socket is open; says whether it went. */
+  send(frame: Record<string, unknown>): boolean {
+    if (this.#ws?.readyState !== WebSocket.OPEN) return false;
+    this.#ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  #sendJoin(conversationId: string) {
+    const since = this.#joined.get(conversationId)?.();
+    this.send(since ? { type: "join", conversationId, since } : { type: "join", conversationId });
+  }
+
+  #setState(s: SocketState) {
+    this.state = s;
+    for (const l of this.#stateListeners) l(s);
+  }
+
+  #open() {
+    this.#setState("connecting");
+    const ws = new WebSocket(this.url);
+    this.#ws = ws;
+    ws.onopen = () => {
+      this.#attempt = 0;
+      this.#lastSeen = Date.now();
+      this.#setState("open");
+      for (const id of this.#joined.keys()) this.#sendJoin(id);
+      clearInterval(this.#pingTimer);
+      // A dead server (or network) is noticed within ~45 s: ping every 15 s, give up after 3.
+      this.#pingTimer = setInterval(() => {
+        if (Date.now() - this.#lastSeen > 45_000) ws.close();
+        else this.send({ type: "ping" });
+      }, 15_000);
+    };
+    ws.onmessage = (event) => {
+      this.#lastSeen = Date.now();
+      let frame: ServerFrame;
+      try {
+        frame = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      for (const l of this.#listeners) l(frame);
+    };
+    ws.onclose = () => {
+      clearInterval(this.#pingTimer);
+      if (this.#ws !== ws) return;
+      this.#setState("offline");
+      this.#reconnectSoon();
+    };
+  }
+
+  #reconnectSoon(delay?: number) {
+    if (this.#ws && this.#ws.readyState <= WebSocket.OPEN && delay === 0) return;
+    const wait = delay ?? Math.min(30_000, 500 * 2 ** this.#attempt++) * (0.5 + Math.random() / 2);
+    setTimeout(() => {
+      if (this.#ws && this.#ws.readyState <= WebSocket.OPEN) return;
+      this.#open();
+    }, wait);
+  }
+}
+
+let shared: ChatSocket | null = null;
+
+/** The page's socket, opened on first use. */
+export function chatSocket(): ChatSocket {
+  if (!shared) {
+    const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    shared = new ChatSocket(`${proto}//${location.host}/api/ws`);
+  }
+  return shared;
+}

@@ -1,0 +1,63 @@
+import type { User } from "../../lib/users.ts";
+
+const COLORS = [
+  "bg-rose-500",
+  "bg-orange-500",
+  "bg-amber-500",
+  "bg-lime-600",
+  "bg-emerald-600",
+  "bg-teal-600",
+  "bg-sky-600",
+  "bg-indigo-500",
+  "bg-violet-500",
+  "bg-fuchsia-600",
+];
+
+function colorFor(id: string): string {
+  let h = 0;
+  for (const ch of id) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return COLORS[h % COLORS.length];
+}
+
+function initials(name: string): string {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  const letters = parts.length > 1 ? parts[0][0] + parts[parts.length - 1][0] : name.slice(0, 2);
+  return letters.toUpperCase();
+}
+
+/** A coloured circle with the person's initials (colour stable per user). */
+export function Avatar(props: { user: User; size?: "sm" | "md" }) {
+  const size = props.size === "sm" ? "h-6 w-6 text-[10px]" : "h-9 w-9 text-sm";
+  return (
+    <span
+      aria-hidden="true"
+      class={`inline-flex shrink-0 select-none items-center justify-center rounded-lg font-semibold text-white ${size} ${
+        colorFor(props.user.id)
+      }`}
+    >
+      {initials(props.user.displayName || props.user.username)}
+    </span>
+  );
+}
+
+/** How a conversation is named: its title, or the other people in it. */
+export function conversationName(
+  conv: { title: string | null; participants: User[]; kind: string },
+  meId: string,
+): string {
+  if (conv.title) return conv.title;
+  const others = conv.participants.filter((p) => p.id !== meId).map((p) => p.displayName);
+  return others.length ? others.join(", ") : "Just you";
+}
+
+/** "14:05" today, "Mon 14:05" this week, else "12 Mar"; the same on server and browser (UTC on the server). */
+export function shortTime(iso: string, now = new Date()): string {
+  const d = new Date(iso);
+  const sameDay = d.toDateString() === now.toDateString();
+  const time = d.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
+  if (sameDay) return time;
+  if (now.getTime() - d.getTime() < 6 * 86_400_000) {
+    return `${d.toLocaleDateString("en-GB", { weekday: "short" })} ${time}`;
+  }
+  return d.toLocaleDateString("en-GB", { day: "numeric", month: "short" });
+}

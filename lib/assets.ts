@@ -1,0 +1,107 @@
+import { buildStylesheet } from "./styles.ts";
+import { log } from "./log.ts";
+
+/** The built browser assets: island bundles and the stylesheet, under a content hash. */
+export type Assets = { id: string; dir: string; islands: string[] };
+
+const SOURCE_DIRS = ["islands", "components", "routes", "lib"];
+const ISLAND_FILE = /^[A-Z][A-Za-z0-9]*\.tsx$/;
+
+async function readSources(root: string): Promise<{ path: string; text: string }[]> {
+  const out: { path: string; text: string }[] = [];
+  async function walk(dir: string) {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(`${root}/${dir}`)];
+    } catch {
+      return;
+    }
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      const path = `${dir}/${e.name}`;
+      if (e.isDirectory) await walk(path);
+      else if (/\.(ts|tsx)$/.test(e.name) && !e.name.endsWith("_test.ts")) {
+        out.push({ path, text: await Deno.readTextFile(`${root}/${path}`) });
+      }
+    }
+  }
+  for (const dir of SOURCE_DIRS) await walk(dir);
+  for (const file of ["deno.json", "deno.lock"]) {
+    try {
+      out.push({ path: file, text: await Deno.readTextFile(`${root}/${file}`) });
+    } catch { /* a missing lock file only changes the hash */ }
+  }
+  return out;
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Builds the island bundles (code-split and minified by `deno bundle`) and the stylesheet
+ * into static/build/<hash>/, unless that hash is built already. The hash covers every
+ * source file, so the URLs change whenever the code does and can be cached forever.
+ * Concurrent builders (parallel test files) write to a temp dir and rename it into place.
+ */
+export async function buildAssets(root: string): Promise<Assets> {
+  const sources = await readSources(root);
+  const id = (await sha256Hex(sources.map((s) => `${s.path}\0${s.text}`).join("\0"))).slice(0, 16);
+  const islands = sources.filter((s) =>
+    s.path.startsWith("islands/") && ISLAND_FILE.test(s.path.slice(8))
+  )
+    .map((s) => s.path.slice(8, -4));
+  const buildRoot = `${root}/static/build`;
+  const dir = `${buildRoot}/${id}`;
+  try {
+    await Deno.stat(`${dir}/styles.css`);
+    return { id, dir, islands };
+  } catch { /* not built yet */ }
+
+  const started = performance.now();
+  await Deno.mkdir(buildRoot, { recursive: true });
+  const tmp = await Deno.makeTempDir({ dir: buildRoot, prefix: ".tmp-" });
+  const entries = ["islands/boot.ts", ...islands.map((n) => `islands/${n}.tsx`)];
+  const bundle = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "bundle",
+      "--quiet",
+      "--platform",
+      "browser",
+      "--code-splitting",
+      "--minify",
+      "--outdir",
+      tmp,
+      ...entries,
+    ],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!bundle.success) {
+    await Deno.remove(tmp, { recursive: true });
+    throw new Error(`deno bundle failed:\n${new TextDecoder().decode(bundle.stderr)}`);
+  }
+  const uiSources = sources.filter((s) => s.path.endsWith(".tsx")).map((s) => s.text);
+  await Deno.writeTextFile(`${tmp}/styles.css`, buildStylesheet(uiSources));
+  try {
+    await Deno.rename(tmp, dir);
+  } catch {
+    await Deno.remove(tmp, { recursive: true }); // another process built the same hash first
+  }
+  await removeStaleBuilds(buildRoot, id);
+  log("info", "assets built", { id, islands, ms: Math.round(performance.now() - started) });
+  return { id, dir, islands };
+}
+
+/** Drops builds older than an hour (a running older server may still be serving one). */
+async function removeStaleBuilds(buildRoot: string, keep: string): Promise<void> {
+  const cutoff = Date.now() - 60 * 60 * 1000;
+  for await (const e of Deno.readDir(buildRoot)) {
+    if (e.name === keep || !e.isDirectory) continue;
+    const info = await Deno.stat(`${buildRoot}/${e.name}`).catch(() => null);
+    if (info?.mtime && info.mtime.getTime() < cutoff) {
+      await Deno.remove(`${buildRoot}/${e.name}`, { recursive: true }).catch(() => {});
+    }
+  }
+}

@@ -1,0 +1,11 @@
+import type { Config } from "../config.ts";
+import type { Assets } from "./assets.ts";
+import type { Hub } from "./realtime.ts";
+
+/** What every request handler may use; built once by main.ts, once per test. */
+export type AppContext = {
+  kv: Deno.Kv;
+  config: Config;
+  hub: Hub;
+  assets: Assets;
+};

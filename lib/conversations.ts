@@ -1,0 +1,177 @@
+import { z } from "zod";
+import { ulid } from "ulid";
+import { NotFoundError, ValidationError } from "./errors.ts";
+import { getManyChunked } from "./kv.ts";
+import {
+  type ConversationHead,
+  headKey,
+  type Message,
+  readMarkKey,
+  withAuthors,
+} from "./messages.ts";
+import { getUsersByIds, type User } from "./users.ts";
+
+export const conversationKindSchema = z.enum(["direct", "group", "project"]);
+export type ConversationKind = z.infer<typeof conversationKindSchema>;
+
+export type ConversationRecord = {
+  id: string;
+  kind: ConversationKind;
+  title: string | null;
+  projectId: string | null;
+  participantIds: string[];
+  createdBy: string;
+  createdAt: string;
+};
+
+export type Conversation = {
+  id: string;
+  kind: ConversationKind;
+  title: string | null;
+  projectId: string | null;
+  participants: User[];
+  lastMessage: Message | null;
+  unreadCount: number;
+  updatedAt: string;
+};
+
+const MAX_PARTICIPANTS = 256;
+/** Ids are ULIDs; anything else cannot exist (and must not reach KV's key size limit). */
+const ID_PATTERN = /^[0-9A-Za-z]{1,64}$/;
+
+const conversationKey = (id: string) => ["conv", id];
+const membershipKey = (
+  userId: string,
+  conversationId: string,
+) => ["user_conv", userId, conversationId];
+/** One direct conversation per pair of people: the pair, sorted, points at it. */
+const directPairKey = (a: string, b: string) => ["direct_pair", ...[a, b].sort()];
+
+/**
+ * Creates a conversation of `creator` with `others`. One other person and no title makes a
+ * direct conversation, and the existing one between the two is returned (created: false).
+ * Throws ValidationError when nobody else takes part.
+ */
+export async function createConversation(
+  kv: Deno.Kv,
+  creator: User,
+  input: {
+    others: User[];
+    title?: string | null;
+    kind?: ConversationKind;
+    projectId?: string | null;
+  },
+): Promise<{ conversation: ConversationRecord; created: boolean }> {
+  const others = dedupe(input.others.filter((u) => u.id !== creator.id));
+  if (others.length === 0 && input.kind !== "project") {
+    throw new ValidationError("Add at least one other person.", {
+      participants: "Add at least one other person.",
+    });
+  }
+  if (others.length + 1 > MAX_PARTICIPANTS) {
+    throw new ValidationError(`A conversation holds at most ${MAX_PARTICIPANTS} people.`, {
+      participants: "Too many people.",
+    });
+  }
+  const kind: ConversationKind = input.kind ??
+    (others.length === 1 && !input.title ? "direct" : "group");
+  const record: ConversationRecord = {
+    id: ulid(),
+    kind,
+    title: input.title?.trim() || null,
+    projectId: input.projectId ?? null,
+    participantIds: [creator.id, ...others.map((u) => u.id)],
+    createdBy: creator.id,
+    createdAt: new Date().toISOString(),
+  };
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const op = kv.atomic().set(conversationKey(record.id), record);
+    for (const id of record.participantIds) op.set(membershipKey(id, record.id), true);
+    if (kind === "direct") {
+      const pair = directPairKey(creator.id, others[0].id);
+      const existing = await kv.get<string>(pair);
+      if (existing.value) {
+        const found = await kv.get<ConversationRecord>(conversationKey(existing.value));
+        if (found.value) return { conversation: found.value, created: false };
+      }
+      op.check(existing).set(pair, record.id);
+    }
+    if ((await op.commit()).ok) return { conversation: record, created: true };
+  }
+  throw new Error("createConversation kept losing its race");
+}
+
+function dedupe(users: User[]): User[] {
+  return [...new Map(users.map((u) => [u.id, u])).values()];
+}
+
+/** The conversation if `userId` takes part in it. Throws NotFoundError otherwise (no IDOR). */
+export async function getConversationRecordForUser(
+  kv: Deno.Kv,
+  conversationId: string,
+  userId: string,
+): Promise<ConversationRecord> {
+  if (!ID_PATTERN.test(conversationId)) throw new NotFoundError("Conversation not found.");
+  const [member, conv] = await kv.getMany<[boolean, ConversationRecord]>([
+    membershipKey(userId, conversationId),
+    conversationKey(conversationId),
+  ]);
+  if (!member.value || !conv.value) throw new NotFoundError("Conversation not found.");
+  return conv.value;
+}
+
+/** The full view of one conversation for a participant. Throws NotFoundError otherwise. */
+export async function getConversationForUser(
+  kv: Deno.Kv,
+  conversationId: string,
+  userId: string,
+): Promise<Conversation> {
+  const record = await getConversationRecordForUser(kv, conversationId, userId);
+  const [view] = await toViews(kv, [record], userId);
+  return view;
+}
+
+/** The user's conversations, most recently active first. */
+export async function listConversationsForUser(
+  kv: Deno.Kv,
+  userId: string,
+): Promise<Conversation[]> {
+  const ids: string[] = [];
+  for await (const e of kv.list({ prefix: ["user_conv", userId] })) ids.push(String(e.key[2]));
+  const entries = await getManyChunked<ConversationRecord>(kv, ids.map(conversationKey));
+  const records = entries.flatMap((e) => e.value ? [e.value] : []);
+  const views = await toViews(kv, records, userId);
+  return views.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+}
+
+/** Adds participant views, last message and unread count, with batched reads. */
+async function toViews(
+  kv: Deno.Kv,
+  records: ConversationRecord[],
+  userId: string,
+): Promise<Conversation[]> {
+  const heads = await getManyChunked<ConversationHead>(kv, records.map((r) => headKey(r.id)));
+  const marks = await getManyChunked<number>(kv, records.map((r) => readMarkKey(r.id, userId)));
+  const users = new Map(
+    (await getUsersByIds(kv, [...new Set(records.flatMap((r) => r.participantIds))])).map((
+      u,
+    ) => [u.id, u]),
+  );
+  const lastRecords = heads.flatMap((h) => h.value?.lastMessage ? [h.value.lastMessage] : []);
+  const lastMessages = new Map(
+    (await withAuthors(kv, lastRecords)).map((m) => [m.conversationId, m]),
+  );
+  return records.map((r, i) => {
+    const head = heads[i].value;
+    return {
+      id: r.id,
+      kind: r.kind,
+      title: r.title,
+      projectId: r.projectId,
+      participants: r.participantIds.flatMap((id) => users.get(id) ?? []),
+      lastMessage: lastMessages.get(r.id) ?? null,
+      unreadCount: Math.max(0, (head?.seq ?? 0) - (marks[i].value ?? 0)),
+      updatedAt: head?.updatedAt ?? r.createdAt,
+    };
+  });
+}

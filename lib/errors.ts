@@ -1,0 +1,82 @@
+/** Domain errors. Routes never build error responses by hand: `errorBody()` maps these. */
+export class AppError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 429,
+    readonly code: string,
+    message: string,
+    readonly fields?: Record<string, string>,
+  ) {
+    super(message);
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string, fields?: Record<string, string>, code = "invalid_input") {
+    super(400, code, message, fields);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message = "You need to sign in first.", code = "unauthorized") {
+    super(401, code, message);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message: string, code = "forbidden") {
+    super(403, code, message);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message = "Not found.", code = "not_found") {
+    super(404, code, message);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string, code = "conflict") {
+    super(409, code, message);
+  }
+}
+
+export class RateLimitError extends AppError {
+  constructor(readonly retryAfterSeconds: number, message = "Too many requests. Try again soon.") {
+    super(429, "rate_limited", message);
+  }
+}
+
+export type ErrorBody = {
+  error: { code: string; message: string; fields?: Record<string, string>; requestId?: string };
+};
+
+/** The contract's error shape for any thrown value; unknown errors never leak their message. */
+export function errorBody(err: unknown, requestId?: string): { status: number; body: ErrorBody } {
+  if (err instanceof AppError) {
+    const error: ErrorBody["error"] = { code: err.code, message: err.message };
+    if (err.fields) error.fields = err.fields;
+    return { status: err.status, body: { error } };
+  }
+  return {
+    status: 500,
+    body: {
+      error: {
+        code: "internal_error",
+        message: "Something went wrong on our side. Please try again.",
+        requestId,
+      },
+    },
+  };
+}
+
+/** Turns zod issues into `{field: reason}` for the `fields` of a 400. */
+export function fieldsFromIssues(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of issues) {
+    const name = issue.path.map(String).join(".") || "body";
+    fields[name] ??= issue.message;
+  }
+  return fields;
+}

@@ -1,0 +1,20 @@
+import type { ComponentType } from "preact";
+
+/**
+ * Server side of the islands layer. An island renders like any component inside a marker
+ * element that names it and carries its props as JSON in a data attribute. Preact escapes
+ * attribute values and the browser unescapes them, so no user text in the props can break
+ * out of the markup (no `</script>`, no `<!--`), and no inline script is needed (CSP).
+ * The browser entry (islands/boot.ts) hydrates each marker with its bundle and props.
+ */
+export function island<P extends object>(name: string, Component: ComponentType<P>) {
+  function Island(props: P) {
+    return (
+      <div data-island={name} data-props={JSON.stringify(props)} class="contents">
+        <Component {...props} />
+      </div>
+    );
+  }
+  Island.displayName = `Island(${name})`;
+  return Island;
+}

@@ -1,0 +1,51 @@
+import type { Config } from "../config.ts";
+
+/** Opens the configured store: remote KV by URL, else the embedded file (":memory:" in tests). */
+export async function openKv(config: Pick<Config, "kvUrl" | "kvPath">): Promise<Deno.Kv> {
+  if (config.kvUrl) return await Deno.openKv(config.kvUrl);
+  if (config.kvPath !== ":memory:") {
+    const dir = config.kvPath.replace(/[^/\\]*$/, "");
+    if (dir) await Deno.mkdir(dir, { recursive: true });
+  }
+  return await Deno.openKv(config.kvPath);
+}
+
+const MAX_ATTEMPTS = 8;
+
+function isLockError(err: unknown): boolean {
+  return err instanceof Error && /database is locked|busy/i.test(err.message);
+}
+
+/**
+ * Runs `attempt` until it commits. `attempt` builds and commits one atomic operation and
+ * returns `null` when a check failed (a lost race): it is then run again on fresh reads.
+ * Concurrent writers on one local KV file see "database is locked" (measured: about half
+ * the commits with three writers), so those are retried too, with jittered backoff.
+ * Throws the last error after MAX_ATTEMPTS.
+ */
+export async function commitWithRetry<T>(attempt: () => Promise<T | null>): Promise<T> {
+  let lastError: unknown = new Error("KV commit kept losing its race");
+  for (let i = 0; i < MAX_ATTEMPTS; i++) {
+    try {
+      const result = await attempt();
+      if (result !== null) return result;
+    } catch (err) {
+      if (!isLockError(err)) throw err;
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** i));
+  }
+  throw lastError;
+}
+
+/** Reads many keys, 10 at a time (the KV limit per getMany). */
+export async function getManyChunked<T>(
+  kv: Deno.Kv,
+  keys: Deno.KvKey[],
+): Promise<Deno.KvEntryMaybe<T>[]> {
+  const out: Deno.KvEntryMaybe<T>[] = [];
+  for (let i = 0; i < keys.length; i += 10) {
+    out.push(...await kv.getMany<T[]>(keys.slice(i, i + 10)));
+  }
+  return out;
+}

@@ -1,0 +1,233 @@
+import { getConversationRecordForUser } from "./conversations.ts";
+import { describeError, log } from "./log.ts";
+import { listMessages, type Message, sendMessage } from "./messages.ts";
+import type { ServerFrame } from "./realtime_protocol.ts";
+import type { User } from "./users.ts";
+
+/** One open socket, as the hub sees it. */
+export type Connection = {
+  user: User;
+  send(frame: ServerFrame): void;
+  /** Per joined conversation: the highest seq this socket has been given. */
+  cursors: Map<string, number>;
+};
+
+type Room = {
+  id: string;
+  conns: Set<Connection>;
+  /** Highest seq this isolate has delivered to the room. */
+  seq: number;
+  /** Deliveries and joins of a room run one after another, so seq order holds. */
+  chain: Promise<void>;
+};
+
+type Doorbell =
+  | { kind: "message"; conversationId: string; seq: number; participantIds: string[] }
+  | { kind: "typing"; conversationId: string; user: User };
+
+const PAGE = 100;
+
+/**
+ * Live delivery for one isolate. KV is the source of truth: a message is committed before
+ * anyone hears of it. Sockets here are told directly; other workers of the process hear a
+ * BroadcastChannel doorbell and read what they have not delivered from KV. A doorbell can be
+ * lost (BroadcastChannel drops in bursts): the next one for that room reads the whole gap.
+ */
+export class Hub {
+  #kv: Deno.Kv;
+  #rooms = new Map<string, Room>();
+  #byUser = new Map<string, Set<Connection>>();
+  #channel: BroadcastChannel | null;
+
+  constructor(kv: Deno.Kv, options: { channelName?: string | null } = {}) {
+    this.#kv = kv;
+    const name = options.channelName === undefined ? "chat-doorbell" : options.channelName;
+    this.#channel = name ? new BroadcastChannel(name) : null;
+    if (this.#channel) {
+      this.#channel.onmessage = (e: MessageEvent<Doorbell>) => this.#onDoorbell(e.data);
+    }
+  }
+
+  /** Registers a socket (it starts in no room). */
+  connect(conn: Connection): void {
+    let set = this.#byUser.get(conn.user.id);
+    if (!set) this.#byUser.set(conn.user.id, set = new Set());
+    set.add(conn);
+  }
+
+  /** Removes a socket from every room it joined. */
+  disconnect(conn: Connection): void {
+    for (const id of [...conn.cursors.keys()]) this.leave(conn, id);
+    const set = this.#byUser.get(conn.user.id);
+    set?.delete(conn);
+    if (set?.size === 0) this.#byUser.delete(conn.user.id);
+  }
+
+  /**
+   * Subscribes a socket to a conversation and sends it `recent_messages`: everything after
+   * `since`, or the last 50. Throws NotFoundError for a non-participant.
+   */
+  async join(conn: Connection, conversationId: string, since?: number): Promise<void> {
+    await getConversationRecordForUser(this.#kv, conversationId, conn.user.id);
+    const room = this.#room(conversationId);
+    await this.#serially(room, async () => {
+      let cursor = since ?? 0;
+      if (since === undefined) {
+        const page = await listMessages(this.#kv, conversationId, { limit: 50 });
+        conn.send({ type: "recent_messages", conversationId, messages: page.messages });
+        cursor = page.messages.at(-1)?.seq ?? 0;
+      } else {
+        let batch: Message[] = [];
+        do {
+          batch =
+            (await listMessages(this.#kv, conversationId, { after: cursor, limit: PAGE })).messages;
+          conn.send({ type: "recent_messages", conversationId, messages: batch });
+          cursor = batch.at(-1)?.seq ?? cursor;
+        } while (batch.length === PAGE);
+      }
+      if (room.conns.size === 0) room.seq = cursor;
+      const firstOfUser = ![...room.conns].some((c) => c.user.id === conn.user.id);
+      conn.cursors.set(conversationId, cursor);
+      room.conns.add(conn);
+      if (firstOfUser) this.#status(room, "joined", conn.user);
+    });
+  }
+
+  /** Unsubscribes a socket; the others hear `status: left` when the user's last socket goes. */
+  leave(conn: Connection, conversationId: string): void {
+    const room = this.#rooms.get(conversationId);
+    conn.cursors.delete(conversationId);
+    if (!room || !room.conns.delete(conn)) return;
+    if (![...room.conns].some((c) => c.user.id === conn.user.id)) {
+      this.#status(room, "left", conn.user);
+    }
+    if (room.conns.size === 0) this.#rooms.delete(conversationId);
+  }
+
+  /**
+   * Stores a message from a participant, then delivers it. Throws NotFoundError for a
+   * non-participant. `created` is false when the clientId was seen before.
+   */
+  async send(
+    author: User,
+    input: { conversationId: string; content: string; clientId?: string | null },
+  ): Promise<{ message: Message; created: boolean }> {
+    const conv = await getConversationRecordForUser(this.#kv, input.conversationId, author.id);
+    const result = await sendMessage(this.#kv, author, input);
+    if (result.created) {
+      this.#deliver(conv.id, result.message.seq, result.message);
+      this.#notifyParticipants(conv.participantIds, result.message);
+      this.#ring({
+        kind: "message",
+        conversationId: conv.id,
+        seq: result.message.seq,
+        participantIds: conv.participantIds,
+      });
+    }
+    return result;
+  }
+
+  /** Tells the room's other people that `conn`'s user is typing. */
+  async typing(conn: Connection, conversationId: string): Promise<void> {
+    if (!conn.cursors.has(conversationId)) {
+      await getConversationRecordForUser(this.#kv, conversationId, conn.user.id);
+    }
+    this.#typingLocal(conversationId, conn.user);
+    this.#ring({ kind: "typing", conversationId, user: conn.user });
+  }
+
+  /** The distinct users with a socket in the room on this isolate. */
+  online(conversationId: string): User[] {
+    const room = this.#rooms.get(conversationId);
+    if (!room) return [];
+    return [...new Map([...room.conns].map((c) => [c.user.id, c.user])).values()];
+  }
+
+  /** Stops listening for doorbells (lets the process exit promptly). */
+  close(): void {
+    this.#channel?.close();
+    this.#channel = null;
+  }
+
+  #room(id: string): Room {
+    let room = this.#rooms.get(id);
+    if (!room) {
+      this.#rooms.set(id, room = { id, conns: new Set(), seq: 0, chain: Promise.resolve() });
+    }
+    return room;
+  }
+
+  #serially(room: Room, task: () => Promise<void>): Promise<void> {
+    const run = room.chain.then(task);
+    room.chain = run.catch((err) => log("error", "room task failed", describeError(err)));
+    return run;
+  }
+
+  /** Delivers everything up to `seq` that the room has not had, reading gaps from KV. */
+  #deliver(conversationId: string, seq: number, known?: Message): void {
+    const room = this.#rooms.get(conversationId);
+    if (!room) return;
+    void this.#serially(room, async () => {
+      while (room.seq < seq) {
+        const batch = known && known.seq === room.seq + 1
+          ? [known]
+          : (await listMessages(this.#kv, conversationId, { after: room.seq, limit: PAGE }))
+            .messages;
+        if (batch.length === 0) break;
+        for (const message of batch) {
+          room.seq = message.seq;
+          for (const conn of room.conns) {
+            if ((conn.cursors.get(conversationId) ?? 0) >= message.seq) continue;
+            conn.cursors.set(conversationId, message.seq);
+            conn.send({ type: "message", message });
+          }
+        }
+      }
+    }).catch(() => {});
+  }
+
+  /** Tells every socket of the participants that the conversation moved (their lists use it). */
+  #notifyParticipants(participantIds: string[], message: Message): void {
+    for (const id of participantIds) {
+      for (const conn of this.#byUser.get(id) ?? []) {
+        conn.send({ type: "activity", conversationId: message.conversationId, message });
+      }
+    }
+  }
+
+  #typingLocal(conversationId: string, user: User): void {
+    for (const conn of this.#rooms.get(conversationId)?.conns ?? []) {
+      if (conn.user.id !== user.id) conn.send({ type: "typing", conversationId, user });
+    }
+  }
+
+  #status(room: Room, event: "joined" | "left", user: User): void {
+    const online = this.online(room.id);
+    for (const conn of room.conns) {
+      conn.send({ type: "status", conversationId: room.id, event, user, online });
+    }
+  }
+
+  #ring(bell: Doorbell): void {
+    try {
+      this.#channel?.postMessage(bell);
+    } catch (err) {
+      log("warn", "doorbell not sent", describeError(err));
+    }
+  }
+
+  async #onDoorbell(bell: Doorbell): Promise<void> {
+    if (bell.kind === "typing") return this.#typingLocal(bell.conversationId, bell.user);
+    this.#deliver(bell.conversationId, bell.seq);
+    if (!bell.participantIds.some((id) => this.#byUser.has(id))) return;
+    try {
+      const page = await listMessages(this.#kv, bell.conversationId, {
+        after: bell.seq - 1,
+        limit: 1,
+      });
+      if (page.messages[0]) this.#notifyParticipants(bell.participantIds, page.messages[0]);
+    } catch (err) {
+      log("warn", "activity lookup failed", describeError(err));
+    }
+  }
+}

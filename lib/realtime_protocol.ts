@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { clientIdSchema, contentSchema, type Message } from "./messages.ts";
+import type { User } from "./users.ts";
+
+/** Frames larger than this are refused with an error frame (the contract's 64 KiB). */
+export const MAX_FRAME_BYTES = 64 * 1024;
+
+const conversationId = z.string().min(1).max(64);
+
+/** Every frame a client may send; anything else is answered with an `error` frame. */
+export const clientFrameSchema = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("join"),
+    conversationId,
+    since: z.number().int().min(0).optional(),
+  }),
+  z.object({ type: z.literal("leave"), conversationId }),
+  z.object({
+    type: z.literal("send_message"),
+    conversationId,
+    content: contentSchema,
+    clientId: clientIdSchema,
+  }),
+  z.object({ type: z.literal("typing"), conversationId }),
+  z.object({ type: z.literal("ping") }),
+]);
+
+export type ClientFrame = z.infer<typeof clientFrameSchema>;
+
+export type ServerFrame =
+  | { type: "recent_messages"; conversationId: string; messages: Message[] }
+  | { type: "message"; message: Message }
+  | { type: "ack"; clientId: string; message: Message }
+  | {
+    type: "status";
+    conversationId: string;
+    event: "joined" | "left";
+    user: User;
+    online: User[];
+  }
+  | { type: "typing"; conversationId: string; user: User }
+  | { type: "activity"; conversationId: string; message: Message }
+  | { type: "error"; code: string; message: string; ref?: string }
+  | { type: "pong" };

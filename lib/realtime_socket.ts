@@ -1,0 +1,131 @@
+import { AppError } from "./errors.ts";
+import { describeError, log } from "./log.ts";
+import type { Connection, Hub } from "./realtime.ts";
+import {
+  type ClientFrame,
+  clientFrameSchema,
+  MAX_FRAME_BYTES,
+  type ServerFrame,
+} from "./realtime_protocol.ts";
+import type { User } from "./users.ts";
+
+/** Per socket: a token bucket of frames, refilled per second. Scaled by RATE_LIMIT_SCALE. */
+const FRAMES_PER_SECOND = 20;
+const FRAME_BURST = 60;
+/** Bad frames tolerated in a row before the socket is closed with 1008. */
+const MAX_BAD_FRAMES = 20;
+/** Frames refused for rate in a row before the socket is closed with 1008 (a flood). */
+const MAX_OVER_LIMIT = 20;
+/** A socket whose unsent bytes pass this is too slow; it is closed and resumes by catch-up. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/** Wires one upgraded WebSocket to the hub: parses, validates, rate-limits, dispatches. */
+export function serveSocket(
+  hub: Hub,
+  socket: WebSocket,
+  options: { user: User; rateLimitScale: number; now?: () => number },
+): void {
+  const now = options.now ?? (() => performance.now());
+  const scale = options.rateLimitScale;
+  let tokens = FRAME_BURST * scale;
+  let refilledAt = now();
+  let badFrames = 0;
+  let overLimit = 0;
+
+  const conn: Connection = {
+    user: options.user,
+    cursors: new Map(),
+    send(frame: ServerFrame) {
+      if (socket.readyState !== WebSocket.OPEN) return;
+      if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+        socket.close(1008, "too slow");
+        return;
+      }
+      socket.send(JSON.stringify(frame));
+    },
+  };
+
+  function refuse(code: string, message: string, ref?: string, countsAsBad = true) {
+    conn.send({ type: "error", code, message, ...(ref ? { ref } : {}) });
+    if (countsAsBad && ++badFrames >= MAX_BAD_FRAMES) socket.close(1008, "too many bad frames");
+  }
+
+  function takeToken(): boolean {
+    if (scale === 0) return true;
+    const t = now();
+    tokens = Math.min(
+      FRAME_BURST * scale,
+      tokens + ((t - refilledAt) / 1000) * FRAMES_PER_SECOND * scale,
+    );
+    refilledAt = t;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  }
+
+  socket.onopen = () => hub.connect(conn);
+  socket.onclose = () => hub.disconnect(conn);
+  socket.onerror = () => {};
+  socket.onmessage = async (event) => {
+    if (!takeToken()) {
+      refuse("rate_limited", "You are sending too fast. Slow down.", undefined, false);
+      if (++overLimit > MAX_OVER_LIMIT) socket.close(1008, "rate limit");
+      return;
+    }
+    overLimit = 0;
+    if (typeof event.data !== "string") return refuse("bad_frame", "Send JSON text frames.");
+    if (event.data.length > MAX_FRAME_BYTES) {
+      return refuse("frame_too_large", "That frame is larger than 64 KiB.");
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(event.data);
+    } catch {
+      return refuse("bad_json", "That frame is not valid JSON.");
+    }
+    const parsed = clientFrameSchema.safeParse(raw);
+    if (!parsed.success) {
+      const ref =
+        typeof raw === "object" && raw && "clientId" in raw && typeof raw.clientId === "string"
+          ? raw.clientId.slice(0, 64)
+          : undefined;
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? ` (${issue.path.join(".")})` : "";
+      return refuse(
+        "invalid_frame",
+        `That frame is not valid: ${issue?.message ?? "unknown"}${where}.`,
+        ref,
+      );
+    }
+    badFrames = 0;
+    try {
+      await dispatch(hub, conn, parsed.data);
+    } catch (err) {
+      const ref = "clientId" in parsed.data
+        ? parsed.data.clientId
+        : "conversationId" in parsed.data
+        ? parsed.data.conversationId
+        : undefined;
+      if (err instanceof AppError) return refuse(err.code, err.message, ref);
+      log("error", "socket frame failed", { ...describeError(err), type: parsed.data.type });
+      refuse("internal_error", "Something went wrong on our side. Please try again.", ref, false);
+    }
+  };
+}
+
+async function dispatch(hub: Hub, conn: Connection, frame: ClientFrame): Promise<void> {
+  switch (frame.type) {
+    case "ping":
+      return conn.send({ type: "pong" });
+    case "join":
+      return await hub.join(conn, frame.conversationId, frame.since);
+    case "leave":
+      return hub.leave(conn, frame.conversationId);
+    case "typing":
+      return await hub.typing(conn, frame.conversationId);
+    case "send_message": {
+      const { message } = await hub.send(conn.user, frame);
+      return conn.send({ type: "ack", clientId: frame.clientId, message });
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import { defineConfig, stringify, twind, virtual } from "@twind/core";
+import presetAutoprefix from "@twind/preset-autoprefix";
+import presetTailwind from "@twind/preset-tailwind";
+
+/**
+ * One stylesheet for the whole app, made by twind from every class written in the source.
+ * Twind on the server styles only what it sees; islands add classes after hydration (pending
+ * messages, error states), so rather than extracting per render we feed twind every
+ * class-like token of routes/, components/ and islands/. Rule: write class names whole
+ * (never `bg-${color}-500`), as with Tailwind.
+ */
+export function buildStylesheet(sources: string[]): string {
+  const tw = twind(
+    defineConfig({
+      presets: [presetAutoprefix(), presetTailwind()],
+      theme: {
+        extend: {
+          fontFamily: {
+            sans: [
+              "Inter",
+              "ui-sans-serif",
+              "system-ui",
+              "-apple-system",
+              "Segoe UI",
+              "sans-serif",
+            ],
+          },
+        },
+      },
+    }),
+    virtual(),
+  );
+  for (const token of classTokens(sources)) tw(token);
+  return stringify(tw.target);
+}
+
+const SEPARATORS = /[\s"'`{}<>=;]+/;
+const CLASS_TOKEN = /^!?-?[a-z][a-z0-9:/.\-[\]#%()_,]*$/;
+
+/**
+ * Every class-like word of the sources. Splitting the whole text (not only string literals)
+ * also finds classes inside template literals and conditionals; words that are not classes
+ * (identifiers, keywords) produce no CSS, as twind ignores what it does not know.
+ */
+export function classTokens(sources: string[]): Set<string> {
+  const tokens = new Set<string>();
+  for (const src of sources) {
+    for (const token of src.split(SEPARATORS)) {
+      if (token.length > 1 && token.length < 80 && CLASS_TOKEN.test(token)) tokens.add(token);
+    }
+  }
+  return tokens;
+}

@@ -1,0 +1,105 @@
+import { Hono } from "hono";
+import { serveStatic } from "hono/deno";
+import { type Config, loadConfig } from "./config.ts";
+import { buildAssets } from "./lib/assets.ts";
+import type { AppContext } from "./lib/context.ts";
+import { errorBody } from "./lib/errors.ts";
+import { openKv } from "./lib/kv.ts";
+import { describeError, log, setLogLevel } from "./lib/log.ts";
+import { Hub } from "./lib/realtime.ts";
+import type { Env } from "./routes/_http.ts";
+import {
+  loadSession,
+  requestContext,
+  sameOriginGuard,
+  securityHeaders,
+} from "./routes/_middleware.ts";
+import { authRoutes } from "./routes/api/auth.ts";
+import { conversationRoutes } from "./routes/api/conversations.ts";
+import { wsRoutes } from "./routes/api/ws.ts";
+import { authPageRoutes } from "./routes/auth_pages.tsx";
+import { chatPageRoutes, notFoundPage } from "./routes/chat.tsx";
+
+const ROOT = new URL(".", import.meta.url).pathname.replace(/\/$/, "");
+
+/** Builds the whole app around a context: what main serves and what tests call in-process. */
+export function createApp(ctx: AppContext): Hono<Env> {
+  const app = new Hono<Env>();
+  app.use(requestContext(ctx), securityHeaders());
+  app.use("/assets/*", async (c, next) => {
+    await next();
+    if (c.res.ok) c.header("Cache-Control", "public, max-age=31536000, immutable");
+  });
+  app.use(
+    "/assets/*",
+    serveStatic({ root: "./static/build", rewriteRequestPath: (p) => p.replace(/^\/assets/, "") }),
+  );
+  app.use("/static/*", async (c, next) => {
+    await next();
+    if (c.res.ok) c.header("Cache-Control", "public, max-age=3600");
+  });
+  app.use("/static/*", serveStatic({ root: "./" }));
+  app.use(sameOriginGuard(ctx), loadSession(ctx));
+  app.route("/api/auth", authRoutes);
+  app.route("/api/conversations", conversationRoutes);
+  app.route("/api/ws", wsRoutes);
+  app.route("/", authPageRoutes);
+  app.route("/", chatPageRoutes);
+  app.notFound((c) => {
+    if (c.req.path.startsWith("/api/")) {
+      return c.json(
+        { error: { code: "not_found", message: "There is nothing at this address." } },
+        404,
+      );
+    }
+    return notFoundPage(c);
+  });
+  app.onError((err, c) => {
+    const requestId = c.get("requestId");
+    const { status, body } = errorBody(err, requestId);
+    if (status === 500) {
+      log("error", "request failed", { requestId, path: c.req.path, ...describeError(err) });
+    }
+    if (status === 429 && "retryAfterSeconds" in err) {
+      c.header("Retry-After", String(err.retryAfterSeconds));
+    }
+    return c.json(body, status as 400);
+  });
+  return app;
+}
+
+/** Opens the store, builds the assets and starts the hub: everything the app runs on. */
+export async function createContext(config: Config, options: { channelName?: string | null } = {}) {
+  const kv = await openKv(config);
+  const assets = await buildAssets(ROOT);
+  const hub = new Hub(kv, { channelName: options.channelName });
+  return { kv, config, hub, assets } satisfies AppContext;
+}
+
+/** Serves until SIGINT/SIGTERM, then closes sockets and the store and exits. */
+export async function serve(config: Config): Promise<void> {
+  setLogLevel(config.logLevel);
+  const ctx = await createContext(config);
+  const app = createApp(ctx);
+  const server = Deno.serve({
+    port: config.port,
+    hostname: config.hostname,
+    onListen: ({ hostname, port }) =>
+      log("info", "listening", { url: `http://${hostname}:${port}/` }),
+  }, app.fetch);
+  const shutdown = async () => {
+    log("info", "shutting down");
+    ctx.hub.close();
+    await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 4000))]);
+    ctx.kv.close();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", shutdown);
+  Deno.addSignalListener("SIGTERM", shutdown);
+  await server.finished;
+}
+
+if (import.meta.main) {
+  Deno.chdir(ROOT);
+  await serve(loadConfig());
+}

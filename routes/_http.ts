@@ -1,0 +1,107 @@
+import type { Context } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import type { z } from "zod";
+import type { AppContext } from "../lib/context.ts";
+import { AppError, fieldsFromIssues, UnauthorizedError, ValidationError } from "../lib/errors.ts";
+import type { User } from "../lib/users.ts";
+
+/** Hono's per-request variables for this app. */
+export type Env = {
+  Variables: { ctx: AppContext; user: User | null; requestId: string; nonce: string };
+};
+export type AppCtx = Context<Env>;
+
+/** The signed-in user; throws UnauthorizedError (401) otherwise. */
+export function requireUser(c: AppCtx): User {
+  const user = c.get("user");
+  if (!user) throw new UnauthorizedError();
+  return user;
+}
+
+/** True for a form post (the no-JavaScript path, answered with redirects and pages). */
+export function isFormPost(c: AppCtx): boolean {
+  const type = c.req.header("content-type") ?? "";
+  return type.startsWith("application/x-www-form-urlencoded") ||
+    type.startsWith("multipart/form-data");
+}
+
+/**
+ * Reads and validates a JSON or form body. Malformed JSON and invalid fields are 400s with
+ * `fields`; any other content type is 415.
+ */
+export async function readBody<S extends z.ZodType>(c: AppCtx, schema: S): Promise<z.infer<S>> {
+  const type = c.req.header("content-type") ?? "";
+  let raw: unknown;
+  if (type.startsWith("application/json")) {
+    try {
+      raw = await c.req.json();
+    } catch {
+      throw new ValidationError("The request body is not valid JSON.", undefined, "malformed_json");
+    }
+  } else if (isFormPost(c)) {
+    try {
+      raw = formToObject(await c.req.formData());
+    } catch {
+      throw new ValidationError("The form could not be read.", undefined, "malformed_form");
+    }
+  } else {
+    throw new AppError(415, "unsupported_media_type", "Send JSON (application/json) or a form.");
+  }
+  return parse(schema, raw);
+}
+
+/** Validates the query string with `schema` (400 with fields on failure). */
+export function readQuery<S extends z.ZodType>(c: AppCtx, schema: S): z.infer<S> {
+  return parse(schema, c.req.query());
+}
+
+function parse<S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> {
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    throw new ValidationError("Some fields need attention.", fieldsFromIssues(result.error.issues));
+  }
+  return result.data;
+}
+
+/** Repeated form fields become arrays (e.g. several `usernames`); files are dropped. */
+function formToObject(form: FormData): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [key, value] of form) {
+    if (typeof value !== "string") continue;
+    const prev = out[key];
+    out[key] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+  }
+  return out;
+}
+
+function isSecure(c: AppCtx): boolean {
+  const setting = c.get("ctx").config.cookieSecure;
+  if (setting !== "auto") return setting === "true";
+  return new URL(c.req.url).protocol === "https:" || c.req.header("x-forwarded-proto") === "https";
+}
+
+const PLAIN_COOKIE = "sid";
+const HOST_COOKIE = "__Host-sid";
+
+/** The session token from the cookie, if any. */
+export function readSessionCookie(c: AppCtx): string | undefined {
+  return getCookie(c, HOST_COOKIE) ?? getCookie(c, PLAIN_COOKIE);
+}
+
+/** Sets the session cookie: HttpOnly, SameSite=Lax, and Secure + __Host- behind https. */
+export function writeSessionCookie(c: AppCtx, token: string, expires: Date): void {
+  const secure = isSecure(c);
+  setCookie(c, secure ? HOST_COOKIE : PLAIN_COOKIE, token, {
+    httpOnly: true,
+    sameSite: "Lax",
+    secure,
+    path: "/",
+    expires,
+  });
+}
+
+/** Clears the session cookie (both names). */
+export function clearSessionCookie(c: AppCtx): void {
+  deleteCookie(c, PLAIN_COOKIE, { path: "/" });
+  deleteCookie(c, HOST_COOKIE, { path: "/", secure: true });
+}

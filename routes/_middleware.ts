@@ -1,0 +1,98 @@
+import type { MiddlewareHandler } from "hono";
+import type { AppContext } from "../lib/context.ts";
+import { ForbiddenError } from "../lib/errors.ts";
+import { log } from "../lib/log.ts";
+import { getUserBySession } from "../lib/sessions.ts";
+import { type Env, readSessionCookie } from "./_http.ts";
+
+/** Puts the app context and a request id on every request, and logs one line per request. */
+export function requestContext(ctx: AppContext): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    const requestId = crypto.randomUUID().slice(0, 8);
+    c.set("ctx", ctx);
+    c.set("requestId", requestId);
+    c.set("user", null);
+    const started = performance.now();
+    const { method, path } = c.req;
+    await next();
+    // A WebSocket upgrade answer must reach Deno untouched (the request is gone by now).
+    if (c.res.status !== 101) c.header("X-Request-Id", requestId);
+    if (path.startsWith("/assets/")) return;
+    log("info", "request", {
+      requestId,
+      method,
+      path,
+      status: c.res.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+    });
+  };
+}
+
+/**
+ * Security headers on every answer. Scripts and styles only from this origin (island
+ * bundles and the stylesheet are files, so no inline script or style is ever needed).
+ */
+export function securityHeaders(): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    const https = new URL(c.req.url).protocol === "https:" ||
+      c.req.header("x-forwarded-proto") === "https";
+    await next();
+    if (c.res.status === 101) return;
+    c.header(
+      "Content-Security-Policy",
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
+        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; " +
+        "form-action 'self'; frame-ancestors 'none'",
+    );
+    c.header("X-Content-Type-Options", "nosniff");
+    c.header("X-Frame-Options", "DENY");
+    c.header("Referrer-Policy", "same-origin");
+    c.header("Cross-Origin-Opener-Policy", "same-origin");
+    c.header("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+    if (https) {
+      c.header("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    }
+  };
+}
+
+/** True when the request comes from our own origin or one listed in ALLOWED_ORIGINS. */
+export function isSameOriginRequest(req: Request, allowedOrigins: string[]): boolean {
+  const origin = req.headers.get("origin");
+  if (origin) {
+    if (allowedOrigins.includes(origin)) return true;
+    const host = req.headers.get("host") ?? new URL(req.url).host;
+    try {
+      return new URL(origin).host === host;
+    } catch {
+      return false;
+    }
+  }
+  // No Origin: browsers send Sec-Fetch-Site; a client sending neither is not a browser,
+  // and so cannot be the victim's browser forging a request.
+  const site = req.headers.get("sec-fetch-site");
+  return site === null || site === "same-origin" || site === "none";
+}
+
+/** Refuses unsafe methods from other origins with 403 (request forgery). */
+export function sameOriginGuard(ctx: AppContext): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    if (!["GET", "HEAD", "OPTIONS"].includes(c.req.method)) {
+      if (!isSameOriginRequest(c.req.raw, ctx.config.allowedOrigins)) {
+        throw new ForbiddenError(
+          "This request came from another site and was refused.",
+          "bad_origin",
+        );
+      }
+    }
+    await next();
+  };
+}
+
+/** Loads the signed-in user from the session cookie, if any. */
+export function loadSession(ctx: AppContext): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    const token = readSessionCookie(c);
+    if (token) c.set("user", await getUserBySession(ctx.kv, token));
+    await next();
+  };
+}

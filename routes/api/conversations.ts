@@ -1,0 +1,118 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import {
+  createConversation,
+  getConversationForUser,
+  getConversationRecordForUser,
+  listConversationsForUser,
+} from "../../lib/conversations.ts";
+import { ValidationError } from "../../lib/errors.ts";
+import { clientIdSchema, contentSchema, listMessages, markRead } from "../../lib/messages.ts";
+import { hitRateLimit } from "../../lib/rate_limit.ts";
+import { getUsersByIds, getUsersByUsernames, searchUsers } from "../../lib/users.ts";
+import { type Env, isFormPost, readBody, readQuery, requireUser } from "../_http.ts";
+
+const idList = z.preprocess(
+  (v) => (typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : v),
+  z.array(z.string().min(1).max(64)).max(255),
+);
+const createSchema = z.object({
+  participantIds: idList.optional(),
+  usernames: idList.optional(),
+  title: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.string().trim().min(1).max(100).optional(),
+  ),
+});
+const seq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const historySchema = z.object({
+  before: seq.optional(),
+  after: seq.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+const postSchema = z.object({ content: contentSchema, clientId: clientIdSchema.optional() });
+const readSchema = z.object({ seq });
+
+export const conversationRoutes = new Hono<Env>()
+  .get("/", async (c) => {
+    const user = requireUser(c);
+    return c.json({ conversations: await listConversationsForUser(c.get("ctx").kv, user.id) });
+  })
+  .get("/users", async (c) => {
+    const user = requireUser(c);
+    const { search } = readQuery(c, z.object({ search: z.string().max(64).default("") }));
+    return c.json({
+      users: await searchUsers(c.get("ctx").kv, search, { limit: 20, excludeId: user.id }),
+    });
+  })
+  .post("/", async (c) => {
+    const user = requireUser(c);
+    const { kv } = c.get("ctx");
+    const input = await readBody(c, createSchema);
+    const wanted = [...(input.participantIds ?? [])];
+    const byId = await getUsersByIds(kv, wanted);
+    const byName = await getUsersByUsernames(kv, input.usernames ?? []);
+    const missing = (input.usernames ?? []).filter((n) =>
+      !byName.some((u) => u.username === n.toLowerCase())
+    )
+      .concat(wanted.filter((id) => !byId.some((u) => u.id === id)));
+    if (missing.length) {
+      throw new ValidationError("Some people could not be found.", {
+        participants: `Unknown: ${missing.join(", ")}`,
+      });
+    }
+    const { conversation, created } = await createConversation(kv, user, {
+      others: [...byId, ...byName],
+      title: input.title,
+    });
+    if (isFormPost(c)) return c.redirect(`/conversations/${conversation.id}`, 303);
+    return c.json(
+      { conversation: await getConversationForUser(kv, conversation.id, user.id) },
+      created ? 201 : 200,
+    );
+  })
+  .get("/:id", async (c) => {
+    const user = requireUser(c);
+    return c.json({
+      conversation: await getConversationForUser(c.get("ctx").kv, c.req.param("id"), user.id),
+    });
+  })
+  .get("/:id/messages", async (c) => {
+    const user = requireUser(c);
+    const { kv } = c.get("ctx");
+    const conv = await getConversationRecordForUser(kv, c.req.param("id"), user.id);
+    const query = readQuery(c, historySchema);
+    if (query.before !== undefined && query.after !== undefined) {
+      throw new ValidationError("Use either before or after, not both.", {
+        before: "Use either before or after.",
+      });
+    }
+    return c.json(await listMessages(kv, conv.id, query));
+  })
+  .post("/:id/messages", async (c) => {
+    const user = requireUser(c);
+    const { kv, hub, config } = c.get("ctx");
+    await getConversationRecordForUser(kv, c.req.param("id"), user.id);
+    const input = await readBody(c, postSchema);
+    await hitRateLimit(kv, ["send", user.id], {
+      limit: 120,
+      windowMs: 60_000,
+      scale: config.rateLimitScale,
+    });
+    const { message, created } = await hub.send(user, {
+      conversationId: c.req.param("id"),
+      ...input,
+    });
+    if (isFormPost(c)) {
+      return c.redirect(`/conversations/${message.conversationId}#m${message.seq}`, 303);
+    }
+    return c.json({ message }, created ? 201 : 200);
+  })
+  .post("/:id/read", async (c) => {
+    const user = requireUser(c);
+    const { kv } = c.get("ctx");
+    const conv = await getConversationRecordForUser(kv, c.req.param("id"), user.id);
+    const { seq } = await readBody(c, readSchema);
+    await markRead(kv, conv.id, { userId: user.id, seq });
+    return c.body(null, 204);
+  });

@@ -1,0 +1,150 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { ChatShell } from "../components/ChatShell.tsx";
+import ChatRoom from "../islands/ChatRoom.tsx";
+import { getConversationForUser, listConversationsForUser } from "../lib/conversations.ts";
+import { AppError } from "../lib/errors.ts";
+import { island } from "../lib/islands.tsx";
+import { listMessages, markRead } from "../lib/messages.ts";
+import type { User } from "../lib/users.ts";
+import type { AppCtx, Env } from "./_http.ts";
+import { page } from "./_page.tsx";
+
+const ChatRoomIsland = island("ChatRoom", ChatRoom);
+const beforeSchema = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().catch(
+  undefined,
+);
+
+function signInFirst(c: AppCtx) {
+  const next = new URL(c.req.url).pathname;
+  return c.redirect(next === "/" ? "/login" : `/login?next=${encodeURIComponent(next)}`, 303);
+}
+
+async function shell(
+  c: AppCtx,
+  me: User,
+  currentId: string | null,
+  title: string,
+  main: preact.ComponentChildren,
+) {
+  const conversations = await listConversationsForUser(c.get("ctx").kv, me.id);
+  return page(c, {
+    title,
+    children: (
+      <ChatShell me={me} conversations={conversations} currentId={currentId}>{main}</ChatShell>
+    ),
+  });
+}
+
+/** A page for addresses that do not exist (or that this user may not see). */
+export function notFoundPage(c: AppCtx) {
+  return page(c, {
+    title: "Not found",
+    status: 404,
+    children: (
+      <main class="flex min-h-full flex-col items-center justify-center gap-2 text-center">
+        <h1 class="text-2xl font-bold">Not found</h1>
+        <p class="text-slate-500">There is nothing here, or it is not shared with you.</p>
+        <a class="font-semibold text-indigo-600" href="/">Back to your conversations</a>
+      </main>
+    ),
+  });
+}
+
+export const chatPageRoutes = new Hono<Env>()
+  .get("/", async (c) => {
+    const me = c.get("user");
+    if (!me) return signInFirst(c);
+    return await shell(
+      c,
+      me,
+      null,
+      "Conversations",
+      <div class="flex flex-1 flex-col items-center justify-center gap-2 bg-white text-center">
+        <h1 class="text-xl font-semibold">Welcome, {me.displayName}</h1>
+        <p class="max-w-sm text-sm text-slate-500">
+          Pick a conversation on the left, or start a new one with anyone on your team.
+        </p>
+      </div>,
+    );
+  })
+  .get("/conversations/:id", async (c) => {
+    const me = c.get("user");
+    if (!me) return signInFirst(c);
+    const { kv } = c.get("ctx");
+    let conversation;
+    try {
+      conversation = await getConversationForUser(kv, c.req.param("id"), me.id);
+    } catch (err) {
+      if (err instanceof AppError && err.status === 404) return notFoundPage(c);
+      throw err;
+    }
+    const before = beforeSchema.parse(c.req.query("before"));
+    const history = await listMessages(kv, conversation.id, { before, limit: 50 });
+    const last = history.messages.at(-1);
+    if (last && before === undefined) {
+      await markRead(kv, conversation.id, { userId: me.id, seq: last.seq });
+    }
+    return await shell(
+      c,
+      me,
+      conversation.id,
+      conversation.title ??
+        conversation.participants.filter((p) => p.id !== me.id).map((p) => p.displayName).join(
+          ", ",
+        ),
+      <ChatRoomIsland
+        me={me}
+        conversation={conversation}
+        messages={history.messages}
+        nextCursor={history.nextCursor}
+      />,
+    );
+  })
+  .get("/new", async (c) => {
+    const me = c.get("user");
+    if (!me) return signInFirst(c);
+    return await shell(
+      c,
+      me,
+      null,
+      "New conversation",
+      <div class="flex flex-1 items-start justify-center bg-white p-8">
+        <form method="post" action="/api/conversations" class="w-full max-w-md space-y-4">
+          <h1 class="text-xl font-semibold">New conversation</h1>
+          <div>
+            <label for="usernames" class="block text-sm font-medium text-slate-700">
+              Usernames
+            </label>
+            <input
+              id="usernames"
+              name="usernames"
+              required
+              placeholder="alice, bob"
+              class="mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 text-sm"
+            />
+            <p class="mt-1 text-xs text-slate-500">
+              One person starts a direct conversation; several, a group.
+            </p>
+          </div>
+          <div>
+            <label for="title" class="block text-sm font-medium text-slate-700">
+              Group name (optional)
+            </label>
+            <input
+              id="title"
+              name="title"
+              maxLength={100}
+              class="mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 text-sm"
+            />
+          </div>
+          <button
+            type="submit"
+            class="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white"
+          >
+            Start conversation
+          </button>
+        </form>
+      </div>,
+    );
+  });
