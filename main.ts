@@ -89,6 +89,7 @@ export async function serve(config: Config): Promise<void> {
   }, app.fetch);
   const shutdown = async () => {
     log("info", "shutting down");
+    ctx.hub.closeAll(1012, "server restarting");
     ctx.hub.close();
     await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 4000))]);
     ctx.kv.close();

@@ -8,6 +8,7 @@ import type { User } from "./users.ts";
 export type Connection = {
   user: User;
   send(frame: ServerFrame): void;
+  close(code: number, reason: string): void;
   /** Per joined conversation: the highest seq this socket has been given. */
   cursors: Map<string, number>;
 };
@@ -141,6 +142,11 @@ export class Hub {
     const room = this.#rooms.get(conversationId);
     if (!room) return [];
     return [...new Map([...room.conns].map((c) => [c.user.id, c.user])).values()];
+  }
+
+  /** Closes every socket (1012 "service restart" at shutdown: clients reconnect and catch up). */
+  closeAll(code = 1012, reason = "server restarting"): void {
+    for (const set of this.#byUser.values()) for (const conn of set) conn.close(code, reason);
   }
 
   /** Stops listening for doorbells (lets the process exit promptly). */

@@ -43,6 +43,9 @@ export function serveSocket(
       }
       socket.send(JSON.stringify(frame));
     },
+    close(code: number, reason: string) {
+      if (socket.readyState <= WebSocket.OPEN) socket.close(code, reason);
+    },
   };
 
   function refuse(code: string, message: string, ref?: string, countsAsBad = true) {
