@@ -70,6 +70,7 @@ export function createApp(ctx: AppContext): Hono<Env> {
 
 /** Opens the store, builds the assets and starts the hub: everything the app runs on. */
 export async function createContext(config: Config, options: { channelName?: string | null } = {}) {
+  setLogLevel(config.logLevel);
   const kv = await openKv(config);
   const assets = await buildAssets(ROOT);
   const hub = new Hub(kv, { channelName: options.channelName });
@@ -78,7 +79,6 @@ export async function createContext(config: Config, options: { channelName?: str
 
 /** Serves until SIGINT/SIGTERM, then closes sockets and the store and exits. */
 export async function serve(config: Config): Promise<void> {
-  setLogLevel(config.logLevel);
   const ctx = await createContext(config);
   const app = createApp(ctx);
   const server = Deno.serve({
