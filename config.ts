@@ -23,6 +23,7 @@ const envSchema = z.object({
   DENO_KV_ACCESS_TOKEN: z.string().optional(),
   ALLOWED_ORIGINS: originList.default([]),
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(25 * 1024 * 1024),
+  PROJECT_QUOTA_BYTES: z.coerce.number().int().positive().default(1024 * 1024 * 1024),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   RATE_LIMIT_SCALE: z.coerce.number().min(0).default(1),
   SESSION_TTL_DAYS: z.coerce.number().positive().default(30),
@@ -38,6 +39,8 @@ export type Config = {
   kvUrl: string | undefined;
   allowedOrigins: string[];
   maxUploadBytes: number;
+  /** Storage per project; an upload past it is answered 413. */
+  projectQuotaBytes: number;
   logLevel: "debug" | "info" | "warn" | "error";
   rateLimitScale: number;
   sessionTtlMs: number;
@@ -67,6 +70,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     kvUrl: e.DENO_KV_URL,
     allowedOrigins: e.ALLOWED_ORIGINS,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    projectQuotaBytes: e.PROJECT_QUOTA_BYTES,
     logLevel: e.LOG_LEVEL,
     rateLimitScale: e.RATE_LIMIT_SCALE,
     sessionTtlMs: e.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000,

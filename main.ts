@@ -16,9 +16,12 @@ import {
 } from "./routes/_middleware.ts";
 import { authRoutes } from "./routes/api/auth.ts";
 import { conversationRoutes } from "./routes/api/conversations.ts";
+import { fileRoutes } from "./routes/api/files.ts";
+import { projectRoutes } from "./routes/api/projects.ts";
 import { wsRoutes } from "./routes/api/ws.ts";
 import { authPageRoutes } from "./routes/auth_pages.tsx";
 import { chatPageRoutes, notFoundPage } from "./routes/chat.tsx";
+import { projectPageRoutes } from "./routes/projects.tsx";
 
 const ROOT = new URL(".", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -42,9 +45,12 @@ export function createApp(ctx: AppContext): Hono<Env> {
   app.use(sameOriginGuard(ctx), loadSession(ctx));
   app.route("/api/auth", authRoutes);
   app.route("/api/conversations", conversationRoutes);
+  app.route("/api/projects", projectRoutes);
+  app.route("/api/projects", fileRoutes);
   app.route("/api/ws", wsRoutes);
   app.route("/", authPageRoutes);
   app.route("/", chatPageRoutes);
+  app.route("/", projectPageRoutes);
   app.notFound((c) => {
     if (c.req.path.startsWith("/api/")) {
       return c.json(

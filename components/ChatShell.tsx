@@ -9,7 +9,9 @@ const ConversationListIsland = island("ConversationList", ConversationList);
 const NewConversationIsland = island("NewConversation", NewConversation);
 
 /** The signed-in frame: sidebar (brand, new conversation, list, account) and the main pane. */
-export function ChatShell(props: ConversationListProps & { children: ComponentChildren }) {
+export function ChatShell(
+  props: ConversationListProps & { children: ComponentChildren; section?: "chat" | "projects" },
+) {
   const { me, currentId } = props;
   return (
     <div class="flex h-full">
@@ -23,8 +25,22 @@ export function ChatShell(props: ConversationListProps & { children: ComponentCh
           <Logo />
           <span class="text-lg font-bold tracking-tight">Hearth</span>
         </div>
-        <div class="px-4 pb-3">
+        <div class="space-y-2 px-4 pb-3">
           <NewConversationIsland />
+          <a
+            href="/projects"
+            aria-current={props.section === "projects" ? "page" : undefined}
+            class={`flex items-center gap-2 rounded-lg px-2 py-1.5 text-sm font-medium ${
+              props.section === "projects"
+                ? "bg-slate-700 text-white"
+                : "text-slate-300 hover:bg-slate-800 hover:text-white"
+            }`}
+          >
+            <svg viewBox="0 0 20 20" fill="currentColor" class="h-4 w-4" aria-hidden="true">
+              <path d="M2 5a2 2 0 0 1 2-2h4l2 2h6a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V5Z" />
+            </svg>
+            Projects
+          </a>
         </div>
         <nav class="flex-1 overflow-y-auto pb-3" aria-label="Conversations">
           <ConversationListIsland

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ulid } from "ulid";
 import { NotFoundError, ValidationError } from "./errors.ts";
-import { getManyChunked } from "./kv.ts";
+import { commitWithRetry, getManyChunked } from "./kv.ts";
 import {
   type ConversationHead,
   headKey,
@@ -174,4 +174,42 @@ async function toViews(
       updatedAt: head?.updatedAt ?? r.createdAt,
     };
   });
+}
+
+async function changeParticipants(
+  kv: Deno.Kv,
+  conversationId: string,
+  change: { add?: string; remove?: string },
+): Promise<void> {
+  await commitWithRetry(async () => {
+    const entry = await kv.get<ConversationRecord>(conversationKey(conversationId));
+    if (!entry.value) throw new NotFoundError("Conversation not found.");
+    const ids = entry.value.participantIds.filter((id) => id !== change.remove);
+    if (change.add && !ids.includes(change.add)) ids.push(change.add);
+    const op = kv.atomic().check(entry).set(conversationKey(conversationId), {
+      ...entry.value,
+      participantIds: ids,
+    });
+    if (change.add) op.set(membershipKey(change.add, conversationId), true);
+    if (change.remove) op.delete(membershipKey(change.remove, conversationId));
+    return (await op.commit()).ok ? true : null;
+  });
+}
+
+/** Adds a participant (project members join the project's conversation). */
+export async function addParticipant(
+  kv: Deno.Kv,
+  conversationId: string,
+  userId: string,
+): Promise<void> {
+  await changeParticipants(kv, conversationId, { add: userId });
+}
+
+/** Removes a participant: from now on the conversation is a 404 for them. */
+export async function removeParticipant(
+  kv: Deno.Kv,
+  conversationId: string,
+  userId: string,
+): Promise<void> {
+  await changeParticipants(kv, conversationId, { remove: userId });
 }

@@ -24,7 +24,8 @@ type Room = {
 
 type Doorbell =
   | { kind: "message"; conversationId: string; seq: number; participantIds: string[] }
-  | { kind: "typing"; conversationId: string; user: User };
+  | { kind: "typing"; conversationId: string; user: User }
+  | { kind: "evict"; conversationId: string; userId: string };
 
 const PAGE = 100;
 
@@ -137,6 +138,29 @@ export class Hub {
     this.#ring({ kind: "typing", conversationId, user: conn.user });
   }
 
+  /**
+   * Takes a removed participant's sockets out of the room at once, on every worker: they
+   * get an error frame (code "removed") and no further messages. Membership is re-checked on
+   * every join and send, so nothing else is needed for the future.
+   */
+  evict(conversationId: string, userId: string): void {
+    this.#evictLocal(conversationId, userId);
+    this.#ring({ kind: "evict", conversationId, userId });
+  }
+
+  #evictLocal(conversationId: string, userId: string): void {
+    for (const conn of this.#byUser.get(userId) ?? []) {
+      if (!conn.cursors.has(conversationId)) continue;
+      this.leave(conn, conversationId);
+      conn.send({
+        type: "error",
+        code: "removed",
+        message: "You are no longer a participant of this conversation.",
+        ref: conversationId,
+      });
+    }
+  }
+
   /** The distinct users with a socket in the room on this isolate. */
   online(conversationId: string): User[] {
     const room = this.#rooms.get(conversationId);
@@ -224,6 +248,7 @@ export class Hub {
 
   async #onDoorbell(bell: Doorbell): Promise<void> {
     if (bell.kind === "typing") return this.#typingLocal(bell.conversationId, bell.user);
+    if (bell.kind === "evict") return this.#evictLocal(bell.conversationId, bell.userId);
     this.#deliver(bell.conversationId, bell.seq);
     if (!bell.participantIds.some((id) => this.#byUser.has(id))) return;
     try {

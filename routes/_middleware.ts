@@ -38,6 +38,10 @@ export function securityHeaders(): MiddlewareHandler<Env> {
       c.req.header("x-forwarded-proto") === "https";
     await next();
     if (c.res.status === 101) return;
+    // A route may set a stricter policy of its own (file downloads are sandboxed).
+    if (c.res.headers.has("Content-Security-Policy")) {
+      return void c.header("X-Frame-Options", "DENY");
+    }
     c.header(
       "Content-Security-Policy",
       "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +

@@ -15,7 +15,8 @@ const beforeSchema = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER)
   undefined,
 );
 
-function signInFirst(c: AppCtx) {
+/** Sends a signed-out visitor to /login, coming back here afterwards. */
+export function signInFirst(c: AppCtx) {
   const next = new URL(c.req.url).pathname;
   return c.redirect(next === "/" ? "/login" : `/login?next=${encodeURIComponent(next)}`, 303);
 }

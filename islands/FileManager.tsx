@@ -1,0 +1,218 @@
+import { useSignal } from "@preact/signals";
+import type { JSX } from "preact";
+import type { FileMeta } from "../lib/files.ts";
+import type { User } from "../lib/users.ts";
+import { shortTime } from "./parts/people.tsx";
+
+export type FileManagerProps = {
+  projectId: string;
+  me: User;
+  canManage: boolean;
+  maxUploadBytes: number;
+  files: FileMeta[];
+};
+
+type Upload = { key: string; name: string; size: number; loaded: number; error: string | null };
+
+const INLINE = ["image/png", "image/jpeg", "image/gif", "image/webp", "image/avif"];
+
+function formatSize(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  return `${(n / 1024 ** 3).toFixed(1)} GB`;
+}
+
+function kindOf(type: string): string {
+  if (type.startsWith("image/")) return "Image";
+  if (type.startsWith("text/")) return "Text";
+  if (type === "application/pdf") return "PDF";
+  if (type.includes("zip") || type.includes("compressed")) return "Archive";
+  return type === "application/octet-stream" ? "File" : type.split("/")[1]?.toUpperCase() ?? "File";
+}
+
+/**
+ * The project's shared files: list, download, delete, and upload by picker or drag and drop
+ * with a progress bar per file. Without JavaScript the form posts the file and the page
+ * comes back with it listed.
+ */
+export default function FileManager(props: FileManagerProps) {
+  const files = useSignal(props.files);
+  const uploads = useSignal<Upload[]>([]);
+  const dragging = useSignal(false);
+  const base = `/api/projects/${props.projectId}/files`;
+
+  function update(key: string, patch: Partial<Upload>) {
+    uploads.value = uploads.value.map((u) => (u.key === key ? { ...u, ...patch } : u));
+  }
+
+  function upload(file: File) {
+    const key = crypto.randomUUID();
+    const entry: Upload = { key, name: file.name, size: file.size, loaded: 0, error: null };
+    uploads.value = [...uploads.value, entry];
+    if (file.size > props.maxUploadBytes) {
+      update(key, { error: `Too large: the limit is ${formatSize(props.maxUploadBytes)}.` });
+      return;
+    }
+    const body = new FormData();
+    body.append("file", file);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", base);
+    xhr.setRequestHeader("accept", "application/json");
+    xhr.upload.onprogress = (e) => update(key, { loaded: e.loaded });
+    xhr.onload = () => {
+      let parsed: { file?: FileMeta; error?: { message: string } } = {};
+      try {
+        parsed = JSON.parse(xhr.responseText);
+      } catch { /* not JSON: handled below */ }
+      if (xhr.status === 201 && parsed.file) {
+        files.value = [parsed.file, ...files.value];
+        uploads.value = uploads.value.filter((u) => u.key !== key);
+      } else {
+        update(key, { error: parsed.error?.message ?? `Upload failed (${xhr.status}).` });
+      }
+    };
+    xhr.onerror = () => update(key, { error: "Upload failed: the connection dropped." });
+    xhr.send(body);
+  }
+
+  function onPick(event: JSX.TargetedEvent<HTMLInputElement>) {
+    for (const file of event.currentTarget.files ?? []) upload(file);
+    event.currentTarget.value = "";
+  }
+
+  function onDrop(event: JSX.TargetedDragEvent<HTMLDivElement>) {
+    event.preventDefault();
+    dragging.value = false;
+    for (const file of event.dataTransfer?.files ?? []) upload(file);
+  }
+
+  async function remove(file: FileMeta) {
+    if (!confirm(`Delete ${file.name}?`)) return;
+    const res = await fetch(`${base}/${file.id}`, { method: "DELETE" });
+    if (res.ok) files.value = files.value.filter((f) => f.id !== file.id);
+  }
+
+  return (
+    <section aria-labelledby="files-title" class="space-y-3">
+      <h2 id="files-title" class="text-sm font-semibold uppercase tracking-wide text-slate-500">
+        Files
+      </h2>
+      <div
+        onDragOver={(e) => {
+          e.preventDefault();
+          dragging.value = true;
+        }}
+        onDragLeave={() => (dragging.value = false)}
+        onDrop={onDrop}
+        class={`rounded-xl border-2 border-dashed p-4 text-center text-sm ${
+          dragging.value ? "border-indigo-500 bg-indigo-50" : "border-slate-300 bg-slate-50"
+        }`}
+      >
+        <form method="post" action={base} encType="multipart/form-data" class="space-y-2">
+          <p class="text-slate-600">Drop files here, or</p>
+          <label class="inline-block cursor-pointer rounded-lg bg-white px-3 py-1.5 font-medium text-indigo-700 shadow-sm ring-1 ring-slate-300 hover:bg-indigo-50">
+            Choose files
+            <input type="file" name="file" multiple class="sr-only" onChange={onPick} />
+          </label>
+          <noscript>
+            <button
+              type="submit"
+              class="ml-2 rounded-lg bg-indigo-600 px-3 py-1.5 font-semibold text-white"
+            >
+              Upload
+            </button>
+          </noscript>
+          <p class="text-xs text-slate-400">Up to {formatSize(props.maxUploadBytes)} each</p>
+        </form>
+      </div>
+      {uploads.value.length > 0 && (
+        <ul class="space-y-2" aria-label="Uploads">
+          {uploads.value.map((u) => (
+            <li key={u.key} class="rounded-lg border border-slate-200 p-2 text-sm">
+              <div class="flex justify-between gap-2">
+                <span class="truncate font-medium">{u.name}</span>
+                {u.error
+                  ? (
+                    <button
+                      type="button"
+                      class="text-xs text-slate-500 hover:text-slate-900"
+                      onClick={() => (uploads.value = uploads.value.filter((x) => x.key !== u.key))}
+                    >
+                      Dismiss
+                    </button>
+                  )
+                  : (
+                    <span class="text-xs text-slate-500">
+                      {Math.round((u.loaded / Math.max(u.size, 1)) * 100)}%
+                    </span>
+                  )}
+              </div>
+              {u.error ? <p role="alert" class="mt-1 text-xs text-red-600">{u.error}</p> : (
+                <progress
+                  class="mt-1 h-2 w-full overflow-hidden rounded accent-indigo-600"
+                  max={Math.max(u.size, 1)}
+                  value={u.loaded}
+                  aria-label={`Uploading ${u.name}`}
+                />
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {files.value.length === 0
+        ? <p class="text-sm text-slate-400">No files yet.</p>
+        : (
+          <ul class="divide-y divide-slate-100" aria-label="Project files">
+            {files.value.map((f) => (
+              <li key={f.id} class="flex items-center gap-3 py-2">
+                {INLINE.includes(f.contentType)
+                  ? (
+                    <img
+                      src={`${base}/${f.id}?inline=1`}
+                      alt=""
+                      loading="lazy"
+                      class="h-10 w-10 shrink-0 rounded-md object-cover ring-1 ring-slate-200"
+                    />
+                  )
+                  : (
+                    <span class="inline-flex h-10 w-10 shrink-0 items-center justify-center rounded-md bg-slate-100 text-[10px] font-bold text-slate-500">
+                      {kindOf(f.contentType).slice(0, 4)}
+                    </span>
+                  )}
+                <div class="min-w-0 flex-1">
+                  <a
+                    href={`${base}/${f.id}`}
+                    download={f.name}
+                    class="block truncate text-sm font-medium text-indigo-700 hover:underline"
+                  >
+                    {f.name}
+                  </a>
+                  <p class="truncate text-xs text-slate-500">
+                    {formatSize(f.size)} · {kindOf(f.contentType)} · {f.uploadedBy.displayName} ·
+                    {" "}
+                    {shortTime(f.createdAt)}
+                  </p>
+                </div>
+                {(props.canManage || f.uploadedBy.id === props.me.id) && (
+                  <form
+                    method="post"
+                    action={`${base}/${f.id}/delete`}
+                    onSubmit={(e) => (e.preventDefault(), remove(f))}
+                  >
+                    <button
+                      type="submit"
+                      class="rounded px-2 py-1 text-xs text-slate-500 hover:bg-red-50 hover:text-red-700"
+                      aria-label={`Delete ${f.name}`}
+                    >
+                      Delete
+                    </button>
+                  </form>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+    </section>
+  );
+}

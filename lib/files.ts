@@ -1,0 +1,335 @@
+import { fileTypeFromBuffer } from "file-type";
+import { createSHA256 } from "hash-wasm";
+import { ulid } from "ulid";
+import { AppError, ForbiddenError, NotFoundError } from "./errors.ts";
+import { commitWithRetry, getManyChunked } from "./kv.ts";
+import { canManage, type Project } from "./projects.ts";
+import { getUsersByIds, type User } from "./users.ts";
+
+/** KV values hold at most 64 KiB: a file is stored as chunks of exactly that size. */
+export const CHUNK_SIZE = 64 * 1024;
+/** Chunks per atomic commit: 10 × 64 KiB stays under KV's 800 KiB per commit. */
+const CHUNKS_PER_COMMIT = 10;
+/** Bytes looked at to recognise the type (what file-type needs). */
+const SNIFF_BYTES = 4100;
+
+export type FileMeta = {
+  id: string;
+  projectId: string;
+  name: string;
+  size: number;
+  contentType: string;
+  sha256: string;
+  uploadedBy: User;
+  createdAt: string;
+};
+
+export type FileRecord = Omit<FileMeta, "uploadedBy"> & { uploadedById: string; chunks: number };
+
+const fileKey = (projectId: string, fileId: string) => ["file", projectId, fileId];
+const chunkKey = (fileId: string, index: number) => ["file_chunk", fileId, index];
+/** Present while an upload runs; one left behind marks chunks to sweep. */
+const uploadKey = (fileId: string) => ["file_upload", fileId];
+const usageKey = (projectId: string) => ["project_usage", projectId];
+
+const ID_PATTERN = /^[0-9A-Za-z]{1,64}$/;
+
+/** Stored as given, but without control characters (no header or log injection) and ≤ 255. */
+export function cleanFileName(name: string): string {
+  // deno-lint-ignore no-control-regex
+  const cleaned = name.replace(/[\u0000-\u001f\u007f]/g, "").trim();
+  const chars = [...cleaned];
+  if (chars.length <= 255) return cleaned || "file";
+  const dot = cleaned.lastIndexOf(".");
+  const ext = dot > 0 && cleaned.length - dot <= 16 ? cleaned.slice(dot) : "";
+  return chars.slice(0, 255 - [...ext].length).join("") + ext;
+}
+
+/** The type from the bytes, never from the client: known signatures, else text or binary. */
+async function detectType(head: Uint8Array): Promise<string> {
+  const found = await fileTypeFromBuffer(head).catch(() => undefined);
+  if (found) return found.mime;
+  if (head.length === 0) return "application/octet-stream";
+  if (head.includes(0)) return "application/octet-stream";
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(
+      head.subarray(0, Math.max(0, head.length - 3)),
+    );
+    return "text/plain; charset=utf-8";
+  } catch {
+    return "application/octet-stream";
+  }
+}
+
+export class UploadTooLargeError extends AppError {
+  constructor(readonly limit: number) {
+    super(413, "file_too_large", `Cannot upload file: it exceeds ${formatBytes(limit)}.`);
+  }
+}
+
+/** "25 MiB", "1.5 KiB", "512 bytes". */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} bytes`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let value = n / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+/**
+ * Streams a file into KV: 64 KiB chunks in batched atomic commits, never the whole file in
+ * memory. The file becomes visible only when its metadata is committed last (with the
+ * project's usage, checked against the quota). On any failure (too large, over quota, the
+ * client went away) the chunks written so far are deleted and the error is rethrown.
+ */
+export async function storeFile(
+  kv: Deno.Kv,
+  project: Pick<Project, "id">,
+  input: {
+    uploader: User;
+    name: string;
+    body: AsyncIterable<Uint8Array>;
+    maxBytes: number;
+    quotaBytes: number;
+  },
+): Promise<FileMeta> {
+  const id = ulid();
+  const startedAt = new Date().toISOString();
+  await kv.set(uploadKey(id), { projectId: project.id, startedAt });
+  const hasher = await createSHA256();
+  hasher.init();
+  let chunk = new Uint8Array(CHUNK_SIZE);
+  let filled = 0;
+  let size = 0;
+  let chunks = 0;
+  let head: Uint8Array | null = null;
+  let batch: Uint8Array[] = [];
+
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const first = chunks - batch.length;
+    const pieces = batch;
+    batch = [];
+    await commitWithRetry(async () => {
+      const op = kv.atomic();
+      pieces.forEach((piece, i) => op.set(chunkKey(id, first + i), piece));
+      return (await op.commit()).ok ? true : null;
+    });
+  };
+  const finishChunk = async () => {
+    const piece = filled === CHUNK_SIZE ? chunk : chunk.slice(0, filled);
+    if (!head) head = piece.slice(0, SNIFF_BYTES);
+    hasher.update(piece);
+    batch.push(piece);
+    chunks++;
+    chunk = new Uint8Array(CHUNK_SIZE);
+    filled = 0;
+    if (batch.length >= CHUNKS_PER_COMMIT) await flush();
+  };
+
+  try {
+    for await (const data of input.body) {
+      size += data.length;
+      if (size > input.maxBytes) throw new UploadTooLargeError(input.maxBytes);
+      let offset = 0;
+      while (offset < data.length) {
+        const n = Math.min(CHUNK_SIZE - filled, data.length - offset);
+        chunk.set(data.subarray(offset, offset + n), filled);
+        filled += n;
+        offset += n;
+        if (filled === CHUNK_SIZE) await finishChunk();
+      }
+    }
+    if (filled > 0) await finishChunk();
+    await flush();
+    const record: FileRecord = {
+      id,
+      projectId: project.id,
+      name: cleanFileName(input.name),
+      size,
+      contentType: await detectType(head ?? new Uint8Array()),
+      sha256: hasher.digest("hex"),
+      uploadedById: input.uploader.id,
+      createdAt: new Date().toISOString(),
+      chunks,
+    };
+    await commitWithRetry(async () => {
+      const usage = await kv.get<Deno.KvU64>(usageKey(project.id));
+      const used = Number(usage.value?.value ?? 0n);
+      if (used + size > input.quotaBytes) {
+        throw new AppError(
+          413,
+          "quota_exceeded",
+          `Cannot upload file: the project's storage (${formatBytes(input.quotaBytes)}) is full.`,
+        );
+      }
+      const result = await kv.atomic()
+        .check(usage)
+        .set(usageKey(project.id), new Deno.KvU64(BigInt(used + size)))
+        .set(fileKey(project.id, id), record)
+        .delete(uploadKey(id))
+        .commit();
+      return result.ok ? true : null;
+    });
+    return { ...toMeta(record), uploadedBy: input.uploader };
+  } catch (err) {
+    await deleteChunks(kv, id).catch(() => {});
+    await kv.delete(uploadKey(id)).catch(() => {});
+    throw err;
+  }
+}
+
+function toMeta(record: FileRecord): Omit<FileMeta, "uploadedBy"> {
+  const { uploadedById: _u, chunks: _c, ...meta } = record;
+  return meta;
+}
+
+async function withUploaders(kv: Deno.Kv, records: FileRecord[]): Promise<FileMeta[]> {
+  const users = new Map(
+    (await getUsersByIds(kv, [...new Set(records.map((r) => r.uploadedById))])).map((
+      u,
+    ) => [u.id, u]),
+  );
+  return records.map((r) => ({
+    ...toMeta(r),
+    uploadedBy: users.get(r.uploadedById) ??
+      { id: r.uploadedById, username: "deleted", displayName: "Deleted user" },
+  }));
+}
+
+/** Deletes every chunk of a file, in batched commits. */
+async function deleteChunks(kv: Deno.Kv, fileId: string): Promise<void> {
+  let keys: Deno.KvKey[] = [];
+  for await (const e of kv.list({ prefix: ["file_chunk", fileId] }, { batchSize: 500 })) {
+    keys.push(e.key);
+    if (keys.length === 100) {
+      const op = kv.atomic();
+      keys.forEach((k) => op.delete(k));
+      await op.commit();
+      keys = [];
+    }
+  }
+  if (keys.length) {
+    const op = kv.atomic();
+    keys.forEach((k) => op.delete(k));
+    await op.commit();
+  }
+}
+
+/** The project's files, newest first. */
+export async function listFiles(kv: Deno.Kv, projectId: string): Promise<FileMeta[]> {
+  const records: FileRecord[] = [];
+  for await (const e of kv.list<FileRecord>({ prefix: ["file", projectId] }, { reverse: true })) {
+    records.push(e.value);
+  }
+  return await withUploaders(kv, records);
+}
+
+/** One file's stored record. Throws NotFoundError when it is not in this project. */
+export async function getFileRecord(
+  kv: Deno.Kv,
+  projectId: string,
+  fileId: string,
+): Promise<FileRecord> {
+  if (!ID_PATTERN.test(fileId)) throw new NotFoundError("File not found.");
+  const entry = await kv.get<FileRecord>(fileKey(projectId, fileId));
+  if (!entry.value) throw new NotFoundError("File not found.");
+  return entry.value;
+}
+
+/** The public view of one file record. */
+export async function toFileMeta(kv: Deno.Kv, record: FileRecord): Promise<FileMeta> {
+  return (await withUploaders(kv, [record]))[0];
+}
+
+/**
+ * Streams bytes `start`..`end` (inclusive) of a file, reading up to ten chunks per KV read
+ * as the consumer pulls (so a slow download holds at most ~640 KiB here).
+ */
+export function readFileRange(
+  kv: Deno.Kv,
+  record: FileRecord,
+  range: { start: number; end: number },
+): ReadableStream<Uint8Array> {
+  let index = Math.floor(range.start / CHUNK_SIZE);
+  const last = Math.floor(range.end / CHUNK_SIZE);
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (record.size === 0 || index > last) return controller.close();
+      const keys: Deno.KvKey[] = [];
+      for (let i = index; i <= last && keys.length < CHUNKS_PER_COMMIT; i++) {
+        keys.push(chunkKey(record.id, i));
+      }
+      const entries = await getManyChunked<Uint8Array>(kv, keys);
+      for (const entry of entries) {
+        if (!entry.value) return controller.error(new Error(`chunk missing: ${String(entry.key)}`));
+        const at = index * CHUNK_SIZE;
+        const from = Math.max(range.start - at, 0);
+        const to = Math.min(range.end - at + 1, entry.value.length);
+        controller.enqueue(entry.value.subarray(from, to));
+        index++;
+      }
+      if (index > last) controller.close();
+    },
+  });
+}
+
+/**
+ * Deletes a file: the uploader, an owner or an admin may. The metadata and usage go first
+ * (one commit), so the file disappears at once; its chunks are freed after.
+ */
+export async function deleteFile(
+  kv: Deno.Kv,
+  project: Project,
+  input: { fileId: string; actorId: string },
+): Promise<void> {
+  const record = await getFileRecord(kv, project.id, input.fileId);
+  if (record.uploadedById !== input.actorId && !canManage(project.role)) {
+    throw new ForbiddenError("Only the uploader, an owner or an admin can delete this file.");
+  }
+  await commitWithRetry(async () => {
+    const [entry, usage] = await kv.getMany<[FileRecord, Deno.KvU64]>([
+      fileKey(project.id, record.id),
+      usageKey(project.id),
+    ]);
+    if (!entry.value) return true; // deleted concurrently
+    const used = Number(usage.value?.value ?? 0n);
+    const result = await kv.atomic()
+      .check(entry, usage)
+      .delete(fileKey(project.id, record.id))
+      .set(usageKey(project.id), new Deno.KvU64(BigInt(Math.max(0, used - record.size))))
+      .set(uploadKey(record.id), { projectId: project.id, startedAt: new Date(0).toISOString() })
+      .commit();
+    return result.ok ? true : null;
+  });
+  await deleteChunks(kv, record.id);
+  await kv.delete(uploadKey(record.id));
+}
+
+/** Bytes stored by a project (what the quota counts). */
+export async function getProjectUsage(kv: Deno.Kv, projectId: string): Promise<number> {
+  return Number((await kv.get<Deno.KvU64>(usageKey(projectId))).value?.value ?? 0n);
+}
+
+/**
+ * Frees the chunks of uploads that never finished (a crash mid-upload) or deletions that
+ * stopped half-way. Returns how many were swept.
+ */
+export async function sweepOrphanChunks(
+  kv: Deno.Kv,
+  options: { olderThanMs: number },
+): Promise<number> {
+  const cutoff = Date.now() - options.olderThanMs;
+  let swept = 0;
+  for await (const e of kv.list<{ startedAt: string }>({ prefix: ["file_upload"] })) {
+    if (new Date(e.value.startedAt).getTime() > cutoff) continue;
+    await deleteChunks(kv, String(e.key[1]));
+    await kv.delete(e.key);
+    swept++;
+  }
+  return swept;
+}

@@ -1,0 +1,215 @@
+import { z } from "zod";
+import { ulid } from "ulid";
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "./errors.ts";
+import { getManyChunked } from "./kv.ts";
+import { addParticipant, createConversation, removeParticipant } from "./conversations.ts";
+import { getUsersByIds, type User } from "./users.ts";
+
+export const roleSchema = z.enum(["owner", "admin", "member"]);
+export type Role = z.infer<typeof roleSchema>;
+
+export const projectNameSchema = z.string().trim().min(1, "Give the project a name.").max(
+  80,
+  "Use at most 80 characters.",
+);
+export const projectDescriptionSchema = z.string().trim().max(500, "Use at most 500 characters.");
+
+export type ProjectRecord = {
+  id: string;
+  name: string;
+  description: string;
+  conversationId: string;
+  createdBy: string;
+  createdAt: string;
+};
+
+/** A project as one member sees it (with their role). */
+export type Project = Omit<ProjectRecord, "createdBy"> & { role: Role };
+export type Member = { user: User; role: Role; joinedAt: string };
+
+type MemberRecord = { role: Role; joinedAt: string };
+
+const ID_PATTERN = /^[0-9A-Za-z]{1,64}$/;
+const projectKey = (id: string) => ["project", id];
+const memberKey = (projectId: string, userId: string) => ["project_member", projectId, userId];
+const userProjectKey = (userId: string, projectId: string) => ["user_project", userId, projectId];
+
+/** Who may manage members: owners and admins. */
+export function canManage(role: Role): boolean {
+  return role === "owner" || role === "admin";
+}
+
+/**
+ * Creates a project with `owner` as its owner. `conversationId` is the project's
+ * conversation, created by the caller (lib/project_service.ts) in the same flow.
+ */
+export async function createProjectRecord(
+  kv: Deno.Kv,
+  owner: User,
+  input: { name: string; description?: string; conversationId: string; id?: string },
+): Promise<Project> {
+  const now = new Date().toISOString();
+  const record: ProjectRecord = {
+    id: input.id ?? ulid(),
+    name: input.name,
+    description: input.description ?? "",
+    conversationId: input.conversationId,
+    createdBy: owner.id,
+    createdAt: now,
+  };
+  const member: MemberRecord = { role: "owner", joinedAt: now };
+  const result = await kv.atomic()
+    .check({ key: projectKey(record.id), versionstamp: null })
+    .set(projectKey(record.id), record)
+    .set(memberKey(record.id, owner.id), member)
+    .set(userProjectKey(owner.id, record.id), "owner")
+    .commit();
+  if (!result.ok) throw new ConflictError("That project exists already.");
+  return toProject(record, "owner");
+}
+
+function toProject(record: ProjectRecord, role: Role): Project {
+  const { createdBy: _createdBy, ...rest } = record;
+  return { ...rest, role };
+}
+
+/** The project and the caller's role. Throws NotFoundError for non-members (no IDOR). */
+export async function getProjectForUser(
+  kv: Deno.Kv,
+  projectId: string,
+  userId: string,
+): Promise<Project> {
+  if (!ID_PATTERN.test(projectId)) throw new NotFoundError("Project not found.");
+  const [project, member] = await kv.getMany<[ProjectRecord, MemberRecord]>([
+    projectKey(projectId),
+    memberKey(projectId, userId),
+  ]);
+  if (!project.value || !member.value) throw new NotFoundError("Project not found.");
+  return toProject(project.value, member.value.role);
+}
+
+/** The projects the user belongs to, newest first. */
+export async function listProjectsForUser(kv: Deno.Kv, userId: string): Promise<Project[]> {
+  const roles = new Map<string, Role>();
+  for await (const e of kv.list<Role>({ prefix: ["user_project", userId] })) {
+    roles.set(String(e.key[2]), e.value);
+  }
+  const entries = await getManyChunked<ProjectRecord>(kv, [...roles.keys()].map(projectKey));
+  return entries.flatMap((e) =>
+    e.value ? [toProject(e.value, roles.get(e.value.id) ?? "member")] : []
+  )
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+/** Members with their users, owners first, then admins, then by name. */
+export async function listMembers(kv: Deno.Kv, projectId: string): Promise<Member[]> {
+  const records: [string, MemberRecord][] = [];
+  for await (const e of kv.list<MemberRecord>({ prefix: ["project_member", projectId] })) {
+    records.push([String(e.key[2]), e.value]);
+  }
+  const users = new Map((await getUsersByIds(kv, records.map(([id]) => id))).map((u) => [u.id, u]));
+  const order: Record<Role, number> = { owner: 0, admin: 1, member: 2 };
+  return records.flatMap(([id, m]) => {
+    const user = users.get(id);
+    return user ? [{ user, role: m.role, joinedAt: m.joinedAt }] : [];
+  }).sort((a, b) =>
+    order[a.role] - order[b.role] || a.user.username.localeCompare(b.user.username)
+  );
+}
+
+/**
+ * Adds `user` with `role`. Throws ForbiddenError unless the actor is an owner or admin,
+ * ValidationError for the owner role (a project has one owner), ConflictError when the user
+ * is a member already.
+ */
+export async function addMember(
+  kv: Deno.Kv,
+  project: Project,
+  input: { user: User; role: Role },
+): Promise<Member> {
+  if (!canManage(project.role)) throw new ForbiddenError("Only owners and admins can add people.");
+  if (input.role === "owner") {
+    throw new ValidationError("A project has one owner.", { role: "Choose admin or member." });
+  }
+  const joinedAt = new Date().toISOString();
+  const result = await kv.atomic()
+    .check({ key: memberKey(project.id, input.user.id), versionstamp: null })
+    .set(memberKey(project.id, input.user.id), { role: input.role, joinedAt })
+    .set(userProjectKey(input.user.id, project.id), input.role)
+    .commit();
+  if (!result.ok) {
+    throw new ConflictError(`${input.user.username} is already a member.`, "already_member");
+  }
+  return { user: input.user, role: input.role, joinedAt };
+}
+
+/**
+ * Removes a member. Owners and admins may remove others (an admin not the owner); anyone may
+ * leave, except the owner. Throws NotFoundError for someone who is not a member.
+ */
+export async function removeMember(
+  kv: Deno.Kv,
+  project: Project,
+  input: { actorId: string; userId: string },
+): Promise<void> {
+  const target = await kv.get<MemberRecord>(memberKey(project.id, input.userId));
+  if (!target.value) throw new NotFoundError("That person is not a member.");
+  const self = input.actorId === input.userId;
+  if (target.value.role === "owner") {
+    throw new ForbiddenError("The owner cannot be removed from the project.");
+  }
+  if (!self && !canManage(project.role)) {
+    throw new ForbiddenError("Only owners and admins can remove people.");
+  }
+  if (!self && target.value.role === "admin" && project.role !== "owner") {
+    throw new ForbiddenError("Only the owner can remove an admin.");
+  }
+  await kv.atomic()
+    .check(target)
+    .delete(memberKey(project.id, input.userId))
+    .delete(userProjectKey(input.userId, project.id))
+    .commit();
+}
+
+/**
+ * Creates a project and its conversation (kind "project"), with `owner` as owner and only
+ * participant. Members added later join the conversation too.
+ */
+export async function createProject(
+  kv: Deno.Kv,
+  owner: User,
+  input: { name: string; description?: string },
+): Promise<Project> {
+  const id = ulid();
+  const { conversation } = await createConversation(kv, owner, {
+    others: [],
+    kind: "project",
+    title: input.name,
+    projectId: id,
+  });
+  return await createProjectRecord(kv, owner, { ...input, id, conversationId: conversation.id });
+}
+
+/** Adds a member to the project and its conversation (see addMember for what it throws). */
+export async function addProjectMember(
+  kv: Deno.Kv,
+  project: Project,
+  input: { user: User; role: Role },
+): Promise<Member> {
+  const member = await addMember(kv, project, input);
+  await addParticipant(kv, project.conversationId, input.user.id);
+  return member;
+}
+
+/**
+ * Removes a member from the project and its conversation. The caller also evicts their
+ * open sockets from the conversation (Hub.evict) so they stop receiving at once.
+ */
+export async function removeProjectMember(
+  kv: Deno.Kv,
+  project: Project,
+  input: { actorId: string; userId: string },
+): Promise<void> {
+  await removeMember(kv, project, input);
+  await removeParticipant(kv, project.conversationId, input.userId);
+}

@@ -1,0 +1,84 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { ValidationError } from "../../lib/errors.ts";
+import {
+  addProjectMember,
+  createProject,
+  getProjectForUser,
+  listMembers,
+  listProjectsForUser,
+  projectDescriptionSchema,
+  projectNameSchema,
+  removeProjectMember,
+  roleSchema,
+} from "../../lib/projects.ts";
+import { getUsersByUsernames, usernameSchema } from "../../lib/users.ts";
+import { type AppCtx, type Env, isFormPost, readBody, requireUser } from "../_http.ts";
+
+const createSchema = z.object({
+  name: projectNameSchema,
+  description: z.preprocess((v) => (v === "" ? undefined : v), projectDescriptionSchema.optional()),
+});
+const addMemberSchema = z.object({
+  username: usernameSchema,
+  role: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    roleSchema.exclude(["owner"]).default("member"),
+  ),
+});
+
+/** The project for the signed-in member (404 for anyone else). */
+async function memberProject(c: AppCtx) {
+  const user = requireUser(c);
+  return {
+    user,
+    project: await getProjectForUser(c.get("ctx").kv, c.req.param("id") ?? "", user.id),
+  };
+}
+
+async function removeMemberAndEvict(c: AppCtx) {
+  const { user, project } = await memberProject(c);
+  const { kv, hub } = c.get("ctx");
+  const userId = c.req.param("userId") ?? "";
+  await removeProjectMember(kv, project, { actorId: user.id, userId });
+  hub.evict(project.conversationId, userId);
+  return { user, project, userId };
+}
+
+export const projectRoutes = new Hono<Env>()
+  .get("/", async (c) => {
+    const user = requireUser(c);
+    return c.json({ projects: await listProjectsForUser(c.get("ctx").kv, user.id) });
+  })
+  .post("/", async (c) => {
+    const user = requireUser(c);
+    const input = await readBody(c, createSchema);
+    const project = await createProject(c.get("ctx").kv, user, input);
+    return isFormPost(c) ? c.redirect(`/projects/${project.id}`, 303) : c.json({ project }, 201);
+  })
+  .get("/:id", async (c) => {
+    const { project } = await memberProject(c);
+    return c.json({ project, members: await listMembers(c.get("ctx").kv, project.id) });
+  })
+  .post("/:id/members", async (c) => {
+    const { project } = await memberProject(c);
+    const { kv } = c.get("ctx");
+    const input = await readBody(c, addMemberSchema);
+    const [user] = await getUsersByUsernames(kv, [input.username]);
+    if (!user) {
+      throw new ValidationError("Nobody has that username.", {
+        username: "Nobody has that username.",
+      });
+    }
+    const member = await addProjectMember(kv, project, { user, role: input.role });
+    return isFormPost(c) ? c.redirect(`/projects/${project.id}`, 303) : c.json({ member }, 201);
+  })
+  .delete("/:id/members/:userId", async (c) => {
+    await removeMemberAndEvict(c);
+    return c.body(null, 204);
+  })
+  // The no-JavaScript form for removing (forms cannot send DELETE).
+  .post("/:id/members/:userId/remove", async (c) => {
+    const { user, project, userId } = await removeMemberAndEvict(c);
+    return c.redirect(userId === user.id ? "/projects" : `/projects/${project.id}`, 303);
+  });

@@ -1,0 +1,168 @@
+import { Hono } from "hono";
+import { ChatShell } from "../components/ChatShell.tsx";
+import { MemberList } from "../components/MemberList.tsx";
+import ChatRoom from "../islands/ChatRoom.tsx";
+import FileManager from "../islands/FileManager.tsx";
+import { getConversationForUser, listConversationsForUser } from "../lib/conversations.ts";
+import { AppError } from "../lib/errors.ts";
+import { listFiles } from "../lib/files.ts";
+import { island } from "../lib/islands.tsx";
+import { listMessages } from "../lib/messages.ts";
+import { getProjectForUser, listMembers, listProjectsForUser } from "../lib/projects.ts";
+import type { AppCtx, Env } from "./_http.ts";
+import { page } from "./_page.tsx";
+import { notFoundPage, signInFirst } from "./chat.tsx";
+
+const ChatRoomIsland = island("ChatRoom", ChatRoom);
+const FileManagerIsland = island("FileManager", FileManager);
+
+async function projectsPage(c: AppCtx) {
+  const me = c.get("user");
+  if (!me) return signInFirst(c);
+  const { kv } = c.get("ctx");
+  const [projects, conversations] = await Promise.all([
+    listProjectsForUser(kv, me.id),
+    listConversationsForUser(kv, me.id),
+  ]);
+  return page(c, {
+    title: "Projects",
+    children: (
+      <ChatShell me={me} conversations={conversations} currentId={null} section="projects">
+        <div class="flex-1 overflow-y-auto bg-white p-8">
+          <div class="mx-auto max-w-3xl space-y-8">
+            <h1 class="text-2xl font-bold tracking-tight">Projects</h1>
+            {projects.length === 0 && (
+              <p class="text-slate-500">No projects yet. Create the first one below.</p>
+            )}
+            <ul class="grid gap-3 sm:grid-cols-2" aria-label="Your projects">
+              {projects.map((p) => (
+                <li key={p.id}>
+                  <a
+                    href={`/projects/${p.id}`}
+                    class="block rounded-xl border border-slate-200 p-4 hover:border-indigo-300 hover:shadow-sm"
+                  >
+                    <span class="flex items-center justify-between gap-2">
+                      <span class="truncate font-semibold">{p.name}</span>
+                      <span class="rounded-full bg-slate-100 px-2 py-0.5 text-[11px] text-slate-600">
+                        {p.role}
+                      </span>
+                    </span>
+                    <span class="mt-1 line-clamp-2 block text-sm text-slate-500">
+                      {p.description || "No description"}
+                    </span>
+                  </a>
+                </li>
+              ))}
+            </ul>
+            <form
+              method="post"
+              action="/api/projects"
+              class="space-y-3 rounded-xl bg-slate-50 p-5 ring-1 ring-slate-200"
+            >
+              <h2 class="font-semibold">New project</h2>
+              <div>
+                <label for="project-name" class="block text-sm font-medium text-slate-700">
+                  Project name
+                </label>
+                <input
+                  id="project-name"
+                  name="name"
+                  required
+                  maxLength={80}
+                  class="mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 text-sm"
+                />
+              </div>
+              <div>
+                <label for="project-description" class="block text-sm font-medium text-slate-700">
+                  Description
+                </label>
+                <textarea
+                  id="project-description"
+                  name="description"
+                  rows={2}
+                  maxLength={500}
+                  class="mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 text-sm"
+                />
+              </div>
+              <button
+                type="submit"
+                class="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500"
+              >
+                Create project
+              </button>
+            </form>
+          </div>
+        </div>
+      </ChatShell>
+    ),
+  });
+}
+
+async function projectPage(c: AppCtx) {
+  const me = c.get("user");
+  if (!me) return signInFirst(c);
+  const { kv, config } = c.get("ctx");
+  let project;
+  try {
+    project = await getProjectForUser(kv, c.req.param("id") ?? "", me.id);
+  } catch (err) {
+    if (err instanceof AppError && err.status === 404) return notFoundPage(c);
+    throw err;
+  }
+  const [members, files, conversation, history, conversations] = await Promise.all([
+    listMembers(kv, project.id),
+    listFiles(kv, project.id),
+    getConversationForUser(kv, project.conversationId, me.id),
+    listMessages(kv, project.conversationId, { limit: 50 }),
+    listConversationsForUser(kv, me.id),
+  ]);
+  const manager = project.role === "owner" || project.role === "admin";
+  return page(c, {
+    title: project.name,
+    children: (
+      <ChatShell
+        me={me}
+        conversations={conversations}
+        currentId={project.conversationId}
+        section="projects"
+      >
+        <div class="flex min-w-0 flex-1 flex-col lg:flex-row">
+          <div class="flex min-h-[60vh] min-w-0 flex-1 lg:min-h-0">
+            <ChatRoomIsland
+              me={me}
+              conversation={conversation}
+              messages={history.messages}
+              nextCursor={history.nextCursor}
+            />
+          </div>
+          <aside
+            class="w-full shrink-0 space-y-6 overflow-y-auto border-l border-slate-200 bg-white p-5 lg:w-96"
+            aria-label="Project"
+          >
+            <div>
+              <p class="text-xs font-semibold uppercase tracking-wide text-indigo-600">Project</p>
+              <h1 class="text-xl font-bold">{project.name}</h1>
+              {project.description && (
+                <p class="mt-1 text-sm text-slate-600">{project.description}</p>
+              )}
+            </div>
+            <MemberList project={project} members={members} me={me} />
+            <div>
+              <FileManagerIsland
+                projectId={project.id}
+                me={me}
+                canManage={manager}
+                maxUploadBytes={config.maxUploadBytes}
+                files={files}
+              />
+            </div>
+          </aside>
+        </div>
+      </ChatShell>
+    ),
+  });
+}
+
+export const projectPageRoutes = new Hono<Env>()
+  .get("/projects", projectsPage)
+  .get("/projects/:id", projectPage);
