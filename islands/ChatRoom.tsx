@@ -234,6 +234,8 @@ export default function ChatRoom(props: ChatRoomProps) {
           <p class="truncate text-xs text-slate-500" data-testid="presence">
             {onlineOthers.length
               ? `Online: ${onlineOthers.map((u) => u.displayName).join(", ")}`
+              : others.length === 0
+              ? "Only you so far"
               : `${others.length + 1} people · nobody else online`}
           </p>
         </div>

@@ -23,6 +23,10 @@ function formatSize(n: number): string {
   return `${(n / 1024 ** 3).toFixed(1)} GB`;
 }
 
+function percent(u: Upload): number {
+  return Math.min(100, Math.round((u.loaded / Math.max(u.size, 1)) * 100));
+}
+
 function kindOf(type: string): string {
   if (type.startsWith("image/")) return "Image";
   if (type.startsWith("text/")) return "Text";
@@ -149,12 +153,19 @@ export default function FileManager(props: FileManagerProps) {
                   )}
               </div>
               {u.error ? <p role="alert" class="mt-1 text-xs text-red-600">{u.error}</p> : (
-                <progress
-                  class="mt-1 h-2 w-full overflow-hidden rounded accent-indigo-600"
-                  max={Math.max(u.size, 1)}
-                  value={u.loaded}
+                <div
+                  role="progressbar"
                   aria-label={`Uploading ${u.name}`}
-                />
+                  aria-valuemin={0}
+                  aria-valuemax={100}
+                  aria-valuenow={percent(u)}
+                  class="mt-1.5 h-1.5 w-full overflow-hidden rounded-full bg-slate-200"
+                >
+                  <div
+                    class="h-full rounded-full bg-indigo-600 transition-all"
+                    style={{ width: `${percent(u)}%` }}
+                  />
+                </div>
               )}
             </li>
           ))}

@@ -141,7 +141,7 @@ async function projectPage(c: AppCtx) {
           >
             <div>
               <p class="text-xs font-semibold uppercase tracking-wide text-indigo-600">Project</p>
-              <h1 class="text-xl font-bold">{project.name}</h1>
+              <h2 class="text-xl font-bold">{project.name}</h2>
               {project.description && (
                 <p class="mt-1 text-sm text-slate-600">{project.description}</p>
               )}
