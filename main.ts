@@ -4,6 +4,7 @@ import { type Config, loadConfig } from "./config.ts";
 import { buildAssets } from "./lib/assets.ts";
 import type { AppContext } from "./lib/context.ts";
 import { errorBody } from "./lib/errors.ts";
+import { sweepOrphanChunks } from "./lib/files.ts";
 import { openKv } from "./lib/kv.ts";
 import { describeError, log, setLogLevel } from "./lib/log.ts";
 import { Hub } from "./lib/realtime.ts";
@@ -101,6 +102,13 @@ export async function serve(config: Config): Promise<void> {
     ctx.kv.close();
     Deno.exit(0);
   };
+  // Uploads cut short by a crash leave chunks behind a marker: sweep them now and hourly.
+  const sweep = () =>
+    sweepOrphanChunks(ctx.kv, { olderThanMs: 60 * 60_000 })
+      .then((n) => n && log("info", "swept orphaned upload chunks", { uploads: n }))
+      .catch((err) => log("warn", "chunk sweep failed", describeError(err)));
+  void sweep();
+  Deno.unrefTimer(setInterval(sweep, 60 * 60_000));
   Deno.addSignalListener("SIGINT", shutdown);
   Deno.addSignalListener("SIGTERM", shutdown);
   await server.finished;
