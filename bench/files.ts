@@ -63,7 +63,7 @@ try {
   for (let i = 0; i < PIECE; i += 65536) crypto.getRandomValues(piece.subarray(i, i + 65536));
 
   /** Uploads then downloads one file, sampling the server's RSS every 20 ms. */
-  async function transfer() {
+  const transfer = async () => {
     const boundary = "----bench" + crypto.randomUUID();
     const enc = new TextEncoder();
     const head = enc.encode(
@@ -92,31 +92,45 @@ try {
     let t = performance.now();
     const up = await fetch(`${base}/api/projects/${project.id}/files`, {
       method: "POST",
-      headers: { origin: base, cookie, "content-type": `multipart/form-data; boundary=${boundary}` },
+      headers: {
+        origin: base,
+        cookie,
+        "content-type": `multipart/form-data; boundary=${boundary}`,
+      },
       body,
     });
     const upSeconds = (performance.now() - t) / 1000;
     if (up.status !== 201) throw new Error(`upload failed: ${up.status} ${await up.text()}`);
     const { file } = await up.json();
     t = performance.now();
-    const down = await fetch(`${base}/api/projects/${project.id}/files/${file.id}`, { headers: { cookie } });
+    const down = await fetch(`${base}/api/projects/${project.id}/files/${file.id}`, {
+      headers: { cookie },
+    });
     let received = 0;
     for await (const chunk of down.body!) received += chunk.length;
     const downSeconds = (performance.now() - t) / 1000;
     clearInterval(sampler);
     if (received !== SIZE) throw new Error(`downloaded ${received} of ${SIZE} bytes`);
     return { upSeconds, downSeconds, before, peak };
-  }
+  };
 
   const rate = (s: number) => `${(SIZE / 1024 / 1024 / s).toFixed(1)} MB/s (${s.toFixed(2)} s)`;
   const cold = await transfer();
   const warm = await transfer();
   console.log(`file size                      ${mb(SIZE)} MB`);
   console.log(`upload   (1st, 2nd)            ${rate(cold.upSeconds)}, ${rate(warm.upSeconds)}`);
-  console.log(`download (1st, 2nd)            ${rate(cold.downSeconds)}, ${rate(warm.downSeconds)}`);
+  console.log(
+    `download (1st, 2nd)            ${rate(cold.downSeconds)}, ${rate(warm.downSeconds)}`,
+  );
   console.log(`server RSS at start            ${mb(cold.before)} MB`);
-  console.log(`server peak RSS, 1st transfer  ${mb(cold.peak)} MB (+${mb(cold.peak - cold.before)} MB)`);
-  console.log(`server peak RSS, 2nd transfer  ${mb(warm.peak)} MB (+${mb(warm.peak - warm.before)} MB over its start)`);
+  console.log(
+    `server peak RSS, 1st transfer  ${mb(cold.peak)} MB (+${mb(cold.peak - cold.before)} MB)`,
+  );
+  console.log(
+    `server peak RSS, 2nd transfer  ${mb(warm.peak)} MB (+${
+      mb(warm.peak - warm.before)
+    } MB over its start)`,
+  );
   console.log(`server peak RSS (VmHWM)        ${mb(readStatus(child.pid, "VmHWM"))} MB`);
   console.log(
     "note: the 1st transfer's growth includes the KV store's SQLite cache warming up (about\n" +

@@ -19,7 +19,7 @@ async function readSources(root: string): Promise<{ path: string; text: string }
     for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       const path = `${dir}/${e.name}`;
       if (e.isDirectory) await walk(path);
-      else if (/\.(ts|tsx)$/.test(e.name) && !e.name.endsWith("_test.ts")) {
+      else if (/\.(ts|tsx)$/.test(e.name) && !/_test\.tsx?$/.test(e.name)) {
         out.push({ path, text: await Deno.readTextFile(`${root}/${path}`) });
       }
     }

@@ -33,6 +33,7 @@ export type ConversationHead = {
 };
 
 export const messageKey = (conversationId: string, seq: number) => ["msg", conversationId, seq];
+const messagesPrefix = (conversationId: string) => ["msg", conversationId];
 export const headKey = (conversationId: string) => ["conv_head", conversationId];
 export const readMarkKey = (conversationId: string, userId: string) => [
   "read_mark",
@@ -112,8 +113,6 @@ export async function withAuthors(kv: Deno.Kv, records: MessageRecord[]): Promis
 
 export type MessagePage = { messages: Message[]; nextCursor: string | null };
 
-const MAX_SEQ = Number.MAX_SAFE_INTEGER;
-
 /**
  * One page of history, oldest first. With `after`: the messages after that seq (nextCursor
  * continues forward). Otherwise the newest ones before `before` (default: the end), and
@@ -128,9 +127,11 @@ export async function listMessages(
   const records: MessageRecord[] = [];
   let more = false;
   if (options.after !== undefined) {
+    // Prefix-bounded selectors: a start past the last seq (or an end before the first)
+    // is an empty page, where a start/end pair out of order would make KV throw.
     const iter = kv.list<MessageRecord>({
+      prefix: messagesPrefix(conversationId),
       start: messageKey(conversationId, options.after + 1),
-      end: messageKey(conversationId, MAX_SEQ),
     }, { limit: limit + 1 });
     for await (const e of iter) records.push(e.value);
     more = records.length > limit;
@@ -138,10 +139,12 @@ export async function listMessages(
     const messages = await withAuthors(kv, records);
     return { messages, nextCursor: more ? String(records[records.length - 1].seq) : null };
   }
-  const iter = kv.list<MessageRecord>({
-    start: messageKey(conversationId, 1),
-    end: messageKey(conversationId, Math.min(options.before ?? MAX_SEQ, MAX_SEQ)),
-  }, { limit: limit + 1, reverse: true });
+  const iter = kv.list<MessageRecord>(
+    options.before === undefined
+      ? { prefix: messagesPrefix(conversationId) }
+      : { prefix: messagesPrefix(conversationId), end: messageKey(conversationId, options.before) },
+    { limit: limit + 1, reverse: true },
+  );
   for await (const e of iter) records.push(e.value);
   more = records.length > limit;
   if (more) records.length = limit;

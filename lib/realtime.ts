@@ -1,6 +1,7 @@
 import { getConversationRecordForUser } from "./conversations.ts";
+import { NotFoundError } from "./errors.ts";
 import { describeError, log } from "./log.ts";
-import { listMessages, type Message, sendMessage } from "./messages.ts";
+import { getHeadSeq, listMessages, type Message, sendMessage } from "./messages.ts";
 import type { ServerFrame } from "./realtime_protocol.ts";
 import type { User } from "./users.ts";
 
@@ -39,6 +40,11 @@ export class Hub {
   #kv: Deno.Kv;
   #rooms = new Map<string, Room>();
   #byUser = new Map<string, Set<Connection>>();
+  /**
+   * Evictions so far per user and conversation: a join that passed its membership check
+   * before a removal must not subscribe after the eviction ran (it would keep receiving).
+   */
+  #evictions = new Map<string, number>();
   #channel: BroadcastChannel | null;
 
   constructor(kv: Deno.Kv, options: { channelName?: string | null } = {}) {
@@ -70,12 +76,21 @@ export class Hub {
    * `since`, or the last 50. Throws NotFoundError for a non-participant.
    */
   async join(conn: Connection, conversationId: string, since?: number): Promise<void> {
+    const evictionKey = `${conn.user.id} ${conversationId}`;
+    const evictions = this.#evictions.get(evictionKey) ?? 0;
+    const evicted = () => (this.#evictions.get(evictionKey) ?? 0) !== evictions;
     await getConversationRecordForUser(this.#kv, conversationId, conn.user.id);
     const room = this.#room(conversationId);
+    let refused = false;
     await this.#serially(room, async () => {
-      let cursor = since ?? 0;
+      // A `since` past the newest message (a stale client) must not become the room's seq:
+      // the room would skip every message up to it, for everyone in it.
+      let cursor = since === undefined
+        ? 0
+        : Math.min(since, await getHeadSeq(this.#kv, conversationId));
       if (since === undefined) {
         const page = await listMessages(this.#kv, conversationId, { limit: 50 });
+        if (evicted()) return void (refused = true);
         conn.send({ type: "recent_messages", conversationId, messages: page.messages });
         cursor = page.messages.at(-1)?.seq ?? 0;
       } else {
@@ -83,16 +98,21 @@ export class Hub {
         do {
           batch =
             (await listMessages(this.#kv, conversationId, { after: cursor, limit: PAGE })).messages;
+          if (evicted()) return void (refused = true);
           conn.send({ type: "recent_messages", conversationId, messages: batch });
           cursor = batch.at(-1)?.seq ?? cursor;
         } while (batch.length === PAGE);
       }
+      // The socket may have closed while this join read: its disconnect has run, so adding
+      // it now would leave a ghost in the room (shown online, never removed).
+      if (!this.#byUser.get(conn.user.id)?.has(conn)) return;
       if (room.conns.size === 0) room.seq = cursor;
       const firstOfUser = ![...room.conns].some((c) => c.user.id === conn.user.id);
       conn.cursors.set(conversationId, cursor);
       room.conns.add(conn);
       if (firstOfUser) this.#status(room, "joined", conn.user);
     });
+    if (refused) throw new NotFoundError("Conversation not found.");
   }
 
   /** Unsubscribes a socket; the others hear `status: left` when the user's last socket goes. */
@@ -149,6 +169,8 @@ export class Hub {
   }
 
   #evictLocal(conversationId: string, userId: string): void {
+    const key = `${userId} ${conversationId}`;
+    this.#evictions.set(key, (this.#evictions.get(key) ?? 0) + 1);
     for (const conn of this.#byUser.get(userId) ?? []) {
       if (!conn.cursors.has(conversationId)) continue;
       this.leave(conn, conversationId);

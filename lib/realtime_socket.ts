@@ -69,20 +69,31 @@ export function serveSocket(
   socket.onopen = () => hub.connect(conn);
   socket.onclose = () => hub.disconnect(conn);
   socket.onerror = () => {};
-  socket.onmessage = async (event) => {
-    if (!takeToken()) {
-      refuse("rate_limited", "You are sending too fast. Slow down.", undefined, false);
-      if (++overLimit > MAX_OVER_LIMIT) socket.close(1008, "rate limit");
-      return;
-    }
+  // Frames are handled one after another, in the order they arrived, and answered in that
+  // order: a person's quick messages are stored in the order sent (a socket never races
+  // itself for the next seq). The rate is measured on arrival; the refusal waits its turn.
+  let queue = Promise.resolve();
+  socket.onmessage = (event) => {
+    const task = takeToken() ? () => handle(event.data) : refuseForRate;
+    queue = queue.then(task).catch((err) =>
+      log("error", "socket frame failed", describeError(err))
+    );
+  };
+
+  function refuseForRate() {
+    refuse("rate_limited", "You are sending too fast. Slow down.", undefined, false);
+    if (++overLimit > MAX_OVER_LIMIT) socket.close(1008, "rate limit");
+  }
+
+  async function handle(data: unknown): Promise<void> {
     overLimit = 0;
-    if (typeof event.data !== "string") return refuse("bad_frame", "Send JSON text frames.");
-    if (event.data.length > MAX_FRAME_BYTES) {
+    if (typeof data !== "string") return refuse("bad_frame", "Send JSON text frames.");
+    if (isLargerThan(data, MAX_FRAME_BYTES)) {
       return refuse("frame_too_large", "That frame is larger than 64 KiB.");
     }
     let raw: unknown;
     try {
-      raw = JSON.parse(event.data);
+      raw = JSON.parse(data);
     } catch {
       return refuse("bad_json", "That frame is not valid JSON.");
     }
@@ -113,7 +124,14 @@ export function serveSocket(
       log("error", "socket frame failed", { ...describeError(err), type: parsed.data.type });
       refuse("internal_error", "Something went wrong on our side. Please try again.", ref, false);
     }
-  };
+  }
+}
+
+/** The limit is bytes on the wire (UTF-8), not UTF-16 code units: "€" is 1 unit, 3 bytes. */
+function isLargerThan(text: string, maxBytes: number): boolean {
+  if (text.length > maxBytes) return true;
+  if (text.length * 3 <= maxBytes) return false;
+  return new TextEncoder().encode(text).byteLength > maxBytes;
 }
 
 async function dispatch(hub: Hub, conn: Connection, frame: ClientFrame): Promise<void> {

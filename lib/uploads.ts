@@ -5,6 +5,17 @@ import { AppError, ValidationError } from "./errors.ts";
 export type IncomingFile = { name: string; body: AsyncIterable<Uint8Array> };
 
 /**
+ * Browsers (and Deno's FormData) escape `"`, CR and LF in a multipart filename as `%22`,
+ * `%0D` and `%0A` (HTML's form encoding); the parser does not undo it, so a file named
+ * `say "hi".txt` would be stored as `say %22hi%22.txt`. Only those three are undone (a
+ * literal "%22" in a name is ambiguous by the spec and becomes a quote; the CR and LF are
+ * then stripped by cleanFileName).
+ */
+function unescapeFileName(name: string): string {
+  return name.replace(/%(22|0D|0A)/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+/**
  * Finds the file in a streamed `multipart/form-data` request (field `field`) and hands back
  * its bytes as a stream: nothing is buffered beyond the parser's small window, and the
  * request is read only as fast as the consumer writes. When the client goes away mid-upload
@@ -39,10 +50,18 @@ export function readMultipartFile(
       );
     }
     let found: Readable | null = null;
+    // A body that breaks off or is malformed mid-file is the client's doing: the file stream
+    // fails with a 400 (not a logged 500), and the consumer cleans up what it stored.
+    let failure: ValidationError | null = null;
+    const fail = (err: ValidationError) => {
+      failure ??= err;
+      if (found) found.destroy(failure);
+      else reject(failure);
+    };
     parser.on("file", (fieldName, stream, filename) => {
       if (fieldName !== options.field || found) return void stream.resume();
       found = stream;
-      resolve({ name: filename || "file", body: stream });
+      resolve({ name: unescapeFileName(filename) || "file", body: clientErrors(stream) });
     });
     parser.on("finish", () => {
       if (!found) {
@@ -53,27 +72,35 @@ export function readMultipartFile(
         );
       }
     });
-    parser.on("error", (err: unknown) => {
-      if (found) found.destroy(err instanceof Error ? err : new Error(String(err)));
-      else {reject(
-          new ValidationError(
-            "The upload is not valid multipart/form-data.",
-            undefined,
-            "bad_multipart",
-          ),
-        );}
+    parser.on("error", () => {
+      fail(
+        new ValidationError(
+          "The upload is not valid multipart/form-data.",
+          undefined,
+          "bad_multipart",
+        ),
+      );
     });
     const source = Readable.fromWeb(
       request.body as import("node:stream/web").ReadableStream<Uint8Array>,
     );
-    source.on("error", (err) => {
+    source.on("error", () => {
       // The client went away (or the body failed): fail the file so its chunks are removed.
-      if (found) found.destroy(err);
-      else {reject(
-          new ValidationError("The upload was interrupted.", undefined, "upload_interrupted"),
-        );}
+      fail(new ValidationError("The upload was interrupted.", undefined, "upload_interrupted"));
       parser.destroy();
     });
+    /** The file's bytes; whichever error the parser's streams raise, the consumer sees ours. */
+    async function* clientErrors(stream: Readable): AsyncIterable<Uint8Array> {
+      try {
+        yield* stream;
+      } catch {
+        throw failure ?? new ValidationError(
+          "The upload is not valid multipart/form-data.",
+          undefined,
+          "bad_multipart",
+        );
+      }
+    }
     source.pipe(parser);
   });
 }

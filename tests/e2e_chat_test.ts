@@ -22,8 +22,10 @@ Deno.test({
     const server = await startTestServer();
     const browser = await launchChromium();
     try {
-      const alice = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-      const bob = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+      const alice = await (await browser.newContext({ viewport: { width: 1280, height: 800 } }))
+        .newPage();
+      const bob = await (await browser.newContext({ viewport: { width: 1280, height: 800 } }))
+        .newPage();
       const errors: string[] = [];
       for (const p of [alice, bob]) p.on("pageerror", (e) => errors.push(e.message));
 
@@ -53,15 +55,18 @@ Deno.test({
         await bob.getByTestId("messages").getByText("Hi Bob, the deploy is done").waitFor();
       });
 
-      await t.step("Bob's reply reaches Alice live, and Alice sees Bob online and typing", async () => {
-        await alice.getByText("Online: Bob Brown").waitFor();
-        await bob.getByLabel("Message", { exact: true }).pressSequentially("Great");
-        await alice.getByText("Bob Brown is typing…").waitFor();
-        await bob.getByLabel("Message", { exact: true }).fill("Great work, thanks!");
-        await bob.getByLabel("Message", { exact: true }).press("Enter");
-        await alice.locator("li[data-seq='2']").getByText("Great work, thanks!").waitFor();
-        assert.equal(await alice.locator("[data-pending]").count(), 0);
-      });
+      await t.step(
+        "Bob's reply reaches Alice live, and Alice sees Bob online and typing",
+        async () => {
+          await alice.getByText("Online: Bob Brown").waitFor();
+          await bob.getByLabel("Message", { exact: true }).pressSequentially("Great");
+          await alice.getByText("Bob Brown is typing…").waitFor();
+          await bob.getByLabel("Message", { exact: true }).fill("Great work, thanks!");
+          await bob.getByLabel("Message", { exact: true }).press("Enter");
+          await alice.locator("li[data-seq='2']").getByText("Great work, thanks!").waitFor();
+          assert.equal(await alice.locator("[data-pending]").count(), 0);
+        },
+      );
 
       await t.step("a reload keeps the history, rendered by the server", async () => {
         await bob.reload();

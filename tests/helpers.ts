@@ -1,4 +1,5 @@
 /** Test helpers: a fresh app on its own `:memory:` KV, user factories, request builders. */
+import assert from "node:assert/strict";
 import { parseConfig } from "../config.ts";
 import type { AppContext } from "../lib/context.ts";
 import { createApp, createContext } from "../main.ts";
@@ -46,7 +47,9 @@ export function withCookie(cookie: string): RequestInit {
 
 /** "name=value" of the session cookie a response set. */
 export function sessionCookieOf(res: Response): string {
-  const header = res.headers.getSetCookie().find((c) => c.startsWith("sid=") || c.startsWith("__Host-sid="));
+  const header = res.headers.getSetCookie().find((c) =>
+    c.startsWith("sid=") || c.startsWith("__Host-sid=")
+  );
   if (!header) throw new Error("no session cookie was set");
   return header.split(";")[0];
 }
@@ -105,4 +108,29 @@ export async function startTestServer(env: Record<string, string> = {}) {
       await app.close();
     },
   };
+}
+
+/** Form-post options, as a browser without JavaScript sends them, with the cookie when given. */
+export function form(fields: Record<string, string>, cookie?: string): RequestInit {
+  const headers: Record<string, string> = {
+    origin: ORIGIN,
+    "content-type": "application/x-www-form-urlencoded",
+  };
+  if (cookie) headers.cookie = cookie;
+  return { method: "POST", headers, body: new URLSearchParams(fields).toString() };
+}
+
+/** Asserts the contract's error answer (status, JSON, `{error: {code, message}}`); returns it. */
+export async function assertError(
+  res: Response,
+  status: number,
+  code: string,
+): Promise<{ code: string; message: string; fields?: Record<string, string> }> {
+  assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status}`);
+  assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
+  const body = await res.json();
+  assert.equal(body.error?.code, code);
+  assert.equal(typeof body.error.message, "string");
+  assert.ok(body.error.message.length > 0, "the error has a message for a person");
+  return body.error;
 }

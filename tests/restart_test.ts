@@ -44,19 +44,33 @@ Deno.test({
       const post = (path: string, body: unknown, cookie?: string) =>
         fetch(`${server.base}${path}`, {
           method: "POST",
-          headers: { "content-type": "application/json", origin: server.base, ...(cookie ? { cookie } : {}) },
+          headers: {
+            "content-type": "application/json",
+            origin: server.base,
+            ...(cookie ? { cookie } : {}),
+          },
           body: JSON.stringify(body),
         });
-      const a = await post("/api/auth/register", { username: "ann", password: "a long enough password" });
+      const a = await post("/api/auth/register", {
+        username: "ann",
+        password: "a long enough password",
+      });
       assert.equal(a.status, 201);
       const annCookie = sessionCookieOf(a);
-      const b = await post("/api/auth/register", { username: "ben", password: "a long enough password" });
+      const b = await post("/api/auth/register", {
+        username: "ben",
+        password: "a long enough password",
+      });
       assert.equal(b.status, 201);
       const ben = (await b.json()).user;
       const conv = await post("/api/conversations", { participantIds: [ben.id] }, annCookie);
       const conversationId = (await conv.json()).conversation.id;
       for (const content of ["first", "second"]) {
-        const res = await post(`/api/conversations/${conversationId}/messages`, { content }, annCookie);
+        const res = await post(
+          `/api/conversations/${conversationId}/messages`,
+          { content },
+          annCookie,
+        );
         assert.equal(res.status, 201);
       }
 
@@ -65,18 +79,26 @@ Deno.test({
       assert.equal(status.code, 0, "SIGTERM ends the server cleanly");
 
       server = await startProcess(kvPath);
-      const check = await fetch(`${server.base}/api/auth/check`, { headers: { cookie: annCookie } });
+      const check = await fetch(`${server.base}/api/auth/check`, {
+        headers: { cookie: annCookie },
+      });
       assert.deepEqual((await check.json()).user?.username, "ann");
       const history = await fetch(`${server.base}/api/conversations/${conversationId}/messages`, {
         headers: { cookie: annCookie },
       });
       assert.equal(history.status, 200);
       const page = await history.json();
-      assert.deepEqual(page.messages.map((m: { seq: number; content: string }) => [m.seq, m.content]), [
-        [1, "first"],
-        [2, "second"],
-      ]);
-      const login = await post("/api/auth/login", { username: "ben", password: "a long enough password" });
+      assert.deepEqual(
+        page.messages.map((m: { seq: number; content: string }) => [m.seq, m.content]),
+        [
+          [1, "first"],
+          [2, "second"],
+        ],
+      );
+      const login = await post("/api/auth/login", {
+        username: "ben",
+        password: "a long enough password",
+      });
       assert.equal(login.status, 200);
       server.child.kill("SIGTERM");
       await server.child.status;

@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { parseConfig } from "./config.ts";
+
+Deno.test("parseConfig() of an empty environment gives the documented defaults", () => {
+  const config = parseConfig({});
+  assert.equal(config.port, 8000);
+  assert.equal(config.hostname, "0.0.0.0");
+  assert.equal(config.env, "development");
+  assert.equal(config.kvPath, "./data/chat.kv");
+  assert.equal(config.kvUrl, undefined);
+  assert.deepEqual(config.allowedOrigins, []);
+  assert.equal(config.maxUploadBytes, 25 * 1024 * 1024);
+  assert.equal(config.logLevel, "info");
+  assert.equal(config.rateLimitScale, 1);
+  assert.equal(config.sessionTtlMs, 30 * 24 * 60 * 60 * 1000);
+  assert.equal(config.cookieSecure, "auto");
+  assert.ok(config.secretKey.length >= 32, "the development secret is long enough to use");
+});
+
+Deno.test("parseConfig() reads numbers, lists and choices from their strings", () => {
+  const config = parseConfig({
+    PORT: "0",
+    KV_PATH: ":memory:",
+    ALLOWED_ORIGINS: "https://chat.example.com/, https://app.example.com",
+    MAX_UPLOAD_BYTES: "1024",
+    LOG_LEVEL: "debug",
+    RATE_LIMIT_SCALE: "0.5",
+    SESSION_TTL_DAYS: "1",
+  });
+  assert.equal(config.port, 0);
+  assert.equal(config.kvPath, ":memory:");
+  assert.deepEqual(config.allowedOrigins, ["https://chat.example.com", "https://app.example.com"]);
+  assert.equal(config.maxUploadBytes, 1024);
+  assert.equal(config.logLevel, "debug");
+  assert.equal(config.rateLimitScale, 0.5);
+  assert.equal(config.sessionTtlMs, 24 * 60 * 60 * 1000);
+});
+
+Deno.test("parseConfig() in production without SECRET_KEY throws naming SECRET_KEY", () => {
+  assert.throws(() => parseConfig({ DENO_ENV: "production" }), /SECRET_KEY/);
+});
+
+Deno.test("parseConfig() in production with a long SECRET_KEY uses that key", () => {
+  const secret = "s".repeat(40);
+  const config = parseConfig({ DENO_ENV: "production", SECRET_KEY: secret });
+  assert.equal(config.env, "production");
+  assert.equal(config.secretKey, secret);
+});
+
+Deno.test("parseConfig() refuses a SECRET_KEY shorter than 32 characters", () => {
+  assert.throws(() => parseConfig({ SECRET_KEY: "too-short" }), /SECRET_KEY/);
+});
+
+Deno.test("parseConfig() with a PORT that is not a port number throws naming PORT", () => {
+  for (const port of ["abc", "70000", "-1", "80.5"]) {
+    assert.throws(() => parseConfig({ PORT: port }), /PORT/, `PORT=${port}`);
+  }
+});
+
+Deno.test("parseConfig() lists every problem at once", () => {
+  assert.throws(
+    () => parseConfig({ PORT: "abc", LOG_LEVEL: "loud", ALLOWED_ORIGINS: "not a url" }),
+    (err: unknown) => {
+      assert.ok(err instanceof Error);
+      assert.match(err.message, /PORT/);
+      assert.match(err.message, /LOG_LEVEL/);
+      assert.match(err.message, /ALLOWED_ORIGINS/);
+      return true;
+    },
+  );
+});
+
+Deno.test("parseConfig() refuses a negative RATE_LIMIT_SCALE", () => {
+  assert.throws(() => parseConfig({ RATE_LIMIT_SCALE: "-1" }), /RATE_LIMIT_SCALE/);
+});
