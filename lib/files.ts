@@ -109,16 +109,21 @@ export async function storeFile(
   let head: Uint8Array | null = null;
   let batch: Uint8Array[] = [];
 
+  // One batch commits while the next one is read: the upload does not stall on every commit,
+  // and at most two batches (~1.3 MB) are held.
+  let inFlight: Promise<unknown> = Promise.resolve();
   const flush = async () => {
     if (batch.length === 0) return;
     const first = chunks - batch.length;
     const pieces = batch;
     batch = [];
-    await commitWithRetry(async () => {
+    await inFlight;
+    inFlight = commitWithRetry(async () => {
       const op = kv.atomic();
       pieces.forEach((piece, i) => op.set(chunkKey(id, first + i), piece));
       return (await op.commit()).ok ? true : null;
     });
+    inFlight.catch(() => {}); // surfaced by the next await of inFlight
   };
   const finishChunk = async () => {
     const piece = filled === CHUNK_SIZE ? chunk : chunk.slice(0, filled);
@@ -146,6 +151,7 @@ export async function storeFile(
     }
     if (filled > 0) await finishChunk();
     await flush();
+    await inFlight;
     const record: FileRecord = {
       id,
       projectId: project.id,
@@ -177,6 +183,7 @@ export async function storeFile(
     });
     return { ...toMeta(record), uploadedBy: input.uploader };
   } catch (err) {
+    await inFlight.catch(() => {}); // let a commit in flight land before its chunks are removed
     await deleteChunks(kv, id).catch(() => {});
     await kv.delete(uploadKey(id)).catch(() => {});
     throw err;
