@@ -8,7 +8,7 @@ import { sweepOrphanChunks } from "./lib/files.ts";
 import { openKv } from "./lib/kv.ts";
 import { describeError, log, setLogLevel } from "./lib/log.ts";
 import { Hub } from "./lib/realtime.ts";
-import type { Env } from "./routes/_http.ts";
+import { type Env, formErrorRedirect } from "./routes/_http.ts";
 import {
   loadSession,
   requestContext,
@@ -63,6 +63,8 @@ export function createApp(ctx: AppContext): Hono<Env> {
   });
   app.onError((err, c) => {
     const requestId = c.get("requestId");
+    const back = formErrorRedirect(c, err);
+    if (back) return c.redirect(back, 303);
     const { status, body } = errorBody(err, requestId);
     if (status === 500) {
       log("error", "request failed", { requestId, path: c.req.path, ...describeError(err) });

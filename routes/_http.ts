@@ -105,3 +105,38 @@ export function clearSessionCookie(c: AppCtx): void {
   deleteCookie(c, PLAIN_COOKIE, { path: "/" });
   deleteCookie(c, HOST_COOKIE, { path: "/", secure: true });
 }
+
+/** Error codes a page may show after a failed form post (the page has the words for each). */
+export const FORM_ERROR_CODES = new Set([
+  "invalid_input",
+  "conflict",
+  "already_member",
+  "forbidden",
+  "not_found",
+  "rate_limited",
+  "file_too_large",
+  "quota_exceeded",
+]);
+
+/**
+ * Where a failed form post (no JavaScript) goes: back to the page it came from, with the
+ * error's code in `?error=` for the page to explain. Only the code travels, never text, so
+ * a crafted link cannot make a page say anything. Returns null when JSON should answer
+ * (any client that does not ask for HTML, e.g. fetch or XHR uploads).
+ */
+export function formErrorRedirect(c: AppCtx, err: unknown): string | null {
+  if (!isFormPost(c) || !wantsPage(c)) return null;
+  if (!(err instanceof AppError) || !FORM_ERROR_CODES.has(err.code)) return null;
+  const referer = c.req.header("referer");
+  let path = "/";
+  try {
+    const url = new URL(referer ?? "");
+    if (url.host === new URL(c.req.url).host) path = url.pathname;
+  } catch { /* no usable Referer: back to the start page */ }
+  return `${path}?error=${err.code}`;
+}
+
+/** A browser navigating (a form post without JavaScript) asks for HTML; fetch and XHR do not. */
+export function wantsPage(c: AppCtx): boolean {
+  return (c.req.header("accept") ?? "").includes("text/html");
+}

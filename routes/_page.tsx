@@ -1,7 +1,19 @@
 import type { ComponentChildren } from "preact";
 import { Layout } from "../components/Layout.tsx";
 import { renderDocument } from "../lib/ssr.tsx";
-import type { AppCtx } from "./_http.ts";
+import { type AppCtx, FORM_ERROR_CODES } from "./_http.ts";
+
+const FORM_ERRORS: Record<string, string> = {
+  invalid_input:
+    "That did not work: some of what you entered is not valid. Please check it and try again.",
+  conflict: "That already exists.",
+  already_member: "That person is already a member.",
+  forbidden: "You are not allowed to do that here.",
+  not_found: "That could not be found.",
+  rate_limited: "Too many attempts. Please wait a minute and try again.",
+  file_too_large: "That file is too large to upload.",
+  quota_exceeded: "The project's storage is full. Delete some files first.",
+};
 
 /** Answers with a full HTML page in the app's layout. Pages hold private data: no caching. */
 export function page(
@@ -12,8 +24,20 @@ export function page(
     children: ComponentChildren;
   },
 ): Response {
+  const code = c.req.query("error");
+  const notice = code && FORM_ERROR_CODES.has(code) ? FORM_ERRORS[code] : null;
   const html = renderDocument(
-    <Layout title={options.title} assetsId={c.get("ctx").assets.id}>{options.children}</Layout>,
+    <Layout title={options.title} assetsId={c.get("ctx").assets.id}>
+      {notice && (
+        <div
+          role="alert"
+          class="fixed inset-x-0 top-0 z-50 bg-red-600 px-4 py-2 text-center text-sm font-medium text-white"
+        >
+          {notice}
+        </div>
+      )}
+      {options.children}
+    </Layout>,
   );
   c.header("Cache-Control", "no-store");
   return c.html(html, options.status ?? 200);

@@ -247,3 +247,35 @@ Deno.test("the stylesheet and island bundles a page links to are served as immut
     }
   });
 });
+
+Deno.test("a failing form post without JavaScript goes back to its page, which explains the error", async () => {
+  await withApp(async (app) => {
+    const ann = await registerUser(app);
+    const ben = await registerUser(app);
+    const id = await createConversationVia(app, ann.cookie, [ben.user]);
+    const page = `${"http://localhost"}/conversations/${id}`;
+    const res = await app.fetch(`/api/conversations/${id}/messages`, {
+      method: "POST",
+      headers: {
+        cookie: ann.cookie,
+        origin: "http://localhost",
+        referer: page,
+        accept: "text/html,application/xhtml+xml",
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: "content=%20%20",
+    });
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get("location"), `/conversations/${id}?error=invalid_input`);
+    const shown = await html(await app.fetch(res.headers.get("location")!, withCookie(ann.cookie)));
+    assert.match(
+      shown,
+      /role="alert"[^>]*>That did not work: some of what you entered is not valid/,
+    );
+    // Only known codes are shown; a crafted one says nothing.
+    const crafted = await html(
+      await app.fetch(`/conversations/${id}?error=Call+us+now`, withCookie(ann.cookie)),
+    );
+    assert.doesNotMatch(crafted, /role="alert"[^>]*class="fixed/);
+  });
+});

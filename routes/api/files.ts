@@ -12,7 +12,7 @@ import {
 import { getProjectForUser } from "../../lib/projects.ts";
 import { hitRateLimit } from "../../lib/rate_limit.ts";
 import { readMultipartFile } from "../../lib/uploads.ts";
-import { type AppCtx, type Env, requireUser } from "../_http.ts";
+import { type AppCtx, type Env, requireUser, wantsPage } from "../_http.ts";
 
 /** Multipart framing around the file: the boundary lines and part headers. */
 const MULTIPART_OVERHEAD = 16 * 1024;
@@ -23,11 +23,6 @@ async function memberProject(c: AppCtx) {
     user,
     project: await getProjectForUser(c.get("ctx").kv, c.req.param("id") ?? "", user.id),
   };
-}
-
-/** A browser form post (no JavaScript) wants a page back, not JSON. */
-function wantsPage(c: AppCtx): boolean {
-  return (c.req.header("accept") ?? "").includes("text/html");
 }
 
 export const fileRoutes = new Hono<Env>()
