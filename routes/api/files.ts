@@ -9,21 +9,13 @@ import {
   storeFile,
   UploadTooLargeError,
 } from "../../lib/files.ts";
-import { getProjectForUser } from "../../lib/projects.ts";
 import { hitRateLimit } from "../../lib/rate_limit.ts";
 import { readMultipartFile } from "../../lib/uploads.ts";
-import { type AppCtx, type Env, requireUser, wantsPage } from "../_http.ts";
+import { memberProject } from "./_project.ts";
+import { type Env, wantsPage } from "../_http.ts";
 
 /** Multipart framing around the file: the boundary lines and part headers. */
 const MULTIPART_OVERHEAD = 16 * 1024;
-
-async function memberProject(c: AppCtx) {
-  const user = requireUser(c);
-  return {
-    user,
-    project: await getProjectForUser(c.get("ctx").kv, c.req.param("id") ?? "", user.id),
-  };
-}
 
 export const fileRoutes = new Hono<Env>()
   .get("/:id/files", async (c) => {

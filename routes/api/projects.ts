@@ -4,7 +4,6 @@ import { ValidationError } from "../../lib/errors.ts";
 import {
   addProjectMember,
   createProject,
-  getProjectForUser,
   listMembers,
   listProjectsForUser,
   projectDescriptionSchema,
@@ -13,6 +12,7 @@ import {
   roleSchema,
 } from "../../lib/projects.ts";
 import { getUsersByUsernames, usernameSchema } from "../../lib/users.ts";
+import { memberProject } from "./_project.ts";
 import { type AppCtx, type Env, isFormPost, readBody, requireUser } from "../_http.ts";
 
 const createSchema = z.object({
@@ -26,15 +26,6 @@ const addMemberSchema = z.object({
     roleSchema.exclude(["owner"]).default("member"),
   ),
 });
-
-/** The project for the signed-in member (404 for anyone else). */
-async function memberProject(c: AppCtx) {
-  const user = requireUser(c);
-  return {
-    user,
-    project: await getProjectForUser(c.get("ctx").kv, c.req.param("id") ?? "", user.id),
-  };
-}
 
 async function removeMemberAndEvict(c: AppCtx) {
   const { user, project } = await memberProject(c);
