@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ulid } from "ulid";
-import { commitWithRetry } from "./kv.ts";
+import { commitWithRetry, getManyChunked } from "./kv.ts";
 import { getUsersByIds, type User } from "./users.ts";
 
 export const contentSchema = z.string().trim().min(1, "Write something first.").max(
@@ -47,51 +47,118 @@ const clientIdKey = (conversationId: string, authorId: string, clientId: string)
   clientId,
 ];
 
+export type SendRequest = {
+  author: User;
+  conversationId: string;
+  content: string;
+  clientId?: string | null;
+};
+export type SendResult = { message: Message; created: boolean };
+
 /**
- * Stores a message as the next seq of its conversation. The seq, the message, the clientId
- * index and the author's read mark are one atomic commit checked against the head, so two
- * concurrent sends never share a seq and a repeated clientId is stored once.
+ * Stores a message as the next seq of its conversation (see commitMessages).
  * The caller has checked that the author is a participant.
  */
 export async function sendMessage(
   kv: Deno.Kv,
   author: User,
   input: { conversationId: string; content: string; clientId?: string | null },
-): Promise<{ message: Message; created: boolean }> {
-  const { conversationId } = input;
-  const clientId = input.clientId ?? null;
+): Promise<SendResult> {
+  return (await commitMessages(kv, [{ author, ...input }]))[0];
+}
+
+/**
+ * Stores many messages in one atomic commit (group commit), each as the next seq of its
+ * conversation, in the order given. The commit checks every touched conversation's head:
+ * a concurrent writer to any of them makes the whole batch re-read and retry, so seqs are
+ * gapless and unique. A clientId index entry is only ever written together with its
+ * conversation's head, so the head check also makes a repeated clientId (in the store or
+ * twice in the batch) resolve to the original message instead of a second copy.
+ * Callers keep a batch within KV's limits (see MessageWriter).
+ */
+export async function commitMessages(kv: Deno.Kv, requests: SendRequest[]): Promise<SendResult[]> {
+  const conversationIds = [...new Set(requests.map((r) => r.conversationId))];
   return await commitWithRetry(async () => {
-    const [head, dup] = await kv.getMany<[ConversationHead, number]>([
-      headKey(conversationId),
-      clientId ? clientIdKey(conversationId, author.id, clientId) : ["msg_client_none"],
-    ]);
-    if (clientId && dup.value !== null) {
-      const original = await kv.get<MessageRecord>(messageKey(conversationId, dup.value));
-      if (original.value) {
-        return { message: { ...toMessageShape(original.value, author) }, created: false };
+    const heads = await getManyChunked<ConversationHead>(kv, conversationIds.map(headKey));
+    const withClient = requests.filter((r) => r.clientId);
+    const known = await getManyChunked<number>(
+      kv,
+      withClient.map((r) => clientIdKey(r.conversationId, r.author.id, r.clientId!)),
+    );
+    const knownSeq = new Map<string, number>();
+    withClient.forEach((r, i) => {
+      if (known[i].value !== null) knownSeq.set(clientSlot(r), known[i].value);
+    });
+    const originals = new Map<string, MessageRecord>();
+    const toRead = [
+      ...new Set(withClient.flatMap((r) => {
+        const seq = knownSeq.get(clientSlot(r));
+        return seq === undefined ? [] : [`${r.conversationId}\0${seq}`];
+      })),
+    ];
+    const read = await getManyChunked<MessageRecord>(
+      kv,
+      toRead.map((k) => messageKey(k.split("\0")[0], Number(k.split("\0")[1]))),
+    );
+    read.forEach((e, i) => e.value && originals.set(toRead[i], e.value));
+
+    const nextSeq = new Map(conversationIds.map((id, i) => [id, heads[i].value?.seq ?? 0]));
+    const fresh = new Map<string, MessageRecord>();
+    const results: SendResult[] = [];
+    /** The authors' read marks move to their last message (one write per key and commit). */
+    const marks = new Map<string, [string, string, number]>();
+    const op = kv.atomic();
+    for (const r of requests) {
+      const slot = r.clientId ? clientSlot(r) : null;
+      const earlier = slot ? fresh.get(slot) : undefined;
+      const storedSeq = slot ? knownSeq.get(slot) : undefined;
+      const stored = storedSeq === undefined
+        ? undefined
+        : originals.get(`${r.conversationId}\0${storedSeq}`);
+      if (earlier || stored) {
+        results.push({ message: toMessageShape((earlier ?? stored)!, r.author), created: false });
+        continue;
       }
+      const seq = nextSeq.get(r.conversationId)! + 1;
+      nextSeq.set(r.conversationId, seq);
+      const record: MessageRecord = {
+        id: ulid(),
+        conversationId: r.conversationId,
+        seq,
+        authorId: r.author.id,
+        content: r.content,
+        clientId: r.clientId ?? null,
+        createdAt: new Date().toISOString(),
+      };
+      op.set(messageKey(r.conversationId, seq), record);
+      marks.set(`${r.conversationId}\0${r.author.id}`, [r.conversationId, r.author.id, seq]);
+      if (slot) {
+        op.set(clientIdKey(r.conversationId, r.author.id, r.clientId!), seq);
+        fresh.set(slot, record);
+      }
+      results.push({ message: toMessageShape(record, r.author), created: true });
     }
-    const seq = (head.value?.seq ?? 0) + 1;
-    const record: MessageRecord = {
-      id: ulid(),
-      conversationId,
-      seq,
-      authorId: author.id,
-      content: input.content,
-      clientId,
-      createdAt: new Date().toISOString(),
-    };
-    const op = kv.atomic()
-      .check(head)
-      .set(messageKey(conversationId, seq), record)
-      .set(headKey(conversationId), { seq, updatedAt: record.createdAt, lastMessage: record })
-      .set(readMarkKey(conversationId, author.id), seq);
-    if (clientId) {
-      op.check(dup).set(clientIdKey(conversationId, author.id, clientId), seq);
+    for (const [conversationId, userId, seq] of marks.values()) {
+      op.set(readMarkKey(conversationId, userId), seq);
     }
-    const result = await op.commit();
-    return result.ok ? { message: toMessageShape(record, author), created: true } : null;
+    conversationIds.forEach((id, i) => {
+      const last = results.findLast((x) => x.created && x.message.conversationId === id);
+      if (!last) return;
+      op.check(heads[i]);
+      const { author, ...rest } = last.message;
+      op.set(headKey(id), {
+        seq: last.message.seq,
+        updatedAt: last.message.createdAt,
+        lastMessage: { ...rest, authorId: author.id },
+      });
+    });
+    if (!results.some((x) => x.created)) return results;
+    return (await op.commit()).ok ? results : null;
   });
+}
+
+function clientSlot(r: SendRequest): string {
+  return `${r.conversationId}\0${r.author.id}\0${r.clientId}`;
 }
 
 function toMessageShape(record: MessageRecord, author: User): Message {
