@@ -27,6 +27,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   RATE_LIMIT_SCALE: z.coerce.number().min(0).default(1),
   SESSION_TTL_DAYS: z.coerce.number().positive().default(30),
+  REALTIME_POLL_MS: z.coerce.number().int().min(0).default(1000),
+  CHAOS_DROP_DOORBELLS: z.coerce.number().min(0).max(1).default(0),
   COOKIE_SECURE: z.enum(["auto", "true", "false"]).default("auto"),
 });
 
@@ -44,6 +46,10 @@ export type Config = {
   logLevel: "debug" | "info" | "warn" | "error";
   rateLimitScale: number;
   sessionTtlMs: number;
+  /** How often each room re-reads its head from KV (other processes, lost doorbells). */
+  realtimePollMs: number;
+  /** Chaos tests only: the share of doorbells dropped on purpose. */
+  chaosDropDoorbells: number;
   /** "auto": Secure + __Host- cookies when the request arrived over https. */
   cookieSecure: "auto" | "true" | "false";
 };
@@ -74,6 +80,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     rateLimitScale: e.RATE_LIMIT_SCALE,
     sessionTtlMs: e.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000,
+    realtimePollMs: e.REALTIME_POLL_MS,
+    chaosDropDoorbells: e.CHAOS_DROP_DOORBELLS,
     cookieSecure: e.COOKIE_SECURE,
   };
 }

@@ -82,7 +82,12 @@ export async function createContext(config: Config, options: { channelName?: str
   setLogLevel(config.logLevel);
   const kv = await openKv(config);
   const assets = await buildAssets(ROOT);
-  const hub = new Hub(kv, { channelName: options.channelName });
+  const hub = new Hub(kv, {
+    channelName: options.channelName,
+    pollMs: config.realtimePollMs,
+    watch: config.kvUrl !== undefined,
+    dropDoorbells: config.chaosDropDoorbells,
+  });
   return { kv, config, hub, assets } satisfies AppContext;
 }
 

@@ -73,7 +73,7 @@ try {
     const tail = enc.encode(`\r\n--${boundary}--\r\n`);
     // A Blob body: Deno's fetch sends a ReadableStream body far slower (~20 MB/s here) than
     // the server takes it (curl measured ~80-90 MB/s), which would make this a client bench.
-    const parts: Uint8Array[] = [head];
+    const parts: Uint8Array<ArrayBuffer>[] = [head];
     for (let sent = 0; sent < SIZE; sent += PIECE) {
       parts.push(piece.subarray(0, Math.min(PIECE, SIZE - sent)));
     }

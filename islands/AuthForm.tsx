@@ -19,6 +19,8 @@ export default function AuthForm(props: AuthFormProps) {
   const fields = useSignal<Record<string, string>>(props.fields);
   const message = useSignal<string | null>(props.message);
   const busy = useSignal(false);
+  // Controlled, so a re-render (busy, an error) never wipes what the person typed.
+  const values = useSignal(props.values);
   const register = props.mode === "register";
 
   async function onSubmit(event: JSX.TargetedSubmitEvent<HTMLFormElement>) {
@@ -87,11 +89,20 @@ export default function AuthForm(props: AuthFormProps) {
       {field("username", "text", {
         autocomplete: "username",
         required: true,
-        value: props.values.username,
+        value: values.value.username,
+        onInput: (
+          e: JSX.TargetedEvent<HTMLInputElement>,
+        ) => (values.value = { ...values.value, username: e.currentTarget.value }),
         autofocus: true,
       })}
       {register &&
-        field("displayName", "text", { autocomplete: "name", value: props.values.displayName })}
+        field("displayName", "text", {
+          autocomplete: "name",
+          value: values.value.displayName,
+          onInput: (
+            e: JSX.TargetedEvent<HTMLInputElement>,
+          ) => (values.value = { ...values.value, displayName: e.currentTarget.value }),
+        })}
       {field("password", "password", {
         autocomplete: register ? "new-password" : "current-password",
         required: true,

@@ -84,7 +84,7 @@ export async function createConversation(
     createdBy: creator.id,
     createdAt: new Date().toISOString(),
   };
-  for (let attempt = 0; attempt < 5; attempt++) {
+  return await commitWithRetry(async () => {
     const op = kv.atomic().set(conversationKey(record.id), record);
     for (const id of record.participantIds) op.set(membershipKey(id, record.id), true);
     if (kind === "direct") {
@@ -96,9 +96,8 @@ export async function createConversation(
       }
       op.check(existing).set(pair, record.id);
     }
-    if ((await op.commit()).ok) return { conversation: record, created: true };
-  }
-  throw new Error("createConversation kept losing its race");
+    return (await op.commit()).ok ? { conversation: record, created: true } : null;
+  });
 }
 
 function dedupe(users: User[]): User[] {

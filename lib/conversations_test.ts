@@ -8,6 +8,7 @@ import {
 import { NotFoundError, ValidationError } from "./errors.ts";
 import { markRead, sendMessage } from "./messages.ts";
 import { createUser, type User } from "./users.ts";
+import { nextMillisecond } from "../tests/util.ts";
 
 type People = { kv: Deno.Kv; ann: User; ben: User; cat: User; dan: User };
 
@@ -24,12 +25,6 @@ async function withPeople(fn: (p: People) => Promise<void>) {
   } finally {
     kv.close();
   }
-}
-
-/** Waits for the clock to move on, so "latest activity" cannot tie within a millisecond. */
-async function nextMillisecond() {
-  const start = Date.now();
-  while (Date.now() === start) await new Promise((r) => setTimeout(r, 1));
 }
 
 function isNotFound(err: unknown) {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { contentDisposition, parseRange } from "./download.ts";
+import { parseDisposition } from "../tests/util.ts";
 
 Deno.test("parseRange() reads a single byte range against the size", () => {
   assert.deepEqual(parseRange("bytes=0-0", 10), { start: 0, end: 0 });
@@ -50,14 +51,6 @@ Deno.test("parseRange() of an empty file finds no satisfiable range", () => {
 });
 
 /** The parts of a Content-Disposition value this app writes. */
-function parseDisposition(value: string) {
-  const match = /^(attachment|inline); filename="([^"\\]*)"; filename\*=UTF-8''([^\s;"]*)$/.exec(
-    value,
-  );
-  assert.ok(match, `unexpected shape: ${value}`);
-  return { kind: match[1], fallback: match[2], name: decodeURIComponent(match[3]) };
-}
-
 const HOSTILE_NAMES = [
   "../../etc/passwd",
   "..\\..\\windows\\system32\\config",

@@ -14,6 +14,7 @@ import {
 } from "./files.ts";
 import type { Project, Role } from "./projects.ts";
 import type { User } from "./users.ts";
+import { countKeys, PNG_HEAD, randomBytes, sha256Hex } from "../tests/util.ts";
 
 const MiB = 1024 * 1024;
 const PROJECT_ID = "01PROJECTAAAAAAAAAAAAAAAAA";
@@ -42,18 +43,6 @@ async function withKv(fn: (kv: Deno.Kv) => Promise<void>) {
   }
 }
 
-/** `n` random bytes (getRandomValues fills at most 64 KiB per call). */
-function randomBytes(n: number): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(n);
-  for (let i = 0; i < n; i += 65536) crypto.getRandomValues(bytes.subarray(i, i + 65536));
-  return bytes;
-}
-
-async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** Yields `bytes` in pieces of the given sizes, cycling (so chunk borders fall mid-piece). */
 async function* inPieces(bytes: Uint8Array, sizes = [1000, 70000, 1, 65536, 4097]) {
   let offset = 0;
@@ -67,12 +56,6 @@ async function* inPieces(bytes: Uint8Array, sizes = [1000, 70000, 1, 65536, 4097
 
 async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
-async function countKeys(kv: Deno.Kv, prefix: Deno.KvKey): Promise<number> {
-  let n = 0;
-  for await (const _ of kv.list({ prefix })) n++;
-  return n;
 }
 
 function store(
@@ -154,25 +137,7 @@ Deno.test("storeFile() with one big piece stores the same chunks as many small o
 
 Deno.test("storeFile() detects the type from the bytes, not the name", async () => {
   await withKv(async (kv) => {
-    const png = new Uint8Array([
-      0x89,
-      0x50,
-      0x4e,
-      0x47,
-      0x0d,
-      0x0a,
-      0x1a,
-      0x0a,
-      0,
-      0,
-      0,
-      13,
-      0x49,
-      0x48,
-      0x44,
-      0x52,
-      ...new Uint8Array(64),
-    ]);
+    const png = new Uint8Array([...PNG_HEAD, ...new Uint8Array(64)]);
     const image = await store(kv, inPieces(png), { name: "page.html" });
     assert.equal(image.contentType, "image/png");
     const text = await store(kv, inPieces(new TextEncoder().encode("héllo\n")), {

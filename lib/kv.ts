@@ -38,6 +38,17 @@ export async function commitWithRetry<T>(attempt: () => Promise<T | null>): Prom
   throw lastError;
 }
 
+/**
+ * Commits the operation `build` makes, building it again after a "database is locked"
+ * error (concurrent writers on one local file). A failed check is returned, not retried:
+ * the caller decides what a lost race means.
+ */
+export async function commitRetryingLocks(
+  build: () => Deno.AtomicOperation,
+): Promise<Deno.KvCommitResult | Deno.KvCommitError> {
+  return await commitWithRetry(async () => await build().commit());
+}
+
 /** Reads many keys, 10 at a time (the KV limit per getMany). */
 export async function getManyChunked<T>(
   kv: Deno.Kv,

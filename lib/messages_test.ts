@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { getHeadSeq, listMessages, sendMessage } from "./messages.ts";
 import { createUser, type User } from "./users.ts";
+import { range, seqs } from "../tests/util.ts";
 
 /** Opens a store with two users and runs `fn` on it, closing the store at the end. */
 async function withUsers(fn: (kv: Deno.Kv, ann: User, ben: User) => Promise<void>) {
@@ -21,10 +22,6 @@ async function sendMany(kv: Deno.Kv, author: User, conversationId: string, count
     await sendMessage(kv, author, { conversationId, content: `message ${i}` });
   }
 }
-
-const seqs = (messages: { seq: number }[]) => messages.map((m) => m.seq);
-const range = (from: number, to: number) =>
-  Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 Deno.test("sendMessage() numbers a conversation's messages from 1 upward by exactly 1", async () => {
   await withUsers(async (kv, ann, ben) => {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ulid } from "ulid";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "./errors.ts";
-import { getManyChunked } from "./kv.ts";
+import { commitRetryingLocks, getManyChunked } from "./kv.ts";
 import { addParticipant, createConversation, removeParticipant } from "./conversations.ts";
 import { getUsersByIds, type User } from "./users.ts";
 
@@ -58,12 +58,13 @@ export async function createProjectRecord(
     createdAt: now,
   };
   const member: MemberRecord = { role: "owner", joinedAt: now };
-  const result = await kv.atomic()
-    .check({ key: projectKey(record.id), versionstamp: null })
-    .set(projectKey(record.id), record)
-    .set(memberKey(record.id, owner.id), member)
-    .set(userProjectKey(owner.id, record.id), "owner")
-    .commit();
+  const result = await commitRetryingLocks(() =>
+    kv.atomic()
+      .check({ key: projectKey(record.id), versionstamp: null })
+      .set(projectKey(record.id), record)
+      .set(memberKey(record.id, owner.id), member)
+      .set(userProjectKey(owner.id, record.id), "owner")
+  );
   if (!result.ok) throw new ConflictError("That project exists already.");
   return toProject(record, "owner");
 }
@@ -132,11 +133,12 @@ export async function addMember(
     throw new ValidationError("A project has one owner.", { role: "Choose admin or member." });
   }
   const joinedAt = new Date().toISOString();
-  const result = await kv.atomic()
-    .check({ key: memberKey(project.id, input.user.id), versionstamp: null })
-    .set(memberKey(project.id, input.user.id), { role: input.role, joinedAt })
-    .set(userProjectKey(input.user.id, project.id), input.role)
-    .commit();
+  const result = await commitRetryingLocks(() =>
+    kv.atomic()
+      .check({ key: memberKey(project.id, input.user.id), versionstamp: null })
+      .set(memberKey(project.id, input.user.id), { role: input.role, joinedAt })
+      .set(userProjectKey(input.user.id, project.id), input.role)
+  );
   if (!result.ok) {
     throw new ConflictError(`${input.user.username} is already a member.`, "already_member");
   }
@@ -152,6 +154,7 @@ export async function removeMember(
   project: Project,
   input: { actorId: string; userId: string },
 ): Promise<void> {
+  if (!ID_PATTERN.test(input.userId)) throw new NotFoundError("That person is not a member.");
   const target = await kv.get<MemberRecord>(memberKey(project.id, input.userId));
   if (!target.value) throw new NotFoundError("That person is not a member.");
   const self = input.actorId === input.userId;
@@ -164,11 +167,13 @@ export async function removeMember(
   if (!self && target.value.role === "admin" && project.role !== "owner") {
     throw new ForbiddenError("Only the owner can remove an admin.");
   }
-  await kv.atomic()
-    .check(target)
-    .delete(memberKey(project.id, input.userId))
-    .delete(userProjectKey(input.userId, project.id))
-    .commit();
+  const result = await commitRetryingLocks(() =>
+    kv.atomic()
+      .check(target)
+      .delete(memberKey(project.id, input.userId))
+      .delete(userProjectKey(input.userId, project.id))
+  );
+  if (!result.ok) throw new ConflictError("The membership changed meanwhile. Try again.");
 }
 
 /**

@@ -1,4 +1,5 @@
 import { RateLimitError } from "./errors.ts";
+import { commitRetryingLocks } from "./kv.ts";
 
 /**
  * A fixed-window counter in KV, so the limit holds across workers and instances. Throws
@@ -19,15 +20,14 @@ export async function hitRateLimit(
   if (current.value && Number(current.value.value) >= limit) {
     throw new RateLimitError(Math.ceil(((window + 1) * options.windowMs - now) / 1000));
   }
-  await kv.atomic().sum(counterKey, 1n).commit();
+  await commitRetryingLocks(() => kv.atomic().sum(counterKey, 1n));
   // The counter expires with its window; sum() cannot set expireIn, so a set follows once.
   if (!current.value) {
     const fresh = await kv.get<Deno.KvU64>(counterKey);
     if (fresh.value) {
-      await kv.atomic().check(fresh).set(counterKey, fresh.value, {
-        expireIn: options.windowMs * 2,
-      })
-        .commit();
+      await commitRetryingLocks(() =>
+        kv.atomic().check(fresh).set(counterKey, fresh.value!, { expireIn: options.windowMs * 2 })
+      );
     }
   }
 }

@@ -1,13 +1,17 @@
 import { getConversationRecordForUser } from "./conversations.ts";
 import { NotFoundError } from "./errors.ts";
 import { describeError, log } from "./log.ts";
-import { getHeadSeq, listMessages, type Message, sendMessage } from "./messages.ts";
+import { HeadWatcher } from "./head_watcher.ts";
+import { MessageWriter } from "./message_writer.ts";
+import { getHeadSeq, listMessages, type Message } from "./messages.ts";
 import type { ServerFrame } from "./realtime_protocol.ts";
 import type { User } from "./users.ts";
 
 /** One open socket, as the hub sees it. */
 export type Connection = {
   user: User;
+  /** The session it was opened with (closed when that session ends). */
+  sessionId: string;
   send(frame: ServerFrame): void;
   close(code: number, reason: string): void;
   /** Per joined conversation: the highest seq this socket has been given. */
@@ -19,6 +23,8 @@ type Room = {
   conns: Set<Connection>;
   /** Highest seq this isolate has delivered to the room. */
   seq: number;
+  /** Joins under way: the room must outlive them even when its last socket leaves. */
+  joining: number;
   /** Deliveries and joins of a room run one after another, so seq order holds. */
   chain: Promise<void>;
 };
@@ -26,29 +32,53 @@ type Room = {
 type Doorbell =
   | { kind: "message"; conversationId: string; seq: number; participantIds: string[] }
   | { kind: "typing"; conversationId: string; user: User }
-  | { kind: "evict"; conversationId: string; userId: string };
+  | { kind: "evict"; conversationId: string; userId: string }
+  | { kind: "session_ended"; sessionId: string };
+
+export type HubOptions = {
+  /** BroadcastChannel name for the doorbells between workers; null for none. */
+  channelName?: string | null;
+  /** How often rooms with sockets here re-read their heads (0: never). */
+  pollMs?: number;
+  /** Also kv.watch each room's head (remote KV: crosses instances). */
+  watch?: boolean;
+  /** Chaos testing only: the share of doorbells dropped on purpose (0..1). */
+  dropDoorbells?: number;
+};
 
 const PAGE = 100;
 
 /**
  * Live delivery for one isolate. KV is the source of truth: a message is committed before
  * anyone hears of it. Sockets here are told directly; other workers of the process hear a
- * BroadcastChannel doorbell and read what they have not delivered from KV. A doorbell can be
- * lost (BroadcastChannel drops in bursts): the next one for that room reads the whole gap.
+ * BroadcastChannel doorbell, other processes and instances are found by the HeadWatcher
+ * (polling, and kv.watch on a remote KV); each reads what it has not delivered from KV.
+ * A lost doorbell (BroadcastChannel drops in bursts) only delays: the next doorbell or poll
+ * reads the whole gap, and rooms deliver strictly in seq order.
  */
 export class Hub {
   #kv: Deno.Kv;
   #rooms = new Map<string, Room>();
   #byUser = new Map<string, Set<Connection>>();
   /**
-   * Evictions so far per user and conversation: a join that passed its membership check
-   * before a removal must not subscribe after the eviction ran (it would keep receiving).
+   * Per socket, the conversations it was evicted from: a join that passed its membership
+   * check before a removal must not subscribe after the eviction ran (it would keep
+   * receiving). Weak, so it goes with the socket.
    */
-  #evictions = new Map<string, number>();
+  #evicted = new WeakMap<Connection, Set<string>>();
   #channel: BroadcastChannel | null;
+  #writer: MessageWriter;
+  #heads: HeadWatcher;
+  #dropDoorbells: number;
 
-  constructor(kv: Deno.Kv, options: { channelName?: string | null } = {}) {
+  constructor(kv: Deno.Kv, options: HubOptions = {}) {
     this.#kv = kv;
+    this.#writer = new MessageWriter(kv);
+    this.#heads = new HeadWatcher(kv, (id, seq) => this.#deliver(id, seq), {
+      pollMs: options.pollMs ?? 1000,
+      watch: options.watch ?? false,
+    });
+    this.#dropDoorbells = options.dropDoorbells ?? 0;
     const name = options.channelName === undefined ? "chat-doorbell" : options.channelName;
     this.#channel = name ? new BroadcastChannel(name) : null;
     if (this.#channel) {
@@ -76,11 +106,13 @@ export class Hub {
    * `since`, or the last 50. Throws NotFoundError for a non-participant.
    */
   async join(conn: Connection, conversationId: string, since?: number): Promise<void> {
-    const evictionKey = `${conn.user.id} ${conversationId}`;
-    const evictions = this.#evictions.get(evictionKey) ?? 0;
-    const evicted = () => (this.#evictions.get(evictionKey) ?? 0) !== evictions;
+    this.#evicted.get(conn)?.delete(conversationId);
+    const evicted = () => this.#evicted.get(conn)?.has(conversationId) ?? false;
+    // The socket may close while this join reads: its disconnect has run by then.
+    const gone = () => !this.#byUser.get(conn.user.id)?.has(conn);
     await getConversationRecordForUser(this.#kv, conversationId, conn.user.id);
     const room = this.#room(conversationId);
+    room.joining++;
     let refused = false;
     await this.#serially(room, async () => {
       // A `since` past the newest message (a stale client) must not become the room's seq:
@@ -99,18 +131,21 @@ export class Hub {
           batch =
             (await listMessages(this.#kv, conversationId, { after: cursor, limit: PAGE })).messages;
           if (evicted()) return void (refused = true);
+          if (gone()) return;
           conn.send({ type: "recent_messages", conversationId, messages: batch });
           cursor = batch.at(-1)?.seq ?? cursor;
         } while (batch.length === PAGE);
       }
-      // The socket may have closed while this join read: its disconnect has run, so adding
-      // it now would leave a ghost in the room (shown online, never removed).
-      if (!this.#byUser.get(conn.user.id)?.has(conn)) return;
+      // Adding a closed socket would leave a ghost in the room (online, never removed).
+      if (gone()) return;
       if (room.conns.size === 0) room.seq = cursor;
       const firstOfUser = ![...room.conns].some((c) => c.user.id === conn.user.id);
       conn.cursors.set(conversationId, cursor);
       room.conns.add(conn);
       if (firstOfUser) this.#status(room, "joined", conn.user);
+    }).finally(() => {
+      room.joining--;
+      this.#dropIfIdle(room);
     });
     if (refused) throw new NotFoundError("Conversation not found.");
   }
@@ -123,7 +158,13 @@ export class Hub {
     if (![...room.conns].some((c) => c.user.id === conn.user.id)) {
       this.#status(room, "left", conn.user);
     }
-    if (room.conns.size === 0) this.#rooms.delete(conversationId);
+    this.#dropIfIdle(room);
+  }
+
+  #dropIfIdle(room: Room): void {
+    if (room.conns.size > 0 || room.joining > 0 || this.#rooms.get(room.id) !== room) return;
+    this.#rooms.delete(room.id);
+    this.#heads.remove(room.id);
   }
 
   /**
@@ -135,7 +176,7 @@ export class Hub {
     input: { conversationId: string; content: string; clientId?: string | null },
   ): Promise<{ message: Message; created: boolean }> {
     const conv = await getConversationRecordForUser(this.#kv, input.conversationId, author.id);
-    const result = await sendMessage(this.#kv, author, input);
+    const result = await this.#writer.send({ author, ...input });
     if (result.created) {
       this.#deliver(conv.id, result.message.seq, result.message);
       this.#notifyParticipants(conv.participantIds, result.message);
@@ -168,10 +209,23 @@ export class Hub {
     this.#ring({ kind: "evict", conversationId, userId });
   }
 
+  /** Closes the sockets of a session that ended (sign-out), on every worker. */
+  endSession(sessionId: string): void {
+    this.#endSessionLocal(sessionId);
+    this.#ring({ kind: "session_ended", sessionId });
+  }
+
+  #endSessionLocal(sessionId: string): void {
+    for (const set of this.#byUser.values()) {
+      for (const conn of set) if (conn.sessionId === sessionId) conn.close(1008, "signed out");
+    }
+  }
+
   #evictLocal(conversationId: string, userId: string): void {
-    const key = `${userId} ${conversationId}`;
-    this.#evictions.set(key, (this.#evictions.get(key) ?? 0) + 1);
     for (const conn of this.#byUser.get(userId) ?? []) {
+      let set = this.#evicted.get(conn);
+      if (!set) this.#evicted.set(conn, set = new Set());
+      set.add(conversationId);
       if (!conn.cursors.has(conversationId)) continue;
       this.leave(conn, conversationId);
       conn.send({
@@ -195,16 +249,19 @@ export class Hub {
     for (const set of this.#byUser.values()) for (const conn of set) conn.close(code, reason);
   }
 
-  /** Stops listening for doorbells (lets the process exit promptly). */
+  /** Stops listening for doorbells and heads (lets the process exit promptly). */
   close(): void {
     this.#channel?.close();
     this.#channel = null;
+    this.#heads.close();
   }
 
   #room(id: string): Room {
     let room = this.#rooms.get(id);
     if (!room) {
-      this.#rooms.set(id, room = { id, conns: new Set(), seq: 0, chain: Promise.resolve() });
+      room = { id, conns: new Set(), seq: 0, joining: 0, chain: Promise.resolve() };
+      this.#rooms.set(id, room);
+      this.#heads.add(id);
     }
     return room;
   }
@@ -220,6 +277,8 @@ export class Hub {
     const room = this.#rooms.get(conversationId);
     if (!room) return;
     void this.#serially(room, async () => {
+      // Nobody here yet: the first join sets the room's seq from what it reads.
+      if (room.conns.size === 0) return;
       while (room.seq < seq) {
         const batch = known && known.seq === room.seq + 1
           ? [known]
@@ -261,6 +320,7 @@ export class Hub {
   }
 
   #ring(bell: Doorbell): void {
+    if (this.#dropDoorbells > 0 && Math.random() < this.#dropDoorbells) return;
     try {
       this.#channel?.postMessage(bell);
     } catch (err) {
@@ -271,6 +331,7 @@ export class Hub {
   async #onDoorbell(bell: Doorbell): Promise<void> {
     if (bell.kind === "typing") return this.#typingLocal(bell.conversationId, bell.user);
     if (bell.kind === "evict") return this.#evictLocal(bell.conversationId, bell.userId);
+    if (bell.kind === "session_ended") return this.#endSessionLocal(bell.sessionId);
     this.#deliver(bell.conversationId, bell.seq);
     if (!bell.participantIds.some((id) => this.#byUser.has(id))) return;
     try {

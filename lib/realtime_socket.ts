@@ -14,6 +14,8 @@ const FRAMES_PER_SECOND = 20;
 const FRAME_BURST = 60;
 /** Bad frames tolerated in a row before the socket is closed with 1008. */
 const MAX_BAD_FRAMES = 20;
+/** How often an open socket's session is checked again (expiry, revocation elsewhere). */
+const SESSION_CHECK_MS = 60_000;
 /** Frames refused for rate in a row before the socket is closed with 1008 (a flood). */
 const MAX_OVER_LIMIT = 20;
 /** A socket whose unsent bytes pass this is too slow; it is closed and resumes by catch-up. */
@@ -23,7 +25,14 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 export function serveSocket(
   hub: Hub,
   socket: WebSocket,
-  options: { user: User; rateLimitScale: number; now?: () => number },
+  options: {
+    user: User;
+    sessionId: string;
+    rateLimitScale: number;
+    /** Re-checked every minute: an expired or revoked session closes the socket. */
+    sessionValid?: () => Promise<boolean>;
+    now?: () => number;
+  },
 ): void {
   const now = options.now ?? (() => performance.now());
   const scale = options.rateLimitScale;
@@ -34,6 +43,7 @@ export function serveSocket(
 
   const conn: Connection = {
     user: options.user,
+    sessionId: options.sessionId,
     cursors: new Map(),
     send(frame: ServerFrame) {
       if (socket.readyState !== WebSocket.OPEN) return;
@@ -67,7 +77,14 @@ export function serveSocket(
   }
 
   socket.onopen = () => hub.connect(conn);
-  socket.onclose = () => hub.disconnect(conn);
+  const sessionCheck = options.sessionValid &&
+    setInterval(async () => {
+      if (!(await options.sessionValid!().catch(() => true))) conn.close(1008, "session ended");
+    }, SESSION_CHECK_MS);
+  socket.onclose = () => {
+    clearInterval(sessionCheck || undefined);
+    hub.disconnect(conn);
+  };
   socket.onerror = () => {};
   // Frames are handled one after another, in the order they arrived, and answered in that
   // order: a person's quick messages are stored in the order sent (a socket never races

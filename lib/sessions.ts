@@ -1,3 +1,4 @@
+import { commitRetryingLocks } from "./kv.ts";
 import { getUserById, type User } from "./users.ts";
 
 /**
@@ -14,6 +15,11 @@ function base64url(bytes: Uint8Array): string {
     /=+$/,
     "",
   );
+}
+
+/** The id a session is known by on the server (the token's hash; the token stays secret). */
+export async function sessionIdOf(token: string): Promise<string> {
+  return await hashToken(token);
 }
 
 async function hashToken(token: string): Promise<string> {
@@ -36,10 +42,11 @@ export async function createSession(
     createdAt: now.toISOString(),
     expiresAt: expiresAt.toISOString(),
   };
-  await kv.atomic()
-    .set(sessionKey(tokenHash), record, { expireIn: options.ttlMs })
-    .set(userSessionKey(userId, tokenHash), true, { expireIn: options.ttlMs })
-    .commit();
+  await commitRetryingLocks(() =>
+    kv.atomic()
+      .set(sessionKey(tokenHash), record, { expireIn: options.ttlMs })
+      .set(userSessionKey(userId, tokenHash), true, { expireIn: options.ttlMs })
+  );
   return { token, expiresAt };
 }
 
@@ -61,7 +68,9 @@ export async function getUserBySession(
 export async function revokeSession(kv: Deno.Kv, token: string): Promise<void> {
   const tokenHash = await hashToken(token);
   const entry = await kv.get<SessionRecord>(sessionKey(tokenHash));
-  const op = kv.atomic().delete(sessionKey(tokenHash));
-  if (entry.value) op.delete(userSessionKey(entry.value.userId, tokenHash));
-  await op.commit();
+  await commitRetryingLocks(() => {
+    const op = kv.atomic().delete(sessionKey(tokenHash));
+    if (entry.value) op.delete(userSessionKey(entry.value.userId, tokenHash));
+    return op;
+  });
 }

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ulid } from "ulid";
 import { ConflictError } from "./errors.ts";
 import { hashPassword, type PasswordHash } from "./passwords.ts";
-import { getManyChunked } from "./kv.ts";
+import { commitRetryingLocks, getManyChunked } from "./kv.ts";
 
 export const usernameSchema = z.string().trim().toLowerCase().min(3, "Use at least 3 characters.")
   .max(32, "Use at most 32 characters.").regex(
@@ -43,11 +43,12 @@ export async function createUser(
     password: await hashPassword(input.password),
     createdAt: new Date().toISOString(),
   };
-  const result = await kv.atomic()
-    .check({ key: usernameKey(username), versionstamp: null })
-    .set(userKey(record.id), record)
-    .set(usernameKey(username), record.id)
-    .commit();
+  const result = await commitRetryingLocks(() =>
+    kv.atomic()
+      .check({ key: usernameKey(username), versionstamp: null })
+      .set(userKey(record.id), record)
+      .set(usernameKey(username), record.id)
+  );
   if (!result.ok) throw new ConflictError("That username is taken.", "username_taken");
   return toPublic(record);
 }

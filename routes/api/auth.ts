@@ -3,7 +3,7 @@ import { z } from "zod";
 import { authenticate } from "../../lib/accounts.ts";
 import { AppError } from "../../lib/errors.ts";
 import { hitRateLimit } from "../../lib/rate_limit.ts";
-import { createSession, revokeSession } from "../../lib/sessions.ts";
+import { createSession, revokeSession, sessionIdOf } from "../../lib/sessions.ts";
 import { createUser, displayNameSchema, passwordSchema, usernameSchema } from "../../lib/users.ts";
 import {
   type AppCtx,
@@ -84,7 +84,11 @@ export const authRoutes = new Hono<Env>()
     }))
   .post("/logout", async (c) => {
     const token = readSessionCookie(c);
-    if (token) await revokeSession(c.get("ctx").kv, token);
+    if (token) {
+      await revokeSession(c.get("ctx").kv, token);
+      // Open sockets of this session close too (on every worker), not just the cookie.
+      c.get("ctx").hub.endSession(await sessionIdOf(token));
+    }
     clearSessionCookie(c);
     return isFormPost(c) ? c.redirect("/login", 303) : c.body(null, 204);
   })

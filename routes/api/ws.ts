@@ -1,15 +1,16 @@
 import { Hono } from "hono";
 import { ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
 import { serveSocket } from "../../lib/realtime_socket.ts";
-import type { Env } from "../_http.ts";
+import { getUserBySession, sessionIdOf } from "../../lib/sessions.ts";
+import { type Env, readSessionCookie } from "../_http.ts";
 import { isSameOriginRequest } from "../_middleware.ts";
 
 /**
  * The WebSocket endpoint. The session and the Origin are checked before the upgrade
  * (a foreign page must not ride the user's cookie: cross-site WebSocket hijacking).
  */
-export const wsRoutes = new Hono<Env>().get("/", (c) => {
-  const { hub, config } = c.get("ctx");
+export const wsRoutes = new Hono<Env>().get("/", async (c) => {
+  const { hub, config, kv } = c.get("ctx");
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
     return c.json(
       { error: { code: "upgrade_required", message: "Connect with a WebSocket." } },
@@ -24,7 +25,14 @@ export const wsRoutes = new Hono<Env>().get("/", (c) => {
       "bad_origin",
     );
   }
+  const token = readSessionCookie(c) ?? "";
+  const sessionId = await sessionIdOf(token);
   const { socket, response } = Deno.upgradeWebSocket(c.req.raw, { idleTimeout: 30 });
-  serveSocket(hub, socket, { user, rateLimitScale: config.rateLimitScale });
+  serveSocket(hub, socket, {
+    user,
+    sessionId,
+    rateLimitScale: config.rateLimitScale,
+    sessionValid: async () => (await getUserBySession(kv, token)) !== null,
+  });
   return response;
 });
