@@ -14,6 +14,9 @@ export type TestApp = {
 
 export const ORIGIN = "http://localhost";
 
+/** A registered user and their session cookie. */
+export type Person = { user: User; cookie: string };
+
 let counter = 0;
 
 /** An app on a fresh in-memory KV, with its own doorbell channel so tests never cross. */
@@ -30,6 +33,19 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       await Promise.resolve();
     },
   };
+}
+
+/** Runs `fn` against a fresh app, closing it afterwards. */
+export async function withApp(
+  fn: (app: TestApp) => Promise<void>,
+  env: Record<string, string> = {},
+): Promise<void> {
+  const app = await startTestApp(env);
+  try {
+    await fn(app);
+  } finally {
+    await app.close();
+  }
 }
 
 /** JSON request options, with the session cookie when given. */
@@ -133,4 +149,25 @@ export async function assertError(
   assert.equal(typeof body.error.message, "string");
   assert.ok(body.error.message.length > 0, "the error has a message for a person");
   return body.error;
+}
+
+/** Asserts a JSON answer with this status and returns its body. */
+export async function okJson(res: Response, status = 200) {
+  assert.equal(res.status, status, `expected ${status}, got ${res.status}`);
+  assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
+  return await res.json();
+}
+
+/** A multipart upload of `content` as `name` (through FormData, as a browser sends it). */
+export function uploadInit(
+  name: string,
+  content: BlobPart,
+  cookie?: string,
+  type = "text/plain",
+): RequestInit {
+  const body = new FormData();
+  body.append("file", new File([content], name, { type }));
+  const headers: Record<string, string> = { origin: ORIGIN };
+  if (cookie) headers.cookie = cookie;
+  return { method: "POST", headers, body };
 }

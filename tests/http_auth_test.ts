@@ -6,22 +6,12 @@ import {
   ORIGIN,
   registerUser,
   sessionCookieOf,
-  startTestApp,
   type TestApp,
+  withApp,
   withCookie,
 } from "./helpers.ts";
 
 const PASSWORD = "correct horse battery";
-
-/** Runs `fn` against a fresh app, closing it afterwards. */
-async function withApp(fn: (app: TestApp) => Promise<void>, env: Record<string, string> = {}) {
-  const app = await startTestApp(env);
-  try {
-    await fn(app);
-  } finally {
-    await app.close();
-  }
-}
 
 async function check(app: TestApp, cookie?: string) {
   const res = await app.fetch("/api/auth/check", cookie ? withCookie(cookie) : undefined);

@@ -5,49 +5,24 @@ import {
   createConversationVia,
   form,
   json,
+  okJson,
   ORIGIN,
+  type Person,
   registerUser,
-  startTestApp,
   type TestApp,
+  withApp,
   withCookie,
 } from "./helpers.ts";
-
-type Person = { user: User; cookie: string };
-
-/** Runs `fn` against a fresh app, closing it afterwards. */
-async function withApp(fn: (app: TestApp) => Promise<void>, env: Record<string, string> = {}) {
-  const app = await startTestApp(env);
-  try {
-    await fn(app);
-  } finally {
-    await app.close();
-  }
-}
+import { nextMillisecond, range, seqs } from "./util.ts";
 
 /** Registers people in parallel, each with the given display name. */
 async function people(app: TestApp, ...displayNames: string[]): Promise<Person[]> {
   return await Promise.all(displayNames.map((displayName) => registerUser(app, { displayName })));
 }
 
-async function okJson(res: Response, status = 200) {
-  assert.equal(res.status, status, `expected ${status}, got ${res.status}`);
-  assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
-  return await res.json();
-}
-
 function post(app: TestApp, cookie: string, conversationId: string, body: unknown) {
   return app.fetch(`/api/conversations/${conversationId}/messages`, json("POST", body, cookie));
 }
-
-/** Waits for the clock to move on, so "most recently active" cannot tie within a millisecond. */
-async function nextMillisecond() {
-  const start = Date.now();
-  while (Date.now() === start) await new Promise((r) => setTimeout(r, 1));
-}
-
-const range = (from: number, to: number) =>
-  Array.from({ length: to - from + 1 }, (_, i) => from + i);
-const seqs = (messages: { seq: number }[]) => messages.map((m) => m.seq);
 
 Deno.test("every conversations endpoint answers 401 unauthorized when signed out", async () => {
   await withApp(async (app) => {

@@ -1,100 +1,28 @@
 import assert from "node:assert/strict";
 import type { FileMeta } from "../lib/files.ts";
 import type { Project } from "../lib/projects.ts";
-import type { User } from "../lib/users.ts";
 import {
   assertError,
   json,
+  okJson,
   ORIGIN,
+  type Person,
   registerUser,
-  startTestApp,
   type TestApp,
+  uploadInit,
+  withApp,
   withCookie,
 } from "./helpers.ts";
+import {
+  countKeys,
+  parseDisposition,
+  PNG,
+  randomBytes as anyRandomBytes,
+  sha256Hex,
+} from "./util.ts";
 
-type Person = { user: User; cookie: string };
-
-const PNG = new Uint8Array([
-  0x89,
-  0x50,
-  0x4e,
-  0x47,
-  0x0d,
-  0x0a,
-  0x1a,
-  0x0a,
-  0x00,
-  0x00,
-  0x00,
-  0x0d,
-  0x49,
-  0x48,
-  0x44,
-  0x52,
-  0x00,
-  0x00,
-  0x00,
-  0x01,
-  0x00,
-  0x00,
-  0x00,
-  0x01,
-  0x08,
-  0x06,
-  0x00,
-  0x00,
-  0x00,
-  0x1f,
-  0x15,
-  0xc4,
-  0x89,
-  0x00,
-  0x00,
-  0x00,
-  0x0d,
-  0x49,
-  0x44,
-  0x41,
-  0x54,
-  0x78,
-  0x9c,
-  0x63,
-  0x00,
-  0x01,
-  0x00,
-  0x00,
-  0x05,
-  0x00,
-  0x01,
-  0x0d,
-  0x0a,
-  0x2d,
-  0xb4,
-  0x00,
-  0x00,
-  0x00,
-  0x00,
-  0x49,
-  0x45,
-  0x4e,
-  0x44,
-  0xae,
-  0x42,
-  0x60,
-  0x82,
-]);
 const BOUNDARY = "----chat-test-7d3f0a9c";
 const encoder = new TextEncoder();
-
-/** Runs `fn` against a fresh app, closing it afterwards. */
-async function withApp(fn: (app: TestApp) => Promise<void>, env: Record<string, string> = {}) {
-  const app = await startTestApp(env);
-  try {
-    await fn(app);
-  } finally {
-    await app.close();
-  }
-}
 
 /** A project owned by a new user, with more new people added in the given roles. */
 async function projectWithPeople(app: TestApp, roles: ("admin" | "member")[] = []) {
@@ -117,15 +45,9 @@ async function projectWithPeople(app: TestApp, roles: ("admin" | "member")[] = [
 
 /** `n` random bytes behind a prefix no file-type signature starts with. */
 function randomBytes(n: number): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(n);
-  for (let i = 0; i < n; i += 65536) crypto.getRandomValues(bytes.subarray(i, i + 65536));
+  const bytes = anyRandomBytes(n);
   bytes.set([0x00, 0x00, 0x00, 0x00, 0xff, 0x00].slice(0, n));
   return bytes;
-}
-
-async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
@@ -186,19 +108,7 @@ function upload(
   bytes: Uint8Array<ArrayBuffer>,
   type = "application/octet-stream",
 ) {
-  const body = new FormData();
-  body.append("file", new File([bytes], name, { type }));
-  return app.fetch(`/api/projects/${projectId}/files`, {
-    method: "POST",
-    headers: { origin: ORIGIN, cookie: who.cookie },
-    body,
-  });
-}
-
-async function okJson(res: Response, status = 200) {
-  assert.equal(res.status, status, `expected ${status}, got ${res.status}`);
-  assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
-  return await res.json();
+  return app.fetch(`/api/projects/${projectId}/files`, uploadInit(name, bytes, who.cookie, type));
 }
 
 async function uploadOk(
@@ -245,26 +155,11 @@ async function bytesOf(res: Response): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(await res.arrayBuffer());
 }
 
-async function countKeys(app: TestApp, prefix: Deno.KvKey): Promise<number> {
-  let n = 0;
-  for await (const _ of app.ctx.kv.list({ prefix })) n++;
-  return n;
-}
-
 /** Nothing of a failed upload is visible or left in the store. */
 async function assertNoUploadLeft(app: TestApp, who: Person, projectId: string, listed = 0) {
   assert.equal((await listFiles(app, who, projectId)).length, listed, "nothing more listed");
-  assert.equal(await countKeys(app, ["file_upload"]), 0, "no upload marker left");
-  if (listed === 0) assert.equal(await countKeys(app, ["file_chunk"]), 0, "no chunks left");
-}
-
-/** The kind, ASCII fallback and decoded filename* of a Content-Disposition answer. */
-function parseDisposition(value: string | null) {
-  const match = /^(attachment|inline); filename="([^"\\]*)"; filename\*=UTF-8''([^\s;"]*)$/.exec(
-    value ?? "",
-  );
-  assert.ok(match, `unexpected Content-Disposition: ${value}`);
-  return { kind: match[1], fallback: match[2], name: decodeURIComponent(match[3]) };
+  assert.equal(await countKeys(app.ctx.kv, ["file_upload"]), 0, "no upload marker left");
+  if (listed === 0) assert.equal(await countKeys(app.ctx.kv, ["file_chunk"]), 0, "no chunks left");
 }
 
 Deno.test("POST /api/projects/:id/files stores an upload and answers 201 with its metadata", async () => {
@@ -486,7 +381,7 @@ Deno.test("an upload over MAX_UPLOAD_BYTES answers 413 file_too_large and leaves
       });
       const error = await assertError(res, 413, "file_too_large");
       assert.match(error.message, /exceeds/);
-      assert.equal(await countKeys(app, ["file_chunk"]), Math.ceil(1_000_000 / 65536));
+      assert.equal(await countKeys(app.ctx.kv, ["file_chunk"]), Math.ceil(1_000_000 / 65536));
       await assertNoUploadLeft(app, owner, project.id, 1);
     });
 
@@ -534,7 +429,7 @@ Deno.test("an upload whose request body fails mid-stream leaves no file, chunks 
         // Wait (bounded) until some chunks are committed, so the cleanup has work to do.
         const deadline = Date.now() + 3000;
         while (chunksBeforeFailure === 0 && Date.now() < deadline) {
-          chunksBeforeFailure = await countKeys(app, ["file_chunk"]);
+          chunksBeforeFailure = await countKeys(app.ctx.kv, ["file_chunk"]);
           if (chunksBeforeFailure === 0) await new Promise((r) => setTimeout(r, 5));
         }
         controller.error(new Error("connection reset by peer"));
@@ -687,7 +582,7 @@ Deno.test("DELETE /api/projects/:id/files/:fileId is for the uploader, owners an
       const file = await uploadOk(app, uploader, project.id, "mine.txt", randomBytes(100));
       await assertError(await del(other, file), 403, "forbidden");
       assert.equal((await download(app, other, file)).status, 200);
-      assert.equal(await countKeys(app, ["file_chunk", file.id]), 1);
+      assert.equal(await countKeys(app.ctx.kv, ["file_chunk", file.id]), 1);
       assert.equal((await del(uploader, file)).status, 204);
     });
 
@@ -698,7 +593,7 @@ Deno.test("DELETE /api/projects/:id/files/:fileId is for the uploader, owners an
       assert.equal(await res.text(), "");
       await assertError(await download(app, uploader, file), 404, "not_found");
       await assertError(await del(uploader, file), 404, "not_found");
-      assert.equal(await countKeys(app, ["file_chunk", file.id]), 0, "its chunks are freed");
+      assert.equal(await countKeys(app.ctx.kv, ["file_chunk", file.id]), 0, "its chunks are freed");
     });
 
     await t.step("an admin deletes someone else's file", async () => {
@@ -743,8 +638,8 @@ Deno.test("an upload past PROJECT_QUOTA_BYTES answers 413 quota_exceeded", async
     );
     assert.match(error.message, /storage/);
     assert.deepEqual((await listFiles(app, owner, project.id)).map((f) => f.id), [first.id]);
-    assert.equal(await countKeys(app, ["file_chunk"]), 1);
-    assert.equal(await countKeys(app, ["file_upload"]), 0);
+    assert.equal(await countKeys(app.ctx.kv, ["file_chunk"]), 1);
+    assert.equal(await countKeys(app.ctx.kv, ["file_upload"]), 0);
 
     const res = await app.fetch(
       `/api/projects/${project.id}/files/${first.id}`,

@@ -4,20 +4,9 @@ import {
   createConversationVia,
   json,
   registerUser,
-  startTestApp,
-  type TestApp,
+  withApp,
   withCookie,
 } from "./helpers.ts";
-
-/** Runs `fn` against a fresh app, closing it afterwards. */
-async function withApp(fn: (app: TestApp) => Promise<void>) {
-  const app = await startTestApp();
-  try {
-    await fn(app);
-  } finally {
-    await app.close();
-  }
-}
 
 /** Asserts an HTML page with this status and returns its markup. */
 async function html(res: Response, status = 200): Promise<string> {

@@ -5,34 +5,18 @@ import {
   assertError,
   form,
   json,
-  ORIGIN,
+  okJson,
+  type Person,
   registerUser,
-  startTestApp,
   type TestApp,
+  uploadInit,
+  withApp,
   withCookie,
 } from "./helpers.ts";
-
-type Person = { user: User; cookie: string };
-
-/** Runs `fn` against a fresh app, closing it afterwards. */
-async function withApp(fn: (app: TestApp) => Promise<void>) {
-  const app = await startTestApp();
-  try {
-    await fn(app);
-  } finally {
-    await app.close();
-  }
-}
 
 /** Registers people in parallel. */
 async function people(app: TestApp, count: number): Promise<Person[]> {
   return await Promise.all(Array.from({ length: count }, () => registerUser(app)));
-}
-
-async function okJson(res: Response, status = 200) {
-  assert.equal(res.status, status, `expected ${status}, got ${res.status}`);
-  assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
-  return await res.json();
 }
 
 async function createProjectVia(
@@ -65,15 +49,6 @@ function removeMember(app: TestApp, actor: Person, projectId: string, userId: st
     `/api/projects/${projectId}/members/${userId}`,
     json("DELETE", undefined, actor.cookie),
   );
-}
-
-/** A multipart upload of `text` as `name`, signed in as `cookie` (or signed out). */
-function uploadInit(name: string, text: string, cookie?: string): RequestInit {
-  const body = new FormData();
-  body.append("file", new File([text], name, { type: "text/plain" }));
-  const headers: Record<string, string> = { origin: ORIGIN };
-  if (cookie) headers.cookie = cookie;
-  return { method: "POST", headers, body };
 }
 
 async function uploadOk(app: TestApp, who: Person, projectId: string, name: string, text = "hi") {

@@ -9,95 +9,12 @@ import {
 } from "../lib/projects.ts";
 import { type Connection, Hub } from "../lib/realtime.ts";
 import type { ServerFrame } from "../lib/realtime_protocol.ts";
-import { createUser, type User } from "../lib/users.ts";
-import { json, registerUser, startTestServer } from "./helpers.ts";
+import { createUser } from "../lib/users.ts";
+import { json, type Person } from "./helpers.ts";
+import { chatTest, type Client, join, sendAndAck, type TestServer } from "./ws_client.ts";
 
-type TestServer = Awaited<ReturnType<typeof startTestServer>>;
-type Person = { user: User; cookie: string };
-type FrameOf<T extends ServerFrame["type"]> = Extract<ServerFrame, { type: T }>;
-
-/** How long an expected frame may take (nothing here is slow). */
-const WAIT_MS = 3000;
 /** How long to listen for a frame that must not come. */
 const QUIET_MS = 250;
-
-/** Deno's WebSocket takes `{ headers }`; the "dom" lib types only the browser's constructor. */
-const DenoWebSocket = WebSocket as unknown as new (
-  url: string,
-  options: { headers: Record<string, string> },
-) => WebSocket;
-
-/** One open socket and the frames it received that no test has taken yet. */
-class Client {
-  readonly frames: ServerFrame[] = [];
-  readonly closed: Promise<void>;
-  #wake: (() => void) | null = null;
-
-  constructor(readonly ws: WebSocket) {
-    this.closed = new Promise((resolve) => ws.addEventListener("close", () => resolve()));
-    ws.addEventListener("message", (e) => {
-      this.frames.push(JSON.parse(e.data));
-      this.#wake?.();
-    });
-  }
-
-  send(frame: unknown): void {
-    this.ws.send(JSON.stringify(frame));
-  }
-
-  /** Takes the oldest frame of `type` matching `where`, waiting up to WAIT_MS for it. */
-  async next<T extends ServerFrame["type"]>(
-    type: T,
-    where: (frame: FrameOf<T>) => boolean = () => true,
-  ): Promise<FrameOf<T>> {
-    const deadline = Date.now() + WAIT_MS;
-    while (true) {
-      const i = this.frames.findIndex((f) => f.type === type && where(f as FrameOf<T>));
-      if (i !== -1) return this.frames.splice(i, 1)[0] as FrameOf<T>;
-      if (Date.now() >= deadline || this.ws.readyState === WebSocket.CLOSED) {
-        throw new Error(`no "${type}" frame came; unclaimed: ${JSON.stringify(this.frames)}`);
-      }
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-        timer = setTimeout(resolve, deadline - Date.now());
-      });
-      clearTimeout(timer);
-      this.#wake = null;
-    }
-  }
-
-  async close(): Promise<void> {
-    if (this.ws.readyState !== WebSocket.CLOSED) this.ws.close();
-    await this.closed;
-  }
-}
-
-/** Runs `fn` with a real server; every socket it opened is closed before the server stops. */
-async function withServer(
-  fn: (chat: { server: TestServer; connect(who: Person): Promise<Client> }) => Promise<void>,
-) {
-  const server = await startTestServer();
-  const clients: Client[] = [];
-  const connect = async (who: Person) => {
-    const ws = new DenoWebSocket(`${server.base.replace(/^http/, "ws")}/api/ws`, {
-      headers: { cookie: who.cookie, origin: server.base },
-    });
-    const client = new Client(ws);
-    clients.push(client);
-    await new Promise<void>((resolve, reject) => {
-      ws.addEventListener("open", () => resolve());
-      ws.addEventListener("error", () => reject(new Error("the socket did not open")));
-    });
-    return client;
-  };
-  try {
-    await fn({ server, connect });
-  } finally {
-    await Promise.all(clients.map((c) => c.close()));
-    await server.close();
-  }
-}
 
 async function projectOf(server: TestServer, owner: Person, ...members: Person[]) {
   const res = await server.fetch("/api/projects", json("POST", { name: "Live" }, owner.cookie));
@@ -116,17 +33,9 @@ async function addMember(server: TestServer, owner: Person, project: Project, wh
   await res.body?.cancel();
 }
 
-/** Joins and waits for the history that proves the join was accepted. */
-async function join(client: Client, conversationId: string) {
-  client.send({ type: "join", conversationId });
-  await client.next("recent_messages", (f) => f.conversationId === conversationId);
-}
-
-/** Sends over the socket and waits for the server's ack. */
-async function say(client: Client, conversationId: string, content: string) {
-  const clientId = crypto.randomUUID();
-  client.send({ type: "send_message", conversationId, content, clientId });
-  return (await client.next("ack", (f) => f.clientId === clientId)).message;
+/** Sends over the socket (with a fresh clientId) and waits for the server's ack. */
+function say(client: Client, conversationId: string, content: string) {
+  return sendAndAck(client, conversationId, content, crypto.randomUUID());
 }
 
 /** True when any frame the client got carries `content` (a message or an activity). */
@@ -136,9 +45,10 @@ function heard(client: Client, content: string): boolean {
   );
 }
 
-Deno.test("a non-member cannot join or write to a project's conversation", async () => {
-  await withServer(async ({ server, connect }) => {
-    const [ada, eve] = await Promise.all([registerUser(server), registerUser(server)]);
+chatTest(
+  "a non-member cannot join or write to a project's conversation",
+  async ({ server, person, connect }) => {
+    const [ada, eve] = await Promise.all([person(), person()]);
     const project = await projectOf(server, ada);
     const owner = await connect(ada);
     await join(owner, project.conversationId);
@@ -163,12 +73,13 @@ Deno.test("a non-member cannot join or write to a project's conversation", async
     await new Promise((r) => setTimeout(r, QUIET_MS));
     assert.ok(!heard(intruder, "members only"), "the intruder hears nothing");
     assert.ok(!heard(owner, "let me in"), "nothing the intruder sent was delivered");
-  });
-});
+  },
+);
 
-Deno.test("someone added to a project can then join its conversation on an open socket", async () => {
-  await withServer(async ({ server, connect }) => {
-    const [ada, bob] = await Promise.all([registerUser(server), registerUser(server)]);
+chatTest(
+  "someone added to a project can then join its conversation on an open socket",
+  async ({ server, person, connect }) => {
+    const [ada, bob] = await Promise.all([person(), person()]);
     const project = await projectOf(server, ada);
     const client = await connect(bob);
     client.send({ type: "join", conversationId: project.conversationId });
@@ -176,12 +87,13 @@ Deno.test("someone added to a project can then join its conversation on an open 
 
     await addMember(server, ada, project, bob);
     await join(client, project.conversationId);
-  });
-});
+  },
+);
 
-Deno.test("a member removed through REST is evicted from the live conversation at once", async (t) => {
-  await withServer(async ({ server, connect }) => {
-    const [ada, bob] = await Promise.all([registerUser(server), registerUser(server)]);
+chatTest(
+  "a member removed through REST is evicted from the live conversation at once",
+  async ({ server, person, connect }, t) => {
+    const [ada, bob] = await Promise.all([person(), person()]);
     const project = await projectOf(server, ada, bob);
     const conversationId = project.conversationId;
     const owner = await connect(ada);
@@ -224,8 +136,8 @@ Deno.test("a member removed through REST is evicted from the live conversation a
       await member.next("pong");
       assert.equal(member.ws.readyState, WebSocket.OPEN);
     });
-  });
-});
+  },
+);
 
 /**
  * A store whose next `list` (the join's history read) waits at a gate, so a test can run
@@ -270,6 +182,7 @@ Deno.test("a join racing the member's removal does not subscribe them", async ()
     const frames: ServerFrame[] = [];
     const conn: Connection = {
       user: bob,
+      sessionId: "bob-session",
       cursors: new Map(),
       send: (frame) => frames.push(frame),
       close: () => {},
