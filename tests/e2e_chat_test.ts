@@ -29,6 +29,17 @@ Deno.test({
       const errors: string[] = [];
       for (const p of [alice, bob]) p.on("pageerror", (e) => errors.push(e.message));
 
+      await t.step("a failed sign-in shows the error in place and keeps the username", async () => {
+        await alice.goto(`${server.base}/login`);
+        await alice.getByLabel("Username").fill("alice");
+        await alice.getByLabel("Password").fill("not the password");
+        await alice.getByRole("button", { name: "Sign in" }).click();
+        await alice.getByRole("alert").getByText("That username and password do not match.")
+          .waitFor();
+        assert.equal(alice.url(), `${server.base}/login`);
+        assert.equal(await alice.getByLabel("Username").inputValue(), "alice");
+      });
+
       await t.step("both register through the page", async () => {
         await registerInBrowser(alice, server.base, "alice", "Alice Adams");
         await registerInBrowser(bob, server.base, "bob", "Bob Brown");

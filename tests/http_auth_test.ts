@@ -286,6 +286,19 @@ Deno.test("a form post to /api/auth/register answers 303 to the next page with a
     );
     assert.equal(offsite.status, 303);
     assert.equal(offsite.headers.get("location"), "/", "no open redirect");
+
+    // Browsers drop tabs and line breaks ("/\t/evil.example" is "//evil.example") and read
+    // "\" as "/"; a CR/LF would break the Location header.
+    for (
+      const [i, next] of ["/\t/evil.example", "/\\evil.example", "/x\r\nSet-Cookie: a=b"].entries()
+    ) {
+      const res = await app.fetch(
+        "/api/auth/register",
+        form({ username: `formtrick${i}`, password: PASSWORD, next }),
+      );
+      assert.equal(res.status, 303, JSON.stringify(next));
+      assert.equal(res.headers.get("location"), "/", JSON.stringify(next));
+    }
   });
 });
 

@@ -512,3 +512,16 @@ Deno.test("the project pages redirect to /login when signed out", async () => {
     );
   });
 });
+
+Deno.test("removing a member by an overlong or unknown id answers 404, never 500", async () => {
+  await withApp(async (app) => {
+    const [owner] = await people(app, 1);
+    const project = await createProjectVia(app, owner);
+    await assertError(
+      await removeMember(app, owner, project.id, "x".repeat(3000)),
+      404,
+      "not_found",
+    );
+    await assertError(await removeMember(app, owner, project.id, "01NOBODY"), 404, "not_found");
+  });
+});

@@ -1,0 +1,123 @@
+/** Delivery across hubs that share one KV but no doorbell, and sockets ending with sessions. */
+import assert from "node:assert/strict";
+import { json, registerUser, sessionCookieOf, startTestServer } from "./helpers.ts";
+import { chatTest, Client, join, sendAndAck } from "./ws_client.ts";
+
+const DenoWebSocket = WebSocket as unknown as new (
+  url: string,
+  options: { headers: Record<string, string> },
+) => WebSocket;
+
+async function open(base: string, cookie: string): Promise<Client> {
+  const ws = new DenoWebSocket(`${base.replace(/^http/, "ws")}/api/ws`, {
+    headers: { cookie, origin: base },
+  });
+  const client = new Client(ws);
+  await new Promise((resolve, reject) => {
+    ws.addEventListener("open", resolve);
+    ws.addEventListener("error", reject);
+  });
+  return client;
+}
+
+/** Two servers on one KV file, each with its own hub and no doorbell between them: like two
+ * processes (kv.watch does not cross processes on a local file), or a doorbell always lost. */
+async function twoServers(pollMs: number) {
+  const dir = await Deno.makeTempDir();
+  const env = { KV_PATH: `${dir}/shared.kv`, REALTIME_POLL_MS: String(pollMs) };
+  const a = await startTestServer(env);
+  const b = await startTestServer(env);
+  const clients: Client[] = [];
+  return {
+    a,
+    b,
+    async connect(base: string, cookie: string) {
+      const c = await open(base, cookie);
+      clients.push(c);
+      return c;
+    },
+    async close() {
+      await Promise.all(clients.map((c) => c.close()));
+      await a.close();
+      await b.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+Deno.test("a message sent through one hub reaches a socket on another hub sharing the KV", async () => {
+  const servers = await twoServers(50);
+  try {
+    const ann = await registerUser(servers.a);
+    const ben = await registerUser(servers.a);
+    const created = await servers.a.fetch(
+      "/api/conversations",
+      json("POST", { participantIds: [ben.user.id] }, ann.cookie),
+    );
+    const conversationId = (await created.json()).conversation.id;
+    const onA = await servers.connect(servers.a.base, ann.cookie);
+    const onB = await servers.connect(servers.b.base, ben.cookie);
+    await join(onA, conversationId);
+    await join(onB, conversationId);
+    const sent = [];
+    for (let i = 1; i <= 5; i++) {
+      sent.push(await sendAndAck(onA, conversationId, `from A ${i}`, `a-${i}`));
+    }
+    const got = [];
+    for (let i = 0; i < 5; i++) got.push((await onB.next("message")).message);
+    assert.deepEqual(got.map((m) => [m.seq, m.id]), sent.map((m) => [m.seq, m.id]));
+    // And back: B's reply reaches A, in order after A's own.
+    const reply = await sendAndAck(onB, conversationId, "from B", "b-1");
+    assert.equal(reply.seq, 6);
+    assert.equal((await onA.next("message", (f) => f.message.seq === 6)).message.id, reply.id);
+  } finally {
+    await servers.close();
+  }
+});
+
+Deno.test("without polling a lost doorbell only delays: the next one delivers the gap in order", async () => {
+  const servers = await twoServers(0);
+  try {
+    const ann = await registerUser(servers.a);
+    const ben = await registerUser(servers.a);
+    const created = await servers.a.fetch(
+      "/api/conversations",
+      json("POST", { participantIds: [ben.user.id] }, ann.cookie),
+    );
+    const conversationId = (await created.json()).conversation.id;
+    const onA = await servers.connect(servers.a.base, ann.cookie);
+    const onB = await servers.connect(servers.b.base, ben.cookie);
+    await join(onA, conversationId);
+    await join(onB, conversationId);
+    await sendAndAck(onA, conversationId, "unheard on B", "a-1");
+    await assert.rejects(onB.next("message", () => true, 300), /no "message" frame/);
+    // B's own send rings B's hub, which reads the gap from KV: both arrive, in seq order.
+    await sendAndAck(onB, conversationId, "B speaks", "b-1");
+    const first = (await onB.next("message")).message;
+    const second = (await onB.next("message")).message;
+    assert.deepEqual([first.seq, first.content], [1, "unheard on B"]);
+    assert.deepEqual([second.seq, second.content], [2, "B speaks"]);
+  } finally {
+    await servers.close();
+  }
+});
+
+chatTest("signing out closes that session's open sockets and no other session's", async (chat) => {
+  const ann = await chat.person();
+  const login = await chat.server.fetch(
+    "/api/auth/login",
+    json("POST", { username: ann.user.username, password: "correct horse battery" }),
+  );
+  assert.equal(login.status, 200);
+  const laptop = ann.cookie;
+  const phone = sessionCookieOf(login);
+  const onLaptop = await chat.connect({ ...ann, cookie: laptop });
+  const onPhone = await chat.connect({ ...ann, cookie: phone });
+  await onLaptop.roundTrip();
+
+  const out = await chat.server.fetch("/api/auth/logout", json("POST", undefined, laptop));
+  assert.equal(out.status, 204);
+  const closed = await onLaptop.waitClosed();
+  assert.equal(closed.code, 1008);
+  await onPhone.roundTrip();
+});
