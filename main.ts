@@ -52,7 +52,15 @@ export function createApp(ctx: AppContext): Hono<Env> {
   app.route("/", authPageRoutes);
   app.route("/", chatPageRoutes);
   app.route("/", projectPageRoutes);
+  const allowed = methodsByPath(app);
   app.notFound((c) => {
+    const methods = allowed(c.req.path);
+    if (methods.length > 0) {
+      c.header("Allow", methods.join(", "));
+      return c.json({
+        error: { code: "method_not_allowed", message: `Use ${methods.join(" or ")} here.` },
+      }, 405);
+    }
     if (c.req.path.startsWith("/api/")) {
       return c.json(
         { error: { code: "not_found", message: "There is nothing at this address." } },
@@ -75,6 +83,17 @@ export function createApp(ctx: AppContext): Hono<Env> {
     return c.json(body, status as 400);
   });
   return app;
+}
+
+/** For a path, the methods some route answers (for 405 and its Allow header). */
+function methodsByPath(app: Hono<Env>): (path: string) => string[] {
+  const routes = app.routes
+    .filter((r) => r.method !== "ALL")
+    .map((r) => ({
+      method: r.method,
+      pattern: new RegExp(`^${r.path.replace(/:[^/]+/g, "[^/]+").replace(/\*/g, ".*")}/?$`),
+    }));
+  return (path) => [...new Set(routes.filter((r) => r.pattern.test(path)).map((r) => r.method))];
 }
 
 /** Opens the store, builds the assets and starts the hub: everything the app runs on. */

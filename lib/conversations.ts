@@ -44,6 +44,11 @@ const membershipKey = (
   userId: string,
   conversationId: string,
 ) => ["user_conv", userId, conversationId];
+const projectConversationKey = (projectId: string, conversationId: string) => [
+  "project_conv",
+  projectId,
+  conversationId,
+];
 /** One direct conversation per pair of people: the pair, sorted, points at it. */
 const directPairKey = (a: string, b: string) => ["direct_pair", ...[a, b].sort()];
 
@@ -87,6 +92,7 @@ export async function createConversation(
   return await commitWithRetry(async () => {
     const op = kv.atomic().set(conversationKey(record.id), record);
     for (const id of record.participantIds) op.set(membershipKey(id, record.id), true);
+    if (record.projectId) op.set(projectConversationKey(record.projectId, record.id), true);
     if (kind === "direct") {
       const pair = directPairKey(creator.id, others[0].id);
       const existing = await kv.get<string>(pair);
@@ -211,4 +217,16 @@ export async function removeParticipant(
   userId: string,
 ): Promise<void> {
   await changeParticipants(kv, conversationId, { remove: userId });
+}
+
+/** The ids of every conversation that belongs to a project (its own, and groups in it). */
+export async function listProjectConversationIds(
+  kv: Deno.Kv,
+  projectId: string,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const e of kv.list({ prefix: ["project_conv", projectId] })) {
+    ids.push(String(e.key[2]));
+  }
+  return ids;
 }

@@ -2,7 +2,12 @@ import { z } from "zod";
 import { ulid } from "ulid";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "./errors.ts";
 import { commitRetryingLocks, getManyChunked } from "./kv.ts";
-import { addParticipant, createConversation, removeParticipant } from "./conversations.ts";
+import {
+  addParticipant,
+  createConversation,
+  listProjectConversationIds,
+  removeParticipant,
+} from "./conversations.ts";
 import { getUsersByIds, type User } from "./users.ts";
 
 export const roleSchema = z.enum(["owner", "admin", "member"]);
@@ -118,6 +123,24 @@ export async function listMembers(kv: Deno.Kv, projectId: string): Promise<Membe
   );
 }
 
+/** Throws ValidationError naming anyone in `users` who is not a member of the project. */
+export async function requireProjectMembers(
+  kv: Deno.Kv,
+  projectId: string,
+  users: User[],
+): Promise<void> {
+  const entries = await getManyChunked<MemberRecord>(
+    kv,
+    users.map((u) => memberKey(projectId, u.id)),
+  );
+  const outsiders = users.filter((_, i) => !entries[i].value).map((u) => u.username);
+  if (outsiders.length) {
+    throw new ValidationError("Only members of the project can be in its conversations.", {
+      participants: `Not project members: ${outsiders.join(", ")}`,
+    });
+  }
+}
+
 /**
  * Adds `user` with `role`. Throws ForbiddenError unless the actor is an owner or admin,
  * ValidationError for the owner role (a project has one owner), ConflictError when the user
@@ -207,14 +230,17 @@ export async function addProjectMember(
 }
 
 /**
- * Removes a member from the project and its conversation. The caller also evicts their
- * open sockets from the conversation (Hub.evict) so they stop receiving at once.
+ * Removes a member from the project and from every conversation of the project; returns
+ * those conversations' ids. The caller also evicts their open sockets from them
+ * (Hub.evict) so they stop receiving at once.
  */
 export async function removeProjectMember(
   kv: Deno.Kv,
   project: Project,
   input: { actorId: string; userId: string },
-): Promise<void> {
+): Promise<string[]> {
   await removeMember(kv, project, input);
-  await removeParticipant(kv, project.conversationId, input.userId);
+  const ids = await listProjectConversationIds(kv, project.id);
+  for (const id of ids) await removeParticipant(kv, id, input.userId);
+  return ids;
 }

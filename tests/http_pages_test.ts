@@ -268,3 +268,23 @@ Deno.test("a failing form post without JavaScript goes back to its page, which e
     assert.doesNotMatch(crafted, /role="alert"[^>]*class="fixed/);
   });
 });
+
+Deno.test("a known path with the wrong method answers 405 with Allow", async () => {
+  await withApp(async (app) => {
+    const res = await app.fetch("/api/projects", {
+      method: "PUT",
+      headers: { origin: "http://localhost" },
+    });
+    assert.equal(res.status, 405);
+    assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
+    assert.equal(res.headers.get("allow"), "GET, POST");
+    assert.equal((await res.json()).error.code, "method_not_allowed");
+    const files = await app.fetch("/api/projects/abc/files/def", {
+      method: "PATCH",
+      headers: { origin: "http://localhost" },
+    });
+    assert.equal(files.status, 405);
+    assert.equal(files.headers.get("allow"), "GET, DELETE");
+    assert.equal((await app.fetch("/api/nothing-here")).status, 404);
+  });
+});

@@ -525,3 +525,29 @@ Deno.test("removing a member by an overlong or unknown id answers 404, never 500
     await assertError(await removeMember(app, owner, project.id, "01NOBODY"), 404, "not_found");
   });
 });
+
+Deno.test("conversations inside a project take only its members, and removal takes them out of all", async () => {
+  await withApp(async (app) => {
+    const [owner, member, outsider] = await people(app, 3);
+    const project = await createProjectVia(app, owner);
+    await addMemberOk(app, owner, project.id, member);
+    const create = (who: Person, others: Person[]) =>
+      app.fetch(
+        "/api/conversations",
+        json("POST", {
+          projectId: project.id,
+          participantIds: others.map((o) => o.user.id),
+        }, who.cookie),
+      );
+
+    const made = (await okJson(await create(owner, [member]), 201)).conversation;
+    assert.equal(made.projectId, project.id);
+    assert.equal(made.kind, "group");
+    await assertError(await create(owner, [outsider]), 400, "invalid_input");
+    await assertError(await create(outsider, [owner]), 404, "not_found");
+
+    assert.equal((await removeMember(app, owner, project.id, member.user.id)).status, 204);
+    const after = await app.fetch(`/api/conversations/${made.id}`, withCookie(member.cookie));
+    await assertError(after, 404, "not_found");
+  });
+});

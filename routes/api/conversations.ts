@@ -8,6 +8,7 @@ import {
 } from "../../lib/conversations.ts";
 import { ValidationError } from "../../lib/errors.ts";
 import { clientIdSchema, contentSchema, listMessages, markRead } from "../../lib/messages.ts";
+import { getProjectForUser, requireProjectMembers } from "../../lib/projects.ts";
 import { hitRateLimit } from "../../lib/rate_limit.ts";
 import { getUsersByIds, getUsersByUsernames, searchUsers } from "../../lib/users.ts";
 import { type Env, isFormPost, readBody, readQuery, requireUser } from "../_http.ts";
@@ -23,6 +24,7 @@ const createSchema = z.object({
     (v) => (v === "" ? undefined : v),
     z.string().trim().min(1).max(100).optional(),
   ),
+  projectId: z.string().min(1).max(64).optional(),
 });
 const seq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const historySchema = z.object({
@@ -61,9 +63,17 @@ export const conversationRoutes = new Hono<Env>()
         participants: `Unknown: ${missing.join(", ")}`,
       });
     }
+    const others = [...byId, ...byName];
+    if (input.projectId) {
+      // A conversation inside a project: you and everyone in it must be project members.
+      const project = await getProjectForUser(kv, input.projectId, user.id);
+      await requireProjectMembers(kv, project.id, others);
+    }
     const { conversation, created } = await createConversation(kv, user, {
-      others: [...byId, ...byName],
+      others,
       title: input.title,
+      projectId: input.projectId ?? null,
+      kind: input.projectId ? "group" : undefined,
     });
     if (isFormPost(c)) return c.redirect(`/conversations/${conversation.id}`, 303);
     return c.json(

@@ -31,8 +31,8 @@ async function removeMemberAndEvict(c: AppCtx) {
   const { user, project } = await memberProject(c);
   const { kv, hub } = c.get("ctx");
   const userId = c.req.param("userId") ?? "";
-  await removeProjectMember(kv, project, { actorId: user.id, userId });
-  hub.evict(project.conversationId, userId);
+  const conversationIds = await removeProjectMember(kv, project, { actorId: user.id, userId });
+  for (const id of conversationIds) hub.evict(id, userId);
   return { user, project, userId };
 }
 
