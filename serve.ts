@@ -1,0 +1,24 @@
+/**
+ * Entry for `deno serve --parallel` (`deno task start:parallel`): one worker per core, each
+ * with its own hub, all on the same KV. Deliveries cross workers by BroadcastChannel
+ * doorbells and head polling; the port comes from `--port` (PORT is not read here).
+ */
+import { loadConfig } from "./config.ts";
+import { createApp, createContext } from "./main.ts";
+import { log } from "./lib/log.ts";
+
+const ctx = await createContext(loadConfig());
+const app = createApp(ctx);
+
+// An open BroadcastChannel or timer keeps a worker alive past SIGTERM (measured): close
+// the sockets (1012, clients reconnect and catch up) and the hub, then leave.
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  Deno.addSignalListener(signal, () => {
+    log("info", "worker shutting down", { signal });
+    ctx.hub.closeAll(1012, "server restarting");
+    ctx.hub.close();
+    setTimeout(() => Deno.exit(0), 200);
+  });
+}
+
+export default { fetch: app.fetch } satisfies Deno.ServeDefaultExport;
