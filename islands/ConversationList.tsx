@@ -31,14 +31,16 @@ export default function ConversationList(props: ConversationListProps) {
       }
     }
     const socket = chatSocket();
+    socket.watchList();
     const off = socket.on((frame) => {
-      if (frame.type !== "activity") return;
-      const current = list.peek();
-      const found = current.find((c) => c.id === frame.conversationId);
-      if (!found) return void refetch();
+      // `activity` for conversations this page has not joined, `message` for the one it has.
+      if (frame.type !== "activity" && frame.type !== "message") return;
       const m = frame.message;
+      const current = list.peek();
+      const found = current.find((c) => c.id === m.conversationId);
+      if (!found) return void refetch();
       if (found.lastMessage && found.lastMessage.seq >= m.seq) return;
-      const mine = m.author.id === props.me.id || frame.conversationId === props.currentId;
+      const mine = m.author.id === props.me.id || m.conversationId === props.currentId;
       const updated = {
         ...found,
         lastMessage: m,

@@ -12,7 +12,10 @@ export type Connection = {
   user: User;
   /** The session it was opened with (closed when that session ends). */
   sessionId: string;
-  send(frame: ServerFrame): void;
+  /** Sends a frame; a string is a frame serialized already (one JSON.stringify per fan-out). */
+  send(frame: ServerFrame | string): void;
+  /** Whether it asked for `activity` frames (a conversation list: `watch_list`). */
+  watchesList?: boolean;
   close(code: number, reason: string): void;
   /** Per joined conversation: the highest seq this socket has been given. */
   cursors: Map<string, number>;
@@ -287,21 +290,34 @@ export class Hub {
         if (batch.length === 0) break;
         for (const message of batch) {
           room.seq = message.seq;
+          const text = JSON.stringify({ type: "message", message } satisfies ServerFrame);
           for (const conn of room.conns) {
             if ((conn.cursors.get(conversationId) ?? 0) >= message.seq) continue;
             conn.cursors.set(conversationId, message.seq);
-            conn.send({ type: "message", message });
+            conn.send(text);
           }
         }
       }
     }).catch(() => {});
   }
 
-  /** Tells every socket of the participants that the conversation moved (their lists use it). */
+  /**
+   * Tells the participants' conversation lists that the conversation moved: sockets that
+   * asked (`watch_list`) and are not in the room (those get the `message` itself).
+   */
   #notifyParticipants(participantIds: string[], message: Message): void {
+    let text: string | null = null;
     for (const id of participantIds) {
       for (const conn of this.#byUser.get(id) ?? []) {
-        conn.send({ type: "activity", conversationId: message.conversationId, message });
+        if (!conn.watchesList || conn.cursors.has(message.conversationId)) continue;
+        text ??= JSON.stringify(
+          {
+            type: "activity",
+            conversationId: message.conversationId,
+            message,
+          } satisfies ServerFrame,
+        );
+        conn.send(text);
       }
     }
   }

@@ -23,6 +23,8 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
   }),
   z.object({ type: z.literal("typing"), conversationId }),
   z.object({ type: z.literal("ping") }),
+  /** Asks for `activity` frames of every conversation you take part in (a live list). */
+  z.object({ type: z.literal("watch_list") }),
 ]);
 
 export type ClientFrame = z.infer<typeof clientFrameSchema>;

@@ -45,13 +45,13 @@ export function serveSocket(
     user: options.user,
     sessionId: options.sessionId,
     cursors: new Map(),
-    send(frame: ServerFrame) {
+    send(frame: ServerFrame | string) {
       if (socket.readyState !== WebSocket.OPEN) return;
       if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
         socket.close(1008, "too slow");
         return;
       }
-      socket.send(JSON.stringify(frame));
+      socket.send(typeof frame === "string" ? frame : JSON.stringify(frame));
     },
     close(code: number, reason: string) {
       if (socket.readyState <= WebSocket.OPEN) socket.close(code, reason);
@@ -155,6 +155,9 @@ async function dispatch(hub: Hub, conn: Connection, frame: ClientFrame): Promise
   switch (frame.type) {
     case "ping":
       return conn.send({ type: "pong" });
+    case "watch_list":
+      conn.watchesList = true;
+      return;
     case "join":
       return await hub.join(conn, frame.conversationId, frame.since);
     case "leave":

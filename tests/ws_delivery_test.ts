@@ -121,3 +121,25 @@ chatTest("signing out closes that session's open sockets and no other session's"
   assert.equal(closed.code, 1008);
   await onPhone.roundTrip();
 });
+
+chatTest(
+  "activity frames go to sockets that watch the list, and not to ones in the room",
+  async (chat) => {
+    const { ann, conversationId, a, b } = await chat.pair();
+    const watching = await chat.connect(ann);
+    watching.send({ type: "watch_list" });
+    await watching.roundTrip();
+    await join(a, conversationId);
+    b.send({ type: "watch_list" });
+    await join(b, conversationId);
+    const sent = await sendAndAck(a, conversationId, "hello", "h-1");
+    const activity = await watching.next("activity");
+    assert.equal(activity.message.id, sent.id);
+    assert.equal((await b.next("message")).message.id, sent.id);
+    // One more round trip each: any activity frame would have arrived before the pong.
+    await a.roundTrip();
+    await b.roundTrip();
+    assert.deepEqual(a.pending("activity"), [], "not asked for");
+    assert.deepEqual(b.pending("activity"), [], "in the room: it has the message itself");
+  },
+);

@@ -15,6 +15,7 @@ export class ChatSocket {
   #stateListeners = new Set<(s: SocketState) => void>();
   #joined = new Map<string, () => number>();
   #attempt = 0;
+  #watchingList = false;
   #pingTimer: ReturnType<typeof setInterval> | undefined;
   #lastSeen = 0;
   state: SocketState = "connecting";
@@ -33,6 +34,12 @@ export class ChatSocket {
     this.#stateListeners.add(listener);
     listener(this.state);
     return () => this.#stateListeners.delete(listener);
+  }
+
+  /** Asks for `activity` frames (the conversation list), now and after every reconnect. */
+  watchList(): void {
+    this.#watchingList = true;
+    this.send({ type: "watch_list" });
   }
 
   /** Joins a conversation; `lastSeq` is asked again at every reconnect. */
@@ -71,6 +78,7 @@ export class ChatSocket {
       this.#attempt = 0;
       this.#lastSeen = Date.now();
       this.#setState("open");
+      if (this.#watchingList) this.send({ type: "watch_list" });
       for (const id of this.#joined.keys()) this.#sendJoin(id);
       clearInterval(this.#pingTimer);
       // A dead server (or network) is noticed within ~45 s: ping every 15 s, give up after 3.
