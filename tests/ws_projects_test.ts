@@ -184,7 +184,7 @@ Deno.test("a join racing the member's removal does not subscribe them", async ()
       user: bob,
       sessionId: "bob-session",
       cursors: new Map(),
-      send: (frame) => frames.push(frame),
+      send: (frame) => frames.push(typeof frame === "string" ? JSON.parse(frame) : frame),
       close: () => {},
     };
     hub.connect(conn);
