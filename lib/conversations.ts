@@ -187,14 +187,18 @@ async function changeParticipants(
   change: { add?: string; remove?: string },
 ): Promise<void> {
   await commitWithRetry(async () => {
-    const entry = await kv.get<ConversationRecord>(conversationKey(conversationId));
+    const [entry, head] = await kv.getMany<[ConversationRecord, ConversationHead]>([
+      conversationKey(conversationId),
+      headKey(conversationId),
+    ]);
     if (!entry.value) throw new NotFoundError("Conversation not found.");
     const ids = entry.value.participantIds.filter((id) => id !== change.remove);
     if (change.add && !ids.includes(change.add)) ids.push(change.add);
-    const op = kv.atomic().check(entry).set(conversationKey(conversationId), {
+    const current = head.value ?? { seq: 0, updatedAt: entry.value.createdAt, lastMessage: null };
+    const op = kv.atomic().check(entry, head).set(conversationKey(conversationId), {
       ...entry.value,
       participantIds: ids,
-    });
+    }).set(headKey(conversationId), { ...current, members: (current.members ?? 0) + 1 });
     if (change.add) op.set(membershipKey(change.add, conversationId), true);
     if (change.remove) op.delete(membershipKey(change.remove, conversationId));
     return (await op.commit()).ok ? true : null;
@@ -229,4 +233,12 @@ export async function listProjectConversationIds(
     ids.push(String(e.key[2]));
   }
   return ids;
+}
+
+/** A conversation's record whoever asks (for the hub's own checks), or null. */
+export async function getConversationRecord(
+  kv: Deno.Kv,
+  conversationId: string,
+): Promise<ConversationRecord | null> {
+  return (await kv.get<ConversationRecord>(conversationKey(conversationId))).value;
 }

@@ -2,10 +2,11 @@ import { describeError, log } from "./log.ts";
 import { type ConversationHead, headKey } from "./messages.ts";
 import { getManyChunked } from "./kv.ts";
 
-type OnHead = (conversationId: string, seq: number) => void;
+type OnHead = (conversationId: string, head: ConversationHead) => void;
 
 /**
- * Tells the hub when a watched conversation's head moves, whoever wrote it. Two ways, both
+ * Tells the hub when a watched conversation's head moves (a message, or a change of
+ * participants), whoever wrote it. Two ways, both
  * only doorbells (the hub reads what it missed from KV):
  * - polling every `pollMs`: the floor that always works, including several processes on one
  *   local KV file (kv.watch does not fire across processes there) and lost doorbells;
@@ -54,7 +55,7 @@ export class HeadWatcher {
     try {
       const ids = [...this.#ids];
       const heads = await getManyChunked<ConversationHead>(this.#kv, ids.map(headKey));
-      heads.forEach((h, i) => h.value && this.#onHead(ids[i], h.value.seq));
+      heads.forEach((h, i) => h.value && this.#onHead(ids[i], h.value));
     } catch (err) {
       log("warn", "head poll failed", describeError(err));
     } finally {
@@ -69,7 +70,7 @@ export class HeadWatcher {
       try {
         for (let r = await reader.read(); !r.done; r = await reader.read()) {
           const head = r.value[0]?.value as ConversationHead | null;
-          if (head) this.#onHead(conversationId, head.seq);
+          if (head) this.#onHead(conversationId, head);
         }
       } catch (err) {
         if (this.#ids.has(conversationId)) log("warn", "head watch ended", describeError(err));

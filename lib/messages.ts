@@ -30,6 +30,11 @@ export type ConversationHead = {
   seq: number;
   updatedAt: string;
   lastMessage: MessageRecord | null;
+  /**
+   * Bumped by every change of participants. The head is what every hub watches, so a
+   * removal reaches hubs in other processes too (they re-check who is in their room).
+   */
+  members?: number;
 };
 
 export const messageKey = (conversationId: string, seq: number) => ["msg", conversationId, seq];
@@ -147,6 +152,7 @@ export async function commitMessages(kv: Deno.Kv, requests: SendRequest[]): Prom
       op.check(heads[i]);
       const { author, ...rest } = last.message;
       op.set(headKey(id), {
+        ...heads[i].value,
         seq: last.message.seq,
         updatedAt: last.message.createdAt,
         lastMessage: { ...rest, authorId: author.id },

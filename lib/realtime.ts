@@ -1,9 +1,15 @@
-import { getConversationRecordForUser } from "./conversations.ts";
+import { getConversationRecord, getConversationRecordForUser } from "./conversations.ts";
 import { NotFoundError } from "./errors.ts";
 import { describeError, log } from "./log.ts";
 import { HeadWatcher } from "./head_watcher.ts";
 import { MessageWriter } from "./message_writer.ts";
-import { getHeadSeq, listMessages, type Message } from "./messages.ts";
+import {
+  type ConversationHead,
+  getHeadSeq,
+  headKey,
+  listMessages,
+  type Message,
+} from "./messages.ts";
 import type { ServerFrame } from "./realtime_protocol.ts";
 import type { User } from "./users.ts";
 
@@ -28,6 +34,13 @@ type Room = {
   seq: number;
   /** Joins under way: the room must outlive them even when its last socket leaves. */
   joining: number;
+  /**
+   * Who takes part, as of `members` (the head's participant-change counter). Kept current
+   * by local evictions and by the head watcher; lets sends from sockets in the room skip
+   * the membership read.
+   */
+  participantIds: string[];
+  members: number | undefined;
   /** Deliveries and joins of a room run one after another, so seq order holds. */
   chain: Promise<void>;
 };
@@ -77,7 +90,7 @@ export class Hub {
   constructor(kv: Deno.Kv, options: HubOptions = {}) {
     this.#kv = kv;
     this.#writer = new MessageWriter(kv);
-    this.#heads = new HeadWatcher(kv, (id, seq) => this.#deliver(id, seq), {
+    this.#heads = new HeadWatcher(kv, (id, head) => this.#onHead(id, head), {
       pollMs: options.pollMs ?? 1000,
       watch: options.watch ?? false,
     });
@@ -113,9 +126,14 @@ export class Hub {
     const evicted = () => this.#evicted.get(conn)?.has(conversationId) ?? false;
     // The socket may close while this join reads: its disconnect has run by then.
     const gone = () => !this.#byUser.get(conn.user.id)?.has(conn);
-    await getConversationRecordForUser(this.#kv, conversationId, conn.user.id);
+    const record = await getConversationRecordForUser(this.#kv, conversationId, conn.user.id);
     const room = this.#room(conversationId);
+    room.participantIds = record.participantIds;
     room.joining++;
+    if (room.members === undefined) {
+      room.members =
+        (await this.#kv.get<ConversationHead>(headKey(conversationId))).value?.members ?? 0;
+    }
     let refused = false;
     await this.#serially(room, async () => {
       // A `since` past the newest message (a stale client) must not become the room's seq:
@@ -177,18 +195,21 @@ export class Hub {
   async send(
     author: User,
     input: { conversationId: string; content: string; clientId?: string | null },
+    from?: Connection,
   ): Promise<{ message: Message; created: boolean }> {
-    const conv = await getConversationRecordForUser(this.#kv, input.conversationId, author.id);
+    const { conversationId } = input;
+    const room = this.#rooms.get(conversationId);
+    // A socket in the room passed the membership check when it joined, and is evicted the
+    // moment that changes: its sends need no second read.
+    const participantIds =
+      from?.cursors.has(conversationId) && room?.participantIds.includes(author.id)
+        ? room.participantIds
+        : (await getConversationRecordForUser(this.#kv, conversationId, author.id)).participantIds;
     const result = await this.#writer.send({ author, ...input });
     if (result.created) {
-      this.#deliver(conv.id, result.message.seq, result.message);
-      this.#notifyParticipants(conv.participantIds, result.message);
-      this.#ring({
-        kind: "message",
-        conversationId: conv.id,
-        seq: result.message.seq,
-        participantIds: conv.participantIds,
-      });
+      this.#deliver(conversationId, result.message.seq, result.message);
+      this.#notifyParticipants(participantIds, result.message);
+      this.#ring({ kind: "message", conversationId, seq: result.message.seq, participantIds });
     }
     return result;
   }
@@ -225,6 +246,8 @@ export class Hub {
   }
 
   #evictLocal(conversationId: string, userId: string): void {
+    const room = this.#rooms.get(conversationId);
+    if (room) room.participantIds = room.participantIds.filter((id) => id !== userId);
     for (const conn of this.#byUser.get(userId) ?? []) {
       let set = this.#evicted.get(conn);
       if (!set) this.#evicted.set(conn, set = new Set());
@@ -262,7 +285,15 @@ export class Hub {
   #room(id: string): Room {
     let room = this.#rooms.get(id);
     if (!room) {
-      room = { id, conns: new Set(), seq: 0, joining: 0, chain: Promise.resolve() };
+      room = {
+        id,
+        conns: new Set(),
+        seq: 0,
+        joining: 0,
+        participantIds: [],
+        members: undefined,
+        chain: Promise.resolve(),
+      };
       this.#rooms.set(id, room);
       this.#heads.add(id);
     }
@@ -273,6 +304,31 @@ export class Hub {
     const run = room.chain.then(task);
     room.chain = run.catch((err) => log("error", "room task failed", describeError(err)));
     return run;
+  }
+
+  /** A head moved somewhere: re-check the room's people if they changed, then deliver. */
+  #onHead(conversationId: string, head: ConversationHead): void {
+    const room = this.#rooms.get(conversationId);
+    if (!room) return;
+    const members = head.members ?? 0;
+    if (room.members !== undefined && members !== room.members) {
+      room.members = members;
+      void this.#recheckMembers(room);
+    }
+    this.#deliver(conversationId, head.seq);
+  }
+
+  /** Evicts the room's sockets whose users are no longer participants (changed elsewhere). */
+  async #recheckMembers(room: Room): Promise<void> {
+    try {
+      const record = await getConversationRecord(this.#kv, room.id);
+      room.participantIds = record?.participantIds ?? [];
+      for (const conn of [...room.conns]) {
+        if (!room.participantIds.includes(conn.user.id)) this.#evictLocal(room.id, conn.user.id);
+      }
+    } catch (err) {
+      log("warn", "member re-check failed", describeError(err));
+    }
   }
 
   /** Delivers everything up to `seq` that the room has not had, reading gaps from KV. */

@@ -165,7 +165,7 @@ async function dispatch(hub: Hub, conn: Connection, frame: ClientFrame): Promise
     case "typing":
       return await hub.typing(conn, frame.conversationId);
     case "send_message": {
-      const { message } = await hub.send(conn.user, frame);
+      const { message } = await hub.send(conn.user, frame, conn);
       return conn.send({ type: "ack", clientId: frame.clientId, message });
     }
   }

@@ -143,3 +143,46 @@ chatTest(
     assert.deepEqual(b.pending("activity"), [], "in the room: it has the message itself");
   },
 );
+
+Deno.test("a member removed through one hub is evicted from a room on another hub", async () => {
+  const servers = await twoServers(50);
+  try {
+    const owner = await registerUser(servers.a);
+    const member = await registerUser(servers.a);
+    const created = await servers.a.fetch(
+      "/api/projects",
+      json("POST", { name: "Shared" }, owner.cookie),
+    );
+    const { project } = await created.json();
+    const added = await servers.a.fetch(
+      `/api/projects/${project.id}/members`,
+      json("POST", { username: member.user.username }, owner.cookie),
+    );
+    assert.equal(added.status, 201);
+    const onA = await servers.connect(servers.a.base, owner.cookie);
+    const onB = await servers.connect(servers.b.base, member.cookie);
+    await join(onA, project.conversationId);
+    await join(onB, project.conversationId);
+
+    const removed = await servers.a.fetch(
+      `/api/projects/${project.id}/members/${member.user.id}`,
+      json("DELETE", undefined, owner.cookie),
+    );
+    assert.equal(removed.status, 204);
+    const frame = await onB.next("error", (f) => f.code === "removed");
+    assert.equal(frame.ref, project.conversationId);
+    // What the owner says next does not reach the removed member's socket on hub B.
+    const after = await sendAndAck(onA, project.conversationId, "members only", "o-1");
+    await onA.next("message", (f) => f.message.id === after.id);
+    await assert.rejects(onB.next("message", () => true, 400), /no "message" frame/);
+    onB.send({
+      type: "send_message",
+      conversationId: project.conversationId,
+      content: "hi",
+      clientId: "m-1",
+    });
+    assert.equal((await onB.next("error", (f) => f.ref === "m-1")).code, "not_found");
+  } finally {
+    await servers.close();
+  }
+});
