@@ -123,8 +123,12 @@ export async function serve(config: Config): Promise<void> {
   const shutdown = async () => {
     log("info", "shutting down");
     ctx.hub.closeAll(1012, "server restarting");
+    // Let the close frames go out before the server drops connections (it would say 1001).
+    for (let waited = 0; ctx.hub.connections > 0 && waited < 1000; waited += 20) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
     ctx.hub.close();
-    await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 4000))]);
+    await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 3000))]);
     ctx.kv.close();
     Deno.exit(0);
   };

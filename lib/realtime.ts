@@ -270,6 +270,13 @@ export class Hub {
     return [...new Map([...room.conns].map((c) => [c.user.id, c.user])).values()];
   }
 
+  /** How many sockets are connected to this hub. */
+  get connections(): number {
+    let n = 0;
+    for (const set of this.#byUser.values()) n += set.size;
+    return n;
+  }
+
   /** Closes every socket (1012 "service restart" at shutdown: clients reconnect and catch up). */
   closeAll(code = 1012, reason = "server restarting"): void {
     for (const set of this.#byUser.values()) for (const conn of set) conn.close(code, reason);

@@ -74,9 +74,24 @@ Deno.test({
         assert.equal(res.status, 201);
       }
 
+      // An open socket is told the server is restarting (1012), and the process ends in time.
+      const socket = new (WebSocket as unknown as new (
+        url: string,
+        options: { headers: Record<string, string> },
+      ) => WebSocket)(`${server.base.replace("http", "ws")}/api/ws`, {
+        headers: { cookie: annCookie, origin: server.base },
+      });
+      await new Promise((resolve, reject) => {
+        socket.onopen = resolve;
+        socket.onerror = reject;
+      });
+      const closed = new Promise<CloseEvent>((resolve) => (socket.onclose = resolve));
+      const stopping = Date.now();
       server.child.kill("SIGTERM");
+      assert.equal((await closed).code, 1012);
       const status = await server.child.status;
       assert.equal(status.code, 0, "SIGTERM ends the server cleanly");
+      assert.ok(Date.now() - stopping < 5000, "within 5 s");
 
       server = await startProcess(kvPath);
       const check = await fetch(`${server.base}/api/auth/check`, {
