@@ -9,4 +9,12 @@ const child = new Deno.Command(Deno.execPath(), {
   cwd: root,
   env: { DENO_ENV: "development", LOG_LEVEL: "debug" },
 }).spawn();
+// Stopping dev stops the server it runs. `deno run --watch` waits out SIGTERM ("graceful
+// termination") and can linger, so in development it is simply killed.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(signal, () => {
+    child.kill("SIGKILL");
+    Deno.exit(0);
+  });
+}
 Deno.exit((await child.status).code);
