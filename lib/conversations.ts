@@ -35,7 +35,8 @@ export type Conversation = {
   updatedAt: string;
 };
 
-const MAX_PARTICIPANTS = 256;
+/** A conversation record lists its people: this keeps it far below KV's 64 KiB value limit. */
+export const MAX_PARTICIPANTS = 256;
 /** Ids are ULIDs; anything else cannot exist (and must not reach KV's key size limit). */
 const ID_PATTERN = /^[0-9A-Za-z]{1,64}$/;
 
@@ -193,7 +194,14 @@ async function changeParticipants(
     ]);
     if (!entry.value) throw new NotFoundError("Conversation not found.");
     const ids = entry.value.participantIds.filter((id) => id !== change.remove);
-    if (change.add && !ids.includes(change.add)) ids.push(change.add);
+    if (change.add && !ids.includes(change.add)) {
+      if (ids.length >= MAX_PARTICIPANTS) {
+        throw new ValidationError(`A conversation holds at most ${MAX_PARTICIPANTS} people.`, {
+          participants: "It is full.",
+        });
+      }
+      ids.push(change.add);
+    }
     const current = head.value ?? { seq: 0, updatedAt: entry.value.createdAt, lastMessage: null };
     const op = kv.atomic().check(entry, head).set(conversationKey(conversationId), {
       ...entry.value,

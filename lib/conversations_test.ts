@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import {
+  addParticipant,
   createConversation,
   getConversationForUser,
   getConversationRecordForUser,
   listConversationsForUser,
+  MAX_PARTICIPANTS,
+  removeParticipant,
 } from "./conversations.ts";
 import { NotFoundError, ValidationError } from "./errors.ts";
 import { markRead, sendMessage } from "./messages.ts";
@@ -175,5 +178,19 @@ Deno.test("listConversationsForUser() counts unread messages until markRead() mo
       assert.equal(await unread(ben), 0);
       assert.equal(await unread(ann), 1);
     });
+  });
+});
+
+Deno.test("addParticipant() stops at MAX_PARTICIPANTS and removeParticipant() makes room", async () => {
+  await withPeople(async ({ kv, ann, ben }) => {
+    const { conversation } = await createConversation(kv, ann, { others: [ben], title: "big" });
+    for (let i = 2; i < MAX_PARTICIPANTS; i++) {
+      await addParticipant(kv, conversation.id, `01FAKE${String(i).padStart(6, "0")}`);
+    }
+    await assert.rejects(addParticipant(kv, conversation.id, "01FAKEONEMORE"), ValidationError);
+    await removeParticipant(kv, conversation.id, "01FAKE000002");
+    await addParticipant(kv, conversation.id, "01FAKEONEMORE");
+    const record = await getConversationRecordForUser(kv, conversation.id, "01FAKEONEMORE");
+    assert.equal(record.participantIds.length, MAX_PARTICIPANTS);
   });
 });

@@ -5,7 +5,9 @@ import { commitRetryingLocks, getManyChunked } from "./kv.ts";
 import {
   addParticipant,
   createConversation,
+  getConversationRecord,
   listProjectConversationIds,
+  MAX_PARTICIPANTS,
   removeParticipant,
 } from "./conversations.ts";
 import { getUsersByIds, type User } from "./users.ts";
@@ -224,6 +226,13 @@ export async function addProjectMember(
   project: Project,
   input: { user: User; role: Role },
 ): Promise<Member> {
+  // The project's conversation lists every member: refuse before anything is written.
+  const conversation = await getConversationRecord(kv, project.conversationId);
+  if ((conversation?.participantIds.length ?? 0) >= MAX_PARTICIPANTS) {
+    throw new ValidationError(`A project holds at most ${MAX_PARTICIPANTS} members.`, {
+      username: "The project is full.",
+    });
+  }
   const member = await addMember(kv, project, input);
   await addParticipant(kv, project.conversationId, input.user.id);
   return member;
