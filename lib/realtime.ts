@@ -9,6 +9,7 @@ import {
   headKey,
   listMessages,
   type Message,
+  type SendResult,
 } from "./messages.ts";
 import type { ServerFrame } from "./realtime_protocol.ts";
 import type { User } from "./users.ts";
@@ -196,7 +197,20 @@ export class Hub {
     author: User,
     input: { conversationId: string; content: string; clientId?: string | null },
     from?: Connection,
-  ): Promise<{ message: Message; created: boolean }> {
+  ): Promise<SendResult> {
+    return await (await this.enqueue(author, input, from)).stored;
+  }
+
+  /**
+   * send() in two steps: resolves once the message has its place in the write queue (the
+   * order of one sender's messages is the order of these calls), with `stored` for the
+   * commit. A sender need not wait for one commit before queueing its next message.
+   */
+  async enqueue(
+    author: User,
+    input: { conversationId: string; content: string; clientId?: string | null },
+    from?: Connection,
+  ): Promise<{ stored: Promise<SendResult> }> {
     const { conversationId } = input;
     const room = this.#rooms.get(conversationId);
     // A socket in the room passed the membership check when it joined, and is evicted the
@@ -205,13 +219,15 @@ export class Hub {
       from?.cursors.has(conversationId) && room?.participantIds.includes(author.id)
         ? room.participantIds
         : (await getConversationRecordForUser(this.#kv, conversationId, author.id)).participantIds;
-    const result = await this.#writer.send({ author, ...input });
-    if (result.created) {
-      this.#deliver(conversationId, result.message.seq, result.message);
-      this.#notifyParticipants(participantIds, result.message);
-      this.#ring({ kind: "message", conversationId, seq: result.message.seq, participantIds });
-    }
-    return result;
+    const stored = this.#writer.send({ author, ...input }).then((result) => {
+      if (result.created) {
+        this.#deliver(conversationId, result.message.seq, result.message);
+        this.#notifyParticipants(participantIds, result.message);
+        this.#ring({ kind: "message", conversationId, seq: result.message.seq, participantIds });
+      }
+      return result;
+    });
+    return { stored };
   }
 
   /** Tells the room's other people that `conn`'s user is typing. */

@@ -129,17 +129,24 @@ export function serveSocket(
       );
     }
     badFrames = 0;
-    try {
-      await dispatch(hub, conn, parsed.data);
-    } catch (err) {
-      const ref = "clientId" in parsed.data
-        ? parsed.data.clientId
-        : "conversationId" in parsed.data
-        ? parsed.data.conversationId
+    const frame = parsed.data;
+    const report = (err: unknown) => {
+      const ref = "clientId" in frame
+        ? frame.clientId
+        : "conversationId" in frame
+        ? frame.conversationId
         : undefined;
       if (err instanceof AppError) return refuse(err.code, err.message, ref);
-      log("error", "socket frame failed", { ...describeError(err), type: parsed.data.type });
+      log("error", "socket frame failed", { ...describeError(err), type: frame.type });
       refuse("internal_error", "Something went wrong on our side. Please try again.", ref, false);
+    };
+    try {
+      // A send is done here once it has its place in the write queue (so this socket's
+      // messages keep their order); its commit and ack follow while the next frames go on.
+      const after = await dispatch(hub, conn, frame);
+      after?.later.catch(report);
+    } catch (err) {
+      report(err);
     }
   }
 }
@@ -151,7 +158,11 @@ function isLargerThan(text: string, maxBytes: number): boolean {
   return new TextEncoder().encode(text).byteLength > maxBytes;
 }
 
-async function dispatch(hub: Hub, conn: Connection, frame: ClientFrame): Promise<void> {
+async function dispatch(
+  hub: Hub,
+  conn: Connection,
+  frame: ClientFrame,
+): Promise<void | { later: Promise<void> }> {
   switch (frame.type) {
     case "ping":
       return conn.send({ type: "pong" });
@@ -165,8 +176,12 @@ async function dispatch(hub: Hub, conn: Connection, frame: ClientFrame): Promise
     case "typing":
       return await hub.typing(conn, frame.conversationId);
     case "send_message": {
-      const { message } = await hub.send(conn.user, frame, conn);
-      return conn.send({ type: "ack", clientId: frame.clientId, message });
+      const { stored } = await hub.enqueue(conn.user, frame, conn);
+      return {
+        later: stored.then(({ message }) =>
+          conn.send({ type: "ack", clientId: frame.clientId, message })
+        ),
+      };
     }
   }
 }
