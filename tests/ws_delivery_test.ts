@@ -36,6 +36,21 @@ async function twoServers(pollMs: number) {
       clients.push(c);
       return c;
     },
+    /** Ann on hub A and Ben on hub B, in one conversation, both sockets joined. */
+    async pairAcross() {
+      const ann = await registerUser(a);
+      const ben = await registerUser(a);
+      const created = await a.fetch(
+        "/api/conversations",
+        json("POST", { participantIds: [ben.user.id] }, ann.cookie),
+      );
+      const conversationId: string = (await created.json()).conversation.id;
+      const onA = await this.connect(a.base, ann.cookie);
+      const onB = await this.connect(b.base, ben.cookie);
+      await join(onA, conversationId);
+      await join(onB, conversationId);
+      return { conversationId, onA, onB };
+    },
     async close() {
       await Promise.all(clients.map((c) => c.close()));
       await a.close();
@@ -48,17 +63,7 @@ async function twoServers(pollMs: number) {
 Deno.test("a message sent through one hub reaches a socket on another hub sharing the KV", async () => {
   const servers = await twoServers(50);
   try {
-    const ann = await registerUser(servers.a);
-    const ben = await registerUser(servers.a);
-    const created = await servers.a.fetch(
-      "/api/conversations",
-      json("POST", { participantIds: [ben.user.id] }, ann.cookie),
-    );
-    const conversationId = (await created.json()).conversation.id;
-    const onA = await servers.connect(servers.a.base, ann.cookie);
-    const onB = await servers.connect(servers.b.base, ben.cookie);
-    await join(onA, conversationId);
-    await join(onB, conversationId);
+    const { conversationId, onA, onB } = await servers.pairAcross();
     const sent = [];
     for (let i = 1; i <= 5; i++) {
       sent.push(await sendAndAck(onA, conversationId, `from A ${i}`, `a-${i}`));
@@ -78,17 +83,7 @@ Deno.test("a message sent through one hub reaches a socket on another hub sharin
 Deno.test("without polling a lost doorbell only delays: the next one delivers the gap in order", async () => {
   const servers = await twoServers(0);
   try {
-    const ann = await registerUser(servers.a);
-    const ben = await registerUser(servers.a);
-    const created = await servers.a.fetch(
-      "/api/conversations",
-      json("POST", { participantIds: [ben.user.id] }, ann.cookie),
-    );
-    const conversationId = (await created.json()).conversation.id;
-    const onA = await servers.connect(servers.a.base, ann.cookie);
-    const onB = await servers.connect(servers.b.base, ben.cookie);
-    await join(onA, conversationId);
-    await join(onB, conversationId);
+    const { conversationId, onA, onB } = await servers.pairAcross();
     await sendAndAck(onA, conversationId, "unheard on B", "a-1");
     await assert.rejects(onB.next("message", () => true, 300), /no "message" frame/);
     // B's own send rings B's hub, which reads the gap from KV: both arrive, in seq order.
