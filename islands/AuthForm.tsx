@@ -25,8 +25,14 @@ export default function AuthForm(props: AuthFormProps) {
 
   async function onSubmit(event: JSX.TargetedSubmitEvent<HTMLFormElement>) {
     event.preventDefault();
-    busy.value = true;
     const data = Object.fromEntries(new FormData(event.currentTarget));
+    // What was typed before hydration never reached the signal: take it from the form, or
+    // the re-render below would put the old (empty) value back.
+    values.value = {
+      username: String(data.username ?? ""),
+      displayName: String(data.displayName ?? ""),
+    };
+    busy.value = true;
     if (register && data.displayName === "") delete data.displayName;
     try {
       const res = await fetch(`/api/auth/${props.mode}`, {

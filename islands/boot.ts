@@ -10,6 +10,9 @@ for (const el of document.querySelectorAll<HTMLElement>("[data-island]")) {
   if (!/^[A-Z][A-Za-z0-9]*$/.test(name)) continue;
   const props = JSON.parse(el.dataset.props ?? "{}");
   import(new URL(`./${name}.js`, import.meta.url).href)
-    .then((mod) => hydrate(h(mod.default, props), el))
+    .then((mod) => {
+      hydrate(h(mod.default, props), el);
+      el.dataset.hydrated = "true"; // tests (and curious people) can tell it is live
+    })
     .catch((err) => console.error(`island ${name} failed to load`, err));
 }

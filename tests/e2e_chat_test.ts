@@ -31,6 +31,8 @@ Deno.test({
 
       await t.step("a failed sign-in shows the error in place and keeps the username", async () => {
         await alice.goto(`${server.base}/login`);
+        // Without JavaScript the same click posts the form (tested below); here, the island.
+        await alice.locator("[data-island=AuthForm][data-hydrated]").waitFor();
         await alice.getByLabel("Username").fill("alice");
         await alice.getByLabel("Password").fill("not the password");
         await alice.getByRole("button", { name: "Sign in" }).click();
@@ -47,6 +49,7 @@ Deno.test({
       });
 
       await t.step("Alice starts a conversation with Bob from the dialog", async () => {
+        await alice.locator("[data-island=NewConversation][data-hydrated]").waitFor();
         await alice.getByRole("button", { name: "New conversation" }).click();
         await alice.getByLabel("Search people").fill("bob");
         await alice.getByRole("button", { name: /Bob Brown/ }).click();

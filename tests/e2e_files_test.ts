@@ -48,6 +48,7 @@ Deno.test({
         uploadThroughput: 1.5 * 1024 * 1024,
       });
 
+      await page.locator("[data-island=FileManager][data-hydrated]").waitFor();
       await page.getByText("Choose files").setInputFiles(path);
       const bar = page.getByRole("progressbar", { name: "Uploading mockups v2 (final).bin" });
       await bar.waitFor();
