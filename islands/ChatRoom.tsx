@@ -45,6 +45,9 @@ export default function ChatRoom(props: ChatRoomProps) {
   const lastSeq = () => messages.peek().at(-1)?.seq ?? 0;
 
   useEffect(() => {
+    // Anything typed before hydration is only in the DOM: keep it (a re-render would clear it).
+    const typed = (document.getElementById("composer") as HTMLTextAreaElement | null)?.value;
+    if (typed) draft.value = typed;
     const socket = chatSocket();
     const offFrames = socket.on((frame) => {
       switch (frame.type) {
