@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isId } from "./ids.ts";
 import { ulid } from "ulid";
 import { NotFoundError, ValidationError } from "./errors.ts";
 import { commitWithRetry, getManyChunked } from "./kv.ts";
@@ -37,8 +38,6 @@ export type Conversation = {
 
 /** A conversation record lists its people: this keeps it far below KV's 64 KiB value limit. */
 export const MAX_PARTICIPANTS = 256;
-/** Ids are ULIDs; anything else cannot exist (and must not reach KV's key size limit). */
-const ID_PATTERN = /^[0-9A-Za-z]{1,64}$/;
 
 const conversationKey = (id: string) => ["conv", id];
 const membershipKey = (
@@ -117,7 +116,7 @@ export async function getConversationRecordForUser(
   conversationId: string,
   userId: string,
 ): Promise<ConversationRecord> {
-  if (!ID_PATTERN.test(conversationId)) throw new NotFoundError("Conversation not found.");
+  if (!isId(conversationId)) throw new NotFoundError("Conversation not found.");
   const [member, conv] = await kv.getMany<[boolean, ConversationRecord]>([
     membershipKey(userId, conversationId),
     conversationKey(conversationId),

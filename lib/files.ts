@@ -1,4 +1,5 @@
 import { fileTypeFromBuffer } from "file-type";
+import { isId } from "./ids.ts";
 import { createSHA256 } from "hash-wasm";
 import { ulid } from "ulid";
 import { AppError, ForbiddenError, NotFoundError } from "./errors.ts";
@@ -31,8 +32,6 @@ const chunkKey = (fileId: string, index: number) => ["file_chunk", fileId, index
 /** Present while an upload runs; one left behind marks chunks to sweep. */
 const uploadKey = (fileId: string) => ["file_upload", fileId];
 const usageKey = (projectId: string) => ["project_usage", projectId];
-
-const ID_PATTERN = /^[0-9A-Za-z]{1,64}$/;
 
 /** Stored as given, but without control characters (no header or log injection) and ≤ 255. */
 export function cleanFileName(name: string): string {
@@ -242,7 +241,7 @@ export async function getFileRecord(
   projectId: string,
   fileId: string,
 ): Promise<FileRecord> {
-  if (!ID_PATTERN.test(fileId)) throw new NotFoundError("File not found.");
+  if (!isId(fileId)) throw new NotFoundError("File not found.");
   const entry = await kv.get<FileRecord>(fileKey(projectId, fileId));
   if (!entry.value) throw new NotFoundError("File not found.");
   return entry.value;

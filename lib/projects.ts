@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isId } from "./ids.ts";
 import { ulid } from "ulid";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "./errors.ts";
 import { commitRetryingLocks, getManyChunked } from "./kv.ts";
@@ -36,7 +37,6 @@ export type Member = { user: User; role: Role; joinedAt: string };
 
 type MemberRecord = { role: Role; joinedAt: string };
 
-const ID_PATTERN = /^[0-9A-Za-z]{1,64}$/;
 const projectKey = (id: string) => ["project", id];
 const memberKey = (projectId: string, userId: string) => ["project_member", projectId, userId];
 const userProjectKey = (userId: string, projectId: string) => ["user_project", userId, projectId];
@@ -87,7 +87,7 @@ export async function getProjectForUser(
   projectId: string,
   userId: string,
 ): Promise<Project> {
-  if (!ID_PATTERN.test(projectId)) throw new NotFoundError("Project not found.");
+  if (!isId(projectId)) throw new NotFoundError("Project not found.");
   const [project, member] = await kv.getMany<[ProjectRecord, MemberRecord]>([
     projectKey(projectId),
     memberKey(projectId, userId),
@@ -179,7 +179,7 @@ export async function removeMember(
   project: Project,
   input: { actorId: string; userId: string },
 ): Promise<void> {
-  if (!ID_PATTERN.test(input.userId)) throw new NotFoundError("That person is not a member.");
+  if (!isId(input.userId)) throw new NotFoundError("That person is not a member.");
   const target = await kv.get<MemberRecord>(memberKey(project.id, input.userId));
   if (!target.value) throw new NotFoundError("That person is not a member.");
   const self = input.actorId === input.userId;

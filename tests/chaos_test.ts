@@ -6,16 +6,12 @@
  * without that catch-up (CHAOS_NO_CATCHUP=1 here) the test fails.
  */
 import assert from "node:assert/strict";
+import { DenoWebSocket } from "./ws_client.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const CLIENTS = 6;
 const PER_CLIENT = 350;
 const NO_CATCHUP = Deno.env.get("CHAOS_NO_CATCHUP") === "1";
-
-const DenoWebSocket = WebSocket as unknown as new (
-  url: string,
-  options: { headers: Record<string, string> },
-) => WebSocket;
 
 function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { sessionCookieOf } from "./helpers.ts";
+import { DenoWebSocket } from "./ws_client.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -75,10 +76,7 @@ Deno.test({
       }
 
       // An open socket is told the server is restarting (1012), and the process ends in time.
-      const socket = new (WebSocket as unknown as new (
-        url: string,
-        options: { headers: Record<string, string> },
-      ) => WebSocket)(`${server.base.replace("http", "ws")}/api/ws`, {
+      const socket = new DenoWebSocket(`${server.base.replace("http", "ws")}/api/ws`, {
         headers: { cookie: annCookie, origin: server.base },
       });
       await new Promise((resolve, reject) => {

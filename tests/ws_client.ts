@@ -24,7 +24,7 @@ const WAIT_MS = 3000;
  * Deno's WebSocket takes `{ headers }` (a server-side client can send the cookie and Origin),
  * but the project's "dom" lib types the constructor as the browser's, which has no such option.
  */
-const DenoWebSocket = WebSocket as unknown as new (
+export const DenoWebSocket = WebSocket as unknown as new (
   url: string,
   options: { headers: Record<string, string> },
 ) => WebSocket;

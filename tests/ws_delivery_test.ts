@@ -1,12 +1,7 @@
 /** Delivery across hubs that share one KV but no doorbell, and sockets ending with sessions. */
 import assert from "node:assert/strict";
 import { json, registerUser, sessionCookieOf, startTestServer } from "./helpers.ts";
-import { chatTest, Client, join, sendAndAck } from "./ws_client.ts";
-
-const DenoWebSocket = WebSocket as unknown as new (
-  url: string,
-  options: { headers: Record<string, string> },
-) => WebSocket;
+import { chatTest, Client, DenoWebSocket, join, sendAndAck } from "./ws_client.ts";
 
 async function open(base: string, cookie: string): Promise<Client> {
   const ws = new DenoWebSocket(`${base.replace(/^http/, "ws")}/api/ws`, {
