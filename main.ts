@@ -122,12 +122,7 @@ export async function serve(config: Config): Promise<void> {
   }, app.fetch);
   const shutdown = async () => {
     log("info", "shutting down");
-    ctx.hub.closeAll(1012, "server restarting");
-    // Let the close frames go out before the server drops connections (it would say 1001).
-    for (let waited = 0; ctx.hub.connections > 0 && waited < 1000; waited += 20) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    ctx.hub.close();
+    await ctx.hub.shutdown();
     await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 3000))]);
     ctx.kv.close();
     Deno.exit(0);

@@ -13,11 +13,10 @@ const app = createApp(ctx);
 // An open BroadcastChannel or timer keeps a worker alive past SIGTERM (measured): close
 // the sockets (1012, clients reconnect and catch up) and the hub, then leave.
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  Deno.addSignalListener(signal, () => {
+  Deno.addSignalListener(signal, async () => {
     log("info", "worker shutting down", { signal });
-    ctx.hub.closeAll(1012, "server restarting");
-    ctx.hub.close();
-    setTimeout(() => Deno.exit(0), 200);
+    await ctx.hub.shutdown();
+    Deno.exit(0);
   });
 }
 
