@@ -11,7 +11,8 @@
  * window lets them. For (a) also: durable acked messages/s on one process and on all cores
  * (`deno serve --parallel`), and server RSS per idle socket at 10,000 sockets.
  * All three speak through the same client code; only the frame text differs.
- * Usage: `deno task bench:realtime [a|b|c ...]` (default: all three). See docs/benchmarks.md.
+ * Usage: `deno task bench:realtime [a|b|c ...]` (default: all three), or `durable` for (a)'s
+ * durable-ack rows alone. See docs/benchmarks.md.
  */
 const ROOT = new URL("..", import.meta.url).pathname;
 const HOST = "127.0.0.1";
@@ -145,9 +146,14 @@ function startApp(kvPath: string, parallel = false): Promise<Server> {
     parallel ? "app --parallel" : "app",
     Deno.execPath(),
     (port) =>
-      parallel
-        ? ["serve", "--parallel", "-A", `--port=${port}`, `--host=${HOST}`, "serve.ts"]
-        : ["run", "-A", "main.ts"],
+      parallel ? ["serve", "--parallel", "-A", `--port=${port}`, `--host=${HOST}`, "serve.ts"] : [
+        "run",
+        "-A",
+        ...(Deno.env.get("BENCH_CPU_PROF")
+          ? ["--cpu-prof", `--cpu-prof-dir=${Deno.env.get("BENCH_CPU_PROF")}`]
+          : []),
+        "main.ts",
+      ],
     (port) => ({
       KV_PATH: kvPath,
       RATE_LIMIT_SCALE: "0",
@@ -738,6 +744,8 @@ const fmtMs = (n: number | undefined) =>
 const fmtUs = (s: number | undefined) =>
   s === undefined || !Number.isFinite(s) ? "—" : `${(s * 1e6).toFixed(1)}`;
 
+let onlyDurable = false;
+
 async function benchFanOut(
   label: string,
   start: () => Promise<Server>,
@@ -755,6 +763,10 @@ async function benchFanOut(
     server = await start();
     const ctx = await prepare(server);
     if (ctx.note) row.notes.push(ctx.note);
+    if (onlyDurable) {
+      if (after) await after(server, ctx);
+      return row;
+    }
     const proto = protoOf(server);
     const fan = await openFanOut(proto, ctx.roomIds, ctx.headersOf);
     if (fan.setupNote) row.notes.push(fan.setupNote);
@@ -817,6 +829,13 @@ async function ensureSocketIo(): Promise<string | null> {
 
 async function main() {
   const which = new Set(Deno.args.length ? Deno.args : ["a", "b", "c"]);
+  // `durable`: only (a)'s durable-ack rows (the write path), for quick iterations.
+  if (which.has("durable")) {
+    onlyDurable = true;
+    which.add("a");
+    which.delete("b");
+    which.delete("c");
+  }
   const started = performance.now();
   const tmp = await Deno.makeTempDir({ prefix: "bench-realtime-" });
   const kvPath = `${tmp}/bench.kv`;
@@ -859,7 +878,7 @@ async function main() {
         ),
       );
       if (cookies.length) {
-        for (const step of ["parallel", "idle"] as const) {
+        for (const step of onlyDurable ? ["parallel"] as const : ["parallel", "idle"] as const) {
           let server: Server | undefined;
           try {
             server = step === "parallel" ? await startApp(kvPath, true) : await startApp(kvPath);

@@ -39,7 +39,7 @@ export type Conversation = {
 /** A conversation record lists its people: this keeps it far below KV's 64 KiB value limit. */
 export const MAX_PARTICIPANTS = 256;
 
-const conversationKey = (id: string) => ["conv", id];
+export const conversationKey = (id: string) => ["conv", id];
 const membershipKey = (
   userId: string,
   conversationId: string,
@@ -123,6 +123,26 @@ export async function getConversationRecordForUser(
   ]);
   if (!member.value || !conv.value) throw new NotFoundError("Conversation not found.");
   return conv.value;
+}
+
+/**
+ * A participant's view of who takes part, with the head's participant-change counter read
+ * in the same snapshot: a send made under that counter is re-checked at commit time only
+ * if it moved. Throws NotFoundError for a non-participant.
+ */
+export async function getParticipation(
+  kv: Deno.Kv,
+  conversationId: string,
+  userId: string,
+): Promise<{ participantIds: string[]; members: number }> {
+  if (!isId(conversationId)) throw new NotFoundError("Conversation not found.");
+  const [member, conv, head] = await kv.getMany<[boolean, ConversationRecord, ConversationHead]>([
+    membershipKey(userId, conversationId),
+    conversationKey(conversationId),
+    headKey(conversationId),
+  ]);
+  if (!member.value || !conv.value) throw new NotFoundError("Conversation not found.");
+  return { participantIds: conv.value.participantIds, members: head.value?.members ?? 0 };
 }
 
 /** The full view of one conversation for a participant. Throws NotFoundError otherwise. */

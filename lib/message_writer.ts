@@ -1,4 +1,4 @@
-import { commitMessages, type SendRequest, type SendResult } from "./messages.ts";
+import { commitMessages, type HeadCache, type SendRequest, type SendResult } from "./messages.ts";
 
 /** Per commit: KV allows 10 checks (one per conversation) and ~800 KiB of mutations. */
 const MAX_CONVERSATIONS = 10;
@@ -22,6 +22,8 @@ export class MessageWriter {
   #kv: Deno.Kv;
   #queue: Pending[] = [];
   #running = false;
+  /** The heads this writer committed last: most batches need not read them. */
+  #heads: HeadCache = new Map();
 
   constructor(kv: Deno.Kv) {
     this.#kv = kv;
@@ -41,8 +43,16 @@ export class MessageWriter {
       while (this.#queue.length > 0) {
         const batch = this.#take();
         try {
-          const results = await commitMessages(this.#kv, batch.map((p) => p.request));
-          batch.forEach((p, i) => p.resolve(results[i]));
+          const outcomes = await commitMessages(
+            this.#kv,
+            batch.map((p) => p.request),
+            this.#heads,
+          );
+          batch.forEach((p, i) => {
+            const outcome = outcomes[i];
+            if ("refused" in outcome) p.reject(outcome.refused);
+            else p.resolve(outcome);
+          });
         } catch (err) {
           for (const p of batch) p.reject(err);
         }

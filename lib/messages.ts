@@ -2,6 +2,9 @@ import { z } from "zod";
 import { ulid } from "ulid";
 import { commitWithRetry, getManyChunked } from "./kv.ts";
 import { getUsersByIds, type User } from "./users.ts";
+import { NotFoundError } from "./errors.ts";
+// A cycle (conversations.ts imports this module), harmless: used only inside calls.
+import { conversationKey } from "./conversations.ts";
 
 export const contentSchema = z.string().trim().min(1, "Write something first.").max(
   4000,
@@ -57,8 +60,32 @@ export type SendRequest = {
   conversationId: string;
   content: string;
   clientId?: string | null;
+  /**
+   * The head's participant-change counter (`members`) under which the caller saw the
+   * author take part. When the head has moved past it, the commit reads the participants
+   * again and refuses a non-participant; the head check makes that exact. Leave it out
+   * only when the membership was read from the store for this very send.
+   */
+  members?: number;
 };
-export type SendResult = { message: Message; created: boolean };
+export type SendResult = {
+  message: Message;
+  created: boolean;
+  /** The conversation head's `members` when this was committed. */
+  members: number;
+};
+/** Per request: stored, or refused (the author no longer takes part). */
+export type SendOutcome = SendResult | { refused: NotFoundError };
+
+/**
+ * What one writer remembers of the heads it committed: the entry its own commit produced
+ * (the value and the versionstamp the commit returned). Its next commit checks against it
+ * without reading; if someone else wrote the head since, the check fails and the batch
+ * runs again on fresh reads.
+ */
+export type HeadCache = Map<string, Deno.KvEntry<ConversationHead>>;
+
+const HEAD_CACHE_SIZE = 10_000;
 
 /**
  * Stores a message as the next seq of its conversation (see commitMessages).
@@ -69,7 +96,9 @@ export async function sendMessage(
   author: User,
   input: { conversationId: string; content: string; clientId?: string | null },
 ): Promise<SendResult> {
-  return (await commitMessages(kv, [{ author, ...input }]))[0];
+  const [outcome] = await commitMessages(kv, [{ author, ...input }]);
+  if ("refused" in outcome) throw outcome.refused;
+  return outcome;
 }
 
 /**
@@ -79,49 +108,89 @@ export async function sendMessage(
  * gapless and unique. A clientId index entry is only ever written together with its
  * conversation's head, so the head check also makes a repeated clientId (in the store or
  * twice in the batch) resolve to the original message instead of a second copy.
+ * The head check covers membership too: participant changes bump the head's `members`,
+ * so a request whose `members` is current was made by a participant at commit time.
  * Callers keep a batch within KV's limits (see MessageWriter).
  */
-export async function commitMessages(kv: Deno.Kv, requests: SendRequest[]): Promise<SendResult[]> {
+export async function commitMessages(
+  kv: Deno.Kv,
+  requests: SendRequest[],
+  cache?: HeadCache,
+): Promise<SendOutcome[]> {
   const conversationIds = [...new Set(requests.map((r) => r.conversationId))];
+  const withClient = requests.filter((r) => r.clientId);
   return await commitWithRetry(async () => {
-    const heads = await getManyChunked<ConversationHead>(kv, conversationIds.map(headKey));
-    const withClient = requests.filter((r) => r.clientId);
-    const known = await getManyChunked<number>(
-      kv,
-      withClient.map((r) => clientIdKey(r.conversationId, r.author.id, r.clientId!)),
+    // A failed check drops the batch's heads from the cache: the retry reads them.
+    const cached = conversationIds.map((id) => cache?.get(id));
+    const missing = conversationIds.filter((_, i) => !cached[i]);
+    // One round of reads: the heads not cached and every clientId of the batch.
+    const read = await getManyChunked<unknown>(kv, [
+      ...missing.map(headKey),
+      ...withClient.map((r) => clientIdKey(r.conversationId, r.author.id, r.clientId!)),
+    ]);
+    const readHeads = new Map(
+      missing.map((id, i) => [id, read[i] as Deno.KvEntryMaybe<ConversationHead>]),
     );
+    const heads = conversationIds.map((id, i) => cached[i] ?? readHeads.get(id)!);
     const knownSeq = new Map<string, number>();
     withClient.forEach((r, i) => {
-      if (known[i].value !== null) knownSeq.set(clientSlot(r), known[i].value);
+      const value = read[missing.length + i].value;
+      if (typeof value === "number") knownSeq.set(clientSlot(r), value);
     });
-    const originals = new Map<string, MessageRecord>();
+
+    // Requests made under an older participant list: read who takes part now.
+    const membersNow = new Map(conversationIds.map((id, i) => [id, heads[i].value?.members ?? 0]));
+    const recheck = [
+      ...new Set(
+        requests.filter((r) =>
+          r.members !== undefined && r.members !== membersNow.get(r.conversationId)
+        )
+          .map((r) => r.conversationId),
+      ),
+    ];
+    const records = await getManyChunked<{ participantIds: string[] }>(
+      kv,
+      recheck.map(conversationKey),
+    );
+    const participantsNow = new Map(
+      recheck.map((id, i) => [id, new Set(records[i].value?.participantIds ?? [])]),
+    );
+
     const toRead = [
       ...new Set(withClient.flatMap((r) => {
         const seq = knownSeq.get(clientSlot(r));
         return seq === undefined ? [] : [`${r.conversationId}\0${seq}`];
       })),
     ];
-    const read = await getManyChunked<MessageRecord>(
+    const originals = new Map<string, MessageRecord>();
+    const stored = await getManyChunked<MessageRecord>(
       kv,
       toRead.map((k) => messageKey(k.split("\0")[0], Number(k.split("\0")[1]))),
     );
-    read.forEach((e, i) => e.value && originals.set(toRead[i], e.value));
+    stored.forEach((e, i) => e.value && originals.set(toRead[i], e.value));
 
     const nextSeq = new Map(conversationIds.map((id, i) => [id, heads[i].value?.seq ?? 0]));
     const fresh = new Map<string, MessageRecord>();
-    const results: SendResult[] = [];
+    const results: SendOutcome[] = [];
+    const lastCreated = new Map<string, MessageRecord>();
     /** The authors' read marks move to their last message (one write per key and commit). */
     const marks = new Map<string, [string, string, number]>();
     const op = kv.atomic();
     for (const r of requests) {
+      const members = membersNow.get(r.conversationId)!;
+      if (participantsNow.get(r.conversationId)?.has(r.author.id) === false) {
+        results.push({ refused: new NotFoundError("Conversation not found.") });
+        continue;
+      }
       const slot = r.clientId ? clientSlot(r) : null;
       const earlier = slot ? fresh.get(slot) : undefined;
       const storedSeq = slot ? knownSeq.get(slot) : undefined;
-      const stored = storedSeq === undefined
+      const original = storedSeq === undefined
         ? undefined
         : originals.get(`${r.conversationId}\0${storedSeq}`);
-      if (earlier || stored) {
-        results.push({ message: toMessageShape((earlier ?? stored)!, r.author), created: false });
+      if (earlier || original) {
+        const message = toMessageShape((earlier ?? original)!, r.author);
+        results.push({ message, created: false, members });
         continue;
       }
       const seq = nextSeq.get(r.conversationId)! + 1;
@@ -141,25 +210,42 @@ export async function commitMessages(kv: Deno.Kv, requests: SendRequest[]): Prom
         op.set(clientIdKey(r.conversationId, r.author.id, r.clientId!), seq);
         fresh.set(slot, record);
       }
-      results.push({ message: toMessageShape(record, r.author), created: true });
+      lastCreated.set(r.conversationId, record);
+      results.push({ message: toMessageShape(record, r.author), created: true, members });
     }
     for (const [conversationId, userId, seq] of marks.values()) {
       op.set(readMarkKey(conversationId, userId), seq);
     }
+    const newHeads = new Map<string, ConversationHead>();
     conversationIds.forEach((id, i) => {
-      const last = results.findLast((x) => x.created && x.message.conversationId === id);
-      if (!last) return;
+      // Checked even when nothing is written to it: a refusal or a duplicate was judged
+      // on this head.
       op.check(heads[i]);
-      const { author, ...rest } = last.message;
-      op.set(headKey(id), {
+      const last = lastCreated.get(id);
+      if (!last) return;
+      const head = {
         ...heads[i].value,
-        seq: last.message.seq,
-        updatedAt: last.message.createdAt,
-        lastMessage: { ...rest, authorId: author.id },
-      });
+        seq: last.seq,
+        updatedAt: last.createdAt,
+        lastMessage: last,
+      };
+      newHeads.set(id, head);
+      op.set(headKey(id), head);
     });
-    if (!results.some((x) => x.created)) return results;
-    return (await op.commit()).ok ? results : null;
+    if (newHeads.size === 0) return results;
+    const result = await op.commit();
+    if (!result.ok) {
+      for (const id of conversationIds) cache?.delete(id);
+      return null;
+    }
+    if (cache) {
+      for (const [id, value] of newHeads) {
+        cache.delete(id);
+        cache.set(id, { key: headKey(id), value, versionstamp: result.versionstamp });
+      }
+      while (cache.size > HEAD_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    }
+    return results;
   });
 }
 

@@ -1,4 +1,8 @@
-import { getConversationRecord, getConversationRecordForUser } from "./conversations.ts";
+import {
+  getConversationRecord,
+  getConversationRecordForUser,
+  getParticipation,
+} from "./conversations.ts";
 import { NotFoundError } from "./errors.ts";
 import { describeError, log } from "./log.ts";
 import { HeadWatcher } from "./head_watcher.ts";
@@ -6,7 +10,6 @@ import { MessageWriter } from "./message_writer.ts";
 import {
   type ConversationHead,
   getHeadSeq,
-  headKey,
   listMessages,
   type Message,
   type SendResult,
@@ -21,6 +24,8 @@ export type Connection = {
   sessionId: string;
   /** Sends a frame; a string is a frame serialized already (one JSON.stringify per fan-out). */
   send(frame: ServerFrame | string): void;
+  /** Bytes sent but not yet on the wire (catch-up waits while this is high). */
+  buffered?(): number;
   /** Whether it asked for `activity` frames (a conversation list: `watch_list`). */
   watchesList?: boolean;
   close(code: number, reason: string): void;
@@ -64,6 +69,16 @@ export type HubOptions = {
 };
 
 const PAGE = 100;
+/** Catch-up pauses while a socket has this much unsent (it resumes when the client reads). */
+const CATCH_UP_BUFFER = 1024 * 1024;
+
+/** Waits (up to ~5 s) until the socket's unsent bytes are below CATCH_UP_BUFFER. */
+async function drained(conn: Connection): Promise<void> {
+  for (let waited = 0; (conn.buffered?.() ?? 0) > CATCH_UP_BUFFER && waited < 5000; waited += 10) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+const PARTICIPATION_CACHE_SIZE = 10_000;
 
 /**
  * Live delivery for one isolate. KV is the source of truth: a message is committed before
@@ -87,6 +102,13 @@ export class Hub {
   #writer: MessageWriter;
   #heads: HeadWatcher;
   #dropDoorbells: number;
+  /**
+   * Who takes part in conversations this hub has sent to, with the head's `members` counter
+   * it was read under. A hint, never the judge: sends carry the counter and the commit
+   * re-checks when it moved (see commitMessages). Bounded; oldest dropped first.
+   */
+  #bells = new Map<string, Doorbell & { kind: "message" }>();
+  #participation = new Map<string, { participantIds: string[]; members: number }>();
 
   constructor(kv: Deno.Kv, options: HubOptions = {}) {
     this.#kv = kv;
@@ -127,21 +149,38 @@ export class Hub {
     const evicted = () => this.#evicted.get(conn)?.has(conversationId) ?? false;
     // The socket may close while this join reads: its disconnect has run by then.
     const gone = () => !this.#byUser.get(conn.user.id)?.has(conn);
-    const record = await getConversationRecordForUser(this.#kv, conversationId, conn.user.id);
+    const seen = await getParticipation(this.#kv, conversationId, conn.user.id);
     const room = this.#room(conversationId);
-    room.participantIds = record.participantIds;
-    room.joining++;
-    if (room.members === undefined) {
-      room.members =
-        (await this.#kv.get<ConversationHead>(headKey(conversationId))).value?.members ?? 0;
+    // The watcher may have seen a newer head meanwhile: keep the newer of the two.
+    if (room.members === undefined || seen.members >= room.members) {
+      room.participantIds = seen.participantIds;
+      room.members = seen.members;
     }
+    room.joining++;
     let refused = false;
-    await this.#serially(room, async () => {
+    let cursor = 0;
+    try {
       // A `since` past the newest message (a stale client) must not become the room's seq:
       // the room would skip every message up to it, for everyone in it.
-      let cursor = since === undefined
-        ? 0
-        : Math.min(since, await getHeadSeq(this.#kv, conversationId));
+      if (since !== undefined) cursor = Math.min(since, await getHeadSeq(this.#kv, conversationId));
+      // A long catch-up (`since` far back) streams here, outside the room's chain, so the
+      // room's live deliveries do not wait for it; the chain task below sends the tail.
+      while (since !== undefined && !evicted() && !gone()) {
+        const { messages } = await listMessages(this.#kv, conversationId, {
+          after: cursor,
+          limit: PAGE,
+        });
+        if (messages.length < PAGE || evicted() || gone()) break;
+        conn.send({ type: "recent_messages", conversationId, messages });
+        cursor = messages[messages.length - 1].seq;
+        await drained(conn);
+      }
+    } catch (err) {
+      room.joining--;
+      this.#dropIfIdle(room);
+      throw err;
+    }
+    await this.#serially(room, async () => {
       if (since === undefined) {
         const page = await listMessages(this.#kv, conversationId, { limit: 50 });
         if (evicted()) return void (refused = true);
@@ -212,22 +251,52 @@ export class Hub {
     from?: Connection,
   ): Promise<{ stored: Promise<SendResult> }> {
     const { conversationId } = input;
-    const room = this.#rooms.get(conversationId);
-    // A socket in the room passed the membership check when it joined, and is evicted the
-    // moment that changes: its sends need no second read.
-    const participantIds =
-      from?.cursors.has(conversationId) && room?.participantIds.includes(author.id)
-        ? room.participantIds
-        : (await getConversationRecordForUser(this.#kv, conversationId, author.id)).participantIds;
-    const stored = this.#writer.send({ author, ...input }).then((result) => {
+    const { participantIds, members } = await this.#participationOf(
+      author.id,
+      conversationId,
+      from,
+    );
+    const stored = this.#writer.send({ author, ...input, members }).then((result) => {
+      if (result.members !== members) this.#participation.delete(conversationId);
       if (result.created) {
         this.#deliver(conversationId, result.message.seq, result.message);
         this.#notifyParticipants(participantIds, result.message);
-        this.#ring({ kind: "message", conversationId, seq: result.message.seq, participantIds });
+        this.#ringMessage(conversationId, result.message.seq, participantIds);
       }
       return result;
+    }, (err) => {
+      if (err instanceof NotFoundError) this.#participation.delete(conversationId);
+      throw err;
     });
     return { stored };
+  }
+
+  /**
+   * Who takes part, for a send: the room's list for a socket in it, else the cached one if
+   * it names the author, else read. No read for a sender already known to take part; the
+   * commit re-checks if participants changed since (the `members` counter).
+   */
+  async #participationOf(
+    userId: string,
+    conversationId: string,
+    from?: Connection,
+  ): Promise<{ participantIds: string[]; members: number }> {
+    const room = this.#rooms.get(conversationId);
+    if (
+      from?.cursors.has(conversationId) && room?.members !== undefined &&
+      room.participantIds.includes(userId)
+    ) {
+      return { participantIds: room.participantIds, members: room.members };
+    }
+    const cached = this.#participation.get(conversationId);
+    if (cached?.participantIds.includes(userId)) return cached;
+    const seen = await getParticipation(this.#kv, conversationId, userId);
+    this.#participation.delete(conversationId);
+    this.#participation.set(conversationId, seen);
+    if (this.#participation.size > PARTICIPATION_CACHE_SIZE) {
+      this.#participation.delete(this.#participation.keys().next().value!);
+    }
+    return seen;
   }
 
   /** Tells the room's other people that `conn`'s user is typing. */
@@ -262,6 +331,7 @@ export class Hub {
   }
 
   #evictLocal(conversationId: string, userId: string): void {
+    this.#participation.delete(conversationId);
     const room = this.#rooms.get(conversationId);
     if (room) room.participantIds = room.participantIds.filter((id) => id !== userId);
     for (const conn of this.#byUser.get(userId) ?? []) {
@@ -424,6 +494,23 @@ export class Hub {
     const online = this.online(room.id);
     for (const conn of room.conns) {
       conn.send({ type: "status", conversationId: room.id, event, user, online });
+    }
+  }
+
+  /**
+   * One doorbell per conversation per commit, not per message: the sends of a batch resolve
+   * together, and a receiver reads every seq up to the one rung anyway.
+   */
+  #ringMessage(conversationId: string, seq: number, participantIds: string[]): void {
+    if (this.#bells.size === 0) {
+      queueMicrotask(() => {
+        for (const bell of this.#bells.values()) this.#ring(bell);
+        this.#bells.clear();
+      });
+    }
+    const pending = this.#bells.get(conversationId);
+    if (!pending || pending.seq < seq) {
+      this.#bells.set(conversationId, { kind: "message", conversationId, seq, participantIds });
     }
   }
 

@@ -53,6 +53,7 @@ export function serveSocket(
       }
       socket.send(typeof frame === "string" ? frame : JSON.stringify(frame));
     },
+    buffered: () => socket.bufferedAmount,
     close(code: number, reason: string) {
       if (socket.readyState <= WebSocket.OPEN) socket.close(code, reason);
     },

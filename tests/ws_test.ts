@@ -398,3 +398,35 @@ chatTest("a join with since beyond the newest message does not silence the room"
   assert.equal((await a.next("message")).message.id, sent.id);
   assert.equal((await b.next("message")).message.id, sent.id);
 });
+
+chatTest(
+  "a long catch-up (join since 0 on 1,200 messages) interleaves with live sends: each seq once, in order",
+  async (chat) => {
+    const { ann, conversationId, a, b } = await chat.pair();
+    const { kv } = chat.server.ctx;
+    for (let i = 1; i <= 1200; i += 100) {
+      await Promise.all(
+        range(i, i + 99).map((n) =>
+          sendMessage(kv, ann.user, { conversationId, content: `old ${n}`, clientId: `o-${n}` })
+        ),
+      );
+    }
+    await join(a, conversationId);
+    // Ben joins from the start while Ann keeps sending: the pages stream outside the room's
+    // chain, and the live messages must neither be missed nor repeated.
+    b.send({ type: "join", conversationId, since: 0 });
+    for (let n = 1; n <= 30; n++) {
+      a.send({ type: "send_message", conversationId, content: `live ${n}`, clientId: `l-${n}` });
+    }
+    for (let n = 1; n <= 30; n++) await a.next("ack", (f) => f.clientId === `l-${n}`);
+    const seen: number[] = [];
+    while (seen.length < 1230) {
+      const frame = await b.nextAny();
+      if (frame.type === "recent_messages") seen.push(...frame.messages.map((m) => m.seq));
+      else if (frame.type === "message") seen.push(frame.message.seq);
+    }
+    assert.deepEqual(seen, range(1, 1230));
+    await sendAndAck(a, conversationId, "after", "l-31");
+    assert.equal((await b.next("message")).message.seq, 1231);
+  },
+);
