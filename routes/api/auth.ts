@@ -3,7 +3,8 @@ import { z } from "zod";
 import { authenticate } from "../../lib/accounts.ts";
 import { AppError } from "../../lib/errors.ts";
 import { hitRateLimit } from "../../lib/rate_limit.ts";
-import { createSession, revokeSession, sessionIdOf } from "../../lib/sessions.ts";
+import { revokeSession, sessionIdOf } from "../../lib/sessions.ts";
+import { signIn } from "../_session.ts";
 import { createUser, displayNameSchema, passwordSchema, usernameSchema } from "../../lib/users.ts";
 import {
   type AppCtx,
@@ -12,7 +13,6 @@ import {
   isFormPost,
   readBody,
   readSessionCookie,
-  writeSessionCookie,
 } from "../_http.ts";
 import { renderAuthPage } from "../auth_pages.tsx";
 import { clientAddress, safeNext } from "../_request.ts";
@@ -28,14 +28,6 @@ const loginSchema = z.object({
   password: z.string().min(1, "Enter your password.").max(256),
   next: z.string().optional(),
 });
-
-async function signIn(c: AppCtx, userId: string) {
-  const { kv, config } = c.get("ctx");
-  const old = readSessionCookie(c);
-  if (old) await revokeSession(kv, old); // rotation: a fresh id at every sign-in
-  const session = await createSession(kv, userId, { ttlMs: config.sessionTtlMs });
-  writeSessionCookie(c, session.token, session.expiresAt);
-}
 
 /** Form posts get the page again with errors beside the fields; JSON clients get the error. */
 async function orFormPage(c: AppCtx, mode: "login" | "register", run: () => Promise<Response>) {
