@@ -13,6 +13,9 @@ const originList = z.string().transform((value, ctx) => {
   return origins;
 });
 
+/** An unset or empty variable is absent (`.env` files list every name, most of them empty). */
+const optionalString = z.string().trim().optional().transform((v) => v || undefined);
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
   HOSTNAME: z.string().min(1).default("0.0.0.0"),
@@ -27,9 +30,20 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   RATE_LIMIT_SCALE: z.coerce.number().min(0).default(1),
   SESSION_TTL_DAYS: z.coerce.number().positive().default(30),
+  SESSION_IDLE_DAYS: z.coerce.number().positive().default(7),
   REALTIME_POLL_MS: z.coerce.number().int().min(0).default(1000),
   CHAOS_DROP_DOORBELLS: z.coerce.number().min(0).max(1).default(0),
   COOKIE_SECURE: z.enum(["auto", "true", "false"]).default("auto"),
+  PUBLIC_URL: optionalString.pipe(z.url().optional()),
+  GITHUB_CLIENT_ID: optionalString,
+  GITHUB_CLIENT_SECRET: optionalString,
+  GITHUB_AUTHORIZE_URL: z.url().default("https://github.com/login/oauth/authorize"),
+  GITHUB_TOKEN_URL: z.url().default("https://github.com/login/oauth/access_token"),
+  GITHUB_API_URL: z.url().default("https://api.github.com"),
+  OIDC_ISSUER: optionalString.pipe(z.url().optional()),
+  OIDC_CLIENT_ID: optionalString,
+  OIDC_CLIENT_SECRET: optionalString,
+  OIDC_NAME: z.string().trim().min(1).max(40).default("Single sign-on"),
 });
 
 export type Config = {
@@ -46,12 +60,26 @@ export type Config = {
   logLevel: "debug" | "info" | "warn" | "error";
   rateLimitScale: number;
   sessionTtlMs: number;
+  /** A session unused for this long ends (idle expiry), before sessionTtlMs (absolute). */
+  sessionIdleMs: number;
   /** How often each room re-reads its head from KV (other processes, lost doorbells). */
   realtimePollMs: number;
   /** Chaos tests only: the share of doorbells dropped on purpose. */
   chaosDropDoorbells: number;
   /** "auto": Secure + __Host- cookies when the request arrived over https. */
   cookieSecure: "auto" | "true" | "false";
+  /** The address people reach the app at; OAuth redirect URIs use it (else the request's). */
+  publicUrl: string | undefined;
+  /** GitHub sign-in, when a client id and secret are set; the URLs only change in tests. */
+  github: {
+    clientId: string;
+    clientSecret: string;
+    authorizeUrl: string;
+    tokenUrl: string;
+    apiUrl: string;
+  } | null;
+  /** Sign-in with any OpenID Connect provider (discovered from its issuer), when configured. */
+  oidc: { issuer: string; clientId: string; clientSecret: string; name: string } | null;
 };
 
 const DEV_SECRET = "dev-secret-key-not-for-production-use-000000";
@@ -67,6 +95,15 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (e.DENO_ENV === "production" && !e.SECRET_KEY) {
     throw new Error("Invalid configuration:\n  SECRET_KEY: required in production");
   }
+  const github = allOrNone("GitHub", {
+    GITHUB_CLIENT_ID: e.GITHUB_CLIENT_ID,
+    GITHUB_CLIENT_SECRET: e.GITHUB_CLIENT_SECRET,
+  });
+  const oidc = allOrNone("OpenID Connect", {
+    OIDC_ISSUER: e.OIDC_ISSUER,
+    OIDC_CLIENT_ID: e.OIDC_CLIENT_ID,
+    OIDC_CLIENT_SECRET: e.OIDC_CLIENT_SECRET,
+  });
   return {
     port: e.PORT,
     hostname: e.HOSTNAME,
@@ -80,10 +117,43 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     rateLimitScale: e.RATE_LIMIT_SCALE,
     sessionTtlMs: e.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000,
+    sessionIdleMs: e.SESSION_IDLE_DAYS * 24 * 60 * 60 * 1000,
     realtimePollMs: e.REALTIME_POLL_MS,
     chaosDropDoorbells: e.CHAOS_DROP_DOORBELLS,
     cookieSecure: e.COOKIE_SECURE,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
+    github: github && {
+      clientId: github.GITHUB_CLIENT_ID,
+      clientSecret: github.GITHUB_CLIENT_SECRET,
+      authorizeUrl: e.GITHUB_AUTHORIZE_URL,
+      tokenUrl: e.GITHUB_TOKEN_URL,
+      apiUrl: e.GITHUB_API_URL.replace(/\/+$/, ""),
+    },
+    oidc: oidc && {
+      issuer: oidc.OIDC_ISSUER,
+      clientId: oidc.OIDC_CLIENT_ID,
+      clientSecret: oidc.OIDC_CLIENT_SECRET,
+      name: e.OIDC_NAME,
+    },
   };
+}
+
+/**
+ * A provider is on when all its settings are given and off when none are; some but not all
+ * is a mistake worth stopping for (a sign-in button that could never work).
+ */
+function allOrNone<K extends string>(
+  provider: string,
+  values: Record<K, string | undefined>,
+): Record<K, string> | null {
+  const missing = Object.entries(values).filter(([, v]) => v === undefined).map(([k]) => k);
+  if (missing.length === Object.keys(values).length) return null;
+  if (missing.length > 0) {
+    throw new Error(
+      `Invalid configuration:\n  ${missing.join(", ")}: required to turn on ${provider} sign-in`,
+    );
+  }
+  return values as Record<K, string>;
 }
 
 /** The one place that reads the process environment. */

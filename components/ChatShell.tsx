@@ -51,10 +51,14 @@ export function ChatShell(
         </nav>
         <div class="flex items-center gap-3 border-t border-slate-800 px-4 py-3">
           <Avatar user={me} size="sm" />
-          <div class="min-w-0 flex-1">
+          <a
+            href="/account"
+            class="min-w-0 flex-1 rounded-md hover:bg-slate-800"
+            title="Your account"
+          >
             <p class="truncate text-sm font-medium">{me.displayName}</p>
             <p class="truncate text-xs text-slate-400">@{me.username}</p>
-          </div>
+          </a>
           <form method="post" action="/api/auth/logout">
             <button
               type="submit"

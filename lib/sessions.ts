@@ -1,11 +1,36 @@
-import { commitRetryingLocks } from "./kv.ts";
+import { commitRetryingLocks, getManyChunked } from "./kv.ts";
 import { getUserById, type User } from "./users.ts";
 
 /**
  * Sessions live in KV keyed by the SHA-256 of their token, so a copy of the store holds no
  * usable cookie. Tokens are 256 random bits; a new one is issued at every login (rotation).
+ * A session ends at the first of: its absolute expiry (`expiresAt`, SESSION_TTL_DAYS), being
+ * idle for longer than `idleMs` (SESSION_IDLE_DAYS; `lastSeenAt` moves on use, written at
+ * most every TOUCH_MS), sign-out, "sign out everywhere", or a password change elsewhere.
  */
-type SessionRecord = { userId: string; createdAt: string; expiresAt: string };
+type SessionRecord = {
+  userId: string;
+  createdAt: string;
+  expiresAt: string;
+  lastSeenAt?: string;
+  idleMs?: number;
+  /** What the sessions page shows to tell devices apart (trimmed; never trusted). */
+  userAgent?: string;
+  address?: string;
+};
+
+/** One of a user's sessions, as the sessions page lists them. `id` is the token's hash. */
+export type SessionInfo = {
+  id: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  userAgent: string;
+  address: string;
+};
+
+/** How stale `lastSeenAt` may get before a request writes it again. */
+const TOUCH_MS = 5 * 60_000;
 
 const sessionKey = (tokenHash: string) => ["session", tokenHash];
 const userSessionKey = (userId: string, tokenHash: string) => ["user_session", userId, tokenHash];
@@ -27,11 +52,20 @@ async function hashToken(token: string): Promise<string> {
   return base64url(new Uint8Array(digest));
 }
 
+/** Until the session's next deadline (idle or absolute, whichever is first). */
+function remainingMs(record: SessionRecord, now: number): number {
+  const absolute = Date.parse(record.expiresAt) - now;
+  const idle = record.idleMs === undefined
+    ? absolute
+    : Date.parse(record.lastSeenAt ?? record.createdAt) + record.idleMs - now;
+  return Math.min(absolute, idle);
+}
+
 /** Starts a session for the user; returns the token for the cookie. */
 export async function createSession(
   kv: Deno.Kv,
   userId: string,
-  options: { ttlMs: number; now?: Date },
+  options: { ttlMs: number; idleMs?: number; now?: Date; userAgent?: string; address?: string },
 ): Promise<{ token: string; expiresAt: Date }> {
   const now = options.now ?? new Date();
   const token = base64url(crypto.getRandomValues(new Uint8Array(32)));
@@ -41,36 +75,113 @@ export async function createSession(
     userId,
     createdAt: now.toISOString(),
     expiresAt: expiresAt.toISOString(),
+    lastSeenAt: now.toISOString(),
+    idleMs: options.idleMs,
+    userAgent: options.userAgent?.slice(0, 200),
+    address: options.address?.slice(0, 64),
   };
+  const expireIn = remainingMs(record, now.getTime());
   await commitRetryingLocks(() =>
     kv.atomic()
-      .set(sessionKey(tokenHash), record, { expireIn: options.ttlMs })
+      .set(sessionKey(tokenHash), record, { expireIn })
       .set(userSessionKey(userId, tokenHash), true, { expireIn: options.ttlMs })
   );
   return { token, expiresAt };
 }
 
-/** The signed-in user for a session token, or null when unknown, revoked or expired. */
+/**
+ * The signed-in user for a session token, or null when unknown, revoked, expired or idle
+ * too long. A use moves the idle deadline on (written at most every 5 minutes).
+ */
 export async function getUserBySession(
   kv: Deno.Kv,
   token: string,
   options: { now?: Date } = {},
 ): Promise<User | null> {
   if (!token || token.length > 128) return null;
-  const entry = await kv.get<SessionRecord>(sessionKey(await hashToken(token)));
+  const tokenHash = await hashToken(token);
+  const entry = await kv.get<SessionRecord>(sessionKey(tokenHash));
   if (!entry.value) return null;
-  // KV's expireIn deletes lazily; the stored expiry is the one that counts.
-  if (new Date(entry.value.expiresAt) <= (options.now ?? new Date())) return null;
+  const now = (options.now ?? new Date()).getTime();
+  // KV's expireIn deletes lazily; the stored deadlines are the ones that count.
+  if (remainingMs(entry.value, now) <= 0) return null;
+  const lastSeen = Date.parse(entry.value.lastSeenAt ?? entry.value.createdAt);
+  if (entry.value.idleMs !== undefined && now - lastSeen > TOUCH_MS) {
+    const touched = { ...entry.value, lastSeenAt: new Date(now).toISOString() };
+    // A lost race (another request touched it, or a revocation) is fine to ignore.
+    await kv.atomic().check(entry).set(sessionKey(tokenHash), touched, {
+      expireIn: remainingMs(touched, now),
+    }).commit().catch(() => {});
+  }
   return await getUserById(kv, entry.value.userId);
 }
 
 /** Revokes one session (logout). Unknown tokens are ignored. */
 export async function revokeSession(kv: Deno.Kv, token: string): Promise<void> {
-  const tokenHash = await hashToken(token);
+  await revokeSessionById(kv, await hashToken(token));
+}
+
+/** Revokes a session by its id (the token's hash); `userId`, when given, must own it. */
+export async function revokeSessionById(
+  kv: Deno.Kv,
+  tokenHash: string,
+  userId?: string,
+): Promise<boolean> {
   const entry = await kv.get<SessionRecord>(sessionKey(tokenHash));
-  await commitRetryingLocks(() => {
-    const op = kv.atomic().delete(sessionKey(tokenHash));
-    if (entry.value) op.delete(userSessionKey(entry.value.userId, tokenHash));
-    return op;
+  if (!entry.value || (userId !== undefined && entry.value.userId !== userId)) return false;
+  const owner = entry.value.userId;
+  await commitRetryingLocks(() =>
+    kv.atomic().delete(sessionKey(tokenHash)).delete(userSessionKey(owner, tokenHash))
+  );
+  return true;
+}
+
+/** The user's live sessions, most recently used first. */
+export async function listSessions(
+  kv: Deno.Kv,
+  userId: string,
+  options: { now?: Date } = {},
+): Promise<SessionInfo[]> {
+  const ids: string[] = [];
+  for await (const e of kv.list({ prefix: ["user_session", userId] })) ids.push(String(e.key[2]));
+  const records = await getManyChunked<SessionRecord>(kv, ids.map(sessionKey));
+  const now = (options.now ?? new Date()).getTime();
+  const live: SessionInfo[] = [];
+  records.forEach((e, i) => {
+    if (!e.value || e.value.userId !== userId || remainingMs(e.value, now) <= 0) return;
+    live.push({
+      id: ids[i],
+      createdAt: e.value.createdAt,
+      lastSeenAt: e.value.lastSeenAt ?? e.value.createdAt,
+      expiresAt: e.value.expiresAt,
+      userAgent: e.value.userAgent ?? "",
+      address: e.value.address ?? "",
+    });
   });
+  return live.sort((a, b) => b.lastSeenAt.localeCompare(a.lastSeenAt));
+}
+
+/**
+ * Revokes every session of the user except `keep` (a session id), e.g. "sign out
+ * everywhere" or a password change. Returns the ids revoked (to close their sockets).
+ */
+export async function revokeAllSessions(
+  kv: Deno.Kv,
+  userId: string,
+  options: { keep?: string } = {},
+): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const e of kv.list({ prefix: ["user_session", userId] })) {
+    const id = String(e.key[2]);
+    if (id !== options.keep) ids.push(id);
+  }
+  for (let i = 0; i < ids.length; i += 100) {
+    const chunk = ids.slice(i, i + 100);
+    await commitRetryingLocks(() => {
+      const op = kv.atomic();
+      for (const id of chunk) op.delete(sessionKey(id)).delete(userSessionKey(userId, id));
+      return op;
+    });
+  }
+  return ids;
 }

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { createSession, getUserBySession, revokeSession } from "./sessions.ts";
+import {
+  createSession,
+  getUserBySession,
+  listSessions,
+  revokeAllSessions,
+  revokeSession,
+  revokeSessionById,
+} from "./sessions.ts";
 import { createUser } from "./users.ts";
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -73,5 +80,65 @@ Deno.test("getUserBySession() answers null for unknown, empty and oversized toke
     assert.equal(await getUserBySession(kv, "nope"), null);
     assert.equal(await getUserBySession(kv, ""), null);
     assert.equal(await getUserBySession(kv, "x".repeat(129)), null);
+  });
+});
+
+Deno.test("a session unused for longer than idleMs ends; each use moves that deadline on", async () => {
+  await withUser(async (kv, userId) => {
+    const start = Date.parse("2030-01-01T00:00:00Z");
+    const at = (ms: number) => ({ now: new Date(start + ms) });
+    const HOUR = 60 * 60_000;
+    const idle = await createSession(kv, userId, { ttlMs: 30 * DAY, idleMs: DAY, ...at(0) });
+    const used = await createSession(kv, userId, { ttlMs: 30 * DAY, idleMs: DAY, ...at(0) });
+    assert.equal((await getUserBySession(kv, used.token, at(23 * HOUR)))?.id, userId);
+    // Unused since the start: over a day idle.
+    assert.equal(await getUserBySession(kv, idle.token, at(DAY + 1)), null);
+    // Used at 23 h: alive until 23 h + 1 day.
+    assert.equal((await getUserBySession(kv, used.token, at(47 * HOUR - 1)))?.id, userId);
+    assert.equal((await getUserBySession(kv, used.token, at(70 * HOUR)))?.id, userId);
+    assert.equal(await getUserBySession(kv, used.token, at(70 * HOUR + DAY + 1)), null);
+  });
+});
+
+Deno.test("a session in daily use still ends at its absolute expiry", async () => {
+  await withUser(async (kv, userId) => {
+    const start = Date.parse("2030-01-01T00:00:00Z");
+    const { token } = await createSession(kv, userId, {
+      ttlMs: 3 * DAY,
+      idleMs: DAY,
+      now: new Date(start),
+    });
+    for (let h = 20; h < 72; h += 20) {
+      const now = new Date(start + h * 60 * 60_000);
+      assert.equal((await getUserBySession(kv, token, { now }))?.id, userId);
+    }
+    assert.equal(await getUserBySession(kv, token, { now: new Date(start + 3 * DAY) }), null);
+  });
+});
+
+Deno.test("listSessions() lists a user's live sessions; revokeAllSessions() ends all but the one kept", async () => {
+  await withUser(async (kv, userId) => {
+    const a = await createSession(kv, userId, {
+      ttlMs: DAY,
+      userAgent: "Firefox",
+      address: "10.0.0.1",
+    });
+    const b = await createSession(kv, userId, { ttlMs: DAY });
+    const c = await createSession(kv, userId, { ttlMs: DAY });
+    const listed = await listSessions(kv, userId);
+    assert.equal(listed.length, 3);
+    const first = listed.find((s) => s.userAgent === "Firefox");
+    assert.equal(first?.address, "10.0.0.1");
+    assert.ok(!JSON.stringify(listed).includes(a.token), "tokens are never listed");
+
+    assert.equal(await revokeSessionById(kv, first!.id, "someone-else"), false, "not theirs");
+    assert.equal((await getUserBySession(kv, a.token))?.id, userId);
+
+    const keep = listed.find((s) => s.id !== first!.id)!.id;
+    const revoked = await revokeAllSessions(kv, userId, { keep });
+    assert.equal(revoked.length, 2);
+    const alive = await Promise.all([a, b, c].map((s) => getUserBySession(kv, s.token)));
+    assert.equal(alive.filter((u) => u !== null).length, 1);
+    assert.deepEqual((await listSessions(kv, userId)).map((s) => s.id), [keep]);
   });
 });

@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { isTooGuessable } from "./password_strength.ts";
 import { ulid } from "ulid";
-import { ConflictError } from "./errors.ts";
+import { ConflictError, NotFoundError } from "./errors.ts";
 import { hashPassword, type PasswordHash } from "./passwords.ts";
-import { commitRetryingLocks, getManyChunked } from "./kv.ts";
+import { commitRetryingLocks, commitWithRetry, getManyChunked } from "./kv.ts";
 
 export const usernameSchema = z.string().trim().toLowerCase().min(3, "Use at least 3 characters.")
   .max(32, "Use at most 32 characters.").regex(
@@ -12,6 +13,9 @@ export const usernameSchema = z.string().trim().toLowerCase().min(3, "Use at lea
 export const passwordSchema = z.string().min(8, "Use at least 8 characters.").max(
   256,
   "Use at most 256 characters.",
+).refine(
+  (password) => !isTooGuessable(password),
+  "That password is one of the most common ones, or too easy to guess. Try a few unrelated words.",
 );
 export const displayNameSchema = z.string().trim().min(1, "Enter a display name.").max(
   64,
@@ -51,6 +55,20 @@ export async function createUser(
   );
   if (!result.ok) throw new ConflictError("That username is taken.", "username_taken");
   return toPublic(record);
+}
+
+/** Replaces a user's password (the caller has verified the current one). */
+export async function setPassword(kv: Deno.Kv, userId: string, password: string): Promise<void> {
+  const hash = await hashPassword(password);
+  await commitWithRetry(async () => {
+    const entry = await kv.get<UserRecord>(userKey(userId));
+    if (!entry.value) throw new NotFoundError("User not found.");
+    const result = await kv.atomic().check(entry).set(userKey(userId), {
+      ...entry.value,
+      password: hash,
+    }).commit();
+    return result.ok ? true : null;
+  });
 }
 
 /** The user with this id, or null. */
@@ -103,4 +121,36 @@ export async function searchUsers(
     }
   }
   return found;
+}
+
+/**
+ * Creates an account with no password (it signs in through a linked OAuth identity only;
+ * password sign-in fails for it like a wrong password). `withinCommit` adds its checks and
+ * writes to the same atomic commit. Returns null when the username is taken or one of those
+ * checks fails, and writes nothing then.
+ */
+export async function createUserWithoutPassword(
+  kv: Deno.Kv,
+  input: { username: string; displayName: string },
+  options: { withinCommit?: (op: Deno.AtomicOperation, user: User) => Deno.AtomicOperation } = {},
+): Promise<User | null> {
+  const username = input.username.toLowerCase();
+  const record: UserRecord = {
+    id: ulid(),
+    username,
+    displayName: input.displayName,
+    password: null,
+    createdAt: new Date().toISOString(),
+  };
+  const extend = options.withinCommit ?? ((op) => op);
+  const result = await commitRetryingLocks(() =>
+    extend(
+      kv.atomic()
+        .check({ key: usernameKey(username), versionstamp: null })
+        .set(userKey(record.id), record)
+        .set(usernameKey(username), record.id),
+      toPublic(record),
+    )
+  );
+  return result.ok ? toPublic(record) : null;
 }

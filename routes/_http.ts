@@ -116,6 +116,8 @@ export const FORM_ERROR_CODES = new Set([
   "rate_limited",
   "file_too_large",
   "quota_exceeded",
+  "wrong_password",
+  "weak_password",
 ]);
 
 /**

@@ -13,6 +13,9 @@ const FORM_ERRORS: Record<string, string> = {
   rate_limited: "Too many attempts. Please wait a minute and try again.",
   file_too_large: "That file is too large to upload.",
   quota_exceeded: "The project's storage is full. Delete some files first.",
+  wrong_password: "That is not your current password. Your password was not changed.",
+  weak_password:
+    "Choose a new password of 8 to 256 characters that is not one of the most common ones (a few unrelated words work well).",
 };
 
 /** Answers with a full HTML page in the app's layout. Pages hold private data: no caching. */

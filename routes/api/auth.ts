@@ -1,11 +1,23 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { authenticate } from "../../lib/accounts.ts";
-import { AppError } from "../../lib/errors.ts";
+import { AppError, NotFoundError, UnauthorizedError, ValidationError } from "../../lib/errors.ts";
 import { hitRateLimit } from "../../lib/rate_limit.ts";
-import { revokeSession, sessionIdOf } from "../../lib/sessions.ts";
+import {
+  listSessions,
+  revokeAllSessions,
+  revokeSession,
+  revokeSessionById,
+  sessionIdOf,
+} from "../../lib/sessions.ts";
 import { signIn } from "../_session.ts";
-import { createUser, displayNameSchema, passwordSchema, usernameSchema } from "../../lib/users.ts";
+import {
+  createUser,
+  displayNameSchema,
+  passwordSchema,
+  setPassword,
+  usernameSchema,
+} from "../../lib/users.ts";
 import {
   type AppCtx,
   clearSessionCookie,
@@ -13,6 +25,7 @@ import {
   isFormPost,
   readBody,
   readSessionCookie,
+  requireUser,
 } from "../_http.ts";
 import { renderAuthPage } from "../auth_pages.tsx";
 import { clientAddress, safeNext } from "../_request.ts";
@@ -22,6 +35,10 @@ const registerSchema = z.object({
   password: passwordSchema,
   displayName: z.preprocess((v) => (v === "" ? undefined : v), displayNameSchema.optional()),
   next: z.string().optional(),
+});
+const passwordChangeSchema = z.object({
+  currentPassword: z.string().min(1, "Enter your current password.").max(256),
+  newPassword: passwordSchema,
 });
 const loginSchema = z.object({
   username: z.string().trim().min(1, "Enter your username.").max(64),
@@ -47,6 +64,12 @@ async function orFormPage(c: AppCtx, mode: "login" | "register", run: () => Prom
       next: String(form.get("next") ?? ""),
     });
   }
+}
+
+/** The id of the session this request came with (the sessions page marks it). */
+async function currentSessionId(c: AppCtx): Promise<string | undefined> {
+  const token = readSessionCookie(c);
+  return token ? await sessionIdOf(token) : undefined;
 }
 
 export const authRoutes = new Hono<Env>()
@@ -83,6 +106,70 @@ export const authRoutes = new Hono<Env>()
     }
     clearSessionCookie(c);
     return isFormPost(c) ? c.redirect("/login", 303) : c.body(null, 204);
+  })
+  .get("/sessions", async (c) => {
+    const user = requireUser(c);
+    const current = await currentSessionId(c);
+    const sessions = await listSessions(c.get("ctx").kv, user.id);
+    return c.json({ sessions: sessions.map((s) => ({ ...s, current: s.id === current })) });
+  })
+  .delete("/sessions/:id", async (c) => {
+    const user = requireUser(c);
+    const id = c.req.param("id");
+    if (!(await revokeSessionById(c.get("ctx").kv, id, user.id))) {
+      throw new NotFoundError("Session not found.");
+    }
+    c.get("ctx").hub.endSession(id);
+    return c.body(null, 204);
+  })
+  // Forms cannot send DELETE: the same, as a post (the sessions page's buttons).
+  .post("/sessions/:id/revoke", async (c) => {
+    const user = requireUser(c);
+    const id = c.req.param("id");
+    if (!(await revokeSessionById(c.get("ctx").kv, id, user.id))) {
+      throw new NotFoundError("Session not found.");
+    }
+    c.get("ctx").hub.endSession(id);
+    return isFormPost(c) ? c.redirect("/account?done=session_ended", 303) : c.body(null, 204);
+  })
+  /** "Sign out everywhere": every session of the user, this one included. */
+  .post("/sessions/revoke-all", async (c) => {
+    const user = requireUser(c);
+    const { kv, hub } = c.get("ctx");
+    for (const id of await revokeAllSessions(kv, user.id)) hub.endSession(id);
+    clearSessionCookie(c);
+    return isFormPost(c) ? c.redirect("/login", 303) : c.body(null, 204);
+  })
+  /**
+   * Changes the password: the current one is checked (rate-limited like a login), every
+   * other session ends, and this one is rotated (a privilege change gets a fresh id).
+   */
+  .post("/password", async (c) => {
+    const user = requireUser(c);
+    const { kv, config, hub } = c.get("ctx");
+    const input = await readBody(c, passwordChangeSchema).catch((err) => {
+      // A form (no JavaScript) goes back to the page with a code that names the field.
+      if (err instanceof ValidationError && err.fields?.newPassword && isFormPost(c)) {
+        throw new ValidationError(err.message, err.fields, "weak_password");
+      }
+      throw err;
+    });
+    await authenticate(kv, { username: user.username, password: input.currentPassword }, {
+      clientAddress: clientAddress(c),
+      rateLimitScale: config.rateLimitScale,
+    }).catch((err) => {
+      if (err instanceof UnauthorizedError) {
+        throw new ValidationError("That is not your current password.", {
+          currentPassword: "That is not your current password.",
+        }, "wrong_password");
+      }
+      throw err;
+    });
+    await setPassword(kv, user.id, input.newPassword);
+    const keep = await currentSessionId(c);
+    for (const id of await revokeAllSessions(kv, user.id, { keep })) hub.endSession(id);
+    await signIn(c, user.id);
+    return isFormPost(c) ? c.redirect("/account?done=password_changed", 303) : c.body(null, 204);
   })
   .get("/check", (c) => {
     const user = c.get("user");

@@ -1,0 +1,181 @@
+import { Hono } from "hono";
+import { listSessions, sessionIdOf, type SessionInfo } from "../lib/sessions.ts";
+import type { User } from "../lib/users.ts";
+import { type AppCtx, type Env, readSessionCookie } from "./_http.ts";
+import { page } from "./_page.tsx";
+import { signInFirst } from "./chat.tsx";
+
+const DONE: Record<string, string> = {
+  password_changed: "Your password is changed. Every other session was signed out.",
+  session_ended: "That session is signed out.",
+};
+
+const button =
+  "rounded-lg px-3 py-1.5 text-sm font-semibold focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500";
+const input =
+  "mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500";
+
+/** "Firefox on Linux"-style words from a User-Agent, enough to tell devices apart. */
+export function describeAgent(userAgent: string): string {
+  if (!userAgent) return "Unknown device";
+  const browser = /Edg\//.test(userAgent)
+    ? "Edge"
+    : /Firefox\//.test(userAgent)
+    ? "Firefox"
+    : /Chrome\/|Chromium\//.test(userAgent)
+    ? "Chrome"
+    : /Safari\//.test(userAgent)
+    ? "Safari"
+    : /^Deno\//.test(userAgent)
+    ? "Deno"
+    : "A browser";
+  const os = /Android/.test(userAgent)
+    ? "Android"
+    : /iPhone|iPad/.test(userAgent)
+    ? "iOS"
+    : /Windows/.test(userAgent)
+    ? "Windows"
+    : /Mac OS X/.test(userAgent)
+    ? "macOS"
+    : /Linux/.test(userAgent)
+    ? "Linux"
+    : "";
+  return os ? `${browser} on ${os}` : browser;
+}
+
+function when(iso: string): string {
+  return new Date(iso).toISOString().replace("T", " ").slice(0, 16) + " UTC";
+}
+
+function SessionRow(props: { session: SessionInfo; current: boolean }) {
+  const { session, current } = props;
+  return (
+    <li class="flex items-center gap-3 py-3">
+      <div class="min-w-0 flex-1">
+        <p class="text-sm font-medium">
+          {describeAgent(session.userAgent)}
+          {current && (
+            <span class="ml-2 rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-semibold text-emerald-800">
+              This device
+            </span>
+          )}
+        </p>
+        <p class="text-xs text-slate-500">
+          {session.address || "unknown address"} · signed in {when(session.createdAt)} · last active
+          {" "}
+          {when(session.lastSeenAt)}
+        </p>
+      </div>
+      {!current && (
+        <form method="post" action={`/api/auth/sessions/${encodeURIComponent(session.id)}/revoke`}>
+          <button
+            type="submit"
+            class={`${button} text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50`}
+          >
+            Sign out
+          </button>
+        </form>
+      )}
+    </li>
+  );
+}
+
+/** The account page: password change and the list of signed-in sessions. */
+export function AccountPage(
+  props: { me: User; sessions: SessionInfo[]; currentId?: string; done?: string },
+) {
+  const { me, sessions, currentId } = props;
+  return (
+    <main class="mx-auto max-w-2xl px-4 py-8">
+      <p class="mb-4">
+        <a href="/" class="text-sm font-medium text-indigo-600 hover:text-indigo-500">
+          ← Back to chat
+        </a>
+      </p>
+      <h1 class="text-2xl font-bold tracking-tight">Your account</h1>
+      <p class="mt-1 text-sm text-slate-600">
+        Signed in as <span class="font-medium">{me.displayName}</span> (@{me.username})
+      </p>
+      {props.done && DONE[props.done] && (
+        <p
+          role="status"
+          class="mt-4 rounded-lg bg-emerald-50 px-4 py-2 text-sm text-emerald-800 ring-1 ring-emerald-200"
+        >
+          {DONE[props.done]}
+        </p>
+      )}
+
+      <section
+        class="mt-8 rounded-2xl bg-white p-6 shadow-sm ring-1 ring-slate-200"
+        aria-labelledby="pw"
+      >
+        <h2 id="pw" class="text-lg font-semibold">Change password</h2>
+        <p class="mt-1 text-sm text-slate-600">
+          Every other session is signed out when you change it.
+        </p>
+        <form method="post" action="/api/auth/password" class="mt-4 space-y-3">
+          <label class="block text-sm font-medium">
+            Current password
+            <input
+              class={input}
+              type="password"
+              name="currentPassword"
+              autocomplete="current-password"
+              required
+            />
+          </label>
+          <label class="block text-sm font-medium">
+            New password
+            <input
+              class={input}
+              type="password"
+              name="newPassword"
+              autocomplete="new-password"
+              minLength={8}
+              maxLength={256}
+              required
+            />
+          </label>
+          <button type="submit" class={`${button} bg-indigo-600 text-white hover:bg-indigo-500`}>
+            Change password
+          </button>
+        </form>
+      </section>
+
+      <section
+        class="mt-6 rounded-2xl bg-white p-6 shadow-sm ring-1 ring-slate-200"
+        aria-labelledby="sessions"
+      >
+        <div class="flex items-center justify-between gap-3">
+          <h2 id="sessions" class="text-lg font-semibold">Where you're signed in</h2>
+          <form method="post" action="/api/auth/sessions/revoke-all">
+            <button type="submit" class={`${button} bg-red-600 text-white hover:bg-red-500`}>
+              Sign out everywhere
+            </button>
+          </form>
+        </div>
+        <ul class="mt-2 divide-y divide-slate-100" aria-label="Sessions">
+          {sessions.map((s) => <SessionRow key={s.id} session={s} current={s.id === currentId} />)}
+        </ul>
+      </section>
+    </main>
+  );
+}
+
+async function accountPage(c: AppCtx) {
+  const me = c.get("user");
+  if (!me) return signInFirst(c);
+  const token = readSessionCookie(c);
+  const [sessions, currentId] = await Promise.all([
+    listSessions(c.get("ctx").kv, me.id),
+    token ? sessionIdOf(token) : undefined,
+  ]);
+  return page(c, {
+    title: "Your account",
+    children: (
+      <AccountPage me={me} sessions={sessions} currentId={currentId} done={c.req.query("done")} />
+    ),
+  });
+}
+
+export const accountPageRoutes = new Hono<Env>().get("/account", accountPage);
