@@ -22,6 +22,7 @@ import { projectRoutes } from "./routes/api/projects.ts";
 import { wsRoutes } from "./routes/api/ws.ts";
 import { accountPageRoutes } from "./routes/account.tsx";
 import { authPageRoutes } from "./routes/auth_pages.tsx";
+import { oauthRoutes } from "./routes/oauth.ts";
 import { chatPageRoutes, notFoundPage } from "./routes/chat.tsx";
 import { projectPageRoutes } from "./routes/projects.tsx";
 
@@ -50,6 +51,7 @@ export function createApp(ctx: AppContext): Hono<Env> {
   app.route("/api/projects", projectRoutes);
   app.route("/api/projects", fileRoutes);
   app.route("/api/ws", wsRoutes);
+  app.route("/auth/oauth", oauthRoutes);
   app.route("/", authPageRoutes);
   app.route("/", accountPageRoutes);
   app.route("/", chatPageRoutes);

@@ -1,8 +1,10 @@
 import { Hono } from "hono";
 import { Logo } from "../components/Logo.tsx";
+import { OAuthButtons } from "../components/OAuthButtons.tsx";
 import AuthForm from "../islands/AuthForm.tsx";
 import type { AppError } from "../lib/errors.ts";
 import { island } from "../lib/islands.tsx";
+import { listProviders } from "../lib/oauth.ts";
 import type { AppCtx, Env } from "./_http.ts";
 import { page } from "./_page.tsx";
 import { safeNext } from "./_request.ts";
@@ -47,6 +49,7 @@ export function renderAuthPage(c: AppCtx, mode: "login" | "register", options: O
               message={message}
               fields={fields}
             />
+            <OAuthButtons providers={listProviders(c.get("ctx").config)} next={next} />
           </div>
           <p class="mt-6 text-center text-sm text-slate-600">
             {register ? "Already have an account? " : "New here? "}
