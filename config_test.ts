@@ -73,3 +73,24 @@ Deno.test("parseConfig() lists every problem at once", () => {
 Deno.test("parseConfig() refuses a negative RATE_LIMIT_SCALE", () => {
   assert.throws(() => parseConfig({ RATE_LIMIT_SCALE: "-1" }), /RATE_LIMIT_SCALE/);
 });
+
+Deno.test("parseConfig() turns an OAuth provider on with all its settings, and refuses half", () => {
+  assert.equal(parseConfig({}).github, null);
+  assert.equal(parseConfig({ OIDC_ISSUER: "", OIDC_CLIENT_ID: "" }).oidc, null);
+  const config = parseConfig({
+    GITHUB_CLIENT_ID: "id",
+    GITHUB_CLIENT_SECRET: "secret",
+    OIDC_ISSUER: "https://sso.example.com",
+    OIDC_CLIENT_ID: "hearth",
+    OIDC_CLIENT_SECRET: "s",
+    PUBLIC_URL: "https://chat.example.com/",
+  });
+  assert.equal(config.github?.tokenUrl, "https://github.com/login/oauth/access_token");
+  assert.equal(config.oidc?.name, "Single sign-on");
+  assert.equal(config.publicUrl, "https://chat.example.com");
+  assert.throws(() => parseConfig({ GITHUB_CLIENT_ID: "id" }), /GITHUB_CLIENT_SECRET/);
+  assert.throws(
+    () => parseConfig({ OIDC_ISSUER: "not a url", OIDC_CLIENT_ID: "x" }),
+    /OIDC_ISSUER/,
+  );
+});

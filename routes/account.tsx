@@ -1,4 +1,8 @@
 import { Hono } from "hono";
+import type { ComponentChildren } from "preact";
+import { LinkedAccounts } from "../components/LinkedAccounts.tsx";
+import { listIdentities } from "../lib/identities.ts";
+import { listProviders } from "../lib/oauth.ts";
 import { listSessions, sessionIdOf, type SessionInfo } from "../lib/sessions.ts";
 import type { User } from "../lib/users.ts";
 import { type AppCtx, type Env, readSessionCookie } from "./_http.ts";
@@ -82,7 +86,13 @@ function SessionRow(props: { session: SessionInfo; current: boolean }) {
 
 /** The account page: password change and the list of signed-in sessions. */
 export function AccountPage(
-  props: { me: User; sessions: SessionInfo[]; currentId?: string; done?: string },
+  props: {
+    me: User;
+    sessions: SessionInfo[];
+    currentId?: string;
+    done?: string;
+    linkedAccounts?: ComponentChildren;
+  },
 ) {
   const { me, sessions, currentId } = props;
   return (
@@ -142,6 +152,12 @@ export function AccountPage(
         </form>
       </section>
 
+      {props.linkedAccounts && (
+        <div class="mt-6 rounded-2xl bg-white p-6 shadow-sm ring-1 ring-slate-200">
+          {props.linkedAccounts}
+        </div>
+      )}
+
       <section
         class="mt-6 rounded-2xl bg-white p-6 shadow-sm ring-1 ring-slate-200"
         aria-labelledby="sessions"
@@ -166,14 +182,24 @@ async function accountPage(c: AppCtx) {
   const me = c.get("user");
   if (!me) return signInFirst(c);
   const token = readSessionCookie(c);
-  const [sessions, currentId] = await Promise.all([
-    listSessions(c.get("ctx").kv, me.id),
+  const { kv, config } = c.get("ctx");
+  const providers = listProviders(config);
+  const [sessions, currentId, identities] = await Promise.all([
+    listSessions(kv, me.id),
     token ? sessionIdOf(token) : undefined,
+    providers.length > 0 ? listIdentities(kv, me.id) : [],
   ]);
   return page(c, {
     title: "Your account",
     children: (
-      <AccountPage me={me} sessions={sessions} currentId={currentId} done={c.req.query("done")} />
+      <AccountPage
+        me={me}
+        sessions={sessions}
+        currentId={currentId}
+        done={c.req.query("done")}
+        linkedAccounts={providers.length > 0 &&
+          <LinkedAccounts providers={providers} identities={identities} />}
+      />
     ),
   });
 }

@@ -287,6 +287,9 @@ Deno.test({
         );
         assert.equal(res.status, 303);
         assert.equal(url.pathname, "/account");
+        const account = await (await jar.get(`${app}/account`)).text();
+        assert.match(account, /Linked as linus-gh/);
+        assert.match(account, /href="\/auth\/oauth\/oidc\/signin\?link=1"/);
         const identities = await listIdentities(server.ctx.kv, linus.user.id);
         assert.deepEqual(identities.map((i) => [i.provider, i.subject, i.username]), [
           ["github", "777", "linus-gh"],
