@@ -110,6 +110,8 @@ export async function createContext(config: Config, options: { channelName?: str
     pollMs: config.realtimePollMs,
     watch: config.kvUrl !== undefined,
     dropDoorbells: config.chaosDropDoorbells,
+    // REST and WebSocket sends share it (see BatchedRateLimit).
+    sendLimit: { limit: 120, windowMs: 60_000, scale: config.rateLimitScale },
   });
   return { kv, config, hub, assets } satisfies AppContext;
 }

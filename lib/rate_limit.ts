@@ -1,5 +1,6 @@
 import { RateLimitError } from "./errors.ts";
-import { commitRetryingLocks } from "./kv.ts";
+import { commitRetryingLocks, getManyChunked } from "./kv.ts";
+import { describeError, log } from "./log.ts";
 
 /**
  * A fixed-window counter in KV, so the limit holds across workers and instances. Throws
@@ -31,3 +32,122 @@ export async function hitRateLimit(
     }
   }
 }
+
+/**
+ * A per-key limit kept in KV like hitRateLimit's (the same keys, so REST and WebSocket
+ * sends share one count), but without a KV round trip per hit: hits are counted here and
+ * added to KV in one commit every `flushMs`, which also reads back what every worker and
+ * instance added. The limit therefore holds across all of them to within one flush of
+ * lag; this process sees its own hits at once.
+ */
+export class BatchedRateLimit {
+  #kv: Deno.Kv;
+  #limit: number;
+  #windowMs: number;
+  #flushMs: number;
+  #scale: number;
+  #now: () => number;
+  /** Per key and window: hits not yet in KV, the total KV had at the last flush. */
+  #counts = new Map<string, Counter>();
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #flushing: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(
+    kv: Deno.Kv,
+    options: {
+      limit: number;
+      windowMs: number;
+      scale: number;
+      flushMs?: number;
+      now?: () => number;
+    },
+  ) {
+    this.#kv = kv;
+    this.#limit = Math.max(1, Math.round(options.limit * options.scale));
+    this.#windowMs = options.windowMs;
+    this.#scale = options.scale;
+    this.#flushMs = options.flushMs ?? 1000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Counts a hit for `key`; throws RateLimitError when the window's limit is used up. */
+  hit(key: string[]): void {
+    if (this.#scale === 0) return;
+    const now = this.#now();
+    const window = Math.floor(now / this.#windowMs);
+    const id = key.join("\0");
+    let counter = this.#counts.get(id);
+    if (!counter || counter.window !== window) {
+      counter = { kvKey: ["rate", ...key, window], window, pending: 0, known: 0, expiry: false };
+      this.#counts.set(id, counter);
+    }
+    if (counter.known + counter.pending >= this.#limit) {
+      throw new RateLimitError(Math.ceil(((window + 1) * this.#windowMs - now) / 1000));
+    }
+    counter.pending++;
+    this.#schedule();
+  }
+
+  /**
+   * Stops flushing (shutdown: the store is about to close). Hits not yet written, at most
+   * one flush interval's worth, are dropped: a limit, not a record.
+   */
+  close(): void {
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  #schedule(): void {
+    if (this.#closed) return;
+    this.#timer ??= setTimeout(() => {
+      this.#timer = null;
+      this.#flushing = this.#flushing.then(() => this.#flush()).catch((err) =>
+        log("warn", "rate limit flush failed", describeError(err))
+      );
+    }, this.#flushMs);
+  }
+
+  /** Adds the pending hits to KV and reads back the totals (every worker's and instance's). */
+  async #flush(): Promise<void> {
+    if (this.#closed) return;
+    const current = Math.floor(this.#now() / this.#windowMs);
+    for (const [id, c] of this.#counts) if (c.window < current) this.#counts.delete(id);
+    const live = [...this.#counts.values()];
+    for (let i = 0; i < live.length; i += 100) {
+      const chunk = live.slice(i, i + 100);
+      const sent = chunk.map((c) => c.pending);
+      if (sent.some((n) => n > 0)) {
+        await commitRetryingLocks(() => {
+          const op = this.#kv.atomic();
+          chunk.forEach((c, j) => sent[j] > 0 && op.sum(c.kvKey, BigInt(sent[j])));
+          return op;
+        });
+      }
+      chunk.forEach((c, j) => c.pending -= sent[j]);
+      const totals = await getManyChunked<Deno.KvU64>(this.#kv, chunk.map((c) => c.kvKey));
+      for (const [j, entry] of totals.entries()) {
+        const c = chunk[j];
+        c.known = entry.value ? Number(entry.value.value) : 0;
+        // The counter expires with its window (sum() cannot set expireIn): set it once.
+        if (entry.value && !c.expiry) {
+          const set = await this.#kv.atomic().check(entry).set(entry.key, entry.value, {
+            expireIn: this.#windowMs * 2,
+          }).commit().catch(() => null);
+          c.expiry = set?.ok ?? false; // lost to another writer's sum: again next flush
+        }
+      }
+    }
+    // Hits that came in during the flush go in the next one.
+    if (live.some((c) => c.pending > 0)) this.#schedule();
+  }
+}
+
+type Counter = {
+  kvKey: Deno.KvKey;
+  window: number;
+  pending: number;
+  known: number;
+  expiry: boolean;
+};

@@ -7,6 +7,7 @@ import { NotFoundError } from "./errors.ts";
 import { describeError, log } from "./log.ts";
 import { HeadWatcher } from "./head_watcher.ts";
 import { MessageWriter } from "./message_writer.ts";
+import { BatchedRateLimit } from "./rate_limit.ts";
 import {
   type ConversationHead,
   getHeadSeq,
@@ -64,6 +65,8 @@ export type HubOptions = {
   pollMs?: number;
   /** Also kv.watch each room's head (remote KV: crosses instances). */
   watch?: boolean;
+  /** Messages per user and window, shared by every worker and instance (off when absent). */
+  sendLimit?: { limit: number; windowMs: number; scale: number };
   /** Chaos testing only: the share of doorbells dropped on purpose (0..1). */
   dropDoorbells?: number;
 };
@@ -107,6 +110,7 @@ export class Hub {
    * it was read under. A hint, never the judge: sends carry the counter and the commit
    * re-checks when it moved (see commitMessages). Bounded; oldest dropped first.
    */
+  #sendLimit: BatchedRateLimit | undefined;
   #bells = new Map<string, Doorbell & { kind: "message" }>();
   #participation = new Map<string, { participantIds: string[]; members: number }>();
 
@@ -118,6 +122,7 @@ export class Hub {
       watch: options.watch ?? false,
     });
     this.#dropDoorbells = options.dropDoorbells ?? 0;
+    this.#sendLimit = options.sendLimit && new BatchedRateLimit(kv, options.sendLimit);
     const name = options.channelName === undefined ? "chat-doorbell" : options.channelName;
     this.#channel = name ? new BroadcastChannel(name) : null;
     if (this.#channel) {
@@ -256,6 +261,7 @@ export class Hub {
       conversationId,
       from,
     );
+    this.#sendLimit?.hit(["send", author.id]);
     const stored = this.#writer.send({ author, ...input, members }).then((result) => {
       if (result.members !== members) this.#participation.delete(conversationId);
       if (result.created) {
@@ -383,6 +389,7 @@ export class Hub {
 
   /** Stops listening for doorbells and heads (lets the process exit promptly). */
   close(): void {
+    this.#sendLimit?.close();
     this.#channel?.close();
     this.#channel = null;
     this.#heads.close();

@@ -430,3 +430,20 @@ chatTest(
     assert.equal((await b.next("message")).message.seq, 1231);
   },
 );
+
+chatTest(
+  "sends over REST and WebSocket share one per-user limit: past it, an error frame and nothing stored",
+  async (chat) => {
+    // RATE_LIMIT_SCALE 0.1: 12 messages a minute per user (kept in KV for every worker).
+    const { ann, conversationId, a } = await chat.pair();
+    for (let i = 1; i <= 12; i++) await chat.post(ann, conversationId, `rest ${i}`);
+    a.send({ type: "send_message", conversationId, content: "one too many", clientId: "over-1" });
+    const error = await a.next("error");
+    assert.equal(error.code, "rate_limited");
+    assert.equal(error.ref, "over-1");
+    const stored = await chat.history(ann, conversationId);
+    assert.equal(stored.length, 12);
+    assert.ok(!stored.some((m) => m.content === "one too many"));
+  },
+  { RATE_LIMIT_SCALE: "0.1" },
+);

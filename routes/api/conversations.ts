@@ -9,7 +9,6 @@ import {
 import { ValidationError } from "../../lib/errors.ts";
 import { clientIdSchema, contentSchema, listMessages, markRead } from "../../lib/messages.ts";
 import { getProjectForUser, requireProjectMembers } from "../../lib/projects.ts";
-import { hitRateLimit } from "../../lib/rate_limit.ts";
 import { getUsersByIds, getUsersByUsernames, searchUsers } from "../../lib/users.ts";
 import { type Env, isFormPost, readBody, readQuery, requireUser } from "../_http.ts";
 
@@ -101,14 +100,9 @@ export const conversationRoutes = new Hono<Env>()
   })
   .post("/:id/messages", async (c) => {
     const user = requireUser(c);
-    const { kv, hub, config } = c.get("ctx");
+    const { kv, hub } = c.get("ctx");
     await getConversationRecordForUser(kv, c.req.param("id"), user.id);
     const input = await readBody(c, postSchema);
-    await hitRateLimit(kv, ["send", user.id], {
-      limit: 120,
-      windowMs: 60_000,
-      scale: config.rateLimitScale,
-    });
     const { message, created } = await hub.send(user, {
       conversationId: c.req.param("id"),
       ...input,
