@@ -278,6 +278,7 @@ export default function ChatRoom(props: ChatRoomProps) {
           messages={messages.value}
           pending={pending.value}
           me={props.me}
+          people={props.conversation.participants}
           onRetry={retry}
         />
       </div>

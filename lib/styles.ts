@@ -13,6 +13,22 @@ export function buildStylesheet(sources: string[]): string {
   const tw = twind(
     defineConfig({
       presets: [presetAutoprefix(), presetTailwind()],
+      // Formatted messages (lib/markdown.tsx) are plain elements: style them by context.
+      preflight: {
+        ".markdown > * + *": { "@apply": "mt-1.5" },
+        ".markdown strong": { "@apply": "font-semibold" },
+        ".markdown em": { "@apply": "italic" },
+        ".markdown s": { "@apply": "line-through" },
+        ".markdown a": { "@apply": "text-indigo-600 underline hover:text-indigo-500" },
+        ".markdown code": { "@apply": "rounded bg-slate-100 px-1 py-0.5 font-mono text-[0.85em]" },
+        ".markdown pre": {
+          "@apply": "overflow-x-auto rounded-lg bg-slate-900 p-3 text-slate-100 leading-snug",
+        },
+        ".markdown pre code": { "@apply": "bg-transparent p-0 text-[0.8rem]" },
+        ".markdown ul": { "@apply": "list-disc pl-5" },
+        ".markdown ol": { "@apply": "list-decimal pl-5" },
+        ".markdown blockquote": { "@apply": "border-l-4 border-slate-300 pl-3 text-slate-600" },
+      },
       theme: {
         extend: {
           fontFamily: {

@@ -145,7 +145,7 @@ Deno.test("GET /conversations/:id renders the last 50 messages on the server, HT
     await send("<script>alert(1)</script>");
 
     const page = await html(await app.fetch(`/conversations/${id}`, withCookie(ben.cookie)));
-    assert.match(page, /<p [^>]*>&lt;script>alert\(1\)&lt;\/script><\/p>/);
+    assert.match(page, /<p>&lt;script>alert\(1\)&lt;\/script><\/p>/);
     assert.ok(!page.includes("<script>alert(1)"), "never raw");
     assert.equal(page.match(/<script/g)?.length, 1, "only the module script of the layout");
     assert.match(page, />note-003</);

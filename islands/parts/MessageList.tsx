@@ -1,3 +1,4 @@
+import { renderMarkdown } from "../../lib/markdown.tsx";
 import type { Message } from "../../lib/messages.ts";
 import type { User } from "../../lib/users.ts";
 import { Avatar, shortTime } from "./people.tsx";
@@ -21,9 +22,14 @@ export function MessageList(
     messages: Message[];
     pending: Pending[];
     me: User;
+    /** Who takes part: their `@username`s are highlighted. */
+    people?: User[];
     onRetry?: (clientId: string) => void;
   },
 ) {
+  const names = new Set((props.people ?? []).map((u) => u.username.toLowerCase()));
+  const format = (content: string) =>
+    renderMarkdown(content, { isMention: (u) => names.has(u), me: props.me.username });
   if (props.messages.length === 0 && props.pending.length === 0) {
     return (
       <div class="flex h-full flex-col items-center justify-center text-center text-slate-500">
@@ -52,9 +58,9 @@ export function MessageList(
                   </time>
                 </div>
               )}
-              <p class="whitespace-pre-wrap break-words text-sm leading-relaxed text-slate-800">
-                {m.content}
-              </p>
+              <div class="break-words text-sm leading-relaxed text-slate-800">
+                {format(m.content)}
+              </div>
             </div>
           </li>
         );
