@@ -59,6 +59,10 @@ export function readMultipartFile(
       else reject(failure);
     };
     parser.on("file", (fieldName, stream, filename) => {
+      // A body that breaks off makes the parser emit "error" on the file's stream, and fail()
+      // may destroy ours before the consumer reads it: an "error" event with no listener
+      // would crash the process. The consumer still sees it (iterating a failed stream throws).
+      stream.on("error", () => {});
       if (fieldName !== options.field || found) return void stream.resume();
       found = stream;
       resolve({ name: unescapeFileName(filename) || "file", body: clientErrors(stream) });
