@@ -127,6 +127,9 @@ export async function revokeSessionById(
   tokenHash: string,
   userId?: string,
 ): Promise<boolean> {
+  // Ids come from URLs: one that cannot be a hash (43 base64url characters) names no session,
+  // and a long one would exceed KV's key limit (a 500 instead of a 404).
+  if (!/^[A-Za-z0-9_-]{43}$/.test(tokenHash)) return false;
   const entry = await kv.get<SessionRecord>(sessionKey(tokenHash));
   if (!entry.value || (userId !== undefined && entry.value.userId !== userId)) return false;
   const owner = entry.value.userId;
