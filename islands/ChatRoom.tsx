@@ -13,6 +13,8 @@ export type ChatRoomProps = {
   conversation: Conversation;
   messages: Message[];
   nextCursor: string | null;
+  /** The first seq that was unread when the page was made: a "New messages" line goes there. */
+  unreadFrom?: number | null;
 };
 
 /** Merges by seq: no duplicates, always in order, whatever order frames arrive in. */
@@ -85,6 +87,9 @@ export default function ChatRoom(props: ChatRoomProps) {
       if (s === "open") { for (const p of pending.peek()) if (!p.failed) sendFrame(p); }
     });
     socket.join(convId, lastSeq);
+    // What arrived while the tab was hidden is read once you look again.
+    const onVisible = () => document.visibilityState === "visible" && markRead();
+    document.addEventListener("visibilitychange", onVisible);
     const sweep = setInterval(() => {
       const now = Date.now();
       const live = Object.entries(typing.peek()).filter(([, t]) => t.until > now);
@@ -97,6 +102,7 @@ export default function ChatRoom(props: ChatRoomProps) {
       offState();
       socket.leave(convId);
       clearInterval(sweep);
+      document.removeEventListener("visibilitychange", onVisible);
     };
   }, [convId]);
 
@@ -279,6 +285,7 @@ export default function ChatRoom(props: ChatRoomProps) {
           pending={pending.value}
           me={props.me}
           people={props.conversation.participants}
+          unreadFrom={props.unreadFrom ?? null}
           onRetry={retry}
         />
       </div>

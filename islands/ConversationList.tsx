@@ -33,6 +33,15 @@ export default function ConversationList(props: ConversationListProps) {
     const socket = chatSocket();
     socket.watchList();
     const off = socket.on((frame) => {
+      if (frame.type === "read") {
+        // Read here or in another tab or device: the count follows.
+        list.value = list.peek().map((c) =>
+          c.id === frame.conversationId
+            ? { ...c, unreadCount: Math.max(0, (c.lastMessage?.seq ?? 0) - frame.seq) }
+            : c
+        );
+        return;
+      }
       // `activity` for conversations this page has not joined, `message` for the one it has.
       if (frame.type !== "activity" && frame.type !== "message") return;
       const m = frame.message;
@@ -40,7 +49,9 @@ export default function ConversationList(props: ConversationListProps) {
       const found = current.find((c) => c.id === m.conversationId);
       if (!found) return void refetch();
       if (found.lastMessage && found.lastMessage.seq >= m.seq) return;
-      const mine = m.author.id === props.me.id || m.conversationId === props.currentId;
+      // The open conversation, while you look at it, is read as it arrives.
+      const seen = m.conversationId === props.currentId && document.visibilityState === "visible";
+      const mine = m.author.id === props.me.id || seen;
       const updated = {
         ...found,
         lastMessage: m,
@@ -50,11 +61,25 @@ export default function ConversationList(props: ConversationListProps) {
       list.value = [updated, ...current.filter((c) => c.id !== found.id)];
     });
     const offState = socket.onState((s) => s === "open" && refetch());
+    // Back to a hidden tab: counts are read again (a missed frame never leaves them wrong).
+    const onVisible = () => document.visibilityState === "visible" && refetch();
+    document.addEventListener("visibilitychange", onVisible);
     return () => {
       off();
       offState();
+      document.removeEventListener("visibilitychange", onVisible);
     };
   }, []);
+
+  // The tab's title carries the unread total: "(3) Launch · Hearth".
+  useEffect(() => {
+    const total = list.value.reduce(
+      (n, c) => n + (c.id === props.currentId ? 0 : c.unreadCount),
+      0,
+    );
+    const base = document.title.replace(/^\(\d+\+?\) /, "");
+    document.title = total > 0 ? `(${total > 99 ? "99+" : total}) ${base}` : base;
+  }, [list.value]);
 
   if (list.value.length === 0) {
     return (

@@ -317,12 +317,16 @@ export async function getHeadSeq(kv: Deno.Kv, conversationId: string): Promise<n
   return (await kv.get<ConversationHead>(headKey(conversationId))).value?.seq ?? 0;
 }
 
-/** Moves a reader's read mark forward to `seq` (never backward, never past the head). */
+/**
+ * Moves a reader's read mark forward to `seq` (never backward, never past the head).
+ * Returns the new mark when it moved, null when it did not.
+ */
 export async function markRead(
   kv: Deno.Kv,
   conversationId: string,
   options: { userId: string; seq: number },
-): Promise<void> {
+): Promise<number | null> {
+  let moved: number | null = null;
   await commitWithRetry(async () => {
     const [mark, head] = await kv.getMany<[number, ConversationHead]>([
       readMarkKey(conversationId, options.userId),
@@ -334,6 +338,8 @@ export async function markRead(
       readMarkKey(conversationId, options.userId),
       target,
     ).commit();
+    if (result.ok) moved = target;
     return result.ok ? true : null;
   });
+  return moved;
 }

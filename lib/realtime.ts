@@ -56,7 +56,8 @@ type Doorbell =
   | { kind: "message"; conversationId: string; seq: number; participantIds: string[] }
   | { kind: "typing"; conversationId: string; user: User }
   | { kind: "evict"; conversationId: string; userId: string }
-  | { kind: "session_ended"; sessionId: string };
+  | { kind: "session_ended"; sessionId: string }
+  | { kind: "read"; userId: string; conversationId: string; seq: number };
 
 export type HubOptions = {
   /** BroadcastChannel name for the doorbells between workers; null for none. */
@@ -324,6 +325,18 @@ export class Hub {
     this.#ring({ kind: "evict", conversationId, userId });
   }
 
+  /** Tells every socket of the user, on every worker, that a read mark moved. */
+  readMoved(userId: string, conversationId: string, seq: number): void {
+    this.#readLocal(userId, conversationId, seq);
+    this.#ring({ kind: "read", userId, conversationId, seq });
+  }
+
+  #readLocal(userId: string, conversationId: string, seq: number): void {
+    for (const conn of this.#byUser.get(userId) ?? []) {
+      conn.send({ type: "read", conversationId, seq });
+    }
+  }
+
   /** Closes the sockets of a session that ended (sign-out), on every worker. */
   endSession(sessionId: string): void {
     this.#endSessionLocal(sessionId);
@@ -534,6 +547,7 @@ export class Hub {
     if (bell.kind === "typing") return this.#typingLocal(bell.conversationId, bell.user);
     if (bell.kind === "evict") return this.#evictLocal(bell.conversationId, bell.userId);
     if (bell.kind === "session_ended") return this.#endSessionLocal(bell.sessionId);
+    if (bell.kind === "read") return this.#readLocal(bell.userId, bell.conversationId, bell.seq);
     this.#deliver(bell.conversationId, bell.seq);
     if (!bell.participantIds.some((id) => this.#byUser.has(id))) return;
     try {

@@ -42,5 +42,7 @@ export type ServerFrame =
   }
   | { type: "typing"; conversationId: string; user: User }
   | { type: "activity"; conversationId: string; message: Message }
+  /** Your read mark moved (in this tab or another, on any device): unread counts follow. */
+  | { type: "read"; conversationId: string; seq: number }
   | { type: "error"; code: string; message: string; ref?: string }
   | { type: "pong" };

@@ -83,8 +83,13 @@ export const chatPageRoutes = new Hono<Env>()
     const before = beforeSchema.parse(c.req.query("before"));
     const history = await listMessages(kv, conversation.id, { before, limit: 50 });
     const last = history.messages.at(-1);
+    // What was unread before this visit: the page marks where it starts ("New messages").
+    const unreadFrom = before === undefined && last && conversation.unreadCount > 0
+      ? last.seq - conversation.unreadCount + 1
+      : null;
     if (last && before === undefined) {
-      await markRead(kv, conversation.id, { userId: me.id, seq: last.seq });
+      const moved = await markRead(kv, conversation.id, { userId: me.id, seq: last.seq });
+      if (moved !== null) c.get("ctx").hub.readMoved(me.id, conversation.id, moved);
     }
     return await shell(
       c,
@@ -99,6 +104,7 @@ export const chatPageRoutes = new Hono<Env>()
         conversation={conversation}
         messages={history.messages}
         nextCursor={history.nextCursor}
+        unreadFrom={unreadFrom}
       />,
     );
   })

@@ -24,6 +24,8 @@ export function MessageList(
     me: User;
     /** Who takes part: their `@username`s are highlighted. */
     people?: User[];
+    /** The first unread message (when the page opened) gets a "New messages" line above it. */
+    unreadFrom?: number | null;
     onRetry?: (clientId: string) => void;
   },
 ) {
@@ -41,7 +43,17 @@ export function MessageList(
     <ol class="space-y-0.5" aria-label="History">
       {props.messages.map((m, i) => {
         const head = startsGroup(props.messages[i - 1], m);
-        return (
+        const divider = m.seq === props.unreadFrom;
+        return [
+          divider && (
+            <li key="new" class="flex items-center gap-3 py-2" data-new-messages="true">
+              <span class="h-px flex-1 bg-red-300" />
+              <span class="text-xs font-semibold uppercase tracking-wide text-red-600">
+                New messages
+              </span>
+              <span class="h-px flex-1 bg-red-300" />
+            </li>
+          ),
           <li
             key={m.seq}
             id={`m${m.seq}`}
@@ -62,8 +74,8 @@ export function MessageList(
                 {format(m.content)}
               </div>
             </div>
-          </li>
-        );
+          </li>,
+        ];
       })}
       {props.pending.map((p) => (
         <li key={p.clientId} class="flex gap-3 pt-1" data-pending="true">

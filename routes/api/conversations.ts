@@ -114,9 +114,10 @@ export const conversationRoutes = new Hono<Env>()
   })
   .post("/:id/read", async (c) => {
     const user = requireUser(c);
-    const { kv } = c.get("ctx");
+    const { kv, hub } = c.get("ctx");
     const conv = await getConversationRecordForUser(kv, c.req.param("id"), user.id);
     const { seq } = await readBody(c, readSchema);
-    await markRead(kv, conv.id, { userId: user.id, seq });
+    const moved = await markRead(kv, conv.id, { userId: user.id, seq });
+    if (moved !== null) hub.readMoved(user.id, conv.id, moved);
     return c.body(null, 204);
   });
