@@ -79,6 +79,18 @@ export async function uploadFile(
   return (await res.json()).file.id;
 }
 
+/** Text only Vic and Val may ever see: no answer to anyone else may contain any of it. */
+export const VICTIM_SECRETS = [
+  "first private message",
+  "second private message",
+  "group message",
+  "a reply from Val",
+  "Secret plans",
+  "Secret project",
+  "project chatter",
+  "the victim's private notes",
+];
+
 /** The victim's world: Vic and Val (the other participant) and everything they share. */
 export type VictimWorld = {
   vic: Person;
@@ -94,8 +106,10 @@ export type VictimWorld = {
 
 /** Registers Vic and Val and builds their world through the API. */
 export async function buildVictimWorld(app: Fetcher): Promise<VictimWorld> {
-  const vic = await registerUser(app, { displayName: "Vic Tim" });
-  const val = await registerUser(app, { displayName: "Val" });
+  // Not the helpers' default password: attackers guessing that one must not get in.
+  const password = "victims keep their own passphrase 7";
+  const vic = await registerUser(app, { displayName: "Vic Tim", password });
+  const val = await registerUser(app, { displayName: "Val", password });
   const directId = await conversationWith(app, vic, [val], {
     messages: ["first private message", "second private message"],
   });
