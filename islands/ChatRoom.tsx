@@ -39,6 +39,10 @@ export default function ChatRoom(props: ChatRoomProps) {
   const state = useSignal<SocketState>("connecting");
   const olderCursor = useSignal(props.nextCursor);
   const draft = useSignal("");
+  /** The `@` being typed at the caret, and the people it may mean. */
+  const suggest = useSignal<{ start: number; end: number; items: User[]; index: number } | null>(
+    null,
+  );
   const error = useSignal<string | null>(null);
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
@@ -180,7 +184,61 @@ export default function ChatRoom(props: ChatRoomProps) {
     if (p) sendFrame(p);
   }
 
+  /** Finds an `@name` being typed at the caret and lists the participants it may mean. */
+  function updateSuggestions(el: HTMLTextAreaElement) {
+    const caret = el.selectionStart ?? el.value.length;
+    const match = /(^|[^\w@])@([\w.-]{0,32})$/.exec(el.value.slice(0, caret));
+    if (!match) return void (suggest.value = null);
+    const query = match[2].toLowerCase();
+    const items = props.conversation.participants
+      .filter((u) => u.id !== props.me.id)
+      .filter((u) =>
+        u.username.startsWith(query) ||
+        u.displayName.toLowerCase().split(/\s+/).some((w) => w.startsWith(query))
+      )
+      .slice(0, 6);
+    suggest.value = items.length
+      ? { start: caret - query.length - 1, end: caret, items, index: 0 }
+      : null;
+  }
+
+  /** Puts `@username ` in place of what was typed, caret after it. */
+  function pick(user: User) {
+    const s = suggest.peek();
+    const el = document.getElementById("composer") as HTMLTextAreaElement | null;
+    if (!s || !el) return;
+    const text = `${draft.peek().slice(0, s.start)}@${user.username} ${draft.peek().slice(s.end)}`;
+    const caret = s.start + user.username.length + 2;
+    batch(() => {
+      draft.value = text;
+      suggest.value = null;
+    });
+    requestAnimationFrame(() => {
+      el.focus();
+      el.setSelectionRange(caret, caret);
+    });
+  }
+
   function onKeyDown(event: JSX.TargetedKeyboardEvent<HTMLTextAreaElement>) {
+    const s = suggest.peek();
+    if (s) {
+      const n = s.items.length;
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        const step = event.key === "ArrowDown" ? 1 : n - 1;
+        suggest.value = { ...s, index: (s.index + step) % n };
+        return;
+      }
+      if ((event.key === "Enter" || event.key === "Tab") && !event.isComposing) {
+        event.preventDefault();
+        return pick(s.items[s.index]);
+      }
+      if (event.key === "Escape") {
+        event.preventDefault();
+        suggest.value = null;
+        return;
+      }
+    }
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       event.currentTarget.form?.requestSubmit();
@@ -189,6 +247,7 @@ export default function ChatRoom(props: ChatRoomProps) {
 
   function onInput(event: JSX.TargetedEvent<HTMLTextAreaElement>) {
     draft.value = event.currentTarget.value;
+    updateSuggestions(event.currentTarget);
     const now = Date.now();
     if (draft.value && now - lastTypingSent.current > 2500) {
       lastTypingSent.current = now;
@@ -299,6 +358,33 @@ export default function ChatRoom(props: ChatRoomProps) {
         class="border-t border-slate-200 px-5 py-3"
       >
         {error.value && <p role="alert" class="mb-2 text-sm text-red-600">{error.value}</p>}
+        {suggest.value && (
+          <ul
+            id="mention-options"
+            role="listbox"
+            aria-label="People to mention"
+            class="mb-2 max-w-xs overflow-hidden rounded-lg border border-slate-200 bg-white py-1 shadow-lg"
+          >
+            {suggest.value.items.map((u, i) => (
+              <li
+                key={u.id}
+                id={`mention-${u.id}`}
+                role="option"
+                aria-selected={i === suggest.value!.index}
+                onMouseDown={(e) => {
+                  e.preventDefault();
+                  pick(u);
+                }}
+                class={`flex cursor-pointer items-baseline gap-2 px-3 py-1.5 text-sm ${
+                  i === suggest.value!.index ? "bg-indigo-50 text-indigo-900" : "text-slate-700"
+                }`}
+              >
+                <span class="font-medium">{u.displayName}</span>
+                <span class="text-xs text-slate-500">@{u.username}</span>
+              </li>
+            ))}
+          </ul>
+        )}
         <div class="flex items-end gap-2">
           <label for="composer" class="sr-only">Message</label>
           <textarea
@@ -311,6 +397,12 @@ export default function ChatRoom(props: ChatRoomProps) {
             value={draft.value}
             onInput={onInput}
             onKeyDown={onKeyDown}
+            onBlur={() => (suggest.value = null)}
+            aria-autocomplete="list"
+            aria-controls={suggest.value ? "mention-options" : undefined}
+            aria-activedescendant={suggest.value
+              ? `mention-${suggest.value.items[suggest.value.index].id}`
+              : undefined}
             class="max-h-40 min-h-[42px] flex-1 resize-none rounded-xl border border-slate-300 px-3 py-2 text-sm shadow-sm outline-none focus:border-indigo-500 focus:ring-2 focus:ring-indigo-200"
           />
           <button

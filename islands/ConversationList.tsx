@@ -1,7 +1,9 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import type { Conversation } from "../lib/conversations.ts";
+import type { Message } from "../lib/messages.ts";
 import type { User } from "../lib/users.ts";
+import { mentions } from "../lib/mentions.ts";
 import { chatSocket } from "./parts/chat_socket.ts";
 import { Avatar, conversationName, shortTime } from "./parts/people.tsx";
 
@@ -10,6 +12,42 @@ export type ConversationListProps = {
   conversations: Conversation[];
   currentId: string | null;
 };
+
+/**
+ * A browser notification for a message that mentions you, when the tab is hidden and you
+ * allowed them; clicking it opens the conversation.
+ */
+function notify(m: Message, where: string) {
+  if (typeof Notification === "undefined" || Notification.permission !== "granted") return;
+  if (document.visibilityState !== "hidden") return;
+  const text = m.content.length > 140 ? `${m.content.slice(0, 139)}…` : m.content;
+  const n = new Notification(`${m.author.displayName} mentioned you in ${where}`, {
+    body: text,
+    tag: m.id,
+  });
+  n.onclick = () => {
+    globalThis.focus();
+    location.href = `/conversations/${m.conversationId}#m${m.seq}`;
+  };
+}
+
+/** Offers browser notifications for mentions until you answer (never asks by itself). */
+function NotificationOffer() {
+  const permission = useSignal<string>("granted");
+  useEffect(() => {
+    if (typeof Notification !== "undefined") permission.value = Notification.permission;
+  }, []);
+  if (permission.value !== "default") return null;
+  return (
+    <button
+      type="button"
+      onClick={async () => (permission.value = await Notification.requestPermission())}
+      class="mx-2 mb-2 flex w-[calc(100%-1rem)] items-center gap-2 rounded-lg bg-slate-800 px-3 py-2 text-left text-xs text-slate-200 hover:bg-slate-700"
+    >
+      <span aria-hidden="true">🔔</span> Notify me when someone mentions me
+    </button>
+  );
+}
 
 /**
  * The sidebar list, kept live: an `activity` frame moves a conversation to the top with its
@@ -34,10 +72,18 @@ export default function ConversationList(props: ConversationListProps) {
     socket.watchList();
     const off = socket.on((frame) => {
       if (frame.type === "read") {
-        // Read here or in another tab or device: the count follows.
+        // Read here or in another tab or device: the count follows (a partial read may leave
+        // mentions behind it: those are counted again by the server).
+        const found = list.peek().find((c) => c.id === frame.conversationId);
+        const last = found?.lastMessage?.seq ?? 0;
+        if (found && frame.seq < last && found.mentionCount > 0) return void refetch();
         list.value = list.peek().map((c) =>
           c.id === frame.conversationId
-            ? { ...c, unreadCount: Math.max(0, (c.lastMessage?.seq ?? 0) - frame.seq) }
+            ? {
+              ...c,
+              unreadCount: Math.max(0, (c.lastMessage?.seq ?? 0) - frame.seq),
+              mentionCount: frame.seq >= last ? 0 : c.mentionCount,
+            }
             : c
         );
         return;
@@ -52,12 +98,15 @@ export default function ConversationList(props: ConversationListProps) {
       // The open conversation, while you look at it, is read as it arrives.
       const seen = m.conversationId === props.currentId && document.visibilityState === "visible";
       const mine = m.author.id === props.me.id || seen;
+      const mentioned = m.author.id !== props.me.id && mentions(m.content, props.me.username);
       const updated = {
         ...found,
         lastMessage: m,
         updatedAt: m.createdAt,
         unreadCount: mine ? 0 : found.unreadCount + 1,
+        mentionCount: mine ? 0 : found.mentionCount + (mentioned ? 1 : 0),
       };
+      if (mentioned) notify(m, conversationName(found, props.me.id));
       list.value = [updated, ...current.filter((c) => c.id !== found.id)];
     });
     const offState = socket.onState((s) => s === "open" && refetch());
@@ -89,67 +138,80 @@ export default function ConversationList(props: ConversationListProps) {
     );
   }
   return (
-    <ul class="space-y-0.5 px-2" aria-label="Conversations">
-      {list.value.map((c) => {
-        const active = c.id === props.currentId;
-        const name = conversationName(c, props.me.id);
-        const other = c.participants.find((p) => p.id !== props.me.id) ?? props.me;
-        const unread = active ? 0 : c.unreadCount;
-        return (
-          <li key={c.id}>
-            <a
-              href={`/conversations/${c.id}`}
-              aria-current={active ? "page" : undefined}
-              class={`flex items-center gap-3 rounded-lg px-2 py-2 ${
-                active
-                  ? "bg-slate-700 text-white"
-                  : "text-slate-300 hover:bg-slate-800 hover:text-white"
-              }`}
-            >
-              {c.kind === "direct"
-                ? <Avatar user={other} />
-                : (
-                  <span class="inline-flex h-9 w-9 shrink-0 items-center justify-center rounded-lg bg-slate-600 text-sm font-semibold text-white">
-                    #
-                  </span>
-                )}
-              <span class="min-w-0 flex-1">
-                <span class="flex items-baseline justify-between gap-2">
-                  <span
-                    class={`truncate text-sm ${unread ? "font-bold text-white" : "font-medium"}`}
-                  >
-                    {name}
-                  </span>
-                  {c.lastMessage && (
-                    <span class="shrink-0 text-[11px] text-slate-400">
-                      {shortTime(c.lastMessage.createdAt)}
+    <>
+      <NotificationOffer />
+      <ul class="space-y-0.5 px-2" aria-label="Conversations">
+        {list.value.map((c) => {
+          const active = c.id === props.currentId;
+          const name = conversationName(c, props.me.id);
+          const other = c.participants.find((p) => p.id !== props.me.id) ?? props.me;
+          const unread = active ? 0 : c.unreadCount;
+          return (
+            <li key={c.id}>
+              <a
+                href={`/conversations/${c.id}`}
+                aria-current={active ? "page" : undefined}
+                class={`flex items-center gap-3 rounded-lg px-2 py-2 ${
+                  active
+                    ? "bg-slate-700 text-white"
+                    : "text-slate-300 hover:bg-slate-800 hover:text-white"
+                }`}
+              >
+                {c.kind === "direct"
+                  ? <Avatar user={other} />
+                  : (
+                    <span class="inline-flex h-9 w-9 shrink-0 items-center justify-center rounded-lg bg-slate-600 text-sm font-semibold text-white">
+                      #
                     </span>
                   )}
-                </span>
-                <span class="flex items-center justify-between gap-2">
-                  <span class="truncate text-xs text-slate-400">
-                    {c.lastMessage
-                      ? `${
-                        c.lastMessage.author.id === props.me.id
-                          ? "You"
-                          : c.lastMessage.author.displayName
-                      }: ${c.lastMessage.content}`
-                      : "No messages yet"}
-                  </span>
-                  {unread > 0 && (
+                <span class="min-w-0 flex-1">
+                  <span class="flex items-baseline justify-between gap-2">
                     <span
-                      class="shrink-0 rounded-full bg-indigo-500 px-1.5 text-[11px] font-bold text-white"
-                      aria-label={`${unread} unread`}
+                      class={`truncate text-sm ${unread ? "font-bold text-white" : "font-medium"}`}
                     >
-                      {unread > 99 ? "99+" : unread}
+                      {name}
                     </span>
-                  )}
+                    {c.lastMessage && (
+                      <span class="shrink-0 text-[11px] text-slate-400">
+                        {shortTime(c.lastMessage.createdAt)}
+                      </span>
+                    )}
+                  </span>
+                  <span class="flex items-center justify-between gap-2">
+                    <span class="truncate text-xs text-slate-400">
+                      {c.lastMessage
+                        ? `${
+                          c.lastMessage.author.id === props.me.id
+                            ? "You"
+                            : c.lastMessage.author.displayName
+                        }: ${c.lastMessage.content}`
+                        : "No messages yet"}
+                    </span>
+                    {!active && c.mentionCount > 0 && (
+                      <span
+                        class="shrink-0 rounded-full bg-amber-400 px-1.5 text-[11px] font-bold text-slate-900"
+                        aria-label={`${c.mentionCount} ${
+                          c.mentionCount === 1 ? "mention" : "mentions"
+                        }`}
+                      >
+                        @{c.mentionCount > 1 ? c.mentionCount : ""}
+                      </span>
+                    )}
+                    {unread > 0 && (
+                      <span
+                        class="shrink-0 rounded-full bg-indigo-500 px-1.5 text-[11px] font-bold text-white"
+                        aria-label={`${unread} unread`}
+                      >
+                        {unread > 99 ? "99+" : unread}
+                      </span>
+                    )}
+                  </span>
                 </span>
-              </span>
-            </a>
-          </li>
-        );
-      })}
-    </ul>
+              </a>
+            </li>
+          );
+        })}
+      </ul>
+    </>
   );
 }

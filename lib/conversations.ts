@@ -7,10 +7,12 @@ import {
   type ConversationHead,
   headKey,
   type Message,
+  type MessageRecord,
   readMarkKey,
   withAuthors,
 } from "./messages.ts";
 import { getUsersByIds, type User } from "./users.ts";
+import { mentions } from "./mentions.ts";
 
 export const conversationKindSchema = z.enum(["direct", "group", "project"]);
 export type ConversationKind = z.infer<typeof conversationKindSchema>;
@@ -33,6 +35,8 @@ export type Conversation = {
   participants: User[];
   lastMessage: Message | null;
   unreadCount: number;
+  /** Unread messages that mention you (`@username`), of the last 100 unread at most. */
+  mentionCount: number;
   updatedAt: string;
 };
 
@@ -186,6 +190,21 @@ async function toViews(
   const lastMessages = new Map(
     (await withAuthors(kv, lastRecords)).map((m) => [m.conversationId, m]),
   );
+  const me = users.get(userId)?.username ?? "";
+  const mentionCounts = await Promise.all(records.map(async (r, i) => {
+    const mark = marks[i].value ?? 0;
+    const unread = (heads[i].value?.seq ?? 0) - mark;
+    if (unread <= 0 || !me) return 0;
+    let n = 0;
+    const iter = kv.list<MessageRecord>(
+      { prefix: ["msg", r.id], start: ["msg", r.id, mark + 1] },
+      { limit: Math.min(unread, 100) },
+    );
+    for await (const e of iter) {
+      if (e.value.authorId !== userId && mentions(e.value.content, me)) n++;
+    }
+    return n;
+  }));
   return records.map((r, i) => {
     const head = heads[i].value;
     return {
@@ -196,6 +215,7 @@ async function toViews(
       participants: r.participantIds.flatMap((id) => users.get(id) ?? []),
       lastMessage: lastMessages.get(r.id) ?? null,
       unreadCount: Math.max(0, (head?.seq ?? 0) - (marks[i].value ?? 0)),
+      mentionCount: mentionCounts[i],
       updatedAt: head?.updatedAt ?? r.createdAt,
     };
   });

@@ -10,6 +10,9 @@
 import MarkdownIt from "markdown-it";
 import type { ComponentChildren, VNode } from "preact";
 import { h } from "preact";
+import { MENTION } from "./mentions.ts";
+
+export { mentionsIn } from "./mentions.ts";
 
 type Token = ReturnType<InstanceType<typeof MarkdownIt>["parse"]>[number];
 
@@ -124,15 +127,6 @@ function build(
     else top().children.push(...frame.children);
   }
   return root.children;
-}
-
-const MENTION = /(^|[^\w@])@([a-z0-9_.-]{3,32})(?![\w-])/gi;
-
-/** The `@username`s a text mentions (lowercased, once each), as the server counts them. */
-export function mentionsIn(text: string): string[] {
-  const found = new Set<string>();
-  for (const m of text.matchAll(MENTION)) found.add(m[2].toLowerCase().replace(/\.+$/, ""));
-  return [...found];
 }
 
 /**
