@@ -795,10 +795,13 @@ Deno.test({
         },
       );
     } finally {
-      await Promise.all(sockets.map((s) => s.close()));
-      for (const c of contexts) await c.close().catch(() => {});
-      await browser.close();
-      await server.close();
+      // Bounded: a page a payload broke must not hang the run after it has failed.
+      const atMost = (p: Promise<unknown>) =>
+        Promise.race([p.catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
+      await atMost(Promise.all(sockets.map((s) => s.close())));
+      await atMost(Promise.all(contexts.map((c) => c.close())));
+      await atMost(browser.close());
+      await atMost(server.close());
     }
   },
 });
