@@ -46,6 +46,12 @@ export default function ChatRoom(props: ChatRoomProps) {
   const error = useSignal<string | null>(null);
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
+  /** The top of the history: reaching it loads the page before. */
+  const topSentinel = useRef<HTMLDivElement>(null);
+  const loadingOlder = useRef(false);
+  /** Scrolled away from the newest message, and how many came since. */
+  const awayFromEnd = useSignal(false);
+  const newBelow = useSignal(0);
   const lastTypingSent = useRef(0);
   const readTimer = useRef<ReturnType<typeof setTimeout>>();
   const lastSeq = () => messages.peek().at(-1)?.seq ?? 0;
@@ -113,6 +119,8 @@ export default function ChatRoom(props: ChatRoomProps) {
   function receive(incoming: Message[]) {
     const el = scroller.current;
     stick.current = !el || el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    const known = messages.peek().at(-1)?.seq ?? 0;
+    if (!stick.current) newBelow.value += incoming.filter((m) => m.seq > known).length;
     const acked = new Set(incoming.map((m) => m.clientId).filter(Boolean));
     batch(() => {
       messages.value = merge(messages.peek(), incoming);
@@ -137,6 +145,39 @@ export default function ChatRoom(props: ChatRoomProps) {
         body: JSON.stringify({ seq: lastSeq() }),
       }).catch(() => {});
     }, 500);
+  }
+
+  // Infinite scroll upward: the sentinel above the history loads older pages as it shows.
+  useEffect(() => {
+    const root = scroller.current;
+    const sentinel = topSentinel.current;
+    if (!root || !sentinel || typeof IntersectionObserver === "undefined") return;
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) void loadOlder();
+    }, { root, rootMargin: "200px 0px 0px 0px" });
+    // Start at the newest message; only then may reaching the top load more.
+    root.scrollTop = root.scrollHeight;
+    const frame = requestAnimationFrame(() => observer.observe(sentinel));
+    const onScroll = () => {
+      const away = root.scrollHeight - root.scrollTop - root.clientHeight > 80;
+      if (away !== awayFromEnd.peek()) awayFromEnd.value = away;
+      if (!away) newBelow.value = 0;
+    };
+    root.addEventListener("scroll", onScroll, { passive: true });
+    return () => {
+      cancelAnimationFrame(frame);
+      observer.disconnect();
+      root.removeEventListener("scroll", onScroll);
+    };
+  }, [convId]);
+
+  function jumpToLatest() {
+    const el = scroller.current;
+    if (!el) return;
+    stick.current = true;
+    newBelow.value = 0;
+    el.scrollTo({ top: el.scrollHeight, behavior: "smooth" });
+    document.getElementById("composer")?.focus();
   }
 
   useSignalEffect(() => {
@@ -256,7 +297,16 @@ export default function ChatRoom(props: ChatRoomProps) {
   }
 
   async function loadOlder() {
-    if (!olderCursor.value) return;
+    if (!olderCursor.value || loadingOlder.current) return;
+    loadingOlder.current = true;
+    try {
+      await loadOlderPage();
+    } finally {
+      loadingOlder.current = false;
+    }
+  }
+
+  async function loadOlderPage() {
     const el = scroller.current;
     const before = el ? el.scrollHeight - el.scrollTop : 0;
     const res = await fetch(
@@ -324,29 +374,43 @@ export default function ChatRoom(props: ChatRoomProps) {
             : "Offline, retrying…"}
         </span>
       </header>
-      <div ref={scroller} class="flex-1 overflow-y-auto px-5 py-4" data-testid="messages">
-        {olderCursor.value && (
-          <div class="mb-4 text-center">
-            <a
-              href={`/conversations/${convId}?before=${olderCursor.value}`}
-              onClick={(e) => {
-                e.preventDefault();
-                loadOlder();
-              }}
-              class="text-sm font-medium text-indigo-600 hover:text-indigo-500"
-            >
-              Load older messages
-            </a>
-          </div>
+      <div class="relative flex min-h-0 flex-1 flex-col">
+        <div ref={scroller} class="flex-1 overflow-y-auto px-5 py-4" data-testid="messages">
+          <div ref={topSentinel} aria-hidden="true" />
+          {olderCursor.value && (
+            <div class="mb-4 text-center">
+              <a
+                href={`/conversations/${convId}?before=${olderCursor.value}`}
+                onClick={(e) => {
+                  e.preventDefault();
+                  loadOlder();
+                }}
+                class="text-sm font-medium text-indigo-600 hover:text-indigo-500"
+              >
+                Load older messages
+              </a>
+            </div>
+          )}
+          <MessageList
+            messages={messages.value}
+            pending={pending.value}
+            me={props.me}
+            people={props.conversation.participants}
+            unreadFrom={props.unreadFrom ?? null}
+            onRetry={retry}
+          />
+        </div>
+        {awayFromEnd.value && (
+          <button
+            type="button"
+            onClick={jumpToLatest}
+            class="absolute bottom-3 left-1/2 -translate-x-1/2 rounded-full bg-indigo-600 px-4 py-1.5 text-sm font-semibold text-white shadow-lg hover:bg-indigo-500"
+          >
+            {newBelow.value > 0
+              ? `${newBelow.value} new ${newBelow.value === 1 ? "message" : "messages"} ↓`
+              : "Jump to latest ↓"}
+          </button>
         )}
-        <MessageList
-          messages={messages.value}
-          pending={pending.value}
-          me={props.me}
-          people={props.conversation.participants}
-          unreadFrom={props.unreadFrom ?? null}
-          onRetry={retry}
-        />
       </div>
       <div class="h-5 px-5 text-xs italic text-slate-500" aria-live="polite">
         {typingText.value}
