@@ -52,6 +52,8 @@ export default function ChatRoom(props: ChatRoomProps) {
   /** Scrolled away from the newest message, and how many came since. */
   const awayFromEnd = useSignal(false);
   const newBelow = useSignal(0);
+  /** Read out by screen readers: the latest message from someone else. */
+  const announcement = useSignal("");
   const lastTypingSent = useRef(0);
   const readTimer = useRef<ReturnType<typeof setTimeout>>();
   const lastSeq = () => messages.peek().at(-1)?.seq ?? 0;
@@ -67,7 +69,14 @@ export default function ChatRoom(props: ChatRoomProps) {
           if (frame.conversationId === convId) receive(frame.messages);
           break;
         case "message":
-          if (frame.message.conversationId === convId) receive([frame.message]);
+          if (frame.message.conversationId === convId) {
+            receive([frame.message]);
+            if (frame.message.author.id !== props.me.id) {
+              const m = frame.message;
+              const text = m.content.length > 200 ? `${m.content.slice(0, 199)}…` : m.content;
+              announcement.value = `${m.author.displayName}: ${text}`;
+            }
+          }
           break;
         case "ack":
           if (frame.message.conversationId === convId) receive([frame.message]);
@@ -411,6 +420,9 @@ export default function ChatRoom(props: ChatRoomProps) {
               : "Jump to latest ↓"}
           </button>
         )}
+      </div>
+      <div class="sr-only" role="log" aria-live="polite" aria-label="New messages">
+        {announcement.value}
       </div>
       <div class="h-5 px-5 text-xs italic text-slate-500" aria-live="polite">
         {typingText.value}

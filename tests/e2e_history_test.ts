@@ -62,6 +62,9 @@ Deno.test({
           json("POST", { content: "fresh news" }, ann.cookie),
         );
         assert.equal(res.status, 201);
+        // Screen readers hear it through the polite live region.
+        await page.getByRole("log", { name: "New messages" }).getByText("Ann Lee: fresh news")
+          .waitFor({ state: "attached" });
         const jump = page.getByRole("button", { name: "1 new message ↓" });
         await jump.waitFor();
         await jump.click();
