@@ -18,6 +18,8 @@ import {
 import { authRoutes } from "./routes/api/auth.ts";
 import { conversationRoutes } from "./routes/api/conversations.ts";
 import { fileRoutes } from "./routes/api/files.ts";
+import { messageRoutes } from "./routes/api/messages.ts";
+import { searchRoutes } from "./routes/api/search.ts";
 import { projectRoutes } from "./routes/api/projects.ts";
 import { wsRoutes } from "./routes/api/ws.ts";
 import { accountPageRoutes } from "./routes/account.tsx";
@@ -48,6 +50,8 @@ export function createApp(ctx: AppContext): Hono<Env> {
   app.use(sameOriginGuard(ctx), loadSession(ctx));
   app.route("/api/auth", authRoutes);
   app.route("/api/conversations", conversationRoutes);
+  app.route("/api/conversations", messageRoutes);
+  app.route("/api/search", searchRoutes);
   app.route("/api/projects", projectRoutes);
   app.route("/api/projects", fileRoutes);
   app.route("/api/ws", wsRoutes);

@@ -1,15 +1,30 @@
 import { commitMessages, type HeadCache, type SendRequest, type SendResult } from "./messages.ts";
+import { tokenize } from "./search_index.ts";
 
-/** Per commit: KV allows 10 checks (one per conversation) and ~800 KiB of mutations. */
+/**
+ * Per commit: KV allows 10 checks (one per conversation), 1,000 mutations and ~800 KiB.
+ * Heads take up to 10 mutations; the rest is shared by the messages (see `mutations`).
+ */
 const MAX_CONVERSATIONS = 10;
 const MAX_MESSAGES = 200;
+const MAX_MUTATIONS = 1000 - MAX_CONVERSATIONS;
 const MAX_BYTES = 480 * 1024;
 
 type Pending = { request: SendRequest; resolve(r: SendResult): void; reject(e: unknown): void };
 
-/** A message's worst-case size in a commit: its record twice (message and head) plus keys. */
+/**
+ * A message's worst-case size in a commit: its record twice (message and head) plus keys,
+ * and a search index key per word.
+ */
 function cost(request: SendRequest): number {
-  return 2 * (request.content.length * 3 + 400);
+  let words = 0;
+  for (const t of request.tokens ?? []) words += t.length * 3 + 80;
+  return 2 * (request.content.length * 3 + 400) + words;
+}
+
+/** A message's mutations: record, clientId, author's read mark, one per indexed word. */
+function mutations(request: SendRequest): number {
+  return 3 + (request.tokens?.length ?? 0);
 }
 
 /**
@@ -31,6 +46,8 @@ export class MessageWriter {
 
   /** Queues a message; resolves when it (and its batch) is committed. */
   send(request: SendRequest): Promise<SendResult> {
+    // Tokenized once, here: #take needs the count, commitMessages the words.
+    request = { ...request, tokens: request.tokens ?? tokenize(request.content) };
     return new Promise((resolve, reject) => {
       this.#queue.push({ request, resolve, reject });
       if (!this.#running) void this.#run();
@@ -66,14 +83,17 @@ export class MessageWriter {
   #take(): Pending[] {
     const conversations = new Set<string>();
     let bytes = 0;
+    let writes = 0;
     let n = 0;
     for (; n < this.#queue.length && n < MAX_MESSAGES; n++) {
       const { request } = this.#queue[n];
       const newConversation = !conversations.has(request.conversationId);
       if (n > 0 && newConversation && conversations.size >= MAX_CONVERSATIONS) break;
       if (n > 0 && bytes + cost(request) > MAX_BYTES) break;
+      if (n > 0 && writes + mutations(request) > MAX_MUTATIONS) break;
       conversations.add(request.conversationId);
       bytes += cost(request);
+      writes += mutations(request);
     }
     return this.#queue.splice(0, n);
   }

@@ -3,6 +3,7 @@ import { ulid } from "ulid";
 import { commitWithRetry, getManyChunked } from "./kv.ts";
 import { getUsersByIds, type User } from "./users.ts";
 import { NotFoundError } from "./errors.ts";
+import { indexMessage, tokenize } from "./search_index.ts";
 // A cycle (conversations.ts imports this module), harmless: used only inside calls.
 import { conversationKey } from "./conversations.ts";
 
@@ -23,10 +24,26 @@ export type Message = {
   content: string;
   clientId: string | null;
   createdAt: string;
+  /** When the author last edited it (null: never). */
+  editedAt: string | null;
+  /** When the author deleted it: content is then "" and reactions are gone; seq stays. */
+  deletedAt: string | null;
+  /** Who reacted with what, in the order the emoji were first used. */
+  reactions: Reaction[];
 };
 
-/** What KV keeps: the author by id, so a renamed user shows the new name everywhere. */
-export type MessageRecord = Omit<Message, "author"> & { authorId: string };
+export type Reaction = { emoji: string; userIds: string[] };
+
+/**
+ * What KV keeps: the author by id, so a renamed user shows the new name everywhere. Records
+ * stored before edits and reactions existed lack those fields: they read as never.
+ */
+export type MessageRecord = Omit<Message, "author" | "editedAt" | "deletedAt" | "reactions"> & {
+  authorId: string;
+  editedAt?: string | null;
+  deletedAt?: string | null;
+  reactions?: Reaction[];
+};
 
 /** Per conversation: the last seq handed out. Every send checks it, so seq has no gaps. */
 export type ConversationHead = {
@@ -38,6 +55,12 @@ export type ConversationHead = {
    * removal reaches hubs in other processes too (they re-check who is in their room).
    */
   members?: number;
+  /**
+   * Bumped by every edit, delete and reaction (none of which takes a seq), in the same
+   * commit as the change and its `["msg_change", conversationId, rev]` log entry: hubs that
+   * see it move read what changed, as they read new messages when `seq` moves.
+   */
+  rev?: number;
 };
 
 export const messageKey = (conversationId: string, seq: number) => ["msg", conversationId, seq];
@@ -67,6 +90,8 @@ export type SendRequest = {
    * only when the membership was read from the store for this very send.
    */
   members?: number;
+  /** The content's search words (`tokenize(content)`), when the caller computed them. */
+  tokens?: string[];
 };
 export type SendResult = {
   message: Message;
@@ -110,6 +135,7 @@ export async function sendMessage(
  * twice in the batch) resolve to the original message instead of a second copy.
  * The head check covers membership too: participant changes bump the head's `members`,
  * so a request whose `members` is current was made by a participant at commit time.
+ * Each new message's search index entries are written in the same commit.
  * Callers keep a batch within KV's limits (see MessageWriter).
  */
 export async function commitMessages(
@@ -203,8 +229,12 @@ export async function commitMessages(
         content: r.content,
         clientId: r.clientId ?? null,
         createdAt: new Date().toISOString(),
+        editedAt: null,
+        deletedAt: null,
+        reactions: [],
       };
       op.set(messageKey(r.conversationId, seq), record);
+      indexMessage(op, record, r.tokens ?? tokenize(r.content));
       marks.set(`${r.conversationId}\0${r.author.id}`, [r.conversationId, r.author.id, seq]);
       if (slot) {
         op.set(clientIdKey(r.conversationId, r.author.id, r.clientId!), seq);
@@ -253,9 +283,16 @@ function clientSlot(r: SendRequest): string {
   return `${r.conversationId}\0${r.author.id}\0${r.clientId}`;
 }
 
-function toMessageShape(record: MessageRecord, author: User): Message {
+/** A stored record as the API shows it, with its author. */
+export function toMessageShape(record: MessageRecord, author: User): Message {
   const { authorId: _authorId, ...rest } = record;
-  return { ...rest, author };
+  return {
+    ...rest,
+    editedAt: rest.editedAt ?? null,
+    deletedAt: rest.deletedAt ?? null,
+    reactions: rest.reactions ?? [],
+    author,
+  };
 }
 
 /** Resolves authors for stored records (one batched read for the distinct authors). */
@@ -270,21 +307,31 @@ export async function withAuthors(kv: Deno.Kv, records: MessageRecord[]): Promis
   );
 }
 
-export type MessagePage = { messages: Message[]; nextCursor: string | null };
+export type MessagePage = {
+  messages: Message[];
+  nextCursor: string | null;
+  /** With `around` only: the newest seq returned when newer ones remain (pass it as `after`). */
+  newerCursor?: string | null;
+};
 
 /**
  * One page of history, oldest first. With `after`: the messages after that seq (nextCursor
- * continues forward). Otherwise the newest ones before `before` (default: the end), and
- * nextCursor is the oldest seq returned when older ones remain (pass it as `before`).
+ * continues forward). With `around`: that seq in the middle of the page (a search result
+ * opened in context); nextCursor pages back, newerCursor forward. Otherwise the newest ones
+ * before `before` (default: the end), and nextCursor is the oldest seq returned when older
+ * ones remain (pass it as `before`).
  */
 export async function listMessages(
   kv: Deno.Kv,
   conversationId: string,
-  options: { before?: number; after?: number; limit?: number } = {},
+  options: { before?: number; after?: number; around?: number; limit?: number } = {},
 ): Promise<MessagePage> {
   const limit = Math.min(Math.max(options.limit ?? 50, 1), 100);
   const records: MessageRecord[] = [];
   let more = false;
+  if (options.around !== undefined) {
+    return await listAround(kv, conversationId, options.around, limit);
+  }
   if (options.after !== undefined) {
     // Prefix-bounded selectors: a start past the last seq (or an end before the first)
     // is an empty page, where a start/end pair out of order would make KV throw.
@@ -310,6 +357,52 @@ export async function listMessages(
   records.reverse();
   const messages = await withAuthors(kv, records);
   return { messages, nextCursor: more ? String(records[0].seq) : null };
+}
+
+/** Up to `limit` messages with `around` in the middle (or as near as history allows). */
+async function listAround(
+  kv: Deno.Kv,
+  conversationId: string,
+  around: number,
+  limit: number,
+): Promise<MessagePage> {
+  const prefix = messagesPrefix(conversationId);
+  const older: MessageRecord[] = [];
+  const olderWanted = Math.ceil(limit / 2);
+  const end = messageKey(conversationId, around + 1);
+  for await (
+    const e of kv.list<MessageRecord>({ prefix, end }, {
+      limit: olderWanted + 1,
+      reverse: true,
+    })
+  ) older.push(e.value);
+  const moreOlder = older.length > olderWanted;
+  if (moreOlder) older.length = olderWanted;
+  older.reverse();
+  const newer: MessageRecord[] = [];
+  const newerWanted = limit - older.length;
+  for await (
+    const e of kv.list<MessageRecord>({ prefix, start: end }, {
+      limit: newerWanted + 1,
+    })
+  ) newer.push(e.value);
+  const moreNewer = newer.length > newerWanted;
+  if (moreNewer) newer.length = newerWanted;
+  const records = [...older, ...newer];
+  return {
+    messages: await withAuthors(kv, records),
+    nextCursor: moreOlder ? String(records[0].seq) : null,
+    newerCursor: moreNewer ? String(records[records.length - 1].seq) : null,
+  };
+}
+
+/** A conversation's head: its last seq and its change counter (0 and 0 when empty). */
+export async function getHead(
+  kv: Deno.Kv,
+  conversationId: string,
+): Promise<{ seq: number; rev: number }> {
+  const head = (await kv.get<ConversationHead>(headKey(conversationId))).value;
+  return { seq: head?.seq ?? 0, rev: head?.rev ?? 0 };
 }
 
 /** The last seq of a conversation (0 when empty). */

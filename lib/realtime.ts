@@ -10,11 +10,18 @@ import { MessageWriter } from "./message_writer.ts";
 import { BatchedRateLimit } from "./rate_limit.ts";
 import {
   type ConversationHead,
-  getHeadSeq,
+  getHead,
   listMessages,
   type Message,
   type SendResult,
 } from "./messages.ts";
+import {
+  changeMessage,
+  type ChangeResult,
+  getMessagesBySeq,
+  listChanges,
+  type MessageChange,
+} from "./message_changes.ts";
 import type { ServerFrame } from "./realtime_protocol.ts";
 import type { User } from "./users.ts";
 
@@ -39,6 +46,8 @@ type Room = {
   conns: Set<Connection>;
   /** Highest seq this isolate has delivered to the room. */
   seq: number;
+  /** Highest change (head `rev`: edits, deletes, reactions) delivered to the room. */
+  rev: number;
   /** Joins under way: the room must outlive them even when its last socket leaves. */
   joining: number;
   /**
@@ -54,6 +63,7 @@ type Room = {
 
 type Doorbell =
   | { kind: "message"; conversationId: string; seq: number; participantIds: string[] }
+  | { kind: "change"; conversationId: string; rev: number }
   | { kind: "typing"; conversationId: string; user: User }
   | { kind: "evict"; conversationId: string; userId: string }
   | { kind: "session_ended"; sessionId: string }
@@ -148,9 +158,16 @@ export class Hub {
 
   /**
    * Subscribes a socket to a conversation and sends it `recent_messages`: everything after
-   * `since`, or the last 50. Throws NotFoundError for a non-participant.
+   * `since`, or the last 50. With `rev` (the highest change the client had seen), the
+   * messages up to `since` changed since then follow as `message_updated`. Throws
+   * NotFoundError for a non-participant.
    */
-  async join(conn: Connection, conversationId: string, since?: number): Promise<void> {
+  async join(
+    conn: Connection,
+    conversationId: string,
+    since?: number,
+    rev?: number,
+  ): Promise<void> {
     this.#evicted.get(conn)?.delete(conversationId);
     const evicted = () => this.#evicted.get(conn)?.has(conversationId) ?? false;
     // The socket may close while this join reads: its disconnect has run by then.
@@ -165,10 +182,13 @@ export class Hub {
     room.joining++;
     let refused = false;
     let cursor = 0;
+    // Read before any message: a change after it is sent as `message_updated` below.
+    let start = { seq: 0, rev: 0 };
     try {
+      start = await getHead(this.#kv, conversationId);
       // A `since` past the newest message (a stale client) must not become the room's seq:
       // the room would skip every message up to it, for everyone in it.
-      if (since !== undefined) cursor = Math.min(since, await getHeadSeq(this.#kv, conversationId));
+      if (since !== undefined) cursor = Math.min(since, start.seq);
       // A long catch-up (`since` far back) streams here, outside the room's chain, so the
       // room's live deliveries do not wait for it; the chain task below sends the tail.
       while (since !== undefined && !evicted() && !gone()) {
@@ -177,7 +197,7 @@ export class Hub {
           limit: PAGE,
         });
         if (messages.length < PAGE || evicted() || gone()) break;
-        conn.send({ type: "recent_messages", conversationId, messages });
+        conn.send({ type: "recent_messages", conversationId, messages, rev: start.rev });
         cursor = messages[messages.length - 1].seq;
         await drained(conn);
       }
@@ -190,7 +210,12 @@ export class Hub {
       if (since === undefined) {
         const page = await listMessages(this.#kv, conversationId, { limit: 50 });
         if (evicted()) return void (refused = true);
-        conn.send({ type: "recent_messages", conversationId, messages: page.messages });
+        conn.send({
+          type: "recent_messages",
+          conversationId,
+          messages: page.messages,
+          rev: start.rev,
+        });
         cursor = page.messages.at(-1)?.seq ?? 0;
       } else {
         let batch: Message[] = [];
@@ -199,12 +224,22 @@ export class Hub {
             (await listMessages(this.#kv, conversationId, { after: cursor, limit: PAGE })).messages;
           if (evicted()) return void (refused = true);
           if (gone()) return;
-          conn.send({ type: "recent_messages", conversationId, messages: batch });
+          conn.send({ type: "recent_messages", conversationId, messages: batch, rev: start.rev });
           cursor = batch.at(-1)?.seq ?? cursor;
         } while (batch.length === PAGE);
       }
+      // Changes this socket has not seen: from the client's rev (or the head's at the start
+      // of the join), up to what the room has delivered (the room delivers the rest).
+      const now = await getHead(this.#kv, conversationId);
+      if (room.conns.size === 0) room.rev = now.rev;
+      conn.cursors.set(conversationId, cursor);
+      await this.#sendChanges(new Set([conn]), conversationId, {
+        after: Math.min(rev ?? start.rev, start.rev),
+        upTo: room.rev,
+      });
+      if (now.rev > room.rev) this.#deliverChanges(conversationId, now.rev);
       // Adding a closed socket would leave a ghost in the room (online, never removed).
-      if (gone()) return;
+      if (gone()) return void conn.cursors.delete(conversationId);
       if (room.conns.size === 0) room.seq = cursor;
       const firstOfUser = ![...room.conns].some((c) => c.user.id === conn.user.id);
       conn.cursors.set(conversationId, cursor);
@@ -304,6 +339,91 @@ export class Hub {
       this.#participation.delete(this.#participation.keys().next().value!);
     }
     return seen;
+  }
+
+  /**
+   * Edits, deletes or reacts to a message (see changeMessage for who may and what it
+   * throws), then tells every socket in the room, on every worker and process, with a
+   * `message_updated` frame. Counted against the sender's message limit.
+   */
+  async changeMessage(
+    user: User,
+    target: { conversationId: string; seq: number },
+    change: MessageChange,
+  ): Promise<ChangeResult> {
+    this.#sendLimit?.hit(["send", user.id]);
+    const result = await changeMessage(this.#kv, user, target, change);
+    if (result.rev !== null) {
+      const { conversationId } = target;
+      this.#deliverChanges(conversationId, result.rev, {
+        message: result.message,
+        rev: result.rev,
+      });
+      this.#ring({ kind: "change", conversationId, rev: result.rev });
+    }
+    return result;
+  }
+
+  /**
+   * Delivers the room's changes up to `rev` that it has not had, in rev order, reading the
+   * change log (`known`: the one change this hub just made, so no read is needed).
+   */
+  #deliverChanges(
+    conversationId: string,
+    rev: number,
+    known?: { message: Message; rev: number },
+  ): void {
+    const room = this.#rooms.get(conversationId);
+    if (!room) return;
+    void this.#serially(room, async () => {
+      // Nobody here yet: the first join sets the room's rev from what it reads.
+      if (room.conns.size === 0 || room.rev >= rev) return;
+      if (known && known.rev === room.rev + 1) {
+        this.#sendUpdate(room.conns, known.message, known.rev);
+        room.rev = known.rev;
+        return;
+      }
+      room.rev = await this.#sendChanges(room.conns, conversationId, {
+        after: room.rev,
+        upTo: rev,
+      });
+    }).catch(() => {});
+  }
+
+  /**
+   * Sends `conns` the messages changed after rev `after` up to `upTo` (each once, as it is
+   * now), skipping messages a socket has not been given yet (it will get them as they are).
+   * Returns the last rev read.
+   */
+  async #sendChanges(
+    conns: Set<Connection>,
+    conversationId: string,
+    range: { after: number; upTo: number },
+  ): Promise<number> {
+    let after = range.after;
+    while (after < range.upTo) {
+      const changes = await listChanges(this.#kv, conversationId, {
+        after,
+        upTo: range.upTo,
+        limit: PAGE,
+      });
+      if (changes.length === 0) break;
+      const lastRev = new Map(changes.map((c) => [c.seq, c.rev]));
+      const messages = await getMessagesBySeq(this.#kv, conversationId, [...lastRev.keys()]);
+      messages.sort((a, b) => lastRev.get(a.seq)! - lastRev.get(b.seq)!);
+      for (const message of messages) this.#sendUpdate(conns, message, lastRev.get(message.seq)!);
+      after = changes[changes.length - 1].rev;
+    }
+    return Math.max(after, range.after);
+  }
+
+  #sendUpdate(conns: Set<Connection>, message: Message, rev: number): void {
+    let text: string | null = null;
+    for (const conn of conns) {
+      if ((conn.cursors.get(message.conversationId) ?? 0) < message.seq) continue;
+      text ??= JSON.stringify({ type: "message_updated", message, rev } satisfies ServerFrame);
+      conn.send(text);
+    }
   }
 
   /** Tells the room's other people that `conn`'s user is typing. */
@@ -415,6 +535,7 @@ export class Hub {
         id,
         conns: new Set(),
         seq: 0,
+        rev: 0,
         joining: 0,
         participantIds: [],
         members: undefined,
@@ -442,6 +563,7 @@ export class Hub {
       void this.#recheckMembers(room);
     }
     this.#deliver(conversationId, head.seq);
+    if ((head.rev ?? 0) > room.rev) this.#deliverChanges(conversationId, head.rev!);
   }
 
   /** Evicts the room's sockets whose users are no longer participants (changed elsewhere). */
@@ -548,6 +670,7 @@ export class Hub {
     if (bell.kind === "evict") return this.#evictLocal(bell.conversationId, bell.userId);
     if (bell.kind === "session_ended") return this.#endSessionLocal(bell.sessionId);
     if (bell.kind === "read") return this.#readLocal(bell.userId, bell.conversationId, bell.seq);
+    if (bell.kind === "change") return this.#deliverChanges(bell.conversationId, bell.rev);
     this.#deliver(bell.conversationId, bell.seq);
     if (!bell.participantIds.some((id) => this.#byUser.has(id))) return;
     try {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { clientIdSchema, contentSchema, type Message } from "./messages.ts";
+import { emojiSchema, messageSeqSchema } from "./message_changes.ts";
 import type { User } from "./users.ts";
 
 /** Frames larger than this are refused with an error frame (the contract's 64 KiB). */
@@ -13,6 +14,8 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
     type: z.literal("join"),
     conversationId,
     since: z.number().int().min(0).optional(),
+    /** The highest `rev` the client has seen: changes since then follow the messages. */
+    rev: z.number().int().min(0).optional(),
   }),
   z.object({ type: z.literal("leave"), conversationId }),
   z.object({
@@ -25,12 +28,35 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ping") }),
   /** Asks for `activity` frames of every conversation you take part in (a live list). */
   z.object({ type: z.literal("watch_list") }),
+  /** Your own message: its new content (answered by `message_updated`). */
+  z.object({
+    type: z.literal("edit_message"),
+    conversationId,
+    seq: messageSeqSchema,
+    content: contentSchema,
+  }),
+  /** Your own message: emptied, kept as a placeholder (answered by `message_updated`). */
+  z.object({ type: z.literal("delete_message"), conversationId, seq: messageSeqSchema }),
+  /** Adds (`on: true`) or takes back your reaction (answered by `message_updated`). */
+  z.object({
+    type: z.literal("react"),
+    conversationId,
+    seq: messageSeqSchema,
+    emoji: emojiSchema,
+    on: z.boolean(),
+  }),
 ]);
 
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 
 export type ServerFrame =
-  | { type: "recent_messages"; conversationId: string; messages: Message[] }
+  /** `rev`: the conversation's change counter when the join began (pass it back on rejoin). */
+  | { type: "recent_messages"; conversationId: string; messages: Message[]; rev?: number }
+  /**
+   * A message was edited, deleted or reacted to: it as it is now, and the change's `rev`
+   * (absent when it answers a change frame that changed nothing).
+   */
+  | { type: "message_updated"; message: Message; rev?: number }
   | { type: "message"; message: Message }
   | { type: "ack"; clientId: string; message: Message }
   | {

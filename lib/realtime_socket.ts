@@ -7,6 +7,7 @@ import {
   MAX_FRAME_BYTES,
   type ServerFrame,
 } from "./realtime_protocol.ts";
+import type { MessageChange } from "./message_changes.ts";
 import type { User } from "./users.ts";
 
 /** Per socket: a token bucket of frames, refilled per second. Scaled by RATE_LIMIT_SCALE. */
@@ -171,11 +172,28 @@ async function dispatch(
       conn.watchesList = true;
       return;
     case "join":
-      return await hub.join(conn, frame.conversationId, frame.since);
+      return await hub.join(conn, frame.conversationId, frame.since, frame.rev);
     case "leave":
       return hub.leave(conn, frame.conversationId);
     case "typing":
       return await hub.typing(conn, frame.conversationId);
+    case "edit_message":
+    case "delete_message":
+    case "react": {
+      const { conversationId, seq } = frame;
+      const change: MessageChange = frame.type === "edit_message"
+        ? { kind: "edit", content: frame.content }
+        : frame.type === "delete_message"
+        ? { kind: "delete" }
+        : { kind: "react", emoji: frame.emoji, on: frame.on };
+      const { message, rev } = await hub.changeMessage(conn.user, { conversationId, seq }, change);
+      // In the room, the socket hears of it with everyone else; otherwise (or when nothing
+      // changed) it is answered here, so every change frame gets an answer.
+      if (rev === null || !conn.cursors.has(conversationId)) {
+        conn.send({ type: "message_updated", message, ...(rev === null ? {} : { rev }) });
+      }
+      return;
+    }
     case "send_message": {
       const { stored } = await hub.enqueue(conn.user, frame, conn);
       return {

@@ -29,6 +29,8 @@ const seq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const historySchema = z.object({
   before: seq.optional(),
   after: seq.optional(),
+  /** A seq to show in the middle of the page (a search result opened in context). */
+  around: seq.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 const postSchema = z.object({ content: contentSchema, clientId: clientIdSchema.optional() });
@@ -91,9 +93,10 @@ export const conversationRoutes = new Hono<Env>()
     const { kv } = c.get("ctx");
     const conv = await getConversationRecordForUser(kv, c.req.param("id"), user.id);
     const query = readQuery(c, historySchema);
-    if (query.before !== undefined && query.after !== undefined) {
-      throw new ValidationError("Use either before or after, not both.", {
-        before: "Use either before or after.",
+    const given = [query.before, query.after, query.around].filter((v) => v !== undefined);
+    if (given.length > 1) {
+      throw new ValidationError("Use one of before, after and around.", {
+        before: "Use one of before, after and around.",
       });
     }
     return c.json(await listMessages(kv, conv.id, query));

@@ -1,0 +1,105 @@
+import { z } from "zod";
+import { tokenize } from "./search_index.ts";
+import { getManyChunked } from "./kv.ts";
+import { conversationKey, type ConversationRecord } from "./conversations.ts";
+import { type Message, messageKey, type MessageRecord, withAuthors } from "./messages.ts";
+import { getUsersByIds, type User } from "./users.ts";
+
+/** Per conversation and query word, at most this many index entries are read. */
+const MAX_SCAN = 5000;
+/** Query words shorter than this (in code points) match whole words only, not prefixes. */
+const MIN_PREFIX = 2;
+
+export const searchQuerySchema = z.object({
+  q: z.string().trim().min(1, "Type something to search for.").max(200),
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+});
+
+/** What a search result says about where the message lives (to open it in context). */
+export type SearchConversation = Pick<ConversationRecord, "id" | "kind" | "title" | "projectId"> & {
+  participants: User[];
+};
+export type SearchResult = { message: Message; conversation: SearchConversation };
+
+/**
+ * Messages of the conversations `userId` takes part in now that contain every word of
+ * `query`, each as a word or a word's beginning (2 characters or more), newest first.
+ * A removed participant no longer searches that conversation (its membership row is gone).
+ */
+export async function searchMessages(
+  kv: Deno.Kv,
+  userId: string,
+  query: string,
+  options: { limit?: number } = {},
+): Promise<SearchResult[]> {
+  const limit = options.limit ?? 20;
+  const words = tokenize(query, 8);
+  if (words.length === 0) return [];
+  const conversationIds: string[] = [];
+  // The membership rows of lib/conversations.ts (`membershipKey`): the user's conversations.
+  for await (const e of kv.list({ prefix: ["user_conv", userId] })) {
+    conversationIds.push(String(e.key[2]));
+  }
+  const found = (await Promise.all(
+    conversationIds.map((id) => searchConversation(kv, id, words, limit)),
+  )).flat();
+  found.sort((a, b) => b.at - a.at || b.seq - a.seq);
+  found.length = Math.min(found.length, limit);
+  if (found.length === 0) return [];
+
+  const records = await getManyChunked<MessageRecord>(
+    kv,
+    found.map((f) => messageKey(f.conversationId, f.seq)),
+  );
+  const present = records.flatMap((e) => e.value && !e.value.deletedAt ? [e.value] : []);
+  const messages = await withAuthors(kv, present);
+  const ids = [...new Set(messages.map((m) => m.conversationId))];
+  const convs = (await getManyChunked<ConversationRecord>(kv, ids.map(conversationKey)))
+    .flatMap((e) => e.value ? [e.value] : []);
+  const users = new Map(
+    (await getUsersByIds(kv, [...new Set(convs.flatMap((c) => c.participantIds))]))
+      .map((u) => [u.id, u]),
+  );
+  const byId = new Map(convs.map((c) => [c.id, {
+    id: c.id,
+    kind: c.kind,
+    title: c.title,
+    projectId: c.projectId,
+    participants: c.participantIds.flatMap((id) => users.get(id) ?? []),
+  }]));
+  return messages.flatMap((message) => {
+    const conversation = byId.get(message.conversationId);
+    return conversation ? [{ message, conversation }] : [];
+  });
+}
+
+type Hit = { conversationId: string; seq: number; at: number };
+
+/** One conversation's newest `limit` messages holding every word (intersection of scans). */
+async function searchConversation(
+  kv: Deno.Kv,
+  conversationId: string,
+  words: string[],
+  limit: number,
+): Promise<Hit[]> {
+  let matches: Map<number, number> | null = null;
+  // Longest words first: they match fewest entries, and an empty set ends the search.
+  for (const word of [...words].sort((a, b) => b.length - a.length)) {
+    const seen = new Map<number, number>();
+    const prefix = [...word].length >= MIN_PREFIX;
+    const selector: Deno.KvListSelector = prefix
+      ? {
+        start: ["search", conversationId, word],
+        end: ["search", conversationId, word + "\u{10FFFF}"],
+      }
+      : { prefix: ["search", conversationId, word] };
+    for await (const e of kv.list<number>(selector, { limit: MAX_SCAN, batchSize: 500 })) {
+      const seq = e.key[3] as number;
+      if (!matches || matches.has(seq)) seen.set(seq, e.value);
+    }
+    matches = seen;
+    if (matches.size === 0) return [];
+  }
+  return [...matches!].sort((a, b) => b[0] - a[0]).slice(0, limit)
+    .map(([seq, at]) => ({ conversationId, seq, at }));
+}
