@@ -242,6 +242,15 @@ const post = (path: string, body?: Body, accept?: string): Req => ({
 });
 
 /** The expected behaviour of every route the app serves, keyed "METHOD /path". */
+const THUMBS = encodeURIComponent("👍");
+
+/** A message of Val's in a conversation of her own with Vic (the victim's stay as they are). */
+async function ownMessage(fx: Fixture): Promise<{ id: string; seq: number }> {
+  const id = await conversationWith(fx.server, fx.val, [fx.vic], { title: "Val's own" });
+  const message = await postMessage(fx.server, fx.val, id, "mine to change");
+  return { id, seq: message.seq };
+}
+
 const MATRIX: Record<string, Row> = {
   "POST /api/auth/register": {
     async signedOut(fx, path) {
@@ -770,6 +779,159 @@ const MATRIX: Record<string, Row> = {
     },
     member: { delegated: "tests/oauth_test.ts signs in and links through a real provider" },
   },
+  "PATCH /api/conversations/:id/messages/:seq": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          {
+            method: "PATCH",
+            path: `/api/conversations/${id}/messages/1`,
+            body: { json: { content: "x" } },
+          },
+          { method: "PATCH", path: `/api/conversations/${id}/messages/1`, body: { json: {} } },
+          {
+            method: "PATCH",
+            path: `/api/conversations/${id}/messages/abc`,
+            body: { json: { content: "x" } },
+          },
+          { method: "PATCH", path: `/api/conversations/${id}/messages/1`, body: BAD_JSON },
+        ]),
+    },
+    async member(fx) {
+      const { id, seq } = await ownMessage(fx);
+      const res = await send(
+        fx.server,
+        {
+          method: "PATCH",
+          path: `/api/conversations/${id}/messages/${seq}`,
+          body: { json: { content: "edited" } },
+        },
+        fx.val,
+      );
+      assert.equal((await okJson(res)).message.content, "edited");
+    },
+  },
+  "DELETE /api/conversations/:id/messages/:seq": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          { method: "DELETE", path: `/api/conversations/${id}/messages/1` },
+          { method: "DELETE", path: `/api/conversations/${id}/messages/0` },
+        ]),
+    },
+    async member(fx) {
+      const { id, seq } = await ownMessage(fx);
+      const res = await send(
+        fx.server,
+        { method: "DELETE", path: `/api/conversations/${id}/messages/${seq}` },
+        fx.val,
+      );
+      assert.ok((await okJson(res)).message.deletedAt);
+    },
+  },
+  "POST /api/conversations/:id/messages/:seq/edit": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          post(`/api/conversations/${id}/messages/1/edit`, { json: { content: "x" } }),
+          post(`/api/conversations/${id}/messages/1/edit`, { form: { content: "x" } }, HTML),
+        ]),
+    },
+    async member(fx) {
+      const { id, seq } = await ownMessage(fx);
+      const res = await send(
+        fx.server,
+        post(
+          `/api/conversations/${id}/messages/${seq}/edit`,
+          { form: { content: "edited" } },
+          HTML,
+        ),
+        fx.val,
+      );
+      redirectsTo(res, `/conversations/${id}#m${seq}`);
+    },
+  },
+  "POST /api/conversations/:id/messages/:seq/delete": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          post(`/api/conversations/${id}/messages/1/delete`),
+          post(`/api/conversations/${id}/messages/1/delete`, { form: {} }, HTML),
+        ]),
+    },
+    async member(fx) {
+      const { id, seq } = await ownMessage(fx);
+      const res = await send(
+        fx.server,
+        post(`/api/conversations/${id}/messages/${seq}/delete`, { form: {} }, HTML),
+        fx.val,
+      );
+      redirectsTo(res, `/conversations/${id}#m${seq}`);
+    },
+  },
+  "PUT /api/conversations/:id/messages/:seq/reactions/:emoji": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          { method: "PUT", path: `/api/conversations/${id}/messages/1/reactions/${THUMBS}` },
+          { method: "PUT", path: `/api/conversations/${id}/messages/1/reactions/not-emoji` },
+        ]),
+    },
+    async member(fx) {
+      const res = await send(
+        fx.server,
+        { method: "PUT", path: `/api/conversations/${fx.directId}/messages/1/reactions/${THUMBS}` },
+        fx.val,
+      );
+      assert.deepEqual((await okJson(res)).message.reactions, [
+        { emoji: "👍", userIds: [fx.val.user.id] },
+      ]);
+    },
+  },
+  "DELETE /api/conversations/:id/messages/:seq/reactions/:emoji": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          { method: "DELETE", path: `/api/conversations/${id}/messages/1/reactions/${THUMBS}` },
+        ]),
+    },
+    async member(fx) {
+      // The reaction the row above added.
+      const res = await send(
+        fx.server,
+        {
+          method: "DELETE",
+          path: `/api/conversations/${fx.directId}/messages/1/reactions/${THUMBS}`,
+        },
+        fx.val,
+      );
+      assert.deepEqual((await okJson(res)).message.reactions, []);
+    },
+  },
+  "GET /api/search": {
+    signedOut: "unauthorized",
+    outsider: {
+      async check(fx) {
+        for (const q of ["private", "secret", "group message", "chatter", "reply"]) {
+          const body = await okJson(await send(fx.server, get(`/api/search?q=${q}`), fx.eve));
+          assert.deepEqual(body.results, [], `Eve found the victim's messages for "${q}"`);
+        }
+      },
+    },
+    async member(fx) {
+      const body = await okJson(await send(fx.server, get("/api/search?q=priv"), fx.val));
+      assert.deepEqual(
+        body.results.map((r: { message: { content: string } }) => r.message.content),
+        ["second private message", "first private message"],
+      );
+    },
+  },
   "GET /login": {
     async signedOut(fx, path) {
       assert.match(await okPage(await send(fx.server, get(path))), /<form/);
@@ -863,7 +1025,9 @@ function fill(path: string, fx: Fixture): string {
     .replace(":id", id)
     .replace(":fileId", fx.fileId)
     .replace(":userId", fx.val.user.id)
-    .replace(":provider", "github");
+    .replace(":provider", "github")
+    .replace(":seq", "1")
+    .replace(":emoji", THUMBS);
 }
 
 async function assertProbe(fx: Fixture, probe: Probe) {
@@ -1042,6 +1206,57 @@ const FRAMES: Record<string, FrameRow> = {
       const sent = await postMessage(w.server, w.vic, w.project.conversationId, "project news");
       const got = await w.valWatcher.next("activity", (f) => f.message.id === sent.id);
       assert.equal(got.conversationId, w.project.conversationId);
+    },
+  },
+  edit_message: {
+    frame: (conversationId) => ({
+      type: "edit_message",
+      conversationId,
+      seq: 1,
+      content: "intrusion",
+    }),
+    answer: "not_found",
+    async member(w) {
+      const sent = await sendAndAck(w.vicSocket, w.directId, "to be edited", "vic-edit");
+      w.vicSocket.send({
+        type: "edit_message",
+        conversationId: w.directId,
+        seq: sent.seq,
+        content: "edited",
+      });
+      const got = await w.valSocket.next("message_updated", (f) => f.message.id === sent.id);
+      assert.equal(got.message.content, "edited");
+    },
+  },
+  delete_message: {
+    frame: (conversationId) => ({ type: "delete_message", conversationId, seq: 1 }),
+    answer: "not_found",
+    async member(w) {
+      const sent = await sendAndAck(w.vicSocket, w.directId, "to be deleted", "vic-delete");
+      w.vicSocket.send({ type: "delete_message", conversationId: w.directId, seq: sent.seq });
+      const got = await w.valSocket.next(
+        "message_updated",
+        (f) => f.message.id === sent.id && f.message.deletedAt !== null,
+      );
+      assert.equal(got.message.content, "");
+    },
+  },
+  react: {
+    frame: (conversationId) => ({ type: "react", conversationId, seq: 1, emoji: "👍", on: true }),
+    answer: "not_found",
+    async member(w) {
+      w.valSocket.send({
+        type: "react",
+        conversationId: w.directId,
+        seq: 2,
+        emoji: "🎉",
+        on: true,
+      });
+      const got = await w.vicSocket.next(
+        "message_updated",
+        (f) => f.message.seq === 2 && f.message.reactions.length > 0,
+      );
+      assert.deepEqual(got.message.reactions, [{ emoji: "🎉", userIds: [w.val.user.id] }]);
     },
   },
 };
