@@ -24,6 +24,7 @@ import { projectRoutes } from "./routes/api/projects.ts";
 import { wsRoutes } from "./routes/api/ws.ts";
 import { accountPageRoutes } from "./routes/account.tsx";
 import { authPageRoutes } from "./routes/auth_pages.tsx";
+import { searchPageRoutes } from "./routes/search.tsx";
 import { oauthRoutes } from "./routes/oauth.ts";
 import { chatPageRoutes, notFoundPage } from "./routes/chat.tsx";
 import { projectPageRoutes } from "./routes/projects.tsx";
@@ -58,6 +59,7 @@ export function createApp(ctx: AppContext): Hono<Env> {
   app.route("/auth/oauth", oauthRoutes);
   app.route("/", authPageRoutes);
   app.route("/", accountPageRoutes);
+  app.route("/", searchPageRoutes);
   app.route("/", chatPageRoutes);
   app.route("/", projectPageRoutes);
   const allowed = methodsByPath(app);

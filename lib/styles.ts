@@ -28,6 +28,8 @@ export function buildStylesheet(sources: string[]): string {
         ".markdown ul": { "@apply": "list-disc pl-5" },
         ".markdown ol": { "@apply": "list-decimal pl-5" },
         ".markdown blockquote": { "@apply": "border-l-4 border-slate-300 pl-3 text-slate-600" },
+        // A message opened from search (`#m<seq>`) stands out.
+        "li[data-seq]:target": { "@apply": "rounded-lg bg-amber-50 ring-2 ring-amber-200" },
       },
       theme: {
         extend: {

@@ -21,7 +21,8 @@ export function signInFirst(c: AppCtx) {
   return c.redirect(next === "/" ? "/login" : `/login?next=${encodeURIComponent(next)}`, 303);
 }
 
-async function shell(
+/** A page in the signed-in frame (sidebar with the conversation list, then `main`). */
+export async function shell(
   c: AppCtx,
   me: User,
   currentId: string | null,
@@ -81,13 +82,16 @@ export const chatPageRoutes = new Hono<Env>()
       throw err;
     }
     const before = beforeSchema.parse(c.req.query("before"));
-    const history = await listMessages(kv, conversation.id, { before, limit: 50 });
+    // `around`: a search result opens its message in the middle of its history.
+    const around = before === undefined ? beforeSchema.parse(c.req.query("around")) : undefined;
+    const history = await listMessages(kv, conversation.id, { before, around, limit: 50 });
     const last = history.messages.at(-1);
     // What was unread before this visit: the page marks where it starts ("New messages").
-    const unreadFrom = before === undefined && last && conversation.unreadCount > 0
+    const unreadFrom = before === undefined && around === undefined && last &&
+        conversation.unreadCount > 0
       ? last.seq - conversation.unreadCount + 1
       : null;
-    if (last && before === undefined) {
+    if (last && before === undefined && around === undefined) {
       const moved = await markRead(kv, conversation.id, { userId: me.id, seq: last.seq });
       if (moved !== null) c.get("ctx").hub.readMoved(me.id, conversation.id, moved);
     }

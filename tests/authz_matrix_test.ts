@@ -976,6 +976,7 @@ const MATRIX: Record<string, Row> = {
         conversationProbes(fx, (id) => [
           get(`/conversations/${id}`, HTML),
           get(`/conversations/${id}?before=2`, HTML),
+          get(`/conversations/${id}?around=2`, HTML),
         ]),
     },
     async member(fx) {
@@ -983,6 +984,20 @@ const MATRIX: Record<string, Row> = {
         await send(fx.server, get(`/conversations/${fx.directId}`), fx.val),
       );
       assert.match(page, /second private message/);
+    },
+  },
+  "GET /search": {
+    signedOut: "to_login",
+    outsider: {
+      async check(fx) {
+        const page = await okPage(await send(fx.server, get("/search?q=private"), fx.eve));
+        assert.doesNotMatch(page, /second private message|Secret plans/);
+        assert.match(page, /No messages match/);
+      },
+    },
+    async member(fx) {
+      const page = await okPage(await send(fx.server, get("/search?q=priv"), fx.val));
+      assert.match(page, /second <mark[^>]*>private<\/mark> message/);
     },
   },
   "GET /new": {

@@ -1,0 +1,128 @@
+import { Hono } from "hono";
+import type { ComponentChildren } from "preact";
+import { Avatar, conversationName, shortTime } from "../islands/parts/people.tsx";
+import { searchMessages, searchQuerySchema, type SearchResult } from "../lib/search.ts";
+import { foldToken, tokenize } from "../lib/search_index.ts";
+import type { User } from "../lib/users.ts";
+import type { AppCtx, Env } from "./_http.ts";
+import { shell, signInFirst } from "./chat.tsx";
+
+const segmenter = new Intl.Segmenter(undefined, { granularity: "word" });
+
+/** The text with every word that a query word begins marked (`<mark>`), as Preact text. */
+export function highlight(text: string, query: string): ComponentChildren[] {
+  const wanted = tokenize(query, 8);
+  const out: ComponentChildren[] = [];
+  for (const part of segmenter.segment(text)) {
+    const folded = part.isWordLike ? foldToken(part.segment) : "";
+    const hit = folded && wanted.some((w) => folded.startsWith(w));
+    out.push(
+      hit
+        ? <mark class="rounded bg-amber-100 px-0.5 text-slate-900">{part.segment}</mark>
+        : part.segment,
+    );
+  }
+  return out;
+}
+
+function snippet(text: string): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > 280 ? `${flat.slice(0, 279)}…` : flat;
+}
+
+function Result(props: { result: SearchResult; query: string; me: User }) {
+  const { message, conversation } = props.result;
+  const where = conversationName(conversation, props.me.id);
+  return (
+    <li>
+      <a
+        href={`/conversations/${conversation.id}?around=${message.seq}#m${message.seq}`}
+        class="flex gap-3 rounded-xl px-3 py-3 hover:bg-slate-50 focus:bg-slate-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+      >
+        <Avatar user={message.author} />
+        <span class="min-w-0 flex-1">
+          <span class="flex flex-wrap items-baseline gap-x-2 text-sm">
+            <span class="font-semibold text-slate-900">{message.author.displayName}</span>
+            <span class="text-slate-500">in {where}</span>
+            <time class="text-xs text-slate-400" dateTime={message.createdAt}>
+              {shortTime(message.createdAt)}
+            </time>
+          </span>
+          <span class="mt-0.5 block break-words text-sm text-slate-700">
+            {highlight(snippet(message.content), props.query)}
+          </span>
+        </span>
+      </a>
+    </li>
+  );
+}
+
+/** The search page: a box, and the matching messages of your conversations, newest first. */
+export function SearchPage(props: { me: User; query: string; results: SearchResult[] | null }) {
+  const { query, results } = props;
+  return (
+    <section class="flex h-full min-w-0 flex-1 flex-col bg-white" aria-label="Search">
+      <header class="border-b border-slate-200 px-5 py-3">
+        <form method="get" action="/search" role="search" class="flex gap-2">
+          <label for="search-page-q" class="sr-only">Search messages</label>
+          <input
+            id="search-page-q"
+            name="q"
+            type="search"
+            value={query}
+            maxLength={200}
+            placeholder="Search your conversations"
+            class="min-w-0 flex-1 rounded-lg border border-slate-300 px-3 py-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
+          />
+          <button
+            type="submit"
+            class="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500"
+          >
+            Search
+          </button>
+        </form>
+      </header>
+      <div class="flex-1 overflow-y-auto px-3 py-3">
+        {results === null
+          ? (
+            <p class="px-2 py-6 text-sm text-slate-500">
+              Words and the beginnings of words, in any case and with or without accents.
+            </p>
+          )
+          : results.length === 0
+          ? <p class="px-2 py-6 text-sm text-slate-500">No messages match “{query}”.</p>
+          : (
+            <>
+              <h1 class="px-2 pb-2 text-sm font-medium text-slate-500">
+                {results.length === 1 ? "1 message" : `${results.length} messages`} for “{query}”
+              </h1>
+              <ol class="space-y-1" aria-label="Results">
+                {results.map((r) => (
+                  <Result key={r.message.id} result={r} query={query} me={props.me} />
+                ))}
+              </ol>
+            </>
+          )}
+      </div>
+    </section>
+  );
+}
+
+async function searchPage(c: AppCtx) {
+  const me = c.get("user");
+  if (!me) return signInFirst(c);
+  const raw = (c.req.query("q") ?? "").slice(0, 200);
+  const parsed = searchQuerySchema.safeParse({ q: raw, limit: 50 });
+  const results = parsed.success
+    ? await searchMessages(c.get("ctx").kv, me.id, parsed.data.q, { limit: 50 })
+    : null;
+  return await shell(
+    c,
+    me,
+    null,
+    raw.trim() ? `Search: ${raw.trim()}` : "Search",
+    <SearchPage me={me} query={raw.trim()} results={results} />,
+  );
+}
+
+export const searchPageRoutes = new Hono<Env>().get("/search", searchPage);
