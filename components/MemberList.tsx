@@ -25,7 +25,8 @@ export function MemberList(props: { project: Project; members: Member[]; me: Use
           <li key={m.user.id} class="flex items-center gap-2">
             <Avatar user={m.user} size="sm" />
             <span class="min-w-0 flex-1 truncate text-sm">
-              {m.user.displayName} <span class="text-xs text-slate-400">@{m.user.username}</span>
+              <bdi>{m.user.displayName}</bdi>{" "}
+              <span class="text-xs text-slate-400">@{m.user.username}</span>
             </span>
             <span class={`rounded-full px-2 py-0.5 text-[11px] font-medium ${ROLE_BADGE[m.role]}`}>
               {m.role}

@@ -169,7 +169,7 @@ export default function ConversationList(props: ConversationListProps) {
                     <span
                       class={`truncate text-sm ${unread ? "font-bold text-white" : "font-medium"}`}
                     >
-                      {name}
+                      <bdi>{name}</bdi>
                     </span>
                     {c.lastMessage && (
                       <span class="shrink-0 text-[11px] text-slate-400">
@@ -180,11 +180,16 @@ export default function ConversationList(props: ConversationListProps) {
                   <span class="flex items-center justify-between gap-2">
                     <span class="truncate text-xs text-slate-400">
                       {c.lastMessage
-                        ? `${
-                          c.lastMessage.author.id === props.me.id
-                            ? "You"
-                            : c.lastMessage.author.displayName
-                        }: ${c.lastMessage.content}`
+                        ? (
+                          <>
+                            {/* bdi: a name or text in another direction (or with RTL controls) cannot reorder the rest */}
+                            <bdi>
+                              {c.lastMessage.author.id === props.me.id
+                                ? "You"
+                                : c.lastMessage.author.displayName}
+                            </bdi>: <bdi>{c.lastMessage.content}</bdi>
+                          </>
+                        )
                         : "No messages yet"}
                     </span>
                     {!active && c.mentionCount > 0 && (

@@ -200,9 +200,8 @@ export default function FileManager(props: FileManagerProps) {
                     {f.name}
                   </a>
                   <p class="truncate text-xs text-slate-500">
-                    {formatSize(f.size)} · {kindOf(f.contentType)} · {f.uploadedBy.displayName} ·
-                    {" "}
-                    {shortTime(f.createdAt)}
+                    {formatSize(f.size)} · {kindOf(f.contentType)} ·{" "}
+                    <bdi>{f.uploadedBy.displayName}</bdi> · {shortTime(f.createdAt)}
                   </p>
                 </div>
                 {(props.canManage || f.uploadedBy.id === props.me.id) && (
