@@ -6,6 +6,7 @@ import type { Message } from "../lib/messages.ts";
 import type { User } from "../lib/users.ts";
 import { chatSocket, type SocketState } from "./parts/chat_socket.ts";
 import { MessageList, type Pending } from "./parts/MessageList.tsx";
+import { messageActions, replaceLoaded } from "./parts/message_actions.ts";
 import { conversationName } from "./parts/people.tsx";
 
 export type ChatRoomProps = {
@@ -44,6 +45,8 @@ export default function ChatRoom(props: ChatRoomProps) {
     null,
   );
   const error = useSignal<string | null>(null);
+  /** The seq of your message being edited in place. */
+  const editing = useSignal<number | null>(null);
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   /** The top of the history: reaching it loads the page before. */
@@ -77,6 +80,9 @@ export default function ChatRoom(props: ChatRoomProps) {
               announcement.value = `${m.author.displayName}: ${text}`;
             }
           }
+          break;
+        case "message_updated":
+          if (frame.message.conversationId === convId) applyUpdate(frame.message);
           break;
         case "ack":
           if (frame.message.conversationId === convId) receive([frame.message]);
@@ -143,6 +149,24 @@ export default function ChatRoom(props: ChatRoomProps) {
     });
     markRead();
   }
+
+  /** An edit, delete or reaction: only a loaded message changes (older ones load as they are). */
+  function applyUpdate(m: Message) {
+    const next = replaceLoaded(messages.peek(), m);
+    if (!next) return;
+    batch(() => {
+      messages.value = next;
+      if (m.deletedAt && editing.peek() === m.seq) editing.value = null;
+    });
+  }
+
+  const actions = messageActions({
+    conversationId: convId,
+    messages,
+    editing,
+    error,
+    apply: applyUpdate,
+  });
 
   function markRead() {
     clearTimeout(readTimer.current);
@@ -292,6 +316,16 @@ export default function ChatRoom(props: ChatRoomProps) {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       event.currentTarget.form?.requestSubmit();
+    } else if (event.key === "ArrowUp" && event.currentTarget.value === "") {
+      // As in most chat apps: Up in an empty composer edits your last message.
+      const last = messages.peek().findLast((m) => m.author.id === props.me.id && !m.deletedAt);
+      if (last) {
+        event.preventDefault();
+        actions.startEdit(last.seq);
+      }
+    } else if (event.key === "Escape" && editing.peek() !== null) {
+      event.preventDefault();
+      actions.cancelEdit();
     }
   }
 
@@ -407,6 +441,8 @@ export default function ChatRoom(props: ChatRoomProps) {
             people={props.conversation.participants}
             unreadFrom={props.unreadFrom ?? null}
             onRetry={retry}
+            editingSeq={editing.value}
+            actions={actions}
           />
         </div>
         {awayFromEnd.value && (

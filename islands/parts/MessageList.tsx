@@ -1,7 +1,8 @@
 import { renderMarkdown } from "../../lib/markdown.tsx";
 import type { Message } from "../../lib/messages.ts";
 import type { User } from "../../lib/users.ts";
-import { Avatar, shortTime } from "./people.tsx";
+import type { MessageActions } from "./message_actions.ts";
+import { MessageItem } from "./MessageItem.tsx";
 
 export type Pending = {
   clientId: string;
@@ -27,8 +28,13 @@ export function MessageList(
     /** The first unread message (when the page opened) gets a "New messages" line above it. */
     unreadFrom?: number | null;
     onRetry?: (clientId: string) => void;
+    /** The message being edited, if any (one at a time). */
+    editingSeq?: number | null;
+    /** Edit, delete and react; without them the actions do nothing. */
+    actions?: MessageActions;
   },
 ) {
+  const people = new Map((props.people ?? []).map((u) => [u.id, u]));
   const names = new Set((props.people ?? []).map((u) => u.username.toLowerCase()));
   const format = (content: string) =>
     renderMarkdown(content, { isMention: (u) => names.has(u), me: props.me.username });
@@ -54,27 +60,16 @@ export function MessageList(
               <span class="h-px flex-1 bg-red-300" />
             </li>
           ),
-          <li
+          <MessageItem
             key={m.seq}
-            id={`m${m.seq}`}
-            data-seq={m.seq}
-            class={`group flex gap-3 ${head ? "pt-3" : ""}`}
-          >
-            <div class="w-9 shrink-0">{head && <Avatar user={m.author} />}</div>
-            <div class="min-w-0 flex-1">
-              {head && (
-                <div class="flex items-baseline gap-2">
-                  <span class="text-sm font-semibold text-slate-900">{m.author.displayName}</span>
-                  <time class="text-xs text-slate-400" dateTime={m.createdAt}>
-                    {shortTime(m.createdAt)}
-                  </time>
-                </div>
-              )}
-              <div class="break-words text-sm leading-relaxed text-slate-800">
-                {format(m.content)}
-              </div>
-            </div>
-          </li>,
+            m={m}
+            head={head}
+            me={props.me}
+            people={people}
+            format={format}
+            editing={m.seq === props.editingSeq}
+            actions={props.actions}
+          />,
         ];
       })}
       {props.pending.map((p) => (

@@ -1,0 +1,328 @@
+import {
+  cloneElement,
+  type ComponentChildren,
+  isValidElement,
+  type JSX,
+  toChildArray,
+  type VNode,
+} from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { Message } from "../../lib/messages.ts";
+import type { User } from "../../lib/users.ts";
+import { Avatar, shortTime } from "./people.tsx";
+import { type MessageActions, QUICK_EMOJI } from "./message_actions.ts";
+
+/** "12 Mar 2025, 14:05": for titles, the same on server and browser (UTC on the server). */
+function fullTime(iso: string): string {
+  return new Date(iso).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
+}
+
+/** "Ann Lee, Ben Ode reacted with 👍", named from the conversation's participants. */
+function reactedLabel(userIds: string[], people: Map<string, User>, emoji: string): string {
+  const names = userIds.map((id) => people.get(id)?.displayName ?? "Someone who left");
+  return `${names.join(", ")} reacted with ${emoji}`;
+}
+
+type Parent = VNode<{ children?: ComponentChildren }>;
+
+/** Puts `extra` at the end of the last paragraph (so "(edited)" follows the text), else after. */
+function appendInline(body: VNode, extra: VNode): VNode {
+  const kids = toChildArray((body as Parent).props.children);
+  const last = kids.at(-1);
+  if (isValidElement(last) && last.type === "p") {
+    const inner = toChildArray((last as Parent).props.children);
+    return cloneElement(
+      body,
+      {},
+      ...kids.slice(0, -1),
+      cloneElement(last, {}, ...inner, " ", extra),
+    );
+  }
+  return cloneElement(body, {}, ...kids, extra);
+}
+
+/** A 16px outline icon (the toolbar's; emoji fonts are not everywhere). */
+function Icon(props: { d: string }) {
+  return (
+    <svg
+      aria-hidden="true"
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      stroke-width="1.8"
+      stroke-linecap="round"
+      stroke-linejoin="round"
+      class="h-4 w-4"
+    >
+      <path d={props.d} />
+    </svg>
+  );
+}
+
+const SMILE =
+  "M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18ZM8.5 14.5a4.5 4.5 0 0 0 7 0M9 9.5h.01M15 9.5h.01";
+const PENCIL = "M16.9 3.6a2.1 2.1 0 0 1 3 3L8 18.5 4 20l1.5-4L16.9 3.6Z";
+const TRASH = "M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3";
+
+const TOOL =
+  "rounded-md p-1.5 text-sm leading-none text-slate-500 hover:bg-slate-100 hover:text-slate-900 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-300";
+
+/**
+ * One message: its header when it starts a group, its text (or the editor, or the deleted
+ * placeholder), its reactions, and the actions shown on hover or keyboard focus.
+ */
+export function MessageItem(props: {
+  m: Message;
+  head: boolean;
+  me: User;
+  people: Map<string, User>;
+  format: (content: string) => VNode;
+  editing: boolean;
+  actions?: MessageActions;
+}) {
+  const { m, actions } = props;
+  const mine = m.author.id === props.me.id;
+  const deleted = m.deletedAt !== null;
+  const [confirming, setConfirming] = useState(false);
+  const [palette, setPalette] = useState(false);
+  const reactButton = useRef<HTMLButtonElement>(null);
+  const firstEmoji = useRef<HTMLButtonElement>(null);
+  const confirmButton = useRef<HTMLButtonElement>(null);
+  // Opening the palette or the confirmation moves focus into it (once, not at every render).
+  useEffect(() => void (palette && firstEmoji.current?.focus()), [palette]);
+  useEffect(() => void (confirming && confirmButton.current?.focus()), [confirming]);
+  const mineOn = (emoji: string) =>
+    m.reactions.some((r) => r.emoji === emoji && r.userIds.includes(props.me.id));
+
+  function closePalette(focus: boolean) {
+    setPalette(false);
+    if (focus) reactButton.current?.focus();
+  }
+
+  return (
+    <li
+      id={`m${m.seq}`}
+      data-seq={m.seq}
+      data-deleted={deleted ? "true" : undefined}
+      class={`group relative -mx-2 flex gap-3 rounded-lg px-2 hover:bg-slate-50 focus-within:bg-slate-50 ${
+        props.head ? "pt-3" : ""
+      }`}
+    >
+      <div class="w-9 shrink-0">{props.head && <Avatar user={m.author} />}</div>
+      <div class="min-w-0 flex-1 pb-0.5">
+        {props.head && (
+          <div class="flex items-baseline gap-2">
+            <span class="text-sm font-semibold text-slate-900">{m.author.displayName}</span>
+            <time class="text-xs text-slate-400" dateTime={m.createdAt}>
+              {shortTime(m.createdAt)}
+            </time>
+          </div>
+        )}
+        {deleted
+          ? <p class="text-sm italic leading-relaxed text-slate-400">This message was deleted.</p>
+          : props.editing && actions
+          ? <EditForm m={m} actions={actions} />
+          : (
+            <div class="break-words text-sm leading-relaxed text-slate-800">
+              {m.editedAt
+                ? appendInline(
+                  props.format(m.content),
+                  <span
+                    data-edited="true"
+                    class="text-xs text-slate-400"
+                    title={`Edited ${fullTime(m.editedAt)}`}
+                  >
+                    (edited)
+                  </span>,
+                )
+                : props.format(m.content)}
+            </div>
+          )}
+        {confirming && !deleted && (
+          <div
+            role="alertdialog"
+            aria-label="Delete this message?"
+            class="mt-1 flex items-center gap-2 text-sm"
+            onKeyDown={(e) => e.key === "Escape" && setConfirming(false)}
+          >
+            <span class="text-slate-700">Delete this message?</span>
+            <button
+              type="button"
+              ref={confirmButton}
+              onClick={() => {
+                setConfirming(false);
+                actions?.remove(m.seq);
+              }}
+              class="rounded-md bg-red-600 px-2.5 py-1 text-xs font-semibold text-white hover:bg-red-500"
+            >
+              Delete
+            </button>
+            <button
+              type="button"
+              onClick={() => setConfirming(false)}
+              class="rounded-md border border-slate-300 px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-100"
+            >
+              Cancel
+            </button>
+          </div>
+        )}
+        {!deleted && m.reactions.length > 0 && (
+          <div class="mt-1 flex flex-wrap gap-1" aria-label="Reactions" role="group">
+            {m.reactions.map((r) => {
+              const on = r.userIds.includes(props.me.id);
+              const label = reactedLabel(r.userIds, props.people, r.emoji);
+              return (
+                <button
+                  key={r.emoji}
+                  type="button"
+                  aria-pressed={on}
+                  aria-label={label}
+                  title={label}
+                  data-emoji={r.emoji}
+                  onClick={() => actions?.react(m.seq, r.emoji, !on)}
+                  class={on
+                    ? "inline-flex items-center gap-1 rounded-full border border-indigo-300 bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-700 hover:border-indigo-400"
+                    : "inline-flex items-center gap-1 rounded-full border border-slate-200 bg-white px-2 py-0.5 text-xs font-medium text-slate-600 hover:border-slate-300"}
+                >
+                  <span>{r.emoji}</span>
+                  <span>{r.userIds.length}</span>
+                </button>
+              );
+            })}
+          </div>
+        )}
+      </div>
+      {!deleted && !props.editing && (
+        <div
+          role="toolbar"
+          aria-label="Message actions"
+          class={`absolute -top-3 right-2 z-10 flex items-center gap-0.5 rounded-lg border border-slate-200 bg-white p-0.5 shadow-sm ${
+            palette || confirming
+              ? "opacity-100"
+              : "opacity-0 group-hover:opacity-100 group-focus-within:opacity-100"
+          }`}
+        >
+          {palette && (
+            <div
+              role="group"
+              aria-label="Quick reactions"
+              class="flex items-center border-r border-slate-200 pr-0.5"
+              onKeyDown={(e) => e.key === "Escape" && closePalette(true)}
+            >
+              {QUICK_EMOJI.map((emoji, i) => (
+                <button
+                  key={emoji}
+                  type="button"
+                  ref={i === 0 ? firstEmoji : undefined}
+                  aria-label={`React with ${emoji}`}
+                  onClick={() => {
+                    closePalette(true);
+                    actions?.react(m.seq, emoji, !mineOn(emoji));
+                  }}
+                  class={TOOL}
+                >
+                  {emoji}
+                </button>
+              ))}
+            </div>
+          )}
+          <button
+            type="button"
+            ref={reactButton}
+            aria-label="React"
+            title="React"
+            aria-expanded={palette}
+            onClick={() => (palette ? closePalette(false) : setPalette(true))}
+            class={TOOL}
+          >
+            <Icon d={SMILE} />
+          </button>
+          {mine && (
+            <button
+              type="button"
+              aria-label="Edit"
+              title="Edit"
+              onClick={() => actions?.startEdit(m.seq)}
+              class={TOOL}
+            >
+              <Icon d={PENCIL} />
+            </button>
+          )}
+          {mine && (
+            <button
+              type="button"
+              aria-label="Delete"
+              title="Delete"
+              onClick={() => setConfirming(true)}
+              class={TOOL}
+            >
+              <Icon d={TRASH} />
+            </button>
+          )}
+        </div>
+      )}
+    </li>
+  );
+}
+
+/** The message as a textarea: Enter saves, Shift+Enter is a new line, Esc cancels. */
+function EditForm(props: { m: Message; actions: MessageActions }) {
+  const [text, setText] = useState(props.m.content);
+  const [problem, setProblem] = useState<string | null>(null);
+  const area = useRef<HTMLTextAreaElement>(null);
+
+  useEffect(() => {
+    const el = area.current;
+    if (!el) return;
+    el.focus();
+    el.setSelectionRange(el.value.length, el.value.length);
+    el.scrollIntoView({ block: "nearest" });
+  }, []);
+
+  function save(event?: JSX.TargetedEvent<HTMLFormElement>) {
+    event?.preventDefault();
+    setProblem(props.actions.saveEdit(props.m.seq, text));
+  }
+
+  function onKeyDown(event: JSX.TargetedKeyboardEvent<HTMLTextAreaElement>) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      save();
+    } else if (event.key === "Escape") {
+      event.preventDefault();
+      props.actions.cancelEdit();
+    }
+  }
+
+  return (
+    <form onSubmit={save} class="mt-0.5" aria-label="Edit message">
+      <textarea
+        ref={area}
+        aria-label="Edit message"
+        rows={Math.min(8, Math.max(2, text.split("\n").length))}
+        maxLength={4000}
+        value={text}
+        onInput={(e) => setText(e.currentTarget.value)}
+        onKeyDown={onKeyDown}
+        class="w-full resize-y rounded-lg border border-indigo-300 px-3 py-2 text-sm shadow-sm outline-none focus:border-indigo-500 focus:ring-2 focus:ring-indigo-200"
+      />
+      {problem && <p role="alert" class="text-xs text-red-600">{problem}</p>}
+      <div class="mt-1 flex items-center gap-2 text-xs text-slate-500">
+        <button
+          type="submit"
+          class="rounded-md bg-indigo-600 px-2.5 py-1 font-semibold text-white hover:bg-indigo-500"
+        >
+          Save
+        </button>
+        <button
+          type="button"
+          onClick={() => props.actions.cancelEdit()}
+          class="rounded-md border border-slate-300 px-2.5 py-1 font-medium text-slate-700 hover:bg-slate-100"
+        >
+          Cancel
+        </button>
+        <span>Enter to save · Shift+Enter for a new line · Esc to cancel</span>
+      </div>
+    </form>
+  );
+}
