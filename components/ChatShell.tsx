@@ -2,11 +2,13 @@ import type { ComponentChildren } from "preact";
 import { Logo } from "./Logo.tsx";
 import ConversationList, { type ConversationListProps } from "../islands/ConversationList.tsx";
 import NewConversation from "../islands/NewConversation.tsx";
+import ThemeToggle from "../islands/ThemeToggle.tsx";
 import { Avatar } from "../islands/parts/people.tsx";
 import { island } from "../lib/islands.tsx";
 
 const ConversationListIsland = island("ConversationList", ConversationList);
 const NewConversationIsland = island("NewConversation", NewConversation);
+const ThemeToggleIsland = island("ThemeToggle", ThemeToggle);
 
 /** The signed-in frame: sidebar (brand, new conversation, list, account) and the main pane. */
 export function ChatShell(
@@ -70,6 +72,7 @@ export function ChatShell(
             <p class="truncate text-sm font-medium">{me.displayName}</p>
             <p class="truncate text-xs text-slate-400">@{me.username}</p>
           </a>
+          <ThemeToggleIsland />
           <form method="post" action="/api/auth/logout">
             <button
               type="submit"

@@ -10,10 +10,13 @@ export function Layout(props: { title: string; assetsId: string; children: Compo
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{props.title ? `${props.title} · Hearth` : "Hearth"}</title>
         <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
+        <script src="/static/theme.js" />
         <link rel="stylesheet" href={`${base}/styles.css`} />
         <script type="module" src={`${base}/boot.js`} />
       </head>
-      <body class="h-full bg-slate-100 text-slate-900 font-sans antialiased">{props.children}</body>
+      <body class="h-full bg-slate-100 text-slate-900 font-sans antialiased dark:bg-slate-950 dark:text-slate-100">
+        {props.children}
+      </body>
     </html>
   );
 }

@@ -13,7 +13,7 @@ export function LinkedAccounts(
   return (
     <section aria-labelledby="linked-accounts" class="space-y-3">
       <h2 id="linked-accounts" class="text-lg font-semibold">Linked accounts</h2>
-      <ul class="divide-y divide-slate-200 rounded-lg ring-1 ring-slate-200">
+      <ul class="divide-y divide-slate-200 rounded-lg ring-1 ring-slate-200 dark:ring-slate-700">
         {props.providers.map((p) => {
           const linked = props.identities.find((i) => i.provider === p.id);
           return (
@@ -21,7 +21,7 @@ export function LinkedAccounts(
               <span class="font-medium">{p.name}</span>
               {linked
                 ? (
-                  <span class="text-sm text-slate-500">
+                  <span class="text-sm text-slate-600 dark:text-slate-400">
                     Linked{linked.username || linked.email
                       ? ` as ${linked.username ?? linked.email}`
                       : ""}
@@ -30,7 +30,7 @@ export function LinkedAccounts(
                 : (
                   <a
                     href={`/auth/oauth/${p.id}/signin?link=1`}
-                    class="rounded-lg border border-slate-300 px-3 py-1 text-sm font-semibold text-indigo-600 hover:bg-slate-50"
+                    class="rounded-lg border border-slate-300 dark:border-slate-600 px-3 py-1 text-sm font-semibold text-indigo-600 dark:text-indigo-400 hover:bg-slate-50 dark:hover:bg-slate-800"
                   >
                     Link {p.name}
                   </a>

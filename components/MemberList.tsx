@@ -3,9 +3,9 @@ import type { Member, Project } from "../lib/projects.ts";
 import type { User } from "../lib/users.ts";
 
 const ROLE_BADGE = {
-  owner: "bg-amber-100 text-amber-800",
+  owner: "bg-amber-100 text-amber-800 dark:text-amber-300",
   admin: "bg-indigo-100 text-indigo-800",
-  member: "bg-slate-100 text-slate-600",
+  member: "bg-slate-100 dark:bg-slate-800 text-slate-600 dark:text-slate-400",
 } as const;
 
 /** Members with their roles; owners and admins get the add form and remove buttons. */
@@ -17,7 +17,10 @@ export function MemberList(props: { project: Project; members: Member[]; me: Use
     (m.user.id === me.id || (manager && (m.role !== "admin" || project.role === "owner")));
   return (
     <section aria-labelledby="members-title" class="space-y-3">
-      <h2 id="members-title" class="text-sm font-semibold uppercase tracking-wide text-slate-500">
+      <h2
+        id="members-title"
+        class="text-sm font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400"
+      >
         Members ({props.members.length})
       </h2>
       <ul class="space-y-1" aria-label="Members">
@@ -26,7 +29,7 @@ export function MemberList(props: { project: Project; members: Member[]; me: Use
             <Avatar user={m.user} size="sm" />
             <span class="min-w-0 flex-1 truncate text-sm">
               <bdi>{m.user.displayName}</bdi>{" "}
-              <span class="text-xs text-slate-400">@{m.user.username}</span>
+              <span class="text-xs text-slate-500 dark:text-slate-400">@{m.user.username}</span>
             </span>
             <span class={`rounded-full px-2 py-0.5 text-[11px] font-medium ${ROLE_BADGE[m.role]}`}>
               {m.role}
@@ -38,7 +41,7 @@ export function MemberList(props: { project: Project; members: Member[]; me: Use
               >
                 <button
                   type="submit"
-                  class="rounded px-1.5 py-0.5 text-xs text-slate-500 hover:bg-red-50 hover:text-red-700"
+                  class="rounded px-1.5 py-0.5 text-xs text-slate-600 dark:text-slate-400 hover:bg-red-50 hover:text-red-700"
                   aria-label={m.user.id === me.id
                     ? "Leave project"
                     : `Remove ${m.user.displayName}`}
@@ -58,13 +61,13 @@ export function MemberList(props: { project: Project; members: Member[]; me: Use
             name="username"
             required
             placeholder="username"
-            class="min-w-0 flex-1 rounded-lg border border-slate-300 px-2 py-1.5 text-sm"
+            class="min-w-0 flex-1 rounded-lg border border-slate-300 dark:border-slate-600 px-2 py-1.5 text-sm"
           />
           <label for="member-role" class="sr-only">Role</label>
           <select
             id="member-role"
             name="role"
-            class="rounded-lg border border-slate-300 px-2 py-1.5 text-sm"
+            class="rounded-lg border border-slate-300 dark:border-slate-600 px-2 py-1.5 text-sm"
           >
             <option value="member">member</option>
             <option value="admin">admin</option>

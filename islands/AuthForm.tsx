@@ -58,19 +58,21 @@ export default function AuthForm(props: AuthFormProps) {
     const id = `field-${name}`;
     return (
       <div class="space-y-1">
-        <label for={id} class="block text-sm font-medium text-slate-700">{LABELS[name]}</label>
+        <label for={id} class="block text-sm font-medium text-slate-700 dark:text-slate-300">
+          {LABELS[name]}
+        </label>
         <input
           id={id}
           name={name}
           type={type}
           aria-invalid={error ? "true" : undefined}
           aria-describedby={error ? `${id}-error` : undefined}
-          class={`block w-full rounded-lg border px-3 py-2 text-slate-900 shadow-sm outline-none focus:ring-2 focus:ring-indigo-500 ${
-            error ? "border-red-400" : "border-slate-300"
+          class={`block w-full rounded-lg border px-3 py-2 text-slate-900 dark:text-slate-100 shadow-sm outline-none focus:ring-2 focus:ring-indigo-500 ${
+            error ? "border-red-400" : "border-slate-300 dark:border-slate-600"
           }`}
           {...extra}
         />
-        {error && <p id={`${id}-error`} class="text-sm text-red-600">{error}</p>}
+        {error && <p id={`${id}-error`} class="text-sm text-red-600 dark:text-red-400">{error}</p>}
       </div>
     );
   }
@@ -87,7 +89,7 @@ export default function AuthForm(props: AuthFormProps) {
       {message.value && (
         <div
           role="alert"
-          class="rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-700"
+          class="rounded-lg border border-red-200 bg-red-50 dark:bg-red-950 px-3 py-2 text-sm text-red-700 dark:text-red-300"
         >
           {message.value}
         </div>

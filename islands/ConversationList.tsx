@@ -172,13 +172,19 @@ export default function ConversationList(props: ConversationListProps) {
                       <bdi>{name}</bdi>
                     </span>
                     {c.lastMessage && (
-                      <span class="shrink-0 text-[11px] text-slate-400">
+                      <span
+                        class={`shrink-0 text-[11px] ${
+                          active ? "text-slate-300" : "text-slate-400"
+                        }`}
+                      >
                         {shortTime(c.lastMessage.createdAt)}
                       </span>
                     )}
                   </span>
                   <span class="flex items-center justify-between gap-2">
-                    <span class="truncate text-xs text-slate-400">
+                    <span
+                      class={`truncate text-xs ${active ? "text-slate-300" : "text-slate-400"}`}
+                    >
                       {c.lastMessage
                         ? (
                           <>

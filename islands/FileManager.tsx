@@ -99,7 +99,10 @@ export default function FileManager(props: FileManagerProps) {
 
   return (
     <section aria-labelledby="files-title" class="space-y-3">
-      <h2 id="files-title" class="text-sm font-semibold uppercase tracking-wide text-slate-500">
+      <h2
+        id="files-title"
+        class="text-sm font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400"
+      >
         Files
       </h2>
       <div
@@ -110,12 +113,14 @@ export default function FileManager(props: FileManagerProps) {
         onDragLeave={() => (dragging.value = false)}
         onDrop={onDrop}
         class={`rounded-xl border-2 border-dashed p-4 text-center text-sm ${
-          dragging.value ? "border-indigo-500 bg-indigo-50" : "border-slate-300 bg-slate-50"
+          dragging.value
+            ? "border-indigo-500 bg-indigo-50 dark:bg-indigo-950"
+            : "border-slate-300 dark:border-slate-600 bg-slate-50 dark:bg-slate-800"
         }`}
       >
         <form method="post" action={base} encType="multipart/form-data" class="space-y-2">
-          <p class="text-slate-600">Drop files here, or</p>
-          <label class="inline-block cursor-pointer rounded-lg bg-white px-3 py-1.5 font-medium text-indigo-700 shadow-sm ring-1 ring-slate-300 hover:bg-indigo-50">
+          <p class="text-slate-600 dark:text-slate-400">Drop files here, or</p>
+          <label class="inline-block cursor-pointer rounded-lg bg-white dark:bg-slate-900 px-3 py-1.5 font-medium text-indigo-700 shadow-sm ring-1 ring-slate-300 dark:ring-slate-600 hover:bg-indigo-50">
             Choose files
             <input type="file" name="file" multiple class="sr-only" onChange={onPick} />
           </label>
@@ -127,54 +132,61 @@ export default function FileManager(props: FileManagerProps) {
               Upload
             </button>
           </noscript>
-          <p class="text-xs text-slate-400">Up to {formatSize(props.maxUploadBytes)} each</p>
+          <p class="text-xs text-slate-500 dark:text-slate-400">
+            Up to {formatSize(props.maxUploadBytes)} each
+          </p>
         </form>
       </div>
       {uploads.value.length > 0 && (
         <ul class="space-y-2" aria-label="Uploads">
           {uploads.value.map((u) => (
-            <li key={u.key} class="rounded-lg border border-slate-200 p-2 text-sm">
+            <li
+              key={u.key}
+              class="rounded-lg border border-slate-200 dark:border-slate-700 p-2 text-sm"
+            >
               <div class="flex justify-between gap-2">
                 <span class="truncate font-medium">{u.name}</span>
                 {u.error
                   ? (
                     <button
                       type="button"
-                      class="text-xs text-slate-500 hover:text-slate-900"
+                      class="text-xs text-slate-600 dark:text-slate-400 hover:text-slate-900"
                       onClick={() => (uploads.value = uploads.value.filter((x) => x.key !== u.key))}
                     >
                       Dismiss
                     </button>
                   )
                   : (
-                    <span class="text-xs text-slate-500">
+                    <span class="text-xs text-slate-600 dark:text-slate-400">
                       {Math.round((u.loaded / Math.max(u.size, 1)) * 100)}%
                     </span>
                   )}
               </div>
-              {u.error ? <p role="alert" class="mt-1 text-xs text-red-600">{u.error}</p> : (
-                <div
-                  role="progressbar"
-                  aria-label={`Uploading ${u.name}`}
-                  aria-valuemin={0}
-                  aria-valuemax={100}
-                  aria-valuenow={percent(u)}
-                  class="mt-1.5 h-1.5 w-full overflow-hidden rounded-full bg-slate-200"
-                >
+              {u.error
+                ? <p role="alert" class="mt-1 text-xs text-red-600 dark:text-red-400">{u.error}</p>
+                : (
                   <div
-                    class="h-full rounded-full bg-indigo-600 transition-all"
-                    style={{ width: `${percent(u)}%` }}
-                  />
-                </div>
-              )}
+                    role="progressbar"
+                    aria-label={`Uploading ${u.name}`}
+                    aria-valuemin={0}
+                    aria-valuemax={100}
+                    aria-valuenow={percent(u)}
+                    class="mt-1.5 h-1.5 w-full overflow-hidden rounded-full bg-slate-200"
+                  >
+                    <div
+                      class="h-full rounded-full bg-indigo-600 transition-all"
+                      style={{ width: `${percent(u)}%` }}
+                    />
+                  </div>
+                )}
             </li>
           ))}
         </ul>
       )}
       {files.value.length === 0
-        ? <p class="text-sm text-slate-400">No files yet.</p>
+        ? <p class="text-sm text-slate-500 dark:text-slate-400">No files yet.</p>
         : (
-          <ul class="divide-y divide-slate-100" aria-label="Project files">
+          <ul class="divide-y divide-slate-100 dark:divide-slate-800" aria-label="Project files">
             {files.value.map((f) => (
               <li key={f.id} class="flex items-center gap-3 py-2">
                 {INLINE.includes(f.contentType)
@@ -183,11 +195,11 @@ export default function FileManager(props: FileManagerProps) {
                       src={`${base}/${f.id}?inline=1`}
                       alt=""
                       loading="lazy"
-                      class="h-10 w-10 shrink-0 rounded-md object-cover ring-1 ring-slate-200"
+                      class="h-10 w-10 shrink-0 rounded-md object-cover ring-1 ring-slate-200 dark:ring-slate-700"
                     />
                   )
                   : (
-                    <span class="inline-flex h-10 w-10 shrink-0 items-center justify-center rounded-md bg-slate-100 text-[10px] font-bold text-slate-500">
+                    <span class="inline-flex h-10 w-10 shrink-0 items-center justify-center rounded-md bg-slate-100 dark:bg-slate-800 text-[10px] font-bold text-slate-600 dark:text-slate-400">
                       {kindOf(f.contentType).slice(0, 4)}
                     </span>
                   )}
@@ -199,7 +211,7 @@ export default function FileManager(props: FileManagerProps) {
                   >
                     {f.name}
                   </a>
-                  <p class="truncate text-xs text-slate-500">
+                  <p class="truncate text-xs text-slate-600 dark:text-slate-400">
                     {formatSize(f.size)} · {kindOf(f.contentType)} ·{" "}
                     <bdi>{f.uploadedBy.displayName}</bdi> · {shortTime(f.createdAt)}
                   </p>
@@ -212,7 +224,7 @@ export default function FileManager(props: FileManagerProps) {
                   >
                     <button
                       type="submit"
-                      class="rounded px-2 py-1 text-xs text-slate-500 hover:bg-red-50 hover:text-red-700"
+                      class="rounded px-2 py-1 text-xs text-slate-600 dark:text-slate-400 hover:bg-red-50 hover:text-red-700"
                       aria-label={`Delete ${f.name}`}
                     >
                       Delete

@@ -81,7 +81,10 @@ export default function NewConversation() {
         <form onSubmit={start} class="space-y-4 p-6">
           <h2 id="new-conversation-title" class="text-lg font-semibold">New conversation</h2>
           <div>
-            <label for="people-search" class="block text-sm font-medium text-slate-700">
+            <label
+              for="people-search"
+              class="block text-sm font-medium text-slate-700 dark:text-slate-300"
+            >
               Search people
             </label>
             <input
@@ -91,11 +94,11 @@ export default function NewConversation() {
               value={query.value}
               onInput={(e) => search(e.currentTarget.value)}
               placeholder="Name or username"
-              class="mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 text-sm outline-none focus:ring-2 focus:ring-indigo-500"
+              class="mt-1 block w-full rounded-lg border border-slate-300 dark:border-slate-600 px-3 py-2 text-sm outline-none focus:ring-2 focus:ring-indigo-500"
             />
           </div>
           {chosen.value.length > 0 && (
-            <p class="text-sm text-slate-600">
+            <p class="text-sm text-slate-600 dark:text-slate-400">
               With: {chosen.value.map((u) => u.displayName).join(", ")}
             </p>
           )}
@@ -109,21 +112,28 @@ export default function NewConversation() {
                     aria-pressed={on}
                     onClick={() => toggle(u)}
                     class={`flex w-full items-center gap-3 rounded-lg px-2 py-1.5 text-left ${
-                      on ? "bg-indigo-50 ring-1 ring-indigo-300" : "hover:bg-slate-50"
+                      on
+                        ? "bg-indigo-50 dark:bg-indigo-950 ring-1 ring-indigo-300"
+                        : "hover:bg-slate-50 dark:hover:bg-slate-800"
                     }`}
                   >
                     <Avatar user={u} size="sm" />
                     <span class="text-sm font-medium">{u.displayName}</span>
-                    <span class="text-xs text-slate-500">@{u.username}</span>
+                    <span class="text-xs text-slate-600 dark:text-slate-400">@{u.username}</span>
                   </button>
                 </li>
               );
             })}
-            {results.value.length === 0 && <li class="text-sm text-slate-500">Nobody found.</li>}
+            {results.value.length === 0 && (
+              <li class="text-sm text-slate-600 dark:text-slate-400">Nobody found.</li>
+            )}
           </ul>
           {chosen.value.length > 1 && (
             <div>
-              <label for="group-title" class="block text-sm font-medium text-slate-700">
+              <label
+                for="group-title"
+                class="block text-sm font-medium text-slate-700 dark:text-slate-300"
+              >
                 Group name (optional)
               </label>
               <input
@@ -131,16 +141,18 @@ export default function NewConversation() {
                 value={title.value}
                 maxLength={100}
                 onInput={(e) => (title.value = e.currentTarget.value)}
-                class="mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 text-sm"
+                class="mt-1 block w-full rounded-lg border border-slate-300 dark:border-slate-600 px-3 py-2 text-sm"
               />
             </div>
           )}
-          {error.value && <p role="alert" class="text-sm text-red-600">{error.value}</p>}
+          {error.value && (
+            <p role="alert" class="text-sm text-red-600 dark:text-red-400">{error.value}</p>
+          )}
           <div class="flex justify-end gap-2">
             <button
               type="button"
               onClick={() => dialog.current?.close()}
-              class="rounded-lg px-3 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100"
+              class="rounded-lg px-3 py-2 text-sm font-medium text-slate-600 dark:text-slate-400 hover:bg-slate-100 dark:hover:bg-slate-800"
             >
               Cancel
             </button>

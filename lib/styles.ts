@@ -13,6 +13,8 @@ export function buildStylesheet(sources: string[]): string {
   const tw = twind(
     defineConfig({
       presets: [presetAutoprefix(), presetTailwind()],
+      // `dark:` follows the class that static/theme.js sets (the system's choice, or yours).
+      darkMode: "class",
       // Formatted messages (lib/markdown.tsx) are plain elements: style them by context.
       preflight: {
         ".markdown > * + *": { "@apply": "mt-1.5" },
@@ -33,6 +35,14 @@ export function buildStylesheet(sources: string[]): string {
       },
       theme: {
         extend: {
+          // Tailwind 3.3's darkest shades (the preset predates them), for dark mode.
+          colors: {
+            slate: { 950: "#020617" },
+            indigo: { 950: "#1e1b4b" },
+            emerald: { 950: "#022c22" },
+            red: { 950: "#450a0a" },
+            amber: { 950: "#451a03" },
+          },
           fontFamily: {
             sans: [
               "Inter",

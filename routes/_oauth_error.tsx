@@ -17,12 +17,15 @@ export function oauthErrorPage(c: AppCtx, err: AppError, linking: boolean): Resp
     children: (
       <main class="flex min-h-full items-center justify-center px-4 py-12">
         <div
-          class="w-full max-w-sm rounded-2xl bg-white p-6 text-center shadow-sm ring-1 ring-slate-200"
+          class="w-full max-w-sm rounded-2xl bg-white dark:bg-slate-900 p-6 text-center shadow-sm ring-1 ring-slate-200 dark:ring-slate-700"
           data-oauth-error={err.code}
         >
           <h1 class="text-xl font-bold">{linking ? "Linking failed" : "Sign-in failed"}</h1>
-          <p role="alert" class="mt-2 text-sm text-slate-600">{err.message}</p>
-          <a class="mt-4 inline-block font-semibold text-indigo-600" href={back.href}>
+          <p role="alert" class="mt-2 text-sm text-slate-600 dark:text-slate-400">{err.message}</p>
+          <a
+            class="mt-4 inline-block font-semibold text-indigo-600 dark:text-indigo-400"
+            href={back.href}
+          >
             {back.label}
           </a>
         </div>

@@ -17,7 +17,7 @@ const DONE: Record<string, string> = {
 const button =
   "rounded-lg px-3 py-1.5 text-sm font-semibold focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500";
 const input =
-  "mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500";
+  "mt-1 block w-full rounded-lg border border-slate-300 dark:border-slate-600 px-3 py-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500";
 
 /** "Firefox on Linux"-style words from a User-Agent, enough to tell devices apart. */
 export function describeAgent(userAgent: string): string {
@@ -59,12 +59,12 @@ function SessionRow(props: { session: SessionInfo; current: boolean }) {
         <p class="text-sm font-medium">
           {describeAgent(session.userAgent)}
           {current && (
-            <span class="ml-2 rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-semibold text-emerald-800">
+            <span class="ml-2 rounded-full bg-emerald-100 dark:bg-emerald-900 px-2 py-0.5 text-xs font-semibold text-emerald-800 dark:text-emerald-300">
               This device
             </span>
           )}
         </p>
-        <p class="text-xs text-slate-500">
+        <p class="text-xs text-slate-600 dark:text-slate-400">
           {session.address || "unknown address"} · signed in {when(session.createdAt)} · last active
           {" "}
           {when(session.lastSeenAt)}
@@ -74,7 +74,7 @@ function SessionRow(props: { session: SessionInfo; current: boolean }) {
         <form method="post" action={`/api/auth/sessions/${encodeURIComponent(session.id)}/revoke`}>
           <button
             type="submit"
-            class={`${button} text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50`}
+            class={`${button} text-slate-700 dark:text-slate-300 ring-1 ring-slate-300 dark:ring-slate-600 hover:bg-slate-50 dark:hover:bg-slate-800`}
           >
             Sign out
           </button>
@@ -98,29 +98,32 @@ export function AccountPage(
   return (
     <main class="mx-auto max-w-2xl px-4 py-8">
       <p class="mb-4">
-        <a href="/" class="text-sm font-medium text-indigo-600 hover:text-indigo-500">
+        <a
+          href="/"
+          class="text-sm font-medium text-indigo-600 dark:text-indigo-400 hover:text-indigo-500"
+        >
           ← Back to chat
         </a>
       </p>
       <h1 class="text-2xl font-bold tracking-tight">Your account</h1>
-      <p class="mt-1 text-sm text-slate-600">
+      <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
         Signed in as <span class="font-medium">{me.displayName}</span> (@{me.username})
       </p>
       {props.done && DONE[props.done] && (
         <p
           role="status"
-          class="mt-4 rounded-lg bg-emerald-50 px-4 py-2 text-sm text-emerald-800 ring-1 ring-emerald-200"
+          class="mt-4 rounded-lg bg-emerald-50 dark:bg-emerald-950 px-4 py-2 text-sm text-emerald-800 dark:text-emerald-300 ring-1 ring-emerald-200"
         >
           {DONE[props.done]}
         </p>
       )}
 
       <section
-        class="mt-8 rounded-2xl bg-white p-6 shadow-sm ring-1 ring-slate-200"
+        class="mt-8 rounded-2xl bg-white dark:bg-slate-900 p-6 shadow-sm ring-1 ring-slate-200 dark:ring-slate-700"
         aria-labelledby="pw"
       >
         <h2 id="pw" class="text-lg font-semibold">Change password</h2>
-        <p class="mt-1 text-sm text-slate-600">
+        <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
           Every other session is signed out when you change it.
         </p>
         <form method="post" action="/api/auth/password" class="mt-4 space-y-3">
@@ -153,13 +156,13 @@ export function AccountPage(
       </section>
 
       {props.linkedAccounts && (
-        <div class="mt-6 rounded-2xl bg-white p-6 shadow-sm ring-1 ring-slate-200">
+        <div class="mt-6 rounded-2xl bg-white dark:bg-slate-900 p-6 shadow-sm ring-1 ring-slate-200 dark:ring-slate-700">
           {props.linkedAccounts}
         </div>
       )}
 
       <section
-        class="mt-6 rounded-2xl bg-white p-6 shadow-sm ring-1 ring-slate-200"
+        class="mt-6 rounded-2xl bg-white dark:bg-slate-900 p-6 shadow-sm ring-1 ring-slate-200 dark:ring-slate-700"
         aria-labelledby="sessions"
       >
         <div class="flex items-center justify-between gap-3">
@@ -170,7 +173,7 @@ export function AccountPage(
             </button>
           </form>
         </div>
-        <ul class="mt-2 divide-y divide-slate-100" aria-label="Sessions">
+        <ul class="mt-2 divide-y divide-slate-100 dark:divide-slate-800" aria-label="Sessions">
           {sessions.map((s) => <SessionRow key={s.id} session={s} current={s.id === currentId} />)}
         </ul>
       </section>

@@ -39,9 +39,11 @@ export function renderAuthPage(c: AppCtx, mode: "login" | "register", options: O
             <h1 class="text-2xl font-bold tracking-tight">
               {register ? "Create your account" : "Sign in to Hearth"}
             </h1>
-            <p class="mt-1 text-sm text-slate-500">Your team's conversations, in one warm place.</p>
+            <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
+              Your team's conversations, in one warm place.
+            </p>
           </div>
-          <div class="rounded-2xl bg-white p-6 shadow-sm ring-1 ring-slate-200">
+          <div class="rounded-2xl bg-white dark:bg-slate-900 p-6 shadow-sm ring-1 ring-slate-200 dark:ring-slate-700">
             <AuthFormIsland
               mode={mode}
               next={next === "/" ? "" : next}
@@ -51,10 +53,10 @@ export function renderAuthPage(c: AppCtx, mode: "login" | "register", options: O
             />
             <OAuthButtons providers={listProviders(c.get("ctx").config)} next={next} />
           </div>
-          <p class="mt-6 text-center text-sm text-slate-600">
+          <p class="mt-6 text-center text-sm text-slate-600 dark:text-slate-400">
             {register ? "Already have an account? " : "New here? "}
             <a
-              class="font-semibold text-indigo-600 hover:text-indigo-500"
+              class="font-semibold text-indigo-600 dark:text-indigo-400 hover:text-indigo-500"
               href={register ? "/login" : "/register"}
             >
               {register ? "Sign in" : "Create an account"}

@@ -46,8 +46,12 @@ export function notFoundPage(c: AppCtx) {
     children: (
       <main class="flex min-h-full flex-col items-center justify-center gap-2 text-center">
         <h1 class="text-2xl font-bold">Not found</h1>
-        <p class="text-slate-500">There is nothing here, or it is not shared with you.</p>
-        <a class="font-semibold text-indigo-600" href="/">Back to your conversations</a>
+        <p class="text-slate-600 dark:text-slate-400">
+          There is nothing here, or it is not shared with you.
+        </p>
+        <a class="font-semibold text-indigo-600 dark:text-indigo-400" href="/">
+          Back to your conversations
+        </a>
       </main>
     ),
   });
@@ -62,9 +66,9 @@ export const chatPageRoutes = new Hono<Env>()
       me,
       null,
       "Conversations",
-      <div class="flex flex-1 flex-col items-center justify-center gap-2 bg-white text-center">
+      <div class="flex flex-1 flex-col items-center justify-center gap-2 bg-white dark:bg-slate-900 text-center">
         <h1 class="text-xl font-semibold">Welcome, {me.displayName}</h1>
-        <p class="max-w-sm text-sm text-slate-500">
+        <p class="max-w-sm text-sm text-slate-600 dark:text-slate-400">
           Pick a conversation on the left, or start a new one with anyone on your team.
         </p>
       </div>,
@@ -120,11 +124,14 @@ export const chatPageRoutes = new Hono<Env>()
       me,
       null,
       "New conversation",
-      <div class="flex flex-1 items-start justify-center bg-white p-8">
+      <div class="flex flex-1 items-start justify-center bg-white dark:bg-slate-900 p-8">
         <form method="post" action="/api/conversations" class="w-full max-w-md space-y-4">
           <h1 class="text-xl font-semibold">New conversation</h1>
           <div>
-            <label for="usernames" class="block text-sm font-medium text-slate-700">
+            <label
+              for="usernames"
+              class="block text-sm font-medium text-slate-700 dark:text-slate-300"
+            >
               Usernames
             </label>
             <input
@@ -132,21 +139,21 @@ export const chatPageRoutes = new Hono<Env>()
               name="usernames"
               required
               placeholder="alice, bob"
-              class="mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 text-sm"
+              class="mt-1 block w-full rounded-lg border border-slate-300 dark:border-slate-600 px-3 py-2 text-sm"
             />
-            <p class="mt-1 text-xs text-slate-500">
+            <p class="mt-1 text-xs text-slate-600 dark:text-slate-400">
               One person starts a direct conversation; several, a group.
             </p>
           </div>
           <div>
-            <label for="title" class="block text-sm font-medium text-slate-700">
+            <label for="title" class="block text-sm font-medium text-slate-700 dark:text-slate-300">
               Group name (optional)
             </label>
             <input
               id="title"
               name="title"
               maxLength={100}
-              class="mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 text-sm"
+              class="mt-1 block w-full rounded-lg border border-slate-300 dark:border-slate-600 px-3 py-2 text-sm"
             />
           </div>
           <button

@@ -28,26 +28,28 @@ async function projectsPage(c: AppCtx) {
     title: "Projects",
     children: (
       <ChatShell me={me} conversations={conversations} currentId={null} section="projects">
-        <div class="flex-1 overflow-y-auto bg-white p-8">
+        <div class="flex-1 overflow-y-auto bg-white dark:bg-slate-900 p-8">
           <div class="mx-auto max-w-3xl space-y-8">
             <h1 class="text-2xl font-bold tracking-tight">Projects</h1>
             {projects.length === 0 && (
-              <p class="text-slate-500">No projects yet. Create the first one below.</p>
+              <p class="text-slate-600 dark:text-slate-400">
+                No projects yet. Create the first one below.
+              </p>
             )}
             <ul class="grid gap-3 sm:grid-cols-2" aria-label="Your projects">
               {projects.map((p) => (
                 <li key={p.id}>
                   <a
                     href={`/projects/${p.id}`}
-                    class="block rounded-xl border border-slate-200 p-4 hover:border-indigo-300 hover:shadow-sm"
+                    class="block rounded-xl border border-slate-200 dark:border-slate-700 p-4 hover:border-indigo-300 hover:shadow-sm"
                   >
                     <span class="flex items-center justify-between gap-2">
                       <span class="truncate font-semibold">{p.name}</span>
-                      <span class="rounded-full bg-slate-100 px-2 py-0.5 text-[11px] text-slate-600">
+                      <span class="rounded-full bg-slate-100 dark:bg-slate-800 px-2 py-0.5 text-[11px] text-slate-600 dark:text-slate-400">
                         {p.role}
                       </span>
                     </span>
-                    <span class="mt-1 line-clamp-2 block text-sm text-slate-500">
+                    <span class="mt-1 line-clamp-2 block text-sm text-slate-600">
                       {p.description || "No description"}
                     </span>
                   </a>
@@ -57,11 +59,14 @@ async function projectsPage(c: AppCtx) {
             <form
               method="post"
               action="/api/projects"
-              class="space-y-3 rounded-xl bg-slate-50 p-5 ring-1 ring-slate-200"
+              class="space-y-3 rounded-xl bg-slate-50 dark:bg-slate-800 p-5 ring-1 ring-slate-200 dark:ring-slate-700"
             >
               <h2 class="font-semibold">New project</h2>
               <div>
-                <label for="project-name" class="block text-sm font-medium text-slate-700">
+                <label
+                  for="project-name"
+                  class="block text-sm font-medium text-slate-700 dark:text-slate-300"
+                >
                   Project name
                 </label>
                 <input
@@ -69,11 +74,14 @@ async function projectsPage(c: AppCtx) {
                   name="name"
                   required
                   maxLength={80}
-                  class="mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 text-sm"
+                  class="mt-1 block w-full rounded-lg border border-slate-300 dark:border-slate-600 px-3 py-2 text-sm"
                 />
               </div>
               <div>
-                <label for="project-description" class="block text-sm font-medium text-slate-700">
+                <label
+                  for="project-description"
+                  class="block text-sm font-medium text-slate-700 dark:text-slate-300"
+                >
                   Description
                 </label>
                 <textarea
@@ -81,7 +89,7 @@ async function projectsPage(c: AppCtx) {
                   name="description"
                   rows={2}
                   maxLength={500}
-                  class="mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 text-sm"
+                  class="mt-1 block w-full rounded-lg border border-slate-300 dark:border-slate-600 px-3 py-2 text-sm"
                 />
               </div>
               <button
@@ -136,14 +144,16 @@ async function projectPage(c: AppCtx) {
             />
           </div>
           <aside
-            class="w-full shrink-0 space-y-6 overflow-y-auto border-l border-slate-200 bg-white p-5 lg:w-96"
+            class="w-full shrink-0 space-y-6 overflow-y-auto border-l border-slate-200 dark:border-slate-700 bg-white dark:bg-slate-900 p-5 lg:w-96"
             aria-label="Project"
           >
             <div>
-              <p class="text-xs font-semibold uppercase tracking-wide text-indigo-600">Project</p>
+              <p class="text-xs font-semibold uppercase tracking-wide text-indigo-600 dark:text-indigo-400">
+                Project
+              </p>
               <h2 class="text-xl font-bold">{project.name}</h2>
               {project.description && (
-                <p class="mt-1 text-sm text-slate-600">{project.description}</p>
+                <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">{project.description}</p>
               )}
             </div>
             <MemberList project={project} members={members} me={me} />

@@ -18,7 +18,11 @@ export function highlight(text: string, query: string): ComponentChildren[] {
     const hit = folded && wanted.some((w) => folded.startsWith(w));
     out.push(
       hit
-        ? <mark class="rounded bg-amber-100 px-0.5 text-slate-900">{part.segment}</mark>
+        ? (
+          <mark class="rounded bg-amber-100 px-0.5 text-slate-900">
+            {part.segment}
+          </mark>
+        )
         : part.segment,
     );
   }
@@ -37,18 +41,20 @@ function Result(props: { result: SearchResult; query: string; me: User }) {
     <li>
       <a
         href={`/conversations/${conversation.id}?around=${message.seq}#m${message.seq}`}
-        class="flex gap-3 rounded-xl px-3 py-3 hover:bg-slate-50 focus:bg-slate-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+        class="flex gap-3 rounded-xl px-3 py-3 hover:bg-slate-50 dark:hover:bg-slate-800 focus:bg-slate-50 dark:focus:bg-slate-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
       >
         <Avatar user={message.author} />
         <span class="min-w-0 flex-1">
           <span class="flex flex-wrap items-baseline gap-x-2 text-sm">
-            <span class="font-semibold text-slate-900">{message.author.displayName}</span>
-            <span class="text-slate-500">in {where}</span>
-            <time class="text-xs text-slate-400" dateTime={message.createdAt}>
+            <span class="font-semibold text-slate-900 dark:text-slate-100">
+              {message.author.displayName}
+            </span>
+            <span class="text-slate-600 dark:text-slate-400">in {where}</span>
+            <time class="text-xs text-slate-500 dark:text-slate-400" dateTime={message.createdAt}>
               {shortTime(message.createdAt)}
             </time>
           </span>
-          <span class="mt-0.5 block break-words text-sm text-slate-700">
+          <span class="mt-0.5 block break-words text-sm text-slate-700 dark:text-slate-300">
             {highlight(snippet(message.content), props.query)}
           </span>
         </span>
@@ -61,8 +67,11 @@ function Result(props: { result: SearchResult; query: string; me: User }) {
 export function SearchPage(props: { me: User; query: string; results: SearchResult[] | null }) {
   const { query, results } = props;
   return (
-    <section class="flex h-full min-w-0 flex-1 flex-col bg-white" aria-label="Search">
-      <header class="border-b border-slate-200 px-5 py-3">
+    <section
+      class="flex h-full min-w-0 flex-1 flex-col bg-white dark:bg-slate-900"
+      aria-label="Search"
+    >
+      <header class="border-b border-slate-200 dark:border-slate-700 px-5 py-3">
         <form method="get" action="/search" role="search" class="flex gap-2">
           <label for="search-page-q" class="sr-only">Search messages</label>
           <input
@@ -72,7 +81,7 @@ export function SearchPage(props: { me: User; query: string; results: SearchResu
             value={query}
             maxLength={200}
             placeholder="Search your conversations"
-            class="min-w-0 flex-1 rounded-lg border border-slate-300 px-3 py-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
+            class="min-w-0 flex-1 rounded-lg border border-slate-300 dark:border-slate-600 px-3 py-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
           />
           <button
             type="submit"
@@ -85,15 +94,19 @@ export function SearchPage(props: { me: User; query: string; results: SearchResu
       <div class="flex-1 overflow-y-auto px-3 py-3">
         {results === null
           ? (
-            <p class="px-2 py-6 text-sm text-slate-500">
+            <p class="px-2 py-6 text-sm text-slate-600 dark:text-slate-400">
               Words and the beginnings of words, in any case and with or without accents.
             </p>
           )
           : results.length === 0
-          ? <p class="px-2 py-6 text-sm text-slate-500">No messages match “{query}”.</p>
+          ? (
+            <p class="px-2 py-6 text-sm text-slate-600 dark:text-slate-400">
+              No messages match “{query}”.
+            </p>
+          )
           : (
             <>
-              <h1 class="px-2 pb-2 text-sm font-medium text-slate-500">
+              <h1 class="px-2 pb-2 text-sm font-medium text-slate-600 dark:text-slate-400">
                 {results.length === 1 ? "1 message" : `${results.length} messages`} for “{query}”
               </h1>
               <ol class="space-y-1" aria-label="Results">

@@ -147,7 +147,14 @@ Deno.test("GET /conversations/:id renders the last 50 messages on the server, HT
     const page = await html(await app.fetch(`/conversations/${id}`, withCookie(ben.cookie)));
     assert.match(page, /<p>&lt;script>alert\(1\)&lt;\/script><\/p>/);
     assert.ok(!page.includes("<script>alert(1)"), "never raw");
-    assert.equal(page.match(/<script/g)?.length, 1, "only the module script of the layout");
+    assert.deepEqual(
+      page.match(/<script[^>]*>/g),
+      [
+        '<script src="/static/theme.js">',
+        page.match(/<script type="module"[^>]*>/)?.[0],
+      ],
+      "only the layout's two scripts, both files (no inline script)",
+    );
     assert.match(page, />note-003</);
     assert.match(page, />note-051</);
     assert.doesNotMatch(page, /note-001|note-002/, "older messages wait for paging");

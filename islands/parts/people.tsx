@@ -1,16 +1,17 @@
 import type { User } from "../../lib/users.ts";
 
+/** White initials stay readable (WCAG AA, 4.5:1) on each of these. */
 const COLORS = [
-  "bg-rose-500",
-  "bg-orange-500",
-  "bg-amber-500",
-  "bg-lime-600",
-  "bg-emerald-600",
-  "bg-teal-600",
-  "bg-sky-600",
-  "bg-indigo-500",
-  "bg-violet-500",
-  "bg-fuchsia-600",
+  "bg-rose-700",
+  "bg-orange-700",
+  "bg-amber-700",
+  "bg-lime-700",
+  "bg-emerald-700",
+  "bg-teal-700",
+  "bg-sky-700",
+  "bg-indigo-600",
+  "bg-violet-600",
+  "bg-fuchsia-700",
 ];
 
 function colorFor(id: string): string {
