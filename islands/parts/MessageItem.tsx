@@ -113,13 +113,13 @@ export function MessageItem(props: {
         {props.head && (
           <div class="flex items-baseline gap-2">
             <span class="text-sm font-semibold text-slate-900">{m.author.displayName}</span>
-            <time class="text-xs text-slate-400" dateTime={m.createdAt}>
+            <time class="text-xs text-slate-500" dateTime={m.createdAt}>
               {shortTime(m.createdAt)}
             </time>
           </div>
         )}
         {deleted
-          ? <p class="text-sm italic leading-relaxed text-slate-400">This message was deleted.</p>
+          ? <p class="text-sm italic leading-relaxed text-slate-500">This message was deleted.</p>
           : props.editing && actions
           ? <EditForm m={m} actions={actions} />
           : (
@@ -129,7 +129,7 @@ export function MessageItem(props: {
                   props.format(m.content),
                   <span
                     data-edited="true"
-                    class="text-xs text-slate-400"
+                    class="text-xs text-slate-500"
                     title={`Edited ${fullTime(m.editedAt)}`}
                   >
                     (edited)
