@@ -207,44 +207,50 @@ export class Hub {
       throw err;
     }
     await this.#serially(room, async () => {
+      // Everything is read first; the last page, the changes and the subscription then go
+      // out with no wait between them: a client that has its last recent_messages is in
+      // the room (it hears the next typing or message).
+      let last: Message[];
       if (since === undefined) {
-        const page = await listMessages(this.#kv, conversationId, { limit: 50 });
-        if (evicted()) return void (refused = true);
-        conn.send({
-          type: "recent_messages",
-          conversationId,
-          messages: page.messages,
-          rev: start.rev,
-        });
-        cursor = page.messages.at(-1)?.seq ?? 0;
+        last = (await listMessages(this.#kv, conversationId, { limit: 50 })).messages;
+        cursor = last.at(-1)?.seq ?? 0;
       } else {
-        let batch: Message[] = [];
-        do {
-          batch =
+        while (true) {
+          const batch =
             (await listMessages(this.#kv, conversationId, { after: cursor, limit: PAGE })).messages;
           if (evicted()) return void (refused = true);
           if (gone()) return;
-          conn.send({ type: "recent_messages", conversationId, messages: batch, rev: start.rev });
           cursor = batch.at(-1)?.seq ?? cursor;
-        } while (batch.length === PAGE);
+          if (batch.length < PAGE) {
+            last = batch;
+            break;
+          }
+          conn.send({ type: "recent_messages", conversationId, messages: batch, rev: start.rev });
+        }
       }
       // Changes this socket has not seen: from the client's rev (or the head's at the start
       // of the join), up to what the room has delivered (the room delivers the rest).
       const now = await getHead(this.#kv, conversationId);
-      if (room.conns.size === 0) room.rev = now.rev;
-      conn.cursors.set(conversationId, cursor);
-      await this.#sendChanges(new Set([conn]), conversationId, {
+      const upTo = room.conns.size === 0 ? now.rev : room.rev;
+      const changes = await this.#readChanges(conversationId, {
         after: Math.min(rev ?? start.rev, start.rev),
-        upTo: room.rev,
+        upTo,
       });
-      if (now.rev > room.rev) this.#deliverChanges(conversationId, now.rev);
+      if (evicted()) return void (refused = true);
       // Adding a closed socket would leave a ghost in the room (online, never removed).
-      if (gone()) return void conn.cursors.delete(conversationId);
-      if (room.conns.size === 0) room.seq = cursor;
+      if (gone()) return;
+      conn.send({ type: "recent_messages", conversationId, messages: last, rev: start.rev });
+      const only = new Set([conn]);
+      for (const { message, rev } of changes) this.#sendUpdate(only, message, rev, () => cursor);
+      if (room.conns.size === 0) {
+        room.seq = cursor;
+        room.rev = Math.max(room.rev, upTo);
+      }
       const firstOfUser = ![...room.conns].some((c) => c.user.id === conn.user.id);
       conn.cursors.set(conversationId, cursor);
       room.conns.add(conn);
       if (firstOfUser) this.#status(room, "joined", conn.user);
+      if (now.rev > room.rev) this.#deliverChanges(conversationId, now.rev);
     }).finally(() => {
       room.joining--;
       this.#dropIfIdle(room);
@@ -383,44 +389,47 @@ export class Hub {
         room.rev = known.rev;
         return;
       }
-      room.rev = await this.#sendChanges(room.conns, conversationId, {
-        after: room.rev,
-        upTo: rev,
-      });
+      const changes = await this.#readChanges(conversationId, { after: room.rev, upTo: rev });
+      for (const change of changes) this.#sendUpdate(room.conns, change.message, change.rev);
+      room.rev = Math.max(room.rev, rev);
     }).catch(() => {});
   }
 
   /**
-   * Sends `conns` the messages changed after rev `after` up to `upTo` (each once, as it is
-   * now), skipping messages a socket has not been given yet (it will get them as they are).
-   * Returns the last rev read.
+   * The messages changed after rev `after` up to `upTo`, each once and as it is now, with
+   * the rev of its last change in the range, in rev order.
    */
-  async #sendChanges(
-    conns: Set<Connection>,
+  async #readChanges(
     conversationId: string,
     range: { after: number; upTo: number },
-  ): Promise<number> {
-    let after = range.after;
-    while (after < range.upTo) {
+  ): Promise<{ message: Message; rev: number }[]> {
+    const lastRev = new Map<number, number>();
+    for (let after = range.after; after < range.upTo;) {
       const changes = await listChanges(this.#kv, conversationId, {
         after,
         upTo: range.upTo,
-        limit: PAGE,
+        limit: 1000,
       });
       if (changes.length === 0) break;
-      const lastRev = new Map(changes.map((c) => [c.seq, c.rev]));
-      const messages = await getMessagesBySeq(this.#kv, conversationId, [...lastRev.keys()]);
-      messages.sort((a, b) => lastRev.get(a.seq)! - lastRev.get(b.seq)!);
-      for (const message of messages) this.#sendUpdate(conns, message, lastRev.get(message.seq)!);
+      for (const c of changes) {
+        lastRev.delete(c.seq);
+        lastRev.set(c.seq, c.rev);
+      }
       after = changes[changes.length - 1].rev;
     }
-    return Math.max(after, range.after);
+    const messages = await getMessagesBySeq(this.#kv, conversationId, [...lastRev.keys()]);
+    return messages.map((message) => ({ message, rev: lastRev.get(message.seq)! }));
   }
 
-  #sendUpdate(conns: Set<Connection>, message: Message, rev: number): void {
+  #sendUpdate(
+    conns: Set<Connection>,
+    message: Message,
+    rev: number,
+    cursorOf = (conn: Connection) => conn.cursors.get(message.conversationId) ?? 0,
+  ): void {
     let text: string | null = null;
     for (const conn of conns) {
-      if ((conn.cursors.get(message.conversationId) ?? 0) < message.seq) continue;
+      if (cursorOf(conn) < message.seq) continue;
       text ??= JSON.stringify({ type: "message_updated", message, rev } satisfies ServerFrame);
       conn.send(text);
     }
