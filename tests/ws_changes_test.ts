@@ -129,7 +129,7 @@ chatTest(
     await chat.post(ann, conversationId, "three");
     const again = await chat.connect(ben);
     again.send({ type: "join", conversationId, since: m2.seq, rev: live.rev });
-  const recent = await again.next("recent_messages");
+    const recent = await again.next("recent_messages");
     assert.deepEqual(recent.messages.map((m) => m.content), ["three"]);
     const updates = [await again.next("message_updated"), await again.next("message_updated")];
     assert.deepEqual(updates.map((u) => [u.message.seq, u.message.content, u.rev]), [
