@@ -17,6 +17,9 @@ export function buildStylesheet(sources: string[]): string {
       darkMode: "class",
       // Formatted messages (lib/markdown.tsx) are plain elements: style them by context.
       preflight: {
+        // Form controls and scrollbars follow the theme.
+        ":root": { colorScheme: "light" },
+        ":root.dark": { colorScheme: "dark" },
         ".markdown > * + *": { "@apply": "mt-1.5" },
         ".markdown strong": { "@apply": "font-semibold" },
         ".markdown em": { "@apply": "italic" },

@@ -33,7 +33,7 @@ Deno.test({
         );
 
       await t.step("the page opens at the newest message, 50 of them", async () => {
-        await page.getByText("line 130", { exact: true }).waitFor();
+        await page.getByTestId("messages").getByText("line 130", { exact: true }).waitFor();
         const shown = await seqs();
         assert.equal(shown.length, 50);
         assert.equal(shown[0], 81);
