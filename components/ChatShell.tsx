@@ -28,7 +28,7 @@ export function ChatShell(
           <span class="text-lg font-bold tracking-tight">Hearth</span>
         </div>
         <div class="space-y-2 px-4 pb-3">
-          <form method="get" action="/search" role="search">
+          <form method="get" action="/search" role="search" class="mb-2">
             <label for="sidebar-search" class="sr-only">Search messages</label>
             <input
               id="sidebar-search"

@@ -3,7 +3,7 @@ import type { Member, Project } from "../lib/projects.ts";
 import type { User } from "../lib/users.ts";
 
 const ROLE_BADGE = {
-  owner: "bg-amber-100 text-amber-800 dark:text-amber-300",
+  owner: "bg-amber-100 text-amber-800 dark:bg-amber-900 dark:text-amber-100",
   admin: "bg-indigo-100 text-indigo-800",
   member: "bg-slate-100 dark:bg-slate-800 text-slate-600 dark:text-slate-400",
 } as const;

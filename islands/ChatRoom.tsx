@@ -379,20 +379,20 @@ export default function ChatRoom(props: ChatRoomProps) {
 
   return (
     <section
-      class="flex h-full min-w-0 flex-1 flex-col bg-white"
+      class="flex h-full min-w-0 flex-1 flex-col bg-white dark:bg-slate-900"
       aria-label={`Conversation: ${title}`}
     >
-      <header class="flex items-center gap-3 border-b border-slate-200 px-5 py-3">
+      <header class="flex items-center gap-3 border-b border-slate-200 dark:border-slate-700 px-5 py-3">
         <a
           href="/"
-          class="md:hidden text-slate-500 hover:text-slate-900"
+          class="md:hidden text-slate-500 dark:text-slate-400 hover:text-slate-900"
           aria-label="Back to conversations"
         >
           ←
         </a>
         <div class="min-w-0 flex-1">
           <h1 class="truncate text-base font-semibold">{title}</h1>
-          <p class="truncate text-xs text-slate-500" data-testid="presence">
+          <p class="truncate text-xs text-slate-500 dark:text-slate-400" data-testid="presence">
             {onlineOthers.length
               ? `Online: ${onlineOthers.map((u) => u.displayName).join(", ")}`
               : others.length === 0
@@ -403,10 +403,10 @@ export default function ChatRoom(props: ChatRoomProps) {
         <span
           class={`rounded-full px-2 py-0.5 text-xs font-medium ${
             state.value === "open"
-              ? "bg-emerald-50 text-emerald-700"
+              ? "bg-emerald-50 dark:bg-emerald-950 text-emerald-700 dark:text-emerald-300"
               : state.value === "connecting"
-              ? "bg-amber-50 text-amber-700"
-              : "bg-red-50 text-red-700"
+              ? "bg-amber-50 dark:bg-amber-950 text-amber-700 dark:text-amber-300"
+              : "bg-red-50 dark:bg-red-950 text-red-700 dark:text-red-300"
           }`}
           role="status"
         >
@@ -428,7 +428,7 @@ export default function ChatRoom(props: ChatRoomProps) {
                   e.preventDefault();
                   loadOlder();
                 }}
-                class="text-sm font-medium text-indigo-600 hover:text-indigo-500"
+                class="text-sm font-medium text-indigo-600 dark:text-indigo-400 hover:text-indigo-500"
               >
                 Load older messages
               </a>
@@ -460,22 +460,24 @@ export default function ChatRoom(props: ChatRoomProps) {
       <div class="sr-only" role="log" aria-live="polite" aria-label="New messages">
         {announcement.value}
       </div>
-      <div class="h-5 px-5 text-xs italic text-slate-500" aria-live="polite">
+      <div class="h-5 px-5 text-xs italic text-slate-500 dark:text-slate-400" aria-live="polite">
         {typingText.value}
       </div>
       <form
         method="post"
         action={`/api/conversations/${convId}/messages`}
         onSubmit={submit}
-        class="border-t border-slate-200 px-5 py-3"
+        class="border-t border-slate-200 dark:border-slate-700 px-5 py-3"
       >
-        {error.value && <p role="alert" class="mb-2 text-sm text-red-600">{error.value}</p>}
+        {error.value && (
+          <p role="alert" class="mb-2 text-sm text-red-600 dark:text-red-400">{error.value}</p>
+        )}
         {suggest.value && (
           <ul
             id="mention-options"
             role="listbox"
             aria-label="People to mention"
-            class="mb-2 max-w-xs overflow-hidden rounded-lg border border-slate-200 bg-white py-1 shadow-lg"
+            class="mb-2 max-w-xs overflow-hidden rounded-lg border border-slate-200 dark:border-slate-700 bg-white dark:bg-slate-900 py-1 shadow-lg"
           >
             {suggest.value.items.map((u, i) => (
               <li
@@ -488,11 +490,13 @@ export default function ChatRoom(props: ChatRoomProps) {
                   pick(u);
                 }}
                 class={`flex cursor-pointer items-baseline gap-2 px-3 py-1.5 text-sm ${
-                  i === suggest.value!.index ? "bg-indigo-50 text-indigo-900" : "text-slate-700"
+                  i === suggest.value!.index
+                    ? "bg-indigo-50 dark:bg-indigo-950 text-indigo-900 dark:text-indigo-100"
+                    : "text-slate-700 dark:text-slate-300"
                 }`}
               >
                 <span class="font-medium">{u.displayName}</span>
-                <span class="text-xs text-slate-500">@{u.username}</span>
+                <span class="text-xs text-slate-500 dark:text-slate-400">@{u.username}</span>
               </li>
             ))}
           </ul>
@@ -515,7 +519,7 @@ export default function ChatRoom(props: ChatRoomProps) {
             aria-activedescendant={suggest.value
               ? `mention-${suggest.value.items[suggest.value.index].id}`
               : undefined}
-            class="max-h-40 min-h-[42px] flex-1 resize-none rounded-xl border border-slate-300 px-3 py-2 text-sm shadow-sm outline-none focus:border-indigo-500 focus:ring-2 focus:ring-indigo-200"
+            class="max-h-40 min-h-[42px] flex-1 resize-none rounded-xl border border-slate-300 dark:border-slate-600 px-3 py-2 text-sm shadow-sm outline-none focus:border-indigo-500 focus:ring-2 focus:ring-indigo-200"
           />
           <button
             type="submit"

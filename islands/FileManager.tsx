@@ -120,7 +120,7 @@ export default function FileManager(props: FileManagerProps) {
       >
         <form method="post" action={base} encType="multipart/form-data" class="space-y-2">
           <p class="text-slate-600 dark:text-slate-400">Drop files here, or</p>
-          <label class="inline-block cursor-pointer rounded-lg bg-white dark:bg-slate-900 px-3 py-1.5 font-medium text-indigo-700 shadow-sm ring-1 ring-slate-300 dark:ring-slate-600 hover:bg-indigo-50">
+          <label class="inline-block cursor-pointer rounded-lg bg-white dark:bg-slate-900 px-3 py-1.5 font-medium text-indigo-700 dark:text-indigo-300 shadow-sm ring-1 ring-slate-300 dark:ring-slate-600 hover:bg-indigo-50 dark:hover:bg-slate-800">
             Choose files
             <input type="file" name="file" multiple class="sr-only" onChange={onPick} />
           </label>
@@ -207,7 +207,7 @@ export default function FileManager(props: FileManagerProps) {
                   <a
                     href={`${base}/${f.id}`}
                     download={f.name}
-                    class="block truncate text-sm font-medium text-indigo-700 hover:underline"
+                    class="block truncate text-sm font-medium text-indigo-700 dark:text-indigo-300 hover:underline"
                   >
                     {f.name}
                   </a>

@@ -33,6 +33,11 @@ export function buildStylesheet(sources: string[]): string {
         ".markdown ul": { "@apply": "list-disc pl-5" },
         ".markdown ol": { "@apply": "list-decimal pl-5" },
         ".markdown blockquote": { "@apply": "border-l-4 border-slate-300 pl-3 text-slate-600" },
+        ".dark .markdown a": { "@apply": "text-indigo-300 hover:text-indigo-200" },
+        ".dark .markdown code": { "@apply": "bg-slate-800 text-slate-100" },
+        ".dark .markdown pre": { "@apply": "bg-black" },
+        ".dark .markdown pre code": { "@apply": "bg-transparent" },
+        ".dark .markdown blockquote": { "@apply": "border-slate-600 text-slate-300" },
         // A message opened from search (`#m<seq>`) stands out.
         "li[data-seq]:target": { "@apply": "rounded-lg bg-amber-50 ring-2 ring-amber-200" },
       },

@@ -49,7 +49,7 @@ async function projectsPage(c: AppCtx) {
                         {p.role}
                       </span>
                     </span>
-                    <span class="mt-1 line-clamp-2 block text-sm text-slate-600">
+                    <span class="mt-1 line-clamp-2 block text-sm text-slate-600 dark:text-slate-400">
                       {p.description || "No description"}
                     </span>
                   </a>

@@ -65,7 +65,7 @@ const PENCIL = "M16.9 3.6a2.1 2.1 0 0 1 3 3L8 18.5 4 20l1.5-4L16.9 3.6Z";
 const TRASH = "M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3";
 
 const TOOL =
-  "rounded-md p-1.5 text-sm leading-none text-slate-500 hover:bg-slate-100 hover:text-slate-900 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-300";
+  "rounded-md p-1.5 text-sm leading-none text-slate-500 dark:text-slate-400 hover:bg-slate-100 dark:hover:bg-slate-800 hover:text-slate-900 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-300";
 
 /**
  * One message: its header when it starts a group, its text (or the editor, or the deleted
@@ -104,7 +104,7 @@ export function MessageItem(props: {
       id={`m${m.seq}`}
       data-seq={m.seq}
       data-deleted={deleted ? "true" : undefined}
-      class={`group relative -mx-2 flex gap-3 rounded-lg px-2 hover:bg-slate-50 focus-within:bg-slate-50 ${
+      class={`group relative -mx-2 flex gap-3 rounded-lg px-2 hover:bg-slate-50 dark:hover:bg-slate-800 focus-within:bg-slate-50 ${
         props.head ? "pt-3" : ""
       }`}
     >
@@ -112,24 +112,30 @@ export function MessageItem(props: {
       <div class="min-w-0 flex-1 pb-0.5">
         {props.head && (
           <div class="flex items-baseline gap-2">
-            <span class="text-sm font-semibold text-slate-900">{m.author.displayName}</span>
-            <time class="text-xs text-slate-500" dateTime={m.createdAt}>
+            <span class="text-sm font-semibold text-slate-900 dark:text-slate-100">
+              {m.author.displayName}
+            </span>
+            <time class="text-xs text-slate-500 dark:text-slate-400" dateTime={m.createdAt}>
               {shortTime(m.createdAt)}
             </time>
           </div>
         )}
         {deleted
-          ? <p class="text-sm italic leading-relaxed text-slate-500">This message was deleted.</p>
+          ? (
+            <p class="text-sm italic leading-relaxed text-slate-500 dark:text-slate-400">
+              This message was deleted.
+            </p>
+          )
           : props.editing && actions
           ? <EditForm m={m} actions={actions} />
           : (
-            <div class="break-words text-sm leading-relaxed text-slate-800">
+            <div class="break-words text-sm leading-relaxed text-slate-800 dark:text-slate-200">
               {m.editedAt
                 ? appendInline(
                   props.format(m.content),
                   <span
                     data-edited="true"
-                    class="text-xs text-slate-500"
+                    class="text-xs text-slate-500 dark:text-slate-400"
                     title={`Edited ${fullTime(m.editedAt)}`}
                   >
                     (edited)
@@ -145,7 +151,7 @@ export function MessageItem(props: {
             class="mt-1 flex items-center gap-2 text-sm"
             onKeyDown={(e) => e.key === "Escape" && setConfirming(false)}
           >
-            <span class="text-slate-700">Delete this message?</span>
+            <span class="text-slate-700 dark:text-slate-300">Delete this message?</span>
             <button
               type="button"
               ref={confirmButton}
@@ -160,7 +166,7 @@ export function MessageItem(props: {
             <button
               type="button"
               onClick={() => setConfirming(false)}
-              class="rounded-md border border-slate-300 px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-100"
+              class="rounded-md border border-slate-300 dark:border-slate-600 px-2.5 py-1 text-xs font-medium text-slate-700 dark:text-slate-300 hover:bg-slate-100 dark:hover:bg-slate-800"
             >
               Cancel
             </button>
@@ -181,8 +187,8 @@ export function MessageItem(props: {
                   data-emoji={r.emoji}
                   onClick={() => actions?.react(m.seq, r.emoji, !on)}
                   class={on
-                    ? "inline-flex items-center gap-1 rounded-full border border-indigo-300 bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-700 hover:border-indigo-400"
-                    : "inline-flex items-center gap-1 rounded-full border border-slate-200 bg-white px-2 py-0.5 text-xs font-medium text-slate-600 hover:border-slate-300"}
+                    ? "inline-flex items-center gap-1 rounded-full border border-indigo-300 bg-indigo-50 dark:bg-indigo-950 px-2 py-0.5 text-xs font-medium text-indigo-700 hover:border-indigo-400"
+                    : "inline-flex items-center gap-1 rounded-full border border-slate-200 dark:border-slate-700 bg-white dark:bg-slate-900 px-2 py-0.5 text-xs font-medium text-slate-600 dark:text-slate-400 hover:border-slate-300"}
                 >
                   <span>{r.emoji}</span>
                   <span>{r.userIds.length}</span>
@@ -196,7 +202,7 @@ export function MessageItem(props: {
         <div
           role="toolbar"
           aria-label="Message actions"
-          class={`absolute -top-3 right-2 z-10 flex items-center gap-0.5 rounded-lg border border-slate-200 bg-white p-0.5 shadow-sm ${
+          class={`absolute -top-3 right-2 z-10 flex items-center gap-0.5 rounded-lg border border-slate-200 dark:border-slate-700 bg-white dark:bg-slate-900 p-0.5 shadow-sm ${
             palette || confirming
               ? "opacity-100"
               : "opacity-0 group-hover:opacity-100 group-focus-within:opacity-100"
@@ -206,7 +212,7 @@ export function MessageItem(props: {
             <div
               role="group"
               aria-label="Quick reactions"
-              class="flex items-center border-r border-slate-200 pr-0.5"
+              class="flex items-center border-r border-slate-200 dark:border-slate-700 pr-0.5"
               onKeyDown={(e) => e.key === "Escape" && closePalette(true)}
             >
               {QUICK_EMOJI.map((emoji, i) => (
@@ -306,8 +312,8 @@ function EditForm(props: { m: Message; actions: MessageActions }) {
         onKeyDown={onKeyDown}
         class="w-full resize-y rounded-lg border border-indigo-300 px-3 py-2 text-sm shadow-sm outline-none focus:border-indigo-500 focus:ring-2 focus:ring-indigo-200"
       />
-      {problem && <p role="alert" class="text-xs text-red-600">{problem}</p>}
-      <div class="mt-1 flex items-center gap-2 text-xs text-slate-500">
+      {problem && <p role="alert" class="text-xs text-red-600 dark:text-red-400">{problem}</p>}
+      <div class="mt-1 flex items-center gap-2 text-xs text-slate-500 dark:text-slate-400">
         <button
           type="submit"
           class="rounded-md bg-indigo-600 px-2.5 py-1 font-semibold text-white hover:bg-indigo-500"
@@ -317,7 +323,7 @@ function EditForm(props: { m: Message; actions: MessageActions }) {
         <button
           type="button"
           onClick={() => props.actions.cancelEdit()}
-          class="rounded-md border border-slate-300 px-2.5 py-1 font-medium text-slate-700 hover:bg-slate-100"
+          class="rounded-md border border-slate-300 dark:border-slate-600 px-2.5 py-1 font-medium text-slate-700 dark:text-slate-300 hover:bg-slate-100 dark:hover:bg-slate-800"
         >
           Cancel
         </button>

@@ -40,7 +40,7 @@ export function MessageList(
     renderMarkdown(content, { isMention: (u) => names.has(u), me: props.me.username });
   if (props.messages.length === 0 && props.pending.length === 0) {
     return (
-      <div class="flex h-full flex-col items-center justify-center text-center text-slate-500">
+      <div class="flex h-full flex-col items-center justify-center text-center text-slate-500 dark:text-slate-400">
         <p class="mt-2 text-sm">No messages yet. Say hello!</p>
       </div>
     );
@@ -54,7 +54,7 @@ export function MessageList(
           divider && (
             <li key="new" class="flex items-center gap-3 py-2" data-new-messages="true">
               <span class="h-px flex-1 bg-red-300" />
-              <span class="text-xs font-semibold uppercase tracking-wide text-red-600">
+              <span class="text-xs font-semibold uppercase tracking-wide text-red-600 dark:text-red-400">
                 New messages
               </span>
               <span class="h-px flex-1 bg-red-300" />
@@ -81,7 +81,7 @@ export function MessageList(
             </p>
             {p.failed
               ? (
-                <p class="text-xs text-red-600">
+                <p class="text-xs text-red-600 dark:text-red-400">
                   Not sent: {p.failed}{" "}
                   <button
                     type="button"

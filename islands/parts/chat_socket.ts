@@ -14,6 +14,8 @@ export class ChatSocket {
   #listeners = new Set<Listener>();
   #stateListeners = new Set<(s: SocketState) => void>();
   #joined = new Map<string, () => number>();
+  /** Per conversation: the highest change counter (`rev`) heard, sent back on rejoin. */
+  #revs = new Map<string, number>();
   #attempt = 0;
   #watchingList = false;
   #pingTimer: ReturnType<typeof setInterval> | undefined;
@@ -50,6 +52,7 @@ export class ChatSocket {
 
   leave(conversationId: string): void {
     this.#joined.delete(conversationId);
+    this.#revs.delete(conversationId);
     this.send({ type: "leave", conversationId });
   }
 
@@ -62,7 +65,23 @@ export class ChatSocket {
 
   #sendJoin(conversationId: string) {
     const since = this.#joined.get(conversationId)?.();
-    this.send(since ? { type: "join", conversationId, since } : { type: "join", conversationId });
+    const rev = this.#revs.get(conversationId);
+    // With `rev`, the server also replays the edits, deletions and reactions missed meanwhile.
+    this.send(
+      since
+        ? { type: "join", conversationId, since, ...(rev !== undefined ? { rev } : {}) }
+        : { type: "join", conversationId },
+    );
+  }
+
+  #noteRev(frame: ServerFrame) {
+    const at = frame.type === "recent_messages"
+      ? { id: frame.conversationId, rev: frame.rev }
+      : frame.type === "message_updated"
+      ? { id: frame.message.conversationId, rev: frame.rev }
+      : null;
+    if (!at || at.rev === undefined) return;
+    if (at.rev > (this.#revs.get(at.id) ?? -1)) this.#revs.set(at.id, at.rev);
   }
 
   #setState(s: SocketState) {
@@ -95,6 +114,7 @@ export class ChatSocket {
       } catch {
         return;
       }
+      this.#noteRev(frame);
       for (const l of this.#listeners) l(frame);
     };
     ws.onclose = () => {
