@@ -61,6 +61,11 @@ function remainingMs(record: SessionRecord, now: number): number {
   return Math.min(absolute, idle);
 }
 
+/** KV's `expireIn` takes whole milliseconds, at least 1. */
+function expireInOf(ms: number): number {
+  return Math.max(1, Math.ceil(ms));
+}
+
 /** Starts a session for the user; returns the token for the cookie. */
 export async function createSession(
   kv: Deno.Kv,
@@ -80,11 +85,11 @@ export async function createSession(
     userAgent: options.userAgent?.slice(0, 200),
     address: options.address?.slice(0, 64),
   };
-  const expireIn = remainingMs(record, now.getTime());
+  const expireIn = expireInOf(remainingMs(record, now.getTime()));
   await commitRetryingLocks(() =>
     kv.atomic()
       .set(sessionKey(tokenHash), record, { expireIn })
-      .set(userSessionKey(userId, tokenHash), true, { expireIn: options.ttlMs })
+      .set(userSessionKey(userId, tokenHash), true, { expireIn: expireInOf(options.ttlMs) })
   );
   return { token, expiresAt };
 }
@@ -110,7 +115,7 @@ export async function getUserBySession(
     const touched = { ...entry.value, lastSeenAt: new Date(now).toISOString() };
     // A lost race (another request touched it, or a revocation) is fine to ignore.
     await kv.atomic().check(entry).set(sessionKey(tokenHash), touched, {
-      expireIn: remainingMs(touched, now),
+      expireIn: expireInOf(remainingMs(touched, now)),
     }).commit().catch(() => {});
   }
   return await getUserById(kv, entry.value.userId);

@@ -230,3 +230,24 @@ Deno.test("the account page lists where you are signed in, with sign-out buttons
     assert.equal(anonymous.status, 303);
   });
 });
+
+Deno.test("an expired session is refused everywhere: API 401, pages to /login, no WebSocket", async () => {
+  // 0.00002 days ≈ 1.7 s of absolute lifetime.
+  await withApp(async (app) => {
+    const ann = await registerUser(app, { username: "ann" });
+    assert.equal(await signedIn(app, ann.cookie), true);
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal(await signedIn(app, ann.cookie), false);
+    await assertError(
+      await app.fetch("/api/conversations", withCookie(ann.cookie)),
+      401,
+      "unauthorized",
+    );
+    const page = await app.fetch("/account", { ...withCookie(ann.cookie), redirect: "manual" });
+    assert.equal(page.status, 303);
+    const ws = await app.fetch("/api/ws", {
+      headers: { cookie: ann.cookie, origin: "http://localhost", upgrade: "websocket" },
+    });
+    assert.equal(ws.status, 401);
+  }, { SESSION_TTL_DAYS: "0.00002" });
+});

@@ -145,7 +145,10 @@ export function victimKeys(w: VictimWorld): { prefixes: Deno.KvKey[]; keys: Deno
   const keys: Deno.KvKey[] = [];
   for (const c of conversations) {
     keys.push(["conv", c], ["conv_head", c]);
-    prefixes.push(["msg", c], ["read_mark", c], ["msg_client", c]);
+    prefixes.push(["msg", c], ["read_mark", c], ["msg_client", c], ["search", c], [
+      "msg_change",
+      c,
+    ]);
     for (const u of people) keys.push(["user_conv", u, c]);
   }
   keys.push(["direct_pair", ...people.toSorted()]);
