@@ -1,5 +1,10 @@
 /** Starts Debian's Chromium headless through playwright-core (no browser download). */
-import { type Browser, chromium } from "playwright-core";
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  chromium,
+} from "playwright-core";
 
 export const CHROMIUM_PATH = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
 
@@ -16,4 +21,17 @@ export async function launchChromium(): Promise<Browser> {
       "--disable-sync",
     ],
   });
+}
+
+/** A new browser context signed in with `cookie` ("name=value", as registerUser returns it). */
+export async function signedInContext(
+  browser: Browser,
+  base: string,
+  cookie: string,
+  options: BrowserContextOptions = {},
+): Promise<BrowserContext> {
+  const context = await browser.newContext(options);
+  const [name, value] = cookie.split("=");
+  await context.addCookies([{ name, value, url: base }]);
+  return context;
 }

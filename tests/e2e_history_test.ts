@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { sendMessage } from "../lib/messages.ts";
-import { launchChromium } from "./browser.ts";
+import { launchChromium, signedInContext } from "./browser.ts";
 import { createConversationVia, json, registerUser, startTestServer } from "./helpers.ts";
 
 Deno.test({
@@ -21,9 +21,9 @@ Deno.test({
       for (let i = 1; i <= 130; i++) {
         await sendMessage(server.ctx.kv, ann.user, { conversationId: id, content: `line ${i}` });
       }
-      const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
-      const [name, value] = ben.cookie.split("=");
-      await context.addCookies([{ name, value, url: server.base }]);
+      const context = await signedInContext(browser, server.base, ben.cookie, {
+        viewport: { width: 1000, height: 700 },
+      });
       const page = await context.newPage();
       await page.goto(`${server.base}/conversations/${id}`);
       await page.locator("[data-island=ChatRoom][data-hydrated]").waitFor();

@@ -4,7 +4,7 @@
  * counts it), and raises a browser notification when the tab is hidden and allowed.
  */
 import assert from "node:assert/strict";
-import { launchChromium } from "./browser.ts";
+import { launchChromium, signedInContext } from "./browser.ts";
 import { createConversationVia, json, registerUser, startTestServer } from "./helpers.ts";
 
 Deno.test({
@@ -27,10 +27,10 @@ Deno.test({
       const quiet = await createConversationVia(server, ann.cookie, [ben.user], "Quiet");
 
       const open = async (cookie: string, path: string, hidden = false) => {
-        const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+        const context = await signedInContext(browser, server.base, cookie, {
+          viewport: { width: 1200, height: 800 },
+        });
         await context.grantPermissions(["notifications"], { origin: server.base });
-        const [name, value] = cookie.split("=");
-        await context.addCookies([{ name, value, url: server.base }]);
         // Records notifications instead of showing them; a hidden tab reports "hidden".
         await context.addInitScript((hide: boolean) => {
           const shown: { title: string; body: string }[] = [];

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
-import { launchChromium } from "./browser.ts";
+import { launchChromium, signedInContext } from "./browser.ts";
 import { createConversationVia, json, registerUser, startTestServer } from "./helpers.ts";
 
 /** A message's text without its "(edited)" mark. */
@@ -68,12 +68,10 @@ Deno.test({
 
       const errors: string[] = [];
       const open = async (cookie: string, javaScriptEnabled = true) => {
-        const context = await browser.newContext({
+        const context = await signedInContext(browser, server.base, cookie, {
           viewport: { width: 1100, height: 760 },
           javaScriptEnabled,
         });
-        const [name, value] = cookie.split("=");
-        await context.addCookies([{ name, value, url: server.base }]);
         const page = await context.newPage();
         page.on("pageerror", (e) => errors.push(e.message));
         await page.goto(`${server.base}/conversations/${id}`);

@@ -3,8 +3,7 @@
  * and the "New messages" line. Two people, API-made data, real pages.
  */
 import assert from "node:assert/strict";
-import type { BrowserContext } from "playwright-core";
-import { launchChromium } from "./browser.ts";
+import { launchChromium, signedInContext } from "./browser.ts";
 import { createConversationVia, json, registerUser, startTestServer } from "./helpers.ts";
 
 Deno.test({
@@ -28,11 +27,9 @@ Deno.test({
       };
       await post(launch, "first, read before the page opens");
 
-      const context: BrowserContext = await browser.newContext({
+      const context = await signedInContext(browser, server.base, ben.cookie, {
         viewport: { width: 1200, height: 800 },
       });
-      const [name, value] = ben.cookie.split("=");
-      await context.addCookies([{ name, value, url: server.base }]);
       const errors: string[] = [];
       context.on("page", (p) => p.on("pageerror", (e) => errors.push(e.message)));
       const tab1 = await context.newPage();

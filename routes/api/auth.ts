@@ -72,6 +72,16 @@ async function currentSessionId(c: AppCtx): Promise<string | undefined> {
   return token ? await sessionIdOf(token) : undefined;
 }
 
+/** Ends the session named in the path if it is the caller's (404 otherwise), sockets too. */
+async function endOwnSession(c: AppCtx): Promise<void> {
+  const user = requireUser(c);
+  const id = c.req.param("id") ?? "";
+  if (!(await revokeSessionById(c.get("ctx").kv, id, user.id))) {
+    throw new NotFoundError("Session not found.");
+  }
+  c.get("ctx").hub.endSession(id);
+}
+
 export const authRoutes = new Hono<Env>()
   .post("/register", (c) =>
     orFormPage(c, "register", async () => {
@@ -114,22 +124,12 @@ export const authRoutes = new Hono<Env>()
     return c.json({ sessions: sessions.map((s) => ({ ...s, current: s.id === current })) });
   })
   .delete("/sessions/:id", async (c) => {
-    const user = requireUser(c);
-    const id = c.req.param("id");
-    if (!(await revokeSessionById(c.get("ctx").kv, id, user.id))) {
-      throw new NotFoundError("Session not found.");
-    }
-    c.get("ctx").hub.endSession(id);
+    await endOwnSession(c);
     return c.body(null, 204);
   })
   // Forms cannot send DELETE: the same, as a post (the sessions page's buttons).
   .post("/sessions/:id/revoke", async (c) => {
-    const user = requireUser(c);
-    const id = c.req.param("id");
-    if (!(await revokeSessionById(c.get("ctx").kv, id, user.id))) {
-      throw new NotFoundError("Session not found.");
-    }
-    c.get("ctx").hub.endSession(id);
+    await endOwnSession(c);
     return isFormPost(c) ? c.redirect("/account?done=session_ended", 303) : c.body(null, 204);
   })
   /** "Sign out everywhere": every session of the user, this one included. */
