@@ -36,6 +36,8 @@ export default function ChatRoom(props: ChatRoomProps) {
   const messages = useSignal(props.messages);
   const pending = useSignal<Pending[]>([]);
   const online = useSignal<User[]>([]);
+  /** Ids of those online whose tabs are hidden or idle. */
+  const away = useSignal<string[]>([]);
   const typing = useSignal<Record<string, { user: User; until: number }>>({});
   const state = useSignal<SocketState>("connecting");
   const olderCursor = useSignal(props.nextCursor);
@@ -88,7 +90,15 @@ export default function ChatRoom(props: ChatRoomProps) {
           if (frame.message.conversationId === convId) receive([frame.message]);
           break;
         case "status":
-          if (frame.conversationId === convId) online.value = frame.online;
+          if (frame.conversationId === convId) {
+            batch(() => {
+              online.value = frame.online;
+              away.value = frame.away ?? [];
+            });
+          }
+          break;
+        case "presence":
+          if (frame.conversationId === convId) away.value = frame.away;
           break;
         case "typing":
           if (frame.conversationId === convId && frame.user.id !== props.me.id) {
@@ -394,7 +404,11 @@ export default function ChatRoom(props: ChatRoomProps) {
           <h1 class="truncate text-base font-semibold">{title}</h1>
           <p class="truncate text-xs text-slate-500 dark:text-slate-400" data-testid="presence">
             {onlineOthers.length
-              ? `Online: ${onlineOthers.map((u) => u.displayName).join(", ")}`
+              ? `Online: ${
+                onlineOthers.map((u) =>
+                  away.value.includes(u.id) ? `${u.displayName} (away)` : u.displayName
+                ).join(", ")
+              }`
               : others.length === 0
               ? "Only you so far"
               : `${others.length + 1} people · nobody else online`}

@@ -37,6 +37,8 @@ export type Connection = {
   /** Whether it asked for `activity` frames (a conversation list: `watch_list`). */
   watchesList?: boolean;
   close(code: number, reason: string): void;
+  /** Its person is not looking (tab hidden or idle), as the client said. */
+  away?: boolean;
   /** Per joined conversation: the highest seq this socket has been given. */
   cursors: Map<string, number>;
 };
@@ -247,9 +249,11 @@ export class Hub {
         room.rev = Math.max(room.rev, upTo);
       }
       const firstOfUser = ![...room.conns].some((c) => c.user.id === conn.user.id);
+      const wasAway = this.#awayIds(room).includes(conn.user.id);
       conn.cursors.set(conversationId, cursor);
       room.conns.add(conn);
       if (firstOfUser) this.#status(room, "joined", conn.user);
+      else if (wasAway && !conn.away) this.#presence(room, conn.user);
       if (now.rev > room.rev) this.#deliverChanges(conversationId, now.rev);
     }).finally(() => {
       room.joining--;
@@ -262,9 +266,13 @@ export class Hub {
   leave(conn: Connection, conversationId: string): void {
     const room = this.#rooms.get(conversationId);
     conn.cursors.delete(conversationId);
-    if (!room || !room.conns.delete(conn)) return;
+    if (!room) return;
+    const wasAway = this.#awayIds(room).includes(conn.user.id);
+    if (!room.conns.delete(conn)) return;
     if (![...room.conns].some((c) => c.user.id === conn.user.id)) {
       this.#status(room, "left", conn.user);
+    } else if (!wasAway && this.#awayIds(room).includes(conn.user.id)) {
+      this.#presence(room, conn.user);
     }
     this.#dropIfIdle(room);
   }
@@ -497,6 +505,42 @@ export class Hub {
     }
   }
 
+  /**
+   * A socket's person is away (tab hidden, idle) or back. Rooms it is in hear of it when it
+   * changes what they see: someone counts as away only when every socket of theirs there is.
+   */
+  setPresence(conn: Connection, away: boolean): void {
+    if ((conn.away ?? false) === away) return;
+    const rooms = [...conn.cursors.keys()].flatMap((id) => this.#rooms.get(id) ?? []);
+    const before = rooms.map((room) => this.#awayIds(room).includes(conn.user.id));
+    conn.away = away;
+    rooms.forEach((room, i) => {
+      if (this.#awayIds(room).includes(conn.user.id) !== before[i]) {
+        this.#presence(room, conn.user);
+      }
+    });
+  }
+
+  /** Tells the room whether `user` is away or active now. */
+  #presence(room: Room, user: User): void {
+    const away = this.#awayIds(room);
+    const state = away.includes(user.id) ? "away" : "active";
+    for (const c of room.conns) {
+      c.send({ type: "presence", conversationId: room.id, user, state, away });
+    }
+  }
+
+  /** The users in the room on this isolate whose every socket here is away. */
+  #awayIds(room: Room): string[] {
+    const active = new Set<string>();
+    const all = new Set<string>();
+    for (const c of room.conns) {
+      all.add(c.user.id);
+      if (!c.away) active.add(c.user.id);
+    }
+    return [...all].filter((id) => !active.has(id));
+  }
+
   /** The distinct users with a socket in the room on this isolate. */
   online(conversationId: string): User[] {
     const room = this.#rooms.get(conversationId);
@@ -643,8 +687,9 @@ export class Hub {
 
   #status(room: Room, event: "joined" | "left", user: User): void {
     const online = this.online(room.id);
+    const away = this.#awayIds(room);
     for (const conn of room.conns) {
-      conn.send({ type: "status", conversationId: room.id, event, user, online });
+      conn.send({ type: "status", conversationId: room.id, event, user, online, away });
     }
   }
 

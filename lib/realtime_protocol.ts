@@ -25,6 +25,8 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
     clientId: clientIdSchema,
   }),
   z.object({ type: z.literal("typing"), conversationId }),
+  /** This socket's person is here ("active") or not looking ("away": tab hidden, idle). */
+  z.object({ type: z.literal("presence"), state: z.enum(["active", "away"]) }),
   z.object({ type: z.literal("ping") }),
   /** Asks for `activity` frames of every conversation you take part in (a live list). */
   z.object({ type: z.literal("watch_list") }),
@@ -65,6 +67,16 @@ export type ServerFrame =
     event: "joined" | "left";
     user: User;
     online: User[];
+    /** The ids of those online whose every socket here is away. */
+    away: string[];
+  }
+  /** Someone online in the room went away or came back. */
+  | {
+    type: "presence";
+    conversationId: string;
+    user: User;
+    state: "active" | "away";
+    away: string[];
   }
   | { type: "typing"; conversationId: string; user: User }
   | { type: "activity"; conversationId: string; message: Message }

@@ -177,6 +177,8 @@ async function dispatch(
       return hub.leave(conn, frame.conversationId);
     case "typing":
       return await hub.typing(conn, frame.conversationId);
+    case "presence":
+      return hub.setPresence(conn, frame.state === "away");
     case "edit_message":
     case "delete_message":
     case "react": {

@@ -1201,6 +1201,27 @@ const FRAMES: Record<string, FrameRow> = {
     outsider: async (w) => await w.eveSocket.roundTrip(),
     member: async (w) => await w.vicSocket.roundTrip(),
   },
+  presence: {
+    noObject: "says the caller is away or back; only rooms the caller joined hear of it",
+    async outsider(w) {
+      w.eveSocket.send({ type: "presence", state: "away" });
+      await w.eveSocket.roundTrip();
+      await w.vicSocket.roundTrip();
+      assert.equal(w.vicSocket.pending("presence").length, 0, "the victim heard of Eve");
+      w.eveSocket.send({ type: "presence", state: "active" });
+      await w.eveSocket.roundTrip();
+    },
+    async member(w) {
+      w.valSocket.send({ type: "presence", state: "away" });
+      const got = await w.vicSocket.next("presence", (f) => f.user.id === w.val.user.id);
+      assert.equal(got.state, "away");
+      w.valSocket.send({ type: "presence", state: "active" });
+      await w.vicSocket.next(
+        "presence",
+        (f) => f.user.id === w.val.user.id && f.state === "active",
+      );
+    },
+  },
   watch_list: {
     noObject: "asks for the caller's own conversations only",
     async outsider(w) {

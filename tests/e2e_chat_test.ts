@@ -82,6 +82,24 @@ Deno.test({
         },
       );
 
+      await t.step(
+        "when Bob's tab is hidden Alice sees him away, and back when he returns",
+        async () => {
+          const setHidden = (hidden: boolean) =>
+            bob.evaluate((h) => {
+              Object.defineProperty(document, "visibilityState", {
+                configurable: true,
+                get: () => (h ? "hidden" : "visible"),
+              });
+              document.dispatchEvent(new Event("visibilitychange"));
+            }, hidden);
+          await setHidden(true);
+          await alice.getByText("Online: Bob Brown (away)").waitFor();
+          await setHidden(false);
+          await alice.getByText("Online: Bob Brown", { exact: true }).waitFor();
+        },
+      );
+
       await t.step("a reload keeps the history, rendered by the server", async () => {
         await bob.reload();
         const items = bob.locator("ol[aria-label='History'] > li[data-seq]");

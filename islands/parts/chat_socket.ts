@@ -20,11 +20,31 @@ export class ChatSocket {
   #watchingList = false;
   #pingTimer: ReturnType<typeof setInterval> | undefined;
   #lastSeen = 0;
+  /** Whether the person is away: the tab is hidden, or nothing was touched for 10 minutes. */
+  #away = false;
+  #lastActivity = Date.now();
   state: SocketState = "connecting";
 
   constructor(readonly url: string) {
+    this.#away = document.visibilityState === "hidden";
     this.#open();
     addEventListener("online", () => this.#reconnectSoon(0));
+    document.addEventListener("visibilitychange", () => this.#checkAway());
+    for (const type of ["pointerdown", "keydown", "focus"]) {
+      addEventListener(type, () => {
+        this.#lastActivity = Date.now();
+        this.#checkAway();
+      }, { passive: true });
+    }
+    setInterval(() => this.#checkAway(), 60_000);
+  }
+
+  #checkAway() {
+    const away = document.visibilityState === "hidden" ||
+      Date.now() - this.#lastActivity > 10 * 60_000;
+    if (away === this.#away) return;
+    this.#away = away;
+    this.send({ type: "presence", state: away ? "away" : "active" });
   }
 
   on(listener: Listener): () => void {
@@ -97,6 +117,8 @@ export class ChatSocket {
       this.#attempt = 0;
       this.#lastSeen = Date.now();
       this.#setState("open");
+      // Said before the joins, so the rooms see this socket as it is from the start.
+      if (this.#away) this.send({ type: "presence", state: "away" });
       if (this.#watchingList) this.send({ type: "watch_list" });
       for (const id of this.#joined.keys()) this.#sendJoin(id);
       clearInterval(this.#pingTimer);
