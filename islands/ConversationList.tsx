@@ -14,6 +14,28 @@ export type ConversationListProps = {
 };
 
 /**
+ * A fetched list merged with what live frames changed while it was in flight: a frame that
+ * arrived after the server read the list is newer than it (a later last message, or a read
+ * that lowered the counts), so it must not be undone by the answer.
+ */
+function fresher(fetched: Conversation[], live: Conversation[]): Conversation[] {
+  const now = new Map(live.map((c) => [c.id, c]));
+  return fetched.map((c) => {
+    const l = now.get(c.id);
+    if (!l) return c;
+    const seq = c.lastMessage?.seq ?? 0;
+    const liveSeq = l.lastMessage?.seq ?? 0;
+    if (liveSeq > seq) return l;
+    if (liveSeq < seq) return c;
+    return {
+      ...c,
+      unreadCount: Math.min(c.unreadCount, l.unreadCount),
+      mentionCount: Math.min(c.mentionCount, l.mentionCount),
+    };
+  }).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+}
+
+/**
  * A browser notification for a message that mentions you, when the tab is hidden and you
  * allowed them; clicking it opens the conversation.
  */
@@ -63,7 +85,7 @@ export default function ConversationList(props: ConversationListProps) {
       refetching = true;
       try {
         const res = await fetch("/api/conversations");
-        if (res.ok) list.value = (await res.json()).conversations;
+        if (res.ok) list.value = fresher((await res.json()).conversations, list.peek());
       } finally {
         refetching = false;
       }
