@@ -135,7 +135,7 @@ export async function serve(config: Config): Promise<void> {
   const shutdown = async () => {
     log("info", "shutting down");
     await ctx.hub.shutdown();
-    await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 3000))]);
+    await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 2000))]);
     ctx.kv.close();
     Deno.exit(0);
   };

@@ -562,12 +562,12 @@ export class Hub {
 
   /**
    * For shutdown: closes every socket with 1012 (clients reconnect and catch up), waits up to
-   * a second for the close frames to go out (a server that drops connections first makes
+   * two seconds for the close frames to go out (a server that drops connections first makes
    * clients see 1001), then stops listening.
    */
   async shutdown(): Promise<void> {
     this.closeAll(1012, "server restarting");
-    for (let waited = 0; this.connections > 0 && waited < 1000; waited += 20) {
+    for (let waited = 0; this.connections > 0 && waited < 2000; waited += 20) {
       await new Promise((r) => setTimeout(r, 20));
     }
     this.close();

@@ -7,6 +7,7 @@ const SHOTS = new URL("../test-output/", import.meta.url).pathname;
 
 async function registerInBrowser(page: Page, base: string, username: string, displayName: string) {
   await page.goto(`${base}/register`);
+  await page.locator("[data-island=AuthForm][data-hydrated]").waitFor();
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Display name").fill(displayName);
   await page.getByLabel("Password").fill("a long enough password");
