@@ -1,7 +1,7 @@
 /** Edits, deletes and reactions over WebSocket: live in the room, across hubs, after a rejoin. */
 import assert from "node:assert/strict";
 import { json, registerUser, startTestServer } from "./helpers.ts";
-import { chatTest, Client, DenoWebSocket, join, sendAndAck } from "./ws_client.ts";
+import { chatTest, type Client, join, openSocket, sendAndAck } from "./ws_client.ts";
 
 chatTest(
   "edit, delete and react frames reach everyone in the room as message_updated",
@@ -141,18 +141,6 @@ chatTest(
   },
 );
 
-async function open(base: string, cookie: string): Promise<Client> {
-  const ws = new DenoWebSocket(`${base.replace(/^http/, "ws")}/api/ws`, {
-    headers: { cookie, origin: base },
-  });
-  const client = new Client(ws);
-  await new Promise((resolve, reject) => {
-    ws.addEventListener("open", resolve);
-    ws.addEventListener("error", reject);
-  });
-  return client;
-}
-
 Deno.test("a change made through one hub reaches a socket on another hub sharing the KV", async () => {
   // Two servers on one KV file, no doorbell between them: like two processes.
   const dir = await Deno.makeTempDir();
@@ -168,8 +156,8 @@ Deno.test("a change made through one hub reaches a socket on another hub sharing
       json("POST", { participantIds: [ben.user.id] }, ann.cookie),
     );
     const conversationId: string = (await created.json()).conversation.id;
-    const onA = await open(a.base, ann.cookie);
-    const onB = await open(b.base, ben.cookie);
+    const onA = await openSocket(a.base, ann.cookie);
+    const onB = await openSocket(b.base, ben.cookie);
     clients.push(onA, onB);
     await join(onA, conversationId);
     await join(onB, conversationId);

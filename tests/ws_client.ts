@@ -149,6 +149,30 @@ export type Chat = {
 };
 
 /**
+ * Opens a socket to `base`'s /api/ws with the cookie and Origin and waits until it is open.
+ * `track`, when given, collects the client (for closing at the end of a test).
+ */
+export async function openSocket(
+  base: string,
+  cookie: string,
+  origin = base,
+  track?: Client[],
+): Promise<Client> {
+  const ws = new DenoWebSocket(`${base.replace(/^http/, "ws")}/api/ws`, {
+    headers: { cookie, origin },
+  });
+  const client = new Client(ws);
+  track?.push(client);
+  await new Promise<void>((resolve, reject) => {
+    ws.addEventListener("open", () => resolve());
+    ws.addEventListener("error", (e) => {
+      reject(new Error(`socket did not open: ${(e as ErrorEvent).message}`));
+    });
+  });
+  return client;
+}
+
+/**
  * Declares a test around a fresh server; sockets and server are closed however it ends.
  * `fn` also gets the test context, for steps.
  */
@@ -166,15 +190,7 @@ export function chatTest(
       wsUrl,
       person: () => registerUser(server),
       async connect(person, origin = server.base) {
-        const ws = new DenoWebSocket(wsUrl, { headers: { cookie: person.cookie, origin } });
-        const client = new Client(ws);
-        clients.push(client);
-        await new Promise<void>((resolve, reject) => {
-          ws.addEventListener("open", () => resolve());
-          ws.addEventListener("error", (e) => {
-            reject(new Error(`socket did not open: ${(e as ErrorEvent).message}`));
-          });
-        });
+        const client = await openSocket(server.base, person.cookie, origin, clients);
         return client;
       },
       conversation: (creator, ...others) =>

@@ -1,19 +1,7 @@
 /** Delivery across hubs that share one KV but no doorbell, and sockets ending with sessions. */
 import assert from "node:assert/strict";
 import { json, registerUser, sessionCookieOf, startTestServer } from "./helpers.ts";
-import { chatTest, Client, DenoWebSocket, join, sendAndAck } from "./ws_client.ts";
-
-async function open(base: string, cookie: string): Promise<Client> {
-  const ws = new DenoWebSocket(`${base.replace(/^http/, "ws")}/api/ws`, {
-    headers: { cookie, origin: base },
-  });
-  const client = new Client(ws);
-  await new Promise((resolve, reject) => {
-    ws.addEventListener("open", resolve);
-    ws.addEventListener("error", reject);
-  });
-  return client;
-}
+import { chatTest, type Client, join, openSocket, sendAndAck } from "./ws_client.ts";
 
 /** Two servers on one KV file, each with its own hub and no doorbell between them: like two
  * processes (kv.watch does not cross processes on a local file), or a doorbell always lost. */
@@ -27,7 +15,7 @@ async function twoServers(pollMs: number) {
     a,
     b,
     async connect(base: string, cookie: string) {
-      const c = await open(base, cookie);
+      const c = await openSocket(base, cookie);
       clients.push(c);
       return c;
     },
