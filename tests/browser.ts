@@ -5,6 +5,9 @@ import {
   type BrowserContextOptions,
   chromium,
 } from "playwright-core";
+import { startTestServer } from "./helpers.ts";
+
+type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
 export const CHROMIUM_PATH = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
 
@@ -34,4 +37,30 @@ export async function signedInContext(
   const [name, value] = cookie.split("=");
   await context.addCookies([{ name, value, url: base }]);
   return context;
+}
+
+/**
+ * Declares a Chromium test around a fresh server and one browser, both closed however it
+ * ends. (Playwright keeps timers and pipes of its own: the sanitizers are off.)
+ */
+export function browserTest(
+  name: string,
+  fn: (ctx: { server: TestServer; browser: Browser }, t: Deno.TestContext) => Promise<void>,
+  env: Record<string, string> = {},
+): void {
+  Deno.test({
+    name,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: async (t) => {
+      const server = await startTestServer(env);
+      const browser = await launchChromium();
+      try {
+        await fn({ server, browser }, t);
+      } finally {
+        await browser.close();
+        await server.close();
+      }
+    },
+  });
 }
