@@ -3,6 +3,21 @@ import { commitRetryingLocks, getManyChunked } from "./kv.ts";
 import { describeError, log } from "./log.ts";
 
 /**
+ * Gives a window's counter its expiry, two windows on (sum() cannot set expireIn). False when
+ * the counter moved meanwhile (another writer's sum): the caller may try again later.
+ */
+async function expireWithWindow(
+  kv: Deno.Kv,
+  entry: Deno.KvEntry<Deno.KvU64>,
+  windowMs: number,
+): Promise<boolean> {
+  const result = await commitRetryingLocks(() =>
+    kv.atomic().check(entry).set(entry.key, entry.value, { expireIn: windowMs * 2 })
+  );
+  return result.ok;
+}
+
+/**
  * A fixed-window counter in KV, so the limit holds across workers and instances. Throws
  * RateLimitError with the seconds until the window ends. `scale` is RATE_LIMIT_SCALE:
  * it multiplies the limit, and 0 turns it off.
@@ -26,9 +41,7 @@ export async function hitRateLimit(
   if (!current.value) {
     const fresh = await kv.get<Deno.KvU64>(counterKey);
     if (fresh.value) {
-      await commitRetryingLocks(() =>
-        kv.atomic().check(fresh).set(counterKey, fresh.value!, { expireIn: options.windowMs * 2 })
-      );
+      await expireWithWindow(kv, fresh as Deno.KvEntry<Deno.KvU64>, options.windowMs);
     }
   }
 }
@@ -132,10 +145,12 @@ export class BatchedRateLimit {
         c.known = entry.value ? Number(entry.value.value) : 0;
         // The counter expires with its window (sum() cannot set expireIn): set it once.
         if (entry.value && !c.expiry) {
-          const set = await this.#kv.atomic().check(entry).set(entry.key, entry.value, {
-            expireIn: this.#windowMs * 2,
-          }).commit().catch(() => null);
-          c.expiry = set?.ok ?? false; // lost to another writer's sum: again next flush
+          // False when another writer's sum came first: tried again at the next flush.
+          c.expiry = await expireWithWindow(
+            this.#kv,
+            entry as Deno.KvEntry<Deno.KvU64>,
+            this.#windowMs,
+          ).catch(() => false);
         }
       }
     }
