@@ -94,7 +94,7 @@ export async function changeMessage(
       .set(changeKey(conversationId, rev), seq)
       .set(headKey(conversationId), { ...head.value, rev, lastMessage });
     if (next.content !== record.content) {
-      reindexMessage(op, next, tokenize(record.content), tokenize(next.content));
+      await reindexMessage(kv, op, next, tokenize(record.content), tokenize(next.content));
     }
     if (!(await op.commit()).ok) return null;
     const author = record.authorId === user.id ? user : (await withAuthors(kv, [next]))[0].author;

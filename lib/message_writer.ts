@@ -1,30 +1,39 @@
 import { commitMessages, type HeadCache, type SendRequest, type SendResult } from "./messages.ts";
-import { tokenize } from "./search_index.ts";
+import { POSTING_SPAN, tokenize } from "./search_index.ts";
 
 /**
  * Per commit: KV allows 10 checks (one per conversation), 1,000 mutations and ~800 KiB.
  * Heads take up to 10 mutations; the rest is shared by the messages (see `mutations`).
  */
 const MAX_CONVERSATIONS = 10;
-const MAX_MESSAGES = 200;
+/** A commit's messages of one conversation are also a search posting's span. */
+const MAX_MESSAGES = Math.min(200, POSTING_SPAN);
 const MAX_MUTATIONS = 1000 - MAX_CONVERSATIONS;
 const MAX_BYTES = 480 * 1024;
 
 type Pending = { request: SendRequest; resolve(r: SendResult): void; reject(e: unknown): void };
 
 /**
- * A message's worst-case size in a commit: its record twice (message and head) plus keys,
- * and a search index key per word.
+ * What a message adds to a commit: its record twice (message and head) plus keys, its
+ * clientId and its author's read mark, and for each of its words not yet in the batch's
+ * postings of its conversation a posting key (a word already there adds a seq and a time).
  */
-function cost(request: SendRequest): number {
-  let words = 0;
-  for (const t of request.tokens ?? []) words += t.length * 3 + 80;
-  return 2 * (request.content.length * 3 + 400) + words;
-}
-
-/** A message's mutations: record, clientId, author's read mark, one per indexed word. */
-function mutations(request: SendRequest): number {
-  return 3 + (request.tokens?.length ?? 0);
+function cost(
+  request: SendRequest,
+  words: Set<string>,
+): { bytes: number; writes: number; newWords: string[] } {
+  const newWords: string[] = [];
+  let bytes = 2 * (request.content.length * 3 + 400);
+  for (const t of request.tokens ?? []) {
+    const slot = `${request.conversationId}\0${t}`;
+    if (words.has(slot)) {
+      bytes += 20;
+    } else {
+      newWords.push(slot);
+      bytes += t.length * 3 + 100;
+    }
+  }
+  return { bytes, writes: 3 + newWords.length, newWords };
 }
 
 /**
@@ -82,6 +91,7 @@ export class MessageWriter {
   /** The longest prefix of the queue that fits one commit. */
   #take(): Pending[] {
     const conversations = new Set<string>();
+    const words = new Set<string>();
     let bytes = 0;
     let writes = 0;
     let n = 0;
@@ -89,11 +99,13 @@ export class MessageWriter {
       const { request } = this.#queue[n];
       const newConversation = !conversations.has(request.conversationId);
       if (n > 0 && newConversation && conversations.size >= MAX_CONVERSATIONS) break;
-      if (n > 0 && bytes + cost(request) > MAX_BYTES) break;
-      if (n > 0 && writes + mutations(request) > MAX_MUTATIONS) break;
+      const c = cost(request, words);
+      if (n > 0 && bytes + c.bytes > MAX_BYTES) break;
+      if (n > 0 && writes + c.writes > MAX_MUTATIONS) break;
       conversations.add(request.conversationId);
-      bytes += cost(request);
-      writes += mutations(request);
+      for (const w of c.newWords) words.add(w);
+      bytes += c.bytes;
+      writes += c.writes;
     }
     return this.#queue.splice(0, n);
   }

@@ -3,7 +3,7 @@ import { ulid } from "ulid";
 import { commitWithRetry, getManyChunked } from "./kv.ts";
 import { getUsersByIds, type User } from "./users.ts";
 import { NotFoundError } from "./errors.ts";
-import { indexMessage, tokenize } from "./search_index.ts";
+import { IndexBatch, tokenize } from "./search_index.ts";
 // A cycle (conversations.ts imports this module), harmless: used only inside calls.
 import { conversationKey } from "./conversations.ts";
 
@@ -135,7 +135,7 @@ export async function sendMessage(
  * twice in the batch) resolve to the original message instead of a second copy.
  * The head check covers membership too: participant changes bump the head's `members`,
  * so a request whose `members` is current was made by a participant at commit time.
- * Each new message's search index entries are written in the same commit.
+ * The batch's search postings (one per conversation and distinct word) are in the same commit.
  * Callers keep a batch within KV's limits (see MessageWriter).
  */
 export async function commitMessages(
@@ -202,6 +202,7 @@ export async function commitMessages(
     /** The authors' read marks move to their last message (one write per key and commit). */
     const marks = new Map<string, [string, string, number]>();
     const op = kv.atomic();
+    const index = new IndexBatch();
     for (const r of requests) {
       const members = membersNow.get(r.conversationId)!;
       if (participantsNow.get(r.conversationId)?.has(r.author.id) === false) {
@@ -234,7 +235,7 @@ export async function commitMessages(
         reactions: [],
       };
       op.set(messageKey(r.conversationId, seq), record);
-      indexMessage(op, record, r.tokens ?? tokenize(r.content));
+      index.add(record, r.tokens ?? tokenize(r.content));
       marks.set(`${r.conversationId}\0${r.author.id}`, [r.conversationId, r.author.id, seq]);
       if (slot) {
         op.set(clientIdKey(r.conversationId, r.author.id, r.clientId!), seq);
@@ -243,6 +244,7 @@ export async function commitMessages(
       lastCreated.set(r.conversationId, record);
       results.push({ message: toMessageShape(record, r.author), created: true, members });
     }
+    index.write(op);
     for (const [conversationId, userId, seq] of marks.values()) {
       op.set(readMarkKey(conversationId, userId), seq);
     }

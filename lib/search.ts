@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { tokenize } from "./search_index.ts";
+import { readPosting, tokenize } from "./search_index.ts";
 import { getManyChunked } from "./kv.ts";
 import { conversationKey, type ConversationRecord } from "./conversations.ts";
 import { type Message, messageKey, type MessageRecord, withAuthors } from "./messages.ts";
 import { getUsersByIds, type User } from "./users.ts";
 
-/** Per conversation and query word, at most this many index entries are read. */
+/** Per conversation and query word, at most this many postings are read. */
 const MAX_SCAN = 5000;
 /** Query words shorter than this (in code points) match whole words only, not prefixes. */
 const MIN_PREFIX = 2;
@@ -93,9 +93,18 @@ async function searchConversation(
         end: ["search", conversationId, word + "\u{10FFFF}"],
       }
       : { prefix: ["search", conversationId, word] };
-    for await (const e of kv.list<number>(selector, { limit: MAX_SCAN, batchSize: 500 })) {
-      const seq = e.key[3] as number;
-      if (!matches || matches.has(seq)) seen.set(seq, e.value);
+    for await (
+      const e of kv.list(selector, {
+        limit: MAX_SCAN,
+        batchSize: 500,
+        // A word's newest postings first, should it have more than MAX_SCAN.
+        reverse: true,
+      })
+    ) {
+      const { seqs, at } = readPosting(e.key, e.value);
+      seqs.forEach((seq, i) => {
+        if (!matches || matches.has(seq)) seen.set(seq, at[i]);
+      });
     }
     matches = seen;
     if (matches.size === 0) return [];

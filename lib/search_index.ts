@@ -1,18 +1,35 @@
 /**
  * The search index's words and keys (no imports: the message write path uses it; queries
- * are in search.ts). Full-text search over messages, kept in KV beside them. One key per distinct word of a
- * message: `["search", conversationId, token, seq]` → the message's createdAt (ms), written
- * and removed in the same atomic commit as the message itself (send, edit, delete), so the
- * index never disagrees with what is stored. Prefixes are answered by a range scan over the
- * sorted tokens of a conversation, not by indexing every prefix: a word costs one mutation,
- * not one per prefix length (see docs/benchmarks.md, "Search").
+ * are in search.ts). Full-text search over messages, kept in KV beside them as postings:
+ * `["search", conversationId, token, firstSeq]` → `{seqs, at}`, the messages of one commit
+ * that hold the word (ascending seqs, each with its createdAt in ms). A commit of many
+ * messages writes one key per distinct word of the batch and conversation, not one per word
+ * of every message (see docs/benchmarks.md, "Search postings"). Written, and changed by
+ * edits and deletes, in the same atomic commit as the messages and checked against the
+ * conversation's head, so the index never disagrees with what is stored. Prefixes are
+ * answered by a range scan over the sorted tokens of a conversation, not by indexing every
+ * prefix. Every posting keyed `firstSeq` holds only seqs in
+ * `[firstSeq, firstSeq + POSTING_SPAN)`, which is what lets an edit find a seq's postings.
  */
-export const searchKey = (conversationId: string, token: string, seq: number) => [
+export const searchKey = (conversationId: string, token: string, firstSeq: number) => [
   "search",
   conversationId,
   token,
-  seq,
+  firstSeq,
 ];
+
+/** The messages of one conversation holding one word: ascending seqs and their times. */
+export type Posting = { seqs: number[]; at: number[] };
+
+/** A posting's seqs lie within this many of its key's; a commit holds at most this many messages. */
+export const POSTING_SPAN = 200;
+
+/** A stored posting, read as one (a single-message entry of the first format was its time). */
+export function readPosting(key: Deno.KvKey, value: unknown): Posting {
+  if (typeof value === "number") return { seqs: [key[3] as number], at: [value] };
+  const p = value as Posting;
+  return { seqs: p.seqs, at: p.at };
+}
 
 /** Words indexed per message: keeps an edit (old words out, new in) within 1,000 mutations. */
 export const MAX_TOKENS_PER_MESSAGE = 300;
@@ -44,25 +61,90 @@ export function tokenize(text: string, max = MAX_TOKENS_PER_MESSAGE): string[] {
   return [...tokens];
 }
 
-/** Adds a message's index entries to `op` (tokens from `tokenize(content)`). */
-export function indexMessage(
-  op: Deno.AtomicOperation,
-  record: IndexedMessage,
-  tokens: string[],
-): void {
-  const at = Date.parse(record.createdAt);
-  for (const t of tokens) op.set(searchKey(record.conversationId, t, record.seq), at);
+/**
+ * One commit's new index entries: per conversation and word, one posting of the batch's
+ * messages. Messages are added in ascending seq per conversation (a commit's order).
+ */
+export class IndexBatch {
+  #postings = new Map<string, { conversationId: string; token: string; posting: Posting }>();
+
+  /** Adds a new message's words (from `tokenize(content)`). */
+  add(record: IndexedMessage, tokens: string[]): void {
+    const at = Date.parse(record.createdAt);
+    for (const token of tokens) {
+      const slot = `${record.conversationId}\0${token}`;
+      let entry = this.#postings.get(slot);
+      if (!entry) {
+        entry = { conversationId: record.conversationId, token, posting: { seqs: [], at: [] } };
+        this.#postings.set(slot, entry);
+      }
+      entry.posting.seqs.push(record.seq);
+      entry.posting.at.push(at);
+    }
+  }
+
+  /** Sets the postings on `op`: each key is a fresh seq, so nothing stored is overwritten. */
+  write(op: Deno.AtomicOperation): void {
+    for (const { conversationId, token, posting } of this.#postings.values()) {
+      op.set(searchKey(conversationId, token, posting.seqs[0]), posting);
+    }
+  }
 }
 
-/** Moves a message's index entries from its old words to its new ones (only the difference). */
-export function reindexMessage(
+/**
+ * Moves an edited or deleted message's words from `before` to `after` (only the
+ * difference): reads the postings that hold or will hold its seq and sets them on `op`.
+ * The caller checks the conversation's head in the same commit: every change to a
+ * conversation's postings writes its head, so a passing check means these reads are current.
+ */
+export async function reindexMessage(
+  kv: Deno.Kv,
   op: Deno.AtomicOperation,
   record: IndexedMessage,
   before: string[],
   after: string[],
-): void {
+): Promise<void> {
+  const { conversationId, seq } = record;
   const old = new Set(before);
   const next = new Set(after);
-  for (const t of old) if (!next.has(t)) op.delete(searchKey(record.conversationId, t, record.seq));
-  indexMessage(op, record, after.filter((t) => !old.has(t)));
+  const removed = [...old].filter((t) => !next.has(t));
+  const added = [...next].filter((t) => !old.has(t));
+  const at = Date.parse(record.createdAt);
+  await Promise.all([
+    ...removed.map(async (token) => {
+      const holder = await postingHolding(kv, conversationId, token, seq);
+      if (!holder) return;
+      const i = holder.posting.seqs.indexOf(seq);
+      const seqs = holder.posting.seqs.toSpliced(i, 1);
+      if (seqs.length === 0) op.delete(holder.key);
+      else op.set(holder.key, { seqs, at: holder.posting.at.toSpliced(i, 1) });
+    }),
+    ...added.map(async (token) => {
+      // A posting keyed at this very seq (left by an earlier edit or batch) takes it in.
+      const key = searchKey(conversationId, token, seq);
+      const entry = await kv.get(key);
+      const posting = entry.value === null ? { seqs: [], at: [] } : readPosting(key, entry.value);
+      if (posting.seqs.includes(seq)) return;
+      // Its seqs are all ≥ its key's: this seq goes first.
+      op.set(key, { seqs: [seq, ...posting.seqs], at: [at, ...posting.at] });
+    }),
+  ]);
+}
+
+/** The posting of `token` that holds `seq`, if any (keys within POSTING_SPAN below it). */
+async function postingHolding(
+  kv: Deno.Kv,
+  conversationId: string,
+  token: string,
+  seq: number,
+): Promise<{ key: Deno.KvKey; posting: Posting } | null> {
+  const entries = kv.list({
+    start: searchKey(conversationId, token, Math.max(0, seq - POSTING_SPAN + 1)),
+    end: searchKey(conversationId, token, seq + 1),
+  }, { reverse: true, batchSize: 10 });
+  for await (const e of entries) {
+    const posting = readPosting(e.key, e.value);
+    if (posting.seqs.includes(seq)) return { key: e.key, posting };
+  }
+  return null;
 }
