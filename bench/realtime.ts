@@ -36,7 +36,33 @@ const DURABLE_WINDOW = 20;
 const DURABLE_SENDERS = 100;
 const SATURATED_RUNS = 3;
 const IDLE_SOCKETS = 10_000;
-const PAD = "lorem ipsum dolor sit amet, consectetur adipiscing";
+/**
+ * Each message's text after its stamp: 7 words drawn from a 5,000-word vocabulary with
+ * Zipf's law (s = 1), as word frequencies in real chat go, so the search index sees a
+ * realistic mix of common and rare words (a fixed sentence would flatter its postings).
+ */
+const WORDS_PER_MESSAGE = 7;
+const VOCABULARY = Array.from({ length: 5000 }, (_, i) => `w${i.toString(36)}x`);
+const ZIPF_CUMULATIVE = (() => {
+  let total = 0;
+  const sums = VOCABULARY.map((_, i) => (total += 1 / (i + 1)));
+  return sums.map((v) => v / total);
+})();
+
+function zipfWord(): string {
+  const r = Math.random();
+  let lo = 0, hi = ZIPF_CUMULATIVE.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ZIPF_CUMULATIVE[mid] < r) lo = mid + 1;
+    else hi = mid;
+  }
+  return VOCABULARY[lo];
+}
+
+function filler(): string {
+  return Array.from({ length: WORDS_PER_MESSAGE }, zipfWord).join(" ");
+}
 
 type WsCtor = new (url: string, options?: { headers?: Record<string, string> }) => WebSocket;
 /** Deno's WebSocket takes headers (cookie, origin); the "dom" types do not know it. */
@@ -283,7 +309,7 @@ function newPhase(): number {
 }
 
 function content(): string {
-  return `~P${m.phase}~T${performance.now().toFixed(3)}~ ${PAD}`;
+  return `~P${m.phase}~T${performance.now().toFixed(3)}~ ${filler()}`;
 }
 
 let clientIds = 0;
