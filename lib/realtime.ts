@@ -6,6 +6,7 @@ import {
 import { NotFoundError } from "./errors.ts";
 import { describeError, log } from "./log.ts";
 import { HeadWatcher } from "./head_watcher.ts";
+import { metrics } from "./metrics.ts";
 import { MessageWriter } from "./message_writer.ts";
 import { BatchedRateLimit } from "./rate_limit.ts";
 import {
@@ -315,6 +316,7 @@ export class Hub {
     const stored = this.#writer.send({ author, ...input, members }).then((result) => {
       if (result.members !== members) this.#participation.delete(conversationId);
       if (result.created) {
+        metrics.messagesStored.inc();
         this.#deliver(conversationId, result.message.seq, result.message);
         this.#notifyParticipants(participantIds, result.message);
         this.#ringMessage(conversationId, result.message.seq, participantIds);
@@ -652,6 +654,7 @@ export class Hub {
             if ((conn.cursors.get(conversationId) ?? 0) >= message.seq) continue;
             conn.cursors.set(conversationId, message.seq);
             conn.send(text);
+            metrics.messagesDelivered.inc();
           }
         }
       }
