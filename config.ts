@@ -19,11 +19,14 @@ const optionalString = z.string().trim().optional().transform((v) => v || undefi
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
   HOSTNAME: z.string().min(1).default("0.0.0.0"),
-  DENO_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DENO_ENV: z.enum(["development", "production", "test"]).optional(),
   SECRET_KEY: z.string().min(32).optional(),
-  KV_PATH: z.string().min(1).default("./data/chat.kv"),
-  DENO_KV_URL: z.url().optional(),
-  DENO_KV_ACCESS_TOKEN: z.string().optional(),
+  KV_PATH: optionalString,
+  DENO_KV_URL: optionalString.pipe(z.url().optional()),
+  DENO_KV_ACCESS_TOKEN: optionalString,
+  /** Set by Deno Deploy (which refuses user variables named DENO_*, so DENO_ENV too). */
+  DENO_DEPLOYMENT_ID: optionalString,
+  METRICS_TOKEN: optionalString.pipe(z.string().min(16).optional()),
   ALLOWED_ORIGINS: originList.default([]),
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(25 * 1024 * 1024),
   PROJECT_QUOTA_BYTES: z.coerce.number().int().positive().default(1024 * 1024 * 1024),
@@ -51,6 +54,12 @@ export type Config = {
   hostname: string;
   env: "development" | "production" | "test";
   secretKey: string;
+  /**
+   * Where KV lives: "file" is kvPath (":memory:" included), "url" a remote KV (Deno Deploy's
+   * or a self-hosted denokv; the token comes from DENO_KV_ACCESS_TOKEN), "platform" the
+   * database Deno Deploy attaches (`Deno.openKv()` with no argument).
+   */
+  kvSource: "file" | "url" | "platform";
   kvPath: string;
   kvUrl: string | undefined;
   allowedOrigins: string[];
@@ -58,6 +67,8 @@ export type Config = {
   /** Storage per project; an upload past it is answered 413. */
   projectQuotaBytes: number;
   logLevel: "debug" | "info" | "warn" | "error";
+  /** The Bearer token that opens /metrics; without one the route answers 404. */
+  metricsToken: string | undefined;
   rateLimitScale: number;
   sessionTtlMs: number;
   /** A session unused for this long ends (idle expiry), before sessionTtlMs (absolute). */
@@ -92,9 +103,15 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     throw new Error(`Invalid configuration:\n  ${problems.join("\n  ")}`);
   }
   const e = result.data;
-  if (e.DENO_ENV === "production" && !e.SECRET_KEY) {
+  const mode = e.DENO_ENV ?? (e.DENO_DEPLOYMENT_ID ? "production" : "development");
+  if (mode === "production" && !e.SECRET_KEY) {
     throw new Error("Invalid configuration:\n  SECRET_KEY: required in production");
   }
+  // Deno.openKv(url) reads the token from the environment itself: missing, it fails late.
+  if (e.DENO_KV_URL && !e.DENO_KV_ACCESS_TOKEN) {
+    throw new Error("Invalid configuration:\n  DENO_KV_ACCESS_TOKEN: required with DENO_KV_URL");
+  }
+  const kvSource = e.DENO_KV_URL ? "url" : e.DENO_DEPLOYMENT_ID && !e.KV_PATH ? "platform" : "file";
   const github = allOrNone("GitHub", {
     GITHUB_CLIENT_ID: e.GITHUB_CLIENT_ID,
     GITHUB_CLIENT_SECRET: e.GITHUB_CLIENT_SECRET,
@@ -107,14 +124,16 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   return {
     port: e.PORT,
     hostname: e.HOSTNAME,
-    env: e.DENO_ENV,
+    env: mode,
     secretKey: e.SECRET_KEY ?? DEV_SECRET,
-    kvPath: e.KV_PATH,
+    kvSource,
+    kvPath: e.KV_PATH ?? "./data/chat.kv",
     kvUrl: e.DENO_KV_URL,
     allowedOrigins: e.ALLOWED_ORIGINS,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     projectQuotaBytes: e.PROJECT_QUOTA_BYTES,
     logLevel: e.LOG_LEVEL,
+    metricsToken: e.METRICS_TOKEN,
     rateLimitScale: e.RATE_LIMIT_SCALE,
     sessionTtlMs: e.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000,
     sessionIdleMs: e.SESSION_IDLE_DAYS * 24 * 60 * 60 * 1000,

@@ -94,3 +94,35 @@ Deno.test("parseConfig() turns an OAuth provider on with all its settings, and r
     /OIDC_ISSUER/,
   );
 });
+
+Deno.test("parseConfig() picks the KV: a file by default, a URL with its token, Deploy's own", () => {
+  const file = parseConfig({});
+  assert.equal(file.kvSource, "file");
+  const remote = parseConfig({ DENO_KV_URL: "https://kv.example.com", DENO_KV_ACCESS_TOKEN: "t" });
+  assert.equal(remote.kvSource, "url");
+  assert.equal(remote.kvUrl, "https://kv.example.com");
+  assert.throws(
+    () => parseConfig({ DENO_KV_URL: "https://kv.example.com" }),
+    /DENO_KV_ACCESS_TOKEN: required with DENO_KV_URL/,
+  );
+  assert.throws(() => parseConfig({ DENO_KV_URL: "not a url" }), /DENO_KV_URL/);
+  // Deno Deploy sets DENO_DEPLOYMENT_ID and refuses user variables named DENO_*.
+  const deploy = parseConfig({ DENO_DEPLOYMENT_ID: "abc123", SECRET_KEY: "s".repeat(32) });
+  assert.equal(deploy.kvSource, "platform");
+  assert.equal(deploy.env, "production");
+  assert.throws(() => parseConfig({ DENO_DEPLOYMENT_ID: "abc123" }), /SECRET_KEY/);
+  const pinned = parseConfig({
+    DENO_DEPLOYMENT_ID: "abc",
+    KV_PATH: "/srv/chat.kv",
+    DENO_ENV: "test",
+  });
+  assert.equal(pinned.kvSource, "file");
+  assert.equal(pinned.env, "test");
+});
+
+Deno.test("parseConfig() takes a METRICS_TOKEN of at least 16 characters; none turns /metrics off", () => {
+  assert.equal(parseConfig({}).metricsToken, undefined);
+  assert.equal(parseConfig({ METRICS_TOKEN: "" }).metricsToken, undefined);
+  assert.equal(parseConfig({ METRICS_TOKEN: "m".repeat(16) }).metricsToken, "m".repeat(16));
+  assert.throws(() => parseConfig({ METRICS_TOKEN: "short" }), /METRICS_TOKEN/);
+});

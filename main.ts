@@ -1,12 +1,13 @@
 import { Hono } from "hono";
 import { serveStatic } from "hono/deno";
 import { type Config, loadConfig } from "./config.ts";
-import { buildAssets } from "./lib/assets.ts";
+import { buildAssets, loadBuiltAssets } from "./lib/assets.ts";
 import type { AppContext } from "./lib/context.ts";
 import { errorBody } from "./lib/errors.ts";
 import { sweepOrphanChunks } from "./lib/files.ts";
 import { openKv } from "./lib/kv.ts";
 import { describeError, log, setLogLevel } from "./lib/log.ts";
+import { metrics } from "./lib/metrics.ts";
 import { Hub } from "./lib/realtime.ts";
 import { type Env, formErrorRedirect } from "./routes/_http.ts";
 import {
@@ -26,6 +27,7 @@ import { accountPageRoutes } from "./routes/account.tsx";
 import { authPageRoutes } from "./routes/auth_pages.tsx";
 import { searchPageRoutes } from "./routes/search.tsx";
 import { oauthRoutes } from "./routes/oauth.ts";
+import { opsRoutes } from "./routes/ops.ts";
 import { chatPageRoutes, notFoundPage } from "./routes/chat.tsx";
 import { projectPageRoutes } from "./routes/projects.tsx";
 
@@ -48,6 +50,8 @@ export function createApp(ctx: AppContext): Hono<Env> {
     if (c.res.ok) c.header("Cache-Control", "public, max-age=3600");
   });
   app.use("/static/*", serveStatic({ root: "./" }));
+  // Probes and scrapes: before the session is read (no KV read per probe, no cookie needed).
+  app.route("/", opsRoutes);
   app.use(sameOriginGuard(ctx), loadSession(ctx));
   app.route("/api/auth", authRoutes);
   app.route("/api/conversations", conversationRoutes);
@@ -106,19 +110,25 @@ function methodsByPath(app: Hono<Env>): (path: string) => string[] {
   return (path) => [...new Set(routes.filter((r) => r.pattern.test(path)).map((r) => r.method))];
 }
 
-/** Opens the store, builds the assets and starts the hub: everything the app runs on. */
+/**
+ * Opens the store, builds the assets and starts the hub: everything the app runs on. In
+ * production the assets must be prebuilt (`deno task build`): nothing is written to disk.
+ */
 export async function createContext(config: Config, options: { channelName?: string | null } = {}) {
   setLogLevel(config.logLevel);
+  const assets = config.env === "production"
+    ? await loadBuiltAssets(ROOT)
+    : await buildAssets(ROOT);
   const kv = await openKv(config);
-  const assets = await buildAssets(ROOT);
   const hub = new Hub(kv, {
     channelName: options.channelName,
     pollMs: config.realtimePollMs,
-    watch: config.kvUrl !== undefined,
+    watch: config.kvSource !== "file",
     dropDoorbells: config.chaosDropDoorbells,
     // REST and WebSocket sends share it (see BatchedRateLimit).
     sendLimit: { limit: 120, windowMs: 60_000, scale: config.rateLimitScale },
   });
+  metrics.openSockets.collect(() => hub.connections);
   return { kv, config, hub, assets } satisfies AppContext;
 }
 

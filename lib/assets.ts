@@ -45,18 +45,8 @@ async function sha256Hex(text: string): Promise<string> {
  * Concurrent builders (parallel test files) write to a temp dir and rename it into place.
  */
 export async function buildAssets(root: string): Promise<Assets> {
-  const sources = await readSources(root);
-  const id = (await sha256Hex(sources.map((s) => `${s.path}\0${s.text}`).join("\0"))).slice(0, 16);
-  const islands = sources.filter((s) =>
-    s.path.startsWith("islands/") && ISLAND_FILE.test(s.path.slice(8))
-  )
-    .map((s) => s.path.slice(8, -4));
-  const buildRoot = `${root}/static/build`;
-  const dir = `${buildRoot}/${id}`;
-  try {
-    await Deno.stat(`${dir}/styles.css`);
-    return { id, dir, islands };
-  } catch { /* not built yet */ }
+  const { sources, id, islands, buildRoot, dir } = await planAssets(root);
+  if (await isBuilt(dir, islands)) return { id, dir, islands };
 
   const started = performance.now();
   await Deno.mkdir(buildRoot, { recursive: true });
@@ -92,6 +82,48 @@ export async function buildAssets(root: string): Promise<Assets> {
   await removeStaleBuilds(buildRoot, id);
   log("info", "assets built", { id, islands, ms: Math.round(performance.now() - started) });
   return { id, dir, islands };
+}
+
+/**
+ * The assets `deno task build` made for these sources, for production, which never writes
+ * to disk at run time. Throws, saying what to run, when they are missing or stale.
+ */
+export async function loadBuiltAssets(root: string): Promise<Assets> {
+  const { id, islands, dir } = await planAssets(root);
+  if (!(await isBuilt(dir, islands))) {
+    throw new Error(
+      `The browser assets for this code (static/build/${id}/) are missing: ` +
+        "run `deno task build` before starting in production.",
+    );
+  }
+  return { id, dir, islands };
+}
+
+/**
+ * The build's id: a hash over every source file and the Deno version (its bundler's output
+ * may change with it), so the URLs change whenever the bytes served can.
+ */
+async function planAssets(root: string) {
+  const sources = await readSources(root);
+  const text = sources.map((s) => `${s.path}\0${s.text}`).join("\0");
+  const id = (await sha256Hex(`${Deno.version.deno}\0${text}`)).slice(0, 16);
+  const islands = sources
+    .filter((s) => s.path.startsWith("islands/") && ISLAND_FILE.test(s.path.slice(8)))
+    .map((s) => s.path.slice(8, -4));
+  const buildRoot = `${root}/static/build`;
+  return { sources, id, islands, buildRoot, dir: `${buildRoot}/${id}` };
+}
+
+/** Whether `dir` holds a whole build: the stylesheet, the client entry and every island. */
+async function isBuilt(dir: string, islands: string[]): Promise<boolean> {
+  try {
+    for (const file of ["styles.css", "boot.js", ...islands.map((n) => `${n}.js`)]) {
+      await Deno.stat(`${dir}/${file}`);
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Drops builds older than an hour (a running older server may still be serving one). */

@@ -1,8 +1,15 @@
 import type { Config } from "../config.ts";
+import { metrics } from "./metrics.ts";
 
-/** Opens the configured store: remote KV by URL, else the embedded file (":memory:" in tests). */
-export async function openKv(config: Pick<Config, "kvUrl" | "kvPath">): Promise<Deno.Kv> {
-  if (config.kvUrl) return await Deno.openKv(config.kvUrl);
+/**
+ * Opens the configured store: a remote KV by URL (Deno.openKv takes the access token from
+ * DENO_KV_ACCESS_TOKEN), Deno Deploy's own, or the embedded file (":memory:" in tests).
+ */
+export async function openKv(
+  config: Pick<Config, "kvSource" | "kvUrl" | "kvPath">,
+): Promise<Deno.Kv> {
+  if (config.kvSource === "url") return await Deno.openKv(config.kvUrl);
+  if (config.kvSource === "platform") return await Deno.openKv();
   if (config.kvPath !== ":memory:") {
     const dir = config.kvPath.replace(/[^/\\]*$/, "");
     if (dir) await Deno.mkdir(dir, { recursive: true });
@@ -31,13 +38,17 @@ function isLockError(err: unknown): boolean {
 export async function commitWithRetry<T>(attempt: () => Promise<T | null>): Promise<T> {
   let lastError: unknown = new Error("KV commit kept losing its race");
   for (let i = 0; i < MAX_ATTEMPTS; i++) {
+    let reason = "conflict";
     try {
       const result = await attempt();
       if (result !== null) return result;
     } catch (err) {
       if (!isLockError(err)) throw err;
       lastError = err;
+      reason = "locked";
     }
+    if (i === MAX_ATTEMPTS - 1) break;
+    metrics.kvCommitRetries.inc(1, { reason });
     await new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 2 * 2 ** i)));
   }
   throw lastError;

@@ -1,31 +1,62 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
 import type { AppContext } from "../lib/context.ts";
 import { ForbiddenError } from "../lib/errors.ts";
-import { log } from "../lib/log.ts";
+import { log, withRequestId } from "../lib/log.ts";
+import { metrics } from "../lib/metrics.ts";
 import { getUserBySession } from "../lib/sessions.ts";
 import { type Env, readSessionCookie } from "./_http.ts";
 
-/** Puts the app context and a request id on every request, and logs one line per request. */
+/** An incoming X-Request-Id is kept when it is this tame (a proxy's id links its logs to ours). */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
+
+/** Probes and scrapes arrive every few seconds: logged at debug, not info. */
+const QUIET_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
+
+/**
+ * Puts the app context and a request id on every request (every log line written while it
+ * is served carries the id), logs one line per request and counts it in the metrics.
+ */
 export function requestContext(ctx: AppContext): MiddlewareHandler<Env> {
   return async (c, next) => {
-    const requestId = crypto.randomUUID().slice(0, 8);
+    const incoming = c.req.header("x-request-id");
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
     c.set("ctx", ctx);
     c.set("requestId", requestId);
     c.set("user", null);
     const started = performance.now();
     const { method, path } = c.req;
-    await next();
+    await withRequestId(requestId, next);
     // A WebSocket upgrade answer must reach Deno untouched (the request is gone by now).
     if (c.res.status !== 101) c.header("X-Request-Id", requestId);
+    const seconds = (performance.now() - started) / 1000;
+    const route = routeOf(c);
+    metrics.httpRequests.inc(1, { method, route, status: String(c.res.status) });
+    metrics.httpDuration.observe(seconds, { method, route });
     if (path.startsWith("/assets/")) return;
-    log("info", "request", {
+    log(QUIET_PATHS.has(path) ? "debug" : "info", "request", {
       requestId,
       method,
-      path,
+      route,
+      // A session's id is the hash of its token: not a credential, still kept out of logs.
+      path: route.includes("/sessions/:id") ? route : path,
       status: c.res.status,
-      ms: Math.round((performance.now() - started) * 10) / 10,
+      ms: Math.round(seconds * 10_000) / 10,
     });
   };
+}
+
+/**
+ * The route pattern that answered ("/api/conversations/:id"), never the raw path (ids
+ * would make a metric series per conversation); "unmatched" for 404s and 405s.
+ */
+function routeOf(c: Context<Env>): string {
+  const routes = matchedRoutes(c);
+  const answered = routes[c.req.routeIndex];
+  if (answered && (answered.method !== "ALL" || !/^\/?\*$/.test(answered.path))) {
+    return answered.path;
+  }
+  return "unmatched";
 }
 
 /**

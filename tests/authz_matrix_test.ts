@@ -43,6 +43,8 @@ type Fixture = VictimWorld & {
 };
 
 const PASSWORD = "correct horse battery";
+/** What opens /metrics in this test (the route is 404 without one). */
+const METRICS_TOKEN = "matrix-metrics-token-0123456789";
 
 /** A person's session id, from their cookie (the id is the token's hash). */
 function sessionIdFromCookie(cookie: string): Promise<string> {
@@ -932,6 +934,46 @@ const MATRIX: Record<string, Row> = {
       );
     },
   },
+  "GET /healthz": {
+    async signedOut(fx, path) {
+      assert.deepEqual(await okJson(await send(fx.server, get(path))), { status: "ok" });
+    },
+    outsider: { none: "a liveness probe; names no object" },
+    async member(fx) {
+      assert.equal((await okJson(await send(fx.server, get("/healthz"), fx.val))).status, "ok");
+    },
+  },
+  "GET /readyz": {
+    async signedOut(fx, path) {
+      assert.deepEqual(await okJson(await send(fx.server, get(path))), { status: "ready" });
+    },
+    outsider: { none: "a readiness probe; names no object" },
+    async member(fx) {
+      assert.equal((await okJson(await send(fx.server, get("/readyz"), fx.val))).status, "ready");
+    },
+  },
+  "GET /metrics": {
+    async signedOut(fx, path) {
+      assert.equal(
+        (await okJson(await send(fx.server, get(path)), 401)).error.code,
+        "unauthorized",
+      );
+    },
+    outsider: {
+      async check(fx) {
+        // A session is no metrics token: only METRICS_TOKEN opens the metrics.
+        const res = await send(fx.server, get("/metrics"), fx.eve);
+        assert.equal((await okJson(res, 401)).error.code, "unauthorized");
+      },
+    },
+    async member(fx) {
+      const res = await fx.server.fetch("/metrics", {
+        headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+      });
+      assert.equal(res.status, 200);
+      assert.match(await res.text(), /^hearth_http_requests_total\{/m);
+    },
+  },
   "GET /login": {
     async signedOut(fx, path) {
       assert.match(await okPage(await send(fx.server, get(path))), /<form/);
@@ -1060,7 +1102,11 @@ async function assertProbe(fx: Fixture, probe: Probe) {
 
 Deno.test("authorization matrix: every route, signed out, as an outsider and as a member", async (t) => {
   // A GitHub provider: starting its flow is a redirect (no network needed).
-  const server = await startTestServer({ GITHUB_CLIENT_ID: "id", GITHUB_CLIENT_SECRET: "secret" });
+  const server = await startTestServer({
+    GITHUB_CLIENT_ID: "id",
+    GITHUB_CLIENT_SECRET: "secret",
+    METRICS_TOKEN,
+  });
   try {
     const world = await buildVictimWorld(server);
     const eve = await registerUser(server, { displayName: "Eve" });
