@@ -6,6 +6,7 @@ import {
 import { NotFoundError } from "./errors.ts";
 import { describeError, log } from "./log.ts";
 import { HeadWatcher } from "./head_watcher.ts";
+import { AccountEventWatcher } from "./account_events.ts";
 import { metrics } from "./metrics.ts";
 import { MessageWriter } from "./message_writer.ts";
 import { BatchedRateLimit } from "./rate_limit.ts";
@@ -23,8 +24,10 @@ import {
   listChanges,
   type MessageChange,
 } from "./message_changes.ts";
+import { mergeViews, PRESENCE_REFRESH_MS, PresenceBoard, type PresenceView } from "./presence.ts";
 import type { ServerFrame } from "./realtime_protocol.ts";
-import type { User } from "./users.ts";
+import { ulid } from "ulid";
+import { getActiveUserById, type User } from "./users.ts";
 
 /** One open socket, as the hub sees it. */
 export type Connection = {
@@ -62,7 +65,13 @@ type Room = {
   members: number | undefined;
   /** Deliveries and joins of a room run one after another, so seq order holds. */
   chain: Promise<void>;
+  /** Who is here on the other hubs (workers, processes, instances): see presence.ts. */
+  remote: PresenceView;
+  /** The first read of `remote` (a join waits for it, so its status is whole). */
+  remoteRead: Promise<void> | null;
 };
+
+type Presence = { user: User; away: boolean };
 
 type Doorbell =
   | { kind: "message"; conversationId: string; seq: number; participantIds: string[] }
@@ -70,7 +79,8 @@ type Doorbell =
   | { kind: "typing"; conversationId: string; user: User }
   | { kind: "evict"; conversationId: string; userId: string }
   | { kind: "session_ended"; sessionId: string }
-  | { kind: "read"; userId: string; conversationId: string; seq: number };
+  | { kind: "read"; userId: string; conversationId: string; seq: number }
+  | { kind: "presence"; conversationId: string };
 
 export type HubOptions = {
   /** BroadcastChannel name for the doorbells between workers; null for none. */
@@ -118,6 +128,7 @@ export class Hub {
   #channel: BroadcastChannel | null;
   #writer: MessageWriter;
   #heads: HeadWatcher;
+  #accounts: AccountEventWatcher;
   #dropDoorbells: number;
   /**
    * Who takes part in conversations this hub has sent to, with the head's `members` counter
@@ -127,14 +138,29 @@ export class Hub {
   #sendLimit: BatchedRateLimit | undefined;
   #bells = new Map<string, Doorbell & { kind: "message" }>();
   #participation = new Map<string, { participantIds: string[]; members: number }>();
+  #board: PresenceBoard;
+  #presenceTimer: ReturnType<typeof setInterval>;
 
   constructor(kv: Deno.Kv, options: HubOptions = {}) {
     this.#kv = kv;
     this.#writer = new MessageWriter(kv);
+    // Workers of this process hear at once; other processes when their poll or watch sees it.
+    this.#board = new PresenceBoard(kv, ulid(), (ids) => {
+      for (const conversationId of ids) this.#ring({ kind: "presence", conversationId });
+    });
     this.#heads = new HeadWatcher(kv, (id, head) => this.#onHead(id, head), {
       pollMs: options.pollMs ?? 1000,
       watch: options.watch ?? false,
+      onPresence: (id) => void this.#readRemote(id),
     });
+    // Views expire unless rewritten; reading the others' again drops hubs that died.
+    this.#presenceTimer = setInterval(() => this.#refreshPresence(), PRESENCE_REFRESH_MS);
+    Deno.unrefTimer(this.#presenceTimer);
+    // An account disabled or deleted (by the admin CLI, another process) loses its sockets.
+    this.#accounts = new AccountEventWatcher(kv, {
+      onUser: (userId) => this.#endUserLocal(userId),
+      onMissed: () => void this.#recheckAccounts(),
+    }, { pollMs: options.pollMs ?? 1000 });
     this.#dropDoorbells = options.dropDoorbells ?? 0;
     this.#sendLimit = options.sendLimit && new BatchedRateLimit(kv, options.sendLimit);
     const name = options.channelName === undefined ? "chat-doorbell" : options.channelName;
@@ -177,6 +203,7 @@ export class Hub {
     const gone = () => !this.#byUser.get(conn.user.id)?.has(conn);
     const seen = await getParticipation(this.#kv, conversationId, conn.user.id);
     const room = this.#room(conversationId);
+    room.remoteRead ??= this.#readRemote(conversationId);
     // The watcher may have seen a newer head meanwhile: keep the newer of the two.
     if (room.members === undefined || seen.members >= room.members) {
       room.participantIds = seen.participantIds;
@@ -188,6 +215,7 @@ export class Hub {
     // Read before any message: a change after it is sent as `message_updated` below.
     let start = { seq: 0, rev: 0 };
     try {
+      await room.remoteRead;
       start = await getHead(this.#kv, conversationId);
       // A `since` past the newest message (a stale client) must not become the room's seq:
       // the room would skip every message up to it, for everyone in it.
@@ -249,12 +277,10 @@ export class Hub {
         room.seq = cursor;
         room.rev = Math.max(room.rev, upTo);
       }
-      const firstOfUser = ![...room.conns].some((c) => c.user.id === conn.user.id);
-      const wasAway = this.#awayIds(room).includes(conn.user.id);
       conn.cursors.set(conversationId, cursor);
-      room.conns.add(conn);
-      if (firstOfUser) this.#status(room, "joined", conn.user);
-      else if (wasAway && !conn.away) this.#presence(room, conn.user);
+      const told = this.#changeLocal(room, conn.user, () => room.conns.add(conn));
+      // The joiner learns who is here even when its arrival changed nothing for the others.
+      if (told !== "status") this.#status(room, "joined", conn.user, [conn]);
       if (now.rev > room.rev) this.#deliverChanges(conversationId, now.rev);
     }).finally(() => {
       room.joining--;
@@ -267,14 +293,8 @@ export class Hub {
   leave(conn: Connection, conversationId: string): void {
     const room = this.#rooms.get(conversationId);
     conn.cursors.delete(conversationId);
-    if (!room) return;
-    const wasAway = this.#awayIds(room).includes(conn.user.id);
-    if (!room.conns.delete(conn)) return;
-    if (![...room.conns].some((c) => c.user.id === conn.user.id)) {
-      this.#status(room, "left", conn.user);
-    } else if (!wasAway && this.#awayIds(room).includes(conn.user.id)) {
-      this.#presence(room, conn.user);
-    }
+    if (!room || !room.conns.has(conn)) return;
+    this.#changeLocal(room, conn.user, () => room.conns.delete(conn));
     this.#dropIfIdle(room);
   }
 
@@ -488,6 +508,17 @@ export class Hub {
     }
   }
 
+  #endUserLocal(userId: string): void {
+    for (const conn of this.#byUser.get(userId) ?? []) conn.close(1008, "account closed");
+  }
+
+  async #recheckAccounts(): Promise<void> {
+    for (const userId of [...this.#byUser.keys()]) {
+      const active = await getActiveUserById(this.#kv, userId).catch(() => true);
+      if (!active) this.#endUserLocal(userId);
+    }
+  }
+
   #evictLocal(conversationId: string, userId: string): void {
     this.#participation.delete(conversationId);
     const room = this.#rooms.get(conversationId);
@@ -513,14 +544,96 @@ export class Hub {
    */
   setPresence(conn: Connection, away: boolean): void {
     if ((conn.away ?? false) === away) return;
-    const rooms = [...conn.cursors.keys()].flatMap((id) => this.#rooms.get(id) ?? []);
-    const before = rooms.map((room) => this.#awayIds(room).includes(conn.user.id));
-    conn.away = away;
-    rooms.forEach((room, i) => {
-      if (this.#awayIds(room).includes(conn.user.id) !== before[i]) {
-        this.#presence(room, conn.user);
-      }
+    const rooms = [...conn.cursors.keys()].flatMap((id) => {
+      const room = this.#rooms.get(id);
+      return room?.conns.has(conn) ? [room] : [];
     });
+    const before = rooms.map((room) => this.#snapshot(room, conn.user.id));
+    conn.away = away;
+    rooms.forEach((room, i) => this.#afterChange(room, conn.user, before[i]));
+  }
+
+  /**
+   * Runs a change to the room's sockets here and tells what it changed for `user`: the room
+   * hears `status` when they came or went (on any hub), `presence` when they went away or
+   * came back; the other hubs hear of it when this hub's view of `user` changed.
+   */
+  #changeLocal(room: Room, user: User, change: () => void): "status" | "presence" | null {
+    const before = this.#snapshot(room, user.id);
+    change();
+    return this.#afterChange(room, user, before);
+  }
+
+  #snapshot(room: Room, userId: string): { everywhere?: Presence; here?: Presence } {
+    return { everywhere: this.#merged(room).get(userId), here: this.#localView(room).get(userId) };
+  }
+
+  #afterChange(
+    room: Room,
+    user: User,
+    before: { everywhere?: Presence; here?: Presence },
+  ): "status" | "presence" | null {
+    const here = this.#localView(room);
+    if (before.here?.away !== here.get(user.id)?.away) this.#board.publish(room.id, here);
+    return this.#announce(room, user, before.everywhere, this.#merged(room).get(user.id));
+  }
+
+  #announce(
+    room: Room,
+    user: User,
+    before: Presence | undefined,
+    after: Presence | undefined,
+  ): "status" | "presence" | null {
+    if (!before && after) this.#status(room, "joined", user);
+    else if (before && !after) this.#status(room, "left", user);
+    else if (before && after && before.away !== after.away) this.#presence(room, user);
+    else return null;
+    return after && before ? "presence" : "status";
+  }
+
+  /** Reads the other hubs' views of a room and tells its sockets what that changed. */
+  async #readRemote(conversationId: string): Promise<void> {
+    let remote: PresenceView;
+    try {
+      remote = await this.#board.read(conversationId);
+    } catch (err) {
+      return log("warn", "presence read failed", describeError(err));
+    }
+    const room = this.#rooms.get(conversationId);
+    if (!room) return;
+    // Someone removed from the conversation is gone here, whatever a slower hub still says.
+    for (const id of remote.keys()) if (!room.participantIds.includes(id)) remote.delete(id);
+    const before = this.#merged(room);
+    room.remote = remote;
+    const after = this.#merged(room);
+    for (const id of new Set([...before.keys(), ...after.keys()])) {
+      const user = (after.get(id) ?? before.get(id))!.user;
+      this.#announce(room, user, before.get(id), after.get(id));
+    }
+  }
+
+  /** Rewrites this hub's views (they expire otherwise) and reads the others' again. */
+  #refreshPresence(): void {
+    for (const room of this.#rooms.values()) {
+      if (room.conns.size === 0) continue;
+      this.#board.publish(room.id, this.#localView(room), false);
+      void this.#readRemote(room.id);
+    }
+  }
+
+  /** Per user with a socket in the room on this hub: whether every such socket is away. */
+  #localView(room: Room): PresenceView {
+    const view: PresenceView = new Map();
+    for (const c of room.conns) {
+      const seen = view.get(c.user.id);
+      view.set(c.user.id, { user: c.user, away: (seen?.away ?? true) && (c.away ?? false) });
+    }
+    return view;
+  }
+
+  /** Everyone in the room on every hub (see mergeViews). */
+  #merged(room: Room): PresenceView {
+    return mergeViews(room.remote, this.#localView(room));
   }
 
   /** Tells the room whether `user` is away or active now. */
@@ -532,22 +645,16 @@ export class Hub {
     }
   }
 
-  /** The users in the room on this isolate whose every socket here is away. */
+  /** The users in the room (on any hub) whose every socket there is away. */
   #awayIds(room: Room): string[] {
-    const active = new Set<string>();
-    const all = new Set<string>();
-    for (const c of room.conns) {
-      all.add(c.user.id);
-      if (!c.away) active.add(c.user.id);
-    }
-    return [...all].filter((id) => !active.has(id));
+    return [...this.#merged(room)].flatMap(([id, { away }]) => away ? [id] : []);
   }
 
-  /** The distinct users with a socket in the room on this isolate. */
+  /** The distinct users with a socket in the room, on this hub or any other. */
   online(conversationId: string): User[] {
     const room = this.#rooms.get(conversationId);
     if (!room) return [];
-    return [...new Map([...room.conns].map((c) => [c.user.id, c.user])).values()];
+    return [...this.#merged(room).values()].map((u) => u.user);
   }
 
   /** How many sockets are connected to this hub. */
@@ -572,15 +679,19 @@ export class Hub {
     for (let waited = 0; this.connections > 0 && waited < 2000; waited += 20) {
       await new Promise((r) => setTimeout(r, 20));
     }
+    // The other hubs hear at once that this one's people left (else within the views' TTL).
+    await this.#board.flush().catch(() => {});
     this.close();
   }
 
   /** Stops listening for doorbells and heads (lets the process exit promptly). */
   close(): void {
     this.#sendLimit?.close();
+    clearInterval(this.#presenceTimer);
     this.#channel?.close();
     this.#channel = null;
     this.#heads.close();
+    this.#accounts.close();
   }
 
   #room(id: string): Room {
@@ -595,6 +706,8 @@ export class Hub {
         participantIds: [],
         members: undefined,
         chain: Promise.resolve(),
+        remote: new Map(),
+        remoteRead: null,
       };
       this.#rooms.set(id, room);
       this.#heads.add(id);
@@ -688,10 +801,15 @@ export class Hub {
     }
   }
 
-  #status(room: Room, event: "joined" | "left", user: User): void {
+  #status(
+    room: Room,
+    event: "joined" | "left",
+    user: User,
+    to: Iterable<Connection> = room.conns,
+  ): void {
     const online = this.online(room.id);
     const away = this.#awayIds(room);
-    for (const conn of room.conns) {
+    for (const conn of to) {
       conn.send({ type: "status", conversationId: room.id, event, user, online, away });
     }
   }
@@ -728,6 +846,7 @@ export class Hub {
     if (bell.kind === "session_ended") return this.#endSessionLocal(bell.sessionId);
     if (bell.kind === "read") return this.#readLocal(bell.userId, bell.conversationId, bell.seq);
     if (bell.kind === "change") return this.#deliverChanges(bell.conversationId, bell.rev);
+    if (bell.kind === "presence") return void this.#readRemote(bell.conversationId);
     this.#deliver(bell.conversationId, bell.seq);
     if (!bell.participantIds.some((id) => this.#byUser.has(id))) return;
     try {
