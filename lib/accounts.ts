@@ -1,12 +1,13 @@
-import { UnauthorizedError } from "./errors.ts";
+import { ForbiddenError, UnauthorizedError } from "./errors.ts";
 import { verifyAgainstDummy, verifyPassword } from "./passwords.ts";
 import { hitRateLimit } from "./rate_limit.ts";
-import { getUserCredentialsByUsername, type User } from "./users.ts";
+import { ACCOUNT_DISABLED_MESSAGE, getUserCredentialsByUsername, type User } from "./users.ts";
 
 /**
  * Checks a username and password. Throws RateLimitError after too many attempts for the
- * username or the client address, and UnauthorizedError("invalid_credentials") on a
- * mismatch; unknown usernames cost the same time as wrong passwords.
+ * username or the client address, UnauthorizedError("invalid_credentials") on a mismatch
+ * (unknown usernames cost the same time as wrong passwords), and, only after the right
+ * password, ForbiddenError("account_disabled") for a disabled account.
  */
 export async function authenticate(
   kv: Deno.Kv,
@@ -28,5 +29,6 @@ export async function authenticate(
   if (!found || !ok) {
     throw new UnauthorizedError("That username and password do not match.", "invalid_credentials");
   }
+  if (found.disabled) throw new ForbiddenError(ACCOUNT_DISABLED_MESSAGE, "account_disabled");
   return found.user;
 }

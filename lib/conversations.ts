@@ -11,7 +11,8 @@ import {
   readMarkKey,
   withAuthors,
 } from "./messages.ts";
-import { getUsersByIds, type User } from "./users.ts";
+import { deletedUser, getUsersByIds, type User } from "./users.ts";
+import { deletePrefix } from "./kv_delete.ts";
 import { mentions } from "./mentions.ts";
 
 export const conversationKindSchema = z.enum(["direct", "group", "project"]);
@@ -212,7 +213,8 @@ async function toViews(
       kind: r.kind,
       title: r.title,
       projectId: r.projectId,
-      participants: r.participantIds.flatMap((id) => users.get(id) ?? []),
+      // A deleted account stays named in its direct conversations (see leaveAllConversations).
+      participants: r.participantIds.map((id) => users.get(id) ?? deletedUser(id)),
       lastMessage: lastMessages.get(r.id) ?? null,
       unreadCount: Math.max(0, (head?.seq ?? 0) - (marks[i].value ?? 0)),
       mentionCount: mentionCounts[i],
@@ -288,4 +290,40 @@ export async function getConversationRecord(
   conversationId: string,
 ): Promise<ConversationRecord | null> {
   return (await kv.get<ConversationRecord>(conversationKey(conversationId))).value;
+}
+
+/**
+ * Takes a user out of every conversation (account deletion): out of groups and project
+ * conversations like a removed participant; a direct conversation keeps naming them (it shows
+ * "Deleted user" to the other person) but is gone from their side. Their read marks go too.
+ * Returns the conversations' ids.
+ */
+export async function leaveAllConversations(kv: Deno.Kv, userId: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const e of kv.list({ prefix: ["user_conv", userId] })) ids.push(String(e.key[2]));
+  for (const id of ids) {
+    const record = await getConversationRecord(kv, id);
+    if (record && record.kind !== "direct") await removeParticipant(kv, id, userId);
+    await kv.atomic().delete(membershipKey(userId, id)).delete(readMarkKey(id, userId)).commit();
+  }
+  return ids;
+}
+
+/**
+ * Deletes a conversation and everything in it (a deleted project's): its record, who takes
+ * part, and its messages, head, change log, clientId index, read marks and search postings
+ * (the prefixes messages.ts, message_changes.ts and search_index.ts write under its id).
+ */
+export async function deleteConversation(kv: Deno.Kv, conversationId: string): Promise<void> {
+  const record = await getConversationRecord(kv, conversationId);
+  if (record) {
+    const op = kv.atomic().delete(conversationKey(conversationId));
+    for (const id of record.participantIds) op.delete(membershipKey(id, conversationId));
+    if (record.projectId) op.delete(projectConversationKey(record.projectId, conversationId));
+    await op.commit();
+  }
+  for (const prefix of ["msg", "msg_change", "msg_client", "read_mark", "search"]) {
+    await deletePrefix(kv, [prefix, conversationId]);
+  }
+  await kv.delete(headKey(conversationId));
 }

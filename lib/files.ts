@@ -339,3 +339,14 @@ export async function sweepOrphanChunks(
   }
   return swept;
 }
+
+/** Deletes every file of a project, its chunks and its usage counter (a deleted project). */
+export async function deleteProjectFiles(kv: Deno.Kv, projectId: string): Promise<void> {
+  for await (const e of kv.list<FileRecord>({ prefix: ["file", projectId] })) {
+    await kv.set(uploadKey(e.value.id), { projectId, startedAt: new Date(0).toISOString() });
+    await kv.delete(e.key);
+    await deleteChunks(kv, e.value.id);
+    await kv.delete(uploadKey(e.value.id));
+  }
+  await kv.delete(usageKey(projectId));
+}

@@ -150,3 +150,13 @@ function withSuffix(base: string, n: number): string {
   const suffix = String(n);
   return base.slice(0, 32 - suffix.length) + suffix;
 }
+
+/** Unlinks every identity of a user (account deletion): they can no longer sign in as them. */
+export async function unlinkAllIdentities(kv: Deno.Kv, userId: string): Promise<void> {
+  for (const identity of await listIdentities(kv, userId)) {
+    await kv.atomic()
+      .delete(identityKey(identity.provider, identity.subject))
+      .delete(userIdentityKey(userId, identity.provider))
+      .commit();
+  }
+}

@@ -6,12 +6,14 @@ import { commitRetryingLocks, getManyChunked } from "./kv.ts";
 import {
   addParticipant,
   createConversation,
+  deleteConversation,
   getConversationRecord,
   listProjectConversationIds,
   MAX_PARTICIPANTS,
   removeParticipant,
 } from "./conversations.ts";
 import { getUsersByIds, type User } from "./users.ts";
+import { deleteProjectFiles } from "./files.ts";
 
 export const roleSchema = z.enum(["owner", "admin", "member"]);
 export type Role = z.infer<typeof roleSchema>;
@@ -252,4 +254,56 @@ export async function removeProjectMember(
   const ids = await listProjectConversationIds(kv, project.id);
   for (const id of ids) await removeParticipant(kv, id, input.userId);
   return ids;
+}
+
+/**
+ * Makes `toUserId` (a member) the owner and the current owner an admin. Throws NotFoundError
+ * when either is not a member, ConflictError when the membership changed meanwhile.
+ */
+export async function transferOwnership(
+  kv: Deno.Kv,
+  projectId: string,
+  input: { fromUserId: string; toUserId: string },
+): Promise<void> {
+  const [from, to] = await kv.getMany<[MemberRecord, MemberRecord]>([
+    memberKey(projectId, input.fromUserId),
+    memberKey(projectId, input.toUserId),
+  ]);
+  if (!from.value || from.value.role !== "owner") throw new NotFoundError("Not the owner.");
+  if (!to.value) throw new NotFoundError("The new owner must be a member of the project.");
+  const result = await commitRetryingLocks(() =>
+    kv.atomic().check(from, to)
+      .set(memberKey(projectId, input.fromUserId), { ...from.value!, role: "admin" })
+      .set(userProjectKey(input.fromUserId, projectId), "admin")
+      .set(memberKey(projectId, input.toUserId), { ...to.value!, role: "owner" })
+      .set(userProjectKey(input.toUserId, projectId), "owner")
+  );
+  if (!result.ok) throw new ConflictError("The membership changed meanwhile. Try again.");
+}
+
+/** The ids of the project's members. */
+export async function listMemberIds(kv: Deno.Kv, projectId: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const e of kv.list({ prefix: ["project_member", projectId] })) {
+    ids.push(String(e.key[2]));
+  }
+  return ids;
+}
+
+/**
+ * Deletes a project and all it holds: its conversations (with their messages), its files
+ * (with their chunks) and its memberships. Not one atomic step: the record goes first, so the
+ * project is gone for everyone at once, and the rest follows.
+ */
+export async function deleteProject(kv: Deno.Kv, projectId: string): Promise<void> {
+  const memberIds = await listMemberIds(kv, projectId);
+  const op = kv.atomic().delete(projectKey(projectId));
+  for (const id of memberIds) {
+    op.delete(memberKey(projectId, id)).delete(userProjectKey(id, projectId));
+  }
+  await op.commit();
+  for (const id of await listProjectConversationIds(kv, projectId)) {
+    await deleteConversation(kv, id);
+  }
+  await deleteProjectFiles(kv, projectId);
 }

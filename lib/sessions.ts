@@ -1,5 +1,5 @@
-import { commitRetryingLocks, getManyChunked } from "./kv.ts";
-import { getUserById, type User } from "./users.ts";
+import { commitRetryingLocks, commitWithRetry, getManyChunked } from "./kv.ts";
+import { getActiveUserById, requireActiveAccount, type User } from "./users.ts";
 
 /**
  * Sessions live in KV keyed by the SHA-256 of their token, so a copy of the store holds no
@@ -66,7 +66,11 @@ function expireInOf(ms: number): number {
   return Math.max(1, Math.ceil(ms));
 }
 
-/** Starts a session for the user; returns the token for the cookie. */
+/**
+ * Starts a session for the user; returns the token for the cookie. The commit checks the
+ * user record, so a session cannot start for an account disabled or deleted meanwhile:
+ * throws ForbiddenError("account_disabled") or NotFoundError then.
+ */
 export async function createSession(
   kv: Deno.Kv,
   userId: string,
@@ -86,11 +90,15 @@ export async function createSession(
     address: options.address?.slice(0, 64),
   };
   const expireIn = expireInOf(remainingMs(record, now.getTime()));
-  await commitRetryingLocks(() =>
-    kv.atomic()
+  await commitWithRetry(async () => {
+    const account = await requireActiveAccount(kv, userId);
+    const result = await kv.atomic()
+      .check(account)
       .set(sessionKey(tokenHash), record, { expireIn })
       .set(userSessionKey(userId, tokenHash), true, { expireIn: expireInOf(options.ttlMs) })
-  );
+      .commit();
+    return result.ok ? true : null;
+  });
   return { token, expiresAt };
 }
 
@@ -118,7 +126,8 @@ export async function getUserBySession(
       expireIn: expireInOf(remainingMs(touched, now)),
     }).commit().catch(() => {});
   }
-  return await getUserById(kv, entry.value.userId);
+  // A disabled account's sessions are deleted; this also covers one racing with that.
+  return await getActiveUserById(kv, entry.value.userId);
 }
 
 /** Revokes one session (logout). Unknown tokens are ignored. */

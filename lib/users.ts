@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { isTooGuessable } from "./password_strength.ts";
 import { ulid } from "ulid";
-import { ConflictError, NotFoundError } from "./errors.ts";
+import { ConflictError, ForbiddenError, NotFoundError } from "./errors.ts";
 import { hashPassword, type PasswordHash } from "./passwords.ts";
 import { commitRetryingLocks, commitWithRetry, getManyChunked } from "./kv.ts";
 
@@ -25,7 +25,30 @@ export const displayNameSchema = z.string().trim().min(1, "Enter a display name.
 /** What anyone may see of a user. */
 export type User = { id: string; username: string; displayName: string };
 
-type UserRecord = User & { password: PasswordHash | null; createdAt: string };
+type UserRecord = User & {
+  password: PasswordHash | null;
+  createdAt: string;
+  /** May administer the site (`deno task admin grant-admin`); absent on older records. */
+  siteAdmin?: boolean;
+  /** When an administrator disabled the account (it cannot sign in); absent or null: active. */
+  disabledAt?: string | null;
+};
+
+/** What an administrator sees of an account. */
+export type Account = User & {
+  createdAt: string;
+  siteAdmin: boolean;
+  disabledAt: string | null;
+  hasPassword: boolean;
+};
+
+/** How a message or file of a deleted account names its author. */
+export function deletedUser(id: string): User {
+  return { id, username: "deleted", displayName: "Deleted user" };
+}
+
+export const ACCOUNT_DISABLED_MESSAGE =
+  "This account has been disabled. Ask an administrator of this site to enable it again.";
 
 const userKey = (id: string) => ["user", id];
 const usernameKey = (username: string) => ["user_by_name", username.toLowerCase()];
@@ -83,15 +106,115 @@ export async function getUsersByIds(kv: Deno.Kv, ids: string[]): Promise<User[]>
   return entries.flatMap((e) => e.value ? [toPublic(e.value)] : []);
 }
 
-/** The user (with the password hash, for login) by username, case-insensitively, or null. */
+/**
+ * The user (with the password hash and whether the account is disabled, for login) by
+ * username, case-insensitively, or null.
+ */
 export async function getUserCredentialsByUsername(
   kv: Deno.Kv,
   username: string,
-): Promise<{ user: User; password: PasswordHash | null } | null> {
+): Promise<{ user: User; password: PasswordHash | null; disabled: boolean } | null> {
   const idEntry = await kv.get<string>(usernameKey(username));
   if (!idEntry.value) return null;
   const entry = await kv.get<UserRecord>(userKey(idEntry.value));
-  return entry.value ? { user: toPublic(entry.value), password: entry.value.password } : null;
+  if (!entry.value) return null;
+  return {
+    user: toPublic(entry.value),
+    password: entry.value.password,
+    disabled: Boolean(entry.value.disabledAt),
+  };
+}
+
+/** The user with this id unless the account is disabled (or gone): null then. */
+export async function getActiveUserById(kv: Deno.Kv, id: string): Promise<User | null> {
+  const entry = await kv.get<UserRecord>(userKey(id));
+  return entry.value && !entry.value.disabledAt ? toPublic(entry.value) : null;
+}
+
+/**
+ * The user's record entry, for a commit that must not succeed once the account is disabled
+ * or deleted (check it). Throws ForbiddenError("account_disabled") or NotFoundError.
+ */
+export async function requireActiveAccount(
+  kv: Deno.Kv,
+  userId: string,
+): Promise<Deno.KvEntry<unknown>> {
+  const entry = await kv.get<UserRecord>(userKey(userId));
+  if (!entry.value) throw new NotFoundError("User not found.");
+  if (entry.value.disabledAt) {
+    throw new ForbiddenError(ACCOUNT_DISABLED_MESSAGE, "account_disabled");
+  }
+  return entry;
+}
+
+/** The account as an administrator sees it, by username, or null. */
+export async function getAccountByUsername(
+  kv: Deno.Kv,
+  username: string,
+): Promise<Account | null> {
+  const idEntry = await kv.get<string>(usernameKey(username));
+  if (!idEntry.value) return null;
+  const entry = await kv.get<UserRecord>(userKey(idEntry.value));
+  return entry.value ? toAccount(entry.value) : null;
+}
+
+/** Every account, in id (creation) order. */
+export async function listAccounts(kv: Deno.Kv): Promise<Account[]> {
+  const found: Account[] = [];
+  for await (const e of kv.list<UserRecord>({ prefix: ["user"] }, { batchSize: 500 })) {
+    found.push(toAccount(e.value));
+  }
+  return found;
+}
+
+function toAccount(record: UserRecord): Account {
+  return {
+    ...toPublic(record),
+    createdAt: record.createdAt,
+    siteAdmin: record.siteAdmin ?? false,
+    disabledAt: record.disabledAt ?? null,
+    hasPassword: record.password !== null,
+  };
+}
+
+/** Changes the site-admin role or the disabled state. Throws NotFoundError. */
+export async function updateAccountFlags(
+  kv: Deno.Kv,
+  userId: string,
+  change: { siteAdmin?: boolean; disabled?: boolean },
+): Promise<Account> {
+  return await commitWithRetry(async () => {
+    const entry = await kv.get<UserRecord>(userKey(userId));
+    if (!entry.value) throw new NotFoundError("User not found.");
+    const record: UserRecord = { ...entry.value };
+    if (change.siteAdmin !== undefined) record.siteAdmin = change.siteAdmin;
+    if (change.disabled !== undefined) {
+      record.disabledAt = change.disabled
+        ? (entry.value.disabledAt ?? new Date().toISOString())
+        : null;
+    }
+    const result = await kv.atomic().check(entry).set(userKey(userId), record).commit();
+    return result.ok ? toAccount(record) : null;
+  });
+}
+
+/**
+ * Deletes the user record and frees the username, in one commit (`withinCommit` adds to it).
+ * Returns false when the record changed meanwhile (nothing written then).
+ */
+export async function deleteUserRecord(
+  kv: Deno.Kv,
+  userId: string,
+  options: { withinCommit?: (op: Deno.AtomicOperation) => Deno.AtomicOperation } = {},
+): Promise<boolean> {
+  const entry = await kv.get<UserRecord>(userKey(userId));
+  if (!entry.value) throw new NotFoundError("User not found.");
+  const username = entry.value.username;
+  const extend = options.withinCommit ?? ((op) => op);
+  const result = await extend(
+    kv.atomic().check(entry).delete(userKey(userId)).delete(usernameKey(username)),
+  ).commit();
+  return result.ok;
 }
 
 /** Users by username, case-insensitively, keeping the given order; unknown names are skipped. */
