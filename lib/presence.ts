@@ -52,6 +52,7 @@ export class PresenceBoard {
   /** Views to write: null clears this hub's view; `bump` tells the other hubs. */
   #pending = new Map<string, { view: PresenceView; bump: boolean }>();
   #flushing: Promise<void> | null = null;
+  #closed = false;
   #onWritten: (conversationIds: string[]) => void;
 
   /** `onWritten` hears which conversations' counters a commit bumped, once it landed. */
@@ -66,6 +67,7 @@ export class PresenceBoard {
    * turn of the event loop go out in one commit; `bump` (the default) tells the other hubs.
    */
   publish(conversationId: string, view: PresenceView, bump = true): void {
+    if (this.#closed) return;
     const queued = this.#pending.get(conversationId);
     this.#pending.set(conversationId, { view, bump: bump || (queued?.bump ?? false) });
     this.#schedule();
@@ -82,6 +84,12 @@ export class PresenceBoard {
         if (this.#pending.size > 0) this.#schedule();
       }
     })();
+  }
+
+  /** Drops what is queued and writes nothing more (the store may close next). */
+  close(): void {
+    this.#closed = true;
+    this.#pending.clear();
   }
 
   /** Resolves once every queued view is written (shutdown waits for its cleared views). */

@@ -688,6 +688,7 @@ export class Hub {
   close(): void {
     this.#sendLimit?.close();
     clearInterval(this.#presenceTimer);
+    this.#board.close();
     this.#channel?.close();
     this.#channel = null;
     this.#heads.close();
