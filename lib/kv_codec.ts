@@ -24,9 +24,8 @@ export function encodeValue(value: unknown): Json {
   if (value === null || typeof value === "boolean" || typeof value === "string") return value;
   if (value === undefined) return { $t: "undef" };
   if (typeof value === "number") {
-    return Number.isFinite(value) && !Object.is(value, -0)
-      ? value
-      : { $t: "num", v: String(value) };
+    if (Object.is(value, -0)) return { $t: "num", v: "-0" }; // String(-0) is "0"
+    return Number.isFinite(value) ? value : { $t: "num", v: String(value) };
   }
   if (typeof value === "bigint") return { $t: "big", v: value.toString() };
   if (value instanceof Deno.KvU64) return { $t: "u64", v: value.value.toString() };
