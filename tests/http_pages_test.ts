@@ -205,7 +205,11 @@ Deno.test("pages and API answers carry the security headers", async () => {
       assert.equal(res.headers.get("x-content-type-options"), "nosniff", path);
       assert.equal(res.headers.get("x-frame-options"), "DENY", path);
       assert.equal(res.headers.get("referrer-policy"), "same-origin", path);
-      assert.match(res.headers.get("x-request-id") ?? "", /^[0-9a-f]{8}$/, path);
+      assert.match(
+        res.headers.get("x-request-id") ?? "",
+        /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/,
+        path,
+      );
       assert.equal(res.headers.get("strict-transport-security"), null, `${path}: plain http`);
     }
     const https = await app.fetch("/login", { headers: { "x-forwarded-proto": "https" } });
