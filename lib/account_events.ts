@@ -25,7 +25,10 @@ export async function publishAccountEvent(kv: Deno.Kv, userId: string): Promise<
       userId,
       at: new Date().toISOString(),
     }].slice(-KEEP);
-    const result = await kv.atomic().check(entry).set(eventsKey(), { epoch, recent }).commit();
+    // Ephemeral: gone an hour after the last event (a hub then starts counting from 0 again).
+    const result = await kv.atomic().check(entry).set(eventsKey(), { epoch, recent }, {
+      expireIn: 60 * 60_000,
+    }).commit();
     return result.ok ? true : null;
   });
 }
