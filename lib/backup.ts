@@ -22,7 +22,14 @@ export const EXPORT_FORMAT = "hearth-kv-export";
 export const EXPORT_VERSION = 1;
 
 /** Never exported: they expire on their own and mean nothing in another store. */
-const EPHEMERAL = new Set(["rate", "oauth_state", "file_upload", "account_events"]);
+const EPHEMERAL = new Set([
+  "rate",
+  "oauth_state",
+  "file_upload",
+  "account_events",
+  "presence",
+  "presence_rev",
+]);
 /** Exported only with `sessions`: signing everyone in again is the safe default. */
 const SESSION_PREFIXES = new Set(["session", "user_session"]);
 /** Written with their file record (see exportStore), not on their own. */
