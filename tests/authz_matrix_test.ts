@@ -1214,6 +1214,8 @@ const FRAMES: Record<string, FrameRow> = {
     async member(w) {
       const socket = await w.connect(w.val);
       await join(socket, w.directId);
+      // A joining socket is told who is online, whoever else of its person is in the room.
+      await socket.next("status", (f) => f.user.id === w.val.user.id);
       socket.send({ type: "leave", conversationId: w.directId });
       await socket.roundTrip();
       assert.deepEqual(socket.frames, []);
