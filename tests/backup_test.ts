@@ -13,19 +13,17 @@ import { createSession } from "../lib/sessions.ts";
 import { createUser, type User } from "../lib/users.ts";
 import { decodeValue, encodeValue } from "../lib/kv_codec.ts";
 import { randomBytes, sha256Hex } from "./util.ts";
+import { runDeno } from "./process.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
 /** Runs `deno task NAME ARGS` on the store at `kvPath`; returns its exit code and output. */
 async function task(name: string, args: string[], kvPath: string) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "-q", name, ...args],
+  const { code, output } = await runDeno(["task", "-q", name, ...args], {
     cwd: ROOT,
     env: { KV_PATH: kvPath, LOG_LEVEL: "error" },
-    stdin: "null",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  return { code: out.code, text };
+  });
+  return { code, text: output };
 }
 
 async function* chunks(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
