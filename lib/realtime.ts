@@ -15,6 +15,7 @@ import {
   getHead,
   listMessages,
   type Message,
+  type SendInput,
   type SendResult,
 } from "./messages.ts";
 import {
@@ -139,7 +140,13 @@ export class Hub {
   #bells = new Map<string, Doorbell & { kind: "message" }>();
   #participation = new Map<string, { participantIds: string[]; members: number }>();
   #board: PresenceBoard;
+  #closing = false;
   #presenceTimer: ReturnType<typeof setInterval>;
+
+  /** The store this hub works on (what a socket's sends check their attachments against). */
+  get kv(): Deno.Kv {
+    return this.#kv;
+  }
 
   constructor(kv: Deno.Kv, options: HubOptions = {}) {
     this.#kv = kv;
@@ -310,7 +317,7 @@ export class Hub {
    */
   async send(
     author: User,
-    input: { conversationId: string; content: string; clientId?: string | null },
+    input: SendInput,
     from?: Connection,
   ): Promise<SendResult> {
     return await (await this.enqueue(author, input, from)).stored;
@@ -323,7 +330,7 @@ export class Hub {
    */
   async enqueue(
     author: User,
-    input: { conversationId: string; content: string; clientId?: string | null },
+    input: SendInput,
     from?: Connection,
   ): Promise<{ stored: Promise<SendResult> }> {
     const { conversationId } = input;
@@ -387,7 +394,8 @@ export class Hub {
     target: { conversationId: string; seq: number },
     change: MessageChange,
   ): Promise<ChangeResult> {
-    this.#sendLimit?.hit(["send", user.id]);
+    // A file's removal follows a deletion already allowed and counted: it is no one's send.
+    if (change.kind !== "detach") this.#sendLimit?.hit(["send", user.id]);
     const result = await changeMessage(this.#kv, user, target, change);
     if (result.rev !== null) {
       const { conversationId } = target;
@@ -396,8 +404,20 @@ export class Hub {
         rev: result.rev,
       });
       this.#ring({ kind: "change", conversationId, rev: result.rev });
+      if (result.last && change.kind !== "react") void this.#notifyLast(result.message);
     }
     return result;
+  }
+
+  /**
+   * The last message was edited, deleted or lost a file: every participant's list shows it
+   * (an `activity` frame with its seq; other processes hear the doorbell and do the same).
+   */
+  async #notifyLast(message: Message): Promise<void> {
+    const record = await getConversationRecord(this.#kv, message.conversationId).catch(() => null);
+    if (!record) return;
+    this.#notifyParticipants(record.participantIds, message);
+    this.#ringMessage(message.conversationId, message.seq, record.participantIds);
   }
 
   /**
@@ -657,6 +677,11 @@ export class Hub {
     return [...this.#merged(room).values()].map((u) => u.user);
   }
 
+  /** Whether shutdown has begun (readiness turns 503). */
+  get closing(): boolean {
+    return this.#closing;
+  }
+
   /** How many sockets are connected to this hub. */
   get connections(): number {
     let n = 0;
@@ -675,6 +700,7 @@ export class Hub {
    * clients see 1001), then stops listening.
    */
   async shutdown(): Promise<void> {
+    this.#closing = true;
     this.closeAll(1012, "server restarting");
     for (let waited = 0; this.connections > 0 && waited < 2000; waited += 20) {
       await new Promise((r) => setTimeout(r, 20));

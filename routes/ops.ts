@@ -14,9 +14,10 @@ export const opsRoutes = new Hono<Env>();
 /** The process is up and serving: no dependency is touched (a restart would not fix one). */
 opsRoutes.get("/healthz", (c) => c.json({ status: "ok" }));
 
-/** KV answers a read: the instance can serve. 503 while it cannot. */
+/** KV answers a read and no shutdown has begun: the instance can serve. 503 otherwise. */
 opsRoutes.get("/readyz", async (c) => {
-  const { kv } = c.get("ctx");
+  const { kv, hub } = c.get("ctx");
+  if (hub.closing) return notReady(c, "The server is shutting down.");
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     await Promise.race([

@@ -57,6 +57,17 @@ Deno.test("GET /healthz answers 200 while the process runs; /readyz 503 once KV 
   });
 });
 
+Deno.test("GET /readyz answers 503 once shutdown has begun (a balancer stops sending people)", async () => {
+  await withApp(async (app) => {
+    assert.equal((await app.fetch("/readyz")).status, 200);
+    await app.ctx.hub.shutdown();
+    const res = await app.fetch("/readyz");
+    assert.equal(res.status, 503);
+    assert.equal((await res.json()).error.code, "not_ready");
+    assert.equal((await app.fetch("/healthz")).status, 200);
+  });
+});
+
 Deno.test("GET /metrics is 404 without METRICS_TOKEN, 401 without the right Bearer token", async () => {
   await withApp(async (app) => {
     const res = await app.fetch("/metrics", { headers: { authorization: `Bearer ${TOKEN}` } });
