@@ -18,7 +18,7 @@ import {
 } from "./routes/_middleware.ts";
 import { authRoutes } from "./routes/api/auth.ts";
 import { conversationRoutes } from "./routes/api/conversations.ts";
-import { fileRoutes } from "./routes/api/files.ts";
+import { conversationFileRoutes, fileRoutes } from "./routes/api/files.ts";
 import { messageRoutes } from "./routes/api/messages.ts";
 import { searchRoutes } from "./routes/api/search.ts";
 import { projectRoutes } from "./routes/api/projects.ts";
@@ -56,6 +56,7 @@ export function createApp(ctx: AppContext): Hono<Env> {
   app.route("/api/auth", authRoutes);
   app.route("/api/conversations", conversationRoutes);
   app.route("/api/conversations", messageRoutes);
+  app.route("/api/conversations", conversationFileRoutes);
   app.route("/api/search", searchRoutes);
   app.route("/api/projects", projectRoutes);
   app.route("/api/projects", fileRoutes);

@@ -2,12 +2,14 @@ import { batch, useComputed, useSignal, useSignalEffect } from "@preact/signals"
 import type { JSX } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import type { Conversation } from "../lib/conversations.ts";
+import type { FileMeta } from "../lib/files.ts";
 import type { Message } from "../lib/messages.ts";
 import type { User } from "../lib/users.ts";
 import { chatSocket, type SocketState } from "./parts/chat_socket.ts";
 import { MessageList, type Pending } from "./parts/MessageList.tsx";
 import { messageActions, replaceLoaded } from "./parts/message_actions.ts";
 import { conversationName } from "./parts/people.tsx";
+import { formatSize, sendFile, type Upload, UploadRow } from "./parts/uploads.tsx";
 
 export type ChatRoomProps = {
   me: User;
@@ -16,7 +18,15 @@ export type ChatRoomProps = {
   nextCursor: string | null;
   /** The first seq that was unread when the page was made: a "New messages" line goes there. */
   unreadFrom?: number | null;
+  /** The server's upload limit (files over it are refused before they are sent). */
+  maxUploadBytes?: number;
 };
+
+/** A file picked for the next message: uploading (progress), failed, or stored (`file`). */
+type Staged = Upload & { file: FileMeta | null };
+
+/** Files per message (the server's MAX_ATTACHMENTS). */
+const MAX_FILES = 10;
 
 /** Merges by seq: no duplicates, always in order, whatever order frames arrive in. */
 function merge(current: Message[], incoming: Message[]): Message[] {
@@ -47,6 +57,12 @@ export default function ChatRoom(props: ChatRoomProps) {
     null,
   );
   const error = useSignal<string | null>(null);
+  /** Files picked, pasted or dropped for the next message. */
+  const staged = useSignal<Staged[]>([]);
+  const dragging = useSignal(false);
+  /** The attach button works only with JavaScript: it shows once the island runs. */
+  const hydrated = useSignal(false);
+  const filePicker = useRef<HTMLInputElement>(null);
   /** The seq of your message being edited in place. */
   const editing = useSignal<number | null>(null);
   const scroller = useRef<HTMLDivElement>(null);
@@ -67,6 +83,7 @@ export default function ChatRoom(props: ChatRoomProps) {
     // Anything typed before hydration is only in the DOM: keep it (a re-render would clear it).
     const typed = (document.getElementById("composer") as HTMLTextAreaElement | null)?.value;
     if (typed) draft.value = typed;
+    hydrated.value = true;
     const socket = chatSocket();
     const offFrames = socket.on((frame) => {
       switch (frame.type) {
@@ -236,13 +253,82 @@ export default function ChatRoom(props: ChatRoomProps) {
       conversationId: convId,
       content: p.content,
       clientId: p.clientId,
+      ...(p.attachments?.length ? { attachmentIds: p.attachments.map((a) => a.id) } : {}),
     });
+  }
+
+  function updateStaged(key: string, patch: Partial<Staged>) {
+    staged.value = staged.peek().map((u) => (u.key === key ? { ...u, ...patch } : u));
+  }
+
+  /** Uploads picked, pasted or dropped files to the conversation's files, with progress. */
+  function attach(files: Iterable<File>) {
+    for (const file of files) {
+      if (staged.peek().length >= MAX_FILES) {
+        error.value = `Attach at most ${MAX_FILES} files to one message.`;
+        return;
+      }
+      const key = crypto.randomUUID();
+      const limit = props.maxUploadBytes ?? Infinity;
+      const tooLarge = file.size > limit;
+      staged.value = [...staged.peek(), {
+        key,
+        name: file.name || "pasted file",
+        size: file.size,
+        loaded: 0,
+        error: tooLarge ? `Too large: the limit is ${formatSize(limit)}.` : null,
+        file: null,
+      }];
+      if (tooLarge) continue;
+      sendFile(
+        `/api/conversations/${convId}/files`,
+        file,
+        (loaded) => updateStaged(key, { loaded }),
+      )
+        .then(
+          (stored) => updateStaged(key, { file: stored, loaded: file.size }),
+          (err: Error) => updateStaged(key, { error: err.message }),
+        );
+    }
+  }
+
+  function unstage(key: string) {
+    staged.value = staged.peek().filter((u) => u.key !== key);
+  }
+
+  function onPaste(event: JSX.TargetedClipboardEvent<HTMLTextAreaElement>) {
+    const files = event.clipboardData?.files;
+    if (!files || files.length === 0) return;
+    event.preventDefault();
+    attach(files);
+  }
+
+  function onDrop(event: JSX.TargetedDragEvent<HTMLElement>) {
+    if (!event.dataTransfer?.files.length) return;
+    event.preventDefault();
+    dragging.value = false;
+    attach(event.dataTransfer.files);
   }
 
   function submit(event: JSX.TargetedEvent<HTMLFormElement>) {
     event.preventDefault();
     const content = draft.value.trim();
-    if (!content) return;
+    const files = staged.peek();
+    if (files.some((u) => !u.file && !u.error)) {
+      error.value = "Wait for the files to finish uploading.";
+      return;
+    }
+    const attachments = files.flatMap((u) =>
+      u.file
+        ? [{
+          id: u.file.id,
+          name: u.file.name,
+          size: u.file.size,
+          contentType: u.file.contentType,
+        }]
+        : []
+    );
+    if (!content && attachments.length === 0) return;
     if (content.length > 4000) {
       error.value = "Keep messages under 4,000 characters.";
       return;
@@ -252,10 +338,12 @@ export default function ChatRoom(props: ChatRoomProps) {
       content,
       createdAt: new Date().toISOString(),
       failed: null,
+      attachments,
     };
     batch(() => {
       pending.value = [...pending.peek(), p];
       draft.value = "";
+      staged.value = [];
       error.value = null;
     });
     stick.current = true;
@@ -449,6 +537,7 @@ export default function ChatRoom(props: ChatRoomProps) {
             </div>
           )}
           <MessageList
+            conversationId={convId}
             messages={messages.value}
             pending={pending.value}
             me={props.me}
@@ -481,8 +570,31 @@ export default function ChatRoom(props: ChatRoomProps) {
         method="post"
         action={`/api/conversations/${convId}/messages`}
         onSubmit={submit}
-        class="border-t border-slate-200 dark:border-slate-700 px-5 py-3"
+        onDragOver={(e) => {
+          if (!e.dataTransfer?.types.includes("Files")) return;
+          e.preventDefault();
+          dragging.value = true;
+        }}
+        onDragLeave={() => (dragging.value = false)}
+        onDrop={onDrop}
+        class={`border-t px-5 py-3 ${
+          dragging.value
+            ? "border-indigo-400 bg-indigo-50 dark:bg-indigo-950"
+            : "border-slate-200 dark:border-slate-700"
+        }`}
       >
+        {staged.value.length > 0 && (
+          <ul class="mb-2 grid gap-2 sm:grid-cols-2" aria-label="Files to send">
+            {staged.value.map((u) => (
+              <UploadRow
+                key={u.key}
+                u={u}
+                onDismiss={() => unstage(u.key)}
+                dismissLabel={u.file ? "Remove" : undefined}
+              />
+            ))}
+          </ul>
+        )}
         {error.value && (
           <p role="alert" class="mb-2 text-sm text-red-600 dark:text-red-400">{error.value}</p>
         )}
@@ -516,17 +628,51 @@ export default function ChatRoom(props: ChatRoomProps) {
           </ul>
         )}
         <div class="flex items-end gap-2">
+          <input
+            ref={filePicker}
+            type="file"
+            multiple
+            class="hidden"
+            tabIndex={-1}
+            aria-hidden="true"
+            onChange={(e) => {
+              attach(e.currentTarget.files ?? []);
+              e.currentTarget.value = "";
+            }}
+          />
+          <button
+            type="button"
+            hidden={!hydrated.value}
+            onClick={() => filePicker.current?.click()}
+            aria-label="Attach files"
+            title="Attach files (or paste or drop them here)"
+            class="rounded-xl border border-slate-300 dark:border-slate-600 px-3 py-2 text-sm text-slate-600 dark:text-slate-300 shadow-sm hover:bg-slate-50 dark:hover:bg-slate-800"
+          >
+            <svg
+              aria-hidden="true"
+              viewBox="0 0 24 24"
+              fill="none"
+              stroke="currentColor"
+              stroke-width="1.8"
+              stroke-linecap="round"
+              stroke-linejoin="round"
+              class="h-5 w-5"
+            >
+              <path d="m21 11-8.5 8.5a5 5 0 0 1-7-7L14 4a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-3-3L15 7" />
+            </svg>
+          </button>
           <label for="composer" class="sr-only">Message</label>
           <textarea
             id="composer"
             name="content"
             rows={1}
-            required
+            required={staged.value.length === 0}
             maxLength={4000}
             placeholder={`Message ${title}`}
             value={draft.value}
             onInput={onInput}
             onKeyDown={onKeyDown}
+            onPaste={onPaste}
             onBlur={() => (suggest.value = null)}
             aria-autocomplete="list"
             aria-controls={suggest.value ? "mention-options" : undefined}

@@ -35,6 +35,15 @@ function fresher(fetched: Conversation[], live: Conversation[]): Conversation[] 
   }).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
 }
 
+/** A last message in a line: its text, else what it was (deleted, or its files). */
+function preview(m: Message): string {
+  if (m.deletedAt) return "Message deleted";
+  if (m.content) return m.content;
+  const files = m.attachments ?? [];
+  if (files.length === 1) return `📎 ${files[0].name}`;
+  return files.length ? `📎 ${files.length} files` : "";
+}
+
 /**
  * A browser notification for a message that mentions you, when the tab is hidden and you
  * allowed them; clicking it opens the conversation.
@@ -110,13 +119,22 @@ export default function ConversationList(props: ConversationListProps) {
         );
         return;
       }
-      // `activity` for conversations this page has not joined, `message` for the one it has.
-      if (frame.type !== "activity" && frame.type !== "message") return;
+      // `activity` for conversations this page has not joined, `message` for the one it has;
+      // `message_updated` (the joined one) and an `activity` of the same seq: an edit or
+      // delete of the last message, shown in its preview (the counts stay).
+      if (
+        frame.type !== "activity" && frame.type !== "message" && frame.type !== "message_updated"
+      ) return;
       const m = frame.message;
       const current = list.peek();
       const found = current.find((c) => c.id === m.conversationId);
-      if (!found) return void refetch();
-      if (found.lastMessage && found.lastMessage.seq >= m.seq) return;
+      if (!found) return frame.type === "message_updated" ? undefined : void refetch();
+      if (found.lastMessage?.seq === m.seq) {
+        list.value = current.map((c) => c === found ? { ...c, lastMessage: m } : c);
+        return;
+      }
+      if (frame.type === "message_updated") return;
+      if (found.lastMessage && found.lastMessage.seq > m.seq) return;
       // The open conversation, while you look at it, is read as it arrives.
       const seen = m.conversationId === props.currentId && document.visibilityState === "visible";
       const mine = m.author.id === props.me.id || seen;
@@ -215,7 +233,7 @@ export default function ConversationList(props: ConversationListProps) {
                               {c.lastMessage.author.id === props.me.id
                                 ? "You"
                                 : c.lastMessage.author.displayName}
-                            </bdi>: <bdi>{c.lastMessage.content}</bdi>
+                            </bdi>: <bdi>{preview(c.lastMessage)}</bdi>
                           </>
                         )
                         : "No messages yet"}

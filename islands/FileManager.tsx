@@ -3,6 +3,14 @@ import type { JSX } from "preact";
 import type { FileMeta } from "../lib/files.ts";
 import type { User } from "../lib/users.ts";
 import { shortTime } from "./parts/people.tsx";
+import {
+  formatSize,
+  kindOf,
+  PREVIEW_TYPES,
+  sendFile,
+  type Upload,
+  UploadRow,
+} from "./parts/uploads.tsx";
 
 export type FileManagerProps = {
   projectId: string;
@@ -11,29 +19,6 @@ export type FileManagerProps = {
   maxUploadBytes: number;
   files: FileMeta[];
 };
-
-type Upload = { key: string; name: string; size: number; loaded: number; error: string | null };
-
-const INLINE = ["image/png", "image/jpeg", "image/gif", "image/webp", "image/avif"];
-
-function formatSize(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MB`;
-  return `${(n / 1024 ** 3).toFixed(1)} GB`;
-}
-
-function percent(u: Upload): number {
-  return Math.min(100, Math.round((u.loaded / Math.max(u.size, 1)) * 100));
-}
-
-function kindOf(type: string): string {
-  if (type.startsWith("image/")) return "Image";
-  if (type.startsWith("text/")) return "Text";
-  if (type === "application/pdf") return "PDF";
-  if (type.includes("zip") || type.includes("compressed")) return "Archive";
-  return type === "application/octet-stream" ? "File" : type.split("/")[1]?.toUpperCase() ?? "File";
-}
 
 /**
  * The project's shared files: list, download, delete, and upload by picker or drag and drop
@@ -58,26 +43,13 @@ export default function FileManager(props: FileManagerProps) {
       update(key, { error: `Too large: the limit is ${formatSize(props.maxUploadBytes)}.` });
       return;
     }
-    const body = new FormData();
-    body.append("file", file);
-    const xhr = new XMLHttpRequest();
-    xhr.open("POST", base);
-    xhr.setRequestHeader("accept", "application/json");
-    xhr.upload.onprogress = (e) => update(key, { loaded: e.loaded });
-    xhr.onload = () => {
-      let parsed: { file?: FileMeta; error?: { message: string } } = {};
-      try {
-        parsed = JSON.parse(xhr.responseText);
-      } catch { /* not JSON: handled below */ }
-      if (xhr.status === 201 && parsed.file) {
-        files.value = [parsed.file, ...files.value];
+    sendFile(base, file, (loaded) => update(key, { loaded })).then(
+      (stored) => {
+        files.value = [stored, ...files.value];
         uploads.value = uploads.value.filter((u) => u.key !== key);
-      } else {
-        update(key, { error: parsed.error?.message ?? `Upload failed (${xhr.status}).` });
-      }
-    };
-    xhr.onerror = () => update(key, { error: "Upload failed: the connection dropped." });
-    xhr.send(body);
+      },
+      (err: Error) => update(key, { error: err.message }),
+    );
   }
 
   function onPick(event: JSX.TargetedEvent<HTMLInputElement>) {
@@ -140,46 +112,11 @@ export default function FileManager(props: FileManagerProps) {
       {uploads.value.length > 0 && (
         <ul class="space-y-2" aria-label="Uploads">
           {uploads.value.map((u) => (
-            <li
+            <UploadRow
               key={u.key}
-              class="rounded-lg border border-slate-200 dark:border-slate-700 p-2 text-sm"
-            >
-              <div class="flex justify-between gap-2">
-                <span class="truncate font-medium">{u.name}</span>
-                {u.error
-                  ? (
-                    <button
-                      type="button"
-                      class="text-xs text-slate-600 dark:text-slate-400 hover:text-slate-900"
-                      onClick={() => (uploads.value = uploads.value.filter((x) => x.key !== u.key))}
-                    >
-                      Dismiss
-                    </button>
-                  )
-                  : (
-                    <span class="text-xs text-slate-600 dark:text-slate-400">
-                      {Math.round((u.loaded / Math.max(u.size, 1)) * 100)}%
-                    </span>
-                  )}
-              </div>
-              {u.error
-                ? <p role="alert" class="mt-1 text-xs text-red-600 dark:text-red-400">{u.error}</p>
-                : (
-                  <div
-                    role="progressbar"
-                    aria-label={`Uploading ${u.name}`}
-                    aria-valuemin={0}
-                    aria-valuemax={100}
-                    aria-valuenow={percent(u)}
-                    class="mt-1.5 h-1.5 w-full overflow-hidden rounded-full bg-slate-200"
-                  >
-                    <div
-                      class="h-full rounded-full bg-indigo-600 transition-all"
-                      style={{ width: `${percent(u)}%` }}
-                    />
-                  </div>
-                )}
-            </li>
+              u={u}
+              onDismiss={() => (uploads.value = uploads.value.filter((x) => x.key !== u.key))}
+            />
           ))}
         </ul>
       )}
@@ -189,7 +126,7 @@ export default function FileManager(props: FileManagerProps) {
           <ul class="divide-y divide-slate-100 dark:divide-slate-800" aria-label="Project files">
             {files.value.map((f) => (
               <li key={f.id} class="flex items-center gap-3 py-2">
-                {INLINE.includes(f.contentType)
+                {PREVIEW_TYPES.includes(f.contentType)
                   ? (
                     <img
                       src={`${base}/${f.id}?inline=1`}

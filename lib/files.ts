@@ -14,9 +14,19 @@ const CHUNKS_PER_COMMIT = 10;
 /** Bytes looked at to recognise the type (what file-type needs). */
 const SNIFF_BYTES = 4100;
 
+/**
+ * Where files live: a project's file area, or a conversation's own (for conversations outside
+ * projects: their attachments). Both are keyed by the owner's id (project and conversation ids
+ * are ULIDs of one space, so they never collide), which keeps export, import and quotas alike.
+ */
+export type FileArea = { kind: "project" | "conversation"; id: string };
+
 export type FileMeta = {
   id: string;
-  projectId: string;
+  /** The project whose files these are (a project's area). */
+  projectId?: string;
+  /** The conversation whose own files these are (a conversation's area). */
+  conversationId?: string;
   name: string;
   size: number;
   contentType: string;
@@ -27,11 +37,12 @@ export type FileMeta = {
 
 export type FileRecord = Omit<FileMeta, "uploadedBy"> & { uploadedById: string; chunks: number };
 
-const fileKey = (projectId: string, fileId: string) => ["file", projectId, fileId];
+const fileKey = (areaId: string, fileId: string) => ["file", areaId, fileId];
 const chunkKey = (fileId: string, index: number) => ["file_chunk", fileId, index];
 /** Present while an upload runs; one left behind marks chunks to sweep. */
 const uploadKey = (fileId: string) => ["file_upload", fileId];
-const usageKey = (projectId: string) => ["project_usage", projectId];
+/** Bytes stored in an area (a project's or a conversation's; the name predates the latter). */
+const usageKey = (areaId: string) => ["project_usage", areaId];
 
 /** Stored as given, but without control characters (no header or log injection) and ≤ 255. */
 export function cleanFileName(name: string): string {
@@ -87,7 +98,7 @@ export function formatBytes(n: number): string {
  */
 export async function storeFile(
   kv: Deno.Kv,
-  project: Pick<Project, "id">,
+  area: Pick<Project, "id"> | FileArea,
   input: {
     uploader: User;
     name: string;
@@ -98,7 +109,11 @@ export async function storeFile(
 ): Promise<FileMeta> {
   const id = ulid();
   const startedAt = new Date().toISOString();
-  await kv.set(uploadKey(id), { projectId: project.id, startedAt });
+  const areaId = area.id;
+  const owner = "kind" in area && area.kind === "conversation"
+    ? { conversationId: areaId }
+    : { projectId: areaId };
+  await kv.set(uploadKey(id), { projectId: areaId, startedAt });
   const hasher = await createSHA256();
   hasher.init();
   let chunk = new Uint8Array(CHUNK_SIZE);
@@ -153,7 +168,7 @@ export async function storeFile(
     await inFlight;
     const record: FileRecord = {
       id,
-      projectId: project.id,
+      ...owner,
       name: cleanFileName(input.name),
       size,
       contentType: await detectType(head ?? new Uint8Array()),
@@ -163,19 +178,21 @@ export async function storeFile(
       chunks,
     };
     await commitWithRetry(async () => {
-      const usage = await kv.get<Deno.KvU64>(usageKey(project.id));
+      const usage = await kv.get<Deno.KvU64>(usageKey(areaId));
       const used = Number(usage.value?.value ?? 0n);
       if (used + size > input.quotaBytes) {
         throw new AppError(
           413,
           "quota_exceeded",
-          `Cannot upload file: the project's storage (${formatBytes(input.quotaBytes)}) is full.`,
+          `Cannot upload file: the ${owner.projectId ? "project" : "conversation"}'s storage (${
+            formatBytes(input.quotaBytes)
+          }) is full.`,
         );
       }
       const result = await kv.atomic()
         .check(usage)
-        .set(usageKey(project.id), new Deno.KvU64(BigInt(used + size)))
-        .set(fileKey(project.id, id), record)
+        .set(usageKey(areaId), new Deno.KvU64(BigInt(used + size)))
+        .set(fileKey(areaId, id), record)
         .delete(uploadKey(id))
         .commit();
       return result.ok ? true : null;
@@ -292,28 +309,57 @@ export async function deleteFile(
   kv: Deno.Kv,
   project: Project,
   input: { fileId: string; actorId: string },
-): Promise<void> {
-  const record = await getFileRecord(kv, project.id, input.fileId);
-  if (record.uploadedById !== input.actorId && !canManage(project.role)) {
+): Promise<FileRecord> {
+  return await deleteFileIn(kv, project.id, { ...input, manager: canManage(project.role) });
+}
+
+/**
+ * Deletes a file of an area (a project's or a conversation's): its uploader may, and so may
+ * a `manager` (a project's owner or admin). Returns the deleted record. Throws NotFoundError
+ * for a file not in the area, ForbiddenError for anyone else.
+ */
+export async function deleteFileIn(
+  kv: Deno.Kv,
+  areaId: string,
+  input: { fileId: string; actorId: string; manager: boolean },
+): Promise<FileRecord> {
+  const record = await getFileRecord(kv, areaId, input.fileId);
+  if (record.uploadedById !== input.actorId && !input.manager) {
     throw new ForbiddenError("Only the uploader, an owner or an admin can delete this file.");
   }
   await commitWithRetry(async () => {
     const [entry, usage] = await kv.getMany<[FileRecord, Deno.KvU64]>([
-      fileKey(project.id, record.id),
-      usageKey(project.id),
+      fileKey(areaId, record.id),
+      usageKey(areaId),
     ]);
     if (!entry.value) return true; // deleted concurrently
     const used = Number(usage.value?.value ?? 0n);
     const result = await kv.atomic()
       .check(entry, usage)
-      .delete(fileKey(project.id, record.id))
-      .set(usageKey(project.id), new Deno.KvU64(BigInt(Math.max(0, used - record.size))))
-      .set(uploadKey(record.id), { projectId: project.id, startedAt: new Date(0).toISOString() })
+      .delete(fileKey(areaId, record.id))
+      .set(usageKey(areaId), new Deno.KvU64(BigInt(Math.max(0, used - record.size))))
+      .set(uploadKey(record.id), { projectId: areaId, startedAt: new Date(0).toISOString() })
       .commit();
     return result.ok ? true : null;
   });
   await deleteChunks(kv, record.id);
   await kv.delete(uploadKey(record.id));
+  return record;
+}
+
+/**
+ * The records of these files in an area, in the order given; null for an id that names no
+ * file there (one batched read).
+ */
+export async function getFileRecords(
+  kv: Deno.Kv,
+  areaId: string,
+  fileIds: string[],
+): Promise<(FileRecord | null)[]> {
+  const valid = fileIds.filter(isId);
+  const entries = await getManyChunked<FileRecord>(kv, valid.map((id) => fileKey(areaId, id)));
+  const byId = new Map(entries.flatMap((e) => e.value ? [[e.value.id, e.value]] : []));
+  return fileIds.map((id) => byId.get(id) ?? null);
 }
 
 /** Bytes stored by a project (what the quota counts). */

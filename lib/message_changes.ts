@@ -51,16 +51,24 @@ export const messageSeqSchema = z.number().int().min(1).max(Number.MAX_SAFE_INTE
 export type MessageChange =
   | { kind: "edit"; content: string }
   | { kind: "delete" }
-  | { kind: "react"; emoji: string; on: boolean };
+  | { kind: "react"; emoji: string; on: boolean }
+  /**
+   * A file the message carries was deleted: it shows as removed. Only the server makes this
+   * change (after the file's deletion was allowed), never a client frame; so it needs no
+   * participant (a project's admin may delete a file attached where they are not).
+   */
+  | { kind: "detach"; fileId: string };
 
 export type ChangeResult = {
   message: Message;
   /** The head's new rev, or null when nothing changed (same text, reaction already there). */
   rev: number | null;
+  /** It is the conversation's last message (what conversation lists show). */
+  last?: boolean;
 };
 
 /**
- * Applies an edit, a delete or a reaction to message `seq`, with the head's `rev` bumped, a
+ * Applies an edit, a delete, a reaction or a file's removal to message `seq`, with the head's `rev` bumped, a
  * change-log entry and the search index moved, all in one commit checked against the head
  * and the message (so concurrent changes and participant changes retry on fresh reads).
  * Throws NotFoundError for a non-participant or an unknown message, ForbiddenError when
@@ -75,13 +83,15 @@ export async function changeMessage(
 ): Promise<ChangeResult> {
   const { conversationId, seq } = target;
   return await commitWithRetry(async () => {
-    const seen = await getParticipation(kv, conversationId, user.id);
+    const seen = change.kind === "detach"
+      ? null
+      : await getParticipation(kv, conversationId, user.id);
     const [head, entry] = await kv.getMany<[ConversationHead, MessageRecord]>([
       headKey(conversationId),
       messageKey(conversationId, seq),
     ]);
     // Participants changed between the two reads: judge again on fresh ones.
-    if ((head.value?.members ?? 0) !== seen.members) return null;
+    if (seen && (head.value?.members ?? 0) !== seen.members) return null;
     if (!head.value || !entry.value) throw new NotFoundError("Message not found.");
     const record = entry.value;
     const next = applyChange(record, user, change);
@@ -98,7 +108,11 @@ export async function changeMessage(
     }
     if (!(await op.commit()).ok) return null;
     const author = record.authorId === user.id ? user : (await withAuthors(kv, [next]))[0].author;
-    return { message: toMessageShape(next, author), rev };
+    return {
+      message: toMessageShape(next, author),
+      rev,
+      last: head.value.lastMessage?.seq === seq,
+    };
   });
 }
 
@@ -109,6 +123,14 @@ function applyChange(
   change: MessageChange,
 ): MessageRecord | null {
   const now = new Date().toISOString();
+  if (change.kind === "detach") {
+    const files = record.attachments ?? [];
+    if (!files.some((a) => a.id === change.fileId && !a.removed)) return null;
+    return {
+      ...record,
+      attachments: files.map((a) => a.id === change.fileId ? { ...a, removed: true } : a),
+    };
+  }
   if (change.kind !== "react" && record.authorId !== user.id) {
     throw new ForbiddenError(
       change.kind === "edit"
@@ -118,7 +140,7 @@ function applyChange(
   }
   if (change.kind === "delete") {
     if (record.deletedAt) return null;
-    return { ...record, content: "", reactions: [], deletedAt: now };
+    return { ...record, content: "", reactions: [], attachments: [], deletedAt: now };
   }
   if (record.deletedAt) {
     throw new ConflictError("That message was deleted.", "message_deleted");

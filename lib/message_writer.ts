@@ -16,7 +16,7 @@ type Pending = { request: SendRequest; resolve(r: SendResult): void; reject(e: u
 
 /**
  * What a message adds to a commit: its record twice (message and head) plus keys, its
- * clientId and its author's read mark, and for each of its words not yet in the batch's
+ * clientId, its author's read mark, a reference per attached file, and for each of its words not yet in the batch's
  * postings of its conversation a posting key (a word already there adds a seq and a time).
  */
 function cost(
@@ -24,7 +24,8 @@ function cost(
   words: Set<string>,
 ): { bytes: number; writes: number; newWords: string[] } {
   const newWords: string[] = [];
-  let bytes = 2 * (request.content.length * 3 + 400);
+  const files = request.attachments ?? [];
+  let bytes = 2 * (request.content.length * 3 + 400 + files.length * 1200);
   for (const t of request.tokens ?? []) {
     const slot = `${request.conversationId}\0${t}`;
     if (words.has(slot)) {
@@ -34,7 +35,7 @@ function cost(
       bytes += t.length * 3 + 100;
     }
   }
-  return { bytes, writes: 3 + newWords.length, newWords };
+  return { bytes, writes: 3 + files.length + newWords.length, newWords };
 }
 
 /**

@@ -11,10 +11,38 @@ export const contentSchema = z.string().trim().min(1, "Write something first.").
   4000,
   "Keep messages under 4,000 characters.",
 );
+/** Files one message may carry. */
+export const MAX_ATTACHMENTS = 10;
+/** The files to attach to a message being sent (ids in its conversation's file area). */
+export const attachmentIdsSchema = z.array(z.string().min(1).max(64)).max(
+  MAX_ATTACHMENTS,
+  `Attach at most ${MAX_ATTACHMENTS} files to one message.`,
+);
+/**
+ * A message's text when files may come with it: empty is allowed here, and refused later
+ * unless the message has attachments (see requireContentOrFiles).
+ */
+export const optionalContentSchema = z.string().trim().max(
+  4000,
+  "Keep messages under 4,000 characters.",
+).default("");
+
 export const clientIdSchema = z.string().min(1).max(64).regex(
   /^[A-Za-z0-9_.:-]+$/,
   "Use letters, digits and '_', '.', ':', '-'.",
 );
+
+/**
+ * A file a message carries, as it was when sent (so showing it needs no other read).
+ * `removed`: the file was deleted since; the message shows it as removed.
+ */
+export type Attachment = {
+  id: string;
+  name: string;
+  size: number;
+  contentType: string;
+  removed?: boolean;
+};
 
 export type Message = {
   id: string;
@@ -30,6 +58,8 @@ export type Message = {
   deletedAt: string | null;
   /** Who reacted with what, in the order the emoji were first used. */
   reactions: Reaction[];
+  /** Files sent with it (none for most; emptied when the message is deleted). */
+  attachments: Attachment[];
 };
 
 export type Reaction = { emoji: string; userIds: string[] };
@@ -38,12 +68,15 @@ export type Reaction = { emoji: string; userIds: string[] };
  * What KV keeps: the author by id, so a renamed user shows the new name everywhere. Records
  * stored before edits and reactions existed lack those fields: they read as never.
  */
-export type MessageRecord = Omit<Message, "author" | "editedAt" | "deletedAt" | "reactions"> & {
-  authorId: string;
-  editedAt?: string | null;
-  deletedAt?: string | null;
-  reactions?: Reaction[];
-};
+export type MessageRecord =
+  & Omit<Message, "author" | "editedAt" | "deletedAt" | "reactions" | "attachments">
+  & {
+    authorId: string;
+    editedAt?: string | null;
+    deletedAt?: string | null;
+    reactions?: Reaction[];
+    attachments?: Attachment[];
+  };
 
 /** Per conversation: the last seq handed out. Every send checks it, so seq has no gaps. */
 export type ConversationHead = {
@@ -71,12 +104,30 @@ export const readMarkKey = (conversationId: string, userId: string) => [
   conversationId,
   userId,
 ];
+/**
+ * Which messages carry a file: written with the message, read when the file is deleted (its
+ * messages then show it as removed).
+ */
+export const fileRefKey = (fileId: string, conversationId: string, seq: number) => [
+  "file_ref",
+  fileId,
+  conversationId,
+  seq,
+];
 const clientIdKey = (conversationId: string, authorId: string, clientId: string) => [
   "msg_client",
   conversationId,
   authorId,
   clientId,
 ];
+
+/** What a sender gives: the text, an optional clientId (idempotency) and checked files. */
+export type SendInput = {
+  conversationId: string;
+  content: string;
+  clientId?: string | null;
+  attachments?: Attachment[];
+};
 
 export type SendRequest = {
   author: User;
@@ -92,6 +143,8 @@ export type SendRequest = {
   members?: number;
   /** The content's search words (`tokenize(content)`), when the caller computed them. */
   tokens?: string[];
+  /** Files to carry, checked by the caller (see resolveAttachments). */
+  attachments?: Attachment[];
 };
 export type SendResult = {
   message: Message;
@@ -119,7 +172,7 @@ const HEAD_CACHE_SIZE = 10_000;
 export async function sendMessage(
   kv: Deno.Kv,
   author: User,
-  input: { conversationId: string; content: string; clientId?: string | null },
+  input: SendInput,
 ): Promise<SendResult> {
   const [outcome] = await commitMessages(kv, [{ author, ...input }]);
   if ("refused" in outcome) throw outcome.refused;
@@ -233,8 +286,10 @@ export async function commitMessages(
         editedAt: null,
         deletedAt: null,
         reactions: [],
+        ...(r.attachments?.length ? { attachments: r.attachments } : {}),
       };
       op.set(messageKey(r.conversationId, seq), record);
+      for (const a of r.attachments ?? []) op.set(fileRefKey(a.id, r.conversationId, seq), true);
       index.add(record, r.tokens ?? tokenize(r.content));
       marks.set(`${r.conversationId}\0${r.author.id}`, [r.conversationId, r.author.id, seq]);
       if (slot) {
@@ -293,6 +348,7 @@ export function toMessageShape(record: MessageRecord, author: User): Message {
     editedAt: rest.editedAt ?? null,
     deletedAt: rest.deletedAt ?? null,
     reactions: rest.reactions ?? [],
+    attachments: rest.attachments ?? [],
     author,
   };
 }

@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { clientIdSchema, contentSchema, type Message } from "./messages.ts";
+import {
+  attachmentIdsSchema,
+  clientIdSchema,
+  contentSchema,
+  type Message,
+  optionalContentSchema,
+} from "./messages.ts";
 import { emojiSchema, messageSeqSchema } from "./message_changes.ts";
 import type { User } from "./users.ts";
 
@@ -21,8 +27,11 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("send_message"),
     conversationId,
-    content: contentSchema,
+    /** May be empty (or left out) when files are attached. */
+    content: optionalContentSchema,
     clientId: clientIdSchema,
+    /** Files uploaded to the conversation's file area by the sender (at most 10). */
+    attachmentIds: attachmentIdsSchema.optional(),
   }),
   z.object({ type: z.literal("typing"), conversationId }),
   /** This socket's person is here ("active") or not looking ("away": tab hidden, idle). */

@@ -1,3 +1,4 @@
+import { attachmentsForSend } from "./attachments.ts";
 import { AppError } from "./errors.ts";
 import { describeError, log } from "./log.ts";
 import type { Connection, Hub } from "./realtime.ts";
@@ -197,7 +198,14 @@ async function dispatch(
       return;
     }
     case "send_message": {
-      const { stored } = await hub.enqueue(conn.user, frame, conn);
+      const { attachmentIds, ...input } = frame;
+      const attachments = await attachmentsForSend(hub.kv, {
+        ...input,
+        senderId: conn.user.id,
+        attachmentIds,
+        emptyCode: "invalid_frame",
+      });
+      const { stored } = await hub.enqueue(conn.user, { ...input, attachments }, conn);
       return {
         later: stored.then(({ message }) =>
           conn.send({ type: "ack", clientId: frame.clientId, message })

@@ -113,6 +113,7 @@ export const chatPageRoutes = new Hono<Env>()
         messages={history.messages}
         nextCursor={history.nextCursor}
         unreadFrom={unreadFrom}
+        maxUploadBytes={c.get("ctx").config.maxUploadBytes}
       />,
     );
   })

@@ -781,6 +781,111 @@ const MATRIX: Record<string, Row> = {
     },
     member: { delegated: "tests/oauth_test.ts signs in and links through a real provider" },
   },
+  "GET /api/conversations/:id/files": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) => conversationProbes(fx, (id) => [get(`/api/conversations/${id}/files`)]),
+    },
+    async member(fx) {
+      // A project's conversation reaches its project's files.
+      const body = await okJson(
+        await send(fx.server, get(`/api/conversations/${fx.project.conversationId}/files`), fx.vic),
+      );
+      assert.ok(body.files.some((f: { id: string }) => f.id === fx.fileId));
+    },
+  },
+  "POST /api/conversations/:id/files": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          post(`/api/conversations/${id}/files`, { file: "planted.txt" }),
+          post(`/api/conversations/${id}/files`, { file: "planted.txt" }, HTML),
+          post(`/api/conversations/${id}/files`, {
+            raw: "--x--",
+            type: "multipart/form-data; boundary=x",
+          }),
+          post(`/api/conversations/${id}/files`, { json: {} }),
+        ]),
+    },
+    async member(fx) {
+      const { id } = await ownMessage(fx);
+      const res = await send(
+        fx.server,
+        post(`/api/conversations/${id}/files`, { file: "v.txt" }),
+        fx.vic,
+      );
+      const { file } = await okJson(res, 201);
+      assert.equal(file.conversationId, id);
+    },
+  },
+  "GET /api/conversations/:id/files/:fileId": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          get(`/api/conversations/${id}/files/${fx.fileId}`),
+          get(`/api/conversations/${id}/files/${fx.fileId}?inline=1`),
+        ]),
+    },
+    async member(fx) {
+      const res = await send(
+        fx.server,
+        get(`/api/conversations/${fx.project.conversationId}/files/${fx.fileId}`),
+        fx.vic,
+      );
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), "the victim's private notes\n");
+    },
+  },
+  "DELETE /api/conversations/:id/files/:fileId": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          { method: "DELETE", path: `/api/conversations/${id}/files/${fx.fileId}` },
+        ]),
+    },
+    async member(fx) {
+      const { id } = await ownMessage(fx);
+      const up = await send(
+        fx.server,
+        post(`/api/conversations/${id}/files`, { file: "x.txt" }),
+        fx.val,
+      );
+      const { file } = await okJson(up, 201);
+      const res = await send(fx.server, {
+        method: "DELETE",
+        path: `/api/conversations/${id}/files/${file.id}`,
+      }, fx.val);
+      assert.equal(res.status, 204);
+    },
+  },
+  "POST /api/conversations/:id/files/:fileId/delete": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          post(`/api/conversations/${id}/files/${fx.fileId}/delete`),
+          post(`/api/conversations/${id}/files/${fx.fileId}/delete`, { form: {} }, HTML),
+        ]),
+    },
+    async member(fx) {
+      const { id } = await ownMessage(fx);
+      const up = await send(
+        fx.server,
+        post(`/api/conversations/${id}/files`, { file: "x.txt" }),
+        fx.val,
+      );
+      const { file } = await okJson(up, 201);
+      const res = await send(
+        fx.server,
+        post(`/api/conversations/${id}/files/${file.id}/delete`, { form: {} }, HTML),
+        fx.val,
+      );
+      redirectsTo(res, `/conversations/${id}`);
+    },
+  },
   "PATCH /api/conversations/:id/messages/:seq": {
     signedOut: "unauthorized",
     outsider: {

@@ -1,14 +1,16 @@
 import { renderMarkdown } from "../../lib/markdown.tsx";
-import type { Message } from "../../lib/messages.ts";
+import type { Attachment, Message } from "../../lib/messages.ts";
 import type { User } from "../../lib/users.ts";
 import type { MessageActions } from "./message_actions.ts";
-import { MessageItem } from "./MessageItem.tsx";
+import { Attachments, MessageItem } from "./MessageItem.tsx";
 
 export type Pending = {
   clientId: string;
   content: string;
   createdAt: string;
   failed: string | null;
+  /** Files uploaded already, sent with the message. */
+  attachments?: Attachment[];
 };
 
 /** Consecutive messages of one author within five minutes share one header. */
@@ -22,6 +24,8 @@ export function MessageList(
   props: {
     messages: Message[];
     pending: Pending[];
+    /** Where pending messages' files are (sent ones know their conversation). */
+    conversationId: string;
     me: User;
     /** Who takes part: their `@username`s are highlighted. */
     people?: User[];
@@ -76,9 +80,14 @@ export function MessageList(
         <li key={p.clientId} class="flex gap-3 pt-1" data-pending="true">
           <div class="w-9 shrink-0" />
           <div class="min-w-0 flex-1">
-            <p class="whitespace-pre-wrap break-words text-sm leading-relaxed text-slate-400">
-              {p.content}
-            </p>
+            {p.content && (
+              <p class="whitespace-pre-wrap break-words text-sm leading-relaxed text-slate-400">
+                {p.content}
+              </p>
+            )}
+            {p.attachments?.length
+              ? <Attachments conversationId={props.conversationId} files={p.attachments} />
+              : null}
             {p.failed
               ? (
                 <p class="text-xs text-red-600 dark:text-red-400">

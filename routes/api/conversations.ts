@@ -7,7 +7,14 @@ import {
   listConversationsForUser,
 } from "../../lib/conversations.ts";
 import { ValidationError } from "../../lib/errors.ts";
-import { clientIdSchema, contentSchema, listMessages, markRead } from "../../lib/messages.ts";
+import { attachmentsForSend } from "../../lib/attachments.ts";
+import {
+  attachmentIdsSchema,
+  clientIdSchema,
+  listMessages,
+  markRead,
+  optionalContentSchema,
+} from "../../lib/messages.ts";
 import { getProjectForUser, requireProjectMembers } from "../../lib/projects.ts";
 import { getUsersByIds, getUsersByUsernames, searchUsers } from "../../lib/users.ts";
 import { type Env, isFormPost, readBody, readQuery, requireUser } from "../_http.ts";
@@ -33,7 +40,14 @@ const historySchema = z.object({
   around: seq.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
-const postSchema = z.object({ content: contentSchema, clientId: clientIdSchema.optional() });
+const postSchema = z.object({
+  /** May be empty when files are attached (then the files are the message). */
+  content: optionalContentSchema,
+  clientId: clientIdSchema.optional(),
+  /** A form sends one id as a plain field: it counts as a list of one. */
+  attachmentIds: z.preprocess((v) => typeof v === "string" ? [v] : v, attachmentIdsSchema)
+    .optional(),
+});
 const readSchema = z.object({ seq });
 
 export const conversationRoutes = new Hono<Env>()
@@ -105,11 +119,15 @@ export const conversationRoutes = new Hono<Env>()
     const user = requireUser(c);
     const { kv, hub } = c.get("ctx");
     await getConversationRecordForUser(kv, c.req.param("id"), user.id);
-    const input = await readBody(c, postSchema);
-    const { message, created } = await hub.send(user, {
-      conversationId: c.req.param("id"),
-      ...input,
+    const { attachmentIds, ...input } = await readBody(c, postSchema);
+    const conversationId = c.req.param("id");
+    const attachments = await attachmentsForSend(kv, {
+      conversationId,
+      senderId: user.id,
+      content: input.content,
+      attachmentIds,
     });
+    const { message, created } = await hub.send(user, { conversationId, ...input, attachments });
     if (isFormPost(c)) {
       return c.redirect(`/conversations/${message.conversationId}#m${message.seq}`, 303);
     }
