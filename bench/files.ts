@@ -113,7 +113,8 @@ try {
   console.log(
     `file size ${mb(SIZE)} MB; server RSS at start ${mb(readStatus(child.pid, "VmRSS"))} MB`,
   );
-  for (const [label, run] of [["1st", await transfer()], ["2nd", await transfer()]] as const) {
+  const runs = [await transfer(), await transfer()];
+  for (const [label, run] of [["1st", runs[0]], ["2nd", runs[1]]] as const) {
     console.log(
       `${label} transfer: upload ${rate(run.upSeconds)}, download ${rate(run.downSeconds)}; ` +
         `RSS ${mb(run.before)} MB before, peak ${growth(run.upPeak, run.before)} uploading, ` +
@@ -121,6 +122,21 @@ try {
     );
   }
   console.log(`server peak RSS (VmHWM) ${mb(readStatus(child.pid, "VmHWM"))} MB`);
+  // For `deno task bench` (bench/all.ts), which prints every bench in one table.
+  const json = Deno.env.get("BENCH_JSON");
+  if (json) {
+    await Deno.writeTextFile(
+      json,
+      JSON.stringify({
+        sizeMB: SIZE / 2 ** 20,
+        runs: runs.map((r) => ({
+          uploadMBs: SIZE / 2 ** 20 / r.upSeconds,
+          downloadMBs: SIZE / 2 ** 20 / r.downSeconds,
+          growthMB: (r.peak - r.before) / 2 ** 20,
+        })),
+      }),
+    );
+  }
   console.log(
     "note: the 1st transfer's growth is the KV store's SQLite cache warming up (about +78 MB\n" +
       "      once ~100 MB are written, the same after 200 or 400 MB) and chunks read or written\n" +

@@ -14,8 +14,8 @@
  * Usage: `deno task bench:realtime [a|b|c ...]` (default: all three), or `durable` for (a)'s
  * durable-ack rows alone. See docs/benchmarks.md.
  */
-const ROOT = new URL("..", import.meta.url).pathname;
-const HOST = "127.0.0.1";
+import { cpuSeconds, HOST, readStatus, ROOT, type Server, sleep, startServer } from "./process.ts";
+
 const ROOMS = 10;
 const PER_ROOM = 100;
 const USERS = 100;
@@ -69,102 +69,7 @@ type WsCtor = new (url: string, options?: { headers?: Record<string, string> }) 
 const WS = WebSocket as unknown as WsCtor;
 
 // ---------------------------------------------------------------------------------------
-// Server processes
-
-type Server = {
-  name: string;
-  pid: number;
-  base: string;
-  port: number;
-  proc: Deno.ChildProcess;
-  logs: { lines: number; first: string[] };
-  stop(): Promise<void>;
-};
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: HOST, port: 0 });
-  const { port } = listener.addr;
-  listener.close();
-  return port;
-}
-
-async function drainLines(stream: ReadableStream<Uint8Array<ArrayBuffer>>, logs: Server["logs"]) {
-  let rest = "";
-  try {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      const lines = (rest + chunk).split("\n");
-      rest = lines.pop() ?? "";
-      for (const line of lines) {
-        if (!line.trim() || /^(listening \d+|deno serve: Listening)/.test(line)) continue;
-        logs.lines++;
-        if (logs.first.length < 3) logs.first.push(line.slice(0, 400));
-      }
-    }
-  } catch { /* the process went away */ }
-}
-
-async function startServer(
-  name: string,
-  cmd: string,
-  args: (port: number) => string[],
-  env: (port: number) => Record<string, string>,
-  readyPath: string,
-  isReady: (res: Response) => boolean,
-): Promise<Server> {
-  const port = freePort();
-  const proc = new Deno.Command(cmd, {
-    args: args(port),
-    cwd: ROOT,
-    env: env(port),
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const logs = { lines: 0, first: [] as string[] };
-  void drainLines(proc.stdout, logs);
-  void drainLines(proc.stderr, logs);
-  let exited = false;
-  const status = proc.status.then((s) => {
-    exited = true;
-    return s;
-  });
-  const base = `http://${HOST}:${port}`;
-  const server: Server = {
-    name,
-    pid: proc.pid,
-    base,
-    port,
-    proc,
-    logs,
-    async stop() {
-      if (exited) return;
-      try {
-        proc.kill("SIGTERM");
-      } catch { /* gone */ }
-      const timer = setTimeout(() => {
-        try {
-          proc.kill("SIGKILL");
-        } catch { /* gone */ }
-      }, 5000);
-      await status;
-      clearTimeout(timer);
-    },
-  };
-  const deadline = performance.now() + 60_000;
-  while (true) {
-    if (exited) throw new Error(`${name} exited before it answered: ${logs.first.join(" | ")}`);
-    if (performance.now() > deadline) {
-      await server.stop();
-      throw new Error(`${name} did not answer within 60 s`);
-    }
-    try {
-      const res = await fetch(base + readyPath, { signal: AbortSignal.timeout(1000) });
-      await res.body?.cancel();
-      if (isReady(res)) return server;
-    } catch { /* not up yet */ }
-    await sleep(100);
-  }
-}
+// Server processes (see process.ts)
 
 /** (a): `main.ts` on one process, or `deno serve --parallel serve.ts` on every core. */
 function startApp(kvPath: string, parallel = false): Promise<Server> {
@@ -190,22 +95,6 @@ function startApp(kvPath: string, parallel = false): Promise<Server> {
     "/api/auth/check",
     (res) => res.status === 200,
   );
-}
-
-function readStatus(pid: number, field: "VmRSS" | "VmHWM"): number {
-  const text = Deno.readTextFileSync(`/proc/${pid}/status`);
-  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(text)?.[1] ?? 0) * 1024;
-}
-
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number | "self"): number {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -460,8 +349,6 @@ async function pool<T>(
   await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
   return out;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
   const deadline = performance.now() + ms;
@@ -985,6 +872,9 @@ async function main() {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }
   report(rows, extra, extraNotes, (performance.now() - started) / 1000);
+  // For `deno task bench` (bench/all.ts), which prints every bench in one table.
+  const json = Deno.env.get("BENCH_JSON");
+  if (json) await Deno.writeTextFile(json, JSON.stringify({ rows, extra }));
 }
 
 function report(

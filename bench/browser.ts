@@ -1,0 +1,147 @@
+/**
+ * The browser figures of `deno task bench`: Debian's Chromium through playwright-core opens
+ * the signed-in conversation page on localhost (a fresh context each time: nothing cached)
+ * and reports what the page loaded and when the ChatRoom island was live.
+ *
+ * - JavaScript and CSS: every script and stylesheet the page loaded, gzip-compressed here
+ *   (level 6, CompressionStream) whatever the server sent: the budget is about what a
+ *   gzipping proxy would ship.
+ * - Live: the island is joined and shows history once the socket's first `recent_messages`
+ *   frame was handled and painted. An init script wraps the page's WebSocket to note that
+ *   frame's arrival, then the next animation frame (Preact renders before it); measured
+ *   from navigation start (`performance.now()` in the page), and the newest message's text
+ *   must be on the page by then.
+ * - The ceiling: the same browser loading the bare Hono route (navigation start to `load`).
+ */
+import { launchChromium, signedInContext } from "../tests/browser.ts";
+import { lastMessageText, signIn, startApp, startCeiling } from "./http.ts";
+import type { SeededStore } from "./seed.ts";
+
+export type BrowserFigures = {
+  jsGzipBytes: number;
+  cssGzipBytes: number;
+  files: { url: string; type: string; bytes: number; gzipBytes: number }[];
+  /** Median over the runs, ms after navigation start. */
+  liveMs: number;
+  loadMs: number;
+  liveRuns: number[];
+  ceilingLoadMs: number;
+};
+
+/** Runs in the page before its scripts: notes when the island's history arrived and painted. */
+const LIVE_PROBE = `(() => {
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (event) => {
+        if (window.__benchLive || typeof event.data !== "string") return;
+        if (!event.data.slice(0, 40).includes('"type":"recent_messages"')) return;
+        const arrived = performance.now();
+        window.__benchLive = { arrived, shown: 0 };
+        requestAnimationFrame(() => { window.__benchLive.shown = performance.now(); });
+      });
+    }
+  };
+})();`;
+
+async function gzipSize(bytes: Uint8Array<ArrayBuffer>): Promise<number> {
+  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip"));
+  return (await new Response(stream).arrayBuffer()).byteLength;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export async function benchBrowser(
+  app: string,
+  store: SeededStore,
+  runs: number,
+): Promise<BrowserFigures> {
+  const server = await startApp(app, store.path);
+  const ceiling = await startCeiling();
+  const browser = await launchChromium();
+  try {
+    const base = server.base;
+    const cookie = await signIn(base, store.reader, store.password);
+    const last = await lastMessageText(base, cookie, store);
+    const url = `${base}/conversations/${store.conversationId}`;
+    const liveRuns: number[] = [];
+    const loads: number[] = [];
+    let files: BrowserFigures["files"] = [];
+    for (let i = 0; i < runs; i++) {
+      const context = await signedInContext(browser, base, cookie);
+      try {
+        const page = await context.newPage();
+        await page.addInitScript(LIVE_PROBE);
+        const loaded: Promise<BrowserFigures["files"][number] | null>[] = [];
+        page.on("response", (res) => {
+          const type = res.request().resourceType();
+          if (type !== "script" && type !== "stylesheet") return;
+          loaded.push((async () => {
+            if (!res.ok()) throw new Error(`${res.url()} answered ${res.status()}`);
+            const body = new Uint8Array(await res.body());
+            return { url: res.url(), type, bytes: body.length, gzipBytes: await gzipSize(body) };
+          })());
+        });
+        const nav = await page.goto(url, { waitUntil: "load" });
+        if (nav?.status() !== 200) throw new Error(`the chat page answered ${nav?.status()}`);
+        await page.waitForFunction(
+          () => {
+            const w = window as unknown as { __benchLive?: { shown: number } };
+            return (w.__benchLive?.shown ?? 0) > 0;
+          },
+          undefined,
+          { timeout: 15_000 },
+        );
+        const probe = await page.evaluate(() => {
+          const w = window as unknown as { __benchLive: { arrived: number; shown: number } };
+          const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
+          return { ...w.__benchLive, load: nav.loadEventEnd };
+        });
+        if (!(await page.content()).includes(last)) {
+          throw new Error("the chat page does not show the newest message");
+        }
+        const hydrated = await page.locator("[data-island='ChatRoom'][data-hydrated]").count();
+        if (hydrated === 0) {
+          throw new Error("the ChatRoom island was not hydrated (no [data-hydrated] marker)");
+        }
+        liveRuns.push(probe.shown);
+        loads.push(probe.load);
+        files = (await Promise.all(loaded)).filter((f) => f !== null);
+      } finally {
+        await context.close();
+      }
+    }
+    const ceilingLoads: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const context = await browser.newContext();
+      try {
+        const page = await context.newPage();
+        await page.goto(`${ceiling.base}/`, { waitUntil: "load" });
+        ceilingLoads.push(
+          await page.evaluate(() =>
+            (performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming)
+              .loadEventEnd
+          ),
+        );
+      } finally {
+        await context.close();
+      }
+    }
+    const sum = (type: string) =>
+      files.filter((f) => f.type === type).reduce((n, f) => n + f.gzipBytes, 0);
+    return {
+      jsGzipBytes: sum("script"),
+      cssGzipBytes: sum("stylesheet"),
+      files,
+      liveMs: median(liveRuns),
+      loadMs: median(loads),
+      liveRuns,
+      ceilingLoadMs: median(ceilingLoads),
+    };
+  } finally {
+    await browser.close();
+    await ceiling.stop();
+    await server.stop();
+  }
+}
