@@ -74,6 +74,9 @@ export async function buildAssets(root: string): Promise<Assets> {
   }
   const uiSources = sources.filter((s) => s.path.endsWith(".tsx")).map((s) => s.text);
   await Deno.writeTextFile(`${tmp}/styles.css`, buildStylesheet(uiSources));
+  // makeTempDir makes it 0700: a service running as another user than the builder (the
+  // README's systemd unit) could not read the build and would refuse to start.
+  if (Deno.build.os !== "windows") await Deno.chmod(tmp, 0o755);
   try {
     await Deno.rename(tmp, dir);
   } catch {

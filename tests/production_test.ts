@@ -108,6 +108,17 @@ Deno.test({
         assert.equal(dirs.length, 1, `one build: ${dirs}`);
         buildId = dirs[0];
         assert.match(buildId, /^[0-9a-f]{16}$/);
+        // The service may run as another user than the one who built (README's systemd unit).
+        const build = `${app}/static/build/${buildId}`;
+        assert.equal(
+          (await Deno.stat(build)).mode! & 0o005,
+          0o005,
+          "the build dir is world-readable",
+        );
+        for await (const e of Deno.readDir(build)) {
+          const mode = (await Deno.stat(`${build}/${e.name}`)).mode!;
+          assert.equal(mode & 0o004, 0o004, `${e.name} is world-readable`);
+        }
       });
 
       const before = await snapshot(app);
@@ -251,6 +262,14 @@ Deno.test({
           await parallel.stop();
         }
         assert.doesNotMatch(parallel.output(), /NotCapable|PermissionDenied|Requires write access/);
+        // Deno puts "[serve-worker-N ] " before each worker's line (README, "Logs and metrics"):
+        // behind it, every line is one JSON object.
+        const lines = parallel.output().split("\n").filter((l) => l && !/^deno serve:/.test(l));
+        assert.ok(lines.some((l) => l.includes('"msg":"request"')), parallel.output());
+        for (const line of lines) {
+          const json = line.replace(/^\[serve-worker-\d+ *\] /, "");
+          assert.doesNotThrow(() => JSON.parse(json), `not JSON: ${line}`);
+        }
       });
     } finally {
       await Deno.remove(app, { recursive: true });
