@@ -20,6 +20,11 @@ export type ChatRoomProps = {
   unreadFrom?: number | null;
   /** The server's upload limit (files over it are refused before they are sent). */
   maxUploadBytes?: number;
+  /**
+   * What the address opened on one message (`?edit=`, `?react=`, `?delete=`): how the page's
+   * message actions work without JavaScript, as forms that come back here.
+   */
+  opened?: { edit?: number; react?: number; delete?: number };
 };
 
 /** A file picked for the next message: uploading (progress), failed, or stored (`file`). */
@@ -64,7 +69,7 @@ export default function ChatRoom(props: ChatRoomProps) {
   const hydrated = useSignal(false);
   const filePicker = useRef<HTMLInputElement>(null);
   /** The seq of your message being edited in place. */
-  const editing = useSignal<number | null>(null);
+  const editing = useSignal<number | null>(props.opened?.edit ?? null);
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   /** The top of the history: reaching it loads the page before. */
@@ -546,6 +551,7 @@ export default function ChatRoom(props: ChatRoomProps) {
             onRetry={retry}
             editingSeq={editing.value}
             actions={actions}
+            opened={props.opened}
           />
         </div>
         {awayFromEnd.value && (

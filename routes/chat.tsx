@@ -114,6 +114,11 @@ export const chatPageRoutes = new Hono<Env>()
         nextCursor={history.nextCursor}
         unreadFrom={unreadFrom}
         maxUploadBytes={c.get("ctx").config.maxUploadBytes}
+        opened={{
+          edit: beforeSchema.parse(c.req.query("edit")),
+          react: beforeSchema.parse(c.req.query("react")),
+          delete: beforeSchema.parse(c.req.query("delete")),
+        }}
       />,
     );
   })

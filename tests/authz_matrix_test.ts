@@ -1000,6 +1000,33 @@ const MATRIX: Record<string, Row> = {
       ]);
     },
   },
+  "POST /api/conversations/:id/messages/:seq/reactions/:emoji": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          post(
+            `/api/conversations/${id}/messages/1/reactions/${THUMBS}`,
+            { form: { on: "1" } },
+            HTML,
+          ),
+          post(`/api/conversations/${id}/messages/1/reactions/${THUMBS}`, { form: { on: "x" } }),
+        ]),
+    },
+    async member(fx) {
+      const { id, seq } = await ownMessage(fx);
+      const res = await send(
+        fx.server,
+        post(
+          `/api/conversations/${id}/messages/${seq}/reactions/${THUMBS}`,
+          { form: { on: "1" } },
+          HTML,
+        ),
+        fx.vic,
+      );
+      redirectsTo(res, `/conversations/${id}#m${seq}`);
+    },
+  },
   "DELETE /api/conversations/:id/messages/:seq/reactions/:emoji": {
     signedOut: "unauthorized",
     outsider: {

@@ -544,7 +544,7 @@ Deno.test({
           await hydrated(page, problems);
           const picked = fileNames.map((f) => f.toWellFormed());
           await page.evaluate((names) => {
-            const input = document.querySelector<HTMLInputElement>("input[type=file]")!;
+            const input = document.querySelector<HTMLInputElement>("input[type=file][name=file]")!;
             const files = new DataTransfer();
             for (const name of names) {
               files.items.add(new File(["hi"], name, { type: "text/plain" }));

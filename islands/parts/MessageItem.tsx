@@ -80,12 +80,19 @@ export function MessageItem(props: {
   format: (content: string) => VNode;
   editing: boolean;
   actions?: MessageActions;
+  /** Opened by the page's address (`?react=` / `?delete=`: the no-JavaScript path). */
+  opened?: "react" | "delete" | null;
 }) {
   const { m, actions } = props;
   const mine = m.author.id === props.me.id;
   const deleted = m.deletedAt !== null;
-  const [confirming, setConfirming] = useState(false);
-  const [palette, setPalette] = useState(false);
+  /** Only your own message opens as an editor (an address may name anyone's). */
+  const editing = props.editing && mine;
+  const [confirming, setConfirming] = useState(props.opened === "delete" && mine);
+  const [palette, setPalette] = useState(props.opened === "react");
+  /** This message's place on its page: forms come back to it. */
+  const here = `/conversations/${m.conversationId}#m${m.seq}`;
+  const api = `/api/conversations/${m.conversationId}/messages/${m.seq}`;
   const reactButton = useRef<HTMLButtonElement>(null);
   const firstEmoji = useRef<HTMLButtonElement>(null);
   const confirmButton = useRef<HTMLButtonElement>(null);
@@ -127,7 +134,7 @@ export function MessageItem(props: {
               This message was deleted.
             </p>
           )
-          : props.editing && actions
+          : editing && actions
           ? <EditForm m={m} actions={actions} />
           : m.content === "" && !m.editedAt
           ? null
@@ -151,7 +158,9 @@ export function MessageItem(props: {
           <Attachments conversationId={m.conversationId} files={m.attachments} />
         )}
         {confirming && !deleted && (
-          <div
+          <form
+            method="get"
+            action={here}
             role="alertdialog"
             aria-label="Delete this message?"
             class="mt-1 flex items-center gap-2 text-sm"
@@ -159,9 +168,12 @@ export function MessageItem(props: {
           >
             <span class="text-slate-700 dark:text-slate-300">Delete this message?</span>
             <button
-              type="button"
+              type="submit"
+              formMethod="post"
+              formAction={`${api}/delete`}
               ref={confirmButton}
-              onClick={() => {
+              onClick={(e) => {
+                e.preventDefault();
                 setConfirming(false);
                 actions?.remove(m.seq);
               }}
@@ -170,28 +182,43 @@ export function MessageItem(props: {
               Delete
             </button>
             <button
-              type="button"
-              onClick={() => setConfirming(false)}
+              type="submit"
+              onClick={(e) => {
+                e.preventDefault();
+                setConfirming(false);
+              }}
               class="rounded-md border border-slate-300 dark:border-slate-600 px-2.5 py-1 text-xs font-medium text-slate-700 dark:text-slate-300 hover:bg-slate-100 dark:hover:bg-slate-800"
             >
               Cancel
             </button>
-          </div>
+          </form>
         )}
         {!deleted && m.reactions.length > 0 && (
-          <div class="mt-1 flex flex-wrap gap-1" aria-label="Reactions" role="group">
+          <form
+            method="post"
+            action={here}
+            class="mt-1 flex flex-wrap gap-1"
+            aria-label="Reactions"
+            role="group"
+          >
             {m.reactions.map((r) => {
               const on = r.userIds.includes(props.me.id);
               const label = reactedLabel(r.userIds, props.people, r.emoji);
               return (
                 <button
                   key={r.emoji}
-                  type="button"
+                  type="submit"
+                  formAction={`${api}/reactions/${encodeURIComponent(r.emoji)}`}
+                  name="on"
+                  value={on ? "0" : "1"}
                   aria-pressed={on}
                   aria-label={label}
                   title={label}
                   data-emoji={r.emoji}
-                  onClick={() => actions?.react(m.seq, r.emoji, !on)}
+                  onClick={(e) => {
+                    e.preventDefault();
+                    actions?.react(m.seq, r.emoji, !on);
+                  }}
                   class={on
                     ? "inline-flex items-center gap-1 rounded-full border border-indigo-300 bg-indigo-50 dark:bg-indigo-950 px-2 py-0.5 text-xs font-medium text-indigo-700 hover:border-indigo-400"
                     : "inline-flex items-center gap-1 rounded-full border border-slate-200 dark:border-slate-700 bg-white dark:bg-slate-900 px-2 py-0.5 text-xs font-medium text-slate-600 dark:text-slate-400 hover:border-slate-300"}
@@ -201,11 +228,15 @@ export function MessageItem(props: {
                 </button>
               );
             })}
-          </div>
+          </form>
         )}
       </div>
-      {!deleted && !props.editing && (
-        <div
+      {!deleted && !editing && (
+        // Without JavaScript the buttons are a form: React, Edit and Delete open the same
+        // palette, editor and confirmation through the address (`?react=` and so on).
+        <form
+          method="get"
+          action={here}
           role="toolbar"
           aria-label="Message actions"
           class={`absolute -top-3 right-2 z-10 flex items-center gap-0.5 rounded-lg border border-slate-200 dark:border-slate-700 bg-white dark:bg-slate-900 p-0.5 shadow-sm ${
@@ -224,10 +255,15 @@ export function MessageItem(props: {
               {QUICK_EMOJI.map((emoji, i) => (
                 <button
                   key={emoji}
-                  type="button"
+                  type="submit"
+                  formMethod="post"
+                  formAction={`${api}/reactions/${encodeURIComponent(emoji)}`}
+                  name="on"
+                  value={mineOn(emoji) ? "0" : "1"}
                   ref={i === 0 ? firstEmoji : undefined}
                   aria-label={`React with ${emoji}`}
-                  onClick={() => {
+                  onClick={(e) => {
+                    e.preventDefault();
                     closePalette(true);
                     actions?.react(m.seq, emoji, !mineOn(emoji));
                   }}
@@ -239,22 +275,33 @@ export function MessageItem(props: {
             </div>
           )}
           <button
-            type="button"
+            type="submit"
+            name="react"
+            value={m.seq}
             ref={reactButton}
             aria-label="React"
             title="React"
             aria-expanded={palette}
-            onClick={() => (palette ? closePalette(false) : setPalette(true))}
+            onClick={(e) => {
+              e.preventDefault();
+              if (palette) closePalette(false);
+              else setPalette(true);
+            }}
             class={TOOL}
           >
             <Icon d={SMILE} />
           </button>
           {mine && (
             <button
-              type="button"
+              type="submit"
+              name="edit"
+              value={m.seq}
               aria-label="Edit"
               title="Edit"
-              onClick={() => actions?.startEdit(m.seq)}
+              onClick={(e) => {
+                e.preventDefault();
+                actions?.startEdit(m.seq);
+              }}
               class={TOOL}
             >
               <Icon d={PENCIL} />
@@ -262,16 +309,21 @@ export function MessageItem(props: {
           )}
           {mine && (
             <button
-              type="button"
+              type="submit"
+              name="delete"
+              value={m.seq}
               aria-label="Delete"
               title="Delete"
-              onClick={() => setConfirming(true)}
+              onClick={(e) => {
+                e.preventDefault();
+                setConfirming(true);
+              }}
               class={TOOL}
             >
               <Icon d={TRASH} />
             </button>
           )}
-        </div>
+        </form>
       )}
     </li>
   );
@@ -357,9 +409,16 @@ function EditForm(props: { m: Message; actions: MessageActions }) {
   }
 
   return (
-    <form onSubmit={save} class="mt-0.5" aria-label="Edit message">
+    <form
+      method="post"
+      action={`/api/conversations/${props.m.conversationId}/messages/${props.m.seq}/edit`}
+      onSubmit={save}
+      class="mt-0.5"
+      aria-label="Edit message"
+    >
       <textarea
         ref={area}
+        name="content"
         aria-label="Edit message"
         rows={Math.min(8, Math.max(2, text.split("\n").length))}
         maxLength={4000}
@@ -376,13 +435,16 @@ function EditForm(props: { m: Message; actions: MessageActions }) {
         >
           Save
         </button>
-        <button
-          type="button"
-          onClick={() => props.actions.cancelEdit()}
+        <a
+          href={`/conversations/${props.m.conversationId}#m${props.m.seq}`}
+          onClick={(e) => {
+            e.preventDefault();
+            props.actions.cancelEdit();
+          }}
           class="rounded-md border border-slate-300 dark:border-slate-600 px-2.5 py-1 font-medium text-slate-700 dark:text-slate-300 hover:bg-slate-100 dark:hover:bg-slate-800"
         >
           Cancel
-        </button>
+        </a>
         <span>Enter to save · Shift+Enter for a new line · Esc to cancel</span>
       </div>
     </form>

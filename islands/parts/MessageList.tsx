@@ -36,6 +36,8 @@ export function MessageList(
     editingSeq?: number | null;
     /** Edit, delete and react; without them the actions do nothing. */
     actions?: MessageActions;
+    /** A palette or confirmation the page's address opened (`?react=<seq>`, `?delete=<seq>`). */
+    opened?: { react?: number; delete?: number };
   },
 ) {
   const people = new Map((props.people ?? []).map((u) => [u.id, u]));
@@ -73,6 +75,11 @@ export function MessageList(
             format={format}
             editing={m.seq === props.editingSeq}
             actions={props.actions}
+            opened={m.seq === props.opened?.react
+              ? "react"
+              : m.seq === props.opened?.delete
+              ? "delete"
+              : null}
           />,
         ];
       })}

@@ -9,6 +9,7 @@ import { type AppCtx, type Env, isFormPost, readBody, requireUser } from "../_ht
 const seqParam = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const editSchema = z.object({ content: contentSchema });
 const emojiParam = z.object({ emoji: emojiSchema });
+const onSchema = z.object({ on: z.enum(["0", "1"]) });
 
 /**
  * Edits, deletes and reactions on one message (`/:id/messages/:seq…`): the participant
@@ -52,6 +53,16 @@ export const messageRoutes = new Hono<Env>()
   .put(
     "/:id/messages/:seq/reactions/:emoji",
     (c) => change(c, (c) => Promise.resolve({ kind: "react", emoji: readEmoji(c), on: true })),
+  )
+  // For pages without JavaScript: field `on` "1" adds the reaction, "0" takes it back.
+  .post(
+    "/:id/messages/:seq/reactions/:emoji",
+    (c) =>
+      change(c, async (c) => ({
+        kind: "react",
+        emoji: readEmoji(c),
+        on: (await readBody(c, onSchema)).on === "1",
+      })),
   )
   .delete(
     "/:id/messages/:seq/reactions/:emoji",
