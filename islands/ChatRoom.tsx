@@ -25,7 +25,16 @@ export type ChatRoomProps = {
    * message actions work without JavaScript, as forms that come back here.
    */
   opened?: { edit?: number; react?: number; delete?: number };
+  /** A message to show and highlight instead of the newest (a search result: `?around=`). */
+  focusSeq?: number | null;
 };
+
+/** `#m12` → 12: a link to one message (search results, notifications, forms coming back). */
+function seqFromHash(): number | null {
+  if (typeof location === "undefined") return null;
+  const match = /^#m(\d{1,15})$/.exec(location.hash);
+  return match ? Number(match[1]) : null;
+}
 
 /** A file picked for the next message: uploading (progress), failed, or stored (`file`). */
 type Staged = Upload & { file: FileMeta | null };
@@ -71,7 +80,11 @@ export default function ChatRoom(props: ChatRoomProps) {
   /** The seq of your message being edited in place. */
   const editing = useSignal<number | null>(props.opened?.edit ?? null);
   const scroller = useRef<HTMLDivElement>(null);
-  const stick = useRef(true);
+  /** The message the page opened on (server: `around`; browser: that or the address's `#m`). */
+  const target = useRef(props.focusSeq ?? seqFromHash());
+  /** Highlighted: the opened message (the server knows `around` only; the hash comes after). */
+  const highlight = useSignal<number | null>(props.focusSeq ?? null);
+  const stick = useRef(target.current === null);
   /** The top of the history: reaching it loads the page before. */
   const topSentinel = useRef<HTMLDivElement>(null);
   const loadingOlder = useRef(false);
@@ -220,8 +233,19 @@ export default function ChatRoom(props: ChatRoomProps) {
     const observer = new IntersectionObserver((entries) => {
       if (entries.some((e) => e.isIntersecting)) void loadOlder();
     }, { root, rootMargin: "200px 0px 0px 0px" });
-    // Start at the newest message; only then may reaching the top load more.
-    root.scrollTop = root.scrollHeight;
+    // Start at the message the address names (scrolled to the middle and highlighted), else at
+    // the newest; only then may reaching the top load more.
+    const opened = target.current === null
+      ? null
+      : root.querySelector<HTMLElement>(`[data-seq="${target.current}"]`);
+    if (opened) {
+      stick.current = false;
+      highlight.value = target.current;
+      opened.scrollIntoView({ block: "center" });
+    } else {
+      stick.current = true;
+      root.scrollTop = root.scrollHeight;
+    }
     const frame = requestAnimationFrame(() => observer.observe(sentinel));
     const onScroll = () => {
       const away = root.scrollHeight - root.scrollTop - root.clientHeight > 80;
@@ -552,6 +576,7 @@ export default function ChatRoom(props: ChatRoomProps) {
             editingSeq={editing.value}
             actions={actions}
             opened={props.opened}
+            highlightSeq={highlight.value}
           />
         </div>
         {awayFromEnd.value && (

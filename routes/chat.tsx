@@ -114,6 +114,7 @@ export const chatPageRoutes = new Hono<Env>()
         nextCursor={history.nextCursor}
         unreadFrom={unreadFrom}
         maxUploadBytes={c.get("ctx").config.maxUploadBytes}
+        focusSeq={around ?? null}
         opened={{
           edit: beforeSchema.parse(c.req.query("edit")),
           react: beforeSchema.parse(c.req.query("react")),

@@ -102,6 +102,9 @@ browserTest("edit, react and delete work with JavaScript off", async ({ server, 
     await annPage.waitForURL((u) => !u.search && u.hash === "#m3");
     await row(annPage, 3).getByText("This message was deleted.").waitFor();
     await row(benPage, 3).getByText("This message was deleted.").waitFor();
+    // It was the last message: Ben's list says so too, live.
+    await benPage.getByRole("list", { name: "Conversations" }).getByText("Message deleted")
+      .waitFor();
   });
 
   await t.step("only your own messages can be opened for editing or deleting", async () => {

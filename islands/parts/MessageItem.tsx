@@ -82,6 +82,8 @@ export function MessageItem(props: {
   actions?: MessageActions;
   /** Opened by the page's address (`?react=` / `?delete=`: the no-JavaScript path). */
   opened?: "react" | "delete" | null;
+  /** The message a link opened the page on (a search result). */
+  highlighted?: boolean;
 }) {
   const { m, actions } = props;
   const mine = m.author.id === props.me.id;
@@ -112,9 +114,13 @@ export function MessageItem(props: {
       id={`m${m.seq}`}
       data-seq={m.seq}
       data-deleted={deleted ? "true" : undefined}
-      class={`group relative -mx-2 flex gap-3 rounded-lg px-2 hover:bg-slate-50 dark:hover:bg-slate-800 focus-within:bg-slate-50 ${
-        props.head ? "pt-3" : ""
-      }`}
+      data-highlighted={props.highlighted ? "true" : undefined}
+      aria-current={props.highlighted ? "true" : undefined}
+      class={`group relative -mx-2 flex gap-3 rounded-lg px-2 ${
+        props.highlighted
+          ? "bg-amber-50 dark:bg-amber-950 ring-2 ring-amber-300 dark:ring-amber-700"
+          : "hover:bg-slate-50 dark:hover:bg-slate-800 focus-within:bg-slate-50 dark:focus-within:bg-slate-800"
+      } ${props.head ? "pt-3" : ""}`}
     >
       <div class="w-9 shrink-0">{props.head && <Avatar user={m.author} />}</div>
       <div class="min-w-0 flex-1 pb-0.5">

@@ -38,6 +38,8 @@ export function MessageList(
     actions?: MessageActions;
     /** A palette or confirmation the page's address opened (`?react=<seq>`, `?delete=<seq>`). */
     opened?: { react?: number; delete?: number };
+    /** The message a link opened the page on: marked until the page is left. */
+    highlightSeq?: number | null;
   },
 ) {
   const people = new Map((props.people ?? []).map((u) => [u.id, u]));
@@ -75,6 +77,7 @@ export function MessageList(
             format={format}
             editing={m.seq === props.editingSeq}
             actions={props.actions}
+            highlighted={m.seq === props.highlightSeq}
             opened={m.seq === props.opened?.react
               ? "react"
               : m.seq === props.opened?.delete
