@@ -677,7 +677,7 @@ export default function ChatRoom(props: ChatRoomProps) {
             onClick={() => filePicker.current?.click()}
             aria-label="Attach files"
             title="Attach files (or paste or drop them here)"
-            class="rounded-xl border border-slate-300 dark:border-slate-600 px-3 py-2 text-sm text-slate-600 dark:text-slate-300 shadow-sm hover:bg-slate-50 dark:hover:bg-slate-800"
+            class="h-[42px] rounded-xl border border-slate-300 dark:border-slate-600 px-2.5 text-slate-600 dark:text-slate-300 shadow-sm hover:bg-slate-50 dark:hover:bg-slate-800"
           >
             <svg
               aria-hidden="true"

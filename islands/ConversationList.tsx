@@ -75,7 +75,20 @@ function NotificationOffer() {
       onClick={async () => (permission.value = await Notification.requestPermission())}
       class="mx-2 mb-2 flex w-[calc(100%-1rem)] items-center gap-2 rounded-lg bg-slate-800 px-3 py-2 text-left text-xs text-slate-200 hover:bg-slate-700"
     >
-      <span aria-hidden="true">🔔</span> Notify me when someone mentions me
+      {/* An outline bell, not the emoji: not every system has an emoji font. */}
+      <svg
+        aria-hidden="true"
+        viewBox="0 0 24 24"
+        fill="none"
+        stroke="currentColor"
+        stroke-width="1.8"
+        stroke-linecap="round"
+        stroke-linejoin="round"
+        class="h-4 w-4 shrink-0"
+      >
+        <path d="M6 8a6 6 0 1 1 12 0c0 7 3 9 3 9H3s3-2 3-9M10.3 21a1.94 1.94 0 0 0 3.4 0" />
+      </svg>
+      Notify me when someone mentions me
     </button>
   );
 }

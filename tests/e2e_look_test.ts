@@ -48,6 +48,29 @@ Deno.test({
       };
       await say(ann.cookie, "Morning @ben! The **release notes** are done: https://deno.com");
       await say(ben.cookie, "Great. Checklist:\n- _tests_ green\n- `deno task ok`\n\n> ship it");
+      // Attachments: an image preview (a one-pixel indigo GIF, shown 160 px high) and a chip.
+      // deno-fmt-ignore
+      const gif = new Uint8Array([
+        0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x63, 0x66,
+        0xf1, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02,
+        0x02, 0x44, 0x01, 0x00, 0x3b,
+      ]);
+      const attachmentIds = [];
+      for (
+        const [name, bytes] of [["mockup.gif", gif], ["release-notes.pdf", "%PDF-1.4\n%%EOF\n"]]
+      ) {
+        const res = await server.fetch(
+          `/api/conversations/${conv}/files`,
+          uploadInit(name as string, bytes, ben.cookie),
+        );
+        assert.equal(res.status, 201);
+        attachmentIds.push((await res.json()).file.id);
+      }
+      const sent = await server.fetch(
+        `/api/conversations/${conv}/messages`,
+        json("POST", { content: "Mockup and notes attached.", attachmentIds }, ben.cookie),
+      );
+      assert.equal(sent.status, 201);
       await say(ann.cookie, "Deploying at 5.");
       const project = await (await server.fetch(
         "/api/projects",
