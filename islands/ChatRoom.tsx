@@ -8,6 +8,7 @@ import type { User } from "../lib/users.ts";
 import { chatSocket, type SocketState } from "./parts/chat_socket.ts";
 import { MessageList, type Pending } from "./parts/MessageList.tsx";
 import { messageActions, replaceLoaded } from "./parts/message_actions.ts";
+import { Icon } from "./parts/Icon.tsx";
 import { conversationName } from "./parts/people.tsx";
 import { formatSize, sendFile, type Upload, UploadRow } from "./parts/uploads.tsx";
 
@@ -679,18 +680,10 @@ export default function ChatRoom(props: ChatRoomProps) {
             title="Attach files (or paste or drop them here)"
             class="h-[42px] rounded-xl border border-slate-300 dark:border-slate-600 px-2.5 text-slate-600 dark:text-slate-300 shadow-sm hover:bg-slate-50 dark:hover:bg-slate-800"
           >
-            <svg
-              aria-hidden="true"
-              viewBox="0 0 24 24"
-              fill="none"
-              stroke="currentColor"
-              stroke-width="1.8"
-              stroke-linecap="round"
-              stroke-linejoin="round"
+            <Icon
               class="h-5 w-5"
-            >
-              <path d="m21 11-8.5 8.5a5 5 0 0 1-7-7L14 4a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-3-3L15 7" />
-            </svg>
+              d="m21 11-8.5 8.5a5 5 0 0 1-7-7L14 4a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-3-3L15 7"
+            />
           </button>
           <label for="composer" class="sr-only">Message</label>
           <textarea

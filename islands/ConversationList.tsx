@@ -5,6 +5,7 @@ import type { Message } from "../lib/messages.ts";
 import type { User } from "../lib/users.ts";
 import { mentions } from "../lib/mentions.ts";
 import { chatSocket } from "./parts/chat_socket.ts";
+import { Icon } from "./parts/Icon.tsx";
 import { Avatar, conversationName, shortTime } from "./parts/people.tsx";
 
 export type ConversationListProps = {
@@ -76,18 +77,10 @@ function NotificationOffer() {
       class="mx-2 mb-2 flex w-[calc(100%-1rem)] items-center gap-2 rounded-lg bg-slate-800 px-3 py-2 text-left text-xs text-slate-200 hover:bg-slate-700"
     >
       {/* An outline bell, not the emoji: not every system has an emoji font. */}
-      <svg
-        aria-hidden="true"
-        viewBox="0 0 24 24"
-        fill="none"
-        stroke="currentColor"
-        stroke-width="1.8"
-        stroke-linecap="round"
-        stroke-linejoin="round"
+      <Icon
         class="h-4 w-4 shrink-0"
-      >
-        <path d="M6 8a6 6 0 1 1 12 0c0 7 3 9 3 9H3s3-2 3-9M10.3 21a1.94 1.94 0 0 0 3.4 0" />
-      </svg>
+        d="M6 8a6 6 0 1 1 12 0c0 7 3 9 3 9H3s3-2 3-9M10.3 21a1.94 1.94 0 0 0 3.4 0"
+      />
       Notify me when someone mentions me
     </button>
   );

@@ -4,6 +4,7 @@ import {
   type BrowserContext,
   type BrowserContextOptions,
   chromium,
+  type Page,
 } from "playwright-core";
 import { startTestServer } from "./helpers.ts";
 
@@ -63,4 +64,28 @@ export function browserTest(
       }
     },
   });
+}
+
+/**
+ * A page at `path` for `cookie`'s person in a new context (1100×760 unless given): with
+ * JavaScript, once the chat room is hydrated and live. Page errors are collected in `errors`.
+ */
+export async function openChatPage(
+  browser: Browser,
+  base: string,
+  cookie: string,
+  options: { path: string; errors?: string[]; context?: BrowserContextOptions },
+): Promise<Page> {
+  const context = await signedInContext(browser, base, cookie, {
+    viewport: { width: 1100, height: 760 },
+    ...options.context,
+  });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => options.errors?.push(e.message));
+  await page.goto(`${base}${options.path}`);
+  if (options.context?.javaScriptEnabled !== false) {
+    await page.locator("[data-island=ChatRoom][data-hydrated]").waitFor();
+    await page.getByText("Live", { exact: true }).waitFor();
+  }
+  return page;
 }

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import type { Page } from "playwright-core";
-import { browserTest, signedInContext } from "./browser.ts";
+import { browserTest, openChatPage } from "./browser.ts";
 import { createConversationVia, json, registerUser } from "./helpers.ts";
 import { PNG } from "./util.ts";
 
@@ -32,21 +32,12 @@ browserTest(
     const ben = await registerUser(server, { username: "ben", displayName: "Ben Ode" });
     const id = await createConversationVia(server, ann.cookie, [ben.user], "Launch");
     const errors: string[] = [];
-    const open = async (cookie: string, javaScriptEnabled = true) => {
-      const context = await signedInContext(browser, server.base, cookie, {
-        viewport: { width: 1100, height: 760 },
-        javaScriptEnabled,
-        acceptDownloads: true,
+    const open = (cookie: string, javaScriptEnabled = true) =>
+      openChatPage(browser, server.base, cookie, {
+        path: `/conversations/${id}`,
+        errors,
+        context: { javaScriptEnabled, acceptDownloads: true },
       });
-      const page = await context.newPage();
-      page.on("pageerror", (e) => errors.push(e.message));
-      await page.goto(`${server.base}/conversations/${id}`);
-      if (javaScriptEnabled) {
-        await page.locator("[data-island=ChatRoom][data-hydrated]").waitFor();
-        await page.getByText("Live", { exact: true }).waitFor();
-      }
-      return page;
-    };
     const annPage = await open(ann.cookie);
     const benPage = await open(ben.cookie);
 

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { browserTest, signedInContext } from "./browser.ts";
+import { browserTest, openChatPage } from "./browser.ts";
 import { createConversationVia, json, registerUser } from "./helpers.ts";
 
 browserTest("edit, react and delete work with JavaScript off", async ({ server, browser }, t) => {
@@ -19,19 +19,11 @@ browserTest("edit, react and delete work with JavaScript off", async ({ server, 
     );
     assert.equal(res.status, 201);
   }
-  const open = async (cookie: string, javaScriptEnabled: boolean) => {
-    const context = await signedInContext(browser, server.base, cookie, {
-      viewport: { width: 1100, height: 760 },
-      javaScriptEnabled,
+  const open = (cookie: string, javaScriptEnabled: boolean) =>
+    openChatPage(browser, server.base, cookie, {
+      path: `/conversations/${id}`,
+      context: { javaScriptEnabled },
     });
-    const page = await context.newPage();
-    await page.goto(`${server.base}/conversations/${id}`);
-    if (javaScriptEnabled) {
-      await page.locator("[data-island=ChatRoom][data-hydrated]").waitFor();
-      await page.getByText("Live", { exact: true }).waitFor();
-    }
-    return page;
-  };
   const annPage = await open(ann.cookie, false);
   const benPage = await open(ben.cookie, true);
   const row = (page: Page, seq: number) => page.locator(`li[data-seq='${seq}']`);

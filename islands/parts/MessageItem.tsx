@@ -12,6 +12,7 @@ import type { User } from "../../lib/users.ts";
 import { Avatar, shortTime } from "./people.tsx";
 import { type MessageActions, QUICK_EMOJI } from "./message_actions.ts";
 import { formatSize, kindOf, PREVIEW_TYPES } from "./uploads.tsx";
+import { Icon } from "./Icon.tsx";
 
 /** "12 Mar 2025, 14:05": for titles, the same on server and browser (UTC on the server). */
 function fullTime(iso: string): string {
@@ -40,24 +41,6 @@ function appendInline(body: VNode, extra: VNode): VNode {
     );
   }
   return cloneElement(body, {}, ...kids, extra);
-}
-
-/** A 16px outline icon (the toolbar's; emoji fonts are not everywhere). */
-function Icon(props: { d: string }) {
-  return (
-    <svg
-      aria-hidden="true"
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      stroke-width="1.8"
-      stroke-linecap="round"
-      stroke-linejoin="round"
-      class="h-4 w-4"
-    >
-      <path d={props.d} />
-    </svg>
-  );
 }
 
 const SMILE =
