@@ -9,6 +9,9 @@ import {
   withApp,
   withCookie,
 } from "./helpers.ts";
+import { chatTest, join } from "./ws_client.ts";
+import { commitWithRetry } from "../lib/kv.ts";
+import { metrics } from "../lib/metrics.ts";
 
 const TOKEN = "metrics-token-for-tests-0123456789";
 
@@ -148,11 +151,86 @@ Deno.test("a sane X-Request-Id is kept, anything else replaced; a 500 names the 
 
     const { cookie } = await registerUser(app);
     closeKv(); // every KV read now throws: an unexpected error, answered 500
-    const res = await app.fetch("/api/auth/check", withCookie(cookie));
+    const logged: string[] = [];
+    const write = console.error;
+    console.error = (line: string) => void logged.push(line);
+    let res: Response;
+    try {
+      res = await app.fetch("/api/auth/check", withCookie(cookie));
+    } finally {
+      console.error = write;
+    }
     assert.equal(res.status, 500);
     const body = await res.json();
     assert.equal(body.error.code, "internal_error");
-    assert.equal(body.error.requestId, res.headers.get("x-request-id"));
-    assert.doesNotMatch(JSON.stringify(body), /stack|closed|Kv/i);
+    const requestId = res.headers.get("x-request-id");
+    assert.equal(body.error.requestId, requestId);
+    assert.doesNotMatch(JSON.stringify(body), /stack|resource|Kv|\.ts/i);
+    // The log has what the answer leaves out: the error and its stack, under the same id.
+    const failed = logged.map((l) => JSON.parse(l)).find((l) => l.msg === "request failed");
+    assert.ok(failed, `no "request failed" line in ${logged}`);
+    assert.equal(failed.level, "error");
+    assert.equal(failed.requestId, requestId);
+    assert.match(failed.stack, /getUserBySession/);
+    assert.ok(!logged.join("\n").includes(cookie.split("=")[1]), "the session token is not logged");
   });
+});
+
+chatTest(
+  "/metrics follows live sockets: open sockets, messages stored and delivered",
+  async (chat) => {
+    const scrape = async () => {
+      const res = await chat.server.fetch("/metrics", {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      assert.equal(res.status, 200);
+      return await res.text();
+    };
+    const { ann, conversationId, a, b } = await chat.pair();
+    await join(b, conversationId);
+    const before = await scrape();
+    assert.equal(sample(before, "hearth_websockets_open"), 2);
+    const stored = sample(before, "hearth_messages_stored_total");
+    const delivered = sample(before, "hearth_messages_delivered_total") || 0;
+    const upgrades = sample(before, "hearth_http_requests_total", { route: "/api/ws" }) || 0;
+
+    // Ann writes over REST; only Ben's socket is in the room: exactly one live delivery.
+    const sent = await chat.post(ann, conversationId, "counted once");
+    await b.next("message", (f) => f.message.seq === sent.seq);
+    let after = await scrape();
+    assert.equal(sample(after, "hearth_messages_stored_total"), stored + 1);
+    assert.equal(sample(after, "hearth_messages_delivered_total"), delivered + 1);
+    assert.equal(sample(after, "hearth_http_requests_total", { route: "/api/ws" }), upgrades);
+
+    await a.close();
+    await b.close();
+    // The server learns of the closes a little after the clients do.
+    for (let i = 0; i < 100 && sample(after, "hearth_websockets_open") !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      after = await scrape();
+    }
+    assert.equal(sample(after, "hearth_websockets_open"), 0);
+  },
+  { METRICS_TOKEN: TOKEN },
+);
+
+Deno.test("a KV commit that loses its check and is tried again counts as a conflict retry", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const conflicts = () => metrics.kvCommitRetries.value({ reason: "conflict" });
+    const before = conflicts();
+    let tries = 0;
+    const result = await commitWithRetry(async () => {
+      const entry = await kv.get(["n"]);
+      // The first attempt races a writer that changes the key under it.
+      if (tries++ === 0) await kv.set(["n"], "other writer");
+      const res = await kv.atomic().check(entry).set(["n"], "mine").commit();
+      return res.ok ? res : null;
+    });
+    assert.ok(result.ok);
+    assert.equal(tries, 2);
+    assert.equal(conflicts(), before + 1);
+  } finally {
+    kv.close();
+  }
 });
