@@ -11,12 +11,15 @@
  * read before its messages and change log: a message sent meanwhile may be in the export with
  * the head before it. The import puts such heads right (seq and rev cover every message and
  * change imported, read marks never pass the head) and recomputes each project's storage
- * usage from its files. What changed during the export may or may not be in it; nothing in it
- * is half a record.
+ * usage from its files. Search postings and clientId entries, read after the messages, may
+ * name a message sent after its conversation's messages were read: the import drops those
+ * seqs (else a later message given that seq would match the other's words, or its clientId).
+ * What changed during the export may or may not be in it; nothing in it is half a record.
  */
 import { commitRetryingLocks } from "./kv.ts";
 import { headKey } from "./messages.ts";
 import { decodeKey, decodeValue, encodeKey, encodeValue } from "./kv_codec.ts";
+import { type Posting, readPosting } from "./search_index.ts";
 
 export const EXPORT_FORMAT = "hearth-kv-export";
 export const EXPORT_VERSION = 1;
@@ -229,6 +232,7 @@ export async function importStore(
       if (expireIn === undefined) continue;
     }
     value = fixes.see(key, value);
+    if (value === DROP) continue;
     await batch.set(key, value, expireIn);
     counts[prefix] = (counts[prefix] ?? 0) + 1;
   }
@@ -287,6 +291,9 @@ function approximateSize(value: unknown): number {
 
 type Head = { seq: number; rev?: number; updatedAt: string; lastMessage: unknown };
 
+/** What Fixes.see() returns for an entry that must not be imported. */
+const DROP = Symbol("drop");
+
 /**
  * What a live export can leave slightly off, noted while importing (in key order: heads come
  * before messages, changes and read marks; file records before usage) and put right at the end.
@@ -299,6 +306,11 @@ class Fixes {
 
   see(key: Deno.KvKey, value: unknown): unknown {
     const [prefix, a, b] = key;
+    // "msg_client" and "search" sort after "msg": every message of the export is seen by now.
+    if (prefix === "msg_client" && typeof value === "number") {
+      return value > this.#lastSeq(String(a)) ? DROP : value;
+    }
+    if (prefix === "search") return this.#trimPosting(key, value);
     const id = String(a);
     if (prefix === "conv_head") this.#heads.set(id, value as Head);
     else if (prefix === "msg" && typeof b === "number") {
@@ -315,6 +327,23 @@ class Fixes {
       return new Deno.KvU64(this.#usage.get(id) ?? 0n);
     }
     return value;
+  }
+
+  /** The last message imported for a conversation (seq is gapless: all before it are too). */
+  #lastSeq(conversationId: string): number {
+    return this.#lastMessage.get(conversationId)?.seq ?? 0;
+  }
+
+  #trimPosting(key: Deno.KvKey, value: unknown): unknown {
+    const last = this.#lastSeq(String(key[1]));
+    const posting = readPosting(key, value);
+    if (posting.seqs.every((seq) => seq <= last)) return value;
+    const keep = posting.seqs.flatMap((seq, i) => seq <= last ? [i] : []);
+    if (keep.length === 0) return DROP;
+    return {
+      seqs: keep.map((i) => posting.seqs[i]),
+      at: keep.map((i) => posting.at[i]),
+    } satisfies Posting;
   }
 
   #headSeq(conversationId: string): number {

@@ -12,8 +12,11 @@ import { addProjectMember, createProject } from "../lib/projects.ts";
 import { createSession } from "../lib/sessions.ts";
 import { createUser, type User } from "../lib/users.ts";
 import { decodeValue, encodeValue } from "../lib/kv_codec.ts";
+import { exportStore, importStore } from "../lib/backup.ts";
+import { searchMessages } from "../lib/search.ts";
 import { randomBytes, sha256Hex } from "./util.ts";
-import { runDeno } from "./process.ts";
+import { runDeno, startServerProcess } from "./process.ts";
+import { sessionCookieOf } from "./helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -179,6 +182,45 @@ Deno.test({
         }
       });
 
+      await t.step("a server on the restored store: sign-in, history, search, files", async () => {
+        const server = await startServerProcess({
+          args: ["run", "-A", "main.ts"],
+          cwd: ROOT,
+          env: { KV_PATH: `${dir}/target.kv`, LOG_LEVEL: "error" },
+        });
+        try {
+          const login = await fetch(`${server.base}/api/auth/login`, {
+            method: "POST",
+            headers: { origin: server.base, "content-type": "application/json" },
+            body: JSON.stringify({ username: "ann", password: "correct horse battery" }),
+          });
+          assert.equal(login.status, 200, "the old password signs in");
+          await login.body?.cancel();
+          const cookie = sessionCookieOf(login);
+          const get = (path: string) => fetch(`${server.base}${path}`, { headers: { cookie } });
+          const list = await (await get("/api/conversations")).json();
+          assert.equal(list.conversations.length, 3);
+          const found = await (await get(`/api/search?q=${encodeURIComponent("CAFE uber")}`))
+            .json();
+          // Messages 3…30 say "über café" (1 was edited, 2 deleted): 28, the newest 20 answered.
+          assert.equal(found.results.length, 20, "search answers from the imported index");
+          assert.ok(
+            found.results.every((r: { message: { content: string } }) =>
+              /über café/.test(r.message.content)
+            ),
+          );
+          const gone = await (await get("/api/search?q=message%201%20über")).json();
+          assert.ok(gone.results.every((r: { message: { seq: number } }) => r.message.seq !== 1));
+          const big = world.files[0];
+          const download = await get(`/api/projects/${world.project.id}/files/${big.id}`);
+          assert.equal(download.status, 200);
+          const bytes = new Uint8Array(await download.arrayBuffer());
+          assert.equal(await sha256Hex(bytes), big.sha256);
+        } finally {
+          await server.stop();
+        }
+      });
+
       await t.step("an import into a store that holds anything is refused", async () => {
         const result = await task("import", [`${dir}/backup.ndjson.gz`], `${dir}/target.kv`);
         assert.equal(result.code, 1);
@@ -273,4 +315,47 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("a message sent while the export runs leaves no search or clientId trace behind", async () => {
+  const source = await Deno.openKv(":memory:");
+  const target = await Deno.openKv(":memory:");
+  try {
+    const { ann, direct } = await populate(source);
+    const lines: string[] = [];
+    let late = 0;
+    await exportStore(source, async (line) => {
+      lines.push(line);
+      // The messages are read; their index and clientIds are not yet: a send lands now.
+      if (late === 0 && line.includes('"msg_change"')) {
+        late = (await sendMessage(source, ann, {
+          conversationId: direct.id,
+          content: "zanzibar",
+          clientId: "late",
+        })).message.seq;
+      }
+    });
+    assert.equal(late, 31);
+    const text = lines.join("");
+    assert.match(text, /zanzibar/, "the late message's postings are in the export");
+    await importStore(target, async function* () {
+      yield* text.split("\n");
+    });
+    assert.equal((await target.get(["msg", direct.id, late])).value, null, "not exported");
+    assert.deepEqual(await searchMessages(target, ann.id, "zanzibar"), []);
+    // The restored store gives seq 31 to its next message: neither the word nor the clientId
+    // of the one it never had may point at it.
+    const next = await sendMessage(target, ann, {
+      conversationId: direct.id,
+      content: "something else",
+      clientId: "late",
+    });
+    assert.equal(next.message.seq, late);
+    assert.equal(next.created, true, "the clientId was not taken");
+    assert.deepEqual(await searchMessages(target, ann.id, "zanzibar"), []);
+    assert.equal((await searchMessages(target, ann.id, "something else")).length, 1);
+  } finally {
+    source.close();
+    target.close();
+  }
 });
