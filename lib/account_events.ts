@@ -68,10 +68,13 @@ export class AccountEventWatcher {
       const epoch = events?.epoch ?? 0;
       const seen = this.#seen;
       this.#seen = epoch;
-      if (seen === null || epoch <= seen || !events) return;
-      const missed = events.recent.length === 0 || events.recent[0].epoch > seen + 1;
+      if (seen === null || epoch === seen || !events) return;
+      // Behind what was seen: the key expired and a publish began again from 1 between two
+      // polls, so every event in it is new.
+      const after = epoch < seen ? 0 : seen;
+      const missed = events.recent.length === 0 || events.recent[0].epoch > after + 1;
       if (missed) return handlers.onMissed();
-      for (const e of events.recent) if (e.epoch > seen) handlers.onUser(e.userId);
+      for (const e of events.recent) if (e.epoch > after) handlers.onUser(e.userId);
     } catch (err) {
       log("warn", "account event poll failed", describeError(err));
     } finally {
