@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { assertError, json, sessionCookieOf } from "./helpers.ts";
 import { runDeno, startServerProcess } from "./process.ts";
-import { openSocket } from "./ws_client.ts";
+import { join, openSocket } from "./ws_client.ts";
 import { encodeValue } from "../lib/kv_codec.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -47,8 +47,12 @@ Deno.test({
         headers: { ...init.headers as Record<string, string>, origin: server.base },
       });
     };
-    const signUp = async (username: string) => {
-      const res = await call("POST", "/api/auth/register", { username, password: PASSWORD });
+    const signUp = async (username: string, displayName?: string) => {
+      const res = await call("POST", "/api/auth/register", {
+        username,
+        password: PASSWORD,
+        displayName,
+      });
       assert.equal(res.status, 201, await res.clone().text());
       return { user: (await res.json()).user, cookie: sessionCookieOf(res) };
     };
@@ -56,7 +60,7 @@ Deno.test({
       call("POST", "/api/auth/login", { username, password });
     try {
       const ann = await signUp("ann");
-      let ben = await signUp("ben");
+      let ben = await signUp("ben", "Benedikt Quaxley");
       const direct = (await (await call("POST", "/api/conversations", {
         participantIds: [ann.user.id],
       }, ben.cookie)).json()).conversation.id;
@@ -145,6 +149,27 @@ Deno.test({
           const solo = (await (await call("POST", "/api/projects", { name: "Solo" }, ben.cookie))
             .json()).project;
           const socket = await openSocket(server.base, ben.cookie);
+          // In the room: the server writes his presence (name included) to KV.
+          await join(socket, direct);
+          const hash = await (async () => {
+            const kv = await Deno.openKv(kvPath);
+            try {
+              const record = (await kv.get<{ password: unknown }>(["user", ben.user.id])).value;
+              // The presence view naming him is in KV (so its removal below means something).
+              let named = false;
+              for (let i = 0; i < 100 && !named; i++) {
+                for await (const e of kv.list({ prefix: ["presence", direct] })) {
+                  named ||= JSON.stringify(e.value).includes("Quaxley");
+                }
+                if (!named) await new Promise((r) => setTimeout(r, 50));
+              }
+              assert.ok(named, "his presence was written");
+              return JSON.stringify(encodeValue(record?.password));
+            } finally {
+              kv.close();
+            }
+          })();
+          assert.ok(hash.length > 40, `a password hash: ${hash}`);
 
           const refused = await admin("delete", "ben", "--yes");
           assert.equal(refused.code, 1);
@@ -196,6 +221,23 @@ Deno.test({
           // Nothing personal of the old ben is left in the store.
           const kv = await Deno.openKv(kvPath);
           try {
+            // His socket's end reaches the server's presence view a moment after the close.
+            const presenceOf = async () => {
+              const left = [];
+              for await (const e of kv.list({ prefix: ["presence"] })) {
+                if (JSON.stringify(e.value).includes(ben.user.id)) left.push(e.key);
+              }
+              return left;
+            };
+            for (let i = 0; i < 100 && (await presenceOf()).length > 0; i++) {
+              await new Promise((r) => setTimeout(r, 50));
+            }
+            assert.deepEqual(await presenceOf(), [], "his presence is gone");
+            for await (const e of kv.list({ prefix: [] })) {
+              const text = JSON.stringify(encodeValue(e.value));
+              assert.ok(!text.includes("Quaxley"), `his name is left in ${JSON.stringify(e.key)}`);
+              assert.ok(!text.includes(hash), `his password hash is left in ${e.key}`);
+            }
             for await (const e of kv.list({ prefix: [] })) {
               const [prefix] = e.key;
               const mentions = e.key.includes(ben.user.id) ||
