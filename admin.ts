@@ -31,8 +31,9 @@ const USAGE = `Usage: deno task admin COMMAND [ARGS]
       removes the account's personal data; its messages and files stay as "Deleted user".
       Projects it owns alone are deleted; those with other members go to --transfer-to.
 
-Without --password-stdin a random password is made and printed once.
-Exit codes: 0 done, 1 refused or failed, 2 wrong usage.`;
+The store is the one KV_PATH (default ./data/chat.kv) or DENO_KV_URL names, the server running
+or not; on a server, run it as the service's user. Without --password-stdin a random password
+is made and printed once. Exit codes: 0 done, 1 refused or failed, 2 wrong usage.`;
 
 class UsageError extends Error {}
 
