@@ -92,7 +92,7 @@ export function createApp(ctx: AppContext): Hono<Env> {
     if (status === 500) {
       log("error", "request failed", { requestId, path: c.req.path, ...describeError(err) });
     }
-    if (status === 429 && "retryAfterSeconds" in err) {
+    if ((status === 429 || status === 503) && "retryAfterSeconds" in err) {
       c.header("Retry-After", String(err.retryAfterSeconds));
     }
     return c.json(body, status as 400);

@@ -1,7 +1,7 @@
 /** Domain errors. Routes never build error responses by hand: `errorBody()` maps these. */
 export class AppError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 429,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 429 | 503,
     readonly code: string,
     message: string,
     readonly fields?: Record<string, string>,
@@ -43,6 +43,16 @@ export class ConflictError extends AppError {
 export class RateLimitError extends AppError {
   constructor(readonly retryAfterSeconds: number, message = "Too many requests. Try again soon.") {
     super(429, "rate_limited", message);
+  }
+}
+
+/** The server is at capacity for this kind of work: nothing was done, ask again shortly. */
+export class BusyError extends AppError {
+  constructor(
+    readonly retryAfterSeconds: number,
+    message = "The server is busy. Try again in a moment.",
+  ) {
+    super(503, "busy", message);
   }
 }
 

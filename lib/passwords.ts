@@ -1,3 +1,5 @@
+import { BusyError } from "./errors.ts";
+
 /**
  * Password hashing per OWASP: PBKDF2-HMAC-SHA256 with 600,000 iterations (Web Crypto; about
  * 85 ms on the reference machine). The parameters are stored beside the hash so they can be
@@ -20,7 +22,70 @@ function fromBase64(text: string): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }
 
-async function derive(
+/**
+ * Runs at most `concurrency` tasks at once, queues up to `maxQueue` more in order, and turns
+ * away the rest with BusyError (nothing started, so nothing is lost: the client asks again
+ * after Retry-After).
+ */
+export class WorkLimiter {
+  readonly concurrency: number;
+  readonly maxQueue: number;
+  #active = 0;
+  #queue: (() => void)[] = [];
+  /** The most tasks seen running at once (for tests and the bench). */
+  peak = 0;
+
+  constructor(options: { concurrency: number; maxQueue: number }) {
+    this.concurrency = Math.max(1, options.concurrency);
+    this.maxQueue = Math.max(0, options.maxQueue);
+  }
+
+  get active(): number {
+    return this.#active;
+  }
+
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** Runs `task` when a slot is free. Throws BusyError when the queue is full. */
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#active >= this.concurrency) {
+      if (this.#queue.length >= this.maxQueue) throw new BusyError(1);
+      await new Promise<void>((resolve) => this.#queue.push(resolve));
+    } else {
+      this.#active++;
+    }
+    this.peak = Math.max(this.peak, this.#active);
+    try {
+      return await task();
+    } finally {
+      // The slot passes straight to the next in line (active stays counted), else frees.
+      const next = this.#queue.shift();
+      if (next) next();
+      else this.#active--;
+    }
+  }
+}
+
+/**
+ * One PBKDF2 derivation at a time per process, 32 waiting at most (~2.7 s of work). Web
+ * Crypto runs each derivation on its own thread, so 4 concurrent logins took both cores of
+ * the reference machine and every other request waited behind them (a cheap route's p99
+ * ×19, measured by `deno task bench --only=login`). One at a time leaves a core for the rest
+ * and caps logins at ~12/s per process; see docs/benchmarks.md for the trade.
+ */
+export const passwordHashing = new WorkLimiter({ concurrency: 1, maxQueue: 32 });
+
+function derive(
+  password: string,
+  salt: Uint8Array<ArrayBuffer>,
+  iterations: number,
+): Promise<Uint8Array> {
+  return passwordHashing.run(() => deriveNow(password, salt, iterations));
+}
+
+async function deriveNow(
   password: string,
   salt: Uint8Array<ArrayBuffer>,
   iterations: number,
@@ -40,7 +105,7 @@ async function derive(
   return new Uint8Array(bits);
 }
 
-/** Hashes a password with a fresh 128-bit salt. */
+/** Hashes a password with a fresh 128-bit salt. Throws BusyError when too many wait. */
 export async function hashPassword(password: string): Promise<PasswordHash> {
   const salt = crypto.getRandomValues(new Uint8Array(16));
   const hash = await derive(password, salt, PBKDF2_ITERATIONS);
@@ -60,7 +125,7 @@ export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-/** True when `password` matches the stored hash. */
+/** True when `password` matches the stored hash. Throws BusyError when too many wait. */
 export async function verifyPassword(password: string, stored: PasswordHash): Promise<boolean> {
   const actual = await derive(password, fromBase64(stored.salt), stored.iterations);
   return timingSafeEqual(actual, fromBase64(stored.hash));

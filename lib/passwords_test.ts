@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
+import { BusyError } from "./errors.ts";
 import {
   hashPassword,
+  passwordHashing,
   PBKDF2_ITERATIONS,
   timingSafeEqual,
   verifyAgainstDummy,
   verifyPassword,
+  WorkLimiter,
 } from "./passwords.ts";
 
 function decodedLength(base64: string): number {
@@ -65,4 +68,85 @@ Deno.test("timingSafeEqual() compares bytes and lengths", () => {
   assert.equal(timingSafeEqual(new Uint8Array([1, 2, 3]), new Uint8Array([1, 2, 3])), true);
   assert.equal(timingSafeEqual(new Uint8Array([1, 2, 3]), new Uint8Array([1, 2, 4])), false);
   assert.equal(timingSafeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2, 3])), false);
+});
+
+/** A task that runs until its gate is opened, noting how many ran beside it when it started. */
+function gatedTasks(limiter: WorkLimiter, count: number) {
+  const started: number[] = [];
+  const gates: (() => void)[] = [];
+  let running = 0;
+  const results = Array.from({ length: count }, (_, i) =>
+    limiter.run(async () => {
+      running++;
+      started.push(i);
+      assert.ok(running <= limiter.concurrency, `task ${i} started with ${running} running`);
+      await new Promise<void>((open) => (gates[i] = open));
+      running--;
+      return i;
+    }));
+  return { started, gates, results };
+}
+
+Deno.test("WorkLimiter runs at most `concurrency` tasks at once, the rest in order as slots free", async () => {
+  const limiter = new WorkLimiter({ concurrency: 2, maxQueue: 10 });
+  const { started, gates, results } = gatedTasks(limiter, 5);
+  await Promise.resolve();
+  assert.deepEqual(started, [0, 1]);
+  assert.equal(limiter.active, 2);
+  assert.equal(limiter.queued, 3);
+  for (let i = 0; i < 5; i++) {
+    while (!gates[i]) await new Promise((r) => setTimeout(r, 1));
+    gates[i]();
+    assert.equal(await results[i], i);
+  }
+  assert.deepEqual(started, [0, 1, 2, 3, 4]);
+  assert.equal(limiter.peak, 2);
+  assert.equal(limiter.active, 0);
+  assert.equal(limiter.queued, 0);
+});
+
+Deno.test("WorkLimiter turns away what its queue cannot hold with BusyError, and loses nothing it took", async () => {
+  const limiter = new WorkLimiter({ concurrency: 1, maxQueue: 2 });
+  const { gates, results } = gatedTasks(limiter, 3);
+  await assert.rejects(
+    limiter.run(() => Promise.resolve("never")),
+    (err) => err instanceof BusyError && err.status === 503 && err.retryAfterSeconds >= 1,
+  );
+  for (let i = 0; i < 3; i++) {
+    while (!gates[i]) await new Promise((r) => setTimeout(r, 1));
+    gates[i]();
+  }
+  assert.deepEqual(await Promise.all(results), [0, 1, 2]);
+  assert.equal(await limiter.run(() => Promise.resolve("again")), "again", "room once drained");
+});
+
+Deno.test("WorkLimiter frees the slot of a task that throws", async () => {
+  const limiter = new WorkLimiter({ concurrency: 1, maxQueue: 1 });
+  const failing = limiter.run(() => Promise.reject(new Error("boom")));
+  const next = limiter.run(() => Promise.resolve("next"));
+  await assert.rejects(failing, /boom/);
+  assert.equal(await next, "next");
+  assert.equal(limiter.active, 0);
+});
+
+Deno.test("hashPassword() and verifyPassword() derive one key at a time, the others wait their turn", async () => {
+  passwordHashing.peak = 0;
+  const stored = await hashPassword("one at a time");
+  const all = [
+    hashPassword("first"),
+    verifyPassword("one at a time", stored),
+    verifyPassword("wrong", stored),
+    hashPassword("second"),
+  ] as const;
+  assert.equal(passwordHashing.active, 1, "one derivation running");
+  assert.equal(passwordHashing.queued, 3, "three waiting");
+  const [first, right, wrong, second] = await Promise.all(all);
+  assert.equal(right, true);
+  assert.equal(wrong, false);
+  assert.equal(
+    await verifyPassword("first", first as Awaited<ReturnType<typeof hashPassword>>),
+    true,
+  );
+  assert.notEqual(first, second);
+  assert.equal(passwordHashing.peak, 1);
 });

@@ -23,7 +23,7 @@ export function page(
   c: AppCtx,
   options: {
     title: string;
-    status?: 200 | 400 | 401 | 403 | 404 | 409 | 429 | 500;
+    status?: 200 | 400 | 401 | 403 | 404 | 409 | 429 | 500 | 503;
     children: ComponentChildren;
   },
 ): Response {

@@ -24,8 +24,11 @@ export function renderAuthPage(c: AppCtx, mode: "login" | "register", options: O
   const next = safeNext(options.next);
   const fields = options.error?.fields ?? {};
   const message = options.error && !options.error.fields ? options.error.message : null;
-  const status = (options.status ?? 200) as 200 | 400 | 401 | 409 | 429;
-  if (options.error?.status === 429) c.header("Retry-After", "60");
+  const status = (options.status ?? 200) as 200 | 400 | 401 | 409 | 429 | 503;
+  const error = options.error;
+  if (error?.status === 429 || error?.status === 503) {
+    c.header("Retry-After", "retryAfterSeconds" in error ? String(error.retryAfterSeconds) : "60");
+  }
   return page(c, {
     title: register ? "Create account" : "Sign in",
     status,

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { passwordHashing } from "../lib/passwords.ts";
 import {
   assertError,
   form,
@@ -231,6 +232,44 @@ Deno.test("POST /api/auth/login past the per-username limit answers 429 with Ret
     const other = await attempt("bystander", PASSWORD);
     assert.equal(other.status, 200, "other usernames are not limited");
   }, { RATE_LIMIT_SCALE: "0.2" });
+});
+
+Deno.test("POST /api/auth/login while the password hashing queue is full answers 503 busy with Retry-After, and works once it drains", async () => {
+  await withApp(async (app) => {
+    await registerUser(app, { username: "waiter" });
+    // Every slot and queue place taken by work that waits for us.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const held = Array.from(
+      { length: passwordHashing.concurrency + passwordHashing.maxQueue },
+      () => passwordHashing.run(() => gate),
+    );
+    try {
+      const busy = await app.fetch(
+        "/api/auth/login",
+        json("POST", { username: "waiter", password: PASSWORD }),
+      );
+      await assertError(busy, 503, "busy");
+      assert.equal(busy.headers.get("retry-after"), "1");
+      assert.equal(busy.headers.getSetCookie().length, 0);
+
+      const page = await app.fetch(
+        "/api/auth/login",
+        form({ username: "waiter", password: PASSWORD }),
+      );
+      assert.equal(page.status, 503);
+      assert.equal(page.headers.get("retry-after"), "1");
+      assert.match(await page.text(), /The server is busy/);
+    } finally {
+      release();
+      await Promise.all(held);
+    }
+    const ok = await app.fetch(
+      "/api/auth/login",
+      json("POST", { username: "waiter", password: PASSWORD }),
+    );
+    assert.equal(ok.status, 200);
+  });
 });
 
 Deno.test("POST /api/auth/logout answers 204, clears the cookie and revokes the session", async () => {
