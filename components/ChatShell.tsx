@@ -59,6 +59,7 @@ export function ChatShell(
           <ConversationListIsland
             me={me}
             conversations={props.conversations}
+            nextCursor={props.nextCursor}
             currentId={currentId}
           />
         </nav>

@@ -1,5 +1,5 @@
 import { useSignal } from "@preact/signals";
-import { useEffect } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import type { Conversation } from "../lib/conversations.ts";
 import type { Message } from "../lib/messages.ts";
 import type { User } from "../lib/users.ts";
@@ -11,8 +11,13 @@ import { Avatar, conversationName, shortTime } from "./parts/people.tsx";
 export type ConversationListProps = {
   me: User;
   conversations: Conversation[];
+  /** Where the next page of the list starts (GET /api/conversations?cursor=), or null. */
+  nextCursor: string | null;
   currentId: string | null;
 };
+
+/** The API's largest page: a refetch asks for as many as are shown, up to this. */
+const MAX_PAGE = 200;
 
 /**
  * A fetched list merged with what live frames changed while it was in flight: a frame that
@@ -92,6 +97,37 @@ function NotificationOffer() {
  */
 export default function ConversationList(props: ConversationListProps) {
   const list = useSignal(props.conversations);
+  const cursor = useSignal(props.nextCursor);
+  const loadingMore = useSignal(false);
+  const more = useRef<HTMLLIElement>(null);
+
+  /** The next page, appended (one that moved up meanwhile is already shown: kept once). */
+  async function loadMore() {
+    if (loadingMore.peek() || !cursor.peek()) return;
+    loadingMore.value = true;
+    try {
+      const res = await fetch(`/api/conversations?cursor=${encodeURIComponent(cursor.peek()!)}`);
+      if (!res.ok) return;
+      const page = await res.json();
+      const shown = new Set(list.peek().map((c) => c.id));
+      list.value = [
+        ...list.peek(),
+        ...(page.conversations as Conversation[]).filter((c) => !shown.has(c.id)),
+      ];
+      cursor.value = page.nextCursor;
+    } finally {
+      loadingMore.value = false;
+    }
+  }
+
+  // The next page comes when the end of the list scrolls into view.
+  useEffect(() => {
+    const end = more.current;
+    if (!end || typeof IntersectionObserver === "undefined") return;
+    const seen = new IntersectionObserver((e) => e.some((x) => x.isIntersecting) && loadMore());
+    seen.observe(end);
+    return () => seen.disconnect();
+  }, [cursor.value !== null]);
 
   useEffect(() => {
     let refetching = false;
@@ -99,8 +135,14 @@ export default function ConversationList(props: ConversationListProps) {
       if (refetching) return;
       refetching = true;
       try {
-        const res = await fetch("/api/conversations");
-        if (res.ok) list.value = fresher((await res.json()).conversations, list.peek());
+        // As many as are shown (the pages loaded by scrolling stay), from the top again.
+        const limit = Math.min(MAX_PAGE, Math.max(list.peek().length, 1));
+        const res = await fetch(`/api/conversations?limit=${limit}`);
+        if (res.ok) {
+          const page = await res.json();
+          list.value = fresher(page.conversations, list.peek());
+          cursor.value = page.nextCursor;
+        }
       } finally {
         refetching = false;
       }
@@ -268,6 +310,18 @@ export default function ConversationList(props: ConversationListProps) {
             </li>
           );
         })}
+        {cursor.value && (
+          <li ref={more}>
+            <button
+              type="button"
+              onClick={loadMore}
+              disabled={loadingMore.value}
+              class="w-full rounded-lg px-2 py-2 text-left text-xs text-slate-400 hover:bg-slate-800 hover:text-white"
+            >
+              {loadingMore.value ? "Loading…" : "Show older conversations"}
+            </button>
+          </li>
+        )}
       </ul>
     </>
   );

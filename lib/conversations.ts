@@ -161,17 +161,73 @@ export async function getConversationForUser(
   return view;
 }
 
-/** The user's conversations, most recently active first. */
+/** A page of the list goes on after this: `<updatedAt>|<id>` of the last one shown. */
+export const conversationCursorSchema = z.string().regex(
+  /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z\|[0-9A-HJKMNP-TV-Z]{26}$/,
+  "Use the nextCursor of the page before.",
+);
+export const CONVERSATION_PAGE = 50;
+export const MAX_CONVERSATION_PAGE = 200;
+
+type Activity = { id: string; updatedAt: string; head: Deno.KvEntryMaybe<ConversationHead> };
+
+/**
+ * The user's conversations, most recently active first, `limit` at a time after `cursor`.
+ * The order needs every conversation's latest activity, so each head is read (small keys,
+ * no index written per message: that would multiply every send by its participants); the
+ * costly parts of a view (records, people, read marks, mention counts) only for the page.
+ */
 export async function listConversationsForUser(
   kv: Deno.Kv,
   userId: string,
-): Promise<Conversation[]> {
+  options: { cursor?: string | null; limit?: number } = {},
+): Promise<{ values: Conversation[]; cursor: string | null }> {
+  const limit = Math.min(MAX_CONVERSATION_PAGE, Math.max(1, options.limit ?? CONVERSATION_PAGE));
+  const order = await activityOrder(kv, userId);
+  let start = 0;
+  if (options.cursor) {
+    const [at, id] = options.cursor.split("|");
+    start = order.findIndex((a) => a.updatedAt < at || (a.updatedAt === at && a.id < id));
+    if (start < 0) start = order.length;
+  }
+  const page = order.slice(start, start + limit);
+  const entries = await getManyChunked<ConversationRecord>(
+    kv,
+    page.map((a) => conversationKey(a.id)),
+  );
+  const found = page.flatMap((a, i) => {
+    const record = entries[i].value;
+    return record ? [{ record, head: a.head }] : [];
+  });
+  const views = await toViews(kv, found.map((f) => f.record), userId, found.map((f) => f.head));
+  const last = page.at(-1);
+  return {
+    values: views.sort(byActivity),
+    cursor: last && start + limit < order.length ? `${last.updatedAt}|${last.id}` : null,
+  };
+}
+
+function byActivity(a: { updatedAt: string; id: string }, b: { updatedAt: string; id: string }) {
+  return b.updatedAt.localeCompare(a.updatedAt) || b.id.localeCompare(a.id);
+}
+
+/** Every conversation of the user with its latest activity, newest first. */
+async function activityOrder(kv: Deno.Kv, userId: string): Promise<Activity[]> {
   const ids: string[] = [];
-  for await (const e of kv.list({ prefix: ["user_conv", userId] })) ids.push(String(e.key[2]));
-  const entries = await getManyChunked<ConversationRecord>(kv, ids.map(conversationKey));
-  const records = entries.flatMap((e) => e.value ? [e.value] : []);
-  const views = await toViews(kv, records, userId);
-  return views.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  for await (const e of kv.list({ prefix: ["user_conv", userId] }, { batchSize: 500 })) {
+    ids.push(String(e.key[2]));
+  }
+  const heads = await getManyChunked<ConversationHead>(kv, ids.map(headKey));
+  // No head yet (nothing said, nobody joined later): the record's creation time stands in.
+  const headless = ids.filter((_, i) => !heads[i].value);
+  const created = new Map(
+    (await getManyChunked<ConversationRecord>(kv, headless.map(conversationKey)))
+      .flatMap((e) => e.value ? [[e.value.id, e.value.createdAt] as const] : []),
+  );
+  return ids.flatMap((id, i) => {
+    const updatedAt = heads[i].value?.updatedAt ?? created.get(id);
+    return updatedAt ? [{ id, updatedAt, head: heads[i] }] : [];
+  }).sort(byActivity);
 }
 
 /** Adds participant views, last message and unread count, with batched reads. */
@@ -179,8 +235,10 @@ async function toViews(
   kv: Deno.Kv,
   records: ConversationRecord[],
   userId: string,
+  known?: Deno.KvEntryMaybe<ConversationHead>[],
 ): Promise<Conversation[]> {
-  const heads = await getManyChunked<ConversationHead>(kv, records.map((r) => headKey(r.id)));
+  const heads = known ??
+    await getManyChunked<ConversationHead>(kv, records.map((r) => headKey(r.id)));
   const marks = await getManyChunked<number>(kv, records.map((r) => readMarkKey(r.id, userId)));
   const users = new Map(
     (await getUsersByIds(kv, [...new Set(records.flatMap((r) => r.participantIds))])).map((

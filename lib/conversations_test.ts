@@ -56,7 +56,7 @@ Deno.test("createConversation() of an existing direct pair returns that one, fro
     assert.equal(reverse.created, false);
     assert.equal(again.conversation.id, first.conversation.id);
     assert.equal(reverse.conversation.id, first.conversation.id);
-    assert.equal((await listConversationsForUser(kv, ann.id)).length, 1);
+    assert.equal((await listConversationsForUser(kv, ann.id)).values.length, 1);
   });
 });
 
@@ -127,7 +127,7 @@ Deno.test("listConversationsForUser() lists only the user's conversations, lates
     await nextMillisecond();
     const withDan = (await createConversation(kv, ann, { others: [dan] })).conversation;
     await createConversation(kv, ben, { others: [cat] }); // not Ann's
-    const order = async () => (await listConversationsForUser(kv, ann.id)).map((c) => c.id);
+    const order = async () => (await listConversationsForUser(kv, ann.id)).values.map((c) => c.id);
 
     assert.deepEqual(await order(), [withDan.id, withCat.id, withBen.id], "newest first");
     await nextMillisecond();
@@ -137,10 +137,58 @@ Deno.test("listConversationsForUser() lists only the user's conversations, lates
     await sendMessage(kv, ann, { conversationId: withCat.id, content: "hello Cat" });
     assert.deepEqual(await order(), [withCat.id, withBen.id, withDan.id]);
 
-    const [latest] = await listConversationsForUser(kv, ann.id);
+    const [latest] = (await listConversationsForUser(kv, ann.id)).values;
     assert.equal(latest.lastMessage?.content, "hello Cat");
     assert.deepEqual(latest.lastMessage?.author, ann);
     assert.equal(latest.updatedAt, latest.lastMessage?.createdAt);
+  });
+});
+
+Deno.test("listConversationsForUser() pages by cursor: each conversation once, newest first, counts exact on every page", async () => {
+  await withPeople(async ({ kv, ann, ben, cat }) => {
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const { conversation } = await createConversation(kv, ann, {
+        others: [ben, cat],
+        title: `Group ${i}`,
+      });
+      ids.push(conversation.id);
+      await nextMillisecond();
+    }
+    // Activity in an old one moves it up; the oldest gets i+1 unread messages from Ben.
+    for (const [i, id] of [ids[1], ids[0]].entries()) {
+      for (let n = 0; n <= i; n++) {
+        await sendMessage(kv, ben, { conversationId: id, content: `${n}` });
+      }
+      await nextMillisecond();
+    }
+    const expected = [ids[0], ids[1], ids[6], ids[5], ids[4], ids[3], ids[2]];
+    const all = await listConversationsForUser(kv, ann.id);
+    assert.deepEqual(all.values.map((c) => c.id), expected);
+    assert.equal(all.cursor, null, "one page holds them all");
+
+    const seen: { id: string; unread: number }[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: Awaited<ReturnType<typeof listConversationsForUser>> =
+        await listConversationsForUser(kv, ann.id, { cursor, limit: 3 });
+      assert.ok(page.values.length <= 3);
+      seen.push(...page.values.map((c) => ({ id: c.id, unread: c.unreadCount })));
+      cursor = page.cursor;
+      pages++;
+    } while (cursor);
+    assert.equal(pages, 3);
+    assert.deepEqual(seen.map((c) => c.id), expected);
+    assert.deepEqual(seen.map((c) => c.unread), [2, 1, 0, 0, 0, 0, 0]);
+    assert.deepEqual(
+      (await listConversationsForUser(kv, ann.id, {
+        cursor: `${all.values[6].updatedAt}|${ids[2]}`,
+      }))
+        .values,
+      [],
+      "nothing after the last",
+    );
   });
 });
 
@@ -149,7 +197,7 @@ Deno.test("listConversationsForUser() counts unread messages until markRead() mo
     const { conversation } = await createConversation(kv, ann, { others: [ben] });
     const id = conversation.id;
     const unread = async (user: User) =>
-      (await listConversationsForUser(kv, user.id)).find((c) => c.id === id)?.unreadCount;
+      (await listConversationsForUser(kv, user.id)).values.find((c) => c.id === id)?.unreadCount;
     for (let i = 1; i <= 5; i++) {
       await sendMessage(kv, ann, { conversationId: id, content: `${i}` });
     }

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { ChatShell } from "../components/ChatShell.tsx";
 import ChatRoom from "../islands/ChatRoom.tsx";
+import { packChatRoomProps } from "../islands/parts/chat_props.ts";
 import { getConversationForUser, listConversationsForUser } from "../lib/conversations.ts";
 import { AppError } from "../lib/errors.ts";
 import { island } from "../lib/islands.tsx";
@@ -10,7 +11,7 @@ import type { User } from "../lib/users.ts";
 import type { AppCtx, Env } from "./_http.ts";
 import { page } from "./_page.tsx";
 
-const ChatRoomIsland = island("ChatRoom", ChatRoom);
+const ChatRoomIsland = island("ChatRoom", ChatRoom, packChatRoomProps);
 const beforeSchema = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().catch(
   undefined,
 );
@@ -29,11 +30,18 @@ export async function shell(
   title: string,
   main: preact.ComponentChildren,
 ) {
-  const conversations = await listConversationsForUser(c.get("ctx").kv, me.id);
+  const list = await listConversationsForUser(c.get("ctx").kv, me.id);
   return page(c, {
     title,
     children: (
-      <ChatShell me={me} conversations={conversations} currentId={currentId}>{main}</ChatShell>
+      <ChatShell
+        me={me}
+        conversations={list.values}
+        nextCursor={list.cursor}
+        currentId={currentId}
+      >
+        {main}
+      </ChatShell>
     ),
   });
 }

@@ -20,14 +20,20 @@ async function projectsPage(c: AppCtx) {
   const me = c.get("user");
   if (!me) return signInFirst(c);
   const { kv } = c.get("ctx");
-  const [projects, conversations] = await Promise.all([
+  const [projects, list] = await Promise.all([
     listProjectsForUser(kv, me.id),
     listConversationsForUser(kv, me.id),
   ]);
   return page(c, {
     title: "Projects",
     children: (
-      <ChatShell me={me} conversations={conversations} currentId={null} section="projects">
+      <ChatShell
+        me={me}
+        conversations={list.values}
+        nextCursor={list.cursor}
+        currentId={null}
+        section="projects"
+      >
         <div class="flex-1 overflow-y-auto bg-white dark:bg-slate-900 p-8">
           <div class="mx-auto max-w-3xl space-y-8">
             <h1 class="text-2xl font-bold tracking-tight">Projects</h1>
@@ -117,7 +123,7 @@ async function projectPage(c: AppCtx) {
     if (err instanceof AppError && err.status === 404) return notFoundPage(c);
     throw err;
   }
-  const [members, files, conversation, history, conversations] = await Promise.all([
+  const [members, files, conversation, history, list] = await Promise.all([
     listMembers(kv, project.id),
     listFiles(kv, project.id),
     getConversationForUser(kv, project.conversationId, me.id),
@@ -130,7 +136,8 @@ async function projectPage(c: AppCtx) {
     children: (
       <ChatShell
         me={me}
-        conversations={conversations}
+        conversations={list.values}
+        nextCursor={list.cursor}
         currentId={project.conversationId}
         section="projects"
       >

@@ -266,6 +266,46 @@ Deno.test("GET /api/conversations lists most recently active first, with lastMes
   });
 });
 
+Deno.test("GET /api/conversations pages with limit and nextCursor, and refuses a bad cursor or limit", async (t) => {
+  await withApp(async (app) => {
+    const [ann, ben] = await people(app, "Ann", "Ben");
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      ids.unshift(await createConversationVia(app, ann.cookie, [ben.user], `Room ${i}`));
+      await nextMillisecond();
+    }
+    const get = async (query: string) =>
+      await okJson(await app.fetch(`/api/conversations${query}`, withCookie(ann.cookie)));
+
+    await t.step("without parameters: the first page (all 5 here) and no cursor", async () => {
+      const body = await get("");
+      assert.deepEqual(body.conversations.map((c: { id: string }) => c.id), ids);
+      assert.equal(body.nextCursor, null);
+    });
+    await t.step("limit=2 walks the list in three pages", async () => {
+      const first = await get("?limit=2");
+      assert.deepEqual(first.conversations.map((c: { id: string }) => c.id), ids.slice(0, 2));
+      assert.equal(typeof first.nextCursor, "string");
+      const second = await get(`?limit=2&cursor=${encodeURIComponent(first.nextCursor)}`);
+      assert.deepEqual(second.conversations.map((c: { id: string }) => c.id), ids.slice(2, 4));
+      const third = await get(`?limit=2&cursor=${encodeURIComponent(second.nextCursor)}`);
+      assert.deepEqual(third.conversations.map((c: { id: string }) => c.id), ids.slice(4));
+      assert.equal(third.nextCursor, null);
+    });
+    await t.step("a malformed cursor or limit answers 400 naming it", async () => {
+      for (
+        const [query, field] of [["?cursor=abc", "cursor"], ["?limit=0", "limit"], [
+          "?limit=201",
+          "limit",
+        ]]
+      ) {
+        const res = await app.fetch(`/api/conversations${query}`, withCookie(ann.cookie));
+        assert.ok((await assertError(res, 400, "invalid_input")).fields?.[field], query);
+      }
+    });
+  });
+});
+
 Deno.test("GET /api/conversations/:id answers 200 to participants and 404 to anyone else", async () => {
   await withApp(async (app) => {
     const [ann, ben, eve] = await people(app, "Ann", "Ben", "Eve");

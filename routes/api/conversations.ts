@@ -1,10 +1,13 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import {
+  CONVERSATION_PAGE,
+  conversationCursorSchema,
   createConversation,
   getConversationForUser,
   getConversationRecordForUser,
   listConversationsForUser,
+  MAX_CONVERSATION_PAGE,
 } from "../../lib/conversations.ts";
 import { ValidationError } from "../../lib/errors.ts";
 import { attachmentsForSend } from "../../lib/attachments.ts";
@@ -49,11 +52,17 @@ const postSchema = z.object({
     .optional(),
 });
 const readSchema = z.object({ seq });
+const listSchema = z.object({
+  cursor: conversationCursorSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_CONVERSATION_PAGE).default(CONVERSATION_PAGE),
+});
 
 export const conversationRoutes = new Hono<Env>()
   .get("/", async (c) => {
     const user = requireUser(c);
-    return c.json({ conversations: await listConversationsForUser(c.get("ctx").kv, user.id) });
+    const query = readQuery(c, listSchema);
+    const { values, cursor } = await listConversationsForUser(c.get("ctx").kv, user.id, query);
+    return c.json({ conversations: values, nextCursor: cursor });
   })
   .get("/users", async (c) => {
     const user = requireUser(c);
