@@ -1,4 +1,5 @@
 import type { ComponentChildren } from "preact";
+import { IconSprite } from "../islands/parts/Icon.tsx";
 
 /** The document shell: one stylesheet, one module script, both content-hashed files. */
 export function Layout(props: { title: string; assetsId: string; children: ComponentChildren }) {
@@ -16,6 +17,8 @@ export function Layout(props: { title: string; assetsId: string; children: Compo
       </head>
       <body class="h-full bg-slate-100 text-slate-900 font-sans antialiased dark:bg-slate-950 dark:text-slate-100">
         {props.children}
+        {/* The icons each message's toolbar uses by id: once per page, not once per message. */}
+        <IconSprite />
       </body>
     </html>
   );

@@ -12,6 +12,9 @@ import { Icon } from "./parts/Icon.tsx";
 import { conversationName } from "./parts/people.tsx";
 import { formatSize, sendFile, type Upload, UploadRow } from "./parts/uploads.tsx";
 
+// The page carries this island's props packed (routes/chat.tsx): boot.ts unpacks them.
+export { unpackChatRoomProps as unpackProps } from "./parts/chat_props.ts";
+
 export type ChatRoomProps = {
   me: User;
   conversation: Conversation;

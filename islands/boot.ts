@@ -11,7 +11,9 @@ for (const el of document.querySelectorAll<HTMLElement>("[data-island]")) {
   const props = JSON.parse(el.dataset.props ?? "{}");
   import(new URL(`./${name}.js`, import.meta.url).href)
     .then((mod) => {
-      hydrate(h(mod.default, props), el);
+      // An island whose page props are packed (lib/islands.tsx) unpacks them here.
+      const full = typeof mod.unpackProps === "function" ? mod.unpackProps(props) : props;
+      hydrate(h(mod.default, full), el);
       el.dataset.hydrated = "true"; // tests (and curious people) can tell it is live
     })
     .catch((err) => console.error(`island ${name} failed to load`, err));

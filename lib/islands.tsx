@@ -6,11 +6,22 @@ import type { ComponentType } from "preact";
  * attribute values and the browser unescapes them, so no user text in the props can break
  * out of the markup (no `</script>`, no `<!--`), and no inline script is needed (CSP).
  * The browser entry (islands/boot.ts) hydrates each marker with its bundle and props.
+ *
+ * `pack` may shorten the props on the page (what the markup or other props already say);
+ * the island's module then exports `unpackProps`, which boot.ts applies before hydrating.
  */
-export function island<P extends object>(name: string, Component: ComponentType<P>) {
+export function island<P extends object>(
+  name: string,
+  Component: ComponentType<P>,
+  pack?: (props: P) => unknown,
+) {
   function Island(props: P) {
     return (
-      <div data-island={name} data-props={JSON.stringify(props)} class="contents">
+      <div
+        data-island={name}
+        data-props={JSON.stringify(pack ? pack(props) : props)}
+        class="contents"
+      >
         <Component {...props} />
       </div>
     );

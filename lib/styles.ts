@@ -1,6 +1,7 @@
 import { defineConfig, stringify, twind, virtual } from "@twind/core";
 import presetAutoprefix from "@twind/preset-autoprefix";
 import presetTailwind from "@twind/preset-tailwind";
+import { SHORTCUTS } from "./style_shortcuts.ts";
 
 /**
  * One stylesheet for the whole app, made by twind from every class written in the source.
@@ -15,6 +16,8 @@ export function buildStylesheet(sources: string[]): string {
       presets: [presetAutoprefix(), presetTailwind()],
       // `dark:` follows the class that static/theme.js sets (the system's choice, or yours).
       darkMode: "class",
+      // Short names for utility lists repeated on every message (lib/style_shortcuts.ts).
+      rules: SHORTCUTS,
       // Formatted messages (lib/markdown.tsx) are plain elements: style them by context.
       preflight: {
         // Form controls and scrollbars follow the theme.

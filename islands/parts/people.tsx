@@ -32,9 +32,7 @@ export function Avatar(props: { user: User; size?: "sm" | "md" }) {
   return (
     <span
       aria-hidden="true"
-      class={`inline-flex shrink-0 select-none items-center justify-center rounded-lg font-semibold text-white ${size} ${
-        colorFor(props.user.id)
-      }`}
+      class={`avatar ${size} ${colorFor(props.user.id)}`}
     >
       {initials(props.user.displayName || props.user.username)}
     </span>
