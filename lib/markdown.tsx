@@ -1,18 +1,26 @@
 /**
- * Message formatting: a safe Markdown subset, the same on the server (SSR) and in islands.
+ * Message formatting, on the server only: a safe Markdown subset parsed once into the compact
+ * allow-listed tree that lib/formatted.tsx renders (on the server and in islands alike, so
+ * the two are identical by construction and no parser ships to the browser).
  *
  * markdown-it parses (in its "zero" preset, with only the rules listed below enabled, and
- * raw HTML off); we never use its HTML output. Its tokens are turned into Preact elements
- * through an allow-list: a token type not in the list becomes its text, so nothing else can
- * get through, and every string reaches the DOM as text (Preact escapes it). Links must be
- * http(s) or mailto, open in a new tab without an opener, and never carry a referrer.
+ * raw HTML off); we never use its HTML output. Its tokens become tree nodes through an
+ * allow-list: a token type not in the list becomes its text, so nothing else can get
+ * through. Links must be http(s) or mailto (others keep their text and lose the link).
  */
 import MarkdownIt from "markdown-it";
-import type { ComponentChildren, VNode } from "preact";
-import { h } from "preact";
-import { MENTION } from "./mentions.ts";
+import type { VNode } from "preact";
+import {
+  type Formatted,
+  type FormattedElement,
+  type FormattedNode,
+  type MentionOptions,
+  renderFormatted,
+  safeHref,
+} from "./formatted.tsx";
 
 export { mentionsIn } from "./mentions.ts";
+export { safeHref };
 
 type Token = ReturnType<InstanceType<typeof MarkdownIt>["parse"]>[number];
 
@@ -33,16 +41,6 @@ const md = new MarkdownIt("zero", { html: false, linkify: true, breaks: true })
     "blockquote",
   ]);
 
-/** Only these URL schemes become links. */
-export function safeHref(href: string): string | null {
-  try {
-    const url = new URL(href);
-    return ["http:", "https:", "mailto:"].includes(url.protocol) ? url.href : null;
-  } catch {
-    return null;
-  }
-}
-
 /** Token pairs (`x_open` … `x_close`) that become an element, by their base name. */
 const CONTAINERS: Record<string, string> = {
   paragraph: "p",
@@ -56,111 +54,112 @@ const CONTAINERS: Record<string, string> = {
   link: "a",
 };
 
-type Frame = { tag: string; props: Record<string, unknown>; children: ComponentChildren[] };
+type Frame = { node: (string | number)[] | null; children: FormattedNode[] };
 
-/** Builds Preact children from a token list (block or inline); unknown tokens become text. */
-function build(
-  tokens: Token[],
-  options: { mentions: (text: string) => ComponentChildren[] },
-): ComponentChildren[] {
-  const root: Frame = { tag: "", props: {}, children: [] };
-  const stack: Frame[] = [root];
-  const top = () => stack[stack.length - 1];
+/** Adds a child, joining it to a text node just before it (so mentions are found whole). */
+function push(children: FormattedNode[], node: FormattedNode) {
+  const last = children.length - 1;
+  if (typeof node === "string" && typeof children[last] === "string") {
+    children[last] += node;
+  } else if (node !== "") children.push(node);
+}
+
+/** Builds tree nodes from a token list (block or inline); unknown tokens become text. */
+function build(tokens: Token[], out: FormattedNode[]): void {
+  const stack: Frame[] = [{ node: null, children: out }];
+  const top = () => stack[stack.length - 1].children;
+  const close = () => {
+    const frame = stack.pop()!;
+    if (frame.node) push(top(), [...frame.node, ...frame.children] as FormattedElement);
+    else for (const child of frame.children) push(top(), child);
+  };
   for (const token of tokens) {
     const base = token.type.replace(/_(open|close)$/, "");
     if (token.type.endsWith("_open") && CONTAINERS[base]) {
-      const props: Record<string, unknown> = {};
+      let node: (string | number)[] | null = [CONTAINERS[base]];
       if (base === "link") {
         const href = safeHref(String(token.attrGet("href") ?? ""));
-        if (href) {
-          props.href = href;
-          props.target = "_blank";
-          props.rel = "noopener noreferrer nofollow ugc";
-        }
-      }
-      if (base === "ordered_list") {
+        // A link whose target was refused becomes a span: its text stays.
+        node = href ? ["a", href] : ["a", ""];
+      } else if (base === "ordered_list") {
         const start = Number(token.attrGet("start") ?? 1);
-        if (Number.isInteger(start) && start !== 1) props.start = start;
+        node = ["ol", Number.isInteger(start) ? start : 1];
       }
-      // A link whose target was refused renders as a plain span (its text stays).
       // Tight lists' paragraphs are hidden: their text goes straight into the item.
-      const tag = token.hidden ? "" : base === "link" && !props.href ? "span" : CONTAINERS[base];
-      stack.push({ tag, props, children: [] });
+      stack.push({ node: token.hidden ? null : node, children: [] });
       continue;
     }
     if (token.type.endsWith("_close") && CONTAINERS[base]) {
-      if (stack.length === 1) continue;
-      const frame = stack.pop()!;
-      if (frame.tag) top().children.push(h(frame.tag, frame.props, ...frame.children));
-      else top().children.push(...frame.children);
+      if (stack.length > 1) close();
       continue;
     }
     switch (token.type) {
       case "inline":
-        top().children.push(...build(token.children ?? [], options));
-        break;
-      case "text":
-        top().children.push(
-          ...(stack.some((f) => f.tag === "a") ? [token.content] : options.mentions(token.content)),
-        );
+        build(token.children ?? [], top());
         break;
       case "code_inline":
-        top().children.push(h("code", null, token.content));
+        push(top(), ["code", token.content]);
         break;
       case "fence":
       case "code_block":
-        top().children.push(h("pre", null, h("code", null, token.content.replace(/\n$/, ""))));
+        push(top(), ["pre", token.content.replace(/\n$/, "")]);
         break;
       case "softbreak":
       case "hardbreak":
-        top().children.push(h("br", null));
+        push(top(), ["br"]);
         break;
       default:
-        // Not on the allow-list: its text, as text.
-        if (token.content) top().children.push(token.content);
+        // "text", and anything not on the allow-list: its text, as text.
+        if (token.content) push(top(), token.content);
     }
   }
   // Unclosed frames (cannot happen with markdown-it's output, but never drop text).
-  while (stack.length > 1) {
-    const frame = stack.pop()!;
-    if (frame.tag) top().children.push(h(frame.tag, frame.props, ...frame.children));
-    else top().children.push(...frame.children);
-  }
-  return root.children;
+  while (stack.length > 1) close();
 }
 
+/** The tree of a message's text (see lib/formatted.tsx), parsed afresh. */
+export function parseMarkdown(text: string): Formatted {
+  const out: Formatted = [];
+  build(md.parse(text, {}), out);
+  return out;
+}
+
+/** Parsed trees by content, most recently used last; bounded by the text they hold. */
+const cache = new Map<string, Formatted | null>();
+let cachedChars = 0;
+const CACHE_CHARS = 4_000_000;
+/** An entry's share of the bound: its text, and about as much again for its key and tree. */
+const cost = (content: string) => 2 * content.length + 64;
+
 /**
- * Renders message text as Preact elements. `isMention(username)` picks the `@names` to
- * highlight (e.g. the participants); `me` gets a stronger highlight.
+ * What a message carries as `formatted`: its tree, or null when the text is one plain
+ * paragraph that renders the same as the raw text (most messages: it keeps frames small).
+ * Cached by content, so a page that is read again does not parse again. The tree is shared:
+ * never change it.
  */
-export function renderMarkdown(
-  text: string,
-  options: { isMention?: (username: string) => boolean; me?: string } = {},
-): VNode<unknown> {
-  const mentions = (chunk: string): ComponentChildren[] => {
-    if (!options.isMention || !chunk.includes("@")) return [chunk];
-    const out: ComponentChildren[] = [];
-    let last = 0;
-    for (const m of chunk.matchAll(MENTION)) {
-      const name = m[2].replace(/\.+$/, "");
-      if (!options.isMention(name.toLowerCase())) continue;
-      const at = m.index! + m[1].length;
-      out.push(chunk.slice(last, at));
-      const self = name.toLowerCase() === options.me?.toLowerCase();
-      out.push(
-        h("span", {
-          class: self
-            ? "mention mention-me rounded bg-amber-200 px-0.5 font-semibold text-amber-900"
-            : "mention rounded bg-indigo-100 px-0.5 font-medium text-indigo-800",
-          "data-mention": name.toLowerCase(),
-        }, `@${name}`),
-      );
-      last = at + 1 + name.length;
-    }
-    out.push(chunk.slice(last));
-    return out.filter((x) => x !== "");
-  };
-  return h("div", { class: "markdown" }, ...build(md.parse(text, {}), { mentions })) as VNode<
-    unknown
-  >;
+export function formatMessage(content: string): Formatted | null {
+  const hit = cache.get(content);
+  if (hit !== undefined) {
+    cache.delete(content);
+    cache.set(content, hit);
+    return hit;
+  }
+  if (content === "") return null;
+  const tree = parseMarkdown(content);
+  const plain = tree.length === 1 && Array.isArray(tree[0]) && tree[0].length === 2 &&
+    tree[0][0] === "p" && tree[0][1] === content;
+  const value = plain ? null : tree;
+  cache.set(content, value);
+  cachedChars += cost(content);
+  while (cachedChars > CACHE_CHARS) {
+    const oldest = cache.keys().next().value!;
+    cache.delete(oldest);
+    cachedChars -= cost(oldest);
+  }
+  return value;
+}
+
+/** Renders message text as the islands do (parsed here): for tests and server-only pages. */
+export function renderMarkdown(text: string, options: MentionOptions = {}): VNode<unknown> {
+  return renderFormatted(text, formatMessage(text), options);
 }

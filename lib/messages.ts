@@ -6,6 +6,8 @@ import { NotFoundError } from "./errors.ts";
 import { IndexBatch, tokenize } from "./search_index.ts";
 // A cycle (conversations.ts imports this module), harmless: used only inside calls.
 import { conversationKey } from "./conversations.ts";
+import type { Formatted } from "./formatted.tsx";
+import { formatMessage } from "./markdown.tsx";
 
 export const contentSchema = z.string().trim().min(1, "Write something first.").max(
   4000,
@@ -60,6 +62,11 @@ export type Message = {
   reactions: Reaction[];
   /** Files sent with it (none for most; emptied when the message is deleted). */
   attachments: Attachment[];
+  /**
+   * The content's formatting, parsed on the server (lib/formatted.tsx): null when the content
+   * is one plain paragraph (render it as text). Not stored: computed as the message goes out.
+   */
+  formatted: Formatted | null;
 };
 
 export type Reaction = { emoji: string; userIds: string[] };
@@ -69,7 +76,7 @@ export type Reaction = { emoji: string; userIds: string[] };
  * stored before edits and reactions existed lack those fields: they read as never.
  */
 export type MessageRecord =
-  & Omit<Message, "author" | "editedAt" | "deletedAt" | "reactions" | "attachments">
+  & Omit<Message, "author" | "editedAt" | "deletedAt" | "reactions" | "attachments" | "formatted">
   & {
     authorId: string;
     editedAt?: string | null;
@@ -350,6 +357,7 @@ export function toMessageShape(record: MessageRecord, author: User): Message {
     reactions: rest.reactions ?? [],
     attachments: rest.attachments ?? [],
     author,
+    formatted: formatMessage(rest.content),
   };
 }
 

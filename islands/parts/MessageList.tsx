@@ -1,4 +1,4 @@
-import { renderMarkdown } from "../../lib/markdown.tsx";
+import { renderFormatted } from "../../lib/formatted.tsx";
 import type { Attachment, Message } from "../../lib/messages.ts";
 import type { User } from "../../lib/users.ts";
 import type { MessageActions } from "./message_actions.ts";
@@ -44,8 +44,11 @@ export function MessageList(
 ) {
   const people = new Map((props.people ?? []).map((u) => [u.id, u]));
   const names = new Set((props.people ?? []).map((u) => u.username.toLowerCase()));
-  const format = (content: string) =>
-    renderMarkdown(content, { isMention: (u) => names.has(u), me: props.me.username });
+  const format = (m: Message) =>
+    renderFormatted(m.content, m.formatted, {
+      isMention: (u) => names.has(u),
+      me: props.me.username,
+    });
   if (props.messages.length === 0 && props.pending.length === 0) {
     return (
       <div class="flex h-full flex-col items-center justify-center text-center text-slate-500 dark:text-slate-400">
