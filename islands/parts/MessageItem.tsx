@@ -12,7 +12,7 @@ import type { User } from "../../lib/users.ts";
 import { Avatar, shortTime } from "./people.tsx";
 import { type MessageActions, QUICK_EMOJI } from "./message_actions.ts";
 import { formatSize, kindOf, PREVIEW_TYPES } from "./uploads.tsx";
-import { Icon } from "./Icon.tsx";
+import { SpriteIcon } from "./Icon.tsx";
 
 /** "12 Mar 2025, 14:05": for titles, the same on server and browser (UTC on the server). */
 function fullTime(iso: string): string {
@@ -43,13 +43,8 @@ function appendInline(body: VNode, extra: VNode): VNode {
   return cloneElement(body, {}, ...kids, extra);
 }
 
-const SMILE =
-  "M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18ZM8.5 14.5a4.5 4.5 0 0 0 7 0M9 9.5h.01M15 9.5h.01";
-const PENCIL = "M16.9 3.6a2.1 2.1 0 0 1 3 3L8 18.5 4 20l1.5-4L16.9 3.6Z";
-const TRASH = "M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3";
-
-const TOOL =
-  "rounded-md p-1.5 text-sm leading-none text-slate-500 dark:text-slate-400 hover:bg-slate-100 dark:hover:bg-slate-800 hover:text-slate-900 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-300";
+/** Component classes (lib/style_shortcuts.ts): what repeats on every message is one name. */
+const TOOL = "msg-tool";
 
 /**
  * One message: its header when it starts a group, its text (or the editor, or the deleted
@@ -100,42 +95,32 @@ export function MessageItem(props: {
       data-deleted={deleted ? "true" : undefined}
       data-highlighted={props.highlighted ? "true" : undefined}
       aria-current={props.highlighted ? "true" : undefined}
-      class={`group relative -mx-2 flex gap-3 rounded-lg px-2 ${
-        props.highlighted
-          ? "bg-amber-50 dark:bg-amber-950 ring-2 ring-amber-300 dark:ring-amber-700"
-          : "hover:bg-slate-50 dark:hover:bg-slate-800 focus-within:bg-slate-50 dark:focus-within:bg-slate-800"
-      } ${props.head ? "pt-3" : ""}`}
+      class={`group msg ${props.highlighted ? "msg-hl" : "msg-idle"}${props.head ? " pt-3" : ""}`}
     >
       <div class="w-9 shrink-0">{props.head && <Avatar user={m.author} />}</div>
       <div class="min-w-0 flex-1 pb-0.5">
         {props.head && (
           <div class="flex items-baseline gap-2">
-            <span class="text-sm font-semibold text-slate-900 dark:text-slate-100">
-              {m.author.displayName}
-            </span>
-            <time class="text-xs text-slate-500 dark:text-slate-400" dateTime={m.createdAt}>
+            <span class="msg-name">{m.author.displayName}</span>
+            <time class="msg-meta" dateTime={m.createdAt}>
               {shortTime(m.createdAt)}
             </time>
           </div>
         )}
         {deleted
-          ? (
-            <p class="text-sm italic leading-relaxed text-slate-500 dark:text-slate-400">
-              This message was deleted.
-            </p>
-          )
+          ? <p class="msg-gone">This message was deleted.</p>
           : editing && actions
           ? <EditForm m={m} actions={actions} />
           : m.content === "" && !m.editedAt
           ? null
           : (
-            <div class="break-words text-sm leading-relaxed text-slate-800 dark:text-slate-200">
+            <div class="msg-text">
               {m.editedAt
                 ? appendInline(
                   props.format(m),
                   <span
                     data-edited="true"
-                    class="text-xs text-slate-500 dark:text-slate-400"
+                    class="msg-meta"
                     title={`Edited ${fullTime(m.editedAt)}`}
                   >
                     (edited)
@@ -209,9 +194,7 @@ export function MessageItem(props: {
                     e.preventDefault();
                     actions?.react(m.seq, r.emoji, !on);
                   }}
-                  class={on
-                    ? "inline-flex items-center gap-1 rounded-full border border-indigo-300 bg-indigo-50 dark:bg-indigo-950 px-2 py-0.5 text-xs font-medium text-indigo-700 hover:border-indigo-400"
-                    : "inline-flex items-center gap-1 rounded-full border border-slate-200 dark:border-slate-700 bg-white dark:bg-slate-900 px-2 py-0.5 text-xs font-medium text-slate-600 dark:text-slate-400 hover:border-slate-300"}
+                  class={on ? "chip chip-on" : "chip chip-off"}
                 >
                   <span>{r.emoji}</span>
                   <span>{r.userIds.length}</span>
@@ -223,17 +206,13 @@ export function MessageItem(props: {
       </div>
       {!deleted && !editing && (
         // Without JavaScript the buttons are a form: React, Edit and Delete open the same
-        // palette, editor and confirmation through the address (`?react=` and so on).
+        // palette, editor and confirmation through the address (`?react=` and so on). A GET
+        // form's action keeps its fragment: `#m<seq>` comes back to this message's page.
         <form
-          method="get"
-          action={here}
+          action={`#m${m.seq}`}
           role="toolbar"
           aria-label="Message actions"
-          class={`absolute -top-3 right-2 z-10 flex items-center gap-0.5 rounded-lg border border-slate-200 dark:border-slate-700 bg-white dark:bg-slate-900 p-0.5 shadow-sm ${
-            palette || confirming
-              ? "opacity-100"
-              : "opacity-0 group-hover:opacity-100 group-focus-within:opacity-100"
-          }`}
+          class={palette || confirming ? "msg-bar" : "msg-bar msg-bar-idle"}
         >
           {palette && (
             <div
@@ -279,7 +258,7 @@ export function MessageItem(props: {
             }}
             class={TOOL}
           >
-            <Icon d={SMILE} />
+            <SpriteIcon name="smile" />
           </button>
           {mine && (
             <button
@@ -294,7 +273,7 @@ export function MessageItem(props: {
               }}
               class={TOOL}
             >
-              <Icon d={PENCIL} />
+              <SpriteIcon name="pencil" />
             </button>
           )}
           {mine && (
@@ -310,7 +289,7 @@ export function MessageItem(props: {
               }}
               class={TOOL}
             >
-              <Icon d={TRASH} />
+              <SpriteIcon name="trash" />
             </button>
           )}
         </form>
