@@ -6,11 +6,12 @@
  * - JavaScript and CSS: every script and stylesheet the page loaded, gzip-compressed here
  *   (level 6, CompressionStream) whatever the server sent: the budget is about what a
  *   gzipping proxy would ship.
- * - Live: the island is joined and shows history once the socket's first `recent_messages`
- *   frame was handled and painted. An init script wraps the page's WebSocket to note that
- *   frame's arrival, then the next animation frame (Preact renders before it); measured
- *   from navigation start (`performance.now()` in the page), and the newest message's text
- *   must be on the page by then.
+ * - Live: the island is joined (its socket subscribed to the conversation) and shows
+ *   history: the island sets `data-joined` on its root once the socket's `recent_messages`
+ *   for the conversation is rendered (the history itself is in the page from the server).
+ *   An init script notes when that attribute appears (a MutationObserver) and the next
+ *   animation frame (painted); measured from navigation start (`performance.now()` in the
+ *   page), and the newest message's text must be on the page by then.
  * - The ceiling: the same browser loading the bare Hono route (navigation start to `load`).
  */
 import { launchChromium, signedInContext } from "../tests/browser.ts";
@@ -28,21 +29,15 @@ export type BrowserFigures = {
   ceilingLoadMs: number;
 };
 
-/** Runs in the page before its scripts: notes when the island's history arrived and painted. */
+/** Runs in the page before its scripts: notes when the island said it was joined, and painted. */
 const LIVE_PROBE = `(() => {
-  const Native = window.WebSocket;
-  window.WebSocket = class extends Native {
-    constructor(...args) {
-      super(...args);
-      this.addEventListener("message", (event) => {
-        if (window.__benchLive || typeof event.data !== "string") return;
-        if (!event.data.slice(0, 40).includes('"type":"recent_messages"')) return;
-        const arrived = performance.now();
-        window.__benchLive = { arrived, shown: 0 };
-        requestAnimationFrame(() => { window.__benchLive.shown = performance.now(); });
-      });
-    }
-  };
+  const observer = new MutationObserver(() => {
+    if (window.__benchLive || !document.querySelector("[data-island=ChatRoom] [data-joined]")) return;
+    observer.disconnect();
+    window.__benchLive = { joined: performance.now(), shown: 0 };
+    requestAnimationFrame(() => { window.__benchLive.shown = performance.now(); });
+  });
+  observer.observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-joined"] });
 })();`;
 
 async function gzipSize(bytes: Uint8Array<ArrayBuffer>): Promise<number> {
@@ -94,7 +89,7 @@ export async function benchBrowser(
           { timeout: 15_000 },
         );
         const probe = await page.evaluate(() => {
-          const w = window as unknown as { __benchLive: { arrived: number; shown: number } };
+          const w = window as unknown as { __benchLive: { joined: number; shown: number } };
           const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
           return { ...w.__benchLive, load: nav.loadEventEnd };
         });

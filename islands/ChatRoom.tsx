@@ -68,6 +68,11 @@ export default function ChatRoom(props: ChatRoomProps) {
   const away = useSignal<string[]>([]);
   const typing = useSignal<Record<string, { user: User; until: number }>>({});
   const state = useSignal<SocketState>("connecting");
+  /**
+   * Subscribed: the socket's `recent_messages` for this conversation arrived and is rendered
+   * (the root's `data-joined`); false again while the socket is down.
+   */
+  const joined = useSignal(false);
   const olderCursor = useSignal(props.nextCursor);
   const draft = useSignal("");
   /** The `@` being typed at the caret, and the people it may mean. */
@@ -110,7 +115,12 @@ export default function ChatRoom(props: ChatRoomProps) {
     const offFrames = socket.on((frame) => {
       switch (frame.type) {
         case "recent_messages":
-          if (frame.conversationId === convId) receive(frame.messages);
+          if (frame.conversationId === convId) {
+            batch(() => {
+              receive(frame.messages);
+              joined.value = true;
+            });
+          }
           break;
         case "message":
           if (frame.message.conversationId === convId) {
@@ -158,6 +168,7 @@ export default function ChatRoom(props: ChatRoomProps) {
     });
     const offState = socket.onState((s) => {
       state.value = s;
+      if (s !== "open") joined.value = false;
       if (s === "open") { for (const p of pending.peek()) if (!p.failed) sendFrame(p); }
     });
     socket.join(convId, lastSeq);
@@ -175,6 +186,7 @@ export default function ChatRoom(props: ChatRoomProps) {
       offFrames();
       offState();
       socket.leave(convId);
+      joined.value = false;
       clearInterval(sweep);
       document.removeEventListener("visibilitychange", onVisible);
     };
@@ -512,6 +524,7 @@ export default function ChatRoom(props: ChatRoomProps) {
     <section
       class="flex h-full min-w-0 flex-1 flex-col bg-white dark:bg-slate-900"
       aria-label={`Conversation: ${title}`}
+      data-joined={joined.value ? "true" : undefined}
     >
       <header class="flex items-center gap-3 border-b border-slate-200 dark:border-slate-700 px-5 py-3">
         <a

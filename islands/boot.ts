@@ -4,6 +4,11 @@
  * Bundles sit next to this file (same content-hashed directory), shared code in chunks.
  */
 import { h, hydrate } from "preact";
+import { chatSocket } from "./parts/chat_socket.ts";
+
+// The page's socket opens now, while the islands that use it load: by the time the chat room
+// hydrates and joins, the handshake is done and joining is one round trip.
+if (document.querySelector("[data-island=ChatRoom],[data-island=ConversationList]")) chatSocket();
 
 for (const el of document.querySelectorAll<HTMLElement>("[data-island]")) {
   const name = el.dataset.island ?? "";

@@ -1,8 +1,39 @@
 import { buildStylesheet } from "./styles.ts";
 import { log } from "./log.ts";
 
-/** The built browser assets: island bundles and the stylesheet, under a content hash. */
-export type Assets = { id: string; dir: string; islands: string[] };
+/**
+ * The built browser assets: island bundles and the stylesheet, under a content hash.
+ * `modules`: for the client entry (`boot`) and each island, every built file it loads
+ * through static imports (itself first), so a page can ask for them all at once
+ * (`<link rel="modulepreload">`) instead of finding them one import after another.
+ */
+export type Assets = { id: string; dir: string; islands: string[]; modules: ModuleGraph };
+export type ModuleGraph = Record<string, string[]>;
+
+/** A built module's static imports of its neighbours (`import … from "./chunk-X.js"`). */
+const STATIC_IMPORT =
+  /(?:^|[;}\s])(?:import|export)\s*(?:[\w*${}\s,]+from\s*)?["']\.\/([\w.-]+\.js)["']/g;
+
+/** Reads which built files each entry needs (see Assets.modules). */
+export async function readModuleGraph(dir: string, islands: string[]): Promise<ModuleGraph> {
+  const imports = new Map<string, string[]>();
+  const walk = async (file: string, seen: string[]) => {
+    if (seen.includes(file)) return;
+    seen.push(file);
+    if (!imports.has(file)) {
+      const text = await Deno.readTextFile(`${dir}/${file}`);
+      imports.set(file, [...text.matchAll(STATIC_IMPORT)].map((m) => m[1]));
+    }
+    for (const next of imports.get(file)!) await walk(next, seen);
+  };
+  const graph: ModuleGraph = {};
+  for (const entry of ["boot", ...islands]) {
+    const seen: string[] = [];
+    await walk(`${entry}.js`, seen);
+    graph[entry] = seen;
+  }
+  return graph;
+}
 
 const SOURCE_DIRS = ["islands", "components", "routes", "lib"];
 const ISLAND_FILE = /^[A-Z][A-Za-z0-9]*\.tsx$/;
@@ -46,7 +77,9 @@ async function sha256Hex(text: string): Promise<string> {
  */
 export async function buildAssets(root: string): Promise<Assets> {
   const { sources, id, islands, buildRoot, dir } = await planAssets(root);
-  if (await isBuilt(dir, islands)) return { id, dir, islands };
+  if (await isBuilt(dir, islands)) {
+    return { id, dir, islands, modules: await readModuleGraph(dir, islands) };
+  }
 
   const started = performance.now();
   await Deno.mkdir(buildRoot, { recursive: true });
@@ -84,7 +117,7 @@ export async function buildAssets(root: string): Promise<Assets> {
   }
   await removeStaleBuilds(buildRoot, id);
   log("info", "assets built", { id, islands, ms: Math.round(performance.now() - started) });
-  return { id, dir, islands };
+  return { id, dir, islands, modules: await readModuleGraph(dir, islands) };
 }
 
 /**
@@ -99,7 +132,7 @@ export async function loadBuiltAssets(root: string): Promise<Assets> {
         "run `deno task build` before starting in production.",
     );
   }
-  return { id, dir, islands };
+  return { id, dir, islands, modules: await readModuleGraph(dir, islands) };
 }
 
 /**

@@ -10,12 +10,28 @@ import type { ComponentType } from "preact";
  * `pack` may shorten the props on the page (what the markup or other props already say);
  * the island's module then exports `unpackProps`, which boot.ts applies before hydrating.
  */
+/** The islands of the page being rendered (see collectIslands); null between renders. */
+let rendering: Set<string> | null = null;
+
+/** Runs a (synchronous) render and says which islands it rendered, by name. */
+export function collectIslands<T>(render: () => T): { result: T; islands: string[] } {
+  const outer = rendering;
+  rendering = new Set();
+  try {
+    const result = render();
+    return { result, islands: [...rendering] };
+  } finally {
+    rendering = outer;
+  }
+}
+
 export function island<P extends object>(
   name: string,
   Component: ComponentType<P>,
   pack?: (props: P) => unknown,
 ) {
   function Island(props: P) {
+    rendering?.add(name);
     return (
       <div
         data-island={name}

@@ -41,6 +41,7 @@ export function page(
       )}
       {options.children}
     </Layout>,
+    c.get("ctx").assets,
   );
   c.header("Cache-Control", "no-store");
   return c.html(html, options.status ?? 200);
