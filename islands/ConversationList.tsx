@@ -17,6 +17,8 @@ export type ConversationListProps = {
 };
 
 /** The API's largest page: a refetch asks for as many as are shown, up to this. */
+/** A page of the list, as the sidebar asks for it (the server's own page size). */
+const PAGE = 50;
 const MAX_PAGE = 200;
 
 /**
@@ -106,7 +108,9 @@ export default function ConversationList(props: ConversationListProps) {
     if (loadingMore.peek() || !cursor.peek()) return;
     loadingMore.value = true;
     try {
-      const res = await fetch(`/api/conversations?cursor=${encodeURIComponent(cursor.peek()!)}`);
+      const res = await fetch(
+        `/api/conversations?limit=${PAGE}&cursor=${encodeURIComponent(cursor.peek()!)}`,
+      );
       if (!res.ok) return;
       const page = await res.json();
       const shown = new Set(list.peek().map((c) => c.id));

@@ -172,7 +172,8 @@ export const MAX_CONVERSATION_PAGE = 200;
 type Activity = { id: string; updatedAt: string; head: Deno.KvEntryMaybe<ConversationHead> };
 
 /**
- * The user's conversations, most recently active first, `limit` at a time after `cursor`.
+ * The user's conversations, most recently active first, `limit` at a time after `cursor`
+ * (`limit: Infinity`: all of them, in one answer).
  * The order needs every conversation's latest activity, so each head is read (small keys,
  * no index written per message: that would multiply every send by its participants); the
  * costly parts of a view (records, people, read marks, mention counts) only for the page.
@@ -182,7 +183,9 @@ export async function listConversationsForUser(
   userId: string,
   options: { cursor?: string | null; limit?: number } = {},
 ): Promise<{ values: Conversation[]; cursor: string | null }> {
-  const limit = Math.min(MAX_CONVERSATION_PAGE, Math.max(1, options.limit ?? CONVERSATION_PAGE));
+  const limit = options.limit === Infinity
+    ? Infinity
+    : Math.min(MAX_CONVERSATION_PAGE, Math.max(1, options.limit ?? CONVERSATION_PAGE));
   const order = await activityOrder(kv, userId);
   let start = 0;
   if (options.cursor) {

@@ -266,6 +266,23 @@ Deno.test("GET /api/conversations lists most recently active first, with lastMes
   });
 });
 
+Deno.test("GET /api/conversations without parameters answers every conversation, more than a page", async () => {
+  await withApp(async (app) => {
+    const [ann, ben] = await people(app, "Ann", "Ben");
+    for (let i = 0; i < 55; i++) {
+      await createConversationVia(app, ann.cookie, [ben.user], `Room ${i}`);
+    }
+    const all = await okJson(await app.fetch("/api/conversations", withCookie(ann.cookie)));
+    assert.equal(all.conversations.length, 55);
+    assert.equal(all.nextCursor, null);
+    const page = await okJson(
+      await app.fetch("/api/conversations?limit=50", withCookie(ann.cookie)),
+    );
+    assert.equal(page.conversations.length, 50);
+    assert.equal(typeof page.nextCursor, "string");
+  });
+});
+
 Deno.test("GET /api/conversations pages with limit and nextCursor, and refuses a bad cursor or limit", async (t) => {
   await withApp(async (app) => {
     const [ann, ben] = await people(app, "Ann", "Ben");
@@ -277,7 +294,7 @@ Deno.test("GET /api/conversations pages with limit and nextCursor, and refuses a
     const get = async (query: string) =>
       await okJson(await app.fetch(`/api/conversations${query}`, withCookie(ann.cookie)));
 
-    await t.step("without parameters: the first page (all 5 here) and no cursor", async () => {
+    await t.step("without parameters: all of them (the contract) and no cursor", async () => {
       const body = await get("");
       assert.deepEqual(body.conversations.map((c: { id: string }) => c.id), ids);
       assert.equal(body.nextCursor, null);

@@ -54,14 +54,19 @@ const postSchema = z.object({
 const readSchema = z.object({ seq });
 const listSchema = z.object({
   cursor: conversationCursorSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_CONVERSATION_PAGE).default(CONVERSATION_PAGE),
+  limit: z.coerce.number().int().min(1).max(MAX_CONVERSATION_PAGE).optional(),
 });
 
 export const conversationRoutes = new Hono<Env>()
   .get("/", async (c) => {
     const user = requireUser(c);
     const query = readQuery(c, listSchema);
-    const { values, cursor } = await listConversationsForUser(c.get("ctx").kv, user.id, query);
+    // The contract's list, without parameters, is all of them; paging is asked for.
+    const limit = query.limit ?? (query.cursor ? CONVERSATION_PAGE : Infinity);
+    const { values, cursor } = await listConversationsForUser(c.get("ctx").kv, user.id, {
+      cursor: query.cursor,
+      limit,
+    });
     return c.json({ conversations: values, nextCursor: cursor });
   })
   .get("/users", async (c) => {
