@@ -1,6 +1,6 @@
 import { batch, useComputed, useSignal, useSignalEffect } from "@preact/signals";
 import type { JSX } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import type { Conversation } from "../lib/conversations.ts";
 import type { FileMeta } from "../lib/files.ts";
 import type { Message } from "../lib/messages.ts";
@@ -106,7 +106,9 @@ export default function ChatRoom(props: ChatRoomProps) {
   const readTimer = useRef<ReturnType<typeof setTimeout>>();
   const lastSeq = () => messages.peek().at(-1)?.seq ?? 0;
 
-  useEffect(() => {
+  // A layout effect: it runs as hydration commits, not after the next paint (a whole frame of
+  // style and layout later), so the join goes out as soon as the island is there.
+  useLayoutEffect(() => {
     // Anything typed before hydration is only in the DOM: keep it (a re-render would clear it).
     const typed = (document.getElementById("composer") as HTMLTextAreaElement | null)?.value;
     if (typed) draft.value = typed;
