@@ -135,18 +135,27 @@ export default function ConversationList(props: ConversationListProps) {
 
   useEffect(() => {
     let refetching = false;
+    /** A refetch was asked for while one ran: it runs again (it may have read too early). */
+    let again = false;
+    /** Conversations heard of but not shown yet: the list grows by them, nothing drops off. */
+    let unseen = 0;
     async function refetch() {
-      if (refetching) return;
+      if (refetching) return void (again = true);
       refetching = true;
       try {
-        // As many as are shown (the pages loaded by scrolling stay), from the top again.
-        const limit = Math.min(MAX_PAGE, Math.max(list.peek().length, 1));
-        const res = await fetch(`/api/conversations?limit=${limit}`);
-        if (res.ok) {
-          const page = await res.json();
-          list.value = fresher(page.conversations, list.peek());
-          cursor.value = page.nextCursor;
-        }
+        do {
+          again = false;
+          const extra = unseen;
+          unseen = 0;
+          // As many as are shown (the pages loaded by scrolling stay) and the new ones.
+          const limit = Math.min(MAX_PAGE, Math.max(list.peek().length + extra, 1));
+          const res = await fetch(`/api/conversations?limit=${limit}`);
+          if (res.ok) {
+            const page = await res.json();
+            list.value = fresher(page.conversations, list.peek());
+            cursor.value = page.nextCursor;
+          }
+        } while (again);
       } finally {
         refetching = false;
       }
@@ -180,7 +189,11 @@ export default function ConversationList(props: ConversationListProps) {
       const m = frame.message;
       const current = list.peek();
       const found = current.find((c) => c.id === m.conversationId);
-      if (!found) return frame.type === "message_updated" ? undefined : void refetch();
+      if (!found) {
+        if (frame.type === "message_updated") return;
+        unseen++;
+        return void refetch();
+      }
       if (found.lastMessage?.seq === m.seq) {
         list.value = current.map((c) => c === found ? { ...c, lastMessage: m } : c);
         return;

@@ -11,7 +11,8 @@ import type { User } from "../lib/users.ts";
 import type { AppCtx, Env } from "./_http.ts";
 import { page } from "./_page.tsx";
 
-const ChatRoomIsland = island("ChatRoom", ChatRoom, packChatRoomProps);
+/** The ChatRoom island, its props packed (one registration: every page must pack them). */
+export const ChatRoomIsland = island("ChatRoom", ChatRoom, packChatRoomProps);
 const beforeSchema = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().catch(
   undefined,
 );

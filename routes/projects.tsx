@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { ChatShell } from "../components/ChatShell.tsx";
 import { MemberList } from "../components/MemberList.tsx";
-import ChatRoom from "../islands/ChatRoom.tsx";
 import FileManager from "../islands/FileManager.tsx";
 import { getConversationForUser, listConversationsForUser } from "../lib/conversations.ts";
 import { AppError } from "../lib/errors.ts";
@@ -11,9 +10,8 @@ import { listMessages } from "../lib/messages.ts";
 import { getProjectForUser, listMembers, listProjectsForUser } from "../lib/projects.ts";
 import type { AppCtx, Env } from "./_http.ts";
 import { page } from "./_page.tsx";
-import { notFoundPage, signInFirst } from "./chat.tsx";
+import { ChatRoomIsland, notFoundPage, signInFirst } from "./chat.tsx";
 
-const ChatRoomIsland = island("ChatRoom", ChatRoom);
 const FileManagerIsland = island("FileManager", FileManager);
 
 async function projectsPage(c: AppCtx) {
