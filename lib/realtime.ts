@@ -790,12 +790,15 @@ export class Hub {
         for (const message of batch) {
           room.seq = message.seq;
           const text = JSON.stringify({ type: "message", message } satisfies ServerFrame);
+          let sent = 0;
           for (const conn of room.conns) {
             if ((conn.cursors.get(conversationId) ?? 0) >= message.seq) continue;
             conn.cursors.set(conversationId, message.seq);
             conn.send(text);
-            metrics.messagesDelivered.inc();
+            sent++;
           }
+          // Counted once per message, not per socket: the fan-out loop stays bare.
+          if (sent > 0) metrics.messagesDelivered.inc(sent);
         }
       }
     }).catch(() => {});
