@@ -6,7 +6,7 @@ import {
   chromium,
   type Page,
 } from "playwright-core";
-import { startTestServer } from "./helpers.ts";
+import { createConversationVia, registerUser, startTestServer } from "./helpers.ts";
 
 type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
@@ -88,4 +88,15 @@ export async function openChatPage(
     await page.getByText("Live", { exact: true }).waitFor();
   }
   return page;
+}
+
+/** Ann Lee and Ben Ode, registered, in a conversation Ann started (titled when given). */
+export async function annAndBen(
+  server: Pick<TestServer, "fetch">,
+  title?: string,
+) {
+  const ann = await registerUser(server, { username: "ann", displayName: "Ann Lee" });
+  const ben = await registerUser(server, { username: "ben", displayName: "Ben Ode" });
+  const id = await createConversationVia(server, ann.cookie, [ben.user], title);
+  return { ann, ben, id };
 }

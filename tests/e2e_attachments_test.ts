@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import type { Page } from "playwright-core";
-import { browserTest, openChatPage } from "./browser.ts";
-import { createConversationVia, json, registerUser } from "./helpers.ts";
+import { annAndBen, browserTest, openChatPage } from "./browser.ts";
+import { json } from "./helpers.ts";
 import { PNG } from "./util.ts";
 
 const PDF = "%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
@@ -28,9 +28,7 @@ function attachments(page: Page) {
 browserTest(
   "Ann sends an image and a PDF; Ben sees the preview live and downloads the PDF",
   async ({ server, browser }, t) => {
-    const ann = await registerUser(server, { username: "ann", displayName: "Ann Lee" });
-    const ben = await registerUser(server, { username: "ben", displayName: "Ben Ode" });
-    const id = await createConversationVia(server, ann.cookie, [ben.user], "Launch");
+    const { ann, ben, id } = await annAndBen(server, "Launch");
     const errors: string[] = [];
     const open = (cookie: string, javaScriptEnabled = true) =>
       openChatPage(browser, server.base, cookie, {

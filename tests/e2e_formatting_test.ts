@@ -4,8 +4,8 @@
  * server renders for the same message in the page. No Markdown parser ships to the browser.
  */
 import assert from "node:assert/strict";
-import { browserTest, openChatPage } from "./browser.ts";
-import { createConversationVia, json, okJson, registerUser } from "./helpers.ts";
+import { annAndBen, browserTest, openChatPage } from "./browser.ts";
+import { json, okJson } from "./helpers.ts";
 
 const TEXTS = [
   "**Bold**, _it_, ~~gone~~ and `a < b`, for @ann and @ben (not @zed)",
@@ -20,9 +20,7 @@ browserTest("a message rendered live in the island is the server's HTML for it",
   server,
   browser,
 }) => {
-  const ann = await registerUser(server, { username: "ann", displayName: "Ann Lee" });
-  const ben = await registerUser(server, { username: "ben", displayName: "Ben Ode" });
-  const id = await createConversationVia(server, ann.cookie, [ben.user]);
+  const { ann, ben, id } = await annAndBen(server);
   const path = `/conversations/${id}`;
   const errors: string[] = [];
   const live = await openChatPage(browser, server.base, ann.cookie, { path, errors });

@@ -4,15 +4,13 @@
  */
 import assert from "node:assert/strict";
 import { sendMessage } from "../lib/messages.ts";
-import { browserTest, signedInContext } from "./browser.ts";
-import { createConversationVia, json, registerUser } from "./helpers.ts";
+import { annAndBen, browserTest, signedInContext } from "./browser.ts";
+import { json } from "./helpers.ts";
 
 browserTest(
   "scrolling up loads older history in place; new messages offer a jump to the latest",
   async ({ server, browser }, t) => {
-    const ann = await registerUser(server, { username: "ann", displayName: "Ann Lee" });
-    const ben = await registerUser(server, { username: "ben", displayName: "Ben Ode" });
-    const id = await createConversationVia(server, ann.cookie, [ben.user], "Long");
+    const { ann, ben, id } = await annAndBen(server, "Long");
     for (let i = 1; i <= 130; i++) {
       await sendMessage(server.ctx.kv, ann.user, { conversationId: id, content: `line ${i}` });
     }

@@ -5,23 +5,14 @@
  * (the conversation's `recent_messages` rendered), and unmarks it while the socket is down.
  */
 import assert from "node:assert/strict";
-import { browserTest, openChatPage } from "./browser.ts";
-import {
-  createConversationVia,
-  json,
-  okJson,
-  registerUser,
-  withApp,
-  withCookie,
-} from "./helpers.ts";
+import { annAndBen, browserTest, openChatPage } from "./browser.ts";
+import { json, okJson, registerUser, withApp, withCookie } from "./helpers.ts";
 
 browserTest("the chat page preloads its modules and marks the room joined while it is", async ({
   server,
   browser,
 }) => {
-  const ann = await registerUser(server, { username: "ann", displayName: "Ann Lee" });
-  const ben = await registerUser(server, { username: "ben", displayName: "Ben Ode" });
-  const id = await createConversationVia(server, ann.cookie, [ben.user]);
+  const { ann, ben, id } = await annAndBen(server);
   await okJson(
     await server.fetch(
       `/api/conversations/${id}/messages`,

@@ -6,14 +6,8 @@
 import AxeBuilder from "@axe-core/playwright";
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
-import { launchChromium } from "./browser.ts";
-import {
-  createConversationVia,
-  json,
-  registerUser,
-  startTestServer,
-  uploadInit,
-} from "./helpers.ts";
+import { annAndBen, launchChromium } from "./browser.ts";
+import { json, startTestServer, uploadInit } from "./helpers.ts";
 
 const OUT = new URL("../test-output/look/", import.meta.url).pathname;
 
@@ -36,9 +30,7 @@ Deno.test({
     let browser: Browser | undefined;
     try {
       browser = await launchChromium();
-      const ann = await registerUser(server, { username: "ann", displayName: "Ann Lee" });
-      const ben = await registerUser(server, { username: "ben", displayName: "Ben Ode" });
-      const conv = await createConversationVia(server, ann.cookie, [ben.user], "Launch plan");
+      const { ann, ben, id: conv } = await annAndBen(server, "Launch plan");
       const say = async (cookie: string, content: string, id = conv) => {
         const res = await server.fetch(
           `/api/conversations/${id}/messages`,

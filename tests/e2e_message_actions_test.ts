@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
-import { launchChromium, signedInContext } from "./browser.ts";
-import { createConversationVia, json, registerUser, startTestServer } from "./helpers.ts";
+import { annAndBen, launchChromium, signedInContext } from "./browser.ts";
+import { json, startTestServer } from "./helpers.ts";
 
 /** A message's text without its "(edited)" mark. */
 function bodyText(page: Page, seq: number) {
@@ -50,9 +50,7 @@ Deno.test({
     const server = await startTestServer();
     const browser: Browser = await launchChromium();
     try {
-      const ann = await registerUser(server, { username: "ann", displayName: "Ann Lee" });
-      const ben = await registerUser(server, { username: "ben", displayName: "Ben Ode" });
-      const id = await createConversationVia(server, ann.cookie, [ben.user], "Launch");
+      const { ann, ben, id } = await annAndBen(server, "Launch");
       const post = async (cookie: string, content: string) => {
         const res = await server.fetch(
           `/api/conversations/${id}/messages`,

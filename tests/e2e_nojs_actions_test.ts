@@ -5,13 +5,11 @@
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { browserTest, openChatPage } from "./browser.ts";
-import { createConversationVia, json, registerUser } from "./helpers.ts";
+import { annAndBen, browserTest, openChatPage } from "./browser.ts";
+import { json } from "./helpers.ts";
 
 browserTest("edit, react and delete work with JavaScript off", async ({ server, browser }, t) => {
-  const ann = await registerUser(server, { username: "ann", displayName: "Ann Lee" });
-  const ben = await registerUser(server, { username: "ben", displayName: "Ben Ode" });
-  const id = await createConversationVia(server, ann.cookie, [ben.user], "Launch");
+  const { ann, ben, id } = await annAndBen(server, "Launch");
   for (const [who, content] of [[ben, "hello"], [ann, "teh plan"], [ann, "wrong room"]] as const) {
     const res = await server.fetch(
       `/api/conversations/${id}/messages`,

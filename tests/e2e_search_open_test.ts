@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { browserTest, signedInContext } from "./browser.ts";
-import { createConversationVia, json, registerUser } from "./helpers.ts";
+import { annAndBen, browserTest, signedInContext } from "./browser.ts";
+import { json } from "./helpers.ts";
 
 /** Whether message `seq` is inside the visible part of the history. */
 function inView(page: Page, seq: number): Promise<boolean> {
@@ -19,9 +19,7 @@ function inView(page: Page, seq: number): Promise<boolean> {
 browserTest(
   "a search result opens at its message, highlighted, not at the bottom",
   async ({ server, browser }, t) => {
-    const ann = await registerUser(server, { username: "ann", displayName: "Ann Lee" });
-    const ben = await registerUser(server, { username: "ben", displayName: "Ben Ode" });
-    const id = await createConversationVia(server, ann.cookie, [ben.user], "Launch");
+    const { ann, ben, id } = await annAndBen(server, "Launch");
     for (let i = 1; i <= 120; i++) {
       const content = i === 20 ? "the zebra budget" : `update number ${i}`;
       const res = await server.fetch(

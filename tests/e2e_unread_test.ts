@@ -3,15 +3,13 @@
  * and the "New messages" line. Two people, API-made data, real pages.
  */
 import assert from "node:assert/strict";
-import { browserTest, signedInContext } from "./browser.ts";
-import { createConversationVia, json, registerUser } from "./helpers.ts";
+import { annAndBen, browserTest, signedInContext } from "./browser.ts";
+import { createConversationVia, json } from "./helpers.ts";
 
 browserTest(
   "unread counts follow reading across tabs, show in the title, and mark where new begins",
   async ({ server, browser }, t) => {
-    const ann = await registerUser(server, { username: "ann", displayName: "Ann Lee" });
-    const ben = await registerUser(server, { username: "ben", displayName: "Ben Ode" });
-    const launch = await createConversationVia(server, ann.cookie, [ben.user], "Launch");
+    const { ann, ben, id: launch } = await annAndBen(server, "Launch");
     const other = await createConversationVia(server, ann.cookie, [ben.user], "Other");
     const post = async (id: string, content: string) => {
       const res = await server.fetch(
