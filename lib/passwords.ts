@@ -1,4 +1,6 @@
 import { BusyError } from "./errors.ts";
+import { HashThread } from "./hash_thread.ts";
+import { pbkdf2Sha256 } from "./pbkdf2.ts";
 
 /**
  * Password hashing per OWASP: PBKDF2-HMAC-SHA256 with 600,000 iterations (Web Crypto; about
@@ -85,24 +87,31 @@ function derive(
   return passwordHashing.run(() => deriveNow(password, salt, iterations));
 }
 
+let hashThread: Promise<HashThread | undefined> | undefined;
+
+/**
+ * Derives on the low-priority hashing thread (lib/hash_thread.ts) where one can run, else
+ * here: the same PBKDF2 either way, so every stored hash verifies on both paths.
+ */
 async function deriveNow(
   password: string,
   salt: Uint8Array<ArrayBuffer>,
   iterations: number,
 ): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(password),
-    "PBKDF2",
-    false,
-    ["deriveBits"],
-  );
-  const bits = await crypto.subtle.deriveBits(
-    { name: "PBKDF2", hash: "SHA-256", salt, iterations },
-    key,
-    256,
-  );
-  return new Uint8Array(bits);
+  const thread = await passwordHashingThread();
+  if (thread?.alive) {
+    try {
+      return await thread.derive(password, salt, iterations);
+    } catch (err) {
+      if (thread.alive) throw err; // the derivation's own error, not a lost thread
+    }
+  }
+  return await pbkdf2Sha256(password, salt, iterations);
+}
+
+/** The hashing thread in use (undefined where none can run), started on first use. */
+export function passwordHashingThread(): Promise<HashThread | undefined> {
+  return hashThread ??= HashThread.start();
 }
 
 /** Hashes a password with a fresh 128-bit salt. Throws BusyError when too many wait. */

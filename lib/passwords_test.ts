@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import { BusyError } from "./errors.ts";
+import { HASH_NICE, HashThread } from "./hash_thread.ts";
+import { pbkdf2Sha256 } from "./pbkdf2.ts";
 import {
   hashPassword,
   passwordHashing,
+  passwordHashingThread,
   PBKDF2_ITERATIONS,
   timingSafeEqual,
   verifyAgainstDummy,
@@ -149,4 +152,106 @@ Deno.test("hashPassword() and verifyPassword() derive one key at a time, the oth
   );
   assert.notEqual(first, second);
   assert.equal(passwordHashing.peak, 1);
+});
+
+/** Made by the code before the hashing thread (Web Crypto on the main thread, commit 4d1d541). */
+const STORED_BEFORE = {
+  alg: "pbkdf2-sha256",
+  iterations: 600_000,
+  salt: "C/JY34flWGYC49R1tFIjOw==",
+  hash: "2B+Iz3pNcQTZxV0FMKkGDro2q0GcMAn1gF3dKHacRXo=",
+} as const;
+
+Deno.test("verifyPassword() accepts hashes stored before the hashing thread", async () => {
+  assert.equal(await verifyPassword("correct horse battery", STORED_BEFORE), true);
+  assert.equal(await verifyPassword("correct horse batterY", STORED_BEFORE), false);
+});
+
+/** PBKDF2-HMAC-SHA256 of "password" with salt "salt", 32 bytes (RFC 7914's reference values). */
+const VECTORS: [iterations: number, hex: string][] = [
+  [1, "120fb6cffcf8b32c43e7225256c4f837a86548c92ccc35480805987cb70be17b"],
+  [2, "ae4d0c95af6b46d32d0adff928f06dd02a303f8ef3c251dfd6e2d85a95474c43"],
+  [4096, "c5e478d59288c841aa530db6845c4c8d962893a001ce4e11a4963873aa98134a"],
+];
+
+const hex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+const saltBytes = () => new TextEncoder().encode("salt");
+
+Deno.test("the hashing thread and the fallback derive the reference bytes", async () => {
+  const thread = await passwordHashingThread();
+  if (Deno.build.os === "linux") assert.ok(thread?.alive, "Linux with -A lowers priority");
+  for (const [iterations, expected] of VECTORS) {
+    assert.equal(hex(await pbkdf2Sha256("password", saltBytes(), iterations)), expected);
+    if (thread) {
+      assert.equal(hex(await thread.derive("password", saltBytes(), iterations)), expected);
+    }
+  }
+});
+
+/** CPU time (clock ticks) and nice value of each thread of this process. */
+function threads(): Map<number, { cpu: number; nice: number }> {
+  const out = new Map<number, { cpu: number; nice: number }>();
+  for (const entry of Deno.readDirSync("/proc/self/task")) {
+    const stat = Deno.readTextFileSync(`/proc/self/task/${entry.name}/stat`);
+    // Fields after "(comm) ": state is field 3, utime 14, stime 15, nice 19 (proc(5)).
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    out.set(Number(entry.name), { cpu: Number(f[11]) + Number(f[12]), nice: Number(f[16]) });
+  }
+  return out;
+}
+
+Deno.test({
+  name: "derivations run on threads at the lowest CPU priority, on Linux",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const thread = (await passwordHashingThread())!;
+    for (const tid of thread.tids) assert.equal(threads().get(tid)?.nice, HASH_NICE);
+    assert.equal(threads().get(Deno.pid)?.nice, 0, "the main thread keeps its priority");
+    const before = threads();
+    for (let i = 0; i < 3; i++) await hashPassword("which thread works?");
+    const used = [...threads()].map(([tid, t]) => ({
+      tid,
+      ...t,
+      used: t.cpu - (before.get(tid)?.cpu ?? 0),
+    }));
+    const busiest = used.sort((a, b) => b.used - a.used)[0];
+    assert.notEqual(busiest.tid, Deno.pid, "the hashing is not on the main thread");
+    assert.equal(busiest.nice, HASH_NICE, `thread ${busiest.tid} did the work`);
+  },
+});
+
+Deno.test("a stopped hashing thread refuses work; passwords then hash without one", async () => {
+  const thread = await HashThread.start();
+  if (!thread) return; // not Linux: passwords never use one
+  assert.equal(hex(await thread.derive("password", saltBytes(), 1)), VECTORS[0][1]);
+  await thread.stop();
+  assert.equal(thread.alive, false);
+  await assert.rejects(thread.derive("password", saltBytes(), 1), /not running/);
+});
+
+Deno.test("without the permissions to lower priority, passwords hash as before", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const script = `${dir}/verify.ts`;
+    await Deno.writeTextFile(
+      script,
+      `import { passwordHashingThread, verifyPassword } from ${
+        JSON.stringify(new URL("./passwords.ts", import.meta.url).href)
+      };
+      const ok = await verifyPassword("correct horse battery", ${JSON.stringify(STORED_BEFORE)});
+      console.log(JSON.stringify({ ok, thread: (await passwordHashingThread()) !== undefined }));`,
+    );
+    // Read access to the code but not "all access" to /proc/thread-self: the worker cannot
+    // find its thread id, says so, and the derivation runs the usual way.
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-prompt", "--no-check", "--allow-read", script],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(out.stdout)), { ok: true, thread: false });
+    assert.match(new TextDecoder().decode(out.stderr), /password hashing stays at normal priority/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

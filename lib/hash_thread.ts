@@ -1,0 +1,99 @@
+import { Worker } from "node:worker_threads";
+import type { HashReply, HashRequest } from "./hash_worker.ts";
+import { log } from "./log.ts";
+
+/**
+ * The nice value of the hashing threads: 19, the lowest priority Linux offers. When the cores
+ * are busy the kernel then runs everything else first and a login waits; when they are not,
+ * hashing takes a free core at full speed.
+ */
+export const HASH_NICE = 19;
+
+type Job = { resolve: (bits: Uint8Array) => void; reject: (err: Error) => void };
+
+/**
+ * A worker thread (lib/hash_worker.ts) that derives password keys at low CPU priority. It does
+ * not keep the process alive while idle, so scripts that hash a password still exit.
+ */
+export class HashThread {
+  /** The thread ids running at the lowered priority (the worker and its pool's threads). */
+  readonly tids: readonly number[];
+  #worker: Worker;
+  #pending = new Map<number, Job>();
+  #nextId = 0;
+  #alive = true;
+
+  private constructor(worker: Worker, tids: number[]) {
+    this.#worker = worker;
+    this.tids = tids;
+    worker.unref();
+    worker.on("message", (reply: HashReply) => this.#settle(reply));
+    worker.on("error", (err: Error) => this.#fail(err));
+    worker.on("exit", () => this.#fail(new Error("the hashing thread exited")));
+  }
+
+  /**
+   * Starts the thread; undefined where it cannot lower its priority (not Linux, no worker
+   * threads, no /proc, not permitted): the caller then hashes the usual way.
+   */
+  static async start(nice = HASH_NICE): Promise<HashThread | undefined> {
+    if (Deno.build.os !== "linux") return undefined;
+    let worker: Worker;
+    try {
+      worker = new Worker(new URL("./hash_worker.ts", import.meta.url), { workerData: { nice } });
+    } catch (err) {
+      log("warn", "password hashing stays at normal priority", { reason: String(err) });
+      return undefined;
+    }
+    const first = await new Promise<HashReply | Error>((resolve) => {
+      worker.once("message", resolve);
+      worker.once("error", resolve);
+    });
+    if ("ready" in first && first.ready) return new HashThread(worker, first.tids);
+    const reason = first instanceof Error ? first.message : "reason" in first ? first.reason : "";
+    log("warn", "password hashing stays at normal priority", { reason });
+    await worker.terminate();
+    return undefined;
+  }
+
+  /** False once the worker has failed or been stopped; the caller then hashes itself. */
+  get alive(): boolean {
+    return this.#alive;
+  }
+
+  derive(password: string, salt: Uint8Array<ArrayBuffer>, iterations: number): Promise<Uint8Array> {
+    if (!this.#alive) return Promise.reject(new Error("the hashing thread is not running"));
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      // Held open while a derivation is awaited, so a script's last await is not cut short.
+      if (this.#pending.size === 0) this.#worker.ref();
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ id, password, salt, iterations } satisfies HashRequest);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#fail(new Error("the hashing thread was stopped"));
+    await this.#worker.terminate();
+  }
+
+  #take(id: number): Job | undefined {
+    const job = this.#pending.get(id);
+    this.#pending.delete(id);
+    if (this.#pending.size === 0) this.#worker.unref();
+    return job;
+  }
+
+  #settle(reply: HashReply): void {
+    if (!("id" in reply)) return;
+    const job = this.#take(reply.id);
+    if ("bits" in reply) job?.resolve(reply.bits);
+    else job?.reject(new Error(reply.error));
+  }
+
+  #fail(err: Error): void {
+    if (!this.#alive) return;
+    this.#alive = false;
+    for (const id of [...this.#pending.keys()]) this.#take(id)?.reject(err);
+  }
+}
