@@ -9,8 +9,9 @@ import {
   type Message,
   type MessageRecord,
   readMarkKey,
-  withAuthors,
+  toMessageShape,
 } from "./messages.ts";
+import { byActivity, listCacheOf, type Ranked } from "./list_cache.ts";
 import { deletedUser, getUsersByIds, type User } from "./users.ts";
 import { deletePrefix } from "./kv_delete.ts";
 import { mentions } from "./mentions.ts";
@@ -107,7 +108,9 @@ export async function createConversation(
       }
       op.check(existing).set(pair, record.id);
     }
-    return (await op.commit()).ok ? { conversation: record, created: true } : null;
+    if (!(await op.commit()).ok) return null;
+    listCacheOf(kv).forgetUsers(record.participantIds);
+    return { conversation: record, created: true };
   });
 }
 
@@ -157,7 +160,8 @@ export async function getConversationForUser(
   userId: string,
 ): Promise<Conversation> {
   const record = await getConversationRecordForUser(kv, conversationId, userId);
-  const [view] = await toViews(kv, [record], userId);
+  const { heads, marks } = await readFresh(kv, [record.id], userId);
+  const [view] = await toViews(kv, [{ record, head: heads[0], mark: marks[0] }], userId);
   return view;
 }
 
@@ -169,14 +173,13 @@ export const conversationCursorSchema = z.string().regex(
 export const CONVERSATION_PAGE = 50;
 export const MAX_CONVERSATION_PAGE = 200;
 
-type Activity = { id: string; updatedAt: string; head: Deno.KvEntryMaybe<ConversationHead> };
-
 /**
  * The user's conversations, most recently active first, `limit` at a time after `cursor`
  * (`limit: Infinity`: all of them, in one answer).
- * The order needs every conversation's latest activity, so each head is read (small keys,
- * no index written per message: that would multiply every send by its participants); the
- * costly parts of a view (records, people, read marks, mention counts) only for the page.
+ * The order needs every conversation's latest activity. No index is written per message
+ * (that would multiply every send by its participants): the order comes from the list
+ * cache (list_cache.ts: this isolate's own commits, doorbells and heads, every head re-read
+ * after REVALIDATE_MS), so a request reads what its page shows, fresh.
  */
 export async function listConversationsForUser(
   kv: Deno.Kv,
@@ -194,15 +197,7 @@ export async function listConversationsForUser(
     if (start < 0) start = order.length;
   }
   const page = order.slice(start, start + limit);
-  const entries = await getManyChunked<ConversationRecord>(
-    kv,
-    page.map((a) => conversationKey(a.id)),
-  );
-  const found = page.flatMap((a, i) => {
-    const record = entries[i].value;
-    return record ? [{ record, head: a.head }] : [];
-  });
-  const views = await toViews(kv, found.map((f) => f.record), userId, found.map((f) => f.head));
+  const views = await toViews(kv, await readPage(kv, page.map((a) => a.id), userId), userId);
   const last = page.at(-1);
   return {
     values: views.sort(byActivity),
@@ -210,71 +205,104 @@ export async function listConversationsForUser(
   };
 }
 
-function byActivity(a: { updatedAt: string; id: string }, b: { updatedAt: string; id: string }) {
-  return b.updatedAt.localeCompare(a.updatedAt) || b.id.localeCompare(a.id);
+/** Every conversation of the user with its latest activity, newest first. */
+async function activityOrder(kv: Deno.Kv, userId: string): Promise<Ranked[]> {
+  const cache = listCacheOf(kv);
+  const ids = await cache.membership(userId, async () => {
+    const ids: string[] = [];
+    for await (const e of kv.list({ prefix: ["user_conv", userId] }, { batchSize: 500 })) {
+      ids.push(String(e.key[2]));
+    }
+    await readActivity(kv, ids);
+    return ids;
+  });
+  // Dropped by a doorbell or evicted: read again.
+  await readActivity(kv, ids.filter((id) => !cache.activity(id)));
+  return cache.sorted(userId, ids);
 }
 
-/** Every conversation of the user with its latest activity, newest first. */
-async function activityOrder(kv: Deno.Kv, userId: string): Promise<Activity[]> {
-  const ids: string[] = [];
-  for await (const e of kv.list({ prefix: ["user_conv", userId] }, { batchSize: 500 })) {
-    ids.push(String(e.key[2]));
-  }
+/** Reads the conversations' heads into the list cache. */
+async function readActivity(kv: Deno.Kv, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const cache = listCacheOf(kv);
   const heads = await getManyChunked<ConversationHead>(kv, ids.map(headKey));
   // No head yet (nothing said, nobody joined later): the record's creation time stands in.
-  const headless = ids.filter((_, i) => !heads[i].value);
-  const created = new Map(
-    (await getManyChunked<ConversationRecord>(kv, headless.map(conversationKey)))
-      .flatMap((e) => e.value ? [[e.value.id, e.value.createdAt] as const] : []),
+  const headless = ids.filter((id, i) => {
+    const head = heads[i].value;
+    if (head) cache.sawHead(id, head);
+    return !head;
+  });
+  for (const e of await getManyChunked<ConversationRecord>(kv, headless.map(conversationKey))) {
+    if (e.value) cache.sawHead(e.value.id, { seq: 0, updatedAt: e.value.createdAt });
+  }
+}
+
+type Row = {
+  record: ConversationRecord;
+  head: ConversationHead | null;
+  mark: number;
+};
+
+/**
+ * The page's conversations with their heads and the user's read marks, read fresh, and
+ * their records: from the list cache while the head's participant counter has not moved
+ * since (records are read after the heads, so a record kept under a counter is at least
+ * that new). One the user no longer takes part in is left out.
+ */
+async function readPage(kv: Deno.Kv, ids: string[], userId: string): Promise<Row[]> {
+  const cache = listCacheOf(kv);
+  const { heads, marks } = await readFresh(kv, ids, userId);
+  const records = ids.map((id, i) => {
+    const head = heads[i];
+    if (head) cache.sawHead(id, head);
+    return head ? cache.record(id, head.members ?? 0) : undefined;
+  });
+  const missing = ids.flatMap((_, i) => records[i] ? [] : [i]);
+  const read = await getManyChunked<ConversationRecord>(
+    kv,
+    missing.map((i) => conversationKey(ids[i])),
   );
-  return ids.flatMap((id, i) => {
-    const updatedAt = heads[i].value?.updatedAt ?? created.get(id);
-    return updatedAt ? [{ id, updatedAt, head: heads[i] }] : [];
-  }).sort(byActivity);
+  read.forEach((e, j) => {
+    const i = missing[j];
+    records[i] = e.value ?? undefined;
+    if (e.value && heads[i]) cache.keepRecord(e.value, heads[i].members ?? 0);
+  });
+  return ids.flatMap((_, i) => {
+    const record = records[i];
+    if (!record?.participantIds.includes(userId)) return [];
+    return [{ record, head: heads[i], mark: marks[i] }];
+  });
+}
+
+/** The conversations' heads and the user's read marks, in one batch of reads. */
+async function readFresh(
+  kv: Deno.Kv,
+  ids: string[],
+  userId: string,
+): Promise<{ heads: (ConversationHead | null)[]; marks: number[] }> {
+  const entries = await getManyChunked<unknown>(kv, [
+    ...ids.map(headKey),
+    ...ids.map((id) => readMarkKey(id, userId)),
+  ]);
+  return {
+    heads: ids.map((_, i) => entries[i].value as ConversationHead | null),
+    marks: ids.map((_, i) => (entries[ids.length + i].value as number | null) ?? 0),
+  };
 }
 
 /** Adds participant views, last message and unread count, with batched reads. */
-async function toViews(
-  kv: Deno.Kv,
-  records: ConversationRecord[],
-  userId: string,
-  known?: Deno.KvEntryMaybe<ConversationHead>[],
-): Promise<Conversation[]> {
-  const heads = known ??
-    await getManyChunked<ConversationHead>(kv, records.map((r) => headKey(r.id)));
-  const marks = await getManyChunked<number>(kv, records.map((r) => readMarkKey(r.id, userId)));
-  const users = new Map(
-    (await getUsersByIds(kv, [...new Set(records.flatMap((r) => r.participantIds))])).map((
-      u,
-    ) => [u.id, u]),
-  );
-  const lastRecords = heads.flatMap((h) => h.value?.lastMessage ? [h.value.lastMessage] : []);
-  const lastMessages = new Map(
-    (await withAuthors(kv, lastRecords)).map((m) => [m.conversationId, m]),
-  );
+async function toViews(kv: Deno.Kv, rows: Row[], userId: string): Promise<Conversation[]> {
+  // Participants and the last messages' authors: one batch.
+  const wanted = new Set([userId]);
+  for (const { record, head } of rows) {
+    for (const id of record.participantIds) wanted.add(id);
+    if (head?.lastMessage) wanted.add(head.lastMessage.authorId);
+  }
+  const users = new Map((await getUsersByIds(kv, [...wanted])).map((u) => [u.id, u]));
   const me = users.get(userId)?.username ?? "";
-  const mentionCounts = await Promise.all(records.map(async (r, i) => {
-    const mark = marks[i].value ?? 0;
-    const unread = (heads[i].value?.seq ?? 0) - mark;
-    if (unread <= 0 || !me) return 0;
-    // One unread message is the head's own last message: no read (a list of 500 conversations
-    // each with one unread message made 500 range reads per request; measured, bench/all.ts).
-    const last = heads[i].value?.lastMessage;
-    if (unread === 1 && last && last.seq === mark + 1) {
-      return last.authorId !== userId && mentions(last.content, me) ? 1 : 0;
-    }
-    let n = 0;
-    const iter = kv.list<MessageRecord>(
-      { prefix: ["msg", r.id], start: ["msg", r.id, mark + 1] },
-      { limit: Math.min(unread, 100) },
-    );
-    for await (const e of iter) {
-      if (e.value.authorId !== userId && mentions(e.value.content, me)) n++;
-    }
-    return n;
-  }));
-  return records.map((r, i) => {
-    const head = heads[i].value;
+  const mentionCounts = await Promise.all(rows.map((row) => mentionCount(kv, row, userId, me)));
+  return rows.map(({ record: r, head, mark }, i) => {
+    const last = head?.lastMessage;
     return {
       id: r.id,
       kind: r.kind,
@@ -282,12 +310,36 @@ async function toViews(
       projectId: r.projectId,
       // A deleted account stays named in its direct conversations (see leaveAllConversations).
       participants: r.participantIds.map((id) => users.get(id) ?? deletedUser(id)),
-      lastMessage: lastMessages.get(r.id) ?? null,
-      unreadCount: Math.max(0, (head?.seq ?? 0) - (marks[i].value ?? 0)),
+      lastMessage: last
+        ? toMessageShape(last, users.get(last.authorId) ?? deletedUser(last.authorId))
+        : null,
+      unreadCount: Math.max(0, (head?.seq ?? 0) - mark),
       mentionCount: mentionCounts[i],
       updatedAt: head?.updatedAt ?? r.createdAt,
     };
   });
+}
+
+/** Unread messages that mention `me`, of the last 100 unread at most. */
+async function mentionCount(kv: Deno.Kv, row: Row, userId: string, me: string): Promise<number> {
+  const { record: r, head, mark } = row;
+  const unread = (head?.seq ?? 0) - mark;
+  if (unread <= 0 || !me) return 0;
+  // One unread message is the head's own last message: no read (a list of 500 conversations
+  // each with one unread message made 500 range reads per request; measured, bench/all.ts).
+  const last = head?.lastMessage;
+  if (unread === 1 && last && last.seq === mark + 1) {
+    return last.authorId !== userId && mentions(last.content, me) ? 1 : 0;
+  }
+  let n = 0;
+  const iter = kv.list<MessageRecord>(
+    { prefix: ["msg", r.id], start: ["msg", r.id, mark + 1] },
+    { limit: Math.min(unread, 100) },
+  );
+  for await (const e of iter) {
+    if (e.value.authorId !== userId && mentions(e.value.content, me)) n++;
+  }
+  return n;
 }
 
 async function changeParticipants(
@@ -317,8 +369,17 @@ async function changeParticipants(
     }).set(headKey(conversationId), { ...current, members: (current.members ?? 0) + 1 });
     if (change.add) op.set(membershipKey(change.add, conversationId), true);
     if (change.remove) op.delete(membershipKey(change.remove, conversationId));
-    return (await op.commit()).ok ? true : null;
+    if (!(await op.commit()).ok) return null;
+    forgetMembers(kv, conversationId, [change.add, change.remove]);
+    return true;
   });
+}
+
+/** Who joined or left `conversationId` sees their list read again; so does its record. */
+function forgetMembers(kv: Deno.Kv, conversationId: string, userIds: (string | undefined)[]) {
+  const cache = listCacheOf(kv);
+  cache.forgetUsers(userIds.filter((id) => id !== undefined));
+  cache.forgetConversation(conversationId);
 }
 
 /** Adds a participant (project members join the project's conversation). */
@@ -372,6 +433,7 @@ export async function leaveAllConversations(kv: Deno.Kv, userId: string): Promis
     const record = await getConversationRecord(kv, id);
     if (record && record.kind !== "direct") await removeParticipant(kv, id, userId);
     await kv.atomic().delete(membershipKey(userId, id)).delete(readMarkKey(id, userId)).commit();
+    forgetMembers(kv, id, [userId]);
   }
   return ids;
 }
@@ -388,6 +450,7 @@ export async function deleteConversation(kv: Deno.Kv, conversationId: string): P
     for (const id of record.participantIds) op.delete(membershipKey(id, conversationId));
     if (record.projectId) op.delete(projectConversationKey(record.projectId, conversationId));
     await op.commit();
+    forgetMembers(kv, conversationId, record.participantIds);
   }
   for (const prefix of ["msg", "msg_change", "msg_client", "read_mark", "search"]) {
     await deletePrefix(kv, [prefix, conversationId]);

@@ -6,6 +6,7 @@ import { NotFoundError } from "./errors.ts";
 import { IndexBatch, tokenize } from "./search_index.ts";
 // A cycle (conversations.ts imports this module), harmless: used only inside calls.
 import { conversationKey } from "./conversations.ts";
+import { listCacheOf } from "./list_cache.ts";
 import type { Formatted } from "./formatted.tsx";
 import { formatMessage } from "./markdown.tsx";
 
@@ -332,6 +333,8 @@ export async function commitMessages(
       for (const id of conversationIds) cache?.delete(id);
       return null;
     }
+    // The conversation lists of this isolate see the new order at once (list_cache.ts).
+    for (const [id, head] of newHeads) listCacheOf(kv).sawHead(id, head);
     if (cache) {
       for (const [id, value] of newHeads) {
         cache.delete(id);
