@@ -6,6 +6,7 @@ import {
 import { NotFoundError } from "./errors.ts";
 import { describeError, log } from "./log.ts";
 import { HeadWatcher } from "./head_watcher.ts";
+import { listCacheOf } from "./list_cache.ts";
 import { AccountEventWatcher } from "./account_events.ts";
 import { metrics } from "./metrics.ts";
 import { MessageWriter } from "./message_writer.ts";
@@ -750,6 +751,7 @@ export class Hub {
 
   /** A head moved somewhere: re-check the room's people if they changed, then deliver. */
   #onHead(conversationId: string, head: ConversationHead): void {
+    listCacheOf(this.#kv).sawHead(conversationId, head);
     const room = this.#rooms.get(conversationId);
     if (!room) return;
     const members = head.members ?? 0;
@@ -871,6 +873,7 @@ export class Hub {
   }
 
   async #onDoorbell(bell: Doorbell): Promise<void> {
+    listCacheOf(this.#kv).heard(bell);
     if (bell.kind === "typing") return this.#typingLocal(bell.conversationId, bell.user);
     if (bell.kind === "evict") return this.#evictLocal(bell.conversationId, bell.userId);
     if (bell.kind === "session_ended") return this.#endSessionLocal(bell.sessionId);
