@@ -64,3 +64,16 @@ export function shortTime(iso: string, now = new Date()): string {
   if (now.getTime() - d.getTime() < 6 * 86_400_000) return `${WEEKDAY.format(d)} ${time}`;
   return DAY_MONTH.format(d);
 }
+
+/**
+ * Until when (epoch ms) shortTime(iso, now) keeps giving the same text: the server's cache
+ * of rendered messages (lib/fragment_cache.tsx) renders a header again after it.
+ * Same day: until midnight; within six days: until then; older: for good.
+ */
+export function shortTimeStableUntil(iso: string, now = new Date()): number {
+  const sixDaysOn = new Date(iso).getTime() + 6 * 86_400_000;
+  if (now.getTime() >= sixDaysOn) return Infinity;
+  const midnight = new Date(now);
+  midnight.setHours(24, 0, 0, 0);
+  return Math.min(midnight.getTime(), sixDaysOn);
+}
