@@ -29,13 +29,23 @@ export type BrowserFigures = {
   ceilingLoadMs: number;
 };
 
-/** Runs in the page before its scripts: notes when the island said it was joined, and painted. */
+/**
+ * Runs in the page before its scripts: notes when the island said it was joined, and painted.
+ * `__benchLiveShown` settles then: one awaited evaluate instead of playwright's
+ * waitForFunction, which would compile its injected script and poll on every animation frame
+ * in the page it measures.
+ */
 const LIVE_PROBE = `(() => {
+  let shown;
+  window.__benchLiveShown = new Promise((resolve, reject) => {
+    shown = resolve;
+    setTimeout(() => reject(new Error("the ChatRoom island was not live within 15 s")), 15000);
+  });
   const observer = new MutationObserver(() => {
     if (window.__benchLive || !document.querySelector("[data-island=ChatRoom] [data-joined]")) return;
     observer.disconnect();
     window.__benchLive = { joined: performance.now(), shown: 0 };
-    requestAnimationFrame(() => { window.__benchLive.shown = performance.now(); });
+    requestAnimationFrame(() => { window.__benchLive.shown = performance.now(); shown(); });
   });
   observer.observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-joined"] });
 })();`;
@@ -80,13 +90,8 @@ export async function benchBrowser(
         });
         const nav = await page.goto(url, { waitUntil: "load" });
         if (nav?.status() !== 200) throw new Error(`the chat page answered ${nav?.status()}`);
-        await page.waitForFunction(
-          () => {
-            const w = window as unknown as { __benchLive?: { shown: number } };
-            return (w.__benchLive?.shown ?? 0) > 0;
-          },
-          undefined,
-          { timeout: 15_000 },
+        await page.evaluate(() =>
+          (window as unknown as { __benchLiveShown: Promise<void> }).__benchLiveShown
         );
         const probe = await page.evaluate(() => {
           const w = window as unknown as { __benchLive: { joined: number; shown: number } };

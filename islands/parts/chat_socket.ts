@@ -23,6 +23,12 @@ export class ChatSocket {
   /** Whether the person is away: the tab is hidden, or nothing was touched for 10 minutes. */
   #away = false;
   #lastActivity = Date.now();
+  /**
+   * While the page's islands load (holdFrames … releaseFrames): every frame heard so far, so
+   * a listener that registers late (an island hydrating after its join's answer came) still
+   * hears them, in order. Null otherwise.
+   */
+  #held: ServerFrame[] | null = null;
   state: SocketState = "connecting";
 
   constructor(readonly url: string) {
@@ -47,9 +53,20 @@ export class ChatSocket {
     this.send({ type: "presence", state: away ? "away" : "active" });
   }
 
+  /** Hears every frame from now on (and, while frames are held, those heard before). */
   on(listener: Listener): () => void {
     this.#listeners.add(listener);
+    for (const frame of this.#held ?? []) listener(frame);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** Keeps the frames heard until releaseFrames, for listeners yet to come (boot.ts). */
+  holdFrames(): void {
+    this.#held ??= [];
+  }
+
+  releaseFrames(): void {
+    this.#held = null;
   }
 
   onState(listener: (s: SocketState) => void): () => void {
@@ -64,10 +81,15 @@ export class ChatSocket {
     this.send({ type: "watch_list" });
   }
 
-  /** Joins a conversation; `lastSeq` is asked again at every reconnect. */
+  /**
+   * Joins a conversation; `lastSeq` is asked again at every reconnect. Joining one already
+   * joined only takes the new `lastSeq` (boot.ts joins the page's conversation early, and its
+   * island, hydrating, joins again: one join frame goes out).
+   */
   join(conversationId: string, lastSeq: () => number): void {
+    const already = this.#joined.has(conversationId);
     this.#joined.set(conversationId, lastSeq);
-    if (this.state === "open") this.#sendJoin(conversationId);
+    if (!already && this.state === "open") this.#sendJoin(conversationId);
   }
 
   leave(conversationId: string): void {
@@ -137,6 +159,7 @@ export class ChatSocket {
         return;
       }
       this.#noteRev(frame);
+      this.#held?.push(frame);
       for (const l of this.#listeners) l(frame);
     };
     ws.onclose = () => {
