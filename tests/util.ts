@@ -60,3 +60,19 @@ export const PNG = new Uint8Array([
   0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae,
   0x42, 0x60, 0x82,
 ]);
+
+/**
+ * Polls `probe` until it returns true, for what converges in the background (another
+ * process's change); fails after `boundMs`, a generous bound, never a timed assertion.
+ */
+export async function eventually(
+  probe: () => Promise<boolean>,
+  what: string,
+  boundMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + boundMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`not within ${boundMs} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
