@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import {
   addParticipant,
   createConversation,
+  deleteConversation,
   getConversationForUser,
   getConversationRecordForUser,
+  leaveAllConversations,
   listConversationsForUser,
   MAX_PARTICIPANTS,
   removeParticipant,
@@ -11,7 +13,7 @@ import {
 import { NotFoundError, ValidationError } from "./errors.ts";
 import { markRead, sendMessage } from "./messages.ts";
 import { createUser, type User } from "./users.ts";
-import { nextMillisecond } from "../tests/util.ts";
+import { eventually, nextMillisecond } from "../tests/util.ts";
 
 type People = { kv: Deno.Kv; ann: User; ben: User; cat: User; dan: User };
 
@@ -241,4 +243,130 @@ Deno.test("addParticipant() stops at MAX_PARTICIPANTS and removeParticipant() ma
     const record = await getConversationRecordForUser(kv, conversation.id, "01FAKEONEMORE");
     assert.equal(record.participantIds.length, MAX_PARTICIPANTS);
   });
+});
+
+/** `count` groups of `owner` with `others`, oldest first, a millisecond apart. */
+async function groups(kv: Deno.Kv, owner: User, others: User[], count: number) {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    await nextMillisecond();
+    ids.push(
+      (await createConversation(kv, owner, { others, title: `Group ${i}` })).conversation.id,
+    );
+  }
+  return ids;
+}
+
+const idsOf = (page: { values: { id: string }[] }) => page.values.map((c) => c.id);
+
+Deno.test("listConversationsForUser() shows this process's commit at once, beyond the first page too", async () => {
+  await withPeople(async ({ kv, ann, ben }) => {
+    const ids = await groups(kv, ann, [ben], 4);
+    const first = async () => idsOf(await listConversationsForUser(kv, ann.id, { limit: 1 }));
+    // The order is now remembered; the oldest is on no page the next request reads fresh.
+    assert.deepEqual(await first(), [ids[3]]);
+    await nextMillisecond();
+    await sendMessage(kv, ben, { conversationId: ids[0], content: "the oldest speaks" });
+    assert.deepEqual(await first(), [ids[0]]);
+    assert.deepEqual(idsOf(await listConversationsForUser(kv, ben.id)), [
+      ids[0],
+      ids[3],
+      ids[2],
+      ids[1],
+    ]);
+    const [top] = (await listConversationsForUser(kv, ann.id, { limit: 1 })).values;
+    assert.equal(top.unreadCount, 1);
+    assert.equal(top.lastMessage?.content, "the oldest speaks");
+  });
+});
+
+Deno.test("listConversationsForUser() shows membership changes of this process at once", async (t) => {
+  await withPeople(async ({ kv, ann, ben, cat }) => {
+    const [group] = await groups(kv, ann, [cat], 1);
+    const list = async (user: User) => idsOf(await listConversationsForUser(kv, user.id));
+    const people = async (user: User) =>
+      (await listConversationsForUser(kv, user.id)).values.find((c) => c.id === group)
+        ?.participants.map((p) => p.username);
+    assert.deepEqual(await list(ben), []);
+    assert.deepEqual(await people(ann), ["ann", "cat"]);
+
+    await t.step("a new conversation", async () => {
+      const { conversation } = await createConversation(kv, cat, { others: [ben] });
+      assert.deepEqual(await list(ben), [conversation.id]);
+    });
+    await t.step("added: in their list, and among the others' participants", async () => {
+      await addParticipant(kv, group, ben.id);
+      assert.ok((await list(ben)).includes(group));
+      assert.deepEqual(await people(ann), ["ann", "cat", "ben"]);
+    });
+    await t.step("removed: gone from their list and from the others' participants", async () => {
+      await removeParticipant(kv, group, ben.id);
+      assert.ok(!(await list(ben)).includes(group));
+      assert.deepEqual(await people(ann), ["ann", "cat"]);
+    });
+    await t.step("deleted: gone from every list", async () => {
+      await deleteConversation(kv, group);
+      assert.deepEqual(await list(ann), []);
+      assert.ok(!(await list(cat)).includes(group));
+    });
+    await t.step("an account's conversations left: its list is empty", async () => {
+      await leaveAllConversations(kv, ben.id);
+      assert.deepEqual(await list(ben), []);
+    });
+  });
+});
+
+Deno.test("listConversationsForUser() on two handles of one file (two processes) converges", async (t) => {
+  const dir = await Deno.makeTempDir();
+  const one = await Deno.openKv(`${dir}/kv`);
+  const two = await Deno.openKv(`${dir}/kv`);
+  try {
+    const [ann, ben, cat] = await Promise.all(
+      ["ann", "ben", "cat"].map((username) =>
+        createUser(one, { username, password: "correct horse battery" })
+      ),
+    );
+    const ids = await groups(one, ann, [ben], 3);
+    const firstOnTwo = async (user: User) =>
+      idsOf(await listConversationsForUser(two, user.id, { limit: 1 }))[0];
+    assert.equal(await firstOnTwo(ann), ids[2]);
+
+    await t.step("a message written by the other takes the top within the window", async () => {
+      await sendMessage(one, ben, { conversationId: ids[0], content: "from the other" });
+      await eventually(async () => await firstOnTwo(ann) === ids[0], "the order moved");
+    });
+    await t.step("a conversation the other made appears within the window", async () => {
+      assert.equal(await firstOnTwo(cat), undefined);
+      const { conversation } = await createConversation(one, ann, { others: [cat] });
+      await eventually(async () => await firstOnTwo(cat) === conversation.id, "it appeared");
+    });
+    await t.step(
+      "a removal by the other shows at once: the page's heads are read fresh",
+      async () => {
+        const all = async () => idsOf(await listConversationsForUser(two, ben.id));
+        assert.ok((await all()).includes(ids[1]));
+        await removeParticipant(one, ids[1], ben.id);
+        assert.ok(!(await all()).includes(ids[1]));
+        const mark = await listConversationsForUser(two, ann.id);
+        assert.deepEqual(
+          mark.values.find((c) => c.id === ids[1])?.participants.map((p) => p.username),
+          ["ann"],
+        );
+      },
+    );
+    await t.step("unread counts are exact on the first read after the other's write", async () => {
+      await sendMessage(one, ben, { conversationId: ids[0], content: "one more" });
+      const top = (await listConversationsForUser(two, ann.id)).values.find((c) => c.id === ids[0]);
+      assert.equal(top?.unreadCount, 2);
+      await markRead(one, ids[0], { userId: ann.id, seq: 2 });
+      const read = (await listConversationsForUser(two, ann.id)).values.find((c) =>
+        c.id === ids[0]
+      );
+      assert.equal(read?.unreadCount, 0);
+    });
+  } finally {
+    one.close();
+    two.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
