@@ -72,6 +72,38 @@ export class HashThread {
     });
   }
 
+  /** True while a derivation sent to the thread has not answered (it may be starved). */
+  get busy(): boolean {
+    return this.#pending.size > 0;
+  }
+
+  /**
+   * The derivation, or undefined when the thread cannot give it within `ms`: already busy
+   * (a derivation that was given up on still waits for CPU there), lost, or too slow now. The
+   * caller then derives at normal priority; a derivation given up on goes on at nice 19, on
+   * CPU time nothing else wanted, and its answer is dropped.
+   */
+  async tryDerive(
+    password: string,
+    salt: Uint8Array<ArrayBuffer>,
+    iterations: number,
+    ms: number,
+  ): Promise<Uint8Array | undefined> {
+    if (!this.#alive || this.busy) return undefined;
+    const derived = this.derive(password, salt, iterations);
+    derived.catch(() => {}); // answered below, or dropped when given up on
+    let timer: number | undefined;
+    const late = new Promise<undefined>((resolve) => timer = setTimeout(resolve, ms));
+    try {
+      return await Promise.race([derived, late]);
+    } catch (err) {
+      if (this.#alive) throw err; // the derivation's own error, not a lost thread
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async stop(): Promise<void> {
     this.#fail(new Error("the hashing thread was stopped"));
     await this.#worker.terminate();

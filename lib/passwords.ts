@@ -90,8 +90,16 @@ function derive(
 let hashThread: Promise<HashThread | undefined> | undefined;
 
 /**
- * Derives on the low-priority hashing thread (lib/hash_thread.ts) where one can run, else
- * here: the same PBKDF2 either way, so every stored hash verifies on both paths.
+ * How long a derivation may take on the low-priority thread before it is done here at normal
+ * priority instead: ~3× its cost on a free core. Longer means every core is busy with other
+ * work, and the kernel gives a nice-19 thread almost nothing then (logins stopped altogether
+ * in a bench on a machine loaded by others), so past this logins share the CPU as before.
+ */
+export const STARVED_MS = 250;
+
+/**
+ * Derives on the low-priority hashing thread (lib/hash_thread.ts) where one can run and keeps
+ * up, else here: the same PBKDF2 either way, so every stored hash verifies on both paths.
  */
 async function deriveNow(
   password: string,
@@ -99,14 +107,8 @@ async function deriveNow(
   iterations: number,
 ): Promise<Uint8Array> {
   const thread = await passwordHashingThread();
-  if (thread?.alive) {
-    try {
-      return await thread.derive(password, salt, iterations);
-    } catch (err) {
-      if (thread.alive) throw err; // the derivation's own error, not a lost thread
-    }
-  }
-  return await pbkdf2Sha256(password, salt, iterations);
+  const low = await thread?.tryDerive(password, salt, iterations, STARVED_MS);
+  return low ?? await pbkdf2Sha256(password, salt, iterations);
 }
 
 /** The hashing thread in use (undefined where none can run), started on first use. */

@@ -208,7 +208,7 @@ Deno.test({
     for (const tid of thread.tids) assert.equal(threads().get(tid)?.nice, HASH_NICE);
     assert.equal(threads().get(Deno.pid)?.nice, 0, "the main thread keeps its priority");
     const before = threads();
-    for (let i = 0; i < 3; i++) await hashPassword("which thread works?");
+    for (let i = 0; i < 3; i++) await thread.derive("which thread works?", saltBytes(), 600_000);
     const used = [...threads()].map(([tid, t]) => ({
       tid,
       ...t,
@@ -220,6 +220,23 @@ Deno.test({
   },
 });
 
+Deno.test("a derivation the hashing thread cannot give in time is left to the caller", async () => {
+  const thread = await HashThread.start();
+  if (!thread) return; // not Linux: passwords never use one
+  try {
+    assert.equal(hex((await thread.tryDerive("password", saltBytes(), 1, 60_000))!), VECTORS[0][1]);
+    // 0 ms: given up on at once (600,000 iterations take ~80 ms); it goes on in the thread.
+    assert.equal(await thread.tryDerive("password", saltBytes(), 600_000, 0), undefined);
+    assert.equal(thread.busy, true);
+    assert.equal(await thread.tryDerive("password", saltBytes(), 1, 60_000), undefined, "busy");
+    while (thread.busy) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(hex((await thread.tryDerive("password", saltBytes(), 2, 60_000))!), VECTORS[1][1]);
+    await assert.rejects(thread.tryDerive("password", saltBytes(), 0, 60_000), "its own error");
+  } finally {
+    await thread.stop();
+  }
+});
+
 Deno.test("a stopped hashing thread refuses work; passwords then hash without one", async () => {
   const thread = await HashThread.start();
   if (!thread) return; // not Linux: passwords never use one
@@ -227,6 +244,7 @@ Deno.test("a stopped hashing thread refuses work; passwords then hash without on
   await thread.stop();
   assert.equal(thread.alive, false);
   await assert.rejects(thread.derive("password", saltBytes(), 1), /not running/);
+  assert.equal(await thread.tryDerive("password", saltBytes(), 1, 60_000), undefined);
 });
 
 Deno.test("without the permissions to lower priority, passwords hash as before", async () => {
