@@ -25,13 +25,16 @@ const APP_FILES = [
 ];
 const SECRET_KEY = "bench-secret-key-that-is-long-enough-000";
 
-/** Copies the app into `dir` and builds its islands there (production start-up needs them). */
-export async function snapshotApp(dir: string): Promise<string> {
+/**
+ * Copies the app (of the tree at `root`, default this one) into `dir` and builds its islands
+ * there (production start-up needs them).
+ */
+export async function snapshotApp(dir: string, root = ROOT): Promise<string> {
   const app = `${dir}/app`;
   await Deno.mkdir(app, { recursive: true });
   for (const name of APP_FILES) {
     const cp = await new Deno.Command("cp", {
-      args: ["-r", `${ROOT}${name}`, `${app}/`],
+      args: ["-r", `${root.replace(/\/?$/, "/")}${name}`, `${app}/`],
       stderr: "piped",
     }).output();
     if (!cp.success) throw new Error(`copying ${name}: ${new TextDecoder().decode(cp.stderr)}`);

@@ -1,6 +1,7 @@
 import type { VNode } from "preact";
 import { renderToString } from "preact-render-to-string";
 import type { Assets } from "./assets.ts";
+import { installFragmentCache } from "./fragment_cache.tsx";
 import { collectIslands } from "./islands.tsx";
 
 /**
@@ -9,6 +10,7 @@ import { collectIslands } from "./islands.tsx";
  * chunks) as `modulepreload`, so the browser fetches them at once, not one import at a time.
  */
 export function renderDocument(page: VNode, assets?: Pick<Assets, "id" | "modules">): string {
+  installFragmentCache();
   const { result: html, islands } = collectIslands(() => renderToString(page));
   const head = assets ? html.indexOf("</head>") : -1;
   if (!assets || head < 0) return `<!DOCTYPE html>${html}`;

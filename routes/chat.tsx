@@ -6,7 +6,8 @@ import { packChatRoomProps } from "../islands/parts/chat_props.ts";
 import { getConversationForUser, listConversationsForUser } from "../lib/conversations.ts";
 import { AppError } from "../lib/errors.ts";
 import { island } from "../lib/islands.tsx";
-import { listMessages, markRead } from "../lib/messages.ts";
+import { readHistory } from "../lib/history_cache.ts";
+import { markRead } from "../lib/messages.ts";
 import type { User } from "../lib/users.ts";
 import type { AppCtx, Env } from "./_http.ts";
 import { page } from "./_page.tsx";
@@ -97,7 +98,7 @@ export const chatPageRoutes = new Hono<Env>()
     const before = beforeSchema.parse(c.req.query("before"));
     // `around`: a search result opens its message in the middle of its history.
     const around = before === undefined ? beforeSchema.parse(c.req.query("around")) : undefined;
-    const history = await listMessages(kv, conversation.id, { before, around, limit: 50 });
+    const { page: history } = await readHistory(kv, conversation.id, { before, around, limit: 50 });
     const last = history.messages.at(-1);
     // What was unread before this visit: the page marks where it starts ("New messages").
     const unreadFrom = before === undefined && around === undefined && last &&

@@ -14,10 +14,10 @@ import { attachmentsForSend } from "../../lib/attachments.ts";
 import {
   attachmentIdsSchema,
   clientIdSchema,
-  listMessages,
   markRead,
   optionalContentSchema,
 } from "../../lib/messages.ts";
+import { readHistory } from "../../lib/history_cache.ts";
 import { getProjectForUser, requireProjectMembers } from "../../lib/projects.ts";
 import { getUsersByIds, getUsersByUsernames, searchUsers } from "../../lib/users.ts";
 import { type Env, isFormPost, readBody, readQuery, requireUser } from "../_http.ts";
@@ -127,7 +127,9 @@ export const conversationRoutes = new Hono<Env>()
         before: "Use one of before, after and around.",
       });
     }
-    return c.json(await listMessages(kv, conv.id, query));
+    // The page as JSON text, cached with the page while the conversation does not change.
+    const { json } = await readHistory(kv, conv.id, query);
+    return c.body(json(), 200, { "Content-Type": "application/json" });
   })
   .post("/:id/messages", async (c) => {
     const user = requireUser(c);

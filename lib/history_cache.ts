@@ -1,0 +1,93 @@
+import { type ConversationHead, headKey, listMessages, type MessagePage } from "./messages.ts";
+import { deletedUser, getUsersByIds, type User } from "./users.ts";
+
+/**
+ * Pages of history (listMessages) kept per process, for the conversation page and the REST
+ * message page: reading 51 message records and shaping them was most of a REST request's
+ * cost (bench/all.ts), and a busy conversation is read far more often than it is written.
+ *
+ * Exact, not time-bound: an entry is used only when the conversation's head still has the
+ * version the page was read under. Every write to a message record moves its head in the
+ * same commit (a new message takes a `seq`; an edit, delete, reaction or detached file bumps
+ * `rev`: messages.ts, message_changes.ts), and the head's last message id tells a deleted and
+ * re-created conversation apart. Authors are not in the head, so they are read on every use
+ * and compared (a renamed or deleted author makes the entry stale). So each use costs two
+ * small reads (the head, the authors) instead of a range read of 51 records.
+ *
+ * The pages are shared between requests: frozen, so a caller that tried to change one would
+ * fail loudly instead of changing what the next request sees.
+ */
+type Entry = {
+  version: string;
+  page: MessagePage;
+  authors: User[];
+  /** The page as JSON, made on first use (the REST answer). */
+  json: string | null;
+};
+
+export type HistoryOptions = { before?: number; after?: number; around?: number; limit?: number };
+
+/** Conversations × queries kept (one entry each: its latest version). ~50–100 KB each. */
+const MAX_ENTRIES = 500;
+const entries = new Map<string, Entry>();
+
+/** What the head says about a conversation's messages (see above). */
+function versionOf(head: ConversationHead | null): string {
+  return `${head?.seq ?? 0}:${head?.rev ?? 0}:${head?.lastMessage?.id ?? ""}`;
+}
+
+function keyOf(conversationId: string, o: HistoryOptions): string {
+  return `${conversationId}|${o.before ?? ""}|${o.after ?? ""}|${o.around ?? ""}|${o.limit ?? ""}`;
+}
+
+/** The distinct authors of a page, as its messages carry them. */
+function authorsOf(page: MessagePage): User[] {
+  return [...new Map(page.messages.map((m) => [m.author.id, m.author])).values()];
+}
+
+/** The authors as they are now: the same ids, a missing one as withAuthors shows it. */
+async function sameAuthors(kv: Deno.Kv, authors: User[]): Promise<boolean> {
+  if (authors.length === 0) return true;
+  const now = new Map((await getUsersByIds(kv, authors.map((a) => a.id))).map((u) => [u.id, u]));
+  return authors.every((a) => {
+    const u = now.get(a.id) ?? deletedUser(a.id);
+    return u.username === a.username && u.displayName === a.displayName;
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/**
+ * listMessages through the cache. The caller has checked that the reader takes part.
+ * `json()` gives the page as JSON text (made once per cached page).
+ */
+export async function readHistory(
+  kv: Deno.Kv,
+  conversationId: string,
+  options: HistoryOptions,
+): Promise<{ page: MessagePage; json: () => string }> {
+  const key = keyOf(conversationId, options);
+  const cached = entries.get(key);
+  const [head, fresh] = await Promise.all([
+    kv.get<ConversationHead>(headKey(conversationId)),
+    cached ? sameAuthors(kv, cached.authors) : false,
+  ]);
+  const version = versionOf(head.value);
+  let entry = cached;
+  if (!entry || !fresh || entry.version !== version) {
+    // Read after the head: the page is at least as new as the version it is filed under.
+    const page = deepFreeze(await listMessages(kv, conversationId, options));
+    entry = { version, page, authors: authorsOf(page), json: null };
+  }
+  entries.delete(key); // most recently used last
+  entries.set(key, entry);
+  if (entries.size > MAX_ENTRIES) entries.delete(entries.keys().next().value!);
+  const hit = entry;
+  return { page: hit.page, json: () => (hit.json ??= JSON.stringify(hit.page)) };
+}
