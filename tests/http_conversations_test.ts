@@ -9,11 +9,12 @@ import {
   ORIGIN,
   type Person,
   registerUser,
+  startTestServer,
   type TestApp,
   withApp,
   withCookie,
 } from "./helpers.ts";
-import { nextMillisecond, range, seqs } from "./util.ts";
+import { eventually, nextMillisecond, range, seqs } from "./util.ts";
 
 /** Registers people in parallel, each with the given display name. */
 async function people(app: TestApp, ...displayNames: string[]): Promise<Person[]> {
@@ -603,4 +604,91 @@ Deno.test("GET /api/conversations/users searches usernames and display names, ca
       assert.ok((await assertError(res, 400, "invalid_input")).fields?.search);
     });
   });
+});
+
+/** Ann's first conversation on the list (limit=1): what the sidebar's top shows. */
+async function topOf(app: Pick<TestApp, "fetch">, cookie: string): Promise<string | undefined> {
+  const res = await app.fetch("/api/conversations?limit=1", withCookie(cookie));
+  return (await okJson(res)).conversations[0]?.id;
+}
+
+async function idsListed(app: Pick<TestApp, "fetch">, cookie: string): Promise<string[]> {
+  const res = await app.fetch("/api/conversations", withCookie(cookie));
+  return (await okJson(res)).conversations.map((c: { id: string }) => c.id);
+}
+
+/** Rooms 0..n-1 of `owner` with `others`, oldest first. */
+async function rooms(app: Pick<TestApp, "fetch">, owner: Person, others: User[], n: number) {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    await nextMillisecond();
+    ids.push(await createConversationVia(app, owner.cookie, others, `Room ${i}`));
+  }
+  return ids;
+}
+
+Deno.test("GET /api/conversations shows a post, a new conversation and membership changes at once", async (t) => {
+  await withApp(async (app) => {
+    const [ann, ben] = await people(app, "Ann", "Ben");
+    const ids = await rooms(app, ann, [ben.user], 3);
+    assert.equal(await topOf(app, ann.cookie), ids[2]);
+
+    await t.step("a post moves a conversation from beyond the first page to the top", async () => {
+      await nextMillisecond();
+      await okJson(await post(app, ben.cookie, ids[0], { content: "up you go" }), 201);
+      assert.equal(await topOf(app, ann.cookie), ids[0]);
+    });
+    await t.step("a new conversation is on the list of everyone in it", async () => {
+      await nextMillisecond();
+      const id = await createConversationVia(app, ben.cookie, [ann.user], "Ben's room");
+      assert.equal(await topOf(app, ann.cookie), id);
+    });
+    await t.step("a project member added and removed: in and out of their list", async () => {
+      const { project } = await okJson(
+        await app.fetch("/api/projects", json("POST", { name: "Roof" }, ann.cookie)),
+        201,
+      );
+      assert.ok(!(await idsListed(app, ben.cookie)).includes(project.conversationId));
+      const added = await app.fetch(
+        `/api/projects/${project.id}/members`,
+        json("POST", { username: ben.user.username }, ann.cookie),
+      );
+      await okJson(added, 201);
+      assert.ok((await idsListed(app, ben.cookie)).includes(project.conversationId));
+      const removed = await app.fetch(
+        `/api/projects/${project.id}/members/${ben.user.id}`,
+        json("DELETE", undefined, ann.cookie),
+      );
+      assert.equal(removed.status, 204);
+      assert.ok(!(await idsListed(app, ben.cookie)).includes(project.conversationId));
+    });
+  });
+});
+
+Deno.test("GET /api/conversations on two servers of one KV file: the other's changes converge", async (t) => {
+  const dir = await Deno.makeTempDir();
+  const env = { KV_PATH: `${dir}/chat.kv` };
+  const one = await startTestServer(env);
+  const two = await startTestServer(env);
+  try {
+    const [ann, ben] = await people(one, "Ann", "Ben");
+    const ids = await rooms(one, ann, [ben.user], 3);
+    assert.equal(await topOf(two, ann.cookie), ids[2], "two remembers Ann's order now");
+
+    await t.step("a post on one moves the conversation to the top on two", async () => {
+      await okJson(await post(one, ben.cookie, ids[0], { content: "from one" }), 201);
+      await eventually(async () => await topOf(two, ann.cookie) === ids[0], "top on two");
+      const [top] = (await okJson(await two.fetch("/api/conversations", withCookie(ann.cookie))))
+        .conversations;
+      assert.equal(top.unreadCount, 1);
+    });
+    await t.step("a conversation made on one appears on two", async () => {
+      const id = await createConversationVia(one, ben.cookie, [ann.user], "Made on one");
+      await eventually(async () => (await idsListed(two, ann.cookie)).includes(id), "listed");
+    });
+  } finally {
+    await one.close();
+    await two.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
