@@ -9,15 +9,10 @@ import {
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Attachment, Message } from "../../lib/messages.ts";
 import type { User } from "../../lib/users.ts";
-import { Avatar, shortTime } from "./people.tsx";
+import { Avatar, fullTime, shortTime } from "./people.tsx";
 import { type MessageActions, QUICK_EMOJI } from "./message_actions.ts";
 import { formatSize, kindOf, PREVIEW_TYPES } from "./uploads.tsx";
 import { SpriteIcon } from "./Icon.tsx";
-
-/** "12 Mar 2025, 14:05": for titles, the same on server and browser (UTC on the server). */
-function fullTime(iso: string): string {
-  return new Date(iso).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
-}
 
 /** "Ann Lee, Ben Ode reacted with 👍", named from the conversation's participants. */
 function reactedLabel(userIds: string[], people: Map<string, User>, emoji: string): string {
