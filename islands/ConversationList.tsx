@@ -22,6 +22,12 @@ const PAGE = 50;
 const MAX_PAGE = 200;
 
 /**
+ * ISO timestamps, newest first. Compared as plain strings (their order is the times'), not
+ * with localeCompare: a tab's first collator loads ICU's data on the main thread.
+ */
+const newestFirst = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
+
+/**
  * A fetched list merged with what live frames changed while it was in flight: a frame that
  * arrived after the server read the list is newer than it (a later last message, or a read
  * that lowered the counts), so it must not be undone by the answer.
@@ -40,7 +46,7 @@ function fresher(fetched: Conversation[], live: Conversation[]): Conversation[] 
       unreadCount: Math.min(c.unreadCount, l.unreadCount),
       mentionCount: Math.min(c.mentionCount, l.mentionCount),
     };
-  }).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  }).sort((a, b) => newestFirst(a.updatedAt, b.updatedAt));
 }
 
 /** A last message in a line: its text, else what it was (deleted, or its files). */
