@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import type { VNode } from "preact";
 import { renderToString } from "preact-render-to-string";
 import { MessageList } from "../islands/parts/MessageList.tsx";
 import { shortTime, shortTimeStableUntil } from "../islands/parts/people.tsx";
@@ -7,6 +8,9 @@ import { formatMessage } from "./markdown.tsx";
 import type { Message } from "./messages.ts";
 import { renderDocument } from "./ssr.tsx";
 import type { User } from "./users.ts";
+
+/** No layout around the rendered list. */
+const alone = (slot: VNode) => slot;
 
 const ann: User = { id: "u-ann", username: "ann", displayName: "Ann Lee" };
 const ben: User = { id: "u-ben", username: "ben", displayName: "Ben Ode" };
@@ -56,8 +60,8 @@ Deno.test("a cached message is the HTML MessageItem renders, for each viewer and
     );
     const plain = renderToString(list(history));
     // Through the cache (renderDocument installs it), twice: rendered, then from the cache.
-    assert.equal(renderDocument(list(history)), `<!DOCTYPE html>${plain}`);
-    assert.equal(renderDocument(list(history)), `<!DOCTYPE html>${plain}`);
+    assert.equal(renderDocument(alone, list(history)), `<!DOCTYPE html>${plain}`);
+    assert.equal(renderDocument(alone, list(history)), `<!DOCTYPE html>${plain}`);
     // Copies of the same messages (as a fresh read gives), changed: rendered anew.
     const changed = history.map((m) =>
       m.seq === 3
@@ -66,7 +70,10 @@ Deno.test("a cached message is the HTML MessageItem renders, for each viewer and
         ? { ...m, content: "edited again", formatted: null, editedAt: new Date().toISOString() }
         : { ...m }
     );
-    assert.equal(renderDocument(list(changed)), `<!DOCTYPE html>${renderToString(list(changed))}`);
+    assert.equal(
+      renderDocument(alone, list(changed)),
+      `<!DOCTYPE html>${renderToString(list(changed))}`,
+    );
     // Someone renamed: reaction labels and names follow.
     const renamed = { ...ben, displayName: "Benedikt" };
     const withRename = changed.map((m) => m.author.id === ben.id ? { ...m, author: renamed } : m);
@@ -79,7 +86,10 @@ Deno.test("a cached message is the HTML MessageItem renders, for each viewer and
         people={[ann, renamed]}
       />
     );
-    assert.equal(renderDocument(renamedList), `<!DOCTYPE html>${renderToString(renamedList)}`);
+    assert.equal(
+      renderDocument(alone, renamedList),
+      `<!DOCTYPE html>${renderToString(renamedList)}`,
+    );
   }
 });
 
@@ -98,7 +108,7 @@ Deno.test("an item being edited, opened or highlighted is rendered, not cached",
   );
   const plain = renderToString(list);
   assert.match(plain, /role="alertdialog"/);
-  assert.equal(renderDocument(list), `<!DOCTYPE html>${plain}`);
+  assert.equal(renderDocument(alone, list), `<!DOCTYPE html>${plain}`);
 });
 
 Deno.test("shortTimeStableUntil(): shortTime's text holds from now until then", () => {

@@ -30,7 +30,12 @@ export function page(
   const code = c.req.query("error");
   const notice = code && FORM_ERROR_CODES.has(code) ? FORM_ERRORS[code] : null;
   const html = renderDocument(
-    <Layout title={options.title} assetsId={c.get("ctx").assets.id}>
+    (slot) => (
+      <Layout title={options.title} assetsId={c.get("ctx").assets.id}>
+        {slot}
+      </Layout>
+    ),
+    <>
       {notice && (
         <div
           role="alert"
@@ -40,7 +45,7 @@ export function page(
         </div>
       )}
       {options.children}
-    </Layout>,
+    </>,
     c.get("ctx").assets,
   );
   c.header("Cache-Control", "no-store");
