@@ -311,6 +311,10 @@ class Fixes {
       return value > this.#lastSeq(String(a)) ? DROP : value;
     }
     if (prefix === "search") return this.#trimPosting(key, value);
+    // The search cursor covers no message the export lacks (search_indexer.ts).
+    if (prefix === "search_cursor" && typeof value === "number") {
+      return Math.min(value, this.#lastSeq(String(a)));
+    }
     const id = String(a);
     if (prefix === "conv_head") this.#heads.set(id, value as Head);
     else if (prefix === "msg" && typeof b === "number") {

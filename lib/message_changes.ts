@@ -12,7 +12,7 @@ import {
   toMessageShape,
   withAuthors,
 } from "./messages.ts";
-import { reindexMessage, tokenize } from "./search_index.ts";
+import { reindexMessage, searchCursorKey, tokenize } from "./search_index.ts";
 import type { User } from "./users.ts";
 
 /**
@@ -86,9 +86,10 @@ export async function changeMessage(
     const seen = change.kind === "detach"
       ? null
       : await getParticipation(kv, conversationId, user.id);
-    const [head, entry] = await kv.getMany<[ConversationHead, MessageRecord]>([
+    const [head, entry, cursor] = await kv.getMany<[ConversationHead, MessageRecord, number]>([
       headKey(conversationId),
       messageKey(conversationId, seq),
+      searchCursorKey(conversationId),
     ]);
     // Participants changed between the two reads: judge again on fresh ones.
     if (seen && (head.value?.members ?? 0) !== seen.members) return null;
@@ -104,7 +105,13 @@ export async function changeMessage(
       .set(changeKey(conversationId, rev), seq)
       .set(headKey(conversationId), { ...head.value, rev, lastMessage });
     if (next.content !== record.content) {
-      await reindexMessage(kv, op, next, tokenize(record.content), tokenize(next.content));
+      if (typeof cursor.value === "number" && seq > cursor.value) {
+        // Not in the index yet: the indexer will read the new text. Rewriting the cursor
+        // makes an index commit that read the old text fail its check and read again.
+        op.check(cursor).set(searchCursorKey(conversationId), cursor.value);
+      } else {
+        await reindexMessage(kv, op, next, tokenize(record.content), tokenize(next.content));
+      }
     }
     if (!(await op.commit()).ok) return null;
     const author = record.authorId === user.id ? user : (await withAuthors(kv, [next]))[0].author;

@@ -1,5 +1,5 @@
 import { commitMessages, type HeadCache, type SendRequest, type SendResult } from "./messages.ts";
-import { POSTING_SPAN, tokenize } from "./search_index.ts";
+import { SearchIndexer } from "./search_indexer.ts";
 
 /**
  * Per commit: KV allows 100 checks (one per conversation here; measured on Deno 2.9.6),
@@ -7,8 +7,7 @@ import { POSTING_SPAN, tokenize } from "./search_index.ts";
  * Heads take one mutation per conversation; the rest is shared by the messages (see `cost`).
  */
 const MAX_CONVERSATIONS = 50;
-/** A commit's messages of one conversation are also a search posting's span. */
-const MAX_MESSAGES = Math.min(200, POSTING_SPAN);
+const MAX_MESSAGES = 200;
 const MAX_MUTATIONS = 1000 - MAX_CONVERSATIONS;
 const MAX_BYTES = 480 * 1024;
 
@@ -16,33 +15,22 @@ type Pending = { request: SendRequest; resolve(r: SendResult): void; reject(e: u
 
 /**
  * What a message adds to a commit: its record twice (message and head) plus keys, its
- * clientId, its author's read mark, a reference per attached file, and for each of its words not yet in the batch's
- * postings of its conversation a posting key (a word already there adds a seq and a time).
+ * clientId, its author's read mark and a reference per attached file. (Its search words
+ * are the indexer's, in a commit of their own.)
  */
-function cost(
-  request: SendRequest,
-  words: Set<string>,
-): { bytes: number; writes: number; newWords: string[] } {
-  const newWords: string[] = [];
+function cost(request: SendRequest): { bytes: number; writes: number } {
   const files = request.attachments ?? [];
-  let bytes = 2 * (request.content.length * 3 + 400 + files.length * 1200);
-  for (const t of request.tokens ?? []) {
-    const slot = `${request.conversationId}\0${t}`;
-    if (words.has(slot)) {
-      bytes += 20;
-    } else {
-      newWords.push(slot);
-      bytes += t.length * 3 + 100;
-    }
-  }
-  return { bytes, writes: 3 + files.length + newWords.length, newWords };
+  const bytes = 2 * (request.content.length * 3 + 400 + files.length * 1200);
+  return { bytes, writes: 3 + files.length };
 }
 
 /**
  * Group commit: sends that arrive while a commit is in flight wait and go together in the
  * next one. Every commit fsyncs (~95 µs measured), so one message per commit tops out near
  * 2,000/s; batches lift that by an order of magnitude, and a lone send still commits at
- * once. Order is kept: requests commit in the order they were queued.
+ * once. Order is kept: requests commit in the order they were queued. The search index
+ * follows each commit in the writer's own indexer (search_indexer.ts); a writer more than
+ * MAX_INDEX_LAG messages ahead of it waits before its next commit.
  */
 export class MessageWriter {
   #kv: Deno.Kv;
@@ -50,15 +38,25 @@ export class MessageWriter {
   #running = false;
   /** The heads this writer committed last: most batches need not read them. */
   #heads: HeadCache = new Map();
+  #indexer: SearchIndexer;
 
   constructor(kv: Deno.Kv) {
     this.#kv = kv;
+    this.#indexer = new SearchIndexer(kv);
+  }
+
+  /** Resolves when every message committed so far is in the search index. */
+  async indexed(): Promise<void> {
+    await this.#indexer.idle();
+  }
+
+  /** Stops indexing after the commit in flight (for shutdown; see SearchIndexer.close). */
+  close(): void {
+    this.#indexer.close();
   }
 
   /** Queues a message; resolves when it (and its batch) is committed. */
   send(request: SendRequest): Promise<SendResult> {
-    // Tokenized once, here: #take needs the count, commitMessages the words.
-    request = { ...request, tokens: request.tokens ?? tokenize(request.content) };
     return new Promise((resolve, reject) => {
       this.#queue.push({ request, resolve, reject });
       if (!this.#running) void this.#run();
@@ -69,6 +67,7 @@ export class MessageWriter {
     this.#running = true;
     try {
       while (this.#queue.length > 0) {
+        await this.#indexer.caughtUp();
         const batch = this.#take();
         try {
           const outcomes = await commitMessages(
@@ -81,6 +80,14 @@ export class MessageWriter {
             if ("refused" in outcome) p.reject(outcome.refused);
             else p.resolve(outcome);
           });
+          const created = new Map<string, number>();
+          for (const o of outcomes) {
+            if ("created" in o && o.created) {
+              const id = o.message.conversationId;
+              created.set(id, (created.get(id) ?? 0) + 1);
+            }
+          }
+          for (const [id, n] of created) this.#indexer.add(id, n);
         } catch (err) {
           for (const p of batch) p.reject(err);
         }
@@ -93,7 +100,6 @@ export class MessageWriter {
   /** The longest prefix of the queue that fits one commit. */
   #take(): Pending[] {
     const conversations = new Set<string>();
-    const words = new Set<string>();
     let bytes = 0;
     let writes = 0;
     let n = 0;
@@ -101,11 +107,10 @@ export class MessageWriter {
       const { request } = this.#queue[n];
       const newConversation = !conversations.has(request.conversationId);
       if (n > 0 && newConversation && conversations.size >= MAX_CONVERSATIONS) break;
-      const c = cost(request, words);
+      const c = cost(request);
       if (n > 0 && bytes + c.bytes > MAX_BYTES) break;
       if (n > 0 && writes + c.writes > MAX_MUTATIONS) break;
       conversations.add(request.conversationId);
-      for (const w of c.newWords) words.add(w);
       bytes += c.bytes;
       writes += c.writes;
     }

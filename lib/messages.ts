@@ -3,7 +3,8 @@ import { ulid } from "ulid";
 import { commitWithRetry, getManyChunked } from "./kv.ts";
 import { getUsersByIds, type User } from "./users.ts";
 import { NotFoundError } from "./errors.ts";
-import { IndexBatch, tokenize } from "./search_index.ts";
+import { searchCursorKey } from "./search_index.ts";
+import { indexPending } from "./search_indexer.ts";
 // A cycle (conversations.ts imports this module), harmless: used only inside calls.
 import { conversationKey } from "./conversations.ts";
 import { listCacheOf } from "./list_cache.ts";
@@ -149,8 +150,6 @@ export type SendRequest = {
    * only when the membership was read from the store for this very send.
    */
   members?: number;
-  /** The content's search words (`tokenize(content)`), when the caller computed them. */
-  tokens?: string[];
   /** Files to carry, checked by the caller (see resolveAttachments). */
   attachments?: Attachment[];
 };
@@ -173,6 +172,15 @@ export type HeadCache = Map<string, Deno.KvEntry<ConversationHead>>;
 
 const HEAD_CACHE_SIZE = 10_000;
 
+/** Per store, the conversations whose search cursor this isolate knows is set. */
+const cursorsKnown = new WeakMap<Deno.Kv, Set<string>>();
+const MAX_CURSORS_SEEN = 100_000;
+function cursorsSeen(kv: Deno.Kv): Set<string> {
+  let seen = cursorsKnown.get(kv);
+  if (!seen) cursorsKnown.set(kv, seen = new Set());
+  return seen;
+}
+
 /**
  * Stores a message as the next seq of its conversation (see commitMessages).
  * The caller has checked that the author is a participant.
@@ -184,6 +192,8 @@ export async function sendMessage(
 ): Promise<SendResult> {
   const [outcome] = await commitMessages(kv, [{ author, ...input }]);
   if ("refused" in outcome) throw outcome.refused;
+  // One message at a time (HTTP, tests): its words are searchable through the index at once.
+  await indexPending(kv, input.conversationId);
   return outcome;
 }
 
@@ -196,7 +206,9 @@ export async function sendMessage(
  * twice in the batch) resolve to the original message instead of a second copy.
  * The head check covers membership too: participant changes bump the head's `members`,
  * so a request whose `members` is current was made by a participant at commit time.
- * The batch's search postings (one per conversation and distinct word) are in the same commit.
+ * The search index follows in commits of its own (search_indexer.ts): callers hand the
+ * conversations to an indexer. A conversation's first commit here sets its search cursor
+ * (to the seq before it: earlier messages were indexed in their own commits).
  * Callers keep a batch within KV's limits (see MessageWriter).
  */
 export async function commitMessages(
@@ -210,11 +222,16 @@ export async function commitMessages(
     // A failed check drops the batch's heads from the cache: the retry reads them.
     const cached = conversationIds.map((id) => cache?.get(id));
     const missing = conversationIds.filter((_, i) => !cached[i]);
-    // One round of reads: the heads not cached and every clientId of the batch.
+    const known = cursorsSeen(kv);
+    const cursorless = conversationIds.filter((id) => !known.has(id));
+    // One round of reads: the heads not cached, every clientId of the batch, and the search
+    // cursors this isolate has not seen yet.
     const read = await getManyChunked<unknown>(kv, [
       ...missing.map(headKey),
       ...withClient.map((r) => clientIdKey(r.conversationId, r.author.id, r.clientId!)),
+      ...cursorless.map(searchCursorKey),
     ]);
+    const cursors = read.slice(missing.length + withClient.length);
     const readHeads = new Map(
       missing.map((id, i) => [id, read[i] as Deno.KvEntryMaybe<ConversationHead>]),
     );
@@ -263,7 +280,6 @@ export async function commitMessages(
     /** The authors' read marks move to their last message (one write per key and commit). */
     const marks = new Map<string, [string, string, number]>();
     const op = kv.atomic();
-    const index = new IndexBatch();
     for (const r of requests) {
       const members = membersNow.get(r.conversationId)!;
       if (participantsNow.get(r.conversationId)?.has(r.author.id) === false) {
@@ -298,7 +314,6 @@ export async function commitMessages(
       };
       op.set(messageKey(r.conversationId, seq), record);
       for (const a of r.attachments ?? []) op.set(fileRefKey(a.id, r.conversationId, seq), true);
-      index.add(record, r.tokens ?? tokenize(r.content));
       marks.set(`${r.conversationId}\0${r.author.id}`, [r.conversationId, r.author.id, seq]);
       if (slot) {
         op.set(clientIdKey(r.conversationId, r.author.id, r.clientId!), seq);
@@ -307,7 +322,6 @@ export async function commitMessages(
       lastCreated.set(r.conversationId, record);
       results.push({ message: toMessageShape(record, r.author), created: true, members });
     }
-    index.write(op);
     for (const [conversationId, userId, seq] of marks.values()) {
       op.set(readMarkKey(conversationId, userId), seq);
     }
@@ -328,11 +342,19 @@ export async function commitMessages(
       op.set(headKey(id), head);
     });
     if (newHeads.size === 0) return results;
+    cursorless.forEach((id, i) => {
+      if (cursors[i].value !== null) return;
+      // Set once, guarded against a second writer doing the same (then this batch retries).
+      const before = heads[conversationIds.indexOf(id)].value?.seq ?? 0;
+      op.check(cursors[i]).set(searchCursorKey(id), before);
+    });
     const result = await op.commit();
     if (!result.ok) {
       for (const id of conversationIds) cache?.delete(id);
       return null;
     }
+    for (const id of cursorless) known.add(id);
+    if (known.size > MAX_CURSORS_SEEN) known.clear();
     // The conversation lists of this isolate see the new order at once (list_cache.ts).
     for (const [id, head] of newHeads) listCacheOf(kv).sawHead(id, head);
     if (cache) {

@@ -708,7 +708,14 @@ export class Hub {
     }
     // The other hubs hear at once that this one's people left (else within the views' TTL).
     await this.#board.flush().catch(() => {});
+    // The search index of what was just sent (else the next message there indexes it).
+    await Promise.race([this.indexed(), new Promise((r) => setTimeout(r, 1000))]);
     this.close();
+  }
+
+  /** Resolves when every message this hub stored is in the search index. */
+  async indexed(): Promise<void> {
+    await this.#writer.indexed();
   }
 
   /** Stops listening for doorbells and heads (lets the process exit promptly). */
@@ -720,6 +727,7 @@ export class Hub {
     this.#channel = null;
     this.#heads.close();
     this.#accounts.close();
+    this.#writer.close();
   }
 
   #room(id: string): Room {

@@ -1,14 +1,23 @@
 import { z } from "zod";
-import { readPosting, tokenize } from "./search_index.ts";
+import { readPosting, searchCursorKey, tokenize } from "./search_index.ts";
 import { getManyChunked } from "./kv.ts";
 import { conversationKey, type ConversationRecord } from "./conversations.ts";
-import { type Message, messageKey, type MessageRecord, withAuthors } from "./messages.ts";
+import {
+  type ConversationHead,
+  headKey,
+  type Message,
+  messageKey,
+  type MessageRecord,
+  withAuthors,
+} from "./messages.ts";
 import { getUsersByIds, type User } from "./users.ts";
 
 /** Per conversation and query word, at most this many postings are read. */
 const MAX_SCAN = 5000;
 /** Query words shorter than this (in code points) match whole words only, not prefixes. */
 const MIN_PREFIX = 2;
+/** Per conversation, at most this many messages not yet indexed are matched in memory. */
+const MAX_TAIL = 10_000;
 
 export const searchQuerySchema = z.object({
   q: z.string().trim().min(1, "Type something to search for.").max(200),
@@ -40,8 +49,23 @@ export async function searchMessages(
   for await (const e of kv.list({ prefix: ["user_conv", userId] })) {
     conversationIds.push(String(e.key[2]));
   }
+  // The cursors before the postings: a message the indexer adds in between is then found
+  // twice (once each way, counted once), never missed.
+  const marks = await getManyChunked<unknown>(
+    kv,
+    conversationIds.flatMap((id) => [searchCursorKey(id), headKey(id)]),
+  );
   const found = (await Promise.all(
-    conversationIds.map((id) => searchConversation(kv, id, words, limit)),
+    conversationIds.map(async (id, i) => {
+      const cursor = marks[2 * i].value;
+      const last = (marks[2 * i + 1].value as ConversationHead | null)?.seq ?? 0;
+      const [indexed, tail] = await Promise.all([
+        searchConversation(kv, id, words, limit),
+        typeof cursor === "number" && last > cursor ? searchTail(kv, id, cursor, last, words) : [],
+      ]);
+      const bySeq = new Map([...indexed, ...tail].map((hit) => [hit.seq, hit]));
+      return [...bySeq.values()];
+    }),
   )).flat();
   found.sort((a, b) => b.at - a.at || b.seq - a.seq);
   found.length = Math.min(found.length, limit);
@@ -74,6 +98,36 @@ export async function searchMessages(
 }
 
 type Hit = { conversationId: string; seq: number; at: number };
+
+/** Whether a message's words hold every query word (as a word, or a word's beginning). */
+function matchesAll(tokens: string[], words: string[]): boolean {
+  return words.every((word) =>
+    [...word].length >= MIN_PREFIX ? tokens.some((t) => t.startsWith(word)) : tokens.includes(word)
+  );
+}
+
+/**
+ * The conversation's messages after its search cursor (stored, not yet indexed: see
+ * search_indexer.ts) that hold every word, matched in memory, newest first.
+ */
+async function searchTail(
+  kv: Deno.Kv,
+  conversationId: string,
+  cursor: number,
+  last: number,
+  words: string[],
+): Promise<Hit[]> {
+  const hits: Hit[] = [];
+  const records = kv.list<MessageRecord>({
+    start: messageKey(conversationId, Math.max(cursor, last - MAX_TAIL) + 1),
+    end: messageKey(conversationId, last + 1),
+  }, { reverse: true, batchSize: 500 });
+  for await (const { value: r } of records) {
+    if (r.deletedAt || !matchesAll(tokenize(r.content), words)) continue;
+    hits.push({ conversationId, seq: r.seq, at: Date.parse(r.createdAt) });
+  }
+  return hits;
+}
 
 /** One conversation's newest `limit` messages holding every word (intersection of scans). */
 async function searchConversation(

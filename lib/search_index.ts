@@ -4,9 +4,10 @@
  * `["search", conversationId, token, firstSeq]` → `{seqs, at}`, the messages of one commit
  * that hold the word (ascending seqs, each with its createdAt in ms). A commit of many
  * messages writes one key per distinct word of the batch and conversation, not one per word
- * of every message (see docs/benchmarks.md, "Search postings"). Written, and changed by
- * edits and deletes, in the same atomic commit as the messages and checked against the
- * conversation's head, so the index never disagrees with what is stored. Prefixes are
+ * of every message (see docs/benchmarks.md, "Search postings"). Written by the indexer
+ * (search_indexer.ts) in a commit right after the messages', up to a per-conversation
+ * cursor (`searchCursorKey`); changed by edits and deletes in their own commits, checked
+ * against the conversation's head. Prefixes are
  * answered by a range scan over the sorted tokens of a conversation, not by indexing every
  * prefix. Every posting keyed `firstSeq` holds only seqs in
  * `[firstSeq, firstSeq + POSTING_SPAN)`, which is what lets an edit find a seq's postings.
@@ -17,6 +18,9 @@ export const searchKey = (conversationId: string, token: string, firstSeq: numbe
   token,
   firstSeq,
 ];
+
+/** The seq up to which a conversation's messages are in its postings (search_indexer.ts). */
+export const searchCursorKey = (conversationId: string) => ["search_cursor", conversationId];
 
 /** The messages of one conversation holding one word: ascending seqs and their times. */
 export type Posting = { seqs: number[]; at: number[] };
@@ -94,8 +98,10 @@ export class IndexBatch {
 /**
  * Moves an edited or deleted message's words from `before` to `after` (only the
  * difference): reads the postings that hold or will hold its seq and sets them on `op`.
- * The caller checks the conversation's head in the same commit: every change to a
- * conversation's postings writes its head, so a passing check means these reads are current.
+ * For a seq at or below the conversation's search cursor (indexed), and the caller checks
+ * the conversation's head in the same commit: the indexer only writes postings keyed above
+ * the cursor, and every other change to postings writes the head, so a passing check means
+ * these reads are current.
  */
 export async function reindexMessage(
   kv: Deno.Kv,

@@ -1,15 +1,18 @@
 import assert from "node:assert/strict";
 import { createConversation } from "./conversations.ts";
 import { changeMessage } from "./message_changes.ts";
-import { commitMessages, sendMessage } from "./messages.ts";
+import { commitMessages, sendMessage, type SendRequest } from "./messages.ts";
+import { MessageWriter } from "./message_writer.ts";
 import { searchMessages } from "./search.ts";
 import {
   foldToken,
   MAX_TOKENS_PER_MESSAGE,
   readPosting,
+  searchCursorKey,
   searchKey,
   tokenize,
 } from "./search_index.ts";
+import { indexPending, indexStep } from "./search_indexer.ts";
 import { createUser, type User } from "./users.ts";
 
 Deno.test("tokenize() folds case and accents: NFKD, combining marks removed, lower case", () => {
@@ -64,13 +67,20 @@ async function postings(kv: Deno.Kv, conversationId: string): Promise<Record<str
   return out;
 }
 
+/** One group commit, then its search index (as a writer and its indexer do, one after the other). */
+async function commitAndIndex(kv: Deno.Kv, requests: SendRequest[]) {
+  const outcomes = await commitMessages(kv, requests);
+  for (const id of new Set(requests.map((r) => r.conversationId))) await indexPending(kv, id);
+  return outcomes;
+}
+
 const found = async (kv: Deno.Kv, user: User, q: string) =>
   (await searchMessages(kv, user.id, q)).map((r) => r.message.seq).sort((a, b) => a - b);
 
 Deno.test("a commit of many messages writes one posting per conversation and word", async () => {
   await withPair(async (kv, [ann, ben], id) => {
     const texts = ["deploy the app", "the app is up", "deploy again", "done"];
-    await commitMessages(
+    await commitAndIndex(
       kv,
       texts.map((content) => ({ author: ann, conversationId: id, content })),
     );
@@ -83,7 +93,7 @@ Deno.test("a commit of many messages writes one posting per conversation and wor
       again: [[3]],
       done: [[4]],
     });
-    await commitMessages(kv, [{ author: ben, conversationId: id, content: "the end" }]);
+    await commitAndIndex(kv, [{ author: ben, conversationId: id, content: "the end" }]);
     assert.deepEqual((await postings(kv, id)).the, [[1, 2], [5]], "a later commit, a new key");
     assert.deepEqual(await found(kv, ben, "the"), [1, 2, 5]);
     assert.deepEqual(await found(kv, ben, "deploy app"), [1]);
@@ -94,7 +104,7 @@ Deno.test("a commit of many messages writes one posting per conversation and wor
 Deno.test("edits and deletes take one seq out of a shared posting and leave the others", async () => {
   await withPair(async (kv, [ann, ben], id) => {
     const texts = ["alpha beta", "alpha gamma", "alpha beta gamma"];
-    await commitMessages(
+    await commitAndIndex(
       kv,
       texts.map((content) => ({ author: ann, conversationId: id, content })),
     );
@@ -140,5 +150,119 @@ Deno.test("an index entry of the first format (one key per message and word) is 
     });
     assert.deepEqual(await postings(kv, id), { legacy: [[1]], text: [[1]] });
     assert.deepEqual(await found(kv, ben, "words"), []);
+  });
+});
+
+Deno.test("a stored message is found before the indexer has run, and the index then holds it once", async () => {
+  await withPair(async (kv, [ann, ben], id) => {
+    await commitMessages(kv, [
+      { author: ann, conversationId: id, content: "Déploiement ce soir" },
+      { author: ann, conversationId: id, content: "a b c" },
+      { author: ann, conversationId: id, content: "gone soon" },
+    ]);
+    await changeMessage(kv, ann, { conversationId: id, seq: 3 }, { kind: "delete" });
+    assert.deepEqual(await postings(kv, id), {}, "nothing indexed yet");
+    assert.deepEqual(await found(kv, ben, "deploiement"), [1], "folded, from the stored text");
+    assert.deepEqual(await found(kv, ben, "dep soir"), [1], "prefixes and every word");
+    assert.deepEqual(await found(kv, ben, "b"), [2], "a one-letter word matches whole words");
+    assert.deepEqual(await found(kv, ben, "ce b"), []);
+    assert.deepEqual(await found(kv, ben, "gone"), [], "deleted messages are not found");
+    assert.deepEqual(await indexStep(kv, id), { indexed: 3, more: false });
+    assert.deepEqual(await postings(kv, id), {
+      deploiement: [[1]],
+      ce: [[1]],
+      soir: [[1]],
+      a: [[2]],
+      b: [[2]],
+      c: [[2]],
+    });
+    assert.equal((await kv.get(searchCursorKey(id))).value, 3);
+    assert.deepEqual(await found(kv, ben, "deploiement"), [1]);
+    assert.deepEqual(await indexStep(kv, id), { indexed: 0, more: false }, "nothing twice");
+  });
+});
+
+Deno.test("an edit of a message not yet indexed leaves the index to the indexer, which reads the new text", async () => {
+  await withPair(async (kv, [ann, ben], id) => {
+    await commitMessages(kv, [{ author: ann, conversationId: id, content: "old words" }]);
+    // What an indexer read before the edit: its commit must fail its check after it.
+    const seenByIndexer = await kv.get(searchCursorKey(id));
+    await changeMessage(kv, ann, { conversationId: id, seq: 1 }, {
+      kind: "edit",
+      content: "new words",
+    });
+    const late = await kv.atomic().check(seenByIndexer).set(searchKey(id, "old", 1), 1).commit();
+    assert.equal(late.ok, false, "the edit rewrote the cursor");
+    assert.deepEqual(await found(kv, ben, "old"), []);
+    assert.deepEqual(await found(kv, ben, "new"), [1]);
+    await indexPending(kv, id);
+    assert.deepEqual(await postings(kv, id), { new: [[1]], words: [[1]] });
+    // Indexed now: a second edit moves the words in the postings, as before.
+    await changeMessage(kv, ann, { conversationId: id, seq: 1 }, {
+      kind: "edit",
+      content: "newer",
+    });
+    assert.deepEqual(await postings(kv, id), { newer: [[1]] });
+  });
+});
+
+Deno.test("a conversation indexed in its message commits (no cursor) keeps its postings and is indexed onward from there", async () => {
+  const path = `${await Deno.makeTempDir()}/kv.sqlite3`;
+  const before = await Deno.openKv(path);
+  const [ann, ben] = await Promise.all(
+    ["ann", "ben"].map((username) =>
+      createUser(before, { username, password: "correct horse battery" })
+    ),
+  );
+  const { conversation: { id } } = await createConversation(before, ann, { others: [ben] });
+  await commitAndIndex(before, [{ author: ann, conversationId: id, content: "early words" }]);
+  // The layout before the indexer: postings written with the messages, no cursor.
+  await before.delete(searchCursorKey(id));
+  before.close();
+  // A process started on that store (one isolate's knowledge of cursors is per handle).
+  const kv = await Deno.openKv(path);
+  try {
+    assert.deepEqual(await indexStep(kv, id), { indexed: 0, more: false });
+    await sendMessage(kv, ann, { conversationId: id, content: "later words" });
+    assert.equal((await kv.get(searchCursorKey(id))).value, 2);
+    assert.deepEqual(await postings(kv, id), { early: [[1]], words: [[1], [2]], later: [[2]] });
+    assert.deepEqual(await found(kv, ben, "words"), [1, 2]);
+  } finally {
+    kv.close();
+    await Deno.remove(path.replace(/\/kv.sqlite3$/, ""), { recursive: true });
+  }
+});
+
+Deno.test("two indexers on one conversation index each message once", async () => {
+  await withPair(async (kv, [ann], id) => {
+    const requests = Array.from({ length: 450 }, (_, i) => ({
+      author: ann,
+      conversationId: id,
+      content: `word${i % 7} shared`,
+    }));
+    for (let i = 0; i < requests.length; i += 150) {
+      await commitMessages(kv, requests.slice(i, i + 150));
+    }
+    await Promise.all([indexPending(kv, id), indexPending(kv, id), indexPending(kv, id)]);
+    const shared = (await postings(kv, id)).shared.flat();
+    assert.deepEqual(shared, Array.from({ length: 450 }, (_, i) => i + 1));
+    for (const seqs of (await postings(kv, id)).shared) {
+      assert.ok(seqs.length <= 200 && seqs.at(-1)! - seqs[0] < 200, "within a posting's span");
+    }
+  });
+});
+
+Deno.test("MessageWriter: its indexer follows its commits", async () => {
+  await withPair(async (kv, [ann, ben], id) => {
+    const writer = new MessageWriter(kv);
+    await Promise.all(
+      ["first thing", "second thing", "third"].map((content) =>
+        writer.send({ author: ann, conversationId: id, content })
+      ),
+    );
+    await writer.indexed();
+    assert.equal((await kv.get(searchCursorKey(id))).value, 3);
+    assert.deepEqual((await postings(kv, id)).thing.flat(), [1, 2]);
+    assert.deepEqual(await found(kv, ben, "thing"), [1, 2]);
   });
 });

@@ -28,6 +28,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     ctx,
     fetch: async (path, init) => await app.fetch(new Request(new URL(path, ORIGIN), init)),
     close: async () => {
+      // The search indexer's commit in flight finishes before the store closes.
+      await ctx.hub.indexed();
       ctx.hub.close();
       ctx.kv.close();
       await Promise.resolve();
