@@ -14,6 +14,7 @@ import {
 import { byActivity, listCacheOf, type Ranked } from "./list_cache.ts";
 import { deletedUser, getUsersByIds, type User } from "./users.ts";
 import { deletePrefix } from "./kv_delete.ts";
+import { searchCursorKey } from "./search_index.ts";
 import { mentions } from "./mentions.ts";
 
 export const conversationKindSchema = z.enum(["direct", "group", "project"]);
@@ -440,7 +441,7 @@ export async function leaveAllConversations(kv: Deno.Kv, userId: string): Promis
 
 /**
  * Deletes a conversation and everything in it (a deleted project's): its record, who takes
- * part, and its messages, head, change log, clientId index, read marks and search postings
+ * part, and its messages, head, change log, clientId index, read marks, search postings and cursor
  * (the prefixes messages.ts, message_changes.ts and search_index.ts write under its id).
  */
 export async function deleteConversation(kv: Deno.Kv, conversationId: string): Promise<void> {
@@ -455,5 +456,6 @@ export async function deleteConversation(kv: Deno.Kv, conversationId: string): P
   for (const prefix of ["msg", "msg_change", "msg_client", "read_mark", "search"]) {
     await deletePrefix(kv, [prefix, conversationId]);
   }
-  await kv.delete(headKey(conversationId));
+  await kv.atomic().delete(headKey(conversationId)).delete(searchCursorKey(conversationId))
+    .commit();
 }

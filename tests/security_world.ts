@@ -144,7 +144,7 @@ export function victimKeys(w: VictimWorld): { prefixes: Deno.KvKey[]; keys: Deno
   const prefixes: Deno.KvKey[] = [];
   const keys: Deno.KvKey[] = [];
   for (const c of conversations) {
-    keys.push(["conv", c], ["conv_head", c]);
+    keys.push(["conv", c], ["conv_head", c], ["search_cursor", c]);
     prefixes.push(["msg", c], ["read_mark", c], ["msg_client", c], ["search", c], [
       "msg_change",
       c,
