@@ -40,13 +40,26 @@ const entries = new Map<string, Entry>();
 /** A prop that marks a MessageItem as made by CachedItem itself (not to be swapped again). */
 const RAW = "__fragmentCacheRaw";
 
-/** Participants' names and usernames, per people map (one map per rendered list). */
+/**
+ * Participants' ids, usernames and names, as a short id per distinct room (a variant key is
+ * made per item: a room of 256 people would otherwise make each key kilobytes long).
+ */
 const roomKeys = new WeakMap<Map<string, User>, string>();
+const roomIds = new Map<string, string>();
+const MAX_ROOMS = 10_000;
+let nextRoom = 0;
 
 function roomKey(people: Map<string, User>): string {
   let key = roomKeys.get(people);
   if (key === undefined) {
-    key = JSON.stringify([...people.values()].map((u) => [u.id, u.username, u.displayName]));
+    const full = JSON.stringify([...people.values()].map((u) => [u.id, u.username, u.displayName]));
+    key = roomIds.get(full);
+    if (key === undefined) {
+      // Ids are never reused: a cleared table only costs renders, never a wrong variant.
+      if (roomIds.size >= MAX_ROOMS) roomIds.clear();
+      key = `r${nextRoom++}`;
+      roomIds.set(full, key);
+    }
     roomKeys.set(people, key);
   }
   return key;

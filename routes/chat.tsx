@@ -105,7 +105,11 @@ export const chatPageRoutes = new Hono<Env>()
         conversation.unreadCount > 0
       ? last.seq - conversation.unreadCount + 1
       : null;
-    if (last && before === undefined && around === undefined) {
+    // Read up to the conversation's end when the list was read (nothing unread then, and no
+    // newer message shown since): marking it read would read two keys to change nothing.
+    const readAlready = conversation.unreadCount === 0 &&
+      (last?.seq ?? 0) <= (conversation.lastMessage?.seq ?? 0);
+    if (last && before === undefined && around === undefined && !readAlready) {
       const moved = await markRead(kv, conversation.id, { userId: me.id, seq: last.seq });
       if (moved !== null) c.get("ctx").hub.readMoved(me.id, conversation.id, moved);
     }
