@@ -1,6 +1,6 @@
 import { batch, useComputed, useSignal, useSignalEffect } from "@preact/signals";
 import type { JSX } from "preact";
-import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef } from "preact/hooks";
 import type { Conversation } from "../lib/conversations.ts";
 import type { FileMeta } from "../lib/files.ts";
 import type { Message } from "../lib/messages.ts";
@@ -223,13 +223,15 @@ export default function ChatRoom(props: ChatRoomProps) {
     });
   }
 
-  const actions = messageActions({
-    conversationId: convId,
-    messages,
-    editing,
-    error,
-    apply: applyUpdate,
-  });
+  // Made once per conversation (it holds signals only): the history's props stay the same.
+  const actions = useMemo(() =>
+    messageActions({
+      conversationId: convId,
+      messages,
+      editing,
+      error,
+      apply: applyUpdate,
+    }), [convId]);
 
   function markRead() {
     clearTimeout(readTimer.current);
@@ -518,6 +520,36 @@ export default function ChatRoom(props: ChatRoomProps) {
     return "Several people are typing…";
   });
 
+  // The history renders again only when what it shows changes, not with the header (the
+  // socket's state, joined, who is online or typing): its 50 rows were most of every such
+  // render, and the room renders again as it goes live (the socket opens, it joins). Preact
+  // does not diff the same element again.
+  const history = useMemo(() => (
+    <MessageList
+      conversationId={convId}
+      messages={messages.value}
+      pending={pending.value}
+      me={props.me}
+      people={props.conversation.participants}
+      unreadFrom={props.unreadFrom ?? null}
+      onRetry={retry}
+      editingSeq={editing.value}
+      actions={actions}
+      opened={props.opened}
+      highlightSeq={highlight.value}
+    />
+  ), [
+    messages.value,
+    pending.value,
+    editing.value,
+    highlight.value,
+    convId,
+    props.me,
+    props.conversation.participants,
+    props.unreadFrom,
+    props.opened,
+  ]);
+
   const title = conversationName(props.conversation, props.me.id);
   const others = props.conversation.participants.filter((p) => p.id !== props.me.id);
   const onlineOthers = online.value.filter((u) => u.id !== props.me.id);
@@ -584,19 +616,7 @@ export default function ChatRoom(props: ChatRoomProps) {
               </a>
             </div>
           )}
-          <MessageList
-            conversationId={convId}
-            messages={messages.value}
-            pending={pending.value}
-            me={props.me}
-            people={props.conversation.participants}
-            unreadFrom={props.unreadFrom ?? null}
-            onRetry={retry}
-            editingSeq={editing.value}
-            actions={actions}
-            opened={props.opened}
-            highlightSeq={highlight.value}
-          />
+          {history}
         </div>
         {awayFromEnd.value && (
           <button

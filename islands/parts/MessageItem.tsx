@@ -6,7 +6,7 @@ import {
   toChildArray,
   type VNode,
 } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Attachment, Message } from "../../lib/messages.ts";
 import type { User } from "../../lib/users.ts";
 import { Avatar, fullTime, shortTime } from "./people.tsx";
@@ -349,7 +349,9 @@ function EditForm(props: { m: Message; actions: MessageActions }) {
   const [problem, setProblem] = useState<string | null>(null);
   const area = useRef<HTMLTextAreaElement>(null);
 
-  useEffect(() => {
+  // As the editor commits, not after the next paint: a key pressed meanwhile (typing at
+  // once after Up, or a test's fill) must not have its caret moved to the end afterwards.
+  useLayoutEffect(() => {
     const el = area.current;
     if (!el) return;
     el.focus();
