@@ -1,6 +1,12 @@
 import { createHash } from "node:crypto";
 import { commitRetryingLocks, commitWithRetry, getManyChunked } from "./kv.ts";
-import { getActiveUserById, requireActiveAccount, type User } from "./users.ts";
+import {
+  activeUserOf,
+  getActiveUserById,
+  requireActiveAccount,
+  type User,
+  userRecordKey,
+} from "./users.ts";
 
 /**
  * Sessions live in KV keyed by the SHA-256 of their token, so a copy of the store holds no
@@ -118,8 +124,18 @@ export async function getUserBySession(
 ): Promise<User | null> {
   if (!token || token.length > 128) return null;
   const tokenHash = await hashToken(token);
-  const entry = await kv.get<SessionRecord>(sessionKey(tokenHash));
-  if (!entry.value) return null;
+  // A session seen before: its owner's record is read in the same getMany (one KV round
+  // trip instead of two per signed-in request; both still read every time, so a revoked
+  // session or a disabled account is refused at once, whichever process changed it).
+  const owner = owners.get(tokenHash);
+  const read = await kv.getMany<unknown[]>(
+    owner ? [sessionKey(tokenHash), userRecordKey(owner)] : [sessionKey(tokenHash)],
+  );
+  const entry = read[0] as Deno.KvEntryMaybe<SessionRecord>;
+  if (!entry.value) {
+    owners.delete(tokenHash);
+    return null;
+  }
   const now = (options.now ?? new Date()).getTime();
   // KV's expireIn deletes lazily; the stored deadlines are the ones that count.
   if (remainingMs(entry.value, now) <= 0) return null;
@@ -132,7 +148,19 @@ export async function getUserBySession(
     }).commit().catch(() => {});
   }
   // A disabled account's sessions are deleted; this also covers one racing with that.
-  return await getActiveUserById(kv, entry.value.userId);
+  const userId = entry.value.userId;
+  if (owner === userId) return activeUserOf(read[1]);
+  rememberOwner(tokenHash, userId);
+  return await getActiveUserById(kv, userId);
+}
+
+/** Whose each recently used session is (token hashes and user ids only; never changes). */
+const owners = new Map<string, string>();
+const MAX_OWNERS = 10_000;
+
+function rememberOwner(tokenHash: string, userId: string): void {
+  if (owners.size >= MAX_OWNERS) owners.delete(owners.keys().next().value!);
+  owners.set(tokenHash, userId);
 }
 
 /** Revokes one session (logout). Unknown tokens are ignored. */

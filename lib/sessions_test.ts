@@ -7,7 +7,7 @@ import {
   revokeSession,
   revokeSessionById,
 } from "./sessions.ts";
-import { createUser } from "./users.ts";
+import { createUser, updateAccountFlags } from "./users.ts";
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -141,4 +141,28 @@ Deno.test("listSessions() lists a user's live sessions; revokeAllSessions() ends
     assert.equal(alive.filter((u) => u !== null).length, 1);
     assert.deepEqual((await listSessions(kv, userId)).map((s) => s.id), [keep]);
   });
+});
+
+Deno.test("a session used before is still refused at once when another process disables the account or revokes it", async () => {
+  // Two handles on one file: the server and `deno task admin` in another process.
+  const path = await Deno.makeTempFile({ suffix: ".kv" });
+  const server = await Deno.openKv(path);
+  const admin = await Deno.openKv(path);
+  try {
+    const user = await createUser(admin, { username: "sam", password: "correct horse battery" });
+    const { token } = await createSession(server, user.id, { ttlMs: DAY });
+    // Used twice: the second use reads the session and the account in one getMany.
+    assert.equal((await getUserBySession(server, token))?.id, user.id);
+    assert.equal((await getUserBySession(server, token))?.id, user.id);
+    await updateAccountFlags(admin, user.id, { disabled: true });
+    assert.equal(await getUserBySession(server, token), null, "a disabled account");
+    await updateAccountFlags(admin, user.id, { disabled: false });
+    assert.equal((await getUserBySession(server, token))?.id, user.id);
+    await revokeSession(admin, token);
+    assert.equal(await getUserBySession(server, token), null, "a revoked session");
+  } finally {
+    server.close();
+    admin.close();
+    await Deno.remove(path);
+  }
 });
