@@ -1,5 +1,6 @@
+import { getManyChunked } from "./kv.ts";
 import { type ConversationHead, headKey, listMessages, type MessagePage } from "./messages.ts";
-import { deletedUser, getUsersByIds, type User } from "./users.ts";
+import { deletedUser, type User, userOf, userRecordKey } from "./users.ts";
 
 /**
  * Pages of history (listMessages) kept per process, for the conversation page and the REST
@@ -11,8 +12,8 @@ import { deletedUser, getUsersByIds, type User } from "./users.ts";
  * same commit (a new message takes a `seq`; an edit, delete, reaction or detached file bumps
  * `rev`: messages.ts, message_changes.ts), and the head's last message id tells a deleted and
  * re-created conversation apart. Authors are not in the head, so they are read on every use
- * and compared (a renamed or deleted author makes the entry stale). So each use costs two
- * small reads (the head, the authors) instead of a range read of 51 records.
+ * and compared (a renamed or deleted author makes the entry stale). So each use costs one
+ * getMany (the head and the entry's authors) instead of a range read of 51 records.
  *
  * The pages are shared between requests: frozen, so a caller that tried to change one would
  * fail loudly instead of changing what the next request sees.
@@ -45,12 +46,10 @@ function authorsOf(page: MessagePage): User[] {
   return [...new Map(page.messages.map((m) => [m.author.id, m.author])).values()];
 }
 
-/** The authors as they are now: the same ids, a missing one as withAuthors shows it. */
-async function sameAuthors(kv: Deno.Kv, authors: User[]): Promise<boolean> {
-  if (authors.length === 0) return true;
-  const now = new Map((await getUsersByIds(kv, authors.map((a) => a.id))).map((u) => [u.id, u]));
-  return authors.every((a) => {
-    const u = now.get(a.id) ?? deletedUser(a.id);
+/** Whether the authors, as read now, are as the page shows them (a missing one: deleted). */
+function sameAuthors(authors: User[], now: Deno.KvEntryMaybe<unknown>[]): boolean {
+  return authors.every((a, i) => {
+    const u = userOf(now[i]) ?? deletedUser(a.id);
     return u.username === a.username && u.displayName === a.displayName;
   });
 }
@@ -74,13 +73,14 @@ export async function readHistory(
 ): Promise<{ page: MessagePage; json: () => string }> {
   const key = keyOf(conversationId, options);
   const cached = entries.get(key);
-  const [head, fresh] = await Promise.all([
-    kv.get<ConversationHead>(headKey(conversationId)),
-    cached ? sameAuthors(kv, cached.authors) : false,
+  const authors = cached?.authors ?? [];
+  const [head, ...now] = await getManyChunked<unknown>(kv, [
+    headKey(conversationId),
+    ...authors.map((a) => userRecordKey(a.id)),
   ]);
-  const version = versionOf(head.value);
+  const version = versionOf(head.value as ConversationHead | null);
   let entry = cached;
-  if (!entry || !fresh || entry.version !== version) {
+  if (!entry || entry.version !== version || !sameAuthors(authors, now)) {
     // Read after the head: the page is at least as new as the version it is filed under.
     const page = deepFreeze(await listMessages(kv, conversationId, options));
     entry = { version, page, authors: authorsOf(page), json: null };
