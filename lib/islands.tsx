@@ -13,13 +13,22 @@ import type { ComponentType } from "preact";
 /** The islands of the page being rendered (see collectIslands); null between renders. */
 let rendering: Set<string> | null = null;
 
-/** Runs a (synchronous) render and says which islands it rendered, by name. */
+/**
+ * Islands named before the others a page rendered: the chat room, what its page is for and
+ * what going live waits on, comes after the sidebar's islands in the markup. The page asks
+ * for modules in this order (lib/ssr.tsx's preload links), and the browser has only so many
+ * connections to a host, so its modules arrive first.
+ */
+const FIRST = ["ChatRoom"];
+const rank = (name: string) => (FIRST.includes(name) ? 0 : 1);
+
+/** Runs a (synchronous) render and says which islands it rendered, by name (FIRST first). */
 export function collectIslands<T>(render: () => T): { result: T; islands: string[] } {
   const outer = rendering;
   rendering = new Set();
   try {
     const result = render();
-    return { result, islands: [...rendering] };
+    return { result, islands: [...rendering].sort((a, b) => rank(a) - rank(b)) };
   } finally {
     rendering = outer;
   }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { renderToString } from "preact-render-to-string";
-import { island } from "./islands.tsx";
+import { collectIslands, island } from "./islands.tsx";
 
 function Greeting(props: { name: string; tags: string[] }) {
   return <p class="greeting">Hello, {props.name} ({props.tags.length})</p>;
@@ -47,4 +47,21 @@ Deno.test("island() props round-trip hostile strings through data-props without 
     /^<div data-island="Greeting" data-props="[^"<]*" class="contents"><p class="greeting">/,
     "the marker keeps exactly its three attributes",
   );
+});
+
+Deno.test("collectIslands() names the islands a render used, the chat room first", () => {
+  const Side = island("Side", () => <nav>side</nav>);
+  const Room = island("ChatRoom", () => <main>room</main>);
+  const { result, islands } = collectIslands(() =>
+    renderToString(
+      <div>
+        <Side />
+        <GreetingIsland name="Ann" tags={[]} />
+        <Room />
+        <Side />
+      </div>,
+    )
+  );
+  assert.match(result, /<nav>side<\/nav>.*<main>room<\/main>/);
+  assert.deepEqual(islands, ["ChatRoom", "Side", "Greeting"]);
 });
