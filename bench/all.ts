@@ -108,6 +108,13 @@ export function rowsOf(r: Results): Row[] {
     latency(`page latency, ${n} messages`, large.page, 50);
     rate(`REST limit=50, ${n} messages`, large.rest, 8000);
   }
+  const par = r.parallel;
+  if (par) {
+    // Beside the single process, without a target: the targets are judged on one process.
+    rate("page, 50 of 1,000 messages, --parallel (2 workers)", par.page);
+    latency("page latency, 1,000 messages, --parallel", par.page);
+    rate("REST limit=50, 1,000 messages, --parallel", par.rest);
+  }
   if (small && large) {
     growth(`page: ${n} vs 1,000 messages`, large.page, small.page, 1.2);
     growth(`REST: ${n} vs 1,000 messages`, large.rest, small.rest, 1.2);
@@ -311,6 +318,8 @@ type Results = {
   ceilings?: LoadResult[];
   small?: StoreFigures;
   large?: StoreFigures;
+  /** The small store's page and REST on `deno serve --parallel` (one worker per core). */
+  parallel?: StoreFigures;
   browser?: BrowserFigures;
   startup?: { appMs: number; ceilingMs: number; all: number[] };
   login?: LoginFigures;
@@ -358,6 +367,7 @@ async function main() {
         const ceilings = [await benchCeiling(timing)];
         results.small = await benchStore(app, small, timing, true, say);
         results.large = await benchStore(app, large, timing, false, say);
+        results.parallel = await benchStore(app, small, timing, false, say, true);
         ceilings.push(await benchCeiling(timing));
         // The ceiling measured before and after the app: their mean stands for the run.
         results.ceilings = ceilings;

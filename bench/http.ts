@@ -80,6 +80,22 @@ export function startApp(app: string, kvPath: string): Promise<Server> {
   );
 }
 
+/**
+ * `deno serve --parallel serve.ts` (`deno task start:parallel`: one worker per core, all on
+ * the one KV file) from the snapshot on `kvPath`.
+ */
+export function startAppParallel(app: string, kvPath: string): Promise<Server> {
+  return startServer(
+    "app --parallel",
+    Deno.execPath(),
+    (port) => ["serve", "--parallel", "-A", `--host=${HOST}`, `--port=${port}`, "serve.ts"],
+    (port) => appEnv(kvPath, port),
+    "/healthz",
+    (res) => res.ok,
+    app,
+  );
+}
+
 /** The ceiling: a bare Hono route returning "ok" (bench/bare_hono.ts). */
 export function startCeiling(): Promise<Server> {
   return startServer(
@@ -129,22 +145,27 @@ export type StoreFigures = {
   lists?: { few: LoadResult; many: LoadResult; homeFew: LoadResult; homeMany: LoadResult };
 };
 
-/** The page and the REST page of the seeded conversation (and the lists, when asked). */
+/**
+ * The page and the REST page of the seeded conversation (and the lists, when asked), on the
+ * app as one process or, with `parallel`, as `deno serve --parallel` (its figures are
+ * labelled so; the targets are judged on one process).
+ */
 export async function benchStore(
   app: string,
   store: SeededStore,
   timing: Timing,
   withLists: boolean,
   progress: (s: string) => void,
+  parallel = false,
 ): Promise<StoreFigures> {
-  const server = await startApp(app, store.path);
+  const server = await (parallel ? startAppParallel : startApp)(app, store.path);
   try {
     const base = server.base;
     const cookie = await signIn(base, store.reader, store.password);
     const last = await lastMessageText(base, cookie, store);
     const headers = { cookie };
     const run = (name: string, path: string, expect: string, h = headers) => {
-      progress(`${name} (${store.shape.history} messages)`);
+      progress(`${name} (${store.shape.history} messages${parallel ? ", --parallel" : ""})`);
       return measure(name, { ...timing, url: base + path, headers: h, expect });
     };
     const page = await run("page", `/conversations/${store.conversationId}`, last);

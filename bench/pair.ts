@@ -7,7 +7,9 @@
  *
  * Make the before tree with `git worktree add $(mktemp -d) <commit>`. Both apps run on
  * copies of the same seeded store (seeded by this tree's code). BENCH_CPU_PROF works as in
- * bench/all.ts. Prints each round and the medians; a failed answer ends the run.
+ * bench/all.ts. Prints each round and the medians, with the server's CPU time per answer
+ * (from /proc: steadier than the rate when others load the machine); a failed answer ends
+ * the run.
  */
 import {
   benchCeiling,
@@ -18,14 +20,17 @@ import {
   type Timing,
 } from "./http.ts";
 import { assertClean, loadInProcess, type LoadResult } from "./load.ts";
-import { ROOT, type Server } from "./process.ts";
+import { cpuSeconds, ROOT, type Server } from "./process.ts";
 import { seededStore } from "./seed.ts";
 
 type Target = { name: string; server: Server; cookie: string; last: string };
+/** A load result and the server's CPU milliseconds per answer over it. */
+type Figure = LoadResult & { cpuMs: number };
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (r: LoadResult) =>
-  `${Math.round(r.perSec)}/s p50 ${r.p50Ms.toFixed(1)} p99 ${r.p99Ms.toFixed(1)} ms`;
+const fmt = (r: Figure) =>
+  `${Math.round(r.perSec)}/s p50 ${r.p50Ms.toFixed(1)} p99 ${r.p99Ms.toFixed(1)} ms, ` +
+  `${r.cpuMs.toFixed(2)} ms CPU/answer`;
 
 async function start(tmp: string, name: string, root: string): Promise<Target> {
   const dir = await Deno.makeTempDir({ dir: tmp, prefix: `${name}-` });
@@ -37,19 +42,21 @@ async function start(tmp: string, name: string, root: string): Promise<Target> {
   return { name, server, cookie, last: `${store.conversationId}\0${last}` };
 }
 
-async function measure(t: Target, what: "page" | "rest", timing: Timing) {
+async function measure(t: Target, what: "page" | "rest", timing: Timing): Promise<Figure> {
   const [id, last] = t.last.split("\0");
   const path = what === "page"
     ? `/conversations/${id}`
     : `/api/conversations/${id}/messages?limit=50`;
   const expect = what === "page" ? last : JSON.stringify(last);
+  const cpu = cpuSeconds(t.server.pid);
   const result = await loadInProcess({
     ...timing,
     url: t.server.base + path,
     headers: { cookie: t.cookie },
     expect,
   });
-  return assertClean(`${t.name} ${what}`, result);
+  const cpuMs = (cpuSeconds(t.server.pid) - cpu) * 1000 / result.answered;
+  return { ...assertClean(`${t.name} ${what}`, result), cpuMs };
 }
 
 async function main() {
@@ -60,13 +67,13 @@ async function main() {
   const targets: Target[] = [];
   try {
     targets.push(await start(tmp, "before", before), await start(tmp, "after", after));
-    const figures = new Map<string, LoadResult[]>();
-    const note = (key: string, r: LoadResult) => {
+    const figures = new Map<string, Figure[]>();
+    const note = (key: string, r: Figure) => {
       figures.set(key, [...(figures.get(key) ?? []), r]);
       console.log(`${key.padEnd(12)} ${fmt(r)}`);
     };
     for (let round = 0; round < Number(roundsArg); round++) {
-      note("ceiling", await benchCeiling(timing));
+      note("ceiling", { ...await benchCeiling(timing), cpuMs: NaN });
       // Alternate which goes first, so neither always follows the ceiling.
       const order = round % 2 ? [...targets].reverse() : targets;
       for (const what of ["page", "rest"] as const) {
@@ -78,7 +85,8 @@ async function main() {
       console.log(
         `${key.padEnd(12)} ${Math.round(median(rs.map((r) => r.perSec)))}/s ` +
           `p50 ${median(rs.map((r) => r.p50Ms)).toFixed(1)} ` +
-          `p99 ${median(rs.map((r) => r.p99Ms)).toFixed(1)} ms ` +
+          `p99 ${median(rs.map((r) => r.p99Ms)).toFixed(1)} ms, ` +
+          `${median(rs.map((r) => r.cpuMs)).toFixed(2)} ms CPU/answer ` +
           `(${Math.round(median(rs.map((r) => r.bodyBytes)))} bytes)`,
       );
     }

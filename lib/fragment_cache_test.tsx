@@ -47,21 +47,32 @@ const history = [
   message(6, ben, "edited", { editedAt: new Date().toISOString() }),
 ];
 
+type ListProps = Parameters<typeof MessageList>[0];
+
+/** A message list as the chat room renders it, for `me`, with Ann and Ben taking part. */
+function listOf(messages: Message[], me: User, more: Partial<ListProps> = {}) {
+  return (
+    <MessageList
+      messages={messages}
+      pending={[]}
+      conversationId="c1"
+      me={me}
+      people={[ann, ben]}
+      {...more}
+    />
+  );
+}
+
+/** Rendered through the cache (renderDocument installs it), it is the same document. */
+function assertSameThroughCache(list: VNode) {
+  assert.equal(renderDocument(alone, list), `<!DOCTYPE html>${renderToString(list)}`);
+}
+
 Deno.test("a cached message is the HTML MessageItem renders, for each viewer and change", () => {
   for (const me of [ann, ben]) {
-    const list = (messages: Message[]) => (
-      <MessageList
-        messages={messages}
-        pending={[]}
-        conversationId="c1"
-        me={me}
-        people={[ann, ben]}
-      />
-    );
-    const plain = renderToString(list(history));
-    // Through the cache (renderDocument installs it), twice: rendered, then from the cache.
-    assert.equal(renderDocument(alone, list(history)), `<!DOCTYPE html>${plain}`);
-    assert.equal(renderDocument(alone, list(history)), `<!DOCTYPE html>${plain}`);
+    // Twice: rendered, then from the cache.
+    assertSameThroughCache(listOf(history, me));
+    assertSameThroughCache(listOf(history, me));
     // Copies of the same messages (as a fresh read gives), changed: rendered anew.
     const changed = history.map((m) =>
       m.seq === 3
@@ -70,45 +81,22 @@ Deno.test("a cached message is the HTML MessageItem renders, for each viewer and
         ? { ...m, content: "edited again", formatted: null, editedAt: new Date().toISOString() }
         : { ...m }
     );
-    assert.equal(
-      renderDocument(alone, list(changed)),
-      `<!DOCTYPE html>${renderToString(list(changed))}`,
-    );
+    assertSameThroughCache(listOf(changed, me));
     // Someone renamed: reaction labels and names follow.
     const renamed = { ...ben, displayName: "Benedikt" };
     const withRename = changed.map((m) => m.author.id === ben.id ? { ...m, author: renamed } : m);
-    const renamedList = (
-      <MessageList
-        messages={withRename}
-        pending={[]}
-        conversationId="c1"
-        me={me}
-        people={[ann, renamed]}
-      />
-    );
-    assert.equal(
-      renderDocument(alone, renamedList),
-      `<!DOCTYPE html>${renderToString(renamedList)}`,
-    );
+    assertSameThroughCache(listOf(withRename, me, { people: [ann, renamed] }));
   }
 });
 
 Deno.test("an item being edited, opened or highlighted is rendered, not cached", () => {
-  const list = (
-    <MessageList
-      messages={history}
-      pending={[]}
-      conversationId="c1"
-      me={ann}
-      people={[ann, ben]}
-      editingSeq={2}
-      opened={{ react: 3, delete: 1 }}
-      highlightSeq={4}
-    />
-  );
-  const plain = renderToString(list);
-  assert.match(plain, /role="alertdialog"/);
-  assert.equal(renderDocument(alone, list), `<!DOCTYPE html>${plain}`);
+  const list = listOf(history, ann, {
+    editingSeq: 2,
+    opened: { react: 3, delete: 1 },
+    highlightSeq: 4,
+  });
+  assert.match(renderToString(list), /role="alertdialog"/);
+  assertSameThroughCache(list);
 });
 
 Deno.test("shortTimeStableUntil(): shortTime's text holds from now until then", () => {

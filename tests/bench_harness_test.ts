@@ -100,7 +100,12 @@ Deno.test("the table marks a missed target and shows the ceiling's ratio", () =>
   const rows = rowsOf({
     ceiling: load(20_000, 4),
     small: { page: load(2000, 60), rest: load(9000, 5) },
+    parallel: { page: load(3500, 40), rest: load(12_000, 4) },
   });
+  // `deno serve --parallel` is shown beside one process; the targets are judged on one process.
+  const parallel = rows.filter((r) => r.figure.includes("--parallel"));
+  assert.equal(parallel.length, 3);
+  assert.ok(parallel.every((r) => r.met === null && r.target === ""));
   const page = rows.find((r) => r.figure.startsWith("page, 50 of 1,000"))!;
   assert.equal(page.met, false);
   assert.equal(page.ratio, "0.10");
