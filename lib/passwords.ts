@@ -75,7 +75,8 @@ export class WorkLimiter {
  * Crypto runs each derivation on its own thread, so 4 concurrent logins took both cores of
  * the reference machine and every other request waited behind them (a cheap route's p99
  * ×19, measured by `deno task bench --only=login`). One at a time leaves a core for the rest
- * and caps logins at ~12/s per process; see docs/benchmarks.md for the trade.
+ * and caps logins at ~12/s per process; see docs/benchmarks.md for the trade. That one runs
+ * at the lowest CPU priority where it can (deriveNow), so the kernel also prefers the rest.
  */
 export const passwordHashing = new WorkLimiter({ concurrency: 1, maxQueue: 32 });
 
