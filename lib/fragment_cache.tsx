@@ -31,12 +31,24 @@ type Entry = {
   message: Message;
   /** By viewer-and-room key and header: the HTML, and until when its time text holds. */
   variants: Map<string, { html: string; until: number }>;
+  /** Characters of HTML its variants hold. */
+  size: number;
 };
 
-/** Messages kept (their variants are few: one per viewer of the room, at most 8 each). */
-const MAX_MESSAGES = 20_000;
+/** Variants per message (one per viewer of its room); characters of HTML in all (~64 MB). */
 const MAX_VARIANTS = 8;
+const MAX_CHARS = 32 * 1024 * 1024;
 const entries = new Map<string, Entry>();
+let chars = 0;
+
+/** Drops the least recently used messages until the cache is within its size. */
+function evict(): void {
+  for (const [id, entry] of entries) {
+    if (chars <= MAX_CHARS) return;
+    entries.delete(id);
+    chars -= entry.size;
+  }
+}
 /** A prop that marks a MessageItem as made by CachedItem itself (not to be swapped again). */
 const RAW = "__fragmentCacheRaw";
 
@@ -101,12 +113,13 @@ function rawItem(props: ItemProps): VNode {
 function cachedItemHtml(props: ItemProps, now = Date.now()): string {
   const { m } = props;
   let entry = entries.get(m.id);
-  if (!entry || !sameMessage(entry.message, m)) {
-    entry = { message: m, variants: new Map() };
+  if (entry && !sameMessage(entry.message, m)) {
+    chars -= entry.size;
+    entry = undefined;
   }
+  entry ??= { message: m, variants: new Map(), size: 0 };
   entries.delete(m.id); // most recently used last
   entries.set(m.id, entry);
-  if (entries.size > MAX_MESSAGES) entries.delete(entries.keys().next().value!);
   const variant = `${props.head ? 1 : 0}|${props.me.id}|${props.me.username}|${
     roomKey(props.people)
   }`;
@@ -114,11 +127,20 @@ function cachedItemHtml(props: ItemProps, now = Date.now()): string {
   if (hit && now < hit.until) return hit.html;
   const html = renderToString(rawItem(props));
   const until = props.head ? shortTimeStableUntil(m.createdAt, new Date(now)) : Infinity;
+  const resize = (by: number) => {
+    entry.size += by;
+    chars += by;
+  };
+  if (hit) resize(-hit.html.length);
   entry.variants.delete(variant);
   entry.variants.set(variant, { html, until });
+  resize(html.length);
   if (entry.variants.size > MAX_VARIANTS) {
-    entry.variants.delete(entry.variants.keys().next().value!);
+    const [oldest, dropped] = entry.variants.entries().next().value!;
+    entry.variants.delete(oldest);
+    resize(-dropped.html.length);
   }
+  evict();
   return html;
 }
 
