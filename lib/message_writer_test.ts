@@ -106,6 +106,7 @@ Deno.test("MessageWriter rejects only the refused send of a batch", async () => 
     assert.ok(results[1].status === "rejected" && results[1].reason instanceof NotFoundError);
     const page = await listMessages(kv, id);
     assert.deepEqual(page.messages.map((m) => m.content), ["one", "two"]);
+    writer.close();
   });
 });
 
