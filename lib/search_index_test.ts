@@ -266,3 +266,33 @@ Deno.test("MessageWriter: its indexer follows its commits", async () => {
     assert.deepEqual(await found(kv, ben, "thing"), [1, 2]);
   });
 });
+
+/** `n` distinct words of 40 Cyrillic letters (2 bytes each in UTF-8), none folded away. */
+function longWords(n: number, from: number): string[] {
+  const letters = [..."абвгдежзиклмнопрстуфхцчшщъыьэюя"];
+  return Array.from({ length: n }, (_, i) => {
+    let k = from + i;
+    let word = "";
+    for (let d = 0; d < 4; d++, k = Math.floor(k / letters.length)) {
+      word += letters[k % letters.length];
+    }
+    return word.padEnd(40, "ж");
+  });
+}
+
+Deno.test("the indexer keeps each commit within KV's total key size (long non-Latin words)", async () => {
+  await withPair(async (kv, [ann, ben], id) => {
+    // 900 distinct words of ~100-byte keys: over KV's 80 KiB of keys in one commit.
+    const contents = [0, 1, 2].map((i) => longWords(300, i * 300).join(" "));
+    await commitMessages(
+      kv,
+      contents.map((content) => ({ author: ann, conversationId: id, content })),
+    );
+    await indexPending(kv, id);
+    assert.equal((await kv.get(searchCursorKey(id))).value, 3, "every message indexed");
+    assert.deepEqual(await found(kv, ben, longWords(1, 899)[0]), [3]);
+    // And a lone send (HTTP's path, which indexes before it answers) still answers.
+    const sent = await sendMessage(kv, ann, { conversationId: id, content: "after" });
+    assert.equal(sent.message.seq, 4);
+  });
+});

@@ -31,6 +31,12 @@ const MAX_MESSAGES = POSTING_SPAN;
 const MAX_KEYS = 900;
 const MAX_BYTES = 400 * 1024;
 /**
+ * KV refuses a commit whose keys total over 80 KiB (measured on Deno 2.9.6): 900 words of 40
+ * non-Latin letters are ~100 KiB of keys, and a commit that can never pass would hold the
+ * cursor back for good. Room is left for the cursor's key (checked and set).
+ */
+const MAX_KEY_BYTES = 78 * 1024;
+/**
  * Messages a writer may commit ahead of its indexer before it waits for it: bounds what
  * search matches in memory (the tail after the cursor) under a sustained flood.
  */
@@ -58,6 +64,9 @@ export async function indexStep(
     const words = new Set<string>();
     let upTo = from;
     let bytes = 0;
+    let keyBytes = 0;
+    // A posting's key in UTF-8 at most: a character of a word takes ≤ 3 bytes per UTF-16 unit.
+    const keySize = (token: string) => token.length * 3 + conversationId.length + 32;
     const records = kv.list<MessageRecord>({
       start: messageKey(conversationId, from + 1),
       end: messageKey(conversationId, Math.min(last, from + MAX_MESSAGES) + 1),
@@ -66,11 +75,16 @@ export async function indexStep(
       const tokens = record.deletedAt ? [] : tokenize(record.content);
       const fresh = tokens.filter((t) => !words.has(t));
       const size = tokens.length * 20 + fresh.reduce((n, t) => n + t.length * 3 + 100, 0);
-      if (upTo > from && (words.size + fresh.length > MAX_KEYS || bytes + size > MAX_BYTES)) {
+      const keys = fresh.reduce((n, t) => n + keySize(t), 0);
+      if (
+        upTo > from && (words.size + fresh.length > MAX_KEYS || bytes + size > MAX_BYTES ||
+          keyBytes + keys > MAX_KEY_BYTES)
+      ) {
         break;
       }
       for (const t of fresh) words.add(t);
       bytes += size;
+      keyBytes += keys;
       batch.add(record, tokens);
       upTo = record.seq;
     }
