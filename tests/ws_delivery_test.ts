@@ -164,3 +164,128 @@ Deno.test("a member removed through one hub is evicted from a room on another hu
     await servers.close();
   }
 });
+
+/** One masked client text frame (RFC 6455 §5.3), written by hand for a raw connection. */
+function clientTextFrame(text: string): Uint8Array {
+  const payload = new TextEncoder().encode(text);
+  const header = payload.length < 126
+    ? [0x81, 0x80 | payload.length]
+    : [0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff];
+  const mask = crypto.getRandomValues(new Uint8Array(4));
+  const frame = new Uint8Array(header.length + 4 + payload.length);
+  frame.set(header);
+  frame.set(mask, header.length);
+  payload.forEach((b, i) => frame[header.length + 4 + i] = b ^ mask[i % 4]);
+  return frame;
+}
+
+/** A WebSocket upgraded by hand on a raw TCP connection, so the test decides when it reads. */
+async function rawSocket(base: string, cookie: string): Promise<Deno.Conn> {
+  const { hostname, port, host } = new URL(base);
+  const conn = await Deno.connect({ hostname, port: Number(port) });
+  const request = [
+    "GET /api/ws HTTP/1.1",
+    `Host: ${host}`,
+    "Connection: Upgrade",
+    "Upgrade: websocket",
+    "Sec-WebSocket-Version: 13",
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+    `Origin: ${base}`,
+    `Cookie: ${cookie}`,
+  ].join("\r\n") + "\r\n\r\n";
+  await conn.write(new TextEncoder().encode(request));
+  // The 101's headers only: the first frames come after them (one read suffices for this size).
+  const buf = new Uint8Array(4096);
+  const n = await conn.read(buf);
+  assert.match(new TextDecoder().decode(buf.subarray(0, n ?? 0)), /^HTTP\/1.1 101/);
+  return conn;
+}
+
+/**
+ * Reads server frames (unmasked) from a raw connection until a close frame (its code too), or
+ * until `last` text frames came without one (code 0: it was never cut off).
+ */
+async function readUntilClose(
+  conn: Deno.Conn,
+  last: number,
+): Promise<{ texts: string[]; code: number }> {
+  const texts: string[] = [];
+  let buf = new Uint8Array(0);
+  const chunk = new Uint8Array(256 * 1024);
+  const decoder = new TextDecoder();
+  while (true) {
+    // One whole frame at the front of the buffer, if there is one.
+    while (buf.length >= 2) {
+      const opcode = buf[0] & 0x0f;
+      let length = buf[1] & 0x7f;
+      let at = 2;
+      if (length === 126) [length, at] = [(buf[2] << 8) | buf[3], 4];
+      else if (length === 127) {
+        [length, at] = [
+          Number(new DataView(buf.buffer, buf.byteOffset + 2, 8).getBigUint64(0)),
+          10,
+        ];
+      }
+      if (buf.length < at + length) break;
+      const payload = buf.subarray(at, at + length);
+      if (opcode === 0x8) return { texts, code: (payload[0] << 8) | payload[1] };
+      if (opcode === 0x1) texts.push(decoder.decode(payload));
+      if (texts.length >= last) return { texts, code: 0 };
+      buf = buf.subarray(at + length);
+    }
+    const n = await conn.read(chunk);
+    if (n === null) throw new Error("connection ended without a close frame");
+    const next = new Uint8Array(buf.length + n);
+    next.set(buf);
+    next.set(chunk.subarray(0, n), buf.length);
+    buf = next;
+  }
+}
+
+chatTest(
+  "a socket that stops reading is cut off with 1008 once its unsent frames pass the bound, and catches up when it joins again",
+  async (chat) => {
+    const { ben, conversationId, a } = await chat.pair();
+    await join(a, conversationId);
+    const stalled = await rawSocket(chat.server.base, ben.cookie);
+    try {
+      await stalled.write(clientTextFrame(JSON.stringify({ type: "join", conversationId })));
+      await a.next("status", (f) => f.event === "joined" && f.user.id === ben.user.id);
+      // 3,000 messages of ~3.9 KB (~12 MB) for a reader that reads nothing: past what the
+      // kernel buffers (~4 MB here) and the server's 4 MiB bound on unsent bytes.
+      const big = "x".repeat(3900);
+      for (let sent = 0; sent < 3000; sent += 50) {
+        const batch = Array.from({ length: 50 }, (_, i) => `flood-${sent + i}`);
+        for (const clientId of batch) {
+          a.send({ type: "send_message", conversationId, content: `${clientId} ${big}`, clientId });
+        }
+        for (const clientId of batch) await a.next("ack", (f) => f.clientId === clientId);
+        a.frames.splice(0); // Ann's copies of her own messages: not what this test reads
+      }
+      // Now it reads: what was sent before the cut, then the close.
+      // At most the join's answer, Ben's status and the 3,000 messages.
+      const { texts, code } = await readUntilClose(stalled, 3002);
+      assert.equal(code, 1008, "closed as too slow");
+      const seqs = texts.flatMap((t) => {
+        const frame = JSON.parse(t);
+        return frame.type === "message" ? [frame.message.seq as number] : [];
+      });
+      assert.ok(seqs.length > 0 && seqs.length < 3000, `cut off, not sent all: ${seqs.length}`);
+      assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1), "in order");
+      // Ben's next socket resumes from the last seq it had and gets exactly the rest.
+      const again = await chat.connect(ben);
+      const rest = (await join(again, conversationId, seqs.length)).messages.map((m) => m.seq);
+      while (rest.length < 3000 - seqs.length) {
+        const frame = await again.next("recent_messages");
+        rest.push(...frame.messages.map((m) => m.seq));
+      }
+      assert.deepEqual(
+        rest,
+        Array.from({ length: 3000 - seqs.length }, (_, i) => seqs.length + i + 1),
+      );
+    } finally {
+      stalled.close();
+    }
+  },
+  { RATE_LIMIT_SCALE: "0" },
+);
