@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ulid } from "ulid";
+import { monotonicFactory } from "ulid";
 import { commitWithRetry, getManyChunked } from "./kv.ts";
 import { getUsersByIds, type User } from "./users.ts";
 import { NotFoundError } from "./errors.ts";
@@ -172,6 +172,12 @@ export type HeadCache = Map<string, Deno.KvEntry<ConversationHead>>;
 
 const HEAD_CACHE_SIZE = 10_000;
 
+/**
+ * Message ids: ULIDs that increase within a millisecond (the random part is incremented, not
+ * drawn anew per character: ~1 µs instead of ~11 µs, on every message).
+ */
+const newMessageId = monotonicFactory();
+
 /** Per store, the conversations whose search cursor this isolate knows is set. */
 const cursorsKnown = new WeakMap<Deno.Kv, Set<string>>();
 const MAX_CURSORS_SEEN = 100_000;
@@ -300,7 +306,7 @@ export async function commitMessages(
       const seq = nextSeq.get(r.conversationId)! + 1;
       nextSeq.set(r.conversationId, seq);
       const record: MessageRecord = {
-        id: ulid(),
+        id: newMessageId(),
         conversationId: r.conversationId,
         seq,
         authorId: r.author.id,
