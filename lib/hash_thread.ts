@@ -9,6 +9,9 @@ import { log } from "./log.ts";
  */
 export const HASH_NICE = 19;
 
+/** How long a starting hashing thread may take to say it is ready (~30 ms on a free core). */
+const READY_MS = 5000;
+
 type Job = { resolve: (bits: Uint8Array) => void; reject: (err: Error) => void };
 
 /**
@@ -36,19 +39,32 @@ export class HashThread {
    * Starts the thread; undefined where it cannot lower its priority (not Linux, no worker
    * threads, no /proc, not permitted): the caller then hashes the usual way.
    */
-  static async start(nice = HASH_NICE): Promise<HashThread | undefined> {
+  static async start(
+    nice = HASH_NICE,
+    options: { script?: URL; readyMs?: number } = {},
+  ): Promise<HashThread | undefined> {
     if (Deno.build.os !== "linux") return undefined;
+    const script = options.script ?? new URL("./hash_worker.ts", import.meta.url);
     let worker: Worker;
     try {
-      worker = new Worker(new URL("./hash_worker.ts", import.meta.url), { workerData: { nice } });
+      worker = new Worker(script, { workerData: { nice } });
     } catch (err) {
       log("warn", "password hashing stays at normal priority", { reason: String(err) });
       return undefined;
     }
+    // The first login waits for this: a worker that ends without a word, or never answers,
+    // must not hold every derivation back for good (they run here instead).
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const first = await new Promise<HashReply | Error>((resolve) => {
       worker.once("message", resolve);
       worker.once("error", resolve);
+      worker.once("exit", (code) => resolve(new Error(`the hashing thread exited (${code})`)));
+      timer = setTimeout(
+        () => resolve(new Error("the hashing thread did not start in time")),
+        options.readyMs ?? READY_MS,
+      );
     });
+    clearTimeout(timer);
     if ("ready" in first && first.ready) return new HashThread(worker, first.tids);
     const reason = first instanceof Error ? first.message : "reason" in first ? first.reason : "";
     log("warn", "password hashing stays at normal priority", { reason });

@@ -273,3 +273,23 @@ Deno.test("without the permissions to lower priority, passwords hash as before",
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a hashing thread that exits or hangs before it is ready is given up on: passwords hash without one", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const silent = `${dir}/silent.ts`;
+    const hung = `${dir}/hung.ts`;
+    await Deno.writeTextFile(silent, "// ends at once, without a word\n");
+    await Deno.writeTextFile(hung, "await new Promise(() => {});\n");
+    // The silent one must be given up on as it exits (its wait would outlast the test).
+    for (const [file, readyMs] of [[silent, 600_000], [hung, 200]] as const) {
+      const thread = await HashThread.start(HASH_NICE, {
+        script: new URL(`file://${file}`),
+        readyMs,
+      });
+      assert.equal(thread, undefined, file);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
