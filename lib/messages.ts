@@ -3,6 +3,7 @@ import { monotonicFactory } from "ulid";
 import { commitWithRetry, getManyChunked } from "./kv.ts";
 import { getUsersByIds, type User } from "./users.ts";
 import { NotFoundError } from "./errors.ts";
+import { describeError, log } from "./log.ts";
 import { searchCursorKey } from "./search_index.ts";
 import { indexPending } from "./search_indexer.ts";
 // A cycle (conversations.ts imports this module), harmless: used only inside calls.
@@ -198,8 +199,11 @@ export async function sendMessage(
 ): Promise<SendResult> {
   const [outcome] = await commitMessages(kv, [{ author, ...input }]);
   if ("refused" in outcome) throw outcome.refused;
-  // One message at a time (HTTP, tests): its words are searchable through the index at once.
-  await indexPending(kv, input.conversationId);
+  // One message at a time (tests, scripts): its words are in the index at once. The message
+  // is stored whatever happens here: search finds what the index lacks (search_indexer.ts).
+  await indexPending(kv, input.conversationId).catch((err) =>
+    log("warn", "search indexing failed", describeError(err))
+  );
   return outcome;
 }
 
