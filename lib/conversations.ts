@@ -445,14 +445,25 @@ export async function leaveAllConversations(kv: Deno.Kv, userId: string): Promis
  * (the prefixes messages.ts, message_changes.ts and search_index.ts write under its id).
  */
 export async function deleteConversation(kv: Deno.Kv, conversationId: string): Promise<void> {
-  const record = await getConversationRecord(kv, conversationId);
-  if (record) {
-    const op = kv.atomic().delete(conversationKey(conversationId));
+  const record = await commitWithRetry(async () => {
+    const [entry, head] = await kv.getMany<[ConversationRecord, ConversationHead]>([
+      conversationKey(conversationId),
+      headKey(conversationId),
+    ]);
+    if (!entry.value) return { record: null };
+    const record = entry.value;
+    const op = kv.atomic().check(head).delete(conversationKey(conversationId));
     for (const id of record.participantIds) op.delete(membershipKey(id, conversationId));
     if (record.projectId) op.delete(projectConversationKey(record.projectId, conversationId));
-    await op.commit();
-    forgetMembers(kv, conversationId, record.participantIds);
-  }
+    // The participant counter moves, as for a removal: other processes' list caches then
+    // read the (deleted) record again instead of showing the conversation until its head
+    // goes, after its messages; hubs re-check their rooms.
+    if (head.value) {
+      op.set(headKey(conversationId), { ...head.value, members: (head.value.members ?? 0) + 1 });
+    }
+    return (await op.commit()).ok ? { record } : null;
+  }).then((r) => r.record);
+  if (record) forgetMembers(kv, conversationId, record.participantIds);
   for (const prefix of ["msg", "msg_change", "msg_client", "read_mark", "search"]) {
     await deletePrefix(kv, [prefix, conversationId]);
   }

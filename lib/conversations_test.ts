@@ -370,3 +370,56 @@ Deno.test("listConversationsForUser() on two handles of one file (two processes)
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** `kv` with its range reads held until `gate` resolves: a deletion paused after its first commit. */
+function holdingLists(kv: Deno.Kv, gate: Promise<void>, reached: () => void): Deno.Kv {
+  return new Proxy(kv, {
+    get(target, prop) {
+      if (prop === "list") {
+        return (selector: Deno.KvListSelector, options?: Deno.KvListOptions) =>
+          (async function* () {
+            reached();
+            await gate;
+            yield* target.list(selector, options);
+          })();
+      }
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+Deno.test("a conversation being deleted by another process leaves its participants' lists at once", async () => {
+  const dir = await Deno.makeTempDir();
+  const one = await Deno.openKv(`${dir}/kv`);
+  const two = await Deno.openKv(`${dir}/kv`);
+  try {
+    const [ann, ben] = await Promise.all(
+      ["ann", "ben"].map((username) =>
+        createUser(one, { username, password: "correct horse battery" })
+      ),
+    );
+    const [id] = await groups(one, ann, [ben], 1);
+    await sendMessage(one, ann, { conversationId: id, content: "the project's last word" });
+    // The other process knows the conversation (its record and ben's membership).
+    assert.deepEqual(idsOf(await listConversationsForUser(two, ben.id)), [id]);
+    let release = () => {};
+    let reached = () => {};
+    const held = new Promise<void>((resolve) => reached = resolve);
+    const deleting = deleteConversation(
+      holdingLists(one, new Promise((resolve) => release = resolve), reached),
+      id,
+    );
+    await held; // the record and the memberships are gone; the messages and the head not yet
+    try {
+      assert.deepEqual(idsOf(await listConversationsForUser(two, ben.id)), []);
+    } finally {
+      release();
+      await deleting;
+    }
+  } finally {
+    one.close();
+    two.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
