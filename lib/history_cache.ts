@@ -24,13 +24,41 @@ type Entry = {
   authors: User[];
   /** The page as JSON, made on first use (the REST answer). */
   json: string | null;
+  /** Characters it holds, about (see sizeOf), and its JSON's once made. */
+  size: number;
 };
 
 export type HistoryOptions = { before?: number; after?: number; around?: number; limit?: number };
 
 /** Conversations × queries kept (one entry each: its latest version). ~50–100 KB each. */
 const MAX_ENTRIES = 500;
+/**
+ * Characters all entries hold at most (~32 MB as UTF-16, besides the formatting trees): a
+ * page of 100 messages of 4,000 characters, with its JSON, is ~1 M, so 500 of them (one
+ * user paging through with `before`) would have been ~1 GB.
+ */
+export const HISTORY_CACHE_CHARS = 16 * 1024 * 1024;
 const entries = new Map<string, Entry>();
+let chars = 0;
+
+/** A page's characters, about: its messages' text and a margin for their other fields. */
+function sizeOf(page: MessagePage): number {
+  return page.messages.reduce((n, m) => n + m.content.length + 300, 0);
+}
+
+/** Characters the cached pages hold now (see HISTORY_CACHE_CHARS). */
+export function historyCacheChars(): number {
+  return chars;
+}
+
+/** Drops the least recently used entries until the cache is within both bounds. */
+function evict(): void {
+  for (const [key, entry] of entries) {
+    if (entries.size <= MAX_ENTRIES && chars <= HISTORY_CACHE_CHARS) return;
+    entries.delete(key);
+    chars -= entry.size;
+  }
+}
 
 /** What the head says about a conversation's messages (see above). */
 function versionOf(head: ConversationHead | null): string {
@@ -83,11 +111,28 @@ export async function readHistory(
   if (!entry || entry.version !== version || !sameAuthors(authors, now)) {
     // Read after the head: the page is at least as new as the version it is filed under.
     const page = deepFreeze(await listMessages(kv, conversationId, options));
-    entry = { version, page, authors: authorsOf(page), json: null };
+    entry = { version, page, authors: authorsOf(page), json: null, size: sizeOf(page) };
   }
+  // Another request may have filed this key meanwhile: its entry is what leaves.
+  const replaced = entries.get(key);
+  if (replaced !== entry) chars += entry.size - (replaced?.size ?? 0);
   entries.delete(key); // most recently used last
   entries.set(key, entry);
-  if (entries.size > MAX_ENTRIES) entries.delete(entries.keys().next().value!);
+  evict();
   const hit = entry;
-  return { page: hit.page, json: () => (hit.json ??= JSON.stringify(hit.page)) };
+  return {
+    page: hit.page,
+    json: () => {
+      if (hit.json === null) {
+        hit.json = JSON.stringify(hit.page);
+        hit.size += hit.json.length;
+        // Counted only while it is in the cache (it may have been dropped since).
+        if (entries.get(key) === hit) {
+          chars += hit.json.length;
+          evict();
+        }
+      }
+      return hit.json;
+    },
+  };
 }

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { createConversation } from "./conversations.ts";
-import { readHistory } from "./history_cache.ts";
+import { HISTORY_CACHE_CHARS, historyCacheChars, readHistory } from "./history_cache.ts";
 import { changeMessage } from "./message_changes.ts";
-import { listMessages, sendMessage } from "./messages.ts";
+import { commitMessages, listMessages, sendMessage } from "./messages.ts";
 import { createUser, deleteUserRecord, type User } from "./users.ts";
 
 /** A store with Ann and Ben in one conversation holding `count` messages. */
@@ -89,5 +89,31 @@ Deno.test("readHistory() of an empty conversation", async () => {
   await withRoom(0, async (kv, _ann, _ben, id) => {
     assert.deepEqual((await assertFresh(kv, id)).messages, []);
     assert.deepEqual((await assertFresh(kv, id)).messages, []);
+  });
+});
+
+Deno.test("readHistory() keeps pages within a bound on their text, not only on their number", async () => {
+  await withRoom(0, async (kv, ann, _ben, id) => {
+    // 200 messages of 4,000 characters; pages of 100 of them under 100 queries: ~40 M
+    // characters of text read, far below the count of pages the cache keeps.
+    const long = (i: number) => `${i} ${"x".repeat(3990)}`;
+    for (let from = 0; from < 200; from += 50) {
+      await commitMessages(
+        kv,
+        Array.from({ length: 50 }, (_, i) => ({
+          author: ann,
+          conversationId: id,
+          content: long(from + i),
+        })),
+      );
+    }
+    let read = 0;
+    for (let before = 101; before <= 200; before++) {
+      const { page, json } = await readHistory(kv, id, { before, limit: 100 });
+      json(); // the REST answer's text is kept too
+      read += page.messages.reduce((n, m) => n + m.content.length, 0);
+      assert.ok(historyCacheChars() <= HISTORY_CACHE_CHARS, `within the bound after ${before}`);
+    }
+    assert.ok(read > HISTORY_CACHE_CHARS, "the test read more than the bound");
   });
 });
