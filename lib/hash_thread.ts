@@ -67,7 +67,12 @@ export class HashThread {
     clearTimeout(timer);
     if ("ready" in first && first.ready) return new HashThread(worker, first.tids);
     const reason = first instanceof Error ? first.message : "reason" in first ? first.reason : "";
-    log("warn", "password hashing stays at normal priority", { reason });
+    if (/NotCapable|PermissionDenied/.test(reason)) {
+      // Least-privilege flags (README): Deno lets only -A read /proc/thread-self. Expected.
+      log("info", "password hashing at normal priority (a thread's priority needs -A)");
+    } else {
+      log("warn", "password hashing stays at normal priority", { reason });
+    }
     await worker.terminate();
     return undefined;
   }
