@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createConversation } from "./conversations.ts";
 import { changeMessage } from "./message_changes.ts";
-import { commitMessages, sendMessage, type SendRequest } from "./messages.ts";
+import { commitMessages, contentSchema, sendMessage, type SendRequest } from "./messages.ts";
 import { MessageWriter } from "./message_writer.ts";
 import { searchMessages } from "./search.ts";
 import {
@@ -267,7 +267,7 @@ Deno.test("MessageWriter: its indexer follows its commits", async () => {
   });
 });
 
-/** `n` distinct words of 40 Cyrillic letters (2 bytes each in UTF-8), none folded away. */
+/** `n` distinct words of 24 Cyrillic letters (2 bytes each in UTF-8), none folded away. */
 function longWords(n: number, from: number): string[] {
   const letters = [..."абвгдежзиклмнопрстуфхцчшщъыьэюя"];
   return Array.from({ length: n }, (_, i) => {
@@ -276,23 +276,25 @@ function longWords(n: number, from: number): string[] {
     for (let d = 0; d < 4; d++, k = Math.floor(k / letters.length)) {
       word += letters[k % letters.length];
     }
-    return word.padEnd(40, "ж");
+    return word.padEnd(24, "ж");
   });
 }
 
 Deno.test("the indexer keeps each commit within KV's total key size (long non-Latin words)", async () => {
   await withPair(async (kv, [ann, ben], id) => {
-    // 900 distinct words of ~100-byte keys: over KV's 80 KiB of keys in one commit.
-    const contents = [0, 1, 2].map((i) => longWords(300, i * 300).join(" "));
+    // Six messages within the 4,000-character limit, 900 distinct words of ~95-byte keys:
+    // over KV's 80 KiB of keys in one commit.
+    const contents = [0, 1, 2, 3, 4, 5].map((i) => longWords(150, i * 150).join(" "));
+    assert.ok(contents.every((c) => contentSchema.parse(c) === c));
     await commitMessages(
       kv,
       contents.map((content) => ({ author: ann, conversationId: id, content })),
     );
     await indexPending(kv, id);
-    assert.equal((await kv.get(searchCursorKey(id))).value, 3, "every message indexed");
-    assert.deepEqual(await found(kv, ben, longWords(1, 899)[0]), [3]);
+    assert.equal((await kv.get(searchCursorKey(id))).value, 6, "every message indexed");
+    assert.deepEqual(await found(kv, ben, longWords(1, 899)[0]), [6]);
     // And a lone send (HTTP's path, which indexes before it answers) still answers.
     const sent = await sendMessage(kv, ann, { conversationId: id, content: "after" });
-    assert.equal(sent.message.seq, 4);
+    assert.equal(sent.message.seq, 7);
   });
 });
