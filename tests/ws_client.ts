@@ -229,6 +229,26 @@ export function chatTest(
   });
 }
 
+/** Connects to `base` and writes an upgrade request for /api/ws with `headers`, by hand. */
+export async function sendUpgrade(
+  base: string,
+  headers: Record<string, string>,
+): Promise<Deno.Conn> {
+  const { hostname, port, host } = new URL(base);
+  const conn = await Deno.connect({ hostname, port: Number(port) });
+  const lines = [
+    "GET /api/ws HTTP/1.1",
+    `Host: ${host}`,
+    "Connection: Upgrade",
+    "Upgrade: websocket",
+    "Sec-WebSocket-Version: 13",
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ];
+  await conn.write(new TextEncoder().encode(lines.join("\r\n") + "\r\n\r\n"));
+  return conn;
+}
+
 /**
  * An upgrade request written by hand on a raw TCP connection, so the test sees the exact
  * status line the server answers (a WebSocket client only reports that it failed).
@@ -237,19 +257,8 @@ export async function rawUpgrade(
   base: string,
   headers: Record<string, string>,
 ): Promise<{ status: number; body: string }> {
-  const { hostname, port, host } = new URL(base);
-  const conn = await Deno.connect({ hostname, port: Number(port) });
+  const conn = await sendUpgrade(base, headers);
   try {
-    const lines = [
-      "GET /api/ws HTTP/1.1",
-      `Host: ${host}`,
-      "Connection: Upgrade",
-      "Upgrade: websocket",
-      "Sec-WebSocket-Version: 13",
-      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
-      ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
-    ];
-    await conn.write(new TextEncoder().encode(lines.join("\r\n") + "\r\n\r\n"));
     let text = "";
     const decoder = new TextDecoder();
     const buf = new Uint8Array(16 * 1024);

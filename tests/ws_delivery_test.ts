@@ -1,7 +1,7 @@
 /** Delivery across hubs that share one KV but no doorbell, and sockets ending with sessions. */
 import assert from "node:assert/strict";
 import { json, registerUser, sessionCookieOf, startTestServer } from "./helpers.ts";
-import { chatTest, type Client, join, openSocket, sendAndAck } from "./ws_client.ts";
+import { chatTest, type Client, join, openSocket, sendAndAck, sendUpgrade } from "./ws_client.ts";
 
 /** Two servers on one KV file, each with its own hub and no doorbell between them: like two
  * processes (kv.watch does not cross processes on a local file), or a doorbell always lost. */
@@ -181,19 +181,7 @@ function clientTextFrame(text: string): Uint8Array {
 
 /** A WebSocket upgraded by hand on a raw TCP connection, so the test decides when it reads. */
 async function rawSocket(base: string, cookie: string): Promise<Deno.Conn> {
-  const { hostname, port, host } = new URL(base);
-  const conn = await Deno.connect({ hostname, port: Number(port) });
-  const request = [
-    "GET /api/ws HTTP/1.1",
-    `Host: ${host}`,
-    "Connection: Upgrade",
-    "Upgrade: websocket",
-    "Sec-WebSocket-Version: 13",
-    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
-    `Origin: ${base}`,
-    `Cookie: ${cookie}`,
-  ].join("\r\n") + "\r\n\r\n";
-  await conn.write(new TextEncoder().encode(request));
+  const conn = await sendUpgrade(base, { Origin: base, Cookie: cookie });
   // The 101's headers only: the first frames come after them (one read suffices for this size).
   const buf = new Uint8Array(4096);
   const n = await conn.read(buf);
