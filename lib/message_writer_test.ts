@@ -3,7 +3,7 @@ import { addParticipant, createConversation, removeParticipant } from "./convers
 import { NotFoundError } from "./errors.ts";
 import { MessageWriter } from "./message_writer.ts";
 import { commitMessages, type HeadCache, listMessages } from "./messages.ts";
-import { Hub } from "./realtime.ts";
+import { type Connection, Hub } from "./realtime.ts";
 import { createUser, type User } from "./users.ts";
 
 /** A store with three users and a group conversation of all three. */
@@ -127,5 +127,27 @@ Deno.test("Hub: a cached participant removed elsewhere (no eviction here) can no
     } finally {
       hub.close();
     }
+  });
+});
+
+Deno.test("Hub: a socket that reaches connect() while the hub shuts down is closed with 1012", async () => {
+  await withGroup(async (kv, [ann]) => {
+    const hub = new Hub(kv, { channelName: null, pollMs: 0 });
+    const closes: number[] = [];
+    const conn: Connection = {
+      user: ann,
+      sessionId: "s",
+      cursors: new Map(),
+      send() {},
+      close(code) {
+        closes.push(code);
+        hub.disconnect(conn); // what the socket's close event does
+      },
+    };
+    const stopping = hub.shutdown();
+    hub.connect(conn); // its open event came after closeAll
+    await stopping;
+    assert.deepEqual(closes, [1012]);
+    assert.equal(hub.connections, 0);
   });
 });

@@ -183,6 +183,9 @@ export class Hub {
     let set = this.#byUser.get(conn.user.id);
     if (!set) this.#byUser.set(conn.user.id, set = new Set());
     set.add(conn);
+    // Upgraded just before shutdown (its open came after closeAll): told the same, not
+    // dropped with 1001 when the server stops.
+    if (this.#closing) conn.close(1012, "server restarting");
   }
 
   /** Removes a socket from every room it joined. */
@@ -703,7 +706,8 @@ export class Hub {
   async shutdown(): Promise<void> {
     this.#closing = true;
     this.closeAll(1012, "server restarting");
-    for (let waited = 0; this.connections > 0 && waited < 2000; waited += 20) {
+    // At least 100 ms: a socket upgraded a moment ago may not have reached connect() yet.
+    for (let waited = 0; (waited < 100 || this.connections > 0) && waited < 2000; waited += 20) {
       await new Promise((r) => setTimeout(r, 20));
     }
     // The other hubs hear at once that this one's people left (else within the views' TTL).
