@@ -74,3 +74,16 @@ export async function getManyChunked<T>(
   for (let i = 0; i < keys.length; i += 10) chunks.push(keys.slice(i, i + 10));
   return (await Promise.all(chunks.map((c) => kv.getMany<T[]>(c)))).flat();
 }
+
+/**
+ * What one isolate keeps per KV handle (its caches, its bookkeeping): made on first use and
+ * dropped with the handle. Each handle is its own, as tests open several.
+ */
+export function perStore<T>(make: () => T): (kv: Deno.Kv) => T {
+  const byStore = new WeakMap<Deno.Kv, T>();
+  return (kv) => {
+    let value = byStore.get(kv);
+    if (value === undefined) byStore.set(kv, value = make());
+    return value;
+  };
+}

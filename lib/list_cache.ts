@@ -12,6 +12,7 @@
  *   used only while that counter has not moved.
  * A hint, never the judge: the page's heads, read marks and counts are always read fresh.
  */
+import { perStore } from "./kv.ts";
 import type { ConversationRecord } from "./conversations.ts";
 
 /** How long a user's membership and the heads read with it stand before they are re-read. */
@@ -163,11 +164,5 @@ export function byActivity(a: Ranked, b: Ranked): number {
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 
-const caches = new WeakMap<Deno.Kv, ListCache>();
-
 /** The list cache of this KV handle (each handle is its own: tests open several). */
-export function listCacheOf(kv: Deno.Kv): ListCache {
-  let cache = caches.get(kv);
-  if (!cache) caches.set(kv, cache = new ListCache());
-  return cache;
-}
+export const listCacheOf: (kv: Deno.Kv) => ListCache = perStore(() => new ListCache());

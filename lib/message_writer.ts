@@ -80,14 +80,9 @@ export class MessageWriter {
             if ("refused" in outcome) p.reject(outcome.refused);
             else p.resolve(outcome);
           });
-          const created = new Map<string, number>();
           for (const o of outcomes) {
-            if ("created" in o && o.created) {
-              const id = o.message.conversationId;
-              created.set(id, (created.get(id) ?? 0) + 1);
-            }
+            if ("created" in o && o.created) this.#indexer.add(o.message.conversationId, 1);
           }
-          for (const [id, n] of created) this.#indexer.add(id, n);
         } catch (err) {
           for (const p of batch) p.reject(err);
         }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { monotonicFactory } from "ulid";
-import { commitWithRetry, getManyChunked } from "./kv.ts";
+import { commitWithRetry, getManyChunked, perStore } from "./kv.ts";
 import { getUsersByIds, type User } from "./users.ts";
 import { NotFoundError } from "./errors.ts";
 import { describeError, log } from "./log.ts";
@@ -180,13 +180,8 @@ const HEAD_CACHE_SIZE = 10_000;
 const newMessageId = monotonicFactory();
 
 /** Per store, the conversations whose search cursor this isolate knows is set. */
-const cursorsKnown = new WeakMap<Deno.Kv, Set<string>>();
+const cursorsSeen = perStore(() => new Set<string>());
 const MAX_CURSORS_SEEN = 100_000;
-function cursorsSeen(kv: Deno.Kv): Set<string> {
-  let seen = cursorsKnown.get(kv);
-  if (!seen) cursorsKnown.set(kv, seen = new Set());
-  return seen;
-}
 
 /**
  * Stores a message as the next seq of its conversation (see commitMessages).

@@ -99,10 +99,13 @@ export async function searchMessages(
 
 type Hit = { conversationId: string; seq: number; at: number };
 
+/** Whether a query word also matches the words it begins (else whole words only). */
+const matchesPrefixes = (word: string) => [...word].length >= MIN_PREFIX;
+
 /** Whether a message's words hold every query word (as a word, or a word's beginning). */
 function matchesAll(tokens: string[], words: string[]): boolean {
   return words.every((word) =>
-    [...word].length >= MIN_PREFIX ? tokens.some((t) => t.startsWith(word)) : tokens.includes(word)
+    matchesPrefixes(word) ? tokens.some((t) => t.startsWith(word)) : tokens.includes(word)
   );
 }
 
@@ -140,8 +143,7 @@ async function searchConversation(
   // Longest words first: they match fewest entries, and an empty set ends the search.
   for (const word of [...words].sort((a, b) => b.length - a.length)) {
     const seen = new Map<number, number>();
-    const prefix = [...word].length >= MIN_PREFIX;
-    const selector: Deno.KvListSelector = prefix
+    const selector: Deno.KvListSelector = matchesPrefixes(word)
       ? {
         start: ["search", conversationId, word],
         end: ["search", conversationId, word + "\u{10FFFF}"],

@@ -21,7 +21,7 @@
  * - A crash between the two commits leaves the cursor behind: the next message in that
  *   conversation, from any process, indexes the rest, and search covers the gap meanwhile.
  */
-import { commitWithRetry } from "./kv.ts";
+import { commitWithRetry, perStore } from "./kv.ts";
 import { describeError, log } from "./log.ts";
 import { type ConversationHead, headKey, messageKey, type MessageRecord } from "./messages.ts";
 import { IndexBatch, POSTING_SPAN, searchCursorKey, tokenize } from "./search_index.ts";
@@ -97,7 +97,7 @@ export async function indexStep(
 }
 
 type Runs = { running: Promise<void> | null; queued: Promise<void> | null };
-const runsByStore = new WeakMap<Deno.Kv, Map<string, Runs>>();
+const runsOf = perStore(() => new Map<string, Runs>());
 
 /**
  * Indexes everything stored in the conversation so far (callers that want it done now).
@@ -106,8 +106,7 @@ const runsByStore = new WeakMap<Deno.Kv, Map<string, Runs>>();
  * the cursor.
  */
 export function indexPending(kv: Deno.Kv, conversationId: string): Promise<void> {
-  let byId = runsByStore.get(kv);
-  if (!byId) runsByStore.set(kv, byId = new Map());
+  const byId = runsOf(kv);
   let runs = byId.get(conversationId);
   if (!runs) byId.set(conversationId, runs = { running: null, queued: null });
   const start = (): Promise<void> => {
@@ -138,7 +137,6 @@ export class SearchIndexer {
   #kv: Deno.Kv;
   /** Unindexed messages per conversation, as far as this indexer knows. */
   #lag = new Map<string, number>();
-  #total = 0;
   #running: Promise<void> | null = null;
   #closed = false;
   #waiters: (() => void)[] = [];
@@ -148,21 +146,22 @@ export class SearchIndexer {
   }
 
   /** Messages this indexer has been told of and not yet indexed. */
-  get lag(): number {
-    return this.#total;
+  #total(): number {
+    let n = 0;
+    for (const lag of this.#lag.values()) n += lag;
+    return n;
   }
 
   /** `count` new messages were stored in the conversation. */
   add(conversationId: string, count: number): void {
     if (this.#closed) return;
     this.#lag.set(conversationId, (this.#lag.get(conversationId) ?? 0) + count);
-    this.#total += count;
     this.#running ??= this.#run();
   }
 
   /** Resolves when the lag is at most `max` (or the indexer is closed). */
   async caughtUp(max = MAX_INDEX_LAG): Promise<void> {
-    while (this.#total > max && this.#running) {
+    while (this.#running && this.#total() > max) {
       await new Promise<void>((resolve) => this.#waiters.push(resolve));
     }
   }
@@ -194,7 +193,6 @@ export class SearchIndexer {
         const more = left + (this.#lag.get(id) ?? 0);
         this.#lag.delete(id);
         if (more > 0 && !this.#closed) this.#lag.set(id, more);
-        this.#total = [...this.#lag.values()].reduce((a, b) => a + b, 0);
         for (const wake of this.#waiters.splice(0)) wake();
       }
     } finally {
