@@ -1,4 +1,4 @@
-import { getManyChunked } from "./kv.ts";
+import { getManyChunked, perStore } from "./kv.ts";
 import { type ConversationHead, headKey, listMessages, type MessagePage } from "./messages.ts";
 import { deletedUser, type User, userOf, userRecordKey } from "./users.ts";
 
@@ -14,6 +14,9 @@ import { deletedUser, type User, userOf, userRecordKey } from "./users.ts";
  * re-created conversation apart. Authors are not in the head, so they are read on every use
  * and compared (a renamed or deleted author makes the entry stale). So each use costs one
  * getMany (the head and the entry's authors) instead of a range read of 51 records.
+ *
+ * Kept per KV handle (perStore): a conversation's id and version name its pages in one
+ * store only (an imported copy of a store has the same ids).
  *
  * The pages are shared between requests: frozen, so a caller that tried to change one would
  * fail loudly instead of changing what the next request sees.
@@ -38,25 +41,26 @@ const MAX_ENTRIES = 500;
  * user paging through with `before`) would have been ~1 GB.
  */
 export const HISTORY_CACHE_CHARS = 16 * 1024 * 1024;
-const entries = new Map<string, Entry>();
-let chars = 0;
+/** One store's pages, least recently used first, and the characters they hold. */
+type Pages = { entries: Map<string, Entry>; chars: number };
+const pagesOf = perStore((): Pages => ({ entries: new Map(), chars: 0 }));
 
 /** A page's characters, about: its messages' text and a margin for their other fields. */
 function sizeOf(page: MessagePage): number {
   return page.messages.reduce((n, m) => n + m.content.length + 300, 0);
 }
 
-/** Characters the cached pages hold now (see HISTORY_CACHE_CHARS). */
-export function historyCacheChars(): number {
-  return chars;
+/** Characters the store's cached pages hold now (see HISTORY_CACHE_CHARS). */
+export function historyCacheChars(kv: Deno.Kv): number {
+  return pagesOf(kv).chars;
 }
 
 /** Drops the least recently used entries until the cache is within both bounds. */
-function evict(): void {
-  for (const [key, entry] of entries) {
-    if (entries.size <= MAX_ENTRIES && chars <= HISTORY_CACHE_CHARS) return;
-    entries.delete(key);
-    chars -= entry.size;
+function evict(pages: Pages): void {
+  for (const [key, entry] of pages.entries) {
+    if (pages.entries.size <= MAX_ENTRIES && pages.chars <= HISTORY_CACHE_CHARS) return;
+    pages.entries.delete(key);
+    pages.chars -= entry.size;
   }
 }
 
@@ -99,6 +103,8 @@ export async function readHistory(
   conversationId: string,
   options: HistoryOptions,
 ): Promise<{ page: MessagePage; json: () => string }> {
+  const pages = pagesOf(kv);
+  const { entries } = pages;
   const key = keyOf(conversationId, options);
   const cached = entries.get(key);
   const authors = cached?.authors ?? [];
@@ -115,10 +121,10 @@ export async function readHistory(
   }
   // Another request may have filed this key meanwhile: its entry is what leaves.
   const replaced = entries.get(key);
-  if (replaced !== entry) chars += entry.size - (replaced?.size ?? 0);
+  if (replaced !== entry) pages.chars += entry.size - (replaced?.size ?? 0);
   entries.delete(key); // most recently used last
   entries.set(key, entry);
-  evict();
+  evict(pages);
   const hit = entry;
   return {
     page: hit.page,
@@ -128,8 +134,8 @@ export async function readHistory(
         hit.size += hit.json.length;
         // Counted only while it is in the cache (it may have been dropped since).
         if (entries.get(key) === hit) {
-          chars += hit.json.length;
-          evict();
+          pages.chars += hit.json.length;
+          evict(pages);
         }
       }
       return hit.json;

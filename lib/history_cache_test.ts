@@ -112,8 +112,30 @@ Deno.test("readHistory() keeps pages within a bound on their text, not only on t
       const { page, json } = await readHistory(kv, id, { before, limit: 100 });
       json(); // the REST answer's text is kept too
       read += page.messages.reduce((n, m) => n + m.content.length, 0);
-      assert.ok(historyCacheChars() <= HISTORY_CACHE_CHARS, `within the bound after ${before}`);
+      assert.ok(historyCacheChars(kv) <= HISTORY_CACHE_CHARS, `within the bound after ${before}`);
     }
     assert.ok(read > HISTORY_CACHE_CHARS, "the test read more than the bound");
+  });
+});
+
+Deno.test("readHistory() keeps each store's pages apart (a restored copy has the same ids and versions)", async () => {
+  await withRoom(3, async (kv, ann, _ben, id) => {
+    const copy = await Deno.openKv(":memory:");
+    try {
+      for await (const e of kv.list({ prefix: [] })) await copy.set(e.key, e.value);
+      // The same change count on both (rev 1, same last message), different text.
+      await changeMessage(kv, ann, { conversationId: id, seq: 1 }, {
+        kind: "edit",
+        content: "here",
+      });
+      await changeMessage(copy, ann, { conversationId: id, seq: 1 }, {
+        kind: "edit",
+        content: "there",
+      });
+      assert.equal((await assertFresh(kv, id)).messages[0].content, "here");
+      assert.equal((await assertFresh(copy, id)).messages[0].content, "there");
+    } finally {
+      copy.close();
+    }
   });
 });
