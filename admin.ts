@@ -13,10 +13,15 @@ import {
   requireAccount,
   resetPassword,
   setSiteAdmin,
-} from "./lib/account_admin.ts";
+} from "./lib/accounts/admin.ts";
 import { AppError } from "./lib/errors.ts";
-import { openKv } from "./lib/kv.ts";
-import { type Account, listAccounts, passwordSchema, usernameSchema } from "./lib/users.ts";
+import { openKv } from "./lib/storage/kv.ts";
+import {
+  type Account,
+  listAccounts,
+  passwordSchema,
+  usernameSchema,
+} from "./lib/accounts/users.ts";
 
 const USAGE = `Usage: deno task admin COMMAND [ARGS]
 

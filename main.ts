@@ -1,14 +1,14 @@
 import { Hono } from "hono";
 import { serveStatic } from "hono/deno";
 import { type Config, loadConfig } from "./config.ts";
-import { buildAssets, loadBuiltAssets } from "./lib/assets.ts";
+import { buildAssets, loadBuiltAssets } from "./lib/web/assets.ts";
 import type { AppContext } from "./lib/context.ts";
 import { errorBody } from "./lib/errors.ts";
-import { sweepOrphanChunks } from "./lib/files.ts";
-import { openKv } from "./lib/kv.ts";
-import { describeError, log, setLogLevel } from "./lib/log.ts";
-import { metrics } from "./lib/metrics.ts";
-import { Hub } from "./lib/realtime.ts";
+import { sweepOrphanChunks } from "./lib/files/files.ts";
+import { openKv } from "./lib/storage/kv.ts";
+import { describeError, log, setLogLevel } from "./lib/ops/log.ts";
+import { metrics } from "./lib/ops/metrics.ts";
+import { Hub } from "./lib/realtime/hub.ts";
 import { type Env, formErrorRedirect } from "./routes/_http.ts";
 import {
   loadSession,

@@ -14,7 +14,7 @@
  *   page), and the newest message's text must be on the page by then.
  * - The ceiling: the same browser loading the bare Hono route (navigation start to `load`).
  */
-import { launchChromium, signedInContext } from "../tests/browser.ts";
+import { launchChromium, signedInContext } from "../tests/support/browser.ts";
 import { lastMessageText, signIn, startApp, startCeiling } from "./http.ts";
 import type { SeededStore } from "./seed.ts";
 

@@ -9,10 +9,10 @@
  * what is written. Any change to those files seeds anew; stale files are removed. A bench
  * run works on a copy (the server writes sessions and read marks).
  */
-import { createConversation } from "../lib/conversations.ts";
-import { MessageWriter } from "../lib/message_writer.ts";
-import type { SendRequest } from "../lib/messages.ts";
-import { createUser, type User } from "../lib/users.ts";
+import { createConversation } from "../lib/conversations/conversations.ts";
+import { MessageWriter } from "../lib/messages/writer.ts";
+import type { SendRequest } from "../lib/messages/messages.ts";
+import { createUser, type User } from "../lib/accounts/users.ts";
 
 export type StoreShape = {
   /** Messages in the measured conversation. */
@@ -39,17 +39,14 @@ const PASSWORD = "benchmark password";
 const WINDOW = 2000;
 const LIST_FEW = 5;
 const LIST_MANY = 500;
-/** Every file whose code decides what a seeded store holds. */
+/** Every file (or folder: its non-test sources) whose code decides what a seeded store holds. */
 const LAYOUT_FILES = [
   "bench/seed.ts",
-  "lib/messages.ts",
-  "lib/message_writer.ts",
-  "lib/search_index.ts",
-  "lib/search_indexer.ts",
-  "lib/conversations.ts",
-  "lib/users.ts",
-  "lib/passwords.ts",
-  "lib/kv.ts",
+  "lib/storage",
+  "lib/accounts",
+  "lib/conversations",
+  "lib/messages",
+  "lib/search",
 ];
 const WORDS = ("the a to and of we it is for on that this can you with be at just have " +
   "will are release deploy build test review merge branch fix bug issue ticket today " +
@@ -77,8 +74,26 @@ async function hashHex(text: string): Promise<string> {
 
 async function versionOf(root: string, shape: StoreShape): Promise<string> {
   const parts = [Deno.version.deno, JSON.stringify(shape)];
-  for (const file of LAYOUT_FILES) parts.push(await Deno.readTextFile(`${root}/${file}`));
+  for (const file of await layoutSources(root)) parts.push(await Deno.readTextFile(file));
   return (await hashHex(parts.join("\0"))).slice(0, 16);
+}
+
+/** LAYOUT_FILES expanded: each folder's .ts/.tsx files but tests, in a stable order. */
+async function layoutSources(root: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const path of LAYOUT_FILES) {
+    const full = `${root}/${path}`;
+    if ((await Deno.stat(full)).isFile) {
+      out.push(full);
+      continue;
+    }
+    for await (const e of Deno.readDir(full)) {
+      if (e.isFile && /\.tsx?$/.test(e.name) && !/_test\.tsx?$/.test(e.name)) {
+        out.push(`${full}/${e.name}`);
+      }
+    }
+  }
+  return out.sort();
 }
 
 function cacheDir(): string {

@@ -3,8 +3,8 @@ import { Logo } from "./Logo.tsx";
 import ConversationList, { type ConversationListProps } from "../islands/ConversationList.tsx";
 import NewConversation from "../islands/NewConversation.tsx";
 import ThemeToggle from "../islands/ThemeToggle.tsx";
-import { Avatar } from "../islands/parts/people.tsx";
-import { island } from "../lib/islands.tsx";
+import { Avatar } from "./people.tsx";
+import { island } from "../lib/web/islands.tsx";
 
 const ConversationListIsland = island("ConversationList", ConversationList);
 const NewConversationIsland = island("NewConversation", NewConversation);

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from "preact";
-import { IconSprite } from "../islands/parts/Icon.tsx";
+import { IconSprite } from "./Icon.tsx";
 
 /** The document shell: one stylesheet, one module script, both content-hashed files. */
 export function Layout(props: { title: string; assetsId: string; children: ComponentChildren }) {

@@ -1,5 +1,5 @@
-import type { LinkedIdentity } from "../lib/identities.ts";
-import type { ProviderInfo } from "../lib/oauth.ts";
+import type { LinkedIdentity } from "../lib/accounts/identities.ts";
+import type { ProviderInfo } from "../lib/accounts/oauth.ts";
 
 /**
  * The sign-in providers of an account page: for each configured provider, the linked account

@@ -1,6 +1,6 @@
-import { Avatar } from "../islands/parts/people.tsx";
-import type { Member, Project } from "../lib/projects.ts";
-import type { User } from "../lib/users.ts";
+import { Avatar } from "./people.tsx";
+import type { Member, Project } from "../lib/projects/projects.ts";
+import type { User } from "../lib/accounts/users.ts";
 
 const ROLE_BADGE = {
   owner: "bg-amber-100 text-amber-800 dark:bg-amber-900 dark:text-amber-100",

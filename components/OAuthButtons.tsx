@@ -1,4 +1,4 @@
-import type { ProviderInfo } from "../lib/oauth.ts";
+import type { ProviderInfo } from "../lib/accounts/oauth.ts";
 
 /**
  * "Continue with …" for each configured provider: plain links, so they work before (and

@@ -1,15 +1,15 @@
 import { batch, useComputed, useSignal, useSignalEffect } from "@preact/signals";
 import type { JSX } from "preact";
 import { useEffect, useLayoutEffect, useMemo, useRef } from "preact/hooks";
-import type { Conversation } from "../lib/conversations.ts";
-import type { FileMeta } from "../lib/files.ts";
-import type { Message } from "../lib/messages.ts";
-import type { User } from "../lib/users.ts";
+import type { Conversation } from "../lib/conversations/conversations.ts";
+import type { FileMeta } from "../lib/files/files.ts";
+import type { Message } from "../lib/messages/messages.ts";
+import type { User } from "../lib/accounts/users.ts";
 import { chatSocket, type SocketState } from "./parts/chat_socket.ts";
-import { MessageList, type Pending } from "./parts/MessageList.tsx";
+import { MessageList, type Pending } from "../components/MessageList.tsx";
 import { messageActions, replaceLoaded } from "./parts/message_actions.ts";
-import { Icon } from "./parts/Icon.tsx";
-import { conversationName } from "./parts/people.tsx";
+import { Icon } from "../components/Icon.tsx";
+import { conversationName } from "../components/people.tsx";
 import { formatSize, sendFile, type Upload, UploadRow } from "./parts/uploads.tsx";
 
 // The page carries this island's props packed (routes/chat.tsx): boot.ts unpacks them.

@@ -1,12 +1,12 @@
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
-import type { Conversation } from "../lib/conversations.ts";
-import type { Message } from "../lib/messages.ts";
-import type { User } from "../lib/users.ts";
-import { mentions } from "../lib/mentions.ts";
+import type { Conversation } from "../lib/conversations/conversations.ts";
+import type { Message } from "../lib/messages/messages.ts";
+import type { User } from "../lib/accounts/users.ts";
+import { mentions } from "../lib/shared/mentions.ts";
 import { chatSocket } from "./parts/chat_socket.ts";
-import { Icon } from "./parts/Icon.tsx";
-import { Avatar, conversationName, shortTime } from "./parts/people.tsx";
+import { Icon } from "../components/Icon.tsx";
+import { Avatar, conversationName, shortTime } from "../components/people.tsx";
 
 export type ConversationListProps = {
   me: User;

@@ -1,8 +1,8 @@
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import type { FileMeta } from "../lib/files.ts";
-import type { User } from "../lib/users.ts";
-import { shortTime } from "./parts/people.tsx";
+import type { FileMeta } from "../lib/files/files.ts";
+import type { User } from "../lib/accounts/users.ts";
+import { shortTime } from "../components/people.tsx";
 import {
   formatSize,
   kindOf,

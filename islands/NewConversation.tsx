@@ -1,8 +1,8 @@
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
 import { useRef } from "preact/hooks";
-import type { User } from "../lib/users.ts";
-import { Avatar } from "./parts/people.tsx";
+import type { User } from "../lib/accounts/users.ts";
+import { Avatar } from "../components/people.tsx";
 
 /**
  * "New conversation": a dialog to find people by name and start a direct conversation (one

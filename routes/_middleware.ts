@@ -2,9 +2,9 @@ import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import type { AppContext } from "../lib/context.ts";
 import { ForbiddenError } from "../lib/errors.ts";
-import { log, withRequestId } from "../lib/log.ts";
-import { metrics } from "../lib/metrics.ts";
-import { getUserBySession } from "../lib/sessions.ts";
+import { log, withRequestId } from "../lib/ops/log.ts";
+import { metrics } from "../lib/ops/metrics.ts";
+import { getUserBySession } from "../lib/accounts/sessions.ts";
 import { type Env, readSessionCookie } from "./_http.ts";
 
 /** An incoming X-Request-Id is kept when it is this tame (a proxy's id links its logs to ours). */

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { Layout } from "../components/Layout.tsx";
-import { renderDocument } from "../lib/ssr.tsx";
+import { renderDocument } from "../lib/web/ssr.tsx";
 import { type AppCtx, FORM_ERROR_CODES } from "./_http.ts";
 
 const FORM_ERRORS: Record<string, string> = {

@@ -3,12 +3,15 @@ import { z } from "zod";
 import { ChatShell } from "../components/ChatShell.tsx";
 import ChatRoom from "../islands/ChatRoom.tsx";
 import { packChatRoomProps } from "../islands/parts/chat_props.ts";
-import { getConversationForUser, listConversationsForUser } from "../lib/conversations.ts";
+import {
+  getConversationForUser,
+  listConversationsForUser,
+} from "../lib/conversations/conversations.ts";
 import { AppError } from "../lib/errors.ts";
-import { island } from "../lib/islands.tsx";
-import { readHistory } from "../lib/history_cache.ts";
-import { markRead } from "../lib/messages.ts";
-import type { User } from "../lib/users.ts";
+import { island } from "../lib/web/islands.tsx";
+import { readHistory } from "../lib/messages/history_cache.ts";
+import { markRead } from "../lib/messages/messages.ts";
+import type { User } from "../lib/accounts/users.ts";
 import type { AppCtx, Env } from "./_http.ts";
 import { page } from "./_page.tsx";
 

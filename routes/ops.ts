@@ -1,9 +1,9 @@
 /** Operations: liveness, readiness and metrics, for load balancers, orchestrators and Prometheus. */
 import { Hono } from "hono";
 import { NotFoundError, UnauthorizedError } from "../lib/errors.ts";
-import { describeError, log } from "../lib/log.ts";
-import { METRICS_CONTENT_TYPE, renderMetrics } from "../lib/metrics.ts";
-import { timingSafeEqual } from "../lib/passwords.ts";
+import { describeError, log } from "../lib/ops/log.ts";
+import { METRICS_CONTENT_TYPE, renderMetrics } from "../lib/ops/metrics.ts";
+import { timingSafeEqual } from "../lib/accounts/passwords.ts";
 import type { AppCtx, Env } from "./_http.ts";
 
 /** How long /readyz waits for KV before calling it unreachable. */

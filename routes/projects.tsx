@@ -2,12 +2,15 @@ import { Hono } from "hono";
 import { ChatShell } from "../components/ChatShell.tsx";
 import { MemberList } from "../components/MemberList.tsx";
 import FileManager from "../islands/FileManager.tsx";
-import { getConversationForUser, listConversationsForUser } from "../lib/conversations.ts";
+import {
+  getConversationForUser,
+  listConversationsForUser,
+} from "../lib/conversations/conversations.ts";
 import { AppError } from "../lib/errors.ts";
-import { listFiles } from "../lib/files.ts";
-import { island } from "../lib/islands.tsx";
-import { listMessages } from "../lib/messages.ts";
-import { getProjectForUser, listMembers, listProjectsForUser } from "../lib/projects.ts";
+import { listFiles } from "../lib/files/files.ts";
+import { island } from "../lib/web/islands.tsx";
+import { listMessages } from "../lib/messages/messages.ts";
+import { getProjectForUser, listMembers, listProjectsForUser } from "../lib/projects/projects.ts";
 import type { AppCtx, Env } from "./_http.ts";
 import { page } from "./_page.tsx";
 import { ChatRoomIsland, notFoundPage, signInFirst } from "./chat.tsx";

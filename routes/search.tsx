@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import type { ComponentChildren } from "preact";
-import { Avatar, conversationName, shortTime } from "../islands/parts/people.tsx";
-import { searchMessages, searchQuerySchema, type SearchResult } from "../lib/search.ts";
-import { foldToken, tokenize } from "../lib/search_index.ts";
-import type { User } from "../lib/users.ts";
+import { Avatar, conversationName, shortTime } from "../components/people.tsx";
+import { searchMessages, searchQuerySchema, type SearchResult } from "../lib/search/query.ts";
+import { foldToken, tokenize } from "../lib/search/index.ts";
+import type { User } from "../lib/accounts/users.ts";
 import type { AppCtx, Env } from "./_http.ts";
 import { shell, signInFirst } from "./chat.tsx";
 

@@ -1,5 +1,5 @@
-import type { Message } from "../../lib/messages.ts";
-import type { User } from "../../lib/users.ts";
+import type { Message } from "../../lib/messages/messages.ts";
+import type { User } from "../../lib/accounts/users.ts";
 import type { ChatRoomProps } from "../ChatRoom.tsx";
 
 /**

@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import type { ServerFrame } from "../../lib/realtime_protocol.ts";
+import type { ServerFrame } from "../../lib/shared/protocol.ts";
 
 type Listener = (frame: ServerFrame) => void;
 export type SocketState = "connecting" | "open" | "offline";

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import type { Signal } from "@preact/signals";
-import type { Message } from "../../lib/messages.ts";
-import type { ClientFrame } from "../../lib/realtime_protocol.ts";
+import type { Message } from "../../lib/messages/messages.ts";
+import type { ClientFrame } from "../../lib/shared/protocol.ts";
 import { chatSocket } from "./chat_socket.ts";
 
 /** The quick reactions offered by a message's "React" palette. */

@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import type { FileMeta } from "../../lib/files.ts";
+import type { FileMeta } from "../../lib/files/files.ts";
 
 /** An upload in progress (or failed): what the progress row shows. */
 export type Upload = {

@@ -1,15 +1,15 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { authenticate } from "../../lib/accounts.ts";
+import { authenticate } from "../../lib/accounts/sign_in.ts";
 import { AppError, NotFoundError, UnauthorizedError, ValidationError } from "../../lib/errors.ts";
-import { hitRateLimit } from "../../lib/rate_limit.ts";
+import { hitRateLimit } from "../../lib/ops/rate_limit.ts";
 import {
   listSessions,
   revokeAllSessions,
   revokeSession,
   revokeSessionById,
   sessionIdOf,
-} from "../../lib/sessions.ts";
+} from "../../lib/accounts/sessions.ts";
 import { signIn } from "../_session.ts";
 import {
   createUser,
@@ -17,7 +17,7 @@ import {
   passwordSchema,
   setPassword,
   usernameSchema,
-} from "../../lib/users.ts";
+} from "../../lib/accounts/users.ts";
 import {
   type AppCtx,
   clearSessionCookie,

@@ -8,18 +8,18 @@ import {
   getConversationRecordForUser,
   listConversationsForUser,
   MAX_CONVERSATION_PAGE,
-} from "../../lib/conversations.ts";
+} from "../../lib/conversations/conversations.ts";
 import { ValidationError } from "../../lib/errors.ts";
-import { attachmentsForSend } from "../../lib/attachments.ts";
+import { attachmentsForSend } from "../../lib/messages/attachments.ts";
 import {
   attachmentIdsSchema,
   clientIdSchema,
   markRead,
   optionalContentSchema,
-} from "../../lib/messages.ts";
-import { readHistory } from "../../lib/history_cache.ts";
-import { getProjectForUser, requireProjectMembers } from "../../lib/projects.ts";
-import { getUsersByIds, getUsersByUsernames, searchUsers } from "../../lib/users.ts";
+} from "../../lib/messages/messages.ts";
+import { readHistory } from "../../lib/messages/history_cache.ts";
+import { getProjectForUser, requireProjectMembers } from "../../lib/projects/projects.ts";
+import { getUsersByIds, getUsersByUsernames, searchUsers } from "../../lib/accounts/users.ts";
 import { type Env, isFormPost, readBody, readQuery, requireUser } from "../_http.ts";
 
 const idList = z.preprocess(

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
-import { detachDeletedFile, fileAreaOf } from "../../lib/attachments.ts";
-import { getConversationRecordForUser } from "../../lib/conversations.ts";
-import { contentDisposition, parseRange, SAFE_INLINE_TYPES } from "../../lib/download.ts";
+import { detachDeletedFile, fileAreaOf } from "../../lib/messages/attachments.ts";
+import { getConversationRecordForUser } from "../../lib/conversations/conversations.ts";
+import { contentDisposition, parseRange, SAFE_INLINE_TYPES } from "../../lib/files/download.ts";
 import {
   deleteFileIn,
   type FileArea,
@@ -10,11 +10,11 @@ import {
   readFileRange,
   storeFile,
   UploadTooLargeError,
-} from "../../lib/files.ts";
-import { canManage, getProjectForUser } from "../../lib/projects.ts";
-import { hitRateLimit } from "../../lib/rate_limit.ts";
-import { readMultipartFile } from "../../lib/uploads.ts";
-import type { User } from "../../lib/users.ts";
+} from "../../lib/files/files.ts";
+import { canManage, getProjectForUser } from "../../lib/projects/projects.ts";
+import { hitRateLimit } from "../../lib/ops/rate_limit.ts";
+import { readMultipartFile } from "../../lib/files/uploads.ts";
+import type { User } from "../../lib/accounts/users.ts";
 import { type AppCtx, type Env, requireUser, wantsPage } from "../_http.ts";
 
 /** Multipart framing around the file: the boundary lines and part headers. */

@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { getConversationRecordForUser } from "../../lib/conversations.ts";
+import { getConversationRecordForUser } from "../../lib/conversations/conversations.ts";
 import { NotFoundError, ValidationError } from "../../lib/errors.ts";
-import { emojiSchema, type MessageChange } from "../../lib/message_changes.ts";
-import { contentSchema } from "../../lib/messages.ts";
+import { emojiSchema, type MessageChange } from "../../lib/messages/changes.ts";
+import { contentSchema } from "../../lib/messages/messages.ts";
 import { type AppCtx, type Env, isFormPost, readBody, requireUser } from "../_http.ts";
 
 const seqParam = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);

@@ -10,8 +10,8 @@ import {
   projectNameSchema,
   removeProjectMember,
   roleSchema,
-} from "../../lib/projects.ts";
-import { getUsersByUsernames, usernameSchema } from "../../lib/users.ts";
+} from "../../lib/projects/projects.ts";
+import { getUsersByUsernames, usernameSchema } from "../../lib/accounts/users.ts";
 import { memberProject } from "./_project.ts";
 import { type AppCtx, type Env, isFormPost, readBody, requireUser } from "../_http.ts";
 

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
-import { serveSocket } from "../../lib/realtime_socket.ts";
-import { getUserBySession, sessionIdOf } from "../../lib/sessions.ts";
+import { serveSocket } from "../../lib/realtime/socket.ts";
+import { getUserBySession, sessionIdOf } from "../../lib/accounts/sessions.ts";
 import { type Env, readSessionCookie } from "../_http.ts";
 import { isSameOriginRequest } from "../_middleware.ts";
 

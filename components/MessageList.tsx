@@ -1,0 +1,123 @@
+import { renderFormatted } from "../lib/shared/formatted.tsx";
+import type { Attachment, Message } from "../lib/messages/messages.ts";
+import type { User } from "../lib/accounts/users.ts";
+import type { MessageActions } from "../islands/parts/message_actions.ts";
+import { Attachments, MessageItem } from "./MessageItem.tsx";
+
+export type Pending = {
+  clientId: string;
+  content: string;
+  createdAt: string;
+  failed: string | null;
+  /** Files uploaded already, sent with the message. */
+  attachments?: Attachment[];
+};
+
+/** Consecutive messages of one author within five minutes share one header. */
+function startsGroup(prev: Message | undefined, m: Message): boolean {
+  if (!prev || prev.author.id !== m.author.id) return true;
+  return new Date(m.createdAt).getTime() - new Date(prev.createdAt).getTime() > 5 * 60_000;
+}
+
+/** The messages of a conversation, oldest first, then the sender's unacknowledged ones. */
+export function MessageList(
+  props: {
+    messages: Message[];
+    pending: Pending[];
+    /** Where pending messages' files are (sent ones know their conversation). */
+    conversationId: string;
+    me: User;
+    /** Who takes part: their `@username`s are highlighted. */
+    people?: User[];
+    /** The first unread message (when the page opened) gets a "New messages" line above it. */
+    unreadFrom?: number | null;
+    onRetry?: (clientId: string) => void;
+    /** The message being edited, if any (one at a time). */
+    editingSeq?: number | null;
+    /** Edit, delete and react; without them the actions do nothing. */
+    actions?: MessageActions;
+    /** A palette or confirmation the page's address opened (`?react=<seq>`, `?delete=<seq>`). */
+    opened?: { react?: number; delete?: number };
+    /** The message a link opened the page on: marked until the page is left. */
+    highlightSeq?: number | null;
+  },
+) {
+  const people = new Map((props.people ?? []).map((u) => [u.id, u]));
+  const names = new Set((props.people ?? []).map((u) => u.username.toLowerCase()));
+  const format = (m: Message) =>
+    renderFormatted(m.content, m.formatted, {
+      isMention: (u) => names.has(u),
+      me: props.me.username,
+    });
+  if (props.messages.length === 0 && props.pending.length === 0) {
+    return (
+      <div class="flex h-full flex-col items-center justify-center text-center text-slate-500 dark:text-slate-400">
+        <p class="mt-2 text-sm">No messages yet. Say hello!</p>
+      </div>
+    );
+  }
+  return (
+    <ol class="space-y-0.5" aria-label="History">
+      {props.messages.map((m, i) => {
+        const head = startsGroup(props.messages[i - 1], m);
+        const divider = m.seq === props.unreadFrom;
+        return [
+          divider && (
+            <li key="new" class="flex items-center gap-3 py-2" data-new-messages="true">
+              <span class="h-px flex-1 bg-red-300" />
+              <span class="text-xs font-semibold uppercase tracking-wide text-red-600 dark:text-red-400">
+                New messages
+              </span>
+              <span class="h-px flex-1 bg-red-300" />
+            </li>
+          ),
+          <MessageItem
+            key={m.seq}
+            m={m}
+            head={head}
+            me={props.me}
+            people={people}
+            format={format}
+            editing={m.seq === props.editingSeq}
+            actions={props.actions}
+            highlighted={m.seq === props.highlightSeq}
+            opened={m.seq === props.opened?.react
+              ? "react"
+              : m.seq === props.opened?.delete
+              ? "delete"
+              : null}
+          />,
+        ];
+      })}
+      {props.pending.map((p) => (
+        <li key={p.clientId} class="flex gap-3 pt-1" data-pending="true">
+          <div class="w-9 shrink-0" />
+          <div class="min-w-0 flex-1">
+            {p.content && (
+              <p class="whitespace-pre-wrap break-words text-sm leading-relaxed text-slate-400">
+                {p.content}
+              </p>
+            )}
+            {p.attachments?.length
+              ? <Attachments conversationId={props.conversationId} files={p.attachments} />
+              : null}
+            {p.failed
+              ? (
+                <p class="text-xs text-red-600 dark:text-red-400">
+                  Not sent: {p.failed}{" "}
+                  <button
+                    type="button"
+                    class="font-semibold underline"
+                    onClick={() => props.onRetry?.(p.clientId)}
+                  >
+                    Retry
+                  </button>
+                </p>
+              )
+              : <p class="text-xs text-slate-400">Sending…</p>}
+          </div>
+        </li>
+      ))}
+    </ol>
+  );
+}

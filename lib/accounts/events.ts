@@ -1,0 +1,84 @@
+/**
+ * "This account's sockets must end now": said by whoever disables, deletes or resets an
+ * account (the admin CLI is a separate process), heard by every hub, whatever process or
+ * instance it runs in. kv.watch does not cross processes on a local file and BroadcastChannel
+ * does not leave the process, so each hub polls one small key, `["account_events"]`, about
+ * once a second: one read a second per hub, nothing per message.
+ */
+import { commitWithRetry } from "../storage/kv.ts";
+import { describeError, log } from "../ops/log.ts";
+
+/** The last events, newest last; `epoch` counts every event ever published. */
+type AccountEvents = { epoch: number; recent: { epoch: number; userId: string; at: string }[] };
+
+const eventsKey = () => ["account_events"];
+/** Events kept: a hub that missed more than these (asleep for a long time) re-checks everyone. */
+const KEEP = 100;
+
+/** Tells every hub to close the user's sockets. */
+export async function publishAccountEvent(kv: Deno.Kv, userId: string): Promise<void> {
+  await commitWithRetry(async () => {
+    const entry = await kv.get<AccountEvents>(eventsKey());
+    const epoch = (entry.value?.epoch ?? 0) + 1;
+    const recent = [...(entry.value?.recent ?? []), {
+      epoch,
+      userId,
+      at: new Date().toISOString(),
+    }].slice(-KEEP);
+    // Ephemeral: gone an hour after the last event (a hub then starts counting from 0 again).
+    const result = await kv.atomic().check(entry).set(eventsKey(), { epoch, recent }, {
+      expireIn: 60 * 60_000,
+    }).commit();
+    return result.ok ? true : null;
+  });
+}
+
+/**
+ * Polls the events key; calls `onUser` for each user named since the last poll, or
+ * `onMissed` when more happened than the key keeps. Events from before it started are ignored.
+ */
+export class AccountEventWatcher {
+  #kv: Deno.Kv;
+  #seen: number | null = null;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #polling = false;
+
+  constructor(
+    kv: Deno.Kv,
+    handlers: { onUser: (userId: string) => void; onMissed: () => void },
+    options: { pollMs: number },
+  ) {
+    this.#kv = kv;
+    void this.#poll(handlers);
+    if (options.pollMs > 0) {
+      this.#timer = setInterval(() => void this.#poll(handlers), options.pollMs);
+      Deno.unrefTimer(this.#timer);
+    }
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+  }
+
+  async #poll(handlers: { onUser: (userId: string) => void; onMissed: () => void }) {
+    if (this.#polling) return;
+    this.#polling = true;
+    try {
+      const events = (await this.#kv.get<AccountEvents>(eventsKey())).value;
+      const epoch = events?.epoch ?? 0;
+      const seen = this.#seen;
+      this.#seen = epoch;
+      if (seen === null || epoch === seen || !events) return;
+      // Behind what was seen: the key expired and a publish began again from 1 between two
+      // polls, so every event in it is new.
+      const after = epoch < seen ? 0 : seen;
+      const missed = events.recent.length === 0 || events.recent[0].epoch > after + 1;
+      if (missed) return handlers.onMissed();
+      for (const e of events.recent) if (e.epoch > after) handlers.onUser(e.userId);
+    } catch (err) {
+      log("warn", "account event poll failed", describeError(err));
+    } finally {
+      this.#polling = false;
+    }
+  }
+}

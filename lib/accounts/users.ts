@@ -1,0 +1,292 @@
+import { z } from "zod";
+import { isTooGuessable } from "./password_strength.ts";
+import { ulid } from "ulid";
+import { ConflictError, ForbiddenError, NotFoundError } from "../errors.ts";
+import { hashPassword, type PasswordHash } from "./passwords.ts";
+import { commitRetryingLocks, commitWithRetry, getManyChunked } from "../storage/kv.ts";
+
+export const usernameSchema = z.string().trim().toLowerCase().min(3, "Use at least 3 characters.")
+  .max(32, "Use at most 32 characters.").regex(
+    /^[a-z0-9_.-]+$/,
+    "Use only letters, digits, '_', '.' and '-'.",
+  );
+export const passwordSchema = z.string().min(8, "Use at least 8 characters.").max(
+  256,
+  "Use at most 256 characters.",
+).refine(
+  (password) => !isTooGuessable(password),
+  "That password is one of the most common ones, or too easy to guess. Try a few unrelated words.",
+);
+export const displayNameSchema = z.string().trim().min(1, "Enter a display name.").max(
+  64,
+  "Use at most 64 characters.",
+);
+
+/** What anyone may see of a user. */
+export type User = { id: string; username: string; displayName: string };
+
+type UserRecord = User & {
+  password: PasswordHash | null;
+  createdAt: string;
+  /** May administer the site (`deno task admin grant-admin`); absent on older records. */
+  siteAdmin?: boolean;
+  /** When an administrator disabled the account (it cannot sign in); absent or null: active. */
+  disabledAt?: string | null;
+};
+
+/** What an administrator sees of an account. */
+export type Account = User & {
+  createdAt: string;
+  siteAdmin: boolean;
+  disabledAt: string | null;
+  hasPassword: boolean;
+};
+
+/** How a message or file of a deleted account names its author. */
+export function deletedUser(id: string): User {
+  return { id, username: "deleted", displayName: "Deleted user" };
+}
+
+export const ACCOUNT_DISABLED_MESSAGE =
+  "This account has been disabled. Ask an administrator of this site to enable it again.";
+
+const userKey = (id: string) => ["user", id];
+const usernameKey = (username: string) => ["user_by_name", username.toLowerCase()];
+
+function toPublic(record: UserRecord): User {
+  return { id: record.id, username: record.username, displayName: record.displayName };
+}
+
+/** Creates an account. Throws ConflictError("username_taken") when the name is in use. */
+export async function createUser(
+  kv: Deno.Kv,
+  input: { username: string; password: string; displayName?: string },
+): Promise<User> {
+  const username = input.username.toLowerCase();
+  const record: UserRecord = {
+    id: ulid(),
+    username,
+    displayName: input.displayName?.trim() || username,
+    password: await hashPassword(input.password),
+    createdAt: new Date().toISOString(),
+  };
+  const result = await commitRetryingLocks(() =>
+    kv.atomic()
+      .check({ key: usernameKey(username), versionstamp: null })
+      .set(userKey(record.id), record)
+      .set(usernameKey(username), record.id)
+  );
+  if (!result.ok) throw new ConflictError("That username is taken.", "username_taken");
+  return toPublic(record);
+}
+
+/** Replaces a user's password (the caller has verified the current one). */
+export async function setPassword(kv: Deno.Kv, userId: string, password: string): Promise<void> {
+  const hash = await hashPassword(password);
+  await commitWithRetry(async () => {
+    const entry = await kv.get<UserRecord>(userKey(userId));
+    if (!entry.value) throw new NotFoundError("User not found.");
+    const result = await kv.atomic().check(entry).set(userKey(userId), {
+      ...entry.value,
+      password: hash,
+    }).commit();
+    return result.ok ? true : null;
+  });
+}
+
+/** The user with this id, or null. */
+export async function getUserById(kv: Deno.Kv, id: string): Promise<User | null> {
+  const entry = await kv.get<UserRecord>(userKey(id));
+  return entry.value ? toPublic(entry.value) : null;
+}
+
+/** Many users by id, in the given order; unknown ids are skipped. */
+export async function getUsersByIds(kv: Deno.Kv, ids: string[]): Promise<User[]> {
+  const entries = await getManyChunked<UserRecord>(kv, ids.map(userKey));
+  return entries.flatMap((e) => e.value ? [toPublic(e.value)] : []);
+}
+
+/**
+ * The user (with the password hash and whether the account is disabled, for login) by
+ * username, case-insensitively, or null.
+ */
+export async function getUserCredentialsByUsername(
+  kv: Deno.Kv,
+  username: string,
+): Promise<{ user: User; password: PasswordHash | null; disabled: boolean } | null> {
+  const idEntry = await kv.get<string>(usernameKey(username));
+  if (!idEntry.value) return null;
+  const entry = await kv.get<UserRecord>(userKey(idEntry.value));
+  if (!entry.value) return null;
+  return {
+    user: toPublic(entry.value),
+    password: entry.value.password,
+    disabled: Boolean(entry.value.disabledAt),
+  };
+}
+
+/** The user with this id unless the account is disabled (or gone): null then. */
+export async function getActiveUserById(kv: Deno.Kv, id: string): Promise<User | null> {
+  return activeUserOf(await kv.get(userKey(id)));
+}
+
+/**
+ * For callers that read a user's record in one `getMany` with other keys (one KV round trip
+ * instead of two on every signed-in request): the record's key, and what it says.
+ */
+export const userRecordKey = (id: string): Deno.KvKey => userKey(id);
+/** The user a record entry holds (null when there is none). */
+export function userOf(entry: Deno.KvEntryMaybe<unknown>): User | null {
+  return entry.value ? toPublic(entry.value as UserRecord) : null;
+}
+/** As userOf, but null for a disabled account too (see getActiveUserById). */
+export function activeUserOf(entry: Deno.KvEntryMaybe<unknown>): User | null {
+  return (entry.value as UserRecord | null)?.disabledAt ? null : userOf(entry);
+}
+
+/**
+ * The user's record entry, for a commit that must not succeed once the account is disabled
+ * or deleted (check it). Throws ForbiddenError("account_disabled") or NotFoundError.
+ */
+export async function requireActiveAccount(
+  kv: Deno.Kv,
+  userId: string,
+): Promise<Deno.KvEntry<unknown>> {
+  const entry = await kv.get<UserRecord>(userKey(userId));
+  if (!entry.value) throw new NotFoundError("User not found.");
+  if (entry.value.disabledAt) {
+    throw new ForbiddenError(ACCOUNT_DISABLED_MESSAGE, "account_disabled");
+  }
+  return entry;
+}
+
+/** The account as an administrator sees it, by username, or null. */
+export async function getAccountByUsername(
+  kv: Deno.Kv,
+  username: string,
+): Promise<Account | null> {
+  const idEntry = await kv.get<string>(usernameKey(username));
+  if (!idEntry.value) return null;
+  const entry = await kv.get<UserRecord>(userKey(idEntry.value));
+  return entry.value ? toAccount(entry.value) : null;
+}
+
+/** Every account, in id (creation) order. */
+export async function listAccounts(kv: Deno.Kv): Promise<Account[]> {
+  const found: Account[] = [];
+  for await (const e of kv.list<UserRecord>({ prefix: ["user"] }, { batchSize: 500 })) {
+    found.push(toAccount(e.value));
+  }
+  return found;
+}
+
+function toAccount(record: UserRecord): Account {
+  return {
+    ...toPublic(record),
+    createdAt: record.createdAt,
+    siteAdmin: record.siteAdmin ?? false,
+    disabledAt: record.disabledAt ?? null,
+    hasPassword: record.password !== null,
+  };
+}
+
+/** Changes the site-admin role or the disabled state. Throws NotFoundError. */
+export async function updateAccountFlags(
+  kv: Deno.Kv,
+  userId: string,
+  change: { siteAdmin?: boolean; disabled?: boolean },
+): Promise<Account> {
+  return await commitWithRetry(async () => {
+    const entry = await kv.get<UserRecord>(userKey(userId));
+    if (!entry.value) throw new NotFoundError("User not found.");
+    const record: UserRecord = { ...entry.value };
+    if (change.siteAdmin !== undefined) record.siteAdmin = change.siteAdmin;
+    if (change.disabled !== undefined) {
+      record.disabledAt = change.disabled
+        ? (entry.value.disabledAt ?? new Date().toISOString())
+        : null;
+    }
+    const result = await kv.atomic().check(entry).set(userKey(userId), record).commit();
+    return result.ok ? toAccount(record) : null;
+  });
+}
+
+/**
+ * Deletes the user record and frees the username, in one commit (`withinCommit` adds to it).
+ * Returns false when the record changed meanwhile (nothing written then).
+ */
+export async function deleteUserRecord(
+  kv: Deno.Kv,
+  userId: string,
+  options: { withinCommit?: (op: Deno.AtomicOperation) => Deno.AtomicOperation } = {},
+): Promise<boolean> {
+  const entry = await kv.get<UserRecord>(userKey(userId));
+  if (!entry.value) throw new NotFoundError("User not found.");
+  const username = entry.value.username;
+  const extend = options.withinCommit ?? ((op) => op);
+  const result = await extend(
+    kv.atomic().check(entry).delete(userKey(userId)).delete(usernameKey(username)),
+  ).commit();
+  return result.ok;
+}
+
+/** Users by username, case-insensitively, keeping the given order; unknown names are skipped. */
+export async function getUsersByUsernames(kv: Deno.Kv, usernames: string[]): Promise<User[]> {
+  const ids = await getManyChunked<string>(kv, usernames.map(usernameKey));
+  return getUsersByIds(kv, ids.flatMap((e) => e.value ? [e.value] : []));
+}
+
+/**
+ * Up to `limit` users whose username or display name contains `query` (case-insensitive).
+ * Scans the user table: fine for a team's few thousand accounts; an index comes with scale.
+ */
+export async function searchUsers(
+  kv: Deno.Kv,
+  query: string,
+  options: { limit?: number; excludeId?: string } = {},
+): Promise<User[]> {
+  const limit = options.limit ?? 20;
+  const needle = query.trim().toLowerCase();
+  const found: User[] = [];
+  for await (const entry of kv.list<UserRecord>({ prefix: ["user"] }, { batchSize: 500 })) {
+    const u = entry.value;
+    if (u.id === options.excludeId) continue;
+    if (u.username.includes(needle) || u.displayName.toLowerCase().includes(needle)) {
+      found.push(toPublic(u));
+      if (found.length >= limit) break;
+    }
+  }
+  return found;
+}
+
+/**
+ * Creates an account with no password (it signs in through a linked OAuth identity only;
+ * password sign-in fails for it like a wrong password). `withinCommit` adds its checks and
+ * writes to the same atomic commit. Returns null when the username is taken or one of those
+ * checks fails, and writes nothing then.
+ */
+export async function createUserWithoutPassword(
+  kv: Deno.Kv,
+  input: { username: string; displayName: string },
+  options: { withinCommit?: (op: Deno.AtomicOperation, user: User) => Deno.AtomicOperation } = {},
+): Promise<User | null> {
+  const username = input.username.toLowerCase();
+  const record: UserRecord = {
+    id: ulid(),
+    username,
+    displayName: input.displayName,
+    password: null,
+    createdAt: new Date().toISOString(),
+  };
+  const extend = options.withinCommit ?? ((op) => op);
+  const result = await commitRetryingLocks(() =>
+    extend(
+      kv.atomic()
+        .check({ key: usernameKey(username), versionstamp: null })
+        .set(userKey(record.id), record)
+        .set(usernameKey(username), record.id),
+      toPublic(record),
+    )
+  );
+  return result.ok ? toPublic(record) : null;
+}

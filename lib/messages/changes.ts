@@ -1,0 +1,219 @@
+import { z } from "zod";
+import { getParticipation } from "../conversations/conversations.ts";
+import { ConflictError, ForbiddenError, NotFoundError } from "../errors.ts";
+import { commitWithRetry, getManyChunked } from "../storage/kv.ts";
+import {
+  type ConversationHead,
+  headKey,
+  type Message,
+  messageKey,
+  type MessageRecord,
+  type Reaction,
+  toMessageShape,
+  withAuthors,
+} from "./messages.ts";
+import { reindexMessage, searchCursorKey, tokenize } from "../search/index.ts";
+import type { User } from "../accounts/users.ts";
+
+/**
+ * Per conversation, which message each change (`rev` of the head) touched. Kept, like the
+ * messages, for good: a hub or a client resuming from any rev reads exactly what it missed.
+ */
+export const changeKey = (
+  conversationId: string,
+  rev: number,
+) => ["msg_change", conversationId, rev];
+
+/** Distinct emoji on one message (a 409 `too_many_reactions` past it). */
+export const MAX_DISTINCT_REACTIONS = 20;
+/** Reactions on one message, all emoji together: keeps the record far below KV's 64 KiB. */
+export const MAX_REACTIONS = 1000;
+
+const RGI_EMOJI = /^\p{RGI_Emoji}$/v;
+
+/**
+ * One emoji as stored, or null. Exactly one RGI emoji (skin tones, ZWJ sequences, flags and
+ * keycaps included); a symbol typed without its emoji selector ("❤" for "❤️") gets it.
+ */
+export function normalizeEmoji(raw: string): string | null {
+  const text = raw.normalize("NFC");
+  if (RGI_EMOJI.test(text)) return text;
+  if ([...text].length === 1 && RGI_EMOJI.test(text + "\uFE0F")) return text + "\uFE0F";
+  return null;
+}
+
+export const emojiSchema = z.string().min(1).max(32)
+  .refine((s) => normalizeEmoji(s) !== null, "React with one emoji.")
+  .transform((s) => normalizeEmoji(s)!);
+
+export const messageSeqSchema = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+export type MessageChange =
+  | { kind: "edit"; content: string }
+  | { kind: "delete" }
+  | { kind: "react"; emoji: string; on: boolean }
+  /**
+   * A file the message carries was deleted: it shows as removed. Only the server makes this
+   * change (after the file's deletion was allowed), never a client frame; so it needs no
+   * participant (a project's admin may delete a file attached where they are not).
+   */
+  | { kind: "detach"; fileId: string };
+
+export type ChangeResult = {
+  message: Message;
+  /** The head's new rev, or null when nothing changed (same text, reaction already there). */
+  rev: number | null;
+  /** It is the conversation's last message (what conversation lists show). */
+  last?: boolean;
+};
+
+/**
+ * Applies an edit, a delete, a reaction or a file's removal to message `seq`, with the head's `rev` bumped, a
+ * change-log entry and the search index moved, all in one commit checked against the head
+ * and the message (so concurrent changes and participant changes retry on fresh reads).
+ * Throws NotFoundError for a non-participant or an unknown message, ForbiddenError when
+ * someone edits or deletes another's message, ConflictError on a deleted message or past
+ * the reaction limits.
+ */
+export async function changeMessage(
+  kv: Deno.Kv,
+  user: User,
+  target: { conversationId: string; seq: number },
+  change: MessageChange,
+): Promise<ChangeResult> {
+  const { conversationId, seq } = target;
+  return await commitWithRetry(async () => {
+    const seen = change.kind === "detach"
+      ? null
+      : await getParticipation(kv, conversationId, user.id);
+    const [head, entry, cursor] = await kv.getMany<[ConversationHead, MessageRecord, number]>([
+      headKey(conversationId),
+      messageKey(conversationId, seq),
+      searchCursorKey(conversationId),
+    ]);
+    // Participants changed between the two reads: judge again on fresh ones.
+    if (seen && (head.value?.members ?? 0) !== seen.members) return null;
+    if (!head.value || !entry.value) throw new NotFoundError("Message not found.");
+    const record = entry.value;
+    const next = applyChange(record, user, change);
+    if (!next) return { message: (await withAuthors(kv, [record]))[0], rev: null };
+    const rev = (head.value.rev ?? 0) + 1;
+    const lastMessage = head.value.lastMessage?.seq === seq ? next : head.value.lastMessage;
+    const op = kv.atomic()
+      .check(head, entry)
+      .set(messageKey(conversationId, seq), next)
+      .set(changeKey(conversationId, rev), seq)
+      .set(headKey(conversationId), { ...head.value, rev, lastMessage });
+    if (next.content !== record.content) {
+      if (typeof cursor.value === "number" && seq > cursor.value) {
+        // Not in the index yet: the indexer will read the new text. Rewriting the cursor
+        // makes an index commit that read the old text fail its check and read again.
+        op.check(cursor).set(searchCursorKey(conversationId), cursor.value);
+      } else {
+        await reindexMessage(kv, op, next, tokenize(record.content), tokenize(next.content));
+      }
+    }
+    if (!(await op.commit()).ok) return null;
+    const author = record.authorId === user.id ? user : (await withAuthors(kv, [next]))[0].author;
+    return {
+      message: toMessageShape(next, author),
+      rev,
+      last: head.value.lastMessage?.seq === seq,
+    };
+  });
+}
+
+/** The record after `change`, or null when it would change nothing. Throws as changeMessage. */
+function applyChange(
+  record: MessageRecord,
+  user: User,
+  change: MessageChange,
+): MessageRecord | null {
+  const now = new Date().toISOString();
+  if (change.kind === "detach") {
+    const files = record.attachments ?? [];
+    if (!files.some((a) => a.id === change.fileId && !a.removed)) return null;
+    return {
+      ...record,
+      attachments: files.map((a) => a.id === change.fileId ? { ...a, removed: true } : a),
+    };
+  }
+  if (change.kind !== "react" && record.authorId !== user.id) {
+    throw new ForbiddenError(
+      change.kind === "edit"
+        ? "You can only edit your own messages."
+        : "You can only delete your own messages.",
+    );
+  }
+  if (change.kind === "delete") {
+    if (record.deletedAt) return null;
+    return { ...record, content: "", reactions: [], attachments: [], deletedAt: now };
+  }
+  if (record.deletedAt) {
+    throw new ConflictError("That message was deleted.", "message_deleted");
+  }
+  if (change.kind === "edit") {
+    if (change.content === record.content) return null;
+    return { ...record, content: change.content, editedAt: now };
+  }
+  const reactions = toggleReaction(record.reactions ?? [], user.id, change.emoji, change.on);
+  return reactions ? { ...record, reactions } : null;
+}
+
+function toggleReaction(
+  current: Reaction[],
+  userId: string,
+  emoji: string,
+  on: boolean,
+): Reaction[] | null {
+  const i = current.findIndex((r) => r.emoji === emoji);
+  const has = i >= 0 && current[i].userIds.includes(userId);
+  if (on === has) return null;
+  if (!on) {
+    const userIds = current[i].userIds.filter((id) => id !== userId);
+    return userIds.length ? current.with(i, { emoji, userIds }) : current.filter((_, j) => j !== i);
+  }
+  if (current.reduce((n, r) => n + r.userIds.length, 0) >= MAX_REACTIONS) {
+    throw new ConflictError(
+      "This message has as many reactions as it can hold.",
+      "too_many_reactions",
+    );
+  }
+  if (i >= 0) return current.with(i, { emoji, userIds: [...current[i].userIds, userId] });
+  if (current.length >= MAX_DISTINCT_REACTIONS) {
+    throw new ConflictError(
+      `A message holds at most ${MAX_DISTINCT_REACTIONS} different reactions.`,
+      "too_many_reactions",
+    );
+  }
+  return [...current, { emoji, userIds: [userId] }];
+}
+
+/** The changes after rev `after` up to rev `upTo`, oldest first: `{rev, seq}` each. */
+export async function listChanges(
+  kv: Deno.Kv,
+  conversationId: string,
+  options: { after: number; upTo: number; limit?: number },
+): Promise<{ rev: number; seq: number }[]> {
+  if (options.upTo <= options.after) return [];
+  const changes: { rev: number; seq: number }[] = [];
+  const iter = kv.list<number>({
+    start: changeKey(conversationId, options.after + 1),
+    end: changeKey(conversationId, options.upTo + 1),
+  }, { limit: options.limit ?? 1000 });
+  for await (const e of iter) changes.push({ rev: e.key[2] as number, seq: e.value });
+  return changes;
+}
+
+/** The messages with these seqs (those that exist), in the order given. */
+export async function getMessagesBySeq(
+  kv: Deno.Kv,
+  conversationId: string,
+  seqs: number[],
+): Promise<Message[]> {
+  const entries = await getManyChunked<MessageRecord>(
+    kv,
+    seqs.map((seq) => messageKey(conversationId, seq)),
+  );
+  return await withAuthors(kv, entries.flatMap((e) => e.value ? [e.value] : []));
+}

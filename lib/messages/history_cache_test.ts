@@ -1,0 +1,141 @@
+import assert from "node:assert/strict";
+import { createConversation } from "../conversations/conversations.ts";
+import { HISTORY_CACHE_CHARS, historyCacheChars, readHistory } from "./history_cache.ts";
+import { changeMessage } from "./changes.ts";
+import { commitMessages, listMessages, sendMessage } from "./messages.ts";
+import { createUser, deleteUserRecord, type User } from "../accounts/users.ts";
+
+/** A store with Ann and Ben in one conversation holding `count` messages. */
+async function withRoom(
+  count: number,
+  fn: (kv: Deno.Kv, ann: User, ben: User, id: string) => Promise<void>,
+) {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const ann = await createUser(kv, { username: "ann", password: "correct horse battery" });
+    const ben = await createUser(kv, { username: "ben", password: "correct horse battery" });
+    const { conversation } = await createConversation(kv, ann, { others: [ben] });
+    for (let i = 1; i <= count; i++) {
+      await sendMessage(kv, i % 2 ? ann : ben, {
+        conversationId: conversation.id,
+        content: `message ${i}`,
+      });
+    }
+    await fn(kv, ann, ben, conversation.id);
+  } finally {
+    kv.close();
+  }
+}
+
+/** The cached page and its JSON are exactly what listMessages reads now. */
+async function assertFresh(kv: Deno.Kv, id: string, options = { limit: 5 }) {
+  const { page, json } = await readHistory(kv, id, options);
+  const now = await listMessages(kv, id, options);
+  assert.deepEqual(page, now);
+  assert.equal(json(), JSON.stringify(now));
+  return page;
+}
+
+Deno.test("readHistory() answers from its cache while the conversation is unchanged", async () => {
+  await withRoom(8, async (kv, _ann, _ben, id) => {
+    const first = await assertFresh(kv, id);
+    const again = await assertFresh(kv, id);
+    assert.equal(again, first, "the same page object: not read again");
+    assert.ok(Object.isFrozen(first.messages[0].author), "shared pages are frozen");
+    const older = await assertFresh(kv, id, { limit: 5, before: 4 } as { limit: number });
+    assert.notEqual(older, first, "another query is another page");
+  });
+});
+
+Deno.test("readHistory() reads again after a new message, an edit, a reaction and a delete", async () => {
+  await withRoom(8, async (kv, ann, ben, id) => {
+    const before = await assertFresh(kv, id);
+    await sendMessage(kv, ben, { conversationId: id, content: "a new one" });
+    assert.equal((await assertFresh(kv, id)).messages.at(-1)?.content, "a new one");
+    await changeMessage(kv, ann, { conversationId: id, seq: 7 }, {
+      kind: "edit",
+      content: "edited",
+    });
+    assert.equal((await assertFresh(kv, id)).messages.find((m) => m.seq === 7)?.content, "edited");
+    await changeMessage(kv, ben, { conversationId: id, seq: 7 }, {
+      kind: "react",
+      emoji: "👍",
+      on: true,
+    });
+    const reacted = await assertFresh(kv, id);
+    assert.deepEqual(reacted.messages.find((m) => m.seq === 7)?.reactions, [
+      { emoji: "👍", userIds: [ben.id] },
+    ]);
+    await changeMessage(kv, ann, { conversationId: id, seq: 5 }, { kind: "delete" });
+    const after = await assertFresh(kv, id);
+    assert.notEqual(after.messages.find((m) => m.seq === 5)?.deletedAt, null);
+    assert.notEqual(after, before);
+  });
+});
+
+Deno.test("readHistory() shows an author as the store has them now (a deleted account)", async () => {
+  await withRoom(4, async (kv, _ann, ben, id) => {
+    await assertFresh(kv, id);
+    assert.ok(await deleteUserRecord(kv, ben.id));
+    const page = await assertFresh(kv, id);
+    assert.equal(
+      page.messages.find((m) => m.author.id === ben.id)?.author.displayName,
+      "Deleted user",
+    );
+  });
+});
+
+Deno.test("readHistory() of an empty conversation", async () => {
+  await withRoom(0, async (kv, _ann, _ben, id) => {
+    assert.deepEqual((await assertFresh(kv, id)).messages, []);
+    assert.deepEqual((await assertFresh(kv, id)).messages, []);
+  });
+});
+
+Deno.test("readHistory() keeps pages within a bound on their text, not only on their number", async () => {
+  await withRoom(0, async (kv, ann, _ben, id) => {
+    // 200 messages of 4,000 characters; pages of 100 of them under 100 queries: ~40 M
+    // characters of text read, far below the count of pages the cache keeps.
+    const long = (i: number) => `${i} ${"x".repeat(3990)}`;
+    for (let from = 0; from < 200; from += 50) {
+      await commitMessages(
+        kv,
+        Array.from({ length: 50 }, (_, i) => ({
+          author: ann,
+          conversationId: id,
+          content: long(from + i),
+        })),
+      );
+    }
+    let read = 0;
+    for (let before = 101; before <= 200; before++) {
+      const { page, json } = await readHistory(kv, id, { before, limit: 100 });
+      json(); // the REST answer's text is kept too
+      read += page.messages.reduce((n, m) => n + m.content.length, 0);
+      assert.ok(historyCacheChars(kv) <= HISTORY_CACHE_CHARS, `within the bound after ${before}`);
+    }
+    assert.ok(read > HISTORY_CACHE_CHARS, "the test read more than the bound");
+  });
+});
+
+Deno.test("readHistory() keeps each store's pages apart (a restored copy has the same ids and versions)", async () => {
+  await withRoom(3, async (kv, ann, _ben, id) => {
+    const copy = await Deno.openKv(":memory:");
+    try {
+      for await (const e of kv.list({ prefix: [] })) await copy.set(e.key, e.value);
+      // The same change count on both (rev 1, same last message), different text.
+      await changeMessage(kv, ann, { conversationId: id, seq: 1 }, {
+        kind: "edit",
+        content: "here",
+      });
+      await changeMessage(copy, ann, { conversationId: id, seq: 1 }, {
+        kind: "edit",
+        content: "there",
+      });
+      assert.equal((await assertFresh(kv, id)).messages[0].content, "here");
+      assert.equal((await assertFresh(copy, id)).messages[0].content, "there");
+    } finally {
+      copy.close();
+    }
+  });
+});

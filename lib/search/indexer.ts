@@ -1,0 +1,208 @@
+/**
+ * The search index, written behind the messages instead of in their commit.
+ *
+ * Why: a message's words are postings at scattered places in KV (`["search", conv, word,
+ * firstSeq]`), and writing them in the message's own commit made that commit 3–7× slower
+ * (docs/benchmarks.md, "Sixth pass"): every delivery waits for its commit, so the index
+ * was on the latency path of every message. Now a message commit only stores the message,
+ * and an indexer commits the postings of what is stored, in batches, right after.
+ *
+ * How it stays exact:
+ * - `["search_cursor", conv]` → the seq up to which the conversation's messages are in
+ *   the postings. The index commit advances it and checks it, so two indexers (two
+ *   processes) never index a message twice: the loser reads again and finds it done.
+ * - A conversation without a cursor was indexed in its message commits (before this
+ *   module): its first commit here sets the cursor to the seq before it (messages.ts).
+ * - An edit or delete of a message not yet indexed leaves the postings alone and rewrites
+ *   the cursor (message_changes.ts): an index commit that read the old text then fails its
+ *   check and reads again. An edit of an indexed message moves its words as before.
+ * - Search reads the cursor first, then the postings, then matches the messages after the
+ *   cursor in memory (search.ts), so a message is found the moment it is stored.
+ * - A crash between the two commits leaves the cursor behind: the next message in that
+ *   conversation, from any process, indexes the rest, and search covers the gap meanwhile.
+ */
+import { commitWithRetry, perStore } from "../storage/kv.ts";
+import { describeError, log } from "../ops/log.ts";
+import {
+  type ConversationHead,
+  headKey,
+  messageKey,
+  type MessageRecord,
+} from "../messages/messages.ts";
+import { IndexBatch, POSTING_SPAN, searchCursorKey, tokenize } from "./index.ts";
+
+/** Per index commit: a posting's span of messages, and keys and bytes within KV's limits. */
+const MAX_MESSAGES = POSTING_SPAN;
+const MAX_KEYS = 900;
+const MAX_BYTES = 400 * 1024;
+/**
+ * KV refuses a commit whose keys total over 80 KiB (measured on Deno 2.9.6): 900 words of 40
+ * non-Latin letters are ~100 KiB of keys, and a commit that can never pass would hold the
+ * cursor back for good. Room is left for the cursor's key (checked and set).
+ */
+const MAX_KEY_BYTES = 78 * 1024;
+/**
+ * Messages a writer may commit ahead of its indexer before it waits for it: bounds what
+ * search matches in memory (the tail after the cursor) under a sustained flood.
+ */
+export const MAX_INDEX_LAG = 5000;
+
+/**
+ * Indexes one commit's worth of the conversation's messages after its cursor. Returns how
+ * many it indexed and whether more remain.
+ */
+export async function indexStep(
+  kv: Deno.Kv,
+  conversationId: string,
+): Promise<{ indexed: number; more: boolean }> {
+  return await commitWithRetry(async () => {
+    const [cursor, head] = await kv.getMany<[number, ConversationHead]>([
+      searchCursorKey(conversationId),
+      headKey(conversationId),
+    ]);
+    // No cursor: indexed in its message commits (or deleted). Nothing is deferred there.
+    if (typeof cursor.value !== "number") return { indexed: 0, more: false };
+    const from = cursor.value;
+    const last = head.value?.seq ?? 0;
+    if (last <= from) return { indexed: 0, more: false };
+    const batch = new IndexBatch();
+    const words = new Set<string>();
+    let upTo = from;
+    let bytes = 0;
+    let keyBytes = 0;
+    // A posting's key in UTF-8 at most: a character of a word takes ≤ 3 bytes per UTF-16 unit.
+    const keySize = (token: string) => token.length * 3 + conversationId.length + 32;
+    const records = kv.list<MessageRecord>({
+      start: messageKey(conversationId, from + 1),
+      end: messageKey(conversationId, Math.min(last, from + MAX_MESSAGES) + 1),
+    }, { batchSize: MAX_MESSAGES });
+    for await (const { value: record } of records) {
+      const tokens = record.deletedAt ? [] : tokenize(record.content);
+      const fresh = tokens.filter((t) => !words.has(t));
+      const size = tokens.length * 20 + fresh.reduce((n, t) => n + t.length * 3 + 100, 0);
+      const keys = fresh.reduce((n, t) => n + keySize(t), 0);
+      if (
+        upTo > from && (words.size + fresh.length > MAX_KEYS || bytes + size > MAX_BYTES ||
+          keyBytes + keys > MAX_KEY_BYTES)
+      ) {
+        break;
+      }
+      for (const t of fresh) words.add(t);
+      bytes += size;
+      keyBytes += keys;
+      batch.add(record, tokens);
+      upTo = record.seq;
+    }
+    if (upTo === from) return { indexed: 0, more: false };
+    const op = kv.atomic().check(cursor).set(searchCursorKey(conversationId), upTo);
+    batch.write(op);
+    if (!(await op.commit()).ok) return null;
+    return { indexed: upTo - from, more: upTo < last };
+  });
+}
+
+type Runs = { running: Promise<void> | null; queued: Promise<void> | null };
+const runsOf = perStore(() => new Map<string, Runs>());
+
+/**
+ * Indexes everything stored in the conversation so far (callers that want it done now).
+ * In one isolate one run per conversation goes at a time: a caller arriving during a run
+ * waits for it and shares the next one (which sees its message), instead of racing it for
+ * the cursor.
+ */
+export function indexPending(kv: Deno.Kv, conversationId: string): Promise<void> {
+  const byId = runsOf(kv);
+  let runs = byId.get(conversationId);
+  if (!runs) byId.set(conversationId, runs = { running: null, queued: null });
+  const start = (): Promise<void> => {
+    const run = (async () => {
+      while ((await indexStep(kv, conversationId)).more);
+    })().finally(() => {
+      if (runs.running !== run) return;
+      runs.running = null;
+      if (!runs.queued) byId.delete(conversationId);
+    });
+    return runs.running = run;
+  };
+  if (runs.queued) return runs.queued;
+  if (!runs.running) return start();
+  const queued = runs.running.catch(() => {}).then(() => {
+    runs.queued = null;
+    return start();
+  });
+  return runs.queued = queued;
+}
+
+/**
+ * One writer's indexer: conversations it is told have new messages are indexed in the
+ * background, one commit at a time, oldest request first. The writer counts what it hands
+ * over (`lag`) and waits (`caughtUp`) when it runs too far ahead.
+ */
+export class SearchIndexer {
+  #kv: Deno.Kv;
+  /** Unindexed messages per conversation, as far as this indexer knows. */
+  #lag = new Map<string, number>();
+  #running: Promise<void> | null = null;
+  #closed = false;
+  #waiters: (() => void)[] = [];
+
+  constructor(kv: Deno.Kv) {
+    this.#kv = kv;
+  }
+
+  /** Messages this indexer has been told of and not yet indexed. */
+  #total(): number {
+    let n = 0;
+    for (const lag of this.#lag.values()) n += lag;
+    return n;
+  }
+
+  /** `count` new messages were stored in the conversation. */
+  add(conversationId: string, count: number): void {
+    if (this.#closed) return;
+    this.#lag.set(conversationId, (this.#lag.get(conversationId) ?? 0) + count);
+    this.#running ??= this.#run();
+  }
+
+  /** Resolves when the lag is at most `max` (or the indexer is closed). */
+  async caughtUp(max = MAX_INDEX_LAG): Promise<void> {
+    while (this.#running && this.#total() > max) {
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+
+  /** Resolves when everything handed over so far is indexed (or given up on). */
+  async idle(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
+  /** Stops after the commit in flight; what is left is indexed by the next message's commit. */
+  close(): void {
+    this.#closed = true;
+  }
+
+  async #run(): Promise<void> {
+    try {
+      while (this.#lag.size > 0 && !this.#closed) {
+        const [id, lag] = this.#lag.entries().next().value!;
+        this.#lag.delete(id);
+        let left = 0;
+        try {
+          const step = await indexStep(this.#kv, id);
+          left = step.more ? Math.max(lag - step.indexed, 1) : 0;
+        } catch (err) {
+          // The store closed, or kept failing: the cursor stays, a later message retries.
+          if (!this.#closed) log("warn", "search indexing failed", describeError(err));
+        }
+        // Others' lag may have arrived for it meanwhile; it goes to the back of the line.
+        const more = left + (this.#lag.get(id) ?? 0);
+        this.#lag.delete(id);
+        if (more > 0 && !this.#closed) this.#lag.set(id, more);
+        for (const wake of this.#waiters.splice(0)) wake();
+      }
+    } finally {
+      this.#running = null;
+      for (const wake of this.#waiters.splice(0)) wake();
+    }
+  }
+}

@@ -1,0 +1,170 @@
+import { z } from "zod";
+import { readPosting, searchCursorKey, tokenize } from "./index.ts";
+import { getManyChunked } from "../storage/kv.ts";
+import { conversationKey, type ConversationRecord } from "../conversations/conversations.ts";
+import {
+  type ConversationHead,
+  headKey,
+  type Message,
+  messageKey,
+  type MessageRecord,
+  withAuthors,
+} from "../messages/messages.ts";
+import { getUsersByIds, type User } from "../accounts/users.ts";
+
+/** Per conversation and query word, at most this many postings are read. */
+const MAX_SCAN = 5000;
+/** Query words shorter than this (in code points) match whole words only, not prefixes. */
+const MIN_PREFIX = 2;
+/** Per conversation, at most this many messages not yet indexed are matched in memory. */
+const MAX_TAIL = 10_000;
+
+export const searchQuerySchema = z.object({
+  q: z.string().trim().min(1, "Type something to search for.").max(200),
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+});
+
+/** What a search result says about where the message lives (to open it in context). */
+export type SearchConversation = Pick<ConversationRecord, "id" | "kind" | "title" | "projectId"> & {
+  participants: User[];
+};
+export type SearchResult = { message: Message; conversation: SearchConversation };
+
+/**
+ * Messages of the conversations `userId` takes part in now that contain every word of
+ * `query`, each as a word or a word's beginning (2 characters or more), newest first.
+ * A removed participant no longer searches that conversation (its membership row is gone).
+ */
+export async function searchMessages(
+  kv: Deno.Kv,
+  userId: string,
+  query: string,
+  options: { limit?: number } = {},
+): Promise<SearchResult[]> {
+  const limit = options.limit ?? 20;
+  const words = tokenize(query, 8);
+  if (words.length === 0) return [];
+  const conversationIds: string[] = [];
+  // The membership rows of lib/conversations.ts (`membershipKey`): the user's conversations.
+  for await (const e of kv.list({ prefix: ["user_conv", userId] })) {
+    conversationIds.push(String(e.key[2]));
+  }
+  // The cursors before the postings: a message the indexer adds in between is then found
+  // twice (once each way, counted once), never missed.
+  const marks = await getManyChunked<unknown>(
+    kv,
+    conversationIds.flatMap((id) => [searchCursorKey(id), headKey(id)]),
+  );
+  const found = (await Promise.all(
+    conversationIds.map(async (id, i) => {
+      const cursor = marks[2 * i].value;
+      const last = (marks[2 * i + 1].value as ConversationHead | null)?.seq ?? 0;
+      const [indexed, tail] = await Promise.all([
+        searchConversation(kv, id, words, limit),
+        typeof cursor === "number" && last > cursor ? searchTail(kv, id, cursor, last, words) : [],
+      ]);
+      const bySeq = new Map([...indexed, ...tail].map((hit) => [hit.seq, hit]));
+      return [...bySeq.values()];
+    }),
+  )).flat();
+  found.sort((a, b) => b.at - a.at || b.seq - a.seq);
+  found.length = Math.min(found.length, limit);
+  if (found.length === 0) return [];
+
+  const records = await getManyChunked<MessageRecord>(
+    kv,
+    found.map((f) => messageKey(f.conversationId, f.seq)),
+  );
+  const present = records.flatMap((e) => e.value && !e.value.deletedAt ? [e.value] : []);
+  const messages = await withAuthors(kv, present);
+  const ids = [...new Set(messages.map((m) => m.conversationId))];
+  const convs = (await getManyChunked<ConversationRecord>(kv, ids.map(conversationKey)))
+    .flatMap((e) => e.value ? [e.value] : []);
+  const users = new Map(
+    (await getUsersByIds(kv, [...new Set(convs.flatMap((c) => c.participantIds))]))
+      .map((u) => [u.id, u]),
+  );
+  const byId = new Map(convs.map((c) => [c.id, {
+    id: c.id,
+    kind: c.kind,
+    title: c.title,
+    projectId: c.projectId,
+    participants: c.participantIds.flatMap((id) => users.get(id) ?? []),
+  }]));
+  return messages.flatMap((message) => {
+    const conversation = byId.get(message.conversationId);
+    return conversation ? [{ message, conversation }] : [];
+  });
+}
+
+type Hit = { conversationId: string; seq: number; at: number };
+
+/** Whether a query word also matches the words it begins (else whole words only). */
+const matchesPrefixes = (word: string) => [...word].length >= MIN_PREFIX;
+
+/** Whether a message's words hold every query word (as a word, or a word's beginning). */
+function matchesAll(tokens: string[], words: string[]): boolean {
+  return words.every((word) =>
+    matchesPrefixes(word) ? tokens.some((t) => t.startsWith(word)) : tokens.includes(word)
+  );
+}
+
+/**
+ * The conversation's messages after its search cursor (stored, not yet indexed: see
+ * search_indexer.ts) that hold every word, matched in memory, newest first.
+ */
+async function searchTail(
+  kv: Deno.Kv,
+  conversationId: string,
+  cursor: number,
+  last: number,
+  words: string[],
+): Promise<Hit[]> {
+  const hits: Hit[] = [];
+  const records = kv.list<MessageRecord>({
+    start: messageKey(conversationId, Math.max(cursor, last - MAX_TAIL) + 1),
+    end: messageKey(conversationId, last + 1),
+  }, { reverse: true, batchSize: 500 });
+  for await (const { value: r } of records) {
+    if (r.deletedAt || !matchesAll(tokenize(r.content), words)) continue;
+    hits.push({ conversationId, seq: r.seq, at: Date.parse(r.createdAt) });
+  }
+  return hits;
+}
+
+/** One conversation's newest `limit` messages holding every word (intersection of scans). */
+async function searchConversation(
+  kv: Deno.Kv,
+  conversationId: string,
+  words: string[],
+  limit: number,
+): Promise<Hit[]> {
+  let matches: Map<number, number> | null = null;
+  // Longest words first: they match fewest entries, and an empty set ends the search.
+  for (const word of [...words].sort((a, b) => b.length - a.length)) {
+    const seen = new Map<number, number>();
+    const selector: Deno.KvListSelector = matchesPrefixes(word)
+      ? {
+        start: ["search", conversationId, word],
+        end: ["search", conversationId, word + "\u{10FFFF}"],
+      }
+      : { prefix: ["search", conversationId, word] };
+    for await (
+      const e of kv.list(selector, {
+        limit: MAX_SCAN,
+        batchSize: 500,
+        // A word's newest postings first, should it have more than MAX_SCAN.
+        reverse: true,
+      })
+    ) {
+      const { seqs, at } = readPosting(e.key, e.value);
+      seqs.forEach((seq, i) => {
+        if (!matches || matches.has(seq)) seen.set(seq, at[i]);
+      });
+    }
+    matches = seen;
+    if (matches.size === 0) return [];
+  }
+  return [...matches!].sort((a, b) => b[0] - a[0]).slice(0, limit)
+    .map(([seq, at]) => ({ conversationId, seq, at }));
+}

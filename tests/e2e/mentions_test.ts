@@ -1,0 +1,113 @@
+/**
+ * Mentions in Chromium, between two people: `@` autocompletes from the participants, the
+ * mention is highlighted, counts as a mention in the list (also after a reload: the server
+ * counts it), and raises a browser notification when the tab is hidden and allowed.
+ */
+import assert from "node:assert/strict";
+import { browserTest, signedInContext } from "../support/browser.ts";
+import { createConversationVia, json, registerUser } from "../support/helpers.ts";
+
+browserTest(
+  "an @mention autocompletes, is highlighted, counts in the list and notifies a hidden tab",
+  async ({ server, browser }, t) => {
+    const ann = await registerUser(server, { username: "ann", displayName: "Ann Lee" });
+    const ben = await registerUser(server, { username: "benjamin", displayName: "Ben Ode" });
+    const cat = await registerUser(server, { username: "cat", displayName: "Cat Ng" });
+    const launch = await createConversationVia(
+      server,
+      ann.cookie,
+      [ben.user, cat.user],
+      "Launch",
+    );
+    const quiet = await createConversationVia(server, ann.cookie, [ben.user], "Quiet");
+
+    const open = async (cookie: string, path: string, hidden = false) => {
+      const context = await signedInContext(browser, server.base, cookie, {
+        viewport: { width: 1200, height: 800 },
+      });
+      await context.grantPermissions(["notifications"], { origin: server.base });
+      // Records notifications instead of showing them; a hidden tab reports "hidden".
+      await context.addInitScript((hide: boolean) => {
+        const shown: { title: string; body: string }[] = [];
+        (globalThis as unknown as { shown: typeof shown }).shown = shown;
+        class Recorded {
+          static permission = "granted";
+          static requestPermission() {
+            return Promise.resolve("granted");
+          }
+          onclick: (() => void) | null = null;
+          constructor(title: string, options: { body: string }) {
+            shown.push({ title, body: options.body });
+          }
+        }
+        Object.defineProperty(globalThis, "Notification", { value: Recorded });
+        if (hide) {
+          Object.defineProperty(document, "visibilityState", { get: () => "hidden" });
+        }
+      }, hidden);
+      const page = await context.newPage();
+      await page.goto(`${server.base}${path}`);
+      await page.locator("[data-island=ConversationList][data-hydrated]").waitFor();
+      return page;
+    };
+
+    const annPage = await open(ann.cookie, `/conversations/${launch}`);
+    const benPage = await open(ben.cookie, `/conversations/${quiet}`, true);
+    await annPage.locator("[data-island=ChatRoom][data-hydrated]").waitFor();
+    await annPage.getByText("Live", { exact: true }).waitFor();
+    await benPage.getByText("Live", { exact: true }).waitFor();
+
+    await t.step("typing @be offers Ben; Enter picks him", async () => {
+      const composer = annPage.getByLabel("Message", { exact: true });
+      await composer.pressSequentially("Ready, @be");
+      const options = annPage.getByRole("listbox", { name: "People to mention" });
+      await options.getByRole("option", { name: /Ben Ode/ }).waitFor();
+      assert.equal(await options.getByRole("option").count(), 1, "Cat does not match 'be'");
+      await composer.press("Enter");
+      assert.equal(await composer.inputValue(), "Ready, @benjamin ");
+      await composer.pressSequentially("ship it?");
+      await composer.press("Enter");
+      await annPage.locator("li[data-seq='1'] [data-mention='benjamin']").waitFor();
+    });
+
+    await t.step("Ben's list counts the mention and his hidden tab notifies him", async () => {
+      const link = benPage.getByRole("link", { name: /Launch/ });
+      await link.getByLabel("1 mention").waitFor();
+      await link.getByLabel("1 unread").waitFor();
+      const shown = await benPage.waitForFunction(() =>
+        (globalThis as unknown as { shown: { title: string; body: string }[] }).shown[0]
+      );
+      assert.deepEqual(await shown.jsonValue(), {
+        title: "Ann Lee mentioned you in Launch",
+        body: "Ready, @benjamin ship it?",
+      });
+    });
+
+    await t.step("a message without a mention adds unread, not mentions", async () => {
+      const res = await server.fetch(
+        `/api/conversations/${launch}/messages`,
+        json("POST", { content: "also @cat, and mail ann@example.com" }, ann.cookie),
+      );
+      assert.equal(res.status, 201);
+      const link = benPage.getByRole("link", { name: /Launch/ });
+      await link.getByLabel("2 unread").waitFor();
+      await link.getByLabel("1 mention").waitFor();
+      const count = await benPage.evaluate(() =>
+        (globalThis as unknown as { shown: unknown[] }).shown.length
+      );
+      assert.equal(count, 1);
+    });
+
+    await t.step("the server counts it too, and reading clears it", async () => {
+      const list = async () =>
+        (await (await server.fetch("/api/conversations", { headers: { cookie: ben.cookie } }))
+          .json()).conversations.find((c: { id: string }) => c.id === launch);
+      assert.equal((await list()).mentionCount, 1);
+      await benPage.getByRole("link", { name: /Launch/ }).click();
+      await benPage.locator("[data-island=ChatRoom][data-hydrated]").waitFor();
+      await benPage.locator("li[data-seq='1'] .mention-me").waitFor();
+      assert.equal((await list()).mentionCount, 0);
+      assert.equal((await list()).unreadCount, 0);
+    });
+  },
+);

@@ -1,0 +1,1578 @@
+/**
+ * Authorization matrix (issue 5). Every route of the real app and every WebSocket client
+ * frame has a row saying what a signed-out client gets, what a signed-in outsider gets on
+ * someone else's objects (a 404 byte-identical to the one for an id that does not exist),
+ * and what a member gets (a positive control, so the matrix cannot pass by everything
+ * failing). A route or frame type without a row fails the test.
+ */
+import assert from "node:assert/strict";
+import { clientFrameSchema } from "../../lib/shared/protocol.ts";
+import { createApp } from "../../main.ts";
+import { sessionIdOf } from "../../lib/accounts/sessions.ts";
+import {
+  ORIGIN,
+  type Person,
+  registerUser,
+  sessionCookieOf,
+  startTestServer,
+  withCookie,
+} from "../support/helpers.ts";
+import {
+  addMember,
+  assertVictimUnchanged,
+  buildVictimWorld,
+  conversationWith,
+  postMessage,
+  projectWith,
+  snapshotVictim,
+  uploadFile,
+  type VictimWorld,
+} from "./security_world.ts";
+import {
+  chatTest,
+  Client,
+  DenoWebSocket,
+  join,
+  rawUpgrade,
+  sendAndAck,
+} from "../support/ws_client.ts";
+
+type Server = Awaited<ReturnType<typeof startTestServer>>;
+
+/** The world of the HTTP matrix: the victim's, plus Eve (signed in, in none of it). */
+type Fixture = VictimWorld & {
+  server: Server;
+  eve: Person;
+  /** Eve's own project: she is its owner, Vic and Val are not in it. */
+  eveProject: string;
+  /** The server-side id of Vic's session (what the sessions API names sessions by). */
+  vicSessionId: string;
+};
+
+const PASSWORD = "correct horse battery";
+/** What opens /metrics in this test (the route is 404 without one). */
+const METRICS_TOKEN = "matrix-metrics-token-0123456789";
+
+/** A person's session id, from their cookie (the id is the token's hash). */
+function sessionIdFromCookie(cookie: string): Promise<string> {
+  return sessionIdOf(cookie.slice(cookie.indexOf("=") + 1));
+}
+
+/** A second session for `who` (a fresh sign-in), as a Person with that cookie. */
+async function signInAgain(server: Server, who: Person): Promise<Person> {
+  const res = await send(
+    server,
+    post("/api/auth/login", {
+      json: { username: who.user.username, password: PASSWORD },
+    }),
+  );
+  assert.equal(res.status, 200);
+  await res.body?.cancel();
+  return { user: who.user, cookie: sessionCookieOf(res) };
+}
+
+/** Whether a cookie still signs someone in. */
+async function signedIn(server: Server, cookie: string): Promise<boolean> {
+  return (await okJson(await server.fetch("/api/auth/check", withCookie(cookie)))).authenticated;
+}
+
+type Body =
+  | { json: unknown }
+  | { raw: string; type: string }
+  | { form: Record<string, string> }
+  | { file: string };
+type Req = { method: string; path: string; body?: Body; accept?: string };
+
+/** Sends `req` as `who` (signed out without), with a same-origin Origin, never following redirects. */
+function send(server: Server, req: Req, who?: Person): Promise<Response> {
+  const headers: Record<string, string> = { origin: ORIGIN };
+  if (who) headers.cookie = who.cookie;
+  if (req.accept) headers.accept = req.accept;
+  let body: BodyInit | undefined;
+  const b = req.body;
+  if (b && "json" in b) {
+    headers["content-type"] = "application/json";
+    body = JSON.stringify(b.json);
+  } else if (b && "raw" in b) {
+    headers["content-type"] = b.type;
+    body = b.raw;
+  } else if (b && "form" in b) {
+    headers["content-type"] = "application/x-www-form-urlencoded";
+    body = new URLSearchParams(b.form).toString();
+  } else if (b && "file" in b) {
+    const form = new FormData();
+    form.append("file", new File(["intruder's bytes"], b.file, { type: "text/plain" }));
+    body = form;
+  }
+  return server.fetch(req.path, { method: req.method, headers, body, redirect: "manual" });
+}
+
+/** Everything a client can observe of an answer but the per-request id and the date. */
+async function observe(res: Response, id: string) {
+  const hide = (s: string) => s.replaceAll(id, "<id>");
+  const headers = [...res.headers]
+    .filter(([k]) => k !== "x-request-id" && k !== "date")
+    .map(([k, v]) => `${k}: ${hide(v)}`);
+  return { status: res.status, headers, body: hide(await res.text()) };
+}
+
+/** The same request on an object Eve may not see and on one that does not exist. */
+type Probe = { what: string; hidden: Req; missing: Req; hiddenId: string; missingId: string };
+
+/** A probe per hidden id, each against the same request on `missingId`. */
+function probes(
+  what: string,
+  template: (id: string) => Req,
+  hiddenIds: Record<string, string>,
+  missingId: string,
+): Probe[] {
+  return Object.entries(hiddenIds).map(([name, hiddenId]) => ({
+    what: `${what} (${name})`,
+    hidden: template(hiddenId),
+    missing: template(missingId),
+    hiddenId,
+    missingId,
+  }));
+}
+
+const HTML = "text/html,application/xhtml+xml";
+const BAD_JSON: Body = { raw: '{"content": ', type: "application/json" };
+
+function conversationProbes(fx: Fixture, template: (id: string) => Req[]): Probe[] {
+  const hidden = {
+    direct: fx.directId,
+    group: fx.groupId,
+    project: fx.project.conversationId,
+    "not an id": "not-an-id!",
+  };
+  return template("X").flatMap((_, i) =>
+    probes(`variant ${i + 1}`, (id) => template(id)[i], hidden, fx.missing.conversation)
+  );
+}
+
+function projectProbes(fx: Fixture, template: (id: string) => Req[]): Probe[] {
+  const hidden = { project: fx.project.id, "not an id": "not-an-id!" };
+  return template("X").flatMap((_, i) =>
+    probes(`variant ${i + 1}`, (id) => template(id)[i], hidden, fx.missing.project)
+  );
+}
+
+/**
+ * Requests naming a file: Vic's project and file against missing ones, and Vic's file asked
+ * for through Eve's own project against a file that does not exist there.
+ */
+function fileProbes(fx: Fixture, template: (project: string, file: string) => Req): Probe[] {
+  return [
+    {
+      what: "the victim's project and file",
+      hidden: template(fx.project.id, fx.fileId),
+      missing: template(fx.missing.project, fx.missing.file),
+      hiddenId: fx.project.id,
+      missingId: fx.missing.project,
+    },
+    {
+      what: "the victim's file through Eve's own project",
+      hidden: template(fx.eveProject, fx.fileId),
+      missing: template(fx.eveProject, fx.missing.file),
+      hiddenId: fx.fileId,
+      missingId: fx.missing.file,
+    },
+  ];
+}
+
+/** Removing people: from Vic's project, and removing Vic (not a member) from Eve's project. */
+function memberProbes(fx: Fixture, template: (project: string, user: string) => Req): Probe[] {
+  return [
+    ...probes("Val from the victim's project", (p) => template(p, fx.val.user.id), {
+      project: fx.project.id,
+    }, fx.missing.project),
+    ...probes("Vic from the victim's project", (p) => template(p, fx.vic.user.id), {
+      project: fx.project.id,
+    }, fx.missing.project),
+    ...probes("a non-member from Eve's project", (u) => template(fx.eveProject, u), {
+      vic: fx.vic.user.id,
+    }, fx.missing.user),
+  ];
+}
+
+/** Vic's session (and an id that is no id) against a session that does not exist. */
+function sessionProbes(fx: Fixture, template: (id: string) => Req): Probe[] {
+  const missing = "A".repeat(43);
+  return probes(
+    "a session",
+    template,
+    { "Vic's": fx.vicSessionId, "not an id": "not-an-id!" },
+    missing,
+  );
+}
+
+type Row = {
+  /**
+   * Signed out: "unauthorized" is the API's 401 JSON, "to_login" a page's 303 to /login
+   * (coming back afterwards); a function checks a public route's own answer.
+   */
+  signedOut: "unauthorized" | "to_login" | ((fx: Fixture, path: string) => Promise<void>);
+  /** What Eve, signed in but in none of the victim's objects, gets. */
+  outsider:
+    | { probes: (fx: Fixture) => Probe[] }
+    | { check: (fx: Fixture) => Promise<void> }
+    | { none: string };
+  /**
+   * The positive control: someone entitled succeeds. (Only the OAuth callback delegates it:
+   * succeeding needs a whole flow against a provider, which tests/oauth_test.ts runs.)
+   */
+  member: ((fx: Fixture) => Promise<void>) | { delegated: string };
+};
+
+async function okJson(res: Response, status = 200) {
+  const text = await res.text();
+  assert.equal(res.status, status, `expected ${status}, got ${res.status}: ${text}`);
+  assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
+  return JSON.parse(text);
+}
+
+async function okPage(res: Response): Promise<string> {
+  assert.equal(res.status, 200, `expected a page, got ${res.status}`);
+  assert.match(res.headers.get("content-type") ?? "", /^text\/html/);
+  return await res.text();
+}
+
+function redirectsTo(res: Response, location: string) {
+  assert.equal(res.status, 303);
+  assert.equal(res.headers.get("location"), location);
+}
+
+const get = (path: string, accept?: string): Req => ({ method: "GET", path, accept });
+const post = (path: string, body?: Body, accept?: string): Req => ({
+  method: "POST",
+  path,
+  body,
+  accept,
+});
+
+/** The expected behaviour of every route the app serves, keyed "METHOD /path". */
+const THUMBS = encodeURIComponent("👍");
+
+/** A message of Val's in a conversation of her own with Vic (the victim's stay as they are). */
+async function ownMessage(fx: Fixture): Promise<{ id: string; seq: number }> {
+  const id = await conversationWith(fx.server, fx.val, [fx.vic], { title: "Val's own" });
+  const message = await postMessage(fx.server, fx.val, id, "mine to change");
+  return { id, seq: message.seq };
+}
+
+const MATRIX: Record<string, Row> = {
+  "POST /api/auth/register": {
+    async signedOut(fx, path) {
+      const res = await send(
+        fx.server,
+        post(path, {
+          json: { username: `newbie${Date.now().toString(36)}`, password: "a long passphrase" },
+        }),
+      );
+      assert.equal((await okJson(res, 201)).user.displayName.startsWith("newbie"), true);
+    },
+    outsider: { none: "creates an account; names no one's object" },
+    async member(fx) {
+      const res = await send(
+        fx.server,
+        post("/api/auth/register", {
+          json: { username: fx.vic.user.username, password: PASSWORD },
+        }),
+        fx.eve,
+      );
+      assert.equal((await okJson(res, 409)).error.code, "username_taken");
+    },
+  },
+  "POST /api/auth/login": {
+    async signedOut(fx, path) {
+      const wrong = await send(
+        fx.server,
+        post(path, {
+          json: { username: fx.eve.user.username, password: "not her password" },
+        }),
+      );
+      assert.equal((await okJson(wrong, 401)).error.code, "invalid_credentials");
+    },
+    outsider: { none: "signs in; names no one's object" },
+    async member(fx) {
+      const res = await send(
+        fx.server,
+        post("/api/auth/login", {
+          json: { username: fx.eve.user.username, password: "correct horse battery" },
+        }),
+      );
+      assert.equal((await okJson(res)).user.id, fx.eve.user.id);
+    },
+  },
+  "POST /api/auth/logout": {
+    async signedOut(fx, path) {
+      const res = await send(fx.server, post(path));
+      assert.equal(res.status, 204);
+    },
+    outsider: { none: "ends the caller's own session" },
+    async member(fx) {
+      const login = await send(
+        fx.server,
+        post("/api/auth/login", {
+          json: { username: fx.eve.user.username, password: "correct horse battery" },
+        }),
+      );
+      const cookie = login.headers.getSetCookie()[0].split(";")[0];
+      await login.body?.cancel();
+      const out = await send(fx.server, post("/api/auth/logout"), { user: fx.eve.user, cookie });
+      assert.equal(out.status, 204);
+      const check = await okJson(await fx.server.fetch("/api/auth/check", withCookie(cookie)));
+      assert.equal(check.authenticated, false, "the session was revoked on the server");
+    },
+  },
+  "GET /api/auth/check": {
+    async signedOut(fx, path) {
+      assert.deepEqual(await okJson(await send(fx.server, get(path))), {
+        authenticated: false,
+        user: null,
+      });
+    },
+    outsider: { none: "describes the caller only" },
+    async member(fx) {
+      const body = await okJson(await send(fx.server, get("/api/auth/check"), fx.val));
+      assert.equal(body.user.id, fx.val.user.id);
+    },
+  },
+  "GET /api/auth/sessions": {
+    signedOut: "unauthorized",
+    outsider: {
+      async check(fx) {
+        const body = await okJson(await send(fx.server, get("/api/auth/sessions"), fx.eve));
+        const ids = body.sessions.map((s: { id: string }) => s.id);
+        assert.ok(ids.length > 0 && !ids.includes(fx.vicSessionId), "only Eve's own sessions");
+      },
+    },
+    async member(fx) {
+      const body = await okJson(await send(fx.server, get("/api/auth/sessions"), fx.vic));
+      const current = body.sessions.filter((s: { current: boolean }) => s.current);
+      assert.deepEqual(current.map((s: { id: string }) => s.id), [fx.vicSessionId]);
+    },
+  },
+  "DELETE /api/auth/sessions/:id": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        sessionProbes(fx, (id) => ({ method: "DELETE", path: `/api/auth/sessions/${id}` })),
+    },
+    async member(fx) {
+      const second = await signInAgain(fx.server, fx.eve);
+      const id = await sessionIdFromCookie(second.cookie);
+      const res = await send(
+        fx.server,
+        { method: "DELETE", path: `/api/auth/sessions/${id}` },
+        fx.eve,
+      );
+      assert.equal(res.status, 204);
+      assert.equal(await signedIn(fx.server, second.cookie), false);
+    },
+  },
+  "POST /api/auth/sessions/:id/revoke": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) => [
+        ...sessionProbes(fx, (id) => post(`/api/auth/sessions/${id}/revoke`)),
+        ...sessionProbes(fx, (id) => post(`/api/auth/sessions/${id}/revoke`, { form: {} }, HTML)),
+      ],
+    },
+    async member(fx) {
+      const second = await signInAgain(fx.server, fx.eve);
+      const id = await sessionIdFromCookie(second.cookie);
+      const res = await send(
+        fx.server,
+        post(`/api/auth/sessions/${id}/revoke`, { form: {} }, HTML),
+        fx.eve,
+      );
+      redirectsTo(res, "/account?done=session_ended");
+      assert.equal(await signedIn(fx.server, second.cookie), false);
+    },
+  },
+  "POST /api/auth/sessions/revoke-all": {
+    signedOut: "unauthorized",
+    outsider: { none: "ends the caller's own sessions only" },
+    async member(fx) {
+      const rex = await registerUser(fx.server, { password: PASSWORD });
+      const res = await send(fx.server, post("/api/auth/sessions/revoke-all"), rex);
+      assert.equal(res.status, 204);
+      assert.equal(await signedIn(fx.server, rex.cookie), false);
+    },
+  },
+  "POST /api/auth/password": {
+    signedOut: "unauthorized",
+    outsider: { none: "changes the caller's own password only" },
+    async member(fx) {
+      const pat = await registerUser(fx.server, { password: PASSWORD });
+      const res = await send(
+        fx.server,
+        post("/api/auth/password", {
+          json: { currentPassword: PASSWORD, newPassword: "a brand new passphrase 42" },
+        }),
+        pat,
+      );
+      assert.equal(res.status, 204);
+    },
+  },
+  "GET /api/conversations": {
+    signedOut: "unauthorized",
+    outsider: {
+      async check(fx) {
+        const body = await okJson(await send(fx.server, get("/api/conversations"), fx.eve));
+        const ids = body.conversations.map((c: { id: string }) => c.id);
+        for (const id of [fx.directId, fx.groupId, fx.project.conversationId]) {
+          assert.ok(!ids.includes(id), "Eve's list holds none of the victim's conversations");
+        }
+      },
+    },
+    async member(fx) {
+      const body = await okJson(await send(fx.server, get("/api/conversations"), fx.val));
+      const ids = body.conversations.map((c: { id: string }) => c.id);
+      for (const id of [fx.directId, fx.groupId, fx.project.conversationId]) {
+        assert.ok(ids.includes(id));
+      }
+    },
+  },
+  "GET /api/conversations/users": {
+    signedOut: "unauthorized",
+    outsider: { none: "the user directory is open to every signed-in person by design" },
+    async member(fx) {
+      const body = await okJson(
+        await send(
+          fx.server,
+          get(`/api/conversations/users?search=${fx.vic.user.username}`),
+          fx.val,
+        ),
+      );
+      assert.deepEqual(body.users.map((u: { id: string }) => u.id), [fx.vic.user.id]);
+    },
+  },
+  "POST /api/conversations": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) => [
+        ...probes(
+          "a conversation inside a project",
+          (p) =>
+            post("/api/conversations", {
+              json: { participantIds: [fx.val.user.id], title: "Sneaky", projectId: p },
+            }),
+          { project: fx.project.id, "not an id": "not-an-id!" },
+          fx.missing.project,
+        ),
+        ...probes(
+          "alone inside a project",
+          (p) =>
+            post("/api/conversations", {
+              form: { usernames: fx.eve.user.username, projectId: p },
+            }, HTML),
+          { project: fx.project.id },
+          fx.missing.project,
+        ),
+      ],
+    },
+    async member(fx) {
+      const res = await send(
+        fx.server,
+        post("/api/conversations", {
+          json: { participantIds: [fx.val.user.id], title: "Inside", projectId: fx.project.id },
+        }),
+        fx.vic,
+      );
+      assert.equal((await okJson(res, 201)).conversation.projectId, fx.project.id);
+    },
+  },
+  "GET /api/conversations/:id": {
+    signedOut: "unauthorized",
+    outsider: { probes: (fx) => conversationProbes(fx, (id) => [get(`/api/conversations/${id}`)]) },
+    async member(fx) {
+      const body = await okJson(
+        await send(fx.server, get(`/api/conversations/${fx.groupId}`), fx.val),
+      );
+      assert.equal(body.conversation.title, "Secret plans");
+    },
+  },
+  "GET /api/conversations/:id/messages": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          get(`/api/conversations/${id}/messages`),
+          get(`/api/conversations/${id}/messages?after=0&limit=100`),
+          // Invalid queries too: validation must not run before the membership check.
+          get(`/api/conversations/${id}/messages?limit=abc`),
+          get(`/api/conversations/${id}/messages?before=2&after=1`),
+        ]),
+    },
+    async member(fx) {
+      const body = await okJson(
+        await send(fx.server, get(`/api/conversations/${fx.directId}/messages`), fx.val),
+      );
+      assert.deepEqual(body.messages.map((m: { content: string }) => m.content), [
+        "first private message",
+        "second private message",
+        "a reply from Val",
+      ]);
+    },
+  },
+  "POST /api/conversations/:id/messages": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          post(`/api/conversations/${id}/messages`, { json: { content: "intrusion" } }),
+          post(`/api/conversations/${id}/messages`, { json: { content: "x", clientId: "eve-1" } }),
+          post(`/api/conversations/${id}/messages`, { json: {} }),
+          post(`/api/conversations/${id}/messages`, BAD_JSON),
+          post(`/api/conversations/${id}/messages`, { raw: "hi", type: "text/plain" }),
+          post(`/api/conversations/${id}/messages`, { form: { content: "intrusion" } }, HTML),
+        ]),
+    },
+    async member(fx) {
+      const res = await send(
+        fx.server,
+        post(`/api/conversations/${fx.groupId}/messages`, { json: { content: "from Val" } }),
+        fx.val,
+      );
+      assert.equal((await okJson(res, 201)).message.content, "from Val");
+    },
+  },
+  "POST /api/conversations/:id/read": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          post(`/api/conversations/${id}/read`, { json: { seq: 1 } }),
+          post(`/api/conversations/${id}/read`, { json: { seq: "many" } }),
+        ]),
+    },
+    async member(fx) {
+      const res = await send(
+        fx.server,
+        post(`/api/conversations/${fx.directId}/read`, { json: { seq: 2 } }),
+        fx.vic,
+      );
+      assert.equal(res.status, 204);
+    },
+  },
+  "GET /api/projects": {
+    signedOut: "unauthorized",
+    outsider: {
+      async check(fx) {
+        const body = await okJson(await send(fx.server, get("/api/projects"), fx.eve));
+        assert.deepEqual(body.projects.map((p: { id: string }) => p.id), [fx.eveProject]);
+      },
+    },
+    async member(fx) {
+      const body = await okJson(await send(fx.server, get("/api/projects"), fx.val));
+      assert.deepEqual(body.projects.map((p: { id: string }) => p.id), [fx.project.id]);
+    },
+  },
+  "POST /api/projects": {
+    signedOut: "unauthorized",
+    outsider: { none: "creates the caller's own project" },
+    async member(fx) {
+      const res = await send(fx.server, post("/api/projects", { json: { name: "Mine" } }), fx.val);
+      assert.equal((await okJson(res, 201)).project.role, "owner");
+    },
+  },
+  "GET /api/projects/:id": {
+    signedOut: "unauthorized",
+    outsider: { probes: (fx) => projectProbes(fx, (id) => [get(`/api/projects/${id}`)]) },
+    async member(fx) {
+      const body = await okJson(
+        await send(fx.server, get(`/api/projects/${fx.project.id}`), fx.val),
+      );
+      assert.equal(body.project.name, "Secret project");
+      assert.equal(body.members.length, 2);
+    },
+  },
+  "POST /api/projects/:id/members": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        projectProbes(fx, (id) => [
+          post(`/api/projects/${id}/members`, { json: { username: fx.eve.user.username } }),
+          post(`/api/projects/${id}/members`, {
+            json: { username: fx.eve.user.username, role: "admin" },
+          }),
+          post(`/api/projects/${id}/members`, { json: { username: "" } }),
+          post(`/api/projects/${id}/members`, { form: { username: fx.eve.user.username } }, HTML),
+        ]),
+    },
+    async member(fx) {
+      const res = await send(
+        fx.server,
+        post(`/api/projects/${fx.eveProject}/members`, {
+          json: { username: fx.val.user.username },
+        }),
+        fx.eve,
+      );
+      assert.equal((await okJson(res, 201)).member.user.id, fx.val.user.id);
+    },
+  },
+  "DELETE /api/projects/:id/members/:userId": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        memberProbes(fx, (p, u) => ({ method: "DELETE", path: `/api/projects/${p}/members/${u}` })),
+    },
+    async member(fx) {
+      // Val is in Eve's project since the row above: Eve removes her.
+      const res = await send(fx.server, {
+        method: "DELETE",
+        path: `/api/projects/${fx.eveProject}/members/${fx.val.user.id}`,
+      }, fx.eve);
+      assert.equal(res.status, 204);
+    },
+  },
+  "POST /api/projects/:id/members/:userId/remove": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) => [
+        ...memberProbes(fx, (p, u) => post(`/api/projects/${p}/members/${u}/remove`)),
+        ...memberProbes(
+          fx,
+          (p, u) => post(`/api/projects/${p}/members/${u}/remove`, { form: {} }, HTML),
+        ),
+      ],
+    },
+    async member(fx) {
+      await addMember(fx.server, fx.eve, fx.eveProject, fx.val);
+      const res = await send(
+        fx.server,
+        post(`/api/projects/${fx.eveProject}/members/${fx.val.user.id}/remove`, { form: {} }, HTML),
+        fx.val,
+      );
+      redirectsTo(res, "/projects");
+    },
+  },
+  "GET /api/projects/:id/files": {
+    signedOut: "unauthorized",
+    outsider: { probes: (fx) => projectProbes(fx, (id) => [get(`/api/projects/${id}/files`)]) },
+    async member(fx) {
+      const body = await okJson(
+        await send(fx.server, get(`/api/projects/${fx.project.id}/files`), fx.vic),
+      );
+      assert.deepEqual(body.files.map((f: { id: string }) => f.id), [fx.fileId]);
+    },
+  },
+  "POST /api/projects/:id/files": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        projectProbes(fx, (id) => [
+          post(`/api/projects/${id}/files`, { file: "planted.txt" }),
+          post(`/api/projects/${id}/files`, { file: "planted.txt" }, HTML),
+          post(`/api/projects/${id}/files`, {
+            raw: "--x--",
+            type: "multipart/form-data; boundary=x",
+          }),
+          post(`/api/projects/${id}/files`, { json: {} }),
+        ]),
+    },
+    async member(fx) {
+      const res = await send(
+        fx.server,
+        post(`/api/projects/${fx.project.id}/files`, { file: "v.txt" }),
+        fx.vic,
+      );
+      assert.equal((await okJson(res, 201)).file.name, "v.txt");
+    },
+  },
+  "GET /api/projects/:id/files/:fileId": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) => [
+        ...fileProbes(fx, (p, f) => get(`/api/projects/${p}/files/${f}`)),
+        ...fileProbes(fx, (p, f) => get(`/api/projects/${p}/files/${f}?inline=1`)),
+      ],
+    },
+    async member(fx) {
+      const res = await send(
+        fx.server,
+        get(`/api/projects/${fx.project.id}/files/${fx.fileId}`),
+        fx.vic,
+      );
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), "the victim's private notes\n");
+    },
+  },
+  "DELETE /api/projects/:id/files/:fileId": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        fileProbes(fx, (p, f) => ({ method: "DELETE", path: `/api/projects/${p}/files/${f}` })),
+    },
+    async member(fx) {
+      const id = await uploadFile(fx.server, fx.val, fx.project.id, "short-lived.txt");
+      const res = await send(fx.server, {
+        method: "DELETE",
+        path: `/api/projects/${fx.project.id}/files/${id}`,
+      }, fx.val);
+      assert.equal(res.status, 204);
+    },
+  },
+  "POST /api/projects/:id/files/:fileId/delete": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) => [
+        ...fileProbes(fx, (p, f) => post(`/api/projects/${p}/files/${f}/delete`)),
+        ...fileProbes(
+          fx,
+          (p, f) => post(`/api/projects/${p}/files/${f}/delete`, { form: {} }, HTML),
+        ),
+      ],
+    },
+    async member(fx) {
+      const id = await uploadFile(fx.server, fx.val, fx.project.id, "short-lived.txt");
+      const res = await send(
+        fx.server,
+        post(`/api/projects/${fx.project.id}/files/${id}/delete`, { form: {} }, HTML),
+        fx.vic,
+      );
+      redirectsTo(res, `/projects/${fx.project.id}`);
+    },
+  },
+  "GET /api/ws": {
+    async signedOut(fx) {
+      const { status, body } = await rawUpgrade(fx.server.base, { Origin: fx.server.base });
+      assert.equal(status, 401);
+      assert.equal(JSON.parse(body).error.code, "unauthorized");
+    },
+    outsider: { none: "opening a socket names no object: its frames have their own matrix below" },
+    async member(fx) {
+      const url = `${fx.server.base.replace(/^http/, "ws")}/api/ws`;
+      const client = new Client(
+        new DenoWebSocket(url, { headers: { cookie: fx.val.cookie, origin: fx.server.base } }),
+      );
+      await new Promise((resolve) => client.ws.addEventListener("open", resolve));
+      await client.roundTrip();
+      await client.close();
+    },
+  },
+  "GET /auth/oauth/:provider/signin": {
+    async signedOut(fx, path) {
+      const start = await send(fx.server, get(path));
+      assert.equal(start.status, 303);
+      assert.match(start.headers.get("location") ?? "", /^https:\/\/github\.com\/login\/oauth/);
+      // Linking an identity needs the account it goes to: signed out, sign in first.
+      redirectsTo(
+        await send(fx.server, get(`${path}?link=1`)),
+        `/login?next=${encodeURIComponent(`${path}?link=1`)}`,
+      );
+      const unknown = await send(fx.server, get("/auth/oauth/nowhere/signin"));
+      assert.equal(unknown.status, 404);
+      await unknown.body?.cancel();
+    },
+    outsider: { none: "starts the caller's own sign-in; names no one's object" },
+    async member(fx) {
+      const res = await send(fx.server, get("/auth/oauth/github/signin?link=1"), fx.val);
+      assert.equal(res.status, 303);
+      assert.match(res.headers.get("location") ?? "", /^https:\/\/github\.com\/login\/oauth/);
+    },
+  },
+  "GET /auth/oauth/:provider/callback": {
+    async signedOut(fx, path) {
+      // No flow was started here: an error page, and nobody is signed in.
+      const res = await send(fx.server, get(`${path}?state=forged&code=x`));
+      assert.equal(res.status, 400);
+      assert.match(res.headers.get("content-type") ?? "", /^text\/html/);
+      assert.equal(res.headers.getSetCookie().length, 0);
+      await res.body?.cancel();
+    },
+    outsider: {
+      none: "a flow's state is bound to the browser that began it (tests/oauth_test.ts)",
+    },
+    member: { delegated: "tests/http/oauth_test.ts signs in and links through a real provider" },
+  },
+  "GET /api/conversations/:id/files": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) => conversationProbes(fx, (id) => [get(`/api/conversations/${id}/files`)]),
+    },
+    async member(fx) {
+      // A project's conversation reaches its project's files.
+      const body = await okJson(
+        await send(fx.server, get(`/api/conversations/${fx.project.conversationId}/files`), fx.vic),
+      );
+      assert.ok(body.files.some((f: { id: string }) => f.id === fx.fileId));
+    },
+  },
+  "POST /api/conversations/:id/files": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          post(`/api/conversations/${id}/files`, { file: "planted.txt" }),
+          post(`/api/conversations/${id}/files`, { file: "planted.txt" }, HTML),
+          post(`/api/conversations/${id}/files`, {
+            raw: "--x--",
+            type: "multipart/form-data; boundary=x",
+          }),
+          post(`/api/conversations/${id}/files`, { json: {} }),
+        ]),
+    },
+    async member(fx) {
+      const { id } = await ownMessage(fx);
+      const res = await send(
+        fx.server,
+        post(`/api/conversations/${id}/files`, { file: "v.txt" }),
+        fx.vic,
+      );
+      const { file } = await okJson(res, 201);
+      assert.equal(file.conversationId, id);
+    },
+  },
+  "GET /api/conversations/:id/files/:fileId": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          get(`/api/conversations/${id}/files/${fx.fileId}`),
+          get(`/api/conversations/${id}/files/${fx.fileId}?inline=1`),
+        ]),
+    },
+    async member(fx) {
+      const res = await send(
+        fx.server,
+        get(`/api/conversations/${fx.project.conversationId}/files/${fx.fileId}`),
+        fx.vic,
+      );
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), "the victim's private notes\n");
+    },
+  },
+  "DELETE /api/conversations/:id/files/:fileId": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          { method: "DELETE", path: `/api/conversations/${id}/files/${fx.fileId}` },
+        ]),
+    },
+    async member(fx) {
+      const { id } = await ownMessage(fx);
+      const up = await send(
+        fx.server,
+        post(`/api/conversations/${id}/files`, { file: "x.txt" }),
+        fx.val,
+      );
+      const { file } = await okJson(up, 201);
+      const res = await send(fx.server, {
+        method: "DELETE",
+        path: `/api/conversations/${id}/files/${file.id}`,
+      }, fx.val);
+      assert.equal(res.status, 204);
+    },
+  },
+  "POST /api/conversations/:id/files/:fileId/delete": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          post(`/api/conversations/${id}/files/${fx.fileId}/delete`),
+          post(`/api/conversations/${id}/files/${fx.fileId}/delete`, { form: {} }, HTML),
+        ]),
+    },
+    async member(fx) {
+      const { id } = await ownMessage(fx);
+      const up = await send(
+        fx.server,
+        post(`/api/conversations/${id}/files`, { file: "x.txt" }),
+        fx.val,
+      );
+      const { file } = await okJson(up, 201);
+      const res = await send(
+        fx.server,
+        post(`/api/conversations/${id}/files/${file.id}/delete`, { form: {} }, HTML),
+        fx.val,
+      );
+      redirectsTo(res, `/conversations/${id}`);
+    },
+  },
+  "PATCH /api/conversations/:id/messages/:seq": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          {
+            method: "PATCH",
+            path: `/api/conversations/${id}/messages/1`,
+            body: { json: { content: "x" } },
+          },
+          { method: "PATCH", path: `/api/conversations/${id}/messages/1`, body: { json: {} } },
+          {
+            method: "PATCH",
+            path: `/api/conversations/${id}/messages/abc`,
+            body: { json: { content: "x" } },
+          },
+          { method: "PATCH", path: `/api/conversations/${id}/messages/1`, body: BAD_JSON },
+        ]),
+    },
+    async member(fx) {
+      const { id, seq } = await ownMessage(fx);
+      const res = await send(
+        fx.server,
+        {
+          method: "PATCH",
+          path: `/api/conversations/${id}/messages/${seq}`,
+          body: { json: { content: "edited" } },
+        },
+        fx.val,
+      );
+      assert.equal((await okJson(res)).message.content, "edited");
+    },
+  },
+  "DELETE /api/conversations/:id/messages/:seq": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          { method: "DELETE", path: `/api/conversations/${id}/messages/1` },
+          { method: "DELETE", path: `/api/conversations/${id}/messages/0` },
+        ]),
+    },
+    async member(fx) {
+      const { id, seq } = await ownMessage(fx);
+      const res = await send(
+        fx.server,
+        { method: "DELETE", path: `/api/conversations/${id}/messages/${seq}` },
+        fx.val,
+      );
+      assert.ok((await okJson(res)).message.deletedAt);
+    },
+  },
+  "POST /api/conversations/:id/messages/:seq/edit": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          post(`/api/conversations/${id}/messages/1/edit`, { json: { content: "x" } }),
+          post(`/api/conversations/${id}/messages/1/edit`, { form: { content: "x" } }, HTML),
+        ]),
+    },
+    async member(fx) {
+      const { id, seq } = await ownMessage(fx);
+      const res = await send(
+        fx.server,
+        post(
+          `/api/conversations/${id}/messages/${seq}/edit`,
+          { form: { content: "edited" } },
+          HTML,
+        ),
+        fx.val,
+      );
+      redirectsTo(res, `/conversations/${id}#m${seq}`);
+    },
+  },
+  "POST /api/conversations/:id/messages/:seq/delete": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          post(`/api/conversations/${id}/messages/1/delete`),
+          post(`/api/conversations/${id}/messages/1/delete`, { form: {} }, HTML),
+        ]),
+    },
+    async member(fx) {
+      const { id, seq } = await ownMessage(fx);
+      const res = await send(
+        fx.server,
+        post(`/api/conversations/${id}/messages/${seq}/delete`, { form: {} }, HTML),
+        fx.val,
+      );
+      redirectsTo(res, `/conversations/${id}#m${seq}`);
+    },
+  },
+  "PUT /api/conversations/:id/messages/:seq/reactions/:emoji": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          { method: "PUT", path: `/api/conversations/${id}/messages/1/reactions/${THUMBS}` },
+          { method: "PUT", path: `/api/conversations/${id}/messages/1/reactions/not-emoji` },
+        ]),
+    },
+    async member(fx) {
+      const res = await send(
+        fx.server,
+        { method: "PUT", path: `/api/conversations/${fx.directId}/messages/1/reactions/${THUMBS}` },
+        fx.val,
+      );
+      assert.deepEqual((await okJson(res)).message.reactions, [
+        { emoji: "👍", userIds: [fx.val.user.id] },
+      ]);
+    },
+  },
+  "POST /api/conversations/:id/messages/:seq/reactions/:emoji": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          post(
+            `/api/conversations/${id}/messages/1/reactions/${THUMBS}`,
+            { form: { on: "1" } },
+            HTML,
+          ),
+          post(`/api/conversations/${id}/messages/1/reactions/${THUMBS}`, { form: { on: "x" } }),
+        ]),
+    },
+    async member(fx) {
+      const { id, seq } = await ownMessage(fx);
+      const res = await send(
+        fx.server,
+        post(
+          `/api/conversations/${id}/messages/${seq}/reactions/${THUMBS}`,
+          { form: { on: "1" } },
+          HTML,
+        ),
+        fx.vic,
+      );
+      redirectsTo(res, `/conversations/${id}#m${seq}`);
+    },
+  },
+  "DELETE /api/conversations/:id/messages/:seq/reactions/:emoji": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          { method: "DELETE", path: `/api/conversations/${id}/messages/1/reactions/${THUMBS}` },
+        ]),
+    },
+    async member(fx) {
+      // The reaction the row above added.
+      const res = await send(
+        fx.server,
+        {
+          method: "DELETE",
+          path: `/api/conversations/${fx.directId}/messages/1/reactions/${THUMBS}`,
+        },
+        fx.val,
+      );
+      assert.deepEqual((await okJson(res)).message.reactions, []);
+    },
+  },
+  "GET /api/search": {
+    signedOut: "unauthorized",
+    outsider: {
+      async check(fx) {
+        for (const q of ["private", "secret", "group message", "chatter", "reply"]) {
+          const body = await okJson(await send(fx.server, get(`/api/search?q=${q}`), fx.eve));
+          assert.deepEqual(body.results, [], `Eve found the victim's messages for "${q}"`);
+        }
+      },
+    },
+    async member(fx) {
+      const body = await okJson(await send(fx.server, get("/api/search?q=priv"), fx.val));
+      assert.deepEqual(
+        body.results.map((r: { message: { content: string } }) => r.message.content),
+        ["second private message", "first private message"],
+      );
+    },
+  },
+  "GET /healthz": {
+    async signedOut(fx, path) {
+      assert.deepEqual(await okJson(await send(fx.server, get(path))), { status: "ok" });
+    },
+    outsider: { none: "a liveness probe; names no object" },
+    async member(fx) {
+      assert.equal((await okJson(await send(fx.server, get("/healthz"), fx.val))).status, "ok");
+    },
+  },
+  "GET /readyz": {
+    async signedOut(fx, path) {
+      assert.deepEqual(await okJson(await send(fx.server, get(path))), { status: "ready" });
+    },
+    outsider: { none: "a readiness probe; names no object" },
+    async member(fx) {
+      assert.equal((await okJson(await send(fx.server, get("/readyz"), fx.val))).status, "ready");
+    },
+  },
+  "GET /metrics": {
+    async signedOut(fx, path) {
+      assert.equal(
+        (await okJson(await send(fx.server, get(path)), 401)).error.code,
+        "unauthorized",
+      );
+    },
+    outsider: {
+      async check(fx) {
+        // A session is no metrics token: only METRICS_TOKEN opens the metrics.
+        const res = await send(fx.server, get("/metrics"), fx.eve);
+        assert.equal((await okJson(res, 401)).error.code, "unauthorized");
+      },
+    },
+    async member(fx) {
+      const res = await fx.server.fetch("/metrics", {
+        headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+      });
+      assert.equal(res.status, 200);
+      assert.match(await res.text(), /^hearth_http_requests_total\{/m);
+    },
+  },
+  "GET /login": {
+    async signedOut(fx, path) {
+      assert.match(await okPage(await send(fx.server, get(path))), /<form/);
+    },
+    outsider: { none: "a public page" },
+    async member(fx) {
+      redirectsTo(await send(fx.server, get("/login"), fx.val), "/");
+    },
+  },
+  "GET /register": {
+    async signedOut(fx, path) {
+      assert.match(await okPage(await send(fx.server, get(path))), /<form/);
+    },
+    outsider: { none: "a public page" },
+    async member(fx) {
+      redirectsTo(await send(fx.server, get("/register"), fx.val), "/");
+    },
+  },
+  "GET /account": {
+    signedOut: "to_login",
+    outsider: { none: "shows the caller's own account and sessions" },
+    async member(fx) {
+      assert.match(await okPage(await send(fx.server, get("/account"), fx.val)), /<form/);
+    },
+  },
+  "GET /": {
+    signedOut: "to_login",
+    outsider: {
+      async check(fx) {
+        const page = await okPage(await send(fx.server, get("/"), fx.eve));
+        assert.doesNotMatch(page, /Secret plans|Vic Tim/);
+      },
+    },
+    async member(fx) {
+      assert.match(await okPage(await send(fx.server, get("/"), fx.val)), /Secret plans/);
+    },
+  },
+  "GET /conversations/:id": {
+    signedOut: "to_login",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          get(`/conversations/${id}`, HTML),
+          get(`/conversations/${id}?before=2`, HTML),
+          get(`/conversations/${id}?around=2`, HTML),
+        ]),
+    },
+    async member(fx) {
+      const page = await okPage(
+        await send(fx.server, get(`/conversations/${fx.directId}`), fx.val),
+      );
+      assert.match(page, /second private message/);
+    },
+  },
+  "GET /search": {
+    signedOut: "to_login",
+    outsider: {
+      async check(fx) {
+        const page = await okPage(await send(fx.server, get("/search?q=private"), fx.eve));
+        assert.doesNotMatch(page, /second private message|Secret plans/);
+        assert.match(page, /No messages match/);
+      },
+    },
+    async member(fx) {
+      const page = await okPage(await send(fx.server, get("/search?q=priv"), fx.val));
+      assert.match(page, /second <mark[^>]*>private<\/mark> message/);
+    },
+  },
+  "GET /new": {
+    signedOut: "to_login",
+    outsider: { none: "a form that names no object" },
+    async member(fx) {
+      assert.match(await okPage(await send(fx.server, get("/new"), fx.val)), /<form/);
+    },
+  },
+  "GET /projects": {
+    signedOut: "to_login",
+    outsider: {
+      async check(fx) {
+        const page = await okPage(await send(fx.server, get("/projects"), fx.eve));
+        assert.doesNotMatch(page, /Secret project/);
+      },
+    },
+    async member(fx) {
+      assert.match(await okPage(await send(fx.server, get("/projects"), fx.val)), /Secret project/);
+    },
+  },
+  "GET /projects/:id": {
+    signedOut: "to_login",
+    outsider: { probes: (fx) => projectProbes(fx, (id) => [get(`/projects/${id}`, HTML)]) },
+    async member(fx) {
+      const page = await okPage(await send(fx.server, get(`/projects/${fx.project.id}`), fx.val));
+      assert.match(page, /project chatter/);
+    },
+  },
+};
+
+/** A route's path with its params filled with the victim's ids. */
+function fill(path: string, fx: Fixture): string {
+  const id = path.includes("conversations/:id")
+    ? fx.directId
+    : path.includes("sessions/:id")
+    ? fx.vicSessionId
+    : fx.project.id;
+  return path
+    .replace(":id", id)
+    .replace(":fileId", fx.fileId)
+    .replace(":userId", fx.val.user.id)
+    .replace(":provider", "github")
+    .replace(":seq", "1")
+    .replace(":emoji", THUMBS);
+}
+
+async function assertProbe(fx: Fixture, probe: Probe) {
+  const hidden = await observe(await send(fx.server, probe.hidden, fx.eve), probe.hiddenId);
+  const missing = await observe(await send(fx.server, probe.missing, fx.eve), probe.missingId);
+  const label = `${probe.hidden.method} ${probe.hidden.path}: ${probe.what}`;
+  assert.deepEqual(hidden, missing, `${label}: an outsider can tell the object exists`);
+  if (hidden.status === 303) {
+    // A form post (no JavaScript) goes back with the error's code, never to the object.
+    assert.match(hidden.headers.join("\n"), /location: \/\?error=not_found/, label);
+  } else {
+    assert.equal(hidden.status, 404, `${label}: expected 404, got ${hidden.status}`);
+  }
+}
+
+Deno.test("authorization matrix: every route, signed out, as an outsider and as a member", async (t) => {
+  // A GitHub provider: starting its flow is a redirect (no network needed).
+  const server = await startTestServer({
+    GITHUB_CLIENT_ID: "id",
+    GITHUB_CLIENT_SECRET: "secret",
+    METRICS_TOKEN,
+  });
+  try {
+    const world = await buildVictimWorld(server);
+    const eve = await registerUser(server, { displayName: "Eve" });
+    const eveProject = (await projectWith(server, eve, [], "Eve's own")).id;
+    const vicSessionId = await sessionIdFromCookie(world.vic.cookie);
+    const fx: Fixture = { ...world, server, eve, eveProject, vicSessionId };
+
+    await t.step("every route of the app has a row, and every row a route", () => {
+      const routes = createApp(server.ctx).routes
+        .filter((r) => r.method !== "ALL")
+        .map((r) => `${r.method} ${r.path}`);
+      const rows = Object.keys(MATRIX);
+      const uncovered = routes.filter((r) => !rows.includes(r));
+      const stale = rows.filter((r) => !routes.includes(r));
+      assert.deepEqual(uncovered, [], `routes without a row in the matrix: ${uncovered}`);
+      assert.deepEqual(stale, [], `rows for routes that no longer exist: ${stale}`);
+    });
+
+    const before = await snapshotVictim(server.ctx.kv, fx);
+    assert.equal(before.get(`count ${JSON.stringify(["msg", fx.directId])}`), "3");
+    assert.equal(before.get(`count ${JSON.stringify(["file", fx.project.id])}`), "1");
+
+    await t.step("signed out: the API answers 401, pages send to /login", async (t) => {
+      for (const [route, row] of Object.entries(MATRIX)) {
+        await t.step(route, async () => {
+          const [method, template] = route.split(" ");
+          const path = fill(template, fx);
+          if (typeof row.signedOut === "function") return await row.signedOut(fx, path);
+          const res = await send(server, { method, path });
+          if (row.signedOut === "to_login") {
+            redirectsTo(res, path === "/" ? "/login" : `/login?next=${encodeURIComponent(path)}`);
+            return void await res.body?.cancel();
+          }
+          assert.equal((await okJson(res, 401)).error.code, "unauthorized");
+        });
+      }
+    });
+
+    await t.step("an outsider gets what a missing id gets, and changes nothing", async (t) => {
+      for (const [route, row] of Object.entries(MATRIX)) {
+        await t.step(route, async () => {
+          if ("none" in row.outsider) return;
+          if ("check" in row.outsider) return await row.outsider.check(fx);
+          const list = row.outsider.probes(fx);
+          assert.ok(list.length > 0);
+          for (const probe of list) await assertProbe(fx, probe);
+        });
+      }
+      await assertVictimUnchanged(server.ctx.kv, fx, before);
+    });
+
+    await t.step("members succeed (positive controls)", async (t) => {
+      for (const [route, row] of Object.entries(MATRIX)) {
+        await t.step(route, async () => {
+          if (typeof row.member === "function") await row.member(fx);
+        });
+      }
+    });
+  } finally {
+    await server.close();
+  }
+});
+
+/** What a frame type does for an outsider, and its positive control. */
+type FrameRow =
+  | {
+    /** The frame for a conversation id; Eve sends it for hidden and for missing ids. */
+    frame: (conversationId: string) => Record<string, unknown>;
+    /** What Eve gets back: one `not_found` error frame, or nothing at all. */
+    answer: "not_found" | "nothing";
+    member: (w: WsWorld) => Promise<void>;
+  }
+  | {
+    noObject: string;
+    outsider: (w: WsWorld) => Promise<void>;
+    member: (w: WsWorld) => Promise<void>;
+  };
+
+type WsWorld = VictimWorld & {
+  server: Server;
+  eve: Person;
+  /** Sockets of Vic and Val, joined to the direct conversation; Val's watcher watches the list. */
+  vicSocket: Client;
+  valSocket: Client;
+  valWatcher: Client;
+  eveSocket: Client;
+  /** Vic and Val's conversation outside the snapshot, for sends during the outsider step. */
+  extraId: string;
+  connect(person: Person): Promise<Client>;
+};
+
+const FRAMES: Record<string, FrameRow> = {
+  join: {
+    frame: (conversationId) => ({ type: "join", conversationId }),
+    answer: "not_found",
+    async member(w) {
+      const socket = await w.connect(w.val);
+      const { messages } = await join(socket, w.groupId);
+      assert.deepEqual(messages.map((m) => m.content), ["group message"]);
+    },
+  },
+  leave: {
+    frame: (conversationId) => ({ type: "leave", conversationId }),
+    answer: "nothing",
+    async member(w) {
+      const socket = await w.connect(w.val);
+      await join(socket, w.directId);
+      // A joining socket is told who is online, whoever else of its person is in the room.
+      await socket.next("status", (f) => f.user.id === w.val.user.id);
+      socket.send({ type: "leave", conversationId: w.directId });
+      await socket.roundTrip();
+      assert.deepEqual(socket.frames, []);
+    },
+  },
+  send_message: {
+    frame: (conversationId) => ({
+      type: "send_message",
+      conversationId,
+      content: "intrusion",
+      clientId: "eve-1",
+    }),
+    answer: "not_found",
+    async member(w) {
+      const message = await sendAndAck(w.valSocket, w.directId, "hello over the socket", "val-1");
+      const got = await w.vicSocket.next("message", (f) => f.message.id === message.id);
+      assert.equal(got.message.content, "hello over the socket");
+    },
+  },
+  typing: {
+    frame: (conversationId) => ({ type: "typing", conversationId }),
+    answer: "not_found",
+    async member(w) {
+      w.valSocket.send({ type: "typing", conversationId: w.directId });
+      const got = await w.vicSocket.next("typing");
+      assert.equal(got.user.id, w.val.user.id);
+    },
+  },
+  ping: {
+    noObject: "names no conversation",
+    outsider: async (w) => await w.eveSocket.roundTrip(),
+    member: async (w) => await w.vicSocket.roundTrip(),
+  },
+  presence: {
+    noObject: "says the caller is away or back; only rooms the caller joined hear of it",
+    async outsider(w) {
+      w.eveSocket.send({ type: "presence", state: "away" });
+      await w.eveSocket.roundTrip();
+      await w.vicSocket.roundTrip();
+      assert.equal(w.vicSocket.pending("presence").length, 0, "the victim heard of Eve");
+      w.eveSocket.send({ type: "presence", state: "active" });
+      await w.eveSocket.roundTrip();
+    },
+    async member(w) {
+      w.valSocket.send({ type: "presence", state: "away" });
+      const got = await w.vicSocket.next("presence", (f) => f.user.id === w.val.user.id);
+      assert.equal(got.state, "away");
+      w.valSocket.send({ type: "presence", state: "active" });
+      await w.vicSocket.next(
+        "presence",
+        (f) => f.user.id === w.val.user.id && f.state === "active",
+      );
+    },
+  },
+  watch_list: {
+    noObject: "asks for the caller's own conversations only",
+    async outsider(w) {
+      w.eveSocket.send({ type: "watch_list" });
+      await w.eveSocket.roundTrip();
+      const sent = await postMessage(w.server, w.vic, w.extraId, "news for watchers");
+      // Val's watcher hears of it (so the doorbell rang); Eve's socket must not.
+      await w.valWatcher.next("activity", (f) => f.message.id === sent.id);
+      await w.vicSocket.roundTrip();
+      await w.eveSocket.roundTrip();
+      assert.deepEqual(
+        w.eveSocket.frames,
+        [],
+        "Eve's socket heard of a conversation she is not in",
+      );
+    },
+    async member(w) {
+      const sent = await postMessage(w.server, w.vic, w.project.conversationId, "project news");
+      const got = await w.valWatcher.next("activity", (f) => f.message.id === sent.id);
+      assert.equal(got.conversationId, w.project.conversationId);
+    },
+  },
+  edit_message: {
+    frame: (conversationId) => ({
+      type: "edit_message",
+      conversationId,
+      seq: 1,
+      content: "intrusion",
+    }),
+    answer: "not_found",
+    async member(w) {
+      const sent = await sendAndAck(w.vicSocket, w.directId, "to be edited", "vic-edit");
+      w.vicSocket.send({
+        type: "edit_message",
+        conversationId: w.directId,
+        seq: sent.seq,
+        content: "edited",
+      });
+      const got = await w.valSocket.next("message_updated", (f) => f.message.id === sent.id);
+      assert.equal(got.message.content, "edited");
+    },
+  },
+  delete_message: {
+    frame: (conversationId) => ({ type: "delete_message", conversationId, seq: 1 }),
+    answer: "not_found",
+    async member(w) {
+      const sent = await sendAndAck(w.vicSocket, w.directId, "to be deleted", "vic-delete");
+      w.vicSocket.send({ type: "delete_message", conversationId: w.directId, seq: sent.seq });
+      const got = await w.valSocket.next(
+        "message_updated",
+        (f) => f.message.id === sent.id && f.message.deletedAt !== null,
+      );
+      assert.equal(got.message.content, "");
+    },
+  },
+  react: {
+    frame: (conversationId) => ({ type: "react", conversationId, seq: 1, emoji: "👍", on: true }),
+    answer: "not_found",
+    async member(w) {
+      w.valSocket.send({
+        type: "react",
+        conversationId: w.directId,
+        seq: 2,
+        emoji: "🎉",
+        on: true,
+      });
+      const got = await w.vicSocket.next(
+        "message_updated",
+        (f) => f.message.seq === 2 && f.message.reactions.length > 0,
+      );
+      assert.deepEqual(got.message.reactions, [{ emoji: "🎉", userIds: [w.val.user.id] }]);
+    },
+  },
+};
+
+/** Whatever frames arrive on `socket` until a ping's pong (the server answers in order). */
+async function answerTo(socket: Client, frame: Record<string, unknown>) {
+  socket.send(frame);
+  await socket.roundTrip();
+  return socket.frames.splice(0);
+}
+
+chatTest(
+  "authorization matrix: every WebSocket frame type, as an outsider and as a member",
+  async (chat, t) => {
+    const world = await buildVictimWorld(chat.server);
+    const eve = await chat.person();
+    const vicSocket = await chat.connect(world.vic);
+    const valSocket = await chat.connect(world.val);
+    const valWatcher = await chat.connect(world.val);
+    const eveSocket = await chat.connect(eve);
+    await join(vicSocket, world.directId);
+    await join(valSocket, world.directId);
+    await vicSocket.next("status", (f) => f.user.id === world.val.user.id);
+    valWatcher.send({ type: "watch_list" });
+    await valWatcher.roundTrip();
+    // The joins' own status frames are not what the outsider step looks for.
+    await vicSocket.roundTrip();
+    await valSocket.roundTrip();
+    for (const socket of [vicSocket, valSocket, valWatcher]) socket.frames.splice(0);
+    const extraId = await conversationWith(chat.server, world.vic, [world.val], { title: "Extra" });
+    const w: WsWorld = {
+      ...world,
+      eve,
+      vicSocket,
+      valSocket,
+      valWatcher,
+      eveSocket,
+      extraId,
+      connect: (p) => chat.connect(p),
+      server: chat.server,
+    };
+
+    await t.step("every client frame type has a row", () => {
+      const types = clientFrameSchema.options.map((o) => o.shape.type.value as string);
+      assert.deepEqual(types.toSorted(), Object.keys(FRAMES).toSorted());
+    });
+
+    const before = await snapshotVictim(chat.server.ctx.kv, world);
+    await t.step(
+      "an outsider's frames get what a missing conversation gets; nothing is delivered or stored",
+      async (t) => {
+        for (const [type, row] of Object.entries(FRAMES)) {
+          await t.step(type, async () => {
+            if ("noObject" in row) return await row.outsider(w);
+            const hidden = {
+              direct: world.directId,
+              group: world.groupId,
+              project: world.project.conversationId,
+            };
+            const missingAnswer = await answerTo(eveSocket, row.frame(world.missing.conversation));
+            const normalise = (frames: unknown[], id: string) =>
+              JSON.parse(JSON.stringify(frames).replaceAll(id, "<id>"));
+            if (row.answer === "not_found") {
+              assert.equal(missingAnswer.length, 1);
+              assert.equal(missingAnswer[0].type, "error");
+              assert.equal((missingAnswer[0] as { code: string }).code, "not_found");
+            } else {
+              assert.deepEqual(missingAnswer, []);
+            }
+            for (const [name, id] of Object.entries(hidden)) {
+              const answer = await answerTo(eveSocket, row.frame(id));
+              assert.deepEqual(
+                normalise(answer, id),
+                normalise(missingAnswer, world.missing.conversation),
+                `${type} on the ${name} conversation: Eve can tell it exists`,
+              );
+            }
+            // The people inside heard nothing: no message, no typing, no one joined or left.
+            await vicSocket.roundTrip();
+            await valSocket.roundTrip();
+            assert.deepEqual(vicSocket.frames, [], "Vic's socket heard the outsider");
+            assert.deepEqual(valSocket.frames, [], "Val's socket heard the outsider");
+          });
+        }
+        assert.equal(eveSocket.ws.readyState, WebSocket.OPEN);
+        await assertVictimUnchanged(chat.server.ctx.kv, world, before);
+      },
+    );
+
+    await t.step("members succeed (positive controls)", async (t) => {
+      for (const [type, row] of Object.entries(FRAMES)) {
+        await t.step(type, () => row.member(w));
+      }
+    });
+  },
+);

@@ -1,0 +1,175 @@
+/** Test helpers: a fresh app on its own `:memory:` KV, user factories, request builders. */
+import assert from "node:assert/strict";
+import { parseConfig } from "../../config.ts";
+import type { AppContext } from "../../lib/context.ts";
+import { createApp, createContext } from "../../main.ts";
+import type { User } from "../../lib/accounts/users.ts";
+
+export type TestApp = {
+  ctx: AppContext;
+  /** Calls the app's fetch handler in-process. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+};
+
+export const ORIGIN = "http://localhost";
+
+/** A registered user and their session cookie. */
+export type Person = { user: User; cookie: string };
+
+let counter = 0;
+
+/** An app on a fresh in-memory KV, with its own doorbell channel so tests never cross. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const config = parseConfig({ KV_PATH: ":memory:", DENO_ENV: "test", LOG_LEVEL: "error", ...env });
+  const ctx = await createContext(config, { channelName: `test-${Deno.pid}-${++counter}` });
+  const app = createApp(ctx);
+  return {
+    ctx,
+    fetch: async (path, init) => await app.fetch(new Request(new URL(path, ORIGIN), init)),
+    close: async () => {
+      // The search indexer's commit in flight finishes before the store closes.
+      await ctx.hub.indexed();
+      ctx.hub.close();
+      ctx.kv.close();
+      await Promise.resolve();
+    },
+  };
+}
+
+/** Runs `fn` against a fresh app, closing it afterwards. */
+export async function withApp(
+  fn: (app: TestApp) => Promise<void>,
+  env: Record<string, string> = {},
+): Promise<void> {
+  const app = await startTestApp(env);
+  try {
+    await fn(app);
+  } finally {
+    await app.close();
+  }
+}
+
+/** JSON request options, with the session cookie when given. */
+export function json(method: string, body?: unknown, cookie?: string): RequestInit {
+  const headers: Record<string, string> = { origin: ORIGIN };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  if (cookie) headers.cookie = cookie;
+  return { method, headers, body: body === undefined ? undefined : JSON.stringify(body) };
+}
+
+/** A GET with the session cookie. */
+export function withCookie(cookie: string): RequestInit {
+  return { headers: { cookie } };
+}
+
+/** "name=value" of the session cookie a response set. */
+export function sessionCookieOf(res: Response): string {
+  const header = res.headers.getSetCookie().find((c) =>
+    c.startsWith("sid=") || c.startsWith("__Host-sid=")
+  );
+  if (!header) throw new Error("no session cookie was set");
+  return header.split(";")[0];
+}
+
+let userCounter = 0;
+
+/** Registers a user (unique name unless given) and returns them with their cookie. */
+export async function registerUser(
+  app: Pick<TestApp, "fetch">,
+  options: { username?: string; displayName?: string; password?: string } = {},
+): Promise<{ user: User; cookie: string; password: string }> {
+  const username = options.username ?? `user${Date.now().toString(36)}${++userCounter}`;
+  const password = options.password ?? "correct horse battery";
+  const res = await app.fetch(
+    "/api/auth/register",
+    json("POST", { username, password, displayName: options.displayName }),
+  );
+  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${await res.text()}`);
+  const { user } = await res.json();
+  return { user, cookie: sessionCookieOf(res), password };
+}
+
+/** Creates a conversation as `cookie`'s user with the given people; returns its id. */
+export async function createConversationVia(
+  app: Pick<TestApp, "fetch">,
+  cookie: string,
+  others: User[],
+  title?: string,
+): Promise<string> {
+  const res = await app.fetch(
+    "/api/conversations",
+    json("POST", { participantIds: others.map((u) => u.id), title }, cookie),
+  );
+  if (res.status !== 201 && res.status !== 200) throw new Error(`create failed: ${res.status}`);
+  return (await res.json()).conversation.id;
+}
+
+/** A real server on an ephemeral port around a test app (for WebSocket and browser tests). */
+export async function startTestServer(env: Record<string, string> = {}) {
+  const app = await startTestApp(env);
+  const handler = createApp(app.ctx);
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, handler.fetch);
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  return {
+    ...app,
+    base,
+    /** Real HTTP; the test Origin is rewritten to this server's own. */
+    fetch: (path: string, init: RequestInit = {}) => {
+      const headers = new Headers(init.headers);
+      if (headers.get("origin") === ORIGIN) headers.set("origin", base);
+      return fetch(new URL(path, base), { ...init, headers });
+    },
+    close: async () => {
+      app.ctx.hub.closeAll(1001, "test over");
+      await server.shutdown();
+      await app.close();
+    },
+  };
+}
+
+/** Form-post options, as a browser without JavaScript sends them, with the cookie when given. */
+export function form(fields: Record<string, string>, cookie?: string): RequestInit {
+  const headers: Record<string, string> = {
+    origin: ORIGIN,
+    "content-type": "application/x-www-form-urlencoded",
+  };
+  if (cookie) headers.cookie = cookie;
+  return { method: "POST", headers, body: new URLSearchParams(fields).toString() };
+}
+
+/** Asserts the contract's error answer (status, JSON, `{error: {code, message}}`); returns it. */
+export async function assertError(
+  res: Response,
+  status: number,
+  code: string,
+): Promise<{ code: string; message: string; fields?: Record<string, string> }> {
+  assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status}`);
+  assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
+  const body = await res.json();
+  assert.equal(body.error?.code, code);
+  assert.equal(typeof body.error.message, "string");
+  assert.ok(body.error.message.length > 0, "the error has a message for a person");
+  return body.error;
+}
+
+/** Asserts a JSON answer with this status and returns its body. */
+export async function okJson(res: Response, status = 200) {
+  assert.equal(res.status, status, `expected ${status}, got ${res.status}`);
+  assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
+  return await res.json();
+}
+
+/** A multipart upload of `content` as `name` (through FormData, as a browser sends it). */
+export function uploadInit(
+  name: string,
+  content: BlobPart,
+  cookie?: string,
+  type = "text/plain",
+): RequestInit {
+  const body = new FormData();
+  body.append("file", new File([content], name, { type }));
+  const headers: Record<string, string> = { origin: ORIGIN };
+  if (cookie) headers.cookie = cookie;
+  return { method: "POST", headers, body };
+}

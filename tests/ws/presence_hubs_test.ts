@@ -1,0 +1,66 @@
+/**
+ * Presence across hubs: two servers (each its own hub, no doorbell channel between them, as
+ * two processes or instances) on one KV file. Each sees the other's people come, go away, come
+ * back and leave, through the views in KV and the presence counter its head poll reads.
+ */
+import assert from "node:assert/strict";
+import { createConversationVia, registerUser, startTestServer } from "../support/helpers.ts";
+import { type Client, join, openSocket } from "../support/ws_client.ts";
+
+const ids = (users: { id: string }[]) => users.map((u) => u.id).sort();
+
+Deno.test("presence crosses hubs: two servers on one KV file see each other's people", async () => {
+  const dir = await Deno.makeTempDir();
+  const env = { KV_PATH: `${dir}/chat.kv`, REALTIME_POLL_MS: "100" };
+  const one = await startTestServer(env);
+  const two = await startTestServer(env);
+  const clients: Client[] = [];
+  try {
+    const ann = await registerUser(one);
+    const ben = await registerUser(one);
+    const id = await createConversationVia(one, ann.cookie, [ben.user]);
+    const both = ids([ann.user, ben.user]);
+
+    const a = await openSocket(one.base, ann.cookie, one.base, clients);
+    await join(a, id);
+    const b = await openSocket(two.base, ben.cookie, two.base, clients);
+    await join(b, id);
+    // Ben hears that Ann is here: in his own status when her hub's view had landed before
+    // his server read the views, else as her arrival within a poll.
+    const own = await b.next("status", (f) => f.user.id === ben.user.id);
+    if (!ids(own.online).includes(ann.user.id)) {
+      const seen = await b.next("status", (f) => f.event === "joined" && f.user.id === ann.user.id);
+      assert.deepEqual(ids(seen.online), both);
+    }
+    // Ann's server hears of Ben from his server's view.
+    const arrived = await a.next(
+      "status",
+      (f) => f.event === "joined" && f.user.id === ben.user.id,
+    );
+    assert.deepEqual(ids(arrived.online), both);
+    assert.deepEqual(arrived.away, []);
+
+    b.send({ type: "presence", state: "away" });
+    const away = await a.next("presence", (f) => f.user.id === ben.user.id);
+    assert.equal(away.state, "away");
+    assert.deepEqual(away.away, [ben.user.id]);
+
+    // A looking tab of Ben's on Ann's server: he is back, though his first tab is away.
+    const b2 = await openSocket(one.base, ben.cookie, one.base, clients);
+    await join(b2, id);
+    assert.equal((await a.next("presence", (f) => f.user.id === ben.user.id)).state, "active");
+    await b2.close();
+    assert.equal((await a.next("presence", (f) => f.user.id === ben.user.id)).state, "away");
+
+    // Ben's server shuts down: its view goes with it, and Ann hears that he left.
+    await two.ctx.hub.shutdown();
+    const left = await a.next("status", (f) => f.event === "left" && f.user.id === ben.user.id);
+    assert.deepEqual(ids(left.online), [ann.user.id]);
+    assert.deepEqual(left.away, []);
+  } finally {
+    await Promise.all(clients.map((c) => c.close()));
+    await one.close();
+    await two.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
