@@ -7,18 +7,18 @@
  */
 import { commitWithRetry } from "../storage/kv.ts";
 import { describeError, log } from "../ops/log.ts";
+import { accountEventsKey } from "../storage/keys.ts";
 
 /** The last events, newest last; `epoch` counts every event ever published. */
 type AccountEvents = { epoch: number; recent: { epoch: number; userId: string; at: string }[] };
 
-const eventsKey = () => ["account_events"];
 /** Events kept: a hub that missed more than these (asleep for a long time) re-checks everyone. */
 const KEEP = 100;
 
 /** Tells every hub to close the user's sockets. */
 export async function publishAccountEvent(kv: Deno.Kv, userId: string): Promise<void> {
   await commitWithRetry(async () => {
-    const entry = await kv.get<AccountEvents>(eventsKey());
+    const entry = await kv.get<AccountEvents>(accountEventsKey());
     const epoch = (entry.value?.epoch ?? 0) + 1;
     const recent = [...(entry.value?.recent ?? []), {
       epoch,
@@ -26,7 +26,7 @@ export async function publishAccountEvent(kv: Deno.Kv, userId: string): Promise<
       at: new Date().toISOString(),
     }].slice(-KEEP);
     // Ephemeral: gone an hour after the last event (a hub then starts counting from 0 again).
-    const result = await kv.atomic().check(entry).set(eventsKey(), { epoch, recent }, {
+    const result = await kv.atomic().check(entry).set(accountEventsKey(), { epoch, recent }, {
       expireIn: 60 * 60_000,
     }).commit();
     return result.ok ? true : null;
@@ -64,7 +64,7 @@ export class AccountEventWatcher {
     if (this.#polling) return;
     this.#polling = true;
     try {
-      const events = (await this.#kv.get<AccountEvents>(eventsKey())).value;
+      const events = (await this.#kv.get<AccountEvents>(accountEventsKey())).value;
       const epoch = events?.epoch ?? 0;
       const seen = this.#seen;
       this.#seen = epoch;

@@ -12,6 +12,7 @@ import {
   type User,
   usernameSchema,
 } from "./users.ts";
+import { identityKey, userIdentitiesPrefix, userIdentityKey } from "../storage/keys.ts";
 
 /** What a user sees of one linked identity. */
 export type LinkedIdentity = {
@@ -21,13 +22,6 @@ export type LinkedIdentity = {
   email: string | null;
   linkedAt: string;
 };
-
-const identityKey = (provider: ProviderId, subject: string) => ["identity", provider, subject];
-const userIdentityKey = (userId: string, provider: ProviderId) => [
-  "user_identity",
-  userId,
-  provider,
-];
 
 function linkedIdentity(provider: ProviderId, profile: ExternalProfile): LinkedIdentity {
   return {
@@ -107,7 +101,7 @@ export async function linkIdentity(
 /** The identities linked to a user, one per provider. */
 export async function listIdentities(kv: Deno.Kv, userId: string): Promise<LinkedIdentity[]> {
   const found: LinkedIdentity[] = [];
-  for await (const entry of kv.list<LinkedIdentity>({ prefix: ["user_identity", userId] })) {
+  for await (const entry of kv.list<LinkedIdentity>({ prefix: userIdentitiesPrefix(userId) })) {
     found.push(entry.value);
   }
   return found;

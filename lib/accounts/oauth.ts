@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { Config } from "../../config.ts";
 import { AppError } from "../errors.ts";
 import { describeError, log } from "../ops/log.ts";
+import { oauthStateKey } from "../storage/keys.ts";
 
 export type ProviderId = "github" | "oidc";
 /** What a page needs to show a provider's button. */
@@ -36,8 +37,6 @@ export type OAuthState = {
   binding: string;
   expiresAt: number;
 };
-
-export const oauthStateKey = (state: string) => ["oauth_state", state];
 
 /** The providers this configuration turns on, in the order their buttons appear. */
 export function listProviders(config: Pick<Config, "github" | "oidc">): ProviderInfo[] {

@@ -7,6 +7,7 @@ import {
   type User,
   userRecordKey,
 } from "./users.ts";
+import { sessionKey, userSessionKey, userSessionsPrefix } from "../storage/keys.ts";
 
 /**
  * Sessions live in KV keyed by the SHA-256 of their token, so a copy of the store holds no
@@ -38,9 +39,6 @@ export type SessionInfo = {
 
 /** How stale `lastSeenAt` may get before a request writes it again. */
 const TOUCH_MS = 5 * 60_000;
-
-const sessionKey = (tokenHash: string) => ["session", tokenHash];
-const userSessionKey = (userId: string, tokenHash: string) => ["user_session", userId, tokenHash];
 
 function base64url(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(
@@ -193,7 +191,7 @@ export async function listSessions(
   options: { now?: Date } = {},
 ): Promise<SessionInfo[]> {
   const ids: string[] = [];
-  for await (const e of kv.list({ prefix: ["user_session", userId] })) ids.push(String(e.key[2]));
+  for await (const e of kv.list({ prefix: userSessionsPrefix(userId) })) ids.push(String(e.key[2]));
   const records = await getManyChunked<SessionRecord>(kv, ids.map(sessionKey));
   const now = (options.now ?? new Date()).getTime();
   const live: SessionInfo[] = [];
@@ -221,7 +219,7 @@ export async function revokeAllSessions(
   options: { keep?: string } = {},
 ): Promise<string[]> {
   const ids: string[] = [];
-  for await (const e of kv.list({ prefix: ["user_session", userId] })) {
+  for await (const e of kv.list({ prefix: userSessionsPrefix(userId) })) {
     const id = String(e.key[2]);
     if (id !== options.keep) ids.push(id);
   }

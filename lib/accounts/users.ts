@@ -4,6 +4,7 @@ import { ulid } from "ulid";
 import { ConflictError, ForbiddenError, NotFoundError } from "../errors.ts";
 import { hashPassword, type PasswordHash } from "./passwords.ts";
 import { commitRetryingLocks, commitWithRetry, getManyChunked } from "../storage/kv.ts";
+import { userKey, usernameKey, usersPrefix } from "../storage/keys.ts";
 
 export const usernameSchema = z.string().trim().toLowerCase().min(3, "Use at least 3 characters.")
   .max(32, "Use at most 32 characters.").regex(
@@ -49,9 +50,6 @@ export function deletedUser(id: string): User {
 
 export const ACCOUNT_DISABLED_MESSAGE =
   "This account has been disabled. Ask an administrator of this site to enable it again.";
-
-const userKey = (id: string) => ["user", id];
-const usernameKey = (username: string) => ["user_by_name", username.toLowerCase()];
 
 function toPublic(record: UserRecord): User {
   return { id: record.id, username: record.username, displayName: record.displayName };
@@ -174,7 +172,7 @@ export async function getAccountByUsername(
 /** Every account, in id (creation) order. */
 export async function listAccounts(kv: Deno.Kv): Promise<Account[]> {
   const found: Account[] = [];
-  for await (const e of kv.list<UserRecord>({ prefix: ["user"] }, { batchSize: 500 })) {
+  for await (const e of kv.list<UserRecord>({ prefix: usersPrefix() }, { batchSize: 500 })) {
     found.push(toAccount(e.value));
   }
   return found;
@@ -248,7 +246,7 @@ export async function searchUsers(
   const limit = options.limit ?? 20;
   const needle = query.trim().toLowerCase();
   const found: User[] = [];
-  for await (const entry of kv.list<UserRecord>({ prefix: ["user"] }, { batchSize: 500 })) {
+  for await (const entry of kv.list<UserRecord>({ prefix: usersPrefix() }, { batchSize: 500 })) {
     const u = entry.value;
     if (u.id === options.excludeId) continue;
     if (u.username.includes(needle) || u.displayName.toLowerCase().includes(needle)) {

@@ -5,17 +5,29 @@ import { NotFoundError, ValidationError } from "../errors.ts";
 import { commitWithRetry, getManyChunked } from "../storage/kv.ts";
 import {
   type ConversationHead,
-  headKey,
   type Message,
   type MessageRecord,
-  readMarkKey,
   toMessageShape,
 } from "../messages/messages.ts";
 import { byActivity, listCacheOf, type Ranked } from "./list_cache.ts";
 import { deletedUser, getUsersByIds, type User } from "../accounts/users.ts";
 import { deletePrefix } from "../storage/delete.ts";
-import { searchCursorKey } from "../search/index.ts";
+
 import { mentions } from "../shared/mentions.ts";
+import {
+  conversationKey,
+  directPairKey,
+  headKey,
+  membershipKey,
+  membershipsPrefix,
+  messageKey,
+  messagesPrefix,
+  PER_CONVERSATION_KINDS,
+  projectConversationKey,
+  projectConversationsPrefix,
+  readMarkKey,
+  searchCursorKey,
+} from "../storage/keys.ts";
 
 export const conversationKindSchema = z.enum(["direct", "group", "project"]);
 export type ConversationKind = z.infer<typeof conversationKindSchema>;
@@ -45,19 +57,6 @@ export type Conversation = {
 
 /** A conversation record lists its people: this keeps it far below KV's 64 KiB value limit. */
 export const MAX_PARTICIPANTS = 256;
-
-export const conversationKey = (id: string) => ["conv", id];
-const membershipKey = (
-  userId: string,
-  conversationId: string,
-) => ["user_conv", userId, conversationId];
-const projectConversationKey = (projectId: string, conversationId: string) => [
-  "project_conv",
-  projectId,
-  conversationId,
-];
-/** One direct conversation per pair of people: the pair, sorted, points at it. */
-const directPairKey = (a: string, b: string) => ["direct_pair", ...[a, b].sort()];
 
 /**
  * Creates a conversation of `creator` with `others`. One other person and no title makes a
@@ -211,7 +210,7 @@ async function activityOrder(kv: Deno.Kv, userId: string): Promise<Ranked[]> {
   const cache = listCacheOf(kv);
   const ids = await cache.membership(userId, async () => {
     const ids: string[] = [];
-    for await (const e of kv.list({ prefix: ["user_conv", userId] }, { batchSize: 500 })) {
+    for await (const e of kv.list({ prefix: membershipsPrefix(userId) }, { batchSize: 500 })) {
       ids.push(String(e.key[2]));
     }
     await readActivity(kv, ids);
@@ -334,7 +333,7 @@ async function mentionCount(kv: Deno.Kv, row: Row, userId: string, me: string): 
   }
   let n = 0;
   const iter = kv.list<MessageRecord>(
-    { prefix: ["msg", r.id], start: ["msg", r.id, mark + 1] },
+    { prefix: messagesPrefix(r.id), start: messageKey(r.id, mark + 1) },
     { limit: Math.min(unread, 100) },
   );
   for await (const e of iter) {
@@ -407,7 +406,7 @@ export async function listProjectConversationIds(
   projectId: string,
 ): Promise<string[]> {
   const ids: string[] = [];
-  for await (const e of kv.list({ prefix: ["project_conv", projectId] })) {
+  for await (const e of kv.list({ prefix: projectConversationsPrefix(projectId) })) {
     ids.push(String(e.key[2]));
   }
   return ids;
@@ -429,7 +428,7 @@ export async function getConversationRecord(
  */
 export async function leaveAllConversations(kv: Deno.Kv, userId: string): Promise<string[]> {
   const ids: string[] = [];
-  for await (const e of kv.list({ prefix: ["user_conv", userId] })) ids.push(String(e.key[2]));
+  for await (const e of kv.list({ prefix: membershipsPrefix(userId) })) ids.push(String(e.key[2]));
   for (const id of ids) {
     const record = await getConversationRecord(kv, id);
     if (record && record.kind !== "direct") await removeParticipant(kv, id, userId);
@@ -464,7 +463,7 @@ export async function deleteConversation(kv: Deno.Kv, conversationId: string): P
     return (await op.commit()).ok ? { record } : null;
   }).then((r) => r.record);
   if (record) forgetMembers(kv, conversationId, record.participantIds);
-  for (const prefix of ["msg", "msg_change", "msg_client", "read_mark", "search"]) {
+  for (const prefix of PER_CONVERSATION_KINDS) {
     await deletePrefix(kv, [prefix, conversationId]);
   }
   await kv.atomic().delete(headKey(conversationId)).delete(searchCursorKey(conversationId))

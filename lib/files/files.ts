@@ -6,6 +6,15 @@ import { AppError, ForbiddenError, NotFoundError } from "../errors.ts";
 import { commitWithRetry, getManyChunked } from "../storage/kv.ts";
 import { canManage, type Project } from "../projects/projects.ts";
 import { getUsersByIds, type User } from "../accounts/users.ts";
+import {
+  areaFilesPrefix,
+  chunkKey,
+  chunksPrefix,
+  fileKey,
+  uploadKey,
+  uploadsPrefix,
+  usageKey,
+} from "../storage/keys.ts";
 
 /** KV values hold at most 64 KiB: a file is stored as chunks of exactly that size. */
 export const CHUNK_SIZE = 64 * 1024;
@@ -36,13 +45,6 @@ export type FileMeta = {
 };
 
 export type FileRecord = Omit<FileMeta, "uploadedBy"> & { uploadedById: string; chunks: number };
-
-const fileKey = (areaId: string, fileId: string) => ["file", areaId, fileId];
-const chunkKey = (fileId: string, index: number) => ["file_chunk", fileId, index];
-/** Present while an upload runs; one left behind marks chunks to sweep. */
-const uploadKey = (fileId: string) => ["file_upload", fileId];
-/** Bytes stored in an area (a project's or a conversation's; the name predates the latter). */
-const usageKey = (areaId: string) => ["project_usage", areaId];
 
 /** Stored as given, but without control characters (no header or log injection) and ≤ 255. */
 export function cleanFileName(name: string): string {
@@ -227,7 +229,7 @@ async function withUploaders(kv: Deno.Kv, records: FileRecord[]): Promise<FileMe
 /** Deletes every chunk of a file, in batched commits. */
 async function deleteChunks(kv: Deno.Kv, fileId: string): Promise<void> {
   let keys: Deno.KvKey[] = [];
-  for await (const e of kv.list({ prefix: ["file_chunk", fileId] }, { batchSize: 500 })) {
+  for await (const e of kv.list({ prefix: chunksPrefix(fileId) }, { batchSize: 500 })) {
     keys.push(e.key);
     if (keys.length === 100) {
       const op = kv.atomic();
@@ -246,7 +248,9 @@ async function deleteChunks(kv: Deno.Kv, fileId: string): Promise<void> {
 /** The project's files, newest first. */
 export async function listFiles(kv: Deno.Kv, projectId: string): Promise<FileMeta[]> {
   const records: FileRecord[] = [];
-  for await (const e of kv.list<FileRecord>({ prefix: ["file", projectId] }, { reverse: true })) {
+  for await (
+    const e of kv.list<FileRecord>({ prefix: areaFilesPrefix(projectId) }, { reverse: true })
+  ) {
     records.push(e.value);
   }
   return await withUploaders(kv, records);
@@ -377,7 +381,7 @@ export async function sweepOrphanChunks(
 ): Promise<number> {
   const cutoff = Date.now() - options.olderThanMs;
   let swept = 0;
-  for await (const e of kv.list<{ startedAt: string }>({ prefix: ["file_upload"] })) {
+  for await (const e of kv.list<{ startedAt: string }>({ prefix: uploadsPrefix() })) {
     if (new Date(e.value.startedAt).getTime() > cutoff) continue;
     await deleteChunks(kv, String(e.key[1]));
     await kv.delete(e.key);
@@ -388,7 +392,7 @@ export async function sweepOrphanChunks(
 
 /** Deletes every file of a project, its chunks and its usage counter (a deleted project). */
 export async function deleteProjectFiles(kv: Deno.Kv, projectId: string): Promise<void> {
-  for await (const e of kv.list<FileRecord>({ prefix: ["file", projectId] })) {
+  for await (const e of kv.list<FileRecord>({ prefix: areaFilesPrefix(projectId) })) {
     await kv.set(uploadKey(e.value.id), { projectId, startedAt: new Date(0).toISOString() });
     await kv.delete(e.key);
     await deleteChunks(kv, e.value.id);

@@ -1,8 +1,9 @@
 import { getConversationRecordForUser } from "../conversations/conversations.ts";
 import { ValidationError } from "../errors.ts";
 import { type FileArea, getFileRecords } from "../files/files.ts";
-import { type Attachment, fileRefKey, MAX_ATTACHMENTS } from "./messages.ts";
+import { type Attachment, MAX_ATTACHMENTS } from "./messages.ts";
 import type { MessageChange } from "./changes.ts";
+import { fileRefKey, fileRefsPrefix } from "../storage/keys.ts";
 
 /** Where a conversation's attachments live: its project's files, else its own file area. */
 export function fileAreaOf(conversation: { id: string; projectId: string | null }): FileArea {
@@ -101,7 +102,7 @@ export async function detachDeletedFile(
   fileId: string,
   change: (target: { conversationId: string; seq: number }, c: MessageChange) => Promise<unknown>,
 ): Promise<void> {
-  for await (const e of kv.list({ prefix: ["file_ref", fileId] })) {
+  for await (const e of kv.list({ prefix: fileRefsPrefix(fileId) })) {
     const [, , conversationId, seq] = e.key;
     await change(
       { conversationId: String(conversationId), seq: Number(seq) },

@@ -4,25 +4,20 @@ import { ConflictError, ForbiddenError, NotFoundError } from "../errors.ts";
 import { commitWithRetry, getManyChunked } from "../storage/kv.ts";
 import {
   type ConversationHead,
-  headKey,
   type Message,
-  messageKey,
   type MessageRecord,
   type Reaction,
   toMessageShape,
   withAuthors,
 } from "./messages.ts";
-import { reindexMessage, searchCursorKey, tokenize } from "../search/index.ts";
+import { reindexMessage, tokenize } from "../search/index.ts";
 import type { User } from "../accounts/users.ts";
+import { changeKey, headKey, messageKey, searchCursorKey } from "../storage/keys.ts";
 
 /**
  * Per conversation, which message each change (`rev` of the head) touched. Kept, like the
  * messages, for good: a hub or a client resuming from any rev reads exactly what it missed.
  */
-export const changeKey = (
-  conversationId: string,
-  rev: number,
-) => ["msg_change", conversationId, rev];
 
 /** Distinct emoji on one message (a 409 `too_many_reactions` past it). */
 export const MAX_DISTINCT_REACTIONS = 20;

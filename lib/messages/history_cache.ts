@@ -1,6 +1,7 @@
 import { getManyChunked, perStore } from "../storage/kv.ts";
-import { type ConversationHead, headKey, listMessages, type MessagePage } from "./messages.ts";
+import { type ConversationHead, listMessages, type MessagePage } from "./messages.ts";
 import { deletedUser, type User, userOf, userRecordKey } from "../accounts/users.ts";
+import { headKey } from "../storage/keys.ts";
 
 /**
  * Pages of history (listMessages) kept per process, for the conversation page and the REST

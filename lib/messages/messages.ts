@@ -4,13 +4,23 @@ import { commitWithRetry, getManyChunked, perStore } from "../storage/kv.ts";
 import { getUsersByIds, type User } from "../accounts/users.ts";
 import { NotFoundError } from "../errors.ts";
 import { describeError, log } from "../ops/log.ts";
-import { searchCursorKey } from "../search/index.ts";
+
 import { indexPending } from "../search/indexer.ts";
 // A cycle (conversations.ts imports this module), harmless: used only inside calls.
-import { conversationKey } from "../conversations/conversations.ts";
+
 import { listCacheOf } from "../conversations/list_cache.ts";
 import type { Formatted } from "../shared/formatted.tsx";
 import { formatMessage } from "../web/markdown.tsx";
+import {
+  clientIdKey,
+  conversationKey,
+  fileRefKey,
+  headKey,
+  messageKey,
+  messagesPrefix,
+  readMarkKey,
+  searchCursorKey,
+} from "../storage/keys.ts";
 
 export const contentSchema = z.string().trim().min(1, "Write something first.").max(
   4000,
@@ -106,30 +116,10 @@ export type ConversationHead = {
   rev?: number;
 };
 
-export const messageKey = (conversationId: string, seq: number) => ["msg", conversationId, seq];
-const messagesPrefix = (conversationId: string) => ["msg", conversationId];
-export const headKey = (conversationId: string) => ["conv_head", conversationId];
-export const readMarkKey = (conversationId: string, userId: string) => [
-  "read_mark",
-  conversationId,
-  userId,
-];
 /**
  * Which messages carry a file: written with the message, read when the file is deleted (its
  * messages then show it as removed).
  */
-export const fileRefKey = (fileId: string, conversationId: string, seq: number) => [
-  "file_ref",
-  fileId,
-  conversationId,
-  seq,
-];
-const clientIdKey = (conversationId: string, authorId: string, clientId: string) => [
-  "msg_client",
-  conversationId,
-  authorId,
-  clientId,
-];
 
 /** What a sender gives: the text, an optional clientId (idempotency) and checked files. */
 export type SendInput = {

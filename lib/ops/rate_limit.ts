@@ -1,6 +1,7 @@
 import { RateLimitError } from "../errors.ts";
 import { commitRetryingLocks, getManyChunked } from "../storage/kv.ts";
 import { describeError, log } from "./log.ts";
+import { rateKey } from "../storage/keys.ts";
 
 /**
  * Gives a window's counter its expiry, two windows on (sum() cannot set expireIn). False when
@@ -30,7 +31,7 @@ export async function hitRateLimit(
   if (options.scale === 0) return;
   const now = options.now ?? Date.now();
   const window = Math.floor(now / options.windowMs);
-  const counterKey = ["rate", ...key, window];
+  const counterKey = rateKey(key, window);
   const limit = Math.max(1, Math.round(options.limit * options.scale));
   const current = await kv.get<Deno.KvU64>(counterKey);
   if (current.value && Number(current.value.value) >= limit) {
@@ -92,7 +93,7 @@ export class BatchedRateLimit {
     const id = key.join("\0");
     let counter = this.#counts.get(id);
     if (!counter || counter.window !== window) {
-      counter = { kvKey: ["rate", ...key, window], window, pending: 0, known: 0, expiry: false };
+      counter = { kvKey: rateKey(key, window), window, pending: 0, known: 0, expiry: false };
       this.#counts.set(id, counter);
     }
     if (counter.known + counter.pending >= this.#limit) {

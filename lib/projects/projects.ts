@@ -14,6 +14,13 @@ import {
 } from "../conversations/conversations.ts";
 import { getUsersByIds, type User } from "../accounts/users.ts";
 import { deleteProjectFiles } from "../files/files.ts";
+import {
+  projectKey,
+  projectMemberKey,
+  projectMembersPrefix,
+  userProjectKey,
+  userProjectsPrefix,
+} from "../storage/keys.ts";
 
 export const roleSchema = z.enum(["owner", "admin", "member"]);
 export type Role = z.infer<typeof roleSchema>;
@@ -38,10 +45,6 @@ export type Project = Omit<ProjectRecord, "createdBy"> & { role: Role };
 export type Member = { user: User; role: Role; joinedAt: string };
 
 type MemberRecord = { role: Role; joinedAt: string };
-
-const projectKey = (id: string) => ["project", id];
-const memberKey = (projectId: string, userId: string) => ["project_member", projectId, userId];
-const userProjectKey = (userId: string, projectId: string) => ["user_project", userId, projectId];
 
 /** Who may manage members: owners and admins. */
 export function canManage(role: Role): boolean {
@@ -71,7 +74,7 @@ export async function createProjectRecord(
     kv.atomic()
       .check({ key: projectKey(record.id), versionstamp: null })
       .set(projectKey(record.id), record)
-      .set(memberKey(record.id, owner.id), member)
+      .set(projectMemberKey(record.id, owner.id), member)
       .set(userProjectKey(owner.id, record.id), "owner")
   );
   if (!result.ok) throw new ConflictError("That project exists already.");
@@ -92,7 +95,7 @@ export async function getProjectForUser(
   if (!isId(projectId)) throw new NotFoundError("Project not found.");
   const [project, member] = await kv.getMany<[ProjectRecord, MemberRecord]>([
     projectKey(projectId),
-    memberKey(projectId, userId),
+    projectMemberKey(projectId, userId),
   ]);
   if (!project.value || !member.value) throw new NotFoundError("Project not found.");
   return toProject(project.value, member.value.role);
@@ -101,7 +104,7 @@ export async function getProjectForUser(
 /** The projects the user belongs to, newest first. */
 export async function listProjectsForUser(kv: Deno.Kv, userId: string): Promise<Project[]> {
   const roles = new Map<string, Role>();
-  for await (const e of kv.list<Role>({ prefix: ["user_project", userId] })) {
+  for await (const e of kv.list<Role>({ prefix: userProjectsPrefix(userId) })) {
     roles.set(String(e.key[2]), e.value);
   }
   const entries = await getManyChunked<ProjectRecord>(kv, [...roles.keys()].map(projectKey));
@@ -114,7 +117,7 @@ export async function listProjectsForUser(kv: Deno.Kv, userId: string): Promise<
 /** Members with their users, owners first, then admins, then by name. */
 export async function listMembers(kv: Deno.Kv, projectId: string): Promise<Member[]> {
   const records: [string, MemberRecord][] = [];
-  for await (const e of kv.list<MemberRecord>({ prefix: ["project_member", projectId] })) {
+  for await (const e of kv.list<MemberRecord>({ prefix: projectMembersPrefix(projectId) })) {
     records.push([String(e.key[2]), e.value]);
   }
   const users = new Map((await getUsersByIds(kv, records.map(([id]) => id))).map((u) => [u.id, u]));
@@ -135,7 +138,7 @@ export async function requireProjectMembers(
 ): Promise<void> {
   const entries = await getManyChunked<MemberRecord>(
     kv,
-    users.map((u) => memberKey(projectId, u.id)),
+    users.map((u) => projectMemberKey(projectId, u.id)),
   );
   const outsiders = users.filter((_, i) => !entries[i].value).map((u) => u.username);
   if (outsiders.length) {
@@ -162,8 +165,8 @@ export async function addMember(
   const joinedAt = new Date().toISOString();
   const result = await commitRetryingLocks(() =>
     kv.atomic()
-      .check({ key: memberKey(project.id, input.user.id), versionstamp: null })
-      .set(memberKey(project.id, input.user.id), { role: input.role, joinedAt })
+      .check({ key: projectMemberKey(project.id, input.user.id), versionstamp: null })
+      .set(projectMemberKey(project.id, input.user.id), { role: input.role, joinedAt })
       .set(userProjectKey(input.user.id, project.id), input.role)
   );
   if (!result.ok) {
@@ -182,7 +185,7 @@ export async function removeMember(
   input: { actorId: string; userId: string },
 ): Promise<void> {
   if (!isId(input.userId)) throw new NotFoundError("That person is not a member.");
-  const target = await kv.get<MemberRecord>(memberKey(project.id, input.userId));
+  const target = await kv.get<MemberRecord>(projectMemberKey(project.id, input.userId));
   if (!target.value) throw new NotFoundError("That person is not a member.");
   const self = input.actorId === input.userId;
   if (target.value.role === "owner") {
@@ -197,7 +200,7 @@ export async function removeMember(
   const result = await commitRetryingLocks(() =>
     kv.atomic()
       .check(target)
-      .delete(memberKey(project.id, input.userId))
+      .delete(projectMemberKey(project.id, input.userId))
       .delete(userProjectKey(input.userId, project.id))
   );
   if (!result.ok) throw new ConflictError("The membership changed meanwhile. Try again.");
@@ -266,16 +269,16 @@ export async function transferOwnership(
   input: { fromUserId: string; toUserId: string },
 ): Promise<void> {
   const [from, to] = await kv.getMany<[MemberRecord, MemberRecord]>([
-    memberKey(projectId, input.fromUserId),
-    memberKey(projectId, input.toUserId),
+    projectMemberKey(projectId, input.fromUserId),
+    projectMemberKey(projectId, input.toUserId),
   ]);
   if (!from.value || from.value.role !== "owner") throw new NotFoundError("Not the owner.");
   if (!to.value) throw new NotFoundError("The new owner must be a member of the project.");
   const result = await commitRetryingLocks(() =>
     kv.atomic().check(from, to)
-      .set(memberKey(projectId, input.fromUserId), { ...from.value!, role: "admin" })
+      .set(projectMemberKey(projectId, input.fromUserId), { ...from.value!, role: "admin" })
       .set(userProjectKey(input.fromUserId, projectId), "admin")
-      .set(memberKey(projectId, input.toUserId), { ...to.value!, role: "owner" })
+      .set(projectMemberKey(projectId, input.toUserId), { ...to.value!, role: "owner" })
       .set(userProjectKey(input.toUserId, projectId), "owner")
   );
   if (!result.ok) throw new ConflictError("The membership changed meanwhile. Try again.");
@@ -284,7 +287,7 @@ export async function transferOwnership(
 /** The ids of the project's members. */
 export async function listMemberIds(kv: Deno.Kv, projectId: string): Promise<string[]> {
   const ids: string[] = [];
-  for await (const e of kv.list({ prefix: ["project_member", projectId] })) {
+  for await (const e of kv.list({ prefix: projectMembersPrefix(projectId) })) {
     ids.push(String(e.key[2]));
   }
   return ids;
@@ -299,7 +302,7 @@ export async function deleteProject(kv: Deno.Kv, projectId: string): Promise<voi
   const memberIds = await listMemberIds(kv, projectId);
   const op = kv.atomic().delete(projectKey(projectId));
   for (const id of memberIds) {
-    op.delete(memberKey(projectId, id)).delete(userProjectKey(id, projectId));
+    op.delete(projectMemberKey(projectId, id)).delete(userProjectKey(id, projectId));
   }
   await op.commit();
   for (const id of await listProjectConversationIds(kv, projectId)) {

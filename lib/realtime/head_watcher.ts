@@ -1,7 +1,7 @@
 import { describeError, log } from "../ops/log.ts";
-import { type ConversationHead, headKey } from "../messages/messages.ts";
+import { type ConversationHead } from "../messages/messages.ts";
 import { getManyChunked } from "../storage/kv.ts";
-import { presenceRevKey } from "./presence.ts";
+import { headKey, presenceRevKey } from "../storage/keys.ts";
 
 type OnHead = (conversationId: string, head: ConversationHead) => void;
 type OnPresence = (conversationId: string) => void;

@@ -1,5 +1,6 @@
 import { describeError, log } from "../ops/log.ts";
 import type { User } from "../accounts/users.ts";
+import { presenceKey, presencePrefix, presenceRevKey } from "../storage/keys.ts";
 
 /**
  * Who is online and away in a conversation, across workers, processes and instances. Each
@@ -12,12 +13,6 @@ import type { User } from "../accounts/users.ts";
  * Keys: `["presence", conversationId, hubId]` → PresenceEntry (expireIn PRESENCE_TTL_MS),
  * `["presence_rev", conversationId]` → Deno.KvU64, bumped by every change of a view.
  */
-export const presenceKey = (conversationId: string, hubId: string) => [
-  "presence",
-  conversationId,
-  hubId,
-];
-export const presenceRevKey = (conversationId: string) => ["presence_rev", conversationId];
 
 /** A view: per user with a socket in the room, whether every such socket is away. */
 export type PresenceView = Map<string, { user: User; away: boolean }>;
@@ -123,7 +118,7 @@ export class PresenceBoard {
     const views: PresenceView[] = [];
     const fresh = Date.now() - PRESENCE_TTL_MS;
     for await (
-      const e of this.#kv.list<PresenceEntry>({ prefix: ["presence", conversationId] })
+      const e of this.#kv.list<PresenceEntry>({ prefix: presencePrefix(conversationId) })
     ) {
       if (e.key[2] === this.#hubId || e.value.at < fresh) continue;
       views.push(new Map(e.value.users.map((u) => [u.user.id, u])));

@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
-import {
-  mergeViews,
-  PRESENCE_TTL_MS,
-  PresenceBoard,
-  presenceKey,
-  presenceRevKey,
-  type PresenceView,
-} from "./presence.ts";
+import { mergeViews, PRESENCE_TTL_MS, PresenceBoard, type PresenceView } from "./presence.ts";
 import type { User } from "../accounts/users.ts";
+import { presenceKey, presenceRevKey } from "../storage/keys.ts";
 
 const person = (id: string): User => ({ id, username: id, displayName: id });
 const view = (...entries: [string, boolean][]): PresenceView =>

@@ -1,3 +1,4 @@
+import { searchKey } from "../storage/keys.ts";
 /**
  * The search index's words and keys (no imports: the message write path uses it; queries
  * are in search.ts). Full-text search over messages, kept in KV beside them as postings:
@@ -12,15 +13,6 @@
  * prefix. Every posting keyed `firstSeq` holds only seqs in
  * `[firstSeq, firstSeq + POSTING_SPAN)`, which is what lets an edit find a seq's postings.
  */
-export const searchKey = (conversationId: string, token: string, firstSeq: number) => [
-  "search",
-  conversationId,
-  token,
-  firstSeq,
-];
-
-/** The seq up to which a conversation's messages are in its postings (search_indexer.ts). */
-export const searchCursorKey = (conversationId: string) => ["search_cursor", conversationId];
 
 /** The messages of one conversation holding one word: ascending seqs and their times. */
 export type Posting = { seqs: number[]; at: number[] };

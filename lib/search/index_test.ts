@@ -9,16 +9,10 @@ import {
 } from "../messages/messages.ts";
 import { MessageWriter } from "../messages/writer.ts";
 import { searchMessages } from "./query.ts";
-import {
-  foldToken,
-  MAX_TOKENS_PER_MESSAGE,
-  readPosting,
-  searchCursorKey,
-  searchKey,
-  tokenize,
-} from "./index.ts";
+import { foldToken, MAX_TOKENS_PER_MESSAGE, readPosting, tokenize } from "./index.ts";
 import { indexPending, indexStep } from "./indexer.ts";
 import { createUser, type User } from "../accounts/users.ts";
+import { searchCursorKey, searchKey } from "../storage/keys.ts";
 
 Deno.test("tokenize() folds case and accents: NFKD, combining marks removed, lower case", () => {
   assert.deepEqual(tokenize("Café CRÈME, brûlée! Naïve résumé"), [

@@ -23,13 +23,9 @@
  */
 import { commitWithRetry, perStore } from "../storage/kv.ts";
 import { describeError, log } from "../ops/log.ts";
-import {
-  type ConversationHead,
-  headKey,
-  messageKey,
-  type MessageRecord,
-} from "../messages/messages.ts";
-import { IndexBatch, POSTING_SPAN, searchCursorKey, tokenize } from "./index.ts";
+import { type ConversationHead, type MessageRecord } from "../messages/messages.ts";
+import { IndexBatch, POSTING_SPAN, tokenize } from "./index.ts";
+import { headKey, messageKey, searchCursorKey } from "../storage/keys.ts";
 
 /** Per index commit: a posting's span of messages, and keys and bytes within KV's limits. */
 const MAX_MESSAGES = POSTING_SPAN;

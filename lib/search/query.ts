@@ -1,16 +1,22 @@
 import { z } from "zod";
-import { readPosting, searchCursorKey, tokenize } from "./index.ts";
+import { readPosting, tokenize } from "./index.ts";
 import { getManyChunked } from "../storage/kv.ts";
-import { conversationKey, type ConversationRecord } from "../conversations/conversations.ts";
+import { type ConversationRecord } from "../conversations/conversations.ts";
 import {
   type ConversationHead,
-  headKey,
   type Message,
-  messageKey,
   type MessageRecord,
   withAuthors,
 } from "../messages/messages.ts";
 import { getUsersByIds, type User } from "../accounts/users.ts";
+import {
+  conversationKey,
+  headKey,
+  membershipsPrefix,
+  messageKey,
+  searchCursorKey,
+  searchWordPrefix,
+} from "../storage/keys.ts";
 
 /** Per conversation and query word, at most this many postings are read. */
 const MAX_SCAN = 5000;
@@ -46,7 +52,7 @@ export async function searchMessages(
   if (words.length === 0) return [];
   const conversationIds: string[] = [];
   // The membership rows of lib/conversations.ts (`membershipKey`): the user's conversations.
-  for await (const e of kv.list({ prefix: ["user_conv", userId] })) {
+  for await (const e of kv.list({ prefix: membershipsPrefix(userId) })) {
     conversationIds.push(String(e.key[2]));
   }
   // The cursors before the postings: a message the indexer adds in between is then found
@@ -145,10 +151,10 @@ async function searchConversation(
     const seen = new Map<number, number>();
     const selector: Deno.KvListSelector = matchesPrefixes(word)
       ? {
-        start: ["search", conversationId, word],
-        end: ["search", conversationId, word + "\u{10FFFF}"],
+        start: searchWordPrefix(conversationId, word),
+        end: searchWordPrefix(conversationId, word + "\u{10FFFF}"),
       }
-      : { prefix: ["search", conversationId, word] };
+      : { prefix: searchWordPrefix(conversationId, word) };
     for await (
       const e of kv.list(selector, {
         limit: MAX_SCAN,

@@ -17,9 +17,10 @@
  * What changed during the export may or may not be in it; nothing in it is half a record.
  */
 import { commitRetryingLocks } from "./kv.ts";
-import { headKey } from "../messages/messages.ts";
+
 import { decodeKey, decodeValue, encodeKey, encodeValue } from "./codec.ts";
 import { type Posting, readPosting } from "../search/index.ts";
+import { headKey } from "./keys.ts";
 
 export const EXPORT_FORMAT = "hearth-kv-export";
 export const EXPORT_VERSION = 1;

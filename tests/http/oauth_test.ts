@@ -4,11 +4,12 @@
  * A tiny cookie jar plays the browser: redirects are followed by hand, cookies carried.
  */
 import assert from "node:assert/strict";
-import { type OAuthState, oauthStateKey } from "../../lib/accounts/oauth.ts";
+import { type OAuthState } from "../../lib/accounts/oauth.ts";
 import { listIdentities } from "../../lib/accounts/identities.ts";
 import { launchChromium } from "../support/browser.ts";
 import { assertError, json, registerUser, startTestServer } from "../support/helpers.ts";
 import { Jar, startProvider } from "../support/oauth_client.ts";
+import { oauthStateKey } from "../../lib/storage/keys.ts";
 
 Deno.test({
   name: "OAuth and OpenID Connect sign-in, linking and refusals over real HTTP",
