@@ -11,7 +11,8 @@ import type { Attachment, Message } from "../lib/messages/messages.ts";
 import type { User } from "../lib/accounts/users.ts";
 import { Avatar, fullTime, shortTime } from "./people.tsx";
 import { type MessageActions, QUICK_EMOJI } from "../islands/parts/message_actions.ts";
-import { formatSize, kindOf, PREVIEW_TYPES } from "../islands/parts/uploads.tsx";
+import { kindOf } from "../islands/parts/uploads.tsx";
+import { formatSize, MAX_MESSAGE_CHARS, PREVIEW_TYPES } from "../lib/shared/limits.ts";
 import { SpriteIcon } from "./Icon.tsx";
 
 /** "Ann Lee, Ben Ode reacted with 👍", named from the conversation's participants. */
@@ -387,7 +388,7 @@ function EditForm(props: { m: Message; actions: MessageActions }) {
         name="content"
         aria-label="Edit message"
         rows={Math.min(8, Math.max(2, text.split("\n").length))}
-        maxLength={4000}
+        maxLength={MAX_MESSAGE_CHARS}
         value={text}
         onInput={(e) => setText(e.currentTarget.value)}
         onKeyDown={onKeyDown}

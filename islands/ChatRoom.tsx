@@ -10,7 +10,13 @@ import { MessageList, type Pending } from "../components/MessageList.tsx";
 import { messageActions, replaceLoaded } from "./parts/message_actions.ts";
 import { Icon } from "../components/Icon.tsx";
 import { conversationName } from "../components/people.tsx";
-import { formatSize, sendFile, type Upload, UploadRow } from "./parts/uploads.tsx";
+import { sendFile, type Upload, UploadRow } from "./parts/uploads.tsx";
+import {
+  formatSize,
+  MAX_ATTACHMENTS,
+  MAX_MESSAGE_CHARS,
+  MESSAGE_TOO_LONG,
+} from "../lib/shared/limits.ts";
 
 // The page carries this island's props packed (routes/chat.tsx): boot.ts unpacks them.
 export { unpackChatRoomProps as unpackProps } from "./parts/chat_props.ts";
@@ -42,9 +48,6 @@ function seqFromHash(): number | null {
 
 /** A file picked for the next message: uploading (progress), failed, or stored (`file`). */
 type Staged = Upload & { file: FileMeta | null };
-
-/** Files per message (the server's MAX_ATTACHMENTS). */
-const MAX_FILES = 10;
 
 /** Merges by seq: no duplicates, always in order, whatever order frames arrive in. */
 function merge(current: Message[], incoming: Message[]): Message[] {
@@ -313,8 +316,8 @@ export default function ChatRoom(props: ChatRoomProps) {
   /** Uploads picked, pasted or dropped files to the conversation's files, with progress. */
   function attach(files: Iterable<File>) {
     for (const file of files) {
-      if (staged.peek().length >= MAX_FILES) {
-        error.value = `Attach at most ${MAX_FILES} files to one message.`;
+      if (staged.peek().length >= MAX_ATTACHMENTS) {
+        error.value = `Attach at most ${MAX_ATTACHMENTS} files to one message.`;
         return;
       }
       const key = crypto.randomUUID();
@@ -378,8 +381,8 @@ export default function ChatRoom(props: ChatRoomProps) {
         : []
     );
     if (!content && attachments.length === 0) return;
-    if (content.length > 4000) {
-      error.value = "Keep messages under 4,000 characters.";
+    if (content.length > MAX_MESSAGE_CHARS) {
+      error.value = MESSAGE_TOO_LONG;
       return;
     }
     const p: Pending = {
@@ -729,7 +732,7 @@ export default function ChatRoom(props: ChatRoomProps) {
             name="content"
             rows={1}
             required={staged.value.length === 0}
-            maxLength={4000}
+            maxLength={MAX_MESSAGE_CHARS}
             placeholder={`Message ${title}`}
             value={draft.value}
             onInput={onInput}

@@ -3,14 +3,8 @@ import type { JSX } from "preact";
 import type { FileMeta } from "../lib/files/files.ts";
 import type { User } from "../lib/accounts/users.ts";
 import { shortTime } from "../components/people.tsx";
-import {
-  formatSize,
-  kindOf,
-  PREVIEW_TYPES,
-  sendFile,
-  type Upload,
-  UploadRow,
-} from "./parts/uploads.tsx";
+import { kindOf, sendFile, type Upload, UploadRow } from "./parts/uploads.tsx";
+import { formatSize, PREVIEW_TYPES } from "../lib/shared/limits.ts";
 
 export type FileManagerProps = {
   projectId: string;

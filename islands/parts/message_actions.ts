@@ -3,6 +3,7 @@ import type { Signal } from "@preact/signals";
 import type { Message } from "../../lib/messages/messages.ts";
 import type { ClientFrame } from "../../lib/shared/protocol.ts";
 import { chatSocket } from "./chat_socket.ts";
+import { MAX_MESSAGE_CHARS, MESSAGE_TOO_LONG } from "../../lib/shared/limits.ts";
 
 /** The quick reactions offered by a message's "React" palette. */
 export const QUICK_EMOJI = ["👍", "❤️", "😂", "🎉", "😮", "🙏", "👀", "✅"];
@@ -21,7 +22,7 @@ export type MessageActions = {
 export function contentProblem(content: string): string | null {
   const text = content.trim();
   if (!text) return "Write something first.";
-  if (text.length > 4000) return "Keep messages under 4,000 characters.";
+  if (text.length > MAX_MESSAGE_CHARS) return MESSAGE_TOO_LONG;
   return null;
 }
 

@@ -10,16 +10,6 @@ export type Upload = {
   error: string | null;
 };
 
-/** Raster types the server shows inline (its SAFE_INLINE_TYPES): never SVG. */
-export const PREVIEW_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp", "image/avif"];
-
-export function formatSize(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MB`;
-  return `${(n / 1024 ** 3).toFixed(1)} GB`;
-}
-
 export function kindOf(type: string): string {
   if (type.startsWith("image/")) return "Image";
   if (type.startsWith("text/")) return "Text";

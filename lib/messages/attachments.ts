@@ -1,7 +1,8 @@
 import { getConversationRecordForUser } from "../conversations/conversations.ts";
 import { ValidationError } from "../errors.ts";
 import { type FileArea, getFileRecords } from "../files/files.ts";
-import { type Attachment, MAX_ATTACHMENTS } from "./messages.ts";
+import type { Attachment } from "./messages.ts";
+import { MAX_ATTACHMENTS } from "../shared/limits.ts";
 import type { MessageChange } from "./changes.ts";
 import { fileRefKey, fileRefsPrefix } from "../storage/keys.ts";
 

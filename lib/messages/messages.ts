@@ -21,13 +21,12 @@ import {
   readMarkKey,
   searchCursorKey,
 } from "../storage/keys.ts";
+import { MAX_ATTACHMENTS, MAX_MESSAGE_CHARS, MESSAGE_TOO_LONG } from "../shared/limits.ts";
 
 export const contentSchema = z.string().trim().min(1, "Write something first.").max(
-  4000,
-  "Keep messages under 4,000 characters.",
+  MAX_MESSAGE_CHARS,
+  MESSAGE_TOO_LONG,
 );
-/** Files one message may carry. */
-export const MAX_ATTACHMENTS = 10;
 /** The files to attach to a message being sent (ids in its conversation's file area). */
 export const attachmentIdsSchema = z.array(z.string().min(1).max(64)).max(
   MAX_ATTACHMENTS,
@@ -38,8 +37,8 @@ export const attachmentIdsSchema = z.array(z.string().min(1).max(64)).max(
  * unless the message has attachments (see requireContentOrFiles).
  */
 export const optionalContentSchema = z.string().trim().max(
-  4000,
-  "Keep messages under 4,000 characters.",
+  MAX_MESSAGE_CHARS,
+  MESSAGE_TOO_LONG,
 ).default("");
 
 export const clientIdSchema = z.string().min(1).max(64).regex(

@@ -9,8 +9,7 @@ import {
 import { emojiSchema, messageSeqSchema } from "../messages/changes.ts";
 import type { User } from "../accounts/users.ts";
 
-/** Frames larger than this are refused with an error frame (the contract's 64 KiB). */
-export const MAX_FRAME_BYTES = 64 * 1024;
+export { MAX_FRAME_BYTES } from "./limits.ts";
 
 const conversationId = z.string().min(1).max(64);
 
