@@ -1,9 +1,10 @@
 import { Worker } from "node:worker_threads";
+import type { Argon2Params } from "./argon2.ts";
 import type { HashReply, HashRequest } from "./hash_worker.ts";
 import { log } from "../ops/log.ts";
 
 /**
- * The nice value of the hashing threads: 19, the lowest priority Linux offers. When the cores
+ * The nice value of the hashing thread: 19, the lowest priority Linux offers. When the cores
  * are busy the kernel then runs everything else first and a login waits; when they are not,
  * hashing takes a free core at full speed.
  */
@@ -15,45 +16,41 @@ const READY_MS = 5000;
 type Job = { resolve: (bits: Uint8Array) => void; reject: (err: Error) => void };
 
 /**
- * A worker thread (lib/hash_worker.ts) that derives password keys at low CPU priority. It does
- * not keep the process alive while idle, so scripts that hash a password still exit.
+ * One worker thread (hash_worker.ts) that derives password keys at low CPU priority, off the
+ * main thread. It does not keep the process alive while idle, so scripts that hash a
+ * password still exit.
  */
 export class HashThread {
-  /** The thread ids running at the lowered priority (the worker and its pool's threads). */
-  readonly tids: readonly number[];
+  /** The nice value the thread runs at, as it read it back; null where it could not lower it. */
+  readonly priority: number | null;
   #worker: Worker;
   #pending = new Map<number, Job>();
   #nextId = 0;
   #alive = true;
 
-  private constructor(worker: Worker, tids: number[]) {
+  private constructor(worker: Worker, priority: number | null) {
     this.#worker = worker;
-    this.tids = tids;
+    this.priority = priority;
     worker.unref();
     worker.on("message", (reply: HashReply) => this.#settle(reply));
     worker.on("error", (err: Error) => this.#fail(err));
     worker.on("exit", () => this.#fail(new Error("the hashing thread exited")));
   }
 
-  /**
-   * Starts the thread; undefined where it cannot lower its priority (not Linux, no worker
-   * threads, no /proc, not permitted): the caller then hashes the usual way.
-   */
+  /** Starts the thread; undefined when it cannot start (the caller then hashes itself). */
   static async start(
-    nice = HASH_NICE,
-    options: { script?: URL; readyMs?: number } = {},
+    options: { nice?: number; script?: URL; readyMs?: number } = {},
   ): Promise<HashThread | undefined> {
-    if (Deno.build.os !== "linux") return undefined;
     const script = options.script ?? new URL("./hash_worker.ts", import.meta.url);
     let worker: Worker;
     try {
-      worker = new Worker(script, { workerData: { nice } });
+      worker = new Worker(script, { workerData: { nice: options.nice ?? HASH_NICE } });
     } catch (err) {
-      log("warn", "password hashing stays at normal priority", { reason: String(err) });
+      log("warn", "password hashing on the main thread", { reason: String(err) });
       return undefined;
     }
     // The first login waits for this: a worker that ends without a word, or never answers,
-    // must not hold every derivation back for good (they run here instead).
+    // must not hold every derivation back for good (they run on the main thread instead).
     let timer: ReturnType<typeof setTimeout> | undefined;
     const first = await new Promise<HashReply | Error>((resolve) => {
       worker.once("message", resolve);
@@ -65,16 +62,19 @@ export class HashThread {
       );
     });
     clearTimeout(timer);
-    if ("ready" in first && first.ready) return new HashThread(worker, first.tids);
-    const reason = first instanceof Error ? first.message : "reason" in first ? first.reason : "";
-    if (/NotCapable|PermissionDenied/.test(reason)) {
-      // Least-privilege flags (README): Deno lets only -A read /proc/thread-self. Expected.
-      log("info", "password hashing at normal priority (a thread's priority needs -A)");
-    } else {
-      log("warn", "password hashing stays at normal priority", { reason });
+    if (first instanceof Error || !("ready" in first)) {
+      log("warn", "password hashing on the main thread", { reason: String(first) });
+      await worker.terminate();
+      return undefined;
     }
-    await worker.terminate();
-    return undefined;
+    if (first.reason && /NotCapable|PermissionDenied/.test(first.reason)) {
+      // Least-privilege flags (README) without --allow-sys: expected, so said quietly, and
+      // without the permission error (the production test forbids one in the output).
+      log("info", "password hashing at normal priority (lowering it needs --allow-sys)");
+    } else if (first.reason) {
+      log("warn", "password hashing at normal priority", { reason: first.reason });
+    }
+    return new HashThread(worker, first.priority);
   }
 
   /** False once the worker has failed or been stopped; the caller then hashes itself. */
@@ -82,47 +82,16 @@ export class HashThread {
     return this.#alive;
   }
 
-  derive(password: string, salt: Uint8Array<ArrayBuffer>, iterations: number): Promise<Uint8Array> {
+  /** Argon2id of `password` on the thread. Rejects when the thread is gone. */
+  derive(password: string, salt: Uint8Array, params: Argon2Params): Promise<Uint8Array> {
     if (!this.#alive) return Promise.reject(new Error("the hashing thread is not running"));
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       // Held open while a derivation is awaited, so a script's last await is not cut short.
       if (this.#pending.size === 0) this.#worker.ref();
       this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, password, salt, iterations } satisfies HashRequest);
+      this.#worker.postMessage({ id, password, salt, params } satisfies HashRequest);
     });
-  }
-
-  /** True while a derivation sent to the thread has not answered (it may be starved). */
-  get busy(): boolean {
-    return this.#pending.size > 0;
-  }
-
-  /**
-   * The derivation, or undefined when the thread cannot give it within `ms`: already busy
-   * (a derivation that was given up on still waits for CPU there), lost, or too slow now. The
-   * caller then derives at normal priority; a derivation given up on goes on at nice 19, on
-   * CPU time nothing else wanted, and its answer is dropped.
-   */
-  async tryDerive(
-    password: string,
-    salt: Uint8Array<ArrayBuffer>,
-    iterations: number,
-    ms: number,
-  ): Promise<Uint8Array | undefined> {
-    if (!this.#alive || this.busy) return undefined;
-    const derived = this.derive(password, salt, iterations);
-    derived.catch(() => {}); // answered below, or dropped when given up on
-    let timer: number | undefined;
-    const late = new Promise<undefined>((resolve) => timer = setTimeout(resolve, ms));
-    try {
-      return await Promise.race([derived, late]);
-    } catch (err) {
-      if (this.#alive) throw err; // the derivation's own error, not a lost thread
-      return undefined;
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   async stop(): Promise<void> {

@@ -1,28 +1,16 @@
 import { BusyError } from "../errors.ts";
+import { ARGON2_PARAMS, argon2idBits, type Argon2Params } from "./argon2.ts";
 import { HashThread } from "./hash_thread.ts";
 import { pbkdf2Sha256 } from "./pbkdf2.ts";
 
 /**
- * Password hashing per OWASP: PBKDF2-HMAC-SHA256 with 600,000 iterations (Web Crypto; about
- * 85 ms on the reference machine). The parameters are stored beside the hash so they can be
- * raised later without invalidating old hashes.
+ * A stored password: Argon2id (OWASP: 19 MiB, t=2, p=1) with its cost beside it, so the cost
+ * can be raised later without invalidating old hashes. "pbkdf2-sha256" hashes (600,000
+ * iterations) were made before Argon2id: they still verify, and sign-in replaces them.
  */
-export type PasswordHash = {
-  alg: "pbkdf2-sha256";
-  iterations: number;
-  salt: string;
-  hash: string;
-};
-
-export const PBKDF2_ITERATIONS = 600_000;
-
-function toBase64(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes));
-}
-
-function fromBase64(text: string): Uint8Array<ArrayBuffer> {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-}
+export type PasswordHash =
+  | ({ alg: "argon2id"; salt: string; hash: string } & Argon2Params)
+  | { alg: "pbkdf2-sha256"; iterations: number; salt: string; hash: string };
 
 /**
  * Runs at most `concurrency` tasks at once, queues up to `maxQueue` more in order, and turns
@@ -71,62 +59,42 @@ export class WorkLimiter {
 }
 
 /**
- * One PBKDF2 derivation at a time per process, 32 waiting at most (~2.7 s of work). Web
- * Crypto runs each derivation on its own thread, so 4 concurrent logins took both cores of
- * the reference machine and every other request waited behind them (a cheap route's p99
- * ×19, measured by `deno task bench --only=login`). One at a time leaves a core for the rest
- * and caps logins at ~12/s per process; see docs/benchmarks.md for the trade. That one runs
- * at the lowest CPU priority where it can (deriveNow), so the kernel also prefers the rest.
+ * One derivation at a time per process, 32 waiting at most (~3 s of work). Four concurrent
+ * logins once took both cores of the reference machine and every other request waited
+ * behind them (a cheap route's p99 ×19, `deno task bench --only=login`). One at a time
+ * leaves a core for the rest and caps logins at ~10/s per process; that one runs on the
+ * hashing thread, at the lowest CPU priority where the flags allow it.
  */
 export const passwordHashing = new WorkLimiter({ concurrency: 1, maxQueue: 32 });
 
-function derive(
-  password: string,
-  salt: Uint8Array<ArrayBuffer>,
-  iterations: number,
-): Promise<Uint8Array> {
-  return passwordHashing.run(() => deriveNow(password, salt, iterations));
-}
-
 let hashThread: Promise<HashThread | undefined> | undefined;
 
-/**
- * How long a derivation may take on the low-priority thread before it is done here at normal
- * priority instead: ~3× its cost on a free core. Longer means every core is busy with other
- * work, and the kernel gives a nice-19 thread almost nothing then (logins stopped altogether
- * in a bench on a machine loaded by others), so past this logins share the CPU as before.
- */
-export const STARVED_MS = 250;
-
-/**
- * Derives on the low-priority hashing thread (lib/hash_thread.ts) where one can run and keeps
- * up, else here: the same PBKDF2 either way, so every stored hash verifies on both paths.
- */
-async function deriveNow(
-  password: string,
-  salt: Uint8Array<ArrayBuffer>,
-  iterations: number,
-): Promise<Uint8Array> {
-  const thread = await passwordHashingThread();
-  const low = await thread?.tryDerive(password, salt, iterations, STARVED_MS);
-  return low ?? await pbkdf2Sha256(password, salt, iterations);
-}
-
-/** The hashing thread in use (undefined where none can run), started on first use. */
+/** The hashing thread (undefined where none could start), started on first use. */
 export function passwordHashingThread(): Promise<HashThread | undefined> {
   return hashThread ??= HashThread.start();
+}
+
+/**
+ * Argon2id on the hashing thread; on this thread only where that thread could not start or
+ * has died (the same bytes either way, so every stored hash verifies on both paths).
+ */
+async function argon2(password: string, salt: Uint8Array, params: Argon2Params) {
+  const thread = await passwordHashingThread();
+  if (thread?.alive) {
+    try {
+      return await thread.derive(password, salt, params);
+    } catch (err) {
+      if (thread.alive) throw err; // the derivation's own error, not a lost thread
+    }
+  }
+  return await argon2idBits(password, salt, params);
 }
 
 /** Hashes a password with a fresh 128-bit salt. Throws BusyError when too many wait. */
 export async function hashPassword(password: string): Promise<PasswordHash> {
   const salt = crypto.getRandomValues(new Uint8Array(16));
-  const hash = await derive(password, salt, PBKDF2_ITERATIONS);
-  return {
-    alg: "pbkdf2-sha256",
-    iterations: PBKDF2_ITERATIONS,
-    salt: toBase64(salt),
-    hash: toBase64(hash),
-  };
+  const hash = await passwordHashing.run(() => argon2(password, salt, ARGON2_PARAMS));
+  return { alg: "argon2id", ...ARGON2_PARAMS, salt: salt.toBase64(), hash: hash.toBase64() };
 }
 
 /** Compares in constant time (for equal lengths, which hashes of one algorithm always have). */
@@ -139,8 +107,24 @@ export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
 
 /** True when `password` matches the stored hash. Throws BusyError when too many wait. */
 export async function verifyPassword(password: string, stored: PasswordHash): Promise<boolean> {
-  const actual = await derive(password, fromBase64(stored.salt), stored.iterations);
-  return timingSafeEqual(actual, fromBase64(stored.hash));
+  // Matches nothing: no empty password was ever accepted (passwordSchema), and Argon2 in
+  // hash-wasm refuses one. Saying so at once tells nothing about any account.
+  if (password === "") return false;
+  const salt = Uint8Array.fromBase64(stored.salt);
+  const actual = await passwordHashing.run(() =>
+    stored.alg === "argon2id"
+      ? argon2(password, salt, stored)
+      // Web Crypto: off the main thread already, and run once per old account at most.
+      : pbkdf2Sha256(password, salt, stored.iterations)
+  );
+  return timingSafeEqual(actual, Uint8Array.fromBase64(stored.hash));
+}
+
+/** True for a hash older or cheaper than what hashPassword makes now (sign-in replaces it). */
+export function needsRehash(stored: PasswordHash): boolean {
+  return stored.alg !== "argon2id" || stored.memoryKiB < ARGON2_PARAMS.memoryKiB ||
+    stored.iterations < ARGON2_PARAMS.iterations ||
+    stored.parallelism !== ARGON2_PARAMS.parallelism;
 }
 
 let dummy: Promise<PasswordHash> | undefined;

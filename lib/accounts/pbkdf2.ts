@@ -1,8 +1,7 @@
 /**
- * PBKDF2-HMAC-SHA256 with Web Crypto, 32 bytes out. Deno runs the derivation on a thread of
- * the calling thread's blocking pool (native SHA-256: ~80 ms at 600,000 iterations), not on
- * the JavaScript thread; a pure-JavaScript, WebAssembly or node:crypto `pbkdf2Sync` derivation
- * measured 4–20× slower, so both lib/passwords.ts and lib/hash_worker.ts use this one.
+ * PBKDF2-HMAC-SHA256 with Web Crypto, 32 bytes out: how passwords were hashed before
+ * Argon2id, kept to verify those hashes until their owners next sign in (which replaces
+ * them). Deno runs it on a thread of its blocking pool, not on the JavaScript thread.
  */
 export async function pbkdf2Sha256(
   password: string,

@@ -1,13 +1,20 @@
 import { ForbiddenError, UnauthorizedError } from "../errors.ts";
-import { verifyAgainstDummy, verifyPassword } from "./passwords.ts";
+import { needsRehash, verifyAgainstDummy, verifyPassword } from "./passwords.ts";
+import { describeError, log } from "../ops/log.ts";
 import { hitRateLimit } from "../ops/rate_limit.ts";
-import { ACCOUNT_DISABLED_MESSAGE, getUserCredentialsByUsername, type User } from "./users.ts";
+import {
+  ACCOUNT_DISABLED_MESSAGE,
+  getUserCredentialsByUsername,
+  upgradePasswordHash,
+  type User,
+} from "./users.ts";
 
 /**
  * Checks a username and password. Throws RateLimitError after too many attempts for the
  * username or the client address, UnauthorizedError("invalid_credentials") on a mismatch
  * (unknown usernames cost the same time as wrong passwords), and, only after the right
- * password, ForbiddenError("account_disabled") for a disabled account.
+ * password, ForbiddenError("account_disabled") for a disabled account. A hash made before
+ * Argon2id (PBKDF2) is replaced by an Argon2id one of the password just verified.
  */
 export async function authenticate(
   kv: Deno.Kv,
@@ -23,12 +30,19 @@ export async function authenticate(
     scale,
   });
   const found = await getUserCredentialsByUsername(kv, username);
-  const ok = found?.password
-    ? await verifyPassword(input.password, found.password)
+  const stored = found?.password;
+  const ok = stored
+    ? await verifyPassword(input.password, stored)
     : await verifyAgainstDummy(input.password);
   if (!found || !ok) {
     throw new UnauthorizedError("That username and password do not match.", "invalid_credentials");
   }
   if (found.disabled) throw new ForbiddenError(ACCOUNT_DISABLED_MESSAGE, "account_disabled");
+  if (stored && needsRehash(stored)) {
+    // The sign-in stands either way (the old hash still verifies): tried again next time.
+    await upgradePasswordHash(kv, found.user.id, stored, input.password).catch((err) =>
+      log("warn", "password hash upgrade failed", describeError(err))
+    );
+  }
   return found.user;
 }

@@ -92,6 +92,29 @@ export async function setPassword(kv: Deno.Kv, userId: string, password: string)
   });
 }
 
+/**
+ * Replaces an old or cheaper hash (needsRehash) with a new one of the same password, which
+ * the caller has just verified against `old`. Nothing is written when the stored hash is no
+ * longer `old` (the password changed meanwhile).
+ */
+export async function upgradePasswordHash(
+  kv: Deno.Kv,
+  userId: string,
+  old: PasswordHash,
+  password: string,
+): Promise<void> {
+  const hash = await hashPassword(password);
+  await commitWithRetry(async () => {
+    const entry = await kv.get<UserRecord>(userKey(userId));
+    if (entry.value?.password?.hash !== old.hash) return true;
+    const result = await kv.atomic().check(entry).set(userKey(userId), {
+      ...entry.value,
+      password: hash,
+    }).commit();
+    return result.ok ? true : null;
+  });
+}
+
 /** The user with this id, or null. */
 export async function getUserById(kv: Deno.Kv, id: string): Promise<User | null> {
   const entry = await kv.get<UserRecord>(userKey(id));

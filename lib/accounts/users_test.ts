@@ -22,7 +22,7 @@ Deno.test("createUser() stores a user and answers only its public fields", async
     assert.deepEqual(await getUserById(kv, user.id), user);
     const credentials = await getUserCredentialsByUsername(kv, "ALICE");
     assert.deepEqual(credentials?.user, user);
-    assert.equal(credentials?.password?.alg, "pbkdf2-sha256");
+    assert.equal(credentials?.password?.alg, "argon2id");
   } finally {
     kv.close();
   }

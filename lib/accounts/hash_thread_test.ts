@@ -1,0 +1,137 @@
+import assert from "node:assert/strict";
+import { getPriority } from "node:os";
+import { ARGON2_PARAMS, argon2idBits } from "./argon2.ts";
+import { HASH_NICE, HashThread } from "./hash_thread.ts";
+import { passwordHashingThread } from "./passwords.ts";
+
+/**
+ * Argon2id of "password" with salt "somesalt", m=64 MiB, t=2, p=1, 32 bytes: the reference
+ * implementation's test vector (phc-winner-argon2, src/test.c).
+ */
+const REFERENCE = {
+  params: { memoryKiB: 65536, iterations: 2, parallelism: 1 },
+  hex: "09316115d5cf24ed5a15a31a3ba326e5cf32edc24702987c02b6566f61913cf7",
+};
+const somesalt = () => new TextEncoder().encode("somesalt");
+
+Deno.test("the hashing thread and the main-thread fallback derive the reference Argon2id bytes", async () => {
+  const thread = await passwordHashingThread();
+  assert.ok(thread?.alive, "the hashing thread runs");
+  assert.equal(
+    (await argon2idBits("password", somesalt(), REFERENCE.params)).toHex(),
+    REFERENCE.hex,
+  );
+  assert.equal(
+    (await thread.derive("password", somesalt(), REFERENCE.params)).toHex(),
+    REFERENCE.hex,
+  );
+});
+
+/** CPU time (clock ticks) and nice value of each thread of this process (proc(5)). */
+function threads(): Map<number, { cpu: number; nice: number }> {
+  const out = new Map<number, { cpu: number; nice: number }>();
+  for (const entry of Deno.readDirSync("/proc/self/task")) {
+    const stat = Deno.readTextFileSync(`/proc/self/task/${entry.name}/stat`);
+    // Fields after "(comm) ": state is field 3, utime 14, stime 15, nice 19.
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    out.set(Number(entry.name), { cpu: Number(f[11]) + Number(f[12]), nice: Number(f[16]) });
+  }
+  return out;
+}
+
+Deno.test({
+  name: "derivations run on a thread at the lowest CPU priority; the main thread keeps its own",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const thread = (await passwordHashingThread())!;
+    assert.equal(thread.priority, HASH_NICE, "the thread reads back the priority it set");
+    assert.equal(getPriority(0), 0, "the main thread keeps its priority");
+    const salt = crypto.getRandomValues(new Uint8Array(16));
+    await thread.derive("warm up", salt, ARGON2_PARAMS); // WebAssembly compiled, memory grown
+    const before = threads();
+    for (let i = 0; i < 3; i++) await thread.derive("which thread works?", salt, ARGON2_PARAMS);
+    const used = [...threads()].map(([tid, t]) => ({
+      tid,
+      nice: t.nice,
+      used: t.cpu - (before.get(tid)?.cpu ?? 0),
+    }));
+    const busiest = used.sort((a, b) => b.used - a.used)[0];
+    assert.notEqual(busiest.tid, Deno.pid, "the hashing is not on the main thread");
+    assert.equal(busiest.nice, HASH_NICE, `the thread that hashed: ${JSON.stringify(busiest)}`);
+    assert.equal(threads().get(Deno.pid)?.nice, 0);
+  },
+});
+
+Deno.test("a stopped hashing thread refuses work", async () => {
+  const thread = (await HashThread.start())!;
+  const bits = await thread.derive("password", somesalt(), { ...ARGON2_PARAMS, iterations: 1 });
+  const expected = await argon2idBits("password", somesalt(), { ...ARGON2_PARAMS, iterations: 1 });
+  assert.equal(bits.toHex(), expected.toHex());
+  await thread.stop();
+  assert.equal(thread.alive, false);
+  await assert.rejects(thread.derive("password", somesalt(), ARGON2_PARAMS), /not running/);
+});
+
+/** Runs a script that verifies a password through passwords.ts with `flags`; what it said. */
+async function verifyWith(flags: string[]): Promise<{ result: unknown; said: string }> {
+  const dir = await Deno.makeTempDir();
+  try {
+    const script = `${dir}/verify.ts`;
+    const passwords = JSON.stringify(new URL("./passwords.ts", import.meta.url).href);
+    const config = new URL("../../deno.json", import.meta.url).pathname;
+    await Deno.writeTextFile(
+      script,
+      `import { hashPassword, passwordHashingThread, verifyPassword } from ${passwords};
+      const ok = await verifyPassword("right", await hashPassword("right"));
+      const priority = (await passwordHashingThread())?.priority;
+      console.log(JSON.stringify({ ok, priority }));`,
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-prompt", "--no-check", `--config=${config}`, ...flags, script],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    const said = stdout + new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, said);
+    return { result: JSON.parse(stdout.trim().split("\n").at(-1)!), said };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test({
+  name:
+    "the thread's priority needs only --allow-sys; without it passwords hash at normal priority, said quietly",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const narrow = await verifyWith(["--allow-read", "--allow-sys=setPriority,getPriority"]);
+    assert.deepEqual(narrow.result, { ok: true, priority: HASH_NICE });
+    assert.doesNotMatch(narrow.said, /normal priority/);
+    // Read access to the code only (the README's least-privilege flags have no --allow-sys).
+    const least = await verifyWith(["--allow-read"]);
+    assert.deepEqual(least.result, { ok: true, priority: null });
+    assert.match(
+      least.said,
+      /password hashing at normal priority \(lowering it needs --allow-sys\)/,
+    );
+    assert.doesNotMatch(least.said, /NotCapable|PermissionDenied/);
+  },
+});
+
+Deno.test("a hashing thread that exits or hangs before it is ready is given up on", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const silent = `${dir}/silent.ts`;
+    const hung = `${dir}/hung.ts`;
+    await Deno.writeTextFile(silent, "// ends at once, without a word\n");
+    await Deno.writeTextFile(hung, "await new Promise(() => {});\n");
+    // The silent one must be given up on as it exits (its wait would outlast the test).
+    for (const [file, readyMs] of [[silent, 600_000], [hung, 200]] as const) {
+      const thread = await HashThread.start({ script: new URL(`file://${file}`), readyMs });
+      assert.equal(thread, undefined, file);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
