@@ -4,6 +4,7 @@
  * keeps its own, so each sample carries a `worker` label and a scrape reads the one worker
  * that answered it (see README, "Metrics").
  */
+import { onCommitRetry } from "../storage/mod.ts";
 
 type Labels = Record<string, string>;
 
@@ -145,6 +146,9 @@ export const metrics = {
   residentMemory: new Gauge("process_resident_memory_bytes", "Resident memory of the process."),
   startTime: new Gauge("process_start_time_seconds", "When this worker started (Unix seconds)."),
 };
+
+// Storage reports its retries through a hook: it imports nothing above it.
+onCommitRetry((reason) => metrics.kvCommitRetries.inc(1, { reason }));
 
 const started = Date.now() / 1000;
 metrics.residentMemory.collect(() => Deno.memoryUsage().rss);

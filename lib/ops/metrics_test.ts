@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { Counter, Histogram } from "./metrics.ts";
+import { commitWithRetry } from "../storage/kv.ts";
+import { Counter, Histogram, metrics } from "./metrics.ts";
 
 Deno.test("Counter renders HELP, TYPE and a sample per label set, labels escaped", () => {
   const c = new Counter("t_total", "What it counts.");
@@ -27,4 +28,15 @@ Deno.test("Histogram buckets are cumulative, +Inf equals the count, sum adds up"
   assert.ok(lines.some((l) => /^d_seconds_count\{route="\/r",worker="[^"]+"\} 5$/.test(l)));
   const sum = Number(lines.find((l) => l.startsWith("d_seconds_sum"))?.split(" ")[1]);
   assert.ok(Math.abs(sum - 3.605) < 1e-9, `sum ${sum}`);
+});
+
+Deno.test("a KV commit that storage tries again is counted under its reason", async () => {
+  const conflicts = () => metrics.kvCommitRetries.value({ reason: "conflict" });
+  const before = conflicts();
+  let attempts = 0;
+  assert.equal(
+    await commitWithRetry(() => Promise.resolve(++attempts < 3 ? null : "done")),
+    "done",
+  );
+  assert.equal(conflicts() - before, 2, "two lost races, two retries");
 });

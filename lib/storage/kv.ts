@@ -1,13 +1,15 @@
-import type { Config } from "../../config.ts";
-import { metrics } from "../ops/metrics.ts";
+/** Where the store lives (config.ts's kvSource, kvPath and kvUrl). */
+export type KvLocation = {
+  kvSource: "file" | "url" | "platform";
+  kvPath: string;
+  kvUrl: string | undefined;
+};
 
 /**
  * Opens the configured store: a remote KV by URL (Deno.openKv takes the access token from
  * DENO_KV_ACCESS_TOKEN), Deno Deploy's own, or the embedded file (":memory:" in tests).
  */
-export async function openKv(
-  config: Pick<Config, "kvSource" | "kvUrl" | "kvPath">,
-): Promise<Deno.Kv> {
+export async function openKv(config: KvLocation): Promise<Deno.Kv> {
   if (config.kvSource === "url") return await Deno.openKv(config.kvUrl);
   if (config.kvSource === "platform") return await Deno.openKv();
   if (config.kvPath !== ":memory:") {
@@ -24,6 +26,19 @@ export async function openKv(
  */
 const MAX_ATTEMPTS = 20;
 
+/** Why a commit was tried again: "locked" (database is locked) or "conflict" (a check failed). */
+export type CommitRetryReason = "locked" | "conflict";
+
+let retried: (reason: CommitRetryReason) => void = () => {};
+
+/**
+ * Calls `hook` for every commit tried again (lib/ops/metrics.ts counts them). A hook, so that
+ * storage imports nothing above it; the last one set is the one called.
+ */
+export function onCommitRetry(hook: (reason: CommitRetryReason) => void): void {
+  retried = hook;
+}
+
 function isLockError(err: unknown): boolean {
   return err instanceof Error && /database is locked|busy/i.test(err.message);
 }
@@ -38,7 +53,7 @@ function isLockError(err: unknown): boolean {
 export async function commitWithRetry<T>(attempt: () => Promise<T | null>): Promise<T> {
   let lastError: unknown = new Error("KV commit kept losing its race");
   for (let i = 0; i < MAX_ATTEMPTS; i++) {
-    let reason = "conflict";
+    let reason: CommitRetryReason = "conflict";
     try {
       const result = await attempt();
       if (result !== null) return result;
@@ -48,7 +63,7 @@ export async function commitWithRetry<T>(attempt: () => Promise<T | null>): Prom
       reason = "locked";
     }
     if (i === MAX_ATTEMPTS - 1) break;
-    metrics.kvCommitRetries.inc(1, { reason });
+    retried(reason);
     await new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 2 * 2 ** i)));
   }
   throw lastError;
