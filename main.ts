@@ -12,6 +12,7 @@ import { Hub } from "./lib/realtime/hub.ts";
 import { type Env, formErrorRedirect } from "./routes/_http.ts";
 import {
   loadSession,
+  methodNotAllowedJson,
   requestContext,
   sameOriginGuard,
   securityHeaders,
@@ -36,7 +37,7 @@ const ROOT = new URL(".", import.meta.url).pathname.replace(/\/$/, "");
 /** Builds the whole app around a context: what main serves and what tests call in-process. */
 export function createApp(ctx: AppContext): Hono<Env> {
   const app = new Hono<Env>();
-  app.use(requestContext(ctx), securityHeaders());
+  app.use(requestContext(ctx), securityHeaders(), methodNotAllowedJson(app));
   app.use("/assets/*", async (c, next) => {
     await next();
     if (c.res.ok) c.header("Cache-Control", "public, max-age=31536000, immutable");
@@ -67,15 +68,7 @@ export function createApp(ctx: AppContext): Hono<Env> {
   app.route("/", searchPageRoutes);
   app.route("/", chatPageRoutes);
   app.route("/", projectPageRoutes);
-  const allowed = methodsByPath(app);
   app.notFound((c) => {
-    const methods = allowed(c.req.path);
-    if (methods.length > 0) {
-      c.header("Allow", methods.join(", "));
-      return c.json({
-        error: { code: "method_not_allowed", message: `Use ${methods.join(" or ")} here.` },
-      }, 405);
-    }
     if (c.req.path.startsWith("/api/")) {
       return c.json(
         { error: { code: "not_found", message: "There is nothing at this address." } },
@@ -98,17 +91,6 @@ export function createApp(ctx: AppContext): Hono<Env> {
     return c.json(body, status as 400);
   });
   return app;
-}
-
-/** For a path, the methods some route answers (for 405 and its Allow header). */
-function methodsByPath(app: Hono<Env>): (path: string) => string[] {
-  const routes = app.routes
-    .filter((r) => r.method !== "ALL")
-    .map((r) => ({
-      method: r.method,
-      pattern: new RegExp(`^${r.path.replace(/:[^/]+/g, "[^/]+").replace(/\*/g, ".*")}/?$`),
-    }));
-  return (path) => [...new Set(routes.filter((r) => r.pattern.test(path)).map((r) => r.method))];
 }
 
 /**

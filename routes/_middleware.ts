@@ -1,4 +1,5 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context, Hono, MiddlewareHandler } from "hono";
+import { methodNotAllowed } from "hono/method-not-allowed";
 import { matchedRoutes } from "hono/route";
 import type { AppContext } from "../lib/context.ts";
 import { ForbiddenError } from "../lib/errors.ts";
@@ -136,6 +137,23 @@ export function sameOriginGuard(ctx: AppContext): MiddlewareHandler<Env> {
     }
     await next();
   };
+}
+
+/**
+ * A path that some route answers, asked with another method: 405 with Allow, in the JSON
+ * error shape, instead of the 404 (Hono's method-not-allowed finds the methods). Allow lists
+ * what the routes declare; HEAD, which Hono answers with every GET, is left implied.
+ */
+export function methodNotAllowedJson(app: Hono<Env>): MiddlewareHandler<Env> {
+  return methodNotAllowed({
+    app,
+    onMethodNotAllowed: (c, methods) => {
+      const declared = methods.filter((m) => m !== "HEAD");
+      return c.json({
+        error: { code: "method_not_allowed", message: `Use ${declared.join(" or ")} here.` },
+      }, 405, { Allow: declared.join(", ") });
+    },
+  });
 }
 
 /** Loads the signed-in user from the session cookie, if any. */
