@@ -7,10 +7,10 @@ import {
   listConversationsForUser,
 } from "../lib/conversations/conversations.ts";
 import { AppError } from "../lib/errors.ts";
-import { listFiles } from "../lib/files/files.ts";
+import { listFiles } from "../lib/files/mod.ts";
 import { island } from "../lib/web/islands.tsx";
 import { listMessages } from "../lib/messages/messages.ts";
-import { getProjectForUser, listMembers, listProjectsForUser } from "../lib/projects/projects.ts";
+import { getProjectForUser, listMembers, listProjectsForUser } from "../lib/projects/mod.ts";
 import type { AppCtx, Env } from "./_http.ts";
 import { page } from "./_page.tsx";
 import { ChatRoomIsland, notFoundPage, signInFirst } from "./chat.tsx";

@@ -1,4 +1,5 @@
 /** HTTP pieces for serving stored files: byte ranges and a safe Content-Disposition. */
+import { PREVIEW_TYPES } from "../shared/limits.ts";
 
 export type ByteRange = { start: number; end: number };
 
@@ -44,11 +45,8 @@ export function contentDisposition(
   return `${kind}; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
 
-/** Raster image types a browser may show inline from our origin (never SVG, HTML or XML). */
-export const SAFE_INLINE_TYPES = new Set([
-  "image/png",
-  "image/jpeg",
-  "image/gif",
-  "image/webp",
-  "image/avif",
-]);
+/**
+ * Raster image types a browser may show inline from our origin (never SVG, HTML or XML): the
+ * same list the islands preview, written once in lib/shared/limits.ts.
+ */
+export const SAFE_INLINE_TYPES: ReadonlySet<string> = new Set(PREVIEW_TYPES);

@@ -1,18 +1,11 @@
 import assert from "node:assert/strict";
 import { AppError, ForbiddenError, NotFoundError } from "../errors.ts";
-import {
-  CHUNK_SIZE,
-  deleteFile,
-  type FileMeta,
-  getFileRecord,
-  getProjectUsage,
-  listFiles,
-  readFileRange,
-  storeFile,
-  sweepOrphanChunks,
-  UploadTooLargeError,
-} from "./files.ts";
-import type { Project, Role } from "../projects/projects.ts";
+import { CHUNK_SIZE, readFileRange } from "./chunks.ts";
+import { deleteFile } from "./delete.ts";
+import { sweepOrphanChunks } from "./orphans.ts";
+import { type FileMeta, getFileRecord, listFiles } from "./records.ts";
+import { storeFile } from "./store.ts";
+import { getAreaUsage, UploadTooLargeError } from "./usage.ts";
 import type { User } from "../accounts/users.ts";
 import { countKeys, PNG_HEAD, randomBytes, sha256Hex } from "../../tests/support/util.ts";
 
@@ -20,18 +13,6 @@ const MiB = 1024 * 1024;
 const PROJECT_ID = "01PROJECTAAAAAAAAAAAAAAAAA";
 const ada: User = { id: "01ADAAAAAAAAAAAAAAAAAAAAAA", username: "ada", displayName: "Ada" };
 const bob: User = { id: "01BOBAAAAAAAAAAAAAAAAAAAAA", username: "bob", displayName: "Bob" };
-
-/** The project as a member with `role` sees it. */
-function projectAs(role: Role): Project {
-  return {
-    id: PROJECT_ID,
-    name: "Apollo",
-    description: "",
-    role,
-    conversationId: "01CONVAAAAAAAAAAAAAAAAAAAA",
-    createdAt: new Date(0).toISOString(),
-  };
-}
 
 /** Runs `fn` on a fresh in-memory store, closing it afterwards. */
 async function withKv(fn: (kv: Deno.Kv) => Promise<void>) {
@@ -77,7 +58,7 @@ async function assertNothingLeft(kv: Deno.Kv) {
   assert.deepEqual(await listFiles(kv, PROJECT_ID), []);
   assert.equal(await countKeys(kv, ["file_chunk"]), 0, "no chunks left");
   assert.equal(await countKeys(kv, ["file_upload"]), 0, "no upload marker left");
-  assert.equal(await getProjectUsage(kv, PROJECT_ID), 0);
+  assert.equal(await getAreaUsage(kv, PROJECT_ID), 0);
 }
 
 const ROUND_TRIP_SIZES: [string, number][] = [
@@ -109,7 +90,7 @@ for (const [label, size] of ROUND_TRIP_SIZES) {
         "one chunk per 64 KiB",
       );
       assert.equal(await countKeys(kv, ["file_upload"]), 0, "the upload marker is gone");
-      assert.equal(await getProjectUsage(kv, PROJECT_ID), size);
+      assert.equal(await getAreaUsage(kv, PROJECT_ID), size);
 
       const record = await getFileRecord(kv, PROJECT_ID, meta.id);
       const read = await readAll(readFileRange(kv, record, { start: 0, end: size - 1 }));
@@ -205,10 +186,10 @@ Deno.test("storeFile() over the project's quota answers 413 quota_exceeded", asy
     assert.deepEqual((await listFiles(kv, PROJECT_ID)).map((f) => f.id), [first.id]);
     assert.equal(await countKeys(kv, ["file_chunk"]), 1, "only the first file's chunk is left");
     assert.equal(await countKeys(kv, ["file_upload"]), 0);
-    assert.equal(await getProjectUsage(kv, PROJECT_ID), 60_000);
+    assert.equal(await getAreaUsage(kv, PROJECT_ID), 60_000);
     // What is left of the quota is still usable.
     await store(kv, inPieces(randomBytes(40_000)), { quotaBytes: 100_000 });
-    assert.equal(await getProjectUsage(kv, PROJECT_ID), 100_000);
+    assert.equal(await getAreaUsage(kv, PROJECT_ID), 100_000);
   });
 });
 
@@ -253,43 +234,41 @@ Deno.test("deleteFile() removes the file and frees its chunks and usage", async 
   await withKv(async (kv) => {
     const keep = await store(kv, inPieces(randomBytes(CHUNK_SIZE + 10)));
     const gone = await store(kv, inPieces(randomBytes(3 * CHUNK_SIZE)));
-    assert.equal(await getProjectUsage(kv, PROJECT_ID), 4 * CHUNK_SIZE + 10);
+    assert.equal(await getAreaUsage(kv, PROJECT_ID), 4 * CHUNK_SIZE + 10);
 
-    await deleteFile(kv, projectAs("member"), { fileId: gone.id, actorId: ada.id });
+    await deleteFile(kv, PROJECT_ID, { fileId: gone.id, actorId: ada.id, manager: false });
     assert.deepEqual((await listFiles(kv, PROJECT_ID)).map((f) => f.id), [keep.id]);
     assert.equal(await countKeys(kv, ["file_chunk", gone.id]), 0);
     assert.equal(await countKeys(kv, ["file_chunk", keep.id]), 2, "the other file is untouched");
     assert.equal(await countKeys(kv, ["file_upload"]), 0);
-    assert.equal(await getProjectUsage(kv, PROJECT_ID), CHUNK_SIZE + 10);
+    assert.equal(await getAreaUsage(kv, PROJECT_ID), CHUNK_SIZE + 10);
     await assert.rejects(getFileRecord(kv, PROJECT_ID, gone.id), NotFoundError);
     await assert.rejects(
-      deleteFile(kv, projectAs("owner"), { fileId: gone.id, actorId: ada.id }),
+      deleteFile(kv, PROJECT_ID, { fileId: gone.id, actorId: ada.id, manager: true }),
       NotFoundError,
     );
   });
 });
 
-Deno.test("deleteFile() by a plain member who did not upload it throws ForbiddenError", async () => {
+Deno.test("deleteFile() by someone who neither uploaded it nor manages the area throws ForbiddenError", async () => {
   await withKv(async (kv) => {
     const meta = await store(kv, inPieces(randomBytes(1000)), { uploader: ada });
     await assert.rejects(
-      deleteFile(kv, projectAs("member"), { fileId: meta.id, actorId: bob.id }),
+      deleteFile(kv, PROJECT_ID, { fileId: meta.id, actorId: bob.id, manager: false }),
       ForbiddenError,
     );
     assert.equal((await listFiles(kv, PROJECT_ID)).length, 1);
     assert.equal(await countKeys(kv, ["file_chunk", meta.id]), 1);
-    assert.equal(await getProjectUsage(kv, PROJECT_ID), 1000);
+    assert.equal(await getAreaUsage(kv, PROJECT_ID), 1000);
   });
 });
 
-Deno.test("deleteFile() by an admin or the owner who did not upload it succeeds", async () => {
+Deno.test("deleteFile() by a manager of the area (a project's owner or admin) who did not upload it succeeds", async () => {
   await withKv(async (kv) => {
-    for (const role of ["admin", "owner"] as const) {
-      const meta = await store(kv, inPieces(randomBytes(1000)), { uploader: ada });
-      await deleteFile(kv, projectAs(role), { fileId: meta.id, actorId: bob.id });
-      assert.deepEqual(await listFiles(kv, PROJECT_ID), [], role);
-    }
-    assert.equal(await getProjectUsage(kv, PROJECT_ID), 0);
+    const meta = await store(kv, inPieces(randomBytes(1000)), { uploader: ada });
+    await deleteFile(kv, PROJECT_ID, { fileId: meta.id, actorId: bob.id, manager: true });
+    assert.deepEqual(await listFiles(kv, PROJECT_ID), []);
+    assert.equal(await getAreaUsage(kv, PROJECT_ID), 0);
   });
 });
 

@@ -1,4 +1,4 @@
-import { getProjectForUser } from "../../lib/projects/projects.ts";
+import { getProjectForUser } from "../../lib/projects/mod.ts";
 import { type AppCtx, requireUser } from "../_http.ts";
 
 /** The signed-in user and the project of the `:id` param: 401 signed out, 404 for non-members. */

@@ -1,32 +1,37 @@
 import { Hono } from "hono";
 import { detachDeletedFile, fileAreaOf } from "../../lib/messages/attachments.ts";
-import { getConversationRecordForUser } from "../../lib/conversations/conversations.ts";
-import { contentDisposition, parseRange, SAFE_INLINE_TYPES } from "../../lib/files/download.ts";
+import { getConversationRecordForUser } from "../../lib/conversations/mod.ts";
 import {
-  deleteFileIn,
+  contentDisposition,
+  deleteFile,
   type FileArea,
   getFileRecord,
   listFiles,
+  parseRange,
   readFileRange,
+  readMultipartFile,
+  SAFE_INLINE_TYPES,
   storeFile,
   UploadTooLargeError,
-} from "../../lib/files/files.ts";
-import { canManage, getProjectForUser } from "../../lib/projects/projects.ts";
+} from "../../lib/files/mod.ts";
+import { canManage, getProjectForUser } from "../../lib/projects/mod.ts";
 import { hitRateLimit } from "../../lib/ops/rate_limit.ts";
-import { readMultipartFile } from "../../lib/files/uploads.ts";
 import type { User } from "../../lib/accounts/users.ts";
 import { type AppCtx, type Env, requireUser, wantsPage } from "../_http.ts";
+import { memberProject } from "./_project.ts";
 
 /** Multipart framing around the file: the boundary lines and part headers. */
 const MULTIPART_OVERHEAD = 16 * 1024;
 
-/** Who asks, the file area they reach, whether they manage it, and the page it belongs to. */
+/**
+ * Who asks, the file area they reach, whether they manage it, and the page it belongs to:
+ * decided here, since lib/files sits below projects and conversations and knows only areas.
+ */
 type Access = { user: User; area: FileArea; manager: boolean; page: string };
 
 /** A project's files (`/api/projects/:id/files`): members only, 404 for anyone else. */
 async function projectAccess(c: AppCtx): Promise<Access> {
-  const user = requireUser(c);
-  const project = await getProjectForUser(c.get("ctx").kv, c.req.param("id") ?? "", user.id);
+  const { user, project } = await memberProject(c);
   return {
     user,
     area: { kind: "project", id: project.id },
@@ -59,7 +64,7 @@ function fileArea(access: (c: AppCtx) => Promise<Access>) {
   async function remove(c: AppCtx): Promise<Access> {
     const a = await access(c);
     const { kv, hub } = c.get("ctx");
-    const record = await deleteFileIn(kv, a.area.id, {
+    const record = await deleteFile(kv, a.area.id, {
       fileId: c.req.param("fileId") ?? "",
       actorId: a.user.id,
       manager: a.manager,

@@ -10,7 +10,7 @@ import {
   projectNameSchema,
   removeProjectMember,
   roleSchema,
-} from "../../lib/projects/projects.ts";
+} from "../../lib/projects/mod.ts";
 import { getUsersByUsernames, usernameSchema } from "../../lib/accounts/users.ts";
 import { memberProject } from "./_project.ts";
 import { type AppCtx, type Env, isFormPost, readBody, requireUser } from "../_http.ts";
