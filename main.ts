@@ -4,7 +4,7 @@ import { type Config, loadConfig } from "./config.ts";
 import { buildAssets, loadBuiltAssets } from "./lib/web/assets.ts";
 import type { AppContext } from "./lib/context.ts";
 import { errorBody } from "./lib/errors.ts";
-import { sweepOrphanChunks } from "./lib/files/files.ts";
+import { sweepOrphanChunks } from "./lib/files/mod.ts";
 import { openKv } from "./lib/storage/kv.ts";
 import { describeError, log, setLogLevel } from "./lib/ops/log.ts";
 import { metrics } from "./lib/ops/metrics.ts";

@@ -18,7 +18,7 @@ import {
   optionalContentSchema,
 } from "../../lib/messages/messages.ts";
 import { readHistory } from "../../lib/messages/history_cache.ts";
-import { getProjectForUser, requireProjectMembers } from "../../lib/projects/projects.ts";
+import { getProjectForUser, requireProjectMembers } from "../../lib/projects/mod.ts";
 import { getUsersByIds, getUsersByUsernames, searchUsers } from "../../lib/accounts/users.ts";
 import { type Env, isFormPost, readBody, readQuery, requireUser } from "../_http.ts";
 

@@ -1,6 +1,6 @@
 /** Attachments (issue 6): a conversation's files, and messages that carry them. */
 import assert from "node:assert/strict";
-import type { FileMeta } from "../../lib/files/files.ts";
+import type { FileMeta } from "../../lib/files/mod.ts";
 import type { Message } from "../../lib/messages/messages.ts";
 import {
   assertError,

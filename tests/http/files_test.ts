@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { FileMeta } from "../../lib/files/files.ts";
-import type { Project } from "../../lib/projects/projects.ts";
+import type { FileMeta } from "../../lib/files/mod.ts";
+import type { Project } from "../../lib/projects/mod.ts";
 import {
   assertError,
   json,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Project } from "../../lib/projects/projects.ts";
+import type { Project } from "../../lib/projects/mod.ts";
 import type { User } from "../../lib/accounts/users.ts";
 import {
   assertError,

@@ -5,10 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { createConversation } from "../../lib/conversations/conversations.ts";
-import { getFileRecord, listFiles, readFileRange, storeFile } from "../../lib/files/files.ts";
+import { getFileRecord, listFiles, readFileRange, storeFile } from "../../lib/files/mod.ts";
 import { changeMessage } from "../../lib/messages/changes.ts";
 import { listMessages, markRead, sendMessage } from "../../lib/messages/messages.ts";
-import { addProjectMember, createProject } from "../../lib/projects/projects.ts";
+import { addProjectMember, createProject } from "../../lib/projects/mod.ts";
 import { createSession } from "../../lib/accounts/sessions.ts";
 import { createUser, type User } from "../../lib/accounts/users.ts";
 import { decodeValue, encodeValue } from "../../lib/storage/codec.ts";

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { ulid } from "ulid";
-import type { Project } from "../../lib/projects/projects.ts";
+import type { Project } from "../../lib/projects/mod.ts";
 import { json, type Person, registerUser, type TestApp, uploadInit } from "../support/helpers.ts";
 
 type Fetcher = Pick<TestApp, "fetch">;

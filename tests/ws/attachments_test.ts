@@ -1,6 +1,6 @@
 /** Attachments over the socket: send_message with files, refusals, and live file removal. */
 import assert from "node:assert/strict";
-import type { FileMeta } from "../../lib/files/files.ts";
+import type { FileMeta } from "../../lib/files/mod.ts";
 import { json, type Person, uploadInit } from "../support/helpers.ts";
 import { PNG } from "../support/util.ts";
 import { type Chat, chatTest, join } from "../support/ws_client.ts";

@@ -6,7 +6,7 @@ import {
   createProject,
   type Project,
   removeProjectMember,
-} from "../../lib/projects/projects.ts";
+} from "../../lib/projects/mod.ts";
 import { type Connection, Hub } from "../../lib/realtime/hub.ts";
 import type { ServerFrame } from "../../lib/shared/protocol.ts";
 import { createUser } from "../../lib/accounts/users.ts";
