@@ -7,18 +7,6 @@
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary);
-}
-
-function fromBase64(text: string): Uint8Array {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-}
-
 /** A KV value (anything structured-cloneable KV keeps) as JSON. Throws on what KV cannot hold. */
 export function encodeValue(value: unknown): Json {
   if (value === null || typeof value === "boolean" || typeof value === "string") return value;
@@ -29,7 +17,7 @@ export function encodeValue(value: unknown): Json {
   }
   if (typeof value === "bigint") return { $t: "big", v: value.toString() };
   if (value instanceof Deno.KvU64) return { $t: "u64", v: value.value.toString() };
-  if (value instanceof Uint8Array) return { $t: "bytes", v: toBase64(value) };
+  if (value instanceof Uint8Array) return { $t: "bytes", v: value.toBase64() };
   if (value instanceof Date) return { $t: "date", v: value.toISOString() };
   if (value instanceof Map) {
     return { $t: "map", v: [...value].map(([k, v]) => [encodeValue(k), encodeValue(v)]) };
@@ -61,7 +49,7 @@ export function decodeValue(json: unknown): unknown {
     case "u64":
       return new Deno.KvU64(BigInt(String(v)));
     case "bytes":
-      return fromBase64(String(v));
+      return Uint8Array.fromBase64(String(v));
     case "date":
       return new Date(String(v));
     case "map":
