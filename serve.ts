@@ -5,7 +5,7 @@
  */
 import { loadConfig } from "./config.ts";
 import { createApp, createContext } from "./main.ts";
-import { log } from "./lib/ops/log.ts";
+import { log } from "./lib/ops/mod.ts";
 
 const ctx = await createContext(loadConfig());
 const app = createApp(ctx);

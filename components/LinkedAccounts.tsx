@@ -1,5 +1,4 @@
-import type { LinkedIdentity } from "../lib/accounts/identities.ts";
-import type { ProviderInfo } from "../lib/accounts/oauth.ts";
+import type { LinkedIdentity, ProviderInfo } from "../lib/accounts/mod.ts";
 
 /**
  * The sign-in providers of an account page: for each configured provider, the linked account

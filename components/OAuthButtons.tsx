@@ -1,4 +1,4 @@
-import type { ProviderInfo } from "../lib/accounts/oauth.ts";
+import type { ProviderInfo } from "../lib/accounts/mod.ts";
 
 /**
  * "Continue with …" for each configured provider: plain links, so they work before (and

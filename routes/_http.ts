@@ -3,7 +3,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { z } from "zod";
 import type { AppContext } from "../lib/context.ts";
 import { AppError, fieldsFromIssues, UnauthorizedError, ValidationError } from "../lib/errors.ts";
-import type { User } from "../lib/accounts/users.ts";
+import type { User } from "../lib/accounts/mod.ts";
 
 /** Hono's per-request variables for this app. */
 export type Env = {

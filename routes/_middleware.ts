@@ -3,9 +3,8 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import { matchedRoutes } from "hono/route";
 import type { AppContext } from "../lib/context.ts";
 import { ForbiddenError } from "../lib/errors.ts";
-import { log, withRequestId } from "../lib/ops/log.ts";
-import { metrics } from "../lib/ops/metrics.ts";
-import { getUserBySession } from "../lib/accounts/sessions.ts";
+import { log, metrics, withRequestId } from "../lib/ops/mod.ts";
+import { getUserBySession } from "../lib/accounts/mod.ts";
 import { type Env, readSessionCookie } from "./_http.ts";
 
 /** An incoming X-Request-Id is kept when it is this tame (a proxy's id links its logs to ours). */
@@ -149,9 +148,13 @@ export function methodNotAllowedJson(app: Hono<Env>): MiddlewareHandler<Env> {
     app,
     onMethodNotAllowed: (c, methods) => {
       const declared = methods.filter((m) => m !== "HEAD");
-      return c.json({
-        error: { code: "method_not_allowed", message: `Use ${declared.join(" or ")} here.` },
-      }, 405, { Allow: declared.join(", ") });
+      return c.json(
+        {
+          error: { code: "method_not_allowed", message: `Use ${declared.join(" or ")} here.` },
+        },
+        405,
+        { Allow: declared.join(", ") },
+      );
     },
   });
 }

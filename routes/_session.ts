@@ -1,4 +1,4 @@
-import { createSession, revokeSession } from "../lib/accounts/sessions.ts";
+import { createSession, revokeSession } from "../lib/accounts/mod.ts";
 import { type AppCtx, readSessionCookie, writeSessionCookie } from "./_http.ts";
 import { clientAddress } from "./_request.ts";
 

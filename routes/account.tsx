@@ -1,10 +1,14 @@
 import { Hono } from "hono";
 import type { ComponentChildren } from "preact";
 import { LinkedAccounts } from "../components/LinkedAccounts.tsx";
-import { listIdentities } from "../lib/accounts/identities.ts";
-import { listProviders } from "../lib/accounts/oauth.ts";
-import { listSessions, sessionIdOf, type SessionInfo } from "../lib/accounts/sessions.ts";
-import type { User } from "../lib/accounts/users.ts";
+import {
+  listIdentities,
+  listProviders,
+  listSessions,
+  sessionIdOf,
+  type SessionInfo,
+  type User,
+} from "../lib/accounts/mod.ts";
 import { type AppCtx, type Env, readSessionCookie } from "./_http.ts";
 import { page } from "./_page.tsx";
 import { signInFirst } from "./chat.tsx";

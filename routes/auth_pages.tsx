@@ -4,7 +4,7 @@ import { OAuthButtons } from "../components/OAuthButtons.tsx";
 import AuthForm from "../islands/AuthForm.tsx";
 import type { AppError } from "../lib/errors.ts";
 import { island } from "../lib/web/islands.tsx";
-import { listProviders } from "../lib/accounts/oauth.ts";
+import { listProviders } from "../lib/accounts/mod.ts";
 import type { AppCtx, Env } from "./_http.ts";
 import { page } from "./_page.tsx";
 import { safeNext } from "./_request.ts";

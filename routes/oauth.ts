@@ -2,13 +2,14 @@ import { Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { AppError } from "../lib/errors.ts";
-import { linkIdentity, signInWithIdentity } from "../lib/accounts/identities.ts";
 import {
   beginAuthorization,
   completeAuthorization,
   findProvider,
+  linkIdentity,
   OAUTH_STATE_TTL_MS,
-} from "../lib/accounts/oauth.ts";
+  signInWithIdentity,
+} from "../lib/accounts/mod.ts";
 import type { AppCtx, Env } from "./_http.ts";
 import { oauthErrorPage } from "./_oauth_error.tsx";
 import { safeNext } from "./_request.ts";

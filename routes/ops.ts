@@ -1,9 +1,8 @@
 /** Operations: liveness, readiness and metrics, for load balancers, orchestrators and Prometheus. */
 import { Hono } from "hono";
 import { NotFoundError, UnauthorizedError } from "../lib/errors.ts";
-import { describeError, log } from "../lib/ops/log.ts";
-import { METRICS_CONTENT_TYPE, renderMetrics } from "../lib/ops/metrics.ts";
-import { timingSafeEqual } from "../lib/accounts/passwords.ts";
+import { describeError, log, METRICS_CONTENT_TYPE, renderMetrics } from "../lib/ops/mod.ts";
+import { timingSafeEqual } from "../lib/accounts/mod.ts";
 import type { AppCtx, Env } from "./_http.ts";
 
 /** How long /readyz waits for KV before calling it unreachable. */

@@ -5,9 +5,8 @@
  * does not leave the process, so each hub polls one small key, `["account_events"]`, about
  * once a second: one read a second per hub, nothing per message.
  */
-import { commitWithRetry } from "../storage/kv.ts";
-import { describeError, log } from "../ops/log.ts";
-import { accountEventsKey } from "../storage/keys.ts";
+import { accountEventsKey, commitWithRetry } from "../storage/mod.ts";
+import { describeError, log } from "../ops/mod.ts";
 
 /** The last events, newest last; `epoch` counts every event ever published. */
 type AccountEvents = { epoch: number; recent: { epoch: number; userId: string; at: string }[] };

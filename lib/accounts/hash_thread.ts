@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { Argon2Params } from "./argon2.ts";
 import type { HashReply, HashRequest } from "./hash_worker.ts";
-import { log } from "../ops/log.ts";
+import { log } from "../ops/mod.ts";
 
 /**
  * The nice value of the hashing thread: 19, the lowest priority Linux offers. When the cores

@@ -12,7 +12,7 @@ import {
   type User,
   usernameSchema,
 } from "./users.ts";
-import { identityKey, userIdentitiesPrefix, userIdentityKey } from "../storage/keys.ts";
+import { identityKey, userIdentitiesPrefix, userIdentityKey } from "../storage/mod.ts";
 
 /** What a user sees of one linked identity. */
 export type LinkedIdentity = {

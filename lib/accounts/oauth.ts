@@ -7,8 +7,8 @@ import * as oauth from "oauth4webapi";
 import { z } from "zod";
 import type { Config } from "../../config.ts";
 import { AppError } from "../errors.ts";
-import { describeError, log } from "../ops/log.ts";
-import { oauthStateKey } from "../storage/keys.ts";
+import { describeError, log } from "../ops/mod.ts";
+import { LruCache, oauthStateKey } from "../storage/mod.ts";
 
 export type ProviderId = "github" | "oidc";
 /** What a page needs to show a provider's button. */
@@ -290,7 +290,10 @@ async function endpoints(config: Config, provider: ProviderId): Promise<Endpoint
 }
 
 const DISCOVERY_TTL_MS = 60 * 60_000;
-const discoveries = new Map<string, { at: number; as: Promise<oauth.AuthorizationServer> }>();
+/** Per issuer (one is configured; a few bound it all the same). */
+const discoveries = new LruCache<string, { at: number; as: Promise<oauth.AuthorizationServer> }>(
+  { maxEntries: 8 },
+);
 
 /** The issuer's metadata, fetched once an hour; a failed fetch is not remembered. */
 function discover(

@@ -1,5 +1,13 @@
 import { createHash } from "node:crypto";
-import { commitRetryingLocks, commitWithRetry, getManyChunked } from "../storage/kv.ts";
+import {
+  commitRetryingLocks,
+  commitWithRetry,
+  getManyChunked,
+  LruCache,
+  sessionKey,
+  userSessionKey,
+  userSessionsPrefix,
+} from "../storage/mod.ts";
 import {
   activeUserOf,
   getActiveUserById,
@@ -7,7 +15,6 @@ import {
   type User,
   userRecordKey,
 } from "./users.ts";
-import { sessionKey, userSessionKey, userSessionsPrefix } from "../storage/keys.ts";
 
 /**
  * Sessions live in KV keyed by the SHA-256 of their token, so a copy of the store holds no
@@ -39,13 +46,6 @@ export type SessionInfo = {
 
 /** How stale `lastSeenAt` may get before a request writes it again. */
 const TOUCH_MS = 5 * 60_000;
-
-function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(
-    /=+$/,
-    "",
-  );
-}
 
 /** The id a session is known by on the server (the token's hash; the token stays secret). */
 export async function sessionIdOf(token: string): Promise<string> {
@@ -86,7 +86,10 @@ export async function createSession(
   options: { ttlMs: number; idleMs?: number; now?: Date; userAgent?: string; address?: string },
 ): Promise<{ token: string; expiresAt: Date }> {
   const now = options.now ?? new Date();
-  const token = base64url(crypto.getRandomValues(new Uint8Array(32)));
+  const token = crypto.getRandomValues(new Uint8Array(32)).toBase64({
+    alphabet: "base64url",
+    omitPadding: true,
+  });
   const tokenHash = await hashToken(token);
   const expiresAt = new Date(now.getTime() + options.ttlMs);
   const record: SessionRecord = {
@@ -148,18 +151,12 @@ export async function getUserBySession(
   // A disabled account's sessions are deleted; this also covers one racing with that.
   const userId = entry.value.userId;
   if (owner === userId) return activeUserOf(read[1]);
-  rememberOwner(tokenHash, userId);
+  owners.set(tokenHash, userId);
   return await getActiveUserById(kv, userId);
 }
 
 /** Whose each recently used session is (token hashes and user ids only; never changes). */
-const owners = new Map<string, string>();
-const MAX_OWNERS = 10_000;
-
-function rememberOwner(tokenHash: string, userId: string): void {
-  if (owners.size >= MAX_OWNERS) owners.delete(owners.keys().next().value!);
-  owners.set(tokenHash, userId);
-}
+const owners = new LruCache<string, string>({ maxEntries: 10_000 });
 
 /** Revokes one session (logout). Unknown tokens are ignored. */
 export async function revokeSession(kv: Deno.Kv, token: string): Promise<void> {

@@ -1,7 +1,6 @@
 import { ForbiddenError, UnauthorizedError } from "../errors.ts";
 import { needsRehash, verifyAgainstDummy, verifyPassword } from "./passwords.ts";
-import { describeError, log } from "../ops/log.ts";
-import { hitRateLimit } from "../ops/rate_limit.ts";
+import { describeError, hitRateLimit, log } from "../ops/mod.ts";
 import {
   ACCOUNT_DISABLED_MESSAGE,
   getUserCredentialsByUsername,

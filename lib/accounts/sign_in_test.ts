@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { UnauthorizedError } from "../errors.ts";
-import { userKey } from "../storage/keys.ts";
+import { userKey } from "../storage/mod.ts";
 import { authenticate } from "./sign_in.ts";
 import { createUser, getUserCredentialsByUsername } from "./users.ts";
 import { verifyPassword } from "./passwords.ts";

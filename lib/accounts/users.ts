@@ -3,8 +3,14 @@ import { isTooGuessable } from "./password_strength.ts";
 import { ulid } from "ulid";
 import { ConflictError, ForbiddenError, NotFoundError } from "../errors.ts";
 import { hashPassword, type PasswordHash } from "./passwords.ts";
-import { commitRetryingLocks, commitWithRetry, getManyChunked } from "../storage/kv.ts";
-import { userKey, usernameKey, usersPrefix } from "../storage/keys.ts";
+import {
+  commitRetryingLocks,
+  commitWithRetry,
+  getManyChunked,
+  userKey,
+  usernameKey,
+  usersPrefix,
+} from "../storage/mod.ts";
 
 export const usernameSchema = z.string().trim().toLowerCase().min(3, "Use at least 3 characters.")
   .max(32, "Use at most 32 characters.").regex(

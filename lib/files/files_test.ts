@@ -6,7 +6,7 @@ import { sweepOrphanChunks } from "./orphans.ts";
 import { type FileMeta, getFileRecord, listFiles } from "./records.ts";
 import { storeFile } from "./store.ts";
 import { getAreaUsage, UploadTooLargeError } from "./usage.ts";
-import type { User } from "../accounts/users.ts";
+import type { User } from "../accounts/mod.ts";
 import { countKeys, PNG_HEAD, randomBytes, sha256Hex } from "../../tests/support/util.ts";
 
 const MiB = 1024 * 1024;

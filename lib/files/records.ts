@@ -1,6 +1,6 @@
 import { areaFilesPrefix, fileKey, getManyChunked, isId } from "../storage/mod.ts";
 import { NotFoundError } from "../errors.ts";
-import { getUsersByIds, type User } from "../accounts/users.ts";
+import { getUsersByIds, type User } from "../accounts/mod.ts";
 
 /**
  * Where files live: a project's file area, or a conversation's own (for conversations outside

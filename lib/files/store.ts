@@ -6,7 +6,7 @@ import { CHUNK_SIZE, CHUNKS_PER_COMMIT, deleteChunks, writeChunks } from "./chun
 import type { UploadMarker } from "./orphans.ts";
 import { type FileArea, type FileMeta, type FileRecord, toMeta } from "./records.ts";
 import { addFileRecord, UploadTooLargeError } from "./usage.ts";
-import type { User } from "../accounts/users.ts";
+import type { User } from "../accounts/mod.ts";
 
 /** Bytes looked at to recognise the type (what file-type needs). */
 const SNIFF_BYTES = 4100;

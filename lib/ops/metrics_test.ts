@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { commitWithRetry } from "../storage/kv.ts";
+import { commitWithRetry } from "../storage/mod.ts";
 import { Counter, Histogram, metrics } from "./metrics.ts";
 
 Deno.test("Counter renders HELP, TYPE and a sample per label set, labels escaped", () => {

@@ -1,7 +1,6 @@
 import { RateLimitError } from "../errors.ts";
-import { commitRetryingLocks, getManyChunked } from "../storage/kv.ts";
+import { commitRetryingLocks, getManyChunked, rateKey } from "../storage/mod.ts";
 import { describeError, log } from "./log.ts";
-import { rateKey } from "../storage/keys.ts";
 
 /**
  * Gives a window's counter its expiry, two windows on (sum() cannot set expireIn). False when

@@ -14,7 +14,7 @@ import {
   MAX_PARTICIPANTS,
   removeParticipant,
 } from "../conversations/mod.ts";
-import { getUsersByIds, type User } from "../accounts/users.ts";
+import { getUsersByIds, type User } from "../accounts/mod.ts";
 import { canManage, type Member, type MemberRecord, type Project, type Role } from "./records.ts";
 
 /*

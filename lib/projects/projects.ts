@@ -14,7 +14,7 @@ import {
   deleteConversation,
   listProjectConversationIds,
 } from "../conversations/mod.ts";
-import type { User } from "../accounts/users.ts";
+import type { User } from "../accounts/mod.ts";
 import { deleteAreaFiles } from "../files/mod.ts";
 import { listMemberIds } from "./members.ts";
 import {

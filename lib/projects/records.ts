@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { User } from "../accounts/users.ts";
+import type { User } from "../accounts/mod.ts";
 
 /* What a project and a membership are: their records, schemas and roles. */
 

@@ -1,5 +1,5 @@
-import { describeError, log } from "../ops/log.ts";
-import type { User } from "../accounts/users.ts";
+import { describeError, log } from "../ops/mod.ts";
+import type { User } from "../accounts/mod.ts";
 import { presenceKey, presencePrefix, presenceRevKey } from "../storage/keys.ts";
 
 /**

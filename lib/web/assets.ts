@@ -1,5 +1,5 @@
 import { buildStylesheet } from "./styles.ts";
-import { log } from "../ops/log.ts";
+import { log } from "../ops/mod.ts";
 
 /**
  * The built browser assets: island bundles and the stylesheet, under a content hash.

@@ -1,23 +1,21 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { authenticate } from "../../lib/accounts/sign_in.ts";
-import { AppError, NotFoundError, UnauthorizedError, ValidationError } from "../../lib/errors.ts";
-import { hitRateLimit } from "../../lib/ops/rate_limit.ts";
 import {
+  authenticate,
+  createUser,
+  displayNameSchema,
   listSessions,
+  passwordSchema,
   revokeAllSessions,
   revokeSession,
   revokeSessionById,
   sessionIdOf,
-} from "../../lib/accounts/sessions.ts";
-import { signIn } from "../_session.ts";
-import {
-  createUser,
-  displayNameSchema,
-  passwordSchema,
   setPassword,
   usernameSchema,
-} from "../../lib/accounts/users.ts";
+} from "../../lib/accounts/mod.ts";
+import { AppError, NotFoundError, UnauthorizedError, ValidationError } from "../../lib/errors.ts";
+import { hitRateLimit } from "../../lib/ops/mod.ts";
+import { signIn } from "../_session.ts";
 import {
   type AppCtx,
   clearSessionCookie,

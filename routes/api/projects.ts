@@ -11,7 +11,7 @@ import {
   removeProjectMember,
   roleSchema,
 } from "../../lib/projects/mod.ts";
-import { getUsersByUsernames, usernameSchema } from "../../lib/accounts/users.ts";
+import { getUsersByUsernames, usernameSchema } from "../../lib/accounts/mod.ts";
 import { memberProject } from "./_project.ts";
 import { type AppCtx, type Env, isFormPost, readBody, requireUser } from "../_http.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { passwordHashing } from "../../lib/accounts/passwords.ts";
+import { passwordHashing } from "../../lib/accounts/mod.ts";
 import {
   assertError,
   form,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createUser, type User } from "../../lib/accounts/users.ts";
+import { createUser, type User } from "../../lib/accounts/mod.ts";
 import {
   assertError,
   createConversationVia,

@@ -4,8 +4,7 @@
  * A tiny cookie jar plays the browser: redirects are followed by hand, cookies carried.
  */
 import assert from "node:assert/strict";
-import { type OAuthState } from "../../lib/accounts/oauth.ts";
-import { listIdentities } from "../../lib/accounts/identities.ts";
+import { listIdentities, type OAuthState } from "../../lib/accounts/mod.ts";
 import { launchChromium } from "../support/browser.ts";
 import { assertError, json, registerUser, startTestServer } from "../support/helpers.ts";
 import { Jar, startProvider } from "../support/oauth_client.ts";

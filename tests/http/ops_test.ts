@@ -11,7 +11,7 @@ import {
 } from "../support/helpers.ts";
 import { chatTest, join } from "../support/ws_client.ts";
 import { commitWithRetry } from "../../lib/storage/kv.ts";
-import { metrics } from "../../lib/ops/metrics.ts";
+import { metrics } from "../../lib/ops/mod.ts";
 
 const TOKEN = "metrics-token-for-tests-0123456789";
 

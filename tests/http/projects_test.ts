@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Project } from "../../lib/projects/mod.ts";
-import type { User } from "../../lib/accounts/users.ts";
+import type { User } from "../../lib/accounts/mod.ts";
 import {
   assertError,
   form,

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { clientFrameSchema } from "../../lib/shared/protocol.ts";
 import { createApp } from "../../main.ts";
-import { sessionIdOf } from "../../lib/accounts/sessions.ts";
+import { sessionIdOf } from "../../lib/accounts/mod.ts";
 import {
   ORIGIN,
   type Person,

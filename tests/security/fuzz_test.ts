@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ulid } from "ulid";
-import { createSession, getUserBySession, sessionIdOf } from "../../lib/accounts/sessions.ts";
+import { createSession, getUserBySession, sessionIdOf } from "../../lib/accounts/mod.ts";
 import { createApp } from "../../main.ts";
 import { registerUser, startTestServer } from "../support/helpers.ts";
 import {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { parseConfig } from "../../config.ts";
 import type { AppContext } from "../../lib/context.ts";
 import { createApp, createContext } from "../../main.ts";
-import type { User } from "../../lib/accounts/users.ts";
+import type { User } from "../../lib/accounts/mod.ts";
 
 export type TestApp = {
   ctx: AppContext;

@@ -1,0 +1,53 @@
+/**
+ * Accounts (layer 3): users, their passwords (Argon2id on a low-priority thread), sessions,
+ * password and OAuth sign-in, linked identities, and the events that end an account's sockets.
+ */
+export {
+  type Account,
+  createUser,
+  deletedUser,
+  deleteUserRecord,
+  displayNameSchema,
+  getAccountByUsername,
+  getActiveUserById,
+  getUsersByIds,
+  getUsersByUsernames,
+  listAccounts,
+  passwordSchema,
+  searchUsers,
+  setPassword,
+  updateAccountFlags,
+  type User,
+  usernameSchema,
+  userOf,
+  userRecordKey,
+} from "./users.ts";
+export { hashPassword, passwordHashing, timingSafeEqual } from "./passwords.ts";
+export {
+  createSession,
+  getUserBySession,
+  listSessions,
+  revokeAllSessions,
+  revokeSession,
+  revokeSessionById,
+  sessionIdOf,
+  type SessionInfo,
+} from "./sessions.ts";
+export { authenticate } from "./sign_in.ts";
+export {
+  type LinkedIdentity,
+  linkIdentity,
+  listIdentities,
+  signInWithIdentity,
+  unlinkAllIdentities,
+} from "./identities.ts";
+export {
+  beginAuthorization,
+  completeAuthorization,
+  findProvider,
+  listProviders,
+  OAUTH_STATE_TTL_MS,
+  type OAuthState,
+  type ProviderInfo,
+} from "./oauth.ts";
+export { AccountEventWatcher, publishAccountEvent } from "./events.ts";
