@@ -1,6 +1,6 @@
 import { Avatar } from "./people.tsx";
-import type { Member, Project } from "../lib/projects/projects.ts";
-import type { User } from "../lib/accounts/users.ts";
+import type { Member, Project } from "../lib/projects/mod.ts";
+import type { User } from "../lib/shared/user.ts";
 
 const ROLE_BADGE = {
   owner: "bg-amber-100 text-amber-800 dark:bg-amber-900 dark:text-amber-100",

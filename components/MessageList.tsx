@@ -1,8 +1,8 @@
-import { renderFormatted } from "../lib/shared/formatted.tsx";
-import type { Attachment, Message } from "../lib/messages/messages.ts";
-import type { User } from "../lib/accounts/users.ts";
-import type { MessageActions } from "../islands/parts/message_actions.ts";
-import { Attachments, MessageItem } from "./MessageItem.tsx";
+import type { Attachment, Message } from "../lib/shared/message.ts";
+import type { User } from "../lib/shared/user.ts";
+import type { MessageActions } from "./message_actions.ts";
+import { Attachments } from "./Attachments.tsx";
+import { MessageItem } from "./MessageItem.tsx";
 
 export type Pending = {
   clientId: string;
@@ -40,15 +40,12 @@ export function MessageList(
     opened?: { react?: number; delete?: number };
     /** The message a link opened the page on: marked until the page is left. */
     highlightSeq?: number | null;
+    /** Mark mentions of you more strongly: the island does once hydrated (MessageContent). */
+    markMe?: boolean;
   },
 ) {
   const people = new Map((props.people ?? []).map((u) => [u.id, u]));
   const names = new Set((props.people ?? []).map((u) => u.username.toLowerCase()));
-  const format = (m: Message) =>
-    renderFormatted(m.content, m.formatted, {
-      isMention: (u) => names.has(u),
-      me: props.me.username,
-    });
   if (props.messages.length === 0 && props.pending.length === 0) {
     return (
       <div class="flex h-full flex-col items-center justify-center text-center text-slate-500 dark:text-slate-400">
@@ -77,7 +74,8 @@ export function MessageList(
             head={head}
             me={props.me}
             people={people}
-            format={format}
+            names={names}
+            markMe={props.markMe}
             editing={m.seq === props.editingSeq}
             actions={props.actions}
             highlighted={m.seq === props.highlightSeq}

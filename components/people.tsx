@@ -1,4 +1,4 @@
-import type { User } from "../lib/accounts/users.ts";
+import type { User } from "../lib/shared/user.ts";
 
 /** White initials stay readable (WCAG AA, 4.5:1) on each of these. */
 const COLORS = [

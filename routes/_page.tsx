@@ -1,7 +1,12 @@
 import type { ComponentChildren } from "preact";
 import { Layout } from "../components/Layout.tsx";
 import { renderDocument } from "../lib/web/ssr.tsx";
+import { installFragmentCache } from "../lib/web/fragment_cache.tsx";
+import { MESSAGE_FRAGMENT_BOUNDS, messageFragments } from "../components/message_fragments.ts";
 import { type AppCtx, FORM_ERROR_CODES } from "./_http.ts";
+
+// Pages render each message's content once and keep it (one entry per message, whoever reads).
+installFragmentCache(messageFragments, MESSAGE_FRAGMENT_BOUNDS);
 
 const FORM_ERRORS: Record<string, string> = {
   invalid_input:

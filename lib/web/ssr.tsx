@@ -1,7 +1,6 @@
 import { Fragment, h, type VNode } from "preact";
 import { renderToString } from "preact-render-to-string";
 import type { Assets } from "./assets.ts";
-import { installFragmentCache } from "./fragment_cache.tsx";
 import { collectIslands } from "./islands.tsx";
 
 /**
@@ -27,7 +26,6 @@ export function renderDocument(
   body: VNode,
   assets?: Pick<Assets, "id" | "modules">,
 ): string {
-  installFragmentCache();
   const { result: [html, outer], islands } = collectIslands(() => [
     renderToString(body),
     renderToString(shell(bodySlot)),

@@ -1,0 +1,174 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import type { VNode } from "preact";
+import { renderToString } from "preact-render-to-string";
+import { MessageList } from "./MessageList.tsx";
+import { shortTime, shortTimeStableUntil } from "./people.tsx";
+import { formatMessage } from "../lib/messages/mod.ts";
+import type { Message } from "../lib/shared/message.ts";
+import type { User } from "../lib/shared/user.ts";
+import { renderDocument } from "../lib/web/ssr.tsx";
+import { installFragmentCache } from "../lib/web/fragment_cache.tsx";
+import { MESSAGE_FRAGMENT_BOUNDS, messageFragments } from "./message_fragments.ts";
+
+/** No layout around the rendered list. */
+const alone = (slot: VNode) => slot;
+
+const ann: User = { id: "u-ann", username: "ann", displayName: "Ann Lee" };
+const ben: User = { id: "u-ben", username: "ben", displayName: "Ben Ode" };
+
+function message(seq: number, author: User, content: string, extra: Partial<Message> = {}) {
+  const m: Message = {
+    id: `m-${seq}`,
+    conversationId: "c1",
+    seq,
+    author,
+    content,
+    clientId: null,
+    createdAt: new Date(Date.now() - (10 - seq) * 60_000).toISOString(),
+    editedAt: null,
+    deletedAt: null,
+    reactions: [],
+    attachments: [],
+    formatted: formatMessage(content),
+    ...extra,
+  };
+  return m;
+}
+
+const history = [
+  message(1, ann, "hello **@ben**, see https://example.com"),
+  message(2, ann, "same group"),
+  message(3, ben, "a <b>tag</b> & an @ann", {
+    reactions: [{ emoji: "👍", userIds: [ann.id, ben.id] }],
+  }),
+  message(4, ben, "with a file", {
+    attachments: [{ id: "f1", name: "a.pdf", size: 1200, contentType: "application/pdf" }],
+  }),
+  message(5, ann, "gone", { deletedAt: new Date().toISOString(), content: "" }),
+  message(6, ben, "edited", { editedAt: new Date().toISOString() }),
+];
+
+type ListProps = Parameters<typeof MessageList>[0];
+
+/** A message list as the chat room renders it, for `me`, with Ann and Ben taking part. */
+function listOf(messages: Message[], me: User, more: Partial<ListProps> = {}) {
+  return (
+    <MessageList
+      messages={messages}
+      pending={[]}
+      conversationId="c1"
+      me={me}
+      people={[ann, ben]}
+      {...more}
+    />
+  );
+}
+
+/**
+ * Renders each list twice: first without the cache (what MessageItem renders), then all of
+ * them in order through one cache (as pages come), and says each pair is the same document.
+ * Returns the cache, to count its entries.
+ */
+function assertSameThroughCache(lists: VNode[], bounds = MESSAGE_FRAGMENT_BOUNDS) {
+  const expected = lists.map((list) => `<!DOCTYPE html>${renderToString(list)}`);
+  const cache = installFragmentCache(messageFragments, bounds);
+  try {
+    lists.forEach((list, i) => assert.equal(renderDocument(alone, list), expected[i]));
+  } finally {
+    cache.uninstall();
+  }
+  return cache.entries;
+}
+
+/** Copies of the same messages (as a fresh read gives), some changed. */
+const changed = history.map((m) =>
+  m.seq === 3
+    ? { ...m, reactions: [{ emoji: "👍", userIds: [ben.id] }] }
+    : m.seq === 6
+    ? { ...m, content: "edited again", formatted: null, editedAt: new Date().toISOString() }
+    : { ...m }
+);
+const renamed = { ...ben, displayName: "Benedikt", username: "benedikt" };
+const withRename = changed.map((m) => m.author.id === ben.id ? { ...m, author: renamed } : m);
+
+Deno.test("a cached message is the HTML MessageItem renders, for each viewer and change", () => {
+  assertSameThroughCache([ann, ben].flatMap((me) => [
+    // Twice: rendered, then from the cache.
+    listOf(history, me),
+    listOf(history, me),
+    listOf(changed, me),
+    // Someone renamed: names, reaction labels and which @names are marked follow.
+    listOf(withRename, me, { people: [ann, renamed] }),
+    listOf(changed, me),
+  ]));
+});
+
+Deno.test("the cache keeps one entry per message, whoever reads it", () => {
+  const entries = assertSameThroughCache([listOf(history, ann), listOf(history, ben)]);
+  assert.equal(entries.count, history.length);
+});
+
+Deno.test("what is yours differs around the shared content: actions, pressed reactions", () => {
+  const forAnn = renderToString(listOf(history, ann));
+  const forBen = renderToString(listOf(history, ben));
+  const edits = (html: string) => html.match(/aria-label="Edit"/g)?.length ?? 0;
+  // Ann wrote 1, 2 (and 5, deleted: no actions); Ben 3, 4 and 6.
+  assert.equal(edits(forAnn), 2);
+  assert.equal(edits(forBen), 3);
+  assert.notEqual(forAnn, forBen);
+});
+
+Deno.test("mentions of you are marked more strongly only when the island asks (markMe)", () => {
+  const mention = [message(1, ann, "hello @ben")];
+  assert.doesNotMatch(renderToString(listOf(mention, ben)), /mention-me/);
+  assert.match(renderToString(listOf(mention, ben, { markMe: true })), /mention-me/);
+  assert.doesNotMatch(renderToString(listOf(mention, ann, { markMe: true })), /mention-me/);
+});
+
+Deno.test("the cache is bounded by its count of entries", () => {
+  const entries = assertSameThroughCache([listOf(history, ann), listOf(changed, ben)], {
+    maxEntries: 3,
+    maxChars: Infinity,
+  });
+  assert.equal(entries.count, 3);
+});
+
+Deno.test("an item being edited, opened or highlighted is the same through the cache", () => {
+  const list = listOf(history, ann, {
+    editingSeq: 2,
+    opened: { react: 3, delete: 1 },
+    highlightSeq: 4,
+    actions: {
+      startEdit() {},
+      cancelEdit() {},
+      saveEdit: () => null,
+      remove() {},
+      react() {},
+    },
+  });
+  assert.match(renderToString(list), /role="alertdialog"/);
+  assert.match(renderToString(list), /aria-label="Edit message"/);
+  assertSameThroughCache([list, list]);
+});
+
+Deno.test("shortTimeStableUntil(): shortTime's text holds from now until then", () => {
+  const day = 86_400_000;
+  const base = Date.UTC(2026, 0, 1);
+  fc.assert(fc.property(
+    fc.integer({ min: 0, max: 400 * day }),
+    fc.integer({ min: -2 * day, max: 20 * day }),
+    fc.double({ min: 0, max: 1, noNaN: true }),
+    (at, age, share) => {
+      const now = new Date(base + at);
+      const iso = new Date(base + at - age).toISOString();
+      const until = shortTimeStableUntil(iso, now);
+      assert.ok(until > now.getTime());
+      const text = shortTime(iso, now);
+      const end = Number.isFinite(until) ? until : now.getTime() + 400 * day;
+      const inside = new Date(now.getTime() + Math.floor((end - now.getTime() - 1) * share));
+      assert.equal(shortTime(iso, inside), text);
+      assert.equal(shortTime(iso, new Date(end - 1)), text);
+    },
+  ));
+});
