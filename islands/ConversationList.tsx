@@ -1,8 +1,8 @@
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
-import type { Conversation } from "../lib/conversations/conversations.ts";
-import type { Message } from "../lib/messages/messages.ts";
-import type { User } from "../lib/accounts/users.ts";
+import type { Conversation } from "../lib/conversations/mod.ts";
+import type { Message } from "../lib/shared/message.ts";
+import type { User } from "../lib/shared/user.ts";
 import { mentions } from "../lib/shared/mentions.ts";
 import { chatSocket } from "./parts/chat_socket.ts";
 import { Icon } from "../components/Icon.tsx";

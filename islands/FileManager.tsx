@@ -1,9 +1,10 @@
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import type { FileMeta } from "../lib/files/files.ts";
-import type { User } from "../lib/accounts/users.ts";
+import type { FileMeta } from "../lib/files/mod.ts";
+import type { User } from "../lib/shared/user.ts";
 import { shortTime } from "../components/people.tsx";
-import { kindOf, sendFile, type Upload, UploadRow } from "./parts/uploads.tsx";
+import { sendFile, type Upload, UploadRow } from "./parts/uploads.tsx";
+import { kindOf } from "../components/file_kind.ts";
 import { formatSize, PREVIEW_TYPES } from "../lib/shared/limits.ts";
 
 export type FileManagerProps = {

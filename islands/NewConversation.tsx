@@ -1,7 +1,7 @@
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
 import { useRef } from "preact/hooks";
-import type { User } from "../lib/accounts/users.ts";
+import type { User } from "../lib/shared/user.ts";
 import { Avatar } from "../components/people.tsx";
 
 /**

@@ -1,6 +1,6 @@
-import type { Message } from "../../lib/messages/messages.ts";
-import type { User } from "../../lib/accounts/users.ts";
-import type { ChatRoomProps } from "../ChatRoom.tsx";
+import type { Message } from "../../lib/shared/message.ts";
+import type { User } from "../../lib/shared/user.ts";
+import type { ChatRoomProps } from "../chat/props.ts";
 
 /**
  * ChatRoom's props as a page carries them (`data-props`): each message without what the

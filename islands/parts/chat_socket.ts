@@ -92,6 +92,15 @@ export class ChatSocket {
     if (!already && this.state === "open") this.#sendJoin(conversationId);
   }
 
+  /**
+   * Joins a conversation again from `since` (its island saw a gap in the seqs: a frame was
+   * lost). The answer, `recent_messages`, fills the gap.
+   */
+  rejoin(conversationId: string, since: number): void {
+    if (!this.#joined.has(conversationId) || this.state !== "open") return;
+    this.#sendJoin(conversationId, since);
+  }
+
   leave(conversationId: string): void {
     this.#joined.delete(conversationId);
     this.#revs.delete(conversationId);
@@ -105,8 +114,8 @@ export class ChatSocket {
     return true;
   }
 
-  #sendJoin(conversationId: string) {
-    const since = this.#joined.get(conversationId)?.();
+  #sendJoin(conversationId: string, from?: number) {
+    const since = from ?? this.#joined.get(conversationId)?.();
     const rev = this.#revs.get(conversationId);
     // With `rev`, the server also replays the edits, deletions and reactions missed meanwhile.
     this.send(

@@ -1,22 +1,9 @@
 /// <reference lib="dom" />
-import type { Signal } from "@preact/signals";
-import type { Message } from "../../lib/messages/messages.ts";
+import type { Message } from "../../lib/shared/message.ts";
 import type { ClientFrame } from "../../lib/shared/protocol.ts";
+import type { MessageActions } from "../../components/message_actions.ts";
 import { chatSocket } from "./chat_socket.ts";
 import { MAX_MESSAGE_CHARS, MESSAGE_TOO_LONG } from "../../lib/shared/limits.ts";
-
-/** The quick reactions offered by a message's "React" palette. */
-export const QUICK_EMOJI = ["👍", "❤️", "😂", "🎉", "😮", "🙏", "👀", "✅"];
-
-/** What a message row may ask of the room: edit, delete and react, by seq. */
-export type MessageActions = {
-  startEdit: (seq: number) => void;
-  cancelEdit: () => void;
-  /** Answers why the content cannot be saved (as sending would), or null once it went. */
-  saveEdit: (seq: number, content: string) => string | null;
-  remove: (seq: number) => void;
-  react: (seq: number, emoji: string, on: boolean) => void;
-};
 
 /** The same limits as sending (`contentSchema`), said the same way. */
 export function contentProblem(content: string): string | null {
@@ -26,12 +13,6 @@ export function contentProblem(content: string): string | null {
   return null;
 }
 
-/** Replaces the message with the same seq if it is loaded; one outside the window is left out. */
-export function replaceLoaded(list: Message[], m: Message): Message[] | null {
-  const i = list.findIndex((x) => x.seq === m.seq);
-  return i < 0 ? null : list.map((x, j) => (j === i ? m : x));
-}
-
 /**
  * Edits, deletes and reactions of one conversation. They go over the socket (everyone in the
  * room, this tab included, gets `message_updated`); while it is down, over REST, whose answer
@@ -39,16 +20,19 @@ export function replaceLoaded(list: Message[], m: Message): Message[] | null {
  */
 export function messageActions(options: {
   conversationId: string;
-  messages: Signal<Message[]>;
-  editing: Signal<number | null>;
-  error: Signal<string | null>;
+  /** The loaded message with this seq, if any. */
+  find: (seq: number) => Message | undefined;
+  /** The message being edited (null: none). */
+  editing: () => number | null;
+  setEditing: (seq: number | null) => void;
+  setError: (message: string | null) => void;
   apply: (m: Message) => void;
 }): MessageActions {
-  const { conversationId, messages, editing, error, apply } = options;
+  const { conversationId, setEditing, setError, apply } = options;
   const base = `/api/conversations/${conversationId}/messages`;
 
   async function change(frame: ClientFrame, method: string, path: string, body?: unknown) {
-    error.value = null;
+    setError(null);
     if (chatSocket().send(frame)) return;
     try {
       const res = await fetch(`${base}/${path}`, {
@@ -58,9 +42,9 @@ export function messageActions(options: {
       });
       const data = await res.json().catch(() => null);
       if (res.ok && data?.message) apply(data.message);
-      else error.value = data?.error?.message ?? "That did not work: try again.";
+      else setError(data?.error?.message ?? "That did not work: try again.");
     } catch {
-      error.value = "You are offline: try again once the chat is live.";
+      setError("You are offline: try again once the chat is live.");
     }
   }
 
@@ -70,17 +54,17 @@ export function messageActions(options: {
 
   return {
     startEdit(seq) {
-      editing.value = seq;
+      setEditing(seq);
     },
     cancelEdit() {
-      editing.value = null;
+      setEditing(null);
       focusComposer();
     },
     saveEdit(seq, content) {
       const problem = contentProblem(content);
       if (problem) return problem;
-      const current = messages.peek().find((m) => m.seq === seq);
-      editing.value = null;
+      const current = options.find(seq);
+      setEditing(null);
       focusComposer();
       if (current && current.content !== content.trim()) {
         void change(
@@ -93,7 +77,7 @@ export function messageActions(options: {
       return null;
     },
     remove(seq) {
-      if (editing.peek() === seq) editing.value = null;
+      if (options.editing() === seq) setEditing(null);
       void change({ type: "delete_message", conversationId, seq }, "DELETE", `${seq}`);
     },
     react(seq, emoji, on) {

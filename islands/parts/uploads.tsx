@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import type { FileMeta } from "../../lib/files/files.ts";
+import type { FileMeta } from "../../lib/files/mod.ts";
 
 /** An upload in progress (or failed): what the progress row shows. */
 export type Upload = {
@@ -9,14 +9,6 @@ export type Upload = {
   loaded: number;
   error: string | null;
 };
-
-export function kindOf(type: string): string {
-  if (type.startsWith("image/")) return "Image";
-  if (type.startsWith("text/")) return "Text";
-  if (type === "application/pdf") return "PDF";
-  if (type.includes("zip") || type.includes("compressed")) return "Archive";
-  return type === "application/octet-stream" ? "File" : type.split("/")[1]?.toUpperCase() ?? "File";
-}
 
 function percent(u: Upload): number {
   return Math.min(100, Math.round((u.loaded / Math.max(u.size, 1)) * 100));
