@@ -20,7 +20,6 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
   HOSTNAME: z.string().min(1).default("0.0.0.0"),
   DENO_ENV: z.enum(["development", "production", "test"]).optional(),
-  SECRET_KEY: z.string().min(32).optional(),
   KV_PATH: optionalString,
   DENO_KV_URL: optionalString.pipe(z.url().optional()),
   DENO_KV_ACCESS_TOKEN: optionalString,
@@ -53,7 +52,6 @@ export type Config = {
   port: number;
   hostname: string;
   env: "development" | "production" | "test";
-  secretKey: string;
   /**
    * Where KV lives: "file" is kvPath (":memory:" included), "url" a remote KV (Deno Deploy's
    * or a self-hosted denokv; the token comes from DENO_KV_ACCESS_TOKEN), "platform" the
@@ -93,8 +91,6 @@ export type Config = {
   oidc: { issuer: string; clientId: string; clientSecret: string; name: string } | null;
 };
 
-const DEV_SECRET = "dev-secret-key-not-for-production-use-000000";
-
 /** Parses an environment (a plain record) into a Config; throws with every problem listed. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
   const result = envSchema.safeParse(env);
@@ -104,9 +100,6 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   }
   const e = result.data;
   const mode = e.DENO_ENV ?? (e.DENO_DEPLOYMENT_ID ? "production" : "development");
-  if (mode === "production" && !e.SECRET_KEY) {
-    throw new Error("Invalid configuration:\n  SECRET_KEY: required in production");
-  }
   // Deno.openKv(url) reads the token from the environment itself: missing, it fails late.
   if (e.DENO_KV_URL && !e.DENO_KV_ACCESS_TOKEN) {
     throw new Error("Invalid configuration:\n  DENO_KV_ACCESS_TOKEN: required with DENO_KV_URL");
@@ -125,7 +118,6 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     port: e.PORT,
     hostname: e.HOSTNAME,
     env: mode,
-    secretKey: e.SECRET_KEY ?? DEV_SECRET,
     kvSource,
     kvPath: e.KV_PATH ?? "./data/chat.kv",
     kvUrl: e.DENO_KV_URL,

@@ -66,7 +66,6 @@ function startProduction(app: string, kvDir: string, command = ["run", "main.ts"
     cwd: app,
     env: {
       DENO_ENV: "production",
-      SECRET_KEY: "p".repeat(48),
       KV_PATH: `${kvDir}/chat.kv`,
       METRICS_TOKEN,
       LOG_LEVEL: "info",
@@ -93,7 +92,7 @@ Deno.test({
             `--allow-write=${kvDir}`,
             "main.ts",
           ],
-          { cwd: app, env: { DENO_ENV: "production", SECRET_KEY: "p".repeat(48), PORT: "0" } },
+          { cwd: app, env: { DENO_ENV: "production", PORT: "0" } },
         );
         assert.notEqual(code, 0);
         assert.match(output, /run `deno task build` before starting in production/);
