@@ -1,5 +1,5 @@
-import { describeError, log } from "../ops/log.ts";
-import { type ConversationHead } from "../messages/messages.ts";
+import { describeError, log } from "../ops/mod.ts";
+import type { ConversationHead } from "../conversations/mod.ts";
 import { getManyChunked } from "../storage/kv.ts";
 import { headKey, presenceRevKey } from "../storage/keys.ts";
 

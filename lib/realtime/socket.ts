@@ -1,6 +1,6 @@
-import { attachmentsForSend } from "../messages/attachments.ts";
+import { attachmentsForSend } from "../messages/mod.ts";
 import { AppError } from "../errors.ts";
-import { describeError, log } from "../ops/log.ts";
+import { describeError, log } from "../ops/mod.ts";
 import type { Connection, Hub } from "./hub.ts";
 import {
   type ClientFrame,
@@ -8,8 +8,8 @@ import {
   MAX_FRAME_BYTES,
   type ServerFrame,
 } from "../shared/protocol.ts";
-import type { MessageChange } from "../messages/changes.ts";
-import type { User } from "../accounts/users.ts";
+import type { MessageChange } from "../messages/mod.ts";
+import type { User } from "../accounts/mod.ts";
 
 /** Per socket: a token bucket of frames, refilled per second. Scaled by RATE_LIMIT_SCALE. */
 const FRAMES_PER_SECOND = 20;

@@ -1,0 +1,13 @@
+import type { Connections } from "./connection.ts";
+import type { Members } from "./members.ts";
+import type { RoomPresence } from "./room_presence.ts";
+import type { Rooms } from "./rooms.ts";
+
+/** The parts of one hub that its joins, evictions and answers to other hubs work with. */
+export type HubParts = {
+  kv: Deno.Kv;
+  conns: Connections;
+  rooms: Rooms;
+  members: Members;
+  presence: RoomPresence;
+};
