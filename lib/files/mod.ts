@@ -3,7 +3,7 @@
  * and downloads. Who may reach an area is decided by the caller; nothing here imports
  * projects, conversations or messages.
  */
-export type { FileArea, FileMeta, FileRecord } from "./records.ts";
+export type { FileArea, FileMeta } from "./records.ts";
 export { getFileRecord, getFileRecords, listFiles } from "./records.ts";
 export { storeFile } from "./store.ts";
 export { readFileRange } from "./chunks.ts";
