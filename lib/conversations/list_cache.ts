@@ -12,8 +12,8 @@
  *   used only while that counter has not moved.
  * A hint, never the judge: the page's heads, read marks and counts are always read fresh.
  */
-import { perStore } from "../storage/kv.ts";
-import type { ConversationRecord } from "./conversations.ts";
+import { LruCache, perStore } from "../storage/mod.ts";
+import type { ConversationRecord } from "./conversation.ts";
 
 /** How long a user's membership and the heads read with it stand before they are re-read. */
 export const REVALIDATE_MS = 1000;
@@ -26,9 +26,12 @@ export type Ranked = { id: string; updatedAt: string };
 type Order = { ids: string[]; readAt: number; sorted?: { version: number; ranked: Ranked[] } };
 
 export class ListCache {
-  #activity = new Map<string, Activity>();
-  #orders = new Map<string, Order>();
-  #records = new Map<string, { record: ConversationRecord; members: number }>();
+  // Read with peek(): what was set longest ago goes first, as the bounds were meant.
+  #activity = new LruCache<string, Activity>({ maxEntries: MAX_CONVERSATIONS });
+  #orders = new LruCache<string, Order>({ maxEntries: MAX_USERS });
+  #records = new LruCache<string, { record: ConversationRecord; members: number }>({
+    maxEntries: MAX_RECORDS,
+  });
   /** Membership reads under way: concurrent requests of one user share one. */
   #reading = new Map<string, Promise<string[]>>();
   /** Bumped whenever an activity changes: a user's sorted order is kept until it moves. */
@@ -36,7 +39,7 @@ export class ListCache {
 
   /** A conversation's activity if known. */
   activity(conversationId: string): Activity | undefined {
-    return this.#activity.get(conversationId);
+    return this.#activity.peek(conversationId);
   }
 
   /**
@@ -44,12 +47,11 @@ export class ListCache {
    * started before this isolate's commit may answer after it).
    */
   sawHead(conversationId: string, activity: Activity): void {
-    const known = this.#activity.get(conversationId);
+    const known = this.#activity.peek(conversationId);
     if (known && (known.seq > activity.seq || sameActivity(known, activity))) return;
-    this.#activity.delete(conversationId);
+    // Past the bound the oldest activity goes: the version moves for that too.
     this.#activity.set(conversationId, { seq: activity.seq, updatedAt: activity.updatedAt });
     this.#version++;
-    if (this.#activity.size > MAX_CONVERSATIONS) this.#evictOldest(this.#activity);
   }
 
   /**
@@ -65,7 +67,7 @@ export class ListCache {
 
   /** Someone committed `seq` (a doorbell): the activity is read again unless known that far. */
   heardSeq(conversationId: string, seq: number): void {
-    const known = this.#activity.get(conversationId);
+    const known = this.#activity.peek(conversationId);
     if (known && known.seq < seq) {
       this.#activity.delete(conversationId);
       this.#version++;
@@ -78,7 +80,7 @@ export class ListCache {
    * membership change overtook answers its own callers but is not remembered.
    */
   async membership(userId: string, read: () => Promise<string[]>): Promise<string[]> {
-    const order = this.#orders.get(userId);
+    const order = this.#orders.peek(userId);
     if (order && Date.now() - order.readAt < REVALIDATE_MS) return order.ids;
     const pending = this.#reading.get(userId);
     if (pending) return await pending;
@@ -88,9 +90,7 @@ export class ListCache {
     try {
       const ids = await reading;
       if (this.#reading.get(userId) === reading) {
-        this.#orders.delete(userId);
         this.#orders.set(userId, { ids, readAt });
-        if (this.#orders.size > MAX_USERS) this.#evictOldest(this.#orders);
       }
       return ids;
     } finally {
@@ -103,7 +103,7 @@ export class ListCache {
    * since. Ids whose activity is unknown are left out (read them first).
    */
   sorted(userId: string, ids: string[]): Ranked[] {
-    const order = this.#orders.get(userId);
+    const order = this.#orders.peek(userId);
     if (order?.ids !== ids) return rank(ids, this.#activity);
     if (order.sorted?.version !== this.#version) {
       order.sorted = { version: this.#version, ranked: rank(ids, this.#activity) };
@@ -121,26 +121,19 @@ export class ListCache {
 
   /** A record if it is known under this participant-change counter. */
   record(conversationId: string, members: number): ConversationRecord | undefined {
-    const known = this.#records.get(conversationId);
+    const known = this.#records.peek(conversationId);
     return known?.members === members ? known.record : undefined;
   }
 
   /** A record read after (or with) a head whose counter was `members`. */
   keepRecord(record: ConversationRecord, members: number): void {
-    this.#records.delete(record.id);
     this.#records.set(record.id, { record, members });
-    if (this.#records.size > MAX_RECORDS) this.#evictOldest(this.#records);
   }
 
   /** The conversation's record and activity changed or went: read them again. */
   forgetConversation(conversationId: string): void {
     this.#records.delete(conversationId);
     if (this.#activity.delete(conversationId)) this.#version++;
-  }
-
-  #evictOldest(map: Map<string, unknown>): void {
-    map.delete(map.keys().next().value!);
-    if (map === this.#activity) this.#version++;
   }
 }
 
@@ -149,10 +142,10 @@ function sameActivity(a: Activity, b: Activity): boolean {
 }
 
 /** Newest first (ties: the higher id first), leaving out ids whose activity is unknown. */
-function rank(ids: string[], activity: Map<string, Activity>): Ranked[] {
+function rank(ids: string[], activity: LruCache<string, Activity>): Ranked[] {
   const ranked: Ranked[] = [];
   for (const id of ids) {
-    const a = activity.get(id);
+    const a = activity.peek(id);
     if (a) ranked.push({ id, updatedAt: a.updatedAt });
   }
   return ranked.sort(byActivity);

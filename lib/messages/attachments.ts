@@ -1,10 +1,10 @@
-import { getConversationRecordForUser } from "../conversations/conversations.ts";
+import { getConversationRecordForUser } from "../conversations/mod.ts";
 import { ValidationError } from "../errors.ts";
-import { type FileArea, getFileRecords } from "../files/files.ts";
-import type { Attachment } from "./messages.ts";
+import { type FileArea, getFileRecords } from "../files/mod.ts";
+import type { Attachment } from "../shared/message.ts";
 import { MAX_ATTACHMENTS } from "../shared/limits.ts";
 import type { MessageChange } from "./changes.ts";
-import { fileRefKey, fileRefsPrefix } from "../storage/keys.ts";
+import { fileRefKey, fileRefsPrefix } from "../storage/mod.ts";
 
 /** Where a conversation's attachments live: its project's files, else its own file area. */
 export function fileAreaOf(conversation: { id: string; projectId: string | null }): FileArea {

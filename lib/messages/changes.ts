@@ -1,18 +1,12 @@
-import { z } from "zod";
-import { getParticipation } from "../conversations/conversations.ts";
+import { type ConversationHead, getParticipation, setHeadForChange } from "../conversations/mod.ts";
 import { ConflictError, ForbiddenError, NotFoundError } from "../errors.ts";
-import { commitWithRetry, getManyChunked } from "../storage/kv.ts";
-import {
-  type ConversationHead,
-  type Message,
-  type MessageRecord,
-  type Reaction,
-  toMessageShape,
-  withAuthors,
-} from "./messages.ts";
-import { reindexMessage, tokenize } from "../search/index.ts";
-import type { User } from "../accounts/users.ts";
-import { changeKey, headKey, messageKey, searchCursorKey } from "../storage/keys.ts";
+import { changeKey, commitWithRetry, getManyChunked, headKey, messageKey } from "../storage/mod.ts";
+import type { Message, MessageRecord, Reaction } from "../shared/message.ts";
+import type { User } from "../shared/user.ts";
+import { toMessageShape, withAuthors } from "./message.ts";
+import { searchHooks } from "./index_port.ts";
+
+export { emojiSchema, messageSeqSchema, normalizeEmoji } from "../shared/message.ts";
 
 /**
  * Per conversation, which message each change (`rev` of the head) touched. Kept, like the
@@ -23,25 +17,6 @@ import { changeKey, headKey, messageKey, searchCursorKey } from "../storage/keys
 export const MAX_DISTINCT_REACTIONS = 20;
 /** Reactions on one message, all emoji together: keeps the record far below KV's 64 KiB. */
 export const MAX_REACTIONS = 1000;
-
-const RGI_EMOJI = /^\p{RGI_Emoji}$/v;
-
-/**
- * One emoji as stored, or null. Exactly one RGI emoji (skin tones, ZWJ sequences, flags and
- * keycaps included); a symbol typed without its emoji selector ("❤" for "❤️") gets it.
- */
-export function normalizeEmoji(raw: string): string | null {
-  const text = raw.normalize("NFC");
-  if (RGI_EMOJI.test(text)) return text;
-  if ([...text].length === 1 && RGI_EMOJI.test(text + "\uFE0F")) return text + "\uFE0F";
-  return null;
-}
-
-export const emojiSchema = z.string().min(1).max(32)
-  .refine((s) => normalizeEmoji(s) !== null, "React with one emoji.")
-  .transform((s) => normalizeEmoji(s)!);
-
-export const messageSeqSchema = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 
 export type MessageChange =
   | { kind: "edit"; content: string }
@@ -81,10 +56,9 @@ export async function changeMessage(
     const seen = change.kind === "detach"
       ? null
       : await getParticipation(kv, conversationId, user.id);
-    const [head, entry, cursor] = await kv.getMany<[ConversationHead, MessageRecord, number]>([
+    const [head, entry] = await kv.getMany<[ConversationHead, MessageRecord]>([
       headKey(conversationId),
       messageKey(conversationId, seq),
-      searchCursorKey(conversationId),
     ]);
     // Participants changed between the two reads: judge again on fresh ones.
     if (seen && (head.value?.members ?? 0) !== seen.members) return null;
@@ -92,22 +66,11 @@ export async function changeMessage(
     const record = entry.value;
     const next = applyChange(record, user, change);
     if (!next) return { message: (await withAuthors(kv, [record]))[0], rev: null };
-    const rev = (head.value.rev ?? 0) + 1;
-    const lastMessage = head.value.lastMessage?.seq === seq ? next : head.value.lastMessage;
-    const op = kv.atomic()
-      .check(head, entry)
-      .set(messageKey(conversationId, seq), next)
-      .set(changeKey(conversationId, rev), seq)
-      .set(headKey(conversationId), { ...head.value, rev, lastMessage });
-    if (next.content !== record.content) {
-      if (typeof cursor.value === "number" && seq > cursor.value) {
-        // Not in the index yet: the indexer will read the new text. Rewriting the cursor
-        // makes an index commit that read the old text fail its check and read again.
-        op.check(cursor).set(searchCursorKey(conversationId), cursor.value);
-      } else {
-        await reindexMessage(kv, op, next, tokenize(record.content), tokenize(next.content));
-      }
-    }
+    const op = kv.atomic().check(head, entry).set(messageKey(conversationId, seq), next);
+    const rev = setHeadForChange(op, head.value, next);
+    op.set(changeKey(conversationId, rev), seq);
+    // The words move in this same commit (lib/search: see index_port.ts).
+    if (next.content !== record.content) await searchHooks()?.textChanged(kv, op, record, next);
     if (!(await op.commit()).ok) return null;
     const author = record.authorId === user.id ? user : (await withAuthors(kv, [next]))[0].author;
     return {

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { createConversation } from "../conversations/conversations.ts";
+import { createConversation, getHead } from "../conversations/mod.ts";
 import { ConflictError, ForbiddenError, NotFoundError } from "../errors.ts";
 import { changeMessage, listChanges, MAX_DISTINCT_REACTIONS, normalizeEmoji } from "./changes.ts";
-import { getHead, listMessages, sendMessage } from "./messages.ts";
-import { createUser } from "../accounts/users.ts";
+import { listMessages } from "./history.ts";
+import { sendMessage } from "./send.ts";
+import { createUser } from "../accounts/mod.ts";
 
 Deno.test("normalizeEmoji() takes exactly one RGI emoji and adds a missing emoji selector", () => {
   for (const ok of ["👍", "👍🏽", "👨‍👩‍👧", "🇫🇷", "1️⃣", "❤️"]) assert.equal(normalizeEmoji(ok), ok);

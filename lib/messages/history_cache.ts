@@ -1,7 +1,8 @@
-import { getManyChunked, perStore } from "../storage/kv.ts";
-import { type ConversationHead, listMessages, type MessagePage } from "./messages.ts";
-import { deletedUser, type User, userOf, userRecordKey } from "../accounts/users.ts";
-import { headKey } from "../storage/keys.ts";
+import { getManyChunked, headKey, LruCache, perStore } from "../storage/mod.ts";
+import type { ConversationHead } from "../conversations/mod.ts";
+import { listMessages, type MessagePage } from "./history.ts";
+import { deletedUser, userOf, userRecordKey } from "../accounts/mod.ts";
+import type { User } from "../shared/user.ts";
 
 /**
  * Pages of history (listMessages) kept per process, for the conversation page and the REST
@@ -11,7 +12,7 @@ import { headKey } from "../storage/keys.ts";
  * Exact, not time-bound: an entry is used only when the conversation's head still has the
  * version the page was read under. Every write to a message record moves its head in the
  * same commit (a new message takes a `seq`; an edit, delete, reaction or detached file bumps
- * `rev`: messages.ts, message_changes.ts), and the head's last message id tells a deleted and
+ * `rev`: send.ts, changes.ts), and the head's last message id tells a deleted and
  * re-created conversation apart. Authors are not in the head, so they are read on every use
  * and compared (a renamed or deleted author makes the entry stale). So each use costs one
  * getMany (the head and the entry's authors) instead of a range read of 51 records.
@@ -42,9 +43,14 @@ const MAX_ENTRIES = 500;
  * user paging through with `before`) would have been ~1 GB.
  */
 export const HISTORY_CACHE_CHARS = 16 * 1024 * 1024;
-/** One store's pages, least recently used first, and the characters they hold. */
-type Pages = { entries: Map<string, Entry>; chars: number };
-const pagesOf = perStore((): Pages => ({ entries: new Map(), chars: 0 }));
+/** One store's pages, least recently used first, bounded by count and by characters held. */
+const pagesOf = perStore(() =>
+  new LruCache<string, Entry>({
+    maxEntries: MAX_ENTRIES,
+    maxSize: HISTORY_CACHE_CHARS,
+    sizeOf: (entry) => entry.size,
+  })
+);
 
 /** A page's characters, about: its messages' text and a margin for their other fields. */
 function sizeOf(page: MessagePage): number {
@@ -53,16 +59,7 @@ function sizeOf(page: MessagePage): number {
 
 /** Characters the store's cached pages hold now (see HISTORY_CACHE_CHARS). */
 export function historyCacheChars(kv: Deno.Kv): number {
-  return pagesOf(kv).chars;
-}
-
-/** Drops the least recently used entries until the cache is within both bounds. */
-function evict(pages: Pages): void {
-  for (const [key, entry] of pages.entries) {
-    if (pages.entries.size <= MAX_ENTRIES && pages.chars <= HISTORY_CACHE_CHARS) return;
-    pages.entries.delete(key);
-    pages.chars -= entry.size;
-  }
+  return pagesOf(kv).size;
 }
 
 /** What the head says about a conversation's messages (see above). */
@@ -104,8 +101,7 @@ export async function readHistory(
   conversationId: string,
   options: HistoryOptions,
 ): Promise<{ page: MessagePage; json: () => string }> {
-  const pages = pagesOf(kv);
-  const { entries } = pages;
+  const entries = pagesOf(kv);
   const key = keyOf(conversationId, options);
   const cached = entries.get(key);
   const authors = cached?.authors ?? [];
@@ -121,11 +117,7 @@ export async function readHistory(
     entry = { version, page, authors: authorsOf(page), json: null, size: sizeOf(page) };
   }
   // Another request may have filed this key meanwhile: its entry is what leaves.
-  const replaced = entries.get(key);
-  if (replaced !== entry) pages.chars += entry.size - (replaced?.size ?? 0);
-  entries.delete(key); // most recently used last
   entries.set(key, entry);
-  evict(pages);
   const hit = entry;
   return {
     page: hit.page,
@@ -134,10 +126,7 @@ export async function readHistory(
         hit.json = JSON.stringify(hit.page);
         hit.size += hit.json.length;
         // Counted only while it is in the cache (it may have been dropped since).
-        if (entries.get(key) === hit) {
-          pages.chars += hit.json.length;
-          evict(pages);
-        }
+        if (entries.peek(key) === hit) entries.set(key, hit);
       }
       return hit.json;
     },

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { createConversation } from "../conversations/conversations.ts";
+import { createConversation } from "../conversations/mod.ts";
 import { HISTORY_CACHE_CHARS, historyCacheChars, readHistory } from "./history_cache.ts";
 import { changeMessage } from "./changes.ts";
-import { commitMessages, listMessages, sendMessage } from "./messages.ts";
-import { createUser, deleteUserRecord, type User } from "../accounts/users.ts";
+import { listMessages } from "./history.ts";
+import { commitMessages, sendMessage } from "./send.ts";
+import { createUser, deleteUserRecord, type User } from "../accounts/mod.ts";
 
 /** A store with Ann and Ben in one conversation holding `count` messages. */
 async function withRoom(

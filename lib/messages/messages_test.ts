@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
-import { getHeadSeq, listMessages, sendMessage } from "./messages.ts";
-import { createUser, type User } from "../accounts/users.ts";
+import { getHeadSeq } from "../conversations/mod.ts";
+import { listMessages } from "./history.ts";
+import { sendMessage } from "./send.ts";
+import { createUser, type User } from "../accounts/mod.ts";
 import { range, seqs } from "../../tests/support/util.ts";
 
 /** Opens a store with two users and runs `fn` on it, closing the store at the end. */

@@ -1,5 +1,6 @@
-import { commitMessages, type HeadCache, type SendRequest, type SendResult } from "./messages.ts";
-import { SearchIndexer } from "../search/indexer.ts";
+import type { HeadCache, SendRequest, SendResult } from "./message.ts";
+import { commitMessages } from "./send.ts";
+import { type MessageIndexer, searchHooks } from "./index_port.ts";
 
 /**
  * Per commit: KV allows 100 checks (one per conversation here; measured on Deno 2.9.6),
@@ -29,8 +30,9 @@ function cost(request: SendRequest): { bytes: number; writes: number } {
  * next one. Every commit fsyncs (~95 µs measured), so one message per commit tops out near
  * 2,000/s; batches lift that by an order of magnitude, and a lone send still commits at
  * once. Order is kept: requests commit in the order they were queued. The search index
- * follows each commit in the writer's own indexer (search_indexer.ts); a writer more than
- * MAX_INDEX_LAG messages ahead of it waits before its next commit.
+ * follows each commit in the writer's own indexer (given where the writer is built, else
+ * the installed search's: index_port.ts); a writer too far ahead of it waits before its
+ * next commit (lib/search/indexer.ts: MAX_INDEX_LAG).
  */
 export class MessageWriter {
   #kv: Deno.Kv;
@@ -38,21 +40,22 @@ export class MessageWriter {
   #running = false;
   /** The heads this writer committed last: most batches need not read them. */
   #heads: HeadCache = new Map();
-  #indexer: SearchIndexer;
+  #indexer: MessageIndexer | null;
 
-  constructor(kv: Deno.Kv) {
+  /** Without an indexer (and no search installed) nothing is indexed: see index_port.ts. */
+  constructor(kv: Deno.Kv, indexer: MessageIndexer | null = searchHooks()?.indexer(kv) ?? null) {
     this.#kv = kv;
-    this.#indexer = new SearchIndexer(kv);
+    this.#indexer = indexer;
   }
 
   /** Resolves when every message committed so far is in the search index. */
   async indexed(): Promise<void> {
-    await this.#indexer.idle();
+    await this.#indexer?.idle();
   }
 
-  /** Stops indexing after the commit in flight (for shutdown; see SearchIndexer.close). */
+  /** Stops indexing after the commit in flight (for shutdown; see MessageIndexer.close). */
   close(): void {
-    this.#indexer.close();
+    this.#indexer?.close();
   }
 
   /** Queues a message; resolves when it (and its batch) is committed. */
@@ -67,7 +70,7 @@ export class MessageWriter {
     this.#running = true;
     try {
       while (this.#queue.length > 0) {
-        await this.#indexer.caughtUp();
+        await this.#indexer?.caughtUp();
         const batch = this.#take();
         try {
           const outcomes = await commitMessages(
@@ -81,7 +84,7 @@ export class MessageWriter {
             else p.resolve(outcome);
           });
           for (const o of outcomes) {
-            if ("created" in o && o.created) this.#indexer.add(o.message.conversationId, 1);
+            if ("created" in o && o.created) this.#indexer?.add(o.message.conversationId, 1);
           }
         } catch (err) {
           for (const p of batch) p.reject(err);

@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
-import {
-  addParticipant,
-  createConversation,
-  removeParticipant,
-} from "../conversations/conversations.ts";
+import { addParticipant, createConversation, removeParticipant } from "../conversations/mod.ts";
 import { NotFoundError } from "../errors.ts";
 import { MessageWriter } from "./writer.ts";
-import { commitMessages, type HeadCache, listMessages } from "./messages.ts";
-import { type Connection, Hub } from "../realtime/hub.ts";
-import { createUser, type User } from "../accounts/users.ts";
+import type { HeadCache } from "./message.ts";
+import { commitMessages } from "./send.ts";
+import { listMessages } from "./history.ts";
+import { type Connection, Hub } from "../realtime/mod.ts";
+import { createUser, type User } from "../accounts/mod.ts";
 
 /** A store with three users and a group conversation of all three. */
 async function withGroup(

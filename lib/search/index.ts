@@ -1,4 +1,4 @@
-import { searchKey } from "../storage/keys.ts";
+import { searchKey } from "../storage/mod.ts";
 /**
  * The search index's words and keys (no imports: the message write path uses it; queries
  * are in search.ts). Full-text search over messages, kept in KV beside them as postings:
@@ -6,7 +6,7 @@ import { searchKey } from "../storage/keys.ts";
  * that hold the word (ascending seqs, each with its createdAt in ms). A commit of many
  * messages writes one key per distinct word of the batch and conversation, not one per word
  * of every message (see docs/benchmarks.md, "Search postings"). Written by the indexer
- * (search_indexer.ts) in a commit right after the messages', up to a per-conversation
+ * (indexer.ts) in a commit right after the messages', up to a per-conversation
  * cursor (`searchCursorKey`); changed by edits and deletes in their own commits, checked
  * against the conversation's head. Prefixes are
  * answered by a range scan over the sorted tokens of a conversation, not by indexing every

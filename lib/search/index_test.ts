@@ -1,18 +1,19 @@
 import assert from "node:assert/strict";
-import { createConversation } from "../conversations/conversations.ts";
-import { changeMessage } from "../messages/changes.ts";
+import { createConversation } from "../conversations/mod.ts";
 import {
+  changeMessage,
   commitMessages,
   contentSchema,
+  MessageWriter,
   sendMessage,
   type SendRequest,
-} from "../messages/messages.ts";
-import { MessageWriter } from "../messages/writer.ts";
-import { searchMessages } from "./query.ts";
+} from "../messages/mod.ts";
+// Through mod.ts, which installs the index into the message write path (sends and edits).
+import { searchMessages } from "./mod.ts";
 import { foldToken, MAX_TOKENS_PER_MESSAGE, readPosting, tokenize } from "./index.ts";
 import { indexPending, indexStep } from "./indexer.ts";
-import { createUser, type User } from "../accounts/users.ts";
-import { searchCursorKey, searchKey } from "../storage/keys.ts";
+import { createUser, type User } from "../accounts/mod.ts";
+import { searchCursorKey, searchKey } from "../storage/mod.ts";
 
 Deno.test("tokenize() folds case and accents: NFKD, combining marks removed, lower case", () => {
   assert.deepEqual(tokenize("Café CRÈME, brûlée! Naïve résumé"), [
@@ -203,33 +204,6 @@ Deno.test("an edit of a message not yet indexed leaves the index to the indexer,
     });
     assert.deepEqual(await postings(kv, id), { newer: [[1]] });
   });
-});
-
-Deno.test("a conversation indexed in its message commits (no cursor) keeps its postings and is indexed onward from there", async () => {
-  const path = `${await Deno.makeTempDir()}/kv.sqlite3`;
-  const before = await Deno.openKv(path);
-  const [ann, ben] = await Promise.all(
-    ["ann", "ben"].map((username) =>
-      createUser(before, { username, password: "correct horse battery" })
-    ),
-  );
-  const { conversation: { id } } = await createConversation(before, ann, { others: [ben] });
-  await commitAndIndex(before, [{ author: ann, conversationId: id, content: "early words" }]);
-  // The layout before the indexer: postings written with the messages, no cursor.
-  await before.delete(searchCursorKey(id));
-  before.close();
-  // A process started on that store (one isolate's knowledge of cursors is per handle).
-  const kv = await Deno.openKv(path);
-  try {
-    assert.deepEqual(await indexStep(kv, id), { indexed: 0, more: false });
-    await sendMessage(kv, ann, { conversationId: id, content: "later words" });
-    assert.equal((await kv.get(searchCursorKey(id))).value, 2);
-    assert.deepEqual(await postings(kv, id), { early: [[1]], words: [[1], [2]], later: [[2]] });
-    assert.deepEqual(await found(kv, ben, "words"), [1, 2]);
-  } finally {
-    kv.close();
-    await Deno.remove(path.replace(/\/kv.sqlite3$/, ""), { recursive: true });
-  }
 });
 
 Deno.test("two indexers on one conversation index each message once", async () => {

@@ -11,21 +11,22 @@
  * - `["search_cursor", conv]` → the seq up to which the conversation's messages are in
  *   the postings. The index commit advances it and checks it, so two indexers (two
  *   processes) never index a message twice: the loser reads again and finds it done.
- * - A conversation without a cursor was indexed in its message commits (before this
- *   module): its first commit here sets the cursor to the seq before it (messages.ts).
+ * - A conversation without a cursor has nothing indexed yet: its cursor is 0. (Stores from
+ *   before this module, indexed in their message commits, have none: the one-off migration,
+ *   lib/admin/migrate.ts, sets theirs to their last seq.)
  * - An edit or delete of a message not yet indexed leaves the postings alone and rewrites
- *   the cursor (message_changes.ts): an index commit that read the old text then fails its
- *   check and reads again. An edit of an indexed message moves its words as before.
+ *   the cursor (textChanged, below, in the change's commit): an index commit that read the
+ *   old text then fails its check and reads again. An edit of an indexed message moves its
+ *   words in that commit.
  * - Search reads the cursor first, then the postings, then matches the messages after the
- *   cursor in memory (search.ts), so a message is found the moment it is stored.
+ *   cursor in memory (query.ts), so a message is found the moment it is stored.
  * - A crash between the two commits leaves the cursor behind: the next message in that
  *   conversation, from any process, indexes the rest, and search covers the gap meanwhile.
  */
-import { commitWithRetry, perStore } from "../storage/kv.ts";
-import { describeError, log } from "../ops/log.ts";
-import { type ConversationHead, type MessageRecord } from "../messages/messages.ts";
-import { IndexBatch, POSTING_SPAN, tokenize } from "./index.ts";
-import { headKey, messageKey, searchCursorKey } from "../storage/keys.ts";
+import { commitWithRetry, headKey, messageKey, perStore, searchCursorKey } from "../storage/mod.ts";
+import { describeError, log } from "../ops/mod.ts";
+import type { ConversationHead, MessageIndexer, MessageRecord } from "../messages/mod.ts";
+import { IndexBatch, POSTING_SPAN, reindexMessage, tokenize } from "./index.ts";
 
 /** Per index commit: a posting's span of messages, and keys and bytes within KV's limits. */
 const MAX_MESSAGES = POSTING_SPAN;
@@ -56,9 +57,8 @@ export async function indexStep(
       searchCursorKey(conversationId),
       headKey(conversationId),
     ]);
-    // No cursor: indexed in its message commits (or deleted). Nothing is deferred there.
-    if (typeof cursor.value !== "number") return { indexed: 0, more: false };
-    const from = cursor.value;
+    // No cursor: nothing indexed yet (a deleted conversation has no head either).
+    const from = cursor.value ?? 0;
     const last = head.value?.seq ?? 0;
     if (last <= from) return { indexed: 0, more: false };
     const batch = new IndexBatch();
@@ -134,7 +134,7 @@ export function indexPending(kv: Deno.Kv, conversationId: string): Promise<void>
  * background, one commit at a time, oldest request first. The writer counts what it hands
  * over (`lag`) and waits (`caughtUp`) when it runs too far ahead.
  */
-export class SearchIndexer {
+export class SearchIndexer implements MessageIndexer {
   #kv: Deno.Kv;
   /** Unindexed messages per conversation, as far as this indexer knows. */
   #lag = new Map<string, number>();
@@ -200,5 +200,27 @@ export class SearchIndexer {
       this.#running = null;
       for (const wake of this.#waiters.splice(0)) wake();
     }
+  }
+}
+
+/**
+ * A stored message's text changed from `before` to `after` (an edit, a delete): adds to the
+ * change's commit `op` what keeps the index right (see the top of this module).
+ */
+export async function textChanged(
+  kv: Deno.Kv,
+  op: Deno.AtomicOperation,
+  before: MessageRecord,
+  after: MessageRecord,
+): Promise<void> {
+  const { conversationId, seq } = after;
+  const cursor = await kv.get<number>(searchCursorKey(conversationId));
+  const indexedTo = cursor.value ?? 0;
+  if (seq > indexedTo) {
+    // Not in the index yet: the indexer will read the new text. Rewriting the cursor makes
+    // an index commit that read the old text fail its check and read again.
+    op.check(cursor).set(searchCursorKey(conversationId), indexedTo);
+  } else {
+    await reindexMessage(kv, op, after, tokenize(before.content), tokenize(after.content));
   }
 }

@@ -1,22 +1,18 @@
 import { z } from "zod";
 import { readPosting, tokenize } from "./index.ts";
-import { getManyChunked } from "../storage/kv.ts";
-import { type ConversationRecord } from "../conversations/conversations.ts";
-import {
-  type ConversationHead,
-  type Message,
-  type MessageRecord,
-  withAuthors,
-} from "../messages/messages.ts";
-import { getUsersByIds, type User } from "../accounts/users.ts";
 import {
   conversationKey,
+  getManyChunked,
   headKey,
   membershipsPrefix,
   messageKey,
   searchCursorKey,
   searchWordPrefix,
-} from "../storage/keys.ts";
+} from "../storage/mod.ts";
+import type { ConversationHead, ConversationRecord } from "../conversations/mod.ts";
+import { type Message, type MessageRecord, withAuthors } from "../messages/mod.ts";
+import { getUsersByIds } from "../accounts/mod.ts";
+import type { User } from "../shared/user.ts";
 
 /** Per conversation and query word, at most this many postings are read. */
 const MAX_SCAN = 5000;
@@ -51,7 +47,7 @@ export async function searchMessages(
   const words = tokenize(query, 8);
   if (words.length === 0) return [];
   const conversationIds: string[] = [];
-  // The membership rows of lib/conversations.ts (`membershipKey`): the user's conversations.
+  // The membership rows of lib/conversations (`membershipKey`): the user's conversations.
   for await (const e of kv.list({ prefix: membershipsPrefix(userId) })) {
     conversationIds.push(String(e.key[2]));
   }
@@ -63,11 +59,12 @@ export async function searchMessages(
   );
   const found = (await Promise.all(
     conversationIds.map(async (id, i) => {
-      const cursor = marks[2 * i].value;
+      // No cursor: nothing indexed yet (indexer.ts).
+      const cursor = (marks[2 * i].value as number | null) ?? 0;
       const last = (marks[2 * i + 1].value as ConversationHead | null)?.seq ?? 0;
       const [indexed, tail] = await Promise.all([
         searchConversation(kv, id, words, limit),
-        typeof cursor === "number" && last > cursor ? searchTail(kv, id, cursor, last, words) : [],
+        last > cursor ? searchTail(kv, id, cursor, last, words) : [],
       ]);
       const bySeq = new Map([...indexed, ...tail].map((hit) => [hit.seq, hit]));
       return [...bySeq.values()];
@@ -117,7 +114,7 @@ function matchesAll(tokens: string[], words: string[]): boolean {
 
 /**
  * The conversation's messages after its search cursor (stored, not yet indexed: see
- * search_indexer.ts) that hold every word, matched in memory, newest first.
+ * indexer.ts) that hold every word, matched in memory, newest first.
  */
 async function searchTail(
   kv: Deno.Kv,

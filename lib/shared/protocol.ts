@@ -3,11 +3,12 @@ import {
   attachmentIdsSchema,
   clientIdSchema,
   contentSchema,
+  emojiSchema,
   type Message,
+  messageSeqSchema,
   optionalContentSchema,
-} from "../messages/messages.ts";
-import { emojiSchema, messageSeqSchema } from "../messages/changes.ts";
-import type { User } from "../accounts/users.ts";
+} from "./message.ts";
+import type { User } from "./user.ts";
 
 export { MAX_FRAME_BYTES } from "./limits.ts";
 

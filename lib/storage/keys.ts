@@ -2,7 +2,9 @@
  * Every KV key the app writes, one builder per kind: the key table of docs/architecture.md as
  * code. Each key starts with a string naming its kind; a prefix builder lists a kind's keys
  * under one parent. The module named beside each kind owns it: only that module writes it
- * (tests/layout_test.ts finds any other key literal in lib/).
+ * (tests/layout_test.ts finds any other key literal in lib/). Two exceptions span every kind:
+ * a whole-store import (admin/backup.ts) and a conversation's deletion with everything under
+ * its id (conversations/delete.ts).
  */
 
 // accounts/
@@ -35,31 +37,37 @@ export const oauthStateKey = (state: string) => ["oauth_state", state];
 export const accountEventsKey = () => ["account_events"];
 
 // conversations/
-/** The conversation record. */
+/** create.ts, membership.ts (participants): the conversation record. */
 export const conversationKey = (conversationId: string) => ["conv", conversationId];
-/** A user takes part in a conversation. */
+/** create.ts, membership.ts: a user takes part in a conversation. */
 export const membershipKey = (userId: string, conversationId: string) => [
   "user_conv",
   userId,
   conversationId,
 ];
 export const membershipsPrefix = (userId: string) => ["user_conv", userId];
-/** A project's conversation. */
+/** create.ts: a conversation of a project. */
 export const projectConversationKey = (projectId: string, conversationId: string) => [
   "project_conv",
   projectId,
   conversationId,
 ];
 export const projectConversationsPrefix = (projectId: string) => ["project_conv", projectId];
-/** One direct conversation per pair of people: the pair, sorted, points at it. */
+/** create.ts: one direct conversation per pair of people: the pair, sorted, points at it. */
 export const directPairKey = (a: string, b: string) => ["direct_pair", ...[a, b].sort()];
-/** The head: `{seq, rev, members, updatedAt, lastMessage}`. */
+/**
+ * head.ts: the head, `{seq, rev, members, updatedAt, lastMessage}`. Only head.ts writes it,
+ * each change in the caller's commit: a send (messages/send.ts), a message change
+ * (messages/changes.ts), a participant change or a deletion (membership.ts, delete.ts).
+ */
 export const headKey = (conversationId: string) => ["conv_head", conversationId];
+export const headsPrefix = () => ["conv_head"];
 
 // messages/
+/** send.ts: a message (changes.ts rewrites it on an edit, delete, reaction or detach). */
 export const messageKey = (conversationId: string, seq: number) => ["msg", conversationId, seq];
 export const messagesPrefix = (conversationId: string) => ["msg", conversationId];
-/** A sender's clientId → the seq it was stored as (a repeated send is stored once). */
+/** send.ts: a sender's clientId → the seq it was stored as (a repeated send is stored once). */
 export const clientIdKey = (conversationId: string, authorId: string, clientId: string) => [
   "msg_client",
   conversationId,
@@ -72,15 +80,18 @@ export const changeKey = (conversationId: string, rev: number) => [
   conversationId,
   rev,
 ];
-/** The highest seq a user has read. */
+/**
+ * read_marks.ts and send.ts (an author has read their own message): the highest seq a user
+ * has read. Deleted with the membership (conversations/membership.ts).
+ */
 export const readMarkKey = (conversationId: string, userId: string) => [
   "read_mark",
   conversationId,
   userId,
 ];
 /**
- * A message attaches a file: `["file_ref", fileId, conv, seq]` (deleting the message or the
- * file removes it; a file with references is shown as attached).
+ * send.ts writes, attachments.ts deletes: a message attaches a file,
+ * `["file_ref", fileId, conv, seq]` (a file with references is shown as attached).
  */
 export const fileRefKey = (fileId: string, conversationId: string, seq: number) => [
   "file_ref",
@@ -89,11 +100,14 @@ export const fileRefKey = (fileId: string, conversationId: string, seq: number) 
   seq,
 ];
 export const fileRefsPrefix = (fileId: string) => ["file_ref", fileId];
-/** Kinds of keys under a conversation id that go when the conversation does. */
+/**
+ * Kinds of keys under a conversation id that go when the conversation does (all of them,
+ * whoever owns them, deleted by conversations/delete.ts).
+ */
 export const PER_CONVERSATION_KINDS = ["msg", "msg_change", "msg_client", "read_mark", "search"];
 
 // search/
-/** A posting: one commit's messages of a conversation holding `token`. */
+/** index.ts, written by indexer.ts: one commit's messages of a conversation holding `token`. */
 export const searchKey = (conversationId: string, token: string, firstSeq: number) => [
   "search",
   conversationId,
@@ -105,7 +119,10 @@ export const searchWordPrefix = (conversationId: string, token: string) => [
   conversationId,
   token,
 ];
-/** The seq up to which a conversation's messages are in its postings. */
+/**
+ * indexer.ts: the seq up to which a conversation's messages are in its postings (absent: 0;
+ * admin/migrate.ts sets it for stores from before the indexer).
+ */
 export const searchCursorKey = (conversationId: string) => ["search_cursor", conversationId];
 
 // projects/

@@ -1,6 +1,6 @@
 /**
  * Message formatting, on the server only: a safe Markdown subset parsed once into the compact
- * allow-listed tree that lib/formatted.tsx renders (on the server and in islands alike, so
+ * allow-listed tree that lib/shared/formatted.tsx renders (on the server and in islands alike, so
  * the two are identical by construction and no parser ships to the browser).
  *
  * markdown-it parses (in its "zero" preset, with only the rules listed below enabled, and
@@ -18,6 +18,7 @@ import {
   renderFormatted,
   safeHref,
 } from "../shared/formatted.tsx";
+import { LruCache } from "../storage/mod.ts";
 
 export { mentionsIn } from "../shared/mentions.ts";
 export { safeHref };
@@ -117,19 +118,21 @@ function build(tokens: Token[], out: FormattedNode[]): void {
   while (stack.length > 1) close();
 }
 
-/** The tree of a message's text (see lib/formatted.tsx), parsed afresh. */
+/** The tree of a message's text (see lib/shared/formatted.tsx), parsed afresh. */
 export function parseMarkdown(text: string): Formatted {
   const out: Formatted = [];
   build(md.parse(text, {}), out);
   return out;
 }
 
-/** Parsed trees by content, most recently used last; bounded by the text they hold. */
-const cache = new Map<string, Formatted | null>();
-let cachedChars = 0;
-const CACHE_CHARS = 4_000_000;
 /** An entry's share of the bound: its text, and about as much again for its key and tree. */
 const cost = (content: string) => 2 * content.length + 64;
+/** Parsed trees by content, most recently used last; bounded by the text they hold. */
+const cache = new LruCache<string, Formatted | null>({
+  maxEntries: Infinity,
+  maxSize: 4_000_000,
+  sizeOf: (_, content) => cost(content),
+});
 
 /**
  * What a message carries as `formatted`: its tree, or null when the text is one plain
@@ -139,23 +142,13 @@ const cost = (content: string) => 2 * content.length + 64;
  */
 export function formatMessage(content: string): Formatted | null {
   const hit = cache.get(content);
-  if (hit !== undefined) {
-    cache.delete(content);
-    cache.set(content, hit);
-    return hit;
-  }
+  if (hit !== undefined) return hit;
   if (content === "") return null;
   const tree = parseMarkdown(content);
   const plain = tree.length === 1 && Array.isArray(tree[0]) && tree[0].length === 2 &&
     tree[0][0] === "p" && tree[0][1] === content;
   const value = plain ? null : tree;
   cache.set(content, value);
-  cachedChars += cost(content);
-  while (cachedChars > CACHE_CHARS) {
-    const oldest = cache.keys().next().value!;
-    cache.delete(oldest);
-    cachedChars -= cost(oldest);
-  }
   return value;
 }
 

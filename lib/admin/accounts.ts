@@ -2,12 +2,21 @@
  * What a site administrator does to accounts (`deno task admin`): create, reset a password,
  * grant or revoke the site-admin role, disable, enable, delete. Ending an account's access
  * also publishes an account event, so every running hub closes its sockets within about a
- * second, even in another process (lib/account_events.ts).
+ * second, even in another process (lib/accounts/events.ts).
  */
-import { publishAccountEvent } from "./events.ts";
-import { leaveAllConversations } from "../conversations/conversations.ts";
+import {
+  type Account,
+  createUser,
+  deleteUserRecord,
+  getAccountByUsername,
+  publishAccountEvent,
+  revokeAllSessions,
+  setPassword,
+  unlinkAllIdentities,
+  updateAccountFlags,
+} from "../accounts/mod.ts";
+import { leaveAllConversations } from "../conversations/mod.ts";
 import { ConflictError, NotFoundError } from "../errors.ts";
-import { unlinkAllIdentities } from "./identities.ts";
 import {
   deleteProject,
   getProjectForUser,
@@ -15,16 +24,7 @@ import {
   listProjectsForUser,
   removeProjectMember,
   transferOwnership,
-} from "../projects/projects.ts";
-import { revokeAllSessions } from "./sessions.ts";
-import {
-  type Account,
-  createUser,
-  deleteUserRecord,
-  getAccountByUsername,
-  setPassword,
-  updateAccountFlags,
-} from "./users.ts";
+} from "../projects/mod.ts";
 
 /** The account with this username. Throws NotFoundError. */
 export async function requireAccount(kv: Deno.Kv, username: string): Promise<Account> {

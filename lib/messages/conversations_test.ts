@@ -3,16 +3,16 @@ import {
   addParticipant,
   createConversation,
   deleteConversation,
-  getConversationForUser,
   getConversationRecordForUser,
   leaveAllConversations,
-  listConversationsForUser,
   MAX_PARTICIPANTS,
   removeParticipant,
-} from "./conversations.ts";
+} from "../conversations/mod.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
-import { markRead, sendMessage } from "../messages/messages.ts";
-import { createUser, type User } from "../accounts/users.ts";
+import { getConversationForUser, listConversationsForUser } from "./conversation_views.ts";
+import { sendMessage } from "./send.ts";
+import { markRead } from "./read_marks.ts";
+import { createUser, type User } from "../accounts/mod.ts";
 import { eventually, nextMillisecond } from "../../tests/support/util.ts";
 
 type People = { kv: Deno.Kv; ann: User; ben: User; cat: User; dan: User };

@@ -16,11 +16,15 @@
  * seqs (else a later message given that seq would match the other's words, or its clientId).
  * What changed during the export may or may not be in it; nothing in it is half a record.
  */
-import { commitRetryingLocks } from "./kv.ts";
-
-import { decodeKey, decodeValue, encodeKey, encodeValue } from "./codec.ts";
-import { type Posting, readPosting } from "../search/index.ts";
-import { headKey } from "./keys.ts";
+import {
+  commitRetryingLocks,
+  decodeKey,
+  decodeValue,
+  encodeKey,
+  encodeValue,
+  headKey,
+} from "../storage/mod.ts";
+import { type Posting, readPosting } from "../search/mod.ts";
 
 export const EXPORT_FORMAT = "hearth-kv-export";
 export const EXPORT_VERSION = 1;

@@ -1,0 +1,46 @@
+/**
+ * `deno task migrate`: one-off changes that bring a store written by an older Hearth up to
+ * date. Each is idempotent (a second run changes nothing), so run it once, before a server
+ * of this version starts on an older store.
+ *
+ * Search cursors: stores from before the search indexer (lib/search/indexer.ts) indexed each
+ * message in its own commit and have no `search_cursor`. The indexer now reads a missing
+ * cursor as 0 (nothing indexed), so such a store would be indexed a second time from its
+ * first message; this sets each of their cursors to the conversation's last seq instead.
+ * (The write path used to do this on every first send per conversation and process.)
+ */
+import type { ConversationHead } from "../conversations/mod.ts";
+import { commitWithRetry, headKey, headsPrefix, openKv, searchCursorKey } from "../storage/mod.ts";
+
+/** Sets the search cursor of every conversation that has messages and no cursor. */
+export async function migrateSearchCursors(kv: Deno.Kv): Promise<{ set: number }> {
+  let set = 0;
+  for await (const entry of kv.list({ prefix: headsPrefix() })) {
+    const conversationId = String(entry.key[1]);
+    const done = await commitWithRetry(async () => {
+      const [head, cursor] = await kv.getMany<[ConversationHead, number]>([
+        headKey(conversationId),
+        searchCursorKey(conversationId),
+      ]);
+      if (cursor.value !== null || !head.value?.seq) return false;
+      // Both checked: a message an old server stores meanwhile makes this read again.
+      const result = await kv.atomic().check(head, cursor)
+        .set(searchCursorKey(conversationId), head.value.seq).commit();
+      return result.ok ? true : null;
+    });
+    if (done) set++;
+  }
+  return { set };
+}
+
+if (import.meta.main) {
+  // Loaded only when run as the task: the configuration is the program's, not this module's.
+  const { loadConfig } = await import("../../config.ts");
+  const kv = await openKv(loadConfig());
+  try {
+    const { set } = await migrateSearchCursors(kv);
+    console.log(`Search cursors set: ${set}.`);
+  } finally {
+    kv.close();
+  }
+}

@@ -1,0 +1,13 @@
+/** Administration over every concern: whole-store backup, accounts, one-off migrations. */
+export { type Counts, EXPORT_FORMAT, exportStore, ImportError, importStore } from "./backup.ts";
+export {
+  createAccount,
+  deleteAccount,
+  type DeletionReport,
+  disableAccount,
+  enableAccount,
+  requireAccount,
+  resetPassword,
+  setSiteAdmin,
+} from "./accounts.ts";
+export { migrateSearchCursors } from "./migrate.ts";

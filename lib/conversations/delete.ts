@@ -1,0 +1,44 @@
+import {
+  commitWithRetry,
+  conversationKey,
+  deletePrefix,
+  headKey,
+  membershipKey,
+  PER_CONVERSATION_KINDS,
+  projectConversationKey,
+  searchCursorKey,
+} from "../storage/mod.ts";
+import type { ConversationRecord } from "./conversation.ts";
+import { type ConversationHead, deleteHead, setHeadForMembers } from "./head.ts";
+import { forgetMembers } from "./membership.ts";
+
+/**
+ * Deletes a conversation and everything in it (a deleted project's): its record, who takes
+ * part, and its messages, head, change log, clientId index, read marks, search postings and
+ * cursor (every kind storage/keys.ts files under a conversation id, whichever module owns it).
+ */
+export async function deleteConversation(kv: Deno.Kv, conversationId: string): Promise<void> {
+  const record = await commitWithRetry(async () => {
+    const [entry, head] = await kv.getMany<[ConversationRecord, ConversationHead]>([
+      conversationKey(conversationId),
+      headKey(conversationId),
+    ]);
+    if (!entry.value) return { record: null };
+    const record = entry.value;
+    const op = kv.atomic().check(head).delete(conversationKey(conversationId));
+    for (const id of record.participantIds) op.delete(membershipKey(id, conversationId));
+    if (record.projectId) op.delete(projectConversationKey(record.projectId, conversationId));
+    // The participant counter moves, as for a removal: other processes' list caches then
+    // read the (deleted) record again instead of showing the conversation until its head
+    // goes, after its messages; hubs re-check their rooms.
+    if (head.value) setHeadForMembers(op, conversationId, head.value, record.createdAt);
+    return (await op.commit()).ok ? { record } : null;
+  }).then((r) => r.record);
+  if (record) forgetMembers(kv, conversationId, record.participantIds);
+  for (const prefix of PER_CONVERSATION_KINDS) {
+    await deletePrefix(kv, [prefix, conversationId]);
+  }
+  const op = kv.atomic().delete(searchCursorKey(conversationId));
+  deleteHead(op, conversationId);
+  await op.commit();
+}

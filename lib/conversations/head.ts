@@ -1,0 +1,96 @@
+/**
+ * The conversation head (`["conv_head", id]`): the one record every writer of a conversation
+ * checks, and every hub watches. This module is its only writer: each function below adds
+ * one kind of head change to the caller's atomic operation (a send, a message change, a
+ * participant change), so the caller's other writes and the head move in one commit.
+ */
+import type { MessageRecord } from "../shared/message.ts";
+import { headKey } from "../storage/mod.ts";
+
+/** Per conversation: the last seq handed out. Every send checks it, so seq has no gaps. */
+export type ConversationHead = {
+  seq: number;
+  updatedAt: string;
+  lastMessage: MessageRecord | null;
+  /**
+   * Bumped by every change of participants. The head is what every hub watches, so a
+   * removal reaches hubs in other processes too (they re-check who is in their room).
+   */
+  members?: number;
+  /**
+   * Bumped by every edit, delete and reaction (none of which takes a seq), in the same
+   * commit as the change and its `["msg_change", conversationId, rev]` log entry: hubs that
+   * see it move read what changed, as they read new messages when `seq` moves.
+   */
+  rev?: number;
+};
+
+/** A conversation's head entry (for a check in the caller's commit). */
+export async function readHead(
+  kv: Deno.Kv,
+  conversationId: string,
+): Promise<Deno.KvEntryMaybe<ConversationHead>> {
+  return await kv.get<ConversationHead>(headKey(conversationId));
+}
+
+/** A conversation's head: its last seq and its change counter (0 and 0 when empty). */
+export async function getHead(
+  kv: Deno.Kv,
+  conversationId: string,
+): Promise<{ seq: number; rev: number }> {
+  const head = (await readHead(kv, conversationId)).value;
+  return { seq: head?.seq ?? 0, rev: head?.rev ?? 0 };
+}
+
+/** The last seq of a conversation (0 when empty). */
+export async function getHeadSeq(kv: Deno.Kv, conversationId: string): Promise<number> {
+  return (await readHead(kv, conversationId)).value?.seq ?? 0;
+}
+
+/**
+ * New messages were stored, `last` the newest: the head takes its seq, time and record.
+ * Returns the head as written.
+ */
+export function setHeadForMessages(
+  op: Deno.AtomicOperation,
+  current: ConversationHead | null,
+  last: MessageRecord,
+): ConversationHead {
+  const head = { ...current, seq: last.seq, updatedAt: last.createdAt, lastMessage: last };
+  op.set(headKey(last.conversationId), head);
+  return head;
+}
+
+/**
+ * Message `next` was edited, deleted or reacted to: the change counter moves (returned),
+ * and the head's last message follows when it is the one changed.
+ */
+export function setHeadForChange(
+  op: Deno.AtomicOperation,
+  current: ConversationHead,
+  next: MessageRecord,
+): number {
+  const rev = (current.rev ?? 0) + 1;
+  const lastMessage = current.lastMessage?.seq === next.seq ? next : current.lastMessage;
+  op.set(headKey(next.conversationId), { ...current, rev, lastMessage });
+  return rev;
+}
+
+/**
+ * The participants changed: the participant counter moves. `createdAt` stands in for a
+ * conversation with no head yet (nothing said).
+ */
+export function setHeadForMembers(
+  op: Deno.AtomicOperation,
+  conversationId: string,
+  current: ConversationHead | null,
+  createdAt: string,
+): void {
+  const head = current ?? { seq: 0, updatedAt: createdAt, lastMessage: null };
+  op.set(headKey(conversationId), { ...head, members: (head.members ?? 0) + 1 });
+}
+
+/** The conversation is gone: so is its head. */
+export function deleteHead(op: Deno.AtomicOperation, conversationId: string): void {
+  op.delete(headKey(conversationId));
+}

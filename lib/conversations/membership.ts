@@ -1,0 +1,151 @@
+/** Who takes part in a conversation: the checks every request makes, and the changes. */
+import {
+  commitWithRetry,
+  conversationKey,
+  headKey,
+  isId,
+  membershipKey,
+  membershipsPrefix,
+  projectConversationsPrefix,
+  readMarkKey,
+} from "../storage/mod.ts";
+import { NotFoundError, ValidationError } from "../errors.ts";
+import { type ConversationRecord, MAX_PARTICIPANTS } from "./conversation.ts";
+import { type ConversationHead, setHeadForMembers } from "./head.ts";
+import { listCacheOf } from "./list_cache.ts";
+
+/** The conversation if `userId` takes part in it. Throws NotFoundError otherwise (no IDOR). */
+export async function getConversationRecordForUser(
+  kv: Deno.Kv,
+  conversationId: string,
+  userId: string,
+): Promise<ConversationRecord> {
+  if (!isId(conversationId)) throw new NotFoundError("Conversation not found.");
+  const [member, conv] = await kv.getMany<[boolean, ConversationRecord]>([
+    membershipKey(userId, conversationId),
+    conversationKey(conversationId),
+  ]);
+  if (!member.value || !conv.value) throw new NotFoundError("Conversation not found.");
+  return conv.value;
+}
+
+/**
+ * A participant's view of who takes part, with the head's participant-change counter read
+ * in the same snapshot: a send made under that counter is re-checked at commit time only
+ * if it moved. Throws NotFoundError for a non-participant.
+ */
+export async function getParticipation(
+  kv: Deno.Kv,
+  conversationId: string,
+  userId: string,
+): Promise<{ participantIds: string[]; members: number }> {
+  if (!isId(conversationId)) throw new NotFoundError("Conversation not found.");
+  const [member, conv, head] = await kv.getMany<[boolean, ConversationRecord, ConversationHead]>([
+    membershipKey(userId, conversationId),
+    conversationKey(conversationId),
+    headKey(conversationId),
+  ]);
+  if (!member.value || !conv.value) throw new NotFoundError("Conversation not found.");
+  return { participantIds: conv.value.participantIds, members: head.value?.members ?? 0 };
+}
+
+/** A conversation's record whoever asks (for the hub's own checks), or null. */
+export async function getConversationRecord(
+  kv: Deno.Kv,
+  conversationId: string,
+): Promise<ConversationRecord | null> {
+  return (await kv.get<ConversationRecord>(conversationKey(conversationId))).value;
+}
+
+async function changeParticipants(
+  kv: Deno.Kv,
+  conversationId: string,
+  change: { add?: string; remove?: string },
+): Promise<void> {
+  await commitWithRetry(async () => {
+    const [entry, head] = await kv.getMany<[ConversationRecord, ConversationHead]>([
+      conversationKey(conversationId),
+      headKey(conversationId),
+    ]);
+    if (!entry.value) throw new NotFoundError("Conversation not found.");
+    const ids = entry.value.participantIds.filter((id) => id !== change.remove);
+    if (change.add && !ids.includes(change.add)) {
+      if (ids.length >= MAX_PARTICIPANTS) {
+        throw new ValidationError(`A conversation holds at most ${MAX_PARTICIPANTS} people.`, {
+          participants: "It is full.",
+        });
+      }
+      ids.push(change.add);
+    }
+    const op = kv.atomic().check(entry, head).set(conversationKey(conversationId), {
+      ...entry.value,
+      participantIds: ids,
+    });
+    setHeadForMembers(op, conversationId, head.value, entry.value.createdAt);
+    if (change.add) op.set(membershipKey(change.add, conversationId), true);
+    if (change.remove) op.delete(membershipKey(change.remove, conversationId));
+    if (!(await op.commit()).ok) return null;
+    forgetMembers(kv, conversationId, [change.add, change.remove]);
+    return true;
+  });
+}
+
+/** Who joined or left `conversationId` sees their list read again; so does its record. */
+export function forgetMembers(
+  kv: Deno.Kv,
+  conversationId: string,
+  userIds: (string | undefined)[],
+): void {
+  const cache = listCacheOf(kv);
+  cache.forgetUsers(userIds.filter((id) => id !== undefined));
+  cache.forgetConversation(conversationId);
+}
+
+/** Adds a participant (project members join the project's conversation). */
+export async function addParticipant(
+  kv: Deno.Kv,
+  conversationId: string,
+  userId: string,
+): Promise<void> {
+  await changeParticipants(kv, conversationId, { add: userId });
+}
+
+/** Removes a participant: from now on the conversation is a 404 for them. */
+export async function removeParticipant(
+  kv: Deno.Kv,
+  conversationId: string,
+  userId: string,
+): Promise<void> {
+  await changeParticipants(kv, conversationId, { remove: userId });
+}
+
+/** The ids of every conversation that belongs to a project (its own, and groups in it). */
+export async function listProjectConversationIds(
+  kv: Deno.Kv,
+  projectId: string,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const e of kv.list({ prefix: projectConversationsPrefix(projectId) })) {
+    ids.push(String(e.key[2]));
+  }
+  return ids;
+}
+
+/**
+ * Takes a user out of every conversation (account deletion): out of groups and project
+ * conversations like a removed participant; a direct conversation keeps naming them (it shows
+ * "Deleted user" to the other person) but is gone from their side. Their read marks go too
+ * (lib/messages/read_marks.ts writes them; they go with the membership they belong to).
+ * Returns the conversations' ids.
+ */
+export async function leaveAllConversations(kv: Deno.Kv, userId: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const e of kv.list({ prefix: membershipsPrefix(userId) })) ids.push(String(e.key[2]));
+  for (const id of ids) {
+    const record = await getConversationRecord(kv, id);
+    if (record && record.kind !== "direct") await removeParticipant(kv, id, userId);
+    await kv.atomic().delete(membershipKey(userId, id)).delete(readMarkKey(id, userId)).commit();
+    forgetMembers(kv, id, [userId]);
+  }
+  return ids;
+}

@@ -1,0 +1,32 @@
+/** Conversations: records, who takes part, the head, and the list. What other folders use. */
+export {
+  type Conversation,
+  CONVERSATION_PAGE,
+  conversationCursorSchema,
+  type ConversationKind,
+  conversationKindSchema,
+  type ConversationRecord,
+  MAX_CONVERSATION_PAGE,
+  MAX_PARTICIPANTS,
+} from "./conversation.ts";
+export { createConversation } from "./create.ts";
+export {
+  addParticipant,
+  getConversationRecord,
+  getConversationRecordForUser,
+  getParticipation,
+  leaveAllConversations,
+  listProjectConversationIds,
+  removeParticipant,
+} from "./membership.ts";
+export { deleteConversation } from "./delete.ts";
+export {
+  type ConversationHead,
+  getHead,
+  getHeadSeq,
+  readHead,
+  setHeadForChange,
+  setHeadForMessages,
+} from "./head.ts";
+export { type ConversationRow, getConversationRow, listConversationRows } from "./list.ts";
+export { byActivity, listCacheOf } from "./list_cache.ts";

@@ -1,0 +1,103 @@
+/**
+ * The conversations a participant sees: the list's rows (lib/conversations/list.ts) with
+ * the people, the last message as the API shows it, and the unread and mention counts.
+ * Here, not in conversations, because they read and shape messages.
+ */
+import {
+  byActivity,
+  type Conversation,
+  type ConversationRow,
+  getConversationRow,
+  listConversationRows,
+} from "../conversations/mod.ts";
+import { deletedUser, getUsersByIds } from "../accounts/mod.ts";
+import { mentions } from "../shared/mentions.ts";
+import type { MessageRecord } from "../shared/message.ts";
+import { toMessageShape } from "./message.ts";
+import { messageKey, messagesPrefix } from "../storage/mod.ts";
+
+/** The full view of one conversation for a participant. Throws NotFoundError otherwise. */
+export async function getConversationForUser(
+  kv: Deno.Kv,
+  conversationId: string,
+  userId: string,
+): Promise<Conversation> {
+  const row = await getConversationRow(kv, conversationId, userId);
+  const [view] = await toViews(kv, [row], userId);
+  return view;
+}
+
+/**
+ * The user's conversations, most recently active first, `limit` at a time after `cursor`
+ * (`limit: Infinity`: all of them, in one answer). See listConversationRows.
+ */
+export async function listConversationsForUser(
+  kv: Deno.Kv,
+  userId: string,
+  options: { cursor?: string | null; limit?: number } = {},
+): Promise<{ values: Conversation[]; cursor: string | null }> {
+  const { rows, cursor } = await listConversationRows(kv, userId, options);
+  const views = await toViews(kv, rows, userId);
+  return { values: views.sort(byActivity), cursor };
+}
+
+/** Adds participant views, last message and unread count, with batched reads. */
+async function toViews(
+  kv: Deno.Kv,
+  rows: ConversationRow[],
+  userId: string,
+): Promise<Conversation[]> {
+  // Participants and the last messages' authors: one batch.
+  const wanted = new Set([userId]);
+  for (const { record, head } of rows) {
+    for (const id of record.participantIds) wanted.add(id);
+    if (head?.lastMessage) wanted.add(head.lastMessage.authorId);
+  }
+  const users = new Map((await getUsersByIds(kv, [...wanted])).map((u) => [u.id, u]));
+  const me = users.get(userId)?.username ?? "";
+  const mentionCounts = await Promise.all(rows.map((row) => mentionCount(kv, row, userId, me)));
+  return rows.map(({ record: r, head, mark }, i) => {
+    const last = head?.lastMessage;
+    return {
+      id: r.id,
+      kind: r.kind,
+      title: r.title,
+      projectId: r.projectId,
+      // A deleted account stays named in its direct conversations (see leaveAllConversations).
+      participants: r.participantIds.map((id) => users.get(id) ?? deletedUser(id)),
+      lastMessage: last
+        ? toMessageShape(last, users.get(last.authorId) ?? deletedUser(last.authorId))
+        : null,
+      unreadCount: Math.max(0, (head?.seq ?? 0) - mark),
+      mentionCount: mentionCounts[i],
+      updatedAt: head?.updatedAt ?? r.createdAt,
+    };
+  });
+}
+
+/** Unread messages that mention `me`, of the last 100 unread at most. */
+async function mentionCount(
+  kv: Deno.Kv,
+  row: ConversationRow,
+  userId: string,
+  me: string,
+): Promise<number> {
+  const { record: r, head, mark } = row;
+  const unread = (head?.seq ?? 0) - mark;
+  if (unread <= 0 || !me) return 0;
+  // One unread message is the head's own last message: no read (a list of 500 conversations
+  // each with one unread message made 500 range reads per request; measured, bench/all.ts).
+  const last = head?.lastMessage;
+  if (unread === 1 && last && last.seq === mark + 1) {
+    return last.authorId !== userId && mentions(last.content, me) ? 1 : 0;
+  }
+  let n = 0;
+  const iter = kv.list<MessageRecord>(
+    { prefix: messagesPrefix(r.id), start: messageKey(r.id, mark + 1) },
+    { limit: Math.min(unread, 100) },
+  );
+  for await (const e of iter) {
+    if (e.value.authorId !== userId && mentions(e.value.content, me)) n++;
+  }
+  return n;
+}

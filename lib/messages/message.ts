@@ -1,0 +1,76 @@
+/**
+ * A message inside the server: what a send asks for and gets back, and how a stored record
+ * becomes the Message the API shows (lib/shared/message.ts has the wire types and schemas).
+ */
+import { getUsersByIds } from "../accounts/mod.ts";
+import type { NotFoundError } from "../errors.ts";
+import type { ConversationHead } from "../conversations/mod.ts";
+import type { Attachment, Message, MessageRecord } from "../shared/message.ts";
+import type { User } from "../shared/user.ts";
+import { formatMessage } from "./markdown.tsx";
+
+/** What a sender gives: the text, an optional clientId (idempotency) and checked files. */
+export type SendInput = {
+  conversationId: string;
+  content: string;
+  clientId?: string | null;
+  attachments?: Attachment[];
+};
+
+export type SendRequest = {
+  author: User;
+  conversationId: string;
+  content: string;
+  clientId?: string | null;
+  /**
+   * The head's participant-change counter (`members`) under which the caller saw the
+   * author take part. When the head has moved past it, the commit reads the participants
+   * again and refuses a non-participant; the head check makes that exact. Leave it out
+   * only when the membership was read from the store for this very send.
+   */
+  members?: number;
+  /** Files to carry, checked by the caller (see resolveAttachments). */
+  attachments?: Attachment[];
+};
+export type SendResult = {
+  message: Message;
+  created: boolean;
+  /** The conversation head's `members` when this was committed. */
+  members: number;
+};
+/** Per request: stored, or refused (the author no longer takes part). */
+export type SendOutcome = SendResult | { refused: NotFoundError };
+
+/**
+ * What one writer remembers of the heads it committed: the entry its own commit produced
+ * (the value and the versionstamp the commit returned). Its next commit checks against it
+ * without reading; if someone else wrote the head since, the check fails and the batch
+ * runs again on fresh reads.
+ */
+export type HeadCache = Map<string, Deno.KvEntry<ConversationHead>>;
+
+/** A stored record as the API shows it, with its author. */
+export function toMessageShape(record: MessageRecord, author: User): Message {
+  const { authorId: _authorId, ...rest } = record;
+  return {
+    ...rest,
+    editedAt: rest.editedAt ?? null,
+    deletedAt: rest.deletedAt ?? null,
+    reactions: rest.reactions ?? [],
+    attachments: rest.attachments ?? [],
+    author,
+    formatted: formatMessage(rest.content),
+  };
+}
+
+/** Resolves authors for stored records (one batched read for the distinct authors). */
+export async function withAuthors(kv: Deno.Kv, records: MessageRecord[]): Promise<Message[]> {
+  const ids = [...new Set(records.map((r) => r.authorId))];
+  const users = new Map((await getUsersByIds(kv, ids)).map((u) => [u.id, u]));
+  return records.map((r) =>
+    toMessageShape(
+      r,
+      users.get(r.authorId) ?? { id: r.authorId, username: "deleted", displayName: "Deleted user" },
+    )
+  );
+}

@@ -1,0 +1,45 @@
+/** Messages: sending, history, read marks, changes, attachments, formatting. */
+export type { Attachment, Message, MessageRecord, Reaction } from "../shared/message.ts";
+export {
+  attachmentIdsSchema,
+  clientIdSchema,
+  contentSchema,
+  emojiSchema,
+  messageSeqSchema,
+  normalizeEmoji,
+  optionalContentSchema,
+} from "../shared/message.ts";
+export type { ConversationHead } from "../conversations/mod.ts";
+export {
+  type HeadCache,
+  type SendInput,
+  type SendOutcome,
+  type SendRequest,
+  type SendResult,
+  toMessageShape,
+  withAuthors,
+} from "./message.ts";
+export { commitMessages, sendMessage } from "./send.ts";
+export { MessageWriter } from "./writer.ts";
+export { listMessages, type MessagePage } from "./history.ts";
+export { type HistoryOptions, readHistory } from "./history_cache.ts";
+export { markRead } from "./read_marks.ts";
+export {
+  changeMessage,
+  type ChangeResult,
+  getMessagesBySeq,
+  listChanges,
+  MAX_DISTINCT_REACTIONS,
+  MAX_REACTIONS,
+  type MessageChange,
+} from "./changes.ts";
+export {
+  attachmentsForSend,
+  detachDeletedFile,
+  fileAreaOf,
+  requireContentOrFiles,
+  resolveAttachments,
+} from "./attachments.ts";
+export { getConversationForUser, listConversationsForUser } from "./conversation_views.ts";
+export { formatMessage, parseMarkdown, renderMarkdown } from "./markdown.tsx";
+export { installSearchHooks, type MessageIndexer, type SearchHooks } from "./index_port.ts";

@@ -1,0 +1,21 @@
+/**
+ * Search: the index (postings), its indexer, and queries. Loading this module installs the
+ * index into the message write path (lib/messages/index_port.ts says why it is done so).
+ */
+import { installSearchHooks } from "../messages/mod.ts";
+import { indexPending, SearchIndexer, textChanged } from "./indexer.ts";
+
+installSearchHooks({
+  indexer: (kv) => new SearchIndexer(kv),
+  indexNow: indexPending,
+  textChanged,
+});
+
+export { foldToken, type Posting, readPosting, tokenize } from "./index.ts";
+export { indexPending, MAX_INDEX_LAG, SearchIndexer } from "./indexer.ts";
+export {
+  type SearchConversation,
+  searchMessages,
+  searchQuerySchema,
+  type SearchResult,
+} from "./query.ts";

@@ -1,0 +1,103 @@
+/**
+ * A message as it crosses the wire, and the rules its parts follow: the server's schemas
+ * check them, the browser's composer checks them first. Browser-safe (zod only).
+ */
+import { z } from "zod";
+import type { Formatted } from "./formatted.tsx";
+import { MAX_ATTACHMENTS, MAX_MESSAGE_CHARS, MESSAGE_TOO_LONG } from "./limits.ts";
+import type { User } from "./user.ts";
+
+export const contentSchema = z.string().trim().min(1, "Write something first.").max(
+  MAX_MESSAGE_CHARS,
+  MESSAGE_TOO_LONG,
+);
+/** The files to attach to a message being sent (ids in its conversation's file area). */
+export const attachmentIdsSchema = z.array(z.string().min(1).max(64)).max(
+  MAX_ATTACHMENTS,
+  `Attach at most ${MAX_ATTACHMENTS} files to one message.`,
+);
+/**
+ * A message's text when files may come with it: empty is allowed here, and refused later
+ * unless the message has attachments (see requireContentOrFiles).
+ */
+export const optionalContentSchema = z.string().trim().max(
+  MAX_MESSAGE_CHARS,
+  MESSAGE_TOO_LONG,
+).default("");
+
+export const clientIdSchema = z.string().min(1).max(64).regex(
+  /^[A-Za-z0-9_.:-]+$/,
+  "Use letters, digits and '_', '.', ':', '-'.",
+);
+
+export const messageSeqSchema = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+const RGI_EMOJI = /^\p{RGI_Emoji}$/v;
+
+/**
+ * One emoji as stored, or null. Exactly one RGI emoji (skin tones, ZWJ sequences, flags and
+ * keycaps included); a symbol typed without its emoji selector ("❤" for "❤️") gets it.
+ */
+export function normalizeEmoji(raw: string): string | null {
+  const text = raw.normalize("NFC");
+  if (RGI_EMOJI.test(text)) return text;
+  if ([...text].length === 1 && RGI_EMOJI.test(text + "\uFE0F")) return text + "\uFE0F";
+  return null;
+}
+
+export const emojiSchema = z.string().min(1).max(32)
+  .refine((s) => normalizeEmoji(s) !== null, "React with one emoji.")
+  .transform((s) => normalizeEmoji(s)!);
+
+/**
+ * A file a message carries, as it was when sent (so showing it needs no other read).
+ * `removed`: the file was deleted since; the message shows it as removed.
+ */
+export type Attachment = {
+  id: string;
+  name: string;
+  size: number;
+  contentType: string;
+  removed?: boolean;
+};
+
+export type Reaction = { emoji: string; userIds: string[] };
+
+export type Message = {
+  id: string;
+  conversationId: string;
+  seq: number;
+  author: User;
+  content: string;
+  clientId: string | null;
+  createdAt: string;
+  /** When the author last edited it (null: never). */
+  editedAt: string | null;
+  /** When the author deleted it: content is then "" and reactions are gone; seq stays. */
+  deletedAt: string | null;
+  /** Who reacted with what, in the order the emoji were first used. */
+  reactions: Reaction[];
+  /** Files sent with it (none for most; emptied when the message is deleted). */
+  attachments: Attachment[];
+  /**
+   * The content's formatting, parsed on the server (lib/messages/markdown.tsx): null when the
+   * content is one plain paragraph (render it as text). Not stored: computed as the message
+   * goes out.
+   */
+  formatted: Formatted | null;
+};
+
+/**
+ * What KV keeps: the author by id, so a renamed user shows the new name everywhere. Records
+ * stored before edits and reactions existed lack those fields: they read as never. Here
+ * beside Message because the conversation head (lib/conversations/head.ts) carries one.
+ */
+export type MessageRecord =
+  & Omit<Message, "author" | "editedAt" | "deletedAt" | "reactions" | "attachments" | "formatted">
+  & {
+    authorId: string;
+    editedAt?: string | null;
+    deletedAt?: string | null;
+    reactions?: Reaction[];
+    attachments?: Attachment[];
+  };
