@@ -1,7 +1,6 @@
 import { describeError, log } from "../ops/mod.ts";
 import type { ConversationHead } from "../conversations/mod.ts";
-import { getManyChunked } from "../storage/kv.ts";
-import { headKey, presenceRevKey } from "../storage/keys.ts";
+import { getManyChunked, headKey, presenceRevKey } from "../storage/mod.ts";
 
 type OnHead = (conversationId: string, head: ConversationHead) => void;
 type OnPresence = (conversationId: string) => void;

@@ -1,6 +1,6 @@
 import { describeError, log } from "../ops/mod.ts";
 import type { User } from "../accounts/mod.ts";
-import { presenceKey, presencePrefix, presenceRevKey } from "../storage/keys.ts";
+import { presenceKey, presencePrefix, presenceRevKey } from "../storage/mod.ts";
 
 /**
  * Who is online and away in a conversation, across workers, processes and instances. Each

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { mergeViews, PRESENCE_TTL_MS, PresenceBoard, type PresenceView } from "./presence.ts";
 import type { User } from "../accounts/mod.ts";
-import { presenceKey, presenceRevKey } from "../storage/keys.ts";
+import { presenceKey, presenceRevKey } from "../storage/mod.ts";
 
 const person = (id: string): User => ({ id, username: id, displayName: id });
 const view = (...entries: [string, boolean][]): PresenceView =>

@@ -8,7 +8,7 @@ import { listIdentities, type OAuthState } from "../../lib/accounts/mod.ts";
 import { launchChromium } from "../support/browser.ts";
 import { assertError, json, registerUser, startTestServer } from "../support/helpers.ts";
 import { Jar, startProvider } from "../support/oauth_client.ts";
-import { oauthStateKey } from "../../lib/storage/keys.ts";
+import { oauthStateKey } from "../../lib/storage/mod.ts";
 
 Deno.test({
   name: "OAuth and OpenID Connect sign-in, linking and refusals over real HTTP",

@@ -10,7 +10,7 @@ import {
   withCookie,
 } from "../support/helpers.ts";
 import { chatTest, join } from "../support/ws_client.ts";
-import { commitWithRetry } from "../../lib/storage/kv.ts";
+import { commitWithRetry } from "../../lib/storage/mod.ts";
 import { metrics } from "../../lib/ops/mod.ts";
 
 const TOKEN = "metrics-token-for-tests-0123456789";

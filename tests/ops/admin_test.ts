@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { assertError, json, sessionCookieOf } from "../support/helpers.ts";
 import { runDeno, startServerProcess } from "../support/process.ts";
 import { join, openSocket } from "../support/ws_client.ts";
-import { encodeValue } from "../../lib/storage/codec.ts";
+import { encodeValue } from "../../lib/storage/mod.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const PASSWORD = "a long enough password";
