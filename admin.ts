@@ -13,15 +13,10 @@ import {
   requireAccount,
   resetPassword,
   setSiteAdmin,
-} from "./lib/accounts/admin.ts";
+} from "./lib/admin/mod.ts";
 import { AppError } from "./lib/errors.ts";
-import { openKv } from "./lib/storage/kv.ts";
-import {
-  type Account,
-  listAccounts,
-  passwordSchema,
-  usernameSchema,
-} from "./lib/accounts/users.ts";
+import { openKv } from "./lib/storage/mod.ts";
+import { type Account, listAccounts, passwordSchema, usernameSchema } from "./lib/accounts/mod.ts";
 
 const USAGE = `Usage: deno task admin COMMAND [ARGS]
 

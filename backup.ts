@@ -6,8 +6,8 @@
  * 1 failed (the message says why), 2 wrong usage.
  */
 import { loadConfig } from "./config.ts";
-import { type Counts, exportStore, ImportError, importStore } from "./lib/storage/backup.ts";
-import { openKv } from "./lib/storage/kv.ts";
+import { type Counts, exportStore, ImportError, importStore } from "./lib/admin/mod.ts";
+import { openKv } from "./lib/storage/mod.ts";
 
 const USAGE = `Usage:
   deno task export FILE [--sessions]   write the store to FILE (.gz: gzip-compressed)

@@ -4,22 +4,22 @@ import {
   CONVERSATION_PAGE,
   conversationCursorSchema,
   createConversation,
-  getConversationForUser,
   getConversationRecordForUser,
-  listConversationsForUser,
   MAX_CONVERSATION_PAGE,
-} from "../../lib/conversations/conversations.ts";
+} from "../../lib/conversations/mod.ts";
 import { ValidationError } from "../../lib/errors.ts";
-import { attachmentsForSend } from "../../lib/messages/attachments.ts";
 import {
   attachmentIdsSchema,
+  attachmentsForSend,
   clientIdSchema,
+  getConversationForUser,
+  listConversationsForUser,
   markRead,
   optionalContentSchema,
-} from "../../lib/messages/messages.ts";
-import { readHistory } from "../../lib/messages/history_cache.ts";
+  readHistory,
+} from "../../lib/messages/mod.ts";
 import { getProjectForUser, requireProjectMembers } from "../../lib/projects/mod.ts";
-import { getUsersByIds, getUsersByUsernames, searchUsers } from "../../lib/accounts/users.ts";
+import { getUsersByIds, getUsersByUsernames, searchUsers } from "../../lib/accounts/mod.ts";
 import { type Env, isFormPost, readBody, readQuery, requireUser } from "../_http.ts";
 
 const idList = z.preprocess(

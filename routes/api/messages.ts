@@ -1,9 +1,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { getConversationRecordForUser } from "../../lib/conversations/conversations.ts";
+import { getConversationRecordForUser } from "../../lib/conversations/mod.ts";
 import { NotFoundError, ValidationError } from "../../lib/errors.ts";
-import { emojiSchema, type MessageChange } from "../../lib/messages/changes.ts";
-import { contentSchema } from "../../lib/messages/messages.ts";
+import { contentSchema, emojiSchema, type MessageChange } from "../../lib/messages/mod.ts";
 import { type AppCtx, type Env, isFormPost, readBody, requireUser } from "../_http.ts";
 
 const seqParam = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);

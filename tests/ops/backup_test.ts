@@ -4,16 +4,14 @@
  * bytes; an export taken while messages are being written imports cleanly.
  */
 import assert from "node:assert/strict";
-import { createConversation } from "../../lib/conversations/conversations.ts";
+import { createConversation } from "../../lib/conversations/mod.ts";
 import { getFileRecord, listFiles, readFileRange, storeFile } from "../../lib/files/mod.ts";
-import { changeMessage } from "../../lib/messages/changes.ts";
-import { listMessages, markRead, sendMessage } from "../../lib/messages/messages.ts";
+import { changeMessage, listMessages, markRead, sendMessage } from "../../lib/messages/mod.ts";
 import { addProjectMember, createProject } from "../../lib/projects/mod.ts";
-import { createSession } from "../../lib/accounts/sessions.ts";
-import { createUser, type User } from "../../lib/accounts/users.ts";
-import { decodeValue, encodeValue } from "../../lib/storage/codec.ts";
-import { exportStore, importStore } from "../../lib/storage/backup.ts";
-import { searchMessages } from "../../lib/search/query.ts";
+import { createSession, createUser, type User } from "../../lib/accounts/mod.ts";
+import { decodeValue, encodeValue } from "../../lib/storage/mod.ts";
+import { exportStore, importStore } from "../../lib/admin/mod.ts";
+import { searchMessages } from "../../lib/search/mod.ts";
 import { randomBytes, sha256Hex } from "../support/util.ts";
 import { runDeno, startServerProcess } from "../support/process.ts";
 import { sessionCookieOf } from "../support/helpers.ts";
