@@ -34,7 +34,6 @@ const envSchema = z.object({
   SESSION_TTL_DAYS: z.coerce.number().positive().default(30),
   SESSION_IDLE_DAYS: z.coerce.number().positive().default(7),
   REALTIME_POLL_MS: z.coerce.number().int().min(0).default(1000),
-  CHAOS_DROP_DOORBELLS: z.coerce.number().min(0).max(1).default(0),
   COOKIE_SECURE: z.enum(["auto", "true", "false"]).default("auto"),
   PUBLIC_URL: optionalString.pipe(z.url().optional()),
   GITHUB_CLIENT_ID: optionalString,
@@ -73,8 +72,6 @@ export type Config = {
   sessionIdleMs: number;
   /** How often each room re-reads its head from KV (other processes, lost doorbells). */
   realtimePollMs: number;
-  /** Chaos tests only: the share of doorbells dropped on purpose. */
-  chaosDropDoorbells: number;
   /** "auto": Secure + __Host- cookies when the request arrived over https. */
   cookieSecure: "auto" | "true" | "false";
   /** The address people reach the app at; OAuth redirect URIs use it (else the request's). */
@@ -130,7 +127,6 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     sessionTtlMs: e.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000,
     sessionIdleMs: e.SESSION_IDLE_DAYS * 24 * 60 * 60 * 1000,
     realtimePollMs: e.REALTIME_POLL_MS,
-    chaosDropDoorbells: e.CHAOS_DROP_DOORBELLS,
     cookieSecure: e.COOKIE_SECURE,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
     github: github && {

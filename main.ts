@@ -5,10 +5,9 @@ import { buildAssets, loadBuiltAssets } from "./lib/web/assets.ts";
 import type { AppContext } from "./lib/context.ts";
 import { errorBody } from "./lib/errors.ts";
 import { sweepOrphanChunks } from "./lib/files/mod.ts";
-import { openKv } from "./lib/storage/kv.ts";
-import { describeError, log, setLogLevel } from "./lib/ops/log.ts";
-import { metrics } from "./lib/ops/metrics.ts";
-import { Hub } from "./lib/realtime/hub.ts";
+import { openKv } from "./lib/storage/mod.ts";
+import { describeError, log, metrics, setLogLevel } from "./lib/ops/mod.ts";
+import { type DoorbellChannel, Hub } from "./lib/realtime/mod.ts";
 import { type Env, formErrorRedirect } from "./routes/_http.ts";
 import {
   loadSession,
@@ -97,7 +96,10 @@ export function createApp(ctx: AppContext): Hono<Env> {
  * Opens the store, builds the assets and starts the hub: everything the app runs on. In
  * production the assets must be prebuilt (`deno task build`): nothing is written to disk.
  */
-export async function createContext(config: Config, options: { channelName?: string | null } = {}) {
+export async function createContext(
+  config: Config,
+  options: { channelName?: string | null; doorbells?: DoorbellChannel | null } = {},
+) {
   setLogLevel(config.logLevel);
   const assets = config.env === "production"
     ? await loadBuiltAssets(ROOT)
@@ -105,9 +107,9 @@ export async function createContext(config: Config, options: { channelName?: str
   const kv = await openKv(config);
   const hub = new Hub(kv, {
     channelName: options.channelName,
+    doorbells: options.doorbells,
     pollMs: config.realtimePollMs,
     watch: config.kvSource !== "file",
-    dropDoorbells: config.chaosDropDoorbells,
     // REST and WebSocket sends share it (see BatchedRateLimit).
     sendLimit: { limit: 120, windowMs: 60_000, scale: config.rateLimitScale },
   });

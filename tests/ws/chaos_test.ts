@@ -1,7 +1,8 @@
 /**
  * Chaos: many clients on a two-worker server (`deno serve --parallel`, one KV file) send
  * thousands of messages while their sockets are dropped at random, half the doorbells are
- * thrown away on purpose, and the server is restarted once. Every acknowledged message must
+ * thrown away on purpose (tests/support/chaos_server.ts injects a lossy doorbell channel), and
+ * the server is restarted once. Every acknowledged message must
  * reach every participant exactly once and in seq order. Clients resume with `join {since}`;
  * without that catch-up (CHAOS_NO_CATCHUP=1 here) the test fails.
  */
@@ -22,12 +23,18 @@ function freePort(): number {
 
 async function startServer(port: number, kvPath: string) {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["serve", "--parallel", "-A", "--host=127.0.0.1", `--port=${port}`, "serve.ts"],
+    args: [
+      "serve",
+      "--parallel",
+      "-A",
+      "--host=127.0.0.1",
+      `--port=${port}`,
+      "tests/support/chaos_server.ts",
+    ],
     cwd: ROOT,
     env: {
       KV_PATH: kvPath,
       DENO_JOBS: "2",
-      CHAOS_DROP_DOORBELLS: "0.5",
       REALTIME_POLL_MS: "250",
       RATE_LIMIT_SCALE: "0",
       LOG_LEVEL: "error",
