@@ -1,6 +1,6 @@
 import type { Config } from "../config.ts";
 import type { Assets } from "./web/assets.ts";
-import type { Hub } from "./realtime/hub.ts";
+import type { Hub } from "./realtime/mod.ts";
 
 /** What every request handler may use; built once by main.ts, once per test. */
 export type AppContext = {

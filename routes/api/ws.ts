@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
-import { serveSocket } from "../../lib/realtime/socket.ts";
-import { getUserBySession, sessionIdOf } from "../../lib/accounts/sessions.ts";
+import { serveSocket } from "../../lib/realtime/mod.ts";
+import { getUserBySession, sessionIdOf } from "../../lib/accounts/mod.ts";
 import { type Env, readSessionCookie } from "../_http.ts";
 import { isSameOriginRequest } from "../_middleware.ts";
 

@@ -7,9 +7,9 @@ import {
   type Project,
   removeProjectMember,
 } from "../../lib/projects/mod.ts";
-import { type Connection, Hub } from "../../lib/realtime/hub.ts";
+import { type Connection, Hub } from "../../lib/realtime/mod.ts";
 import type { ServerFrame } from "../../lib/shared/protocol.ts";
-import { createUser } from "../../lib/accounts/users.ts";
+import { createUser } from "../../lib/accounts/mod.ts";
 import { json, type Person } from "../support/helpers.ts";
 import { chatTest, type Client, join, sendAndAck, type TestServer } from "../support/ws_client.ts";
 
