@@ -35,9 +35,9 @@ export type MessageContentProps = {
   /** The room's participants' usernames, lowercased: their `@mentions` are marked. */
   names: ReadonlySet<string>;
   /**
-   * Your username, for the stronger mark on mentions of you. The chat room passes it once
-   * hydrated; the server never does, so this markup is the same for every viewer and the
-   * server keeps one copy per message (components/message_fragments.tsx).
+   * Your username, for the stronger mark on mentions of you: the one part of this markup that
+   * is the reader's own (the server's copy of it is kept without, and the mark put on as it is
+   * written out: components/message_fragments.ts).
    */
   me?: string;
   /** Shown instead of the text: your message being edited in place. */

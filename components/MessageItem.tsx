@@ -21,8 +21,6 @@ export function MessageItem(props: {
   people: Map<string, User>;
   /** The participants' usernames, lowercased: their `@mentions` are marked. */
   names: ReadonlySet<string>;
-  /** Mark mentions of you more strongly (the island, once hydrated; see MessageContent). */
-  markMe?: boolean;
   editing: boolean;
   actions?: MessageActions;
   /** Opened by the page's address (`?react=` / `?delete=`: the no-JavaScript path). */
@@ -53,7 +51,7 @@ export function MessageItem(props: {
           m={m}
           head={props.head}
           names={props.names}
-          me={props.markMe ? props.me.username : undefined}
+          me={props.me.username}
           editor={editing && actions ? <EditForm m={m} actions={actions} /> : undefined}
         />
         {confirming && !deleted && (

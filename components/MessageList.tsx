@@ -40,8 +40,6 @@ export function MessageList(
     opened?: { react?: number; delete?: number };
     /** The message a link opened the page on: marked until the page is left. */
     highlightSeq?: number | null;
-    /** Mark mentions of you more strongly: the island does once hydrated (MessageContent). */
-    markMe?: boolean;
   },
 ) {
   const people = new Map((props.people ?? []).map((u) => [u.id, u]));
@@ -75,7 +73,6 @@ export function MessageList(
             me={props.me}
             people={people}
             names={names}
-            markMe={props.markMe}
             editing={m.seq === props.editingSeq}
             actions={props.actions}
             highlighted={m.seq === props.highlightSeq}

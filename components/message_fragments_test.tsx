@@ -119,11 +119,15 @@ Deno.test("what is yours differs around the shared content: actions, pressed rea
   assert.notEqual(forAnn, forBen);
 });
 
-Deno.test("mentions of you are marked more strongly only when the island asks (markMe)", () => {
-  const mention = [message(1, ann, "hello @ben")];
-  assert.doesNotMatch(renderToString(listOf(mention, ben)), /mention-me/);
-  assert.match(renderToString(listOf(mention, ben, { markMe: true })), /mention-me/);
-  assert.doesNotMatch(renderToString(listOf(mention, ann, { markMe: true })), /mention-me/);
+Deno.test("mentions of you are marked as yours on the one kept copy, as it is written out", () => {
+  const benny: User = { id: "u-benny", username: "benny", displayName: "Benny Ray" };
+  const mentions = [message(1, ann, "hi @ben and @benny"), message(2, benny, "@ann: @ben.")];
+  const lists = [ann, ben].map((me) => listOf(mentions, me, { people: [ann, ben, benny] }));
+  const entries = assertSameThroughCache([...lists, ...lists]);
+  assert.equal(entries.count, mentions.length);
+  const marked = (list: VNode) => renderToString(list).match(/mention-me/g)?.length ?? 0;
+  assert.equal(marked(lists[0]), 1, "Ann's one mention");
+  assert.equal(marked(lists[1]), 2, "Ben's two, not Benny's");
 });
 
 Deno.test("the cache is bounded by its count of entries", () => {

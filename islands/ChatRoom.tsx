@@ -1,5 +1,5 @@
 import { useComputed, useSignal } from "@preact/signals";
-import { useLayoutEffect, useMemo, useRef } from "preact/hooks";
+import { useMemo, useRef } from "preact/hooks";
 import { MessageList } from "../components/MessageList.tsx";
 import { conversationName } from "../components/people.tsx";
 import { messageActions } from "./parts/message_actions.ts";
@@ -31,8 +31,6 @@ export default function ChatRoom(props: ChatRoomProps) {
   const me = props.me;
   /** Highlighted: the opened message (the server knows `around` only; the hash comes after). */
   const highlight = useSignal<number | null>(props.focusSeq ?? null);
-  /** Hydrated: mentions of you get their stronger mark (the server's markup is everyone's). */
-  const hydrated = useSignal(false);
   const olderCursor = useSignal(props.nextCursor);
   const loadingOlder = useRef(false);
   const live = useRoom({
@@ -50,7 +48,6 @@ export default function ChatRoom(props: ChatRoomProps) {
     loadOlder: () => void loadOlder(),
     watch: () => [room.value.messages, room.value.pending],
   });
-  useLayoutEffect(() => void (hydrated.value = true), []);
 
   const setError = (error: string | null) => live.update((s) => ({ ...s, error }));
   // Made once per conversation: the history's props stay the same.
@@ -103,14 +100,12 @@ export default function ChatRoom(props: ChatRoomProps) {
       actions={actions}
       opened={props.opened}
       highlightSeq={highlight.value}
-      markMe={hydrated.value}
     />
   ), [
     state.messages,
     state.pending,
     state.editing,
     highlight.value,
-    hydrated.value,
     convId,
     me,
     props.conversation.participants,

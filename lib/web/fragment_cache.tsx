@@ -1,6 +1,6 @@
 import { type ComponentType, Fragment, h, options, type VNode } from "preact";
 import { renderToString } from "preact-render-to-string";
-import { LruCache } from "../storage/lru.ts";
+import { LruCache } from "../storage/mod.ts";
 
 /**
  * Fragment caching for server renders (as Campfire does): a component's HTML, rendered once,
@@ -20,6 +20,10 @@ export type FragmentRules<P> = {
   same: (cached: P, props: P) => boolean;
   /** Until when (epoch ms) the entry's HTML holds (text that depends on the time of day). */
   until: (props: P, now: number) => number;
+  /** The props the kept HTML is rendered from (without what is the reader's own). */
+  shared?: (props: P) => P;
+  /** Applies what is the reader's own to the kept HTML, as it is written out. */
+  finish?: (html: string, props: P) => string;
 };
 
 type Entry<P> = { props: P; html: string; until: number };
@@ -50,10 +54,11 @@ export function installFragmentCache<P extends object>(
     const hit = entries.get(key);
     let html = hit && now < hit.until && rules.same(hit.props, props) ? hit.html : null;
     if (html === null) {
-      html = renderToString(raw(props));
+      html = renderToString(raw(rules.shared ? rules.shared(props) : props));
       entries.set(key, { props, html, until: rules.until(props, now) });
     }
-    return h(Fragment, { tpl: [html] } as Record<string, unknown>);
+    const out = rules.finish ? rules.finish(html, props) : html;
+    return h(Fragment, { tpl: [out] } as Record<string, unknown>);
   }
 
   const previous = options.vnode;
