@@ -22,7 +22,9 @@ import {
   decodeValue,
   encodeKey,
   encodeValue,
+  EPHEMERAL_KINDS,
   headKey,
+  SESSION_KINDS,
 } from "../storage/mod.ts";
 import { type Posting, readPosting } from "../search/mod.ts";
 
@@ -30,16 +32,9 @@ export const EXPORT_FORMAT = "hearth-kv-export";
 export const EXPORT_VERSION = 1;
 
 /** Never exported: they expire on their own and mean nothing in another store. */
-const EPHEMERAL = new Set([
-  "rate",
-  "oauth_state",
-  "file_upload",
-  "account_events",
-  "presence",
-  "presence_rev",
-]);
+const EPHEMERAL = new Set(EPHEMERAL_KINDS);
 /** Exported only with `sessions`: signing everyone in again is the safe default. */
-const SESSION_PREFIXES = new Set(["session", "user_session"]);
+const SESSION_PREFIXES = new Set(SESSION_KINDS);
 /** Written with their file record (see exportStore), not on their own. */
 const CHUNKS = "file_chunk";
 

@@ -105,6 +105,20 @@ export const fileRefsPrefix = (fileId: string) => ["file_ref", fileId];
  * whoever owns them, deleted by conversations/delete.ts).
  */
 export const PER_CONVERSATION_KINDS = ["msg", "msg_change", "msg_client", "read_mark", "search"];
+/**
+ * Kinds a whole-store export (admin/backup.ts) leaves out: they expire on their own and mean
+ * nothing in another store.
+ */
+export const EPHEMERAL_KINDS = [
+  "rate",
+  "oauth_state",
+  "file_upload",
+  "account_events",
+  "presence",
+  "presence_rev",
+];
+/** Kinds an export holds only when asked to (signing everyone in again is the safe default). */
+export const SESSION_KINDS = ["session", "user_session"];
 
 // search/
 /** index.ts, written by indexer.ts: one commit's messages of a conversation holding `token`. */
