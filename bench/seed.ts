@@ -9,10 +9,10 @@
  * what is written. Any change to those files seeds anew; stale files are removed. A bench
  * run works on a copy (the server writes sessions and read marks).
  */
-import { createConversation } from "../lib/conversations/conversations.ts";
-import { MessageWriter } from "../lib/messages/writer.ts";
-import type { SendRequest } from "../lib/messages/messages.ts";
-import { createUser, type User } from "../lib/accounts/users.ts";
+import { createConversation } from "../lib/conversations/mod.ts";
+import { MessageWriter, type SendRequest } from "../lib/messages/mod.ts";
+import { SearchIndexer } from "../lib/search/mod.ts";
+import { createUser, type User } from "../lib/accounts/mod.ts";
 
 export type StoreShape = {
   /** Messages in the measured conversation. */
@@ -108,7 +108,7 @@ async function sendAll(
   request: (i: number) => SendRequest,
   progress?: (done: number) => void,
 ): Promise<void> {
-  const writer = new MessageWriter(kv);
+  const writer = new MessageWriter(kv, new SearchIndexer(kv));
   for (let done = 0; done < count; done += WINDOW) {
     const sends: Promise<unknown>[] = [];
     for (let i = done; i < Math.min(count, done + WINDOW); i++) sends.push(writer.send(request(i)));

@@ -6,12 +6,12 @@ import { packChatRoomProps } from "../islands/parts/chat_props.ts";
 import {
   getConversationForUser,
   listConversationsForUser,
-} from "../lib/conversations/conversations.ts";
+  markRead,
+  readHistory,
+} from "../lib/messages/mod.ts";
 import { AppError } from "../lib/errors.ts";
 import { island } from "../lib/web/islands.tsx";
-import { readHistory } from "../lib/messages/history_cache.ts";
-import { markRead } from "../lib/messages/messages.ts";
-import type { User } from "../lib/accounts/users.ts";
+import type { User } from "../lib/accounts/mod.ts";
 import type { AppCtx, Env } from "./_http.ts";
 import { page } from "./_page.tsx";
 

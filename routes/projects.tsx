@@ -5,11 +5,11 @@ import FileManager from "../islands/FileManager.tsx";
 import {
   getConversationForUser,
   listConversationsForUser,
-} from "../lib/conversations/conversations.ts";
+  listMessages,
+} from "../lib/messages/mod.ts";
 import { AppError } from "../lib/errors.ts";
 import { listFiles } from "../lib/files/mod.ts";
 import { island } from "../lib/web/islands.tsx";
-import { listMessages } from "../lib/messages/messages.ts";
 import { getProjectForUser, listMembers, listProjectsForUser } from "../lib/projects/mod.ts";
 import type { AppCtx, Env } from "./_http.ts";
 import { page } from "./_page.tsx";

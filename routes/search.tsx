@@ -1,9 +1,14 @@
 import { Hono } from "hono";
 import type { ComponentChildren } from "preact";
 import { Avatar, conversationName, shortTime } from "../components/people.tsx";
-import { searchMessages, searchQuerySchema, type SearchResult } from "../lib/search/query.ts";
-import { foldToken, tokenize } from "../lib/search/index.ts";
-import type { User } from "../lib/accounts/users.ts";
+import {
+  foldToken,
+  searchMessages,
+  searchQuerySchema,
+  type SearchResult,
+  tokenize,
+} from "../lib/search/mod.ts";
+import type { User } from "../lib/accounts/mod.ts";
 import type { AppCtx, Env } from "./_http.ts";
 import { shell, signInFirst } from "./chat.tsx";
 

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { detachDeletedFile, fileAreaOf } from "../../lib/messages/attachments.ts";
+import { detachDeletedFile, fileAreaOf } from "../../lib/messages/mod.ts";
 import { getConversationRecordForUser } from "../../lib/conversations/mod.ts";
 import {
   contentDisposition,
@@ -15,8 +15,8 @@ import {
   UploadTooLargeError,
 } from "../../lib/files/mod.ts";
 import { canManage, getProjectForUser } from "../../lib/projects/mod.ts";
-import { hitRateLimit } from "../../lib/ops/rate_limit.ts";
-import type { User } from "../../lib/accounts/users.ts";
+import { hitRateLimit } from "../../lib/ops/mod.ts";
+import type { User } from "../../lib/accounts/mod.ts";
 import { type AppCtx, type Env, requireUser, wantsPage } from "../_http.ts";
 import { memberProject } from "./_project.ts";
 

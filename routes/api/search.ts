@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { searchMessages, searchQuerySchema } from "../../lib/search/query.ts";
+import { searchMessages, searchQuerySchema } from "../../lib/search/mod.ts";
 import { type Env, readQuery, requireUser } from "../_http.ts";
 
 /** `GET /api/search?q=&limit=`: messages of your conversations, newest first. */

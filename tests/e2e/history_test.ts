@@ -3,7 +3,7 @@
  * looking at in place; new messages while you read old ones offer a jump to the latest.
  */
 import assert from "node:assert/strict";
-import { sendMessage } from "../../lib/messages/messages.ts";
+import { sendMessage } from "../../lib/messages/mod.ts";
 import { annAndBen, browserTest, signedInContext } from "../support/browser.ts";
 import { json } from "../support/helpers.ts";
 

@@ -1,7 +1,7 @@
 /** Attachments (issue 6): a conversation's files, and messages that carry them. */
 import assert from "node:assert/strict";
 import type { FileMeta } from "../../lib/files/mod.ts";
-import type { Message } from "../../lib/messages/messages.ts";
+import type { Message } from "../../lib/shared/message.ts";
 import {
   assertError,
   createConversationVia,

@@ -3,7 +3,7 @@
  * cookie and Origin. Shared by the WebSocket test files.
  */
 import assert from "node:assert/strict";
-import type { Message } from "../../lib/messages/messages.ts";
+import type { Message } from "../../lib/shared/message.ts";
 import type { ServerFrame } from "../../lib/shared/protocol.ts";
 import {
   createConversationVia,

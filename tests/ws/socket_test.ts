@@ -1,7 +1,7 @@
 /** WebSocket tests: a real server on port 0, real clients sending the session cookie and Origin. */
 import assert from "node:assert/strict";
-import { type Message, sendMessage } from "../../lib/messages/messages.ts";
-import type { User } from "../../lib/accounts/users.ts";
+import { type Message, sendMessage } from "../../lib/messages/mod.ts";
+import type { User } from "../../lib/accounts/mod.ts";
 import { range } from "../support/util.ts";
 import { chatTest, expectNoUpgrade, join, rawUpgrade, sendAndAck } from "../support/ws_client.ts";
 
