@@ -2,6 +2,7 @@ import { z } from "zod";
 import { isTooGuessable } from "./password_strength.ts";
 import { ulid } from "ulid";
 import { ConflictError, ForbiddenError, NotFoundError } from "../errors.ts";
+import type { User } from "../shared/user.ts";
 import { hashPassword, type PasswordHash } from "./passwords.ts";
 import {
   commitRetryingLocks,
@@ -29,8 +30,8 @@ export const displayNameSchema = z.string().trim().min(1, "Enter a display name.
   "Use at most 64 characters.",
 );
 
-/** What anyone may see of a user. */
-export type User = { id: string; username: string; displayName: string };
+/** What anyone may see of a user (the browser's type too). */
+export type { User };
 
 type UserRecord = User & {
   password: PasswordHash | null;
