@@ -4,6 +4,7 @@
  */
 import { getUsersByIds } from "../accounts/mod.ts";
 import type { NotFoundError } from "../errors.ts";
+import { LruCache } from "../storage/mod.ts";
 import type { ConversationHead } from "../conversations/mod.ts";
 import type { Attachment, Message, MessageRecord } from "../shared/message.ts";
 import type { User } from "../shared/user.ts";
@@ -47,7 +48,12 @@ export type SendOutcome = SendResult | { refused: NotFoundError };
  * without reading; if someone else wrote the head since, the check fails and the batch
  * runs again on fresh reads.
  */
-export type HeadCache = Map<string, Deno.KvEntry<ConversationHead>>;
+export type HeadCache = LruCache<string, Deno.KvEntry<ConversationHead>>;
+
+/** A writer's head cache: the heads of its 10,000 most recently written conversations. */
+export function newHeadCache(): HeadCache {
+  return new LruCache({ maxEntries: 10_000 });
+}
 
 /** A stored record as the API shows it, with its author. */
 export function toMessageShape(record: MessageRecord, author: User): Message {

@@ -12,6 +12,7 @@ export {
 export type { ConversationHead } from "../conversations/mod.ts";
 export {
   type HeadCache,
+  newHeadCache,
   type SendInput,
   type SendOutcome,
   type SendRequest,

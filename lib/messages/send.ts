@@ -25,8 +25,6 @@ import {
 } from "./message.ts";
 import { searchHooks } from "./index_port.ts";
 
-const HEAD_CACHE_SIZE = 10_000;
-
 /**
  * Message ids: ULIDs that increase within a millisecond (the random part is incremented, not
  * drawn anew per character: ~1 µs instead of ~11 µs, on every message).
@@ -192,10 +190,8 @@ export async function commitMessages(
     for (const [id, head] of newHeads) listCacheOf(kv).sawHead(id, head);
     if (cache) {
       for (const [id, value] of newHeads) {
-        cache.delete(id);
         cache.set(id, { key: headKey(id), value, versionstamp: result.versionstamp });
       }
-      while (cache.size > HEAD_CACHE_SIZE) cache.delete(cache.keys().next().value!);
     }
     return results;
   });

@@ -1,4 +1,4 @@
-import type { HeadCache, SendRequest, SendResult } from "./message.ts";
+import { type HeadCache, newHeadCache, type SendRequest, type SendResult } from "./message.ts";
 import { commitMessages } from "./send.ts";
 import { type MessageIndexer, searchHooks } from "./index_port.ts";
 
@@ -39,7 +39,7 @@ export class MessageWriter {
   #queue: Pending[] = [];
   #running = false;
   /** The heads this writer committed last: most batches need not read them. */
-  #heads: HeadCache = new Map();
+  #heads: HeadCache = newHeadCache();
   #indexer: MessageIndexer | null;
 
   /** Without an indexer (and no search installed) nothing is indexed: see index_port.ts. */

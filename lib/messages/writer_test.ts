@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { addParticipant, createConversation, removeParticipant } from "../conversations/mod.ts";
 import { NotFoundError } from "../errors.ts";
 import { MessageWriter } from "./writer.ts";
-import type { HeadCache } from "./message.ts";
+import { newHeadCache } from "./message.ts";
 import { commitMessages } from "./send.ts";
 import { listMessages } from "./history.ts";
 import { type Connection, Hub } from "../realtime/mod.ts";
@@ -77,8 +77,8 @@ Deno.test("commitMessages() lets someone added since send under the old counter 
 
 Deno.test("commitMessages() with a head cache notices another writer and keeps seqs gapless", async () => {
   await withGroup(async (kv, [ann, ben], id) => {
-    const cacheA: HeadCache = new Map();
-    const cacheB: HeadCache = new Map();
+    const cacheA = newHeadCache();
+    const cacheB = newHeadCache();
     for (let round = 0; round < 5; round++) {
       // Each writer's cache holds the head as its own last commit left it: stale by now.
       await commitMessages(kv, [{ author: ann, conversationId: id, content: `a${round}` }], cacheA);
