@@ -74,10 +74,15 @@ function formToObject(form: FormData): Record<string, string | string[]> {
   return out;
 }
 
-function isSecure(c: AppCtx): boolean {
-  const setting = c.get("ctx").config.cookieSecure;
-  if (setting !== "auto") return setting === "true";
+/** True when the request came over https (to us, or to a proxy that says so). */
+export function isHttps(c: AppCtx): boolean {
   return new URL(c.req.url).protocol === "https:" || c.req.header("x-forwarded-proto") === "https";
+}
+
+/** Cookies are Secure (with the __Host- prefix) per COOKIE_SECURE; "auto": over https. */
+export function secureCookies(c: AppCtx): boolean {
+  const setting = c.get("ctx").config.cookieSecure;
+  return setting === "auto" ? isHttps(c) : setting === "true";
 }
 
 const PLAIN_COOKIE = "sid";
@@ -90,7 +95,7 @@ export function readSessionCookie(c: AppCtx): string | undefined {
 
 /** Sets the session cookie: HttpOnly, SameSite=Lax, and Secure + __Host- behind https. */
 export function writeSessionCookie(c: AppCtx, token: string, expires: Date): void {
-  const secure = isSecure(c);
+  const secure = secureCookies(c);
   setCookie(c, secure ? HOST_COOKIE : PLAIN_COOKIE, token, {
     httpOnly: true,
     sameSite: "Lax",

@@ -5,7 +5,7 @@ import type { AppContext } from "../lib/context.ts";
 import { ForbiddenError } from "../lib/errors.ts";
 import { log, metrics, withRequestId } from "../lib/ops/mod.ts";
 import { getUserBySession } from "../lib/accounts/mod.ts";
-import { type Env, readSessionCookie } from "./_http.ts";
+import { type Env, isHttps, readSessionCookie } from "./_http.ts";
 
 /** An incoming X-Request-Id is kept when it is this tame (a proxy's id links its logs to ours). */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
@@ -79,8 +79,7 @@ function setHeader(c: Context<Env>, name: string, value: string): void {
  */
 export function securityHeaders(): MiddlewareHandler<Env> {
   return async (c, next) => {
-    const https = new URL(c.req.url).protocol === "https:" ||
-      c.req.header("x-forwarded-proto") === "https";
+    const https = isHttps(c);
     await next();
     if (c.res.status === 101) return;
     // A route may set a stricter policy of its own (file downloads are sandboxed).

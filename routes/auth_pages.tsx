@@ -71,18 +71,12 @@ export function renderAuthPage(c: AppCtx, mode: "login" | "register", options: O
   });
 }
 
+/** The page for `mode`, or home for someone already signed in. */
+function authPage(mode: "login" | "register") {
+  return (c: AppCtx) =>
+    c.get("user") ? c.redirect("/", 303) : renderAuthPage(c, mode, { next: c.req.query("next") });
+}
+
 export const authPageRoutes = new Hono<Env>()
-  .get(
-    "/login",
-    (c) =>
-      c.get("user")
-        ? c.redirect("/", 303)
-        : renderAuthPage(c, "login", { next: c.req.query("next") }),
-  )
-  .get(
-    "/register",
-    (c) =>
-      c.get("user")
-        ? c.redirect("/", 303)
-        : renderAuthPage(c, "register", { next: c.req.query("next") }),
-  );
+  .get("/login", authPage("login"))
+  .get("/register", authPage("register"));

@@ -10,7 +10,7 @@ import {
   OAUTH_STATE_TTL_MS,
   signInWithIdentity,
 } from "../lib/accounts/mod.ts";
-import type { AppCtx, Env } from "./_http.ts";
+import { type AppCtx, type Env, secureCookies } from "./_http.ts";
 import { oauthErrorPage } from "./_oauth_error.tsx";
 import { safeNext } from "./_request.ts";
 import { signIn } from "./_session.ts";
@@ -38,10 +38,7 @@ function bindingOf(c: AppCtx): string | undefined {
 
 /** Same rule as the session cookie: Secure and __Host- when the request came over https. */
 function setBinding(c: AppCtx, value: string): void {
-  const setting = c.get("ctx").config.cookieSecure;
-  const secure = setting === "auto"
-    ? new URL(c.req.url).protocol === "https:" || c.req.header("x-forwarded-proto") === "https"
-    : setting === "true";
+  const secure = secureCookies(c);
   setCookie(c, secure ? `__Host-${BINDING_COOKIE}` : BINDING_COOKIE, value, {
     httpOnly: true,
     sameSite: "Lax",

@@ -181,14 +181,20 @@ export async function revokeSessionById(
   return true;
 }
 
+/** The ids of the user's sessions (expired ones too, until KV drops their index entries). */
+async function sessionIdsOf(kv: Deno.Kv, userId: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const e of kv.list({ prefix: userSessionsPrefix(userId) })) ids.push(String(e.key[2]));
+  return ids;
+}
+
 /** The user's live sessions, most recently used first. */
 export async function listSessions(
   kv: Deno.Kv,
   userId: string,
   options: { now?: Date } = {},
 ): Promise<SessionInfo[]> {
-  const ids: string[] = [];
-  for await (const e of kv.list({ prefix: userSessionsPrefix(userId) })) ids.push(String(e.key[2]));
+  const ids = await sessionIdsOf(kv, userId);
   const records = await getManyChunked<SessionRecord>(kv, ids.map(sessionKey));
   const now = (options.now ?? new Date()).getTime();
   const live: SessionInfo[] = [];
@@ -215,11 +221,7 @@ export async function revokeAllSessions(
   userId: string,
   options: { keep?: string } = {},
 ): Promise<string[]> {
-  const ids: string[] = [];
-  for await (const e of kv.list({ prefix: userSessionsPrefix(userId) })) {
-    const id = String(e.key[2]);
-    if (id !== options.keep) ids.push(id);
-  }
+  const ids = (await sessionIdsOf(kv, userId)).filter((id) => id !== options.keep);
   for (let i = 0; i < ids.length; i += 100) {
     const chunk = ids.slice(i, i + 100);
     await commitRetryingLocks(() => {
