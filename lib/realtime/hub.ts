@@ -1,16 +1,5 @@
-import { getConversationRecord, getConversationRecordForUser } from "../conversations/mod.ts";
-import { NotFoundError } from "../errors.ts";
-import {
-  changeMessage,
-  type ChangeResult,
-  type Message,
-  type MessageChange,
-  MessageWriter,
-  type SendInput,
-  type SendResult,
-} from "../messages/mod.ts";
-import { BatchedRateLimit, metrics } from "../ops/mod.ts";
-import { SearchIndexer } from "../search/mod.ts";
+import { getConversationRecordForUser } from "../conversations/mod.ts";
+import type { ChangeResult, MessageChange, SendInput, SendResult } from "../messages/mod.ts";
 import type { User } from "../accounts/mod.ts";
 import { type Connection, Connections } from "./connection.ts";
 import { broadcastDoorbells, type DoorbellChannel, Doorbells } from "./doorbells.ts";
@@ -23,6 +12,7 @@ import { Members } from "./members.ts";
 import type { HubParts } from "./parts.ts";
 import { RoomPresence } from "./room_presence.ts";
 import { Rooms } from "./rooms.ts";
+import { Sender } from "./sending.ts";
 import { tellTyping } from "./typing.ts";
 
 export type { Connection } from "./connection.ts";
@@ -59,10 +49,9 @@ export class Hub {
   #presence: RoomPresence;
   #parts: HubParts;
   #doorbells: Doorbells;
-  #writer: MessageWriter;
+  #sender: Sender;
   #heads: HeadWatcher;
   #accounts: { close(): void };
-  #sendLimit: BatchedRateLimit | undefined;
   #closing = false;
 
   /** The store this hub works on (what a socket's sends check their attachments against). */
@@ -73,7 +62,6 @@ export class Hub {
   constructor(kv: Deno.Kv, options: HubOptions = {}) {
     this.#kv = kv;
     const pollMs = options.pollMs ?? 1000;
-    this.#writer = new MessageWriter(kv, new SearchIndexer(kv));
     this.#members = new Members(kv);
     this.#heads = new HeadWatcher(kv, (id, head) => answerHead(this.#parts, id, head), {
       pollMs,
@@ -94,7 +82,6 @@ export class Hub {
     };
     // An account disabled or deleted (by the admin CLI, another process) loses its sockets.
     this.#accounts = watchAccountEndings(kv, this.#conns, { pollMs });
-    this.#sendLimit = options.sendLimit && new BatchedRateLimit(kv, options.sendLimit);
     const name = options.channelName === undefined ? "chat-doorbell" : options.channelName;
     const channel = options.doorbells !== undefined
       ? options.doorbells
@@ -102,6 +89,7 @@ export class Hub {
       ? broadcastDoorbells(name)
       : null;
     this.#doorbells = new Doorbells(channel, (bell) => void answerDoorbell(this.#parts, bell));
+    this.#sender = new Sender(this.#parts, this.#doorbells, options);
   }
 
   /** Registers a socket (it starts in no room). */
@@ -118,7 +106,7 @@ export class Hub {
     this.#conns.remove(conn);
   }
 
-  /** See joinRoom (catch_up.ts). Throws NotFoundError for a non-participant. */
+  /** See joinRoom (join.ts). Throws NotFoundError for a non-participant. */
   async join(conn: Connection, conversationId: string, since?: number, rev?: number) {
     await joinRoom(this.#parts, conn, conversationId, { since, rev });
   }
@@ -141,34 +129,12 @@ export class Hub {
    * order of one sender's messages is the order of these calls), with `stored` for the
    * commit. A sender need not wait for one commit before queueing its next message.
    */
-  async enqueue(
+  enqueue(
     author: User,
     input: SendInput,
     from?: Connection,
   ): Promise<{ stored: Promise<SendResult> }> {
-    const { conversationId } = input;
-    const room = this.#rooms.get(conversationId);
-    const { participantIds, members } = await this.#members.forSend(
-      author.id,
-      conversationId,
-      room,
-      from,
-    );
-    this.#sendLimit?.hit(["send", author.id]);
-    const stored = this.#writer.send({ author, ...input, members }).then((result) => {
-      if (result.members !== members) this.#members.forget(conversationId);
-      if (result.created) {
-        metrics.messagesStored.inc();
-        this.#rooms.deliver(conversationId, result.message.seq, result.message);
-        this.#conns.notifyLists(participantIds, result.message);
-        this.#doorbells.ringMessage(conversationId, result.message.seq, participantIds);
-      }
-      return result;
-    }, (err) => {
-      if (err instanceof NotFoundError) this.#members.forget(conversationId);
-      throw err;
-    });
-    return { stored };
+    return this.#sender.enqueue(author, input, from);
   }
 
   /**
@@ -176,24 +142,12 @@ export class Hub {
    * throws), then tells every socket in the room, on every worker and process, with a
    * `message_updated` frame. Counted against the sender's message limit.
    */
-  async changeMessage(
+  changeMessage(
     user: User,
     target: { conversationId: string; seq: number },
     change: MessageChange,
   ): Promise<ChangeResult> {
-    // A file's removal follows a deletion already allowed and counted: it is no one's send.
-    if (change.kind !== "detach") this.#sendLimit?.hit(["send", user.id]);
-    const result = await changeMessage(this.#kv, user, target, change);
-    if (result.rev !== null) {
-      const { conversationId } = target;
-      this.#rooms.deliverChanges(conversationId, result.rev, {
-        message: result.message,
-        rev: result.rev,
-      });
-      this.#doorbells.ring({ kind: "change", conversationId, rev: result.rev });
-      if (result.last && change.kind !== "react") void this.#notifyLast(result.message);
-    }
-    return result;
+    return this.#sender.change(user, target, change);
   }
 
   /** Tells the room's other people that `conn`'s user is typing. */
@@ -273,27 +227,15 @@ export class Hub {
 
   /** Resolves when every message this hub stored is in the search index. */
   async indexed(): Promise<void> {
-    await this.#writer.indexed();
+    await this.#sender.indexed();
   }
 
   /** Stops listening for doorbells and heads (lets the process exit promptly). */
   close(): void {
-    this.#sendLimit?.close();
     this.#presence.close();
     this.#doorbells.close();
     this.#heads.close();
     this.#accounts.close();
-    this.#writer.close();
-  }
-
-  /**
-   * The last message was edited, deleted or lost a file: every participant's list shows it
-   * (an `activity` frame with its seq; other processes hear the doorbell and do the same).
-   */
-  async #notifyLast(message: Message): Promise<void> {
-    const record = await getConversationRecord(this.#kv, message.conversationId).catch(() => null);
-    if (!record) return;
-    this.#conns.notifyLists(record.participantIds, message);
-    this.#doorbells.ringMessage(message.conversationId, message.seq, record.participantIds);
+    this.#sender.close();
   }
 }
