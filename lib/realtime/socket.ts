@@ -1,7 +1,8 @@
 import { attachmentsForSend } from "../messages/mod.ts";
 import { AppError } from "../errors.ts";
 import { describeError, log } from "../ops/mod.ts";
-import type { Connection, Hub } from "./hub.ts";
+import type { Connection } from "./connection.ts";
+import type { Hub } from "./hub.ts";
 import {
   type ClientFrame,
   clientFrameSchema,
