@@ -221,7 +221,7 @@ export async function benchLogin(
   seconds: number,
   progress: (s: string) => void,
 ): Promise<LoginFigures> {
-  const { hashPassword } = await import("../lib/accounts/passwords.ts");
+  const { hashPassword } = await import("../lib/accounts/mod.ts");
   const times: number[] = [];
   for (let i = 0; i < 5; i++) {
     const t = performance.now();
