@@ -37,7 +37,7 @@ export type MessageContentProps = {
   /**
    * Your username, for the stronger mark on mentions of you: the one part of this markup that
    * is the reader's own (the server's copy of it is kept without, and the mark put on as it is
-   * written out: components/message_fragments.ts).
+   * written out: components/message_fragments.tsx).
    */
   me?: string;
   /** Shown instead of the text: your message being edited in place. */
@@ -46,8 +46,7 @@ export type MessageContentProps = {
 
 /**
  * What a message says, the same for whoever looks: its header when it starts a group, its
- * text (or the deleted placeholder, or the editor) and its files. Whatever differs per viewer
- * (your actions, your reactions pressed) is MessageItem's, around it.
+ * text (or the deleted placeholder, or the editor) and its files.
  */
 export function MessageContent(props: MessageContentProps) {
   const { m } = props;

@@ -5,17 +5,19 @@ import { SpriteIcon } from "./Icon.tsx";
 
 /** Component classes (lib/web/style_shortcuts.ts): what repeats on every message is one name. */
 const TOOL = "msg-tool";
+/** Hidden unless the row (the nearest `group`) is yours. */
+const OWN_TOOL = "msg-tool group-[:not([data-mine])]:hidden";
 
 /**
  * A message's actions, shown on hover or keyboard focus: React (its palette of quick
- * reactions), and on your own messages Edit and Delete. Without JavaScript the buttons are a
+ * reactions), and on your own messages Edit and Delete (on every message, shown only in a row
+ * marked `data-mine`: the same markup for every reader). Without JavaScript the buttons are a
  * form: they open the same palette, editor and confirmation through the address (`?react=`
  * and so on). A GET form's action keeps its fragment: `#m<seq>` comes back to this message.
  */
 export function MessageToolbar(props: {
   m: Message;
   meId: string;
-  mine: boolean;
   actions?: MessageActions;
   /** Opened by the page's address (`?react=`: the no-JavaScript path). */
   paletteOpen: boolean;
@@ -91,38 +93,34 @@ export function MessageToolbar(props: {
       >
         <SpriteIcon name="smile" />
       </button>
-      {props.mine && (
-        <button
-          type="submit"
-          name="edit"
-          value={m.seq}
-          aria-label="Edit"
-          title="Edit"
-          onClick={(e) => {
-            e.preventDefault();
-            actions?.startEdit(m.seq);
-          }}
-          class={TOOL}
-        >
-          <SpriteIcon name="pencil" />
-        </button>
-      )}
-      {props.mine && (
-        <button
-          type="submit"
-          name="delete"
-          value={m.seq}
-          aria-label="Delete"
-          title="Delete"
-          onClick={(e) => {
-            e.preventDefault();
-            props.onDelete();
-          }}
-          class={TOOL}
-        >
-          <SpriteIcon name="trash" />
-        </button>
-      )}
+      <button
+        type="submit"
+        name="edit"
+        value={m.seq}
+        aria-label="Edit"
+        title="Edit"
+        onClick={(e) => {
+          e.preventDefault();
+          actions?.startEdit(m.seq);
+        }}
+        class={OWN_TOOL}
+      >
+        <SpriteIcon name="pencil" />
+      </button>
+      <button
+        type="submit"
+        name="delete"
+        value={m.seq}
+        aria-label="Delete"
+        title="Delete"
+        onClick={(e) => {
+          e.preventDefault();
+          props.onDelete();
+        }}
+        class={OWN_TOOL}
+      >
+        <SpriteIcon name="trash" />
+      </button>
     </form>
   );
 }

@@ -9,7 +9,7 @@ import type { Message } from "../lib/shared/message.ts";
 import type { User } from "../lib/shared/user.ts";
 import { renderDocument } from "../lib/web/ssr.tsx";
 import { installFragmentCache } from "../lib/web/fragment_cache.tsx";
-import { MESSAGE_FRAGMENT_BOUNDS, messageFragments } from "./message_fragments.ts";
+import { MESSAGE_FRAGMENT_BOUNDS, messageFragments } from "./message_fragments.tsx";
 
 /** No layout around the rendered list. */
 const alone = (slot: VNode) => slot;
@@ -109,14 +109,22 @@ Deno.test("the cache keeps one entry per message, whoever reads it", () => {
   assert.equal(entries.count, history.length);
 });
 
-Deno.test("what is yours differs around the shared content: actions, pressed reactions", () => {
+Deno.test("what is yours is on the row (data-mine) and in the reactions, not in the body", () => {
   const forAnn = renderToString(listOf(history, ann));
   const forBen = renderToString(listOf(history, ben));
+  const mine = (html: string) =>
+    [...html.matchAll(/<li id="m(\d+)" data-seq="\d+" data-mine="true"/g)].map((m) => m[1]);
+  assert.deepEqual(mine(forAnn), ["1", "2", "5"]);
+  assert.deepEqual(mine(forBen), ["3", "4", "6"]);
+  // Edit is on every message not deleted, shown by CSS only in your own rows.
   const edits = (html: string) => html.match(/aria-label="Edit"/g)?.length ?? 0;
-  // Ann wrote 1, 2 (and 5, deleted: no actions); Ben 3, 4 and 6.
-  assert.equal(edits(forAnn), 2);
-  assert.equal(edits(forBen), 3);
-  assert.notEqual(forAnn, forBen);
+  assert.equal(edits(forAnn), 5);
+  assert.equal(edits(forBen), 5);
+  assert.match(forAnn, /group-\[:not\(\[data-mine\]\)\]:hidden/);
+  // Ann and Ben both reacted 👍 to message 3: pressed for each of them.
+  assert.match(forAnn, /aria-pressed="true"/);
+  const withoutBen = listOf(history.map((m) => ({ ...m, reactions: [] })), ann);
+  assert.doesNotMatch(renderToString(withoutBen), /aria-pressed/);
 });
 
 Deno.test("mentions of you are marked as yours on the one kept copy, as it is written out", () => {

@@ -2,7 +2,7 @@ import type { ComponentChildren } from "preact";
 import { Layout } from "../components/Layout.tsx";
 import { renderDocument } from "../lib/web/ssr.tsx";
 import { installFragmentCache } from "../lib/web/fragment_cache.tsx";
-import { MESSAGE_FRAGMENT_BOUNDS, messageFragments } from "../components/message_fragments.ts";
+import { MESSAGE_FRAGMENT_BOUNDS, messageFragments } from "../components/message_fragments.tsx";
 import { type AppCtx, FORM_ERROR_CODES } from "./_http.ts";
 
 // Pages render each message's content once and keep it (one entry per message, whoever reads).

@@ -1,36 +1,51 @@
 import { renderToString } from "preact-render-to-string";
 import type { Message } from "../lib/shared/message.ts";
+import type { User } from "../lib/shared/user.ts";
 import { renderFormatted } from "../lib/shared/formatted.tsx";
-import { MessageContent, type MessageContentProps } from "./MessageContent.tsx";
+import { MessageBody, type MessageBodyProps, REACTIONS_SLOT } from "./MessageBody.tsx";
+import { Reactions } from "./Reactions.tsx";
 import { shortTimeStableUntil } from "./people.tsx";
 
 /**
  * What the server's fragment cache (lib/web/fragment_cache.tsx) keeps of a message: its
- * MessageContent (header, text, files; rendering 50 of them was the largest part of a
- * conversation page's CPU, bench/all.ts). That markup is kept the same for every viewer —
- * your actions and your reactions pressed render around it, in MessageItem — so there is one
- * entry per message, whoever reads. The one mark inside it that is yours, the stronger one on
- * a mention of you, is put on the kept HTML as it is written out (`markMentionsOf`): the page
- * is then exactly what rendering it for you gives, with JavaScript or without.
+ * MessageBody (avatar, header, text, files, actions; rendering 50 of them was the largest
+ * part of a conversation page's CPU, bench/all.ts). That markup is kept the same for every
+ * reader — Edit and Delete are on every message and shown by CSS on the reader's own (the row's
+ * `data-mine`, rendered per reader in MessageItem) — so there is one entry per message,
+ * whoever reads. What is still the reader's own is put on the kept HTML as it is written out:
+ * the stronger mark on a mention of you (`markMentionsOf`) and the reactions, your own pressed
+ * (rendered in place of a slot; few messages have any). The page is then exactly what rendering
+ * it for you gives, with JavaScript or without.
  *
  * An entry is exact, not time-bound. The markup depends on:
  * - the message: its fields are compared with the entry's (content, edits, deletion, files,
- *   author's name), so any change renders it again;
+ *   author's name, whether it has reactions), so any change renders it again;
  * - the room's usernames (which `@names` are marked);
  * - whether it starts a group (the header with name and time) and, for a header, the time of
  *   day: "14:05" today, "Mon 14:05" this week, then "12 Mar" (kept until it would change);
- * - an editor in place of the text: never cached.
+ * - being edited, or its palette or delete confirmation open: then never cached (rare).
  */
 export const messageFragments = {
-  component: MessageContent,
-  key: (p: MessageContentProps) => (p.editor ? null : p.m.id),
-  same: (a: MessageContentProps, b: MessageContentProps) =>
+  component: MessageBody,
+  key: (p: MessageBodyProps) => (p.editing || p.paletteOpen || p.confirmOpen ? null : p.m.id),
+  same: (a: MessageBodyProps, b: MessageBodyProps) =>
     a.head === b.head && sameMessage(a.m, b.m) && sameSet(a.names, b.names),
-  until: (p: MessageContentProps, now: number) =>
+  until: (p: MessageBodyProps, now: number) =>
     p.head ? shortTimeStableUntil(p.m.createdAt, new Date(now)) : Infinity,
-  shared: (p: MessageContentProps): MessageContentProps => ({ ...p, me: undefined }),
-  finish: (html: string, p: MessageContentProps) => (p.me ? markMentionsOf(html, p.me) : html),
+  shared: (p: MessageBodyProps): MessageBodyProps => ({ ...p, me: NOBODY, reactionsSlot: true }),
+  finish: (html: string, p: MessageBodyProps) => {
+    const marked = markMentionsOf(html, p.me.username);
+    if (!marked.includes(REACTIONS_SLOT)) return marked;
+    const reactions = renderToString(<Reactions m={p.m} meId={p.me.id} people={p.people} />);
+    return marked.replace(REACTIONS_SLOT, reactions);
+  },
 };
+
+/** Who the kept copy is rendered for: nobody (no mention is theirs). */
+const NOBODY: User = { id: "", username: "", displayName: "" };
+
+/** At most 100,000 messages and 32 M characters of HTML (~64 MB). */
+export const MESSAGE_FRAGMENT_BOUNDS = { maxEntries: 100_000, maxChars: 32 * 1024 * 1024 };
 
 /** The opening tag of a mention of `name`, as formatted.tsx renders it for `me`. */
 function mentionTag(name: string, me?: string): string {
@@ -49,13 +64,10 @@ const YOURS = mentionTag(SAMPLE, SAMPLE);
  */
 export function markMentionsOf(html: string, username: string): string {
   const name = username.toLowerCase();
-  if (!html.includes(`data-mention="${name}"`)) return html;
+  if (!name || !html.includes(`data-mention="${name}"`)) return html;
   const tag = (t: string) => t.replace(`data-mention="${SAMPLE}"`, `data-mention="${name}"`);
   return html.replaceAll(tag(OTHERS), tag(YOURS));
 }
-
-/** At most 100,000 messages and 32 M characters of HTML (~64 MB). */
-export const MESSAGE_FRAGMENT_BOUNDS = { maxEntries: 100_000, maxChars: 32 * 1024 * 1024 };
 
 function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   if (a === b) return true;
@@ -72,13 +84,14 @@ function sameAttachments(a: Message["attachments"], b: Message["attachments"]): 
     );
 }
 
-/** Whether two copies of one message render alike (reactions are not in its content). */
+/** Whether two copies of one message render alike (its reactions go in per reader). */
 function sameMessage(a: Message, b: Message): boolean {
   return a === b || (
     a.content === b.content && a.editedAt === b.editedAt && a.deletedAt === b.deletedAt &&
     a.createdAt === b.createdAt && a.seq === b.seq && a.conversationId === b.conversationId &&
     a.author.id === b.author.id && a.author.username === b.author.username &&
     a.author.displayName === b.author.displayName &&
+    (a.reactions.length > 0) === (b.reactions.length > 0) &&
     sameAttachments(a.attachments, b.attachments)
   );
 }

@@ -1,0 +1,84 @@
+import { h } from "preact";
+import { useState } from "preact/hooks";
+import type { Message } from "../lib/shared/message.ts";
+import type { User } from "../lib/shared/user.ts";
+import { Avatar } from "./people.tsx";
+import type { MessageActions } from "./message_actions.ts";
+import { MessageContent } from "./MessageContent.tsx";
+import { Reactions } from "./Reactions.tsx";
+import { DeleteConfirm } from "./DeleteConfirm.tsx";
+import { MessageToolbar } from "./MessageToolbar.tsx";
+import { EditForm } from "./EditForm.tsx";
+
+/** Where a kept copy of this markup has the reader's reactions put in (message_fragments.ts). */
+export const REACTIONS_SLOT = "<hearth-reactions></hearth-reactions>";
+
+export type MessageBodyProps = {
+  m: Message;
+  head: boolean;
+  /** Who reads: only for the reactions you pressed and the palette (both left out of copies). */
+  me: User;
+  people: Map<string, User>;
+  /** The participants' usernames, lowercased: their `@mentions` are marked. */
+  names: ReadonlySet<string>;
+  /** Your own message being edited in place. */
+  editing: boolean;
+  actions?: MessageActions;
+  /** The React palette opened by the page's address (`?react=`: the no-JavaScript path). */
+  paletteOpen: boolean;
+  /** The delete confirmation opened by the page's address (`?delete=`). */
+  confirmOpen: boolean;
+  /** Renders the slot marker instead of the reactions (the server's kept copy only). */
+  reactionsSlot?: boolean;
+};
+
+/**
+ * Everything inside a message's row: the avatar, what it says, its reactions, and its
+ * actions. Apart from the reactions, the same markup for every reader while nothing is open
+ * (Edit and Delete are on every message, shown by CSS on your own: the row's `data-mine`),
+ * so the server keeps one copy per message (components/message_fragments.ts).
+ */
+export function MessageBody(props: MessageBodyProps) {
+  const { m, actions } = props;
+  const deleted = m.deletedAt !== null;
+  const api = `/api/conversations/${m.conversationId}/messages/${m.seq}`;
+  const [confirming, setConfirming] = useState(props.confirmOpen);
+  return (
+    <>
+      <div class="w-9 shrink-0">{props.head && <Avatar user={m.author} />}</div>
+      <div class="min-w-0 flex-1 pb-0.5">
+        <MessageContent
+          m={m}
+          head={props.head}
+          names={props.names}
+          me={props.me.username}
+          editor={props.editing && actions ? <EditForm m={m} actions={actions} /> : undefined}
+        />
+        {confirming && !deleted && (
+          <DeleteConfirm
+            here={`/conversations/${m.conversationId}#m${m.seq}`}
+            api={api}
+            onDelete={() => {
+              setConfirming(false);
+              actions?.remove(m.seq);
+            }}
+            onCancel={() => setConfirming(false)}
+          />
+        )}
+        {!deleted && m.reactions.length > 0 && (props.reactionsSlot
+          ? h("hearth-reactions", null)
+          : <Reactions m={m} meId={props.me.id} people={props.people} actions={actions} />)}
+      </div>
+      {!deleted && !props.editing && (
+        <MessageToolbar
+          m={m}
+          meId={props.me.id}
+          actions={actions}
+          paletteOpen={props.paletteOpen}
+          confirming={confirming}
+          onDelete={() => setConfirming(true)}
+        />
+      )}
+    </>
+  );
+}
