@@ -23,6 +23,10 @@ const APP_FILES = [
   "components",
   "static",
 ];
+/**
+ * This tree reads no SECRET_KEY, but the trees from before issue 14's redesign refuse to start
+ * in production without one, and bench/pair.ts runs such a tree as its "before".
+ */
 const SECRET_KEY = "bench-secret-key-that-is-long-enough-000";
 
 /**
