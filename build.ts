@@ -1,5 +1,5 @@
 /** `deno task build`: builds the island bundles and the stylesheet once (start-up reuses them). */
-import { buildAssets } from "./lib/web/assets.ts";
+import { buildAssets } from "./lib/web/mod.ts";
 
 const root = new URL(".", import.meta.url).pathname.replace(/\/$/, "");
 const assets = await buildAssets(root);

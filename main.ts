@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { serveStatic } from "hono/deno";
 import { type Config, loadConfig } from "./config.ts";
-import { buildAssets, loadBuiltAssets } from "./lib/web/assets.ts";
+import { buildAssets, loadBuiltAssets } from "./lib/web/mod.ts";
 import type { AppContext } from "./lib/context.ts";
 import { errorBody } from "./lib/errors.ts";
 import { sweepOrphanChunks } from "./lib/files/mod.ts";

@@ -4,7 +4,7 @@ import ConversationList, { type ConversationListProps } from "../islands/Convers
 import NewConversation from "../islands/NewConversation.tsx";
 import ThemeToggle from "../islands/ThemeToggle.tsx";
 import { Avatar } from "./people.tsx";
-import { island } from "../lib/web/islands.tsx";
+import { island } from "../lib/web/mod.ts";
 
 const ConversationListIsland = island("ConversationList", ConversationList);
 const NewConversationIsland = island("NewConversation", NewConversation);

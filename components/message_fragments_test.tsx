@@ -7,8 +7,7 @@ import { shortTime, shortTimeStableUntil } from "./people.tsx";
 import { formatMessage } from "../lib/messages/mod.ts";
 import type { Message } from "../lib/shared/message.ts";
 import type { User } from "../lib/shared/user.ts";
-import { renderDocument } from "../lib/web/ssr.tsx";
-import { installFragmentCache } from "../lib/web/fragment_cache.tsx";
+import { installFragmentCache, renderDocument } from "../lib/web/mod.ts";
 import { MESSAGE_FRAGMENT_BOUNDS, messageFragments } from "./message_fragments.tsx";
 
 /** No layout around the rendered list. */

@@ -1,5 +1,5 @@
 import type { Config } from "../config.ts";
-import type { Assets } from "./web/assets.ts";
+import type { Assets } from "./web/mod.ts";
 import type { Hub } from "./realtime/mod.ts";
 
 /** What every request handler may use; built once by main.ts, once per test. */

@@ -1,7 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { Layout } from "../components/Layout.tsx";
-import { renderDocument } from "../lib/web/ssr.tsx";
-import { installFragmentCache } from "../lib/web/fragment_cache.tsx";
+import { installFragmentCache, renderDocument } from "../lib/web/mod.ts";
 import { MESSAGE_FRAGMENT_BOUNDS, messageFragments } from "../components/message_fragments.tsx";
 import { type AppCtx, FORM_ERROR_CODES } from "./_http.ts";
 

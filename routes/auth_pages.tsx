@@ -3,7 +3,7 @@ import { Logo } from "../components/Logo.tsx";
 import { OAuthButtons } from "../components/OAuthButtons.tsx";
 import AuthForm from "../islands/AuthForm.tsx";
 import type { AppError } from "../lib/errors.ts";
-import { island } from "../lib/web/islands.tsx";
+import { island } from "../lib/web/mod.ts";
 import { listProviders } from "../lib/accounts/mod.ts";
 import type { AppCtx, Env } from "./_http.ts";
 import { page } from "./_page.tsx";

@@ -10,7 +10,7 @@ import {
   readHistory,
 } from "../lib/messages/mod.ts";
 import { AppError } from "../lib/errors.ts";
-import { island } from "../lib/web/islands.tsx";
+import { island } from "../lib/web/mod.ts";
 import type { User } from "../lib/accounts/mod.ts";
 import type { AppCtx, Env } from "./_http.ts";
 import { page } from "./_page.tsx";

@@ -9,7 +9,7 @@ import {
 } from "../lib/messages/mod.ts";
 import { AppError } from "../lib/errors.ts";
 import { listFiles } from "../lib/files/mod.ts";
-import { island } from "../lib/web/islands.tsx";
+import { island } from "../lib/web/mod.ts";
 import { getProjectForUser, listMembers, listProjectsForUser } from "../lib/projects/mod.ts";
 import type { AppCtx, Env } from "./_http.ts";
 import { page } from "./_page.tsx";

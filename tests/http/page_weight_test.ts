@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { type PackedChatRoomProps, unpackChatRoomProps } from "../../islands/parts/chat_props.ts";
-import { buildStylesheet } from "../../lib/web/styles.ts";
+import { buildStylesheet } from "../../lib/web/mod.ts";
 import {
   createConversationVia,
   json,
