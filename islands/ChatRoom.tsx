@@ -11,7 +11,7 @@ import { RoomHeader } from "./chat/RoomHeader.tsx";
 import { Composer } from "./chat/Composer.tsx";
 
 // The page carries this island's props packed (routes/chat.tsx): boot.ts unpacks them.
-export { unpackChatRoomProps as unpackProps } from "./parts/chat_props.ts";
+export { unpackChatRoomProps as unpackProps } from "./chat/chat_props.ts";
 export type { ChatRoomProps } from "./chat/props.ts";
 
 /** `#m12` → 12: a link to one message (search results, notifications, forms coming back). */

@@ -5,7 +5,7 @@
  */
 import { h, hydrate } from "preact";
 import { chatSocket } from "./parts/chat_socket.ts";
-import type { PackedChatRoomProps } from "./parts/chat_props.ts";
+import type { PackedChatRoomProps } from "./chat/chat_props.ts";
 
 type Marker = { el: HTMLElement; name: string; props: Record<string, unknown> };
 

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { ChatShell } from "../components/ChatShell.tsx";
 import ChatRoom from "../islands/ChatRoom.tsx";
-import { packChatRoomProps } from "../islands/parts/chat_props.ts";
+import { packChatRoomProps } from "../islands/chat/chat_props.ts";
 import {
   getConversationForUser,
   listConversationsForUser,

@@ -4,7 +4,7 @@
  * the page already says — and that the packed props still give back every message exactly.
  */
 import assert from "node:assert/strict";
-import { type PackedChatRoomProps, unpackChatRoomProps } from "../../islands/parts/chat_props.ts";
+import { type PackedChatRoomProps, unpackChatRoomProps } from "../../islands/chat/chat_props.ts";
 import { buildStylesheet } from "../../lib/web/mod.ts";
 import {
   createConversationVia,

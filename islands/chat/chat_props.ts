@@ -1,6 +1,6 @@
 import type { Message } from "../../lib/shared/message.ts";
 import type { User } from "../../lib/shared/user.ts";
-import type { ChatRoomProps } from "../chat/props.ts";
+import type { ChatRoomProps } from "./props.ts";
 
 /**
  * ChatRoom's props as a page carries them (`data-props`): each message without what the
