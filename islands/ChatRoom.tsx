@@ -3,7 +3,7 @@ import { useMemo, useRef } from "preact/hooks";
 import { MessageList } from "../components/MessageList.tsx";
 import { conversationName } from "../components/people.tsx";
 import { messageActions } from "./parts/message_actions.ts";
-import type { ChatRoomProps } from "./chat/props.ts";
+import type { ChatRoomProps } from "./chat/chat_props.ts";
 import { lastOwn, mergeBySeq, presenceText, typingText } from "./chat/room_model.ts";
 import { useRoom } from "./chat/use_room.ts";
 import { useScroll } from "./chat/use_scroll.ts";
@@ -12,7 +12,7 @@ import { Composer } from "./chat/Composer.tsx";
 
 // The page carries this island's props packed (routes/chat.tsx): boot.ts unpacks them.
 export { unpackChatRoomProps as unpackProps } from "./chat/chat_props.ts";
-export type { ChatRoomProps } from "./chat/props.ts";
+export type { ChatRoomProps } from "./chat/chat_props.ts";
 
 /** `#m12` → 12: a link to one message (search results, notifications, forms coming back). */
 function seqFromHash(): number | null {

@@ -1,6 +1,25 @@
+import type { Conversation } from "../../lib/conversations/mod.ts";
 import type { Message } from "../../lib/shared/message.ts";
 import type { User } from "../../lib/shared/user.ts";
-import type { ChatRoomProps } from "./props.ts";
+
+/** ChatRoom's props, beside their packing: the island imports both, and this file imports no island. */
+export type ChatRoomProps = {
+  me: User;
+  conversation: Conversation;
+  messages: Message[];
+  nextCursor: string | null;
+  /** The first seq that was unread when the page was made: a "New messages" line goes there. */
+  unreadFrom?: number | null;
+  /** The server's upload limit (files over it are refused before they are sent). */
+  maxUploadBytes?: number;
+  /**
+   * What the address opened on one message (`?edit=`, `?react=`, `?delete=`): how the page's
+   * message actions work without JavaScript, as forms that come back here.
+   */
+  opened?: { edit?: number; react?: number; delete?: number };
+  /** A message to show and highlight instead of the newest (a search result: `?around=`). */
+  focusSeq?: number | null;
+};
 
 /**
  * ChatRoom's props as a page carries them (`data-props`): each message without what the
