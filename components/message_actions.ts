@@ -1,7 +1,7 @@
 /**
  * What a message row may ask of the room it is in (edit, delete, react, by seq), and the
  * quick reactions its palette offers. Here, beside the rows, so that components never import
- * islands: the chat room island implements MessageActions (islands/parts/message_actions.ts).
+ * islands: the chat room island implements MessageActions (islands/chat/message_actions.ts).
  */
 
 /** The quick reactions offered by a message's "React" palette. */

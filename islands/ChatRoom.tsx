@@ -2,7 +2,7 @@ import { useComputed, useSignal } from "@preact/signals";
 import { useMemo, useRef } from "preact/hooks";
 import { MessageList } from "../components/MessageList.tsx";
 import { conversationName } from "../components/people.tsx";
-import { messageActions } from "./parts/message_actions.ts";
+import { messageActions } from "./chat/message_actions.ts";
 import type { ChatRoomProps } from "./chat/chat_props.ts";
 import { lastOwn, mergeBySeq, presenceText, typingText } from "./chat/room_model.ts";
 import { useRoom } from "./chat/use_room.ts";

@@ -2,7 +2,7 @@
 import type { Message } from "../../lib/shared/message.ts";
 import type { ClientFrame } from "../../lib/shared/protocol.ts";
 import type { MessageActions } from "../../components/message_actions.ts";
-import { chatSocket } from "./chat_socket.ts";
+import { chatSocket } from "../parts/chat_socket.ts";
 import { MAX_MESSAGE_CHARS, MESSAGE_TOO_LONG } from "../../lib/shared/limits.ts";
 
 /** The same limits as sending (`contentSchema`), said the same way. */
