@@ -2,7 +2,7 @@ import type { Conversation } from "../../lib/conversations/mod.ts";
 import type { Message } from "../../lib/shared/message.ts";
 import type { User } from "../../lib/shared/user.ts";
 
-/** ChatRoom's props, beside their packing: the island imports both, and this file imports no island. */
+/** ChatRoom's props, beside their packing: the island imports both; this imports no island. */
 export type ChatRoomProps = {
   me: User;
   conversation: Conversation;
