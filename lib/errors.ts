@@ -1,7 +1,7 @@
 /** Domain errors. Routes never build error responses by hand: `errorBody()` maps these. */
 export class AppError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 429 | 503,
+    readonly status: Status,
     readonly code: string,
     message: string,
     readonly fields?: Record<string, string>,
@@ -10,35 +10,39 @@ export class AppError extends Error {
   }
 }
 
+/** The statuses a domain error answers with. */
+type Status = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 429 | 503;
+
 export class ValidationError extends AppError {
   constructor(message: string, fields?: Record<string, string>, code = "invalid_input") {
     super(400, code, message, fields);
   }
 }
 
-export class UnauthorizedError extends AppError {
-  constructor(message = "You need to sign in first.", code = "unauthorized") {
-    super(401, code, message);
-  }
+/**
+ * A kind of AppError: its status, its code (a caller may name a narrower one, such as
+ * "already_member") and, where one sentence fits every case, a default message; without one,
+ * every `new` must say what went wrong.
+ */
+function errorKind(status: Status, code: string): new (message: string, code?: string) => AppError;
+function errorKind(
+  status: Status,
+  code: string,
+  message: string,
+): new (message?: string, code?: string) => AppError;
+function errorKind(status: Status, defaultCode: string, defaultMessage = "") {
+  return class extends AppError {
+    constructor(message = defaultMessage, code = defaultCode) {
+      super(status, code, message);
+    }
+  };
 }
 
-export class ForbiddenError extends AppError {
-  constructor(message: string, code = "forbidden") {
-    super(403, code, message);
-  }
-}
-
-export class NotFoundError extends AppError {
-  constructor(message = "Not found.", code = "not_found") {
-    super(404, code, message);
-  }
-}
-
-export class ConflictError extends AppError {
-  constructor(message: string, code = "conflict") {
-    super(409, code, message);
-  }
-}
+export class UnauthorizedError
+  extends errorKind(401, "unauthorized", "You need to sign in first.") {}
+export class ForbiddenError extends errorKind(403, "forbidden") {}
+export class NotFoundError extends errorKind(404, "not_found", "Not found.") {}
+export class ConflictError extends errorKind(409, "conflict") {}
 
 export class RateLimitError extends AppError {
   constructor(readonly retryAfterSeconds: number, message = "Too many requests. Try again soon.") {
