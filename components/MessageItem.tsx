@@ -1,27 +1,21 @@
-import type { Message } from "../lib/shared/message.ts";
-import type { User } from "../lib/shared/user.ts";
-import type { MessageActions } from "./message_actions.ts";
-import { MessageBody } from "./MessageBody.tsx";
+import { MessageBody, type MessageBodyProps } from "./MessageBody.tsx";
+
+/** MessageBody's props that the row passes on, and the row's own (what the address opened). */
+type MessageItemProps =
+  & Pick<MessageBodyProps, "m" | "head" | "me" | "people" | "names" | "editing" | "actions">
+  & {
+    /** Opened by the page's address (`?react=` / `?delete=`: the no-JavaScript path). */
+    opened?: "react" | "delete" | null;
+    /** The message a link opened the page on (a search result). */
+    highlighted?: boolean;
+  };
 
 /**
  * One message's row. The row says what is yours about it (`data-mine`: CSS shows Edit and
  * Delete); inside, MessageBody. No state here: the server renders this for every message of
  * every page, and a component with hooks costs several times one without.
  */
-export function MessageItem(props: {
-  m: Message;
-  head: boolean;
-  me: User;
-  people: Map<string, User>;
-  /** The participants' usernames, lowercased: their `@mentions` are marked. */
-  names: ReadonlySet<string>;
-  editing: boolean;
-  actions?: MessageActions;
-  /** Opened by the page's address (`?react=` / `?delete=`: the no-JavaScript path). */
-  opened?: "react" | "delete" | null;
-  /** The message a link opened the page on (a search result). */
-  highlighted?: boolean;
-}) {
+export function MessageItem(props: MessageItemProps) {
   const { m } = props;
   const mine = m.author.id === props.me.id;
   return (
