@@ -1,4 +1,5 @@
 import { useEffect, useRef } from "preact/hooks";
+import { instead } from "./instead.ts";
 
 /**
  * "Delete this message?" in place. Without JavaScript it is a form: Delete posts to the
@@ -28,20 +29,14 @@ export function DeleteConfirm(props: {
         formMethod="post"
         formAction={`${props.api}/delete`}
         ref={confirmButton}
-        onClick={(e) => {
-          e.preventDefault();
-          props.onDelete();
-        }}
+        onClick={instead(props.onDelete)}
         class="rounded-md bg-red-600 px-2.5 py-1 text-xs font-semibold text-white hover:bg-red-500"
       >
         Delete
       </button>
       <button
         type="submit"
-        onClick={(e) => {
-          e.preventDefault();
-          props.onCancel();
-        }}
+        onClick={instead(props.onCancel)}
         class="rounded-md border border-slate-300 dark:border-slate-600 px-2.5 py-1 text-xs font-medium text-slate-700 dark:text-slate-300 hover:bg-slate-100 dark:hover:bg-slate-800"
       >
         Cancel

@@ -3,6 +3,7 @@ import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Message } from "../lib/shared/message.ts";
 import { MAX_MESSAGE_CHARS } from "../lib/shared/limits.ts";
 import type { MessageActions } from "./message_actions.ts";
+import { instead } from "./instead.ts";
 
 /** The message as a textarea: Enter saves, Shift+Enter is a new line, Esc cancels. */
 export function EditForm(props: { m: Message; actions: MessageActions }) {
@@ -64,10 +65,7 @@ export function EditForm(props: { m: Message; actions: MessageActions }) {
         </button>
         <a
           href={`/conversations/${props.m.conversationId}#m${props.m.seq}`}
-          onClick={(e) => {
-            e.preventDefault();
-            props.actions.cancelEdit();
-          }}
+          onClick={instead(() => props.actions.cancelEdit())}
           class="rounded-md border border-slate-300 dark:border-slate-600 px-2.5 py-1 font-medium text-slate-700 dark:text-slate-300 hover:bg-slate-100 dark:hover:bg-slate-800"
         >
           Cancel

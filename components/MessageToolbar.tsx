@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { Message } from "../lib/shared/message.ts";
 import { type MessageActions, QUICK_EMOJI } from "./message_actions.ts";
 import { SpriteIcon } from "./Icon.tsx";
+import { instead } from "./instead.ts";
 
 /** Component classes (lib/web/style_shortcuts.ts): what repeats on every message is one name. */
 const TOOL = "msg-tool";
@@ -64,11 +65,10 @@ export function MessageToolbar(props: {
               value={mineOn(emoji) ? "0" : "1"}
               ref={i === 0 ? firstEmoji : undefined}
               aria-label={`React with ${emoji}`}
-              onClick={(e) => {
-                e.preventDefault();
+              onClick={instead(() => {
                 closePalette(true);
                 actions?.react(m.seq, emoji, !mineOn(emoji));
-              }}
+              })}
               class={TOOL}
             >
               {emoji}
@@ -84,43 +84,40 @@ export function MessageToolbar(props: {
         aria-label="React"
         title="React"
         aria-expanded={palette}
-        onClick={(e) => {
-          e.preventDefault();
-          if (palette) closePalette(false);
-          else setPalette(true);
-        }}
+        onClick={instead(() => palette ? closePalette(false) : setPalette(true))}
         class={TOOL}
       >
         <SpriteIcon name="smile" />
       </button>
-      <button
-        type="submit"
-        name="edit"
-        value={m.seq}
-        aria-label="Edit"
-        title="Edit"
-        onClick={(e) => {
-          e.preventDefault();
-          actions?.startEdit(m.seq);
-        }}
-        class={OWN_TOOL}
-      >
-        <SpriteIcon name="pencil" />
-      </button>
-      <button
-        type="submit"
-        name="delete"
-        value={m.seq}
-        aria-label="Delete"
-        title="Delete"
-        onClick={(e) => {
-          e.preventDefault();
-          props.onDelete();
-        }}
-        class={OWN_TOOL}
-      >
-        <SpriteIcon name="trash" />
-      </button>
+      {ownTool("edit", m.seq, () => actions?.startEdit(m.seq))}
+      {ownTool("delete", m.seq, props.onDelete)}
     </form>
+  );
+}
+
+const OWN_TOOLS = {
+  edit: { label: "Edit", icon: "pencil" },
+  delete: { label: "Delete", icon: "trash" },
+} as const;
+
+/**
+ * Edit or Delete on your own message: without JavaScript it submits `?edit=<seq>` (or
+ * `?delete=`), which opens the same editor or confirmation through the address. A plain
+ * function, not a component: every row of every page has two.
+ */
+function ownTool(action: keyof typeof OWN_TOOLS, seq: number, run: () => void) {
+  const { label, icon } = OWN_TOOLS[action];
+  return (
+    <button
+      type="submit"
+      name={action}
+      value={seq}
+      aria-label={label}
+      title={label}
+      onClick={instead(run)}
+      class={OWN_TOOL}
+    >
+      <SpriteIcon name={icon} />
+    </button>
   );
 }

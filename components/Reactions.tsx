@@ -1,6 +1,7 @@
 import type { Message } from "../lib/shared/message.ts";
 import type { User } from "../lib/shared/user.ts";
 import type { MessageActions } from "./message_actions.ts";
+import { instead } from "./instead.ts";
 
 /** "Ann Lee, Ben Ode reacted with 👍", named from the conversation's participants. */
 function reactedLabel(userIds: string[], people: Map<string, User>, emoji: string): string {
@@ -43,10 +44,7 @@ export function Reactions(props: {
             aria-label={label}
             title={label}
             data-emoji={r.emoji}
-            onClick={(e) => {
-              e.preventDefault();
-              props.actions?.react(m.seq, r.emoji, !on);
-            }}
+            onClick={instead(() => props.actions?.react(m.seq, r.emoji, !on))}
             class={on ? "chip chip-on" : "chip chip-off"}
           >
             <span>{r.emoji}</span>

@@ -2,6 +2,7 @@ import { useComputed, useSignal } from "@preact/signals";
 import { useMemo, useRef } from "preact/hooks";
 import { MessageList } from "../components/MessageList.tsx";
 import { conversationName } from "../components/people.tsx";
+import { instead } from "../components/instead.ts";
 import { messageActions } from "./chat/message_actions.ts";
 import type { ChatRoomProps } from "./chat/chat_props.ts";
 import { lastOwn, mergeBySeq, presenceText, typingText } from "./chat/room_model.ts";
@@ -133,10 +134,7 @@ export default function ChatRoom(props: ChatRoomProps) {
             <div class="mb-4 text-center">
               <a
                 href={`/conversations/${convId}?before=${olderCursor.value}`}
-                onClick={(e) => {
-                  e.preventDefault();
-                  void loadOlder();
-                }}
+                onClick={instead(() => void loadOlder())}
                 class="text-sm font-medium text-indigo-600 dark:text-indigo-400 hover:text-indigo-500"
               >
                 Load older messages
