@@ -4,6 +4,7 @@ import ConversationList, { type ConversationListProps } from "../islands/Convers
 import NewConversation from "../islands/NewConversation.tsx";
 import ThemeToggle from "../islands/ThemeToggle.tsx";
 import { Avatar } from "./people.tsx";
+import { SearchForm } from "./SearchForm.tsx";
 import { island } from "../lib/web/mod.ts";
 
 const ConversationListIsland = island("ConversationList", ConversationList);
@@ -28,17 +29,12 @@ export function ChatShell(
           <span class="text-lg font-bold tracking-tight">Hearth</span>
         </div>
         <div class="space-y-2 px-4 pb-3">
-          <form method="get" action="/search" role="search" class="mb-2">
-            <label for="sidebar-search" class="sr-only">Search messages</label>
-            <input
-              id="sidebar-search"
-              name="q"
-              type="search"
-              maxLength={200}
-              placeholder="Search messages"
-              class="w-full rounded-lg border border-slate-700 bg-slate-800 px-3 py-1.5 text-sm text-slate-100 placeholder:text-slate-400 focus:border-indigo-400 focus:outline-none focus:ring-2 focus:ring-indigo-400"
-            />
-          </form>
+          <SearchForm
+            id="sidebar-search"
+            placeholder="Search messages"
+            class="mb-2"
+            inputClass="w-full rounded-lg border border-slate-700 bg-slate-800 px-3 py-1.5 text-sm text-slate-100 placeholder:text-slate-400 focus:border-indigo-400 focus:outline-none focus:ring-2 focus:ring-indigo-400"
+          />
           <NewConversationIsland />
           <a
             href="/projects"

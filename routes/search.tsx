@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { ComponentChildren } from "preact";
 import { Avatar, conversationName, shortTime } from "../components/people.tsx";
+import { SearchForm } from "../components/SearchForm.tsx";
 import {
   foldToken,
   searchMessages,
@@ -9,6 +10,7 @@ import {
   tokenize,
 } from "../lib/search/mod.ts";
 import type { User } from "../lib/accounts/mod.ts";
+import { MAX_QUERY_CHARS } from "../lib/shared/limits.ts";
 import type { AppCtx, Env } from "./_http.ts";
 import { shell, signInFirst } from "./chat.tsx";
 
@@ -77,24 +79,20 @@ export function SearchPage(props: { me: User; query: string; results: SearchResu
       aria-label="Search"
     >
       <header class="border-b border-slate-200 dark:border-slate-700 px-5 py-3">
-        <form method="get" action="/search" role="search" class="flex gap-2">
-          <label for="search-page-q" class="sr-only">Search messages</label>
-          <input
-            id="search-page-q"
-            name="q"
-            type="search"
-            value={query}
-            maxLength={200}
-            placeholder="Search your conversations"
-            class="min-w-0 flex-1 rounded-lg border border-slate-300 dark:border-slate-600 px-3 py-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
-          />
+        <SearchForm
+          id="search-page-q"
+          value={query}
+          placeholder="Search your conversations"
+          class="flex gap-2"
+          inputClass="min-w-0 flex-1 rounded-lg border border-slate-300 dark:border-slate-600 px-3 py-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
+        >
           <button
             type="submit"
             class="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500"
           >
             Search
           </button>
-        </form>
+        </SearchForm>
       </header>
       <div class="flex-1 overflow-y-auto px-3 py-3">
         {results === null
@@ -129,7 +127,7 @@ export function SearchPage(props: { me: User; query: string; results: SearchResu
 async function searchPage(c: AppCtx) {
   const me = c.get("user");
   if (!me) return signInFirst(c);
-  const raw = (c.req.query("q") ?? "").slice(0, 200);
+  const raw = (c.req.query("q") ?? "").slice(0, MAX_QUERY_CHARS);
   const parsed = searchQuerySchema.safeParse({ q: raw, limit: 50 });
   const results = parsed.success
     ? await searchMessages(c.get("ctx").kv, me.id, parsed.data.q, { limit: 50 })

@@ -13,6 +13,7 @@ import type { ConversationHead, ConversationRecord } from "../conversations/mod.
 import { type Message, type MessageRecord, withAuthors } from "../messages/mod.ts";
 import { getUsersByIds } from "../accounts/mod.ts";
 import type { User } from "../shared/user.ts";
+import { MAX_QUERY_CHARS } from "../shared/limits.ts";
 
 /** Per conversation and query word, at most this many postings are read. */
 const MAX_SCAN = 5000;
@@ -22,7 +23,7 @@ const MIN_PREFIX = 2;
 const MAX_TAIL = 10_000;
 
 export const searchQuerySchema = z.object({
-  q: z.string().trim().min(1, "Type something to search for.").max(200),
+  q: z.string().trim().min(1, "Type something to search for.").max(MAX_QUERY_CHARS),
   limit: z.coerce.number().int().min(1).max(50).default(20),
 });
 

@@ -7,6 +7,8 @@
 export const MAX_MESSAGE_CHARS = 4000;
 /** What a person is told when a message is longer. */
 export const MESSAGE_TOO_LONG = "Keep messages under 4,000 characters.";
+/** Characters of a search query: the search box stops there, the page reads no more. */
+export const MAX_QUERY_CHARS = 200;
 /** Files one message may carry. */
 export const MAX_ATTACHMENTS = 10;
 /** WebSocket frames larger than this are refused with an error frame (the contract's 64 KiB). */
