@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import type { ComponentChildren } from "preact";
 import { z } from "zod";
 import { ChatShell } from "../components/ChatShell.tsx";
 import ChatRoom from "../islands/ChatRoom.tsx";
@@ -27,29 +28,40 @@ export function signInFirst(c: AppCtx) {
   return c.redirect(next === "/" ? "/login" : `/login?next=${encodeURIComponent(next)}`, 303);
 }
 
-/** A page in the signed-in frame (sidebar with the conversation list, then `main`). */
+/**
+ * A page in the signed-in frame: the sidebar with `me`'s conversations (`currentId` open;
+ * `list` when the page read it already, alongside its own reads), then `children`.
+ */
 export async function shell(
   c: AppCtx,
-  me: User,
-  currentId: string | null,
-  title: string,
-  main: preact.ComponentChildren,
+  frame: {
+    me: User;
+    title: string;
+    currentId?: string | null;
+    section?: "chat" | "projects";
+    list?: ConversationListing;
+    children: ComponentChildren;
+  },
 ) {
-  const list = await listConversationsForUser(c.get("ctx").kv, me.id);
+  const { me } = frame;
+  const list = frame.list ?? await listConversationsForUser(c.get("ctx").kv, me.id);
   return page(c, {
-    title,
+    title: frame.title,
     children: (
       <ChatShell
         me={me}
         conversations={list.values}
         nextCursor={list.cursor}
-        currentId={currentId}
+        currentId={frame.currentId ?? null}
+        section={frame.section}
       >
-        {main}
+        {frame.children}
       </ChatShell>
     ),
   });
 }
+
+type ConversationListing = Awaited<ReturnType<typeof listConversationsForUser>>;
 
 /** A page for addresses that do not exist (or that this user may not see). */
 export function notFoundPage(c: AppCtx) {
@@ -74,18 +86,18 @@ export const chatPageRoutes = new Hono<Env>()
   .get("/", async (c) => {
     const me = c.get("user");
     if (!me) return signInFirst(c);
-    return await shell(
-      c,
+    return await shell(c, {
       me,
-      null,
-      "Conversations",
-      <div class="flex flex-1 flex-col items-center justify-center gap-2 bg-white dark:bg-slate-900 text-center">
-        <h1 class="text-xl font-semibold">Welcome, {me.displayName}</h1>
-        <p class="max-w-sm text-sm text-slate-600 dark:text-slate-400">
-          Pick a conversation on the left, or start a new one with anyone on your team.
-        </p>
-      </div>,
-    );
+      title: "Conversations",
+      children: (
+        <div class="flex flex-1 flex-col items-center justify-center gap-2 bg-white dark:bg-slate-900 text-center">
+          <h1 class="text-xl font-semibold">Welcome, {me.displayName}</h1>
+          <p class="max-w-sm text-sm text-slate-600 dark:text-slate-400">
+            Pick a conversation on the left, or start a new one with anyone on your team.
+          </p>
+        </div>
+      ),
+    });
   })
   .get("/conversations/:id", async (c) => {
     const me = c.get("user");
@@ -116,77 +128,81 @@ export const chatPageRoutes = new Hono<Env>()
       const moved = await markRead(kv, conversation.id, { userId: me.id, seq: last.seq });
       if (moved !== null) c.get("ctx").hub.readMoved(me.id, conversation.id, moved);
     }
-    return await shell(
-      c,
+    return await shell(c, {
       me,
-      conversation.id,
-      conversation.title ??
+      currentId: conversation.id,
+      title: conversation.title ??
         conversation.participants.filter((p) => p.id !== me.id).map((p) => p.displayName).join(
           ", ",
         ),
-      <ChatRoomIsland
-        me={me}
-        conversation={conversation}
-        messages={history.messages}
-        nextCursor={history.nextCursor}
-        unreadFrom={unreadFrom}
-        maxUploadBytes={c.get("ctx").config.maxUploadBytes}
-        focusSeq={around ?? null}
-        opened={{
-          edit: beforeSchema.parse(c.req.query("edit")),
-          react: beforeSchema.parse(c.req.query("react")),
-          delete: beforeSchema.parse(c.req.query("delete")),
-        }}
-      />,
-    );
+      children: (
+        <ChatRoomIsland
+          me={me}
+          conversation={conversation}
+          messages={history.messages}
+          nextCursor={history.nextCursor}
+          unreadFrom={unreadFrom}
+          maxUploadBytes={c.get("ctx").config.maxUploadBytes}
+          focusSeq={around ?? null}
+          opened={{
+            edit: beforeSchema.parse(c.req.query("edit")),
+            react: beforeSchema.parse(c.req.query("react")),
+            delete: beforeSchema.parse(c.req.query("delete")),
+          }}
+        />
+      ),
+    });
   })
   .get("/new", async (c) => {
     const me = c.get("user");
     if (!me) return signInFirst(c);
-    return await shell(
-      c,
+    return await shell(c, {
       me,
-      null,
-      "New conversation",
-      <div class="flex flex-1 items-start justify-center bg-white dark:bg-slate-900 p-8">
-        <form method="post" action="/api/conversations" class="w-full max-w-md space-y-4">
-          <h1 class="text-xl font-semibold">New conversation</h1>
-          <div>
-            <label
-              for="usernames"
-              class="block text-sm font-medium text-slate-700 dark:text-slate-300"
+      title: "New conversation",
+      children: (
+        <div class="flex flex-1 items-start justify-center bg-white dark:bg-slate-900 p-8">
+          <form method="post" action="/api/conversations" class="w-full max-w-md space-y-4">
+            <h1 class="text-xl font-semibold">New conversation</h1>
+            <div>
+              <label
+                for="usernames"
+                class="block text-sm font-medium text-slate-700 dark:text-slate-300"
+              >
+                Usernames
+              </label>
+              <input
+                id="usernames"
+                name="usernames"
+                required
+                placeholder="alice, bob"
+                class="mt-1 block w-full rounded-lg border border-slate-300 dark:border-slate-600 px-3 py-2 text-sm"
+              />
+              <p class="mt-1 text-xs text-slate-600 dark:text-slate-400">
+                One person starts a direct conversation; several, a group.
+              </p>
+            </div>
+            <div>
+              <label
+                for="title"
+                class="block text-sm font-medium text-slate-700 dark:text-slate-300"
+              >
+                Group name (optional)
+              </label>
+              <input
+                id="title"
+                name="title"
+                maxLength={100}
+                class="mt-1 block w-full rounded-lg border border-slate-300 dark:border-slate-600 px-3 py-2 text-sm"
+              />
+            </div>
+            <button
+              type="submit"
+              class="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white"
             >
-              Usernames
-            </label>
-            <input
-              id="usernames"
-              name="usernames"
-              required
-              placeholder="alice, bob"
-              class="mt-1 block w-full rounded-lg border border-slate-300 dark:border-slate-600 px-3 py-2 text-sm"
-            />
-            <p class="mt-1 text-xs text-slate-600 dark:text-slate-400">
-              One person starts a direct conversation; several, a group.
-            </p>
-          </div>
-          <div>
-            <label for="title" class="block text-sm font-medium text-slate-700 dark:text-slate-300">
-              Group name (optional)
-            </label>
-            <input
-              id="title"
-              name="title"
-              maxLength={100}
-              class="mt-1 block w-full rounded-lg border border-slate-300 dark:border-slate-600 px-3 py-2 text-sm"
-            />
-          </div>
-          <button
-            type="submit"
-            class="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white"
-          >
-            Start conversation
-          </button>
-        </form>
-      </div>,
-    );
+              Start conversation
+            </button>
+          </form>
+        </div>
+      ),
+    });
   });

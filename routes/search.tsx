@@ -132,13 +132,11 @@ async function searchPage(c: AppCtx) {
   const results = parsed.success
     ? await searchMessages(c.get("ctx").kv, me.id, parsed.data.q, { limit: 50 })
     : null;
-  return await shell(
-    c,
+  return await shell(c, {
     me,
-    null,
-    raw.trim() ? `Search: ${raw.trim()}` : "Search",
-    <SearchPage me={me} query={raw.trim()} results={results} />,
-  );
+    title: raw.trim() ? `Search: ${raw.trim()}` : "Search",
+    children: <SearchPage me={me} query={raw.trim()} results={results} />,
+  });
 }
 
 export const searchPageRoutes = new Hono<Env>().get("/search", searchPage);
