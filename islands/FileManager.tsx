@@ -3,7 +3,7 @@ import type { JSX } from "preact";
 import type { FileMeta } from "../lib/files/mod.ts";
 import type { User } from "../lib/shared/user.ts";
 import { shortTime } from "../components/people.tsx";
-import { sendFile, type Upload, UploadRow } from "./parts/uploads.tsx";
+import { sendFile, type Upload, UploadList } from "./parts/uploads.tsx";
 import { kindOf } from "../components/file_kind.ts";
 import { formatSize, PREVIEW_TYPES } from "../lib/shared/limits.ts";
 
@@ -104,17 +104,7 @@ export default function FileManager(props: FileManagerProps) {
           </p>
         </form>
       </div>
-      {uploads.value.length > 0 && (
-        <ul class="space-y-2" aria-label="Uploads">
-          {uploads.value.map((u) => (
-            <UploadRow
-              key={u.key}
-              u={u}
-              onDismiss={() => (uploads.value = uploads.value.filter((x) => x.key !== u.key))}
-            />
-          ))}
-        </ul>
-      )}
+      <UploadList uploads={uploads} label="Uploads" class="space-y-2" />
       {files.value.length === 0
         ? <p class="text-sm text-slate-500 dark:text-slate-400">No files yet.</p>
         : (

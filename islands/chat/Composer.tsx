@@ -12,7 +12,7 @@ import {
 } from "../../lib/shared/limits.ts";
 import { Icon } from "../../components/Icon.tsx";
 import { chatSocket } from "../parts/chat_socket.ts";
-import { sendFile, type Upload, UploadRow } from "../parts/uploads.tsx";
+import { sendFile, type Upload, UploadList } from "../parts/uploads.tsx";
 import { mentionOptionId, MentionPicker } from "./MentionPicker.tsx";
 import { type MentionQuery, mentionQuery, pickMention } from "./mention_query.ts";
 
@@ -197,18 +197,12 @@ export function Composer(props: {
           : "border-slate-200 dark:border-slate-700"
       }`}
     >
-      {staged.value.length > 0 && (
-        <ul class="mb-2 grid gap-2 sm:grid-cols-2" aria-label="Files to send">
-          {staged.value.map((u) => (
-            <UploadRow
-              key={u.key}
-              u={u}
-              onDismiss={() => (staged.value = staged.peek().filter((x) => x.key !== u.key))}
-              dismissLabel={u.file ? "Remove" : undefined}
-            />
-          ))}
-        </ul>
-      )}
+      <UploadList
+        uploads={staged}
+        label="Files to send"
+        class="mb-2 grid gap-2 sm:grid-cols-2"
+        dismissLabel={(u) => u.file ? "Remove" : undefined}
+      />
       {props.error && (
         <p role="alert" class="mb-2 text-sm text-red-600 dark:text-red-400">{props.error}</p>
       )}

@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+import type { Signal } from "@preact/signals";
 import type { FileMeta } from "../../lib/files/mod.ts";
 
 /** An upload in progress (or failed): what the progress row shows. */
@@ -81,5 +82,31 @@ export function UploadRow(props: { u: Upload; onDismiss: () => void; dismissLabe
           </div>
         )}
     </li>
+  );
+}
+
+/**
+ * The uploads in `uploads`, one row each. Dismissing a row (a failed upload, or any row that
+ * `dismissLabel` names an action for) takes it out of the list.
+ */
+export function UploadList<T extends Upload>(props: {
+  uploads: Signal<T[]>;
+  label: string;
+  class: string;
+  dismissLabel?: (u: T) => string | undefined;
+}) {
+  const { uploads } = props;
+  if (uploads.value.length === 0) return null;
+  return (
+    <ul class={props.class} aria-label={props.label}>
+      {uploads.value.map((u) => (
+        <UploadRow
+          key={u.key}
+          u={u}
+          onDismiss={() => (uploads.value = uploads.peek().filter((x) => x.key !== u.key))}
+          dismissLabel={props.dismissLabel?.(u)}
+        />
+      ))}
+    </ul>
   );
 }
