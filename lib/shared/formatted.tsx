@@ -1,5 +1,5 @@
 /**
- * A formatted message as the server parsed it (lib/markdown.tsx), and the one Preact
+ * A formatted message as the server parsed it (lib/messages/markdown.tsx), and the one Preact
  * renderer of it, used by the server (SSR) and the islands alike: the browser gets the tree,
  * never a Markdown parser, and both render the same tree with the same code.
  *

@@ -5,7 +5,7 @@
  * (`hover:`, `dark:`, `group-hover:`) works as in the list it replaces.
  */
 export const SHORTCUTS: [string, string][] = [
-  // One message (islands/parts/MessageItem.tsx); `group` stays on the element itself.
+  // One message (components/MessageItem.tsx); `group` stays on the element itself.
   ["msg", "relative -mx-2 flex gap-3 rounded-lg px-2"],
   [
     "msg-idle",
@@ -36,7 +36,7 @@ export const SHORTCUTS: [string, string][] = [
     "chip-off",
     "border-slate-200 dark:border-slate-700 bg-white dark:bg-slate-900 text-slate-600 dark:text-slate-400 hover:border-slate-300",
   ],
-  // A person's initials (islands/parts/people.tsx); size and colour are added beside it.
+  // A person's initials (components/people.tsx); size and colour are added beside it.
   [
     "avatar",
     "inline-flex shrink-0 select-none items-center justify-center rounded-lg font-semibold text-white",

@@ -16,9 +16,9 @@ export function buildStylesheet(sources: string[]): string {
       presets: [presetAutoprefix(), presetTailwind()],
       // `dark:` follows the class that static/theme.js sets (the system's choice, or yours).
       darkMode: "class",
-      // Short names for utility lists repeated on every message (lib/style_shortcuts.ts).
+      // Short names for utility lists repeated on every message (style_shortcuts.ts).
       rules: SHORTCUTS,
-      // Formatted messages (lib/markdown.tsx) are plain elements: style them by context.
+      // Formatted messages (lib/messages/markdown.tsx) are plain elements: style them by context.
       preflight: {
         // Form controls and scrollbars follow the theme.
         ":root": { colorScheme: "light" },
