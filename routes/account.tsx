@@ -11,7 +11,7 @@ import {
 } from "../lib/accounts/mod.ts";
 import { type AppCtx, type Env, readSessionCookie } from "./_http.ts";
 import { page } from "./_page.tsx";
-import { signInFirst } from "./chat.tsx";
+import { signedIn } from "./chat.tsx";
 
 const DONE: Record<string, string> = {
   password_changed: "Your password is changed. Every other session was signed out.",
@@ -185,9 +185,7 @@ export function AccountPage(
   );
 }
 
-async function accountPage(c: AppCtx) {
-  const me = c.get("user");
-  if (!me) return signInFirst(c);
+async function accountPage(c: AppCtx, me: User) {
   const token = readSessionCookie(c);
   const { kv, config } = c.get("ctx");
   const providers = listProviders(config);
@@ -211,4 +209,4 @@ async function accountPage(c: AppCtx) {
   });
 }
 
-export const accountPageRoutes = new Hono<Env>().get("/account", accountPage);
+export const accountPageRoutes = new Hono<Env>().get("/account", signedIn(accountPage));

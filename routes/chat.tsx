@@ -23,9 +23,22 @@ const beforeSchema = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER)
 );
 
 /** Sends a signed-out visitor to /login, coming back here afterwards. */
-export function signInFirst(c: AppCtx) {
+function signInFirst(c: AppCtx) {
   const next = new URL(c.req.url).pathname;
   return c.redirect(next === "/" ? "/login" : `/login?next=${encodeURIComponent(next)}`, 303);
+}
+
+/** A page for signed-in people: `page` gets who it is; anyone else is sent to sign in first. */
+export function signedIn(page: (c: AppCtx, me: User) => Promise<Response>) {
+  return (c: AppCtx) => {
+    const me = c.get("user");
+    return me ? page(c, me) : signInFirst(c);
+  };
+}
+
+/** A signed-in page that shows `body` in the frame and reads nothing of its own. */
+function framePage(title: string, body: (me: User) => ComponentChildren) {
+  return signedIn((c, me) => shell(c, { me, title, children: body(me) }));
 }
 
 /**
@@ -82,14 +95,73 @@ export function notFoundPage(c: AppCtx) {
   });
 }
 
+/** What `read` gives, or null when it is not found (or not shared with this user: a 404). */
+export async function foundOrNull<T>(read: Promise<T>): Promise<T | null> {
+  try {
+    return await read;
+  } catch (err) {
+    if (err instanceof AppError && err.status === 404) return null;
+    throw err;
+  }
+}
+
+/** A conversation's page: its history (the newest, older, or around a search hit), then live. */
+async function conversationPage(c: AppCtx, me: User) {
+  const { kv } = c.get("ctx");
+  const conversation = await foundOrNull(
+    getConversationForUser(kv, c.req.param("id") ?? "", me.id),
+  );
+  if (!conversation) return notFoundPage(c);
+  const before = beforeSchema.parse(c.req.query("before"));
+  // `around`: a search result opens its message in the middle of its history.
+  const around = before === undefined ? beforeSchema.parse(c.req.query("around")) : undefined;
+  const { page: history } = await readHistory(kv, conversation.id, { before, around, limit: 50 });
+  const last = history.messages.at(-1);
+  // What was unread before this visit: the page marks where it starts ("New messages").
+  const unreadFrom = before === undefined && around === undefined && last &&
+      conversation.unreadCount > 0
+    ? last.seq - conversation.unreadCount + 1
+    : null;
+  // Read up to the conversation's end when the list was read (nothing unread then, and no
+  // newer message shown since): marking it read would read two keys to change nothing.
+  const readAlready = conversation.unreadCount === 0 &&
+    (last?.seq ?? 0) <= (conversation.lastMessage?.seq ?? 0);
+  if (last && before === undefined && around === undefined && !readAlready) {
+    const moved = await markRead(kv, conversation.id, { userId: me.id, seq: last.seq });
+    if (moved !== null) c.get("ctx").hub.readMoved(me.id, conversation.id, moved);
+  }
+  return await shell(c, {
+    me,
+    currentId: conversation.id,
+    title: conversation.title ??
+      conversation.participants.filter((p) => p.id !== me.id).map((p) => p.displayName).join(
+        ", ",
+      ),
+    children: (
+      <ChatRoomIsland
+        me={me}
+        conversation={conversation}
+        messages={history.messages}
+        nextCursor={history.nextCursor}
+        unreadFrom={unreadFrom}
+        maxUploadBytes={c.get("ctx").config.maxUploadBytes}
+        focusSeq={around ?? null}
+        opened={{
+          edit: beforeSchema.parse(c.req.query("edit")),
+          react: beforeSchema.parse(c.req.query("react")),
+          delete: beforeSchema.parse(c.req.query("delete")),
+        }}
+      />
+    ),
+  });
+}
+
 export const chatPageRoutes = new Hono<Env>()
-  .get("/", async (c) => {
-    const me = c.get("user");
-    if (!me) return signInFirst(c);
-    return await shell(c, {
-      me,
-      title: "Conversations",
-      children: (
+  .get(
+    "/",
+    framePage(
+      "Conversations",
+      (me) => (
         <div class="flex flex-1 flex-col items-center justify-center gap-2 bg-white dark:bg-slate-900 text-center">
           <h1 class="text-xl font-semibold">Welcome, {me.displayName}</h1>
           <p class="max-w-sm text-sm text-slate-600 dark:text-slate-400">
@@ -97,69 +169,14 @@ export const chatPageRoutes = new Hono<Env>()
           </p>
         </div>
       ),
-    });
-  })
-  .get("/conversations/:id", async (c) => {
-    const me = c.get("user");
-    if (!me) return signInFirst(c);
-    const { kv } = c.get("ctx");
-    let conversation;
-    try {
-      conversation = await getConversationForUser(kv, c.req.param("id"), me.id);
-    } catch (err) {
-      if (err instanceof AppError && err.status === 404) return notFoundPage(c);
-      throw err;
-    }
-    const before = beforeSchema.parse(c.req.query("before"));
-    // `around`: a search result opens its message in the middle of its history.
-    const around = before === undefined ? beforeSchema.parse(c.req.query("around")) : undefined;
-    const { page: history } = await readHistory(kv, conversation.id, { before, around, limit: 50 });
-    const last = history.messages.at(-1);
-    // What was unread before this visit: the page marks where it starts ("New messages").
-    const unreadFrom = before === undefined && around === undefined && last &&
-        conversation.unreadCount > 0
-      ? last.seq - conversation.unreadCount + 1
-      : null;
-    // Read up to the conversation's end when the list was read (nothing unread then, and no
-    // newer message shown since): marking it read would read two keys to change nothing.
-    const readAlready = conversation.unreadCount === 0 &&
-      (last?.seq ?? 0) <= (conversation.lastMessage?.seq ?? 0);
-    if (last && before === undefined && around === undefined && !readAlready) {
-      const moved = await markRead(kv, conversation.id, { userId: me.id, seq: last.seq });
-      if (moved !== null) c.get("ctx").hub.readMoved(me.id, conversation.id, moved);
-    }
-    return await shell(c, {
-      me,
-      currentId: conversation.id,
-      title: conversation.title ??
-        conversation.participants.filter((p) => p.id !== me.id).map((p) => p.displayName).join(
-          ", ",
-        ),
-      children: (
-        <ChatRoomIsland
-          me={me}
-          conversation={conversation}
-          messages={history.messages}
-          nextCursor={history.nextCursor}
-          unreadFrom={unreadFrom}
-          maxUploadBytes={c.get("ctx").config.maxUploadBytes}
-          focusSeq={around ?? null}
-          opened={{
-            edit: beforeSchema.parse(c.req.query("edit")),
-            react: beforeSchema.parse(c.req.query("react")),
-            delete: beforeSchema.parse(c.req.query("delete")),
-          }}
-        />
-      ),
-    });
-  })
-  .get("/new", async (c) => {
-    const me = c.get("user");
-    if (!me) return signInFirst(c);
-    return await shell(c, {
-      me,
-      title: "New conversation",
-      children: (
+    ),
+  )
+  .get("/conversations/:id", signedIn(conversationPage))
+  .get(
+    "/new",
+    framePage(
+      "New conversation",
+      () => (
         <div class="flex flex-1 items-start justify-center bg-white dark:bg-slate-900 p-8">
           <form method="post" action="/api/conversations" class="w-full max-w-md space-y-4">
             <h1 class="text-xl font-semibold">New conversation</h1>
@@ -204,5 +221,5 @@ export const chatPageRoutes = new Hono<Env>()
           </form>
         </div>
       ),
-    });
-  });
+    ),
+  );

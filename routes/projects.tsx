@@ -6,18 +6,16 @@ import {
   listConversationsForUser,
   listMessages,
 } from "../lib/messages/mod.ts";
-import { AppError } from "../lib/errors.ts";
 import { listFiles } from "../lib/files/mod.ts";
 import { island } from "../lib/web/mod.ts";
 import { getProjectForUser, listMembers, listProjectsForUser } from "../lib/projects/mod.ts";
+import type { User } from "../lib/accounts/mod.ts";
 import type { AppCtx, Env } from "./_http.ts";
-import { ChatRoomIsland, notFoundPage, shell, signInFirst } from "./chat.tsx";
+import { ChatRoomIsland, foundOrNull, notFoundPage, shell, signedIn } from "./chat.tsx";
 
 const FileManagerIsland = island("FileManager", FileManager);
 
-async function projectsPage(c: AppCtx) {
-  const me = c.get("user");
-  if (!me) return signInFirst(c);
+async function projectsPage(c: AppCtx, me: User) {
   const { kv } = c.get("ctx");
   const [projects, list] = await Promise.all([
     listProjectsForUser(kv, me.id),
@@ -106,17 +104,10 @@ async function projectsPage(c: AppCtx) {
   });
 }
 
-async function projectPage(c: AppCtx) {
-  const me = c.get("user");
-  if (!me) return signInFirst(c);
+async function projectPage(c: AppCtx, me: User) {
   const { kv, config } = c.get("ctx");
-  let project;
-  try {
-    project = await getProjectForUser(kv, c.req.param("id") ?? "", me.id);
-  } catch (err) {
-    if (err instanceof AppError && err.status === 404) return notFoundPage(c);
-    throw err;
-  }
+  const project = await foundOrNull(getProjectForUser(kv, c.req.param("id") ?? "", me.id));
+  if (!project) return notFoundPage(c);
   const [members, files, conversation, history, list] = await Promise.all([
     listMembers(kv, project.id),
     listFiles(kv, project.id),
@@ -171,5 +162,5 @@ async function projectPage(c: AppCtx) {
 }
 
 export const projectPageRoutes = new Hono<Env>()
-  .get("/projects", projectsPage)
-  .get("/projects/:id", projectPage);
+  .get("/projects", signedIn(projectsPage))
+  .get("/projects/:id", signedIn(projectPage));

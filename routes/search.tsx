@@ -12,7 +12,7 @@ import {
 import type { User } from "../lib/accounts/mod.ts";
 import { MAX_QUERY_CHARS } from "../lib/shared/limits.ts";
 import type { AppCtx, Env } from "./_http.ts";
-import { shell, signInFirst } from "./chat.tsx";
+import { shell, signedIn } from "./chat.tsx";
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: "word" });
 
@@ -124,9 +124,7 @@ export function SearchPage(props: { me: User; query: string; results: SearchResu
   );
 }
 
-async function searchPage(c: AppCtx) {
-  const me = c.get("user");
-  if (!me) return signInFirst(c);
+async function searchPage(c: AppCtx, me: User) {
   const raw = (c.req.query("q") ?? "").slice(0, MAX_QUERY_CHARS);
   const parsed = searchQuerySchema.safeParse({ q: raw, limit: 50 });
   const results = parsed.success
@@ -139,4 +137,4 @@ async function searchPage(c: AppCtx) {
   });
 }
 
-export const searchPageRoutes = new Hono<Env>().get("/search", searchPage);
+export const searchPageRoutes = new Hono<Env>().get("/search", signedIn(searchPage));
