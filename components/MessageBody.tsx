@@ -16,7 +16,7 @@ export const REACTIONS_SLOT = "<hearth-reactions></hearth-reactions>";
 export type MessageBodyProps = {
   m: Message;
   head: boolean;
-  /** Who reads: only for the reactions you pressed and the palette (both left out of copies). */
+  /** Who reads: for Edit and Delete on your own, the reactions you pressed and the palette. */
   me: User;
   people: Map<string, User>;
   /** The participants' usernames, lowercased: their `@mentions` are marked. */
@@ -28,15 +28,18 @@ export type MessageBodyProps = {
   paletteOpen: boolean;
   /** The delete confirmation opened by the page's address (`?delete=`). */
   confirmOpen: boolean;
-  /** Renders the slot marker instead of the reactions (the server's kept copy only). */
-  reactionsSlot?: boolean;
+  /**
+   * Renders slot markers instead of what is the reader's own: the reactions (REACTIONS_SLOT)
+   * and Edit and Delete (OWN_TOOLS_SLOT). The server's kept copy only.
+   */
+  slots?: boolean;
 };
 
 /**
  * Everything inside a message's row: the avatar, what it says, its reactions, and its
- * actions. Apart from the reactions, the same markup for every reader while nothing is open
- * (Edit and Delete are on every message, shown by CSS on your own: the row's `data-mine`),
- * so the server keeps one copy per message (components/message_fragments.ts).
+ * actions. Apart from the reactions and Edit and Delete (on your own messages only), the same
+ * markup for every reader while nothing is open, so the server keeps one copy per message
+ * with slots for those two (components/message_fragments.tsx).
  */
 export function MessageBody(props: MessageBodyProps) {
   const { m, actions } = props;
@@ -65,7 +68,7 @@ export function MessageBody(props: MessageBodyProps) {
             onCancel={() => setConfirming(false)}
           />
         )}
-        {!deleted && m.reactions.length > 0 && (props.reactionsSlot
+        {!deleted && m.reactions.length > 0 && (props.slots
           ? h("hearth-reactions", null)
           : <Reactions m={m} meId={props.me.id} people={props.people} actions={actions} />)}
       </div>
@@ -73,6 +76,7 @@ export function MessageBody(props: MessageBodyProps) {
         <MessageToolbar
           m={m}
           meId={props.me.id}
+          ownToolsSlot={props.slots}
           actions={actions}
           paletteOpen={props.paletteOpen}
           confirming={confirming}

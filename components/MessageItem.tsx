@@ -11,9 +11,8 @@ type MessageItemProps =
   };
 
 /**
- * One message's row. The row says what is yours about it (`data-mine`: CSS shows Edit and
- * Delete); inside, MessageBody. No state here: the server renders this for every message of
- * every page, and a component with hooks costs several times one without.
+ * One message's row; inside, MessageBody. No state here: the server renders this for every
+ * message of every page, and a component with hooks costs several times one without.
  */
 export function MessageItem(props: MessageItemProps) {
   const { m } = props;
@@ -22,7 +21,6 @@ export function MessageItem(props: MessageItemProps) {
     <li
       id={`m${m.seq}`}
       data-seq={m.seq}
-      data-mine={mine ? "true" : undefined}
       data-deleted={m.deletedAt !== null ? "true" : undefined}
       data-highlighted={props.highlighted ? "true" : undefined}
       aria-current={props.highlighted ? "true" : undefined}

@@ -1,3 +1,4 @@
+import { h } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Message } from "../lib/shared/message.ts";
 import { type MessageActions, QUICK_EMOJI } from "./message_actions.ts";
@@ -6,19 +7,21 @@ import { instead } from "./instead.ts";
 
 /** Component classes (lib/web/style_shortcuts.ts): what repeats on every message is one name. */
 const TOOL = "msg-tool";
-/** Hidden unless the row (the nearest `group`) is yours. */
-const OWN_TOOL = "msg-tool group-[:not([data-mine])]:hidden";
+
+/** Where a kept copy of the toolbar has Edit and Delete put in, on your own messages only. */
+export const OWN_TOOLS_SLOT = "<hearth-own-tools></hearth-own-tools>";
 
 /**
  * A message's actions, shown on hover or keyboard focus: React (its palette of quick
- * reactions), and on your own messages Edit and Delete (on every message, shown only in a row
- * marked `data-mine`: the same markup for every reader). Without JavaScript the buttons are a
+ * reactions), and on your own messages Edit and Delete. Without JavaScript the buttons are a
  * form: they open the same palette, editor and confirmation through the address (`?react=`
  * and so on). A GET form's action keeps its fragment: `#m<seq>` comes back to this message.
  */
 export function MessageToolbar(props: {
   m: Message;
   meId: string;
+  /** Renders the slot marker instead of Edit and Delete (the server's kept copy only). */
+  ownToolsSlot?: boolean;
   actions?: MessageActions;
   /** Opened by the page's address (`?react=`: the no-JavaScript path). */
   paletteOpen: boolean;
@@ -89,8 +92,8 @@ export function MessageToolbar(props: {
       >
         <SpriteIcon name="smile" />
       </button>
-      {ownTool("edit", m.seq, () => actions?.startEdit(m.seq))}
-      {ownTool("delete", m.seq, props.onDelete)}
+      {props.ownToolsSlot ? h("hearth-own-tools", null) : m.author.id === props.meId &&
+        ownTools(m.seq, () => actions?.startEdit(m.seq), props.onDelete)}
     </form>
   );
 }
@@ -101,9 +104,17 @@ const OWN_TOOLS = {
 } as const;
 
 /**
- * Edit or Delete on your own message: without JavaScript it submits `?edit=<seq>` (or
- * `?delete=`), which opens the same editor or confirmation through the address. A plain
- * function, not a component: every row of every page has two.
+ * Edit and Delete on your own message, as the toolbar renders them (the server also puts them
+ * into kept copies in place of OWN_TOOLS_SLOT: components/message_fragments.tsx).
+ */
+export function ownTools(seq: number, onEdit: () => void, onDelete: () => void) {
+  return [ownTool("edit", seq, onEdit), ownTool("delete", seq, onDelete)];
+}
+
+/**
+ * Edit or Delete: without JavaScript it submits `?edit=<seq>` (or `?delete=`), which opens
+ * the same editor or confirmation through the address. A plain function, not a component:
+ * a page has two for each message of yours.
  */
 function ownTool(action: keyof typeof OWN_TOOLS, seq: number, run: () => void) {
   const { label, icon } = OWN_TOOLS[action];
@@ -114,8 +125,9 @@ function ownTool(action: keyof typeof OWN_TOOLS, seq: number, run: () => void) {
       value={seq}
       aria-label={label}
       title={label}
+      key={action}
       onClick={instead(run)}
-      class={OWN_TOOL}
+      class={TOOL}
     >
       <SpriteIcon name={icon} />
     </button>

@@ -108,22 +108,49 @@ Deno.test("the cache keeps one entry per message, whoever reads it", () => {
   assert.equal(entries.count, history.length);
 });
 
-Deno.test("what is yours is on the row (data-mine) and in the reactions, not in the body", () => {
+/** The messages (by seq) whose row has a button labelled `label` (a row runs to the next). */
+function rowsWith(html: string, label: string): string[] {
+  return html.split('<li id="m').slice(1)
+    .filter((row) => row.includes(`aria-label="${label}"`))
+    .map((row) => row.slice(0, row.indexOf('"')));
+}
+
+Deno.test("Edit and Delete are on your own live messages only, and reactions pressed are yours", () => {
   const forAnn = renderToString(listOf(history, ann));
   const forBen = renderToString(listOf(history, ben));
-  const mine = (html: string) =>
-    [...html.matchAll(/<li id="m(\d+)" data-seq="\d+" data-mine="true"/g)].map((m) => m[1]);
-  assert.deepEqual(mine(forAnn), ["1", "2", "5"]);
-  assert.deepEqual(mine(forBen), ["3", "4", "6"]);
-  // Edit is on every message not deleted, shown by CSS only in your own rows.
-  const edits = (html: string) => html.match(/aria-label="Edit"/g)?.length ?? 0;
-  assert.equal(edits(forAnn), 5);
-  assert.equal(edits(forBen), 5);
-  assert.match(forAnn, /group-\[:not\(\[data-mine\]\)\]:hidden/);
+  // Ann wrote 1, 2 and 5 (deleted: no actions); Ben 3, 4 and 6. Everyone can React.
+  for (const label of ["Edit", "Delete"]) {
+    assert.deepEqual(rowsWith(forAnn, label), ["1", "2"]);
+    assert.deepEqual(rowsWith(forBen, label), ["3", "4", "6"]);
+  }
+  assert.deepEqual(rowsWith(forAnn, "React"), ["1", "2", "3", "4", "6"]);
+  // Nothing rendered for the reader is hidden by CSS instead.
+  assert.doesNotMatch(forAnn + forBen, /data-mine|group-\[/);
   // Ann and Ben both reacted 👍 to message 3: pressed for each of them.
   assert.match(forAnn, /aria-pressed="true"/);
   const withoutBen = listOf(history.map((m) => ({ ...m, reactions: [] })), ann);
   assert.doesNotMatch(renderToString(withoutBen), /aria-pressed/);
+});
+
+Deno.test("the kept copy has no Edit or Delete: each reader's own get them as it is written out", () => {
+  const lists = [listOf(history, ann), listOf(history, ben)];
+  // The second round is written from the kept copies, for each reader.
+  const entries = assertSameThroughCache([...lists, ...lists]);
+  const kept = [...entries.keys()].map((key) => entries.peek(key)!.html);
+  assert.equal(kept.length, history.length);
+  for (const html of kept) assert.doesNotMatch(html, /aria-label="(Edit|Delete)"/);
+  // A slot in every live message's toolbar, filled or emptied per reader.
+  assert.equal(kept.filter((html) => html.includes("<hearth-own-tools>")).length, 5);
+  const page = renderToString(lists[0]);
+  assert.doesNotMatch(page, /hearth-own-tools/);
+});
+
+Deno.test("a reactor's name with `$&` in it is written as it is through the cache", () => {
+  const cy: User = { id: "u-cy", username: "cy", displayName: "Cy $& $' $` Co" };
+  const reacted = [message(1, ann, "hi", { reactions: [{ emoji: "👍", userIds: [cy.id] }] })];
+  const list = listOf(reacted, ben, { people: [ann, ben, cy] });
+  assert.match(renderToString(list), /Cy \$&amp; \$' \$` Co reacted/);
+  assertSameThroughCache([list, list]);
 });
 
 Deno.test("mentions of you are marked as yours on the one kept copy, as it is written out", () => {
