@@ -6,6 +6,7 @@ import { MessageBody, type MessageBodyProps, REACTIONS_SLOT } from "./MessageBod
 import { Reactions } from "./Reactions.tsx";
 import { OWN_TOOLS_SLOT, ownTools } from "./MessageToolbar.tsx";
 import { shortTimeStableUntil } from "./people.tsx";
+import { LruCache } from "../lib/storage/mod.ts";
 
 /**
  * What the server's fragment cache (lib/web/fragment_cache.tsx) keeps of a message: its
@@ -49,10 +50,22 @@ export const messageFragments = {
   },
 };
 
-/** Edit and Delete as MessageToolbar renders them on your own message (no handlers on a server). */
+/**
+ * Edit and Delete as MessageToolbar renders them on your own message (no handlers on a
+ * server). They depend on the seq alone, so each is rendered once and kept: rendering them on
+ * every page for each of your messages was most of the cost of writing out a kept message.
+ */
 function ownToolsHtml(seq: number): string {
-  return renderToString(<>{ownTools(seq, noop, noop)}</>);
+  let html = ownToolsBySeq.get(seq);
+  if (html === undefined) {
+    html = renderToString(<>{ownTools(seq, noop, noop)}</>);
+    ownToolsBySeq.set(seq, html);
+  }
+  return html;
 }
+
+/** ~0.5 KB each: at most ~5 MB. */
+const ownToolsBySeq = new LruCache<number, string>({ maxEntries: 10_000 });
 
 function noop() {}
 
