@@ -167,7 +167,7 @@ export function rowsOf(r: Results): Row[] {
   const l = r.login;
   if (l) {
     rows.push({
-      figure: "password hash (PBKDF2-SHA256, 600,000)",
+      figure: "password hash (Argon2id, 19 MiB, t=2, p=1)",
       value: `${f1(l.hashMs)} ms`,
       ceiling: "",
       ratio: "",
