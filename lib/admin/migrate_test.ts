@@ -1,30 +1,13 @@
 import assert from "node:assert/strict";
 import { createConversation } from "../conversations/mod.ts";
-import { commitMessages, sendMessage, type SendRequest } from "../messages/mod.ts";
+import { sendMessage } from "../messages/mod.ts";
 // Through mod.ts, which installs the index into the message write path (sends and edits).
-import { indexPending, readPosting, searchMessages } from "../search/mod.ts";
+import "../search/mod.ts";
 import { indexStep } from "../search/indexer.ts";
-import { createUser, type User } from "../accounts/mod.ts";
+import { createUser } from "../accounts/mod.ts";
 import { searchCursorKey } from "../storage/mod.ts";
 import { migrateSearchCursors } from "./migrate.ts";
-
-async function postings(kv: Deno.Kv, conversationId: string): Promise<Record<string, number[][]>> {
-  const out: Record<string, number[][]> = {};
-  for await (const e of kv.list({ prefix: ["search", conversationId] })) {
-    (out[e.key[2] as string] ??= []).push(readPosting(e.key, e.value).seqs);
-  }
-  return out;
-}
-
-/** One group commit, then its search index (as a writer and its indexer do, one after the other). */
-async function commitAndIndex(kv: Deno.Kv, requests: SendRequest[]) {
-  const outcomes = await commitMessages(kv, requests);
-  for (const id of new Set(requests.map((r) => r.conversationId))) await indexPending(kv, id);
-  return outcomes;
-}
-
-const found = async (kv: Deno.Kv, user: User, q: string) =>
-  (await searchMessages(kv, user.id, q)).map((r) => r.message.seq).sort((a, b) => a - b);
+import { commitAndIndex, found, postings } from "../search/test_fixtures.ts";
 
 Deno.test("a conversation indexed in its message commits (no cursor) keeps its postings and is indexed onward from there", async () => {
   const path = `${await Deno.makeTempDir()}/kv.sqlite3`;

@@ -6,14 +6,14 @@ import {
   contentSchema,
   MessageWriter,
   sendMessage,
-  type SendRequest,
 } from "../messages/mod.ts";
 // Through mod.ts, which installs the index into the message write path (sends and edits).
-import { searchMessages } from "./mod.ts";
-import { foldToken, MAX_TOKENS_PER_MESSAGE, readPosting, tokenize } from "./index.ts";
+import "./mod.ts";
+import { foldToken, MAX_TOKENS_PER_MESSAGE, tokenize } from "./index.ts";
 import { indexPending, indexStep } from "./indexer.ts";
 import { createUser, type User } from "../accounts/mod.ts";
 import { searchCursorKey, searchKey } from "../storage/mod.ts";
+import { commitAndIndex, found, postings } from "./test_fixtures.ts";
 
 Deno.test("tokenize() folds case and accents: NFKD, combining marks removed, lower case", () => {
   assert.deepEqual(tokenize("Café CRÈME, brûlée! Naïve résumé"), [
@@ -58,24 +58,6 @@ async function withPair(
     kv.close();
   }
 }
-
-async function postings(kv: Deno.Kv, conversationId: string): Promise<Record<string, number[][]>> {
-  const out: Record<string, number[][]> = {};
-  for await (const e of kv.list({ prefix: ["search", conversationId] })) {
-    (out[e.key[2] as string] ??= []).push(readPosting(e.key, e.value).seqs);
-  }
-  return out;
-}
-
-/** One group commit, then its search index (as a writer and its indexer do, one after the other). */
-async function commitAndIndex(kv: Deno.Kv, requests: SendRequest[]) {
-  const outcomes = await commitMessages(kv, requests);
-  for (const id of new Set(requests.map((r) => r.conversationId))) await indexPending(kv, id);
-  return outcomes;
-}
-
-const found = async (kv: Deno.Kv, user: User, q: string) =>
-  (await searchMessages(kv, user.id, q)).map((r) => r.message.seq).sort((a, b) => a - b);
 
 Deno.test("a commit of many messages writes one posting per conversation and word", async () => {
   await withPair(async (kv, [ann, ben], id) => {

@@ -128,6 +128,8 @@ export const searchKey = (conversationId: string, token: string, firstSeq: numbe
   token,
   firstSeq,
 ];
+/** Every posting of a conversation. */
+export const searchPrefix = (conversationId: string) => ["search", conversationId];
 export const searchWordPrefix = (conversationId: string, token: string) => [
   "search",
   conversationId,
