@@ -11,7 +11,7 @@ export class AppError extends Error {
 }
 
 /** The statuses a domain error answers with. */
-type Status = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 429 | 503;
+type Status = 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 415 | 429 | 503;
 
 export class ValidationError extends AppError {
   constructor(message: string, fields?: Record<string, string>, code = "invalid_input") {
