@@ -2,6 +2,13 @@
 import type { ServerFrame } from "../../lib/shared/protocol.ts";
 
 type Listener = (frame: ServerFrame) => void;
+
+/** A socket that heard nothing this long is pinged… */
+const PING_EVERY_MS = 5_000;
+/** …and given up on when nothing answers within this (a silent network: within ~10 s). */
+const PONG_WAIT_MS = 4_000;
+/** A handshake not done within this is given up and tried again. */
+const CONNECT_WAIT_MS = 10_000;
 export type SocketState = "connecting" | "open" | "offline";
 
 /**
@@ -19,7 +26,13 @@ export class ChatSocket {
   #attempt = 0;
   #watchingList = false;
   #pingTimer: ReturnType<typeof setInterval> | undefined;
+  #pongTimer: ReturnType<typeof setTimeout> | undefined;
+  #connectTimer: ReturnType<typeof setTimeout> | undefined;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the current socket last heard anything (a frame, a pong, its opening). */
   #lastSeen = 0;
+  /** A ping is out and nothing was heard since. */
+  #awaitingPong = false;
   /** Whether the person is away: the tab is hidden, or nothing was touched for 10 minutes. */
   #away = false;
   #lastActivity = Date.now();
@@ -34,8 +47,15 @@ export class ChatSocket {
   constructor(readonly url: string) {
     this.#away = document.visibilityState === "hidden";
     this.#open();
-    addEventListener("online", () => this.#reconnectSoon(0));
-    document.addEventListener("visibilitychange", () => this.#checkAway());
+    // The network is gone: say so now, not when a timeout notices (the socket may stay
+    // OPEN and silent for minutes). It is back: join again with `since` at once.
+    addEventListener("offline", () => this.#drop());
+    addEventListener("online", () => this.#reconnectNow());
+    document.addEventListener("visibilitychange", () => {
+      this.#checkAway();
+      // A tab coming back (a laptop waking) checks its socket at once.
+      if (document.visibilityState === "visible") this.#ping();
+    });
     for (const type of ["pointerdown", "keydown", "focus"]) {
       addEventListener(type, () => {
         this.#lastActivity = Date.now();
@@ -141,10 +161,16 @@ export class ChatSocket {
   }
 
   #open() {
-    this.#setState("connecting");
+    clearTimeout(this.#retryTimer);
     const ws = new WebSocket(this.url);
     this.#ws = ws;
+    // A handshake that hangs (a silent network) is given up, not waited on for minutes.
+    this.#connectTimer = setTimeout(() => {
+      if (this.#ws === ws && ws.readyState === WebSocket.CONNECTING) this.#drop();
+    }, CONNECT_WAIT_MS);
     ws.onopen = () => {
+      if (this.#ws !== ws) return;
+      clearTimeout(this.#connectTimer);
       this.#attempt = 0;
       this.#lastSeen = Date.now();
       this.#setState("open");
@@ -153,14 +179,18 @@ export class ChatSocket {
       if (this.#watchingList) this.send({ type: "watch_list" });
       for (const id of this.#joined.keys()) this.#sendJoin(id);
       clearInterval(this.#pingTimer);
-      // A dead server (or network) is noticed within ~45 s: ping every 15 s, give up after 3.
+      // The heartbeat: a socket quiet for PING_EVERY_MS is pinged; no answer within
+      // PONG_WAIT_MS and it is dead (a silent network), noticed within ~10 s.
       this.#pingTimer = setInterval(() => {
-        if (Date.now() - this.#lastSeen > 45_000) ws.close();
-        else this.send({ type: "ping" });
-      }, 15_000);
+        if (Date.now() - this.#lastSeen >= PING_EVERY_MS - 500) this.#ping();
+      }, PING_EVERY_MS);
     };
     ws.onmessage = (event) => {
+      // A socket given up on may still deliver when its network heals: it is not heard.
+      if (this.#ws !== ws) return;
       this.#lastSeen = Date.now();
+      this.#awaitingPong = false;
+      clearTimeout(this.#pongTimer);
       let frame: ServerFrame;
       try {
         frame = JSON.parse(event.data);
@@ -172,19 +202,51 @@ export class ChatSocket {
       for (const l of this.#listeners) l(frame);
     };
     ws.onclose = () => {
-      clearInterval(this.#pingTimer);
-      if (this.#ws !== ws) return;
-      this.#setState("offline");
-      this.#reconnectSoon();
+      if (this.#ws === ws) this.#drop();
     };
   }
 
-  #reconnectSoon(delay?: number) {
-    if (this.#ws && this.#ws.readyState <= WebSocket.OPEN && delay === 0) return;
-    const wait = delay ?? Math.min(30_000, 500 * 2 ** this.#attempt++) * (0.5 + Math.random() / 2);
-    setTimeout(() => {
-      if (this.#ws && this.#ws.readyState <= WebSocket.OPEN) return;
-      this.#open();
+  /** Asks the open socket for a pong; without any answer in PONG_WAIT_MS it is dropped. */
+  #ping() {
+    const ws = this.#ws;
+    if (ws?.readyState !== WebSocket.OPEN || this.#awaitingPong) return;
+    this.#awaitingPong = true;
+    ws.send(JSON.stringify({ type: "ping" }));
+    this.#pongTimer = setTimeout(() => {
+      if (this.#ws === ws && this.#awaitingPong) this.#drop();
+    }, PONG_WAIT_MS);
+  }
+
+  /**
+   * Gives up on the current socket (closed, silent, or the network is gone): whatever it
+   * still delivers is ignored, the page says "offline", and a new one is tried.
+   */
+  #drop() {
+    const ws = this.#ws;
+    if (!ws && this.state === "offline") return; // given up already, a retry is set
+    this.#ws = null;
+    this.#awaitingPong = false;
+    clearInterval(this.#pingTimer);
+    clearTimeout(this.#pongTimer);
+    clearTimeout(this.#connectTimer);
+    if (ws && ws.readyState <= WebSocket.OPEN) ws.close();
+    this.#setState("offline");
+    this.#reconnectSoon();
+  }
+
+  /** The network is back: a dropped socket is opened again now; an open one is checked. */
+  #reconnectNow() {
+    this.#attempt = 0;
+    if (this.#ws?.readyState === WebSocket.OPEN) return this.#ping();
+    if (this.#ws) return; // connecting
+    this.#open();
+  }
+
+  #reconnectSoon() {
+    clearTimeout(this.#retryTimer);
+    const wait = Math.min(30_000, 500 * 2 ** this.#attempt++) * (0.5 + Math.random() / 2);
+    this.#retryTimer = setTimeout(() => {
+      if (!this.#ws) this.#open();
     }, wait);
   }
 }
