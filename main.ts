@@ -4,7 +4,7 @@ import { type Config, loadConfig } from "./config.ts";
 import { buildAssets, loadBuiltAssets } from "./lib/web/mod.ts";
 import type { AppContext } from "./lib/context.ts";
 import { errorBody } from "./lib/errors.ts";
-import { sweepOrphanChunks } from "./lib/files/mod.ts";
+import { keepBootLease } from "./lib/files/mod.ts";
 import { openKv } from "./lib/storage/mod.ts";
 import { describeError, log, metrics, setLogLevel } from "./lib/ops/mod.ts";
 import { type DoorbellChannel, Hub } from "./lib/realtime/mod.ts";
@@ -117,9 +117,19 @@ export async function createContext(
   return { kv, config, hub, assets } satisfies AppContext;
 }
 
+/**
+ * What a serving process keeps up beside the app: its boot lease (renewed every few seconds)
+ * and the sweep of upload chunks left by processes that are gone, earlier ones at once.
+ * Returns the function that ends the lease at shutdown.
+ */
+export async function startUpkeep(ctx: AppContext): Promise<() => Promise<void>> {
+  return await keepBootLease(ctx.kv);
+}
+
 /** Serves until SIGINT/SIGTERM, then closes sockets and the store and exits. */
 export async function serve(config: Config): Promise<void> {
   const ctx = await createContext(config);
+  const endLease = await startUpkeep(ctx);
   const app = createApp(ctx);
   const server = Deno.serve({
     port: config.port,
@@ -131,16 +141,10 @@ export async function serve(config: Config): Promise<void> {
     log("info", "shutting down");
     await ctx.hub.shutdown();
     await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 2000))]);
+    await endLease();
     ctx.kv.close();
     Deno.exit(0);
   };
-  // Uploads cut short by a crash leave chunks behind a marker: sweep them now and hourly.
-  const sweep = () =>
-    sweepOrphanChunks(ctx.kv, { olderThanMs: 60 * 60_000 })
-      .then((n) => n && log("info", "swept orphaned upload chunks", { uploads: n }))
-      .catch((err) => log("warn", "chunk sweep failed", describeError(err)));
-  void sweep();
-  Deno.unrefTimer(setInterval(sweep, 60 * 60_000));
   Deno.addSignalListener("SIGINT", shutdown);
   Deno.addSignalListener("SIGTERM", shutdown);
   await server.finished;

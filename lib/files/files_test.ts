@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { AppError, ForbiddenError, NotFoundError } from "../errors.ts";
 import { CHUNK_SIZE, readFileRange } from "./chunks.ts";
 import { deleteFile } from "./delete.ts";
-import { sweepOrphanChunks } from "./orphans.ts";
 import { type FileMeta, getFileRecord, listFiles } from "./records.ts";
 import { storeFile } from "./store.ts";
 import { getAreaUsage, UploadTooLargeError } from "./usage.ts";
@@ -269,30 +268,5 @@ Deno.test("deleteFile() by a manager of the area (a project's owner or admin) wh
     await deleteFile(kv, PROJECT_ID, { fileId: meta.id, actorId: bob.id, manager: true });
     assert.deepEqual(await listFiles(kv, PROJECT_ID), []);
     assert.equal(await getAreaUsage(kv, PROJECT_ID), 0);
-  });
-});
-
-Deno.test("sweepOrphanChunks() frees the chunks of an upload that never finished", async () => {
-  await withKv(async (kv) => {
-    const kept = await store(kv, inPieces(randomBytes(2 * CHUNK_SIZE)));
-    const old = new Date(Date.now() - 60 * 60_000).toISOString();
-    const fresh = new Date().toISOString();
-    const chunk = randomBytes(100);
-    await kv.atomic()
-      .set(["file_upload", "01ORPHAN"], { projectId: PROJECT_ID, startedAt: old })
-      .set(["file_chunk", "01ORPHAN", 0], chunk)
-      .set(["file_chunk", "01ORPHAN", 1], chunk)
-      .set(["file_chunk", "01ORPHAN", 2], chunk)
-      .set(["file_upload", "01RUNNING"], { projectId: PROJECT_ID, startedAt: fresh })
-      .set(["file_chunk", "01RUNNING", 0], chunk)
-      .commit();
-
-    assert.equal(await sweepOrphanChunks(kv, { olderThanMs: 10 * 60_000 }), 1);
-    assert.equal(await countKeys(kv, ["file_chunk", "01ORPHAN"]), 0);
-    assert.equal((await kv.get(["file_upload", "01ORPHAN"])).value, null);
-    assert.equal(await countKeys(kv, ["file_chunk", "01RUNNING"]), 1, "a running upload stays");
-    assert.equal(await countKeys(kv, ["file_chunk", kept.id]), 2, "stored files stay");
-    const record = await getFileRecord(kv, PROJECT_ID, kept.id);
-    assert.equal((await readAll(readFileRange(kv, record, { start: 0, end: 9 }))).length, 10);
   });
 });

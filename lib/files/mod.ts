@@ -9,6 +9,6 @@ export { storeFile } from "./store.ts";
 export { readFileRange } from "./chunks.ts";
 export { UploadTooLargeError } from "./usage.ts";
 export { deleteAreaFiles, deleteFile } from "./delete.ts";
-export { sweepOrphanChunks } from "./orphans.ts";
+export { BOOT_ID, keepBootLease, sweepOrphanChunks } from "./orphans.ts";
 export { readMultipartFile } from "./uploads.ts";
 export { contentDisposition, parseRange, SAFE_INLINE_TYPES } from "./download.ts";

@@ -3,7 +3,7 @@ import { fileTypeFromBuffer } from "file-type";
 import { ulid } from "ulid";
 import { uploadKey } from "../storage/mod.ts";
 import { CHUNK_SIZE, CHUNKS_PER_COMMIT, deleteChunks, writeChunks } from "./chunks.ts";
-import type { UploadMarker } from "./orphans.ts";
+import { uploadStarted } from "./orphans.ts";
 import { type FileArea, type FileMeta, type FileRecord, toMeta } from "./records.ts";
 import { addFileRecord, UploadTooLargeError } from "./usage.ts";
 import type { User } from "../accounts/mod.ts";
@@ -61,8 +61,8 @@ export async function storeFile(
   const owner = "kind" in area && area.kind === "conversation"
     ? { conversationId: areaId }
     : { projectId: areaId };
-  const marker: UploadMarker = { projectId: areaId, startedAt: new Date().toISOString() };
-  await kv.set(uploadKey(id), marker);
+  // Marked as this process's (its boot id): a sweep frees the chunks if the process dies.
+  const upload = uploadStarted(id, areaId);
   // node:crypto hashes natively, chunk by chunk (measured 4–7× faster than hash-wasm here).
   const hasher = createHash("sha256");
   let chunk = new Uint8Array(CHUNK_SIZE);
@@ -96,6 +96,7 @@ export async function storeFile(
   };
 
   try {
+    await kv.set(uploadKey(id), upload.marker);
     for await (const data of input.body) {
       size += data.length;
       if (size > input.maxBytes) throw new UploadTooLargeError(input.maxBytes);
@@ -129,5 +130,7 @@ export async function storeFile(
     await deleteChunks(kv, id).catch(() => {});
     await kv.delete(uploadKey(id)).catch(() => {});
     throw err;
+  } finally {
+    upload.ended();
   }
 }

@@ -1,4 +1,4 @@
-import { AppError } from "../errors.ts";
+import { AppError, ConflictError } from "../errors.ts";
 import { commitWithRetry, fileKey, uploadKey, usageKey } from "../storage/mod.ts";
 import { deletionMarker } from "./orphans.ts";
 import type { FileRecord } from "./records.ts";
@@ -43,7 +43,14 @@ export async function addFileRecord(
 ): Promise<void> {
   const { record, quotaBytes } = input;
   await commitWithRetry(async () => {
-    const usage = await kv.get<Deno.KvU64>(usageKey(areaId));
+    const [usage, marker] = await kv.getMany<[Deno.KvU64, unknown]>([
+      usageKey(areaId),
+      uploadKey(record.id),
+    ]);
+    // Its marker gone, the upload was taken for a dead one's and its chunks freed.
+    if (!marker.value) {
+      throw new ConflictError("The upload was interrupted. Send the file again.", "upload_lost");
+    }
     const used = Number(usage.value?.value ?? 0n);
     if (used + record.size > quotaBytes) {
       throw new AppError(
@@ -55,7 +62,7 @@ export async function addFileRecord(
       );
     }
     const result = await kv.atomic()
-      .check(usage)
+      .check(usage, marker)
       .set(usageKey(areaId), new Deno.KvU64(BigInt(used + record.size)))
       .set(fileKey(areaId, record.id), record)
       .delete(uploadKey(record.id))

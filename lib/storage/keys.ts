@@ -116,6 +116,7 @@ export const EPHEMERAL_KINDS = [
   "account_events",
   "presence",
   "presence_rev",
+  "process_lease",
 ];
 /** Kinds an export holds only when asked to (signing everyone in again is the safe default). */
 export const SESSION_KINDS = ["session", "user_session"];
@@ -166,6 +167,11 @@ export const chunksPrefix = (fileId: string) => ["file_chunk", fileId];
 /** Present while an upload runs; one left behind marks chunks to sweep. */
 export const uploadKey = (fileId: string) => ["file_upload", fileId];
 export const uploadsPrefix = () => ["file_upload"];
+/**
+ * orphans.ts: a running process's lease, `{seenAt}` renewed every few seconds; an upload
+ * marker whose boot has no fresh lease belongs to a process that is gone.
+ */
+export const bootKey = (bootId: string) => ["process_lease", bootId];
 /** Bytes stored in an area (a project's or a conversation's; the name predates the latter). */
 export const usageKey = (areaId: string) => ["project_usage", areaId];
 
