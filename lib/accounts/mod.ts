@@ -27,6 +27,7 @@ export {
   createSession,
   getUserBySession,
   listSessions,
+  liveSessionIds,
   revokeAllSessions,
   revokeSession,
   revokeSessionById,

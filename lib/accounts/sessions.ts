@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import {
-  commitRetryingLocks,
   commitWithRetry,
   getManyChunked,
   LruCache,
@@ -15,6 +14,7 @@ import {
   type User,
   userRecordKey,
 } from "./users.ts";
+import { withAccountEvent } from "./events.ts";
 
 /**
  * Sessions live in KV keyed by the SHA-256 of their token, so a copy of the store holds no
@@ -175,10 +175,30 @@ export async function revokeSessionById(
   const entry = await kv.get<SessionRecord>(sessionKey(tokenHash));
   if (!entry.value || (userId !== undefined && entry.value.userId !== userId)) return false;
   const owner = entry.value.userId;
-  await commitRetryingLocks(() =>
-    kv.atomic().delete(sessionKey(tokenHash)).delete(userSessionKey(owner, tokenHash))
-  );
+  // Every hub, in any process, hears of it in the same commit and closes the session's sockets.
+  await commitWithRetry(async () => {
+    const op = kv.atomic().delete(sessionKey(tokenHash)).delete(userSessionKey(owner, tokenHash));
+    await withAccountEvent(kv, op, { userId: owner, kind: "sessions" });
+    return (await op.commit()).ok ? true : null;
+  });
   return true;
+}
+
+/**
+ * Which of these session ids (token hashes) name a live session: the rest ended (revoked,
+ * expired, idle too long). A hub asks this of its sockets' sessions when told some ended.
+ */
+export async function liveSessionIds(
+  kv: Deno.Kv,
+  ids: string[],
+  options: { now?: Date } = {},
+): Promise<Set<string>> {
+  const records = await getManyChunked<SessionRecord>(kv, ids.map(sessionKey));
+  const now = (options.now ?? new Date()).getTime();
+  return new Set(ids.filter((_, i) => {
+    const record = records[i].value;
+    return record !== null && remainingMs(record, now) > 0;
+  }));
 }
 
 /** The ids of the user's sessions (expired ones too, until KV drops their index entries). */
@@ -224,10 +244,12 @@ export async function revokeAllSessions(
   const ids = (await sessionIdsOf(kv, userId)).filter((id) => id !== options.keep);
   for (let i = 0; i < ids.length; i += 100) {
     const chunk = ids.slice(i, i + 100);
-    await commitRetryingLocks(() => {
+    // Each chunk tells every hub (see revokeSessionById).
+    await commitWithRetry(async () => {
       const op = kv.atomic();
       for (const id of chunk) op.delete(sessionKey(id)).delete(userSessionKey(userId, id));
-      return op;
+      await withAccountEvent(kv, op, { userId, kind: "sessions" });
+      return (await op.commit()).ok ? true : null;
     });
   }
   return ids;

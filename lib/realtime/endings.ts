@@ -1,5 +1,6 @@
-import { AccountEventWatcher, getActiveUserById } from "../accounts/mod.ts";
-import type { Connections } from "./connection.ts";
+import { AccountEventWatcher, getActiveUserById, liveSessionIds } from "../accounts/mod.ts";
+import { describeError, log } from "../ops/mod.ts";
+import type { Connection, Connections } from "./connection.ts";
 
 /** Closes the sockets here of a session that ended (sign-out). */
 export function endSessionHere(conns: Connections, sessionId: string): void {
@@ -14,9 +15,11 @@ export function endUserHere(conns: Connections, userId: string): void {
 }
 
 /**
- * Watches the account events (written by the admin CLI or another process) and closes the
- * sockets of an account that was disabled or deleted. When more happened than the events
- * keep, every user with a socket here is checked again.
+ * Watches the account events (written by the admin CLI, a revocation of sessions, another
+ * process) and closes the sockets of an account that was disabled or deleted, and those of
+ * every session that ended (sign-out, sign out everywhere, a password change, a sign-in that
+ * replaced it), whichever process ended it. When more happened than the events keep, every
+ * socket here is checked again.
  */
 export function watchAccountEndings(
   kv: Deno.Kv,
@@ -25,8 +28,22 @@ export function watchAccountEndings(
 ): { close(): void } {
   return new AccountEventWatcher(kv, {
     onUser: (userId) => endUserHere(conns, userId),
+    onSessions: (userId) => void endEndedSessions(kv, [...conns.ofUser(userId)]),
     onMissed: () => void recheckAccounts(kv, conns),
   }, options);
+}
+
+/** Closes those of the sockets whose session ended (one read of their sessions). */
+export async function endEndedSessions(kv: Deno.Kv, sockets: Connection[]): Promise<void> {
+  if (sockets.length === 0) return;
+  try {
+    const live = await liveSessionIds(kv, [...new Set(sockets.map((c) => c.sessionId))]);
+    for (const conn of sockets) {
+      if (!live.has(conn.sessionId)) conn.close(1008, "session ended");
+    }
+  } catch (err) {
+    log("warn", "session re-check failed", describeError(err));
+  }
 }
 
 async function recheckAccounts(kv: Deno.Kv, conns: Connections): Promise<void> {
@@ -34,4 +51,5 @@ async function recheckAccounts(kv: Deno.Kv, conns: Connections): Promise<void> {
     const active = await getActiveUserById(kv, userId).catch(() => true);
     if (!active) endUserHere(conns, userId);
   }
+  await endEndedSessions(kv, [...conns.all()]);
 }

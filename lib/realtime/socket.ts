@@ -86,7 +86,14 @@ export function serveSocket(
     return true;
   }
 
-  socket.onopen = () => hub.connect(conn);
+  socket.onopen = () => {
+    hub.connect(conn);
+    // A session that ended between the upgrade's check and now was told to the hubs before
+    // this socket was theirs to close: checked once more now that it is.
+    if (options.sessionValid) {
+      void options.sessionValid().then((ok) => ok || conn.close(1008, "session ended"), () => {});
+    }
+  };
   const sessionCheck = options.sessionValid &&
     setInterval(async () => {
       if (!(await options.sessionValid!().catch(() => true))) conn.close(1008, "session ended");
