@@ -1,17 +1,10 @@
-import type { Attachment, Message } from "../lib/shared/message.ts";
+import type { Message } from "../lib/shared/message.ts";
 import type { User } from "../lib/shared/user.ts";
 import type { MessageActions } from "./message_actions.ts";
-import { Attachments } from "./Attachments.tsx";
 import { MessageItem } from "./MessageItem.tsx";
+import { type Pending, PendingMessages } from "./PendingMessages.tsx";
 
-export type Pending = {
-  clientId: string;
-  content: string;
-  createdAt: string;
-  failed: string | null;
-  /** Files uploaded already, sent with the message. */
-  attachments?: Attachment[];
-};
+export type { Pending } from "./PendingMessages.tsx";
 
 /** Consecutive messages of one author within five minutes share one header. */
 function startsGroup(prev: Message | undefined, m: Message): boolean {
@@ -84,35 +77,13 @@ export function MessageList(
           />,
         ];
       })}
-      {props.pending.map((p) => (
-        <li key={p.clientId} class="flex gap-3 pt-1" data-pending="true">
-          <div class="w-9 shrink-0" />
-          <div class="min-w-0 flex-1">
-            {p.content && (
-              <p class="whitespace-pre-wrap break-words text-sm leading-relaxed text-slate-400">
-                {p.content}
-              </p>
-            )}
-            {p.attachments?.length
-              ? <Attachments conversationId={props.conversationId} files={p.attachments} />
-              : null}
-            {p.failed
-              ? (
-                <p class="text-xs text-red-600 dark:text-red-400">
-                  Not sent: {p.failed}{" "}
-                  <button
-                    type="button"
-                    class="font-semibold underline"
-                    onClick={() => props.onRetry?.(p.clientId)}
-                  >
-                    Retry
-                  </button>
-                </p>
-              )
-              : <p class="text-xs text-slate-400">Sending…</p>}
-          </div>
-        </li>
-      ))}
+      <PendingMessages
+        pending={props.pending}
+        after={props.messages.at(-1)}
+        me={props.me}
+        conversationId={props.conversationId}
+        onRetry={props.onRetry}
+      />
     </ol>
   );
 }

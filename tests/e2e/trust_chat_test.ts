@@ -5,6 +5,7 @@
  * and without JavaScript the page opens at the newest message and says nothing of a socket.
  */
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import type { Page } from "playwright-core";
 import { annAndBen, browserTest, openChatPage } from "../support/browser.ts";
 import { json, okJson } from "../support/helpers.ts";
@@ -89,4 +90,71 @@ browserTest("a silent socket is noticed within seconds, and the room catches up"
   } finally {
     await proxy.close();
   }
+});
+
+/** The pending rows: whether each starts a group with Ann's avatar and name, and its state. */
+async function pendingRows(page: Page) {
+  return await page.locator("li[data-pending]").evaluateAll((rows) =>
+    rows.map((li) => ({
+      name: li.querySelector(".msg-name")?.textContent ?? null,
+      avatar: li.querySelector(".avatar") !== null,
+      state: (li.textContent ?? "").includes("Not sent") ? "not sent" : "sending",
+    }))
+  );
+}
+
+browserTest("your pending messages are drawn as yours, never in someone else's group", async ({
+  server,
+  browser,
+}) => {
+  const { ann, ben, id } = await annAndBen(server);
+  await post(server, ben.cookie, id, "hello from Ben");
+  const errors: string[] = [];
+  const page = await openChatPage(browser, server.base, ann.cookie, {
+    path: `/conversations/${id}`,
+    errors,
+  });
+  const composer = page.locator("#composer");
+
+  // "Sending…": the network is gone, two messages wait after Ben's.
+  await page.context().setOffline(true);
+  await badgeSays(page, "Offline, retrying…", 10_000);
+  for (const text of ["on my way", "five minutes"]) {
+    await composer.fill(text);
+    await composer.press("Enter");
+  }
+  await page.locator("li[data-pending]").nth(1).waitFor();
+  // Before: no name and no avatar, drawn as the rest of Ben's group.
+  assert.deepEqual(await pendingRows(page), [
+    { name: "Ann Lee", avatar: true, state: "sending" },
+    { name: null, avatar: false, state: "sending" },
+  ]);
+  await page.context().setOffline(false);
+  await page.locator("li[data-seq='3']").getByText("five minutes").waitFor();
+  assert.equal(await page.locator("li[data-pending]").count(), 0);
+
+  // "Not sent": its file was deleted before it went; it comes after Ben's newer message.
+  await post(server, ben.cookie, id, "see you");
+  await page.locator("li[data-seq='4']").waitFor();
+  await page.locator("form input[type=file]").setInputFiles({
+    name: "plan.txt",
+    mimeType: "text/plain",
+    buffer: Buffer.from("the plan"),
+  });
+  await page.getByRole("button", { name: "Remove" }).waitFor();
+  const { files } = await okJson(
+    await server.fetch(`/api/conversations/${id}/files`, { headers: { cookie: ann.cookie } }),
+  );
+  const gone = await server.fetch(
+    `/api/conversations/${id}/files/${files[0].id}`,
+    json("DELETE", undefined, ann.cookie),
+  );
+  assert.ok(gone.ok, `delete answered ${gone.status}`);
+  await composer.fill("the plan, attached");
+  await composer.press("Enter");
+  await page.locator("li[data-pending]", { hasText: "Not sent" }).waitFor();
+  assert.deepEqual(await pendingRows(page), [
+    { name: "Ann Lee", avatar: true, state: "not sent" },
+  ]);
+  assert.deepEqual(errors, []);
 });
