@@ -116,6 +116,8 @@ export const EPHEMERAL_KINDS = [
   "account_events",
   "presence",
   "presence_rev",
+  "signal",
+  "signal_hub",
   "process_lease",
 ];
 /** Kinds an export holds only when asked to (signing everyone in again is the safe default). */
@@ -185,6 +187,12 @@ export const presenceKey = (conversationId: string, hubId: string) => [
 export const presencePrefix = (conversationId: string) => ["presence", conversationId];
 /** Bumped by every change of a room's views. */
 export const presenceRevKey = (conversationId: string) => ["presence_rev", conversationId];
+/** signals.ts: one of a hub's signals to the other processes (typing, activity; 60 s). */
+export const signalKey = (hubId: string, seq: number) => ["signal", hubId, seq];
+export const signalsPrefix = (hubId: string) => ["signal", hubId];
+/** signals.ts: a hub that signals, `{at}` (90 s, renewed): where the others read. */
+export const signalHubKey = (hubId: string) => ["signal_hub", hubId];
+export const signalHubsPrefix = () => ["signal_hub"];
 
 // ops/
 /** A rate-limit counter for one window. */
