@@ -29,36 +29,52 @@ type Entry = {
   authors: User[];
   /** The page as JSON, made on first use (the REST answer). */
   json: string | null;
-  /** Characters it holds, about (see sizeOf), and its JSON's once made. */
+  /** Bytes it holds in memory, estimated (see bytesOf), with its JSON's once made. */
   size: number;
 };
 
 export type HistoryOptions = { before?: number; after?: number; around?: number; limit?: number };
 
-/** Conversations × queries kept (one entry each: its latest version). ~50–100 KB each. */
+/** Conversations × queries kept (one entry each: its latest version). */
 const MAX_ENTRIES = 500;
 /**
- * Characters all entries hold at most (~32 MB as UTF-16, besides the formatting trees): a
- * page of 100 messages of 4,000 characters, with its JSON, is ~1 M, so 500 of them (one
- * user paging through with `before`) would have been ~1 GB.
+ * Bytes all entries hold at most, as bytesOf estimates them (the message objects, their
+ * reactions, attachments and formatting, and the JSON text). It was a count of message
+ * text alone: pages heavy with reactions held ~4.6 bytes per counted character, and 500
+ * requests grew a server by hundreds of MB (issue 15, item 12).
  */
-export const HISTORY_CACHE_CHARS = 16 * 1024 * 1024;
-/** One store's pages, least recently used first, bounded by count and by characters held. */
+export const HISTORY_CACHE_BYTES = 32 * 1024 * 1024;
+/** One store's pages, least recently used first, bounded by count and by bytes held. */
 const pagesOf = perStore(() =>
   new LruCache<string, Entry>({
     maxEntries: MAX_ENTRIES,
-    maxSize: HISTORY_CACHE_CHARS,
+    maxSize: HISTORY_CACHE_BYTES,
     sizeOf: (entry) => entry.size,
   })
 );
 
-/** A page's characters, about: its messages' text and a margin for their other fields. */
-function sizeOf(page: MessagePage): number {
-  return page.messages.reduce((n, m) => n + m.content.length + 300, 0);
+/** A string's bytes in V8's heap: one per character when all are Latin-1, else two. */
+function stringBytes(s: string): number {
+  return 16 + s.length * (/[\u0100-\uffff]/.test(s) ? 2 : 1);
 }
 
-/** Characters the store's cached pages hold now (see HISTORY_CACHE_CHARS). */
-export function historyCacheChars(kv: Deno.Kv): number {
+/**
+ * The bytes a value holds in the heap, about: each object, array and string with V8's
+ * overheads (within a few percent of a measured page of reactions, over it for plain text).
+ */
+export function bytesOf(value: unknown): number {
+  if (typeof value === "string") return stringBytes(value);
+  if (value === null || typeof value !== "object") return 8;
+  if (Array.isArray(value)) {
+    return value.reduce((n: number, v) => n + bytesOf(v), 32 + 8 * value.length);
+  }
+  let n = 32;
+  for (const v of Object.values(value)) n += 8 + bytesOf(v);
+  return n;
+}
+
+/** Bytes the store's cached pages hold now, estimated (see HISTORY_CACHE_BYTES). */
+export function historyCacheBytes(kv: Deno.Kv): number {
   return pagesOf(kv).size;
 }
 
@@ -92,6 +108,23 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** The newest seq each conversation's head had when last read here (to name pages by). */
+const lastSeqsOf = perStore(() => new LruCache<string, number>({ maxEntries: 10_000 }));
+
+/**
+ * The query `o` names, as one key: for a conversation whose last seq is `last`, every
+ * `before` above it asks for the newest page, every `after` at or past it for the empty page
+ * past the end, and every `around` above it for the page around the last message (what
+ * listMessages answers for each is the same). The limit as listMessages applies it.
+ */
+export function canonicalOptions(o: HistoryOptions, last: number): HistoryOptions {
+  const limit = Math.min(Math.max(o.limit ?? 50, 1), 100);
+  if (o.around !== undefined) return { around: Math.min(o.around, last), limit };
+  if (o.after !== undefined) return { after: Math.min(o.after, last), limit };
+  if (o.before !== undefined && o.before <= last) return { before: o.before, limit };
+  return { limit };
+}
+
 /**
  * listMessages through the cache. The caller has checked that the reader takes part.
  * `json()` gives the page as JSON text (made once per cached page).
@@ -102,33 +135,55 @@ export async function readHistory(
   options: HistoryOptions,
 ): Promise<{ page: MessagePage; json: () => string }> {
   const entries = pagesOf(kv);
-  const key = keyOf(conversationId, options);
-  const cached = entries.get(key);
-  const authors = cached?.authors ?? [];
-  const [head, ...now] = await getManyChunked<unknown>(kv, [
-    headKey(conversationId),
-    ...authors.map((a) => userRecordKey(a.id)),
-  ]);
-  const version = versionOf(head.value as ConversationHead | null);
-  let entry = cached;
-  if (!entry || entry.version !== version || !sameAuthors(authors, now)) {
-    // Read after the head: the page is at least as new as the version it is filed under.
-    const page = deepFreeze(await listMessages(kv, conversationId, options));
-    entry = { version, page, authors: authorsOf(page), json: null, size: sizeOf(page) };
-  }
-  // Another request may have filed this key meanwhile: its entry is what leaves.
-  entries.set(key, entry);
-  const hit = entry;
-  return {
-    page: hit.page,
-    json: () => {
-      if (hit.json === null) {
-        hit.json = JSON.stringify(hit.page);
-        hit.size += hit.json.length;
-        // Counted only while it is in the cache (it may have been dropped since).
-        if (entries.peek(key) === hit) entries.set(key, hit);
+  const lastSeqs = lastSeqsOf(kv);
+  // Named with the last seq seen here; checked against the head read with the entry below.
+  let last = lastSeqs.get(conversationId) ?? Number.MAX_SAFE_INTEGER;
+  for (let pass = 0; pass < 2; pass++) {
+    const wanted = canonicalOptions(options, last);
+    const key = keyOf(conversationId, wanted);
+    const cached = entries.get(key);
+    const authors = cached?.authors ?? [];
+    const [head, ...now] = await getManyChunked<unknown>(kv, [
+      headKey(conversationId),
+      ...authors.map((a) => userRecordKey(a.id)),
+    ]);
+    const headValue = head.value as ConversationHead | null;
+    const seq = headValue?.seq ?? 0;
+    lastSeqs.set(conversationId, seq);
+    if (keyOf(conversationId, canonicalOptions(options, seq)) !== key) {
+      // Named under another last seq: once more under this head's.
+      last = seq;
+      continue;
+    }
+    const version = versionOf(headValue);
+    let entry = cached;
+    if (!entry || entry.version !== version || !sameAuthors(authors, now)) {
+      // Read after the head: the page is at least as new as the version it is filed under.
+      const page = deepFreeze(await listMessages(kv, conversationId, wanted));
+      // A message sent since the head was read, past a `before` that named the newest page.
+      if (options.before !== undefined && page.messages.some((m) => m.seq >= options.before!)) {
+        break;
       }
-      return hit.json;
-    },
-  };
+      entry = { version, page, authors: authorsOf(page), json: null, size: bytesOf(page) };
+    }
+    // Another request may have filed this key meanwhile: its entry is what leaves.
+    entries.set(key, entry);
+    const hit = entry;
+    return {
+      page: hit.page,
+      json: () => {
+        if (hit.json === null) {
+          hit.json = JSON.stringify(hit.page);
+          hit.size += stringBytes(hit.json);
+          // Counted only while it is in the cache (it may have been dropped since).
+          if (entries.peek(key) === hit) entries.set(key, hit);
+        }
+        return hit.json;
+      },
+    };
+  }
+  // The conversation moved while this was read: the page as asked, not kept.
+  const page = deepFreeze(await listMessages(kv, conversationId, options));
+  let json: string | null = null;
+  return { page, json: () => json ??= JSON.stringify(page) };
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createConversation } from "../conversations/mod.ts";
-import { HISTORY_CACHE_CHARS, historyCacheChars, readHistory } from "./history_cache.ts";
+import { bytesOf, HISTORY_CACHE_BYTES, historyCacheBytes, readHistory } from "./history_cache.ts";
 import { changeMessage } from "./changes.ts";
 import { listMessages } from "./history.ts";
 import { commitMessages, sendMessage } from "./send.ts";
@@ -93,7 +93,7 @@ Deno.test("readHistory() of an empty conversation", async () => {
   });
 });
 
-Deno.test("readHistory() keeps pages within a bound on their text, not only on their number", async () => {
+Deno.test("readHistory() keeps pages within a bound on their bytes, not only on their number", async () => {
   await withRoom(0, async (kv, ann, _ben, id) => {
     // 200 messages of 4,000 characters; pages of 100 of them under 100 queries: ~40 M
     // characters of text read, far below the count of pages the cache keeps.
@@ -112,10 +112,10 @@ Deno.test("readHistory() keeps pages within a bound on their text, not only on t
     for (let before = 101; before <= 200; before++) {
       const { page, json } = await readHistory(kv, id, { before, limit: 100 });
       json(); // the REST answer's text is kept too
-      read += page.messages.reduce((n, m) => n + m.content.length, 0);
-      assert.ok(historyCacheChars(kv) <= HISTORY_CACHE_CHARS, `within the bound after ${before}`);
+      read += bytesOf(page);
+      assert.ok(historyCacheBytes(kv) <= HISTORY_CACHE_BYTES, `within the bound after ${before}`);
     }
-    assert.ok(read > HISTORY_CACHE_CHARS, "the test read more than the bound");
+    assert.ok(read > HISTORY_CACHE_BYTES, "the test read more than the bound");
   });
 });
 
@@ -138,5 +138,59 @@ Deno.test("readHistory() keeps each store's pages apart (a restored copy has the
     } finally {
       copy.close();
     }
+  });
+});
+
+Deno.test("readHistory() files every before= above the head as the one newest page (item 12)", async () => {
+  await withRoom(5, async (kv, _ann, ben, id) => {
+    const newest = await assertFresh(kv, id, { limit: 3 });
+    const held = historyCacheBytes(kv);
+    for (let before = 6; before < 506; before++) {
+      const { page } = await readHistory(kv, id, { before, limit: 3 });
+      assert.equal(page, newest, `before=${before}: the newest page's entry`);
+    }
+    assert.equal(historyCacheBytes(kv), held, "no new entries");
+    // A before at or below the head is its own page; a new message moves the newest page.
+    assert.deepEqual(
+      (await assertFresh(kv, id, { before: 5, limit: 3 } as never)).messages
+        .map((m) => m.seq),
+      [2, 3, 4],
+    );
+    await sendMessage(kv, ben, { conversationId: id, content: "six" });
+    const six = await readHistory(kv, id, { before: 6, limit: 3 });
+    assert.deepEqual(six.page.messages.map((m) => m.seq), [3, 4, 5], "before=6 leaves out 6");
+    assert.deepEqual((await assertFresh(kv, id, { limit: 3 })).messages.map((m) => m.seq), [
+      4,
+      5,
+      6,
+    ]);
+    // after= past the end and around= above the head are one key each too.
+    const past = await readHistory(kv, id, { after: 6, limit: 3 });
+    for (const after of [7, 50, 900]) {
+      assert.equal((await readHistory(kv, id, { after, limit: 3 })).page, past.page);
+    }
+    const around = await readHistory(kv, id, { around: 6, limit: 3 });
+    assert.equal((await readHistory(kv, id, { around: 99, limit: 3 })).page, around.page);
+  });
+});
+
+Deno.test("readHistory() counts a page's reactions and JSON, not its text alone (item 12)", async () => {
+  await withRoom(20, async (kv, ann, _ben, id) => {
+    for (let seq = 1; seq <= 20; seq++) {
+      for (const emoji of [..."😀😂😍🎉👍🙏🔥💯🚀👀🤔😎😭🥳✅❌💡🍕🌈⭐"]) {
+        await changeMessage(kv, ann, { conversationId: id, seq }, {
+          kind: "react",
+          emoji,
+          on: true,
+        });
+      }
+    }
+    const { json } = await readHistory(kv, id, { limit: 20 });
+    const text = json();
+    // Measured (gc, heapUsed) for such pages: ~4.6 bytes held per character of their JSON.
+    assert.ok(
+      historyCacheBytes(kv) >= 4 * text.length,
+      `${historyCacheBytes(kv)} bytes counted for ${text.length} characters of JSON`,
+    );
   });
 });
