@@ -55,6 +55,9 @@ export const projectConversationKey = (projectId: string, conversationId: string
 export const projectConversationsPrefix = (projectId: string) => ["project_conv", projectId];
 /** create.ts: one direct conversation per pair of people: the pair, sorted, points at it. */
 export const directPairKey = (a: string, b: string) => ["direct_pair", ...[a, b].sort()];
+/** blocks.ts: `blockerId` takes no conversations (nor project additions) from `blockedId`. */
+export const blockKey = (blockerId: string, blockedId: string) => ["block", blockerId, blockedId];
+export const blocksPrefix = (blockerId: string) => ["block", blockerId];
 /**
  * head.ts: the head, `{seq, rev, members, updatedAt, lastMessage}`. Only head.ts writes it,
  * each change in the caller's commit: a send (messages/send.ts), a message change
