@@ -4,6 +4,7 @@ import type { z } from "zod";
 import type { AppContext } from "../lib/context.ts";
 import { AppError, fieldsFromIssues, UnauthorizedError, ValidationError } from "../lib/errors.ts";
 import type { User } from "../lib/accounts/mod.ts";
+import { mediaType, readBoundedBody } from "./_body.ts";
 
 /** Hono's per-request variables for this app. */
 export type Env = {
@@ -20,34 +21,50 @@ export function requireUser(c: AppCtx): User {
 
 /** True for a form post (the no-JavaScript path, answered with redirects and pages). */
 export function isFormPost(c: AppCtx): boolean {
-  const type = c.req.header("content-type") ?? "";
-  return type.startsWith("application/x-www-form-urlencoded") ||
-    type.startsWith("multipart/form-data");
+  return FORM_TYPES.has(mediaType(c.req.header("content-type")));
 }
 
+const FORM_TYPES = new Set(["application/x-www-form-urlencoded", "multipart/form-data"]);
+
+/** What readBody read, kept for a page that shows a failed form again (see postedForm). */
+const forms = new WeakMap<Request, FormData>();
+
 /**
- * Reads and validates a JSON or form body. Malformed JSON and invalid fields are 400s with
- * `fields`; any other content type is 415.
+ * Reads and validates a JSON or form body (at most MAX_BODY_BYTES, in BODY_TIMEOUT_MS: 413
+ * and 408 otherwise). Malformed JSON and invalid fields are 400s with `fields`; any other
+ * content type is 415. The type must be exactly JSON or a form (parameters such as charset
+ * aside): `application/jsonx` is not JSON.
  */
 export async function readBody<S extends z.ZodType>(c: AppCtx, schema: S): Promise<z.infer<S>> {
-  const type = c.req.header("content-type") ?? "";
+  const type = mediaType(c.req.header("content-type"));
   let raw: unknown;
-  if (type.startsWith("application/json")) {
+  if (type === "application/json") {
+    const body = await readBoundedBody(c.req.raw);
     try {
-      raw = await c.req.json();
+      raw = JSON.parse(new TextDecoder().decode(body));
     } catch {
       throw new ValidationError("The request body is not valid JSON.", undefined, "malformed_json");
     }
-  } else if (isFormPost(c)) {
+  } else if (FORM_TYPES.has(type)) {
+    const body = await readBoundedBody(c.req.raw);
+    let form: FormData;
     try {
-      raw = formToObject(await c.req.formData());
+      const headers = { "content-type": c.req.header("content-type") ?? type };
+      form = await new Response(body, { headers }).formData();
     } catch {
       throw new ValidationError("The form could not be read.", undefined, "malformed_form");
     }
+    forms.set(c.req.raw, form);
+    raw = formToObject(form);
   } else {
     throw new AppError(415, "unsupported_media_type", "Send JSON (application/json) or a form.");
   }
   return parse(schema, raw);
+}
+
+/** The form readBody read for this request (empty when there was none or it was refused). */
+export function postedForm(c: AppCtx): FormData {
+  return forms.get(c.req.raw) ?? new FormData();
 }
 
 /** Validates the query string with `schema` (400 with fields on failure). */

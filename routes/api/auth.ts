@@ -21,6 +21,7 @@ import {
   clearSessionCookie,
   type Env,
   isFormPost,
+  postedForm,
   readBody,
   readSessionCookie,
   requireUser,
@@ -50,7 +51,7 @@ async function orFormPage(c: AppCtx, mode: "login" | "register", run: () => Prom
     return await run();
   } catch (err) {
     if (!isFormPost(c) || !(err instanceof AppError) || err.status === 415) throw err;
-    const form = await c.req.formData().catch(() => new FormData());
+    const form = postedForm(c);
     const values = {
       username: String(form.get("username") ?? ""),
       displayName: String(form.get("displayName") ?? ""),
