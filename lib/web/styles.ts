@@ -41,6 +41,9 @@ export function buildStylesheet(sources: string[]): string {
         ".dark .markdown pre": { "@apply": "bg-black" },
         ".dark .markdown pre code": { "@apply": "bg-transparent" },
         ".dark .markdown blockquote": { "@apply": "border-slate-600 text-slate-300" },
+        // A conversation you can only read (ChatRoom, once you are removed): no message actions.
+        "[data-read-only] .msg-bar": { "@apply": "hidden" },
+        "[data-read-only] .chip": { "@apply": "pointer-events-none" },
         // A message opened from search (`#m<seq>`) stands out.
         "li[data-seq]:target": { "@apply": "rounded-lg bg-amber-50 ring-2 ring-amber-200" },
       },
