@@ -10,6 +10,7 @@ import { useRoom } from "./chat/use_room.ts";
 import { useScroll } from "./chat/use_scroll.ts";
 import { RoomHeader } from "./chat/RoomHeader.tsx";
 import { Composer } from "./chat/Composer.tsx";
+import { ReadOnlyNotice } from "./chat/ReadOnlyNotice.tsx";
 
 // The page carries this island's props packed (routes/chat.tsx): boot.ts unpacks them.
 export { unpackChatRoomProps as unpackProps } from "./chat/chat_props.ts";
@@ -124,11 +125,19 @@ export default function ChatRoom(props: ChatRoomProps) {
     >
       <RoomHeader
         title={title}
-        presence={presenceText(state, props.conversation.participants, me.id)}
-        socket={state.socket}
+        presence={state.removed
+          ? "You are no longer a participant"
+          : presenceText(state, props.conversation.participants, me.id)}
+        socket={state.removed ? "read-only" : state.socket}
       />
       <div class="relative flex min-h-0 flex-1 flex-col">
-        <div ref={scroll.scroller} class="flex-1 overflow-y-auto px-5 py-4" data-testid="messages">
+        <div
+          ref={scroll.scroller}
+          class="flex-1 overflow-y-auto px-5 py-4"
+          data-testid="messages"
+          // Read-only: no message actions (they could only be refused; lib/web/styles.ts).
+          data-read-only={state.removed ? "true" : undefined}
+        >
           <div ref={scroll.topSentinel} aria-hidden="true" />
           {olderCursor.value && (
             <div class="mb-4 text-center">
@@ -161,32 +170,34 @@ export default function ChatRoom(props: ChatRoomProps) {
       <div class="h-5 px-5 text-xs italic text-slate-500 dark:text-slate-400" aria-live="polite">
         {typing.value}
       </div>
-      <Composer
-        conversationId={convId}
-        title={title}
-        me={me}
-        people={props.conversation.participants}
-        maxUploadBytes={props.maxUploadBytes}
-        error={state.error}
-        setError={setError}
-        onSend={(content, attachments) => {
-          scroll.stickToEnd();
-          live.send({
-            clientId: crypto.randomUUID(),
-            content,
-            createdAt: new Date().toISOString(),
-            failed: null,
-            attachments,
-          });
-        }}
-        onEditLast={() => {
-          const last = lastOwn(room.peek(), me.id);
-          if (last) actions.startEdit(last.seq);
-          return Boolean(last);
-        }}
-        editing={state.editing !== null}
-        onCancelEdit={actions.cancelEdit}
-      />
+      {state.removed ? <ReadOnlyNotice dropped={state.removed.dropped} /> : (
+        <Composer
+          conversationId={convId}
+          title={title}
+          me={me}
+          people={props.conversation.participants}
+          maxUploadBytes={props.maxUploadBytes}
+          error={state.error}
+          setError={setError}
+          onSend={(content, attachments) => {
+            scroll.stickToEnd();
+            live.send({
+              clientId: crypto.randomUUID(),
+              content,
+              createdAt: new Date().toISOString(),
+              failed: null,
+              attachments,
+            });
+          }}
+          onEditLast={() => {
+            const last = lastOwn(room.peek(), me.id);
+            if (last) actions.startEdit(last.seq);
+            return Boolean(last);
+          }}
+          editing={state.editing !== null}
+          onCancelEdit={actions.cancelEdit}
+        />
+      )}
     </section>
   );
 }

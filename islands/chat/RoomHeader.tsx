@@ -1,6 +1,9 @@
 import type { SocketState } from "./room_model.ts";
 
-const BADGE: Record<SocketState, { text: string; class: string }> = {
+/** What the badge says: the socket's state, or that you can only read here now. */
+export type RoomBadge = SocketState | "read-only";
+
+const BADGE: Record<RoomBadge, { text: string; class: string }> = {
   open: {
     text: "Live",
     class: "bg-emerald-50 dark:bg-emerald-950 text-emerald-700 dark:text-emerald-300",
@@ -13,10 +16,14 @@ const BADGE: Record<SocketState, { text: string; class: string }> = {
     text: "Offline, retrying…",
     class: "bg-red-50 dark:bg-red-950 text-red-700 dark:text-red-300",
   },
+  "read-only": {
+    text: "Read only",
+    class: "bg-slate-100 dark:bg-slate-800 text-slate-700 dark:text-slate-300",
+  },
 };
 
 /** The conversation's name, who is online, and whether the chat is live. */
-export function RoomHeader(props: { title: string; presence: string; socket: SocketState }) {
+export function RoomHeader(props: { title: string; presence: string; socket: RoomBadge }) {
   const badge = BADGE[props.socket];
   return (
     <header class="flex items-center gap-3 border-b border-slate-200 dark:border-slate-700 px-5 py-3">

@@ -31,6 +31,11 @@ export type RoomState = {
   error: string | null;
   /** The seq of your message being edited in place. */
   editing: number | null;
+  /**
+   * You are no longer a participant (removed, or the conversation is gone): the room is
+   * read-only from then on, and `dropped` of your messages that were waiting were not sent.
+   */
+  removed: { dropped: number } | null;
 };
 
 export type RoomEffect =
@@ -41,7 +46,9 @@ export type RoomEffect =
   /** Read out for screen readers: someone else's new message. */
   | { type: "announce"; text: string }
   /** Messages arrived: `newer` of them after what was shown (scrolling, read marks). */
-  | { type: "received"; newer: number };
+  | { type: "received"; newer: number }
+  /** You are no longer a participant: stop joining this conversation (at reconnects too). */
+  | { type: "leave" };
 
 export type RoomContext = { conversationId: string; meId: string; now: number };
 
@@ -60,6 +67,7 @@ export function initialRoom(messages: Message[], editing: number | null = null):
     resyncing: null,
     error: null,
     editing,
+    removed: null,
   };
 }
 
@@ -134,6 +142,29 @@ export function applyUpdate(state: RoomState, m: Message): RoomState {
   };
 }
 
+/**
+ * You are no longer a participant: what was waiting to be sent is dropped (it never can be),
+ * nobody is shown online or typing, and the room stops joining. Read-only from now on.
+ */
+function removedFrom(state: RoomState): Step {
+  if (state.removed) return { state, effects: [] };
+  return {
+    state: {
+      ...state,
+      removed: { dropped: state.pending.length },
+      pending: [],
+      online: [],
+      away: [],
+      typing: {},
+      joined: false,
+      resyncing: null,
+      editing: null,
+      error: null,
+    },
+    effects: [{ type: "leave" }],
+  };
+}
+
 /** What one frame from the socket changes in this room, and what the room must do. */
 export function roomFrame(state: RoomState, frame: ServerFrame, ctx: RoomContext): Step {
   const none = (next: RoomState): Step => ({ state: next, effects: [] });
@@ -174,6 +205,12 @@ export function roomFrame(state: RoomState, frame: ServerFrame, ctx: RoomContext
         },
       });
     case "error":
+      // Removed while here (the hub's eviction), or a join refused: not (or no longer) yours.
+      // (A `not_found` for this conversation once joined is about one message: an edit's.)
+      if (
+        frame.ref === ctx.conversationId &&
+        (frame.code === "removed" || (frame.code === "not_found" && !state.joined))
+      ) return removedFrom(state);
       if (frame.ref && state.pending.some((p) => p.clientId === frame.ref)) {
         return none({
           ...state,
@@ -191,6 +228,7 @@ export function roomFrame(state: RoomState, frame: ServerFrame, ctx: RoomContext
 /** The socket's state changed: down means not joined; open again resends what is pending. */
 export function roomSocket(state: RoomState, socket: SocketState): Step {
   const next = { ...state, socket, joined: socket === "open" ? state.joined : false };
+  if (state.removed) return { state: next, effects: [] };
   const unsent = state.pending.filter((p) => !p.failed);
   return {
     state: next,
@@ -200,6 +238,7 @@ export function roomSocket(state: RoomState, socket: SocketState): Step {
 
 /** A message of yours goes out: pending until acknowledged. */
 export function roomSend(state: RoomState, p: Pending): RoomState {
+  if (state.removed) return state;
   return { ...state, pending: [...state.pending, p], error: null };
 }
 

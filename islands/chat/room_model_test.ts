@@ -217,3 +217,40 @@ Deno.test("lastOwn() is your newest message not deleted", () => {
   assert.equal(lastOwn(state, ann.id)?.seq, 1);
   assert.equal(lastOwn(state, cat.id), undefined);
 });
+
+Deno.test("removed: pending dropped and counted, the room leaves and resends nothing", () => {
+  const pending = (clientId: string) => ({
+    clientId,
+    content: clientId,
+    createdAt: new Date(0).toISOString(),
+    failed: null,
+  });
+  let state = roomSend(roomSend(initialRoom([message(1)]), pending("a")), pending("b"));
+  state = play(state, { type: "recent_messages", conversationId: "c1", messages: [] }).state;
+  const removed = { type: "error", code: "removed", message: "gone", ref: "c1" } as const;
+  const step = play(state, removed);
+  assert.deepEqual(step.state.removed, { dropped: 2 });
+  assert.deepEqual(step.state.pending, []);
+  assert.deepEqual(step.effects, [{ type: "leave" }]);
+  // Once only; and a socket open again resends nothing, a send is not taken.
+  assert.deepEqual(play(step.state, removed).effects, []);
+  assert.deepEqual(roomSocket(step.state, "open").effects, []);
+  assert.deepEqual(roomSend(step.state, pending("c")).pending, []);
+});
+
+Deno.test("removed: a join refused is a removal; a not_found once joined is one message's", () => {
+  const notFound = { type: "error", code: "not_found", message: "Not found.", ref: "c1" } as const;
+  // Before the join's answer: the join was refused (removed while the socket was down).
+  assert.deepEqual(play(initialRoom([message(1)]), notFound).state.removed, { dropped: 0 });
+  // Joined: an edit of a message that is gone, said as an error.
+  const joined = play(initialRoom([message(1)]), {
+    type: "recent_messages",
+    conversationId: "c1",
+    messages: [],
+  }).state;
+  const after = play(joined, notFound).state;
+  assert.equal(after.removed, null);
+  assert.equal(after.error, "Not found.");
+  // Another conversation's removal is not this room's.
+  assert.equal(play(joined, { ...notFound, code: "removed", ref: "c2" }).state.removed, null);
+});

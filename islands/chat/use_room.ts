@@ -68,6 +68,7 @@ export function useRoom(options: {
       else if (e.type === "resend") e.pending.forEach(sendFrame);
       else if (e.type === "announce") announcement.value = e.text;
       else if (e.type === "received") markRead();
+      else if (e.type === "leave") chatSocket().leave(convId);
     }
   }
 
@@ -106,6 +107,7 @@ export function useRoom(options: {
       room.value = applyUpdate(room.peek(), m);
     },
     send(p: Pending) {
+      if (room.peek().removed) return;
       room.value = roomSend(room.peek(), p);
       sendFrame(p);
     },

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import type { Page } from "playwright-core";
 import { annAndBen, browserTest, openChatPage } from "../support/browser.ts";
-import { json, okJson } from "../support/helpers.ts";
+import { json, okJson, registerUser } from "../support/helpers.ts";
 import { pausableProxy } from "../support/pausable_proxy.ts";
 
 const badge = (page: Page) => page.locator("[data-island=ChatRoom] header [role=status]");
@@ -156,5 +156,90 @@ browserTest("your pending messages are drawn as yours, never in someone else's g
   assert.deepEqual(await pendingRows(page), [
     { name: "Ann Lee", avatar: true, state: "not sent" },
   ]);
+  assert.deepEqual(errors, []);
+});
+
+browserTest("a removed member's page turns read-only at once and drops what was queued", async ({
+  server,
+  browser,
+}) => {
+  const ann = await registerUser(server, { username: "ann", displayName: "Ann Lee" });
+  const ben = await registerUser(server, { username: "ben", displayName: "Ben Ode" });
+  const project = async (name: string) => {
+    const { project } = await okJson(
+      await server.fetch("/api/projects", json("POST", { name }, ann.cookie)),
+      201,
+    );
+    await okJson(
+      await server.fetch(
+        `/api/projects/${project.id}/members`,
+        json("POST", { username: "ben" }, ann.cookie),
+      ),
+      201,
+    );
+    await post(server, ann.cookie, project.conversationId, `welcome to ${name}`);
+    return project as { id: string; conversationId: string };
+  };
+  const removeBen = async (p: { id: string }) => {
+    const res = await server.fetch(
+      `/api/projects/${p.id}/members/${ben.user.id}`,
+      json("DELETE", undefined, ann.cookie),
+    );
+    assert.equal(res.status, 204);
+  };
+  const readOnly = async (page: Page) => ({
+    badge: await badge(page).innerText(),
+    composers: await page.locator("#composer").count(),
+    notice: (await page.locator("[data-testid=read-only]").innerText()).replace(/\s+/g, " "),
+    pending: await page.locator("li[data-pending]").count(),
+    retry: await page.getByRole("button", { name: "Retry" }).count(),
+    tools: await page.locator("[data-island=ChatRoom] .msg-bar:visible").count(),
+  });
+  const errors: string[] = [];
+
+  // Removed while the page is live: read-only at once.
+  const launch = await project("Launch");
+  const page = await openChatPage(browser, server.base, ben.cookie, {
+    path: `/projects/${launch.id}`,
+    errors,
+  });
+  await removeBen(launch);
+  // Before: still "Live", the composer still there (a send answered "Not sent", Retry).
+  await badgeSays(page, "Read only", 5_000);
+  assert.deepEqual(await readOnly(page), {
+    badge: "Read only",
+    composers: 0,
+    notice: "You are no longer a participant of this conversation. You can still read it here.",
+    pending: 0,
+    retry: 0,
+    tools: 0,
+  });
+  await page.locator("li[data-seq='1']").getByText("welcome to Launch").waitFor();
+
+  // Removed while offline with two messages waiting: they are dropped, and it says so.
+  const second = await project("Second");
+  const other = await page.context().newPage();
+  other.on("pageerror", (e) => errors.push(e.message));
+  await other.goto(`${server.base}/projects/${second.id}`);
+  await badgeSays(other, "Live", 10_000);
+  await other.context().setOffline(true);
+  await badgeSays(other, "Offline, retrying…", 10_000);
+  for (const text of ["first", "second"]) {
+    await other.locator("#composer").fill(text);
+    await other.locator("#composer").press("Enter");
+  }
+  await other.locator("li[data-pending]").nth(1).waitFor();
+  await removeBen(second);
+  await other.context().setOffline(false);
+  await badgeSays(other, "Read only", 10_000);
+  assert.deepEqual(await readOnly(other), {
+    badge: "Read only",
+    composers: 0,
+    notice: "You are no longer a participant of this conversation. You can still read it " +
+      "here. 2 messages you wrote were not sent.",
+    pending: 0,
+    retry: 0,
+    tools: 0,
+  });
   assert.deepEqual(errors, []);
 });
