@@ -5,22 +5,31 @@ import NewConversation from "../islands/NewConversation.tsx";
 import ThemeToggle from "../islands/ThemeToggle.tsx";
 import { Avatar } from "./people.tsx";
 import { SearchForm } from "./SearchForm.tsx";
+import { PhoneBar } from "./PhoneBar.tsx";
 import { island } from "../lib/web/mod.ts";
 
 const ConversationListIsland = island("ConversationList", ConversationList);
 const NewConversationIsland = island("NewConversation", NewConversation);
 const ThemeToggleIsland = island("ThemeToggle", ThemeToggle);
 
-/** The signed-in frame: sidebar (brand, new conversation, list, account) and the main pane. */
+/**
+ * The signed-in frame: sidebar (brand, new conversation, list, account) and the main pane.
+ * A phone shows one of them: the sidebar on the home page (`home`: the list is the page),
+ * the main pane everywhere else, with a bar back to the list where the page has none.
+ */
 export function ChatShell(
-  props: ConversationListProps & { children: ComponentChildren; section?: "chat" | "projects" },
+  props: ConversationListProps & {
+    children: ComponentChildren;
+    section?: "chat" | "projects";
+    home?: boolean;
+  },
 ) {
-  const { me, currentId } = props;
+  const { me, currentId, home } = props;
   return (
     <div class="flex h-full">
       <aside
         class={`${
-          currentId ? "hidden md:flex" : "flex"
+          home ? "flex" : "hidden md:flex"
         } w-full md:w-72 shrink-0 flex-col bg-slate-900 text-slate-100`}
         aria-label="Sidebar"
       >
@@ -80,7 +89,12 @@ export function ChatShell(
           </form>
         </div>
       </aside>
-      <main class={`${currentId ? "flex" : "hidden md:flex"} min-w-0 flex-1`}>
+      <main
+        class={`${home ? "hidden md:flex" : "flex"} min-w-0 flex-1 ${
+          currentId ? "" : "flex-col md:flex-row"
+        }`}
+      >
+        {!home && !currentId && <PhoneBar />}
         {props.children}
       </main>
     </div>

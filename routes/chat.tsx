@@ -37,8 +37,8 @@ export function signedIn(page: (c: AppCtx, me: User) => Promise<Response>) {
 }
 
 /** A signed-in page that shows `body` in the frame and reads nothing of its own. */
-function framePage(title: string, body: (me: User) => ComponentChildren) {
-  return signedIn((c, me) => shell(c, { me, title, children: body(me) }));
+function framePage(title: string, body: (me: User) => ComponentChildren, home = false) {
+  return signedIn((c, me) => shell(c, { me, title, home, children: body(me) }));
 }
 
 /**
@@ -52,6 +52,8 @@ export async function shell(
     title: string;
     currentId?: string | null;
     section?: "chat" | "projects";
+    /** The home page: on a phone, the list is what it shows (ChatShell). */
+    home?: boolean;
     list?: ConversationListing;
     children: ComponentChildren;
   },
@@ -67,6 +69,7 @@ export async function shell(
         nextCursor={list.cursor}
         currentId={frame.currentId ?? null}
         section={frame.section}
+        home={frame.home}
       >
         {frame.children}
       </ChatShell>
@@ -169,6 +172,7 @@ export const chatPageRoutes = new Hono<Env>()
           </p>
         </div>
       ),
+      true,
     ),
   )
   .get("/conversations/:id", signedIn(conversationPage))

@@ -75,7 +75,7 @@ export function SearchPage(props: { me: User; query: string; results: SearchResu
   const { query, results } = props;
   return (
     <section
-      class="flex h-full min-w-0 flex-1 flex-col bg-white dark:bg-slate-900"
+      class="flex h-full min-h-0 min-w-0 flex-1 flex-col bg-white dark:bg-slate-900"
       aria-label="Search"
     >
       <header class="border-b border-slate-200 dark:border-slate-700 px-5 py-3">
