@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { ORIGIN, withApp } from "../support/helpers.ts";
-import { MAX_BODY_BYTES, readBoundedBody } from "../../routes/_body.ts";
+import { BODY_TIMEOUT_MS, MAX_BODY_BYTES, readBoundedBody } from "../../routes/_body.ts";
 import { runBodyAttack } from "./body_attack.ts";
 
 /** A body that yields `chunk`-byte pieces on demand, `count` at most, counting what was pulled. */
@@ -128,6 +128,25 @@ Deno.test("a body that stalls is refused 408 after the timeout, and its stream i
     return true;
   });
   assert.equal(cancelled(), true);
+});
+
+Deno.test("a JSON body that stalls under the limit is answered 408 within the body timeout", async () => {
+  await withApp(async (app) => {
+    const { stream, cancelled } = stalledBody('{"username":"');
+    const res = await within(
+      BODY_TIMEOUT_MS + 5000,
+      app.fetch("/api/auth/login", {
+        method: "POST",
+        headers: { origin: ORIGIN, "content-type": "application/json", "content-length": "100" },
+        body: stream,
+      }),
+    );
+    assert.notEqual(res, "no answer", "the server waited for the body past the timeout");
+    if (res === "no answer") return;
+    assert.equal(res.status, 408);
+    assert.equal((await res.json()).error.code, "body_timeout");
+    assert.equal(cancelled(), true);
+  });
 });
 
 Deno.test({
