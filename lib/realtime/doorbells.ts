@@ -1,5 +1,5 @@
 import { describeError, log } from "../ops/mod.ts";
-import type { User } from "../accounts/mod.ts";
+import type { SignalEnvelope } from "./signals.ts";
 
 /**
  * What one hub rings to the other workers of its process. Only doorbells: a hub that hears
@@ -9,7 +9,7 @@ import type { User } from "../accounts/mod.ts";
 export type Doorbell =
   | { kind: "message"; conversationId: string; seq: number; participantIds: string[] }
   | { kind: "change"; conversationId: string; rev: number }
-  | { kind: "typing"; conversationId: string; user: User }
+  | { kind: "signals"; envelopes: SignalEnvelope[] }
   | { kind: "evict"; conversationId: string; userId: string }
   | { kind: "session_ended"; sessionId: string }
   | { kind: "read"; userId: string; conversationId: string; seq: number }

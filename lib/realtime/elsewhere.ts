@@ -1,10 +1,11 @@
-import { type ConversationHead, listCacheOf } from "../conversations/mod.ts";
+import { type ConversationHead, getConversationRecord, listCacheOf } from "../conversations/mod.ts";
 import { listMessages } from "../messages/mod.ts";
 import { describeError, log } from "../ops/mod.ts";
 import type { Doorbell } from "./doorbells.ts";
 import { endSessionHere } from "./endings.ts";
 import { evictHere, recheckMembers } from "./evictions.ts";
 import type { HubParts } from "./parts.ts";
+import type { Signal } from "./signals.ts";
 import { tellTyping } from "./typing.ts";
 
 /**
@@ -14,10 +15,10 @@ import { tellTyping } from "./typing.ts";
  */
 
 /** Answers a doorbell rung by another worker's hub. */
-export async function answerDoorbell(parts: HubParts, bell: Doorbell): Promise<void> {
+export function answerDoorbell(parts: HubParts, bell: Doorbell): void {
   const { kv, conns, rooms } = parts;
   listCacheOf(kv).heard(bell);
-  if (bell.kind === "typing") return tellTyping(rooms, bell.conversationId, bell.user);
+  if (bell.kind === "signals") return parts.signals.heard(bell.envelopes);
   if (bell.kind === "evict") return evictHere(parts, bell.conversationId, bell.userId);
   if (bell.kind === "session_ended") return endSessionHere(conns, bell.sessionId);
   if (bell.kind === "read") {
@@ -29,11 +30,24 @@ export async function answerDoorbell(parts: HubParts, bell: Doorbell): Promise<v
   }
   if (bell.kind === "change") return rooms.deliverChanges(bell.conversationId, bell.rev);
   if (bell.kind === "presence") return void parts.presence.readRemote(bell.conversationId);
+  // The lists hear of it through the signals (activity), which cross processes too.
   rooms.deliver(bell.conversationId, bell.seq);
-  if (!bell.participantIds.some((id) => conns.hasUser(id))) return;
+}
+
+/** Answers a signal of another hub, whatever process or instance it runs in (signals.ts). */
+export async function answerSignal(parts: HubParts, signal: Signal): Promise<void> {
+  const { kv, conns, rooms } = parts;
+  if (signal.kind === "typing") return tellTyping(rooms, signal.conversationId, signal.user);
+  const { conversationId, seq } = signal;
+  // Nobody here watches a list: nothing to read.
+  if (signal.participantIds && !signal.participantIds.some((id) => conns.hasUser(id))) return;
+  if (conns.count === 0) return;
   try {
-    const page = await listMessages(kv, bell.conversationId, { after: bell.seq - 1, limit: 1 });
-    if (page.messages[0]) conns.notifyLists(bell.participantIds, page.messages[0]);
+    const participantIds = signal.participantIds ??
+      (await getConversationRecord(kv, conversationId))?.participantIds ?? [];
+    if (!participantIds.some((id) => conns.hasUser(id))) return;
+    const page = await listMessages(kv, conversationId, { after: seq - 1, limit: 1 });
+    if (page.messages[0]) conns.notifyLists(participantIds, page.messages[0]);
   } catch (err) {
     log("warn", "activity lookup failed", describeError(err));
   }

@@ -3,7 +3,7 @@ import type { ChangeResult, MessageChange, SendInput, SendResult } from "../mess
 import type { User } from "../accounts/mod.ts";
 import { type Connection, Connections } from "./connection.ts";
 import { broadcastDoorbells, type DoorbellChannel, Doorbells } from "./doorbells.ts";
-import { answerDoorbell, answerHead } from "./elsewhere.ts";
+import { answerDoorbell, answerHead, answerSignal } from "./elsewhere.ts";
 import { endSessionHere, watchAccountEndings } from "./endings.ts";
 import { evictHere } from "./evictions.ts";
 import { HeadWatcher } from "./head_watcher.ts";
@@ -13,6 +13,7 @@ import type { HubParts } from "./parts.ts";
 import { RoomPresence } from "./room_presence.ts";
 import { Rooms } from "./rooms.ts";
 import { Sender } from "./sending.ts";
+import { SignalBus } from "./signals.ts";
 import { tellTyping } from "./typing.ts";
 
 export type { Connection } from "./connection.ts";
@@ -49,6 +50,7 @@ export class Hub {
   #presence: RoomPresence;
   #parts: HubParts;
   #doorbells: Doorbells;
+  #signals: SignalBus;
   #sender: Sender;
   #heads: HeadWatcher;
   #accounts: { close(): void };
@@ -73,12 +75,19 @@ export class Hub {
     this.#presence = new RoomPresence(kv, this.#rooms, (ids) => {
       for (const conversationId of ids) this.#doorbells.ring({ kind: "presence", conversationId });
     });
+    // Typing and list activity: to the other workers at once, to other processes by KV.
+    this.#signals = new SignalBus(kv, {
+      pollMs,
+      post: (envelopes) => this.#doorbells.ring({ kind: "signals", envelopes }),
+      onSignal: (signal) => void answerSignal(this.#parts, signal),
+    });
     this.#parts = {
       kv,
       conns: this.#conns,
       rooms: this.#rooms,
       members: this.#members,
       presence: this.#presence,
+      signals: this.#signals,
     };
     // An account disabled or deleted (by the admin CLI, another process) loses its sockets.
     this.#accounts = watchAccountEndings(kv, this.#conns, { pollMs });
@@ -156,7 +165,7 @@ export class Hub {
       await getConversationRecordForUser(this.#kv, conversationId, conn.user.id);
     }
     tellTyping(this.#rooms, conversationId, conn.user);
-    this.#doorbells.ring({ kind: "typing", conversationId, user: conn.user });
+    this.#signals.publish({ kind: "typing", conversationId, user: conn.user });
   }
 
   /**
@@ -233,6 +242,7 @@ export class Hub {
   /** Stops listening for doorbells and heads (lets the process exit promptly). */
   close(): void {
     this.#presence.close();
+    this.#signals.close();
     this.#doorbells.close();
     this.#heads.close();
     this.#accounts.close();

@@ -2,6 +2,7 @@ import type { Connections } from "./connection.ts";
 import type { Members } from "./members.ts";
 import type { RoomPresence } from "./room_presence.ts";
 import type { Rooms } from "./rooms.ts";
+import type { SignalBus } from "./signals.ts";
 
 /** The parts of one hub that its joins, evictions and answers to other hubs work with. */
 export type HubParts = {
@@ -10,4 +11,6 @@ export type HubParts = {
   rooms: Rooms;
   members: Members;
   presence: RoomPresence;
+  /** Typing and list activity to the hubs of every process (signals.ts). */
+  signals: SignalBus;
 };

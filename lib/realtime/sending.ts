@@ -64,6 +64,7 @@ export class Sender {
         rooms.deliver(conversationId, result.message.seq, result.message);
         conns.notifyLists(participantIds, result.message);
         this.#doorbells.ringMessage(conversationId, result.message.seq, participantIds);
+        this.#activity(conversationId, result.message.seq, participantIds);
       }
       return result;
     }, (err) => {
@@ -114,5 +115,16 @@ export class Sender {
     if (!record) return;
     conns.notifyLists(record.participantIds, message);
     this.#doorbells.ringMessage(message.conversationId, message.seq, record.participantIds);
+    this.#activity(message.conversationId, message.seq, record.participantIds);
+  }
+
+  /** Tells the lists on every other hub (a large group's people are read there instead). */
+  #activity(conversationId: string, seq: number, participantIds: string[]): void {
+    this.#parts.signals.publish({
+      kind: "activity",
+      conversationId,
+      seq,
+      ...(participantIds.length <= 200 ? { participantIds } : {}),
+    });
   }
 }

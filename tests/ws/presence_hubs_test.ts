@@ -64,3 +64,36 @@ Deno.test("presence crosses hubs: two servers on one KV file see each other's pe
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("typing and list activity cross hubs: two servers on one KV file", async () => {
+  const dir = await Deno.makeTempDir();
+  const env = { KV_PATH: `${dir}/chat.kv`, REALTIME_POLL_MS: "100" };
+  const one = await startTestServer(env);
+  const two = await startTestServer(env);
+  const clients: Client[] = [];
+  try {
+    const ann = await registerUser(one);
+    const ben = await registerUser(one);
+    const id = await createConversationVia(one, ann.cookie, [ben.user]);
+    const a = await openSocket(one.base, ann.cookie, one.base, clients);
+    await join(a, id);
+    const b = await openSocket(two.base, ben.cookie, two.base, clients);
+    await join(b, id);
+    // Ben's conversation list, on the other server, not in the room.
+    const list = await openSocket(two.base, ben.cookie, two.base, clients);
+    list.send({ type: "watch_list" });
+    await list.roundTrip();
+
+    a.send({ type: "typing", conversationId: id });
+    assert.equal((await b.next("typing", () => true, 5000)).user.id, ann.user.id);
+    a.send({ type: "send_message", conversationId: id, content: "hello there", clientId: "a-1" });
+    await a.next("ack");
+    const moved = await list.next("activity", (f) => f.conversationId === id, 5000);
+    assert.equal(moved.message.content, "hello there");
+  } finally {
+    await Promise.all(clients.map((c) => c.close()));
+    await one.close();
+    await two.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
