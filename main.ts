@@ -3,7 +3,7 @@ import { serveStatic } from "hono/deno";
 import { type Config, loadConfig } from "./config.ts";
 import { buildAssets, loadBuiltAssets } from "./lib/web/mod.ts";
 import type { AppContext } from "./lib/context.ts";
-import { errorBody } from "./lib/errors.ts";
+import { errorBody, storageFailure } from "./lib/errors.ts";
 import { keepBootLease } from "./lib/files/mod.ts";
 import { openKv } from "./lib/storage/mod.ts";
 import { describeError, log, metrics, setLogLevel } from "./lib/ops/mod.ts";
@@ -119,17 +119,36 @@ export async function createContext(
 
 /**
  * What a serving process keeps up beside the app: its boot lease (renewed every few seconds)
- * and the sweep of upload chunks left by processes that are gone, earlier ones at once.
- * Returns the function that ends the lease at shutdown.
+ * and the sweep of upload chunks left by processes that are gone (at once for those whose
+ * lease is stale or ended, else as soon as it is). Its first write proves the store takes
+ * writes. Returns the function that ends the lease at shutdown.
  */
 export async function startUpkeep(ctx: AppContext): Promise<() => Promise<void>> {
   return await keepBootLease(ctx.kv);
 }
 
+/**
+ * The context and upkeep of a serving process; a store that cannot be opened or written
+ * (a read-only file or disk, a full disk) ends the process with one clear line, no stack.
+ */
+export async function startServing(config: Config) {
+  try {
+    const ctx = await createContext(config);
+    return { ctx, endLease: await startUpkeep(ctx) };
+  } catch (err) {
+    const where = config.kvSource === "file" ? config.kvPath : config.kvSource;
+    const full = storageFailure(err);
+    const why = full
+      ? `the store at ${where} takes no writes (its disk is full or read-only): ${full.reason}`
+      : `${err instanceof Error ? err.message : String(err)} (store: ${where})`;
+    log("error", `cannot start: ${why}`);
+    Deno.exit(1);
+  }
+}
+
 /** Serves until SIGINT/SIGTERM, then closes sockets and the store and exits. */
 export async function serve(config: Config): Promise<void> {
-  const ctx = await createContext(config);
-  const endLease = await startUpkeep(ctx);
+  const { ctx, endLease } = await startServing(config);
   const app = createApp(ctx);
   const server = Deno.serve({
     port: config.port,

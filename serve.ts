@@ -4,11 +4,11 @@
  * doorbells and head polling; the port comes from `--port` (PORT is not read here).
  */
 import { loadConfig } from "./config.ts";
-import { createApp, createContext, startUpkeep } from "./main.ts";
+import { createApp, startServing } from "./main.ts";
 import { log } from "./lib/ops/mod.ts";
 
-const ctx = await createContext(loadConfig());
-await startUpkeep(ctx); // this worker's boot lease and the sweep of dead ones' uploads
+// Its boot lease and the sweep of dead workers' uploads; a store taking no writes: one line.
+const { ctx } = await startServing(loadConfig());
 const app = createApp(ctx);
 
 // An open BroadcastChannel or timer keeps a worker alive past SIGTERM (measured): close

@@ -60,6 +60,37 @@ export class BusyError extends AppError {
   }
 }
 
+/**
+ * The store takes no writes (its disk is full, or it is read-only): nothing was saved, and
+ * nothing the client can change will help; an operator must free space. Answered 503 with a
+ * Retry-After, so clients keep what they were sending and try again later.
+ */
+export class StorageFullError extends AppError {
+  readonly retryAfterSeconds = 60;
+  constructor(readonly reason: string) {
+    super(
+      503,
+      "storage_full",
+      "The server cannot save anything right now (its storage is full or read-only). " +
+        "Nothing was saved: try again in a minute.",
+    );
+  }
+}
+
+/**
+ * What SQLite and the OS say when a write cannot land for lack of space or permission (the
+ * local store); a remote store's quota errors say "exceeded".
+ */
+const STORAGE_FULL =
+  /database or disk is full|read-?only database|read-only file system|no space left on device|os error (28|30)\b|disk quota exceeded|storage quota/i;
+
+/** The error a failed write becomes when the store cannot take writes; null for any other. */
+export function storageFailure(err: unknown): StorageFullError | null {
+  if (err instanceof StorageFullError) return err;
+  if (!(err instanceof Error) || !STORAGE_FULL.test(err.message)) return null;
+  return new StorageFullError(err.message);
+}
+
 export type ErrorBody = {
   error: { code: string; message: string; fields?: Record<string, string>; requestId?: string };
 };

@@ -1,6 +1,7 @@
 /** Operations: liveness, readiness and metrics, for load balancers, orchestrators and Prometheus. */
 import { Hono } from "hono";
-import { NotFoundError, UnauthorizedError } from "../lib/errors.ts";
+import { NotFoundError, storageFailure, UnauthorizedError } from "../lib/errors.ts";
+import { readyzKey } from "../lib/storage/mod.ts";
 import { describeError, log, METRICS_CONTENT_TYPE, renderMetrics } from "../lib/ops/mod.ts";
 import { timingSafeEqual } from "../lib/accounts/mod.ts";
 import type { AppCtx, Env } from "./_http.ts";
@@ -13,20 +14,25 @@ export const opsRoutes = new Hono<Env>();
 /** The process is up and serving: no dependency is touched (a restart would not fix one). */
 opsRoutes.get("/healthz", (c) => c.json({ status: "ok" }));
 
-/** KV answers a read and no shutdown has begun: the instance can serve. 503 otherwise. */
+/**
+ * KV takes a write (so also answers) and no shutdown has begun: the instance can serve. 503
+ * otherwise: `storage_full` when the disk is full or the store read-only.
+ */
 opsRoutes.get("/readyz", async (c) => {
   const { kv, hub } = c.get("ctx");
   if (hub.closing) return notReady(c, "The server is shutting down.");
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     await Promise.race([
-      kv.get(["readyz"]),
+      kv.set(readyzKey(), Date.now()),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error("KV read timed out")), READY_TIMEOUT_MS);
+        timer = setTimeout(() => reject(new Error("KV write timed out")), READY_TIMEOUT_MS);
       }),
     ]);
   } catch (err) {
     log("warn", "readiness check failed", describeError(err));
+    const full = storageFailure(err);
+    if (full) return notReady(c, full.message, full.code);
     return notReady(c, "The database cannot be reached.");
   } finally {
     clearTimeout(timer);
@@ -34,8 +40,8 @@ opsRoutes.get("/readyz", async (c) => {
   return c.json({ status: "ready" });
 });
 
-function notReady(c: AppCtx, message: string) {
-  return c.json({ status: "not_ready", error: { code: "not_ready", message } }, 503);
+function notReady(c: AppCtx, message: string, code = "not_ready") {
+  return c.json({ status: "not_ready", error: { code, message } }, 503);
 }
 
 /**

@@ -23,6 +23,9 @@ export const LEASE_RENEW_MS = 3_000;
 /** A lease not renewed for this long belongs to a process that is gone (kill -9, power cut). */
 export const LEASE_MS = 12_000;
 
+/** How long the start waits for the store's first write. */
+const FIRST_WRITE_WAIT_MS = 10_000;
+
 /** The uploads running in this isolate now (their markers are not orphans). */
 const running = new Set<string>();
 
@@ -92,11 +95,19 @@ export async function sweepOrphanChunks(kv: Deno.Kv): Promise<number> {
 /**
  * Keeps this process's lease and sweeps: now (what earlier processes left), then every few
  * seconds (what a process that died meanwhile left, once its lease is stale). The first
- * lease is written before this returns: it throws when the store takes no writes. Returns a
- * stop function that ends the lease.
+ * lease is written before this returns: it throws when the store takes no writes (a store
+ * that does not answer within 10 s is waited for no longer). Returns a stop function that
+ * ends the lease.
  */
 export async function keepBootLease(kv: Deno.Kv): Promise<() => Promise<void>> {
-  await renewBootLease(kv);
+  // A remote store retries a failed write without end: after a while, serve anyway (the
+  // local store's full disk or read-only file fails at once, and stops the start).
+  let waited: ReturnType<typeof setTimeout> | undefined;
+  const slow = await Promise.race([
+    renewBootLease(kv).then(() => false),
+    new Promise<boolean>((r) => waited = setTimeout(() => r(true), FIRST_WRITE_WAIT_MS)),
+  ]).finally(() => clearTimeout(waited));
+  if (slow) log("warn", "the store has not taken a write yet; serving anyway");
   let busy = false;
   const tick = async () => {
     if (busy) return;

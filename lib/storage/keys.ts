@@ -122,6 +122,7 @@ export const EPHEMERAL_KINDS = [
   "signal",
   "signal_hub",
   "process_lease",
+  "readyz",
 ];
 /** Kinds an export holds only when asked to (signing everyone in again is the safe default). */
 export const SESSION_KINDS = ["session", "user_session"];
@@ -198,5 +199,7 @@ export const signalHubKey = (hubId: string) => ["signal_hub", hubId];
 export const signalHubsPrefix = () => ["signal_hub"];
 
 // ops/
+/** routes/ops.ts: what /readyz writes to prove the store takes writes. */
+export const readyzKey = () => ["readyz"];
 /** A rate-limit counter for one window. */
 export const rateKey = (name: Deno.KvKey, window: number) => ["rate", ...name, window];

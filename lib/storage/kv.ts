@@ -1,3 +1,5 @@
+import { storageFailure } from "../errors.ts";
+
 /** Where the store lives (config.ts's kvSource, kvPath and kvUrl). */
 export type KvLocation = {
   kvSource: "file" | "url" | "platform";
@@ -10,13 +12,56 @@ export type KvLocation = {
  * DENO_KV_ACCESS_TOKEN), Deno Deploy's own, or the embedded file (":memory:" in tests).
  */
 export async function openKv(config: KvLocation): Promise<Deno.Kv> {
-  if (config.kvSource === "url") return await Deno.openKv(config.kvUrl);
-  if (config.kvSource === "platform") return await Deno.openKv();
-  if (config.kvPath !== ":memory:") {
-    const dir = config.kvPath.replace(/[^/\\]*$/, "");
-    if (dir) await Deno.mkdir(dir, { recursive: true });
+  if (config.kvSource === "url") return failingClearly(await Deno.openKv(config.kvUrl));
+  if (config.kvSource === "platform") return failingClearly(await Deno.openKv());
+  if (config.kvPath === ":memory:") return failingClearly(await Deno.openKv(":memory:"));
+  const dir = config.kvPath.replace(/[^/\\]*$/, "") || ".";
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+    return failingClearly(await Deno.openKv(config.kvPath));
+  } catch (err) {
+    // SQLite says only "unable to open database file": a write beside it tells why.
+    await Deno.makeTempFile({ dir }).then(Deno.remove, (probe) => {
+      throw storageFailure(probe) ?? err;
+    });
+    throw storageFailure(err) ?? err;
   }
-  return await Deno.openKv(config.kvPath);
+}
+
+/**
+ * The store, whose writes fail with StorageFullError (503 storage_full, for HTTP and
+ * WebSocket alike) when the disk is full or the store read-only, instead of SQLite's
+ * TypeError (a 500). Reads are untouched; every write goes through set, delete, enqueue or
+ * an atomic operation's commit.
+ */
+export function failingClearly(kv: Deno.Kv): Deno.Kv {
+  const clearly = (err: unknown): never => {
+    throw storageFailure(err) ?? err;
+  };
+  const bound = new Map<PropertyKey, unknown>();
+  return new Proxy(kv, {
+    get(target, prop) {
+      if (bound.has(prop)) return bound.get(prop);
+      let value: unknown;
+      if (prop === "set" || prop === "delete" || prop === "enqueue") {
+        const write = target[prop] as (...args: unknown[]) => Promise<unknown>;
+        value = (...args: unknown[]) => write.apply(target, args).catch(clearly);
+      } else if (prop === "atomic") {
+        value = () => {
+          const op = target.atomic();
+          const commit = op.commit.bind(op);
+          op.commit = () => commit().catch(clearly);
+          return op;
+        };
+      } else {
+        value = Reflect.get(target, prop, target);
+        if (typeof value !== "function") return value;
+        value = value.bind(target);
+      }
+      bound.set(prop, value);
+      return value;
+    },
+  });
 }
 
 /**

@@ -2,8 +2,9 @@
  * Remote KV wiring (DENO_KV_URL + DENO_KV_ACCESS_TOKEN), against a stand-in for a KV
  * Connect server (the protocol of Deno Deploy's KV and self-hosted denokv): it answers the
  * metadata exchange and empty snapshot reads, enough to show that the app opens the URL
- * with the token and that /readyz follows the remote. It stores nothing; a real denokv
- * cannot be installed here (no registry ships its server), so writes are not exercised.
+ * with the token and that /readyz follows the remote. It stores nothing (a write is answered
+ * as done, so the process's lease and /readyz's write go through); a real denokv cannot be
+ * installed here (no registry ships its server), so what is written is not checked.
  */
 import assert from "node:assert/strict";
 import { startServerProcess } from "../support/process.ts";
@@ -12,6 +13,8 @@ const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
 /** SnapshotReadOutput{ranges: [{}], read_is_strongly_consistent: true, status: SR_SUCCESS}. */
 const EMPTY_READ = new Uint8Array([0x0a, 0x00, 0x20, 0x01, 0x40, 0x01]);
+/** AtomicWriteOutput{status: AW_SUCCESS, versionstamp: 10 bytes}. */
+const WRITE_DONE = new Uint8Array([0x08, 0x01, 0x12, 0x0a, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0]);
 
 function startKvConnectStandIn() {
   const seen: { path: string; authorization: string | null }[] = [];
@@ -34,6 +37,7 @@ function startKvConnectStandIn() {
       });
     }
     if (path === "/db/snapshot_read" && !state.failing) return new Response(EMPTY_READ);
+    if (path === "/db/atomic_write" && !state.failing) return new Response(WRITE_DONE);
     return new Response("unavailable", { status: 503 });
   });
   return { url: `http://127.0.0.1:${server.addr.port}/`, seen, state, server };
