@@ -76,7 +76,7 @@ export default function NewConversation() {
       <dialog
         ref={dialog}
         aria-labelledby="new-conversation-title"
-        class="w-full max-w-md rounded-2xl p-0 shadow-xl backdrop:bg-slate-900/50"
+        class="w-[calc(100%-2rem)] max-w-md rounded-2xl p-0 shadow-xl backdrop:bg-slate-900/50"
       >
         <form onSubmit={start} class="space-y-4 p-6">
           <h2 id="new-conversation-title" class="text-lg font-semibold">New conversation</h2>

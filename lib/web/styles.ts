@@ -3,6 +3,10 @@ import presetAutoprefix from "@twind/preset-autoprefix";
 import presetTailwind from "@twind/preset-tailwind";
 import { SHORTCUTS } from "./style_shortcuts.ts";
 
+/** Text fields (every input but boxes, buttons, sliders and file pickers) and selects. */
+const FIELDS =
+  "input:not([type=checkbox],[type=radio],[type=range],[type=color],[type=file],[type=submit],[type=button],[type=reset],[type=image]), textarea, select";
+
 /**
  * One stylesheet for the whole app, made by twind from every class written in the source.
  * Twind on the server styles only what it sees; islands add classes after hydration (pending
@@ -23,6 +27,13 @@ export function buildStylesheet(sources: string[]): string {
         // Form controls and scrollbars follow the theme.
         ":root": { colorScheme: "light" },
         ":root.dark": { colorScheme: "dark" },
+        // Fields and dialogs in the theme's colours, not the browser's grey of `color-scheme:
+        // dark`. `:where` keeps these at no specificity: a class on the element still wins.
+        [`:where(${FIELDS}, dialog)`]: { "@apply": "bg-white text-slate-900" },
+        [`:where(.dark) :where(${FIELDS})`]: { "@apply": "bg-slate-950 text-slate-100" },
+        ":where(.dark) :where(dialog)": {
+          "@apply": "bg-slate-900 text-slate-100 ring-1 ring-slate-700",
+        },
         ".markdown > * + *": { "@apply": "mt-1.5" },
         ".markdown strong": { "@apply": "font-semibold" },
         ".markdown em": { "@apply": "italic" },

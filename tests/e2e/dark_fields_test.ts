@@ -1,0 +1,106 @@
+/**
+ * Dark mode reaches every field: no input, text area, select or dialog on any page is left
+ * in the browser's own dark grey (what `color-scheme: dark` gives an unstyled one), at a
+ * phone's width and a desktop's. Screenshots of the open dialog in test-output/phone/.
+ */
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import { annAndBen, browserTest } from "../support/browser.ts";
+import { json } from "../support/helpers.ts";
+
+const OUT = new URL("../../test-output/phone/", import.meta.url).pathname;
+
+/**
+ * Each shown field (and open dialog) whose background is the browser's default for an
+ * unstyled one of its kind in this colour scheme, as "tag#id: colour".
+ */
+function unstyledFields(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const SKIP = new Set(["checkbox", "radio", "range", "color", "file", "hidden", "submit"]);
+    // The browser's own look of each kind, measured on an element no page style reaches.
+    const host = document.createElement("div");
+    host.style.cssText = "position:fixed;left:-9999px;top:0";
+    document.body.append(host);
+    const shadow = host.attachShadow({ mode: "open" });
+    const defaults = new Map<string, string>();
+    for (const tag of ["input", "textarea", "select", "dialog"]) {
+      const el = document.createElement(tag);
+      if (tag === "dialog") el.setAttribute("open", "");
+      shadow.append(el);
+      defaults.set(tag, getComputedStyle(el).backgroundColor);
+    }
+    const found: string[] = [];
+    const fields = document.querySelectorAll<HTMLElement>("input, textarea, select, dialog[open]");
+    for (const el of fields) {
+      if (el instanceof HTMLInputElement && SKIP.has(el.type)) continue;
+      const box = el.getBoundingClientRect();
+      if (box.width === 0 || box.height === 0) continue;
+      const tag = el.tagName.toLowerCase();
+      const bg = getComputedStyle(el).backgroundColor;
+      if (bg === defaults.get(tag)) found.push(`${tag}#${el.id || el.getAttribute("name")}: ${bg}`);
+    }
+    host.remove();
+    return found;
+  });
+}
+
+browserTest(
+  "dark mode styles every field and the New conversation dialog, at 375 and 1280 px",
+  async ({ server, browser }, t) => {
+    await Deno.mkdir(OUT, { recursive: true });
+    const { ann, id: conv } = await annAndBen(server, "Launch plan");
+    const created = await server.fetch(
+      "/api/projects",
+      json("POST", { name: "Website", description: "The new site" }, ann.cookie),
+    );
+    assert.equal(created.status, 201);
+    const project = (await created.json()).project;
+    const pages = [
+      { path: "/login", signedIn: false },
+      { path: "/register", signedIn: false },
+      { path: "/new", signedIn: true },
+      { path: "/projects", signedIn: true },
+      { path: `/projects/${project.id}`, signedIn: true },
+      { path: "/account", signedIn: true },
+      { path: "/search?q=plan", signedIn: true },
+      { path: `/conversations/${conv}`, signedIn: true },
+    ];
+    const problems: string[] = [];
+    for (const width of [375, 1280]) {
+      await t.step(`${width} px`, async () => {
+        const context = await browser.newContext({
+          viewport: { width, height: 800 },
+          colorScheme: "dark",
+        });
+        const [name, value] = ann.cookie.split("=");
+        try {
+          for (const p of pages) {
+            if (p.signedIn) await context.addCookies([{ name, value, url: server.base }]);
+            else await context.clearCookies();
+            const page = await context.newPage();
+            await page.goto(`${server.base}${p.path}`);
+            await page.waitForLoadState("networkidle").catch(() => {});
+            for (const f of await unstyledFields(page)) problems.push(`${p.path} ${width}: ${f}`);
+            await page.close();
+          }
+          // The dialog, opened from the home page's sidebar, with someone chosen.
+          await context.addCookies([{ name, value, url: server.base }]);
+          const page = await context.newPage();
+          await page.goto(`${server.base}/`);
+          await page.locator("[data-island=NewConversation][data-hydrated]").waitFor();
+          await page.getByRole("button", { name: "New conversation" }).click();
+          const dialog = page.getByRole("dialog", { name: "New conversation" });
+          await dialog.waitFor();
+          await dialog.getByRole("button", { name: /Ben Ode/ }).click();
+          await page.waitForTimeout(200);
+          for (const f of await unstyledFields(page)) problems.push(`dialog ${width}: ${f}`);
+          await page.screenshot({ path: `${OUT}dialog-${width}-dark.png` });
+          await page.close();
+        } finally {
+          await context.close();
+        }
+      });
+    }
+    assert.deepEqual(problems, []);
+  },
+);
