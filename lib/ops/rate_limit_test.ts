@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { RateLimitError } from "../errors.ts";
+import { rateKey } from "../storage/mod.ts";
 import { BatchedRateLimit, hitRateLimit } from "./rate_limit.ts";
 
 /** Polls `probe` until `condition` holds (failing after `ms`). */
@@ -87,4 +88,34 @@ Deno.test("BatchedRateLimit with scale 0 counts nothing", () => {
   const limit = new BatchedRateLimit({} as Deno.Kv, { limit: 1, windowMs: 1000, scale: 0 });
   for (let i = 0; i < 100; i++) limit.hit(["send", "ann"]);
   limit.close();
+});
+
+Deno.test("hitRateLimit: 40 hits at once through two handles on one store let exactly the limit through", async () => {
+  const dir = await Deno.makeTempDir();
+  const a = await Deno.openKv(`${dir}/kv`);
+  const b = await Deno.openKv(`${dir}/kv`);
+  try {
+    const options = { limit: 10, windowMs: 60_000, scale: 1, now: 30_000 };
+    const outcomes = await Promise.all(
+      Array.from(
+        { length: 40 },
+        (_, i) =>
+          hitRateLimit(i % 2 ? a : b, ["login_user", "ann"], options).then(
+            () => "passed",
+            (err) => {
+              assert.ok(err instanceof RateLimitError, String(err));
+              assert.equal(err.retryAfterSeconds, 30);
+              return "refused";
+            },
+          ),
+      ),
+    );
+    assert.equal(outcomes.filter((o) => o === "passed").length, 10);
+    const stored = await a.get<Deno.KvU64>(rateKey(["login_user", "ann"], 0));
+    assert.equal(stored.value?.value, 10n);
+  } finally {
+    a.close();
+    b.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
