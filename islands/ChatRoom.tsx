@@ -1,5 +1,5 @@
 import { useComputed, useSignal } from "@preact/signals";
-import { useMemo, useRef } from "preact/hooks";
+import { useLayoutEffect, useMemo, useRef } from "preact/hooks";
 import { MessageList } from "../components/MessageList.tsx";
 import { conversationName } from "../components/people.tsx";
 import { instead } from "../components/instead.ts";
@@ -35,6 +35,8 @@ export default function ChatRoom(props: ChatRoomProps) {
   const highlight = useSignal<number | null>(props.focusSeq ?? null);
   const olderCursor = useSignal(props.nextCursor);
   const loadingOlder = useRef(false);
+  const hydrated = useSignal(false);
+  useLayoutEffect(() => void (hydrated.value = true), []);
   const live = useRoom({
     conversationId: convId,
     meId: me.id,
@@ -125,6 +127,8 @@ export default function ChatRoom(props: ChatRoomProps) {
     >
       <RoomHeader
         title={title}
+        // Nothing about the socket until the island runs: without JavaScript there is none.
+        hydrated={hydrated.value}
         presence={state.removed
           ? "You are no longer a participant"
           : presenceText(state, props.conversation.participants, me.id)}
@@ -133,24 +137,28 @@ export default function ChatRoom(props: ChatRoomProps) {
       <div class="relative flex min-h-0 flex-1 flex-col">
         <div
           ref={scroll.scroller}
-          class="flex-1 overflow-y-auto px-5 py-4"
+          // Reversed, the page opens at its end, the newest message, without JavaScript too;
+          // the island turns that off as it hydrates and scrolls itself (use_scroll.ts).
+          class="flex flex-1 flex-col-reverse overflow-y-auto px-5 py-4"
           data-testid="messages"
           // Read-only: no message actions (they could only be refused; lib/web/styles.ts).
           data-read-only={state.removed ? "true" : undefined}
         >
-          <div ref={scroll.topSentinel} aria-hidden="true" />
-          {olderCursor.value && (
-            <div class="mb-4 text-center">
-              <a
-                href={`/conversations/${convId}?before=${olderCursor.value}`}
-                onClick={instead(() => void loadOlder())}
-                class="text-sm font-medium text-indigo-600 dark:text-indigo-400 hover:text-indigo-500"
-              >
-                Load older messages
-              </a>
-            </div>
-          )}
-          {history}
+          <div class="shrink-0 grow">
+            <div ref={scroll.topSentinel} aria-hidden="true" />
+            {olderCursor.value && (
+              <div class="mb-4 text-center">
+                <a
+                  href={`/conversations/${convId}?before=${olderCursor.value}`}
+                  onClick={instead(() => void loadOlder())}
+                  class="text-sm font-medium text-indigo-600 dark:text-indigo-400 hover:text-indigo-500"
+                >
+                  Load older messages
+                </a>
+              </div>
+            )}
+            {history}
+          </div>
         </div>
         {scroll.awayFromEnd.value && (
           <button

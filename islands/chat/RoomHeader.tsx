@@ -23,7 +23,9 @@ const BADGE: Record<RoomBadge, { text: string; class: string }> = {
 };
 
 /** The conversation's name, who is online, and whether the chat is live. */
-export function RoomHeader(props: { title: string; presence: string; socket: RoomBadge }) {
+export function RoomHeader(
+  props: { title: string; presence: string; socket: RoomBadge; hydrated: boolean },
+) {
   const badge = BADGE[props.socket];
   return (
     <header class="flex items-center gap-3 border-b border-slate-200 dark:border-slate-700 px-5 py-3">
@@ -40,9 +42,11 @@ export function RoomHeader(props: { title: string; presence: string; socket: Roo
           {props.presence}
         </p>
       </div>
-      <span class={`rounded-full px-2 py-0.5 text-xs font-medium ${badge.class}`} role="status">
-        {badge.text}
-      </span>
+      {props.hydrated && (
+        <span class={`rounded-full px-2 py-0.5 text-xs font-medium ${badge.class}`} role="status">
+          {badge.text}
+        </span>
+      )}
     </header>
   );
 }

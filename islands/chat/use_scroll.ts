@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 import { type Signal, useSignal, useSignalEffect } from "@preact/signals";
-import { useEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 
 /** How close to the end (px) still counts as at the end: new messages keep it in view. */
 const NEAR_END = 80;
@@ -29,10 +29,15 @@ export function useScroll(options: {
   const awayFromEnd = useSignal(false);
   const newBelow = useSignal(0);
 
-  useEffect(() => {
+  // A layout effect: the history is placed before the hydrated page is first painted.
+  useLayoutEffect(() => {
     const root = scroller.current;
     const sentinel = topSentinel.current;
     if (!root || !sentinel || typeof IntersectionObserver === "undefined") return;
+    // The server's page is reversed so that it opens at the newest message without
+    // JavaScript; from here on this places it (the class stays as written: Preact rewrites
+    // an element's class only when the one it renders changes).
+    root.classList.replace("flex-col-reverse", "flex-col");
     const observer = new IntersectionObserver((entries) => {
       if (entries.some((e) => e.isIntersecting)) options.loadOlder();
     }, { root, rootMargin: "200px 0px 0px 0px" });

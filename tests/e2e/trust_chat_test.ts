@@ -243,3 +243,60 @@ browserTest("a removed member's page turns read-only at once and drops what was 
   });
   assert.deepEqual(errors, []);
 });
+
+/** Where the history's scroller is: which messages show, and any word about a socket. */
+async function opening(page: Page) {
+  return await page.evaluate(() => {
+    const box = document.querySelector("[data-testid=messages]")!.getBoundingClientRect();
+    const rows = [...document.querySelectorAll<HTMLElement>("li[data-seq]")];
+    const shown = rows.filter((li) => {
+      const r = li.getBoundingClientRect();
+      return r.bottom > box.top && r.top < box.bottom;
+    }).map((li) => Number(li.dataset.seq));
+    const text = document.body.innerText;
+    return {
+      newestShown: shown.includes(Number(rows.at(-1)!.dataset.seq)),
+      oldestShown: shown.includes(Number(rows[0].dataset.seq)),
+      socketWords: /Connecting|Live|Offline|retrying/.test(text),
+    };
+  });
+}
+
+browserTest(
+  "without JavaScript a conversation opens at its newest message, quiet about sockets",
+  async ({
+    server,
+    browser,
+  }) => {
+    const { ann, ben, id } = await annAndBen(server);
+    const { project } = await okJson(
+      await server.fetch("/api/projects", json("POST", { name: "Launch" }, ann.cookie)),
+      201,
+    );
+    for (let i = 1; i <= 40; i++) {
+      await post(server, i % 2 ? ann.cookie : ben.cookie, id, `message ${i}`);
+      await post(server, ann.cookie, project.conversationId, `project note ${i}`);
+    }
+    for (
+      const [path, width] of [[`/conversations/${id}`, 1280], [`/projects/${project.id}`, 1280], [
+        `/conversations/${id}`,
+        375,
+      ]] as const
+    ) {
+      for (const javaScriptEnabled of [false, true]) {
+        const page = await openChatPage(browser, server.base, ann.cookie, {
+          path,
+          context: { javaScriptEnabled, viewport: { width, height: 760 } },
+        });
+        const seen = await opening(page);
+        // Before, without JavaScript: the oldest shown, and "Connecting…" for good.
+        assert.deepEqual(seen, {
+          newestShown: true,
+          oldestShown: false,
+          socketWords: javaScriptEnabled,
+        }, `${path} at ${width} px, JavaScript ${javaScriptEnabled ? "on" : "off"}`);
+        await page.context().close();
+      }
+    }
+  },
+);
