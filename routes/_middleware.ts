@@ -104,14 +104,21 @@ export function securityHeaders(): MiddlewareHandler<Env> {
   };
 }
 
-/** True when the request comes from our own origin or one listed in ALLOWED_ORIGINS. */
+/**
+ * True when the request comes from our own origin or one listed in ALLOWED_ORIGINS. Our own
+ * origin is scheme and host: on an https site (or behind a proxy that says
+ * `X-Forwarded-Proto: https`), a page on `http://` the same host (which anyone on the
+ * network can write) is another origin, and the reverse as well.
+ */
 export function isSameOriginRequest(req: Request, allowedOrigins: string[]): boolean {
   const origin = req.headers.get("origin");
   if (origin) {
     if (allowedOrigins.includes(origin)) return true;
-    const host = req.headers.get("host") ?? new URL(req.url).host;
+    const url = new URL(req.url);
+    const https = url.protocol === "https:" || req.headers.get("x-forwarded-proto") === "https";
     try {
-      return new URL(origin).host === host;
+      const ours = new URL(`${https ? "https" : "http"}://${req.headers.get("host") ?? url.host}`);
+      return new URL(origin).origin === ours.origin;
     } catch {
       return false;
     }
