@@ -56,7 +56,8 @@ Deno.test("POST /api/auth/register over https sets a Secure __Host- cookie", asy
     const init = json("POST", { username: "secure", password: PASSWORD });
     const res = await app.fetch("/api/auth/register", {
       ...init,
-      headers: { ...init.headers, "x-forwarded-proto": "https" },
+      // Behind an https proxy the browser's origin is https too.
+      headers: { ...init.headers, origin: "https://localhost", "x-forwarded-proto": "https" },
     });
     assert.equal(res.status, 201);
     const setCookie = res.headers.getSetCookie().find((c) => c.startsWith("__Host-sid="));
