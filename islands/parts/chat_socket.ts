@@ -234,11 +234,17 @@ export class ChatSocket {
     this.#reconnectSoon();
   }
 
-  /** The network is back: a dropped socket is opened again now; an open one is checked. */
+  /**
+   * The network is back: a new socket is opened now (a handshake begun on the old network
+   * is given up rather than waited on); an open one is checked.
+   */
   #reconnectNow() {
     this.#attempt = 0;
     if (this.#ws?.readyState === WebSocket.OPEN) return this.#ping();
-    if (this.#ws) return; // connecting
+    const stale = this.#ws;
+    this.#ws = null;
+    clearTimeout(this.#connectTimer);
+    stale?.close();
     this.#open();
   }
 
