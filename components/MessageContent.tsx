@@ -69,7 +69,7 @@ export function MessageContent(props: MessageContentProps) {
       {props.head && (
         <div class="flex items-baseline gap-2">
           <span class="msg-name">{m.author.displayName}</span>
-          <time class="msg-meta" dateTime={m.createdAt}>
+          <time class="msg-meta" dateTime={m.createdAt} title={fullTime(m.createdAt)}>
             {shortTime(m.createdAt)}
           </time>
         </div>

@@ -3,6 +3,7 @@ import type { User } from "../lib/shared/user.ts";
 import type { MessageActions } from "./message_actions.ts";
 import { MessageItem } from "./MessageItem.tsx";
 import { type Pending, PendingMessages } from "./PendingMessages.tsx";
+import { dayLabel, dayOf } from "./people.tsx";
 
 export type { Pending } from "./PendingMessages.tsx";
 
@@ -12,7 +13,11 @@ function startsGroup(prev: Message | undefined, m: Message): boolean {
   return new Date(m.createdAt).getTime() - new Date(prev.createdAt).getTime() > 5 * 60_000;
 }
 
-/** The messages of a conversation, oldest first, then the sender's unacknowledged ones. */
+/**
+ * The messages of a conversation, oldest first, then the sender's unacknowledged ones. Each
+ * day's first message has a divider naming the day ("Today", "Yesterday", "Monday 1
+ * December") and starts a group.
+ */
 export function MessageList(
   props: {
     messages: Message[];
@@ -44,12 +49,28 @@ export function MessageList(
       </div>
     );
   }
+  const now = new Date();
   return (
     <ol class="space-y-0.5" aria-label="History">
       {props.messages.map((m, i) => {
-        const head = startsGroup(props.messages[i - 1], m);
+        const prev = props.messages[i - 1];
+        const day = dayOf(m.createdAt);
+        const newDay = !prev || dayOf(prev.createdAt) !== day;
+        const head = newDay || startsGroup(prev, m);
         const divider = m.seq === props.unreadFrom;
         return [
+          newDay && (
+            <li key={`day-${day}`} class="flex items-center gap-3 pb-1 pt-4" data-day={day}>
+              <span class="h-px flex-1 bg-slate-200 dark:bg-slate-700" />
+              <time
+                dateTime={day}
+                class="text-xs font-semibold text-slate-500 dark:text-slate-400"
+              >
+                {dayLabel(m.createdAt, now)}
+              </time>
+              <span class="h-px flex-1 bg-slate-200 dark:bg-slate-700" />
+            </li>
+          ),
           divider && (
             <li key="new" class="flex items-center gap-3 py-2" data-new-messages="true">
               <span class="h-px flex-1 bg-red-300" />

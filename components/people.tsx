@@ -88,6 +88,51 @@ export function fullTime(iso: string): string {
   return `${d.getDate()} ${MONTHS[d.getMonth()]} ${d.getFullYear()}, ${clock(d)}`;
 }
 
+const LONG_WEEKDAYS = [
+  "Sunday",
+  "Monday",
+  "Tuesday",
+  "Wednesday",
+  "Thursday",
+  "Friday",
+  "Saturday",
+];
+const LONG_MONTHS = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
+
+/** The calendar day of `iso` ("2026-12-04"), in the local time zone (UTC on the server). */
+export function dayOf(iso: string): string {
+  const d = new Date(iso);
+  return `${d.getFullYear()}-${twoDigits(d.getMonth() + 1)}-${twoDigits(d.getDate())}`;
+}
+
+/**
+ * The day of `iso` as a history's divider names it: "Today", "Yesterday", "Monday 1
+ * December" this year, "Monday 1 December 2025" before it.
+ */
+export function dayLabel(iso: string, now = new Date()): string {
+  const day = dayOf(iso);
+  if (day === dayOf(now.toISOString())) return "Today";
+  const yesterday = new Date(now);
+  yesterday.setDate(yesterday.getDate() - 1);
+  if (day === dayOf(yesterday.toISOString())) return "Yesterday";
+  const d = new Date(iso);
+  const date = `${LONG_WEEKDAYS[d.getDay()]} ${d.getDate()} ${LONG_MONTHS[d.getMonth()]}`;
+  return d.getFullYear() === now.getFullYear() ? date : `${date} ${d.getFullYear()}`;
+}
+
 /**
  * Until when (epoch ms) shortTime(iso, now) keeps giving the same text: the server's cache
  * of rendered messages (lib/fragment_cache.tsx) renders a header again after it.

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { ComponentChildren } from "preact";
-import { Avatar, conversationName, shortTime } from "../components/people.tsx";
+import { Avatar, conversationName, fullTime, shortTime } from "../components/people.tsx";
 import { SearchForm } from "../components/SearchForm.tsx";
 import {
   foldToken,
@@ -11,6 +11,7 @@ import {
 } from "../lib/search/mod.ts";
 import type { User } from "../lib/accounts/mod.ts";
 import { MAX_QUERY_CHARS } from "../lib/shared/limits.ts";
+import { plainText } from "../lib/shared/plain_text.ts";
 import type { AppCtx, Env } from "./_http.ts";
 import { shell, signedIn } from "./chat.tsx";
 
@@ -36,8 +37,9 @@ export function highlight(text: string, query: string): ComponentChildren[] {
   return out;
 }
 
-function snippet(text: string): string {
-  const flat = text.replace(/\s+/g, " ").trim();
+/** What the message says as a reader sees it (no `**`, no list marks), on one line, cut. */
+function snippet(message: SearchResult["message"]): string {
+  const flat = plainText(message.content, message.formatted);
   return flat.length > 280 ? `${flat.slice(0, 279)}…` : flat;
 }
 
@@ -57,12 +59,16 @@ function Result(props: { result: SearchResult; query: string; me: User }) {
               {message.author.displayName}
             </span>
             <span class="text-slate-600 dark:text-slate-400">in {where}</span>
-            <time class="text-xs text-slate-500 dark:text-slate-400" dateTime={message.createdAt}>
+            <time
+              class="text-xs text-slate-500 dark:text-slate-400"
+              dateTime={message.createdAt}
+              title={fullTime(message.createdAt)}
+            >
               {shortTime(message.createdAt)}
             </time>
           </span>
           <span class="mt-0.5 block break-words text-sm text-slate-700 dark:text-slate-300">
-            {highlight(snippet(message.content), props.query)}
+            {highlight(snippet(message), props.query)}
           </span>
         </span>
       </a>

@@ -1,0 +1,148 @@
+/**
+ * Issue 15's polish, in Chromium at 375 and 1280 px, light and dark: the history names each
+ * day and gives a message's full date on hover; search results read as plain text, not
+ * Markdown. Screenshots in test-output/phone/.
+ */
+import assert from "node:assert/strict";
+import type { Browser, BrowserContextOptions } from "playwright-core";
+import { annAndBen, browserTest, openChatPage } from "../support/browser.ts";
+import { json } from "../support/helpers.ts";
+
+const OUT = new URL("../../test-output/phone/", import.meta.url).pathname;
+const SCREENS = [
+  { width: 375, height: 812, colorScheme: "light" },
+  { width: 375, height: 812, colorScheme: "dark" },
+  { width: 1280, height: 800, colorScheme: "light" },
+  { width: 1280, height: 800, colorScheme: "dark" },
+] as const;
+const DAY = 86_400_000;
+
+/**
+ * Runs `fn` with this process's clock `offset` ms away (the test server runs in it: what it
+ * stores then is dated then). Only the clock: everything else is the real server.
+ */
+async function atOffset<T>(offset: number, fn: () => Promise<T>): Promise<T> {
+  const RealDate = Date;
+  class ShiftedDate extends RealDate {
+    constructor(...args: unknown[]) {
+      super(...(args.length === 0 ? [RealDate.now() + offset] : args) as [number]);
+    }
+    static override now() {
+      return RealDate.now() + offset;
+    }
+  }
+  globalThis.Date = ShiftedDate as DateConstructor;
+  try {
+    return await fn();
+  } finally {
+    globalThis.Date = RealDate;
+  }
+}
+
+function screenName(s: (typeof SCREENS)[number]) {
+  return `${s.width}-${s.colorScheme}`;
+}
+
+function context(s: (typeof SCREENS)[number]): BrowserContextOptions {
+  return {
+    viewport: { width: s.width, height: s.height },
+    colorScheme: s.colorScheme,
+    timezoneId: "UTC",
+  };
+}
+
+/** The history's day dividers and its headers' hover texts, as a page shows them. */
+async function days(browser: Browser, base: string, cookie: string, path: string, js: boolean) {
+  const page = await openChatPage(browser, base, cookie, {
+    path,
+    context: { ...context(SCREENS[0]), javaScriptEnabled: js },
+  });
+  const dividers = await page.locator("ol[aria-label=History] > li[data-day]").allInnerTexts();
+  const titles = await page.locator("ol[aria-label=History] time[title]").evaluateAll((els) =>
+    els.map((e) => e.getAttribute("title"))
+  );
+  await page.context().close();
+  return { dividers: dividers.map((d) => d.trim()), titles };
+}
+
+browserTest(
+  "the history divides days (Today, Yesterday, a date) and shows a message's full date on hover, with and without JavaScript",
+  async ({ server, browser }, t) => {
+    const { ann, ben, id } = await annAndBen(server, "Launch plan");
+    const say = (cookie: string, content: string) =>
+      server.fetch(`/api/conversations/${id}/messages`, json("POST", { content }, cookie));
+    // Three days: before yesterday (two messages, one group), yesterday, today.
+    const old = new Date(Date.now() - 3 * DAY);
+    await atOffset(-3 * DAY, async () => {
+      assert.equal((await say(ann.cookie, "Kick-off notes are in the doc.")).status, 201);
+      assert.equal((await say(ann.cookie, "Please read them.")).status, 201);
+    });
+    await atOffset(-DAY, async () => {
+      assert.equal((await say(ben.cookie, "Read them, looks good.")).status, 201);
+    });
+    // Same author as the last: a new day starts a new group all the same.
+    assert.equal((await say(ben.cookie, "Deploying at 5.")).status, 201);
+
+    const weekday = old.toLocaleDateString("en-GB", { weekday: "long", timeZone: "UTC" });
+    const date = old.toLocaleDateString("en-GB", {
+      day: "numeric",
+      month: "long",
+      timeZone: "UTC",
+    });
+    const expected = [`${weekday} ${date}`, "Yesterday", "Today"];
+    const full = old.toLocaleString("en-GB", {
+      dateStyle: "medium",
+      timeStyle: "short",
+      timeZone: "UTC",
+    });
+    for (const js of [false, true]) {
+      const seen = await days(browser, server.base, ann.cookie, `/conversations/${id}`, js);
+      assert.deepEqual(seen.dividers, expected, `dividers, JavaScript ${js ? "on" : "off"}`);
+      // One header a group: three groups (the day breaks Ben's), each with its full date.
+      assert.equal(seen.titles.length, 3);
+      assert.equal(seen.titles[0], full);
+    }
+    for (const s of SCREENS) {
+      await t.step(screenName(s), async () => {
+        const page = await openChatPage(browser, server.base, ann.cookie, {
+          path: `/conversations/${id}`,
+          context: context(s),
+        });
+        const dividers = page.locator("li[data-day]");
+        assert.equal(await dividers.count(), 3);
+        for (let i = 0; i < 3; i++) assert.ok(await dividers.nth(i).isVisible());
+        await page.screenshot({ path: `${OUT}days-${screenName(s)}.png` });
+        await page.context().close();
+      });
+    }
+  },
+);
+
+browserTest(
+  "search results show what messages say, not their Markdown",
+  async ({ server, browser }, t) => {
+    const { ann, id } = await annAndBen(server, "Launch plan");
+    const res = await server.fetch(
+      `/api/conversations/${id}/messages`,
+      json("POST", {
+        content: "The **release notes** are _done_:\n- `deno task ok`\n- [docs](https://deno.com)",
+      }, ann.cookie),
+    );
+    assert.equal(res.status, 201);
+    for (const s of SCREENS) {
+      await t.step(screenName(s), async () => {
+        const page = await (await browser.newContext(context(s))).newPage();
+        const [name, value] = ann.cookie.split("=");
+        await page.context().addCookies([{ name, value, url: server.base }]);
+        await page.goto(`${server.base}/search?q=release`);
+        const result = page.locator("ol[aria-label=Results] li").first();
+        await result.waitFor();
+        const text = await result.innerText();
+        assert.match(text, /The release notes are done: deno task ok docs/);
+        assert.doesNotMatch(text, /\*\*|`|\]\(|\n- /);
+        await page.screenshot({ path: `${OUT}search-snippet-${screenName(s)}.png` });
+        await page.context().close();
+      });
+    }
+  },
+);
