@@ -219,7 +219,73 @@ export async function runBodyAttack(
   }
 }
 
-if (import.meta.main) {
+export type SlowHeaderFigures = {
+  connections: number;
+  rssBeforeMb: number;
+  rssDuringMb: number;
+  /** Connections the server closed while their headers were still coming. */
+  dropped: number;
+  quiet: Latency;
+  during: Latency;
+};
+
+/**
+ * Slow headers (slowloris) on a fresh server: `connections` that send part of a request's
+ * headers and then a byte every two seconds for `seconds`. Deno.serve has no header read
+ * timeout (measured: a partial request was still held after 75 s), so this measures what
+ * each held connection costs and whether anyone else notices.
+ */
+export async function runSlowHeaders(
+  options: { connections: number; seconds: number },
+): Promise<SlowHeaderFigures> {
+  const dir = await Deno.makeTempDir();
+  const server = await startAttackServer(dir);
+  const conns: Deno.TcpConn[] = [];
+  try {
+    const cookie = await registerVictim(server.base);
+    const quiet = await sampleLatency(server.base, cookie, 2);
+    const rssBeforeMb = Math.round(server.rssMb());
+    const port = Number(new URL(server.base).port);
+    const text = new TextEncoder();
+    for (let i = 0; i < options.connections; i++) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      await conn.write(text.encode("GET /api/conversations HTTP/1.1\r\nHost: 127.0.0.1\r\nX-a: "));
+      conns.push(conn);
+    }
+    const during = sampleLatency(server.base, cookie, options.seconds);
+    const dropped = new Set<Deno.TcpConn>();
+    const end = Date.now() + options.seconds * 1000;
+    while (Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 2000));
+      for (const conn of conns) {
+        if (dropped.has(conn)) continue;
+        await conn.write(text.encode("a")).catch(() => dropped.add(conn));
+      }
+    }
+    const rssDuringMb = Math.round(server.rssMb());
+    return {
+      connections: conns.length,
+      rssBeforeMb,
+      rssDuringMb,
+      dropped: dropped.size,
+      quiet,
+      during: await during,
+    };
+  } finally {
+    for (const conn of conns) {
+      try {
+        conn.close();
+      } catch { /* closed by the server */ }
+    }
+    await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+if (import.meta.main && Deno.args[0] === "slow-headers") {
+  const [connections = 2000, seconds = 40] = Deno.args.slice(1).map(Number);
+  console.log(JSON.stringify(await runSlowHeaders({ connections, seconds }), null, 1));
+} else if (import.meta.main) {
   const [idle = 200, declaredMb = 50, bodies = 10] = Deno.args.map(Number);
   console.log(JSON.stringify(await runBodyAttack({ idle, declaredMb, bodies }), null, 1));
 }
