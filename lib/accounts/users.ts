@@ -3,6 +3,7 @@ import { isTooGuessable } from "./password_strength.ts";
 import { ulid } from "ulid";
 import { ConflictError, ForbiddenError, NotFoundError } from "../errors.ts";
 import type { User } from "../shared/user.ts";
+import { cleanName, shownDisplayName } from "../shared/names.ts";
 import { hashPassword, type PasswordHash } from "./passwords.ts";
 import {
   commitRetryingLocks,
@@ -25,9 +26,9 @@ export const passwordSchema = z.string().min(8, "Use at least 8 characters.").ma
   (password) => !isTooGuessable(password),
   "That password is one of the most common ones, or too easy to guess. Try a few unrelated words.",
 );
-export const displayNameSchema = z.string().trim().min(1, "Enter a display name.").max(
-  64,
-  "Use at most 64 characters.",
+/** Cleaned first (no control, bidi or zero-width characters): a name of only those is empty. */
+export const displayNameSchema = z.string().transform(cleanName).pipe(
+  z.string().min(1, "Enter a display name.").max(64, "Use at most 64 characters."),
 );
 
 /** What anyone may see of a user (the browser's type too). */
@@ -58,8 +59,13 @@ export function deletedUser(id: string): User {
 export const ACCOUNT_DISABLED_MESSAGE =
   "This account has been disabled. Ask an administrator of this site to enable it again.";
 
+/** As others see the account: the display name cleaned and marked if it mixes scripts. */
 function toPublic(record: UserRecord): User {
-  return { id: record.id, username: record.username, displayName: record.displayName };
+  return {
+    id: record.id,
+    username: record.username,
+    displayName: shownDisplayName(record.displayName),
+  };
 }
 
 /** Creates an account. Throws ConflictError("username_taken") when the name is in use. */
@@ -71,7 +77,7 @@ export async function createUser(
   const record: UserRecord = {
     id: ulid(),
     username,
-    displayName: input.displayName?.trim() || username,
+    displayName: cleanName(input.displayName ?? "") || username,
     password: await hashPassword(input.password),
     createdAt: new Date().toISOString(),
   };
@@ -302,7 +308,7 @@ export async function createUserWithoutPassword(
   const record: UserRecord = {
     id: ulid(),
     username,
-    displayName: input.displayName,
+    displayName: cleanName(input.displayName) || username,
     password: null,
     createdAt: new Date().toISOString(),
   };

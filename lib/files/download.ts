@@ -1,5 +1,6 @@
 /** HTTP pieces for serving stored files: byte ranges and a safe Content-Disposition. */
 import { PREVIEW_TYPES } from "../shared/limits.ts";
+import { cleanFileName } from "../shared/names.ts";
 
 export type ByteRange = { start: number; end: number };
 
@@ -31,12 +32,14 @@ export function parseRange(
 /**
  * `attachment` (or `inline`) with an ASCII fallback name and the exact name as RFC 8187
  * `filename*`. Quotes, backslashes, control and non-ASCII characters never reach the
- * header raw, so a file name cannot inject headers or break out of the quotes.
+ * header raw, so a file name cannot inject headers or break out of the quotes. The name is
+ * cleaned first (its last path segment, no bidi or zero-width characters), whatever is stored.
  */
 export function contentDisposition(
-  name: string,
+  stored: string,
   kind: "attachment" | "inline" = "attachment",
 ): string {
+  const name = cleanFileName(stored);
   const fallback = name.replace(/[^\x20-\x7e]|["\\%]/g, "_") || "file";
   const encoded = encodeURIComponent(name).replace(
     /['()*]/g,

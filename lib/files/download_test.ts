@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { contentDisposition, parseRange } from "./download.ts";
 import { parseDisposition } from "../../tests/support/util.ts";
+import { cleanFileName } from "../shared/names.ts";
 
 Deno.test("parseRange() reads a single byte range against the size", () => {
   assert.deepEqual(parseRange("bytes=0-0", 10), { start: 0, end: 0 });
@@ -77,7 +78,8 @@ Deno.test("contentDisposition() keeps hostile names inside a safe header value",
     assert.equal(new Headers({ "content-disposition": value }).get("content-disposition"), value);
     const parts = parseDisposition(value);
     assert.equal(parts.kind, "attachment");
-    assert.equal(parts.name, name, "filename* decodes back to the exact name");
+    assert.equal(parts.name, cleanFileName(name), "filename* decodes back to the cleaned name");
+    assert.doesNotMatch(parts.name, /[/\\\0\r\n]/, "no path, no control characters");
     assert.doesNotMatch(parts.fallback, /["\\%]/, "the fallback has no quote, backslash or %");
   }
 });
@@ -85,7 +87,8 @@ Deno.test("contentDisposition() keeps hostile names inside a safe header value",
 Deno.test("contentDisposition() gives an ASCII fallback with the unsafe characters replaced", () => {
   assert.equal(parseDisposition(contentDisposition('say "hi".txt')).fallback, "say _hi_.txt");
   assert.equal(parseDisposition(contentDisposition("résumé 📄.pdf")).fallback, "r_sum_ __.pdf");
-  assert.equal(parseDisposition(contentDisposition("a\r\nb")).fallback, "a__b");
+  assert.equal(parseDisposition(contentDisposition("a\r\nb")).fallback, "a b");
+  assert.equal(parseDisposition(contentDisposition('../../etc/pa"ss')).fallback, "pa_ss");
   assert.equal(parseDisposition(contentDisposition("report.pdf")).fallback, "report.pdf");
   assert.equal(parseDisposition(contentDisposition("")).fallback, "file");
 });

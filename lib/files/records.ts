@@ -1,6 +1,7 @@
 import { areaFilesPrefix, fileKey, getManyChunked, isId } from "../storage/mod.ts";
 import { NotFoundError } from "../errors.ts";
 import { getUsersByIds, type User } from "../accounts/mod.ts";
+import { cleanFileName } from "../shared/names.ts";
 
 /**
  * Where files live: a project's file area, or a conversation's own (for conversations outside
@@ -28,10 +29,13 @@ export type FileMeta = {
 
 export type FileRecord = Omit<FileMeta, "uploadedBy"> & { uploadedById: string; chunks: number };
 
-/** The record without what only the store needs (the uploader's id, the chunk count). */
+/**
+ * The record without what only the store needs (the uploader's id, the chunk count); its name
+ * cleaned again (a record stored before names were cleaned may hold a path or a bidi override).
+ */
 export function toMeta(record: FileRecord): Omit<FileMeta, "uploadedBy"> {
   const { uploadedById: _u, chunks: _c, ...meta } = record;
-  return meta;
+  return { ...meta, name: cleanFileName(meta.name) };
 }
 
 async function withUploaders(kv: Deno.Kv, records: FileRecord[]): Promise<FileMeta[]> {

@@ -7,20 +7,10 @@ import { uploadStarted } from "./orphans.ts";
 import { type FileArea, type FileMeta, type FileRecord, toMeta } from "./records.ts";
 import { addFileRecord, UploadTooLargeError } from "./usage.ts";
 import type { User } from "../accounts/mod.ts";
+import { cleanFileName } from "../shared/names.ts";
 
 /** Bytes looked at to recognise the type (what file-type needs). */
 const SNIFF_BYTES = 4100;
-
-/** Stored as given, but without control characters (no header or log injection) and ≤ 255. */
-export function cleanFileName(name: string): string {
-  // deno-lint-ignore no-control-regex
-  const cleaned = name.replace(/[\u0000-\u001f\u007f]/g, "").trim();
-  const chars = [...cleaned];
-  if (chars.length <= 255) return cleaned || "file";
-  const dot = cleaned.lastIndexOf(".");
-  const ext = dot > 0 && cleaned.length - dot <= 16 ? cleaned.slice(dot) : "";
-  return chars.slice(0, 255 - [...ext].length).join("") + ext;
-}
 
 /** The type from the bytes, never from the client: known signatures, else text or binary. */
 async function detectType(head: Uint8Array): Promise<string> {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { cleanName } from "../shared/names.ts";
 import type { User } from "../accounts/mod.ts";
 
 /* What a project and a membership are: their records, schemas and roles. */
@@ -6,9 +7,9 @@ import type { User } from "../accounts/mod.ts";
 export const roleSchema = z.enum(["owner", "admin", "member"]);
 export type Role = z.infer<typeof roleSchema>;
 
-export const projectNameSchema = z.string().trim().min(1, "Give the project a name.").max(
-  80,
-  "Use at most 80 characters.",
+/** Cleaned first (no control, bidi or zero-width characters: lib/shared/names.ts). */
+export const projectNameSchema = z.string().transform(cleanName).pipe(
+  z.string().min(1, "Give the project a name.").max(80, "Use at most 80 characters."),
 );
 export const projectDescriptionSchema = z.string().trim().max(500, "Use at most 500 characters.");
 

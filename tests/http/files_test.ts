@@ -505,8 +505,10 @@ Deno.test("an upload without a file or not as multipart is refused", async () =>
 });
 
 const HOSTILE_NAMES: [string, string, string][] = [
-  ["a path", 'filename="../../etc/passwd"', "../../etc/passwd"],
-  ["a Windows path", 'filename="..\\\\..\\\\boot.ini"', "..\\..\\boot.ini"],
+  // A name keeps its last segment only (as Werkzeug's secure_filename did).
+  ["a path", 'filename="../../etc/passwd"', "passwd"],
+  ["a Windows path", 'filename="..\\\\..\\\\boot.ini"', "boot.ini"],
+  ["a bidi override", 'filename="invoice\u202Efdp.exe"', "invoicefdp.exe"],
   ["quotes escaped with backslashes", 'filename="say \\"hi\\".txt"', 'say "hi".txt'],
   ["quotes escaped as a browser does", 'filename="say %22hi%22.txt"', 'say "hi".txt'],
   [
@@ -517,7 +519,7 @@ const HOSTILE_NAMES: [string, string, string][] = [
   [
     "CRLF escaped as a browser does",
     'filename="line%0D%0ASet-Cookie: x=1.txt"',
-    "lineSet-Cookie: x=1.txt",
+    "line Set-Cookie: x=1.txt",
   ],
   ["a very long name", `filename="${"a".repeat(300)}.txt"`, `${"a".repeat(251)}.txt`],
   ["raw UTF-8", 'filename="résumé 📄.pdf"', "résumé 📄.pdf"],
