@@ -8,6 +8,7 @@ import {
   projectConversationKey,
 } from "../storage/mod.ts";
 import type { User } from "../shared/user.ts";
+import { cleanName } from "../shared/names.ts";
 import {
   type ConversationKind,
   type ConversationRecord,
@@ -42,11 +43,12 @@ export async function createConversation(
     });
   }
   const kind: ConversationKind = input.kind ??
-    (others.length === 1 && !input.title ? "direct" : "group");
+    (others.length === 1 && !cleanName(input.title ?? "") ? "direct" : "group");
   const record: ConversationRecord = {
     id: ulid(),
     kind,
-    title: input.title?.trim() || null,
+    // No control, bidi or zero-width characters (lib/shared/names.ts).
+    title: cleanName(input.title ?? "") || null,
     projectId: input.projectId ?? null,
     participantIds: [creator.id, ...others.map((u) => u.id)],
     createdBy: creator.id,
