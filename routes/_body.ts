@@ -63,6 +63,50 @@ export async function readBoundedBody(
   return body;
 }
 
+/**
+ * How long an upload may send nothing at all before it is dropped (nginx's
+ * client_body_timeout has the same 60 s). Uploads may take minutes on a slow line, so it is
+ * the silence that is bounded, not the whole.
+ */
+export const UPLOAD_IDLE_MS = 60_000;
+
+/**
+ * The request with a body that fails (BodyTimeoutError) when a read waits more than `idleMs`
+ * for the client. The clock runs only while the reader asks for more: a slow consumer (the
+ * store writing chunks) never counts against the client.
+ */
+export function withIdleTimeout(req: Request, idleMs = UPLOAD_IDLE_MS): Request {
+  if (!req.body) return req;
+  const reader = req.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new BodyTimeoutError()), idleMs);
+      });
+      try {
+        const { done, value } = await Promise.race([reader.read(), timedOut]);
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (err) {
+        reader.cancel().catch(() => {});
+        controller.error(err);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+  return new Request(req.url, {
+    method: req.method,
+    headers: req.headers,
+    body,
+    signal: req.signal,
+  });
+}
+
 /** A JSON or form body over the limit: 413, before or while it is read. */
 export class BodyTooLargeError extends AppError {
   constructor(maxBytes: number) {

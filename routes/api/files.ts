@@ -18,6 +18,7 @@ import { canManage, getProjectForUser } from "../../lib/projects/mod.ts";
 import { hitRateLimit } from "../../lib/ops/mod.ts";
 import type { User } from "../../lib/accounts/mod.ts";
 import { type AppCtx, type Env, requireUser, wantsPage } from "../_http.ts";
+import { withIdleTimeout } from "../_body.ts";
 import { memberProject } from "./_project.ts";
 
 /** Multipart framing around the file: the boundary lines and part headers. */
@@ -94,7 +95,7 @@ function fileArea(access: (c: AppCtx) => Promise<Access>) {
         windowMs: 60 * 60_000,
         scale: config.rateLimitScale,
       });
-      const incoming = await readMultipartFile(c.req.raw, { field: "file" });
+      const incoming = await readMultipartFile(withIdleTimeout(c.req.raw), { field: "file" });
       const file = await storeFile(kv, area, {
         uploader: user,
         name: incoming.name,
