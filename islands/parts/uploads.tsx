@@ -17,7 +17,9 @@ function percent(u: Upload): number {
 
 /**
  * Posts one file as multipart to `url` with XMLHttpRequest (fetch cannot report upload
- * progress). Resolves with the stored file; rejects with the server's words.
+ * progress). Resolves with the stored file; rejects with the server's words. Progress is the
+ * share of the request sent, in the file's bytes, and stops short of all of them: 100% is
+ * for when the server has stored it (what the caller shows then).
  */
 export function sendFile(
   url: string,
@@ -30,7 +32,10 @@ export function sendFile(
     const xhr = new XMLHttpRequest();
     xhr.open("POST", url);
     xhr.setRequestHeader("accept", "application/json");
-    xhr.upload.onprogress = (e) => onProgress(e.loaded);
+    xhr.upload.onprogress = (e) => {
+      const share = e.lengthComputable && e.total > 0 ? e.loaded / e.total : 0;
+      onProgress(Math.min(share, 0.99) * file.size);
+    };
     xhr.onload = () => {
       let parsed: { file?: FileMeta; error?: { message: string } } = {};
       try {
@@ -75,8 +80,9 @@ export function UploadRow(props: { u: Upload; onDismiss: () => void; dismissLabe
             aria-valuenow={percent(u)}
             class="mt-1.5 h-1.5 w-full overflow-hidden rounded-full bg-slate-200 dark:bg-slate-700"
           >
+            {/* No transition: the bar is where the label says, not easing towards it. */}
             <div
-              class="h-full rounded-full bg-indigo-600 transition-all"
+              class="h-full rounded-full bg-indigo-600"
               style={{ width: `${percent(u)}%` }}
             />
           </div>

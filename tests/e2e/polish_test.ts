@@ -4,6 +4,7 @@
  * Markdown. Screenshots in test-output/phone/.
  */
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import type { Browser, BrowserContextOptions } from "playwright-core";
 import { annAndBen, browserTest, openChatPage } from "../support/browser.ts";
 import { json } from "../support/helpers.ts";
@@ -141,6 +142,70 @@ browserTest(
         assert.match(text, /The release notes are done: deno task ok docs/);
         assert.doesNotMatch(text, /\*\*|`|\]\(|\n- /);
         await page.screenshot({ path: `${OUT}search-snippet-${screenName(s)}.png` });
+        await page.context().close();
+      });
+    }
+  },
+);
+
+browserTest(
+  "an upload's label and its bar say the same percentage all along, and 100% only once stored",
+  async ({ server, browser }, t) => {
+    const { ann } = await annAndBen(server);
+    const created = await server.fetch(
+      "/api/projects",
+      json("POST", { name: "Website", description: "The new site" }, ann.cookie),
+    );
+    assert.equal(created.status, 201);
+    const project = (await created.json()).project;
+    for (const s of [SCREENS[0], SCREENS[3]]) {
+      await t.step(screenName(s), async () => {
+        const page = await openChatPage(browser, server.base, ann.cookie, {
+          path: `/projects/${project.id}`,
+          context: context(s),
+        });
+        await page.locator("[data-island=FileManager][data-hydrated]").waitFor();
+        // A slow line, so the upload takes a few seconds of progress events.
+        const cdp = await page.context().newCDPSession(page);
+        await cdp.send("Network.emulateNetworkConditions", {
+          offline: false,
+          latency: 20,
+          downloadThroughput: -1,
+          uploadThroughput: 1_000_000,
+        });
+        // Every frame: each row's label and how much of its track the bar fills (in %).
+        await page.evaluate(() => {
+          const w = globalThis as unknown as { samples: [string, number][] };
+          w.samples = [];
+          const tick = () => {
+            for (const bar of document.querySelectorAll("[role=progressbar]")) {
+              const label = bar.closest("li")?.querySelector("span.text-xs")?.textContent ?? "";
+              const fill = (bar.firstElementChild as HTMLElement).getBoundingClientRect().width;
+              w.samples.push([label, (fill / bar.getBoundingClientRect().width) * 100]);
+            }
+            requestAnimationFrame(tick);
+          };
+          tick();
+        });
+        const name = `big-${s.width}.bin`;
+        await page.locator("[data-island=FileManager] input[type=file]").setInputFiles({
+          name,
+          mimeType: "application/octet-stream",
+          buffer: Buffer.alloc(2_500_000, "x"),
+        });
+        await page.locator("[role=progressbar]").waitFor();
+        await page.screenshot({ path: `${OUT}upload-${screenName(s)}.png` });
+        await page.getByRole("link", { name }).waitFor({ timeout: 30_000 });
+        const samples = await page.evaluate(() =>
+          (globalThis as unknown as { samples: [string, number][] }).samples
+        );
+        const shown = samples.filter(([label]) => /^\d+%$/.test(label));
+        const between = shown.filter(([label]) => parseInt(label) > 5 && parseInt(label) < 95);
+        assert.ok(between.length > 10, `progress seen (${between.length} frames)`);
+        // The row goes once the file is stored: 100% before then would be a promise.
+        assert.ok(!shown.some(([label]) => label === "100%"), "100% while still uploading");
+        const apart = shown.filter(([label, fill]) => Math.abs(parseInt(label) - fill) > 1.5);
+        assert.deepEqual(apart.slice(0, 5), [], `${apart.length} of ${shown.length} frames apart`);
         await page.context().close();
       });
     }
