@@ -14,6 +14,7 @@ import { RoomPresence } from "./room_presence.ts";
 import { Rooms } from "./rooms.ts";
 import { Sender } from "./sending.ts";
 import { SignalBus } from "./signals.ts";
+import { SocketCaps } from "./socket_caps.ts";
 import { tellTyping } from "./typing.ts";
 
 export type { Connection } from "./connection.ts";
@@ -55,6 +56,7 @@ export class Hub {
   #heads: HeadWatcher;
   #accounts: { close(): void };
   #closing = false;
+  #caps = new SocketCaps();
 
   /** The store this hub works on (what a socket's sends check their attachments against). */
   get kv(): Deno.Kv {
@@ -99,6 +101,14 @@ export class Hub {
       : null;
     this.#doorbells = new Doorbells(channel, (bell) => void answerDoorbell(this.#parts, bell));
     this.#sender = new Sender(this.#parts, this.#doorbells, options);
+  }
+
+  /**
+   * A place for a new socket of the user from the address (see SocketCaps): the function
+   * that gives it back when the socket closes, or null when either holds too many here.
+   */
+  admitSocket(userId: string, address: string, scale: number): (() => void) | null {
+    return this.#caps.take(userId, address, scale);
   }
 
   /** Registers a socket (it starts in no room). */

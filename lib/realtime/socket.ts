@@ -39,6 +39,8 @@ export function serveSocket(
     rateLimitScale: number;
     /** Re-checked every minute: an expired or revoked session closes the socket. */
     sessionValid?: () => Promise<boolean>;
+    /** Called once when the socket has closed (gives back its place: Hub.admitSocket). */
+    onClosed?: () => void;
     now?: () => number;
   },
 ): void {
@@ -99,6 +101,7 @@ export function serveSocket(
       if (!(await options.sessionValid!().catch(() => true))) conn.close(1008, "session ended");
     }, SESSION_CHECK_MS);
   socket.onclose = () => {
+    options.onClosed?.();
     clearInterval(sessionCheck || undefined);
     hub.disconnect(conn);
   };
