@@ -30,7 +30,7 @@ export function ChatShell(
       <aside
         class={`${
           home ? "flex" : "hidden md:flex"
-        } w-full md:w-72 shrink-0 flex-col bg-slate-900 text-slate-100`}
+        } w-full md:w-72 shrink-0 flex-col border-slate-800 bg-slate-900 text-slate-100 md:border-r`}
         aria-label="Sidebar"
       >
         <div class="flex items-center gap-2 px-4 pb-3 pt-4">

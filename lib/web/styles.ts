@@ -52,6 +52,9 @@ export function buildStylesheet(sources: string[]): string {
         ".dark .markdown pre": { "@apply": "bg-black" },
         ".dark .markdown pre code": { "@apply": "bg-transparent" },
         ".dark .markdown blockquote": { "@apply": "border-slate-600 text-slate-300" },
+        // A mention (lib/shared/formatted.tsx) in dark mode: not a light chip on a dark page.
+        ".dark .mention": { "@apply": "bg-indigo-900 text-indigo-100" },
+        ".dark .mention-me": { "@apply": "bg-amber-700 text-amber-50" },
         // A conversation you can only read (ChatRoom, once you are removed): no message actions.
         "[data-read-only] .msg-bar": { "@apply": "hidden" },
         "[data-read-only] .chip": { "@apply": "pointer-events-none" },
