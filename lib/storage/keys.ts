@@ -55,9 +55,6 @@ export const projectConversationKey = (projectId: string, conversationId: string
 export const projectConversationsPrefix = (projectId: string) => ["project_conv", projectId];
 /** create.ts: one direct conversation per pair of people: the pair, sorted, points at it. */
 export const directPairKey = (a: string, b: string) => ["direct_pair", ...[a, b].sort()];
-/** blocks.ts: `blockerId` takes no conversations (nor project additions) from `blockedId`. */
-export const blockKey = (blockerId: string, blockedId: string) => ["block", blockerId, blockedId];
-export const blocksPrefix = (blockerId: string) => ["block", blockerId];
 /**
  * head.ts: the head, `{seq, rev, members, updatedAt, lastMessage}`. Only head.ts writes it,
  * each change in the caller's commit: a send (messages/send.ts), a message change
@@ -122,7 +119,6 @@ export const EPHEMERAL_KINDS = [
   "signal",
   "signal_hub",
   "process_lease",
-  "readyz",
 ];
 /** Kinds an export holds only when asked to (signing everyone in again is the safe default). */
 export const SESSION_KINDS = ["session", "user_session"];
@@ -199,7 +195,5 @@ export const signalHubKey = (hubId: string) => ["signal_hub", hubId];
 export const signalHubsPrefix = () => ["signal_hub"];
 
 // ops/
-/** routes/ops.ts: what /readyz writes to prove the store takes writes. */
-export const readyzKey = () => ["readyz"];
 /** A rate-limit counter for one window. */
 export const rateKey = (name: Deno.KvKey, window: number) => ["rate", ...name, window];
