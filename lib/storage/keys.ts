@@ -55,6 +55,9 @@ export const projectConversationKey = (projectId: string, conversationId: string
 export const projectConversationsPrefix = (projectId: string) => ["project_conv", projectId];
 /** create.ts: one direct conversation per pair of people: the pair, sorted, points at it. */
 export const directPairKey = (a: string, b: string) => ["direct_pair", ...[a, b].sort()];
+/** blocks.ts: `blockerId` takes no conversations (nor project additions) from `blockedId`. */
+export const blockKey = (blockerId: string, blockedId: string) => ["block", blockerId, blockedId];
+export const blocksPrefix = (blockerId: string) => ["block", blockerId];
 /**
  * head.ts: the head, `{seq, rev, members, updatedAt, lastMessage}`. Only head.ts writes it,
  * each change in the caller's commit: a send (messages/send.ts), a message change
@@ -118,7 +121,9 @@ export const EPHEMERAL_KINDS = [
   "presence_rev",
   "signal",
   "signal_hub",
+  "online",
   "process_lease",
+  "readyz",
 ];
 /** Kinds an export holds only when asked to (signing everyone in again is the safe default). */
 export const SESSION_KINDS = ["session", "user_session"];
@@ -193,7 +198,12 @@ export const signalsPrefix = (hubId: string) => ["signal", hubId];
 /** signals.ts: a hub that signals, `{at}` (90 s, renewed): where the others read. */
 export const signalHubKey = (hubId: string) => ["signal_hub", hubId];
 export const signalHubsPrefix = () => ["signal_hub"];
+/** people.ts: a person with a socket on a hub, `{away, at}` (90 s, renewed). */
+export const onlineKey = (userId: string, hubId: string) => ["online", userId, hubId];
+export const onlinePrefix = (userId: string) => ["online", userId];
 
 // ops/
+/** routes/ops.ts: what /readyz writes to prove the store takes writes. */
+export const readyzKey = () => ["readyz"];
 /** A rate-limit counter for one window. */
 export const rateKey = (name: Deno.KvKey, window: number) => ["rate", ...name, window];
