@@ -181,6 +181,8 @@ export const uploadsPrefix = () => ["file_upload"];
 export const bootKey = (bootId: string) => ["process_lease", bootId];
 /** Bytes stored in an area (a project's or a conversation's; the name predates the latter). */
 export const usageKey = (areaId: string) => ["project_usage", areaId];
+/** usage.ts: bytes of the files a user uploaded, in every area (the per-user quota). */
+export const userUsageKey = (userId: string) => ["user_usage", userId];
 
 // realtime/
 /** One hub's view of who is in a room (90 s). */
