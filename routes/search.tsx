@@ -4,7 +4,7 @@ import { Avatar, conversationName, fullTime, shortTime } from "../components/peo
 import { SearchForm } from "../components/SearchForm.tsx";
 import {
   foldToken,
-  searchMessages,
+  limitedSearch,
   searchQuerySchema,
   type SearchResult,
   tokenize,
@@ -134,7 +134,10 @@ async function searchPage(c: AppCtx, me: User) {
   const raw = (c.req.query("q") ?? "").slice(0, MAX_QUERY_CHARS);
   const parsed = searchQuerySchema.safeParse({ q: raw, limit: 50 });
   const results = parsed.success
-    ? await searchMessages(c.get("ctx").kv, me.id, parsed.data.q, { limit: 50 })
+    ? await limitedSearch(c.get("ctx").kv, me.id, parsed.data.q, {
+      limit: 50,
+      scale: c.get("ctx").config.rateLimitScale,
+    })
     : null;
   return await shell(c, {
     me,

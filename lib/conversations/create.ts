@@ -15,11 +15,13 @@ import {
   MAX_PARTICIPANTS,
 } from "./conversation.ts";
 import { listCacheOf } from "./list_cache.ts";
+import { requireNotBlocked } from "./blocks.ts";
 
 /**
  * Creates a conversation of `creator` with `others`. One other person and no title makes a
  * direct conversation, and the existing one between the two is returned (created: false).
- * Throws ValidationError when nobody else takes part.
+ * Throws ValidationError when nobody else takes part, ForbiddenError("blocked") when one of
+ * them blocks the creator (blocks.ts).
  */
 export async function createConversation(
   kv: Deno.Kv,
@@ -42,6 +44,7 @@ export async function createConversation(
       participants: "Too many people.",
     });
   }
+  await requireNotBlocked(kv, creator.id, others);
   const kind: ConversationKind = input.kind ??
     (others.length === 1 && !cleanName(input.title ?? "") ? "direct" : "group");
   const record: ConversationRecord = {

@@ -2,6 +2,7 @@
 import {
   commitWithRetry,
   conversationKey,
+  directPairKey,
   headKey,
   isId,
   membershipKey,
@@ -9,7 +10,7 @@ import {
   projectConversationsPrefix,
   readMarkKey,
 } from "../storage/mod.ts";
-import { NotFoundError, ValidationError } from "../errors.ts";
+import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import { type ConversationRecord, MAX_PARTICIPANTS } from "./conversation.ts";
 import { type ConversationHead, setHeadForMembers } from "./head.ts";
 import { listCacheOf } from "./list_cache.ts";
@@ -61,6 +62,7 @@ async function changeParticipants(
   kv: Deno.Kv,
   conversationId: string,
   change: { add?: string; remove?: string },
+  alsoIn?: (op: Deno.AtomicOperation, record: ConversationRecord) => void,
 ): Promise<void> {
   await commitWithRetry(async () => {
     const [entry, head] = await kv.getMany<[ConversationRecord, ConversationHead]>([
@@ -84,6 +86,7 @@ async function changeParticipants(
     setHeadForMembers(op, conversationId, head.value, entry.value.createdAt);
     if (change.add) op.set(membershipKey(change.add, conversationId), true);
     if (change.remove) op.delete(membershipKey(change.remove, conversationId));
+    alsoIn?.(op, entry.value);
     if (!(await op.commit()).ok) return null;
     forgetMembers(kv, conversationId, [change.add, change.remove]);
     return true;
@@ -117,6 +120,41 @@ export async function removeParticipant(
   userId: string,
 ): Promise<void> {
   await changeParticipants(kv, conversationId, { remove: userId });
+}
+
+/**
+ * `userId` leaves a conversation they take part in: from then on it is a 404 for them and
+ * gone from their list (their read mark goes with it). A project's conversation follows the
+ * project's members: ConflictError("leave_project"). A direct conversation is left only to
+ * hide it (`direct: true`, when its other person is blocked: blocks.ts); its pair is
+ * forgotten, so a later one between the two is a new conversation. Returns the record as it
+ * was. The caller evicts the user's open sockets (Hub.evict).
+ */
+export async function leaveConversation(
+  kv: Deno.Kv,
+  conversationId: string,
+  userId: string,
+  options: { direct?: boolean } = {},
+): Promise<ConversationRecord> {
+  const record = await getConversationRecordForUser(kv, conversationId, userId);
+  if (record.kind === "project") {
+    throw new ConflictError(
+      "This is the project's conversation: leave the project instead.",
+      "leave_project",
+    );
+  }
+  if (record.kind === "direct" && !options.direct) {
+    throw new ConflictError(
+      "A direct conversation cannot be left: block the person to hide it.",
+      "direct_conversation",
+    );
+  }
+  await changeParticipants(kv, conversationId, { remove: userId }, (op, now) => {
+    op.delete(readMarkKey(conversationId, userId));
+    const [a, b] = record.kind === "direct" ? record.participantIds : [];
+    if (a && b && now.kind === "direct") op.delete(directPairKey(a, b));
+  });
+  return record;
 }
 
 /** The ids of every conversation that belongs to a project (its own, and groups in it). */

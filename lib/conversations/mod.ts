@@ -16,10 +16,19 @@ export {
   getConversationRecordForUser,
   getParticipation,
   leaveAllConversations,
+  leaveConversation,
   listProjectConversationIds,
   removeParticipant,
 } from "./membership.ts";
 export { deleteConversation } from "./delete.ts";
+export {
+  blockersOf,
+  blockUser,
+  listBlocked,
+  MAX_BLOCKS,
+  requireNotBlocked,
+  unblockUser,
+} from "./blocks.ts";
 export {
   type ConversationHead,
   getHead,

@@ -13,6 +13,7 @@ import {
   listProjectConversationIds,
   MAX_PARTICIPANTS,
   removeParticipant,
+  requireNotBlocked,
 } from "../conversations/mod.ts";
 import { getUsersByIds, type User } from "../accounts/mod.ts";
 import { canManage, type Member, type MemberRecord, type Project, type Role } from "./records.ts";
@@ -69,8 +70,10 @@ export async function requireProjectMembers(
 export async function addProjectMember(
   kv: Deno.Kv,
   project: Project,
-  input: { user: User; role: Role },
+  input: { user: User; role: Role; actorId?: string },
 ): Promise<Member> {
+  // Who adds them: refused when the person added blocks them (lib/conversations/blocks.ts).
+  if (input.actorId) await requireNotBlocked(kv, input.actorId, [input.user]);
   // The project's conversation lists every member: refuse before anything is written.
   const conversation = await getConversationRecord(kv, project.conversationId);
   if ((conversation?.participantIds.length ?? 0) >= MAX_PARTICIPANTS) {

@@ -13,7 +13,9 @@ installSearchHooks({
 
 export { foldToken, type Posting, readPosting, tokenize } from "./index.ts";
 export { indexPending, MAX_INDEX_LAG, SearchIndexer } from "./indexer.ts";
+export { limitedSearch, SEARCH_LIMITS } from "./gate.ts";
 export {
+  MAX_QUERY_READS,
   type SearchConversation,
   searchMessages,
   searchQuerySchema,

@@ -1,11 +1,15 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import {
+  blockUser,
   CONVERSATION_PAGE,
   conversationCursorSchema,
   createConversation,
   getConversationRecordForUser,
+  leaveConversation,
+  listBlocked,
   MAX_CONVERSATION_PAGE,
+  unblockUser,
 } from "../../lib/conversations/mod.ts";
 import { ValidationError } from "../../lib/errors.ts";
 import {
@@ -20,7 +24,28 @@ import {
 } from "../../lib/messages/mod.ts";
 import { getProjectForUser, requireProjectMembers } from "../../lib/projects/mod.ts";
 import { getUsersByIds, getUsersByUsernames, searchUsers } from "../../lib/accounts/mod.ts";
-import { type Env, isFormPost, readBody, readQuery, requireUser } from "../_http.ts";
+import { type AppCtx, type Env, isFormPost, readBody, readQuery, requireUser } from "../_http.ts";
+import { limitCreation } from "./_limits.ts";
+
+/**
+ * The signed-in user leaves conversation `:id` (and, with `block`, blocks who pulled them
+ * in: a direct conversation's other person, a group's creator); their open sockets stop
+ * receiving from it at once.
+ */
+async function leave(c: AppCtx, block: boolean) {
+  const user = requireUser(c);
+  const { kv, hub } = c.get("ctx");
+  await limitCreation(c, user.id, "leave");
+  const record = await leaveConversation(kv, c.req.param("id") ?? "", user.id, { direct: block });
+  hub.evict(record.id, user.id);
+  if (block) {
+    const whom = record.kind === "direct"
+      ? record.participantIds.find((id) => id !== user.id)
+      : record.createdBy;
+    if (whom && whom !== user.id) await blockUser(kv, user.id, whom);
+  }
+  return isFormPost(c) ? c.redirect("/", 303) : c.body(null, 204);
+}
 
 const idList = z.preprocess(
   (v) => (typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : v),
@@ -80,6 +105,7 @@ export const conversationRoutes = new Hono<Env>()
     const user = requireUser(c);
     const { kv } = c.get("ctx");
     const input = await readBody(c, createSchema);
+    await limitCreation(c, user.id, "conversation");
     const wanted = [...(input.participantIds ?? [])];
     const byId = await getUsersByIds(kv, wanted);
     const byName = await getUsersByUsernames(kv, input.usernames ?? []);
@@ -110,6 +136,19 @@ export const conversationRoutes = new Hono<Env>()
       created ? 201 : 200,
     );
   })
+  // Who you block: they cannot start conversations with you or add you to one (item 11).
+  .get("/blocked", async (c) => {
+    const user = requireUser(c);
+    const { kv } = c.get("ctx");
+    return c.json({ users: await getUsersByIds(kv, await listBlocked(kv, user.id)) });
+  })
+  .delete("/blocked/:userId", async (c) => {
+    const user = requireUser(c);
+    await unblockUser(c.get("ctx").kv, user.id, c.req.param("userId"));
+    return c.body(null, 204);
+  })
+  .post("/:id/leave", (c) => leave(c, false))
+  .post("/:id/block", (c) => leave(c, true))
   .get("/:id", async (c) => {
     const user = requireUser(c);
     return c.json({

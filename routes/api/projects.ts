@@ -13,6 +13,7 @@ import {
 } from "../../lib/projects/mod.ts";
 import { getUsersByUsernames, usernameSchema } from "../../lib/accounts/mod.ts";
 import { memberProject } from "./_project.ts";
+import { limitCreation } from "./_limits.ts";
 import { type AppCtx, type Env, isFormPost, readBody, requireUser } from "../_http.ts";
 
 const createSchema = z.object({
@@ -44,6 +45,7 @@ export const projectRoutes = new Hono<Env>()
   .post("/", async (c) => {
     const user = requireUser(c);
     const input = await readBody(c, createSchema);
+    await limitCreation(c, user.id, "project");
     const project = await createProject(c.get("ctx").kv, user, input);
     return isFormPost(c) ? c.redirect(`/projects/${project.id}`, 303) : c.json({ project }, 201);
   })
@@ -52,16 +54,21 @@ export const projectRoutes = new Hono<Env>()
     return c.json({ project, members: await listMembers(c.get("ctx").kv, project.id) });
   })
   .post("/:id/members", async (c) => {
-    const { project } = await memberProject(c);
+    const { user: actor, project } = await memberProject(c);
     const { kv } = c.get("ctx");
     const input = await readBody(c, addMemberSchema);
+    await limitCreation(c, actor.id, "project_member");
     const [user] = await getUsersByUsernames(kv, [input.username]);
     if (!user) {
       throw new ValidationError("Nobody has that username.", {
         username: "Nobody has that username.",
       });
     }
-    const member = await addProjectMember(kv, project, { user, role: input.role });
+    const member = await addProjectMember(kv, project, {
+      user,
+      role: input.role,
+      actorId: actor.id,
+    });
     return isFormPost(c) ? c.redirect(`/projects/${project.id}`, 303) : c.json({ member }, 201);
   })
   .delete("/:id/members/:userId", async (c) => {

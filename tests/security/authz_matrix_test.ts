@@ -557,6 +557,48 @@ const MATRIX: Record<string, Row> = {
       assert.equal(res.status, 204);
     },
   },
+  "GET /api/conversations/blocked": {
+    signedOut: "unauthorized",
+    outsider: { none: "lists the caller's own blocks only" },
+    async member(fx) {
+      const body = await okJson(await send(fx.server, get("/api/conversations/blocked"), fx.val));
+      assert.ok(Array.isArray(body.users));
+    },
+  },
+  "DELETE /api/conversations/blocked/:userId": {
+    signedOut: "unauthorized",
+    outsider: { none: "removes the caller's own block only" },
+    async member(fx) {
+      const path = `/api/conversations/blocked/${fx.vic.user.id}`;
+      assert.equal((await send(fx.server, { method: "DELETE", path }, fx.val)).status, 204);
+    },
+  },
+  "POST /api/conversations/:id/leave": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) => conversationProbes(fx, (id) => [post(`/api/conversations/${id}/leave`)]),
+    },
+    async member(fx) {
+      // A group of its own: the shared world's conversations stay as they are.
+      const id = await conversationWith(fx.server, fx.vic, [fx.val], { title: "To leave" });
+      const res = await send(fx.server, post(`/api/conversations/${id}/leave`), fx.val);
+      assert.equal(res.status, 204);
+    },
+  },
+  "POST /api/conversations/:id/block": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) => conversationProbes(fx, (id) => [post(`/api/conversations/${id}/block`)]),
+    },
+    async member(fx) {
+      const id = await conversationWith(fx.server, fx.vic, [fx.val], { title: "To block" });
+      const res = await send(fx.server, post(`/api/conversations/${id}/block`), fx.val);
+      assert.equal(res.status, 204);
+      // Unblocked again: Vic keeps starting conversations with Val in other rows.
+      const path = `/api/conversations/blocked/${fx.vic.user.id}`;
+      assert.equal((await send(fx.server, { method: "DELETE", path }, fx.val)).status, 204);
+    },
+  },
   "GET /api/projects": {
     signedOut: "unauthorized",
     outsider: {
