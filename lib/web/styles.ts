@@ -60,6 +60,7 @@ export function buildStylesheet(sources: string[]): string {
         "[data-read-only] .chip": { "@apply": "pointer-events-none" },
         // A message opened from search (`#m<seq>`) stands out.
         "li[data-seq]:target": { "@apply": "rounded-lg bg-amber-50 ring-2 ring-amber-200" },
+        ".dark li[data-seq]:target": { "@apply": "bg-amber-950 ring-amber-700" },
       },
       theme: {
         extend: {

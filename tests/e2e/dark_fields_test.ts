@@ -104,3 +104,43 @@ browserTest(
     assert.deepEqual(problems, []);
   },
 );
+
+browserTest(
+  "dark mode: a message opened from a search result is marked in dark colours, its text readable",
+  async ({ server, browser }) => {
+    const { ann, id: conv } = await annAndBen(server, "Launch plan");
+    const said = await server.fetch(
+      `/api/conversations/${conv}/messages`,
+      json("POST", { content: "Deploying at 5." }, ann.cookie),
+    );
+    assert.equal(said.status, 201);
+    const { message } = await said.json();
+    for (const colorScheme of ["light", "dark"] as const) {
+      const context = await browser.newContext({
+        viewport: { width: 375, height: 800 },
+        colorScheme,
+      });
+      const [name, value] = ann.cookie.split("=");
+      await context.addCookies([{ name, value, url: server.base }]);
+      const page = await context.newPage();
+      // As a search result links to it.
+      await page.goto(
+        `${server.base}/conversations/${conv}?around=${message.seq}#m${message.seq}`,
+      );
+      await page.locator("[data-island=ChatRoom][data-hydrated]").waitFor();
+      const [bg, fg] = await page.locator(`li#m${message.seq}`).evaluate((li) => [
+        getComputedStyle(li).backgroundColor,
+        getComputedStyle(li.querySelector(".msg-text")!).color,
+      ]);
+      await page.screenshot({ path: `${OUT}opened-375-${colorScheme}.png` });
+      await context.close();
+      const light = (c: string) => {
+        const [r, g, b] = c.match(/\d+/g)!.map(Number);
+        return (r + g + b) / 3 > 128;
+      };
+      // The mark and the text are on opposite sides: light on dark, or dark on light.
+      assert.notEqual(light(bg), light(fg), `${colorScheme}: text ${fg} on ${bg}`);
+      assert.equal(light(bg), colorScheme === "light", `${colorScheme}: mark ${bg}`);
+    }
+  },
+);
