@@ -35,8 +35,9 @@ export function answerDoorbell(parts: HubParts, bell: Doorbell): void {
 }
 
 /** Answers a signal of another hub, whatever process or instance it runs in (signals.ts). */
-export async function answerSignal(parts: HubParts, signal: Signal): Promise<void> {
+export async function answerSignal(parts: HubParts, signal: Signal, hub: string): Promise<void> {
   const { kv, conns, rooms } = parts;
+  if (signal.kind === "person") return parts.people.heard(hub, signal.userId, signal.state);
   if (signal.kind === "typing") return tellTyping(rooms, signal.conversationId, signal.user);
   const { conversationId, seq } = signal;
   // Nobody here watches a list: nothing to read.

@@ -15,6 +15,7 @@ import { Rooms } from "./rooms.ts";
 import { Sender } from "./sending.ts";
 import { SignalBus } from "./signals.ts";
 import { SocketCaps } from "./socket_caps.ts";
+import { People } from "./people.ts";
 import { tellTyping } from "./typing.ts";
 
 export type { Connection } from "./connection.ts";
@@ -52,6 +53,7 @@ export class Hub {
   #parts: HubParts;
   #doorbells: Doorbells;
   #signals: SignalBus;
+  #people: People;
   #sender: Sender;
   #heads: HeadWatcher;
   #accounts: { close(): void };
@@ -81,8 +83,10 @@ export class Hub {
     this.#signals = new SignalBus(kv, {
       pollMs,
       post: (envelopes) => this.#doorbells.ring({ kind: "signals", envelopes }),
-      onSignal: (signal) => void answerSignal(this.#parts, signal),
+      onSignal: (signal, hub) => void answerSignal(this.#parts, signal, hub),
+      onHubGone: (hub) => this.#people.hubGone(hub),
     });
+    this.#people = new People(kv, this.#conns, this.#signals);
     this.#parts = {
       kv,
       conns: this.#conns,
@@ -90,6 +94,7 @@ export class Hub {
       members: this.#members,
       presence: this.#presence,
       signals: this.#signals,
+      people: this.#people,
     };
     // An account disabled or deleted (by the admin CLI, another process) loses its sockets.
     this.#accounts = watchAccountEndings(kv, this.#conns, { pollMs });
@@ -113,7 +118,7 @@ export class Hub {
 
   /** Registers a socket (it starts in no room). */
   connect(conn: Connection): void {
-    this.#conns.add(conn);
+    this.#people.change(conn.user.id, () => this.#conns.add(conn));
     // Upgraded just before shutdown (its open came after closeAll): told the same, not
     // dropped with 1001 when the server stops.
     if (this.#closing) conn.close(1012, "server restarting");
@@ -122,7 +127,8 @@ export class Hub {
   /** Removes a socket from every room it joined. */
   disconnect(conn: Connection): void {
     for (const id of [...conn.cursors.keys()]) this.leave(conn, id);
-    this.#conns.remove(conn);
+    this.#people.unwatch(conn);
+    this.#people.change(conn.user.id, () => this.#conns.remove(conn));
   }
 
   /** See joinRoom (join.ts). Throws NotFoundError for a non-participant. */
@@ -202,7 +208,12 @@ export class Hub {
 
   /** A socket's person is away (tab hidden, idle) or back (see RoomPresence.setAway). */
   setPresence(conn: Connection, away: boolean): void {
-    this.#presence.setAway(conn, away);
+    this.#people.change(conn.user.id, () => this.#presence.setAway(conn, away));
+  }
+
+  /** The socket hears these people's states (online anywhere, away, offline) and changes. */
+  async watchPeople(conn: Connection, userIds: string[]): Promise<void> {
+    await this.#people.watch(conn, userIds);
   }
 
   /** The distinct users with a socket in the room, on this hub or any other. */
@@ -238,7 +249,10 @@ export class Hub {
       await new Promise((r) => setTimeout(r, 20));
     }
     // The other hubs hear at once that this one's people left (else within the views' TTL).
+    this.#people.leaveAll();
     await this.#presence.flush().catch(() => {});
+    await this.#people.flush().catch(() => {});
+    await this.#signals.flush().catch(() => {});
     // The search index of what was just sent (else the next message there indexes it).
     await Promise.race([this.indexed(), new Promise((r) => setTimeout(r, 1000))]);
     this.close();
@@ -252,6 +266,7 @@ export class Hub {
   /** Stops listening for doorbells and heads (lets the process exit promptly). */
   close(): void {
     this.#presence.close();
+    this.#people.close();
     this.#signals.close();
     this.#doorbells.close();
     this.#heads.close();

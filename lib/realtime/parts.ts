@@ -3,6 +3,7 @@ import type { Members } from "./members.ts";
 import type { RoomPresence } from "./room_presence.ts";
 import type { Rooms } from "./rooms.ts";
 import type { SignalBus } from "./signals.ts";
+import type { People } from "./people.ts";
 
 /** The parts of one hub that its joins, evictions and answers to other hubs work with. */
 export type HubParts = {
@@ -13,4 +14,6 @@ export type HubParts = {
   presence: RoomPresence;
   /** Typing and list activity to the hubs of every process (signals.ts). */
   signals: SignalBus;
+  /** Who is online anywhere, and who watches them here (people.ts). */
+  people: People;
 };

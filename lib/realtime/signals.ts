@@ -14,7 +14,9 @@ import { signalHubKey, signalHubsPrefix, signalKey, signalsPrefix } from "../sto
 export type Signal =
   | { kind: "typing"; conversationId: string; user: User }
   /** A conversation moved (its message `seq` is new or changed): lists show it. */
-  | { kind: "activity"; conversationId: string; seq: number; participantIds?: string[] };
+  | { kind: "activity"; conversationId: string; seq: number; participantIds?: string[] }
+  /** A person's state on the hub that sent it changed (people.ts). */
+  | { kind: "person"; userId: string; state: "active" | "away" | "offline" };
 
 /** A signal as it travels: who sent it, its place in that hub's sequence, and when. */
 export type SignalEnvelope = { hub: string; seq: number; at: number; signal: Signal };
@@ -38,7 +40,8 @@ export class SignalBus {
   #pending: SignalEnvelope[] = [];
   #flushing: Promise<void> | null = null;
   #heard = new Map<string, Heard>();
-  #onSignal: (signal: Signal) => void;
+  #onSignal: (signal: Signal, hub: string) => void;
+  #onHubGone: (hub: string) => void;
   #post: (envelopes: SignalEnvelope[]) => void;
   #timers: ReturnType<typeof setInterval>[] = [];
   #polling = false;
@@ -46,18 +49,21 @@ export class SignalBus {
 
   /**
    * `post` sends envelopes to the other workers of this process at once (the doorbell
-   * channel); `onSignal` hears each signal of another hub once.
+   * channel); `onSignal` hears each signal of another hub once, `onHubGone` when a hub's
+   * registration expired (it died without a word).
    */
   constructor(
     kv: Deno.Kv,
     options: {
       pollMs: number;
       post: (envelopes: SignalEnvelope[]) => void;
-      onSignal: (signal: Signal) => void;
+      onSignal: (signal: Signal, hub: string) => void;
+      onHubGone?: (hub: string) => void;
     },
   ) {
     this.#kv = kv;
     this.#onSignal = options.onSignal;
+    this.#onHubGone = options.onHubGone ?? (() => {});
     this.#post = options.post;
     if (options.pollMs > 0) {
       void this.#register();
@@ -88,6 +94,11 @@ export class SignalBus {
   /** Envelopes another worker of this process posted (each handled once, whichever way first). */
   heard(envelopes: SignalEnvelope[]): void {
     for (const e of envelopes) this.#handle(e);
+  }
+
+  /** Resolves once what was published is written (shutdown: the other processes hear it). */
+  async flush(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
   }
 
   close(): void {
@@ -125,7 +136,11 @@ export class SignalBus {
         const hub = String(e.key[1]);
         if (hub !== this.hubId) hubs.add(hub);
       }
-      for (const hub of this.#heard.keys()) if (!hubs.has(hub)) this.#heard.delete(hub);
+      for (const hub of this.#heard.keys()) {
+        if (hubs.has(hub)) continue;
+        this.#heard.delete(hub);
+        this.#onHubGone(hub);
+      }
       for (const hub of hubs) {
         const heard = this.#heardOf(hub);
         const selector = { prefix: signalsPrefix(hub), start: signalKey(hub, heard.after + 1) };
@@ -163,7 +178,7 @@ export class SignalBus {
       heard.ahead.delete(oldest);
     }
     try {
-      this.#onSignal(e.signal);
+      this.#onSignal(e.signal, e.hub);
     } catch (err) {
       log("warn", "signal not handled", describeError(err));
     }

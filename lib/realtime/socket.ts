@@ -189,6 +189,8 @@ async function dispatch(
     case "watch_list":
       conn.watchesList = true;
       return;
+    case "watch_people":
+      return await hub.watchPeople(conn, frame.userIds);
     case "join":
       return await hub.join(conn, frame.conversationId, frame.since, frame.rev);
     case "leave":

@@ -37,6 +37,14 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
   /** This socket's person is here ("active") or not looking ("away": tab hidden, idle). */
   z.object({ type: z.literal("presence"), state: z.enum(["active", "away"]) }),
   z.object({ type: z.literal("ping") }),
+  /**
+   * Asks for these people's states (online anywhere, away, offline: `people` frames), now
+   * and at each change, in place of whom this socket watched before (at most 200).
+   */
+  z.object({
+    type: z.literal("watch_people"),
+    userIds: z.array(z.string().min(1).max(64)).max(200),
+  }),
   /** Asks for `activity` frames of every conversation you take part in (a live list). */
   z.object({ type: z.literal("watch_list") }),
   /** Your own message: its new content (answered by `message_updated`). */
@@ -89,6 +97,11 @@ export type ServerFrame =
   }
   | { type: "typing"; conversationId: string; user: User }
   | { type: "activity"; conversationId: string; message: Message }
+  /**
+   * People's states, as asked with `watch_people`: online anywhere ("active"), with every
+   * tab hidden or idle ("away"), or "offline". All of them first, then each change.
+   */
+  | { type: "people"; people: { id: string; state: "active" | "away" | "offline" }[] }
   /** Your read mark moved (in this tab or another, on any device): unread counts follow. */
   | { type: "read"; conversationId: string; seq: number }
   | { type: "error"; code: string; message: string; ref?: string }

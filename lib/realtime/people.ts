@@ -1,0 +1,222 @@
+import { describeError, log } from "../ops/mod.ts";
+import { onlineKey, onlinePrefix } from "../storage/mod.ts";
+import type { Connection, Connections } from "./connection.ts";
+import type { SignalBus } from "./signals.ts";
+
+/**
+ * Who is online anywhere (issue 15, 9): a person with any socket open on any hub, in any
+ * process or instance, whatever page it is on; away when every such socket is away (tab
+ * hidden or idle). Each hub writes, per person with a socket on it, `["online", userId,
+ * hubId]` → `{away, at}` (90 s, renewed every 30 s: a hub that died drops out) and signals
+ * each change (signals.ts). A socket asks about people (`watch_people`: the sidebar's, a
+ * member list's) and hears `people` frames: their states now, then each change.
+ */
+export type PersonState = "active" | "away" | "offline";
+
+const ONLINE_TTL_MS = 90_000;
+const REFRESH_MS = 30_000;
+/** People one socket may watch. */
+export const MAX_WATCHED = 200;
+/** Keys written per commit. */
+const PER_COMMIT = 200;
+
+type Entry = { away: boolean; at: number };
+
+export class People {
+  #kv: Deno.Kv;
+  #conns: Connections;
+  #signals: SignalBus;
+  /** Per watched person, their state on each other hub (absent there: offline there). */
+  #remote = new Map<string, Map<string, boolean>>();
+  /** Per person, the sockets here watching them. */
+  #watchers = new Map<string, Set<Connection>>();
+  /** Per socket, whom it watches. */
+  #watching = new WeakMap<Connection, Set<string>>();
+  /** Per person, the state last told to their watchers. */
+  #told = new Map<string, PersonState>();
+  /** This hub's entries to write (null: delete). */
+  #pending = new Map<string, boolean | null>();
+  #flushing: Promise<void> | null = null;
+  #timer: ReturnType<typeof setInterval>;
+  #closed = false;
+
+  constructor(kv: Deno.Kv, conns: Connections, signals: SignalBus) {
+    this.#kv = kv;
+    this.#conns = conns;
+    this.#signals = signals;
+    this.#timer = setInterval(() => this.#refresh(), REFRESH_MS);
+    Deno.unrefTimer(this.#timer);
+  }
+
+  /** This hub's state of the person (from its sockets here). */
+  localState(userId: string): PersonState {
+    let any = false;
+    for (const conn of this.#conns.ofUser(userId)) {
+      if (!conn.away) return "active";
+      any = true;
+    }
+    return any ? "away" : "offline";
+  }
+
+  /** The person's state on every hub together. */
+  state(userId: string): PersonState {
+    const here = this.localState(userId);
+    if (here === "active") return here;
+    let away = here === "away";
+    for (const isAway of this.#remote.get(userId)?.values() ?? []) {
+      if (!isAway) return "active";
+      away = true;
+    }
+    return away ? "away" : "offline";
+  }
+
+  /**
+   * Runs a change to the person's sockets here (a socket came, went, went away or came
+   * back) and tells the other hubs and the watchers here what it changed.
+   */
+  change(userId: string, run: () => void): void {
+    const before = this.localState(userId);
+    run();
+    const after = this.localState(userId);
+    if (before === after || this.#closed) return;
+    this.#pending.set(userId, after === "offline" ? null : after === "away");
+    this.#schedule();
+    this.#signals.publish({ kind: "person", userId, state: after });
+    this.#tell(userId);
+  }
+
+  /** Another hub's person changed state there. */
+  heard(hub: string, userId: string, state: PersonState): void {
+    if (!this.#watchers.has(userId)) return;
+    let hubs = this.#remote.get(userId);
+    if (!hubs) this.#remote.set(userId, hubs = new Map());
+    if (state === "offline") hubs.delete(hub);
+    else hubs.set(hub, state === "away");
+    this.#tell(userId);
+  }
+
+  /** A hub is gone (its registration expired): its people are offline there. */
+  hubGone(hub: string): void {
+    for (const [userId, hubs] of this.#remote) {
+      if (hubs.delete(hub)) this.#tell(userId);
+    }
+  }
+
+  /**
+   * The socket watches these people from now on (in place of whom it watched): it hears
+   * their states now, read from every hub, and then each change.
+   */
+  async watch(conn: Connection, userIds: string[]): Promise<void> {
+    const ids = [...new Set(userIds)].slice(0, MAX_WATCHED);
+    this.unwatch(conn);
+    const wanted = new Set(ids);
+    this.#watching.set(conn, wanted);
+    const unknown = ids.filter((id) => !this.#watchers.has(id));
+    for (const id of ids) {
+      let set = this.#watchers.get(id);
+      if (!set) this.#watchers.set(id, set = new Set());
+      set.add(conn);
+    }
+    await this.#readRemote(unknown);
+    // Watching something else already (a newer watch_people): that one answers.
+    if (this.#watching.get(conn) !== wanted) return;
+    const people = ids.map((id) => ({ id, state: this.state(id) }));
+    for (const p of people) if (this.#watchers.has(p.id)) this.#told.set(p.id, p.state);
+    conn.send({ type: "people", people });
+  }
+
+  /** The socket watches nobody (it closed). */
+  unwatch(conn: Connection): void {
+    for (const id of this.#watching.get(conn) ?? []) {
+      const set = this.#watchers.get(id);
+      set?.delete(conn);
+      if (set?.size === 0) {
+        this.#watchers.delete(id);
+        this.#remote.delete(id);
+        this.#told.delete(id);
+      }
+    }
+    this.#watching.delete(conn);
+  }
+
+  /** Writes what is queued (shutdown: the others then read this hub's people as gone). */
+  async flush(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+  }
+
+  /** On shutdown: every person here is offline here, for the other hubs at once. */
+  leaveAll(): void {
+    for (const userId of this.#conns.userIds()) {
+      this.#pending.set(userId, null);
+      this.#signals.publish({ kind: "person", userId, state: "offline" });
+    }
+    this.#schedule();
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#pending.clear();
+  }
+
+  /** Tells the person's watchers here when their state changed. */
+  #tell(userId: string): void {
+    const watchers = this.#watchers.get(userId);
+    if (!watchers) return;
+    const state = this.state(userId);
+    if (this.#told.get(userId) === state) return;
+    this.#told.set(userId, state);
+    const text = JSON.stringify({ type: "people", people: [{ id: userId, state }] });
+    for (const conn of watchers) conn.send(text);
+  }
+
+  async #readRemote(userIds: string[]): Promise<void> {
+    const hubId = this.#signals.hubId;
+    const fresh = Date.now() - ONLINE_TTL_MS;
+    await Promise.all(userIds.map(async (userId) => {
+      try {
+        const hubs = new Map<string, boolean>();
+        for await (const e of this.#kv.list<Entry>({ prefix: onlinePrefix(userId) })) {
+          const hub = String(e.key[2]);
+          if (hub !== hubId && e.value.at >= fresh) hubs.set(hub, e.value.away);
+        }
+        if (this.#watchers.has(userId)) this.#remote.set(userId, hubs);
+      } catch (err) {
+        log("warn", "presence of a person not read", describeError(err));
+      }
+    }));
+  }
+
+  #schedule(): void {
+    if (this.#flushing || this.#closed) return;
+    this.#flushing = (async () => {
+      await new Promise((r) => setTimeout(r, 0));
+      try {
+        while (this.#pending.size > 0 && !this.#closed) {
+          const batch = [...this.#pending].slice(0, PER_COMMIT);
+          for (const [id] of batch) this.#pending.delete(id);
+          const op = this.#kv.atomic();
+          const at = Date.now();
+          for (const [userId, away] of batch) {
+            const key = onlineKey(userId, this.#signals.hubId);
+            if (away === null) op.delete(key);
+            else op.set(key, { away, at } satisfies Entry, { expireIn: ONLINE_TTL_MS });
+          }
+          await op.commit().catch((err) => log("warn", "presence not written", describeError(err)));
+        }
+      } finally {
+        this.#flushing = null;
+      }
+    })();
+  }
+
+  /** Rewrites this hub's entries (they expire otherwise) and reads the watched again. */
+  #refresh(): void {
+    for (const userId of this.#conns.userIds()) {
+      if (!this.#pending.has(userId)) this.#pending.set(userId, this.localState(userId) === "away");
+    }
+    this.#schedule();
+    const watched = [...this.#watchers.keys()];
+    void this.#readRemote(watched).then(() => watched.forEach((id) => this.#tell(id)));
+  }
+}
