@@ -29,6 +29,7 @@ const envSchema = z.object({
   ALLOWED_ORIGINS: originList.default([]),
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(25 * 1024 * 1024),
   PROJECT_QUOTA_BYTES: z.coerce.number().int().positive().default(1024 * 1024 * 1024),
+  USER_QUOTA_BYTES: z.coerce.number().int().positive().default(1024 * 1024 * 1024),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   RATE_LIMIT_SCALE: z.coerce.number().min(0).default(1),
   SESSION_TTL_DAYS: z.coerce.number().positive().default(30),
@@ -61,8 +62,10 @@ export type Config = {
   kvUrl: string | undefined;
   allowedOrigins: string[];
   maxUploadBytes: number;
-  /** Storage per project; an upload past it is answered 413. */
+  /** Storage per project (or conversation outside one); an upload past it is answered 413. */
   projectQuotaBytes: number;
+  /** Storage per user, across every project and conversation; past it, 413. */
+  userQuotaBytes: number;
   logLevel: "debug" | "info" | "warn" | "error";
   /** The Bearer token that opens /metrics; without one the route answers 404. */
   metricsToken: string | undefined;
@@ -121,6 +124,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     allowedOrigins: e.ALLOWED_ORIGINS,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     projectQuotaBytes: e.PROJECT_QUOTA_BYTES,
+    userQuotaBytes: e.USER_QUOTA_BYTES,
     logLevel: e.LOG_LEVEL,
     metricsToken: e.METRICS_TOKEN,
     rateLimitScale: e.RATE_LIMIT_SCALE,

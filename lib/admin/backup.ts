@@ -303,6 +303,8 @@ class Fixes {
   #lastMessage = new Map<string, { seq: number; record: { createdAt: string } }>();
   #lastRev = new Map<string, number>();
   #usage = new Map<string, bigint>();
+  /** Bytes per uploader ("user_usage" sorts after "file"). */
+  #userUsage = new Map<string, bigint>();
 
   see(key: Deno.KvKey, value: unknown): unknown {
     const [prefix, a, b] = key;
@@ -325,10 +327,15 @@ class Fixes {
     } else if (prefix === "read_mark" && typeof value === "number") {
       return Math.min(value, this.#headSeq(id));
     } else if (prefix === "file") {
-      const size = BigInt((value as { size: number }).size);
+      const record = value as { size: number; uploadedById: string };
+      const size = BigInt(record.size);
       this.#usage.set(id, (this.#usage.get(id) ?? 0n) + size);
+      const by = record.uploadedById;
+      this.#userUsage.set(by, (this.#userUsage.get(by) ?? 0n) + size);
     } else if (prefix === "project_usage") {
       return new Deno.KvU64(this.#usage.get(id) ?? 0n);
+    } else if (prefix === "user_usage") {
+      return new Deno.KvU64(this.#userUsage.get(id) ?? 0n);
     }
     return value;
   }

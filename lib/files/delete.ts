@@ -1,7 +1,6 @@
 import { ForbiddenError } from "../errors.ts";
 import { areaFilesPrefix, uploadKey, usageKey } from "../storage/mod.ts";
 import { deleteChunks } from "./chunks.ts";
-import { deletionMarker } from "./orphans.ts";
 import { type FileRecord, getFileRecord } from "./records.ts";
 import { removeFileRecord } from "./usage.ts";
 
@@ -27,11 +26,14 @@ export async function deleteFile(
   return record;
 }
 
-/** Deletes every file of an area, their chunks and its usage counter (a deleted project). */
+/**
+ * Deletes every file of an area, their chunks and its usage counter (a deleted project); each
+ * uploader's usage drops by their files.
+ */
 export async function deleteAreaFiles(kv: Deno.Kv, areaId: string): Promise<void> {
   for await (const e of kv.list<FileRecord>({ prefix: areaFilesPrefix(areaId) })) {
-    await kv.set(uploadKey(e.value.id), deletionMarker(areaId));
-    await kv.delete(e.key);
+    // Its record and its uploader's usage go together (removeFileRecord marks the chunks).
+    await removeFileRecord(kv, areaId, e.value);
     await deleteChunks(kv, e.value.id);
     await kv.delete(uploadKey(e.value.id));
   }

@@ -41,7 +41,13 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array<A
 function store(
   kv: Deno.Kv,
   body: AsyncIterable<Uint8Array>,
-  options: { name?: string; uploader?: User; maxBytes?: number; quotaBytes?: number } = {},
+  options: {
+    name?: string;
+    uploader?: User;
+    maxBytes?: number;
+    quotaBytes?: number;
+    userQuotaBytes?: number;
+  } = {},
 ): Promise<FileMeta> {
   return storeFile(kv, { id: PROJECT_ID }, {
     uploader: options.uploader ?? ada,
@@ -49,6 +55,7 @@ function store(
     body,
     maxBytes: options.maxBytes ?? 25 * MiB,
     quotaBytes: options.quotaBytes ?? 1024 * MiB,
+    userQuotaBytes: options.userQuotaBytes ?? 1024 * MiB,
   });
 }
 

@@ -90,6 +90,7 @@ Deno.test("a sweep leaves an upload running in this process alone, and the file 
       body: body(),
       maxBytes: 1 << 30,
       quotaBytes: 1 << 30,
+      userQuotaBytes: 1 << 30,
     });
     await atPause;
     await new Promise((r) => setTimeout(r, 50)); // the first batch's commit lands
@@ -119,6 +120,7 @@ Deno.test("an upload whose marker a sweep took cannot become a file with missing
       body: body(),
       maxBytes: 1 << 30,
       quotaBytes: 1 << 30,
+      userQuotaBytes: 1 << 30,
     });
     while (!id) await new Promise((r) => setTimeout(r, 5));
     await kv.delete(["file_upload", id]); // as a sweep that judged it dead would

@@ -43,7 +43,10 @@ export async function storeFile(
     name: string;
     body: AsyncIterable<Uint8Array>;
     maxBytes: number;
+    /** The area's quota. */
     quotaBytes: number;
+    /** The uploader's quota, across every area. */
+    userQuotaBytes: number;
   },
 ): Promise<FileMeta> {
   const id = ulid();
@@ -113,7 +116,11 @@ export async function storeFile(
       createdAt: new Date().toISOString(),
       chunks,
     };
-    await addFileRecord(kv, areaId, { record, quotaBytes: input.quotaBytes });
+    await addFileRecord(kv, areaId, {
+      record,
+      quotaBytes: input.quotaBytes,
+      userQuotaBytes: input.userQuotaBytes,
+    });
     return { ...toMeta(record), uploadedBy: input.uploader };
   } catch (err) {
     await inFlight.catch(() => {}); // let a commit in flight land before its chunks are removed

@@ -1,11 +1,11 @@
 import { AppError, ConflictError } from "../errors.ts";
-import { commitWithRetry, fileKey, uploadKey, usageKey } from "../storage/mod.ts";
+import { commitWithRetry, fileKey, uploadKey, usageKey, userUsageKey } from "../storage/mod.ts";
 import { deletionMarker } from "./orphans.ts";
 import type { FileRecord } from "./records.ts";
 
 /*
- * An area's usage counter and its file records change together, in one commit each way, so
- * the quota counts exactly the files that are listed.
+ * An area's usage counter, its uploader's and its file records change together, in one commit
+ * each way, so both quotas count exactly the files that are listed.
  */
 
 export class UploadTooLargeError extends AppError {
@@ -32,20 +32,28 @@ export async function getAreaUsage(kv: Deno.Kv, areaId: string): Promise<number>
   return Number((await kv.get<Deno.KvU64>(usageKey(areaId))).value?.value ?? 0n);
 }
 
+/** Bytes of the files a user uploaded, in every area (what the per-user quota counts). */
+export async function getUserUsage(kv: Deno.Kv, userId: string): Promise<number> {
+  return Number((await kv.get<Deno.KvU64>(userUsageKey(userId))).value?.value ?? 0n);
+}
+
 /**
- * Makes an uploaded file visible: its record, the area's usage and the end of its upload
- * marker, in one commit. Throws AppError 413 `quota_exceeded` when it would pass `quotaBytes`.
+ * Makes an uploaded file visible: its record, the area's and the uploader's usage and the end
+ * of its upload marker, in one commit. Throws AppError 413 `quota_exceeded` when it would pass
+ * the area's `quotaBytes` or the uploader's `userQuotaBytes` (across all areas: a full project
+ * is not worked around by uploading to new conversations).
  */
 export async function addFileRecord(
   kv: Deno.Kv,
   areaId: string,
-  input: { record: FileRecord; quotaBytes: number },
+  input: { record: FileRecord; quotaBytes: number; userQuotaBytes: number },
 ): Promise<void> {
-  const { record, quotaBytes } = input;
+  const { record, quotaBytes, userQuotaBytes } = input;
   await commitWithRetry(async () => {
-    const [usage, marker] = await kv.getMany<[Deno.KvU64, unknown]>([
+    const [usage, marker, mine] = await kv.getMany<[Deno.KvU64, unknown, Deno.KvU64]>([
       usageKey(areaId),
       uploadKey(record.id),
+      userUsageKey(record.uploadedById),
     ]);
     // Its marker gone, the upload was taken for a dead one's and its chunks freed.
     if (!marker.value) {
@@ -61,9 +69,20 @@ export async function addFileRecord(
         }) is full.`,
       );
     }
+    const usedByUser = Number(mine.value?.value ?? 0n);
+    if (usedByUser + record.size > userQuotaBytes) {
+      throw new AppError(
+        413,
+        "quota_exceeded",
+        `Cannot upload file: your storage (${
+          formatBytes(userQuotaBytes)
+        }) is full. Delete some of your files first.`,
+      );
+    }
     const result = await kv.atomic()
-      .check(usage, marker)
+      .check(usage, marker, mine)
       .set(usageKey(areaId), new Deno.KvU64(BigInt(used + record.size)))
+      .set(userUsageKey(record.uploadedById), new Deno.KvU64(BigInt(usedByUser + record.size)))
       .set(fileKey(areaId, record.id), record)
       .delete(uploadKey(record.id))
       .commit();
@@ -81,16 +100,22 @@ export async function removeFileRecord(
   record: FileRecord,
 ): Promise<void> {
   await commitWithRetry(async () => {
-    const [entry, usage] = await kv.getMany<[FileRecord, Deno.KvU64]>([
+    const [entry, usage, mine] = await kv.getMany<[FileRecord, Deno.KvU64, Deno.KvU64]>([
       fileKey(areaId, record.id),
       usageKey(areaId),
+      userUsageKey(record.uploadedById),
     ]);
     if (!entry.value) return true; // deleted concurrently
     const used = Number(usage.value?.value ?? 0n);
+    const usedByUser = Number(mine.value?.value ?? 0n);
     const result = await kv.atomic()
-      .check(entry, usage)
+      .check(entry, usage, mine)
       .delete(fileKey(areaId, record.id))
       .set(usageKey(areaId), new Deno.KvU64(BigInt(Math.max(0, used - record.size))))
+      .set(
+        userUsageKey(record.uploadedById),
+        new Deno.KvU64(BigInt(Math.max(0, usedByUser - record.size))),
+      )
       .set(uploadKey(record.id), deletionMarker(areaId))
       .commit();
     return result.ok ? true : null;

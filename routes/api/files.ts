@@ -102,6 +102,7 @@ function fileArea(access: (c: AppCtx) => Promise<Access>) {
         body: incoming.body,
         maxBytes: config.maxUploadBytes,
         quotaBytes: config.projectQuotaBytes,
+        userQuotaBytes: config.userQuotaBytes,
       });
       return wantsPage(c) ? c.redirect(page, 303) : c.json({ file }, 201);
     })

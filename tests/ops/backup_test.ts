@@ -63,6 +63,7 @@ async function populate(kv: Deno.Kv) {
       body: chunks(bytes),
       maxBytes: 10_000_000,
       quotaBytes: 100_000_000,
+      userQuotaBytes: 100_000_000,
     });
   const files = [
     await upload("big.bin", randomBytes(700_000), ann), // 11 chunks: two commits' worth
