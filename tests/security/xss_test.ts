@@ -11,6 +11,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { safeNext } from "../../routes/_request.ts";
 import { launchChromium } from "../support/browser.ts";
 import { json, registerUser, startTestServer, uploadInit } from "../support/helpers.ts";
+import { cleanFileName, cleanName, shownDisplayName } from "../../lib/shared/names.ts";
 import { Client, DenoWebSocket } from "../support/ws_client.ts";
 
 /** What a payload does if it ever runs: sets the marker (or opens a dialog, for `alert`). */
@@ -95,8 +96,6 @@ const MESSAGES = "[data-testid=messages]";
 const SIDEBAR = "nav[aria-label=Conversations]";
 const FILES = "ul[aria-label='Project files']";
 
-// deno-lint-ignore no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/g;
 const PASSWORD = "Hearth xss test: lantern quartz 7391";
 
 /**
@@ -343,14 +342,18 @@ Deno.test({
     const contexts: BrowserContext[] = [];
     try {
       const n = PAYLOADS.length;
-      const names = PAYLOADS.map((p) => clip(p, MAX.displayName));
-      const titles = PAYLOADS.map((p) => clip(p, MAX.title));
-      const projectNames = PAYLOADS.map((p) => clip(p, MAX.projectName));
+      // Names are stored and shown cleaned (no control, bidi or zero-width characters).
+      const sentNames = PAYLOADS.map((p) => clip(p, MAX.displayName));
+      const names = sentNames.map(shownDisplayName);
+      const sentTitles = PAYLOADS.map((p) => clip(p, MAX.title));
+      const titles = sentTitles.map(cleanName);
+      const sentProjectNames = PAYLOADS.map((p) => clip(p, MAX.projectName));
+      const projectNames = sentProjectNames.map(cleanName);
       const descriptions = PAYLOADS.map((p) => clip(p, MAX.description));
       const contents = PAYLOADS.map((p) => clip(p, MAX.content));
       const fileNames = PAYLOADS.map((p) => clip(p, MAX.fileName));
       // Multipart carries UTF-8: a lone surrogate in a file name arrives as U+FFFD.
-      const storedFileNames = fileNames.map((f) => f.toWellFormed().replace(CONTROL, "").trim());
+      const storedFileNames = fileNames.map((f) => cleanFileName(f.toWellFormed()));
       const viewerName = clip(`<img src=x onerror=alert('viewer')> Val`, MAX.displayName);
 
       await t.step("usernames: the API refuses every payload with a clear 400", async () => {
@@ -386,7 +389,7 @@ Deno.test({
       // One after another: the server hashes one password at a time and queues 32 at most
       // (a burst past that is answered 503 busy), so a burst of 40 would be refused in part.
       const people: Awaited<ReturnType<typeof registerUser>>[] = [];
-      for (const [i, name] of names.entries()) {
+      for (const [i, name] of sentNames.entries()) {
         people.push(
           await registerUser(server, {
             username: `xss${String(i).padStart(2, "0")}`,
@@ -442,7 +445,11 @@ Deno.test({
           await Promise.all(people.map(async (person, i) => {
             const conv = await api(
               "/api/conversations",
-              json("POST", { participantIds: [viewer.user.id], title: titles[i] }, person.cookie),
+              json(
+                "POST",
+                { participantIds: [viewer.user.id], title: sentTitles[i] },
+                person.cookie,
+              ),
             );
             assert.equal(conv.conversation.title, titles[i]);
             conversationIds[i] = conv.conversation.id;
@@ -453,7 +460,11 @@ Deno.test({
             assert.equal(posted.message.content, contents[i]);
             const { project } = await api(
               "/api/projects",
-              json("POST", { name: projectNames[i], description: descriptions[i] }, person.cookie),
+              json(
+                "POST",
+                { name: sentProjectNames[i], description: descriptions[i] },
+                person.cookie,
+              ),
             );
             assert.equal(project.name, projectNames[i]);
             assert.equal(project.description, descriptions[i]);
@@ -567,7 +578,7 @@ Deno.test({
             picked.length,
             { timeout: 15_000 },
           );
-          const shown = picked.map((f) => f.replace(CONTROL, "").trim());
+          const shown = picked.map(cleanFileName);
           await inspect(page, problems, { within: { [FILES]: shown } });
           await visit(page, `${server.base}/projects/${project.id}`, problems, {
             within: { [FILES]: shown },
