@@ -180,6 +180,7 @@ Deno.test({
           `${mb(after.heapUsed)}, rss ${mb(base.rss)} → ${mb(after.rss)}`,
       );
       assert.equal(statuses.filter((s) => s !== 200 && s !== 429).length, 0, "no other status");
+      assert.ok(ok < statuses.length, "searches past the person's limits are answered 429");
       // The limit is per minute: the test's 8 s can hold two windows' worth.
       assert.ok(ok <= 60, `at most a minute's 30 searches ran, twice: ${ok}`);
       assert.ok(after.heapUsed - base.heapUsed < 64 * MB);
