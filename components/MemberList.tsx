@@ -1,6 +1,50 @@
 import { Avatar } from "./people.tsx";
 import type { Member, Project } from "../lib/projects/mod.ts";
 import type { User } from "../lib/shared/user.ts";
+import AddMember from "../islands/AddMember.tsx";
+import { island } from "../lib/web/mod.ts";
+
+const AddMemberIsland = island("AddMember", AddMember);
+
+/** The code a form post gets back for a username nobody has (others are the error's code). */
+export const UNKNOWN_USER = "unknown_user";
+
+/** A failed try at adding someone, as the project page's address carries it. */
+export type AddMemberError = { code: string; username: string };
+
+/**
+ * Where a failed "add a person" form post goes (no JavaScript): the project page, with the
+ * error's code and what was typed, for the form to say by its field.
+ */
+export function addMemberErrorPath(projectId: string, code: string, typed: string): string {
+  const query = new URLSearchParams({ add_error: code, add: typed.slice(0, 64) });
+  return `/projects/${projectId}?${query}#add-member`;
+}
+
+/**
+ * What the form says for an error code. The typed name is shown only when it looks like a
+ * username, so a crafted link cannot make the page say anything else.
+ */
+export function addMemberErrorText(error: AddMemberError): string {
+  const name = error.username.trim().replace(/^@/, "");
+  const who = /^[a-z0-9_.-]{1,32}$/i.test(name) ? `@${name.toLowerCase()}` : null;
+  switch (error.code) {
+    case UNKNOWN_USER:
+      return who ? `Nobody is called ${who}.` : "Nobody has that username.";
+    case "already_member":
+      return `${who ?? "They"} ${who ? "is" : "are"} already a member.`;
+    case "blocked":
+      return `${who ?? "They"} ${who ? "does" : "do"} not take conversations from you.`;
+    case "rate_limited":
+      return "You have added many people just now. Please wait a while and try again.";
+    case "invalid_input":
+      return "Enter a username, like @carol: letters, digits, '_', '.' or '-'.";
+    case "forbidden":
+      return "Only the project's owner and admins add people.";
+    default:
+      return "That did not work. Please try again.";
+  }
+}
 
 const ROLE_BADGE = {
   owner: "bg-amber-100 text-amber-800 dark:bg-amber-900 dark:text-amber-100",
@@ -9,7 +53,9 @@ const ROLE_BADGE = {
 } as const;
 
 /** Members with their roles; owners and admins get the add form and remove buttons. */
-export function MemberList(props: { project: Project; members: Member[]; me: User }) {
+export function MemberList(
+  props: { project: Project; members: Member[]; me: User; addError?: AddMemberError | null },
+) {
   const { project, me } = props;
   const manager = project.role === "owner" || project.role === "admin";
   const mayRemove = (m: Member) =>
@@ -54,31 +100,11 @@ export function MemberList(props: { project: Project; members: Member[]; me: Use
         ))}
       </ul>
       {manager && (
-        <form method="post" action={`/api/projects/${project.id}/members`} class="flex gap-2">
-          <label for="member-username" class="sr-only">Username to add</label>
-          <input
-            id="member-username"
-            name="username"
-            required
-            placeholder="username"
-            class="min-w-0 flex-1 rounded-lg border border-slate-300 dark:border-slate-600 px-2 py-1.5 text-sm"
-          />
-          <label for="member-role" class="sr-only">Role</label>
-          <select
-            id="member-role"
-            name="role"
-            class="rounded-lg border border-slate-300 dark:border-slate-600 px-2 py-1.5 text-sm"
-          >
-            <option value="member">member</option>
-            <option value="admin">admin</option>
-          </select>
-          <button
-            type="submit"
-            class="rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500"
-          >
-            Add
-          </button>
-        </form>
+        <AddMemberIsland
+          projectId={project.id}
+          error={props.addError ? addMemberErrorText(props.addError) : null}
+          value={props.addError?.username ?? ""}
+        />
       )}
     </section>
   );

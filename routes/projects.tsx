@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { MemberList } from "../components/MemberList.tsx";
+import { type AddMemberError, MemberList } from "../components/MemberList.tsx";
 import FileManager from "../islands/FileManager.tsx";
 import {
   getConversationForUser,
@@ -14,6 +14,12 @@ import type { AppCtx, Env } from "./_http.ts";
 import { ChatRoomIsland, foundOrNull, notFoundPage, shell, signedIn } from "./chat.tsx";
 
 const FileManagerIsland = island("FileManager", FileManager);
+
+/** A failed "add a person" form post, as routes/api/projects.ts sent the page back. */
+function addErrorOf(c: AppCtx): AddMemberError | null {
+  const code = c.req.query("add_error");
+  return code ? { code: code.slice(0, 40), username: c.req.query("add") ?? "" } : null;
+}
 
 async function projectsPage(c: AppCtx, me: User) {
   const { kv } = c.get("ctx");
@@ -145,7 +151,12 @@ async function projectPage(c: AppCtx, me: User) {
               <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">{project.description}</p>
             )}
           </div>
-          <MemberList project={project} members={members} me={me} />
+          <MemberList
+            project={project}
+            members={members}
+            me={me}
+            addError={addErrorOf(c)}
+          />
           <div>
             <FileManagerIsland
               projectId={project.id}

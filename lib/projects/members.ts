@@ -149,7 +149,7 @@ async function addMember(
       .set(userProjectKey(input.user.id, project.id), input.role)
   );
   if (!result.ok) {
-    throw new ConflictError(`${input.user.username} is already a member.`, "already_member");
+    throw new ConflictError(`@${input.user.username} is already a member.`, "already_member");
   }
   return { user: input.user, role: input.role, joinedAt };
 }

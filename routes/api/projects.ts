@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { ValidationError } from "../../lib/errors.ts";
+import { AppError, ValidationError } from "../../lib/errors.ts";
+import { addMemberErrorPath, UNKNOWN_USER } from "../../components/MemberList.tsx";
 import {
   addProjectMember,
   createProject,
@@ -14,14 +15,18 @@ import {
 import { getUsersByUsernames, usernameSchema } from "../../lib/accounts/mod.ts";
 import { memberProject } from "./_project.ts";
 import { limitCreation } from "./_limits.ts";
-import { type AppCtx, type Env, isFormPost, readBody, requireUser } from "../_http.ts";
+import { type AppCtx, type Env, isFormPost, postedForm, readBody, requireUser } from "../_http.ts";
 
 const createSchema = z.object({
   name: projectNameSchema,
   description: z.preprocess((v) => (v === "" ? undefined : v), projectDescriptionSchema.optional()),
 });
 const addMemberSchema = z.object({
-  username: usernameSchema,
+  /** A username as the app shows it works too: "@carol" is carol. */
+  username: z.preprocess(
+    (v) => (typeof v === "string" ? v.trim().replace(/^@/, "") : v),
+    usernameSchema,
+  ),
   role: z.preprocess(
     (v) => (v === "" ? undefined : v),
     roleSchema.exclude(["owner"]).default("member"),
@@ -56,20 +61,29 @@ export const projectRoutes = new Hono<Env>()
   .post("/:id/members", async (c) => {
     const { user: actor, project } = await memberProject(c);
     const { kv } = c.get("ctx");
-    const input = await readBody(c, addMemberSchema);
-    await limitCreation(c, actor.id, "project_member");
-    const [user] = await getUsersByUsernames(kv, [input.username]);
-    if (!user) {
-      throw new ValidationError("Nobody has that username.", {
-        username: "Nobody has that username.",
+    let unknown: AppError | null = null;
+    try {
+      const input = await readBody(c, addMemberSchema);
+      await limitCreation(c, actor.id, "project_member");
+      const [user] = await getUsersByUsernames(kv, [input.username]);
+      if (!user) {
+        const message = `Nobody is called @${input.username}.`;
+        throw unknown = new ValidationError(message, { username: message });
+      }
+      const member = await addProjectMember(kv, project, {
+        user,
+        role: input.role,
+        actorId: actor.id,
       });
+      return isFormPost(c) ? c.redirect(`/projects/${project.id}`, 303) : c.json({ member }, 201);
+    } catch (err) {
+      // Without JavaScript: back to the project, where the form says what went wrong beside
+      // the field (components/MemberList.tsx), not in a banner over the page.
+      if (!isFormPost(c) || !(err instanceof AppError)) throw err;
+      const typed = String(postedForm(c).get("username") ?? "");
+      const code = err === unknown ? UNKNOWN_USER : err.code;
+      return c.redirect(addMemberErrorPath(project.id, code, typed), 303);
     }
-    const member = await addProjectMember(kv, project, {
-      user,
-      role: input.role,
-      actorId: actor.id,
-    });
-    return isFormPost(c) ? c.redirect(`/projects/${project.id}`, 303) : c.json({ member }, 201);
   })
   .delete("/:id/members/:userId", async (c) => {
     await removeMemberAndEvict(c);
