@@ -4,9 +4,11 @@ import type { Conversation } from "../lib/conversations/mod.ts";
 import type { Message } from "../lib/shared/message.ts";
 import type { User } from "../lib/shared/user.ts";
 import { mentions } from "../lib/shared/mentions.ts";
+import { plainText } from "../lib/shared/plain_text.ts";
 import { chatSocket } from "./parts/chat_socket.ts";
-import { Icon } from "../components/Icon.tsx";
-import { Avatar, conversationName, shortTime } from "../components/people.tsx";
+import { conversationName, shortTime } from "../components/people.tsx";
+import { NotificationOffer } from "./list/NotificationOffer.tsx";
+import { ConversationMark, type PersonState } from "./list/marks.tsx";
 
 export type ConversationListProps = {
   me: User;
@@ -49,10 +51,10 @@ function fresher(fetched: Conversation[], live: Conversation[]): Conversation[] 
   }).sort((a, b) => newestFirst(a.updatedAt, b.updatedAt));
 }
 
-/** A last message in a line: its text, else what it was (deleted, or its files). */
+/** A last message in a line: what it says (not its Markdown), else what it was. */
 function preview(m: Message): string {
   if (m.deletedAt) return "Message deleted";
-  if (m.content) return m.content;
+  if (m.content) return plainText(m.content, m.formatted);
   const files = m.attachments ?? [];
   if (files.length === 1) return `📎 ${files[0].name}`;
   return files.length ? `📎 ${files.length} files` : "";
@@ -76,29 +78,6 @@ function notify(m: Message, where: string) {
   };
 }
 
-/** Offers browser notifications for mentions until you answer (never asks by itself). */
-function NotificationOffer() {
-  const permission = useSignal<string>("granted");
-  useEffect(() => {
-    if (typeof Notification !== "undefined") permission.value = Notification.permission;
-  }, []);
-  if (permission.value !== "default") return null;
-  return (
-    <button
-      type="button"
-      onClick={async () => (permission.value = await Notification.requestPermission())}
-      class="mx-2 mb-2 flex w-[calc(100%-1rem)] items-center gap-2 rounded-lg bg-slate-800 px-3 py-2 text-left text-xs text-slate-200 hover:bg-slate-700"
-    >
-      {/* An outline bell, not the emoji: not every system has an emoji font. */}
-      <Icon
-        class="h-4 w-4 shrink-0"
-        d="M6 8a6 6 0 1 1 12 0c0 7 3 9 3 9H3s3-2 3-9M10.3 21a1.94 1.94 0 0 0 3.4 0"
-      />
-      Notify me when someone mentions me
-    </button>
-  );
-}
-
 /**
  * The sidebar list, kept live: an `activity` frame moves a conversation to the top with its
  * new last message and unread count; one it does not know yet makes it reload the list.
@@ -108,6 +87,30 @@ export default function ConversationList(props: ConversationListProps) {
   const cursor = useSignal(props.nextCursor);
   const loadingMore = useSignal(false);
   const more = useRef<HTMLLIElement>(null);
+  /** Who of the people in direct conversations is online or away (anywhere), by id. */
+  const people = useSignal<Record<string, PersonState>>({});
+  /** The people asked about, as last sent (sorted ids joined): asked again when it changes. */
+  const watched = useRef("");
+
+  /** The other person of each direct conversation shown: whose dots the list draws. */
+  const partners = () =>
+    [
+      ...new Set(
+        list.peek().flatMap((c) =>
+          c.kind === "direct"
+            ? c.participants.filter((p) => p.id !== props.me.id).map((p) => p.id)
+            : []
+        ),
+      ),
+    ].sort().slice(0, 200);
+  /** Asks the server for their states (again after a reconnect: `force`). */
+  function watchPeople(force = false) {
+    const ids = partners();
+    const key = ids.join(",");
+    if (!force && key === watched.current) return;
+    if (chatSocket().send({ type: "watch_people", userIds: ids })) watched.current = key;
+  }
+  useEffect(() => watchPeople(), [list.value]);
 
   /** The next page, appended (one that moved up meanwhile is already shown: kept once). */
   async function loadMore() {
@@ -169,6 +172,17 @@ export default function ConversationList(props: ConversationListProps) {
     const socket = chatSocket();
     socket.watchList();
     const off = socket.on((frame) => {
+      if (frame.type === "people") {
+        const next = { ...people.peek() };
+        for (const p of frame.people) next[p.id] = p.state;
+        people.value = next;
+        return;
+      }
+      // Taken out of it (or left it, in any tab): it goes from the list at once.
+      if (frame.type === "conversation_removed") {
+        list.value = list.peek().filter((c) => c.id !== frame.conversationId);
+        return;
+      }
       if (frame.type === "read") {
         // Read here or in another tab or device: the count follows (a partial read may leave
         // mentions behind it: those are counted again by the server).
@@ -220,7 +234,11 @@ export default function ConversationList(props: ConversationListProps) {
       if (mentioned) notify(m, conversationName(found, props.me.id));
       list.value = [updated, ...current.filter((c) => c.id !== found.id)];
     });
-    const offState = socket.onState((s) => s === "open" && refetch());
+    const offState = socket.onState((s) => {
+      if (s !== "open") return;
+      refetch();
+      watchPeople(true);
+    });
     // Back to a hidden tab: counts are read again (a missed frame never leaves them wrong).
     const onVisible = () => document.visibilityState === "visible" && refetch();
     document.addEventListener("visibilitychange", onVisible);
@@ -268,13 +286,7 @@ export default function ConversationList(props: ConversationListProps) {
                     : "text-slate-300 hover:bg-slate-800 hover:text-white"
                 }`}
               >
-                {c.kind === "direct"
-                  ? <Avatar user={other} />
-                  : (
-                    <span class="inline-flex h-9 w-9 shrink-0 items-center justify-center rounded-lg bg-slate-600 text-sm font-semibold text-white">
-                      #
-                    </span>
-                  )}
+                <ConversationMark kind={c.kind} other={other} state={people.value[other.id]} />
                 <span class="min-w-0 flex-1">
                   <span class="flex items-baseline justify-between gap-2">
                     <span

@@ -38,6 +38,12 @@ export function answerDoorbell(parts: HubParts, bell: Doorbell): void {
 export async function answerSignal(parts: HubParts, signal: Signal, hub: string): Promise<void> {
   const { kv, conns, rooms } = parts;
   if (signal.kind === "person") return parts.people.heard(hub, signal.userId, signal.state);
+  if (signal.kind === "removed") {
+    return conns.sendTo(signal.userId, {
+      type: "conversation_removed",
+      conversationId: signal.conversationId,
+    });
+  }
   if (signal.kind === "typing") return tellTyping(rooms, signal.conversationId, signal.user);
   const { conversationId, seq } = signal;
   // Nobody here watches a list: nothing to read.

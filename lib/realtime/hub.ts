@@ -192,6 +192,9 @@ export class Hub {
   evict(conversationId: string, userId: string): void {
     evictHere(this.#parts, conversationId, userId);
     this.#doorbells.ring({ kind: "evict", conversationId, userId });
+    // Their conversation lists, on every page and in every process, drop it.
+    this.#conns.sendTo(userId, { type: "conversation_removed", conversationId });
+    this.#signals.publish({ kind: "removed", userId, conversationId });
   }
 
   /** Tells every socket of the user, on every worker, that a read mark moved. */

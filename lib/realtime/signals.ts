@@ -16,7 +16,9 @@ export type Signal =
   /** A conversation moved (its message `seq` is new or changed): lists show it. */
   | { kind: "activity"; conversationId: string; seq: number; participantIds?: string[] }
   /** A person's state on the hub that sent it changed (people.ts). */
-  | { kind: "person"; userId: string; state: "active" | "away" | "offline" };
+  | { kind: "person"; userId: string; state: "active" | "away" | "offline" }
+  /** A person was taken out of a conversation: their lists drop it. */
+  | { kind: "removed"; userId: string; conversationId: string };
 
 /** A signal as it travels: who sent it, its place in that hub's sequence, and when. */
 export type SignalEnvelope = { hub: string; seq: number; at: number; signal: Signal };

@@ -102,6 +102,8 @@ export type ServerFrame =
    * tab hidden or idle ("away"), or "offline". All of them first, then each change.
    */
   | { type: "people"; people: { id: string; state: "active" | "away" | "offline" }[] }
+  /** You were taken out of the conversation (or left it): lists drop it. */
+  | { type: "conversation_removed"; conversationId: string }
   /** Your read mark moved (in this tab or another, on any device): unread counts follow. */
   | { type: "read"; conversationId: string; seq: number }
   | { type: "error"; code: string; message: string; ref?: string }

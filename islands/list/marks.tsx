@@ -1,0 +1,61 @@
+import { Icon } from "../../components/Icon.tsx";
+import { Avatar } from "../../components/people.tsx";
+import type { User } from "../../lib/shared/user.ts";
+
+export type PersonState = "active" | "away" | "offline";
+
+/** A folder for a project's conversation (as the sidebar's Projects link), people for a group. */
+const KIND_ICON = {
+  project: {
+    label: "Project conversation",
+    class: "bg-emerald-700",
+    d: "M3 7a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V7Z",
+  },
+  group: {
+    label: "Group conversation",
+    class: "bg-slate-600",
+    d: "M16 20v-1.5a3.5 3.5 0 0 0-3.5-3.5h-5A3.5 3.5 0 0 0 4 18.5V20M10 11a3.5 3.5 0 1 0 0-7 3.5 3.5 0 0 0 0 7ZM20 20v-1.5a3.5 3.5 0 0 0-2.5-3.35M15.5 4.15a3.5 3.5 0 0 1 0 6.7",
+  },
+};
+
+/** A conversation's mark in the list: the person's avatar (with their dot), or its kind. */
+export function ConversationMark(
+  props: { kind: string; other: User; state: PersonState | undefined },
+) {
+  if (props.kind === "direct") {
+    return (
+      <span class="relative shrink-0">
+        <Avatar user={props.other} />
+        <PresenceDot state={props.state} />
+      </span>
+    );
+  }
+  const icon = props.kind === "project" ? KIND_ICON.project : KIND_ICON.group;
+  return (
+    <span
+      class={`inline-flex h-9 w-9 shrink-0 items-center justify-center rounded-lg text-white ${icon.class}`}
+      title={icon.label}
+      data-kind={props.kind}
+    >
+      <Icon class="h-5 w-5" d={icon.d} />
+      <span class="sr-only">{icon.label}</span>
+    </span>
+  );
+}
+
+/** Online (green) or away (amber) on an avatar's corner; nothing when offline. */
+export function PresenceDot(props: { state: PersonState | undefined }) {
+  if (props.state !== "active" && props.state !== "away") return null;
+  const active = props.state === "active";
+  return (
+    <span
+      class={`absolute -bottom-0.5 -right-0.5 h-3 w-3 rounded-full border-2 border-slate-900 ${
+        active ? "bg-emerald-400" : "bg-amber-400"
+      }`}
+      data-presence={props.state}
+      title={active ? "Online" : "Away"}
+    >
+      <span class="sr-only">{active ? "online" : "away"}</span>
+    </span>
+  );
+}
