@@ -1,6 +1,7 @@
 import { getManyChunked, headKey, LruCache, perStore } from "../storage/mod.ts";
 import type { ConversationHead } from "../conversations/mod.ts";
 import { listMessages, type MessagePage } from "./history.ts";
+import { bytesOf, stringBytes } from "./heap_size.ts";
 import { deletedUser, userOf, userRecordKey } from "../accounts/mod.ts";
 import type { User } from "../shared/user.ts";
 
@@ -52,26 +53,6 @@ const pagesOf = perStore(() =>
     sizeOf: (entry) => entry.size,
   })
 );
-
-/** A string's bytes in V8's heap: one per character when all are Latin-1, else two. */
-function stringBytes(s: string): number {
-  return 16 + s.length * (/[\u0100-\uffff]/.test(s) ? 2 : 1);
-}
-
-/**
- * The bytes a value holds in the heap, about: each object, array and string with V8's
- * overheads (within a few percent of a measured page of reactions, over it for plain text).
- */
-export function bytesOf(value: unknown): number {
-  if (typeof value === "string") return stringBytes(value);
-  if (value === null || typeof value !== "object") return 8;
-  if (Array.isArray(value)) {
-    return value.reduce((n: number, v) => n + bytesOf(v), 32 + 8 * value.length);
-  }
-  let n = 32;
-  for (const v of Object.values(value)) n += 8 + bytesOf(v);
-  return n;
-}
 
 /** Bytes the store's cached pages hold now, estimated (see HISTORY_CACHE_BYTES). */
 export function historyCacheBytes(kv: Deno.Kv): number {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createConversation } from "../conversations/mod.ts";
-import { bytesOf, HISTORY_CACHE_BYTES, historyCacheBytes, readHistory } from "./history_cache.ts";
+import { HISTORY_CACHE_BYTES, historyCacheBytes, readHistory } from "./history_cache.ts";
+import { bytesOf } from "./heap_size.ts";
 import { changeMessage } from "./changes.ts";
 import { listMessages } from "./history.ts";
 import { commitMessages, sendMessage } from "./send.ts";

@@ -19,6 +19,7 @@ import {
   safeHref,
 } from "../shared/formatted.tsx";
 import { LruCache } from "../storage/mod.ts";
+import { bytesOf, stringBytes } from "./heap_size.ts";
 
 export { mentionsIn } from "../shared/mentions.ts";
 export { safeHref };
@@ -125,14 +126,24 @@ export function parseMarkdown(text: string): Formatted {
   return out;
 }
 
-/** An entry's share of the bound: its text, and about as much again for its key and tree. */
-const cost = (content: string) => 2 * content.length + 64;
-/** Parsed trees by content, most recently used last; bounded by the text they hold. */
+/**
+ * Bytes the kept trees hold at most, as heap_size.ts estimates them (twice bytesOf for a
+ * tree: measured, a tree of many small nodes holds about that). It was the text's length
+ * twice: a 4,000-character message of 1,000 emphasised words holds ~220 KB of tree, so the
+ * 4 M bound could hold ~110 MB (issue 15, item 12: a cache bounded by what it holds).
+ */
+export const FORMAT_CACHE_BYTES = 8_000_000;
+/** Parsed trees by content, most recently used last; bounded by what they hold. */
 const cache = new LruCache<string, Formatted | null>({
   maxEntries: Infinity,
-  maxSize: 4_000_000,
-  sizeOf: (_, content) => cost(content),
+  maxSize: FORMAT_CACHE_BYTES,
+  sizeOf: (tree, content) => stringBytes(content) + 2 * bytesOf(tree),
 });
+
+/** Bytes the kept trees hold now, estimated (see FORMAT_CACHE_BYTES). */
+export function formatCacheBytes(): number {
+  return cache.size;
+}
 
 /**
  * What a message carries as `formatted`: its tree, or null when the text is one plain
