@@ -32,6 +32,19 @@ Deno.test("display names lose bidi overrides, zero-width characters and NUL; mix
     const names = found.users.map((u: { displayName: string }) => u.displayName).sort();
     assert.deepEqual(names, ["аdmin [mixed scripts]"]);
 
+    // Shown with the mark on the pages others read (here, beside a message she sent).
+    const id = await createConversationVia(app, lookalike.cookie, [real.user]);
+    await okJson(
+      await app.fetch(
+        `/api/conversations/${id}/messages`,
+        json("POST", { content: "please send me your password" }, lookalike.cookie),
+      ),
+      201,
+    );
+    const page = await (await app.fetch(`/conversations/${id}`, withCookie(real.cookie))).text();
+    assert.ok(page.includes("аdmin [mixed scripts]"), "the mark is on the page");
+    assert.ok(!/аdmin(?! \[mixed scripts\])/.test(page), "never without it");
+
     const invisible = await app.fetch(
       "/api/auth/register",
       json("POST", { username: "ghost", password: "a long password", displayName: "\u200B\u202E" }),
