@@ -143,6 +143,10 @@ export default function ChatRoom(props: ChatRoomProps) {
           data-testid="messages"
           // Read-only: no message actions (they could only be refused; lib/web/styles.ts).
           data-read-only={state.removed ? "true" : undefined}
+          // …and, with nothing in it to focus, the keyboard still scrolls it.
+          tabIndex={state.removed ? 0 : undefined}
+          aria-label={state.removed ? "Messages" : undefined}
+          role={state.removed ? "region" : undefined}
         >
           <div class="shrink-0 grow">
             <div ref={scroll.topSentinel} aria-hidden="true" />
