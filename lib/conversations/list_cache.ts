@@ -20,6 +20,18 @@ export const REVALIDATE_MS = 1000;
 const MAX_USERS = 2_000;
 const MAX_CONVERSATIONS = 100_000;
 const MAX_RECORDS = 20_000;
+/**
+ * Bytes the memberships and the records may hold, about (see orderBytes, recordBytes): a
+ * count alone let 2,000 users of 20,000 conversations each, or 20,000 records of 256
+ * participants, hold gigabytes (issue 15, items 11 and 12: bounded by what they hold).
+ */
+export const LIST_CACHE_BYTES = { orders: 32 * 1024 * 1024, records: 16 * 1024 * 1024 };
+
+/** A membership's bytes, about: each id (~48 B), its slot, and its place in the sorted copy. */
+const orderBytes = (order: Order) => 64 + 160 * order.ids.length;
+/** A record's bytes, about: its fields, and each participant's id and slot. */
+const recordBytes = ({ record }: { record: ConversationRecord }) =>
+  256 + 56 * record.participantIds.length + 2 * (record.title?.length ?? 0);
 
 export type Activity = { seq: number; updatedAt: string };
 export type Ranked = { id: string; updatedAt: string };
@@ -28,14 +40,25 @@ type Order = { ids: string[]; readAt: number; sorted?: { version: number; ranked
 export class ListCache {
   // Read with peek(): what was set longest ago goes first, as the bounds were meant.
   #activity = new LruCache<string, Activity>({ maxEntries: MAX_CONVERSATIONS });
-  #orders = new LruCache<string, Order>({ maxEntries: MAX_USERS });
+  #orders = new LruCache<string, Order>({
+    maxEntries: MAX_USERS,
+    maxSize: LIST_CACHE_BYTES.orders,
+    sizeOf: orderBytes,
+  });
   #records = new LruCache<string, { record: ConversationRecord; members: number }>({
     maxEntries: MAX_RECORDS,
+    maxSize: LIST_CACHE_BYTES.records,
+    sizeOf: recordBytes,
   });
   /** Membership reads under way: concurrent requests of one user share one. */
   #reading = new Map<string, Promise<string[]>>();
   /** Bumped whenever an activity changes: a user's sorted order is kept until it moves. */
   #version = 0;
+
+  /** Bytes the memberships and records hold now, about (see LIST_CACHE_BYTES). */
+  get heldBytes(): { orders: number; records: number } {
+    return { orders: this.#orders.size, records: this.#records.size };
+  }
 
   /** A conversation's activity if known. */
   activity(conversationId: string): Activity | undefined {

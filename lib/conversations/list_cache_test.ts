@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ListCache } from "./list_cache.ts";
+import { LIST_CACHE_BYTES, ListCache } from "./list_cache.ts";
 
 const at = (s: number) => new Date(Date.UTC(2030, 0, 1, 0, 0, s)).toISOString();
 
@@ -67,4 +67,28 @@ Deno.test("ListCache uses a record only under the participant counter it was rea
   assert.equal(cache.record("c", 3), undefined);
   cache.forgetConversation("c");
   assert.equal(cache.record("c", 2), undefined);
+});
+
+Deno.test("ListCache holds memberships and records within a bound on their bytes, not only their count", async () => {
+  const cache = new ListCache();
+  // 20,000 groups of 256 (within the count kept): ~290 MB of records were kept.
+  const participantIds = Array.from({ length: 256 }, (_, i) => `user${i}`.padEnd(26, "0"));
+  for (let i = 0; i < 20_000; i++) {
+    cache.keepRecord({
+      id: `c${i}`,
+      kind: "group",
+      title: "x".repeat(100),
+      projectId: null,
+      participantIds,
+      createdBy: participantIds[0],
+      createdAt: at(0),
+    }, 0);
+  }
+  assert.ok(cache.heldBytes.records <= LIST_CACHE_BYTES.records);
+  assert.equal(cache.record("c0", 0), undefined, "the oldest went");
+  assert.ok(cache.record("c19999", 0), "the newest stays");
+  // 100 people in 20,000 conversations each.
+  const ids = Array.from({ length: 20_000 }, (_, i) => `c${i}`);
+  for (let u = 0; u < 100; u++) await cache.membership(`u${u}`, () => Promise.resolve(ids));
+  assert.ok(cache.heldBytes.orders <= LIST_CACHE_BYTES.orders);
 });
