@@ -8,8 +8,12 @@
  * cursor as 0 (nothing indexed), so such a store would be indexed a second time from its
  * first message; this sets each of their cursors to the conversation's last seq instead.
  * (The write path used to do this on every first send per conversation and process.)
+ *
+ * User usage: stores from before the per-user upload quota (USER_QUOTA_BYTES) count no
+ * user's files; each uploader's usage is set to the sum of their files.
  */
 import type { ConversationHead } from "../conversations/mod.ts";
+import { recountUserUsage } from "../files/mod.ts";
 import { commitWithRetry, headKey, headsPrefix, openKv, searchCursorKey } from "../storage/mod.ts";
 
 /** Sets the search cursor of every conversation that has messages and no cursor. */
@@ -40,6 +44,8 @@ if (import.meta.main) {
   try {
     const { set } = await migrateSearchCursors(kv);
     console.log(`Search cursors set: ${set}.`);
+    const { users } = await recountUserUsage(kv);
+    console.log(`Upload usage counted for ${users} users.`);
   } finally {
     kv.close();
   }

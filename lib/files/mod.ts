@@ -7,7 +7,7 @@ export type { FileArea, FileMeta } from "./records.ts";
 export { getFileRecord, getFileRecords, listFiles } from "./records.ts";
 export { storeFile } from "./store.ts";
 export { readFileRange } from "./chunks.ts";
-export { UploadTooLargeError } from "./usage.ts";
+export { recountUserUsage, UploadTooLargeError } from "./usage.ts";
 export { deleteAreaFiles, deleteFile } from "./delete.ts";
 export { BOOT_ID, keepBootLease, sweepOrphanChunks } from "./orphans.ts";
 export { readMultipartFile } from "./uploads.ts";

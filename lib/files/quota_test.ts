@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { AppError } from "../errors.ts";
 import { deleteAreaFiles, deleteFile } from "./delete.ts";
 import { storeFile } from "./store.ts";
-import { getAreaUsage, getUserUsage } from "./usage.ts";
+import { getAreaUsage, getUserUsage, recountUserUsage } from "./usage.ts";
 import type { User } from "../accounts/mod.ts";
 
 const ada: User = { id: "01ADAAAAAAAAAAAAAAAAAAAAAA", username: "ada", displayName: "Ada" };
@@ -39,6 +39,22 @@ Deno.test("the per-user quota counts a user's files in every area; deletions giv
     assert.equal(await getUserUsage(kv, ada.id), 400);
     await deleteAreaFiles(kv, B); // a deleted project
     assert.equal(await getUserUsage(kv, ada.id), 0);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("recountUserUsage() (deno task migrate) counts the files of a store from before the per-user quota", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    await put(kv, A, 300);
+    await put(kv, B, 200);
+    await kv.delete(["user_usage", ada.id]); // as an older store has it
+    assert.equal(await getUserUsage(kv, ada.id), 0);
+    assert.deepEqual(await recountUserUsage(kv), { users: 1 });
+    assert.equal(await getUserUsage(kv, ada.id), 500);
+    await recountUserUsage(kv);
+    assert.equal(await getUserUsage(kv, ada.id), 500, "a second run changes nothing");
   } finally {
     kv.close();
   }

@@ -1,5 +1,12 @@
 import { AppError, ConflictError } from "../errors.ts";
-import { commitWithRetry, fileKey, uploadKey, usageKey, userUsageKey } from "../storage/mod.ts";
+import {
+  commitWithRetry,
+  fileKey,
+  filesPrefix,
+  uploadKey,
+  usageKey,
+  userUsageKey,
+} from "../storage/mod.ts";
 import { deletionMarker } from "./orphans.ts";
 import type { FileRecord } from "./records.ts";
 
@@ -35,6 +42,23 @@ export async function getAreaUsage(kv: Deno.Kv, areaId: string): Promise<number>
 /** Bytes of the files a user uploaded, in every area (what the per-user quota counts). */
 export async function getUserUsage(kv: Deno.Kv, userId: string): Promise<number> {
   return Number((await kv.get<Deno.KvU64>(userUsageKey(userId))).value?.value ?? 0n);
+}
+
+/**
+ * Sets every uploader's usage to the sum of their listed files (`deno task migrate`: stores
+ * from before the per-user quota have files no user usage counts). Run before the server
+ * starts; a second run changes nothing. Returns how many users have files.
+ */
+export async function recountUserUsage(kv: Deno.Kv): Promise<{ users: number }> {
+  const totals = new Map<string, number>();
+  for await (const e of kv.list<FileRecord>({ prefix: filesPrefix() })) {
+    const by = e.value.uploadedById;
+    totals.set(by, (totals.get(by) ?? 0) + e.value.size);
+  }
+  for (const [userId, bytes] of totals) {
+    await kv.set(userUsageKey(userId), new Deno.KvU64(BigInt(bytes)));
+  }
+  return { users: totals.size };
 }
 
 /**

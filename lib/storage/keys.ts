@@ -168,6 +168,7 @@ export const userProjectsPrefix = (userId: string) => ["user_project", userId];
 /** A file record in an area (a project, or a conversation outside one). */
 export const fileKey = (areaId: string, fileId: string) => ["file", areaId, fileId];
 export const areaFilesPrefix = (areaId: string) => ["file", areaId];
+export const filesPrefix = () => ["file"];
 /** ≤ 64 KiB of a file's bytes. */
 export const chunkKey = (fileId: string, index: number) => ["file_chunk", fileId, index];
 export const chunksPrefix = (fileId: string) => ["file_chunk", fileId];
