@@ -266,16 +266,21 @@ export function typingText(state: RoomState): string {
   return "Several people are typing…";
 }
 
-/** "Online: Ann, Ben (away)", or who is in the room when nobody else is online. */
+/**
+ * "Online: Ann, Ben (away)", or who is in the room when nobody else is online. Who is online
+ * is known only while joined: before (the server's page, without JavaScript too) and while
+ * the socket is down, only how many people take part.
+ */
 export function presenceText(state: RoomState, participants: User[], meId: string): string {
   const onlineOthers = state.online.filter((u) => u.id !== meId);
+  const others = participants.filter((p) => p.id !== meId).length;
+  if (!state.joined) return others === 0 ? "Only you so far" : `${others + 1} people`;
   if (onlineOthers.length) {
     return `Online: ${
       onlineOthers.map((u) => state.away.includes(u.id) ? `${u.displayName} (away)` : u.displayName)
         .join(", ")
     }`;
   }
-  const others = participants.filter((p) => p.id !== meId).length;
   return others === 0 ? "Only you so far" : `${others + 1} people · nobody else online`;
 }
 

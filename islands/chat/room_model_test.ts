@@ -192,6 +192,10 @@ Deno.test("presence: status and presence frames say who is online and who is awa
   const alone = play(state, status([ann])).state;
   assert.equal(presenceText(alone, [ann, ben, cat], ann.id), "3 people · nobody else online");
   assert.equal(presenceText(alone, [ann], ann.id), "Only you so far");
+  // Not joined (the socket down, or not yet open): who was online is not known now.
+  const down = roomSocket(state, "offline").state;
+  assert.equal(presenceText(down, [ann, ben, cat], ann.id), "3 people");
+  assert.equal(presenceText(initialRoom([]), [ann, ben], ann.id), "2 people");
 });
 
 Deno.test("typing: others' indicators show, run out, and end with their message", () => {

@@ -253,11 +253,11 @@ async function opening(page: Page) {
       const r = li.getBoundingClientRect();
       return r.bottom > box.top && r.top < box.bottom;
     }).map((li) => Number(li.dataset.seq));
-    const text = document.body.innerText;
+    const text = (document.querySelector("[data-island=ChatRoom]") as HTMLElement).innerText;
     return {
       newestShown: shown.includes(Number(rows.at(-1)!.dataset.seq)),
       oldestShown: shown.includes(Number(rows[0].dataset.seq)),
-      socketWords: /Connecting|Live|Offline|retrying/.test(text),
+      socketWords: /Connecting|Live|Offline|retrying|online/.test(text),
     };
   });
 }
