@@ -133,6 +133,11 @@ export default function ChatRoom(props: ChatRoomProps) {
           ? "You are no longer a participant"
           : presenceText(state, props.conversation.participants, me.id)}
         socket={state.removed ? "read-only" : state.socket}
+        actions={state.removed ? null : {
+          id: convId,
+          kind: props.conversation.kind,
+          otherName: props.conversation.participants.find((p) => p.id !== me.id)?.displayName,
+        }}
       />
       <div class="relative flex min-h-0 flex-1 flex-col">
         <div

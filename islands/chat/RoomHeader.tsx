@@ -1,4 +1,5 @@
 import type { SocketState } from "./room_model.ts";
+import { ConversationActions } from "../../components/ConversationActions.tsx";
 
 /** What the badge says: the socket's state, or that you can only read here now. */
 export type RoomBadge = SocketState | "read-only";
@@ -24,7 +25,14 @@ const BADGE: Record<RoomBadge, { text: string; class: string }> = {
 
 /** The conversation's name, who is online, and whether the chat is live. */
 export function RoomHeader(
-  props: { title: string; presence: string; socket: RoomBadge; hydrated: boolean },
+  props: {
+    title: string;
+    presence: string;
+    socket: RoomBadge;
+    hydrated: boolean;
+    /** Leave or block (components/ConversationActions.tsx): groups and direct ones. */
+    actions?: { id: string; kind: string; otherName?: string | null } | null;
+  },
 ) {
   const badge = BADGE[props.socket];
   return (
@@ -47,6 +55,7 @@ export function RoomHeader(
           {badge.text}
         </span>
       )}
+      {props.actions && <ConversationActions {...props.actions} />}
     </header>
   );
 }
