@@ -11,6 +11,7 @@ import {
 } from "../lib/search/mod.ts";
 import type { User } from "../lib/accounts/mod.ts";
 import { MAX_QUERY_CHARS } from "../lib/shared/limits.ts";
+import { RateLimitError } from "../lib/errors.ts";
 import { plainText } from "../lib/shared/plain_text.ts";
 import type { AppCtx, Env } from "./_http.ts";
 import { shell, signedIn } from "./chat.tsx";
@@ -77,7 +78,9 @@ function Result(props: { result: SearchResult; query: string; me: User }) {
 }
 
 /** The search page: a box, and the matching messages of your conversations, newest first. */
-export function SearchPage(props: { me: User; query: string; results: SearchResult[] | null }) {
+export function SearchPage(
+  props: { me: User; query: string; results: SearchResult[] | null; notice?: string },
+) {
   const { query, results } = props;
   return (
     <section
@@ -103,8 +106,12 @@ export function SearchPage(props: { me: User; query: string; results: SearchResu
       <div class="flex-1 overflow-y-auto px-3 py-3">
         {results === null
           ? (
-            <p class="px-2 py-6 text-sm text-slate-600 dark:text-slate-400">
-              Words and the beginnings of words, in any case and with or without accents.
+            <p
+              class="px-2 py-6 text-sm text-slate-600 dark:text-slate-400"
+              role={props.notice ? "alert" : undefined}
+            >
+              {props.notice ??
+                "Words and the beginnings of words, in any case and with or without accents."}
             </p>
           )
           : results.length === 0
@@ -133,17 +140,34 @@ export function SearchPage(props: { me: User; query: string; results: SearchResu
 async function searchPage(c: AppCtx, me: User) {
   const raw = (c.req.query("q") ?? "").slice(0, MAX_QUERY_CHARS);
   const parsed = searchQuerySchema.safeParse({ q: raw, limit: 50 });
+  // Past the searcher's limits (lib/search/gate.ts): the page says so, answered 429.
+  let limited: RateLimitError | null = null;
   const results = parsed.success
     ? await limitedSearch(c.get("ctx").kv, me.id, parsed.data.q, {
       limit: 50,
       scale: c.get("ctx").config.rateLimitScale,
+    }).catch((err) => {
+      if (!(err instanceof RateLimitError)) throw err;
+      limited = err;
+      return null;
     })
     : null;
-  return await shell(c, {
+  const res = await shell(c, {
     me,
     title: raw.trim() ? `Search: ${raw.trim()}` : "Search",
-    children: <SearchPage me={me} query={raw.trim()} results={results} />,
+    children: (
+      <SearchPage
+        me={me}
+        query={raw.trim()}
+        results={results}
+        notice={limited ? "You have searched a lot just now. Try again in a minute." : undefined}
+      />
+    ),
   });
+  if (!limited) return res;
+  const headers = new Headers(res.headers);
+  headers.set("Retry-After", String((limited as RateLimitError).retryAfterSeconds));
+  return new Response(res.body, { status: 429, headers });
 }
 
 export const searchPageRoutes = new Hono<Env>().get("/search", signedIn(searchPage));
