@@ -138,6 +138,7 @@ export const FORM_ERROR_CODES = new Set([
   "rate_limited",
   "file_too_large",
   "quota_exceeded",
+  "storage_full",
   "wrong_password",
   "weak_password",
 ]);

@@ -16,7 +16,10 @@ const FORM_ERRORS: Record<string, string> = {
   not_found: "That could not be found.",
   rate_limited: "Too many attempts. Please wait a minute and try again.",
   file_too_large: "That file is too large to upload.",
-  quota_exceeded: "The project's storage is full. Delete some files first.",
+  quota_exceeded:
+    "The storage for files (the project's, or yours) is full. Delete some files first.",
+  storage_full:
+    "The server cannot save anything right now (its storage is full). Nothing was saved: try again in a minute.",
   wrong_password: "That is not your current password. Your password was not changed.",
   weak_password:
     "Choose a new password of 8 to 256 characters that is not one of the most common ones (a few unrelated words work well).",

@@ -10,6 +10,7 @@ import {
   assertError,
   createConversationVia,
   json,
+  ORIGIN,
   registerUser,
   startTestServer,
   uploadInit,
@@ -71,6 +72,26 @@ Deno.test({
         json("POST", { username: "ann", password: "a long password" }),
       );
       await assertError(login, 503, "storage_full");
+
+      // Without JavaScript: back to the page, which says why (reading still works).
+      const formSend = await server.fetch(`/api/conversations/${id}/messages`, {
+        method: "POST",
+        redirect: "manual",
+        headers: {
+          origin: ORIGIN,
+          cookie: ann.cookie,
+          accept: "text/html",
+          "content-type": "application/x-www-form-urlencoded",
+          referer: `${server.base}/conversations/${id}`,
+        },
+        body: "content=without+javascript",
+      });
+      assert.equal(formSend.status, 303);
+      const back = formSend.headers.get("location") ?? "";
+      assert.match(back, /\/conversations\/.*\?error=storage_full$/);
+      const page = await server.fetch(back, withCookie(ann.cookie));
+      assert.equal(page.status, 200, "pages are read while the disk is full");
+      assert.match(await page.text(), /cannot save anything right now/);
 
       const ready = await server.fetch("/readyz");
       assert.equal(ready.status, 503);
