@@ -2,9 +2,12 @@ import { Avatar } from "./people.tsx";
 import type { Member, Project } from "../lib/projects/mod.ts";
 import type { User } from "../lib/shared/user.ts";
 import AddMember from "../islands/AddMember.tsx";
+import MemberPresence from "../islands/MemberPresence.tsx";
+import { MemberDot } from "../islands/list/marks.tsx";
 import { island } from "../lib/web/mod.ts";
 
 const AddMemberIsland = island("AddMember", AddMember);
+const MemberPresenceIsland = island("MemberPresence", MemberPresence);
 
 /** The code a form post gets back for a username nobody has (others are the error's code). */
 export const UNKNOWN_USER = "unknown_user";
@@ -72,7 +75,10 @@ export function MemberList(
       <ul class="space-y-1" aria-label="Members">
         {props.members.map((m) => (
           <li key={m.user.id} class="flex items-center gap-2">
-            <Avatar user={m.user} size="sm" />
+            <span class="relative shrink-0">
+              <Avatar user={m.user} size="sm" />
+              <MemberDot userId={m.user.id} />
+            </span>
             <span class="min-w-0 flex-1 truncate text-sm">
               <bdi>{m.user.displayName}</bdi>{" "}
               <span class="text-xs text-slate-500 dark:text-slate-400">@{m.user.username}</span>
@@ -99,6 +105,7 @@ export function MemberList(
           </li>
         ))}
       </ul>
+      <MemberPresenceIsland userIds={props.members.map((m) => m.user.id)} />
       {manager && (
         <AddMemberIsland
           projectId={project.id}

@@ -108,7 +108,9 @@ export default function ConversationList(props: ConversationListProps) {
     const ids = partners();
     const key = ids.join(",");
     if (!force && key === watched.current) return;
-    if (chatSocket().send({ type: "watch_people", userIds: ids })) watched.current = key;
+    if (chatSocket().send({ type: "watch_people", userIds: ids, scope: "list" })) {
+      watched.current = key;
+    }
   }
   useEffect(() => watchPeople(), [list.value]);
 

@@ -43,6 +43,35 @@ export function ConversationMark(
   );
 }
 
+/** A dot's look for a state (a member list's dots are set by islands/MemberPresence.tsx). */
+export const DOT_CLASS: Record<PersonState, string> = {
+  active: "bg-emerald-400",
+  away: "bg-amber-400",
+  offline: "",
+};
+export const DOT_TEXT: Record<PersonState, string> = {
+  active: "Online",
+  away: "Away",
+  offline: "",
+};
+
+/**
+ * A member's dot, drawn hidden by the server and shown once their state is known: one
+ * element per member, found by `data-presence-of` (the page's MemberPresence island).
+ */
+export function MemberDot(props: { userId: string }) {
+  return (
+    <span
+      data-presence-of={props.userId}
+      data-presence="offline"
+      hidden
+      class="absolute -bottom-0.5 -right-0.5 h-2.5 w-2.5 rounded-full border-2 border-white dark:border-slate-900"
+    >
+      <span class="sr-only"></span>
+    </span>
+  );
+}
+
 /** Online (green) or away (amber) on an avatar's corner; nothing when offline. */
 export function PresenceDot(props: { state: PersonState | undefined }) {
   if (props.state !== "active" && props.state !== "away") return null;
@@ -50,7 +79,7 @@ export function PresenceDot(props: { state: PersonState | undefined }) {
   return (
     <span
       class={`absolute -bottom-0.5 -right-0.5 h-3 w-3 rounded-full border-2 border-slate-900 ${
-        active ? "bg-emerald-400" : "bg-amber-400"
+        DOT_CLASS[props.state]
       }`}
       data-presence={props.state}
       title={active ? "Online" : "Away"}

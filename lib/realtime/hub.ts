@@ -215,8 +215,8 @@ export class Hub {
   }
 
   /** The socket hears these people's states (online anywhere, away, offline) and changes. */
-  async watchPeople(conn: Connection, userIds: string[]): Promise<void> {
-    await this.#people.watch(conn, userIds);
+  async watchPeople(conn: Connection, userIds: string[], scope?: string): Promise<void> {
+    await this.#people.watch(conn, userIds, scope);
   }
 
   /** The distinct users with a socket in the room, on this hub or any other. */

@@ -15,8 +15,9 @@ export type PersonState = "active" | "away" | "offline";
 
 const ONLINE_TTL_MS = 90_000;
 const REFRESH_MS = 30_000;
-/** People one socket may watch. */
+/** People one socket may watch in one scope, and its scopes. */
 export const MAX_WATCHED = 200;
+const MAX_SCOPES = 4;
 /** Keys written per commit. */
 const PER_COMMIT = 200;
 
@@ -30,8 +31,8 @@ export class People {
   #remote = new Map<string, Map<string, boolean>>();
   /** Per person, the sockets here watching them. */
   #watchers = new Map<string, Set<Connection>>();
-  /** Per socket, whom it watches. */
-  #watching = new WeakMap<Connection, Set<string>>();
+  /** Per socket, whom it watches, by scope (see `watch`). */
+  #watching = new WeakMap<Connection, Map<string, Set<string>>>();
   /** Per person, the state last told to their watchers. */
   #told = new Map<string, PersonState>();
   /** This hub's entries to write (null: delete). */
@@ -103,14 +104,21 @@ export class People {
   }
 
   /**
-   * The socket watches these people from now on (in place of whom it watched): it hears
-   * their states now, read from every hub, and then each change.
+   * The socket watches these people from now on, in place of whom it watched in the same
+   * scope (a page's parts each keep theirs): it hears their states now, read from every
+   * hub, and then each change. A fifth scope replaces the oldest.
    */
-  async watch(conn: Connection, userIds: string[]): Promise<void> {
+  async watch(conn: Connection, userIds: string[], scope = "default"): Promise<void> {
     const ids = [...new Set(userIds)].slice(0, MAX_WATCHED);
-    this.unwatch(conn);
+    let scopes = this.#watching.get(conn);
+    if (!scopes) this.#watching.set(conn, scopes = new Map());
+    const before = this.#watchedBy(conn);
+    scopes.delete(scope);
+    if (scopes.size >= MAX_SCOPES) scopes.delete(scopes.keys().next().value!);
     const wanted = new Set(ids);
-    this.#watching.set(conn, wanted);
+    scopes.set(scope, wanted);
+    const after = this.#watchedBy(conn);
+    for (const id of before) if (!after.has(id)) this.#drop(conn, id);
     const unknown = ids.filter((id) => !this.#watchers.has(id));
     for (const id of ids) {
       let set = this.#watchers.get(id);
@@ -119,7 +127,7 @@ export class People {
     }
     await this.#readRemote(unknown);
     // Watching something else already (a newer watch_people): that one answers.
-    if (this.#watching.get(conn) !== wanted) return;
+    if (this.#watching.get(conn)?.get(scope) !== wanted) return;
     const people = ids.map((id) => ({ id, state: this.state(id) }));
     for (const p of people) if (this.#watchers.has(p.id)) this.#told.set(p.id, p.state);
     conn.send({ type: "people", people });
@@ -127,16 +135,23 @@ export class People {
 
   /** The socket watches nobody (it closed). */
   unwatch(conn: Connection): void {
-    for (const id of this.#watching.get(conn) ?? []) {
-      const set = this.#watchers.get(id);
-      set?.delete(conn);
-      if (set?.size === 0) {
-        this.#watchers.delete(id);
-        this.#remote.delete(id);
-        this.#told.delete(id);
-      }
-    }
+    for (const id of this.#watchedBy(conn)) this.#drop(conn, id);
     this.#watching.delete(conn);
+  }
+
+  /** Everyone the socket watches, in any scope. */
+  #watchedBy(conn: Connection): Set<string> {
+    return new Set([...this.#watching.get(conn)?.values() ?? []].flatMap((s) => [...s]));
+  }
+
+  #drop(conn: Connection, userId: string): void {
+    const set = this.#watchers.get(userId);
+    set?.delete(conn);
+    if (set?.size === 0) {
+      this.#watchers.delete(userId);
+      this.#remote.delete(userId);
+      this.#told.delete(userId);
+    }
   }
 
   /** Writes what is queued (shutdown: the others then read this hub's people as gone). */

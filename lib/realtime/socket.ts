@@ -190,7 +190,7 @@ async function dispatch(
       conn.watchesList = true;
       return;
     case "watch_people":
-      return await hub.watchPeople(conn, frame.userIds);
+      return await hub.watchPeople(conn, frame.userIds, frame.scope);
     case "join":
       return await hub.join(conn, frame.conversationId, frame.since, frame.rev);
     case "leave":

@@ -39,11 +39,13 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ping") }),
   /**
    * Asks for these people's states (online anywhere, away, offline: `people` frames), now
-   * and at each change, in place of whom this socket watched before (at most 200).
+   * and at each change, in place of whom this socket watched before under the same `scope`
+   * (a page's parts ask apart: the sidebar, a member list; at most 4 scopes of 200).
    */
   z.object({
     type: z.literal("watch_people"),
     userIds: z.array(z.string().min(1).max(64)).max(200),
+    scope: z.string().min(1).max(16).optional(),
   }),
   /** Asks for `activity` frames of every conversation you take part in (a live list). */
   z.object({ type: z.literal("watch_list") }),
