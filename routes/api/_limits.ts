@@ -2,7 +2,7 @@ import { hitRateLimit } from "../../lib/ops/mod.ts";
 import type { AppCtx } from "../_http.ts";
 
 /**
- * What one person may create, per window, kept in KV like the other limits (so it holds
+ * What one person may create (and look up), per window, kept in KV like the other limits (so it holds
  * across processes) and scaled by RATE_LIMIT_SCALE. One user once created 20,000
  * conversations with another in 17 s (issue 15, item 11); a person starts far fewer.
  */
@@ -15,6 +15,8 @@ export const CREATION_LIMITS = {
   project_member: { limit: 200, windowMs: 60 * 60_000 },
   /** Conversations left or blocked (each rewrites a conversation). */
   leave: { limit: 200, windowMs: 60 * 60_000 },
+  /** People looked up by name (New conversation, adding a member: a look-up per pause in typing). */
+  people_search: { limit: 300, windowMs: 60_000 },
 } as const;
 
 /** Counts one creation of `kind` by the signed-in user; 429 with Retry-After past the limit. */

@@ -97,6 +97,8 @@ export const conversationRoutes = new Hono<Env>()
   .get("/users", async (c) => {
     const user = requireUser(c);
     const { search } = readQuery(c, z.object({ search: z.string().max(64).default("") }));
+    // Each look-up may read every account (searchUsers): counted like the other searches.
+    await limitCreation(c, user.id, "people_search");
     return c.json({
       users: await searchUsers(c.get("ctx").kv, search, { limit: 20, excludeId: user.id }),
     });

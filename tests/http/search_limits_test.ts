@@ -34,3 +34,18 @@ Deno.test("searches past a person's limit: 429 with Retry-After, and the page sa
     await other.body?.cancel();
   }, { RATE_LIMIT_SCALE: "0.1" });
 });
+
+Deno.test("looking people up by name is limited per person too: 429 with Retry-After", async () => {
+  await withApp(async (app) => {
+    const ann = await registerUser(app);
+    // RATE_LIMIT_SCALE 0.1: 30 look-ups a minute.
+    for (let i = 0; i < 30; i++) {
+      const res = await app.fetch(`/api/conversations/users?search=a${i}`, withCookie(ann.cookie));
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
+    }
+    const res = await app.fetch("/api/conversations/users?search=b", withCookie(ann.cookie));
+    assert.ok(Number(res.headers.get("retry-after")) > 0);
+    await assertError(res, 429, "rate_limited");
+  }, { RATE_LIMIT_SCALE: "0.1" });
+});
