@@ -3,7 +3,8 @@ import type { User } from "../lib/shared/user.ts";
 import type { MessageActions } from "./message_actions.ts";
 import { MessageItem } from "./MessageItem.tsx";
 import { type Pending, PendingMessages } from "./PendingMessages.tsx";
-import { dayLabel, dayOf } from "./people.tsx";
+import { useEffect, useState } from "preact/hooks";
+import { dayLabel, dayOf, type Zone } from "./people.tsx";
 
 export type { Pending } from "./PendingMessages.tsx";
 
@@ -40,6 +41,11 @@ export function MessageList(
     highlightSeq?: number | null;
   },
 ) {
+  // Days are counted in UTC on the server and in the browser's first render, which must
+  // build the very elements of the server's HTML (hydration reuses them in place: a divider
+  // more or less would take over another row's element), then in the reader's time zone.
+  const [zone, setZone] = useState<Zone>("utc");
+  useEffect(() => setZone("local"), []);
   const people = new Map((props.people ?? []).map((u) => [u.id, u]));
   const names = new Set((props.people ?? []).map((u) => u.username.toLowerCase()));
   if (props.messages.length === 0 && props.pending.length === 0) {
@@ -54,8 +60,8 @@ export function MessageList(
     <ol class="space-y-0.5" aria-label="History">
       {props.messages.map((m, i) => {
         const prev = props.messages[i - 1];
-        const day = dayOf(m.createdAt);
-        const newDay = !prev || dayOf(prev.createdAt) !== day;
+        const day = dayOf(m.createdAt, zone);
+        const newDay = !prev || dayOf(prev.createdAt, zone) !== day;
         const head = newDay || startsGroup(prev, m);
         const divider = m.seq === props.unreadFrom;
         return [
@@ -66,7 +72,7 @@ export function MessageList(
                 dateTime={day}
                 class="text-xs font-semibold text-slate-500 dark:text-slate-400"
               >
-                {dayLabel(m.createdAt, now)}
+                {dayLabel(m.createdAt, now, zone)}
               </time>
               <span class="h-px flex-1 bg-slate-200 dark:bg-slate-700" />
             </li>

@@ -112,25 +112,36 @@ const LONG_MONTHS = [
   "December",
 ];
 
-/** The calendar day of `iso` ("2026-12-04"), in the local time zone (UTC on the server). */
-export function dayOf(iso: string): string {
-  const d = new Date(iso);
-  return `${d.getFullYear()}-${twoDigits(d.getMonth() + 1)}-${twoDigits(d.getDate())}`;
+/** Which clock a day is counted in: this machine's time zone, or UTC. */
+export type Zone = "local" | "utc";
+
+/** A date's year, month (0–11), day of the month and weekday (0: Sunday) in `zone`. */
+function partsOf(d: Date, zone: Zone): [number, number, number, number] {
+  return zone === "utc"
+    ? [d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCDay()]
+    : [d.getFullYear(), d.getMonth(), d.getDate(), d.getDay()];
+}
+
+/** The calendar day of `iso` ("2026-12-04") in `zone` (local: UTC on the server). */
+export function dayOf(iso: string, zone: Zone = "local"): string {
+  const [year, month, date] = partsOf(new Date(iso), zone);
+  return `${year}-${twoDigits(month + 1)}-${twoDigits(date)}`;
 }
 
 /**
  * The day of `iso` as a history's divider names it: "Today", "Yesterday", "Monday 1
- * December" this year, "Monday 1 December 2025" before it.
+ * December" this year, "Monday 1 December 2025" before it (days counted in `zone`).
  */
-export function dayLabel(iso: string, now = new Date()): string {
-  const day = dayOf(iso);
-  if (day === dayOf(now.toISOString())) return "Today";
-  const yesterday = new Date(now);
-  yesterday.setDate(yesterday.getDate() - 1);
-  if (day === dayOf(yesterday.toISOString())) return "Yesterday";
-  const d = new Date(iso);
-  const date = `${LONG_WEEKDAYS[d.getDay()]} ${d.getDate()} ${LONG_MONTHS[d.getMonth()]}`;
-  return d.getFullYear() === now.getFullYear() ? date : `${date} ${d.getFullYear()}`;
+export function dayLabel(iso: string, now = new Date(), zone: Zone = "local"): string {
+  const day = dayOf(iso, zone);
+  if (day === dayOf(now.toISOString(), zone)) return "Today";
+  // Noon of the day before: a day before whatever the clock changes do.
+  const [y, m, d] = day.split("-").map(Number);
+  const next = new Date(Date.UTC(y, m - 1, d + 1, 12)).toISOString();
+  if (dayOf(now.toISOString(), zone) === next.slice(0, 10)) return "Yesterday";
+  const [year, month, date, weekday] = partsOf(new Date(iso), zone);
+  const label = `${LONG_WEEKDAYS[weekday]} ${date} ${LONG_MONTHS[month]}`;
+  return year === partsOf(now, zone)[0] ? label : `${label} ${year}`;
 }
 
 /**

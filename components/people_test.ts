@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { fullTime, shortTime } from "./people.tsx";
+import { dayLabel, dayOf, fullTime, shortTime } from "./people.tsx";
 
 // What shortTime and fullTime wrote when they asked Intl (en-GB), in this process's time zone.
 const TIME = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit" });
@@ -28,4 +28,24 @@ Deno.test("shortTime and fullTime write what Intl's en-GB formatters write, with
       iso,
     );
   }
+});
+
+Deno.test("dayLabel() names a history's days: Today, Yesterday (across months and years), then dates", () => {
+  const now = new Date("2026-03-01T10:00:00Z");
+  assert.equal(dayLabel("2026-03-01T00:00:00Z", now, "utc"), "Today");
+  assert.equal(dayLabel("2026-02-28T23:59:00Z", now, "utc"), "Yesterday");
+  assert.equal(dayLabel("2026-02-27T12:00:00Z", now, "utc"), "Friday 27 February");
+  assert.equal(dayLabel("2025-12-31T12:00:00Z", now, "utc"), "Wednesday 31 December 2025");
+  assert.equal(
+    dayLabel("2025-12-31T12:00:00Z", new Date("2026-01-01T08:00:00Z"), "utc"),
+    "Yesterday",
+  );
+  assert.equal(dayOf("2026-02-28T23:59:00Z", "utc"), "2026-02-28");
+  // This machine's zone, whatever it is: the same day its own getters give.
+  const d = new Date("2026-02-28T23:59:00Z");
+  const two = (n: number) => String(n).padStart(2, "0");
+  assert.equal(
+    dayOf(d.toISOString()),
+    `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`,
+  );
 });

@@ -120,6 +120,61 @@ browserTest(
 );
 
 browserTest(
+  "the days follow the reader's time zone once the page is live, each divider its own element",
+  async ({ server, browser }) => {
+    const { ann, ben, id } = await annAndBen(server, "Night shift");
+    // 23:30 and 00:30 UTC around the last midnight (UTC) that is over an hour past: two days
+    // in UTC, one in Tokyo (08:30 and 09:30) and one in Los Angeles (the afternoon before).
+    const midnight = Math.floor((Date.now() - 3_600_000) / DAY) * DAY;
+    const times = [midnight - 1_800_000, midnight + 1_800_000];
+    for (const [i, at] of times.entries()) {
+      await atOffset(at - Date.now(), async () => {
+        const res = await server.fetch(
+          `/api/conversations/${id}/messages`,
+          json("POST", { content: `Shift note ${i + 1}` }, (i ? ben : ann).cookie),
+        );
+        assert.equal(res.status, 201);
+      });
+    }
+    for (const timezoneId of ["UTC", "Asia/Tokyo", "America/Los_Angeles"]) {
+      const inZone = (t: number, options: Intl.DateTimeFormatOptions) =>
+        new Date(t).toLocaleDateString("en-GB", { timeZone: timezoneId, ...options });
+      const dayOf = (t: number) =>
+        new Date(t).toLocaleDateString("en-CA", { timeZone: timezoneId });
+      const today = dayOf(Date.now());
+      const yesterday = dayOf(Date.now() - DAY);
+      const expected = [...new Set(times.map(dayOf))].map((day) => {
+        const t = times.find((x) => dayOf(x) === day)!;
+        const label = day === today
+          ? "Today"
+          : day === yesterday
+          ? "Yesterday"
+          : `${inZone(t, { weekday: "long" })} ${inZone(t, { day: "numeric", month: "long" })}`;
+        return `${day} ${label}`;
+      });
+      const page = await openChatPage(browser, server.base, ann.cookie, {
+        path: `/conversations/${id}`,
+        context: { ...context(SCREENS[2]), timezoneId },
+      });
+      // Each row is a divider (with its day) or a message (with its seq), never half of both.
+      const rows = await page.locator("ol[aria-label=History] > li:not([data-new-messages])")
+        .evaluateAll((lis) =>
+          lis.map((li) => ({
+            day: li.getAttribute("data-day"),
+            seq: li.getAttribute("data-seq"),
+            text: (li as HTMLElement).innerText.trim(),
+          }))
+        );
+      await page.context().close();
+      const dividers = rows.filter((r) => r.day !== null);
+      assert.deepEqual(dividers.map((r) => `${r.day} ${r.text}`), expected, timezoneId);
+      assert.equal(rows.filter((r) => r.seq !== null).length, 2, timezoneId);
+      assert.equal(rows.length, expected.length + 2, `${timezoneId}: ${JSON.stringify(rows)}`);
+    }
+  },
+);
+
+browserTest(
   "search results show what messages say, not their Markdown",
   async ({ server, browser }, t) => {
     const { ann, id } = await annAndBen(server, "Launch plan");
