@@ -8,6 +8,19 @@ import { dayLabel, dayOf, type Zone } from "./people.tsx";
 
 export type { Pending } from "./PendingMessages.tsx";
 
+/** The line above a day's first message, naming the day. */
+function DayDivider(props: { day: string; label: string }) {
+  return (
+    <li class="flex items-center gap-3 pb-1 pt-4" data-day={props.day}>
+      <span class="h-px flex-1 bg-slate-200 dark:bg-slate-700" />
+      <time dateTime={props.day} class="text-xs font-semibold text-slate-500 dark:text-slate-400">
+        {props.label}
+      </time>
+      <span class="h-px flex-1 bg-slate-200 dark:bg-slate-700" />
+    </li>
+  );
+}
+
 /** Consecutive messages of one author within five minutes share one header. */
 function startsGroup(prev: Message | undefined, m: Message): boolean {
   if (!prev || prev.author.id !== m.author.id) return true;
@@ -56,6 +69,12 @@ export function MessageList(
     );
   }
   const now = new Date();
+  // Your unsent messages are today's: a divider when the history ends on an earlier day.
+  const last = props.messages.at(-1);
+  const firstPending = props.pending[0] && dayOf(props.pending[0].createdAt, zone);
+  const pendingDay = firstPending && (!last || dayOf(last.createdAt, zone) !== firstPending)
+    ? firstPending
+    : null;
   return (
     <ol class="space-y-0.5" aria-label="History">
       {props.messages.map((m, i) => {
@@ -66,16 +85,7 @@ export function MessageList(
         const divider = m.seq === props.unreadFrom;
         return [
           newDay && (
-            <li key={`day-${day}`} class="flex items-center gap-3 pb-1 pt-4" data-day={day}>
-              <span class="h-px flex-1 bg-slate-200 dark:bg-slate-700" />
-              <time
-                dateTime={day}
-                class="text-xs font-semibold text-slate-500 dark:text-slate-400"
-              >
-                {dayLabel(m.createdAt, now, zone)}
-              </time>
-              <span class="h-px flex-1 bg-slate-200 dark:bg-slate-700" />
-            </li>
+            <DayDivider key={`day-${day}`} day={day} label={dayLabel(m.createdAt, now, zone)} />
           ),
           divider && (
             <li key="new" class="flex items-center gap-3 py-2" data-new-messages="true">
@@ -104,6 +114,13 @@ export function MessageList(
           />,
         ];
       })}
+      {pendingDay && (
+        <DayDivider
+          key={`day-${pendingDay}`}
+          day={pendingDay}
+          label={dayLabel(props.pending[0].createdAt, now, zone)}
+        />
+      )}
       <PendingMessages
         pending={props.pending}
         after={props.messages.at(-1)}

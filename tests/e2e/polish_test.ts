@@ -175,6 +175,45 @@ browserTest(
 );
 
 browserTest(
+  "a message still being sent after yesterday's history is under Today, once, before and after it is stored",
+  async ({ server, browser }) => {
+    const { ann, ben, id } = await annAndBen(server, "Launch plan");
+    await atOffset(-DAY, async () => {
+      const res = await server.fetch(
+        `/api/conversations/${id}/messages`,
+        json("POST", { content: "See you tomorrow." }, ben.cookie),
+      );
+      assert.equal(res.status, 201);
+    });
+    const page = await openChatPage(browser, server.base, ann.cookie, {
+      path: `/conversations/${id}`,
+      context: context(SCREENS[1]),
+    });
+    const rows = () =>
+      page.locator("ol[aria-label=History] > li:not([data-new-messages])").evaluateAll((lis) =>
+        lis.map((li) =>
+          li.hasAttribute("data-day")
+            ? `day ${(li as HTMLElement).innerText.trim()}`
+            : li.hasAttribute("data-pending")
+            ? "pending"
+            : `seq ${li.getAttribute("data-seq")}`
+        )
+      );
+    await page.context().setOffline(true);
+    await page.getByText("Offline, retrying…").waitFor();
+    await page.locator("#composer").fill("Morning!");
+    await page.locator("#composer").press("Enter");
+    await page.locator("li[data-pending]").waitFor();
+    assert.deepEqual(await rows(), ["day Yesterday", "seq 1", "day Today", "pending"]);
+    await page.screenshot({ path: `${OUT}pending-today-375-dark.png` });
+    await page.context().setOffline(false);
+    await page.locator("li[data-seq='2']").waitFor();
+    assert.deepEqual(await rows(), ["day Yesterday", "seq 1", "day Today", "seq 2"]);
+    await page.context().close();
+  },
+);
+
+browserTest(
   "search results show what messages say, not their Markdown",
   async ({ server, browser }, t) => {
     const { ann, id } = await annAndBen(server, "Launch plan");
