@@ -1,4 +1,5 @@
 import { useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
 import type { JSX } from "preact";
 import type { FileMeta } from "../lib/files/mod.ts";
 import type { User } from "../lib/shared/user.ts";
@@ -6,6 +7,7 @@ import { shortTime } from "../components/people.tsx";
 import { sendFile, type Upload, UploadList } from "./parts/uploads.tsx";
 import { kindOf } from "../components/file_kind.ts";
 import { formatSize, PREVIEW_TYPES } from "../lib/shared/limits.ts";
+import { chatSocket } from "./parts/chat_socket.ts";
 
 export type FileManagerProps = {
   projectId: string;
@@ -17,14 +19,47 @@ export type FileManagerProps = {
 
 /**
  * The project's shared files: list, download, delete, and upload by picker or drag and drop
- * with a progress bar per file. Without JavaScript the form posts the file and the page
- * comes back with it listed.
+ * with a progress bar per file, kept live: another member's upload, attachment or delete is
+ * listed as it happens (a `files_changed` frame reads the list again, as does a reconnect).
+ * Without JavaScript the form posts the file and the page comes back with it listed.
  */
 export default function FileManager(props: FileManagerProps) {
   const files = useSignal(props.files);
   const uploads = useSignal<Upload[]>([]);
   const dragging = useSignal(false);
   const base = `/api/projects/${props.projectId}/files`;
+
+  useEffect(() => {
+    let reading = false;
+    let again = false;
+    /** The list as it is now (one read at a time; one asked for meanwhile runs after). */
+    async function reread() {
+      if (reading) return void (again = true);
+      reading = true;
+      try {
+        do {
+          again = false;
+          const res = await fetch(base);
+          if (res.ok) files.value = (await res.json()).files;
+        } while (again);
+      } catch {
+        /* offline: the reconnect reads it again */
+      } finally {
+        reading = false;
+      }
+    }
+    const socket = chatSocket();
+    const off = socket.on((frame) => {
+      if (frame.type === "files_changed" && frame.areaId === props.projectId) void reread();
+    });
+    // Each time the socket opens (the first time too: the page was drawn before it could
+    // hear anything), what changed meanwhile is read.
+    const offState = socket.onState((s) => s === "open" && void reread());
+    return () => {
+      off();
+      offState();
+    };
+  }, []);
 
   function update(key: string, patch: Partial<Upload>) {
     uploads.value = uploads.value.map((u) => (u.key === key ? { ...u, ...patch } : u));
@@ -40,7 +75,7 @@ export default function FileManager(props: FileManagerProps) {
     }
     sendFile(base, file, (loaded) => update(key, { loaded })).then(
       (stored) => {
-        files.value = [stored, ...files.value];
+        files.value = [stored, ...files.value.filter((f) => f.id !== stored.id)];
         uploads.value = uploads.value.filter((u) => u.key !== key);
       },
       (err: Error) => update(key, { error: err.message }),

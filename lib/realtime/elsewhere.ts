@@ -6,6 +6,8 @@ import { endSessionHere } from "./endings.ts";
 import { evictHere, recheckMembers } from "./evictions.ts";
 import type { HubParts } from "./parts.ts";
 import type { Signal } from "./signals.ts";
+import type { Connections } from "./connection.ts";
+import type { ServerFrame } from "../shared/protocol.ts";
 import { tellTyping } from "./typing.ts";
 
 /**
@@ -38,6 +40,7 @@ export function answerDoorbell(parts: HubParts, bell: Doorbell): void {
 export async function answerSignal(parts: HubParts, signal: Signal, hub: string): Promise<void> {
   const { kv, conns, rooms } = parts;
   if (signal.kind === "person") return parts.people.heard(hub, signal.userId, signal.state);
+  if (signal.kind === "files") return filesChangedHere(conns, signal.areaId, signal.participantIds);
   if (signal.kind === "removed") {
     return conns.sendTo(signal.userId, {
       type: "conversation_removed",
@@ -57,6 +60,17 @@ export async function answerSignal(parts: HubParts, signal: Signal, hub: string)
     if (page.messages[0]) conns.notifyLists(participantIds, page.messages[0]);
   } catch (err) {
     log("warn", "activity lookup failed", describeError(err));
+  }
+}
+
+/** Tells the sockets here of the area's people that its files changed. */
+export function filesChangedHere(conns: Connections, areaId: string, participantIds: string[]) {
+  let text: string | null = null;
+  for (const id of participantIds) {
+    for (const conn of conns.ofUser(id)) {
+      text ??= JSON.stringify({ type: "files_changed", areaId } satisfies ServerFrame);
+      conn.send(text);
+    }
   }
 }
 

@@ -3,7 +3,7 @@ import type { ChangeResult, MessageChange, SendInput, SendResult } from "../mess
 import type { User } from "../accounts/mod.ts";
 import { type Connection, Connections } from "./connection.ts";
 import { broadcastDoorbells, type DoorbellChannel, Doorbells } from "./doorbells.ts";
-import { answerDoorbell, answerHead, answerSignal } from "./elsewhere.ts";
+import { answerDoorbell, answerHead, answerSignal, filesChangedHere } from "./elsewhere.ts";
 import { endSessionHere, watchAccountEndings } from "./endings.ts";
 import { evictHere } from "./evictions.ts";
 import { HeadWatcher } from "./head_watcher.ts";
@@ -195,6 +195,15 @@ export class Hub {
     // Their conversation lists, on every page and in every process, drop it.
     this.#conns.sendTo(userId, { type: "conversation_removed", conversationId });
     this.#signals.publish({ kind: "removed", userId, conversationId });
+  }
+
+  /**
+   * A file area's files changed (an upload or a delete): every socket of its people, on
+   * every hub in every process, hears `files_changed` (their file lists read it again).
+   */
+  filesChanged(areaId: string, participantIds: string[]): void {
+    filesChangedHere(this.#conns, areaId, participantIds);
+    this.#signals.publish({ kind: "files", areaId, participantIds });
   }
 
   /** Tells every socket of the user, on every worker, that a read mark moved. */

@@ -17,6 +17,8 @@ export type Signal =
   | { kind: "activity"; conversationId: string; seq: number; participantIds?: string[] }
   /** A person's state on the hub that sent it changed (people.ts). */
   | { kind: "person"; userId: string; state: "active" | "away" | "offline" }
+  /** A file area's files changed (an upload, a delete): its people's pages list them again. */
+  | { kind: "files"; areaId: string; participantIds: string[] }
   /** A person was taken out of a conversation: their lists drop it. */
   | { kind: "removed"; userId: string; conversationId: string };
 

@@ -104,6 +104,8 @@ export type ServerFrame =
    * tab hidden or idle ("away"), or "offline". All of them first, then each change.
    */
   | { type: "people"; people: { id: string; state: "active" | "away" | "offline" }[] }
+  /** A file area's files changed (an upload, a delete): a list of them reads them again. */
+  | { type: "files_changed"; areaId: string }
   /** You were taken out of the conversation (or left it): lists drop it. */
   | { type: "conversation_removed"; conversationId: string }
   /** Your read mark moved (in this tab or another, on any device): unread counts follow. */

@@ -1,6 +1,9 @@
 import { Hono } from "hono";
 import { detachDeletedFile, fileAreaOf } from "../../lib/messages/mod.ts";
-import { getConversationRecordForUser } from "../../lib/conversations/mod.ts";
+import {
+  getConversationRecord,
+  getConversationRecordForUser,
+} from "../../lib/conversations/mod.ts";
 import {
   contentDisposition,
   deleteFile,
@@ -28,7 +31,14 @@ const MULTIPART_OVERHEAD = 16 * 1024;
  * Who asks, the file area they reach, whether they manage it, and the page it belongs to:
  * decided here, since lib/files sits below projects and conversations and knows only areas.
  */
-type Access = { user: User; area: FileArea; manager: boolean; page: string };
+type Access = {
+  user: User;
+  area: FileArea;
+  manager: boolean;
+  page: string;
+  /** The conversation whose people see the area's files (told when they change). */
+  conversationId: string;
+};
 
 /** A project's files (`/api/projects/:id/files`): members only, 404 for anyone else. */
 async function projectAccess(c: AppCtx): Promise<Access> {
@@ -38,6 +48,7 @@ async function projectAccess(c: AppCtx): Promise<Access> {
     area: { kind: "project", id: project.id },
     manager: canManage(project.role),
     page: `/projects/${project.id}`,
+    conversationId: project.conversationId,
   };
 }
 
@@ -57,7 +68,15 @@ async function conversationAccess(c: AppCtx): Promise<Access> {
     area: fileAreaOf(conversation),
     manager: project ? canManage(project.role) : false,
     page: `/conversations/${conversation.id}`,
+    conversationId: project?.conversationId ?? conversation.id,
   };
+}
+
+/** Every open page of the area's people lists its files again (issue 15, item 5). */
+async function filesChanged(c: AppCtx, a: Access): Promise<void> {
+  const { kv, hub } = c.get("ctx");
+  const record = await getConversationRecord(kv, a.conversationId).catch(() => null);
+  if (record) hub.filesChanged(a.area.id, record.participantIds);
 }
 
 /** The routes of one kind of file area, the same for projects and conversations. */
@@ -75,6 +94,7 @@ function fileArea(access: (c: AppCtx) => Promise<Access>) {
       record.id,
       (target, change) => hub.changeMessage(a.user, target, change),
     );
+    await filesChanged(c, a);
     return a;
   }
 
@@ -84,7 +104,8 @@ function fileArea(access: (c: AppCtx) => Promise<Access>) {
       return c.json({ files: await listFiles(c.get("ctx").kv, area.id) });
     })
     .post("/:id/files", async (c) => {
-      const { user, area, page } = await access(c);
+      const a = await access(c);
+      const { user, area, page } = a;
       const { kv, config } = c.get("ctx");
       const declared = Number(c.req.header("content-length") ?? "0");
       if (declared > config.maxUploadBytes + MULTIPART_OVERHEAD) {
@@ -104,6 +125,7 @@ function fileArea(access: (c: AppCtx) => Promise<Access>) {
         quotaBytes: config.projectQuotaBytes,
         userQuotaBytes: config.userQuotaBytes,
       });
+      await filesChanged(c, a);
       return wantsPage(c) ? c.redirect(page, 303) : c.json({ file }, 201);
     })
     .get("/:id/files/:fileId", async (c) => {

@@ -1,10 +1,10 @@
 /**
- * Item 19 of issue 15: what a person sees crosses processes, not only messages and presence:
- * typing and the conversation list's `activity` frames. Two real server processes on one KV
- * file; nothing but the store connects them.
+ * Issue 15: what a person sees crosses processes, not only messages and presence: typing
+ * and the conversation list's `activity` frames (item 19), and a file area's changes (item
+ * 5). Two real server processes on one KV file; nothing but the store connects them.
  */
 import assert from "node:assert/strict";
-import { createConversationVia, json, registerUser } from "../support/helpers.ts";
+import { createConversationVia, json, registerUser, uploadInit } from "../support/helpers.ts";
 import { startProcesses } from "../support/processes.ts";
 import { type Client, join, openSocket } from "../support/ws_client.ts";
 
@@ -72,6 +72,16 @@ Deno.test({
           assert.equal(moved.conversationId, id);
         },
       );
+
+      await t.step("a file uploaded through one process is told to the other's pages", async () => {
+        const up = await one.fetch(
+          `/api/conversations/${id}/files`,
+          uploadInit("notes.txt", "some notes", ann.cookie),
+        );
+        assert.equal(up.status, 201, await up.clone().text());
+        const told = await c.next("files_changed", () => true, 5000);
+        assert.equal(typeof told.areaId, "string");
+      });
     } finally {
       await Promise.all(clients.map((c) => c.close()));
       await stop();
