@@ -31,20 +31,28 @@ export const MAX_QUERY_READS = 5_000;
 /** Conversations searched at once within one query (their reads are in flight together). */
 const CONVERSATIONS_AT_ONCE = 8;
 
-/** The reads a query has left (shared by its conversations' scans). */
+/** Reads each conversation may take at least, however many there are (see ReadBudget). */
+const MIN_CONVERSATION_READS = 100;
+
+/**
+ * The reads a query has left, shared by its conversations' scans; a conversation's own
+ * (with `parent`, the query's) is its fair share of what is left, so that one busy
+ * conversation cannot use the whole query's and leave the others unsearched.
+ */
 class ReadBudget {
   left: number;
-  constructor(reads: number) {
+  constructor(reads: number, readonly parent: ReadBudget | null = null) {
     this.left = reads;
   }
-  /** Takes up to `n` reads; how many were granted. */
+  /** Takes up to `n` reads (of the parent's too); how many were granted. */
   take(n: number): number {
-    const granted = Math.max(0, Math.min(n, this.left));
+    const granted = Math.max(0, Math.min(n, this.left, this.parent?.left ?? Infinity));
     this.left -= granted;
+    if (this.parent) this.parent.left -= granted;
     return granted;
   }
   get spent(): boolean {
-    return this.left <= 0;
+    return this.left <= 0 || (this.parent?.spent ?? false);
   }
 }
 
@@ -95,14 +103,19 @@ export async function searchMessages(
       ids.flatMap((id) => [searchCursorKey(id), headKey(id)]),
     );
     budget.take(marks.length);
+    const share = Math.max(
+      MIN_CONVERSATION_READS,
+      Math.floor(budget.left / (conversationIds.length - i)),
+    );
     found.push(
       ...(await Promise.all(ids.map(async (id, j) => {
+        const own = new ReadBudget(share, budget);
         // No cursor: nothing indexed yet (indexer.ts).
         const cursor = (marks[2 * j].value as number | null) ?? 0;
         const last = (marks[2 * j + 1].value as ConversationHead | null)?.seq ?? 0;
         const [indexed, tail] = await Promise.all([
-          searchConversation(kv, id, words, limit, budget),
-          last > cursor ? searchTail(kv, id, cursor, last, words, budget) : [],
+          searchConversation(kv, id, words, limit, own),
+          last > cursor ? searchTail(kv, id, cursor, last, words, own) : [],
         ]);
         const bySeq = new Map([...indexed, ...tail].map((hit) => [hit.seq, hit]));
         return [...bySeq.values()];
