@@ -2,7 +2,7 @@ import { h } from "preact";
 import { useState } from "preact/hooks";
 import type { Message } from "../lib/shared/message.ts";
 import type { User } from "../lib/shared/user.ts";
-import { Avatar } from "./people.tsx";
+import { Avatar, fullTime, timeOfDay } from "./people.tsx";
 import type { MessageActions } from "./message_actions.ts";
 import { MessageContent } from "./MessageContent.tsx";
 import { Reactions } from "./Reactions.tsx";
@@ -48,7 +48,14 @@ export function MessageBody(props: MessageBodyProps) {
   const [confirming, setConfirming] = useState(props.confirmOpen);
   return (
     <>
-      <div class="w-9 shrink-0">{props.head && <Avatar user={m.author} />}</div>
+      <div class="w-9 shrink-0">
+        {props.head ? <Avatar user={m.author} /> : (
+          // A grouped message's own time, on hover or focus (its group's header has the first).
+          <time class="msg-clock" dateTime={m.createdAt} title={fullTime(m.createdAt)}>
+            {timeOfDay(m.createdAt)}
+          </time>
+        )}
+      </div>
       <div class="min-w-0 flex-1 pb-0.5">
         <MessageContent
           m={m}

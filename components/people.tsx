@@ -82,6 +82,11 @@ export function shortTime(iso: string, now = new Date()): string {
   return `${d.getDate()} ${MONTHS[d.getMonth()]}`;
 }
 
+/** "14:05": the time of day alone (a grouped message's, shown on hover). */
+export function timeOfDay(iso: string): string {
+  return clock(new Date(iso));
+}
+
 /** "12 Mar 2025, 14:05" (en-GB's medium date, short time): for titles, like shortTime. */
 export function fullTime(iso: string): string {
   const d = new Date(iso);

@@ -15,6 +15,11 @@ export const SHORTCUTS: [string, string][] = [
   ["msg-name", "text-sm font-semibold text-slate-900 dark:text-slate-100"],
   ["msg-meta", "text-xs text-slate-500 dark:text-slate-400"],
   ["msg-text", "break-words text-sm leading-relaxed text-slate-800 dark:text-slate-200"],
+  // A grouped message's time of day, beside it where the avatar would be, on hover or focus.
+  [
+    "msg-clock",
+    "invisible block pt-0.5 text-[10px] leading-5 text-slate-500 dark:text-slate-400 group-hover:visible group-focus-within:visible",
+  ],
   ["msg-gone", "text-sm italic leading-relaxed text-slate-500 dark:text-slate-400"],
   // Its actions: shown on hover or keyboard focus (`msg-bar-idle`), or while one is open.
   [

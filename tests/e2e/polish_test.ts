@@ -99,9 +99,11 @@ browserTest(
     for (const js of [false, true]) {
       const seen = await days(browser, server.base, ann.cookie, `/conversations/${id}`, js);
       assert.deepEqual(seen.dividers, expected, `dividers, JavaScript ${js ? "on" : "off"}`);
-      // One header a group: three groups (the day breaks Ben's), each with its full date.
-      assert.equal(seen.titles.length, 3);
+      // Three groups (the day breaks Ben's), and Ann's second message of the first day: each
+      // with its full date (the grouped one's beside it, shown on hover).
+      assert.equal(seen.titles.length, 4);
       assert.equal(seen.titles[0], full);
+      assert.equal(seen.titles[1]?.slice(0, 11), full.slice(0, 11));
     }
     for (const s of SCREENS) {
       await t.step(screenName(s), async () => {
@@ -112,6 +114,11 @@ browserTest(
         const dividers = page.locator("li[data-day]");
         assert.equal(await dividers.count(), 3);
         for (let i = 0; i < 3; i++) assert.ok(await dividers.nth(i).isVisible());
+        // A grouped message's time shows on hover.
+        const clock = page.locator("li[data-seq='2'] time[title]");
+        assert.equal(await clock.isVisible(), false);
+        await page.locator("li[data-seq='2']").hover();
+        assert.ok(await clock.isVisible(), "the grouped message's time on hover");
         await page.screenshot({ path: `${OUT}days-${screenName(s)}.png` });
         await page.context().close();
       });
