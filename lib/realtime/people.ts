@@ -1,3 +1,4 @@
+import { RateLimitError } from "../errors.ts";
 import { describeError, log } from "../ops/mod.ts";
 import { onlineKey, onlinePrefix } from "../storage/mod.ts";
 import type { Connection, Connections } from "./connection.ts";
@@ -18,6 +19,13 @@ const REFRESH_MS = 30_000;
 /** People one socket may watch in one scope, and its scopes. */
 export const MAX_WATCHED = 200;
 const MAX_SCOPES = 4;
+/**
+ * What one socket's watches may read from the store: people not watched here yet cost a
+ * read each; the budget refills at this many a second, up to the most it can hold (a page
+ * asks a few times; a loop of watch_people frames must not become a loop of reads).
+ */
+const READS_PER_SECOND = 40;
+const MAX_READS = 800;
 /** Keys written per commit. */
 const PER_COMMIT = 200;
 
@@ -31,6 +39,8 @@ export class People {
   #remote = new Map<string, Map<string, boolean>>();
   /** Per person, the sockets here watching them. */
   #watchers = new Map<string, Set<Connection>>();
+  /** Per socket, its budget of reads (see READS_PER_SECOND). */
+  #budget = new WeakMap<Connection, { reads: number; at: number }>();
   /** Per socket, whom it watches, by scope (see `watch`). */
   #watching = new WeakMap<Connection, Map<string, Set<string>>>();
   /** Per person, the state last told to their watchers. */
@@ -110,6 +120,7 @@ export class People {
    */
   async watch(conn: Connection, userIds: string[], scope = "default"): Promise<void> {
     const ids = [...new Set(userIds)].slice(0, MAX_WATCHED);
+    this.#spend(conn, ids.filter((id) => !this.#watchers.has(id)).length);
     let scopes = this.#watching.get(conn);
     if (!scopes) this.#watching.set(conn, scopes = new Map());
     const before = this.#watchedBy(conn);
@@ -131,6 +142,22 @@ export class People {
     const people = ids.map((id) => ({ id, state: this.state(id) }));
     for (const p of people) if (this.#watchers.has(p.id)) this.#told.set(p.id, p.state);
     conn.send({ type: "people", people });
+  }
+
+  /** Takes `reads` from the socket's budget; throws RateLimitError when it has not enough. */
+  #spend(conn: Connection, reads: number): void {
+    const now = Date.now();
+    const budget = this.#budget.get(conn) ?? { reads: MAX_READS, at: now };
+    budget.reads = Math.min(MAX_READS, budget.reads + (now - budget.at) / 1000 * READS_PER_SECOND);
+    budget.at = now;
+    this.#budget.set(conn, budget);
+    if (reads > budget.reads) {
+      throw new RateLimitError(
+        Math.ceil((reads - budget.reads) / READS_PER_SECOND),
+        "You are asking about people too often. Slow down.",
+      );
+    }
+    budget.reads -= reads;
   }
 
   /** The socket watches nobody (it closed). */

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { registerUser } from "../support/helpers.ts";
 import { startProcesses } from "../support/processes.ts";
-import { type Client, openSocket } from "../support/ws_client.ts";
+import { chatTest, type Client, openSocket } from "../support/ws_client.ts";
 
 type State = "active" | "away" | "offline";
 
@@ -67,3 +67,23 @@ Deno.test({
     }
   },
 });
+
+chatTest(
+  "watch_people reads are bounded per socket: a loop of new people is refused",
+  async (chat) => {
+    const ann = await chat.person();
+    const a = await chat.connect(ann);
+    let refused = 0;
+    // Each frame names 200 people nobody watches yet: a read each, from a budget of 800.
+    for (let round = 0; round < 6; round++) {
+      const userIds = Array.from({ length: 200 }, (_, i) => `nobody-${round}-${i}`);
+      a.send({ type: "watch_people", userIds });
+    }
+    await a.roundTrip();
+    const errors = a.pending("error").filter((f) => f.code === "rate_limited");
+    refused = errors.length;
+    assert.ok(refused >= 1, "some were refused");
+    assert.ok(a.pending("people").length <= 4, "at most the budget's worth were read");
+    await a.roundTrip(); // still open
+  },
+);
