@@ -19,6 +19,11 @@ export type RoomState = {
   online: User[];
   /** Ids of those online whose tabs are hidden or idle. */
   away: string[];
+  /**
+   * The participants' states anywhere (any tab, any page: `people` frames, issue 15 item 9);
+   * who is in the room (`online`) counts for those not heard of yet.
+   */
+  people: Record<string, "active" | "away" | "offline">;
   typing: Record<string, { user: User; until: number }>;
   socket: SocketState;
   /** The socket's `recent_messages` for this conversation arrived; false while it is down. */
@@ -61,6 +66,7 @@ export function initialRoom(messages: Message[], editing: number | null = null):
     pending: [],
     online: [],
     away: [],
+    people: {},
     typing: {},
     socket: "connecting",
     joined: false,
@@ -155,6 +161,7 @@ function removedFrom(state: RoomState): Step {
       pending: [],
       online: [],
       away: [],
+      people: {},
       typing: {},
       joined: false,
       resyncing: null,
@@ -195,6 +202,12 @@ export function roomFrame(state: RoomState, frame: ServerFrame, ctx: RoomContext
     case "presence":
       if (frame.conversationId !== ctx.conversationId) break;
       return none({ ...state, away: frame.away });
+    case "people": {
+      if (state.removed) break;
+      const people = { ...state.people };
+      for (const p of frame.people) people[p.id] = p.state;
+      return none({ ...state, people });
+    }
     case "typing":
       if (frame.conversationId !== ctx.conversationId || frame.user.id === ctx.meId) break;
       return none({
@@ -272,12 +285,18 @@ export function typingText(state: RoomState): string {
  * the socket is down, only how many people take part.
  */
 export function presenceText(state: RoomState, participants: User[], meId: string): string {
-  const onlineOthers = state.online.filter((u) => u.id !== meId);
+  // Online anywhere (people frames), else in the room (status frames) for those not heard of.
+  const inRoom = (u: User) => state.online.some((o) => o.id === u.id);
+  const stateOf = (u: User) =>
+    state.people[u.id] ??
+      (inRoom(u) ? (state.away.includes(u.id) ? "away" : "active") : "offline");
+  const known = new Map([...participants, ...state.online].map((u) => [u.id, u]));
+  const onlineOthers = [...known.values()].filter((u) => u.id !== meId && stateOf(u) !== "offline");
   const others = participants.filter((p) => p.id !== meId).length;
   if (!state.joined) return others === 0 ? "Only you so far" : `${others + 1} people`;
   if (onlineOthers.length) {
     return `Online: ${
-      onlineOthers.map((u) => state.away.includes(u.id) ? `${u.displayName} (away)` : u.displayName)
+      onlineOthers.map((u) => stateOf(u) === "away" ? `${u.displayName} (away)` : u.displayName)
         .join(", ")
     }`;
   }

@@ -26,6 +26,8 @@ import {
 export function useRoom(options: {
   conversationId: string;
   meId: string;
+  /** Whose states anywhere the header says (watch_people, asked at each reconnect). */
+  participantIds?: string[];
   messages: Message[];
   editing: number | null;
   /** Called before messages are shown: `newer` of them after the newest (scrolling). */
@@ -80,7 +82,13 @@ export function useRoom(options: {
     const offFrames = socket.on((frame) =>
       run(roomFrame(room.peek(), frame, { ...ctx, now: Date.now() }))
     );
-    const offState = socket.onState((s) => run(roomSocket(room.peek(), s)));
+    const offState = socket.onState((s) => {
+      run(roomSocket(room.peek(), s));
+      const userIds = options.participantIds?.filter((id) => id !== options.meId) ?? [];
+      if (s === "open" && userIds.length) {
+        socket.send({ type: "watch_people", userIds: userIds.slice(0, 200), scope: "room" });
+      }
+    });
     socket.join(convId, () => joinSince(room.peek()));
     // What arrived while the tab was hidden is read once you look again.
     const onVisible = () => document.visibilityState === "visible" && markRead();
