@@ -50,6 +50,11 @@ export class SignalBus {
   #timers: ReturnType<typeof setInterval>[] = [];
   #polling = false;
   #closed = false;
+  /**
+   * Other hubs seen registered at the last poll (-1 before the first): with none, nothing
+   * is written (one process of one worker writes no signals at all).
+   */
+  #others = -1;
 
   /**
    * `post` sends envelopes to the other workers of this process at once (the doorbell
@@ -82,7 +87,7 @@ export class SignalBus {
     if (this.#closed) return;
     const envelope = { hub: this.hubId, seq: ++this.#seq, at: Date.now(), signal };
     this.#post([envelope]);
-    if (this.#timers.length === 0) return;
+    if (this.#timers.length === 0 || this.#others === 0) return;
     this.#pending.push(envelope);
     if (this.#pending.length > MAX_PENDING) this.#pending.splice(0, this.#pending.length / 2);
     this.#flushing ??= (async () => {
@@ -140,6 +145,7 @@ export class SignalBus {
         const hub = String(e.key[1]);
         if (hub !== this.hubId) hubs.add(hub);
       }
+      this.#others = hubs.size;
       for (const hub of this.#heard.keys()) {
         if (hubs.has(hub)) continue;
         this.#heard.delete(hub);
