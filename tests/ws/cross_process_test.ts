@@ -30,8 +30,10 @@ Deno.test({
       await c.roundTrip();
 
       await t.step("typing on one process is seen on the other, both ways", async () => {
+        const typedAt = Date.now();
         b.send({ type: "typing", conversationId: id });
         const seen = await a.next("typing", (f) => f.user.id === ben.user.id, 5000);
+        console.log(`typing crossed processes in ${Date.now() - typedAt} ms`);
         assert.equal(seen.conversationId, id);
         a.send({ type: "typing", conversationId: id });
         const back = await b.next("typing", (f) => f.user.id === ann.user.id, 5000);
@@ -46,7 +48,9 @@ Deno.test({
           json("POST", { content: "from the first process" }, ann.cookie),
         );
         assert.equal(res.status, 201);
+        const sentAt = Date.now();
         const activity = await c.next("activity", (f) => f.conversationId === id, 5000);
+        console.log(`activity crossed processes ${Date.now() - sentAt} ms after the 201`);
         assert.equal(activity.message.content, "from the first process");
         // Once: the second process hears of it one way only.
         await new Promise((r) => setTimeout(r, 500));
