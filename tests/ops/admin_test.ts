@@ -245,7 +245,8 @@ Deno.test({
               if (!mentions) continue;
               // Kept on purpose: his messages, their index and change log, files' uploader,
               // the direct conversation that names him, who created a project (history),
-              // and what expires on its own: rate counters, the account-events signal.
+              // and what expires on its own: rate counters, the account-events signal, the
+              // typing and activity signals between processes (60 s).
               const kept = [
                 "msg",
                 "msg_client",
@@ -258,6 +259,7 @@ Deno.test({
                 "file",
                 "rate",
                 "account_events",
+                "signal",
               ];
               assert.ok(
                 kept

@@ -1451,6 +1451,25 @@ const FRAMES: Record<string, FrameRow> = {
       );
     },
   },
+  watch_people: {
+    noObject:
+      "asks for people's states (online, away, offline): like a member directory, any signed-in person may; the answer names no conversation",
+    async outsider(w) {
+      w.eveSocket.send({ type: "watch_people", userIds: [w.vic.user.id, "no-such-user"] });
+      const got = await w.eveSocket.next("people");
+      // Ids and states only: no name, no conversation, nothing about an unknown id but "offline".
+      assert.deepEqual(
+        got.people.toSorted((a, b) => a.id.localeCompare(b.id)),
+        [{ id: "no-such-user", state: "offline" }, { id: w.vic.user.id, state: "active" }]
+          .toSorted((a, b) => a.id.localeCompare(b.id)),
+      );
+    },
+    async member(w) {
+      w.valSocket.send({ type: "watch_people", userIds: [w.vic.user.id] });
+      const got = await w.valSocket.next("people");
+      assert.deepEqual(got.people, [{ id: w.vic.user.id, state: "active" }]);
+    },
+  },
   watch_list: {
     noObject: "asks for the caller's own conversations only",
     async outsider(w) {
