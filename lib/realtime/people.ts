@@ -119,6 +119,8 @@ export class People {
    * hub, and then each change. A fifth scope replaces the oldest.
    */
   async watch(conn: Connection, userIds: string[], scope = "default"): Promise<void> {
+    // Its close already handled (a frame queued behind a slow one): nothing would drop it.
+    if (!this.#conns.has(conn)) return;
     const ids = [...new Set(userIds)].slice(0, MAX_WATCHED);
     this.#spend(conn, ids.filter((id) => !this.#watchers.has(id)).length);
     let scopes = this.#watching.get(conn);
