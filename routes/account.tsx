@@ -1,7 +1,9 @@
 import { Hono } from "hono";
 import type { ComponentChildren } from "preact";
 import { LinkedAccounts } from "../components/LinkedAccounts.tsx";
+import { listBlocked } from "../lib/conversations/mod.ts";
 import {
+  getUsersByIds,
   listIdentities,
   listProviders,
   listSessions,
@@ -16,6 +18,7 @@ import { signedIn } from "./chat.tsx";
 const DONE: Record<string, string> = {
   password_changed: "Your password is changed. Every other session was signed out.",
   session_ended: "That session is signed out.",
+  unblocked: "Unblocked. They can start conversations with you again.",
 };
 
 const button =
@@ -88,7 +91,51 @@ function SessionRow(props: { session: SessionInfo; current: boolean }) {
   );
 }
 
-/** The account page: password change and the list of signed-in sessions. */
+/** The people you block, each with an Unblock button (a plain form: works without JavaScript). */
+function BlockedPeople(props: { blocked: User[] }) {
+  return (
+    <section
+      class="mt-6 rounded-2xl bg-white dark:bg-slate-900 p-6 shadow-sm ring-1 ring-slate-200 dark:ring-slate-700"
+      aria-labelledby="blocked"
+    >
+      <h2 id="blocked" class="text-lg font-semibold">Blocked people</h2>
+      <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
+        They cannot start a conversation with you or add you to one or to a project.
+      </p>
+      {props.blocked.length === 0
+        ? <p class="mt-3 text-sm text-slate-600 dark:text-slate-400">You block nobody.</p>
+        : (
+          <ul
+            class="mt-2 divide-y divide-slate-100 dark:divide-slate-800"
+            aria-label="Blocked people"
+          >
+            {props.blocked.map((u) => (
+              <li key={u.id} class="flex items-center gap-3 py-3">
+                <p class="min-w-0 flex-1 truncate text-sm">
+                  <span class="font-medium">{u.displayName}</span>{" "}
+                  <span class="text-slate-600 dark:text-slate-400">@{u.username}</span>
+                </p>
+                <form
+                  method="post"
+                  action={`/api/conversations/blocked/${encodeURIComponent(u.id)}/remove`}
+                >
+                  <button
+                    type="submit"
+                    aria-label={`Unblock ${u.displayName}`}
+                    class={`${button} text-slate-700 dark:text-slate-300 ring-1 ring-slate-300 dark:ring-slate-600 hover:bg-slate-50 dark:hover:bg-slate-800`}
+                  >
+                    Unblock
+                  </button>
+                </form>
+              </li>
+            ))}
+          </ul>
+        )}
+    </section>
+  );
+}
+
+/** The account page: password change, signed-in sessions and the people you block. */
 export function AccountPage(
   props: {
     me: User;
@@ -96,6 +143,7 @@ export function AccountPage(
     currentId?: string;
     done?: string;
     linkedAccounts?: ComponentChildren;
+    blocked?: User[];
   },
 ) {
   const { me, sessions, currentId } = props;
@@ -181,6 +229,8 @@ export function AccountPage(
           {sessions.map((s) => <SessionRow key={s.id} session={s} current={s.id === currentId} />)}
         </ul>
       </section>
+
+      <BlockedPeople blocked={props.blocked ?? []} />
     </main>
   );
 }
@@ -189,10 +239,11 @@ async function accountPage(c: AppCtx, me: User) {
   const token = readSessionCookie(c);
   const { kv, config } = c.get("ctx");
   const providers = listProviders(config);
-  const [sessions, currentId, identities] = await Promise.all([
+  const [sessions, currentId, identities, blocked] = await Promise.all([
     listSessions(kv, me.id),
     token ? sessionIdOf(token) : undefined,
     providers.length > 0 ? listIdentities(kv, me.id) : [],
+    listBlocked(kv, me.id).then((ids) => getUsersByIds(kv, ids)),
   ]);
   return page(c, {
     title: "Your account",
@@ -202,6 +253,7 @@ async function accountPage(c: AppCtx, me: User) {
         sessions={sessions}
         currentId={currentId}
         done={c.req.query("done")}
+        blocked={blocked}
         linkedAccounts={providers.length > 0 &&
           <LinkedAccounts providers={providers} identities={identities} />}
       />

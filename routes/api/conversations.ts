@@ -149,6 +149,12 @@ export const conversationRoutes = new Hono<Env>()
     await unblockUser(c.get("ctx").kv, user.id, c.req.param("userId"));
     return c.body(null, 204);
   })
+  // Forms cannot send DELETE: the same, as a post (the account page's Unblock buttons).
+  .post("/blocked/:userId/remove", async (c) => {
+    const user = requireUser(c);
+    await unblockUser(c.get("ctx").kv, user.id, c.req.param("userId"));
+    return isFormPost(c) ? c.redirect("/account?done=unblocked", 303) : c.body(null, 204);
+  })
   .post("/:id/leave", (c) => leave(c, false))
   .post("/:id/block", (c) => leave(c, true))
   .get("/:id", async (c) => {

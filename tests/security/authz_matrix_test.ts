@@ -573,6 +573,18 @@ const MATRIX: Record<string, Row> = {
       assert.equal((await send(fx.server, { method: "DELETE", path }, fx.val)).status, 204);
     },
   },
+  "POST /api/conversations/blocked/:userId/remove": {
+    signedOut: "unauthorized",
+    outsider: { none: "removes the caller's own block only (the account page's form)" },
+    async member(fx) {
+      const path = `/api/conversations/blocked/${fx.vic.user.id}/remove`;
+      redirectsTo(
+        await send(fx.server, post(path, { form: {} }, HTML), fx.val),
+        "/account?done=unblocked",
+      );
+      assert.equal((await send(fx.server, post(path), fx.val)).status, 204);
+    },
+  },
   "POST /api/conversations/:id/leave": {
     signedOut: "unauthorized",
     outsider: {
