@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { registerUser } from "../support/helpers.ts";
-import { startProcesses } from "../support/processes.ts";
-import { chatTest, type Client, openSocket } from "../support/ws_client.ts";
+import { twoProcessTest } from "../support/two_servers.ts";
+import { chatTest, type Client } from "../support/ws_client.ts";
 
 type State = "active" | "away" | "offline";
 
@@ -24,49 +24,40 @@ async function until(client: Client, userId: string, state: State): Promise<void
   }
 }
 
-Deno.test({
-  name: "a person is online with any tab open anywhere, away when all are hidden, across processes",
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: async () => {
-    const { servers: [one, two], stop } = await startProcesses(2);
-    const clients: Client[] = [];
-    try {
-      const ann = await registerUser(one);
-      const ben = await registerUser(one);
-      const cy = await registerUser(one);
-      // Ann has the app open on the first process, in no conversation (the projects page).
-      const a1 = await openSocket(one.base, ann.cookie, one.base, clients);
-      await a1.roundTrip();
-      const b = await openSocket(two.base, ben.cookie, two.base, clients);
-      b.send({ type: "watch_people", userIds: [ann.user.id, cy.user.id] });
-      const first = await b.next("people");
-      const states = Object.fromEntries(first.people.map((p) => [p.id, p.state]));
-      assert.deepEqual(states, { [ann.user.id]: "active", [cy.user.id]: "offline" });
+twoProcessTest(
+  "a person is online with any tab open anywhere, away when all are hidden, across processes",
+  async ({ one, two, socket }) => {
+    const ann = await registerUser(one);
+    const ben = await registerUser(one);
+    const cy = await registerUser(one);
+    // Ann has the app open on the first process, in no conversation (the projects page).
+    const a1 = await socket(one, ann.cookie);
+    await a1.roundTrip();
+    const b = await socket(two, ben.cookie);
+    b.send({ type: "watch_people", userIds: [ann.user.id, cy.user.id] });
+    const first = await b.next("people");
+    const states = Object.fromEntries(first.people.map((p) => [p.id, p.state]));
+    assert.deepEqual(states, { [ann.user.id]: "active", [cy.user.id]: "offline" });
 
-      a1.send({ type: "presence", state: "away" });
-      await until(b, ann.user.id, "away");
+    a1.send({ type: "presence", state: "away" });
+    await until(b, ann.user.id, "away");
 
-      // A looking tab of hers on the other process: active, though the first is away.
-      const a2 = await openSocket(two.base, ann.cookie, two.base, clients);
-      await until(b, ann.user.id, "active");
-      await a2.close();
-      await until(b, ann.user.id, "away");
+    // A looking tab of hers on the other process: active, though the first is away.
+    const a2 = await socket(two, ann.cookie);
+    await until(b, ann.user.id, "active");
+    await a2.close();
+    await until(b, ann.user.id, "away");
 
-      // Cy opens the app: online at once for Ben.
-      const c = await openSocket(one.base, cy.cookie, one.base, clients);
-      await until(b, cy.user.id, "active");
-      await c.close();
-      await until(b, cy.user.id, "offline");
+    // Cy opens the app: online at once for Ben.
+    const c = await socket(one, cy.cookie);
+    await until(b, cy.user.id, "active");
+    await c.close();
+    await until(b, cy.user.id, "offline");
 
-      await a1.close();
-      await until(b, ann.user.id, "offline");
-    } finally {
-      await Promise.all(clients.map((c) => c.close()));
-      await stop();
-    }
+    await a1.close();
+    await until(b, ann.user.id, "offline");
   },
-});
+);
 
 chatTest(
   "watch_people reads are bounded per socket: a loop of new people is refused",

@@ -4,26 +4,23 @@
  * back and leave, through the views in KV and the presence counter its head poll reads.
  */
 import assert from "node:assert/strict";
-import { createConversationVia, registerUser, startTestServer } from "../support/helpers.ts";
-import { type Client, join, openSocket } from "../support/ws_client.ts";
+import { createConversationVia, registerUser } from "../support/helpers.ts";
+import { twoHubTest } from "../support/two_servers.ts";
+import { join } from "../support/ws_client.ts";
 
 const ids = (users: { id: string }[]) => users.map((u) => u.id).sort();
 
-Deno.test("presence crosses hubs: two servers on one KV file see each other's people", async () => {
-  const dir = await Deno.makeTempDir();
-  const env = { KV_PATH: `${dir}/chat.kv`, REALTIME_POLL_MS: "100" };
-  const one = await startTestServer(env);
-  const two = await startTestServer(env);
-  const clients: Client[] = [];
-  try {
+twoHubTest(
+  "presence crosses hubs: two servers on one KV file see each other's people",
+  async ({ one, two, socket }) => {
     const ann = await registerUser(one);
     const ben = await registerUser(one);
     const id = await createConversationVia(one, ann.cookie, [ben.user]);
     const both = ids([ann.user, ben.user]);
 
-    const a = await openSocket(one.base, ann.cookie, one.base, clients);
+    const a = await socket(one, ann.cookie);
     await join(a, id);
-    const b = await openSocket(two.base, ben.cookie, two.base, clients);
+    const b = await socket(two, ben.cookie);
     await join(b, id);
     // Ben hears that Ann is here: in his own status when her hub's view had landed before
     // his server read the views, else as her arrival within a poll.
@@ -46,7 +43,7 @@ Deno.test("presence crosses hubs: two servers on one KV file see each other's pe
     assert.deepEqual(away.away, [ben.user.id]);
 
     // A looking tab of Ben's on Ann's server: he is back, though his first tab is away.
-    const b2 = await openSocket(one.base, ben.cookie, one.base, clients);
+    const b2 = await socket(one, ben.cookie);
     await join(b2, id);
     assert.equal((await a.next("presence", (f) => f.user.id === ben.user.id)).state, "active");
     await b2.close();
@@ -57,30 +54,21 @@ Deno.test("presence crosses hubs: two servers on one KV file see each other's pe
     const left = await a.next("status", (f) => f.event === "left" && f.user.id === ben.user.id);
     assert.deepEqual(ids(left.online), [ann.user.id]);
     assert.deepEqual(left.away, []);
-  } finally {
-    await Promise.all(clients.map((c) => c.close()));
-    await one.close();
-    await two.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  },
+);
 
-Deno.test("typing and list activity cross hubs: two servers on one KV file", async () => {
-  const dir = await Deno.makeTempDir();
-  const env = { KV_PATH: `${dir}/chat.kv`, REALTIME_POLL_MS: "100" };
-  const one = await startTestServer(env);
-  const two = await startTestServer(env);
-  const clients: Client[] = [];
-  try {
+twoHubTest(
+  "typing and list activity cross hubs: two servers on one KV file",
+  async ({ one, two, socket }) => {
     const ann = await registerUser(one);
     const ben = await registerUser(one);
     const id = await createConversationVia(one, ann.cookie, [ben.user]);
-    const a = await openSocket(one.base, ann.cookie, one.base, clients);
+    const a = await socket(one, ann.cookie);
     await join(a, id);
-    const b = await openSocket(two.base, ben.cookie, two.base, clients);
+    const b = await socket(two, ben.cookie);
     await join(b, id);
     // Ben's conversation list, on the other server, not in the room.
-    const list = await openSocket(two.base, ben.cookie, two.base, clients);
+    const list = await socket(two, ben.cookie);
     list.send({ type: "watch_list" });
     await list.roundTrip();
 
@@ -90,10 +78,5 @@ Deno.test("typing and list activity cross hubs: two servers on one KV file", asy
     await a.next("ack");
     const moved = await list.next("activity", (f) => f.conversationId === id, 5000);
     assert.equal(moved.message.content, "hello there");
-  } finally {
-    await Promise.all(clients.map((c) => c.close()));
-    await one.close();
-    await two.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  },
+);
