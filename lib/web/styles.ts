@@ -18,7 +18,8 @@ export function buildStylesheet(sources: string[]): string {
   const tw = twind(
     defineConfig({
       presets: [presetAutoprefix(), presetTailwind()],
-      // `dark:` follows the class that static/theme.js sets (the system's choice, or yours).
+      // `dark:` follows the class that static/theme.js sets (the system's choice, or yours);
+      // without that script (no JavaScript) the system's choice, by media query (withSystemDark).
       darkMode: "class",
       // Short names for utility lists repeated on every message (style_shortcuts.ts).
       rules: SHORTCUTS,
@@ -88,7 +89,37 @@ export function buildStylesheet(sources: string[]): string {
     virtual(),
   );
   for (const token of classTokens(sources)) tw(token);
-  return stringify(tw.target);
+  return stringify(withSystemDark(tw.target));
+}
+
+/** `.dark` in a selector, alone or after `:root` (not `.dark\:…`, a class name). */
+const DARK_CLASS = /(:root)?\.dark(?![\w\\-])/g;
+const HAS_DARK_CLASS = new RegExp(DARK_CLASS.source);
+
+/**
+ * The stylesheet's rules, then each rule of dark mode again for a page that has made no
+ * choice: under `@media (prefers-color-scheme: dark)`, for a root with neither class.
+ * static/theme.js always sets `dark` or `light` on the root, so with JavaScript the class
+ * alone decides (an explicit Light wins over a dark system); without it, the server's page
+ * has no class and follows the system. Same specificity as the class rule it copies
+ * (`:where(:root):not(.light)` counts as one class, like `.dark`).
+ */
+export function withSystemDark(rules: readonly string[]): string[] {
+  const copies = rules.filter((rule) => HAS_DARK_CLASS.test(selectorsOf(rule))).map((rule) =>
+    `@media (prefers-color-scheme:dark){${
+      rule.replace(
+        DARK_CLASS,
+        (_, root) => root ? ":root:not(.light)" : ":where(:root):not(.light)",
+      )
+    }}`
+  );
+  return [...rules, ...copies];
+}
+
+/** A rule's text before its declarations (with an at-rule's own condition). */
+function selectorsOf(rule: string): string {
+  const open = rule.startsWith("@") ? rule.indexOf("{", rule.indexOf("{") + 1) : rule.indexOf("{");
+  return open < 0 ? rule : rule.slice(0, open);
 }
 
 const SEPARATORS = /[\s"'`{}<>=;]+/;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { buildStylesheet, classTokens } from "./styles.ts";
+import { buildStylesheet, classTokens, withSystemDark } from "./styles.ts";
 
 Deno.test("classTokens() finds classes inside template literals and conditionals", () => {
   const source = `
@@ -52,4 +52,22 @@ Deno.test("buildStylesheet() writes nothing for classes the sources do not use",
 Deno.test("buildStylesheet() ignores words that are not classes", () => {
   const css = buildStylesheet([`const answer = await fetchSomething(); return answer;`]);
   assert.doesNotMatch(css, /answer|fetchSomething/);
+});
+
+Deno.test("withSystemDark() copies each dark rule under the media query for a root with no choice", () => {
+  const rules = [
+    ".bg-white{background-color:#fff}",
+    ".dark .dark\\:bg-slate-900{background-color:#0f172a}",
+    "@media (min-width:640px){.dark .dark\\:sm\\:text-white{color:#fff}}",
+    ":root.dark{color-scheme:dark}",
+    ":where(.dark) :where(dialog){color:#fff}",
+  ];
+  const out = withSystemDark(rules);
+  assert.deepEqual(out.slice(0, rules.length), rules, "the class rules stay, in order");
+  assert.deepEqual(out.slice(rules.length), [
+    "@media (prefers-color-scheme:dark){:where(:root):not(.light) .dark\\:bg-slate-900{background-color:#0f172a}}",
+    "@media (prefers-color-scheme:dark){@media (min-width:640px){:where(:root):not(.light) .dark\\:sm\\:text-white{color:#fff}}}",
+    "@media (prefers-color-scheme:dark){:root:not(.light){color-scheme:dark}}",
+    "@media (prefers-color-scheme:dark){:where(:where(:root):not(.light)) :where(dialog){color:#fff}}",
+  ]);
 });
