@@ -67,7 +67,9 @@ function preview(m: Message): string {
 function notify(m: Message, where: string) {
   if (typeof Notification === "undefined" || Notification.permission !== "granted") return;
   if (document.visibilityState !== "hidden") return;
-  const text = m.content.length > 140 ? `${m.content.slice(0, 139)}…` : m.content;
+  // What the reader would see, not its Markdown (`**bold**` is "bold"), like the preview.
+  const plain = plainText(m.content, m.formatted);
+  const text = plain.length > 140 ? `${plain.slice(0, 139)}…` : plain;
   const n = new Notification(`${m.author.displayName} mentioned you in ${where}`, {
     body: text,
     tag: m.id,

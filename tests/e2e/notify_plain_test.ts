@@ -1,0 +1,58 @@
+/**
+ * A mention's browser notification says what the message shows, not its Markdown: the
+ * sidebar's notify() turns the message into plain text (lib/shared/plain_text.ts), as the
+ * list's preview does. (Notifications are recorded, the tab reported hidden.)
+ */
+import assert from "node:assert/strict";
+import { browserTest, signedInContext } from "../support/browser.ts";
+import { createConversationVia, json, registerUser } from "../support/helpers.ts";
+
+browserTest(
+  "a mention's notification shows plain text, not raw Markdown",
+  async ({ server, browser }) => {
+    const ann = await registerUser(server, { username: "ann", displayName: "Ann Lee" });
+    const ben = await registerUser(server, { username: "ben", displayName: "Ben Ode" });
+    const id = await createConversationVia(server, ann.cookie, [ben.user], "Plans");
+    const quiet = await createConversationVia(server, ann.cookie, [ben.user], "Quiet");
+
+    const context = await signedInContext(browser, server.base, ben.cookie, {
+      viewport: { width: 1280, height: 800 },
+    });
+    await context.grantPermissions(["notifications"], { origin: server.base });
+    await context.addInitScript(() => {
+      const shown: { title: string; body: string }[] = [];
+      (globalThis as unknown as { shown: typeof shown }).shown = shown;
+      class Recorded {
+        static permission = "granted";
+        static requestPermission() {
+          return Promise.resolve("granted");
+        }
+        onclick: (() => void) | null = null;
+        constructor(title: string, options: { body: string }) {
+          shown.push({ title, body: options.body });
+        }
+      }
+      Object.defineProperty(globalThis, "Notification", { value: Recorded });
+      Object.defineProperty(document, "visibilityState", { get: () => "hidden" });
+    });
+    const page = await context.newPage();
+    // Another conversation open: "Live" says the page's socket (the list's too) is open.
+    await page.goto(`${server.base}/conversations/${quiet}`);
+    await page.locator("[data-island=ConversationList][data-hydrated]").waitFor();
+    await page.getByText("Live", { exact: true }).waitFor();
+    const content = "**Ready**, @ben: read [the plan](https://example.com/plan) and `ship` it";
+    const res = await server.fetch(
+      `/api/conversations/${id}/messages`,
+      json("POST", { content }, ann.cookie),
+    );
+    assert.equal(res.status, 201);
+    const shown = await page.waitForFunction(() =>
+      (globalThis as unknown as { shown: { title: string; body: string }[] }).shown[0]
+    );
+    assert.deepEqual(await shown.jsonValue(), {
+      title: "Ann Lee mentioned you in Plans",
+      body: "Ready, @ben: read the plan and ship it",
+    });
+    await context.close();
+  },
+);
