@@ -3,7 +3,7 @@ import { useEffect } from "preact/hooks";
 import type { JSX } from "preact";
 import type { FileMeta } from "../lib/files/mod.ts";
 import type { User } from "../lib/shared/user.ts";
-import { shortTime } from "../components/people.tsx";
+import { fullTime, shortTime } from "../components/people.tsx";
 import { sendFile, type Upload, UploadList } from "./parts/uploads.tsx";
 import { kindOf } from "../components/file_kind.ts";
 import { formatSize, PREVIEW_TYPES } from "../lib/shared/limits.ts";
@@ -170,7 +170,11 @@ export default function FileManager(props: FileManagerProps) {
                   </a>
                   <p class="truncate text-xs text-slate-600 dark:text-slate-400">
                     {formatSize(f.size)} · {kindOf(f.contentType)} ·{" "}
-                    <bdi>{f.uploadedBy.displayName}</bdi> · {shortTime(f.createdAt)}
+                    <bdi>{f.uploadedBy.displayName}</bdi> ·{" "}
+                    {/* Its full date on hover, like a message's time (MessageContent). */}
+                    <time dateTime={f.createdAt} title={fullTime(f.createdAt)}>
+                      {shortTime(f.createdAt)}
+                    </time>
                   </p>
                 </div>
                 {(props.canManage || f.uploadedBy.id === props.me.id) && (
