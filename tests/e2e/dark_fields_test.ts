@@ -5,10 +5,10 @@
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { annAndBen, browserTest } from "../support/browser.ts";
-import { json } from "../support/helpers.ts";
+import { annAndBen, browserTest, screenshotsIn } from "../support/browser.ts";
+import { createProjectVia, json } from "../support/helpers.ts";
 
-const OUT = new URL("../../test-output/phone/", import.meta.url).pathname;
+const OUT = screenshotsIn("phone");
 
 /**
  * Each shown field (and open dialog) whose background is the browser's default for an
@@ -47,14 +47,11 @@ function unstyledFields(page: Page): Promise<string[]> {
 browserTest(
   "dark mode styles every field and the New conversation dialog, at 375 and 1280 px",
   async ({ server, browser }, t) => {
-    await Deno.mkdir(OUT, { recursive: true });
     const { ann, id: conv } = await annAndBen(server, "Launch plan");
-    const created = await server.fetch(
-      "/api/projects",
-      json("POST", { name: "Website", description: "The new site" }, ann.cookie),
-    );
-    assert.equal(created.status, 201);
-    const project = (await created.json()).project;
+    const project = await createProjectVia(server, ann.cookie, {
+      name: "Website",
+      description: "The new site",
+    });
     const pages = [
       { path: "/login", signedIn: false },
       { path: "/register", signedIn: false },

@@ -4,30 +4,17 @@
  * Chromium at 375 and 1280 px, light and dark (test-output/sidebar/files-*.png).
  */
 import assert from "node:assert/strict";
-import { browserTest, openChatPage } from "../support/browser.ts";
-import { json, registerUser, uploadInit } from "../support/helpers.ts";
+import { browserTest, forEachScreen, openChatPage, screenshotsIn } from "../support/browser.ts";
+import { createProjectVia, json, registerUser, uploadInit } from "../support/helpers.ts";
 
-const OUT = new URL("../../test-output/sidebar/", import.meta.url).pathname;
-const SCREENS = [
-  { width: 375, height: 812, colorScheme: "light" },
-  { width: 375, height: 812, colorScheme: "dark" },
-  { width: 1280, height: 800, colorScheme: "light" },
-  { width: 1280, height: 800, colorScheme: "dark" },
-] as const;
+const OUT = screenshotsIn("sidebar");
 
 browserTest(
   "another member's upload and delete show in an open project page",
   async ({ server, browser }) => {
-    await Deno.mkdir(OUT, { recursive: true });
     const ben = await registerUser(server, { username: "ben", displayName: "Ben Ode" });
     const ann = await registerUser(server, { username: "ann", displayName: "Ann Lee" });
-    const made = await server.fetch("/api/projects", json("POST", { name: "Apollo" }, ben.cookie));
-    const project = (await made.json()).project;
-    const added = await server.fetch(
-      `/api/projects/${project.id}/members`,
-      json("POST", { username: "ann" }, ben.cookie),
-    );
-    assert.ok(added.status < 300, await added.text());
+    const project = await createProjectVia(server, ben.cookie, { name: "Apollo" }, ["ann"]);
     const errors: string[] = [];
     const page = await openChatPage(browser, server.base, ann.cookie, {
       path: `/projects/${project.id}`,
@@ -45,13 +32,13 @@ browserTest(
     assert.equal(up.status, 201, await up.clone().text());
     const { file } = await up.json();
     await files.getByText("plan.txt").waitFor({ timeout: 5000 });
-    for (const s of SCREENS) {
-      await page.setViewportSize({ width: s.width, height: s.height });
-      await page.emulateMedia({ colorScheme: s.colorScheme });
-      await page.locator("section[aria-labelledby=files-title]").screenshot({
-        path: `${OUT}files-${s.width}-${s.colorScheme}.png`,
-      });
-    }
+    await forEachScreen(
+      page,
+      (s) =>
+        page.locator("section[aria-labelledby=files-title]").screenshot({
+          path: `${OUT}files-${s.width}-${s.colorScheme}.png`,
+        }),
+    );
     const gone = await server.fetch(
       `/api/projects/${project.id}/files/${file.id}`,
       json("DELETE", undefined, ben.cookie),

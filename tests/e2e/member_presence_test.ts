@@ -4,34 +4,19 @@
  * 1280 px, light and dark (test-output/sidebar/members-*.png).
  */
 import assert from "node:assert/strict";
-import { browserTest, openChatPage } from "../support/browser.ts";
-import { json, registerUser } from "../support/helpers.ts";
+import { browserTest, forEachScreen, openChatPage, screenshotsIn } from "../support/browser.ts";
+import { createProjectVia, registerUser } from "../support/helpers.ts";
 import { openSocket } from "../support/ws_client.ts";
 
-const OUT = new URL("../../test-output/sidebar/", import.meta.url).pathname;
-const SCREENS = [
-  { width: 375, height: 812, colorScheme: "light" },
-  { width: 375, height: 812, colorScheme: "dark" },
-  { width: 1280, height: 800, colorScheme: "light" },
-  { width: 1280, height: 800, colorScheme: "dark" },
-] as const;
+const OUT = screenshotsIn("sidebar");
 
 browserTest(
   "a project's member list shows who is online anywhere, live",
   async ({ server, browser }) => {
-    await Deno.mkdir(OUT, { recursive: true });
     const ben = await registerUser(server, { username: "ben", displayName: "Ben Ode" });
     const ann = await registerUser(server, { username: "ann", displayName: "Ann Lee" });
     const cyd = await registerUser(server, { username: "cyd", displayName: "Cy Park" });
-    const made = await server.fetch("/api/projects", json("POST", { name: "Apollo" }, ben.cookie));
-    const project = (await made.json()).project;
-    for (const username of ["ann", "cyd"]) {
-      const res = await server.fetch(
-        `/api/projects/${project.id}/members`,
-        json("POST", { username }, ben.cookie),
-      );
-      assert.ok(res.status < 300, await res.text());
-    }
+    const project = await createProjectVia(server, ben.cookie, { name: "Apollo" }, ["ann", "cyd"]);
     const errors: string[] = [];
     const page = await openChatPage(browser, server.base, ben.cookie, {
       path: `/projects/${project.id}`,
@@ -51,14 +36,12 @@ browserTest(
     assert.equal(await dot(ann.user.id).isVisible(), true);
     a.send({ type: "presence", state: "away" });
     await dot(ann.user.id).and(page.locator("[data-presence=away]")).waitFor({ timeout: 5000 });
-    for (const s of SCREENS) {
-      await page.setViewportSize({ width: s.width, height: s.height });
-      await page.emulateMedia({ colorScheme: s.colorScheme });
+    await forEachScreen(page, async (s) => {
       await page.locator("[aria-label=Members]").scrollIntoViewIfNeeded();
       await page.locator("section[aria-labelledby=members-title]").screenshot({
         path: `${OUT}members-${s.width}-${s.colorScheme}.png`,
       });
-    }
+    });
     await a.close();
     await dot(ann.user.id).and(page.locator("[data-presence=offline]")).waitFor({
       state: "attached",

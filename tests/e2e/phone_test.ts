@@ -5,10 +5,10 @@
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { annAndBen, browserTest } from "../support/browser.ts";
-import { json } from "../support/helpers.ts";
+import { annAndBen, browserTest, screenshotsIn } from "../support/browser.ts";
+import { createProjectVia, json } from "../support/helpers.ts";
 
-const OUT = new URL("../../test-output/phone/", import.meta.url).pathname;
+const OUT = screenshotsIn("phone");
 
 const SIZES = [
   { width: 375, height: 812, themes: ["light", "dark"] },
@@ -34,19 +34,16 @@ async function onScreen(page: Page, selector: string): Promise<string | null> {
 browserTest(
   "every signed-in page shows what it is for at 360, 375, 414 and 1280 px, light and dark, with a way back to the list on a phone",
   async ({ server, browser }, t) => {
-    await Deno.mkdir(OUT, { recursive: true });
     const { ann, id: conv } = await annAndBen(server, "Launch plan");
     const said = await server.fetch(
       `/api/conversations/${conv}/messages`,
       json("POST", { content: "Deploying at 5." }, ann.cookie),
     );
     assert.equal(said.status, 201);
-    const created = await server.fetch(
-      "/api/projects",
-      json("POST", { name: "Website", description: "The new site" }, ann.cookie),
-    );
-    assert.equal(created.status, 201);
-    const project = (await created.json()).project;
+    const project = await createProjectVia(server, ann.cookie, {
+      name: "Website",
+      description: "The new site",
+    });
 
     // What each page is for: shown on every screen.
     const pages = [

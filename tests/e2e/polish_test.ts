@@ -6,16 +6,17 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import type { Browser, BrowserContextOptions } from "playwright-core";
-import { annAndBen, browserTest, openChatPage } from "../support/browser.ts";
-import { json } from "../support/helpers.ts";
+import {
+  annAndBen,
+  browserTest,
+  openChatPage,
+  type Screen,
+  SCREENS,
+  screenshotsIn,
+} from "../support/browser.ts";
+import { createProjectVia, json } from "../support/helpers.ts";
 
-const OUT = new URL("../../test-output/phone/", import.meta.url).pathname;
-const SCREENS = [
-  { width: 375, height: 812, colorScheme: "light" },
-  { width: 375, height: 812, colorScheme: "dark" },
-  { width: 1280, height: 800, colorScheme: "light" },
-  { width: 1280, height: 800, colorScheme: "dark" },
-] as const;
+const OUT = screenshotsIn("phone");
 const DAY = 86_400_000;
 
 /**
@@ -40,11 +41,11 @@ async function atOffset<T>(offset: number, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function screenName(s: (typeof SCREENS)[number]) {
+function screenName(s: Screen) {
   return `${s.width}-${s.colorScheme}`;
 }
 
-function context(s: (typeof SCREENS)[number]): BrowserContextOptions {
+function context(s: Screen): BrowserContextOptions {
   return {
     viewport: { width: s.width, height: s.height },
     colorScheme: s.colorScheme,
@@ -253,12 +254,10 @@ browserTest(
   "an upload's label and its bar say the same percentage all along, and 100% only once stored",
   async ({ server, browser }, t) => {
     const { ann } = await annAndBen(server);
-    const created = await server.fetch(
-      "/api/projects",
-      json("POST", { name: "Website", description: "The new site" }, ann.cookie),
-    );
-    assert.equal(created.status, 201);
-    const project = (await created.json()).project;
+    const project = await createProjectVia(server, ann.cookie, {
+      name: "Website",
+      description: "The new site",
+    });
     for (const s of [SCREENS[0], SCREENS[3]]) {
       await t.step(screenName(s), async () => {
         const page = await openChatPage(browser, server.base, ann.cookie, {

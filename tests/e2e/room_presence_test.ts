@@ -4,21 +4,20 @@
  * Before, only people with this conversation open counted. Chromium at 375 and 1280 px,
  * light and dark (test-output/sidebar/header-*.png).
  */
-import { annAndBen, browserTest, openChatPage } from "../support/browser.ts";
+import {
+  annAndBen,
+  browserTest,
+  forEachScreen,
+  openChatPage,
+  screenshotsIn,
+} from "../support/browser.ts";
 import { openSocket } from "../support/ws_client.ts";
 
-const OUT = new URL("../../test-output/sidebar/", import.meta.url).pathname;
-const SCREENS = [
-  { width: 375, height: 812, colorScheme: "light" },
-  { width: 375, height: 812, colorScheme: "dark" },
-  { width: 1280, height: 800, colorScheme: "light" },
-  { width: 1280, height: 800, colorScheme: "dark" },
-] as const;
+const OUT = screenshotsIn("sidebar");
 
 browserTest(
   "the chat header counts someone online anywhere, not only in this room",
   async ({ server, browser }) => {
-    await Deno.mkdir(OUT, { recursive: true });
     const { ann, ben, id } = await annAndBen(server);
     const page = await openChatPage(browser, server.base, ann.cookie, {
       path: `/conversations/${id}`,
@@ -30,13 +29,10 @@ browserTest(
     await presence.getByText("Online: Ben Ode", { exact: true }).waitFor({ timeout: 5000 });
     b.send({ type: "presence", state: "away" });
     await presence.getByText("Online: Ben Ode (away)").waitFor({ timeout: 5000 });
-    for (const s of SCREENS) {
-      await page.setViewportSize({ width: s.width, height: s.height });
-      await page.emulateMedia({ colorScheme: s.colorScheme });
-      await page.locator("header").first().screenshot({
+    await forEachScreen(page, (s) =>
+      page.locator("header").first().screenshot({
         path: `${OUT}header-${s.width}-${s.colorScheme}.png`,
-      });
-    }
+      }));
     await b.close();
     await presence.getByText("nobody else online").waitFor({ timeout: 5000 });
   },

@@ -7,17 +7,11 @@
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { browserTest, signedInContext } from "../support/browser.ts";
-import { createConversationVia, json, registerUser } from "../support/helpers.ts";
+import { browserTest, forEachScreen, screenshotsIn, signedInContext } from "../support/browser.ts";
+import { createConversationVia, createProjectVia, json, registerUser } from "../support/helpers.ts";
 import { openSocket } from "../support/ws_client.ts";
 
-const OUT = new URL("../../test-output/sidebar/", import.meta.url).pathname;
-const SCREENS = [
-  { width: 375, height: 812, colorScheme: "light" },
-  { width: 375, height: 812, colorScheme: "dark" },
-  { width: 1280, height: 800, colorScheme: "light" },
-  { width: 1280, height: 800, colorScheme: "dark" },
-] as const;
+const OUT = screenshotsIn("sidebar");
 
 /** The sidebar's entry of a conversation. */
 const item = (page: Page, id: string) =>
@@ -26,7 +20,6 @@ const item = (page: Page, id: string) =>
 browserTest(
   "the sidebar: presence dots, removal, plain previews, kind icons, the mentions offer",
   async ({ server, browser }, t) => {
-    await Deno.mkdir(OUT, { recursive: true });
     const ann = await registerUser(server, { username: "ann", displayName: "Ann Lee" });
     const ben = await registerUser(server, { username: "ben", displayName: "Ben Ode" });
     const cy = await registerUser(server, { username: "cyd", displayName: "Cy Park" });
@@ -37,14 +30,7 @@ browserTest(
     );
     assert.equal(said.status, 201);
     const group = await createConversationVia(server, cy.cookie, [ann.user, ben.user], "Team");
-    const made = await server.fetch("/api/projects", json("POST", { name: "Apollo" }, ben.cookie));
-    assert.equal(made.status, 201);
-    const project = (await made.json()).project;
-    const added = await server.fetch(
-      `/api/projects/${project.id}/members`,
-      json("POST", { username: "ann" }, ben.cookie),
-    );
-    assert.ok(added.status < 300, await added.text());
+    const project = await createProjectVia(server, ben.cookie, { name: "Apollo" }, ["ann"]);
 
     // Ann on the home page, her list live (1280 px first: the list is beside the page).
     const context = await signedInContext(browser, server.base, ann.cookie, {
@@ -83,12 +69,11 @@ browserTest(
         });
         b.send({ type: "presence", state: "active" });
         await benMark.and(page.locator("[data-presence=active]")).waitFor({ timeout: 5000 });
-        for (const s of SCREENS) {
-          await page.setViewportSize({ width: s.width, height: s.height });
-          await page.emulateMedia({ colorScheme: s.colorScheme });
-          // At phone width the list is the home page itself.
-          await page.screenshot({ path: `${OUT}${s.width}-${s.colorScheme}.png` });
-        }
+        // At phone width the list is the home page itself.
+        await forEachScreen(
+          page,
+          (s) => page.screenshot({ path: `${OUT}${s.width}-${s.colorScheme}.png` }),
+        );
         await page.setViewportSize({ width: 1280, height: 800 });
         await b.close();
         await benMark.waitFor({ state: "detached", timeout: 5000 });

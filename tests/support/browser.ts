@@ -100,3 +100,33 @@ export async function annAndBen(
   const id = await createConversationVia(server, ann.cookie, [ben.user], title);
   return { ann, ben, id };
 }
+
+/** The four looks a page's screenshots are taken in: phone and desktop, light and dark. */
+export const SCREENS = [
+  { width: 375, height: 812, colorScheme: "light" },
+  { width: 375, height: 812, colorScheme: "dark" },
+  { width: 1280, height: 800, colorScheme: "light" },
+  { width: 1280, height: 800, colorScheme: "dark" },
+] as const;
+
+export type Screen = (typeof SCREENS)[number];
+
+/** `test-output/<name>/` (created), where a test's screenshots go; ends with a slash. */
+export function screenshotsIn(name: string): string {
+  const dir = new URL(`../../test-output/${name}/`, import.meta.url).pathname;
+  Deno.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Shows the page in each of `screens` (size and colour scheme) in turn and runs `shoot`. */
+export async function forEachScreen(
+  page: Page,
+  shoot: (s: Screen) => Promise<unknown>,
+  screens: readonly Screen[] = SCREENS,
+): Promise<void> {
+  for (const s of screens) {
+    await page.setViewportSize({ width: s.width, height: s.height });
+    await page.emulateMedia({ colorScheme: s.colorScheme });
+    await shoot(s);
+  }
+}

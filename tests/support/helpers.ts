@@ -105,6 +105,29 @@ export async function createConversationVia(
   return (await res.json()).conversation.id;
 }
 
+/**
+ * A project created by `cookie`'s person (201), with the people named in `members` added
+ * (201 each): the project as the API answered it.
+ */
+export async function createProjectVia(
+  server: Pick<TestApp, "fetch">,
+  cookie: string,
+  fields: { name: string; description?: string },
+  members: string[] = [],
+) {
+  const made = await server.fetch("/api/projects", json("POST", fields, cookie));
+  assert.equal(made.status, 201, await made.clone().text());
+  const { project } = await made.json();
+  for (const username of members) {
+    const res = await server.fetch(
+      `/api/projects/${project.id}/members`,
+      json("POST", { username }, cookie),
+    );
+    assert.equal(res.status, 201, await res.text());
+  }
+  return project;
+}
+
 /** A real server on an ephemeral port around a test app (for WebSocket and browser tests). */
 export async function startTestServer(env: Record<string, string> = {}) {
   const app = await startTestApp(env);
