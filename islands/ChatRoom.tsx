@@ -23,6 +23,20 @@ function seqFromHash(): number | null {
   return match ? Number(match[1]) : null;
 }
 
+/** Messages a history page (`?before=`, `?around=`) holds at most (routes/chat.tsx). */
+const PAGE = 50;
+
+/**
+ * Where the messages after `shown` (the last one on the page) are, when the conversation goes
+ * on to `head`: the next page by `before=`, or the newest page once that is it; null at the
+ * end. (Joined, the room fetches them itself and the link goes as they arrive.)
+ */
+function newerHref(convId: string, shown?: number, head?: number): string | null {
+  if (shown === undefined || head === undefined || shown >= head) return null;
+  const page = `/conversations/${convId}`;
+  return shown + PAGE >= head ? page : `${page}?before=${shown + PAGE + 1}`;
+}
+
 /**
  * The live conversation: history rendered on the server, then joined over the page's socket.
  * What it shows is the room model's state (chat/room_model.ts, through chat/use_room.ts);
@@ -120,6 +134,7 @@ export default function ChatRoom(props: ChatRoomProps) {
 
   const title = conversationName(props.conversation, me.id);
   const newBelow = scroll.newBelow.value;
+  const newer = newerHref(convId, state.messages.at(-1)?.seq, props.conversation.lastMessage?.seq);
   return (
     <section
       class="flex h-full min-w-0 flex-1 flex-col bg-white dark:bg-slate-900"
@@ -168,6 +183,16 @@ export default function ChatRoom(props: ChatRoomProps) {
               </div>
             )}
             {history}
+            {newer && (
+              <div class="mt-4 text-center">
+                <a
+                  href={newer}
+                  class="text-sm font-medium text-indigo-600 dark:text-indigo-400 hover:text-indigo-500"
+                >
+                  Newer messages
+                </a>
+              </div>
+            )}
           </div>
         </div>
         {scroll.awayFromEnd.value && (
