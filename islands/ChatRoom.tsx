@@ -54,7 +54,7 @@ export default function ChatRoom(props: ChatRoomProps) {
   const live = useRoom({
     conversationId: convId,
     meId: me.id,
-    participantIds: props.conversation.participants.map((p) => p.id),
+    participants: props.conversation.participants,
     messages: props.messages,
     editing: props.opened?.edit ?? null,
     beforeReceive: (newer) => scroll.beforeReceive(newer),

@@ -24,6 +24,11 @@ export type RoomState = {
    * who is in the room (`online`) counts for those not heard of yet.
    */
   people: Record<string, "active" | "away" | "offline">;
+  /**
+   * Who takes part as far as this page knows: the page's participants, then anyone its frames
+   * showed since (in the room, typing, writing): someone added later is watched too.
+   */
+  participants: User[];
   typing: Record<string, { user: User; until: number }>;
   socket: SocketState;
   /** The socket's `recent_messages` for this conversation arrived; false while it is down. */
@@ -53,20 +58,27 @@ export type RoomEffect =
   /** Messages arrived: `newer` of them after what was shown (scrolling, read marks). */
   | { type: "received"; newer: number }
   /** You are no longer a participant: stop joining this conversation (at reconnects too). */
-  | { type: "leave" };
+  | { type: "leave" }
+  /** Someone new takes part (`participants` grew): watch their state anywhere too. */
+  | { type: "met" };
 
 export type RoomContext = { conversationId: string; meId: string; now: number };
 
 /** How long a typing indicator lasts without a new `typing` frame. */
 export const TYPING_MS = 4000;
 
-export function initialRoom(messages: Message[], editing: number | null = null): RoomState {
+export function initialRoom(
+  messages: Message[],
+  editing: number | null = null,
+  participants: User[] = [],
+): RoomState {
   return {
     messages,
     pending: [],
     online: [],
     away: [],
     people: {},
+    participants,
     typing: {},
     socket: "connecting",
     joined: false,
@@ -172,8 +184,42 @@ function removedFrom(state: RoomState): Step {
   };
 }
 
-/** What one frame from the socket changes in this room, and what the room must do. */
+/** The people a frame shows taking part in this conversation. */
+function peopleIn(frame: ServerFrame, conversationId: string): User[] {
+  switch (frame.type) {
+    case "status":
+      return frame.conversationId === conversationId ? [frame.user, ...frame.online] : [];
+    case "typing":
+      return frame.conversationId === conversationId ? [frame.user] : [];
+    case "recent_messages":
+      return frame.conversationId === conversationId ? frame.messages.map((m) => m.author) : [];
+    case "message":
+    case "message_updated":
+      return frame.message.conversationId === conversationId ? [frame.message.author] : [];
+    default:
+      return [];
+  }
+}
+
+/**
+ * What one frame from the socket changes in this room, and what the room must do; someone
+ * it shows taking part who was not known yet joins `participants` (effect `met`).
+ */
 export function roomFrame(state: RoomState, frame: ServerFrame, ctx: RoomContext): Step {
+  const step = frameStep(state, frame, ctx);
+  if (step.state.removed) return step;
+  const known = new Set(step.state.participants.map((u) => u.id));
+  const fresh = peopleIn(frame, ctx.conversationId).filter((u) =>
+    !known.has(u.id) && (known.add(u.id), true)
+  );
+  if (fresh.length === 0) return step;
+  return {
+    state: { ...step.state, participants: [...step.state.participants, ...fresh] },
+    effects: [...step.effects, { type: "met" }],
+  };
+}
+
+function frameStep(state: RoomState, frame: ServerFrame, ctx: RoomContext): Step {
   const none = (next: RoomState): Step => ({ state: next, effects: [] });
   switch (frame.type) {
     case "recent_messages": {
@@ -290,9 +336,10 @@ export function presenceText(state: RoomState, participants: User[], meId: strin
   const stateOf = (u: User) =>
     state.people[u.id] ??
       (inRoom(u) ? (state.away.includes(u.id) ? "away" : "active") : "offline");
-  const known = new Map([...participants, ...state.online].map((u) => [u.id, u]));
+  const taking = new Map([...participants, ...state.participants].map((u) => [u.id, u]));
+  const known = new Map([...taking.values(), ...state.online].map((u) => [u.id, u]));
   const onlineOthers = [...known.values()].filter((u) => u.id !== meId && stateOf(u) !== "offline");
-  const others = participants.filter((p) => p.id !== meId).length;
+  const others = [...taking.keys()].filter((id) => id !== meId).length;
   if (!state.joined) return others === 0 ? "Only you so far" : `${others + 1} people`;
   if (onlineOthers.length) {
     return `Online: ${

@@ -52,8 +52,13 @@ function play(state: RoomState, ...frames: ServerFrame[]) {
 }
 
 const seqs = (s: RoomState) => s.messages.map((m) => m.seq);
+/** Joined, on a page made for Ann, Ben and Cat's conversation. */
 const joined = (messages: Message[]) =>
-  play(initialRoom(messages), { type: "recent_messages", conversationId: "c1", messages }).state;
+  play(initialRoom(messages, null, [ann, ben, cat]), {
+    type: "recent_messages",
+    conversationId: "c1",
+    messages,
+  }).state;
 
 Deno.test("messages are merged by seq: in order and once, whatever order frames come in", () => {
   const { state } = play(
@@ -191,7 +196,8 @@ Deno.test("presence: status and presence frames say who is online and who is awa
   assert.equal(presenceText(state, [ann, ben, cat], ann.id), "Online: Ben Ode, Cat Day (away)");
   const alone = play(state, status([ann])).state;
   assert.equal(presenceText(alone, [ann, ben, cat], ann.id), "3 people · nobody else online");
-  assert.equal(presenceText(alone, [ann], ann.id), "Only you so far");
+  const solo = play({ ...initialRoom([], null, [ann]), joined: true }, status([ann])).state;
+  assert.equal(presenceText(solo, [ann], ann.id), "Only you so far");
   // Not joined (the socket down, or not yet open): who was online is not known now.
   const down = roomSocket(state, "offline").state;
   assert.equal(presenceText(down, [ann, ben, cat], ann.id), "3 people");

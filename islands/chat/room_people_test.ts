@@ -45,3 +45,48 @@ Deno.test("without people frames, who is in the room still counts", () => {
   }, ctx).state;
   assert.equal(presenceText(state, [ann, ben], ann.id), "Online: Ben (away)");
 });
+
+Deno.test("someone added after the page was made is met, counted and watched", () => {
+  const cat: User = { id: "c", username: "cat", displayName: "Cat" };
+  let state = { ...initialRoom([], null, [ann, ben]), joined: true };
+  const message = {
+    id: "m1",
+    conversationId: "c1",
+    seq: 1,
+    author: cat,
+    content: "hi, I'm new",
+    createdAt: "2026-01-01T00:00:00.000Z",
+    clientId: null,
+    editedAt: null,
+    deletedAt: null,
+    reactions: [],
+    attachments: [],
+    formatted: null,
+  };
+  const step = roomFrame(state, { type: "message", message }, ctx);
+  assert.deepEqual(step.effects.filter((e) => e.type === "met"), [{ type: "met" }]);
+  assert.deepEqual(step.state.participants.map((u) => u.id), ["a", "b", "c"]);
+  state = step.state;
+  assert.equal(presenceText(state, [ann, ben], ann.id), "3 people · nobody else online");
+  // Watched now: her state anywhere says she is online, though she never opened this room.
+  state = roomFrame(state, { type: "people", people: [{ id: cat.id, state: "active" }] }, ctx)
+    .state;
+  assert.equal(presenceText(state, [ann, ben], ann.id), "Online: Cat");
+  // Met once: her next message, a status frame naming her, meet nobody new.
+  const again = roomFrame(state, {
+    type: "status",
+    conversationId: "c1",
+    event: "joined",
+    user: cat,
+    online: [ann, cat],
+    away: [],
+  }, ctx);
+  assert.deepEqual(again.effects, []);
+  // Another conversation's frames meet nobody.
+  const elsewhere = roomFrame(state, {
+    type: "typing",
+    conversationId: "c2",
+    user: { id: "d", username: "dan", displayName: "Dan" },
+  }, ctx);
+  assert.deepEqual(elsewhere.effects, []);
+});

@@ -2,6 +2,7 @@
 import { useSignal } from "@preact/signals";
 import { useLayoutEffect, useRef } from "preact/hooks";
 import type { Message } from "../../lib/shared/message.ts";
+import type { User } from "../../lib/shared/user.ts";
 import type { Pending } from "../../components/MessageList.tsx";
 import { chatSocket } from "../parts/chat_socket.ts";
 import {
@@ -26,15 +27,20 @@ import {
 export function useRoom(options: {
   conversationId: string;
   meId: string;
-  /** Whose states anywhere the header says (watch_people, asked at each reconnect). */
-  participantIds?: string[];
+  /**
+   * Who takes part: whose states anywhere the header says (watch_people, asked at each
+   * reconnect, and again when the room meets someone new).
+   */
+  participants?: User[];
   messages: Message[];
   editing: number | null;
   /** Called before messages are shown: `newer` of them after the newest (scrolling). */
   beforeReceive: (newer: number) => void;
 }) {
   const convId = options.conversationId;
-  const room = useSignal<RoomState>(initialRoom(options.messages, options.editing));
+  const room = useSignal<RoomState>(
+    initialRoom(options.messages, options.editing, options.participants),
+  );
   /** Read out by screen readers: the latest message from someone else. */
   const announcement = useSignal("");
   const readTimer = useRef<ReturnType<typeof setTimeout>>();
@@ -71,7 +77,15 @@ export function useRoom(options: {
       else if (e.type === "announce") announcement.value = e.text;
       else if (e.type === "received") markRead();
       else if (e.type === "leave") chatSocket().leave(convId);
+      else if (e.type === "met") watchPeople();
     }
+  }
+
+  /** Asks the page's socket about everyone else taking part (scope "room": replaces the last). */
+  function watchPeople() {
+    const userIds = room.peek().participants.map((u) => u.id).filter((id) => id !== options.meId);
+    if (userIds.length === 0) return;
+    chatSocket().send({ type: "watch_people", userIds: userIds.slice(0, 200), scope: "room" });
   }
 
   // A layout effect: it runs as hydration commits, not after the next paint (a whole frame of
@@ -84,10 +98,7 @@ export function useRoom(options: {
     );
     const offState = socket.onState((s) => {
       run(roomSocket(room.peek(), s));
-      const userIds = options.participantIds?.filter((id) => id !== options.meId) ?? [];
-      if (s === "open" && userIds.length) {
-        socket.send({ type: "watch_people", userIds: userIds.slice(0, 200), scope: "room" });
-      }
+      if (s === "open") watchPeople();
     });
     socket.join(convId, () => joinSince(room.peek()));
     // What arrived while the tab was hidden is read once you look again.
