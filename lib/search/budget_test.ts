@@ -31,3 +31,22 @@ Deno.test("a query's reads are bounded and shared fairly: busy conversations lea
     kv.close();
   }
 });
+
+Deno.test("someone in more conversations than a query may read still finds what their newest say", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const ann = await createUser(kv, { username: "ann", password: "correct horse battery" });
+    const ben = await createUser(kv, { username: "ben", password: "correct horse battery" });
+    // Pulled into more conversations than the budget has reads (as by a flood of them).
+    for (let i = 0; i < 80; i++) {
+      await createConversation(kv, ben, { others: [ann], title: `g${i}` });
+    }
+    const newest = (await createConversation(kv, ben, { others: [ann], title: "new" }))
+      .conversation.id;
+    await commitAndIndex(kv, [{ author: ben, conversationId: newest, content: "deploy now" }]);
+    const results = await searchMessages(kv, ann.id, "deploy", { limit: 5, maxReads: 60 });
+    assert.equal(results[0]?.message.content, "deploy now", "the newest conversation was searched");
+  } finally {
+    kv.close();
+  }
+});

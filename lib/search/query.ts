@@ -31,6 +31,9 @@ export const MAX_QUERY_READS = 5_000;
 /** Conversations searched at once within one query (their reads are in flight together). */
 const CONVERSATIONS_AT_ONCE = 8;
 
+/** The part of a query's reads its list of conversations may use at most (1/4). */
+const LISTED_SHARE = 4;
+
 /** Reads each conversation may take at least, however many there are (see ReadBudget). */
 const MIN_CONVERSATION_READS = 100;
 
@@ -84,11 +87,12 @@ export async function searchMessages(
   const budget = new ReadBudget(options.maxReads ?? MAX_QUERY_READS);
   const conversationIds: string[] = [];
   // The membership rows of lib/conversations (`membershipKey`), newest conversation first
-  // (ids are ULIDs): each costs a read of the budget too.
+  // (ids are ULIDs): each costs a read of the budget too. At most a quarter of it: listing
+  // a budget's worth (someone pulled into thousands) left nothing to search them with.
   for await (
     const e of kv.list({ prefix: membershipsPrefix(userId) }, {
       reverse: true,
-      limit: budget.left,
+      limit: Math.max(1, Math.floor(budget.left / LISTED_SHARE)),
       batchSize: 500,
     })
   ) conversationIds.push(String(e.key[2]));
