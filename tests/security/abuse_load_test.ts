@@ -14,9 +14,8 @@ import {
   mb,
   percentile,
   pool,
-  seededStore,
   seedPerson,
-  startLoadServer,
+  withSeededServer,
 } from "./load_support.ts";
 
 const json = (body: unknown, cookie: string): RequestInit & { cookie: string } => ({
@@ -35,13 +34,10 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const { path, dir, seeded } = await seededStore(async (kv) => ({
+    await withSeededServer(async (kv) => ({
       ann: await seedPerson(kv, "ann"),
       ben: await seedPerson(kv, "ben"),
-    }));
-    const { ann, ben } = seeded;
-    const server = await startLoadServer({ KV_PATH: path, RATE_LIMIT_SCALE: "1" });
-    try {
+    }), async (server, { ann, ben }) => {
       const list = async () => {
         const res = await server.fetch("/api/conversations", { cookie: ben.cookie });
         assert.equal(res.status, 200);
@@ -78,10 +74,7 @@ Deno.test({
       assert.equal(statuses.filter((s) => s !== 201 && s !== 429).length, 0, "no other status");
       assert.ok(created <= 100, `at most the hour's 100 created: ${created}`);
       assert.ok(listed.conversations.length <= 100);
-    } finally {
-      await server.stop();
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   },
 });
 
@@ -93,7 +86,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const { path, dir, seeded } = await seededStore(async (kv) => {
+    await withSeededServer(async (kv) => {
       const ann = await seedPerson(kv, "ann");
       const bob = await seedPerson(kv, "bob");
       const cy = await seedPerson(kv, "cy");
@@ -128,10 +121,7 @@ Deno.test({
       );
       await indexPending(kv, mine.id);
       return { ann, cy, mine: mine.id };
-    });
-    const { ann, cy, mine } = seeded;
-    const server = await startLoadServer({ KV_PATH: path, RATE_LIMIT_SCALE: "1" });
-    try {
+    }, async (server, { ann, cy, mine }) => {
       // Their own search too, every second at most (a person's own limit is 30 a minute).
       let searched = 0;
       const victim = async () => {
@@ -184,9 +174,6 @@ Deno.test({
       // The limit is per minute: the test's 8 s can hold two windows' worth.
       assert.ok(ok <= 60, `at most a minute's 30 searches ran, twice: ${ok}`);
       assert.ok(after.heapUsed - base.heapUsed < 64 * MB);
-    } finally {
-      await server.stop();
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   },
 });

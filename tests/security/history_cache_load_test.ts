@@ -14,9 +14,8 @@ import {
   mb,
   percentile,
   pool,
-  seededStore,
   seedPerson,
-  startLoadServer,
+  withSeededServer,
 } from "./load_support.ts";
 
 const MESSAGES = 200;
@@ -27,7 +26,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const { path, dir, seeded } = await seededStore(async (kv) => {
+    await withSeededServer(async (kv) => {
       const ann = await seedPerson(kv, "ann");
       const ben = await seedPerson(kv, "ben");
       const cy = await seedPerson(kv, "cy");
@@ -52,10 +51,7 @@ Deno.test({
         await sendMessage(kv, cy.user, { conversationId: other.id, content: `hello ${i}` });
       }
       return { ann, ben, heavy: heavy.id, other: other.id };
-    });
-    const { ann, ben, heavy, other } = seeded;
-    const server = await startLoadServer({ KV_PATH: path, RATE_LIMIT_SCALE: "1" });
-    try {
+    }, async (server, { ann, ben, heavy, other }) => {
       const get = async (url: string, cookie: string) => {
         const res = await server.fetch(url, { cookie });
         assert.equal(res.status, 200, `${url}: ${res.status}`);
@@ -108,9 +104,6 @@ Deno.test({
       );
       assert.ok(grewAbove < 8 * MB, `one newest page kept, not 500: +${mb(grewAbove)}`);
       assert.ok(grewDistinct < 44 * MB, `distinct pages within the bound: +${mb(grewDistinct)}`);
-    } finally {
-      await server.stop();
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   },
 });

@@ -126,3 +126,21 @@ export async function seededStore<T>(seed: (kv: Deno.Kv) => Promise<T>) {
     kv.close();
   }
 }
+
+/**
+ * A store filled by `seed`, a load server on it (RATE_LIMIT_SCALE 1), and `fn` run against
+ * both with what `seed` returned; the server stopped and the store removed however it ends.
+ */
+export async function withSeededServer<T>(
+  seed: (kv: Deno.Kv) => Promise<T>,
+  fn: (server: LoadServer, seeded: T) => Promise<void>,
+): Promise<void> {
+  const { path, dir, seeded } = await seededStore(seed);
+  const server = await startLoadServer({ KV_PATH: path, RATE_LIMIT_SCALE: "1" });
+  try {
+    await fn(server, seeded);
+  } finally {
+    await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
