@@ -6,22 +6,12 @@ import { type FileMeta, getFileRecord, listFiles } from "./records.ts";
 import { storeFile } from "./store.ts";
 import { getAreaUsage, UploadTooLargeError } from "./usage.ts";
 import type { User } from "../accounts/mod.ts";
-import { countKeys, PNG_HEAD, randomBytes, sha256Hex } from "../../tests/support/util.ts";
+import { countKeys, PNG_HEAD, randomBytes, sha256Hex, withKv } from "../../tests/support/util.ts";
 
 const MiB = 1024 * 1024;
 const PROJECT_ID = "01PROJECTAAAAAAAAAAAAAAAAA";
 const ada: User = { id: "01ADAAAAAAAAAAAAAAAAAAAAAA", username: "ada", displayName: "Ada" };
 const bob: User = { id: "01BOBAAAAAAAAAAAAAAAAAAAAA", username: "bob", displayName: "Bob" };
-
-/** Runs `fn` on a fresh in-memory store, closing it afterwards. */
-async function withKv(fn: (kv: Deno.Kv) => Promise<void>) {
-  const kv = await Deno.openKv(":memory:");
-  try {
-    await fn(kv);
-  } finally {
-    kv.close();
-  }
-}
 
 /** Yields `bytes` in pieces of the given sizes, cycling (so chunk borders fall mid-piece). */
 async function* inPieces(bytes: Uint8Array, sizes = [1000, 70000, 1, 65536, 4097]) {

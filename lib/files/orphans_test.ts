@@ -9,22 +9,13 @@ import { BOOT_ID, LEASE_MS, renewBootLease, sweepOrphanChunks } from "./orphans.
 import { getFileRecord, listFiles } from "./records.ts";
 import { storeFile } from "./store.ts";
 import type { User } from "../accounts/mod.ts";
-import { countKeys, randomBytes } from "../../tests/support/util.ts";
+import { countKeys, randomBytes, withKv } from "../../tests/support/util.ts";
 
 const AREA = "01PROJECTAAAAAAAAAAAAAAAAA";
 const ada: User = { id: "01ADAAAAAAAAAAAAAAAAAAAAAA", username: "ada", displayName: "Ada" };
 const DEAD_BOOT = "01DEADBOOTAAAAAAAAAAAAAAAA";
 const LIVE_BOOT = "01LIVEBOOTAAAAAAAAAAAAAAAA";
 const STALE_BOOT = "01STALEBOOTAAAAAAAAAAAAAAA";
-
-async function withKv(fn: (kv: Deno.Kv) => Promise<void>) {
-  const kv = await Deno.openKv(":memory:");
-  try {
-    await fn(kv);
-  } finally {
-    kv.close();
-  }
-}
 
 /** An upload under way as a process writes it: its marker and `chunks` chunks. */
 async function leaveUpload(

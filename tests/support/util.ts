@@ -76,3 +76,13 @@ export async function eventually(
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** Runs `fn` on a fresh in-memory store, closing it afterwards. */
+export async function withKv(fn: (kv: Deno.Kv) => Promise<void>): Promise<void> {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    await fn(kv);
+  } finally {
+    kv.close();
+  }
+}
