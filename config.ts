@@ -36,6 +36,7 @@ const envSchema = z.object({
   SESSION_IDLE_DAYS: z.coerce.number().positive().default(7),
   REALTIME_POLL_MS: z.coerce.number().int().min(0).default(1000),
   COOKIE_SECURE: z.enum(["auto", "true", "false"]).default("auto"),
+  TRUST_PROXY: z.enum(["true", "false"]).default("false"),
   PUBLIC_URL: optionalString.pipe(z.url().optional()),
   GITHUB_CLIENT_ID: optionalString,
   GITHUB_CLIENT_SECRET: optionalString,
@@ -77,6 +78,11 @@ export type Config = {
   realtimePollMs: number;
   /** "auto": Secure + __Host- cookies when the request arrived over https. */
   cookieSecure: "auto" | "true" | "false";
+  /**
+   * The server is reached only through a proxy that appends the client's address to
+   * X-Forwarded-For: per-address limits count that address, not the proxy's.
+   */
+  trustProxy: boolean;
   /** The address people reach the app at; OAuth redirect URIs use it (else the request's). */
   publicUrl: string | undefined;
   /** GitHub sign-in, when a client id and secret are set; the URLs only change in tests. */
@@ -132,6 +138,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     sessionIdleMs: e.SESSION_IDLE_DAYS * 24 * 60 * 60 * 1000,
     realtimePollMs: e.REALTIME_POLL_MS,
     cookieSecure: e.COOKIE_SECURE,
+    trustProxy: e.TRUST_PROXY === "true",
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
     github: github && {
       clientId: github.GITHUB_CLIENT_ID,

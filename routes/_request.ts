@@ -1,7 +1,20 @@
 import type { AppCtx } from "./_http.ts";
 
-/** The client's address as the server saw it (the socket peer), for rate limits. */
+/** An address as a proxy writes it: IPv4 or IPv6 characters only (anything else is ignored). */
+const FORWARDED_ADDRESS = /^[0-9A-Fa-f:.]{2,45}$/;
+
+/**
+ * The client's address, for per-address limits and the session list: the socket peer, or
+ * with TRUST_PROXY the last X-Forwarded-For entry (the one our own proxy appended; what the
+ * client wrote before it is the client's word and ignored). Without TRUST_PROXY every client
+ * behind a proxy would share its address, and so its limits.
+ */
 export function clientAddress(c: AppCtx): string {
+  if (c.get("ctx").config.trustProxy) {
+    const hops = (c.req.header("x-forwarded-for") ?? "").split(",");
+    const last = hops[hops.length - 1].trim();
+    if (FORWARDED_ADDRESS.test(last)) return last;
+  }
   const info = (c.env as { remoteAddr?: Deno.NetAddr } | undefined)?.remoteAddr;
   return info?.hostname ?? "unknown";
 }
