@@ -90,6 +90,7 @@ export function MemberList(
               <form
                 method="post"
                 action={`/api/projects/${project.id}/members/${m.user.id}/remove`}
+                data-member-only
               >
                 <button
                   type="submit"
@@ -107,11 +108,13 @@ export function MemberList(
       </ul>
       <MemberPresenceIsland userIds={props.members.map((m) => m.user.id)} />
       {manager && (
-        <AddMemberIsland
-          projectId={project.id}
-          error={props.addError ? addMemberErrorText(props.addError) : null}
-          value={props.addError?.username ?? ""}
-        />
+        <div data-member-only>
+          <AddMemberIsland
+            projectId={project.id}
+            error={props.addError ? addMemberErrorText(props.addError) : null}
+            value={props.addError?.username ?? ""}
+          />
+        </div>
       )}
     </section>
   );

@@ -1,5 +1,5 @@
 import { useComputed, useSignal } from "@preact/signals";
-import { useLayoutEffect, useMemo, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef } from "preact/hooks";
 import { MessageList } from "../components/MessageList.tsx";
 import { conversationName } from "../components/people.tsx";
 import { instead } from "../components/instead.ts";
@@ -101,6 +101,11 @@ export default function ChatRoom(props: ChatRoomProps) {
 
   const typing = useComputed(() => typingText(room.value));
   const state = room.value;
+  // Removed: the rest of the page (a project's member actions and file area) stops offering
+  // what only a member may do (lib/web/styles.ts hides [data-member-only] under it).
+  useEffect(() => {
+    if (state.removed) document.documentElement.dataset.removed = "true";
+  }, [state.removed]);
 
   // The history renders again only when what it shows changes, not with the header (the
   // socket's state, joined, who is online or typing): its 50 rows were most of every such

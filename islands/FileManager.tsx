@@ -108,6 +108,7 @@ export default function FileManager(props: FileManagerProps) {
         Files
       </h2>
       <div
+        data-member-only
         onDragOver={(e) => {
           e.preventDefault();
           dragging.value = true;
@@ -180,6 +181,7 @@ export default function FileManager(props: FileManagerProps) {
                 {(props.canManage || f.uploadedBy.id === props.me.id) && (
                   <form
                     method="post"
+                    data-member-only
                     action={`${base}/${f.id}/delete`}
                     onSubmit={(e) => (e.preventDefault(), remove(f))}
                   >

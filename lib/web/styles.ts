@@ -59,6 +59,9 @@ export function buildStylesheet(sources: string[]): string {
         // A conversation you can only read (ChatRoom, once you are removed): no message actions.
         "[data-read-only] .msg-bar": { "@apply": "hidden" },
         "[data-read-only] .chip": { "@apply": "pointer-events-none" },
+        // …and the page around it (a project's member actions, its file area) stops offering
+        // what only a member may do: ChatRoom marks the document once you are removed.
+        "[data-removed] [data-member-only]": { "@apply": "hidden" },
         // A message opened from search (`#m<seq>`) stands out.
         "li[data-seq]:target": { "@apply": "rounded-lg bg-amber-50 ring-2 ring-amber-200" },
         ".dark li[data-seq]:target": { "@apply": "bg-amber-950 ring-amber-700" },

@@ -194,6 +194,9 @@ browserTest("a removed member's page turns read-only at once and drops what was 
     pending: await page.locator("li[data-pending]").count(),
     retry: await page.getByRole("button", { name: "Retry" }).count(),
     tools: await page.locator("[data-island=ChatRoom] .msg-bar:visible").count(),
+    // The project's side: no Leave, no upload or delete (only a member may).
+    memberActions: await page.locator("form[action*='/members/']:visible").count(),
+    fileArea: await page.locator("[data-island=FileManager] [data-member-only]:visible").count(),
   });
   const errors: string[] = [];
 
@@ -213,6 +216,8 @@ browserTest("a removed member's page turns read-only at once and drops what was 
     pending: 0,
     retry: 0,
     tools: 0,
+    memberActions: 0,
+    fileArea: 0,
   });
   await page.locator("li[data-seq='1']").getByText("welcome to Launch").waitFor();
 
@@ -240,6 +245,8 @@ browserTest("a removed member's page turns read-only at once and drops what was 
     pending: 0,
     retry: 0,
     tools: 0,
+    memberActions: 0,
+    fileArea: 0,
   });
   assert.deepEqual(errors, []);
 });
