@@ -1,5 +1,5 @@
 import { useSignal } from "@preact/signals";
-import { useEffect } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import type { JSX } from "preact";
 import type { FileMeta } from "../lib/files/mod.ts";
 import type { User } from "../lib/shared/user.ts";
@@ -28,6 +28,9 @@ export default function FileManager(props: FileManagerProps) {
   const uploads = useSignal<Upload[]>([]);
   const dragging = useSignal(false);
   const base = `/api/projects/${props.projectId}/files`;
+  // Counts this page's own changes to the list (a file stored, a file deleted): a list read
+  // that began before one of them is stale when it arrives, and is read again, not shown.
+  const localChanges = useRef(0);
 
   useEffect(() => {
     let reading = false;
@@ -39,8 +42,14 @@ export default function FileManager(props: FileManagerProps) {
       try {
         do {
           again = false;
+          const began = localChanges.current;
           const res = await fetch(base);
-          if (res.ok) files.value = (await res.json()).files;
+          if (!res.ok) break;
+          const listed = (await res.json()).files;
+          // Read before this page's own upload or delete landed: it would drop the one
+          // just stored (or bring back the one just deleted) until the next read.
+          if (localChanges.current !== began) again = true;
+          else files.value = listed;
         } while (again);
       } catch {
         /* offline: the reconnect reads it again */
@@ -75,6 +84,7 @@ export default function FileManager(props: FileManagerProps) {
     }
     sendFile(base, file, (loaded) => update(key, { loaded })).then(
       (stored) => {
+        localChanges.current++;
         files.value = [stored, ...files.value.filter((f) => f.id !== stored.id)];
         uploads.value = uploads.value.filter((u) => u.key !== key);
       },
@@ -96,7 +106,9 @@ export default function FileManager(props: FileManagerProps) {
   async function remove(file: FileMeta) {
     if (!confirm(`Delete ${file.name}?`)) return;
     const res = await fetch(`${base}/${file.id}`, { method: "DELETE" });
-    if (res.ok) files.value = files.value.filter((f) => f.id !== file.id);
+    if (!res.ok) return;
+    localChanges.current++;
+    files.value = files.value.filter((f) => f.id !== file.id);
   }
 
   return (
