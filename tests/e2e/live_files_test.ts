@@ -5,23 +5,38 @@
  */
 import assert from "node:assert/strict";
 import { browserTest, forEachScreen, openChatPage, screenshotsIn } from "../support/browser.ts";
-import { createProjectVia, json, registerUser, uploadInit } from "../support/helpers.ts";
+import type { Browser } from "playwright-core";
+import {
+  createProjectVia,
+  json,
+  registerUser,
+  startTestServer,
+  uploadInit,
+} from "../support/helpers.ts";
+
+type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
 const OUT = screenshotsIn("sidebar");
+
+/** Ben's project Apollo, with Ann in it, open in Ann's browser with its files hydrated. */
+async function apolloOpenedByAnn(server: TestServer, browser: Browser) {
+  const ben = await registerUser(server, { username: "ben", displayName: "Ben Ode" });
+  const ann = await registerUser(server, { username: "ann", displayName: "Ann Lee" });
+  const project = await createProjectVia(server, ben.cookie, { name: "Apollo" }, ["ann"]);
+  const errors: string[] = [];
+  const page = await openChatPage(browser, server.base, ann.cookie, {
+    path: `/projects/${project.id}`,
+    errors,
+    context: { viewport: { width: 1280, height: 800 } },
+  });
+  await page.locator("[data-island=FileManager][data-hydrated]").waitFor({ state: "attached" });
+  return { ben, project, errors, page };
+}
 
 browserTest(
   "another member's upload and delete show in an open project page",
   async ({ server, browser }) => {
-    const ben = await registerUser(server, { username: "ben", displayName: "Ben Ode" });
-    const ann = await registerUser(server, { username: "ann", displayName: "Ann Lee" });
-    const project = await createProjectVia(server, ben.cookie, { name: "Apollo" }, ["ann"]);
-    const errors: string[] = [];
-    const page = await openChatPage(browser, server.base, ann.cookie, {
-      path: `/projects/${project.id}`,
-      errors,
-      context: { viewport: { width: 1280, height: 800 } },
-    });
-    await page.locator("[data-island=FileManager][data-hydrated]").waitFor({ state: "attached" });
+    const { ben, project, errors, page } = await apolloOpenedByAnn(server, browser);
     const files = page.locator("[aria-label='Project files']");
     await page.getByText("No files yet.").waitFor();
 
@@ -54,16 +69,7 @@ browserTest(
   async ({ server, browser }) => {
     // Found by the XSS test under load: the list read that another member's upload set off
     // arrived after this page's own upload was listed, and replaced the list without it.
-    const ben = await registerUser(server, { username: "ben", displayName: "Ben Ode" });
-    const ann = await registerUser(server, { username: "ann", displayName: "Ann Lee" });
-    const project = await createProjectVia(server, ben.cookie, { name: "Apollo" }, ["ann"]);
-    const errors: string[] = [];
-    const page = await openChatPage(browser, server.base, ann.cookie, {
-      path: `/projects/${project.id}`,
-      errors,
-      context: { viewport: { width: 1280, height: 800 } },
-    });
-    await page.locator("[data-island=FileManager][data-hydrated]").waitFor({ state: "attached" });
+    const { ben, project, errors, page } = await apolloOpenedByAnn(server, browser);
     await page.getByText("No files yet.").waitFor();
     // Notes every time "mine.txt" leaves the list after it was shown.
     await page.evaluate(() => {
