@@ -38,6 +38,10 @@ const envSchema = z.object({
   COOKIE_SECURE: z.enum(["auto", "true", "false"]).default("auto"),
   TRUST_PROXY: z.enum(["true", "false"]).default("false"),
   PUBLIC_URL: optionalString.pipe(z.url().optional()),
+  /** Who may create an account; an admin's choice at run time (/admin) wins over it. */
+  REGISTRATION: z.enum(["invite", "open", "closed"]).default("invite"),
+  /** The site's name in the header and title until an admin changes it. */
+  SITE_NAME: z.string().trim().min(1).max(60).default("Hearth"),
   GITHUB_CLIENT_ID: optionalString,
   GITHUB_CLIENT_SECRET: optionalString,
   GITHUB_AUTHORIZE_URL: z.url().default("https://github.com/login/oauth/authorize"),
@@ -85,6 +89,10 @@ export type Config = {
   trustProxy: boolean;
   /** The address people reach the app at; OAuth redirect URIs use it (else the request's). */
   publicUrl: string | undefined;
+  /** REGISTRATION: "invite" (the default), "open" or "closed"; /admin can override it. */
+  registration: "invite" | "open" | "closed";
+  /** SITE_NAME: the name in the header and title until /admin changes it. */
+  siteName: string;
   /** GitHub sign-in, when a client id and secret are set; the URLs only change in tests. */
   github: {
     clientId: string;
@@ -140,6 +148,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     cookieSecure: e.COOKIE_SECURE,
     trustProxy: e.TRUST_PROXY === "true",
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
+    registration: e.REGISTRATION,
+    siteName: e.SITE_NAME,
     github: github && {
       clientId: github.GITHUB_CLIENT_ID,
       clientSecret: github.GITHUB_CLIENT_SECRET,

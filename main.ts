@@ -18,6 +18,12 @@ import {
 } from "./routes/_middleware.ts";
 import { authRoutes } from "./routes/api/auth.ts";
 import { conversationRoutes } from "./routes/api/conversations.ts";
+import { membershipRoutes } from "./routes/api/membership.ts";
+import { channelsRoutes } from "./routes/api/channels.ts";
+import { invitesRoutes } from "./routes/api/invites.ts";
+import { adminApiRoutes } from "./routes/api/admin.ts";
+import { adminPageRoutes } from "./routes/admin.tsx";
+import { channelsPageRoutes } from "./routes/channels.tsx";
 import { conversationFileRoutes, fileRoutes } from "./routes/api/files.ts";
 import { messageRoutes } from "./routes/api/messages.ts";
 import { searchRoutes } from "./routes/api/search.ts";
@@ -55,6 +61,10 @@ export function createApp(ctx: AppContext): Hono<Env> {
   app.use(sameOriginGuard(ctx), loadSession(ctx));
   app.route("/api/auth", authRoutes);
   app.route("/api/conversations", conversationRoutes);
+  app.route("/api/conversations", membershipRoutes);
+  app.route("/api/channels", channelsRoutes);
+  app.route("/api/invites", invitesRoutes);
+  app.route("/api/admin", adminApiRoutes);
   app.route("/api/conversations", messageRoutes);
   app.route("/api/conversations", conversationFileRoutes);
   app.route("/api/search", searchRoutes);
@@ -67,6 +77,8 @@ export function createApp(ctx: AppContext): Hono<Env> {
   app.route("/", searchPageRoutes);
   app.route("/", chatPageRoutes);
   app.route("/", projectPageRoutes);
+  app.route("/", adminPageRoutes);
+  app.route("/", channelsPageRoutes);
   app.notFound((c) => {
     if (c.req.path.startsWith("/api/")) {
       return c.json(

@@ -25,6 +25,7 @@ const child = new Deno.Command(Deno.execPath(), {
     PORT: "0",
     HOSTNAME: "127.0.0.1",
     RATE_LIMIT_SCALE: "0",
+    REGISTRATION: "open",
     MAX_UPLOAD_BYTES: String(SIZE + 1),
     PROJECT_QUOTA_BYTES: String(SIZE * 4),
     LOG_LEVEL: "info",

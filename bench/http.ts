@@ -64,6 +64,7 @@ export function appEnv(kvPath: string, port: number): Record<string, string> {
     SECRET_KEY,
     KV_PATH: kvPath,
     RATE_LIMIT_SCALE: "0",
+    REGISTRATION: "open",
     LOG_LEVEL: "warn",
     HOSTNAME: HOST,
     PORT: String(port),

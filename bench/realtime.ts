@@ -88,6 +88,7 @@ function startApp(kvPath: string, parallel = false): Promise<Server> {
     (port) => ({
       KV_PATH: kvPath,
       RATE_LIMIT_SCALE: "0",
+      REGISTRATION: "open",
       LOG_LEVEL: "warn",
       HOSTNAME: HOST,
       PORT: String(port),

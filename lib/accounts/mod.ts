@@ -52,3 +52,12 @@ export {
   type ProviderInfo,
 } from "./oauth.ts";
 export { AccountEventWatcher, publishAccountEvent } from "./events.ts";
+export {
+  getSiteSettings,
+  type Registration,
+  registrationSchema,
+  type SiteSettings,
+  type SiteSettingsPatch,
+  siteSettingsPatchSchema,
+  updateSiteSettings,
+} from "./site.ts";

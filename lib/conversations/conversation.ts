@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Message } from "../shared/message.ts";
 import type { User } from "../shared/user.ts";
 
-export const conversationKindSchema = z.enum(["direct", "group", "project"]);
+export const conversationKindSchema = z.enum(["direct", "group", "project", "channel"]);
 export type ConversationKind = z.infer<typeof conversationKindSchema>;
 
 export type ConversationRecord = {
@@ -14,7 +14,16 @@ export type ConversationRecord = {
   participantIds: string[];
   createdBy: string;
   createdAt: string;
+  /** Groups and channels: 0–250 characters ("" or absent: none). */
+  topic?: string;
+  /** Channels: who may find and join it (absent on other kinds). */
+  visibility?: ChannelVisibility;
+  /** Channels: read-only, out of the sidebar, still searchable. */
+  archived?: boolean;
 };
+
+export const channelVisibilitySchema = z.enum(["public", "private"]);
+export type ChannelVisibility = z.infer<typeof channelVisibilitySchema>;
 
 export type Conversation = {
   id: string;
@@ -27,6 +36,14 @@ export type Conversation = {
   /** Unread messages that mention you (`@username`), of the last 100 unread at most. */
   mentionCount: number;
   updatedAt: string;
+  /** "" when none. */
+  topic: string;
+  /** Channels only; null for other kinds. */
+  visibility: ChannelVisibility | null;
+  archived: boolean;
+  memberCount: number;
+  /** Null when the account was deleted… or for records that never said. */
+  createdBy: User | null;
 };
 
 /** A conversation record lists its people: this keeps it far below KV's 64 KiB value limit. */

@@ -1,5 +1,7 @@
 /** Conversations: records, who takes part, the head, and the list. What other folders use. */
 export {
+  type ChannelVisibility,
+  channelVisibilitySchema,
   type Conversation,
   CONVERSATION_PAGE,
   conversationCursorSchema,

@@ -51,6 +51,7 @@ async function toViews(
   const wanted = new Set([userId]);
   for (const { record, head } of rows) {
     for (const id of record.participantIds) wanted.add(id);
+    wanted.add(record.createdBy);
     if (head?.lastMessage) wanted.add(head.lastMessage.authorId);
   }
   const users = new Map((await getUsersByIds(kv, [...wanted])).map((u) => [u.id, u]));
@@ -71,6 +72,11 @@ async function toViews(
       unreadCount: Math.max(0, (head?.seq ?? 0) - mark),
       mentionCount: mentionCounts[i],
       updatedAt: head?.updatedAt ?? r.createdAt,
+      topic: r.topic ?? "",
+      visibility: r.kind === "channel" ? r.visibility ?? "public" : null,
+      archived: r.archived ?? false,
+      memberCount: r.participantIds.length,
+      createdBy: users.get(r.createdBy) ?? null,
     };
   });
 }

@@ -55,11 +55,35 @@ export function newHeadCache(): HeadCache {
   return new LruCache({ maxEntries: 10_000 });
 }
 
-/** A stored record as the API shows it, with its author. */
-export function toMessageShape(record: MessageRecord, author: User): Message {
-  const { authorId: _authorId, ...rest } = record;
+/**
+ * A stored record as the API shows it, with its author (and, for a system message, the
+ * people it names: `people`, by id; the author stands in for the actor).
+ */
+export function toMessageShape(
+  record: MessageRecord,
+  author: User,
+  people?: Map<string, User>,
+): Message {
+  const { authorId: _authorId, system, ...rest } = record;
   return {
     ...rest,
+    ...(system
+      ? {
+        system: {
+          event: system.event,
+          actor: author,
+          ...(system.userIds
+            ? {
+              users: system.userIds.map((id) =>
+                people?.get(id) ?? { id, username: "deleted", displayName: "Deleted user" }
+              ),
+            }
+            : {}),
+          ...(system.title !== undefined ? { title: system.title } : {}),
+          ...(system.topic !== undefined ? { topic: system.topic } : {}),
+        },
+      }
+      : {}),
     editedAt: rest.editedAt ?? null,
     deletedAt: rest.deletedAt ?? null,
     reactions: rest.reactions ?? [],

@@ -1,6 +1,7 @@
 import { getConversationRecordForUser } from "../conversations/mod.ts";
 import type { ChangeResult, MessageChange, SendInput, SendResult } from "../messages/mod.ts";
 import type { User } from "../accounts/mod.ts";
+import type { Message, SystemRecord } from "../shared/message.ts";
 import { type Connection, Connections } from "./connection.ts";
 import { broadcastDoorbells, type DoorbellChannel, Doorbells } from "./doorbells.ts";
 import { answerDoorbell, answerHead, answerSignal, filesChangedHere } from "./elsewhere.ts";
@@ -173,6 +174,15 @@ export class Hub {
     change: MessageChange,
   ): Promise<ChangeResult> {
     return this.#sender.change(user, target, change);
+  }
+
+  /**
+   * Stores a system message (a join, leave, addition, removal, rename, topic, archiving or
+   * pin, done by `actor`) as the conversation's next seq and delivers it like any message.
+   * OWNED BY the system-messages helper: replaces this placeholder (issue 16, item 5).
+   */
+  sendSystem(_actor: User, _conversationId: string, _system: SystemRecord): Promise<Message> {
+    return Promise.reject(new Error("sendSystem: not built yet"));
   }
 
   /** Tells the room's other people that `conn`'s user is typing. */

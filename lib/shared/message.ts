@@ -63,6 +63,32 @@ export type Attachment = {
 
 export type Reaction = { emoji: string; userIds: string[] };
 
+/** What a system message records (lib/messages/system.ts writes them, never editable). */
+export const SYSTEM_EVENTS = [
+  "created",
+  "joined",
+  "left",
+  "added",
+  "removed",
+  "renamed",
+  "topic",
+  "archived",
+  "unarchived",
+  "pinned",
+  "unpinned",
+] as const;
+export type SystemEvent = (typeof SYSTEM_EVENTS)[number];
+/** A system message's facts as they go out: who did it, to whom, the new title or topic. */
+export type SystemInfo = {
+  event: SystemEvent;
+  actor: User;
+  users?: User[];
+  title?: string;
+  topic?: string;
+};
+/** As stored: people by id (resolved as the message goes out, like the author). */
+export type SystemRecord = Omit<SystemInfo, "actor" | "users"> & { userIds?: string[] };
+
 export type Message = {
   id: string;
   conversationId: string;
@@ -85,6 +111,10 @@ export type Message = {
    * goes out.
    */
   formatted: Formatted | null;
+  /** "system": a join, leave, rename… (small, centred, never editable); absent: a person's. */
+  kind?: "system";
+  /** A system message's facts; `content` holds the same as a plain sentence. */
+  system?: SystemInfo;
 };
 
 /**
@@ -93,8 +123,12 @@ export type Message = {
  * beside Message because the conversation head (lib/conversations/head.ts) carries one.
  */
 export type MessageRecord =
-  & Omit<Message, "author" | "editedAt" | "deletedAt" | "reactions" | "attachments" | "formatted">
+  & Omit<
+    Message,
+    "author" | "editedAt" | "deletedAt" | "reactions" | "attachments" | "formatted" | "system"
+  >
   & {
+    system?: SystemRecord;
     authorId: string;
     editedAt?: string | null;
     deletedAt?: string | null;

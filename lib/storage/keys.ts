@@ -35,6 +35,19 @@ export const userIdentitiesPrefix = (userId: string) => ["user_identity", userId
 export const oauthStateKey = (state: string) => ["oauth_state", state];
 /** events.ts: accounts whose sockets end. */
 export const accountEventsKey = () => ["account_events"];
+/**
+ * users.ts: `{at, userId|null}`, written by the commit that creates the store's first account
+ * (which becomes the site admin), or with userId null when a store made before site admins
+ * existed already has accounts (nobody is made admin then).
+ */
+export const foundedKey = () => ["site_founded"];
+/** site.ts: the site's settings an admin changed at run time (name, registration, invites). */
+export const siteSettingsKey = () => ["site_settings"];
+/** invites.ts: an invite `{id, code, maxUses, uses, expiresAt, createdBy, revokedAt}`. */
+export const inviteKey = (inviteId: string) => ["invite", inviteId];
+export const invitesPrefix = () => ["invite"];
+/** invites.ts: an invite's code points at its id. */
+export const inviteCodeKey = (code: string) => ["invite_code", code];
 
 // conversations/
 /** create.ts, membership.ts (participants): the conversation record. */
@@ -55,6 +68,11 @@ export const projectConversationKey = (projectId: string, conversationId: string
 export const projectConversationsPrefix = (projectId: string) => ["project_conv", projectId];
 /** create.ts: one direct conversation per pair of people: the pair, sorted, points at it. */
 export const directPairKey = (a: string, b: string) => ["direct_pair", ...[a, b].sort()];
+/** channels.ts: a channel's name, lower-cased, points at its id (names are unique). */
+export const channelNameKey = (name: string) => ["channel_name", name.toLowerCase()];
+/** channels.ts: every channel, for the directory: `{visibility, archived, title}`. */
+export const channelKey = (conversationId: string) => ["channel", conversationId];
+export const channelsPrefix = () => ["channel"];
 /** blocks.ts: `blockerId` takes no conversations (nor project additions) from `blockedId`. */
 export const blockKey = (blockerId: string, blockedId: string) => ["block", blockerId, blockedId];
 export const blocksPrefix = (blockerId: string) => ["block", blockerId];

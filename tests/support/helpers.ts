@@ -21,7 +21,14 @@ let counter = 0;
 
 /** An app on a fresh in-memory KV, with its own doorbell channel so tests never cross. */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const config = parseConfig({ KV_PATH: ":memory:", DENO_ENV: "test", LOG_LEVEL: "error", ...env });
+  // Registration is open in tests unless a test asks for invites (REGISTRATION: "invite").
+  const config = parseConfig({
+    KV_PATH: ":memory:",
+    DENO_ENV: "test",
+    LOG_LEVEL: "error",
+    REGISTRATION: "open",
+    ...env,
+  });
   const ctx = await createContext(config, { channelName: `test-${Deno.pid}-${++counter}` });
   const app = createApp(ctx);
   return {

@@ -33,7 +33,8 @@ export async function startServerProcess(options: {
   const child = new Deno.Command(Deno.execPath(), {
     args: options.args,
     cwd: options.cwd,
-    env: { HOSTNAME: "127.0.0.1", PORT: String(port), ...options.env },
+    // Registration is open in tests unless a test asks for invites (REGISTRATION: "invite").
+    env: { HOSTNAME: "127.0.0.1", PORT: String(port), REGISTRATION: "open", ...options.env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
