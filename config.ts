@@ -39,7 +39,7 @@ const envSchema = z.object({
   TRUST_PROXY: z.enum(["true", "false"]).default("false"),
   PUBLIC_URL: optionalString.pipe(z.url().optional()),
   /** Who may create an account; an admin's choice at run time (/admin) wins over it. */
-  REGISTRATION: z.enum(["invite", "open", "closed"]).default("invite"),
+  REGISTRATION: z.enum(["open", "invite", "closed"]).default("invite"),
   /** The site's name in the header and title until an admin changes it. */
   SITE_NAME: z.string().trim().min(1).max(60).default("Hearth"),
   GITHUB_CLIENT_ID: optionalString,

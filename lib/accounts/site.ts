@@ -7,7 +7,7 @@ import { z } from "zod";
 import { siteSettingsKey } from "../storage/mod.ts";
 import { cleanName } from "../shared/names.ts";
 
-export const registrationSchema = z.enum(["invite", "open", "closed"]);
+export const registrationSchema = z.enum(["open", "invite", "closed"]);
 export type Registration = z.infer<typeof registrationSchema>;
 
 export type SiteSettings = {
