@@ -55,5 +55,31 @@ export async function updateSiteSettings(
     }
     if ((await kv.atomic().check(entry).set(siteSettingsKey(), next).commit()).ok) break;
   }
+  cached.delete(kv);
   return await getSiteSettings(kv, defaults);
+}
+
+/** How long a process keeps the settings it read (another process's change shows after it). */
+export const SITE_SETTINGS_TTL_MS = 5_000;
+
+const cached = new WeakMap<Deno.Kv, { until: number; settings: Promise<SiteSettings> }>();
+
+/**
+ * The settings in force, read at most every SITE_SETTINGS_TTL_MS per store (every page shows
+ * the site's name: one KV read per page would be waste). A change made in this process
+ * (updateSiteSettings) shows at once; one made in another within the TTL.
+ */
+export function cachedSiteSettings(
+  kv: Deno.Kv,
+  defaults: Defaults,
+  now = Date.now(),
+): Promise<SiteSettings> {
+  const hit = cached.get(kv);
+  if (hit && hit.until > now) return hit.settings;
+  const settings = getSiteSettings(kv, defaults);
+  const entry = { until: now + SITE_SETTINGS_TTL_MS, settings };
+  cached.set(kv, entry);
+  // A failed read is not kept: the next request tries again.
+  settings.catch(() => cached.get(kv) === entry && cached.delete(kv));
+  return settings;
 }
