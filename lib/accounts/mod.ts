@@ -53,6 +53,7 @@ export {
 } from "./oauth.ts";
 export { AccountEventWatcher, publishAccountEvent } from "./events.ts";
 export {
+  cachedSiteSettings,
   getSiteSettings,
   type Registration,
   registrationSchema,
