@@ -1,15 +1,21 @@
 import type { ComponentChildren } from "preact";
 import { IconSprite } from "./Icon.tsx";
 
-/** The document shell: one stylesheet, one module script, both content-hashed files. */
-export function Layout(props: { title: string; assetsId: string; children: ComponentChildren }) {
+/**
+ * The document shell: one stylesheet, one module script, both content-hashed files. The title
+ * reads "<title> · <site name>" (the site's name alone when the page has no title).
+ */
+export function Layout(
+  props: { title: string; siteName?: string; assetsId: string; children: ComponentChildren },
+) {
+  const site = props.siteName ?? "Hearth";
   const base = `/assets/${props.assetsId}`;
   return (
     <html lang="en" class="h-full">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{props.title ? `${props.title} · Hearth` : "Hearth"}</title>
+        <title>{props.title ? `${props.title} · ${site}` : site}</title>
         <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
         <script src="/static/theme.js" />
         <link rel="stylesheet" href={`${base}/styles.css`} />

@@ -3,12 +3,18 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { z } from "zod";
 import type { AppContext } from "../lib/context.ts";
 import { AppError, fieldsFromIssues, UnauthorizedError, ValidationError } from "../lib/errors.ts";
-import type { User } from "../lib/accounts/mod.ts";
+import type { SiteSettings, User } from "../lib/accounts/mod.ts";
 import { mediaType, readBoundedBody } from "./_body.ts";
 
-/** Hono's per-request variables for this app. */
+/** Hono's per-request variables for this app (`site`: the settings in force, see loadSession). */
 export type Env = {
-  Variables: { ctx: AppContext; user: User | null; requestId: string; nonce: string };
+  Variables: {
+    ctx: AppContext;
+    user: User | null;
+    requestId: string;
+    nonce: string;
+    site: SiteSettings;
+  };
 };
 export type AppCtx = Context<Env>;
 

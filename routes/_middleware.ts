@@ -4,7 +4,7 @@ import { matchedRoutes } from "hono/route";
 import type { AppContext } from "../lib/context.ts";
 import { ForbiddenError } from "../lib/errors.ts";
 import { log, metrics, withRequestId } from "../lib/ops/mod.ts";
-import { getUserBySession } from "../lib/accounts/mod.ts";
+import { cachedSiteSettings, getUserBySession } from "../lib/accounts/mod.ts";
 import { type Env, isHttps, readSessionCookie } from "./_http.ts";
 
 /** An incoming X-Request-Id is kept when it is this tame (a proxy's id links its logs to ours). */
@@ -165,11 +165,19 @@ export function methodNotAllowedJson(app: Hono<Env>): MiddlewareHandler<Env> {
   });
 }
 
-/** Loads the signed-in user from the session cookie, if any. */
+/**
+ * Loads the signed-in user from the session cookie, if any, and the site's settings (its
+ * name for every page; read from KV at most every few seconds, see cachedSiteSettings).
+ */
 export function loadSession(ctx: AppContext): MiddlewareHandler<Env> {
   return async (c, next) => {
     const token = readSessionCookie(c);
-    if (token) c.set("user", await getUserBySession(ctx.kv, token));
+    const [user, site] = await Promise.all([
+      token ? getUserBySession(ctx.kv, token) : null,
+      cachedSiteSettings(ctx.kv, ctx.config),
+    ]);
+    c.set("user", user);
+    c.set("site", site);
     await next();
   };
 }

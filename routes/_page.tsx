@@ -1,5 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { Layout } from "../components/Layout.tsx";
+import { SiteContext } from "../components/site_context.ts";
 import { installFragmentCache, renderDocument } from "../lib/web/mod.ts";
 import { MESSAGE_FRAGMENT_BOUNDS, messageFragments } from "../components/message_fragments.tsx";
 import { type AppCtx, FORM_ERROR_CODES } from "./_http.ts";
@@ -25,7 +26,15 @@ const FORM_ERRORS: Record<string, string> = {
     "Choose a new password of 8 to 256 characters that is not one of the most common ones (a few unrelated words work well).",
 };
 
-/** Answers with a full HTML page in the app's layout. Pages hold private data: no caching. */
+/** The site's name: what an admin set, else SITE_NAME (loadSession read it for this request). */
+export function siteName(c: AppCtx): string {
+  return c.get("site")?.name ?? c.get("ctx").config.siteName;
+}
+
+/**
+ * Answers with a full HTML page in the app's layout, titled "<title> · <site name>", the site
+ * given to every component through SiteContext. Pages hold private data: no caching.
+ */
 export function page(
   c: AppCtx,
   options: {
@@ -36,13 +45,14 @@ export function page(
 ): Response {
   const code = c.req.query("error");
   const notice = code && FORM_ERROR_CODES.has(code) ? FORM_ERRORS[code] : null;
+  const site = { name: siteName(c) };
   const html = renderDocument(
     (slot) => (
-      <Layout title={options.title} assetsId={c.get("ctx").assets.id}>
+      <Layout title={options.title} siteName={site.name} assetsId={c.get("ctx").assets.id}>
         {slot}
       </Layout>
     ),
-    <>
+    <SiteContext.Provider value={site}>
       {notice && (
         <div
           role="alert"
@@ -52,7 +62,7 @@ export function page(
         </div>
       )}
       {options.children}
-    </>,
+    </SiteContext.Provider>,
     c.get("ctx").assets,
   );
   c.header("Cache-Control", "no-store");
