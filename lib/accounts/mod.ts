@@ -52,6 +52,19 @@ export {
   type ProviderInfo,
 } from "./oauth.ts";
 export { AccountEventWatcher, publishAccountEvent } from "./events.ts";
+export { type Admission, awaitingFirstAccount } from "./founding.ts";
+export {
+  createInvite,
+  findInviteByCode,
+  type Invite,
+  INVITE_DEFAULTS,
+  INVITE_INVALID_MESSAGE,
+  inviteCreateSchema,
+  inviteUsable,
+  listInvites,
+  revokeInvite,
+} from "./invites.ts";
+export { admissionFor } from "./registration.ts";
 export {
   cachedSiteSettings,
   getSiteSettings,
