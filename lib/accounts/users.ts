@@ -5,6 +5,7 @@ import { ConflictError, ForbiddenError, NotFoundError } from "../errors.ts";
 import type { User } from "../shared/user.ts";
 import { cleanName, shownDisplayName } from "../shared/names.ts";
 import { hashPassword, type PasswordHash } from "./passwords.ts";
+import { type Admission, foundingState, markFounded } from "./founding.ts";
 import {
   commitRetryingLocks,
   commitWithRetry,
@@ -41,6 +42,10 @@ type UserRecord = User & {
   siteAdmin?: boolean;
   /** When an administrator disabled the account (it cannot sign in); absent or null: active. */
   disabledAt?: string | null;
+  /** An integration's account (no password, token sign-in only). */
+  isBot?: boolean;
+  /** Who created the invite this account joined with. */
+  invitedBy?: string;
 };
 
 /** What an administrator sees of an account. */
@@ -65,13 +70,20 @@ function toPublic(record: UserRecord): User {
     id: record.id,
     username: record.username,
     displayName: shownDisplayName(record.displayName),
+    isAdmin: record.siteAdmin ?? false,
+    isBot: record.isBot ?? false,
   };
 }
 
-/** Creates an account. Throws ConflictError("username_taken") when the name is in use. */
+/**
+ * Creates an account. The store's first account becomes the site admin; any other must pass
+ * `admission` (see founding.ts) when one is given. Throws ConflictError("username_taken")
+ * when the name is in use, or the admission's refusal.
+ */
 export async function createUser(
   kv: Deno.Kv,
   input: { username: string; password: string; displayName?: string },
+  options: { admission?: Admission } = {},
 ): Promise<User> {
   const username = input.username.toLowerCase();
   const record: UserRecord = {
@@ -81,14 +93,51 @@ export async function createUser(
     password: await hashPassword(input.password),
     createdAt: new Date().toISOString(),
   };
-  const result = await commitRetryingLocks(() =>
-    kv.atomic()
-      .check({ key: usernameKey(username), versionstamp: null })
-      .set(userKey(record.id), record)
-      .set(usernameKey(username), record.id)
-  );
-  if (!result.ok) throw new ConflictError("That username is taken.", "username_taken");
-  return toPublic(record);
+  const user = await insertAccount(kv, record, options);
+  if (!user) throw new ConflictError("That username is taken.", "username_taken");
+  return user;
+}
+
+/**
+ * Writes a new account in one commit with its username, the founding (first account: site
+ * admin), the admission's writes and `withinCommit`'s. Lost races on the founding or the
+ * admission (an invite's last use) are tried again; null when the username is taken or a
+ * check of `withinCommit` fails.
+ */
+async function insertAccount(
+  kv: Deno.Kv,
+  record: UserRecord,
+  options: {
+    admission?: Admission;
+    withinCommit?: (op: Deno.AtomicOperation, user: User) => Deno.AtomicOperation;
+  },
+): Promise<User | null> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const founding = await foundingState(kv);
+    const first = founding.first;
+    let step = null;
+    if (!first && options.admission?.refusal) throw options.admission.refusal;
+    if (!first && options.admission?.prepare) step = await options.admission.prepare();
+    const stored: UserRecord = { ...record };
+    if (first) stored.siteAdmin = true;
+    if (step?.invitedBy) stored.invitedBy = step.invitedBy;
+    const user = toPublic(stored);
+    const result = await commitRetryingLocks(() => {
+      let op = kv.atomic()
+        .check({ key: usernameKey(stored.username), versionstamp: null })
+        .set(userKey(stored.id), stored)
+        .set(usernameKey(stored.username), stored.id);
+      if (first) op = markFounded(op, founding.entry, stored.id);
+      if (step) op = step.extend(op);
+      return options.withinCommit ? options.withinCommit(op, user) : op;
+    });
+    if (result.ok) return user;
+    if ((await kv.get(usernameKey(stored.username))).value) return null;
+    // Someone else founded the site meanwhile, or took an invite's use: decide again.
+    const raced = first ? !(await foundingState(kv)).first : step !== null;
+    if (!raced) return null;
+  }
+  return null;
 }
 
 /** Replaces a user's password (the caller has verified the current one). */
@@ -302,7 +351,10 @@ export async function searchUsers(
 export async function createUserWithoutPassword(
   kv: Deno.Kv,
   input: { username: string; displayName: string },
-  options: { withinCommit?: (op: Deno.AtomicOperation, user: User) => Deno.AtomicOperation } = {},
+  options: {
+    withinCommit?: (op: Deno.AtomicOperation, user: User) => Deno.AtomicOperation;
+    admission?: Admission;
+  } = {},
 ): Promise<User | null> {
   const username = input.username.toLowerCase();
   const record: UserRecord = {
@@ -312,15 +364,5 @@ export async function createUserWithoutPassword(
     password: null,
     createdAt: new Date().toISOString(),
   };
-  const extend = options.withinCommit ?? ((op) => op);
-  const result = await commitRetryingLocks(() =>
-    extend(
-      kv.atomic()
-        .check({ key: usernameKey(username), versionstamp: null })
-        .set(userKey(record.id), record)
-        .set(usernameKey(username), record.id),
-      toPublic(record),
-    )
-  );
-  return result.ok ? toPublic(record) : null;
+  return await insertAccount(kv, record, options);
 }

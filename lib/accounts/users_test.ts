@@ -16,7 +16,13 @@ Deno.test("createUser() stores a user and answers only its public fields", async
   const kv = await Deno.openKv(":memory:");
   try {
     const user = await createUser(kv, { username: "alice", password: PASSWORD });
-    assert.deepEqual(Object.keys(user).sort(), ["displayName", "id", "username"]);
+    assert.deepEqual(Object.keys(user).sort(), [
+      "displayName",
+      "id",
+      "isAdmin",
+      "isBot",
+      "username",
+    ]);
     assert.equal(user.username, "alice");
     assert.equal(user.displayName, "alice", "the display name defaults to the username");
     assert.deepEqual(await getUserById(kv, user.id), user);
@@ -107,7 +113,13 @@ Deno.test("searchUsers() matches username or display name case-insensitively", a
     });
     await t.step("answering public fields only", async () => {
       for (const user of await searchUsers(kv, "")) {
-        assert.deepEqual(Object.keys(user).sort(), ["displayName", "id", "username"]);
+        assert.deepEqual(Object.keys(user).sort(), [
+          "displayName",
+          "id",
+          "isAdmin",
+          "isBot",
+          "username",
+        ]);
       }
     });
   } finally {
