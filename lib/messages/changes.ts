@@ -5,6 +5,7 @@ import type { Message, MessageRecord, Reaction } from "../shared/message.ts";
 import type { User } from "../shared/user.ts";
 import { toMessageShape, withAuthors } from "./message.ts";
 import { searchHooks } from "./index_port.ts";
+import { isSystem, systemMessageError } from "./system.ts";
 
 export { emojiSchema, messageSeqSchema, normalizeEmoji } from "../shared/message.ts";
 
@@ -42,8 +43,8 @@ export type ChangeResult = {
  * change-log entry and the search index moved, all in one commit checked against the head
  * and the message (so concurrent changes and participant changes retry on fresh reads).
  * Throws NotFoundError for a non-participant or an unknown message, ForbiddenError when
- * someone edits or deletes another's message, ConflictError on a deleted message or past
- * the reaction limits.
+ * someone edits or deletes another's message, ConflictError on a deleted message, past
+ * the reaction limits, or on a system message (`system_message`).
  */
 export async function changeMessage(
   kv: Deno.Kv,
@@ -96,6 +97,8 @@ function applyChange(
       attachments: files.map((a) => a.id === change.fileId ? { ...a, removed: true } : a),
     };
   }
+  // Before whose it is: nobody edits, deletes or reacts to one, its author included.
+  if (isSystem(record)) throw systemMessageError();
   if (change.kind !== "react" && record.authorId !== user.id) {
     throw new ForbiddenError(
       change.kind === "edit"

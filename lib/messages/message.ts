@@ -3,10 +3,10 @@
  * becomes the Message the API shows (lib/shared/message.ts has the wire types and schemas).
  */
 import { getUsersByIds } from "../accounts/mod.ts";
-import type { NotFoundError } from "../errors.ts";
+import type { AppError } from "../errors.ts";
 import { LruCache } from "../storage/mod.ts";
 import type { ConversationHead } from "../conversations/mod.ts";
-import type { Attachment, Message, MessageRecord } from "../shared/message.ts";
+import type { Attachment, Message, MessageRecord, SystemRecord } from "../shared/message.ts";
 import type { User } from "../shared/user.ts";
 import { formatMessage } from "./markdown.tsx";
 
@@ -32,6 +32,13 @@ export type SendRequest = {
   members?: number;
   /** Files to carry, checked by the caller (see resolveAttachments). */
   attachments?: Attachment[];
+  /**
+   * A system message's facts (lib/messages/system.ts builds the request): stored with
+   * `kind: "system"`, written whether or not the author still takes part, and allowed in an
+   * archived channel. `people`: the users it names, to show them in the result.
+   */
+  system?: SystemRecord;
+  people?: User[];
 };
 export type SendResult = {
   message: Message;
@@ -39,8 +46,11 @@ export type SendResult = {
   /** The conversation head's `members` when this was committed. */
   members: number;
 };
-/** Per request: stored, or refused (the author no longer takes part). */
-export type SendOutcome = SendResult | { refused: NotFoundError };
+/**
+ * Per request: stored, or refused (NotFoundError: the author no longer takes part;
+ * ConflictError `archived`: the channel was archived).
+ */
+export type SendOutcome = SendResult | { refused: AppError };
 
 /**
  * What one writer remembers of the heads it committed: the entry its own commit produced
@@ -89,18 +99,24 @@ export function toMessageShape(
     reactions: rest.reactions ?? [],
     attachments: rest.attachments ?? [],
     author,
-    formatted: formatMessage(rest.content),
+    // A system message is shown from its facts, never as Markdown.
+    formatted: system ? null : formatMessage(rest.content),
   };
 }
 
-/** Resolves authors for stored records (one batched read for the distinct authors). */
+/**
+ * Resolves authors for stored records, and the people system messages name (one batched
+ * read for the distinct users).
+ */
 export async function withAuthors(kv: Deno.Kv, records: MessageRecord[]): Promise<Message[]> {
-  const ids = [...new Set(records.map((r) => r.authorId))];
-  const users = new Map((await getUsersByIds(kv, ids)).map((u) => [u.id, u]));
+  const ids = new Set(records.map((r) => r.authorId));
+  for (const r of records) for (const id of r.system?.userIds ?? []) ids.add(id);
+  const users = new Map((await getUsersByIds(kv, [...ids])).map((u) => [u.id, u]));
   return records.map((r) =>
     toMessageShape(
       r,
       users.get(r.authorId) ?? { id: r.authorId, username: "deleted", displayName: "Deleted user" },
+      r.system?.userIds ? users : undefined,
     )
   );
 }

@@ -1,5 +1,13 @@
 /** Messages: sending, history, read marks, changes, attachments, formatting. */
-export type { Attachment, Message, MessageRecord, Reaction } from "../shared/message.ts";
+export type {
+  Attachment,
+  Message,
+  MessageRecord,
+  Reaction,
+  SystemEvent,
+  SystemInfo,
+  SystemRecord,
+} from "../shared/message.ts";
 export {
   attachmentIdsSchema,
   clientIdSchema,
@@ -20,7 +28,7 @@ export {
   toMessageShape,
   withAuthors,
 } from "./message.ts";
-export { commitMessages, sendMessage } from "./send.ts";
+export { archivedError, commitMessages, sendMessage } from "./send.ts";
 export { MessageWriter } from "./writer.ts";
 export { listMessages, type MessagePage } from "./history.ts";
 export { type HistoryOptions, readHistory } from "./history_cache.ts";
@@ -41,6 +49,13 @@ export {
   requireContentOrFiles,
   resolveAttachments,
 } from "./attachments.ts";
-export { getConversationForUser, listConversationsForUser } from "./conversation_views.ts";
+export {
+  type ChannelView,
+  getChannelForUser,
+  getConversationForUser,
+  listChannelDirectory,
+  listConversationsForUser,
+} from "./conversation_views.ts";
 export { formatMessage, parseMarkdown, renderMarkdown } from "./markdown.tsx";
 export { installSearchHooks, type MessageIndexer, type SearchHooks } from "./index_port.ts";
+export { isSystem, systemMessageError, systemRequest } from "./system.ts";

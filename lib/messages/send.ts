@@ -1,6 +1,6 @@
 /** Storing messages: each the next seq of its conversation, many in one commit. */
 import { monotonicFactory } from "ulid";
-import { NotFoundError } from "../errors.ts";
+import { ConflictError, NotFoundError } from "../errors.ts";
 import { describeError, log } from "../ops/mod.ts";
 import {
   clientIdKey,
@@ -89,23 +89,26 @@ export async function commitMessages(
       if (typeof value === "number") knownSeq.set(clientSlot(r), value);
     });
 
-    // Requests made under an older participant list: read who takes part now.
+    // Requests made under an older participant list: read who takes part now (and whether
+    // the channel was archived: archiving moves the counter too). System messages are
+    // written whoever takes part, archived or not.
     const membersNow = new Map(conversationIds.map((id, i) => [id, heads[i].value?.members ?? 0]));
     const recheck = [
       ...new Set(
         requests.filter((r) =>
-          r.members !== undefined && r.members !== membersNow.get(r.conversationId)
+          !r.system && r.members !== undefined && r.members !== membersNow.get(r.conversationId)
         )
           .map((r) => r.conversationId),
       ),
     ];
-    const records = await getManyChunked<{ participantIds: string[] }>(
+    const records = await getManyChunked<{ participantIds: string[]; archived?: boolean }>(
       kv,
       recheck.map(conversationKey),
     );
     const participantsNow = new Map(
       recheck.map((id, i) => [id, new Set(records[i].value?.participantIds ?? [])]),
     );
+    const archivedNow = new Set(recheck.filter((_, i) => records[i].value?.archived === true));
 
     const toRead = [
       ...new Set(withClient.flatMap((r) => {
@@ -129,8 +132,12 @@ export async function commitMessages(
     const op = kv.atomic();
     for (const r of requests) {
       const members = membersNow.get(r.conversationId)!;
-      if (participantsNow.get(r.conversationId)?.has(r.author.id) === false) {
+      if (!r.system && participantsNow.get(r.conversationId)?.has(r.author.id) === false) {
         results.push({ refused: new NotFoundError("Conversation not found.") });
+        continue;
+      }
+      if (!r.system && archivedNow.has(r.conversationId)) {
+        results.push({ refused: archivedError() });
         continue;
       }
       const slot = r.clientId ? clientSlot(r) : null;
@@ -140,7 +147,7 @@ export async function commitMessages(
         ? undefined
         : originals.get(`${r.conversationId}\0${storedSeq}`);
       if (earlier || original) {
-        const message = toMessageShape((earlier ?? original)!, r.author);
+        const message = toMessageShape((earlier ?? original)!, r.author, peopleOf(r));
         results.push({ message, created: false, members });
         continue;
       }
@@ -158,6 +165,7 @@ export async function commitMessages(
         deletedAt: null,
         reactions: [],
         ...(r.attachments?.length ? { attachments: r.attachments } : {}),
+        ...(r.system ? { kind: "system" as const, system: r.system } : {}),
       };
       op.set(messageKey(r.conversationId, seq), record);
       for (const a of r.attachments ?? []) op.set(fileRefKey(a.id, r.conversationId, seq), true);
@@ -167,7 +175,11 @@ export async function commitMessages(
         fresh.set(slot, record);
       }
       lastCreated.set(r.conversationId, record);
-      results.push({ message: toMessageShape(record, r.author), created: true, members });
+      results.push({
+        message: toMessageShape(record, r.author, peopleOf(r)),
+        created: true,
+        members,
+      });
     }
     for (const [conversationId, userId, seq] of marks.values()) {
       op.set(readMarkKey(conversationId, userId), seq);
@@ -195,6 +207,18 @@ export async function commitMessages(
     }
     return results;
   });
+}
+
+/** The refusal of a send to an archived channel (409 `archived`; the socket's error code too). */
+export function archivedError(): ConflictError {
+  return new ConflictError(
+    "This channel is archived: it keeps its history but takes no new messages.",
+    "archived",
+  );
+}
+
+function peopleOf(r: SendRequest): Map<string, User> | undefined {
+  return r.people ? new Map(r.people.map((u) => [u.id, u])) : undefined;
 }
 
 function clientSlot(r: SendRequest): string {

@@ -178,11 +178,14 @@ export class Hub {
 
   /**
    * Stores a system message (a join, leave, addition, removal, rename, topic, archiving or
-   * pin, done by `actor`) as the conversation's next seq and delivers it like any message.
-   * OWNED BY the system-messages helper: replaces this placeholder (issue 16, item 5).
+   * pin, done by `actor`) as the conversation's next seq and delivers it like any message
+   * (lib/messages/system.ts): `content` is the sentence ("Ann added Ben"). Call it after the
+   * change it tells of is committed: the people taking part then get it in their lists (an
+   * added person sees the conversation appear). The actor need not take part any more, and
+   * an archived channel takes it. Not counted against the actor's message limit.
    */
-  sendSystem(_actor: User, _conversationId: string, _system: SystemRecord): Promise<Message> {
-    return Promise.reject(new Error("sendSystem: not built yet"));
+  sendSystem(actor: User, conversationId: string, system: SystemRecord): Promise<Message> {
+    return this.#sender.sendSystem(actor, conversationId, system);
   }
 
   /** Tells the room's other people that `conn`'s user is typing. */

@@ -1,6 +1,7 @@
 import { getConversationRecord } from "../conversations/mod.ts";
-import { NotFoundError } from "../errors.ts";
+import { ConflictError, NotFoundError } from "../errors.ts";
 import {
+  archivedError,
   changeMessage,
   type ChangeResult,
   type Message,
@@ -8,8 +9,11 @@ import {
   MessageWriter,
   type SendInput,
   type SendResult,
+  type SystemRecord,
+  systemRequest,
 } from "../messages/mod.ts";
 import { BatchedRateLimit, metrics } from "../ops/mod.ts";
+import { LruCache } from "../storage/mod.ts";
 import { SearchIndexer } from "../search/mod.ts";
 import type { User } from "../accounts/mod.ts";
 import type { Connection } from "./connection.ts";
@@ -26,6 +30,12 @@ export class Sender {
   #doorbells: Doorbells;
   #writer: MessageWriter;
   #sendLimit: BatchedRateLimit | undefined;
+  /**
+   * Per conversation, the head's `members` counter under which it was read not to be
+   * archived. Archiving moves the counter, so a send under the same counter needs no read;
+   * one under another reads the record once (and the commit re-checks a counter that moved).
+   */
+  #open = new LruCache<string, number>({ maxEntries: 10_000 });
 
   constructor(
     parts: HubParts,
@@ -41,7 +51,8 @@ export class Sender {
   /**
    * Resolves once the message has its place in the write queue (the order of one sender's
    * messages is the order of these calls), with `stored` for the commit. Throws
-   * NotFoundError for a non-participant (now, or from `stored` when found at the commit).
+   * NotFoundError for a non-participant and ConflictError `archived` for an archived channel
+   * (now, or from `stored` when found at the commit).
    */
   async enqueue(
     author: User,
@@ -49,29 +60,64 @@ export class Sender {
     from?: Connection,
   ): Promise<{ stored: Promise<SendResult> }> {
     const { conversationId } = input;
-    const { conns, rooms, members } = this.#parts;
+    const { rooms, members } = this.#parts;
     const { participantIds, members: counter } = await members.forSend(
       author.id,
       conversationId,
       rooms.get(conversationId),
       from,
     );
+    await this.#requireOpen(conversationId, counter);
     this.#sendLimit?.hit(["send", author.id]);
     const stored = this.#writer.send({ author, ...input, members: counter }).then((result) => {
       if (result.members !== counter) members.forget(conversationId);
-      if (result.created) {
-        metrics.messagesStored.inc();
-        rooms.deliver(conversationId, result.message.seq, result.message);
-        conns.notifyLists(participantIds, result.message);
-        this.#doorbells.ringMessage(conversationId, result.message.seq, participantIds);
-        this.#activity(conversationId, result.message.seq, participantIds);
-      }
+      if (result.created) this.#delivered(result.message, participantIds);
       return result;
     }, (err) => {
-      if (err instanceof NotFoundError) members.forget(conversationId);
+      if (err instanceof NotFoundError || err instanceof ConflictError) {
+        members.forget(conversationId);
+      }
       throw err;
     });
     return { stored };
+  }
+
+  /**
+   * Stores a system message by `actor` (who need not take part any more: a leave is written
+   * after it) and delivers it like any message: to the room, and to the lists of the people
+   * who take part once the change it tells of was made (someone just added sees the
+   * conversation appear; someone removed hears nothing more).
+   */
+  async sendSystem(actor: User, conversationId: string, system: SystemRecord): Promise<Message> {
+    const { kv, members } = this.#parts;
+    const request = await systemRequest(kv, actor, conversationId, system);
+    // Who takes part changed (most system messages tell of that): the cache reads again.
+    members.forget(conversationId);
+    this.#open.delete(conversationId);
+    const result = await this.#writer.send(request);
+    const record = await getConversationRecord(kv, conversationId).catch(() => null);
+    if (result.created) {
+      metrics.messagesStored.inc();
+      this.#delivered(result.message, record?.participantIds ?? []);
+    }
+    return result.message;
+  }
+
+  /** A message was stored: the room, the lists here and on other hubs, the other workers. */
+  #delivered(message: Message, participantIds: string[]): void {
+    const { conversationId, seq } = message;
+    this.#parts.rooms.deliver(conversationId, seq, message);
+    this.#parts.conns.notifyLists(participantIds, message);
+    this.#doorbells.ringMessage(conversationId, seq, participantIds);
+    this.#activity(conversationId, seq, participantIds);
+  }
+
+  /** Throws ConflictError `archived` when the conversation is an archived channel. */
+  async #requireOpen(conversationId: string, counter: number): Promise<void> {
+    if (this.#open.get(conversationId) === counter) return;
+    const record = await getConversationRecord(this.#parts.kv, conversationId);
+    if (record?.archived === true) throw archivedError();
+    this.#open.set(conversationId, counter);
   }
 
   /** See Hub.changeMessage. */

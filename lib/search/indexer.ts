@@ -73,7 +73,8 @@ export async function indexStep(
       end: messageKey(conversationId, Math.min(last, from + MAX_MESSAGES) + 1),
     }, { batchSize: MAX_MESSAGES });
     for await (const { value: record } of records) {
-      const tokens = record.deletedAt ? [] : tokenize(record.content);
+      // A system message ("Ann joined") is no one's words: nothing to find it by.
+      const tokens = record.deletedAt || record.kind === "system" ? [] : tokenize(record.content);
       const fresh = tokens.filter((t) => !words.has(t));
       const size = tokens.length * 20 + fresh.reduce((n, t) => n + t.length * 3 + 100, 0);
       const keys = fresh.reduce((n, t) => n + keySize(t), 0);
