@@ -73,6 +73,17 @@ async function endAccess(kv: Deno.Kv, userId: string): Promise<void> {
   await publishAccountEvent(kv, userId);
 }
 
+/** The refusal to delete an account that owns projects with other members (409 owns_projects). */
+export class OwnsProjectsError extends ConflictError {
+  constructor(readonly projects: string[], options: { message?: string } = {}) {
+    super(
+      options.message ?? `The account owns projects with other members: ${projects.join(", ")}. ` +
+          "Name a member of each to hand them to (--transfer-to).",
+      "owns_projects",
+    );
+  }
+}
+
 /** What deleting an account did. */
 export type DeletionReport = {
   conversationsLeft: number;
@@ -87,7 +98,7 @@ export type DeletionReport = {
  * and files stay, shown as by "Deleted user" (the history of the others stays whole).
  * Projects it owns: one with no other member is deleted with everything in it; one with
  * other members is handed to `transferTo` (a member; the owner role), else the deletion is
- * refused (ConflictError "owns_projects") before anything is changed.
+ * refused (OwnsProjectsError, 409 "owns_projects") before anything is changed.
  */
 export async function deleteAccount(
   kv: Deno.Kv,
@@ -104,13 +115,7 @@ export async function deleteAccount(
     shared.push(p.id);
     if (!options.transferTo || !others.includes(options.transferTo.id)) stuck.push(p.name);
   }
-  if (stuck.length) {
-    throw new ConflictError(
-      `The account owns projects with other members: ${stuck.join(", ")}. ` +
-        "Name a member of each to hand them to (--transfer-to).",
-      "owns_projects",
-    );
-  }
+  if (stuck.length) throw new OwnsProjectsError(stuck);
   // From here on the account cannot sign in, and its open sockets close.
   await disableAccount(kv, userId);
   const report: DeletionReport = {

@@ -6,8 +6,20 @@ export {
   type DeletionReport,
   disableAccount,
   enableAccount,
+  OwnsProjectsError,
   requireAccount,
   resetPassword,
   setSiteAdmin,
 } from "./accounts.ts";
 export { migrateSearchCursors } from "./migrate.ts";
+export {
+  accountById,
+  type AdminUser,
+  adminView,
+  changeAccount,
+  deleteAccountAsAdmin,
+  isSiteAdmin,
+  listPeople,
+  PEOPLE_PAGE_SIZE,
+  requireSiteAdmin,
+} from "./people.ts";
