@@ -17,6 +17,8 @@ export const CREATION_LIMITS = {
   leave: { limit: 200, windowMs: 60 * 60_000 },
   /** People looked up by name (New conversation, adding a member: a look-up per pause in typing). */
   people_search: { limit: 300, windowMs: 60_000 },
+  /** Invite links created (each lets people create accounts). */
+  invite: { limit: 50, windowMs: 60 * 60_000 },
 } as const;
 
 /** Counts one creation of `kind` by the signed-in user; 429 with Retry-After past the limit. */
