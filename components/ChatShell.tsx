@@ -1,4 +1,6 @@
 import type { ComponentChildren } from "preact";
+import { useContext } from "preact/hooks";
+import { SiteContext } from "./site_context.ts";
 import { Logo } from "./Logo.tsx";
 import ConversationList, { type ConversationListProps } from "../islands/ConversationList.tsx";
 import NewConversation from "../islands/NewConversation.tsx";
@@ -20,11 +22,12 @@ const ThemeToggleIsland = island("ThemeToggle", ThemeToggle);
 export function ChatShell(
   props: ConversationListProps & {
     children: ComponentChildren;
-    section?: "chat" | "projects";
+    section?: "chat" | "projects" | "channels" | "admin";
     home?: boolean;
   },
 ) {
   const { me, currentId, home } = props;
+  const site = useContext(SiteContext);
   return (
     <div class="flex h-full">
       <aside
@@ -35,7 +38,7 @@ export function ChatShell(
       >
         <div class="flex items-center gap-2 px-4 pb-3 pt-4">
           <Logo />
-          <span class="text-lg font-bold tracking-tight">Hearth</span>
+          <span class="truncate text-lg font-bold tracking-tight">{site.name}</span>
         </div>
         <div class="space-y-2 px-4 pb-3">
           <SearchForm
@@ -59,6 +62,22 @@ export function ChatShell(
             </svg>
             Projects
           </a>
+          {me.isAdmin && (
+            <a
+              href="/admin"
+              aria-current={props.section === "admin" ? "page" : undefined}
+              class={`flex items-center gap-2 rounded-lg px-2 py-1.5 text-sm font-medium ${
+                props.section === "admin"
+                  ? "bg-slate-700 text-white"
+                  : "text-slate-300 hover:bg-slate-800 hover:text-white"
+              }`}
+            >
+              <svg viewBox="0 0 20 20" fill="currentColor" class="h-4 w-4" aria-hidden="true">
+                <path d="M10 1.5 3 4.5v5c0 4.1 2.9 7.9 7 9 4.1-1.1 7-4.9 7-9v-5l-7-3Z" />
+              </svg>
+              Admin
+            </a>
+          )}
         </div>
         <nav class="flex-1 overflow-y-auto pb-3" aria-label="Conversations">
           <ConversationListIsland

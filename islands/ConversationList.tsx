@@ -6,9 +6,10 @@ import type { User } from "../lib/shared/user.ts";
 import { mentions } from "../lib/shared/mentions.ts";
 import { plainText } from "../lib/shared/plain_text.ts";
 import { chatSocket } from "./parts/chat_socket.ts";
-import { conversationName, shortTime } from "../components/people.tsx";
+import { conversationName } from "../components/people.tsx";
 import { NotificationOffer } from "./list/NotificationOffer.tsx";
-import { ConversationMark, type PersonState } from "./list/marks.tsx";
+import type { PersonState } from "./list/marks.tsx";
+import { ListSections } from "./list/ListSections.tsx";
 
 export type ConversationListProps = {
   me: User;
@@ -49,15 +50,6 @@ function fresher(fetched: Conversation[], live: Conversation[]): Conversation[] 
       mentionCount: Math.min(c.mentionCount, l.mentionCount),
     };
   }).sort((a, b) => newestFirst(a.updatedAt, b.updatedAt));
-}
-
-/** A last message in a line: what it says (not its Markdown), else what it was. */
-function preview(m: Message): string {
-  if (m.deletedAt) return "Message deleted";
-  if (m.content) return plainText(m.content, m.formatted);
-  const files = m.attachments ?? [];
-  if (files.length === 1) return `📎 ${files[0].name}`;
-  return files.length ? `📎 ${files.length} files` : "";
 }
 
 /**
@@ -213,6 +205,12 @@ export default function ConversationList(props: ConversationListProps) {
       const m = frame.message;
       const current = list.peek();
       const found = current.find((c) => c.id === m.conversationId);
+      // Archived: it leaves the sidebar (still in /channels and search); unarchived, it is
+      // unknown here again and comes back with the list read again.
+      if (m.kind === "system" && m.system?.event === "archived") {
+        if (found) list.value = current.filter((c) => c !== found);
+        return;
+      }
       if (!found) {
         if (frame.type === "message_updated") return;
         unseen++;
@@ -263,105 +261,29 @@ export default function ConversationList(props: ConversationListProps) {
     document.title = total > 0 ? `(${total > 99 ? "99+" : total}) ${base}` : base;
   }, [list.value]);
 
-  if (list.value.length === 0) {
-    return (
-      <p class="px-4 py-6 text-sm text-slate-400">
-        No conversations yet. Start one with “New conversation”.
-      </p>
-    );
-  }
   return (
     <>
       <NotificationOffer />
-      <ul class="space-y-0.5 px-2" aria-label="Conversations">
-        {list.value.map((c) => {
-          const active = c.id === props.currentId;
-          const name = conversationName(c, props.me.id);
-          const other = c.participants.find((p) => p.id !== props.me.id) ?? props.me;
-          const unread = active ? 0 : c.unreadCount;
-          return (
-            <li key={c.id}>
-              <a
-                href={`/conversations/${c.id}`}
-                aria-current={active ? "page" : undefined}
-                class={`flex items-center gap-3 rounded-lg px-2 py-2 ${
-                  active
-                    ? "bg-slate-700 text-white"
-                    : "text-slate-300 hover:bg-slate-800 hover:text-white"
-                }`}
+      <ListSections
+        conversations={list.value}
+        me={props.me}
+        currentId={props.currentId}
+        people={people.value}
+        more={cursor.value
+          ? (
+            <li ref={more}>
+              <button
+                type="button"
+                onClick={loadMore}
+                disabled={loadingMore.value}
+                class="w-full rounded-lg px-2 py-2 text-left text-xs text-slate-400 hover:bg-slate-800 hover:text-white"
               >
-                <ConversationMark kind={c.kind} other={other} state={people.value[other.id]} />
-                <span class="min-w-0 flex-1">
-                  <span class="flex items-baseline justify-between gap-2">
-                    <span
-                      class={`truncate text-sm ${unread ? "font-bold text-white" : "font-medium"}`}
-                    >
-                      <bdi>{name}</bdi>
-                    </span>
-                    {c.lastMessage && (
-                      <span
-                        class={`shrink-0 text-[11px] ${
-                          active ? "text-slate-300" : "text-slate-400"
-                        }`}
-                      >
-                        {shortTime(c.lastMessage.createdAt)}
-                      </span>
-                    )}
-                  </span>
-                  <span class="flex items-center justify-between gap-2">
-                    <span
-                      class={`truncate text-xs ${active ? "text-slate-300" : "text-slate-400"}`}
-                    >
-                      {c.lastMessage
-                        ? (
-                          <>
-                            {/* bdi: a name or text in another direction (or with RTL controls) cannot reorder the rest */}
-                            <bdi>
-                              {c.lastMessage.author.id === props.me.id
-                                ? "You"
-                                : c.lastMessage.author.displayName}
-                            </bdi>: <bdi>{preview(c.lastMessage)}</bdi>
-                          </>
-                        )
-                        : "No messages yet"}
-                    </span>
-                    {!active && c.mentionCount > 0 && (
-                      <span
-                        class="shrink-0 rounded-full bg-amber-400 px-1.5 text-[11px] font-bold text-slate-900"
-                        aria-label={`${c.mentionCount} ${
-                          c.mentionCount === 1 ? "mention" : "mentions"
-                        }`}
-                      >
-                        @{c.mentionCount > 1 ? c.mentionCount : ""}
-                      </span>
-                    )}
-                    {unread > 0 && (
-                      <span
-                        class="shrink-0 rounded-full bg-indigo-500 px-1.5 text-[11px] font-bold text-white"
-                        aria-label={`${unread} unread`}
-                      >
-                        {unread > 99 ? "99+" : unread}
-                      </span>
-                    )}
-                  </span>
-                </span>
-              </a>
+                {loadingMore.value ? "Loading…" : "Show older conversations"}
+              </button>
             </li>
-          );
-        })}
-        {cursor.value && (
-          <li ref={more}>
-            <button
-              type="button"
-              onClick={loadMore}
-              disabled={loadingMore.value}
-              class="w-full rounded-lg px-2 py-2 text-left text-xs text-slate-400 hover:bg-slate-800 hover:text-white"
-            >
-              {loadingMore.value ? "Loading…" : "Show older conversations"}
-            </button>
-          </li>
-        )}
-      </ul>
+          )
+          : null}
+      />
     </>
   );
 }

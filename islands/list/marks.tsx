@@ -4,6 +4,12 @@ import type { User } from "../../lib/shared/user.ts";
 
 export type PersonState = "active" | "away" | "offline";
 
+/** A channel's mark: a hash (its name is "# name", as in Slack). */
+export const CHANNEL_ICON = "M5 9h14M5 15h14M10.5 4 8 20M16 4l-2.5 16";
+/** A private channel's: a padlock. */
+export const LOCK_ICON =
+  "M7 11V8a5 5 0 0 1 10 0v3M6 11h12a1 1 0 0 1 1 1v7a1 1 0 0 1-1 1H6a1 1 0 0 1-1-1v-7a1 1 0 0 1 1-1Z";
+
 /** A folder for a project's conversation (as the sidebar's Projects link), people for a group. */
 const KIND_ICON = {
   project: {
@@ -16,11 +22,21 @@ const KIND_ICON = {
     class: "bg-slate-600",
     d: "M16 20v-1.5a3.5 3.5 0 0 0-3.5-3.5h-5A3.5 3.5 0 0 0 4 18.5V20M10 11a3.5 3.5 0 1 0 0-7 3.5 3.5 0 0 0 0 7ZM20 20v-1.5a3.5 3.5 0 0 0-2.5-3.35M15.5 4.15a3.5 3.5 0 0 1 0 6.7",
   },
+  channel: {
+    label: "Channel",
+    class: "bg-indigo-700",
+    d: CHANNEL_ICON,
+  },
+  privateChannel: {
+    label: "Private channel",
+    class: "bg-indigo-900",
+    d: LOCK_ICON,
+  },
 };
 
 /** A conversation's mark in the list: the person's avatar (with their dot), or its kind. */
 export function ConversationMark(
-  props: { kind: string; other: User; state: PersonState | undefined },
+  props: { kind: string; other: User; state: PersonState | undefined; private?: boolean },
 ) {
   if (props.kind === "direct") {
     return (
@@ -30,7 +46,11 @@ export function ConversationMark(
       </span>
     );
   }
-  const icon = props.kind === "project" ? KIND_ICON.project : KIND_ICON.group;
+  const icon = props.kind === "project"
+    ? KIND_ICON.project
+    : props.kind === "channel"
+    ? (props.private ? KIND_ICON.privateChannel : KIND_ICON.channel)
+    : KIND_ICON.group;
   return (
     <span
       class={`inline-flex h-9 w-9 shrink-0 items-center justify-center rounded-lg text-white ${icon.class}`}

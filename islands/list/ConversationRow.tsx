@@ -1,0 +1,93 @@
+import type { Conversation } from "../../lib/conversations/mod.ts";
+import type { Message } from "../../lib/shared/message.ts";
+import type { User } from "../../lib/shared/user.ts";
+import { plainText } from "../../lib/shared/plain_text.ts";
+import { conversationName, shortTime } from "../../components/people.tsx";
+import { ConversationMark, type PersonState } from "./marks.tsx";
+
+/** A last message in a line: what it says (not its Markdown), else what it was. */
+export function preview(m: Message): string {
+  if (m.deletedAt) return "Message deleted";
+  if (m.content) return plainText(m.content, m.formatted);
+  const files = m.attachments ?? [];
+  if (files.length === 1) return `📎 ${files[0].name}`;
+  return files.length ? `📎 ${files.length} files` : "";
+}
+
+/** Who wrote the last message, as the line says it ("You", a name; none for a system one). */
+function byline(m: Message, meId: string): string | null {
+  if (m.kind === "system") return null;
+  return m.author.id === meId ? "You" : m.author.displayName;
+}
+
+/** One conversation of the sidebar: its mark, name, last message, time and counts. */
+export function ConversationRow(
+  props: { c: Conversation; me: User; active: boolean; state: PersonState | undefined },
+) {
+  const { c, me, active } = props;
+  const name = conversationName(c, me.id);
+  const other = c.participants.find((p) => p.id !== me.id) ?? me;
+  const unread = active ? 0 : c.unreadCount;
+  const by = c.lastMessage ? byline(c.lastMessage, me.id) : null;
+  return (
+    <a
+      href={`/conversations/${c.id}`}
+      aria-current={active ? "page" : undefined}
+      class={`flex items-center gap-3 rounded-lg px-2 py-2 ${
+        active ? "bg-slate-700 text-white" : "text-slate-300 hover:bg-slate-800 hover:text-white"
+      }`}
+    >
+      <ConversationMark
+        kind={c.kind}
+        other={other}
+        state={props.state}
+        private={c.visibility === "private"}
+      />
+      <span class="min-w-0 flex-1">
+        <span class="flex items-baseline justify-between gap-2">
+          <span class={`truncate text-sm ${unread ? "font-bold text-white" : "font-medium"}`}>
+            <bdi>{name}</bdi>
+          </span>
+          {c.lastMessage && (
+            <span class={`shrink-0 text-[11px] ${active ? "text-slate-300" : "text-slate-400"}`}>
+              {shortTime(c.lastMessage.createdAt)}
+            </span>
+          )}
+        </span>
+        <span class="flex items-center justify-between gap-2">
+          <span class={`truncate text-xs ${active ? "text-slate-300" : "text-slate-400"}`}>
+            {c.lastMessage
+              ? (
+                <>
+                  {/* bdi: a name or text in another direction (or with RTL controls) cannot reorder the rest */}
+                  {by !== null && (
+                    <>
+                      <bdi>{by}</bdi>:{" "}
+                    </>
+                  )}
+                  <bdi>{preview(c.lastMessage)}</bdi>
+                </>
+              )
+              : "No messages yet"}
+          </span>
+          {!active && c.mentionCount > 0 && (
+            <span
+              class="shrink-0 rounded-full bg-amber-400 px-1.5 text-[11px] font-bold text-slate-900"
+              aria-label={`${c.mentionCount} ${c.mentionCount === 1 ? "mention" : "mentions"}`}
+            >
+              @{c.mentionCount > 1 ? c.mentionCount : ""}
+            </span>
+          )}
+          {unread > 0 && (
+            <span
+              class="shrink-0 rounded-full bg-indigo-500 px-1.5 text-[11px] font-bold text-white"
+              aria-label={`${unread} unread`}
+            >
+              {unread > 99 ? "99+" : unread}
+            </span>
+          )}
+        </span>
+      </span>
+    </a>
+  );
+}
