@@ -1,4 +1,6 @@
 import {
+  channelKey,
+  channelNameKey,
   commitWithRetry,
   conversationKey,
   deletePrefix,
@@ -15,7 +17,8 @@ import { forgetMembers } from "./membership.ts";
 /**
  * Deletes a conversation and everything in it (a deleted project's): its record, who takes
  * part, and its messages, head, change log, clientId index, read marks, search postings and
- * cursor (every kind storage/keys.ts files under a conversation id, whichever module owns it).
+ * cursor (every kind storage/keys.ts files under a conversation id, whichever module owns it);
+ * a channel's directory entry and name (channels.ts) go in the record's commit.
  */
 export async function deleteConversation(kv: Deno.Kv, conversationId: string): Promise<void> {
   const record = await commitWithRetry(async () => {
@@ -26,6 +29,11 @@ export async function deleteConversation(kv: Deno.Kv, conversationId: string): P
     if (!entry.value) return { record: null };
     const record = entry.value;
     const op = kv.atomic().check(head).delete(conversationKey(conversationId));
+    if (record.kind === "channel") {
+      op.delete(channelKey(conversationId));
+      const name = await kv.get<string>(channelNameKey(record.title ?? ""));
+      if (name.value === conversationId) op.check(name).delete(name.key);
+    }
     for (const id of record.participantIds) op.delete(membershipKey(id, conversationId));
     if (record.projectId) op.delete(projectConversationKey(record.projectId, conversationId));
     // The participant counter moves, as for a removal: other processes' list caches then

@@ -105,7 +105,7 @@ async function readActivity(kv: Deno.Kv, ids: string[]): Promise<void> {
  * The page's conversations with their heads and the user's read marks, read fresh, and
  * their records: from the list cache while the head's participant counter has not moved
  * since (records are read after the heads, so a record kept under a counter is at least
- * that new). One the user no longer takes part in is left out.
+ * that new). One the user no longer takes part in, or an archived channel, is left out.
  */
 async function readPage(kv: Deno.Kv, ids: string[], userId: string): Promise<ConversationRow[]> {
   const cache = listCacheOf(kv);
@@ -127,7 +127,8 @@ async function readPage(kv: Deno.Kv, ids: string[], userId: string): Promise<Con
   });
   return ids.flatMap((_, i) => {
     const record = records[i];
-    if (!record?.participantIds.includes(userId)) return [];
+    // Archived channels leave the list (the directory and search still have them).
+    if (!record?.participantIds.includes(userId) || record.archived) return [];
     return [{ record, head: heads[i], mark: marks[i] }];
   });
 }

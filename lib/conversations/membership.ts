@@ -14,6 +14,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import { type ConversationRecord, MAX_PARTICIPANTS } from "./conversation.ts";
 import { type ConversationHead, setHeadForMembers } from "./head.ts";
 import { listCacheOf } from "./list_cache.ts";
+import { deleteConversation } from "./delete.ts";
 
 /** The conversation if `userId` takes part in it. Throws NotFoundError otherwise (no IDOR). */
 export async function getConversationRecordForUser(
@@ -58,38 +59,48 @@ export async function getConversationRecord(
   return (await kv.get<ConversationRecord>(conversationKey(conversationId))).value;
 }
 
+/**
+ * Changes who takes part in one commit with the head's participant counter (hubs in every
+ * process re-check their rooms when it moves). `guard` sees the record as it is now and may
+ * throw to refuse; `alsoIn` adds the caller's writes. Returns the ids added (those not in
+ * yet) and the record as it is after.
+ */
 async function changeParticipants(
   kv: Deno.Kv,
   conversationId: string,
-  change: { add?: string; remove?: string },
-  alsoIn?: (op: Deno.AtomicOperation, record: ConversationRecord) => void,
-): Promise<void> {
-  await commitWithRetry(async () => {
+  change: { add?: string[]; remove?: string },
+  options: {
+    guard?: (record: ConversationRecord) => void;
+    alsoIn?: (op: Deno.AtomicOperation, record: ConversationRecord) => void;
+  } = {},
+): Promise<{ added: string[]; record: ConversationRecord }> {
+  return await commitWithRetry(async () => {
     const [entry, head] = await kv.getMany<[ConversationRecord, ConversationHead]>([
       conversationKey(conversationId),
       headKey(conversationId),
     ]);
     if (!entry.value) throw new NotFoundError("Conversation not found.");
+    options.guard?.(entry.value);
     const ids = entry.value.participantIds.filter((id) => id !== change.remove);
-    if (change.add && !ids.includes(change.add)) {
-      if (ids.length >= MAX_PARTICIPANTS) {
-        throw new ValidationError(`A conversation holds at most ${MAX_PARTICIPANTS} people.`, {
-          participants: "It is full.",
-        });
-      }
-      ids.push(change.add);
+    const added = [...new Set(change.add ?? [])].filter((id) => !ids.includes(id));
+    if (ids.length + added.length > MAX_PARTICIPANTS) {
+      throw new ValidationError(`A conversation holds at most ${MAX_PARTICIPANTS} people.`, {
+        participants: "It is full.",
+      });
     }
-    const op = kv.atomic().check(entry, head).set(conversationKey(conversationId), {
-      ...entry.value,
-      participantIds: ids,
-    });
+    ids.push(...added);
+    if (added.length === 0 && change.remove === undefined) {
+      return { added, record: entry.value };
+    }
+    const record = { ...entry.value, participantIds: ids };
+    const op = kv.atomic().check(entry, head).set(conversationKey(conversationId), record);
     setHeadForMembers(op, conversationId, head.value, entry.value.createdAt);
-    if (change.add) op.set(membershipKey(change.add, conversationId), true);
+    for (const id of added) op.set(membershipKey(id, conversationId), true);
     if (change.remove) op.delete(membershipKey(change.remove, conversationId));
-    alsoIn?.(op, entry.value);
+    options.alsoIn?.(op, entry.value);
     if (!(await op.commit()).ok) return null;
-    forgetMembers(kv, conversationId, [change.add, change.remove]);
-    return true;
+    forgetMembers(kv, conversationId, [...added, change.remove]);
+    return { added, record };
   });
 }
 
@@ -110,7 +121,20 @@ export async function addParticipant(
   conversationId: string,
   userId: string,
 ): Promise<void> {
-  await changeParticipants(kv, conversationId, { add: userId });
+  await changeParticipants(kv, conversationId, { add: [userId] });
+}
+
+/**
+ * Adds participants in one commit (`guard` may refuse, seeing the record as it is now).
+ * Returns the ids that were not in yet. ValidationError past MAX_PARTICIPANTS.
+ */
+export async function addParticipants(
+  kv: Deno.Kv,
+  conversationId: string,
+  userIds: string[],
+  guard?: (record: ConversationRecord) => void,
+): Promise<string[]> {
+  return (await changeParticipants(kv, conversationId, { add: userIds }, { guard })).added;
 }
 
 /** Removes a participant: from now on the conversation is a 404 for them. */
@@ -128,14 +152,15 @@ export async function removeParticipant(
  * project's members: ConflictError("leave_project"). A direct conversation is left only to
  * hide it (`direct: true`, when its other person is blocked: blocks.ts); its pair is
  * forgotten, so a later one between the two is a new conversation. Returns the record as it
- * was. The caller evicts the user's open sockets (Hub.evict).
+ * was, and `deleted` when it went with them (see takeOut). The caller evicts the user's open
+ * sockets (Hub.evict).
  */
 export async function leaveConversation(
   kv: Deno.Kv,
   conversationId: string,
   userId: string,
   options: { direct?: boolean } = {},
-): Promise<ConversationRecord> {
+): Promise<{ record: ConversationRecord; deleted: boolean }> {
   const record = await getConversationRecordForUser(kv, conversationId, userId);
   if (record.kind === "project") {
     throw new ConflictError(
@@ -149,12 +174,36 @@ export async function leaveConversation(
       "direct_conversation",
     );
   }
-  await changeParticipants(kv, conversationId, { remove: userId }, (op, now) => {
-    op.delete(readMarkKey(conversationId, userId));
-    const [a, b] = record.kind === "direct" ? record.participantIds : [];
-    if (a && b && now.kind === "direct") op.delete(directPairKey(a, b));
+  return await takeOut(kv, record, userId);
+}
+
+/**
+ * Takes `userId` out of `record`'s conversation as if they left (their read mark goes too).
+ * A private channel nobody is left in could never be opened again: it is deleted with its
+ * history, and its name is free (`deleted: true`). A public one stays in the directory.
+ */
+export async function takeOut(
+  kv: Deno.Kv,
+  record: ConversationRecord,
+  userId: string,
+): Promise<{ record: ConversationRecord; deleted: boolean }> {
+  const conversationId = record.id;
+  const after = await changeParticipants(kv, conversationId, { remove: userId }, {
+    alsoIn: (op, now) => {
+      op.delete(readMarkKey(conversationId, userId));
+      const [a, b] = record.kind === "direct" ? record.participantIds : [];
+      if (a && b && now.kind === "direct") op.delete(directPairKey(a, b));
+    },
   });
-  return record;
+  return { record, deleted: await dropIfAbandoned(kv, after.record) };
+}
+
+/** Deletes a private channel nobody takes part in any more; true when it did. */
+async function dropIfAbandoned(kv: Deno.Kv, record: ConversationRecord): Promise<boolean> {
+  const abandoned = record.kind === "channel" && record.visibility === "private" &&
+    record.participantIds.length === 0;
+  if (abandoned) await deleteConversation(kv, record.id);
+  return abandoned;
 }
 
 /** The ids of every conversation that belongs to a project (its own, and groups in it). */
@@ -181,7 +230,10 @@ export async function leaveAllConversations(kv: Deno.Kv, userId: string): Promis
   for await (const e of kv.list({ prefix: membershipsPrefix(userId) })) ids.push(String(e.key[2]));
   for (const id of ids) {
     const record = await getConversationRecord(kv, id);
-    if (record && record.kind !== "direct") await removeParticipant(kv, id, userId);
+    if (record && record.kind !== "direct") {
+      const after = await changeParticipants(kv, id, { remove: userId });
+      await dropIfAbandoned(kv, after.record);
+    }
     await kv.atomic().delete(membershipKey(userId, id)).delete(readMarkKey(id, userId)).commit();
     forgetMembers(kv, id, [userId]);
   }

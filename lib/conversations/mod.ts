@@ -13,7 +13,27 @@ export {
 } from "./conversation.ts";
 export { createConversation } from "./create.ts";
 export {
+  channelCursorSchema,
+  type ChannelEntry,
+  type ChannelRow,
+  createChannel,
+  getVisibleRecord,
+  joinChannel,
+  listChannelRows,
+  MAX_CHANNEL_NAME,
+  MAX_TOPIC,
+} from "./channels.ts";
+export {
+  type Actor,
+  addMembers,
+  type ConversationPatch,
+  MAX_GROUP_TITLE,
+  removeMember,
+  updateConversation,
+} from "./manage.ts";
+export {
   addParticipant,
+  addParticipants,
   getConversationRecord,
   getConversationRecordForUser,
   getParticipation,

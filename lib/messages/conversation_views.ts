@@ -8,13 +8,20 @@ import {
   type Conversation,
   type ConversationRow,
   getConversationRow,
+  getVisibleRecord,
+  listChannelRows,
   listConversationRows,
 } from "../conversations/mod.ts";
 import { deletedUser, getUsersByIds } from "../accounts/mod.ts";
+import { NotFoundError } from "../errors.ts";
 import { mentions } from "../shared/mentions.ts";
 import type { MessageRecord } from "../shared/message.ts";
 import { toMessageShape } from "./message.ts";
-import { messageKey, messagesPrefix } from "../storage/mod.ts";
+import { headKey, messageKey, messagesPrefix, readMarkKey } from "../storage/mod.ts";
+import type { ConversationHead } from "../conversations/mod.ts";
+
+/** A channel as the directory shows it: its view, and whether you take part. */
+export type ChannelView = Conversation & { joined: boolean };
 
 /** The full view of one conversation for a participant. Throws NotFoundError otherwise. */
 export async function getConversationForUser(
@@ -39,6 +46,44 @@ export async function listConversationsForUser(
   const { rows, cursor } = await listConversationRows(kv, userId, options);
   const views = await toViews(kv, rows, userId);
   return { values: views.sort(byActivity), cursor };
+}
+
+/**
+ * The channel directory (see listChannelRows): public channels and the private ones you are
+ * in, by name, a page at a time. Nothing counts as unread in one you are not in.
+ */
+export async function listChannelDirectory(
+  kv: Deno.Kv,
+  userId: string,
+  options: { search?: string; cursor?: string | null; limit?: number } = {},
+): Promise<{ values: ChannelView[]; cursor: string | null }> {
+  const { rows, cursor } = await listChannelRows(kv, userId, options);
+  const views = await toViews(kv, rows, userId);
+  return { values: views.map((v, i) => ({ ...v, joined: rows[i].joined })), cursor };
+}
+
+/**
+ * One channel as the directory shows it, to anyone who may see it (a participant, or anyone
+ * for a public channel). NotFoundError otherwise, and for any other kind of conversation.
+ */
+export async function getChannelForUser(
+  kv: Deno.Kv,
+  conversationId: string,
+  userId: string,
+): Promise<ChannelView> {
+  const { record, member } = await getVisibleRecord(kv, conversationId, userId);
+  if (record.kind !== "channel") throw new NotFoundError("Channel not found.");
+  const [head, mark] = await kv.getMany<[ConversationHead, number]>([
+    headKey(record.id),
+    readMarkKey(record.id, userId),
+  ]);
+  const row = {
+    record,
+    head: head.value,
+    mark: member ? mark.value ?? 0 : head.value?.seq ?? 0,
+  };
+  const [view] = await toViews(kv, [row], userId);
+  return { ...view, joined: member };
 }
 
 /** Adds participant views, last message and unread count, with batched reads. */

@@ -1,4 +1,34 @@
+/**
+ * The channel directory: every public channel and the private ones you are in, by name,
+ * with `joined` (a channel is created with POST /api/conversations `{kind: "channel"}`,
+ * joined with POST /api/conversations/:id/join).
+ */
 import { Hono } from "hono";
-import type { Env } from "../_http.ts";
+import { z } from "zod";
+import { channelCursorSchema, MAX_CONVERSATION_PAGE } from "../../lib/conversations/mod.ts";
+import { getChannelForUser, listChannelDirectory } from "../../lib/messages/mod.ts";
+import { type Env, readQuery, requireUser } from "../_http.ts";
+import { limitCreation } from "./_limits.ts";
 
-export const channelsRoutes = new Hono<Env>();
+const directorySchema = z.object({
+  search: z.string().max(100).default(""),
+  cursor: channelCursorSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_CONVERSATION_PAGE).optional(),
+});
+
+export const channelsRoutes = new Hono<Env>()
+  .get("/", async (c) => {
+    const user = requireUser(c);
+    const query = readQuery(c, directorySchema);
+    // Each look-up reads every channel's entry: counted like the other searches.
+    if (query.search) await limitCreation(c, user.id, "people_search");
+    const { values, cursor } = await listChannelDirectory(c.get("ctx").kv, user.id, query);
+    return c.json({ channels: values, nextCursor: cursor });
+  })
+  // One channel as the directory shows it (a public one you are not in, too).
+  .get("/:id", async (c) => {
+    const user = requireUser(c);
+    return c.json({
+      channel: await getChannelForUser(c.get("ctx").kv, c.req.param("id"), user.id),
+    });
+  });

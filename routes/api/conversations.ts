@@ -2,8 +2,10 @@ import { Hono } from "hono";
 import { z } from "zod";
 import {
   blockUser,
+  channelVisibilitySchema,
   CONVERSATION_PAGE,
   conversationCursorSchema,
+  createChannel,
   createConversation,
   getConversationRecordForUser,
   leaveConversation,
@@ -26,6 +28,7 @@ import { getProjectForUser, requireProjectMembers } from "../../lib/projects/mod
 import { getUsersByIds, getUsersByUsernames, searchUsers } from "../../lib/accounts/mod.ts";
 import { type AppCtx, type Env, isFormPost, readBody, readQuery, requireUser } from "../_http.ts";
 import { limitCreation } from "./_limits.ts";
+import { announce } from "./membership.ts";
 
 /**
  * The signed-in user leaves conversation `:id` (and, with `block`, blocks who pulled them
@@ -36,8 +39,11 @@ async function leave(c: AppCtx, block: boolean) {
   const user = requireUser(c);
   const { kv, hub } = c.get("ctx");
   await limitCreation(c, user.id, "leave");
-  const record = await leaveConversation(kv, c.req.param("id") ?? "", user.id, { direct: block });
+  const { record, deleted } = await leaveConversation(kv, c.req.param("id") ?? "", user.id, {
+    direct: block,
+  });
   hub.evict(record.id, user.id);
+  if (!deleted && record.kind !== "direct") await announce(c, user, record.id, { event: "left" });
   if (block) {
     const whom = record.kind === "direct"
       ? record.participantIds.find((id) => id !== user.id)
@@ -45,6 +51,23 @@ async function leave(c: AppCtx, block: boolean) {
     if (whom && whom !== user.id) await blockUser(kv, user.id, whom);
   }
   return isFormPost(c) ? c.redirect("/", 303) : c.body(null, 204);
+}
+
+/** POST / with `kind: "channel"`: 201 with the channel (a form: 303 to its page). */
+async function newChannel(c: AppCtx, input: z.infer<typeof createSchema>) {
+  const user = requireUser(c);
+  const { kv } = c.get("ctx");
+  if (input.title === undefined) {
+    throw new ValidationError("Give the channel a name.", { title: "Give the channel a name." });
+  }
+  const record = await createChannel(kv, user, {
+    title: input.title,
+    topic: input.topic,
+    visibility: input.visibility,
+  });
+  await announce(c, user, record.id, { event: "created", title: record.title ?? "" });
+  if (isFormPost(c)) return c.redirect(`/conversations/${record.id}`, 303);
+  return c.json({ conversation: await getConversationForUser(kv, record.id, user.id) }, 201);
 }
 
 const idList = z.preprocess(
@@ -59,6 +82,10 @@ const createSchema = z.object({
     z.string().trim().min(1).max(100).optional(),
   ),
   projectId: z.string().min(1).max(64).optional(),
+  /** "channel" makes a channel (title, topic, visibility); otherwise as the people say. */
+  kind: z.enum(["direct", "group", "channel"]).optional(),
+  topic: z.string().max(1000).optional(),
+  visibility: channelVisibilitySchema.optional(),
 });
 const seq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const historySchema = z.object({
@@ -108,6 +135,7 @@ export const conversationRoutes = new Hono<Env>()
     const { kv } = c.get("ctx");
     const input = await readBody(c, createSchema);
     await limitCreation(c, user.id, "conversation");
+    if (input.kind === "channel") return await newChannel(c, input);
     const wanted = [...(input.participantIds ?? [])];
     const byId = await getUsersByIds(kv, wanted);
     const byName = await getUsersByUsernames(kv, input.usernames ?? []);
