@@ -1,4 +1,5 @@
 import { MessageBody, type MessageBodyProps } from "./MessageBody.tsx";
+import { SystemMessage } from "./SystemMessage.tsx";
 
 /** MessageBody's props that the row passes on, and the row's own (what the address opened). */
 type MessageItemProps =
@@ -11,11 +12,13 @@ type MessageItemProps =
   };
 
 /**
- * One message's row; inside, MessageBody. No state here: the server renders this for every
+ * One message's row; inside, MessageBody (a system message's: SystemMessage). No state here: the server renders this for every
  * message of every page, and a component with hooks costs several times one without.
  */
 export function MessageItem(props: MessageItemProps) {
   const { m } = props;
+  // A join, a rename…: its own small row, without avatar or actions.
+  if (m.kind === "system") return <SystemMessage m={m} highlighted={props.highlighted} />;
   const mine = m.author.id === props.me.id;
   return (
     <li

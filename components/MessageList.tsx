@@ -21,9 +21,12 @@ function DayDivider(props: { day: string; label: string }) {
   );
 }
 
-/** Consecutive messages of one author within five minutes share one header. */
+/**
+ * Consecutive messages of one author within five minutes share one header. A system message
+ * ("Ann joined") belongs to no group: the message after it starts one.
+ */
 function startsGroup(prev: Message | undefined, m: Message): boolean {
-  if (!prev || prev.author.id !== m.author.id) return true;
+  if (!prev || prev.kind === "system" || prev.author.id !== m.author.id) return true;
   return new Date(m.createdAt).getTime() - new Date(prev.createdAt).getTime() > 5 * 60_000;
 }
 
@@ -123,7 +126,8 @@ export function MessageList(
       )}
       <PendingMessages
         pending={props.pending}
-        after={props.messages.at(-1)}
+        // Under a system message, your first pending one starts a group of its own.
+        after={last?.kind === "system" ? undefined : last}
         me={props.me}
         conversationId={props.conversationId}
         onRetry={props.onRetry}

@@ -26,10 +26,14 @@ import { LruCache } from "../lib/storage/mod.ts";
  * - whether it starts a group (the header with name and time) and, for a header, the time of
  *   day: "14:05" today, "Mon 14:05" this week, then "12 Mar" (kept until it would change);
  * - being edited, or its palette or delete confirmation open: then never cached (rare).
+ * A system message is not a MessageBody (MessageItem draws it as SystemMessage, a few spans
+ * without Markdown: cheap to render each time), so it never has an entry.
  */
 export const messageFragments = {
   component: MessageBody,
-  key: (p: MessageBodyProps) => (p.editing || p.paletteOpen || p.confirmOpen ? null : p.m.id),
+  // A system message is its own small row (SystemMessage), not a MessageBody: never kept.
+  key: (p: MessageBodyProps) =>
+    p.editing || p.paletteOpen || p.confirmOpen || p.m.kind === "system" ? null : p.m.id,
   same: (a: MessageBodyProps, b: MessageBodyProps) =>
     a.head === b.head && sameMessage(a.m, b.m) && sameSet(a.names, b.names),
   until: (p: MessageBodyProps, now: number) =>

@@ -113,7 +113,8 @@ type Step = { state: RoomState; effects: RoomEffect[] };
 function receive(state: RoomState, incoming: Message[]): Step {
   const known = lastSeq(state);
   const acked = new Set(incoming.map((m) => m.clientId).filter(Boolean));
-  const authors = new Set(incoming.map((m) => m.author.id));
+  // Someone's message ends their typing; a system message by them (a rename) does not.
+  const authors = new Set(incoming.filter((m) => m.kind !== "system").map((m) => m.author.id));
   const typing = Object.fromEntries(
     Object.entries(state.typing).filter(([id]) => !authors.has(id)),
   );
@@ -145,6 +146,7 @@ function live(state: RoomState, m: Message): Step {
 }
 
 function announcement(m: Message): string {
+  if (m.kind === "system") return m.content;
   const text = m.content.length > 200 ? `${m.content.slice(0, 199)}…` : m.content;
   return `${m.author.displayName}: ${text}`;
 }
@@ -352,5 +354,7 @@ export function presenceText(state: RoomState, participants: User[], meId: strin
 
 /** Your newest message that can still be edited (Up in an empty composer edits it). */
 export function lastOwn(state: RoomState, meId: string): Message | undefined {
-  return state.messages.findLast((m) => m.author.id === meId && !m.deletedAt);
+  return state.messages.findLast((m) =>
+    m.author.id === meId && !m.deletedAt && m.kind !== "system"
+  );
 }
