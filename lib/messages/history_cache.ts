@@ -14,8 +14,8 @@ import type { User } from "../shared/user.ts";
  * version the page was read under. Every write to a message record moves its head in the
  * same commit (a new message takes a `seq`; an edit, delete, reaction or detached file bumps
  * `rev`: send.ts, changes.ts), and the head's last message id tells a deleted and
- * re-created conversation apart. Authors are not in the head, so they are read on every use
- * and compared (a renamed or deleted author makes the entry stale). So each use costs one
+ * re-created conversation apart. Authors (and the people system messages name) are not in
+ * the head, so they are read on every use and compared (a renamed or deleted author makes the entry stale). So each use costs one
  * getMany (the head and the entry's authors) instead of a range read of 51 records.
  *
  * Kept per KV handle (perStore): a conversation's id and version name its pages in one
@@ -68,9 +68,17 @@ function keyOf(conversationId: string, o: HistoryOptions): string {
   return `${conversationId}|${o.before ?? ""}|${o.after ?? ""}|${o.around ?? ""}|${o.limit ?? ""}`;
 }
 
-/** The distinct authors of a page, as its messages carry them. */
+/**
+ * The distinct authors of a page, as its messages carry them, and the people its system
+ * messages name ("Ann added Ben": Ben renamed makes the page stale too).
+ */
 function authorsOf(page: MessagePage): User[] {
-  return [...new Map(page.messages.map((m) => [m.author.id, m.author])).values()];
+  const people = new Map<string, User>();
+  for (const m of page.messages) {
+    people.set(m.author.id, m.author);
+    for (const u of m.system?.users ?? []) people.set(u.id, u);
+  }
+  return [...people.values()];
 }
 
 /** Whether the authors, as read now, are as the page shows them (a missing one: deleted). */
