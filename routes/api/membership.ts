@@ -10,12 +10,13 @@ import { Hono } from "hono";
 import { z } from "zod";
 import {
   addMembers,
+  type ConversationRecord,
   joinChannel,
   removeMember,
   updateConversation,
 } from "../../lib/conversations/mod.ts";
 import { ValidationError } from "../../lib/errors.ts";
-import { getConversationForUser } from "../../lib/messages/mod.ts";
+import { getChannelForUser, getConversationForUser } from "../../lib/messages/mod.ts";
 import type { SystemRecord } from "../../lib/shared/message.ts";
 import type { User } from "../../lib/accounts/mod.ts";
 import { getUsersByUsernames } from "../../lib/accounts/mod.ts";
@@ -64,12 +65,17 @@ const patchSchema = z.object({
   archived: flag.optional(),
 }).strict();
 
-/** The conversation as the API answers it, or the form's 303 to its page. */
-async function answer(c: AppCtx, conversationId: string, userId: string) {
-  if (isFormPost(c)) return c.redirect(`/conversations/${conversationId}`, 303);
-  return c.json({
-    conversation: await getConversationForUser(c.get("ctx").kv, conversationId, userId),
-  });
+/**
+ * The conversation as the API answers it (a channel as the directory shows it: a site admin
+ * who changed a public channel need not be in it), or the form's 303 to its page.
+ */
+async function answer(c: AppCtx, record: ConversationRecord, userId: string) {
+  if (isFormPost(c)) return c.redirect(`/conversations/${record.id}`, 303);
+  const { kv } = c.get("ctx");
+  const conversation = record.kind === "channel"
+    ? await getChannelForUser(kv, record.id, userId)
+    : await getConversationForUser(kv, record.id, userId);
+  return c.json({ conversation });
 }
 
 /** DELETE …/members/:userId and its form twin. */
@@ -100,7 +106,7 @@ async function update(c: AppCtx) {
   await limitCreation(c, user.id, "leave");
   const { record, events } = await updateConversation(kv, c.req.param("id") ?? "", user, patch);
   for (const event of events) await announce(c, user, record.id, event);
-  return await answer(c, record.id, user.id);
+  return await answer(c, record, user.id);
 }
 
 export const membershipRoutes = new Hono<Env>()
@@ -110,7 +116,7 @@ export const membershipRoutes = new Hono<Env>()
     await limitCreation(c, user.id, "leave");
     const { record, joined } = await joinChannel(kv, c.req.param("id"), user.id);
     if (joined) await announce(c, user, record.id, { event: "joined" });
-    return await answer(c, record.id, user.id);
+    return await answer(c, record, user.id);
   })
   .post("/:id/members", async (c) => {
     const user = requireUser(c);
@@ -129,7 +135,7 @@ export const membershipRoutes = new Hono<Env>()
     }
     const { record, added } = await addMembers(kv, c.req.param("id"), user, found);
     if (added.length) await announce(c, user, record.id, { event: "added", userIds: added });
-    return await answer(c, record.id, user.id);
+    return await answer(c, record, user.id);
   })
   .delete("/:id/members/:userId", remove)
   // Forms cannot send DELETE: the same, as a post (the member list's Remove buttons).
