@@ -6,8 +6,14 @@
 import assert from "node:assert/strict";
 import type { User } from "../../lib/accounts/mod.ts";
 import { conversationKey, headKey } from "../../lib/storage/mod.ts";
-import { assertError, json, withCookie } from "../support/helpers.ts";
-import { chatTest, join, sendAndAck } from "../support/ws_client.ts";
+import {
+  assertError,
+  json,
+  registerUser,
+  startTestServer,
+  withCookie,
+} from "../support/helpers.ts";
+import { chatTest, type Client, join, openSocket, sendAndAck } from "../support/ws_client.ts";
 import type { TestServer } from "../support/ws_client.ts";
 
 /** Marks the conversation archived as a channel's archiving does: record and `members` bump. */
@@ -199,5 +205,110 @@ chatTest(
       `${ann.user.displayName} archived this channel`,
       "back",
     ]);
+  },
+);
+
+chatTest(
+  "someone added to a group hears it in their list at once; the room sees who was added",
+  async (chat) => {
+    const [ann, ben, cat] = [await chat.person(), await chat.person(), await chat.person()];
+    const conversationId = await chat.conversation(ann, ben, await chat.person());
+    const a = await chat.connect(ann);
+    const c = await chat.connect(cat);
+    c.send({ type: "watch_list" });
+    await c.roundTrip();
+    await join(a, conversationId);
+
+    const res = await chat.server.fetch(
+      `/api/conversations/${conversationId}/members`,
+      json("POST", { usernames: [cat.user.username] }, ann.cookie),
+    );
+    assert.equal(res.status, 200, await res.clone().text());
+    const { message } = await c.next("activity", (f) => f.conversationId === conversationId);
+    assert.equal(message.kind, "system");
+    assert.equal(message.system?.event, "added");
+    assert.deepEqual(message.system?.users?.map((u) => u.id), [cat.user.id]);
+    const inRoom = await a.next("message", (f) => f.message.kind === "system");
+    assert.equal(inRoom.message.content, `${ann.user.displayName} added ${cat.user.displayName}`);
+  },
+);
+
+Deno.test("a system message reaches a socket on another hub sharing the store", async () => {
+  const dir = await Deno.makeTempDir();
+  const env = { KV_PATH: `${dir}/shared.kv`, REALTIME_POLL_MS: "50" };
+  const one = await startTestServer(env);
+  const two = await startTestServer(env);
+  const sockets: Client[] = [];
+  try {
+    const ann = await registerUser(one);
+    const ben = await registerUser(one);
+    const created = await one.fetch(
+      "/api/conversations",
+      json("POST", { participantIds: [ben.user.id] }, ann.cookie),
+    );
+    const conversationId: string = (await created.json()).conversation.id;
+    const onTwo = await openSocket(two.base, ben.cookie);
+    sockets.push(onTwo);
+    await join(onTwo, conversationId);
+    await one.ctx.hub.sendSystem(ann.user, conversationId, {
+      event: "added",
+      userIds: [ben.user.id],
+    });
+    const { message } = await onTwo.next(
+      "message",
+      (f) => f.message.conversationId === conversationId,
+    );
+    assert.equal(message.kind, "system");
+    assert.equal(message.system?.users?.[0].displayName, ben.user.displayName);
+    assert.equal(message.system?.actor.id, ann.user.id);
+  } finally {
+    await Promise.all(sockets.map((s) => s.close()));
+    await one.close();
+    await two.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+chatTest(
+  "archiving a channel through PATCH stops sends in flight on open sockets (409 archived)",
+  async (chat) => {
+    const [ann, ben] = [await chat.person(), await chat.person()];
+    const made = await chat.server.fetch(
+      "/api/conversations",
+      json(
+        "POST",
+        { kind: "channel", title: `launch-${crypto.randomUUID().slice(0, 8)}` },
+        ann.cookie,
+      ),
+    );
+    assert.equal(made.status, 201, await made.clone().text());
+    const conversationId: string = (await made.json()).conversation.id;
+    const joined = await chat.server.fetch(
+      `/api/conversations/${conversationId}/join`,
+      json("POST", undefined, ben.cookie),
+    );
+    assert.equal(joined.status, 200, await joined.clone().text());
+    const b = await chat.connect(ben);
+    await join(b, conversationId);
+    await sendAndAck(b, conversationId, "before", "c-1");
+
+    const patched = await chat.server.fetch(
+      `/api/conversations/${conversationId}`,
+      json("PATCH", { archived: true }, ann.cookie),
+    );
+    assert.equal(patched.status, 200, await patched.clone().text());
+    const shown = await b.next("message", (f) => f.message.system?.event === "archived");
+    assert.equal(shown.message.content, `${ann.user.displayName} archived this channel`);
+
+    b.send({ type: "send_message", conversationId, content: "after", clientId: "c-2" });
+    assert.equal((await b.next("error", (f) => f.ref === "c-2")).code, "archived");
+    await assertError(
+      await chat.server.fetch(
+        `/api/conversations/${conversationId}/messages`,
+        json("POST", { content: "by REST" }, ann.cookie),
+      ),
+      409,
+      "archived",
+    );
   },
 );
