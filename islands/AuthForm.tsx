@@ -7,9 +7,19 @@ export type AuthFormProps = {
   values: { username: string; displayName: string };
   message: string | null;
   fields: Record<string, string>;
+  /**
+   * Registering with an invite: its code, in a field the person sees (REGISTRATION=invite:
+   * they may paste one) or hidden (it came from a /join link). Null: no invite field.
+   */
+  invite?: { code: string; visible: boolean } | null;
 };
 
-const LABELS = { username: "Username", password: "Password", displayName: "Display name" } as const;
+const LABELS = {
+  username: "Username",
+  password: "Password",
+  displayName: "Display name",
+  inviteCode: "Invite code",
+} as const;
 
 /**
  * Sign-in and registration form. Without JavaScript it posts the form and the server answers
@@ -21,6 +31,7 @@ export default function AuthForm(props: AuthFormProps) {
   const busy = useSignal(false);
   // Controlled, so a re-render (busy, an error) never wipes what the person typed.
   const values = useSignal(props.values);
+  const inviteCode = useSignal(props.invite?.code ?? "");
   const register = props.mode === "register";
 
   async function onSubmit(event: JSX.TargetedSubmitEvent<HTMLFormElement>) {
@@ -32,8 +43,10 @@ export default function AuthForm(props: AuthFormProps) {
       username: String(data.username ?? ""),
       displayName: String(data.displayName ?? ""),
     };
+    if (typeof data.inviteCode === "string") inviteCode.value = data.inviteCode;
     busy.value = true;
     if (register && data.displayName === "") delete data.displayName;
+    if (data.inviteCode === "") delete data.inviteCode;
     try {
       const res = await fetch(`/api/auth/${props.mode}`, {
         method: "POST",
@@ -115,6 +128,19 @@ export default function AuthForm(props: AuthFormProps) {
         autocomplete: register ? "new-password" : "current-password",
         required: true,
       })}
+      {register && props.invite && !props.invite.visible && (
+        <input type="hidden" name="inviteCode" value={props.invite.code} />
+      )}
+      {register && props.invite?.visible &&
+        field("inviteCode", "text", {
+          autocomplete: "off",
+          spellcheck: false,
+          required: true,
+          value: inviteCode.value,
+          onInput: (
+            e: JSX.TargetedEvent<HTMLInputElement>,
+          ) => (inviteCode.value = e.currentTarget.value),
+        })}
       <button
         type="submit"
         disabled={busy.value}

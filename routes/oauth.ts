@@ -3,9 +3,11 @@ import { getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { AppError } from "../lib/errors.ts";
 import {
+  admissionFor,
   beginAuthorization,
   completeAuthorization,
   findProvider,
+  getSiteSettings,
   linkIdentity,
   OAUTH_STATE_TTL_MS,
   signInWithIdentity,
@@ -14,6 +16,7 @@ import { type AppCtx, type Env, secureCookies } from "./_http.ts";
 import { oauthErrorPage } from "./_oauth_error.tsx";
 import { safeNext } from "./_request.ts";
 import { signIn } from "./_session.ts";
+import { JOIN_COOKIE } from "./auth_pages.tsx";
 import { notFoundPage } from "./chat.tsx";
 
 /**
@@ -28,12 +31,21 @@ const bindingSchema = z.string().regex(/^[A-Za-z0-9_-]{22,64}$/);
 const startQuery = z.object({
   next: z.string().max(2000).optional(),
   link: z.literal("1").optional(),
+  /** An invite's code, for a new account where REGISTRATION=invite (or the /join cookie). */
+  invite: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/).optional(),
 });
+const inviteCodeSchema = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/);
 const callbackQuery = z.object({ state: z.string().min(1).max(512) });
 
 function bindingOf(c: AppCtx): string | undefined {
   const value = getCookie(c, `__Host-${BINDING_COOKIE}`) ?? getCookie(c, BINDING_COOKIE);
   return bindingSchema.safeParse(value).success ? value : undefined;
+}
+
+/** The invite of the /join page this browser opened last (within the hour), if any. */
+function joinInviteOf(c: AppCtx): string | null {
+  const value = getCookie(c, `__Host-${JOIN_COOKIE}`) ?? getCookie(c, JOIN_COOKIE);
+  return inviteCodeSchema.safeParse(value).success ? value! : null;
 }
 
 /** Same rule as the session cookie: Secure and __Host- when the request came over https. */
@@ -73,6 +85,9 @@ export const oauthRoutes = new Hono<Env>()
         next: safeNext(query.success ? query.data.next : undefined),
         linkUserId: link ? me!.id : null,
         binding,
+        inviteCode: link
+          ? null
+          : (query.success ? query.data.invite : undefined) ?? joinInviteOf(c),
       });
       setBinding(c, binding);
       return c.redirect(url.href, 303);
@@ -118,7 +133,11 @@ export const oauthRoutes = new Hono<Env>()
         });
         return c.redirect(flow.next === "/" ? "/account" : flow.next, 303);
       }
-      const user = await signInWithIdentity(kv, provider.id, profile);
+      // Read fresh: an identity seen for the first time makes an account, by the site's rule.
+      const { registration } = await getSiteSettings(kv, config);
+      const user = await signInWithIdentity(kv, provider.id, profile, {
+        admission: admissionFor(kv, registration, flow.inviteCode),
+      });
       await signIn(c, user.id);
       return c.redirect(flow.next, 303);
     } catch (err) {

@@ -4,6 +4,7 @@
  * may link one identity per provider.
  */
 import { ConflictError } from "../errors.ts";
+import type { Admission } from "./founding.ts";
 import type { ExternalProfile, ProviderId } from "./oauth.ts";
 import {
   createUserWithoutPassword,
@@ -36,12 +37,14 @@ function linkedIdentity(provider: ProviderId, profile: ExternalProfile): LinkedI
 /**
  * The user this identity signs in as; on first sight, a new account (username from the
  * profile, suffixed with a number when taken) created in one commit with the identity, so two
- * simultaneous first sign-ins make one account.
+ * simultaneous first sign-ins make one account. A new account must pass `admission` (the
+ * site's registration mode; an identity already linked always signs in).
  */
 export async function signInWithIdentity(
   kv: Deno.Kv,
   provider: ProviderId,
   profile: ExternalProfile,
+  options: { admission?: Admission } = {},
 ): Promise<User> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const entry = await kv.get<string>(identityKey(provider, profile.subject));
@@ -50,6 +53,7 @@ export async function signInWithIdentity(
     const username = await freeUsername(kv, usernameBase(profile), attempt);
     const displayName = (profile.name?.trim() || username).slice(0, 64);
     const user = await createUserWithoutPassword(kv, { username, displayName }, {
+      admission: options.admission,
       withinCommit: (op, u) =>
         op.check(entry) // unchanged since read: nobody linked it meanwhile
           .set(identityKey(provider, profile.subject), u.id)

@@ -35,6 +35,8 @@ export type OAuthState = {
   linkUserId: string | null;
   /** The random value in the starting browser's cookie (login CSRF: see routes/oauth.ts). */
   binding: string;
+  /** An invite the flow started with (a /join page): lets a new account in (registration.ts). */
+  inviteCode?: string | null;
   expiresAt: number;
 };
 

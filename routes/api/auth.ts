@@ -1,9 +1,11 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import {
+  admissionFor,
   authenticate,
   createUser,
   displayNameSchema,
+  getSiteSettings,
   listSessions,
   passwordSchema,
   revokeAllSessions,
@@ -33,6 +35,8 @@ const registerSchema = z.object({
   username: usernameSchema,
   password: passwordSchema,
   displayName: z.preprocess((v) => (v === "" ? undefined : v), displayNameSchema.optional()),
+  /** An invite's code (the /join/:code page fills it in): needed when REGISTRATION=invite. */
+  inviteCode: z.string().trim().max(100).optional(),
   next: z.string().optional(),
 });
 const passwordChangeSchema = z.object({
@@ -55,8 +59,9 @@ async function orFormPage(c: AppCtx, mode: "login" | "register", run: () => Prom
     const values = {
       username: String(form.get("username") ?? ""),
       displayName: String(form.get("displayName") ?? ""),
+      inviteCode: String(form.get("inviteCode") ?? ""),
     };
-    return renderAuthPage(c, mode, {
+    return await renderAuthPage(c, mode, {
       status: err.status,
       error: err,
       values,
@@ -91,7 +96,11 @@ export const authRoutes = new Hono<Env>()
         windowMs: 60 * 60_000,
         scale: config.rateLimitScale,
       });
-      const user = await createUser(kv, input);
+      // Read fresh (not the few seconds' cache): an admin who just closed registration wins.
+      const { registration } = await getSiteSettings(kv, config);
+      const user = await createUser(kv, input, {
+        admission: admissionFor(kv, registration, input.inviteCode),
+      });
       await signIn(c, user.id);
       return isFormPost(c) ? c.redirect(safeNext(input.next), 303) : c.json({ user }, 201);
     }))

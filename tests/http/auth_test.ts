@@ -36,7 +36,13 @@ Deno.test("POST /api/auth/register answers 201 with the user and an HttpOnly, Sa
     assert.equal(res.status, 201);
     assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
     const { user } = await res.json();
-    assert.deepEqual(Object.keys(user).sort(), ["displayName", "id", "username"]);
+    assert.deepEqual(Object.keys(user).sort(), [
+      "displayName",
+      "id",
+      "isAdmin",
+      "isBot",
+      "username",
+    ]);
     assert.equal(user.username, "alice");
     assert.equal(user.displayName, "Alice Adams");
     assert.equal(typeof user.id, "string");
