@@ -14,10 +14,13 @@ export {
 export { migrateSearchCursors } from "./migrate.ts";
 export {
   accountById,
+  activeAdminIds,
   type AdminUser,
   adminView,
   changeAccount,
   deleteAccountAsAdmin,
+  type DeletionPreview,
+  deletionPreview,
   isSiteAdmin,
   listPeople,
   PEOPLE_PAGE_SIZE,

@@ -12,6 +12,7 @@ import {
   listSessions,
   type User,
 } from "../accounts/mod.ts";
+import { listMemberIds, listProjectsForUser } from "../projects/mod.ts";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../errors.ts";
 import {
   deleteAccount,
@@ -93,7 +94,7 @@ export async function listPeople(
 }
 
 /** Site admins whose accounts are not disabled. */
-async function activeAdminIds(kv: Deno.Kv): Promise<string[]> {
+export async function activeAdminIds(kv: Deno.Kv): Promise<string[]> {
   return (await listAccounts(kv)).filter((a) => a.siteAdmin && !a.disabledAt).map((a) => a.id);
 }
 
@@ -169,4 +170,23 @@ export async function deleteAccountAsAdmin(
       }. Name a member of each to hand them to (transferTo), then delete the account.`,
     });
   }
+}
+
+/** What deleting an account would do to the projects it owns (the confirmation page says). */
+export type DeletionPreview = {
+  /** Owned with nobody else: deleted with everything in them. */
+  deleted: string[];
+  /** Owned with other members: handed to one of them (`others`: their user ids). */
+  shared: { name: string; others: string[] }[];
+};
+
+export async function deletionPreview(kv: Deno.Kv, userId: string): Promise<DeletionPreview> {
+  const owned = (await listProjectsForUser(kv, userId)).filter((p) => p.role === "owner");
+  const preview: DeletionPreview = { deleted: [], shared: [] };
+  for (const p of owned) {
+    const others = (await listMemberIds(kv, p.id)).filter((id) => id !== userId);
+    if (others.length) preview.shared.push({ name: p.name, others });
+    else preview.deleted.push(p.name);
+  }
+  return preview;
 }

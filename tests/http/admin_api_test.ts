@@ -271,6 +271,19 @@ Deno.test("deleting: the account goes, its name is free; not yourself; shared pr
 Deno.test("admins create accounts (also when registration is closed)", async () => {
   await withApp(async (app) => {
     const { ann, ben } = await annAndBen(app);
+    const closed = await app.fetch(
+      "/api/admin/settings",
+      patch({ registration: "closed" }, ann.cookie),
+    );
+    assert.equal((await okJson(closed)).settings.registration, "closed");
+    await assertError(
+      await app.fetch(
+        "/api/auth/register",
+        json("POST", { username: "dana", password: "correct horse battery" }),
+      ),
+      403,
+      "registration_closed",
+    );
     const made = await app.fetch(
       "/api/admin/users",
       json(
@@ -313,12 +326,14 @@ Deno.test("admins create accounts (also when registration is closed)", async () 
       );
     }
     assert.equal(ben.user.username, "ben");
-  }, { REGISTRATION: "closed" });
+  });
 });
 
 Deno.test("settings: read, change, refuse bad input; the name titles every page", async () => {
   await withApp(async (app) => {
-    const { ann } = await annAndBen(app);
+    // The first account is always allowed (and is the site admin).
+    const ann = await registerUser(app, { username: "ann" });
+    await setSiteAdmin(app.ctx.kv, ann.user.id, true);
     const read = await okJson(await app.fetch("/api/admin/settings", withCookie(ann.cookie)));
     assert.deepEqual(read.settings, {
       name: "Hearth",
@@ -470,5 +485,40 @@ Deno.test("the form twins answer 303 back to /admin with what happened", async (
     );
     assert.equal(res.status, 303);
     assert.equal(res.headers.get("location"), "/?error=forbidden");
+  });
+});
+
+Deno.test("the /admin pages: admins only (sign in first, 403 for a member, 404 for no account)", async () => {
+  await withApp(async (app) => {
+    const { ann, ben } = await annAndBen(app);
+    const out = await app.fetch("/admin");
+    assert.equal(out.status, 303);
+    assert.equal(out.headers.get("location"), "/login?next=%2Fadmin");
+    const member = await app.fetch("/admin", withCookie(ben.cookie));
+    assert.equal(member.status, 403);
+    assert.match(await member.text(), /Only for site admins/);
+    assert.equal(
+      (await app.fetch(`/admin/users/${ann.user.id}/delete`, withCookie(ben.cookie))).status,
+      403,
+    );
+
+    const admin = await app.fetch("/admin?failed=last_admin&done=<script>", withCookie(ann.cookie));
+    assert.equal(admin.status, 200);
+    const html = await admin.text();
+    assert.match(html, /<title>Site admin · Hearth<\/title>/);
+    assert.match(html, /only site admin/);
+    assert.ok(!html.includes("<script>"), "only known codes are said");
+    assert.match(html, /Disable: Ben Member \(@ben\)/);
+    assert.ok(!html.includes("Disable: Ann Admin"), "no button to disable yourself");
+    assert.ok(!html.includes("Remove admin: Ann Admin"), "the sole admin cannot step down");
+
+    const confirm = await app.fetch(`/admin/users/${ben.user.id}/delete`, withCookie(ann.cookie));
+    assert.equal(confirm.status, 200);
+    assert.match(await confirm.text(), /Delete Ben Member/);
+    const none = await app.fetch(
+      "/admin/users/01HZZZZZZZZZZZZZZZZZZZZZZZ/delete",
+      withCookie(ann.cookie),
+    );
+    assert.equal(none.status, 404);
   });
 });
