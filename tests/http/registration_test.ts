@@ -12,9 +12,11 @@ import {
   okJson,
   registerUser,
   sessionCookieOf,
+  startTestServer,
   type TestApp,
   withApp,
 } from "../support/helpers.ts";
+import { Jar, startProvider } from "../support/oauth_client.ts";
 
 const PASSWORD = "correct horse battery";
 
@@ -29,7 +31,11 @@ function registerForm(app: TestApp, fields: Record<string, string>) {
   return app.fetch("/api/auth/register", init);
 }
 
-async function newInvite(app: TestApp, cookie: string, body: Record<string, unknown> = {}) {
+async function newInvite(
+  app: Pick<TestApp, "fetch">,
+  cookie: string,
+  body: Record<string, unknown> = {},
+) {
   return (await okJson(await app.fetch("/api/invites", json("POST", body, cookie)), 201)).invite;
 }
 
@@ -192,4 +198,68 @@ Deno.test("two people racing for an invite's last use: one account", async () =>
       else await r.body?.cancel();
     }
   }, { REGISTRATION: "invite" });
+});
+
+Deno.test({
+  name:
+    "OAuth: a new account obeys REGISTRATION (the /join page's invite goes along); a linked one always signs in",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const provider = await startProvider();
+    const server = await startTestServer({
+      REGISTRATION: "invite",
+      OIDC_ISSUER: provider.issuer,
+      OIDC_CLIENT_ID: "hearth",
+      OIDC_CLIENT_SECRET: "hearth-secret",
+      OIDC_NAME: "Acme SSO",
+    });
+    const app = server.base;
+    const whoIs = async (jar: Jar) =>
+      (await (await jar.get(`${app}/api/auth/check`)).json()).user as { username: string } | null;
+    const refused = async (res: Response, status: number, code: string) => {
+      assert.equal(res.status, status);
+      assert.match(await res.text(), new RegExp(`data-oauth-error="${code}"`));
+    };
+    try {
+      const admin = await registerUser(server, { username: "admin" });
+      await provider.control({ identity: { sub: "oidc-zoe", preferred_username: "zoe" } });
+      const stranger = new Jar();
+      const first = await stranger.follow(`${app}/auth/oauth/oidc/signin`);
+      await refused(first.res, 403, "invite_required");
+      assert.equal(await whoIs(stranger), null);
+
+      const invite = await newInvite(server, admin.cookie, { maxUses: 1 });
+      const invited = new Jar();
+      const join = await invited.get(`${app}/join/${invite.code}`);
+      assert.equal(join.status, 200);
+      assert.match(await join.text(), /Continue with Acme SSO/);
+      await provider.control({ identity: { sub: "oidc-zoe", preferred_username: "zoe" } });
+      const signedUp = await invited.follow(`${app}/auth/oauth/oidc/signin`);
+      await signedUp.res.body?.cancel();
+      assert.equal((await whoIs(invited))?.username, "zoe");
+
+      // Zoe again, from a browser with no invite: her linked identity signs her in.
+      await provider.control({ identity: { sub: "oidc-zoe", preferred_username: "zoe" } });
+      const again = new Jar();
+      const back = await again.follow(`${app}/auth/oauth/oidc/signin`);
+      await back.res.body?.cancel();
+      assert.equal((await whoIs(again))?.username, "zoe");
+
+      // The used-up invite in the start link: refused; a fresh one: in.
+      await provider.control({ identity: { sub: "oidc-yan", preferred_username: "yan" } });
+      const late = new Jar();
+      const lateRes = await late.follow(`${app}/auth/oauth/oidc/signin?invite=${invite.code}`);
+      await refused(lateRes.res, 403, "invite_invalid");
+      const fresh = await newInvite(server, admin.cookie);
+      await provider.control({ identity: { sub: "oidc-yan", preferred_username: "yan" } });
+      const yan = new Jar();
+      const yanRes = await yan.follow(`${app}/auth/oauth/oidc/signin?invite=${fresh.code}`);
+      await yanRes.res.body?.cancel();
+      assert.equal((await whoIs(yan))?.username, "yan");
+    } finally {
+      await server.close();
+      await provider.close();
+    }
+  },
 });
