@@ -33,13 +33,17 @@ export async function requireAccount(kv: Deno.Kv, username: string): Promise<Acc
   return account;
 }
 
-/** Creates an account (ConflictError "username_taken"), a site admin when asked. */
+/**
+ * Creates an account (ConflictError "username_taken"), a site admin when asked (the store's
+ * first account is one anyway: lib/accounts/founding.ts).
+ */
 export async function createAccount(
   kv: Deno.Kv,
   input: { username: string; password: string; displayName?: string; siteAdmin?: boolean },
 ): Promise<Account> {
   const user = await createUser(kv, input);
-  return await updateAccountFlags(kv, user.id, { siteAdmin: input.siteAdmin ?? false });
+  const siteAdmin = (input.siteAdmin ?? false) || (user.isAdmin ?? false);
+  return await updateAccountFlags(kv, user.id, { siteAdmin });
 }
 
 /** Sets a new password and signs the account out everywhere (its sockets too). */
