@@ -126,6 +126,8 @@ export async function changeAccount(
       );
     }
   }
+  const activeAdmin = (a: Account) => a.siteAdmin && !a.disabledAt;
+  const wasActiveAdmin = activeAdmin(account);
   if (change.isAdmin !== undefined && change.isAdmin !== account.siteAdmin) {
     account = await setSiteAdmin(kv, account.id, change.isAdmin);
   }
@@ -133,6 +135,14 @@ export async function changeAccount(
     account = await disableAccount(kv, account.id);
   } else if (change.disabled === false && account.disabledAt) {
     account = await enableAccount(kv, account.id);
+  }
+  // Two admins taking the role from each other (or themselves) at the same moment each saw
+  // the other still there. Whoever finds nobody left after its own change puts it back: the
+  // last to look always sees both changes, so one admin stays whatever the interleaving.
+  if (wasActiveAdmin && !activeAdmin(account) && (await activeAdminIds(kv)).length === 0) {
+    if (!account.siteAdmin) await setSiteAdmin(kv, account.id, true);
+    if (account.disabledAt) await enableAccount(kv, account.id);
+    throw new ConflictError("That would leave the site without an active admin.", "last_admin");
   }
   return await adminView(kv, account);
 }

@@ -522,3 +522,30 @@ Deno.test("the /admin pages: admins only (sign in first, 403 for a member, 404 f
     assert.equal(none.status, 404);
   });
 });
+
+Deno.test("two admins stepping down at the same moment: one stays admin", async () => {
+  await withApp(async (app) => {
+    const { ann, ben } = await annAndBen(app);
+    await setSiteAdmin(app.ctx.kv, ben.user.id, true);
+    for (let round = 0; round < 5; round++) {
+      const answers = await Promise.all([
+        app.fetch(`/api/admin/users/${ann.user.id}`, patch({ isAdmin: false }, ann.cookie)),
+        app.fetch(`/api/admin/users/${ben.user.id}`, patch({ isAdmin: false }, ben.cookie)),
+      ]);
+      const statuses = answers.map((r) => r.status).sort();
+      await Promise.all(answers.map((r) => r.body?.cancel()));
+      assert.ok(statuses.includes(409), `one is refused (${statuses})`);
+      const admins = (await listPeople(app.ctx.kv)).users.filter((u) => u.isAdmin);
+      assert.ok(admins.length >= 1, "someone is still admin");
+      for (const who of [ann, ben]) await setSiteAdmin(app.ctx.kv, who.user.id, true);
+    }
+    // Disabling each other at once: the same.
+    const answers = await Promise.all([
+      app.fetch(`/api/admin/users/${ben.user.id}`, patch({ disabled: true }, ann.cookie)),
+      app.fetch(`/api/admin/users/${ann.user.id}`, patch({ disabled: true }, ben.cookie)),
+    ]);
+    await Promise.all(answers.map((r) => r.body?.cancel()));
+    const active = (await listPeople(app.ctx.kv)).users.filter((u) => u.isAdmin && !u.disabled);
+    assert.ok(active.length >= 1, "an active admin is left");
+  });
+});
