@@ -1,11 +1,19 @@
 import { type ConversationHead, getParticipation, setHeadForChange } from "../conversations/mod.ts";
 import { ConflictError, ForbiddenError, NotFoundError } from "../errors.ts";
-import { changeKey, commitWithRetry, getManyChunked, headKey, messageKey } from "../storage/mod.ts";
+import {
+  changeKey,
+  commitWithRetry,
+  conversationKey,
+  getManyChunked,
+  headKey,
+  messageKey,
+} from "../storage/mod.ts";
 import type { Message, MessageRecord, Reaction } from "../shared/message.ts";
 import type { User } from "../shared/user.ts";
 import { toMessageShape, withAuthors } from "./message.ts";
 import { searchHooks } from "./index_port.ts";
 import { isSystem, systemMessageError } from "./system.ts";
+import { archivedError } from "./send.ts";
 
 export { emojiSchema, messageSeqSchema, normalizeEmoji } from "../shared/message.ts";
 
@@ -44,7 +52,8 @@ export type ChangeResult = {
  * and the message (so concurrent changes and participant changes retry on fresh reads).
  * Throws NotFoundError for a non-participant or an unknown message, ForbiddenError when
  * someone edits or deletes another's message, ConflictError on a deleted message, past
- * the reaction limits, or on a system message (`system_message`).
+ * the reaction limits, on a system message (`system_message`) or in an archived channel
+ * (`archived`).
  */
 export async function changeMessage(
   kv: Deno.Kv,
@@ -57,13 +66,19 @@ export async function changeMessage(
     const seen = change.kind === "detach"
       ? null
       : await getParticipation(kv, conversationId, user.id);
-    const [head, entry] = await kv.getMany<[ConversationHead, MessageRecord]>([
+    const [head, entry, conversation] = await kv.getMany<
+      [ConversationHead, MessageRecord, { archived?: boolean }]
+    >([
       headKey(conversationId),
       messageKey(conversationId, seq),
+      conversationKey(conversationId),
     ]);
     // Participants changed between the two reads: judge again on fresh ones.
     if (seen && (head.value?.members ?? 0) !== seen.members) return null;
     if (!head.value || !entry.value) throw new NotFoundError("Message not found.");
+    // An archived channel is read-only (archiving moves the head: the check below covers a
+    // concurrent one). A file's removal still shows.
+    if (change.kind !== "detach" && conversation.value?.archived === true) throw archivedError();
     const record = entry.value;
     const next = applyChange(record, user, change);
     if (!next) return { message: (await withAuthors(kv, [record]))[0], rev: null };

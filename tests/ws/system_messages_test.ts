@@ -270,7 +270,7 @@ Deno.test("a system message reaches a socket on another hub sharing the store", 
 });
 
 chatTest(
-  "archiving a channel through PATCH stops sends in flight on open sockets (409 archived)",
+  "archiving a channel through PATCH stops sends, edits and reactions on open sockets and REST (409 archived)",
   async (chat) => {
     const [ann, ben] = [await chat.person(), await chat.person()];
     const made = await chat.server.fetch(
@@ -306,6 +306,17 @@ chatTest(
       await chat.server.fetch(
         `/api/conversations/${conversationId}/messages`,
         json("POST", { content: "by REST" }, ann.cookie),
+      ),
+      409,
+      "archived",
+    );
+    // Read-only: what was said stays as it was.
+    b.send({ type: "edit_message", conversationId, seq: 1, content: "changed" });
+    assert.equal((await b.next("error")).code, "archived");
+    await assertError(
+      await chat.server.fetch(
+        `/api/conversations/${conversationId}/messages/1/reactions/${encodeURIComponent("🎉")}`,
+        json("PUT", undefined, ann.cookie),
       ),
       409,
       "archived",
