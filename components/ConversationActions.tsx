@@ -1,7 +1,8 @@
 /**
  * The conversation header's "⋯" menu (issue 15, item 11): leave a group you were pulled
  * into, or block a direct conversation's other person (it is hidden, and they cannot start
- * one with you again). Plain forms in a <details>: the same without JavaScript.
+ * one with you again), or leave a channel. Plain forms in a <details>: the same without
+ * JavaScript.
  */
 export function ConversationActions(
   props: { id: string; kind: string; otherName?: string | null },
@@ -13,6 +14,8 @@ export function ConversationActions(
     ]
     : props.kind === "direct"
     ? [{ path: "block", label: `Block ${props.otherName ?? "this person"} and hide` }]
+    : props.kind === "channel"
+    ? [{ path: "leave", label: "Leave channel" }]
     : [];
   if (actions.length === 0) return null;
   return (

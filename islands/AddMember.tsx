@@ -5,7 +5,10 @@ import type { User } from "../lib/shared/user.ts";
 import { Avatar } from "../components/people.tsx";
 
 export type AddMemberProps = {
-  projectId: string;
+  /** A project's member form (a username and a role)… */
+  projectId?: string;
+  /** …or a group's or channel's (POST /api/conversations/:id/members, no role). */
+  conversationId?: string;
   /** What went wrong with the last try (a form post without JavaScript), said by the field. */
   error: string | null;
   /** What was typed then. */
@@ -19,7 +22,9 @@ const FIELD =
  * A project's "add a person" form: a username (`carol` or `@carol`) and a role. Typing
  * offers the same people search as "New conversation" (name or username); a name nobody has,
  * or any other refusal, is said under the field. Without JavaScript the same form posts and
- * the page comes back with the error by the field (routes/api/projects.ts).
+ * the page comes back with the error by the field (routes/api/projects.ts). A group or
+ * channel (`conversationId`) has the same form without the role; a refusal without
+ * JavaScript comes back as the page's notice (`?error=`).
  */
 export default function AddMember(props: AddMemberProps) {
   const value = useSignal(props.value);
@@ -28,6 +33,10 @@ export default function AddMember(props: AddMemberProps) {
   const busy = useSignal(false);
   const timer = useRef<ReturnType<typeof setTimeout>>();
   const role = useRef<HTMLSelectElement>(null);
+  const project = props.projectId !== undefined;
+  const action = project
+    ? `/api/projects/${props.projectId}/members`
+    : `/api/conversations/${props.conversationId}/members`;
 
   function type(text: string) {
     value.value = text;
@@ -56,18 +65,22 @@ export default function AddMember(props: AddMemberProps) {
     clearTimeout(timer.current);
     results.value = [];
     busy.value = true;
-    const res = await fetch(`/api/projects/${props.projectId}/members`, {
+    const body = project
+      ? { username: value.value, role: role.current?.value ?? "member" }
+      : { usernames: [value.value.trim().replace(/^@/, "")] };
+    const res = await fetch(action, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ username: value.value, role: role.current?.value ?? "member" }),
+      body: JSON.stringify(body),
     }).catch(() => null);
     if (res?.ok) {
       location.reload();
       return;
     }
     busy.value = false;
-    const body = await res?.json().catch(() => null);
-    error.value = body?.error?.fields?.username ?? body?.error?.message ??
+    const answer = await res?.json().catch(() => null);
+    const fields = answer?.error?.fields;
+    error.value = fields?.username ?? fields?.usernames ?? answer?.error?.message ??
       "Could not add them. Check your connection and try again.";
   }
 
@@ -76,7 +89,7 @@ export default function AddMember(props: AddMemberProps) {
     <form
       id="add-member"
       method="post"
-      action={`/api/projects/${props.projectId}/members`}
+      action={action}
       onSubmit={submit}
       class="space-y-1 pt-2"
     >
@@ -84,12 +97,12 @@ export default function AddMember(props: AddMemberProps) {
         for="member-username"
         class="block text-sm font-medium text-slate-700 dark:text-slate-300"
       >
-        Add a person
+        {project ? "Add a person" : "Add people"}
       </label>
       <div class="flex gap-2">
         <input
           id="member-username"
-          name="username"
+          name={project ? "username" : "usernames"}
           required
           autocomplete="off"
           placeholder="Name or @username"
@@ -104,16 +117,20 @@ export default function AddMember(props: AddMemberProps) {
               : "border-slate-300 dark:border-slate-600"
           }`}
         />
-        <label for="member-role" class="sr-only">Role</label>
-        <select
-          id="member-role"
-          name="role"
-          ref={role}
-          class={`${FIELD} shrink-0 border-slate-300 dark:border-slate-600`}
-        >
-          <option value="member">member</option>
-          <option value="admin">admin</option>
-        </select>
+        {project && (
+          <>
+            <label for="member-role" class="sr-only">Role</label>
+            <select
+              id="member-role"
+              name="role"
+              ref={role}
+              class={`${FIELD} shrink-0 border-slate-300 dark:border-slate-600`}
+            >
+              <option value="member">member</option>
+              <option value="admin">admin</option>
+            </select>
+          </>
+        )}
         <button
           type="submit"
           disabled={busy.value}

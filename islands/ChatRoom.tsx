@@ -8,7 +8,7 @@ import type { ChatRoomProps } from "./chat/chat_props.ts";
 import { lastOwn, mergeBySeq, presenceText, typingText } from "./chat/room_model.ts";
 import { useRoom } from "./chat/use_room.ts";
 import { useScroll } from "./chat/use_scroll.ts";
-import { RoomHeader } from "./chat/RoomHeader.tsx";
+import { RoomHeader, roomInfo } from "./chat/RoomHeader.tsx";
 import { Composer } from "./chat/Composer.tsx";
 import { ReadOnlyNotice } from "./chat/ReadOnlyNotice.tsx";
 
@@ -137,7 +137,14 @@ export default function ChatRoom(props: ChatRoomProps) {
     props.opened,
   ]);
 
-  const title = conversationName(props.conversation, me.id);
+  // A group's or channel's name, topic and state, moved on by the system messages since.
+  const info = useMemo(() => roomInfo(props.conversation, state.messages), [state.messages]);
+  const kind = props.conversation.kind;
+  const title = conversationName({ ...props.conversation, title: info.title }, me.id);
+  // No composer once you are removed, or in an archived channel (issue 16).
+  const readOnly = state.removed || info.archived
+    ? <ReadOnlyNotice dropped={state.removed?.dropped ?? 0} archived={!state.removed} />
+    : null;
   const newBelow = scroll.newBelow.value;
   const newer = newerHref(convId, state.messages.at(-1)?.seq, props.conversation.lastMessage?.seq);
   return (
@@ -159,6 +166,9 @@ export default function ChatRoom(props: ChatRoomProps) {
           kind: props.conversation.kind,
           otherName: props.conversation.participants.find((p) => p.id !== me.id)?.displayName,
         }}
+        channel={kind === "channel" || kind === "group"
+          ? { ...info, kind, private: props.conversation.visibility === "private" }
+          : null}
       />
       <div class="relative flex min-h-0 flex-1 flex-col">
         <div
@@ -218,7 +228,7 @@ export default function ChatRoom(props: ChatRoomProps) {
       <div class="h-5 px-5 text-xs italic text-slate-500 dark:text-slate-400" aria-live="polite">
         {typing.value}
       </div>
-      {state.removed ? <ReadOnlyNotice dropped={state.removed.dropped} /> : (
+      {readOnly ?? (
         <Composer
           conversationId={convId}
           title={title}

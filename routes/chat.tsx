@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { ComponentChildren } from "preact";
 import { z } from "zod";
 import { ChatShell } from "../components/ChatShell.tsx";
+import { ChannelPanel } from "../components/ChannelPanel.tsx";
 import ChatRoom from "../islands/ChatRoom.tsx";
 import { packChatRoomProps } from "../islands/chat/chat_props.ts";
 import {
@@ -13,6 +14,7 @@ import {
 import { AppError } from "../lib/errors.ts";
 import { island } from "../lib/web/mod.ts";
 import type { User } from "../lib/accounts/mod.ts";
+import type { Conversation } from "../lib/conversations/mod.ts";
 import type { AppCtx, Env } from "./_http.ts";
 import { page } from "./_page.tsx";
 
@@ -51,7 +53,7 @@ export async function shell(
     me: User;
     title: string;
     currentId?: string | null;
-    section?: "chat" | "projects";
+    section?: "chat" | "projects" | "channels" | "admin";
     /** The home page: on a phone, the list is what it shows (ChatShell). */
     home?: boolean;
     list?: ConversationListing;
@@ -140,7 +142,7 @@ async function conversationPage(c: AppCtx, me: User) {
       conversation.participants.filter((p) => p.id !== me.id).map((p) => p.displayName).join(
         ", ",
       ),
-    children: (
+    children: withPanel(
       <ChatRoomIsland
         me={me}
         conversation={conversation}
@@ -154,9 +156,28 @@ async function conversationPage(c: AppCtx, me: User) {
           react: beforeSchema.parse(c.req.query("react")),
           delete: beforeSchema.parse(c.req.query("delete")),
         }}
-      />
+      />,
+      conversation,
+      me,
     ),
   });
+}
+
+/**
+ * A group's or channel's page has its details beside the chat (below it on a narrow screen):
+ * topic, members, add, remove, leave and settings. A direct conversation (and a project's:
+ * its page is the project's) is the chat alone.
+ */
+function withPanel(room: ComponentChildren, conversation: Conversation, me: User) {
+  const panel = conversation.kind === "channel" ||
+    (conversation.kind === "group" && !conversation.projectId);
+  if (!panel) return room;
+  return (
+    <div class="flex min-w-0 flex-1 flex-col overflow-y-auto lg:flex-row lg:overflow-hidden">
+      <div class="flex min-h-[70vh] min-w-0 flex-1 lg:min-h-0">{room}</div>
+      <ChannelPanel conversation={conversation} me={me} />
+    </div>
+  );
 }
 
 export const chatPageRoutes = new Hono<Env>()

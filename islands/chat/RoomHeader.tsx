@@ -1,5 +1,9 @@
 import type { SocketState } from "./room_model.ts";
+import type { Conversation } from "../../lib/conversations/mod.ts";
+import type { Message } from "../../lib/shared/message.ts";
 import { ConversationActions } from "../../components/ConversationActions.tsx";
+import { Icon } from "../../components/Icon.tsx";
+import { CHANNEL_ICON, LOCK_ICON } from "../list/marks.tsx";
 
 /** What the badge says: the socket's state, or that you can only read here now. */
 export type RoomBadge = SocketState | "read-only";
@@ -23,7 +27,44 @@ const BADGE: Record<RoomBadge, { text: string; class: string }> = {
   },
 };
 
-/** The conversation's name, who is online, and whether the chat is live. */
+/** A group's or channel's facts as the header shows them, kept live by system messages. */
+export type RoomInfo = {
+  title: string | null;
+  topic: string;
+  archived: boolean;
+  memberCount: number;
+};
+
+/**
+ * The conversation's name, topic, archived state and member count as the page had them,
+ * moved on by the system messages that arrived after it (renamed, topic, archived,
+ * unarchived, joined, left, added, removed): the header follows without a reload.
+ */
+export function roomInfo(conversation: Conversation, messages: Message[]): RoomInfo {
+  const since = conversation.lastMessage?.seq ?? 0;
+  const info: RoomInfo = {
+    title: conversation.title,
+    topic: conversation.topic ?? "",
+    archived: conversation.archived ?? false,
+    memberCount: conversation.memberCount || conversation.participants.length,
+  };
+  for (const m of messages) {
+    if (m.seq <= since || m.kind !== "system" || !m.system) continue;
+    const s = m.system;
+    const many = s.users?.length ?? 1;
+    if (s.event === "renamed" && s.title) info.title = s.title;
+    else if (s.event === "topic") info.topic = s.topic ?? "";
+    else if (s.event === "archived") info.archived = true;
+    else if (s.event === "unarchived") info.archived = false;
+    else if (s.event === "joined") info.memberCount += 1;
+    else if (s.event === "left") info.memberCount = Math.max(0, info.memberCount - 1);
+    else if (s.event === "added") info.memberCount += many;
+    else if (s.event === "removed") info.memberCount = Math.max(0, info.memberCount - many);
+  }
+  return info;
+}
+
+/** The conversation's name, who is online (a channel: its members and topic), and whether the chat is live. */
 export function RoomHeader(
   props: {
     title: string;
@@ -32,9 +73,13 @@ export function RoomHeader(
     hydrated: boolean;
     /** Leave or block (components/ConversationActions.tsx): groups and direct ones. */
     actions?: { id: string; kind: string; otherName?: string | null } | null;
+    /** A channel's (or group's) live facts: the name's mark, topic and member count. */
+    channel?: (RoomInfo & { kind: string; private: boolean }) | null;
   },
 ) {
   const badge = BADGE[props.socket];
+  const channel = props.channel?.kind === "channel" ? props.channel : null;
+  const topic = props.channel?.topic ?? "";
   return (
     <header class="flex items-center gap-3 border-b border-slate-200 dark:border-slate-700 px-5 py-3">
       <a
@@ -45,9 +90,51 @@ export function RoomHeader(
         ←
       </a>
       <div class="min-w-0 flex-1">
-        <h1 class="truncate text-base font-semibold">{props.title}</h1>
+        <h1 class="flex min-w-0 items-center gap-1 text-base font-semibold">
+          {channel && (
+            <span
+              class="shrink-0 text-slate-500 dark:text-slate-400"
+              title={channel.private ? "Private channel" : "Channel"}
+            >
+              <Icon class="h-4 w-4" d={channel.private ? LOCK_ICON : CHANNEL_ICON} />
+              <span class="sr-only">{channel.private ? "Private channel" : "Channel"}</span>
+            </span>
+          )}
+          <span class="truncate">
+            <bdi>{props.title}</bdi>
+          </span>
+          {props.channel?.archived && (
+            <span class="ml-1 shrink-0 rounded-full bg-amber-100 px-2 py-0.5 text-[11px] font-medium text-amber-900 dark:bg-amber-950 dark:text-amber-200">
+              Archived
+            </span>
+          )}
+        </h1>
         <p class="truncate text-xs text-slate-500 dark:text-slate-400" data-testid="presence">
-          {props.presence}
+          {channel
+            ? (
+              <>
+                <a href="#members" class="hover:underline" data-testid="member-count">
+                  {channel.memberCount} {channel.memberCount === 1 ? "member" : "members"}
+                </a>
+                {topic && (
+                  <>
+                    {" · "}
+                    <bdi data-testid="room-topic">{topic}</bdi>
+                  </>
+                )}
+              </>
+            )
+            : (
+              <>
+                {props.presence}
+                {topic && (
+                  <>
+                    {props.presence ? " · " : ""}
+                    <bdi data-testid="room-topic">{topic}</bdi>
+                  </>
+                )}
+              </>
+            )}
         </p>
       </div>
       {props.hydrated && (
