@@ -47,6 +47,11 @@ type Fixture = VictimWorld & {
   eveProject: string;
   /** The server-side id of Vic's session (what the sessions API names sessions by). */
   vicSessionId: string;
+  /** Vic's channels: a private one with Val in it, and a public one. */
+  privateChannel: string;
+  publicChannel: string;
+  /** An invite of Vic's. */
+  vicInvite: { id: string; code: string };
 };
 
 const PASSWORD = "correct horse battery";
@@ -1262,7 +1267,497 @@ const MATRIX: Record<string, Row> = {
       assert.match(page, /project chatter/);
     },
   },
+
+  // ---- Issue 16: the site admin, channels and changing who takes part ----
+  // Vic registered first: he is the site admin. Eve and Val are not.
+  "GET /api/invites": {
+    signedOut: "unauthorized",
+    outsider: {
+      async check(fx) {
+        const body = await okJson(await send(fx.server, get("/api/invites"), fx.eve));
+        assert.deepEqual(body.invites, []);
+      },
+    },
+    async member(fx) {
+      const body = await okJson(await send(fx.server, get("/api/invites"), fx.vic));
+      assert.ok(body.invites.some((i: { id: string }) => i.id === fx.vicInvite.id));
+    },
+  },
+  "POST /api/invites": {
+    signedOut: "unauthorized",
+    outsider: {
+      async check(fx) {
+        // Members may not invite unless the admin lets them (the default: they may not).
+        const res = await send(fx.server, post("/api/invites", { json: { maxUses: 5 } }), fx.eve);
+        assert.equal(res.status, 403);
+        assert.equal((await res.json()).error.code, "forbidden");
+      },
+    },
+    async member(fx) {
+      const body = await okJson(
+        await send(fx.server, post("/api/invites", { json: { maxUses: 2 } }), fx.vic),
+        201,
+      );
+      assert.match(body.invite.url, /\/join\//);
+    },
+  },
+  "DELETE /api/invites/:id": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        probes("Vic's invite", (id) => ({ method: "DELETE", path: `/api/invites/${id}` }), {
+          invite: fx.vicInvite.id,
+          "not an id": "not-an-id!",
+        }, fx.missing.conversation),
+    },
+    async member(fx) {
+      const made = await okJson(
+        await send(fx.server, post("/api/invites", { json: {} }), fx.vic),
+        201,
+      );
+      const res = await send(fx.server, {
+        method: "DELETE",
+        path: `/api/invites/${made.invite.id}`,
+      }, fx.vic);
+      assert.equal(res.status, 204);
+    },
+  },
+  "POST /api/invites/:id/revoke": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        probes("Vic's invite", (id) => post(`/api/invites/${id}/revoke`), {
+          invite: fx.vicInvite.id,
+          "not an id": "not-an-id!",
+        }, fx.missing.conversation),
+    },
+    async member(fx) {
+      const made = await okJson(
+        await send(fx.server, post("/api/invites", { json: {} }), fx.vic),
+        201,
+      );
+      const res = await send(
+        fx.server,
+        post(`/api/invites/${made.invite.id}/revoke`, { form: {} }),
+        fx.vic,
+      );
+      redirectsTo(res, "/invites?done=invite_revoked");
+    },
+  },
+  "GET /invites": {
+    signedOut: "to_login",
+    outsider: {
+      async check(fx) {
+        const page = await okPage(await send(fx.server, get("/invites"), fx.eve));
+        assert.doesNotMatch(page, new RegExp(fx.vicInvite.code));
+      },
+    },
+    async member(fx) {
+      assert.match(
+        await okPage(await send(fx.server, get("/invites"), fx.vic)),
+        new RegExp(fx.vicInvite.code),
+      );
+    },
+  },
+  "GET /join/:code": {
+    // A public page: the register form with the invite in it, or why the link is no good.
+    async signedOut(fx) {
+      const page = await okPage(await send(fx.server, get(`/join/${fx.vicInvite.code}`)));
+      assert.match(page, new RegExp(fx.vicInvite.code));
+      const bad = await send(fx.server, get(`/join/${"x".repeat(22)}`));
+      assert.equal(bad.status, 404);
+      assert.doesNotMatch(await bad.text(), new RegExp(fx.vicInvite.code));
+    },
+    outsider: { none: "a signed-in person is sent home (tests/http/invites_test.ts)" },
+    async member(fx) {
+      redirectsTo(await send(fx.server, get(`/join/${fx.vicInvite.code}`), fx.val), "/");
+    },
+  },
+  "GET /api/admin/users": {
+    signedOut: "unauthorized",
+    outsider: { check: (fx) => refusedToNonAdmin(fx, get("/api/admin/users")) },
+    async member(fx) {
+      const body = await okJson(await send(fx.server, get("/api/admin/users"), fx.vic));
+      const ids = body.users.map((u: { id: string }) => u.id);
+      assert.ok(ids.includes(fx.val.user.id) && ids.includes(fx.eve.user.id));
+    },
+  },
+  "POST /api/admin/users": {
+    signedOut: "unauthorized",
+    outsider: {
+      check: (fx) =>
+        refusedToNonAdmin(fx, post("/api/admin/users", { json: newAccount("eves-friend") })),
+    },
+    async member(fx) {
+      const req = post("/api/admin/users", { json: newAccount("vics-hire") });
+      const body = await okJson(await send(fx.server, req, fx.vic), 201);
+      assert.equal(body.user.username, "vics-hire");
+    },
+  },
+  "PATCH /api/admin/users/:id": {
+    signedOut: "unauthorized",
+    outsider: {
+      check: (fx) =>
+        refusedToNonAdmin(fx, {
+          method: "PATCH",
+          path: `/api/admin/users/${fx.val.user.id}`,
+          body: { json: { disabled: true } },
+        }),
+    },
+    async member(fx) {
+      const path = `/api/admin/users/${fx.val.user.id}`;
+      const made = await okJson(
+        await send(fx.server, { method: "PATCH", path, body: { json: { isAdmin: true } } }, fx.vic),
+      );
+      assert.equal(made.user.isAdmin, true);
+      const undone = await okJson(
+        await send(
+          fx.server,
+          { method: "PATCH", path, body: { json: { isAdmin: false } } },
+          fx.vic,
+        ),
+      );
+      assert.equal(undone.user.isAdmin, false);
+    },
+  },
+  "POST /api/admin/users/:id": {
+    signedOut: "unauthorized",
+    outsider: {
+      check: (fx) =>
+        refusedToNonAdmin(
+          fx,
+          post(`/api/admin/users/${fx.val.user.id}`, { json: { disabled: true } }),
+        ),
+    },
+    async member(fx) {
+      const hire = await registerUser(fx.server, { username: "to-disable" });
+      const path = `/api/admin/users/${hire.user.id}`;
+      const body = await okJson(
+        await send(fx.server, post(path, { json: { disabled: true } }), fx.vic),
+      );
+      assert.equal(body.user.disabled, true);
+      assert.equal(await signedIn(fx.server, hire.cookie), false);
+    },
+  },
+  "DELETE /api/admin/users/:id": {
+    signedOut: "unauthorized",
+    outsider: {
+      check: (fx) =>
+        refusedToNonAdmin(fx, { method: "DELETE", path: `/api/admin/users/${fx.val.user.id}` }),
+    },
+    async member(fx) {
+      const hire = await registerUser(fx.server, { username: "to-delete-1" });
+      const res = await send(fx.server, {
+        method: "DELETE",
+        path: `/api/admin/users/${hire.user.id}`,
+      }, fx.vic);
+      assert.equal(res.status, 204);
+    },
+  },
+  "POST /api/admin/users/:id/delete": {
+    signedOut: "unauthorized",
+    outsider: {
+      check: (fx) =>
+        refusedToNonAdmin(fx, post(`/api/admin/users/${fx.val.user.id}/delete`, { json: {} })),
+    },
+    async member(fx) {
+      const hire = await registerUser(fx.server, { username: "to-delete-2" });
+      const res = await send(
+        fx.server,
+        post(`/api/admin/users/${hire.user.id}/delete`, { form: {} }),
+        fx.vic,
+      );
+      assert.equal(res.status, 303);
+      assert.match(res.headers.get("location") ?? "", /^\/admin\?done=deleted/);
+    },
+  },
+  "GET /api/admin/settings": {
+    signedOut: "unauthorized",
+    outsider: { check: (fx) => refusedToNonAdmin(fx, get("/api/admin/settings")) },
+    async member(fx) {
+      const body = await okJson(await send(fx.server, get("/api/admin/settings"), fx.vic));
+      assert.equal(typeof body.settings.registration, "string");
+    },
+  },
+  "PATCH /api/admin/settings": {
+    signedOut: "unauthorized",
+    outsider: {
+      check: (fx) =>
+        refusedToNonAdmin(fx, {
+          method: "PATCH",
+          path: "/api/admin/settings",
+          body: { json: { name: "Eve's" } },
+        }),
+    },
+    async member(fx) {
+      const req = {
+        method: "PATCH",
+        path: "/api/admin/settings",
+        body: { json: { name: "Vic's site" } },
+      };
+      assert.equal((await okJson(await send(fx.server, req, fx.vic))).settings.name, "Vic's site");
+    },
+  },
+  "POST /api/admin/settings": {
+    signedOut: "unauthorized",
+    outsider: {
+      check: (fx) =>
+        refusedToNonAdmin(fx, post("/api/admin/settings", { json: { name: "Eve's" } })),
+    },
+    async member(fx) {
+      const req = post("/api/admin/settings", { json: { name: "Hearth" } });
+      assert.equal((await okJson(await send(fx.server, req, fx.vic))).settings.name, "Hearth");
+    },
+  },
+  "GET /admin": {
+    signedOut: "to_login",
+    outsider: {
+      async check(fx) {
+        const res = await send(fx.server, get("/admin", HTML), fx.eve);
+        assert.ok(res.status === 403 || res.status === 404, `got ${res.status}`);
+        assert.doesNotMatch(await res.text(), new RegExp(fx.val.user.username));
+      },
+    },
+    async member(fx) {
+      assert.match(
+        await okPage(await send(fx.server, get("/admin"), fx.vic)),
+        new RegExp(fx.val.user.username),
+      );
+    },
+  },
+  "GET /admin/users/:id/delete": {
+    signedOut: "to_login",
+    outsider: {
+      async check(fx) {
+        const res = await send(
+          fx.server,
+          get(`/admin/users/${fx.val.user.id}/delete`, HTML),
+          fx.eve,
+        );
+        assert.ok(res.status === 403 || res.status === 404, `got ${res.status}`);
+        assert.doesNotMatch(await res.text(), new RegExp(fx.val.user.username));
+      },
+    },
+    async member(fx) {
+      const page = await okPage(
+        await send(fx.server, get(`/admin/users/${fx.val.user.id}/delete`), fx.vic),
+      );
+      assert.match(page, new RegExp(fx.val.user.username));
+    },
+  },
+  "GET /api/channels": {
+    signedOut: "unauthorized",
+    outsider: {
+      async check(fx) {
+        const body = await okJson(await send(fx.server, get("/api/channels"), fx.eve));
+        const ids = body.channels.map((c: { id: string }) => c.id);
+        assert.ok(ids.includes(fx.publicChannel) && !ids.includes(fx.privateChannel));
+      },
+    },
+    async member(fx) {
+      const body = await okJson(await send(fx.server, get("/api/channels"), fx.val));
+      assert.ok(body.channels.some((c: { id: string }) => c.id === fx.privateChannel));
+    },
+  },
+  "GET /api/channels/:id": {
+    signedOut: "unauthorized",
+    outsider: { probes: (fx) => channelProbes(fx, (id) => [get(`/api/channels/${id}`)]) },
+    async member(fx) {
+      const body = await okJson(
+        await send(fx.server, get(`/api/channels/${fx.privateChannel}`), fx.val),
+      );
+      assert.equal(body.channel.title, "vic-secret-room");
+    },
+  },
+  "GET /channels": {
+    signedOut: "to_login",
+    outsider: {
+      async check(fx) {
+        const page = await okPage(await send(fx.server, get("/channels"), fx.eve));
+        assert.match(page, /vic-open-room/);
+        assert.doesNotMatch(page, /vic-secret-room/);
+      },
+    },
+    async member(fx) {
+      assert.match(
+        await okPage(await send(fx.server, get("/channels"), fx.val)),
+        /vic-secret-room/,
+      );
+    },
+  },
+  "POST /api/conversations/:id/join": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) => channelProbes(fx, (id) => [post(`/api/conversations/${id}/join`)]),
+    },
+    async member(fx) {
+      const id = await channelOf(fx, fx.vic, { title: "open-to-join", visibility: "public" });
+      const body = await okJson(
+        await send(fx.server, post(`/api/conversations/${id}/join`), fx.eve),
+      );
+      assert.equal(body.conversation.id, id);
+    },
+  },
+  "POST /api/conversations/:id/members": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        channelProbes(fx, (id) => [
+          post(`/api/conversations/${id}/members`, { json: { usernames: [fx.eve.user.username] } }),
+        ]),
+    },
+    async member(fx) {
+      const id = await conversationWith(fx.server, fx.vic, [fx.val], { title: "Add to" });
+      const req = post(`/api/conversations/${id}/members`, {
+        json: { usernames: [fx.eve.user.username] },
+      });
+      const body = await okJson(await send(fx.server, req, fx.val));
+      assert.equal(body.conversation.participants.length, 3);
+    },
+  },
+  "DELETE /api/conversations/:id/members/:userId": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        channelProbes(fx, (id) => [
+          { method: "DELETE", path: `/api/conversations/${id}/members/${fx.val.user.id}` },
+        ]),
+    },
+    async member(fx) {
+      const id = await channelOf(fx, fx.vic, { title: "remove-from", visibility: "private" }, [
+        fx.val,
+      ]);
+      const path = `/api/conversations/${id}/members/${fx.val.user.id}`;
+      assert.equal((await send(fx.server, { method: "DELETE", path }, fx.vic)).status, 204);
+    },
+  },
+  "POST /api/conversations/:id/members/:userId/remove": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        channelProbes(
+          fx,
+          (id) => [post(`/api/conversations/${id}/members/${fx.val.user.id}/remove`)],
+        ),
+    },
+    async member(fx) {
+      const id = await channelOf(fx, fx.vic, { title: "leave-by-form", visibility: "public" }, [
+        fx.val,
+      ]);
+      const res = await send(
+        fx.server,
+        post(`/api/conversations/${id}/members/${fx.val.user.id}/remove`, { form: {} }),
+        fx.val,
+      );
+      redirectsTo(res, "/");
+    },
+  },
+  "PATCH /api/conversations/:id": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        channelProbes(fx, (id) => [
+          {
+            method: "PATCH",
+            path: `/api/conversations/${id}`,
+            body: { json: { topic: "Eve was here" } },
+          },
+        ]),
+    },
+    async member(fx) {
+      const id = await channelOf(fx, fx.vic, { title: "to-rename", visibility: "public" });
+      const req = {
+        method: "PATCH",
+        path: `/api/conversations/${id}`,
+        body: { json: { title: "renamed" } },
+      };
+      assert.equal(
+        (await okJson(await send(fx.server, req, fx.vic))).conversation.title,
+        "renamed",
+      );
+    },
+  },
+  "POST /api/conversations/:id/settings": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        channelProbes(
+          fx,
+          (id) => [post(`/api/conversations/${id}/settings`, { json: { topic: "Eve" } })],
+        ),
+    },
+    async member(fx) {
+      const id = await channelOf(fx, fx.vic, { title: "topic-by-form", visibility: "public" });
+      const res = await send(
+        fx.server,
+        post(`/api/conversations/${id}/settings`, { form: { topic: "Plans" } }),
+        fx.vic,
+      );
+      redirectsTo(res, `/conversations/${id}`);
+    },
+  },
 };
+
+/** A non-admin (Eve) asking an admin route: 403 `forbidden`, and nothing changed. */
+async function refusedToNonAdmin(fx: Fixture, req: Req): Promise<void> {
+  const res = await send(fx.server, req, fx.eve);
+  const body = await res.json();
+  assert.equal(res.status, 403, `${req.method} ${req.path}: ${JSON.stringify(body)}`);
+  assert.equal(body.error.code, "forbidden");
+  assert.equal(await signedIn(fx.server, fx.val.cookie), true, "Val still signs in");
+  const res2 = await send(
+    fx.server,
+    post("/api/auth/login", {
+      json: { username: "eves-friend", password: PASSWORD },
+    }),
+  );
+  assert.equal(res2.status, 401, "no account was made for Eve");
+  await res2.body?.cancel();
+}
+
+const newAccount = (username: string) => ({ username, password: PASSWORD, displayName: username });
+
+/** A channel made by `creator` (with `others` added), as its id. */
+async function channelOf(
+  fx: Fixture,
+  creator: Person,
+  input: { title: string; visibility: "public" | "private"; topic?: string },
+  others: Person[] = [],
+): Promise<string> {
+  const made = await okJson(
+    await send(
+      fx.server,
+      post("/api/conversations", { json: { kind: "channel", ...input } }),
+      creator,
+    ),
+    201,
+  );
+  const id: string = made.conversation.id;
+  if (others.length) {
+    const usernames = others.map((o) => o.user.username);
+    await okJson(
+      await send(
+        fx.server,
+        post(`/api/conversations/${id}/members`, { json: { usernames } }),
+        creator,
+      ),
+    );
+  }
+  return id;
+}
+
+/** Vic's private channel (Val in it), group and direct conversation, against a missing id. */
+function channelProbes(fx: Fixture, template: (id: string) => Req[]): Probe[] {
+  const hidden = {
+    "private channel": fx.privateChannel,
+    group: fx.groupId,
+    direct: fx.directId,
+    "not an id": "not-an-id!",
+  };
+  return template("X").flatMap((_, i) =>
+    probes(`variant ${i + 1}`, (id) => template(id)[i], hidden, fx.missing.conversation)
+  );
+}
 
 /** A route's path with its params filled with the victim's ids. */
 function fill(path: string, fx: Fixture): string {
@@ -1305,7 +1800,28 @@ Deno.test("authorization matrix: every route, signed out, as an outsider and as 
     const eve = await registerUser(server, { displayName: "Eve" });
     const eveProject = (await projectWith(server, eve, [], "Eve's own")).id;
     const vicSessionId = await sessionIdFromCookie(world.vic.cookie);
-    const fx: Fixture = { ...world, server, eve, eveProject, vicSessionId };
+    const fx: Fixture = {
+      ...world,
+      server,
+      eve,
+      eveProject,
+      vicSessionId,
+      privateChannel: "",
+      publicChannel: "",
+      vicInvite: (await okJson(
+        await send(server, post("/api/invites", { json: { maxUses: 3 } }), world.vic),
+        201,
+      )).invite,
+    };
+    fx.privateChannel = await channelOf(fx, fx.vic, {
+      title: "vic-secret-room",
+      visibility: "private",
+      topic: "secret topic",
+    }, [fx.val]);
+    fx.publicChannel = await channelOf(fx, fx.vic, {
+      title: "vic-open-room",
+      visibility: "public",
+    });
 
     await t.step("every route of the app has a row, and every row a route", () => {
       const routes = createApp(server.ctx).routes
