@@ -12,7 +12,7 @@ import {
 } from "../storage/mod.ts";
 import type { ConversationRecord } from "./conversation.ts";
 import { type ConversationHead, deleteHead, setHeadForMembers } from "./head.ts";
-import { forgetMembers } from "./membership.ts";
+import { forgetMembers } from "./list_cache.ts";
 
 /**
  * Deletes a conversation and everything in it (a deleted project's): its record, who takes

@@ -182,3 +182,14 @@ export function byActivity(a: Ranked, b: Ranked): number {
 
 /** The list cache of this KV handle (each handle is its own: tests open several). */
 export const listCacheOf: (kv: Deno.Kv) => ListCache = perStore(() => new ListCache());
+
+/** Who joined or left `conversationId` sees their list read again; so does its record. */
+export function forgetMembers(
+  kv: Deno.Kv,
+  conversationId: string,
+  userIds: (string | undefined)[],
+): void {
+  const cache = listCacheOf(kv);
+  cache.forgetUsers(userIds.filter((id) => id !== undefined));
+  cache.forgetConversation(conversationId);
+}

@@ -27,7 +27,8 @@ import {
   getVisibleRecord,
   nameTaken,
 } from "./channels.ts";
-import { addParticipants, forgetMembers, leaveConversation, takeOut } from "./membership.ts";
+import { addParticipants, leaveConversation, takeOut } from "./membership.ts";
+import { forgetMembers } from "./list_cache.ts";
 
 /** Who asks: the signed-in user (`isAdmin` from their session). */
 export type Actor = Pick<User, "id" | "isAdmin">;

@@ -13,7 +13,7 @@ import {
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import { type ConversationRecord, MAX_PARTICIPANTS } from "./conversation.ts";
 import { type ConversationHead, setHeadForMembers } from "./head.ts";
-import { listCacheOf } from "./list_cache.ts";
+import { forgetMembers } from "./list_cache.ts";
 import { deleteConversation } from "./delete.ts";
 
 /** The conversation if `userId` takes part in it. Throws NotFoundError otherwise (no IDOR). */
@@ -102,17 +102,6 @@ async function changeParticipants(
     forgetMembers(kv, conversationId, [...added, change.remove]);
     return { added, record };
   });
-}
-
-/** Who joined or left `conversationId` sees their list read again; so does its record. */
-export function forgetMembers(
-  kv: Deno.Kv,
-  conversationId: string,
-  userIds: (string | undefined)[],
-): void {
-  const cache = listCacheOf(kv);
-  cache.forgetUsers(userIds.filter((id) => id !== undefined));
-  cache.forgetConversation(conversationId);
 }
 
 /** Adds a participant (project members join the project's conversation). */
