@@ -176,6 +176,72 @@ browserTest(
   },
 );
 
+browserTest(
+  "live: added, a channel appears in the sidebar; removed, it goes; renamed, topic and archived reach an open page",
+  async ({ server, browser }, t) => {
+    const { ann, ben, cy } = await team(server);
+    const errors: string[] = [];
+    const room = await channel(server, ben, { title: "live-room", topic: "Watch this" });
+    const general = await channel(server, ann, { title: "general" });
+    const cyHome = await open(browser, server, cy, "/", { errors });
+    await cyHome.locator("[data-island=ConversationList][data-hydrated]").waitFor();
+    const inCySidebar = (id: string) =>
+      channelsSection(cyHome).locator(`a[href="/conversations/${id}"]`);
+
+    const benPage = await open(browser, server, ben, `/conversations/${room}`, { errors });
+    await t.step("Ben adds Cy with the people search: it appears in her sidebar", async () => {
+      await benPage.locator("[data-island=AddMember][data-hydrated]").waitFor();
+      await benPage.locator("#member-username").fill("Cy");
+      await benPage.getByRole("list", { name: "People" }).getByText("Cy Park").click();
+      assert.equal(await benPage.locator("#member-username").inputValue(), "@cyd");
+      await benPage.getByRole("button", { name: "Add", exact: true }).click();
+      await benPage.getByRole("list", { name: "Members" }).getByText("Cy Park").waitFor();
+      await inCySidebar(room).waitFor({ timeout: 5000 });
+      // A name nobody has is said by the field.
+      await benPage.locator("#member-username").fill("@nobody");
+      await benPage.getByRole("button", { name: "Add", exact: true }).click();
+      await benPage.locator("#member-username-error").getByText(/nobody/i).waitFor();
+    });
+
+    await t.step("removed, it leaves her sidebar at once", async () => {
+      await benPage.getByRole("button", { name: "Remove Cy Park" }).click();
+      await inCySidebar(room).waitFor({ state: "detached", timeout: 5000 });
+      await benPage.context().close();
+    });
+
+    await t.step("an open channel follows a rename, a topic and archiving", async () => {
+      const joined = await server.fetch(
+        `/api/conversations/${general}/join`,
+        json("POST", {}, cy.cookie),
+      );
+      assert.equal(joined.status, 200);
+      await inCySidebar(general).waitFor({ timeout: 5000 });
+      await cyHome.goto(`${server.base}/conversations/${general}`);
+      await cyHome.locator("[data-island=ChatRoom][data-hydrated]").waitFor();
+      await cyHome.getByText("Live", { exact: true }).waitFor();
+      const patch = async (body: Record<string, unknown>) => {
+        const res = await server.fetch(
+          `/api/conversations/${general}`,
+          json("PATCH", body, ann.cookie),
+        );
+        assert.equal(res.status, 200, await res.text());
+      };
+      await patch({ title: "everyone" });
+      await cyHome.getByRole("heading", { level: 1, name: /everyone/ }).waitFor({ timeout: 5000 });
+      await patch({ topic: "Company news" });
+      await cyHome.getByTestId("room-topic").getByText("Company news").waitFor({ timeout: 5000 });
+      await patch({ archived: true });
+      await cyHome.getByTestId("read-only").getByText("This channel is archived.").waitFor({
+        timeout: 5000,
+      });
+      assert.equal(await cyHome.getByRole("button", { name: "Send" }).count(), 0);
+      await inCySidebar(general).waitFor({ state: "detached", timeout: 5000 });
+    });
+    assert.deepEqual(errors, []);
+    await cyHome.context().close();
+  },
+);
+
 const SCREENS = [
   { name: "1280", width: 1280, height: 800 },
   { name: "375", width: 375, height: 812 },
