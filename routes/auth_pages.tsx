@@ -83,6 +83,8 @@ export async function renderAuthPage(
     ? `${options.invite.createdBy.displayName} invited you to ${name}.`
     : state?.first
     ? `You are the first one here: your account will administer ${name}.`
+    : state?.invite?.visible
+    ? `Joining ${name} takes an invite: open your invite link, or paste its code below.`
     : "Your team's conversations, in one warm place.";
   return page(c, {
     title: register ? "Create account" : "Sign in",
