@@ -11,6 +11,7 @@ import { z } from "zod";
 import {
   addMembers,
   type ConversationRecord,
+  getConversationRecord,
   joinChannel,
   removeMember,
   updateConversation,
@@ -21,6 +22,7 @@ import type { SystemRecord } from "../../lib/shared/message.ts";
 import type { User } from "../../lib/accounts/mod.ts";
 import { getUsersByUsernames } from "../../lib/accounts/mod.ts";
 import { describeError, log } from "../../lib/ops/mod.ts";
+import { requireProjectMembers } from "../../lib/projects/mod.ts";
 import { type AppCtx, type Env, isFormPost, readBody, requireUser } from "../_http.ts";
 import { limitCreation } from "./_limits.ts";
 
@@ -132,6 +134,11 @@ export const membershipRoutes = new Hono<Env>()
     if (missing.length) {
       const says = `Nobody is called ${missing.map((n) => `@${n}`).join(", ")}.`;
       throw new ValidationError(says, { usernames: says });
+    }
+    // A group inside a project takes only the project's members (as at its creation).
+    const group = await getConversationRecord(kv, c.req.param("id"));
+    if (group?.kind === "group" && group.projectId && group.participantIds.includes(user.id)) {
+      await requireProjectMembers(kv, group.projectId, found);
     }
     const { record, added } = await addMembers(kv, c.req.param("id"), user, found);
     if (added.length) await announce(c, user, record.id, { event: "added", userIds: added });

@@ -148,6 +148,28 @@ Deno.test("adding is refused for a person who blocks you, a direct and a project
           409,
           "project_conversation",
         );
+        // A group inside the project: only the project's members may be added.
+        const inner = await okJson(
+          await app.fetch(
+            "/api/conversations",
+            json("POST", { usernames: ["ben"], title: "inner", projectId: project.id }, ann.cookie),
+          ),
+          201,
+        );
+        const error = await assertError(
+          await addTo(app, inner.conversation.id, ann, ["cat"]),
+          400,
+          "invalid_input",
+        );
+        assert.match(error.fields?.participants ?? "", /cat/);
+        await okJson(
+          await app.fetch(
+            `/api/projects/${project.id}/members`,
+            json("POST", { username: "root" }, ann.cookie),
+          ),
+          201,
+        );
+        await okJson(await addTo(app, inner.conversation.id, ben, ["root"]));
         const patch = await app.fetch(
           `/api/conversations/${project.conversationId}`,
           json("PATCH", { title: "Renamed" }, ann.cookie),
