@@ -458,6 +458,13 @@ Deno.test("PATCH a channel: its creator or a site admin; rename, topic, archive"
     });
 
     await t.step("archived: read-only, out of the list, still in the directory", async () => {
+      await okJson(
+        await app.fetch(
+          `/api/conversations/${general.id}/messages`,
+          json("POST", { content: "the banana plan" }, ben.cookie),
+        ),
+        201,
+      );
       const { conversation } = await okJson(await patch(ann, { archived: true }));
       assert.equal(conversation.archived, true);
       assert.ok(!(await listIds(app, ben)).includes(general.id));
@@ -475,6 +482,15 @@ Deno.test("PATCH a channel: its creator or a site admin; rename, topic, archive"
         await app.fetch(`/api/conversations/${general.id}/messages`, withCookie(ben.cookie)),
       );
       await okJson(await app.fetch(`/api/conversations/${general.id}`, withCookie(ben.cookie)));
+      // And searchable.
+      await app.ctx.hub.indexed();
+      const { results } = await okJson(
+        await app.fetch("/api/search?q=banana", withCookie(ann.cookie)),
+      );
+      assert.deepEqual(
+        results.map((r: { message: Message }) => [r.message.conversationId, r.message.content]),
+        [[general.id, "the banana plan"]],
+      );
     });
 
     await t.step("an archived channel takes no rename, topic or people: 409 archived", async () => {
