@@ -109,20 +109,9 @@ function ChannelCard(props: { channel: ChannelEntry }) {
       <div class="min-w-0 flex-1 space-y-2 sm:flex sm:items-center sm:gap-3 sm:space-y-0">
         <div class="min-w-0 sm:flex-1">
           <p class="flex flex-wrap items-center gap-2">
-            {channel.joined
-              ? (
-                <a
-                  href={`/conversations/${channel.id}`}
-                  class="truncate font-semibold hover:underline"
-                >
-                  <bdi>{name}</bdi>
-                </a>
-              )
-              : (
-                <span class="truncate font-semibold">
-                  <bdi>{name}</bdi>
-                </span>
-              )}
+            <a href={`/conversations/${channel.id}`} class="truncate font-semibold hover:underline">
+              <bdi>{name}</bdi>
+            </a>
             <Badges channel={channel} />
           </p>
           <p class="mt-0.5 text-sm text-slate-600 dark:text-slate-400">
@@ -273,5 +262,56 @@ export function CreateChannelForm() {
         Create channel
       </button>
     </form>
+  );
+}
+
+/**
+ * A public channel you are not in, opened by its address (a link someone shared): what the
+ * directory says of it, and Join (the history shows once you are in).
+ */
+export function ChannelPreview(props: { channel: ChannelEntry }) {
+  const { channel } = props;
+  return (
+    <div class="flex flex-1 items-start justify-center overflow-y-auto bg-white p-4 dark:bg-slate-900 sm:p-8">
+      <div class="w-full max-w-md space-y-4 rounded-xl p-6 text-center ring-1 ring-slate-200 dark:ring-slate-700">
+        <ChannelMark private={false} class="mx-auto h-12 w-12" />
+        <h1 class="break-words text-xl font-bold">
+          <bdi>{channel.title}</bdi>
+        </h1>
+        {channel.topic && (
+          <p class="text-sm text-slate-700 dark:text-slate-300">
+            <bdi>{channel.topic}</bdi>
+          </p>
+        )}
+        <p class="text-sm text-slate-600 dark:text-slate-400">
+          {memberCountText(channel.memberCount)}
+          {channel.archived ? " · Archived" : ""}
+        </p>
+        {channel.archived
+          ? (
+            <p class="text-sm text-slate-600 dark:text-slate-400">
+              This channel is archived: nobody can join or write in it.
+            </p>
+          )
+          : (
+            <form method="post" action={`/api/conversations/${channel.id}/join`}>
+              <button
+                type="submit"
+                class={`${BUTTON} bg-indigo-600 px-4 py-2 text-white hover:bg-indigo-500`}
+              >
+                Join channel
+              </button>
+            </form>
+          )}
+        <p>
+          <a
+            href="/channels"
+            class="text-sm font-medium text-indigo-600 hover:text-indigo-500 dark:text-indigo-400"
+          >
+            All channels
+          </a>
+        </p>
+      </div>
+    </div>
   );
 }

@@ -9,6 +9,7 @@ import { ChannelDirectory } from "../components/ChannelDirectory.tsx";
 import { channelCursorSchema } from "../lib/conversations/mod.ts";
 import { listChannelDirectory, listConversationsForUser } from "../lib/messages/mod.ts";
 import type { User } from "../lib/accounts/mod.ts";
+import { ValidationError } from "../lib/errors.ts";
 import type { AppCtx, Env } from "./_http.ts";
 import { shell, signedIn } from "./chat.tsx";
 
@@ -25,7 +26,11 @@ async function channelsPage(c: AppCtx, me: User) {
   });
   const search = query.search.trim();
   const [directory, list] = await Promise.all([
-    listChannelDirectory(kv, me.id, { search, cursor: query.cursor ?? null }),
+    // A cursor that does not read (edited by hand, or from an older version): the first page.
+    listChannelDirectory(kv, me.id, { search, cursor: query.cursor ?? null }).catch((err) => {
+      if (!(err instanceof ValidationError)) throw err;
+      return listChannelDirectory(kv, me.id, { search });
+    }),
     listConversationsForUser(kv, me.id),
   ]);
   return await shell(c, {

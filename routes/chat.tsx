@@ -3,9 +3,11 @@ import type { ComponentChildren } from "preact";
 import { z } from "zod";
 import { ChatShell } from "../components/ChatShell.tsx";
 import { ChannelPanel } from "../components/ChannelPanel.tsx";
+import { ChannelPreview } from "../components/ChannelDirectory.tsx";
 import ChatRoom from "../islands/ChatRoom.tsx";
 import { packChatRoomProps } from "../islands/chat/chat_props.ts";
 import {
+  getChannelForUser,
   getConversationForUser,
   listConversationsForUser,
   markRead,
@@ -116,7 +118,7 @@ async function conversationPage(c: AppCtx, me: User) {
   const conversation = await foundOrNull(
     getConversationForUser(kv, c.req.param("id") ?? "", me.id),
   );
-  if (!conversation) return notFoundPage(c);
+  if (!conversation) return await channelPreviewPage(c, me);
   const before = beforeSchema.parse(c.req.query("before"));
   // `around`: a search result opens its message in the middle of its history.
   const around = before === undefined ? beforeSchema.parse(c.req.query("around")) : undefined;
@@ -160,6 +162,23 @@ async function conversationPage(c: AppCtx, me: User) {
       conversation,
       me,
     ),
+  });
+}
+
+/**
+ * A public channel you are not in, opened by its address: what the directory says of it and
+ * Join. Anything else you may not see is not found.
+ */
+async function channelPreviewPage(c: AppCtx, me: User) {
+  const channel = await foundOrNull(
+    getChannelForUser(c.get("ctx").kv, c.req.param("id") ?? "", me.id),
+  );
+  if (!channel || channel.joined) return notFoundPage(c);
+  return await shell(c, {
+    me,
+    title: channel.title ?? "Channel",
+    section: "channels",
+    children: <ChannelPreview channel={channel} />,
   });
 }
 

@@ -90,7 +90,7 @@ export function RoomHeader(
         ←
       </a>
       <div class="min-w-0 flex-1">
-        <h1 class="flex min-w-0 items-center gap-1 text-base font-semibold">
+        <h1 class="flex min-w-0 items-center gap-1 text-base font-semibold leading-6">
           {channel && (
             <span
               class="shrink-0 text-slate-500 dark:text-slate-400"
@@ -104,7 +104,7 @@ export function RoomHeader(
             <bdi>{props.title}</bdi>
           </span>
           {props.channel?.archived && (
-            <span class="ml-1 shrink-0 rounded-full bg-amber-100 px-2 py-0.5 text-[11px] font-medium text-amber-900 dark:bg-amber-950 dark:text-amber-200">
+            <span class="ml-1 shrink-0 rounded-full bg-amber-100 px-2 py-0.5 text-[11px] font-medium leading-4 text-amber-900 dark:bg-amber-950 dark:text-amber-200">
               Archived
             </span>
           )}

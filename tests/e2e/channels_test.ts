@@ -76,7 +76,8 @@ browserTest(
       title: "general",
       topic: "Everything about the team",
     });
-    await channel(server, ann, { title: "leadership", visibility: "private" });
+    const leadership = await channel(server, ann, { title: "leadership", visibility: "private" });
+    await say(server, ann, general, "Welcome, everyone");
     const page = await open(browser, server, ben, "/channels", { js: false });
     const id = () => new URL(page.url()).pathname.split("/").at(-1)!;
 
@@ -109,6 +110,17 @@ browserTest(
       const card = page.locator(`[data-channel="${random}"]`);
       assert.match(await card.innerText(), /Joined/);
       assert.equal(await page.locator(`[data-channel="${general}"]`).count(), 0, "searched");
+    });
+
+    await t.step("a public channel's link shows Join; a private one is not found", async () => {
+      await page.goto(`${server.base}/conversations/${general}`);
+      await page.getByRole("heading", { level: 1, name: "general" }).waitFor();
+      await page.getByRole("button", { name: "Join channel" }).waitFor();
+      assert.equal(await page.getByText("Welcome").count(), 0, "no history before joining");
+      const hidden = await page.goto(`${server.base}/conversations/${leadership}`);
+      assert.equal(hidden?.status(), 404);
+      const badCursor = await page.goto(`${server.base}/channels?cursor=AAAA`);
+      assert.equal(badCursor?.status(), 200);
     });
 
     await t.step("joining a public channel from the directory", async () => {
@@ -260,7 +272,15 @@ browserTest(
       topic: "Mockups, critiques and the style guide",
     });
     await channel(server, ann, { title: "leadership", visibility: "private" });
-    const old = await channel(server, cy, { title: "launch-2025", topic: "The old launch" });
+    const old = await channel(server, ann, { title: "launch-2025", topic: "The old launch" });
+    const random = await channel(server, ben, { title: "random", topic: "Links and jokes" });
+    const group = await server.fetch(
+      "/api/conversations",
+      json("POST", { participantIds: [ben.user.id, cy.user.id], title: "Launch crew" }, ann.cookie),
+    );
+    assert.equal(group.status, 201);
+    const crew = (await group.json()).conversation.id;
+    await say(server, ben, crew, "Shall we meet at 3?");
     for (const [who, id] of [[ben, general], [cy, general], [ann, design]] as const) {
       const res = await server.fetch(`/api/conversations/${id}/join`, json("POST", {}, who.cookie));
       assert.equal(res.status, 200, await res.text());
@@ -270,7 +290,7 @@ browserTest(
     await say(server, cy, general, "Deploying at 5.");
     const archived = await server.fetch(
       `/api/conversations/${old}`,
-      json("PATCH", { archived: true }, cy.cookie),
+      json("PATCH", { archived: true }, ann.cookie),
     );
     assert.equal(archived.status, 200, await archived.text());
 
@@ -279,6 +299,17 @@ browserTest(
       {
         name: "channel",
         path: `/conversations/${general}`,
+        ready: "[data-island=ChatRoom][data-hydrated]",
+      },
+      {
+        name: "archived",
+        path: `/conversations/${old}`,
+        ready: "[data-island=ChatRoom][data-hydrated]",
+      },
+      { name: "preview", path: `/conversations/${random}`, ready: "main h1" },
+      {
+        name: "group",
+        path: `/conversations/${crew}`,
         ready: "[data-island=ChatRoom][data-hydrated]",
       },
     ];
@@ -297,9 +328,9 @@ browserTest(
               await page.locator(p.ready).first().waitFor();
               await page.waitForLoadState("networkidle").catch(() => {});
               await page.screenshot({ path: `${OUT}${p.name}-${size.name}-${theme}.png` });
-              if (p.name === "channel") {
+              if (p.name === "channel" || p.name === "group") {
                 await page.locator("#details").scrollIntoViewIfNeeded();
-                await page.getByText("Channel settings").click();
+                await page.locator("#settings summary").click();
                 await page.locator("#details").screenshot({
                   path: `${OUT}${p.name}-details-${size.name}-${theme}.png`,
                 });
