@@ -96,16 +96,14 @@ export class Sender {
     this.#open.delete(conversationId);
     const result = await this.#writer.send(request);
     const record = await getConversationRecord(kv, conversationId).catch(() => null);
-    if (result.created) {
-      metrics.messagesStored.inc();
-      this.#delivered(result.message, record?.participantIds ?? []);
-    }
+    if (result.created) this.#delivered(result.message, record?.participantIds ?? []);
     return result.message;
   }
 
   /** A message was stored: the room, the lists here and on other hubs, the other workers. */
   #delivered(message: Message, participantIds: string[]): void {
     const { conversationId, seq } = message;
+    metrics.messagesStored.inc();
     this.#parts.rooms.deliver(conversationId, seq, message);
     this.#parts.conns.notifyLists(participantIds, message);
     this.#doorbells.ringMessage(conversationId, seq, participantIds);
