@@ -579,7 +579,13 @@ Deno.test("GET /api/conversations/users searches usernames and display names, ca
     });
     await t.step("public fields only", async () => {
       for (const user of await search(ann, "")) {
-        assert.deepEqual(Object.keys(user).sort(), ["displayName", "id", "username"]);
+        assert.deepEqual(Object.keys(user).sort(), [
+          "displayName",
+          "id",
+          "isAdmin",
+          "isBot",
+          "username",
+        ]);
       }
     });
     await t.step("at most 20 users", async () => {

@@ -29,6 +29,7 @@ async function launch(kvPath: string, port: number): Promise<Server> {
       HOSTNAME: "127.0.0.1",
       LOG_LEVEL: "warn",
       RATE_LIMIT_SCALE: "0",
+      REGISTRATION: "open",
     },
     stdin: "null",
     stdout: "null",

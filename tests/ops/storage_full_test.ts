@@ -131,7 +131,13 @@ async function startMain(kvPath: string) {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "main.ts"],
     cwd: ROOT,
-    env: { KV_PATH: kvPath, PORT: "0", HOSTNAME: "127.0.0.1", LOG_LEVEL: "info" },
+    env: {
+      KV_PATH: kvPath,
+      PORT: "0",
+      HOSTNAME: "127.0.0.1",
+      LOG_LEVEL: "info",
+      REGISTRATION: "open",
+    },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

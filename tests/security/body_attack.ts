@@ -29,6 +29,7 @@ export async function startAttackServer(dir: string): Promise<AttackServer> {
       PORT: String(port),
       KV_PATH: `${dir}/attack.kv`,
       LOG_LEVEL: "error",
+      REGISTRATION: "open",
     },
     stdin: "null",
     stdout: "null",

@@ -34,6 +34,7 @@ async function startServer(port: number, kvPath: string) {
     cwd: ROOT,
     env: {
       KV_PATH: kvPath,
+      REGISTRATION: "open",
       DENO_JOBS: "2",
       REALTIME_POLL_MS: "250",
       RATE_LIMIT_SCALE: "0",

@@ -9,7 +9,13 @@ async function startProcess(kvPath: string) {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "main.ts"],
     cwd: ROOT,
-    env: { KV_PATH: kvPath, PORT: "0", HOSTNAME: "127.0.0.1", LOG_LEVEL: "info" },
+    env: {
+      KV_PATH: kvPath,
+      PORT: "0",
+      HOSTNAME: "127.0.0.1",
+      LOG_LEVEL: "info",
+      REGISTRATION: "open",
+    },
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
