@@ -9,8 +9,7 @@ import { ulid } from "ulid";
 import { ForbiddenError, NotFoundError } from "../errors.ts";
 import { commitRetryingLocks, inviteCodeKey, inviteKey, invitesPrefix } from "../storage/mod.ts";
 import type { Admission, AdmissionStep } from "./founding.ts";
-import { getUsersByIds, type User } from "./users.ts";
-import { deletedUser } from "./users.ts";
+import { deletedUser, getActiveUserById, getUsersByIds, type User } from "./users.ts";
 
 /** How an invite is kept. */
 type InviteRecord = {
@@ -150,7 +149,10 @@ export async function revokeInvite(kv: Deno.Kv, actor: User, inviteId: string): 
   );
 }
 
-/** The invite a code names, whether usable or not (null for an unknown or revoked code). */
+/**
+ * The invite a code names, whether usable or not (null for an unknown or revoked code). An
+ * invite of a disabled or deleted account is not usable.
+ */
 export async function findInviteByCode(
   kv: Deno.Kv,
   code: string,
@@ -158,9 +160,9 @@ export async function findInviteByCode(
 ): Promise<{ invite: Invite; usable: boolean } | null> {
   const found = await readByCode(kv, code);
   if (!found?.value) return null;
-  const [creator] = await getUsersByIds(kv, [found.value.createdBy]);
-  const invite = toInvite(found.value, creator, base);
-  return { invite, usable: inviteUsable(invite) };
+  const creator = await getActiveUserById(kv, found.value.createdBy);
+  const invite = toInvite(found.value, creator ?? undefined, base);
+  return { invite, usable: creator !== null && inviteUsable(invite) };
 }
 
 async function readByCode(
@@ -176,14 +178,17 @@ async function readByCode(
 
 /**
  * Using the invite a code names, as an account's admission: each attempt reads it again,
- * throws ForbiddenError("invite_invalid") when it is unknown, used up or expired, and adds
+ * throws ForbiddenError("invite_invalid") when it is unknown, used up or expired (or its
+ * creator's account is disabled or deleted), and adds
  * "one more use, unless it changed meanwhile" to the commit that creates the account.
  */
 export function inviteAdmission(kv: Deno.Kv, code: string): Admission {
   return {
     prepare: async (): Promise<AdmissionStep> => {
       const entry = await readByCode(kv, code);
-      if (!entry?.value || !inviteUsable(entry.value)) {
+      const usable = entry?.value && inviteUsable(entry.value) &&
+        await getActiveUserById(kv, entry.value.createdBy);
+      if (!entry?.value || !usable) {
         throw new ForbiddenError(INVITE_INVALID_MESSAGE, "invite_invalid");
       }
       const record = entry.value;

@@ -4,7 +4,7 @@ import { foundedKey, userKey, usernameKey } from "../storage/mod.ts";
 import { awaitingFirstAccount } from "./founding.ts";
 import { createInvite, findInviteByCode, listInvites, revokeInvite } from "./invites.ts";
 import { admissionFor } from "./registration.ts";
-import { createUser, createUserWithoutPassword, getUserById } from "./users.ts";
+import { createUser, createUserWithoutPassword, getUserById, updateAccountFlags } from "./users.ts";
 
 const PASSWORD = "correct horse battery";
 const BASE = "http://hearth.test";
@@ -141,4 +141,19 @@ Deno.test("expired and revoked invites refuse; only the creator or an admin revo
     assert.equal(await refusal(use("nope", mine.code)), "invite_invalid");
     assert.equal(await findInviteByCode(kv, mine.code, BASE), null);
     assert.deepEqual((await listInvites(kv, { base: BASE })).map((i) => i.id), [old.id]);
+  }));
+
+Deno.test("the invites of a disabled account stop working", () =>
+  withKv(async (kv) => {
+    await createUser(kv, { username: "admin", password: PASSWORD });
+    const mia = await createUser(kv, { username: "mia", password: PASSWORD });
+    const invite = await createInvite(kv, mia, { maxUses: 5 }, BASE);
+    await updateAccountFlags(kv, mia.id, { disabled: true });
+    assert.equal((await findInviteByCode(kv, invite.code, BASE))?.usable, false);
+    const use = createUser(kv, { username: "newbie", password: PASSWORD }, {
+      admission: admissionFor(kv, "invite", invite.code),
+    });
+    assert.equal(await refusal(use), "invite_invalid");
+    await updateAccountFlags(kv, mia.id, { disabled: false });
+    assert.equal((await findInviteByCode(kv, invite.code, BASE))?.usable, true);
   }));
