@@ -98,6 +98,8 @@ async function toViews(
     for (const id of record.participantIds) wanted.add(id);
     wanted.add(record.createdBy);
     if (head?.lastMessage) wanted.add(head.lastMessage.authorId);
+    // A system message names people too (its preview shows them as they are now).
+    for (const id of head?.lastMessage?.system?.userIds ?? []) wanted.add(id);
   }
   const users = new Map((await getUsersByIds(kv, [...wanted])).map((u) => [u.id, u]));
   const me = users.get(userId)?.username ?? "";
@@ -112,7 +114,7 @@ async function toViews(
       // A deleted account stays named in its direct conversations (see leaveAllConversations).
       participants: r.participantIds.map((id) => users.get(id) ?? deletedUser(id)),
       lastMessage: last
-        ? toMessageShape(last, users.get(last.authorId) ?? deletedUser(last.authorId))
+        ? toMessageShape(last, users.get(last.authorId) ?? deletedUser(last.authorId), users)
         : null,
       unreadCount: Math.max(0, (head?.seq ?? 0) - mark),
       mentionCount: mentionCounts[i],

@@ -189,7 +189,8 @@ async function searchTail(
   for await (const { value: r } of records) {
     // Each record read costs one of the query's reads; none left: no more.
     if (!budget.take(1)) break;
-    if (r.deletedAt || !matchesAll(tokenize(r.content), words)) continue;
+    // System messages are not searched by their words (the indexer skips them too).
+    if (r.deletedAt || r.kind === "system" || !matchesAll(tokenize(r.content), words)) continue;
     hits.push({ conversationId, seq: r.seq, at: Date.parse(r.createdAt) });
   }
   return hits;

@@ -144,6 +144,17 @@ chatTest(
     assert.equal(found.lastMessage.content, `${ben.user.displayName} joined`);
     assert.equal(found.lastMessage.kind, "system");
     assert.equal(found.mentionCount, 0);
+
+    // The list's last message names its people as they are (not "Deleted user").
+    await chat.server.ctx.hub.sendSystem(ben.user, conversationId, {
+      event: "added",
+      userIds: [ann.user.id],
+    });
+    const again = await (await chat.server.fetch("/api/conversations", withCookie(ann.cookie)))
+      .json();
+    const last = again.conversations.find((c: { id: string }) => c.id === conversationId)
+      .lastMessage;
+    assert.deepEqual(last.system.users.map((u: User) => u.displayName), [ann.user.displayName]);
   },
 );
 
