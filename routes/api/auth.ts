@@ -36,7 +36,7 @@ const registerSchema = z.object({
   password: passwordSchema,
   displayName: z.preprocess((v) => (v === "" ? undefined : v), displayNameSchema.optional()),
   /** An invite's code (the /join/:code page fills it in): needed when REGISTRATION=invite. */
-  inviteCode: z.string().trim().max(100).optional(),
+  inviteCode: z.string().trim().max(100).nullish(),
   next: z.string().optional(),
 });
 const passwordChangeSchema = z.object({
