@@ -147,6 +147,13 @@ export const FORM_ERROR_CODES = new Set([
   "storage_full",
   "wrong_password",
   "weak_password",
+  "name_taken",
+  "archived",
+  "blocked",
+  "leave_project",
+  "direct_conversation",
+  "project_conversation",
+  "not_a_channel",
 ]);
 
 /**

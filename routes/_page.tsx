@@ -22,6 +22,16 @@ const FORM_ERRORS: Record<string, string> = {
   storage_full:
     "The server cannot save anything right now (its storage is full). Nothing was saved: try again in a minute.",
   wrong_password: "That is not your current password. Your password was not changed.",
+  name_taken: "A channel with that name exists already. Choose another name.",
+  archived:
+    "This channel is archived: it is read-only. A channel's creator or a site admin can unarchive it.",
+  blocked: "Someone you named does not take conversations from you.",
+  leave_project: "This is a project's conversation: leave the project instead.",
+  direct_conversation:
+    "A direct conversation cannot be changed or left: block the person to hide it.",
+  project_conversation:
+    "A project's conversation follows the project's members: change those instead.",
+  not_a_channel: "Only channels can be joined like that.",
   weak_password:
     "Choose a new password of 8 to 256 characters that is not one of the most common ones (a few unrelated words work well).",
 };
