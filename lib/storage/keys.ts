@@ -36,7 +36,7 @@ export const oauthStateKey = (state: string) => ["oauth_state", state];
 /** events.ts: accounts whose sockets end. */
 export const accountEventsKey = () => ["account_events"];
 /**
- * users.ts: `{at, userId|null}`, written by the commit that creates the store's first account
+ * founding.ts: `{at, userId|null}`, written by the commit that creates the store's first account
  * (which becomes the site admin), or with userId null when a store made before site admins
  * existed already has accounts (nobody is made admin then).
  */
