@@ -40,7 +40,7 @@ export function ChannelPanel(props: { conversation: Conversation; me: User }) {
   const channel = conv.kind === "channel";
   const rights = channelRights(conv, me);
   const name = conv.title ?? "";
-  const what = channel ? "channel" : "conversation";
+  const what = channel ? "channel" : "group";
   const members = [...conv.participants].sort((a, b) =>
     a.id === me.id ? -1 : b.id === me.id ? 1 : a.displayName.localeCompare(b.displayName)
   );
@@ -140,7 +140,7 @@ export function ChannelPanel(props: { conversation: Conversation; me: User }) {
           type="submit"
           class="rounded-lg px-3 py-1.5 text-sm font-semibold text-red-700 ring-1 ring-red-200 hover:bg-red-50 dark:text-red-300 dark:ring-red-900 dark:hover:bg-red-950"
         >
-          Leave {what}
+          Leave this {what}
         </button>
       </form>
     </aside>

@@ -22,7 +22,11 @@ export function ChannelSettings(props: { conversation: Conversation }) {
   const channel = conv.kind === "channel";
   const action = settingsAction(conv.id);
   return (
-    <details class="group rounded-xl ring-1 ring-slate-200 dark:ring-slate-700" id="settings">
+    <details
+      class="group rounded-xl ring-1 ring-slate-200 dark:ring-slate-700"
+      id="settings"
+      data-member-only
+    >
       <summary class="cursor-pointer rounded-xl px-4 py-2 text-sm font-semibold hover:bg-slate-50 dark:hover:bg-slate-800">
         {channel ? "Channel settings" : "Conversation settings"}
       </summary>

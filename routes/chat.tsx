@@ -210,6 +210,12 @@ export const chatPageRoutes = new Hono<Env>()
           <p class="max-w-sm text-sm text-slate-600 dark:text-slate-400">
             Pick a conversation on the left, or start a new one with anyone on your team.
           </p>
+          <a
+            href="/channels"
+            class="mt-2 rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500"
+          >
+            Browse channels
+          </a>
         </div>
       ),
       true,

@@ -174,7 +174,7 @@ browserTest(
       await page.goto(`${server.base}/conversations/${general}`);
       assert.equal(await page.getByText("Channel settings").count(), 0);
       assert.equal(await page.getByRole("button", { name: /^Remove / }).count(), 0);
-      await page.getByRole("button", { name: "Leave channel" }).last().click();
+      await page.getByRole("button", { name: "Leave this channel" }).click();
       await page.waitForURL(`${server.base}/`);
       assert.equal(
         await channelsSection(page).locator(`a[href="/conversations/${general}"]`).count(),
@@ -183,7 +183,24 @@ browserTest(
       await page.goto(`${server.base}/channels`);
       await page.getByRole("button", { name: "Join general" }).waitFor();
     });
-    void cy;
+
+    await t.step("a group: rename it, leave it", async () => {
+      const made = await server.fetch(
+        "/api/conversations",
+        json("POST", { participantIds: [ann.user.id, cy.user.id] }, ben.cookie),
+      );
+      assert.equal(made.status, 201);
+      const group = (await made.json()).conversation.id;
+      await page.goto(`${server.base}/conversations/${group}`);
+      await page.getByText("Conversation settings").click();
+      await page.locator("#settings-title").fill("Lunch club");
+      await page.getByRole("button", { name: "Rename" }).click();
+      await page.getByRole("heading", { level: 1, name: "Lunch club" }).waitFor();
+      await page.getByRole("button", { name: "Leave this group" }).click();
+      await page.waitForURL(`${server.base}/`);
+      const gone = await page.goto(`${server.base}/conversations/${group}`);
+      assert.equal(gone?.status(), 404);
+    });
     await page.context().close();
   },
 );
