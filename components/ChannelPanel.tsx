@@ -15,11 +15,11 @@ const MemberPresenceIsland = island("MemberPresence", MemberPresence);
 export function channelRights(conversation: Conversation, me: User) {
   const creator = conversation.createdBy?.id === me.id;
   const channel = conversation.kind === "channel";
-  const admin = channel && Boolean(me.isAdmin);
+  const admin = Boolean(me.isAdmin);
   const archived = conversation.archived;
   return {
-    /** Remove someone else: a channel's creator or a site admin; a group's creator. */
-    removeOthers: !archived && (creator || admin),
+    /** Remove someone else: the channel's or group's creator, or a site admin. */
+    removeOthers: creator || admin,
     /** Rename, topic (and archive a channel): a channel's creator or admin; any in a group. */
     manage: channel ? creator || admin : true,
     /** Add people: anyone taking part, while it is not archived. */

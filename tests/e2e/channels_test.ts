@@ -345,6 +345,12 @@ browserTest(
               await page.locator(p.ready).first().waitFor();
               await page.waitForLoadState("networkidle").catch(() => {});
               await page.screenshot({ path: `${OUT}${p.name}-${size.name}-${theme}.png` });
+              if (p.name === "directory") {
+                // The whole directory, down to the create form (it scrolls in its pane).
+                await page.locator("#new-channel").screenshot({
+                  path: `${OUT}${p.name}-create-${size.name}-${theme}.png`,
+                });
+              }
               if (p.name === "channel" || p.name === "group") {
                 await page.locator("#details").scrollIntoViewIfNeeded();
                 await page.locator("#settings summary").click();
