@@ -85,6 +85,7 @@ export function ChatShell(
             conversations={props.conversations}
             nextCursor={props.nextCursor}
             currentId={currentId}
+            browsing={props.section === "channels"}
           />
         </nav>
         <div class="flex items-center gap-3 border-t border-slate-800 px-4 py-3">

@@ -17,6 +17,8 @@ export type ConversationListProps = {
   /** Where the next page of the list starts (GET /api/conversations?cursor=), or null. */
   nextCursor: string | null;
   currentId: string | null;
+  /** The page is the channel directory: its sidebar link is marked as the current page. */
+  browsing?: boolean;
 };
 
 /** The API's largest page: a refetch asks for as many as are shown, up to this. */
@@ -269,6 +271,7 @@ export default function ConversationList(props: ConversationListProps) {
         me={props.me}
         currentId={props.currentId}
         people={people.value}
+        browsing={props.browsing ?? false}
         more={cursor.value
           ? (
             <li ref={more}>

@@ -53,6 +53,7 @@ export function ListSections(
     me: User;
     currentId: string | null;
     people: Record<string, PersonState>;
+    browsing: boolean;
     /** The "show older" entry, after the last section (null: the list is complete). */
     more: ComponentChildren;
   },
@@ -86,7 +87,12 @@ export function ListSections(
           <li>
             <a
               href="/channels"
-              class="flex items-center gap-3 rounded-lg px-2 py-1.5 text-sm text-slate-300 hover:bg-slate-800 hover:text-white"
+              aria-current={props.browsing ? "page" : undefined}
+              class={`flex items-center gap-3 rounded-lg px-2 py-1.5 text-sm ${
+                props.browsing
+                  ? "bg-slate-700 text-white"
+                  : "text-slate-300 hover:bg-slate-800 hover:text-white"
+              }`}
             >
               <span class="inline-flex h-9 w-9 shrink-0 items-center justify-center rounded-lg border border-dashed border-slate-600 text-slate-400">
                 <Icon class="h-4 w-4" d="M11 19a8 8 0 1 0 0-16 8 8 0 0 0 0 16ZM21 21l-4.35-4.35" />

@@ -87,6 +87,10 @@ browserTest(
         const list = page.locator("main").getByRole("list", { name: "Channels" });
         await list.getByText("general").waitFor();
         assert.equal(await page.getByText("leadership").count(), 0);
+        assert.equal(
+          await channelsSection(page).locator('a[href="/channels"]').getAttribute("aria-current"),
+          "page",
+        );
         assert.match(await page.locator(`[data-channel="${general}"]`).innerText(), /1 member/);
         assert.match(
           await page.locator(`[data-channel="${general}"]`).innerText(),
