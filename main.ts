@@ -24,6 +24,12 @@ import { invitesRoutes } from "./routes/api/invites.ts";
 import { adminApiRoutes } from "./routes/api/admin.ts";
 import { adminPageRoutes } from "./routes/admin.tsx";
 import { channelsPageRoutes } from "./routes/channels.tsx";
+import { conversationThreadRoutes, threadsRoutes } from "./routes/api/threads.ts";
+import { pinRoutes } from "./routes/api/pins.ts";
+import { savedRoutes } from "./routes/api/saved.ts";
+import { draftRoutes } from "./routes/api/drafts.ts";
+import { threadPageRoutes } from "./routes/threads.tsx";
+import { savedPageRoutes } from "./routes/saved.tsx";
 import { conversationFileRoutes, fileRoutes } from "./routes/api/files.ts";
 import { messageRoutes } from "./routes/api/messages.ts";
 import { searchRoutes } from "./routes/api/search.ts";
@@ -65,6 +71,11 @@ export function createApp(ctx: AppContext): Hono<Env> {
   app.route("/api/channels", channelsRoutes);
   app.route("/api/invites", invitesRoutes);
   app.route("/api/admin", adminApiRoutes);
+  app.route("/api/conversations", conversationThreadRoutes);
+  app.route("/api/conversations", pinRoutes);
+  app.route("/api/conversations", draftRoutes);
+  app.route("/api/threads", threadsRoutes);
+  app.route("/api/saved", savedRoutes);
   app.route("/api/conversations", messageRoutes);
   app.route("/api/conversations", conversationFileRoutes);
   app.route("/api/search", searchRoutes);
@@ -79,6 +90,8 @@ export function createApp(ctx: AppContext): Hono<Env> {
   app.route("/", projectPageRoutes);
   app.route("/", adminPageRoutes);
   app.route("/", channelsPageRoutes);
+  app.route("/", threadPageRoutes);
+  app.route("/", savedPageRoutes);
   app.notFound((c) => {
     if (c.req.path.startsWith("/api/")) {
       return c.json(

@@ -74,9 +74,23 @@ export function toMessageShape(
   author: User,
   people?: Map<string, User>,
 ): Message {
-  const { authorId: _authorId, system, ...rest } = record;
+  const { authorId: _authorId, system, thread, pinned, ...rest } = record;
+  const person = (id: string): User =>
+    people?.get(id) ?? { id, username: "deleted", displayName: "Deleted user" };
   return {
     ...rest,
+    ...(thread !== undefined
+      ? {
+        thread: thread && {
+          replyCount: thread.replyCount,
+          lastReplyAt: thread.lastReplyAt,
+          participants: thread.participantIds.map(person),
+        },
+      }
+      : {}),
+    ...(pinned !== undefined
+      ? { pinned: pinned && { at: pinned.at, by: person(pinned.byId) } }
+      : {}),
     ...(system
       ? {
         system: {
@@ -110,13 +124,17 @@ export function toMessageShape(
  */
 export async function withAuthors(kv: Deno.Kv, records: MessageRecord[]): Promise<Message[]> {
   const ids = new Set(records.map((r) => r.authorId));
-  for (const r of records) for (const id of r.system?.userIds ?? []) ids.add(id);
+  for (const r of records) {
+    for (const id of r.system?.userIds ?? []) ids.add(id);
+    for (const id of r.thread?.participantIds ?? []) ids.add(id);
+    if (r.pinned) ids.add(r.pinned.byId);
+  }
   const users = new Map((await getUsersByIds(kv, [...ids])).map((u) => [u.id, u]));
   return records.map((r) =>
     toMessageShape(
       r,
       users.get(r.authorId) ?? { id: r.authorId, username: "deleted", displayName: "Deleted user" },
-      r.system?.userIds ? users : undefined,
+      r.system?.userIds || r.thread || r.pinned ? users : undefined,
     )
   );
 }

@@ -115,7 +115,20 @@ export type Message = {
   kind?: "system";
   /** A system message's facts; `content` holds the same as a plain sentence. */
   system?: SystemInfo;
+  /** A reply: the top-level message whose thread it is in (null or absent: top-level). */
+  parentSeq?: number | null;
+  /** A reply that also shows in the conversation's main history. */
+  alsoToConversation?: boolean;
+  /** On a top-level message with replies: the thread's summary (null: no replies). */
+  thread?: ThreadSummary | null;
+  /** Pinned in the conversation: when and by whom (null or absent: not pinned). */
+  pinned?: { at: string; by: User } | null;
 };
+
+/** A thread as its parent shows it: how many replies, the last one's time, who replied. */
+export type ThreadSummary = { replyCount: number; lastReplyAt: string; participants: User[] };
+/** As stored on the parent's record: people by id. */
+export type ThreadRecord = { replyCount: number; lastReplyAt: string; participantIds: string[] };
 
 /**
  * What KV keeps: the author by id, so a renamed user shows the new name everywhere. Records
@@ -125,10 +138,20 @@ export type Message = {
 export type MessageRecord =
   & Omit<
     Message,
-    "author" | "editedAt" | "deletedAt" | "reactions" | "attachments" | "formatted" | "system"
+    | "author"
+    | "editedAt"
+    | "deletedAt"
+    | "reactions"
+    | "attachments"
+    | "formatted"
+    | "system"
+    | "thread"
+    | "pinned"
   >
   & {
     system?: SystemRecord;
+    thread?: ThreadRecord | null;
+    pinned?: { at: string; byId: string } | null;
     authorId: string;
     editedAt?: string | null;
     deletedAt?: string | null;

@@ -32,6 +32,10 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
     clientId: clientIdSchema,
     /** Files uploaded to the conversation's file area by the sender (at most 10). */
     attachmentIds: attachmentIdsSchema.optional(),
+    /** A reply in the thread of this top-level message of the same conversation. */
+    parentSeq: messageSeqSchema.optional(),
+    /** A reply that also shows in the conversation. */
+    alsoToConversation: z.boolean().optional(),
   }),
   z.object({ type: z.literal("typing"), conversationId }),
   /** This socket's person is here ("active") or not looking ("away": tab hidden, idle). */
@@ -110,5 +114,7 @@ export type ServerFrame =
   | { type: "conversation_removed"; conversationId: string }
   /** Your read mark moved (in this tab or another, on any device): unread counts follow. */
   | { type: "read"; conversationId: string; seq: number }
+  /** Your draft there changed on another device or tab ("" when it was sent or cleared). */
+  | { type: "draft"; conversationId: string; parentSeq: number | null; content: string }
   | { type: "error"; code: string; message: string; ref?: string }
   | { type: "pong" };

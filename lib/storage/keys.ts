@@ -122,10 +122,65 @@ export const fileRefKey = (fileId: string, conversationId: string, seq: number) 
 ];
 export const fileRefsPrefix = (fileId: string) => ["file_ref", fileId];
 /**
+ * send.ts: a reply `seq` answers the top-level message `parentSeq` (the thread's replies, in
+ * order), written in the reply's commit.
+ */
+export const threadReplyKey = (conversationId: string, parentSeq: number, seq: number) => [
+  "thread_reply",
+  conversationId,
+  parentSeq,
+  seq,
+];
+export const threadRepliesPrefix = (conversationId: string, parentSeq: number) => [
+  "thread_reply",
+  conversationId,
+  parentSeq,
+];
+/**
+ * threads.ts: a person takes part in a thread (started, replied, mentioned):
+ * `{lastReplyAt, readSeq}`, for "your threads".
+ */
+export const userThreadKey = (userId: string, conversationId: string, parentSeq: number) => [
+  "user_thread",
+  userId,
+  conversationId,
+  parentSeq,
+];
+export const userThreadsPrefix = (userId: string) => ["user_thread", userId];
+/** pins.ts: message `seq` is pinned in the conversation: `{by, at}`. */
+export const pinKey = (conversationId: string, seq: number) => ["pin", conversationId, seq];
+export const pinsPrefix = (conversationId: string) => ["pin", conversationId];
+/** saved.ts: a saved message, listed newest first: `{conversationId, seq, savedAt}`. */
+export const savedKey = (userId: string, savedId: string) => ["saved", userId, savedId];
+export const savedPrefix = (userId: string) => ["saved", userId];
+/** saved.ts: whether a message is saved (its savedId), to toggle it. */
+export const savedMessageKey = (userId: string, conversationId: string, seq: number) => [
+  "saved_msg",
+  userId,
+  conversationId,
+  seq,
+];
+/** drafts.ts: what a person is typing in a conversation (parentSeq 0) or a thread. */
+export const draftKey = (userId: string, conversationId: string, parentSeq: number) => [
+  "draft",
+  userId,
+  conversationId,
+  parentSeq,
+];
+export const draftsPrefix = (userId: string) => ["draft", userId];
+/**
  * Kinds of keys under a conversation id that go when the conversation does (all of them,
  * whoever owns them, deleted by conversations/delete.ts).
  */
-export const PER_CONVERSATION_KINDS = ["msg", "msg_change", "msg_client", "read_mark", "search"];
+export const PER_CONVERSATION_KINDS = [
+  "msg",
+  "msg_change",
+  "msg_client",
+  "read_mark",
+  "search",
+  "thread_reply",
+  "pin",
+];
 /**
  * Kinds a whole-store export (admin/backup.ts) leaves out: they expire on their own and mean
  * nothing in another store.

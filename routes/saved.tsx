@@ -1,0 +1,4 @@
+import { Hono } from "hono";
+import type { Env } from "./_http.ts";
+
+export const savedPageRoutes = new Hono<Env>();
