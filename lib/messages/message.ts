@@ -105,6 +105,7 @@ export function toMessageShape(
             : {}),
           ...(system.title !== undefined ? { title: system.title } : {}),
           ...(system.topic !== undefined ? { topic: system.topic } : {}),
+          ...(system.seq !== undefined ? { seq: system.seq } : {}),
         },
       }
       : {}),

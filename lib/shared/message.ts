@@ -85,6 +85,8 @@ export type SystemInfo = {
   users?: User[];
   title?: string;
   topic?: string;
+  /** The message a pin or unpin is about. */
+  seq?: number;
 };
 /** As stored: people by id (resolved as the message goes out, like the author). */
 export type SystemRecord = Omit<SystemInfo, "actor" | "users"> & { userIds?: string[] };
