@@ -59,3 +59,13 @@ export {
 export { formatMessage, parseMarkdown, renderMarkdown } from "./markdown.tsx";
 export { installSearchHooks, type MessageIndexer, type SearchHooks } from "./index_port.ts";
 export { isSystem, systemMessageError, systemRequest } from "./system.ts";
+export { listPins, MAX_PINS, type PinEntry } from "./pins.ts";
+export {
+  clearSentDraft,
+  draftInputSchema,
+  draftQuerySchema,
+  type DraftRecord,
+  getDraft,
+  saveDraft,
+} from "./drafts.ts";
+export type { ConversationView } from "./conversation_views.ts";
