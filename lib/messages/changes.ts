@@ -7,12 +7,14 @@ import {
   getManyChunked,
   headKey,
   messageKey,
+  pinKey,
 } from "../storage/mod.ts";
 import type { Message, MessageRecord, Reaction } from "../shared/message.ts";
 import type { User } from "../shared/user.ts";
 import { toMessageShape, withAuthors } from "./message.ts";
 import { searchHooks } from "./index_port.ts";
 import { isSystem, systemMessageError } from "./system.ts";
+import { requireRoomForPin } from "./pins.ts";
 import { archivedError } from "./send.ts";
 
 export { emojiSchema, messageSeqSchema, normalizeEmoji } from "../shared/message.ts";
@@ -31,6 +33,8 @@ export type MessageChange =
   | { kind: "edit"; content: string }
   | { kind: "delete" }
   | { kind: "react"; emoji: string; on: boolean }
+  /** Pinned in the conversation (any participant), or not: see lib/messages/pins.ts. */
+  | { kind: "pin"; on: boolean }
   /**
    * A file the message carries was deleted: it shows as removed. Only the server makes this
    * change (after the file's deletion was allowed), never a client frame; so it needs no
@@ -85,6 +89,12 @@ export async function changeMessage(
     const op = kv.atomic().check(head, entry).set(messageKey(conversationId, seq), next);
     const rev = setHeadForChange(op, head.value, next);
     op.set(changeKey(conversationId, rev), seq);
+    // The conversation's pins list (pins.ts) follows the record in the same commit: a pin
+    // sets it, an unpin or the message's deletion takes it away.
+    if (next.pinned && !record.pinned) {
+      await requireRoomForPin(kv, conversationId);
+      op.set(pinKey(conversationId, seq), { by: next.pinned.byId, at: next.pinned.at });
+    } else if (record.pinned && !next.pinned) op.delete(pinKey(conversationId, seq));
     // The words move in this same commit (lib/search: see index_port.ts).
     if (next.content !== record.content) await searchHooks()?.textChanged(kv, op, record, next);
     if (!(await op.commit()).ok) return null;
@@ -112,8 +122,14 @@ function applyChange(
       attachments: files.map((a) => a.id === change.fileId ? { ...a, removed: true } : a),
     };
   }
-  // Before whose it is: nobody edits, deletes or reacts to one, its author included.
-  if (isSystem(record)) throw systemMessageError();
+  // Before whose it is: nobody edits, deletes, reacts to or pins one, its author included.
+  if (isSystem(record)) {
+    if (change.kind === "pin") {
+      throw new ConflictError("System messages can't be pinned.", "system_message");
+    }
+    throw systemMessageError();
+  }
+  if (change.kind === "pin") return applyPin(record, user, change.on, now);
   if (change.kind !== "react" && record.authorId !== user.id) {
     throw new ForbiddenError(
       change.kind === "edit"
@@ -123,7 +139,15 @@ function applyChange(
   }
   if (change.kind === "delete") {
     if (record.deletedAt) return null;
-    return { ...record, content: "", reactions: [], attachments: [], deletedAt: now };
+    // A deleted message is no longer pinned (changeMessage drops it from the pins list).
+    return {
+      ...record,
+      content: "",
+      reactions: [],
+      attachments: [],
+      deletedAt: now,
+      ...(record.pinned ? { pinned: null } : {}),
+    };
   }
   if (record.deletedAt) {
     throw new ConflictError("That message was deleted.", "message_deleted");
@@ -134,6 +158,24 @@ function applyChange(
   }
   const reactions = toggleReaction(record.reactions ?? [], user.id, change.emoji, change.on);
   return reactions ? { ...record, reactions } : null;
+}
+
+/**
+ * Pin or unpin, by any participant (the caller checked). Pinning again, or unpinning a
+ * message that is not pinned, changes nothing; a deleted message cannot be pinned (409).
+ */
+function applyPin(
+  record: MessageRecord,
+  user: User,
+  on: boolean,
+  now: string,
+): MessageRecord | null {
+  if (!on) return record.pinned ? { ...record, pinned: null } : null;
+  if (record.deletedAt) {
+    throw new ConflictError("That message was deleted.", "message_deleted");
+  }
+  if (record.pinned) return null;
+  return { ...record, pinned: { at: now, byId: user.id } };
 }
 
 function toggleReaction(
