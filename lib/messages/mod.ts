@@ -69,3 +69,16 @@ export {
   saveDraft,
 } from "./drafts.ts";
 export type { ConversationView } from "./conversation_views.ts";
+export {
+  deleteAllSaved,
+  listSaved,
+  listSavedSeqs,
+  MAX_SAVED_PAGE,
+  SAVED_PAGE,
+  type SavedConversation,
+  savedCursorSchema,
+  type SavedEntry,
+  type SavedItem,
+  saveMessage,
+  unsaveMessage,
+} from "./saved.ts";

@@ -1,4 +1,69 @@
+/**
+ * Saved messages (mounted at /api/saved): private to each person. Only a participant of
+ * the message's conversation saves it (others get the 404 of a missing conversation); the
+ * list leaves out conversations you no longer take part in.
+ */
 import { Hono } from "hono";
-import type { Env } from "../_http.ts";
+import { z } from "zod";
+import { NotFoundError } from "../../lib/errors.ts";
+import {
+  listSaved,
+  listSavedSeqs,
+  MAX_SAVED_PAGE,
+  savedCursorSchema,
+  saveMessage,
+  unsaveMessage,
+} from "../../lib/messages/mod.ts";
+import { type AppCtx, type Env, isFormPost, readBody, readQuery, requireUser } from "../_http.ts";
 
-export const savedRoutes = new Hono<Env>();
+const seqParam = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+const onSchema = z.object({ on: z.enum(["0", "1"]), back: z.enum(["saved"]).optional() });
+const listSchema = z.object({
+  cursor: savedCursorSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_SAVED_PAGE).optional(),
+});
+
+/** Saves (`on`) or unsaves message `:seq` of `:conversationId`: 204 (a form: 303 back). */
+async function toggle(
+  c: AppCtx,
+  read: (c: AppCtx) => Promise<z.infer<typeof onSchema>>,
+) {
+  const user = requireUser(c);
+  const { kv } = c.get("ctx");
+  const conversationId = c.req.param("conversationId")!;
+  const seq = seqParam.safeParse(c.req.param("seq"));
+  // The participant check first: an outsider learns nothing from a malformed seq.
+  if (!seq.success) {
+    await listSavedSeqs(kv, user.id, conversationId);
+    throw new NotFoundError("Message not found.");
+  }
+  const form = await read(c);
+  if (form.on === "1") await saveMessage(kv, user.id, conversationId, seq.data);
+  else await unsaveMessage(kv, user.id, conversationId, seq.data);
+  if (isFormPost(c)) {
+    return c.redirect(
+      form.back === "saved" ? "/saved" : `/conversations/${conversationId}#m${seq.data}`,
+      303,
+    );
+  }
+  return c.body(null, 204);
+}
+
+export const savedRoutes = new Hono<Env>()
+  .get("/", async (c) => {
+    const user = requireUser(c);
+    const query = readQuery(c, listSchema);
+    return c.json(await listSaved(c.get("ctx").kv, user.id, query));
+  })
+  // Which messages of one conversation you saved (to offer Save or Unsave on each).
+  .get("/:conversationId", async (c) => {
+    const user = requireUser(c);
+    return c.json({
+      seqs: await listSavedSeqs(c.get("ctx").kv, user.id, c.req.param("conversationId")),
+    });
+  })
+  .put("/:conversationId/:seq", (c) => toggle(c, () => Promise.resolve({ on: "1" })))
+  .delete("/:conversationId/:seq", (c) => toggle(c, () => Promise.resolve({ on: "0" })))
+  // For pages without JavaScript: `on` "1" saves, "0" unsaves; a 303 back to the message
+  // (`back=saved`: to the Saved page).
+  .post("/:conversationId/:seq", (c) => toggle(c, (c) => readBody(c, onSchema)));
