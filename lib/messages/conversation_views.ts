@@ -19,16 +19,20 @@ import type { MessageRecord } from "../shared/message.ts";
 import { toMessageShape } from "./message.ts";
 import { headKey, messageKey, messagesPrefix, readMarkKey } from "../storage/mod.ts";
 import type { ConversationHead } from "../conversations/mod.ts";
+import { type DraftMark, draftsIn } from "./drafts.ts";
+
+/** A conversation as its participant sees it, with their own draft there (drafts.ts). */
+export type ConversationView = Conversation & DraftMark;
 
 /** A channel as the directory shows it: its view, and whether you take part. */
-export type ChannelView = Conversation & { joined: boolean };
+export type ChannelView = ConversationView & { joined: boolean };
 
 /** The full view of one conversation for a participant. Throws NotFoundError otherwise. */
 export async function getConversationForUser(
   kv: Deno.Kv,
   conversationId: string,
   userId: string,
-): Promise<Conversation> {
+): Promise<ConversationView> {
   const row = await getConversationRow(kv, conversationId, userId);
   const [view] = await toViews(kv, [row], userId);
   return view;
@@ -42,7 +46,7 @@ export async function listConversationsForUser(
   kv: Deno.Kv,
   userId: string,
   options: { cursor?: string | null; limit?: number } = {},
-): Promise<{ values: Conversation[]; cursor: string | null }> {
+): Promise<{ values: ConversationView[]; cursor: string | null }> {
   const { rows, cursor } = await listConversationRows(kv, userId, options);
   const views = await toViews(kv, rows, userId);
   return { values: views.sort(byActivity), cursor };
@@ -86,12 +90,12 @@ export async function getChannelForUser(
   return { ...view, joined: member };
 }
 
-/** Adds participant views, last message and unread count, with batched reads. */
+/** Adds participant views, last message, unread count and draft, with batched reads. */
 async function toViews(
   kv: Deno.Kv,
   rows: ConversationRow[],
   userId: string,
-): Promise<Conversation[]> {
+): Promise<ConversationView[]> {
   // Participants and the last messages' authors: one batch.
   const wanted = new Set([userId]);
   for (const { record, head } of rows) {
@@ -103,7 +107,10 @@ async function toViews(
   }
   const users = new Map((await getUsersByIds(kv, [...wanted])).map((u) => [u.id, u]));
   const me = users.get(userId)?.username ?? "";
-  const mentionCounts = await Promise.all(rows.map((row) => mentionCount(kv, row, userId, me)));
+  const [mentionCounts, drafts] = await Promise.all([
+    Promise.all(rows.map((row) => mentionCount(kv, row, userId, me))),
+    draftsIn(kv, userId, rows.map((row) => row.record.id)),
+  ]);
   return rows.map(({ record: r, head, mark }, i) => {
     const last = head?.lastMessage;
     return {
@@ -124,6 +131,7 @@ async function toViews(
       archived: r.archived ?? false,
       memberCount: r.participantIds.length,
       createdBy: users.get(r.createdBy) ?? null,
+      draft: drafts.get(r.id) ?? null,
     };
   });
 }

@@ -1,5 +1,12 @@
 import { getConversationRecordForUser } from "../conversations/mod.ts";
-import type { ChangeResult, MessageChange, SendInput, SendResult } from "../messages/mod.ts";
+import {
+  type ChangeResult,
+  getDraft,
+  type MessageChange,
+  type SendInput,
+  type SendResult,
+} from "../messages/mod.ts";
+import { describeError, log } from "../ops/mod.ts";
 import type { User } from "../accounts/mod.ts";
 import type { Message, SystemRecord } from "../shared/message.ts";
 import { type Connection, Connections } from "./connection.ts";
@@ -14,7 +21,7 @@ import type { HubParts } from "./parts.ts";
 import { RoomPresence } from "./room_presence.ts";
 import { Rooms } from "./rooms.ts";
 import { Sender } from "./sending.ts";
-import { SignalBus } from "./signals.ts";
+import { type DraftSignal, SignalBus } from "./signals.ts";
 import { SocketCaps } from "./socket_caps.ts";
 import { People } from "./people.ts";
 import { tellTyping } from "./typing.ts";
@@ -84,7 +91,10 @@ export class Hub {
     this.#signals = new SignalBus(kv, {
       pollMs,
       post: (envelopes) => this.#doorbells.ring({ kind: "signals", envelopes }),
-      onSignal: (signal, hub) => void answerSignal(this.#parts, signal, hub),
+      onSignal: (signal, hub) =>
+        signal.kind === "draft"
+          ? void this.#draftHeard(signal)
+          : void answerSignal(this.#parts, signal, hub),
       onHubGone: (hub) => this.#people.hubGone(hub),
     });
     this.#people = new People(kv, this.#conns, this.#signals);
@@ -223,6 +233,34 @@ export class Hub {
   readMoved(userId: string, conversationId: string, seq: number): void {
     this.#conns.sendTo(userId, { type: "read", conversationId, seq });
     this.#doorbells.ring({ kind: "read", userId, conversationId, seq });
+  }
+
+  /**
+   * The user's draft there changed (stored first, lib/messages/drafts.ts): every socket of
+   * theirs, on every worker and process, hears `{type: "draft", ...}` ("" when it went). The
+   * other hubs read the draft from the store (the signal carries no content).
+   */
+  draftChanged(
+    userId: string,
+    conversationId: string,
+    parentSeq: number | null,
+    content: string,
+  ): void {
+    this.#conns.sendTo(userId, { type: "draft", conversationId, parentSeq, content });
+    this.#signals.publish({ kind: "draft", userId, conversationId, parentSeq });
+  }
+
+  /** Another hub's draft signal: read it and tell the person's sockets here, if any. */
+  async #draftHeard(signal: DraftSignal): Promise<void> {
+    const { userId, conversationId, parentSeq } = signal;
+    if (!this.#conns.hasUser(userId)) return;
+    try {
+      const draft = await getDraft(this.#kv, userId, conversationId, parentSeq);
+      const content = draft?.content ?? "";
+      this.#conns.sendTo(userId, { type: "draft", conversationId, parentSeq, content });
+    } catch (err) {
+      log("warn", "draft not read", describeError(err));
+    }
   }
 
   /** Closes the sockets of a session that ended (sign-out), on every worker. */

@@ -22,8 +22,24 @@ export type Signal =
   /** A person was taken out of a conversation: their lists drop it. */
   | { kind: "removed"; userId: string; conversationId: string };
 
+/**
+ * A person's draft changed (lib/messages/drafts.ts): each hub with a socket of theirs reads it
+ * and tells them. The content is not carried (up to 4,000 characters, 200 signals a commit):
+ * read from the store, it is also the newest whatever order the signals come in. The hub
+ * answers it itself (Hub), the rest go to elsewhere.ts.
+ */
+export type DraftSignal = {
+  kind: "draft";
+  userId: string;
+  conversationId: string;
+  parentSeq: number | null;
+};
+
+/** Every signal the bus carries. */
+export type BusSignal = Signal | DraftSignal;
+
 /** A signal as it travels: who sent it, its place in that hub's sequence, and when. */
-export type SignalEnvelope = { hub: string; seq: number; at: number; signal: Signal };
+export type SignalEnvelope = { hub: string; seq: number; at: number; signal: BusSignal };
 
 const SIGNAL_TTL_MS = 60_000;
 const HUB_TTL_MS = 90_000;
@@ -44,7 +60,7 @@ export class SignalBus {
   #pending: SignalEnvelope[] = [];
   #flushing: Promise<void> | null = null;
   #heard = new Map<string, Heard>();
-  #onSignal: (signal: Signal, hub: string) => void;
+  #onSignal: (signal: BusSignal, hub: string) => void;
   #onHubGone: (hub: string) => void;
   #post: (envelopes: SignalEnvelope[]) => void;
   #timers: ReturnType<typeof setInterval>[] = [];
@@ -66,7 +82,7 @@ export class SignalBus {
     options: {
       pollMs: number;
       post: (envelopes: SignalEnvelope[]) => void;
-      onSignal: (signal: Signal, hub: string) => void;
+      onSignal: (signal: BusSignal, hub: string) => void;
       onHubGone?: (hub: string) => void;
     },
   ) {
@@ -83,7 +99,7 @@ export class SignalBus {
   }
 
   /** Tells every other hub (written with the others of this turn in one commit). */
-  publish(signal: Signal): void {
+  publish(signal: BusSignal): void {
     if (this.#closed) return;
     const envelope = { hub: this.hubId, seq: ++this.#seq, at: Date.now(), signal };
     this.#post([envelope]);

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import type { User } from "../accounts/mod.ts";
-import { type Signal, SignalBus, type SignalEnvelope } from "./signals.ts";
+import { type BusSignal, SignalBus, type SignalEnvelope } from "./signals.ts";
 
 const ann: User = { id: "ann", username: "ann", displayName: "Ann" };
 
 /** Two buses on one store; `a`'s posts reach `b` over a channel that drops what `lose` says. */
 function pair(kv: Deno.Kv, lose: (e: SignalEnvelope) => boolean) {
-  const heard: Signal[] = [];
+  const heard: BusSignal[] = [];
   let b: SignalBus | null = null;
   const a = new SignalBus(kv, {
     pollMs: 20,
