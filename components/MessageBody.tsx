@@ -9,6 +9,7 @@ import { Reactions } from "./Reactions.tsx";
 import { DeleteConfirm } from "./DeleteConfirm.tsx";
 import { MessageToolbar } from "./MessageToolbar.tsx";
 import { EditForm } from "./EditForm.tsx";
+import { PinnedMark, ThreadSummary } from "./ThreadSummary.tsx";
 
 /** Where a kept copy of this markup has the reader's reactions put in (message_fragments.ts). */
 export const REACTIONS_SLOT = "<hearth-reactions></hearth-reactions>";
@@ -57,6 +58,7 @@ export function MessageBody(props: MessageBodyProps) {
         )}
       </div>
       <div class="min-w-0 flex-1 pb-0.5">
+        {!deleted && <PinnedMark m={m} />}
         <MessageContent
           m={m}
           head={props.head}
@@ -78,6 +80,7 @@ export function MessageBody(props: MessageBodyProps) {
         {!deleted && m.reactions.length > 0 && (props.slots
           ? h("hearth-reactions", null)
           : <Reactions m={m} meId={props.me.id} people={props.people} actions={actions} />)}
+        <ThreadSummary m={m} onOpen={actions?.openThread} />
       </div>
       {!deleted && !props.editing && (
         <MessageToolbar

@@ -2,7 +2,7 @@ import { h } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Message } from "../lib/shared/message.ts";
 import { type MessageActions, QUICK_EMOJI } from "./message_actions.ts";
-import { SpriteIcon } from "./Icon.tsx";
+import { Icon, SpriteIcon } from "./Icon.tsx";
 import { instead } from "./instead.ts";
 
 /** Component classes (lib/web/style_shortcuts.ts): what repeats on every message is one name. */
@@ -13,7 +13,9 @@ export const OWN_TOOLS_SLOT = "<hearth-own-tools></hearth-own-tools>";
 
 /**
  * A message's actions, shown on hover or keyboard focus: React (its palette of quick
- * reactions), and on your own messages Edit and Delete. Without JavaScript the buttons are a
+ * reactions), Reply in thread (top-level messages), Pin or Unpin, Save, and on your own
+ * messages Edit and Delete. Reply is `?thread=<seq>` without JavaScript; Pin and Save post
+ * their forms (`on=1|0`, answered with a 303 back). Without JavaScript the buttons are a
  * form: they open the same palette, editor and confirmation through the address (`?react=`
  * and so on). A GET form's action keeps its fragment: `#m<seq>` comes back to this message.
  */
@@ -31,6 +33,8 @@ export function MessageToolbar(props: {
 }) {
   const { m, actions } = props;
   const [palette, setPalette] = useState(props.paletteOpen);
+  // Whether you saved it is yours alone (not on the message): known once you press Save here.
+  const [saved, setSaved] = useState(false);
   const reactButton = useRef<HTMLButtonElement>(null);
   const firstEmoji = useRef<HTMLButtonElement>(null);
   // Opening the palette moves focus into it (once, not at every render).
@@ -92,11 +96,59 @@ export function MessageToolbar(props: {
       >
         <SpriteIcon name="smile" />
       </button>
+      {!m.parentSeq && (
+        <button
+          type="submit"
+          name="thread"
+          value={m.seq}
+          aria-label="Reply in thread"
+          title="Reply in thread"
+          onClick={actions?.openThread ? instead(() => actions.openThread!(m.seq)) : undefined}
+          class={TOOL}
+        >
+          <Icon d={REPLY} />
+        </button>
+      )}
+      <button
+        type="submit"
+        formMethod="post"
+        formAction={`${api}/pin`}
+        name="on"
+        value={m.pinned ? "0" : "1"}
+        aria-label={m.pinned ? "Unpin" : "Pin"}
+        title={m.pinned ? "Unpin" : "Pin to the conversation"}
+        onClick={actions?.pin ? instead(() => actions.pin!(m.seq, !m.pinned)) : undefined}
+        class={TOOL}
+      >
+        <Icon d={PIN} />
+      </button>
+      <button
+        type="submit"
+        formMethod="post"
+        formAction={`/api/saved/${m.conversationId}/${m.seq}`}
+        name="on"
+        value={saved ? "0" : "1"}
+        aria-label={saved ? "Unsave" : "Save"}
+        title={saved ? "Remove from saved messages" : "Save for later"}
+        onClick={actions?.save
+          ? instead(() => {
+            actions.save!(m.seq, !saved);
+            setSaved(!saved);
+          })
+          : undefined}
+        class={TOOL}
+      >
+        <Icon d={SAVE} />
+      </button>
       {props.ownToolsSlot ? h("hearth-own-tools", null) : m.author.id === props.meId &&
         ownTools(m.seq, () => actions?.startEdit(m.seq), props.onDelete)}
     </form>
   );
 }
+
+const REPLY = "M4 5h16v11H9l-5 4V5Z";
+const PIN = "M9 4h6l-1 6 3 3v2H7v-2l3-3-1-6ZM12 15v6";
+const SAVE = "M6 3h12v18l-6-4-6 4V3Z";
 
 const OWN_TOOLS = {
   edit: { label: "Edit", icon: "pencil" },

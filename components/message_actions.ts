@@ -14,4 +14,10 @@ export type MessageActions = {
   saveEdit: (seq: number, content: string) => string | null;
   remove: (seq: number) => void;
   react: (seq: number, emoji: string, on: boolean) => void;
+  /** Opens the message's thread beside the conversation (absent: the link reloads the page). */
+  openThread?: (seq: number) => void;
+  /** Pins (`on`) or unpins the message for everyone in the conversation. */
+  pin?: (seq: number, on: boolean) => void;
+  /** Saves (`on`) or unsaves the message in your own saved messages. */
+  save?: (seq: number, on: boolean) => void;
 };

@@ -37,7 +37,11 @@ export const messageFragments = {
   same: (a: MessageBodyProps, b: MessageBodyProps) =>
     a.head === b.head && sameMessage(a.m, b.m) && sameSet(a.names, b.names),
   until: (p: MessageBodyProps, now: number) =>
-    p.head ? shortTimeStableUntil(p.m.createdAt, new Date(now)) : Infinity,
+    Math.min(
+      p.head ? shortTimeStableUntil(p.m.createdAt, new Date(now)) : Infinity,
+      // The thread's "Last reply" time, written like the header's.
+      p.m.thread ? shortTimeStableUntil(p.m.thread.lastReplyAt, new Date(now)) : Infinity,
+    ),
   shared: (p: MessageBodyProps): MessageBodyProps => ({ ...p, me: NOBODY, slots: true }),
   finish: (html: string, p: MessageBodyProps) => {
     let out = markMentionsOf(html, p.me.username);
@@ -124,6 +128,18 @@ function sameMessage(a: Message, b: Message): boolean {
     a.author.id === b.author.id && a.author.username === b.author.username &&
     a.author.displayName === b.author.displayName &&
     (a.reactions.length > 0) === (b.reactions.length > 0) &&
+    // A thread's summary and a pin show in the markup (and Reply only on a top-level one).
+    a.parentSeq === b.parentSeq && sameThread(a.thread, b.thread) &&
+    a.pinned?.at === b.pinned?.at && a.pinned?.by.id === b.pinned?.by.id &&
     sameAttachments(a.attachments, b.attachments)
   );
+}
+
+function sameThread(a: Message["thread"], b: Message["thread"]): boolean {
+  if (!a || !b) return !a === !b;
+  return a.replyCount === b.replyCount && a.lastReplyAt === b.lastReplyAt &&
+    a.participants.length === b.participants.length &&
+    a.participants.every((u, i) =>
+      u.id === b.participants[i].id && u.displayName === b.participants[i].displayName
+    );
 }

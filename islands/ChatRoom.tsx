@@ -11,6 +11,8 @@ import { useScroll } from "./chat/use_scroll.ts";
 import { RoomHeader, roomInfo } from "./chat/RoomHeader.tsx";
 import { Composer } from "./chat/Composer.tsx";
 import { ReadOnlyNotice } from "./chat/ReadOnlyNotice.tsx";
+import ThreadPanel from "./ThreadPanel.tsx";
+import { isShownInRoom } from "./thread/thread_model.ts";
 
 // The page carries this island's props packed (routes/chat.tsx): boot.ts unpacks them.
 export { unpackChatRoomProps as unpackProps } from "./chat/chat_props.ts";
@@ -21,6 +23,12 @@ function seqFromHash(): number | null {
   if (typeof location === "undefined") return null;
   const match = /^#m(\d{1,15})$/.exec(location.hash);
   return match ? Number(match[1]) : null;
+}
+
+/** `?thread=12` → 12: the thread open beside the conversation. */
+function threadFromAddress(): number | null {
+  const value = new URL(location.href).searchParams.get("thread");
+  return value && /^\d{1,15}$/.test(value) ? Number(value) : null;
 }
 
 /** Messages a history page (`?before=`, `?around=`) holds at most (routes/chat.tsx). */
@@ -51,6 +59,40 @@ export default function ChatRoom(props: ChatRoomProps) {
   const loadingOlder = useRef(false);
   const hydrated = useSignal(false);
   useLayoutEffect(() => void (hydrated.value = true), []);
+  /** The thread open beside the conversation (its parent's seq), as in the address. */
+  const threadSeq = useSignal<number | null>(props.thread?.seq ?? null);
+  useEffect(() => {
+    const onPop = () => (threadSeq.value = threadFromAddress());
+    addEventListener("popstate", onPop);
+    return () => removeEventListener("popstate", onPop);
+  }, []);
+
+  /** Opens a thread beside the conversation (`?thread=<seq>` in the address), ready to reply. */
+  function openThread(seq: number) {
+    if (threadSeq.peek() !== seq) {
+      const url = new URL(location.href);
+      url.searchParams.set("thread", String(seq));
+      url.hash = "";
+      globalThis.history.pushState(null, "", url);
+      threadSeq.value = seq;
+    }
+    requestAnimationFrame(() => document.getElementById("thread-composer")?.focus());
+  }
+
+  function closeThread() {
+    const seq = threadSeq.peek();
+    const url = new URL(location.href);
+    url.searchParams.delete("thread");
+    globalThis.history.pushState(null, "", url);
+    threadSeq.value = null;
+    // Back where it was opened from.
+    requestAnimationFrame(() => {
+      const row = seq === null ? null : document.getElementById(`m${seq}`);
+      const back = row?.querySelector<HTMLElement>("[data-thread-summary]") ??
+        document.getElementById("composer");
+      back?.focus();
+    });
+  }
   const live = useRoom({
     conversationId: convId,
     meId: me.id,
@@ -78,6 +120,7 @@ export default function ChatRoom(props: ChatRoomProps) {
       setEditing: (editing) => live.update((s) => ({ ...s, editing })),
       setError,
       apply: live.apply,
+      openThread,
     }), [convId]);
 
   async function loadOlder() {
@@ -111,10 +154,13 @@ export default function ChatRoom(props: ChatRoomProps) {
   // socket's state, joined, who is online or typing): its 50 rows were most of every such
   // render, and the room renders again as it goes live. Preact does not diff the same
   // element again.
+  // Replies live in their threads (unless also sent to the conversation): the room keeps them
+  // (seqs stay gapless) and shows its top-level messages.
+  const shown = useMemo(() => state.messages.filter(isShownInRoom), [state.messages]);
   const history = useMemo(() => (
     <MessageList
       conversationId={convId}
-      messages={state.messages}
+      messages={shown}
       pending={state.pending}
       me={me}
       people={props.conversation.participants}
@@ -126,7 +172,7 @@ export default function ChatRoom(props: ChatRoomProps) {
       highlightSeq={highlight.value}
     />
   ), [
-    state.messages,
+    shown,
     state.pending,
     state.editing,
     highlight.value,
@@ -146,116 +192,136 @@ export default function ChatRoom(props: ChatRoomProps) {
     ? <ReadOnlyNotice dropped={state.removed?.dropped ?? 0} archived={!state.removed} />
     : null;
   const newBelow = scroll.newBelow.value;
-  const newer = newerHref(convId, state.messages.at(-1)?.seq, props.conversation.lastMessage?.seq);
+  const newer = props.atEnd
+    ? null
+    : newerHref(convId, state.messages.at(-1)?.seq, props.conversation.lastMessage?.seq);
+  const openSeq = threadSeq.value;
   return (
-    <section
-      class="flex h-full min-w-0 flex-1 flex-col bg-white dark:bg-slate-900"
-      aria-label={`Conversation: ${title}`}
-      data-joined={state.joined ? "true" : undefined}
-    >
-      <RoomHeader
-        title={title}
-        // Nothing about the socket until the island runs: without JavaScript there is none.
-        hydrated={hydrated.value}
-        presence={state.removed
-          ? "You are no longer a participant"
-          : presenceText(state, props.conversation.participants, me.id)}
-        socket={state.removed ? "read-only" : state.socket}
-        actions={state.removed ? null : {
-          id: convId,
-          kind: props.conversation.kind,
-          otherName: props.conversation.participants.find((p) => p.id !== me.id)?.displayName,
-        }}
-        channel={kind === "channel" || kind === "group"
-          ? { ...info, kind, private: props.conversation.visibility === "private" }
-          : null}
-      />
-      <div class="relative flex min-h-0 flex-1 flex-col">
-        <div
-          ref={scroll.scroller}
-          // Reversed, the page opens at its end, the newest message, without JavaScript too;
-          // the island turns that off as it hydrates and scrolls itself (use_scroll.ts).
-          class="flex flex-1 flex-col-reverse overflow-y-auto px-5 py-4"
-          data-testid="messages"
-          // Read-only: no message actions (they could only be refused; lib/web/styles.ts).
-          data-read-only={state.removed ? "true" : undefined}
-          // …and, with nothing in it to focus, the keyboard still scrolls it.
-          tabIndex={state.removed ? 0 : undefined}
-          aria-label={state.removed ? "Messages" : undefined}
-          role={state.removed ? "region" : undefined}
-        >
-          <div class="shrink-0 grow">
-            <div ref={scroll.topSentinel} aria-hidden="true" />
-            {olderCursor.value && (
-              <div class="mb-4 text-center">
-                <a
-                  href={`/conversations/${convId}?before=${olderCursor.value}`}
-                  onClick={instead(() => void loadOlder())}
-                  class="text-sm font-medium text-indigo-600 dark:text-indigo-400 hover:text-indigo-500"
-                >
-                  Load older messages
-                </a>
-              </div>
-            )}
-            {history}
-            {newer && (
-              <div class="mt-4 text-center">
-                <a
-                  href={newer}
-                  class="text-sm font-medium text-indigo-600 dark:text-indigo-400 hover:text-indigo-500"
-                >
-                  Newer messages
-                </a>
-              </div>
-            )}
-          </div>
-        </div>
-        {scroll.awayFromEnd.value && (
-          <button
-            type="button"
-            onClick={scroll.jumpToLatest}
-            class="absolute bottom-3 left-1/2 -translate-x-1/2 rounded-full bg-indigo-600 px-4 py-1.5 text-sm font-semibold text-white shadow-lg hover:bg-indigo-500"
+    <>
+      <section
+        class="flex h-full min-w-0 flex-1 flex-col bg-white dark:bg-slate-900"
+        aria-label={`Conversation: ${title}`}
+        data-joined={state.joined ? "true" : undefined}
+      >
+        <RoomHeader
+          title={title}
+          // Nothing about the socket until the island runs: without JavaScript there is none.
+          hydrated={hydrated.value}
+          presence={state.removed
+            ? "You are no longer a participant"
+            : presenceText(state, props.conversation.participants, me.id)}
+          socket={state.removed ? "read-only" : state.socket}
+          actions={state.removed ? null : {
+            id: convId,
+            kind: props.conversation.kind,
+            otherName: props.conversation.participants.find((p) => p.id !== me.id)?.displayName,
+          }}
+          channel={kind === "channel" || kind === "group"
+            ? { ...info, kind, private: props.conversation.visibility === "private" }
+            : null}
+        />
+        <div class="relative flex min-h-0 flex-1 flex-col">
+          <div
+            ref={scroll.scroller}
+            // Reversed, the page opens at its end, the newest message, without JavaScript too;
+            // the island turns that off as it hydrates and scrolls itself (use_scroll.ts).
+            class="flex flex-1 flex-col-reverse overflow-y-auto px-5 py-4"
+            data-testid="messages"
+            // Read-only: no message actions (they could only be refused; lib/web/styles.ts).
+            data-read-only={state.removed ? "true" : undefined}
+            // …and, with nothing in it to focus, the keyboard still scrolls it.
+            tabIndex={state.removed ? 0 : undefined}
+            aria-label={state.removed ? "Messages" : undefined}
+            role={state.removed ? "region" : undefined}
           >
-            {newBelow > 0
-              ? `${newBelow} new ${newBelow === 1 ? "message" : "messages"} ↓`
-              : "Jump to latest ↓"}
-          </button>
+            <div class="shrink-0 grow">
+              <div ref={scroll.topSentinel} aria-hidden="true" />
+              {olderCursor.value && (
+                <div class="mb-4 text-center">
+                  <a
+                    href={`/conversations/${convId}?before=${olderCursor.value}`}
+                    onClick={instead(() => void loadOlder())}
+                    class="text-sm font-medium text-indigo-600 dark:text-indigo-400 hover:text-indigo-500"
+                  >
+                    Load older messages
+                  </a>
+                </div>
+              )}
+              {history}
+              {newer && (
+                <div class="mt-4 text-center">
+                  <a
+                    href={newer}
+                    class="text-sm font-medium text-indigo-600 dark:text-indigo-400 hover:text-indigo-500"
+                  >
+                    Newer messages
+                  </a>
+                </div>
+              )}
+            </div>
+          </div>
+          {scroll.awayFromEnd.value && (
+            <button
+              type="button"
+              onClick={scroll.jumpToLatest}
+              class="absolute bottom-3 left-1/2 -translate-x-1/2 rounded-full bg-indigo-600 px-4 py-1.5 text-sm font-semibold text-white shadow-lg hover:bg-indigo-500"
+            >
+              {newBelow > 0
+                ? `${newBelow} new ${newBelow === 1 ? "message" : "messages"} ↓`
+                : "Jump to latest ↓"}
+            </button>
+          )}
+        </div>
+        <div class="sr-only" role="log" aria-live="polite" aria-label="New messages">
+          {live.announcement.value}
+        </div>
+        <div class="h-5 px-5 text-xs italic text-slate-500 dark:text-slate-400" aria-live="polite">
+          {typing.value}
+        </div>
+        {readOnly ?? (
+          <Composer
+            conversationId={convId}
+            title={title}
+            me={me}
+            people={props.conversation.participants}
+            maxUploadBytes={props.maxUploadBytes}
+            error={state.error}
+            setError={setError}
+            onSend={(content, attachments) => {
+              scroll.stickToEnd();
+              live.send({
+                clientId: crypto.randomUUID(),
+                content,
+                createdAt: new Date().toISOString(),
+                failed: null,
+                attachments,
+              });
+            }}
+            onEditLast={() => {
+              const last = lastOwn(room.peek(), me.id);
+              if (last) actions.startEdit(last.seq);
+              return Boolean(last);
+            }}
+            editing={state.editing !== null}
+            onCancelEdit={actions.cancelEdit}
+          />
         )}
-      </div>
-      <div class="sr-only" role="log" aria-live="polite" aria-label="New messages">
-        {live.announcement.value}
-      </div>
-      <div class="h-5 px-5 text-xs italic text-slate-500 dark:text-slate-400" aria-live="polite">
-        {typing.value}
-      </div>
-      {readOnly ?? (
-        <Composer
+      </section>
+      {openSeq !== null && (
+        <ThreadPanel
+          key={openSeq}
           conversationId={convId}
           title={title}
+          parentSeq={openSeq}
           me={me}
           people={props.conversation.participants}
+          initial={props.thread?.seq === openSeq ? props.thread.page : null}
           maxUploadBytes={props.maxUploadBytes}
-          error={state.error}
-          setError={setError}
-          onSend={(content, attachments) => {
-            scroll.stickToEnd();
-            live.send({
-              clientId: crypto.randomUUID(),
-              content,
-              createdAt: new Date().toISOString(),
-              failed: null,
-              attachments,
-            });
-          }}
-          onEditLast={() => {
-            const last = lastOwn(room.peek(), me.id);
-            if (last) actions.startEdit(last.seq);
-            return Boolean(last);
-          }}
-          editing={state.editing !== null}
-          onCancelEdit={actions.cancelEdit}
+          onClose={closeThread}
+          readOnly={Boolean(readOnly)}
+          opened={props.thread?.seq === openSeq ? props.opened : undefined}
         />
       )}
-    </section>
+    </>
   );
 }

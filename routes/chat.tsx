@@ -6,6 +6,7 @@ import { ChannelPanel } from "../components/ChannelPanel.tsx";
 import { ChannelPreview } from "../components/ChannelDirectory.tsx";
 import ChatRoom from "../islands/ChatRoom.tsx";
 import { packChatRoomProps } from "../islands/chat/chat_props.ts";
+import type { ThreadPage } from "../islands/thread/thread_model.ts";
 import {
   getChannelForUser,
   getConversationForUser,
@@ -112,6 +113,16 @@ export async function foundOrNull<T>(read: Promise<T>): Promise<T | null> {
   }
 }
 
+/** A thread's first page, or null when it cannot be read (the panel says so). */
+async function readThreadPage(
+  _c: AppCtx,
+  _conversationId: string,
+  _seq: number,
+  _me: User,
+): Promise<ThreadPage | null> {
+  return await Promise.resolve(null);
+}
+
 /** A conversation's page: its history (the newest, older, or around a search hit), then live. */
 async function conversationPage(c: AppCtx, me: User) {
   const { kv } = c.get("ctx");
@@ -123,6 +134,11 @@ async function conversationPage(c: AppCtx, me: User) {
   // `around`: a search result opens its message in the middle of its history.
   const around = before === undefined ? beforeSchema.parse(c.req.query("around")) : undefined;
   const { page: history } = await readHistory(kv, conversation.id, { before, around, limit: 50 });
+  // `?thread=<seq>`: the thread opens beside the conversation (a working form without JavaScript).
+  const threadSeq = beforeSchema.parse(c.req.query("thread"));
+  const threadPage = threadSeq === undefined
+    ? null
+    : await readThreadPage(c, conversation.id, threadSeq, me);
   const last = history.messages.at(-1);
   // What was unread before this visit: the page marks where it starts ("New messages").
   const unreadFrom = before === undefined && around === undefined && last &&
@@ -153,6 +169,8 @@ async function conversationPage(c: AppCtx, me: User) {
         unreadFrom={unreadFrom}
         maxUploadBytes={c.get("ctx").config.maxUploadBytes}
         focusSeq={around ?? null}
+        atEnd={before === undefined && around === undefined}
+        thread={threadSeq === undefined ? null : { seq: threadSeq, page: threadPage }}
         opened={{
           edit: beforeSchema.parse(c.req.query("edit")),
           react: beforeSchema.parse(c.req.query("react")),

@@ -32,12 +32,19 @@ export function Composer(props: {
   maxUploadBytes?: number;
   error: string | null;
   setError: (message: string | null) => void;
-  onSend: (content: string, attachments: Attachment[]) => void;
+  /** `also`: a thread's reply is also sent to the conversation. */
+  onSend: (content: string, attachments: Attachment[], also: boolean) => void;
   /** Up in an empty composer: edit your last message (says whether there was one). */
   onEditLast: () => boolean;
   editing: boolean;
   onCancelEdit: () => void;
+  /** The textarea's id (the conversation's is `composer`; a thread's has its own). */
+  id?: string;
+  /** Replies in this thread: "Reply…", with "Also send to the conversation". */
+  thread?: { parentSeq: number };
 }) {
+  const id = props.id ?? "composer";
+  const also = useSignal(false);
   const draft = useSignal("");
   const suggest = useSignal<MentionQuery | null>(null);
   const staged = useSignal<Staged[]>([]);
@@ -50,7 +57,7 @@ export function Composer(props: {
 
   useLayoutEffect(() => {
     // Anything typed before hydration is only in the DOM: keep it (a re-render would clear it).
-    const typed = (document.getElementById("composer") as HTMLTextAreaElement | null)?.value;
+    const typed = (document.getElementById(id) as HTMLTextAreaElement | null)?.value;
     if (typed) draft.value = typed;
     hydrated.value = true;
   }, []);
@@ -106,14 +113,15 @@ export function Composer(props: {
     batch(() => {
       draft.value = "";
       staged.value = [];
-      props.onSend(content, attachments);
+      props.onSend(content, attachments, also.value);
+      also.value = false;
     });
   }
 
   /** Puts `@username ` in place of what was typed, caret after it. */
   function pick(user: User) {
     const s = suggest.peek();
-    const el = document.getElementById("composer") as HTMLTextAreaElement | null;
+    const el = document.getElementById(id) as HTMLTextAreaElement | null;
     if (!s || !el) return;
     const { text, caret } = pickMention(draft.peek(), s, user);
     batch(() => {
@@ -207,6 +215,7 @@ export function Composer(props: {
         <p role="alert" class="mb-2 text-sm text-red-600 dark:text-red-400">{props.error}</p>
       )}
       {s && <MentionPicker query={s} onPick={pick} />}
+      {props.thread && <input type="hidden" name="parentSeq" value={props.thread.parentSeq} />}
       <div class="flex items-end gap-2">
         <input
           ref={filePicker}
@@ -233,14 +242,14 @@ export function Composer(props: {
             d="m21 11-8.5 8.5a5 5 0 0 1-7-7L14 4a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-3-3L15 7"
           />
         </button>
-        <label for="composer" class="sr-only">Message</label>
+        <label for={id} class="sr-only">{props.thread ? "Reply" : "Message"}</label>
         <textarea
-          id="composer"
+          id={id}
           name="content"
           rows={1}
           required={staged.value.length === 0}
           maxLength={MAX_MESSAGE_CHARS}
-          placeholder={`Message ${props.title}`}
+          placeholder={props.thread ? "Reply…" : `Message ${props.title}`}
           value={draft.value}
           onInput={onInput}
           onKeyDown={onKeyDown}
@@ -263,6 +272,19 @@ export function Composer(props: {
           Send
         </button>
       </div>
+      {props.thread && (
+        <label class="mt-2 flex items-center gap-2 text-xs text-slate-600 dark:text-slate-400">
+          <input
+            type="checkbox"
+            name="alsoToConversation"
+            value="true"
+            checked={also.value}
+            onChange={(e) => (also.value = e.currentTarget.checked)}
+            class="h-4 w-4 rounded border-slate-300 dark:border-slate-600"
+          />
+          Also send to {props.title}
+        </label>
+      )}
     </form>
   );
 }

@@ -1,6 +1,7 @@
 import type { Conversation } from "../../lib/conversations/mod.ts";
 import type { Message } from "../../lib/shared/message.ts";
 import type { User } from "../../lib/shared/user.ts";
+import type { ThreadPage } from "../thread/thread_model.ts";
 
 /** ChatRoom's props, beside their packing: the island imports both; this imports no island. */
 export type ChatRoomProps = {
@@ -19,6 +20,13 @@ export type ChatRoomProps = {
   opened?: { edit?: number; react?: number; delete?: number };
   /** A message to show and highlight instead of the newest (a search result: `?around=`). */
   focusSeq?: number | null;
+  /**
+   * The thread the address opened beside the conversation (`?thread=<seq>`), with its first
+   * page when the server read it (null: the panel reads it).
+   */
+  thread?: { seq: number; page: ThreadPage | null } | null;
+  /** The page shows the newest messages (no "Newer messages" link, whatever the head's seq). */
+  atEnd?: boolean;
 };
 
 /**

@@ -27,6 +27,10 @@ export function messageActions(options: {
   setEditing: (seq: number | null) => void;
   setError: (message: string | null) => void;
   apply: (m: Message) => void;
+  /** Opens a message's thread (absent: in a thread already, Reply is a link). */
+  openThread?: (seq: number) => void;
+  /** The composer to focus after an edit (default: the conversation's, `composer`). */
+  composerId?: string;
 }): MessageActions {
   const { conversationId, setEditing, setError, apply } = options;
   const base = `/api/conversations/${conversationId}/messages`;
@@ -49,10 +53,36 @@ export function messageActions(options: {
   }
 
   function focusComposer() {
-    requestAnimationFrame(() => document.getElementById("composer")?.focus());
+    const id = options.composerId ?? "composer";
+    requestAnimationFrame(() => document.getElementById(id)?.focus());
+  }
+
+  /** A pin or a save, over REST (204): a pin shows as its `message_updated` arrives. */
+  async function toggle(url: string, on: boolean, failed: string) {
+    setError(null);
+    try {
+      const res = await fetch(url, { method: on ? "PUT" : "DELETE" });
+      if (!res.ok) {
+        const data = await res.json().catch(() => null);
+        setError(data?.error?.message ?? failed);
+      }
+    } catch {
+      setError("You are offline: try again once the chat is live.");
+    }
   }
 
   return {
+    openThread: options.openThread,
+    pin(seq, on) {
+      void toggle(`${base}/${seq}/pin`, on, "That message could not be pinned.");
+    },
+    save(seq, on) {
+      void toggle(
+        `/api/saved/${conversationId}/${seq}`,
+        on,
+        "That message could not be saved.",
+      );
+    },
     startEdit(seq) {
       setEditing(seq);
     },

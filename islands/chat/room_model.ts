@@ -9,6 +9,7 @@ import type { Message } from "../../lib/shared/message.ts";
 import type { User } from "../../lib/shared/user.ts";
 import type { ServerFrame } from "../../lib/shared/protocol.ts";
 import type { Pending } from "../../components/MessageList.tsx";
+import { countReplies, isShownInRoom } from "../thread/thread_model.ts";
 
 export type SocketState = "connecting" | "open" | "offline";
 
@@ -121,13 +122,18 @@ function receive(state: RoomState, incoming: Message[]): Step {
   return {
     state: {
       ...state,
-      messages: mergeBySeq(state.messages, incoming),
+      // A reply counts at once on its parent's summary (its `message_updated` follows).
+      messages: countReplies(mergeBySeq(state.messages, incoming), incoming),
       pending: acked.size ? state.pending.filter((p) => !acked.has(p.clientId)) : state.pending,
       typing: Object.keys(typing).length === Object.keys(state.typing).length
         ? state.typing
         : typing,
     },
-    effects: [{ type: "received", newer: incoming.filter((m) => m.seq > known).length }],
+    // Replies in threads are not shown in the history: not "new messages" below it either.
+    effects: [{
+      type: "received",
+      newer: incoming.filter((m) => m.seq > known && isShownInRoom(m)).length,
+    }],
   };
 }
 
@@ -148,7 +154,8 @@ function live(state: RoomState, m: Message): Step {
 function announcement(m: Message): string {
   if (m.kind === "system") return m.content;
   const text = m.content.length > 200 ? `${m.content.slice(0, 199)}…` : m.content;
-  return `${m.author.displayName}: ${text}`;
+  const where = isShownInRoom(m) ? "" : " (in a thread)";
+  return `${m.author.displayName}${where}: ${text}`;
 }
 
 /** An edit, delete or reaction: only a loaded message changes (older ones load as they are). */
@@ -355,6 +362,6 @@ export function presenceText(state: RoomState, participants: User[], meId: strin
 /** Your newest message that can still be edited (Up in an empty composer edits it). */
 export function lastOwn(state: RoomState, meId: string): Message | undefined {
   return state.messages.findLast((m) =>
-    m.author.id === meId && !m.deletedAt && m.kind !== "system"
+    m.author.id === meId && !m.deletedAt && m.kind !== "system" && isShownInRoom(m)
   );
 }
