@@ -19,7 +19,10 @@ const DRAFT_LIMIT = { limit: 600, windowMs: 60_000 };
 async function put(c: AppCtx, content?: string) {
   const user = requireUser(c);
   const { kv, hub, config } = c.get("ctx");
-  await hitRateLimit(kv, ["draft", user.id], { ...DRAFT_LIMIT, scale: config.rateLimitScale });
+  await hitRateLimit(kv, ["draft_saves", user.id], {
+    ...DRAFT_LIMIT,
+    scale: config.rateLimitScale,
+  });
   const conversationId = c.req.param("id") ?? "";
   const input = content === undefined
     ? await readBody(c, draftInputSchema)
