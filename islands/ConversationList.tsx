@@ -10,6 +10,7 @@ import { conversationName } from "../components/people.tsx";
 import { NotificationOffer } from "./list/NotificationOffer.tsx";
 import type { PersonState } from "./list/marks.tsx";
 import { ListSections } from "./list/ListSections.tsx";
+import type { ListedConversation } from "./list/ConversationRow.tsx";
 
 export type ConversationListProps = {
   me: User;
@@ -179,6 +180,15 @@ export default function ConversationList(props: ConversationListProps) {
       // Taken out of it (or left it, in any tab): it goes from the list at once.
       if (frame.type === "conversation_removed") {
         list.value = list.peek().filter((c) => c.id !== frame.conversationId);
+        return;
+      }
+      // Your draft changed (typed, sent or cleared in any tab or device): the row says so.
+      if (frame.type === "draft") {
+        if (frame.parentSeq !== null) return;
+        const draft = frame.content.trim() ? frame.content : null;
+        list.value = list.peek().map((c: ListedConversation) =>
+          c.id === frame.conversationId && (c.draft ?? null) !== draft ? { ...c, draft } : c
+        );
         return;
       }
       if (frame.type === "read") {

@@ -3,7 +3,13 @@ import type { Message } from "../../lib/shared/message.ts";
 import type { User } from "../../lib/shared/user.ts";
 import { plainText } from "../../lib/shared/plain_text.ts";
 import { conversationName, shortTime } from "../../components/people.tsx";
+import { Icon } from "../../components/Icon.tsx";
 import { ConversationMark, type PersonState } from "./marks.tsx";
+
+/** A conversation as the sidebar holds it: with your draft there, if any (the payload's). */
+export type ListedConversation = Conversation & { draft?: string | null };
+
+const PENCIL = "M16.9 3.6a2.1 2.1 0 0 1 3 3L8 18.5 4 20l1.5-4L16.9 3.6Z";
 
 /** A last message in a line: what it says (not its Markdown), else what it was. */
 export function preview(m: Message): string {
@@ -20,15 +26,19 @@ function byline(m: Message, meId: string): string | null {
   return m.author.id === meId ? "You" : m.author.displayName;
 }
 
-/** One conversation of the sidebar: its mark, name, last message, time and counts. */
+/**
+ * One conversation of the sidebar: its mark, name, last message (or, elsewhere than the open
+ * one, your unsent draft there), time and counts.
+ */
 export function ConversationRow(
-  props: { c: Conversation; me: User; active: boolean; state: PersonState | undefined },
+  props: { c: ListedConversation; me: User; active: boolean; state: PersonState | undefined },
 ) {
   const { c, me, active } = props;
   const name = conversationName(c, me.id);
   const other = c.participants.find((p) => p.id !== me.id) ?? me;
   const unread = active ? 0 : c.unreadCount;
   const by = c.lastMessage ? byline(c.lastMessage, me.id) : null;
+  const draft = !active && c.draft?.trim() ? c.draft : null;
   return (
     <a
       href={`/conversations/${c.id}`}
@@ -56,7 +66,16 @@ export function ConversationRow(
         </span>
         <span class="flex items-center justify-between gap-2">
           <span class={`truncate text-xs ${active ? "text-slate-300" : "text-slate-400"}`}>
-            {c.lastMessage
+            {draft !== null
+              ? (
+                <span data-draft>
+                  <span class="font-semibold text-amber-300">
+                    <Icon class="mr-1 inline h-3 w-3 align-[-1px]" d={PENCIL} />Draft:
+                  </span>{" "}
+                  <bdi>{plainText(draft, null)}</bdi>
+                </span>
+              )
+              : c.lastMessage
               ? (
                 <>
                   {/* bdi: a name or text in another direction (or with RTL controls) cannot reorder the rest */}
