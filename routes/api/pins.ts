@@ -12,7 +12,7 @@ import { type AppCtx, type Env, isFormPost, readBody, requireUser } from "../_ht
 import { announce } from "./membership.ts";
 
 const seqParam = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
-const onSchema = z.object({ on: z.enum(["0", "1"]), back: z.enum(["pins"]).optional() });
+const onSchema = z.object({ on: z.enum(["0", "1"]), back: z.literal("pins").optional() });
 
 /**
  * Pins (`on`) or unpins message `:seq` of conversation `:id`: 204 whether or not it was

@@ -17,7 +17,7 @@ import {
 import { type AppCtx, type Env, isFormPost, readBody, readQuery, requireUser } from "../_http.ts";
 
 const seqParam = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
-const onSchema = z.object({ on: z.enum(["0", "1"]), back: z.enum(["saved"]).optional() });
+const onSchema = z.object({ on: z.enum(["0", "1"]), back: z.literal("saved").optional() });
 const listSchema = z.object({
   cursor: savedCursorSchema.optional(),
   limit: z.coerce.number().int().min(1).max(MAX_SAVED_PAGE).optional(),
