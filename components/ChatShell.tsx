@@ -5,6 +5,7 @@ import { Logo } from "./Logo.tsx";
 import ConversationList, { type ConversationListProps } from "../islands/ConversationList.tsx";
 import NewConversation from "../islands/NewConversation.tsx";
 import ThemeToggle from "../islands/ThemeToggle.tsx";
+import ThreadsLink from "../islands/ThreadsLink.tsx";
 import { Avatar } from "./people.tsx";
 import { SearchForm } from "./SearchForm.tsx";
 import { PhoneBar } from "./PhoneBar.tsx";
@@ -13,6 +14,7 @@ import { island } from "../lib/web/mod.ts";
 const ConversationListIsland = island("ConversationList", ConversationList);
 const NewConversationIsland = island("NewConversation", NewConversation);
 const ThemeToggleIsland = island("ThemeToggle", ThemeToggle);
+const ThreadsLinkIsland = island("ThreadsLink", ThreadsLink);
 
 /**
  * The signed-in frame: sidebar (brand, new conversation, list, account) and the main pane.
@@ -22,8 +24,10 @@ const ThemeToggleIsland = island("ThemeToggle", ThemeToggle);
 export function ChatShell(
   props: ConversationListProps & {
     children: ComponentChildren;
-    section?: "chat" | "projects" | "channels" | "admin";
+    section?: "chat" | "projects" | "channels" | "admin" | "threads";
     home?: boolean;
+    /** How many of your threads have unread replies (the Threads link's count). */
+    unreadThreads?: number;
   },
 ) {
   const { me, currentId, home } = props;
@@ -48,6 +52,10 @@ export function ChatShell(
             inputClass="w-full rounded-lg border border-slate-700 bg-slate-800 px-3 py-1.5 text-sm text-slate-100 placeholder:text-slate-400 focus:border-indigo-400 focus:outline-none focus:ring-2 focus:ring-indigo-400"
           />
           <NewConversationIsland />
+          <ThreadsLinkIsland
+            unread={props.unreadThreads ?? 0}
+            current={props.section === "threads"}
+          />
           <a
             href="/projects"
             aria-current={props.section === "projects" ? "page" : undefined}

@@ -32,7 +32,7 @@ export function ThreadSummary(props: { m: Message; onOpen?: (seq: number) => voi
       <span class="flex -space-x-1">
         {t.participants.slice(-3).map((u) => <Avatar key={u.id} user={u} size="sm" />)}
       </span>
-      <span class="font-semibold text-indigo-700 dark:text-indigo-300">
+      <span class="whitespace-nowrap font-semibold text-indigo-700 dark:text-indigo-300">
         {n === 1 ? "1 reply" : `${n} replies`}
       </span>
       <span class="truncate text-slate-500 dark:text-slate-400">

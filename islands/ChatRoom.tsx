@@ -10,6 +10,7 @@ import { useRoom } from "./chat/use_room.ts";
 import { useScroll } from "./chat/use_scroll.ts";
 import { RoomHeader, roomInfo } from "./chat/RoomHeader.tsx";
 import { Composer } from "./chat/Composer.tsx";
+import { draftOf } from "./chat/draft_sync.ts";
 import { ReadOnlyNotice } from "./chat/ReadOnlyNotice.tsx";
 import ThreadPanel from "./ThreadPanel.tsx";
 import { isShownInRoom } from "./thread/thread_model.ts";
@@ -196,6 +197,13 @@ export default function ChatRoom(props: ChatRoomProps) {
     ? null
     : newerHref(convId, state.messages.at(-1)?.seq, props.conversation.lastMessage?.seq);
   const openSeq = threadSeq.value;
+  // An open thread takes the place of a channel's details beside it (routes/chat.tsx).
+  useEffect(() => {
+    document.querySelector("[data-channel-panel]")?.toggleAttribute(
+      "data-thread-open",
+      openSeq !== null,
+    );
+  }, [openSeq]);
   return (
     <>
       <section
@@ -285,6 +293,7 @@ export default function ChatRoom(props: ChatRoomProps) {
             me={me}
             people={props.conversation.participants}
             maxUploadBytes={props.maxUploadBytes}
+            savedDraft={draftOf(props.conversation)}
             error={state.error}
             setError={setError}
             onSend={(content, attachments) => {
@@ -316,6 +325,7 @@ export default function ChatRoom(props: ChatRoomProps) {
           me={me}
           people={props.conversation.participants}
           initial={props.thread?.seq === openSeq ? props.thread.page : null}
+          missing={props.thread?.seq === openSeq && props.thread.missing}
           maxUploadBytes={props.maxUploadBytes}
           onClose={closeThread}
           readOnly={Boolean(readOnly)}

@@ -18,6 +18,8 @@ export type ThreadPanelProps = {
   people: User[];
   /** The first page, read by the server (null: read it here). */
   initial?: ThreadPage | null;
+  /** The server found no such thread. */
+  missing?: boolean;
   maxUploadBytes?: number;
   /**
    * On its own page (`/conversations/:id/threads/:seq`): the thread joins the conversation
@@ -43,6 +45,7 @@ export default function ThreadPanel(props: ThreadPanelProps) {
     conversationId,
     parentSeq,
     initial: props.initial,
+    missing: props.missing,
     join: props.standalone === true,
   });
   const { thread } = live;

@@ -15,6 +15,7 @@ import { chatSocket } from "../parts/chat_socket.ts";
 import { sendFile, type Upload, UploadList } from "../parts/uploads.tsx";
 import { mentionOptionId, MentionPicker } from "./MentionPicker.tsx";
 import { type MentionQuery, mentionQuery, pickMention } from "./mention_query.ts";
+import { useDraftSync } from "./draft_sync.ts";
 
 /** A file picked for the next message: uploading (progress), failed, or stored (`file`). */
 type Staged = Upload & { file: FileMeta | null };
@@ -42,10 +43,18 @@ export function Composer(props: {
   id?: string;
   /** Replies in this thread: "Reply…", with "Also send to the conversation". */
   thread?: { parentSeq: number };
+  /** Your draft here as the page came (the conversation's; a thread's is read as it opens). */
+  savedDraft?: string | null;
 }) {
   const id = props.id ?? "composer";
   const also = useSignal(false);
-  const draft = useSignal("");
+  const draft = useSignal(props.savedDraft ?? "");
+  // Kept on the server as you type, and on your other tabs and devices (draft_sync.ts).
+  const drafts = useDraftSync(draft, {
+    conversationId: props.conversationId,
+    parentSeq: props.thread?.parentSeq ?? null,
+    saved: props.thread ? undefined : props.savedDraft ?? null,
+  });
   const suggest = useSignal<MentionQuery | null>(null);
   const staged = useSignal<Staged[]>([]);
   const dragging = useSignal(false);
@@ -115,6 +124,7 @@ export function Composer(props: {
       staged.value = [];
       props.onSend(content, attachments, also.value);
       also.value = false;
+      drafts.sent();
     });
   }
 

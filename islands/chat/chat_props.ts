@@ -24,7 +24,7 @@ export type ChatRoomProps = {
    * The thread the address opened beside the conversation (`?thread=<seq>`), with its first
    * page when the server read it (null: the panel reads it).
    */
-  thread?: { seq: number; page: ThreadPage | null } | null;
+  thread?: { seq: number; page: ThreadPage | null; missing?: boolean } | null;
   /** The page shows the newest messages (no "Newer messages" link, whatever the head's seq). */
   atEnd?: boolean;
 };

@@ -34,12 +34,15 @@ export function useThread(options: {
   conversationId: string;
   parentSeq: number;
   initial?: ThreadPage | null;
+  missing?: boolean;
   /** On its own page: nobody else joined the conversation on this socket. */
   join: boolean;
 }) {
   const { conversationId, parentSeq } = options;
   const thread = useSignal<ThreadState>(
-    initialThread(conversationId, parentSeq, options.initial),
+    options.missing
+      ? { ...initialThread(conversationId, parentSeq), missing: true, loaded: true }
+      : initialThread(conversationId, parentSeq, options.initial),
   );
   const readTimer = useRef<ReturnType<typeof setTimeout>>();
   const base = `/api/conversations/${conversationId}/threads/${parentSeq}`;
