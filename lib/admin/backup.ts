@@ -73,6 +73,9 @@ export async function exportStore(
   for await (const prefix of topLevelPrefixes(kv)) {
     if (EPHEMERAL.has(prefix) || prefix === CHUNKS) continue;
     if (SESSION_PREFIXES.has(prefix) && !options.sessions) continue;
+    // A key of one part (the site's settings, its founding) is not under its own prefix.
+    const single = await kv.get([prefix], { consistency: "strong" });
+    if (single.versionstamp !== null) await emitEntry(single.key, single.value);
     const list = kv.list({ prefix: [prefix] }, { batchSize, consistency: "strong" });
     for await (const entry of list) {
       if (prefix === "file") {
