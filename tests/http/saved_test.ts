@@ -224,3 +224,41 @@ Deno.test("saved: paging skips left conversations and still fills a page", async
     assert.deepEqual(seen, ["keep 5", "keep 4", "keep 3", "keep 2", "keep 1", "keep 0"]);
   }, { RATE_LIMIT_SCALE: "0" });
 });
+
+Deno.test("pins and saved items come back whole from an export and an import", async () => {
+  const { exportStore, importStore } = await import("../../lib/admin/mod.ts");
+  const { listPins, listSaved } = await import("../../lib/messages/mod.ts");
+  await withApp(async (app) => {
+    const ann = await registerUser(app);
+    const ben = await registerUser(app);
+    const id = await createConversationVia(app, ann.cookie, [ben.user], "Kept");
+    const a = await say(app, ann.cookie, id, "pinned and saved");
+    const b = await say(app, ben.cookie, id, "saved only");
+    await app.fetch(`/api/conversations/${id}/messages/${a.seq}/pin`, json("PUT", {}, ben.cookie));
+    assert.equal((await put(app, ann.cookie, id, a.seq)).status, 204);
+    assert.equal((await put(app, ann.cookie, id, b.seq)).status, 204);
+    await app.ctx.hub.indexed();
+    const lines: string[] = [];
+    await exportStore(app.ctx.kv, (line) => {
+      lines.push(line);
+      return Promise.resolve();
+    });
+    const text = lines.join("");
+    const target = await Deno.openKv(":memory:");
+    try {
+      await importStore(target, async function* () {
+        yield* text.split("\n");
+      });
+      const shape = (items: SavedItem[]) =>
+        items.map((i) => [i.message.seq, i.conversation.id, i.savedAt]);
+      assert.deepEqual(
+        shape((await listSaved(target, ann.user.id)).items),
+        shape((await listSaved(app.ctx.kv, ann.user.id)).items),
+      );
+      const pins = await listPins(target, id, ann.user.id);
+      assert.deepEqual(pins.map((m) => [m.seq, m.pinned?.by.id]), [[a.seq, ben.user.id]]);
+    } finally {
+      target.close();
+    }
+  });
+});
