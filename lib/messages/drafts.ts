@@ -99,17 +99,22 @@ export async function draftsIn(
 }
 
 /**
- * Deletes the person's draft there when it says exactly what they just sent (a send path can
- * call this after a successful send: a draft the client could not clear does not come back).
- * Returns true when it deleted one.
+ * For a send path, after a successful send: deletes the person's draft there, when it says
+ * exactly what they sent (`content`; a draft the client could not clear does not come back)
+ * or, without `content`, whatever it says (a form post: the page's composer started from
+ * the draft and was sent). Returns true when it deleted one (then call Hub.draftChanged
+ * with "").
  */
 export async function clearSentDraft(
   kv: Deno.Kv,
-  input: { userId: string; conversationId: string; parentSeq?: number | null; content: string },
+  input: { userId: string; conversationId: string; parentSeq?: number | null; content?: string },
 ): Promise<boolean> {
   const key = draftKey(input.userId, input.conversationId, input.parentSeq ?? 0);
   const old = await kv.get<DraftRecord>(key);
-  if (!old.value || old.value.content.trim() !== input.content.trim()) return false;
+  if (!old.value) return false;
+  if (input.content !== undefined && old.value.content.trim() !== input.content.trim()) {
+    return false;
+  }
   const res = await kv.atomic().check(old).delete(key).commit();
   return res.ok;
 }
