@@ -33,8 +33,9 @@ export function MessageToolbar(props: {
 }) {
   const { m, actions } = props;
   const [palette, setPalette] = useState(props.paletteOpen);
-  // Whether you saved it is yours alone (not on the message): known once you press Save here.
-  const [saved, setSaved] = useState(false);
+  // Whether you saved it is yours alone (not on the message): the room reads yours once live.
+  const [pressed, setSaved] = useState<boolean | null>(null);
+  const saved = actions?.isSaved ? actions.isSaved(m.seq) : pressed ?? false;
   const reactButton = useRef<HTMLButtonElement>(null);
   const firstEmoji = useRef<HTMLButtonElement>(null);
   // Opening the palette moves focus into it (once, not at every render).

@@ -20,4 +20,6 @@ export type MessageActions = {
   pin?: (seq: number, on: boolean) => void;
   /** Saves (`on`) or unsaves the message in your own saved messages. */
   save?: (seq: number, on: boolean) => void;
+  /** Whether you saved it (read in render: the toolbar follows as it changes). */
+  isSaved?: (seq: number) => boolean;
 };

@@ -62,6 +62,7 @@ export default function ChatRoom(props: ChatRoomProps) {
   useLayoutEffect(() => void (hydrated.value = true), []);
   /** The thread open beside the conversation (its parent's seq), as in the address. */
   const threadSeq = useSignal<number | null>(props.thread?.seq ?? null);
+  const savedSeqs = useSignal<Set<number>>(new Set());
   useEffect(() => {
     const onPop = () => (threadSeq.value = threadFromAddress());
     addEventListener("popstate", onPop);
@@ -122,7 +123,14 @@ export default function ChatRoom(props: ChatRoomProps) {
       setError,
       apply: live.apply,
       openThread,
+      saved: savedSeqs,
     }), [convId]);
+  // Which of these you saved: Save or Unsave on each (yours alone, so not on the page).
+  useEffect(() => {
+    fetch(`/api/saved/${convId}`).then((res) => res.ok ? res.json() : null).then((data) => {
+      if (Array.isArray(data?.seqs)) savedSeqs.value = new Set(data.seqs as number[]);
+    }).catch(() => {});
+  }, [convId]);
 
   async function loadOlder() {
     if (!olderCursor.value || loadingOlder.current) return;
@@ -224,6 +232,7 @@ export default function ChatRoom(props: ChatRoomProps) {
             kind: props.conversation.kind,
             otherName: props.conversation.participants.find((p) => p.id !== me.id)?.displayName,
           }}
+          pins={state.removed ? null : { conversationId: convId, meId: me.id }}
           channel={kind === "channel" || kind === "group"
             ? { ...info, kind, private: props.conversation.visibility === "private" }
             : null}

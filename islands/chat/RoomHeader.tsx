@@ -2,6 +2,7 @@ import type { SocketState } from "./room_model.ts";
 import type { Conversation } from "../../lib/conversations/mod.ts";
 import type { Message } from "../../lib/shared/message.ts";
 import { ConversationActions } from "../../components/ConversationActions.tsx";
+import { PinsButton } from "../../components/PinsButton.tsx";
 import { Icon } from "../../components/Icon.tsx";
 import { CHANNEL_ICON, LOCK_ICON } from "../list/marks.tsx";
 
@@ -75,6 +76,8 @@ export function RoomHeader(
     actions?: { id: string; kind: string; otherName?: string | null } | null;
     /** A channel's (or group's) live facts: the name's mark, topic and member count. */
     channel?: (RoomInfo & { kind: string; private: boolean }) | null;
+    /** The pinned messages (components/PinsButton.tsx); null once you are removed. */
+    pins?: { conversationId: string; meId: string } | null;
   },
 ) {
   const badge = BADGE[props.socket];
@@ -137,6 +140,7 @@ export function RoomHeader(
             )}
         </p>
       </div>
+      {props.pins && <PinsButton {...props.pins} hydrated={props.hydrated} />}
       {props.hydrated && (
         <span class={`rounded-full px-2 py-0.5 text-xs font-medium ${badge.class}`} role="status">
           {badge.text}

@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+import type { Signal } from "@preact/signals";
 import type { Message } from "../../lib/shared/message.ts";
 import type { ClientFrame } from "../../lib/shared/protocol.ts";
 import type { MessageActions } from "../../components/message_actions.ts";
@@ -31,6 +32,8 @@ export function messageActions(options: {
   openThread?: (seq: number) => void;
   /** The composer to focus after an edit (default: the conversation's, `composer`). */
   composerId?: string;
+  /** The seqs you saved here (read once the room is live; Save and Unsave change it). */
+  saved?: Signal<Set<number>>;
 }): MessageActions {
   const { conversationId, setEditing, setError, apply } = options;
   const base = `/api/conversations/${conversationId}/messages`;
@@ -76,7 +79,14 @@ export function messageActions(options: {
     pin(seq, on) {
       void toggle(`${base}/${seq}/pin`, on, "That message could not be pinned.");
     },
+    isSaved: options.saved ? (seq) => options.saved!.value.has(seq) : undefined,
     save(seq, on) {
+      if (options.saved) {
+        const next = new Set(options.saved.peek());
+        if (on) next.add(seq);
+        else next.delete(seq);
+        options.saved.value = next;
+      }
       void toggle(
         `/api/saved/${conversationId}/${seq}`,
         on,
