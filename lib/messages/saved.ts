@@ -46,15 +46,17 @@ export const savedCursorSchema = z.string().regex(/^[0-9A-Z]{26}$/, "Not a curso
 /**
  * Saves message `seq` of a conversation `userId` takes part in (NotFoundError otherwise, or
  * for an unknown message). Saving it again changes nothing. ConflictError `system_message`
- * or `message_deleted` for what cannot be saved.
+ * or `message_deleted` for what cannot be saved. Returns the message's thread (its
+ * parentSeq, or null), for a form's way back.
  */
 export async function saveMessage(
   kv: Deno.Kv,
   userId: string,
   conversationId: string,
   seq: number,
-): Promise<void> {
+): Promise<{ parentSeq: number | null }> {
   await getConversationRecordForUser(kv, conversationId, userId);
+  let parentSeq: number | null = null;
   await commitWithRetry(async () => {
     const [message, saved] = await kv.getMany<[MessageRecord, string]>([
       messageKey(conversationId, seq),
@@ -67,6 +69,7 @@ export async function saveMessage(
     if (message.value.deletedAt) {
       throw new ConflictError("That message was deleted.", "message_deleted");
     }
+    parentSeq = message.value.parentSeq ?? null;
     if (saved.value) return true;
     const savedId = newSavedId();
     const entry: SavedEntry = { conversationId, seq, savedAt: new Date().toISOString() };
@@ -77,20 +80,24 @@ export async function saveMessage(
       .commit();
     return res.ok ? true : null;
   });
+  return { parentSeq };
 }
 
 /**
  * Takes message `seq` off `userId`'s saved list (nothing to do when it is not there). Only
- * a participant asks (NotFoundError otherwise, as for a missing conversation).
+ * a participant asks (NotFoundError otherwise, as for a missing conversation). Returns
+ * the message's thread (its parentSeq, or null), for a form's way back.
  */
 export async function unsaveMessage(
   kv: Deno.Kv,
   userId: string,
   conversationId: string,
   seq: number,
-): Promise<void> {
+): Promise<{ parentSeq: number | null }> {
   await getConversationRecordForUser(kv, conversationId, userId);
   await forget(kv, userId, conversationId, seq);
+  const message = await kv.get<MessageRecord>(messageKey(conversationId, seq));
+  return { parentSeq: message.value?.parentSeq ?? null };
 }
 
 async function forget(kv: Deno.Kv, userId: string, conversationId: string, seq: number) {

@@ -30,7 +30,7 @@ async function pin(
   if (!seq.success) throw new NotFoundError("Message not found.");
   const form = await on(c);
   const wanted = form.on === "1";
-  const { rev } = await hub.changeMessage(
+  const { rev, message } = await hub.changeMessage(
     user,
     { conversationId: conversation.id, seq: seq.data },
     { kind: "pin", on: wanted },
@@ -43,9 +43,11 @@ async function pin(
     });
   }
   if (isFormPost(c)) {
+    // Back where the button was: the pins page, a reply's thread, or the conversation.
+    const thread = message.parentSeq ? `?thread=${message.parentSeq}` : "";
     const back = form.back === "pins"
       ? `/conversations/${conversation.id}/pins`
-      : `/conversations/${conversation.id}#m${seq.data}`;
+      : `/conversations/${conversation.id}${thread}#m${seq.data}`;
     return c.redirect(back, 303);
   }
   return c.body(null, 204);

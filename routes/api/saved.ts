@@ -38,11 +38,14 @@ async function toggle(
     throw new NotFoundError("Message not found.");
   }
   const form = await read(c);
-  if (form.on === "1") await saveMessage(kv, user.id, conversationId, seq.data);
-  else await unsaveMessage(kv, user.id, conversationId, seq.data);
+  const { parentSeq } = form.on === "1"
+    ? await saveMessage(kv, user.id, conversationId, seq.data)
+    : await unsaveMessage(kv, user.id, conversationId, seq.data);
   if (isFormPost(c)) {
+    // Back where the button was: the Saved page, a reply's thread, or the conversation.
+    const thread = parentSeq ? `?thread=${parentSeq}` : "";
     return c.redirect(
-      form.back === "saved" ? "/saved" : `/conversations/${conversationId}#m${seq.data}`,
+      form.back === "saved" ? "/saved" : `/conversations/${conversationId}${thread}#m${seq.data}`,
       303,
     );
   }

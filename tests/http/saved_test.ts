@@ -262,3 +262,33 @@ Deno.test("pins and saved items come back whole from an export and an import", a
     }
   });
 });
+
+Deno.test("pin and save forms on a reply go back to its thread", async () => {
+  await withApp(async (app) => {
+    const ann = await registerUser(app);
+    const ben = await registerUser(app);
+    const id = await createConversationVia(app, ann.cookie, [ben.user], "Threads");
+    const parent = await say(app, ann.cookie, id, "a question");
+    const res = await app.fetch(
+      `/api/conversations/${id}/messages`,
+      json("POST", { content: "an answer", parentSeq: parent.seq }, ben.cookie),
+    );
+    const reply: Message = (await okJson(res, 201)).message;
+    assert.equal(reply.parentSeq, parent.seq);
+    const back = `/conversations/${id}?thread=${parent.seq}#m${reply.seq}`;
+    for (const on of ["1", "0"]) {
+      const saved = await app.fetch(`/api/saved/${id}/${reply.seq}`, form({ on }, ann.cookie));
+      assert.equal(saved.status, 303);
+      assert.equal(saved.headers.get("location"), back);
+      const pinned = await app.fetch(
+        `/api/conversations/${id}/messages/${reply.seq}/pin`,
+        form({ on }, ann.cookie),
+      );
+      assert.equal(pinned.status, 303);
+      assert.equal(pinned.headers.get("location"), back);
+    }
+    // The parent itself goes back to the conversation.
+    const top = await app.fetch(`/api/saved/${id}/${parent.seq}`, form({ on: "1" }, ann.cookie));
+    assert.equal(top.headers.get("location"), `/conversations/${id}#m${parent.seq}`);
+  });
+});
