@@ -7,7 +7,13 @@
 import { z } from "zod";
 import { ulid } from "ulid";
 import { ForbiddenError, NotFoundError } from "../errors.ts";
-import { commitRetryingLocks, inviteCodeKey, inviteKey, invitesPrefix } from "../storage/mod.ts";
+import {
+  commitRetryingLocks,
+  inviteCodeKey,
+  inviteKey,
+  invitesPrefix,
+  isId,
+} from "../storage/mod.ts";
 import type { Admission, AdmissionStep } from "./founding.ts";
 import { deletedUser, getActiveUserById, getUsersByIds, type User } from "./users.ts";
 
@@ -139,6 +145,8 @@ export async function listInvites(
  * NotFoundError (an invite you cannot list does not exist for you).
  */
 export async function revokeInvite(kv: Deno.Kv, actor: User, inviteId: string): Promise<void> {
+  // Not an id at all (a key that long cannot even be read): the same 404 as a missing one.
+  if (!isId(inviteId)) throw new NotFoundError("Invite not found.");
   const entry = await kv.get<InviteRecord>(inviteKey(inviteId));
   const record = entry.value;
   if (!record || (record.createdBy !== actor.id && !actor.isAdmin)) {
