@@ -9,7 +9,7 @@ import { getConversationRecordForUser } from "../conversations/mod.ts";
 import { ValidationError } from "../errors.ts";
 import { MAX_MESSAGE_CHARS, MESSAGE_TOO_LONG } from "../shared/limits.ts";
 import { type MessageRecord, messageSeqSchema } from "../shared/message.ts";
-import { draftKey, draftsPrefix, messageKey } from "../storage/mod.ts";
+import { deletePrefix, draftKey, draftsPrefix, messageKey } from "../storage/mod.ts";
 
 /** A draft as stored. */
 export type DraftRecord = { content: string; updatedAt: string };
@@ -117,6 +117,11 @@ export async function clearSentDraft(
   }
   const res = await kv.atomic().check(old).delete(key).commit();
   return res.ok;
+}
+
+/** Every draft of the person's (their account is deleted): how many went. */
+export async function deleteAllDrafts(kv: Deno.Kv, userId: string): Promise<number> {
+  return await deletePrefix(kv, draftsPrefix(userId));
 }
 
 /** A thread's draft hangs under an existing top-level message that is not a system one. */

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createUser } from "../accounts/mod.ts";
 import { createConversation } from "../conversations/mod.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
-import { clearSentDraft, draftsIn, getDraft, saveDraft } from "./drafts.ts";
+import { clearSentDraft, deleteAllDrafts, draftsIn, getDraft, saveDraft } from "./drafts.ts";
 import { sendMessage } from "./send.ts";
 
 async function world(
@@ -94,6 +94,10 @@ Deno.test("draftsIn() reads a few by key and many by range, conversation drafts 
     const many = await draftsIn(kv, ann, ids);
     assert.deepEqual(new Map(many), new Map([[ids[0], "zero"], [ids[11], "eleven"]]));
     assert.equal((await draftsIn(kv, ann, [])).size, 0);
+    // The account goes: every draft of Ann's with it.
+    assert.equal(await deleteAllDrafts(kv, ann), 3);
+    assert.equal((await draftsIn(kv, ann, ids)).size, 0);
+    assert.equal(await getDraft(kv, ann, ids[5], 1), null);
   });
 });
 
