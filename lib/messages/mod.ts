@@ -62,6 +62,7 @@ export { isSystem, systemMessageError, systemRequest } from "./system.ts";
 export { listPins, MAX_PINS, type PinEntry } from "./pins.ts";
 export {
   clearSentDraft,
+  deleteAllDrafts,
   draftInputSchema,
   draftQuerySchema,
   type DraftRecord,
@@ -69,6 +70,15 @@ export {
   saveDraft,
 } from "./drafts.ts";
 export type { ConversationView } from "./conversation_views.ts";
+export { inHistory, MAX_THREAD_PARTICIPANTS, parentError, type UserThread } from "./replies.ts";
+export {
+  listUserThreads,
+  markThreadRead,
+  noteThreadMentions,
+  readThread,
+  type ThreadItem,
+  type ThreadPage,
+} from "./threads.ts";
 export {
   deleteAllSaved,
   listSaved,
