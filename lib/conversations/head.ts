@@ -49,14 +49,23 @@ export async function getHeadSeq(kv: Deno.Kv, conversationId: string): Promise<n
 
 /**
  * New messages were stored, `last` the newest: the head takes its seq, time and record.
+ * `changes`: messages of the same commit that changed too (thread parents whose summary a
+ * reply moved): the change counter moves that many times, and the caller logs each rev.
  * Returns the head as written.
  */
 export function setHeadForMessages(
   op: Deno.AtomicOperation,
   current: ConversationHead | null,
   last: MessageRecord,
+  changes = 0,
 ): ConversationHead {
-  const head = { ...current, seq: last.seq, updatedAt: last.createdAt, lastMessage: last };
+  const head = {
+    ...current,
+    seq: last.seq,
+    updatedAt: last.createdAt,
+    lastMessage: last,
+    ...(changes > 0 ? { rev: (current?.rev ?? 0) + changes } : {}),
+  };
   op.set(headKey(last.conversationId), head);
   return head;
 }

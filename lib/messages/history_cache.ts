@@ -77,6 +77,8 @@ function authorsOf(page: MessagePage): User[] {
   for (const m of page.messages) {
     people.set(m.author.id, m.author);
     for (const u of m.system?.users ?? []) people.set(u.id, u);
+    for (const u of m.thread?.participants ?? []) people.set(u.id, u);
+    if (m.pinned) people.set(m.pinned.by.id, m.pinned.by);
   }
   return [...people.values()];
 }
@@ -115,7 +117,9 @@ export function canonicalOptions(o: HistoryOptions, last: number): HistoryOption
 }
 
 /**
- * listMessages through the cache. The caller has checked that the reader takes part.
+ * listMessages through the cache: the history people read (top-level messages and replies
+ * sent to the conversation too; see ListOptions.topLevel). The caller has checked that the
+ * reader takes part.
  * `json()` gives the page as JSON text (made once per cached page).
  */
 export async function readHistory(
@@ -148,7 +152,9 @@ export async function readHistory(
     let entry = cached;
     if (!entry || entry.version !== version || !sameAuthors(authors, now)) {
       // Read after the head: the page is at least as new as the version it is filed under.
-      const page = deepFreeze(await listMessages(kv, conversationId, wanted));
+      const page = deepFreeze(
+        await listMessages(kv, conversationId, { ...wanted, topLevel: true }),
+      );
       // A message sent since the head was read, past a `before` that named the newest page.
       if (options.before !== undefined && page.messages.some((m) => m.seq >= options.before!)) {
         break;
@@ -172,7 +178,7 @@ export async function readHistory(
     };
   }
   // The conversation moved while this was read: the page as asked, not kept.
-  const page = deepFreeze(await listMessages(kv, conversationId, options));
+  const page = deepFreeze(await listMessages(kv, conversationId, { ...options, topLevel: true }));
   let json: string | null = null;
   return { page, json: () => json ??= JSON.stringify(page) };
 }

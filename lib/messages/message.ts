@@ -16,6 +16,10 @@ export type SendInput = {
   content: string;
   clientId?: string | null;
   attachments?: Attachment[];
+  /** A reply in the thread of this top-level message of the same conversation. */
+  parentSeq?: number;
+  /** A reply that also shows in the conversation's history (only with parentSeq). */
+  alsoToConversation?: boolean;
 };
 
 export type SendRequest = {
@@ -32,6 +36,9 @@ export type SendRequest = {
   members?: number;
   /** Files to carry, checked by the caller (see resolveAttachments). */
   attachments?: Attachment[];
+  /** See SendInput: checked in the commit (a top-level message of the conversation). */
+  parentSeq?: number;
+  alsoToConversation?: boolean;
   /**
    * A system message's facts (lib/messages/system.ts builds the request): stored with
    * `kind: "system"`, written whether or not the author still takes part, and allowed in an
@@ -45,6 +52,11 @@ export type SendResult = {
   created: boolean;
   /** The conversation head's `members` when this was committed. */
   members: number;
+  /**
+   * A reply: its parent as that commit left it (the thread summary moved) and the head's
+   * `rev` of that change, to deliver as `message_updated`.
+   */
+  parent?: { message: Message; rev: number };
 };
 /**
  * Per request: stored, or refused (NotFoundError: the author no longer takes part;

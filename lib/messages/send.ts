@@ -3,6 +3,7 @@ import { monotonicFactory } from "ulid";
 import { ConflictError, NotFoundError } from "../errors.ts";
 import { describeError, log } from "../ops/mod.ts";
 import {
+  changeKey,
   clientIdKey,
   commitWithRetry,
   conversationKey,
@@ -11,6 +12,8 @@ import {
   headKey,
   messageKey,
   readMarkKey,
+  threadReplyKey,
+  userThreadKey,
 } from "../storage/mod.ts";
 import { type ConversationHead, listCacheOf, setHeadForMessages } from "../conversations/mod.ts";
 import type { MessageRecord } from "../shared/message.ts";
@@ -22,8 +25,10 @@ import {
   type SendRequest,
   type SendResult,
   toMessageShape,
+  withAuthors,
 } from "./message.ts";
 import { searchHooks } from "./index_port.ts";
+import { parentError, type UserThread, withReply } from "./replies.ts";
 
 /**
  * Message ids: ULIDs that increase within a millisecond (the random part is incremented, not
@@ -68,8 +73,41 @@ export async function commitMessages(
   requests: SendRequest[],
   cache?: HeadCache,
 ): Promise<SendOutcome[]> {
+  const outcomes = await commitBatch(kv, requests, cache);
+  // Replies: their parents as the commit left them, shaped once per batch.
+  const parents = [
+    ...new Set(
+      outcomes.flatMap((o) => "parentRecord" in o && o.parentRecord ? [o.parentRecord] : []),
+    ),
+  ];
+  if (parents.length === 0) return outcomes.map(({ parentRecord: _, ...o }) => o as SendOutcome);
+  const shaped = new Map((await withAuthors(kv, parents)).map((m, i) => [parents[i], m]));
+  return outcomes.map(({ parentRecord, parentRev, ...o }) =>
+    parentRecord && parentRev !== undefined
+      ? { ...o as SendResult, parent: { message: shaped.get(parentRecord)!, rev: parentRev } }
+      : o as SendOutcome
+  );
+}
+
+/** What commitBatch hands back: a reply's outcome carries its parent's final record and rev. */
+type BatchOutcome = SendOutcome & { parentRecord?: MessageRecord; parentRev?: number };
+
+async function commitBatch(
+  kv: Deno.Kv,
+  requests: SendRequest[],
+  cache?: HeadCache,
+): Promise<BatchOutcome[]> {
   const conversationIds = [...new Set(requests.map((r) => r.conversationId))];
   const withClient = requests.filter((r) => r.clientId);
+  // The parents replies name (read fresh each attempt: the head check covers them, as every
+  // write to a message record moves its head).
+  const parentSlots = [
+    ...new Set(
+      requests.flatMap((r) =>
+        r.parentSeq !== undefined && !r.system ? [`${r.conversationId}\0${r.parentSeq}`] : []
+      ),
+    ),
+  ];
   return await commitWithRetry(async () => {
     // A failed check drops the batch's heads from the cache: the retry reads them.
     const cached = conversationIds.map((id) => cache?.get(id));
@@ -78,7 +116,18 @@ export async function commitMessages(
     const read = await getManyChunked<unknown>(kv, [
       ...missing.map(headKey),
       ...withClient.map((r) => clientIdKey(r.conversationId, r.author.id, r.clientId!)),
+      ...parentSlots.map((k) => messageKey(k.split("\0")[0], Number(k.split("\0")[1]))),
     ]);
+    /** Every record this batch read or writes, by `conv\0seq`: what is written goes last. */
+    const bySlot = new Map<string, MessageRecord>();
+    parentSlots.forEach((k, i) => {
+      const value = read[missing.length + withClient.length + i].value as MessageRecord | null;
+      if (value) bySlot.set(k, value);
+    });
+    const written = new Set<string>();
+    /** Per conversation, the parents whose thread moved, in order (each gets a rev). */
+    const changedParents = new Map<string, string[]>();
+    const userThreads = new Map<string, [string, string, number, UserThread]>();
     const readHeads = new Map(
       missing.map((id, i) => [id, read[i] as Deno.KvEntryMaybe<ConversationHead>]),
     );
@@ -125,7 +174,9 @@ export async function commitMessages(
 
     const nextSeq = new Map(conversationIds.map((id, i) => [id, heads[i].value?.seq ?? 0]));
     const fresh = new Map<string, MessageRecord>();
-    const results: SendOutcome[] = [];
+    const results: BatchOutcome[] = [];
+    /** Per result index: the parent slot of a created reply (its final record and rev below). */
+    const replyOf = new Map<number, string>();
     const lastCreated = new Map<string, MessageRecord>();
     /** The authors' read marks move to their last message (one write per key and commit). */
     const marks = new Map<string, [string, string, number]>();
@@ -151,6 +202,15 @@ export async function commitMessages(
         results.push({ message, created: false, members });
         continue;
       }
+      const reply = r.parentSeq !== undefined && !r.system;
+      const parentSlot = `${r.conversationId}\0${r.parentSeq}`;
+      if (reply) {
+        const refusal = parentError(bySlot.get(parentSlot));
+        if (refusal) {
+          results.push({ refused: refusal });
+          continue;
+        }
+      }
       const seq = nextSeq.get(r.conversationId)! + 1;
       nextSeq.set(r.conversationId, seq);
       const record: MessageRecord = {
@@ -166,8 +226,38 @@ export async function commitMessages(
         reactions: [],
         ...(r.attachments?.length ? { attachments: r.attachments } : {}),
         ...(r.system ? { kind: "system" as const, system: r.system } : {}),
+        ...(reply
+          ? {
+            parentSeq: r.parentSeq,
+            ...(r.alsoToConversation ? { alsoToConversation: true } : {}),
+          }
+          : {}),
       };
-      op.set(messageKey(r.conversationId, seq), record);
+      const slotOfRecord = `${r.conversationId}\0${seq}`;
+      bySlot.set(slotOfRecord, record);
+      written.add(slotOfRecord);
+      if (reply) {
+        const parent = bySlot.get(parentSlot)!;
+        const next = withReply(parent, record);
+        bySlot.set(parentSlot, next);
+        written.add(parentSlot);
+        const changed = changedParents.get(r.conversationId) ?? [];
+        if (!changed.includes(parentSlot)) changed.push(parentSlot);
+        changedParents.set(r.conversationId, changed);
+        op.set(threadReplyKey(r.conversationId, r.parentSeq!, seq), true);
+        // "Your threads": the replier (who has read up to their reply) and, at the first
+        // reply, the parent's author.
+        const entry = (userId: string, readSeq: number) =>
+          userThreads.set(`${userId}\0${parentSlot}`, [userId, r.conversationId, r.parentSeq!, {
+            lastReplyAt: record.createdAt,
+            readSeq,
+          }]);
+        if (!parent.thread?.replyCount && parent.authorId !== r.author.id) {
+          entry(parent.authorId, r.parentSeq!);
+        }
+        entry(r.author.id, seq);
+        replyOf.set(results.length, parentSlot);
+      }
       for (const a of r.attachments ?? []) op.set(fileRefKey(a.id, r.conversationId, seq), true);
       marks.set(`${r.conversationId}\0${r.author.id}`, [r.conversationId, r.author.id, seq]);
       if (slot) {
@@ -184,13 +274,31 @@ export async function commitMessages(
     for (const [conversationId, userId, seq] of marks.values()) {
       op.set(readMarkKey(conversationId, userId), seq);
     }
+    for (const slot of written) {
+      const record = bySlot.get(slot)!;
+      op.set(messageKey(record.conversationId, record.seq), record);
+    }
+    for (const [userId, conversationId, parentSeq, value] of userThreads.values()) {
+      op.set(userThreadKey(userId, conversationId, parentSeq), value);
+    }
     const newHeads = new Map<string, ConversationHead>();
+    const revOf = new Map<string, number>();
     conversationIds.forEach((id, i) => {
       // Checked even when nothing is written to it: a refusal or a duplicate was judged
       // on this head.
       op.check(heads[i]);
       const last = lastCreated.get(id);
-      if (last) newHeads.set(id, setHeadForMessages(op, heads[i].value, last));
+      if (!last) return;
+      // A parent's thread moved: a change of that message, logged with a rev of its own
+      // (rooms deliver it as `message_updated`, catch-up replays it), in this commit.
+      const changed = changedParents.get(id) ?? [];
+      const rev = heads[i].value?.rev ?? 0;
+      changed.forEach((slot, n) => {
+        revOf.set(slot, rev + n + 1);
+        op.set(changeKey(id, rev + n + 1), bySlot.get(slot)!.seq);
+      });
+      const lastNow = bySlot.get(`${id}\0${last.seq}`) ?? last;
+      newHeads.set(id, setHeadForMessages(op, heads[i].value, lastNow, changed.length));
     });
     if (newHeads.size === 0) return results;
     const result = await op.commit();
@@ -204,6 +312,9 @@ export async function commitMessages(
       for (const [id, value] of newHeads) {
         cache.set(id, { key: headKey(id), value, versionstamp: result.versionstamp });
       }
+    }
+    for (const [i, slot] of replyOf) {
+      results[i] = { ...results[i], parentRecord: bySlot.get(slot)!, parentRev: revOf.get(slot)! };
     }
     return results;
   });

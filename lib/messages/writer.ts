@@ -17,13 +17,22 @@ type Pending = { request: SendRequest; resolve(r: SendResult): void; reject(e: u
 /**
  * What a message adds to a commit: its record twice (message and head) plus keys, its
  * clientId, its author's read mark and a reference per attached file. (Its search words
- * are the indexer's, in a commit of their own.)
+ * are the indexer's, in a commit of their own.) A reply adds its thread entry, two people's
+ * thread entries and a change-log entry (the parent's record: see PARENT_BYTES).
  */
 function cost(request: SendRequest): { bytes: number; writes: number } {
   const files = request.attachments ?? [];
   const bytes = 2 * (request.content.length * 3 + 400 + files.length * 1200);
-  return { bytes, writes: 3 + files.length };
+  const reply = request.parentSeq !== undefined;
+  return { bytes: bytes + (reply ? 600 : 0), writes: 3 + files.length + (reply ? 4 : 0) };
 }
+
+/**
+ * A thread's parent is rewritten once per commit whatever number of its replies it holds,
+ * and its size is not known when the batch is cut: counted at KV's largest value (reactions
+ * can fill a record), plus its write.
+ */
+const PARENT_BYTES = 64 * 1024 + 200;
 
 /**
  * Group commit: sends that arrive while a commit is in flight wait and go together in the
@@ -98,6 +107,7 @@ export class MessageWriter {
   /** The longest prefix of the queue that fits one commit. */
   #take(): Pending[] {
     const conversations = new Set<string>();
+    const parents = new Set<string>();
     let bytes = 0;
     let writes = 0;
     let n = 0;
@@ -106,8 +116,16 @@ export class MessageWriter {
       const newConversation = !conversations.has(request.conversationId);
       if (n > 0 && newConversation && conversations.size >= MAX_CONVERSATIONS) break;
       const c = cost(request);
+      const parent = request.parentSeq === undefined
+        ? null
+        : `${request.conversationId}\0${request.parentSeq}`;
+      if (parent && !parents.has(parent)) {
+        c.bytes += PARENT_BYTES;
+        c.writes += 1;
+      }
       if (n > 0 && bytes + c.bytes > MAX_BYTES) break;
       if (n > 0 && writes + c.writes > MAX_MUTATIONS) break;
+      if (parent) parents.add(parent);
       conversations.add(request.conversationId);
       bytes += c.bytes;
       writes += c.writes;

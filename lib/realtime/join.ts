@@ -10,7 +10,8 @@ const CATCH_UP_BUFFER = 1024 * 1024;
 
 /**
  * Subscribes a socket to a conversation and sends it `recent_messages`: everything after
- * `since`, or the last 50. With `rev` (the highest change the client had seen), the
+ * `since` (a thread's replies too: the seqs have no gap), or the last 50 top-level messages
+ * and whatever follows them. With `rev` (the highest change the client had seen), the
  * messages up to `since` changed since then follow as `message_updated`. Throws
  * NotFoundError for a non-participant, or when the socket was evicted during the join.
  */
@@ -63,22 +64,32 @@ export async function joinRoom(
     // out with no wait between them: a client that has its last recent_messages is in
     // the room (it hears the next typing or message).
     let last: Message[];
+    // Without `since`: the last 50 of the history people read (top-level messages), then,
+    // like a catch-up from there, every message after them (a thread's latest replies, which
+    // the client keeps but does not show), so the seqs it holds have no gap.
+    let carry: Message[] = [];
     if (since === undefined) {
-      last = (await listMessages(kv, conversationId, { limit: 50 })).messages;
-      cursor = last.at(-1)?.seq ?? 0;
-    } else {
-      while (true) {
-        const batch =
-          (await listMessages(kv, conversationId, { after: cursor, limit: PAGE })).messages;
-        if (evicted()) return void (refused = true);
-        if (gone()) return;
-        cursor = batch.at(-1)?.seq ?? cursor;
-        if (batch.length < PAGE) {
-          last = batch;
-          break;
-        }
-        conn.send({ type: "recent_messages", conversationId, messages: batch, rev: start.rev });
+      carry = (await listMessages(kv, conversationId, { limit: 50, topLevel: true })).messages;
+      // None found within the scan's reach (a very long thread): the last page of all.
+      cursor = carry.at(-1)?.seq ?? Math.max(0, start.seq - PAGE);
+    }
+    while (true) {
+      const batch =
+        (await listMessages(kv, conversationId, { after: cursor, limit: PAGE })).messages;
+      if (evicted()) return void (refused = true);
+      if (gone()) return;
+      cursor = batch.at(-1)?.seq ?? cursor;
+      if (batch.length < PAGE) {
+        last = [...carry, ...batch];
+        break;
       }
+      conn.send({
+        type: "recent_messages",
+        conversationId,
+        messages: [...carry, ...batch],
+        rev: start.rev,
+      });
+      carry = [];
     }
     // Changes this socket has not seen: from the client's rev (or the head's at the start
     // of the join), up to what the room has delivered (the room delivers the rest).

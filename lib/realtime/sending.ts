@@ -7,12 +7,13 @@ import {
   type Message,
   type MessageChange,
   MessageWriter,
+  noteThreadMentions,
   type SendInput,
   type SendResult,
   type SystemRecord,
   systemRequest,
 } from "../messages/mod.ts";
-import { BatchedRateLimit, metrics } from "../ops/mod.ts";
+import { BatchedRateLimit, describeError, log, metrics } from "../ops/mod.ts";
 import { LruCache } from "../storage/mod.ts";
 import { SearchIndexer } from "../search/mod.ts";
 import type { User } from "../accounts/mod.ts";
@@ -71,7 +72,15 @@ export class Sender {
     this.#sendLimit?.hit(["send", author.id]);
     const stored = this.#writer.send({ author, ...input, members: counter }).then((result) => {
       if (result.members !== counter) members.forget(conversationId);
-      if (result.created) this.#delivered(result.message, participantIds);
+      if (result.created) {
+        this.#delivered(result.message, participantIds);
+        if (result.parent) {
+          this.#changed(conversationId, result.parent);
+          void noteThreadMentions(this.#parts.kv, result.message, participantIds).catch((err) =>
+            log("warn", "thread mentions failed", describeError(err))
+          );
+        }
+      }
       return result;
     }, (err) => {
       if (err instanceof NotFoundError || err instanceof ConflictError) {
@@ -128,15 +137,19 @@ export class Sender {
     if (change.kind !== "detach") this.#sendLimit?.hit(["send", user.id]);
     const result = await changeMessage(this.#parts.kv, user, target, change);
     if (result.rev !== null) {
-      const { conversationId } = target;
-      this.#parts.rooms.deliverChanges(conversationId, result.rev, {
-        message: result.message,
-        rev: result.rev,
-      });
-      this.#doorbells.ring({ kind: "change", conversationId, rev: result.rev });
+      this.#changed(target.conversationId, { message: result.message, rev: result.rev });
       if (result.last && change.kind !== "react") void this.#notifyLast(result.message);
     }
     return result;
+  }
+
+  /**
+   * A message changed (an edit, a reaction, a thread parent a reply moved): the room here
+   * gets `message_updated` in rev order, the other workers a doorbell.
+   */
+  #changed(conversationId: string, known: { message: Message; rev: number }): void {
+    this.#parts.rooms.deliverChanges(conversationId, known.rev, known);
+    this.#doorbells.ring({ kind: "change", conversationId, rev: known.rev });
   }
 
   /** Resolves when every message stored here is in the search index. */

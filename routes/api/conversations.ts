@@ -102,6 +102,13 @@ const postSchema = z.object({
   /** A form sends one id as a plain field: it counts as a list of one. */
   attachmentIds: z.preprocess((v) => typeof v === "string" ? [v] : v, attachmentIdsSchema)
     .optional(),
+  /** A reply in the thread of this top-level message (a form sends it as text). */
+  parentSeq: z.preprocess((v) => v === "" ? undefined : v, seq.min(1).optional()),
+  /** A reply that also shows in the conversation (a form's checkbox sends "on"). */
+  alsoToConversation: z.preprocess(
+    (v) => typeof v === "string" ? ["on", "1", "true"].includes(v) : v,
+    z.boolean().optional(),
+  ),
 });
 const readSchema = z.object({ seq });
 const listSchema = z.object({
@@ -220,7 +227,9 @@ export const conversationRoutes = new Hono<Env>()
     });
     const { message, created } = await hub.send(user, { conversationId, ...input, attachments });
     if (isFormPost(c)) {
-      return c.redirect(`/conversations/${message.conversationId}#m${message.seq}`, 303);
+      // A reply goes back to its thread (the page shows it with `?thread=`).
+      const thread = message.parentSeq ? `?thread=${message.parentSeq}` : "";
+      return c.redirect(`/conversations/${message.conversationId}${thread}#m${message.seq}`, 303);
     }
     return c.json({ message }, created ? 201 : 200);
   })

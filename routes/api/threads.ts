@@ -1,6 +1,57 @@
 import { Hono } from "hono";
-import type { Env } from "../_http.ts";
+import { z } from "zod";
+import { getConversationRecordForUser } from "../../lib/conversations/mod.ts";
+import { NotFoundError } from "../../lib/errors.ts";
+import { listUserThreads, markThreadRead, readThread } from "../../lib/messages/mod.ts";
+import { type AppCtx, type Env, isFormPost, readBody, readQuery, requireUser } from "../_http.ts";
 
-export const threadsRoutes = new Hono<Env>();
+const seq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const seqParam = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+const threadQuery = z.object({
+  after: seq.optional(),
+  before: seq.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+const listQuery = z.object({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(50).optional(),
+});
+const readSchema = z.object({ seq });
+
+/**
+ * The participant check first (an outsider gets the 404 of a missing conversation, whatever
+ * the seq), then the thread's seq (not a number: the 404 of a missing thread).
+ */
+async function threadOf(c: AppCtx): Promise<{ conversationId: string; parentSeq: number }> {
+  const user = requireUser(c);
+  const conv = await getConversationRecordForUser(c.get("ctx").kv, c.req.param("id")!, user.id);
+  const parsed = seqParam.safeParse(c.req.param("seq"));
+  if (!parsed.success) throw new NotFoundError("Thread not found.");
+  return { conversationId: conv.id, parentSeq: parsed.data };
+}
+
+/** Mounted at /api/threads: the threads you take part in, newest activity first. */
+export const threadsRoutes = new Hono<Env>()
+  .get("/", async (c) => {
+    const user = requireUser(c);
+    const query = readQuery(c, listQuery);
+    return c.json(await listUserThreads(c.get("ctx").kv, user.id, query));
+  });
+
 /** Mounted at /api/conversations: a thread of a conversation. */
-export const conversationThreadRoutes = new Hono<Env>();
+export const conversationThreadRoutes = new Hono<Env>()
+  .get("/:id/threads/:seq", async (c) => {
+    const { conversationId, parentSeq } = await threadOf(c);
+    const query = readQuery(c, threadQuery);
+    return c.json(await readThread(c.get("ctx").kv, conversationId, parentSeq, query));
+  })
+  .post("/:id/threads/:seq/read", async (c) => {
+    const user = requireUser(c);
+    const { conversationId, parentSeq } = await threadOf(c);
+    const body = await readBody(c, readSchema);
+    await markThreadRead(c.get("ctx").kv, user.id, conversationId, parentSeq, body.seq);
+    if (isFormPost(c)) {
+      return c.redirect(`/conversations/${conversationId}?thread=${parentSeq}`, 303);
+    }
+    return c.body(null, 204);
+  });
