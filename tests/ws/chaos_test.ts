@@ -5,6 +5,9 @@
  * the server is restarted once. Every acknowledged message must
  * reach every participant exactly once and in seq order. Clients resume with `join {since}`;
  * without that catch-up (CHAOS_NO_CATCHUP=1 here) the test fails.
+ * A share of the messages are thread replies (to a top-level message the client has): they
+ * take seqs like the others, and every client ends with each parent's reply count right, as
+ * the live `message_updated` frames (and the rejoins' replay from `rev`) left it.
  */
 import assert from "node:assert/strict";
 import { DenoWebSocket } from "../support/ws_client.ts";
@@ -13,6 +16,8 @@ const ROOT = new URL("../..", import.meta.url).pathname;
 const CLIENTS = 6;
 const PER_CLIENT = 350;
 const NO_CATCHUP = Deno.env.get("CHAOS_NO_CATCHUP") === "1";
+/** The share of messages sent as thread replies. */
+const REPLY_SHARE = 0.3;
 
 function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -56,14 +61,25 @@ async function startServer(port: number, kvPath: string) {
   throw new Error("server did not start");
 }
 
-type Msg = { seq: number; id: string; clientId: string | null; author: { id: string } };
+type Msg = {
+  seq: number;
+  id: string;
+  clientId: string | null;
+  author: { id: string };
+  parentSeq?: number | null;
+  thread?: { replyCount: number } | null;
+};
 
 /** One person: keeps a socket up (reconnecting), sends its share, records what arrives. */
 class ChaosClient {
   received: Msg[] = [];
   problems: string[] = [];
   acked = new Map<string, Msg>();
-  #unacked = new Map<string, string>();
+  /** Per thread parent, its reply count as the change of the highest rev seen showed it. */
+  threads = new Map<number, { rev: number; replyCount: number }>();
+  /** The highest change seen (what a rejoin asks to replay from). */
+  rev = 0;
+  #unacked = new Map<string, { content: string; parentSeq?: number }>();
   #ws: WebSocket | null = null;
   #stopped = false;
   #sent = 0;
@@ -90,9 +106,14 @@ class ChaosClient {
     this.#joined = false;
     ws.onopen = () => {
       const since = NO_CATCHUP ? undefined : this.last;
-      ws.send(JSON.stringify({ type: "join", conversationId: this.conversationId, since }));
+      ws.send(JSON.stringify({
+        type: "join",
+        conversationId: this.conversationId,
+        since,
+        ...(since ? { rev: this.rev } : {}),
+      }));
       // Whatever was sent and not acknowledged goes again: clientId makes it safe.
-      for (const [clientId, content] of this.#unacked) this.#send(clientId, content);
+      for (const [clientId, pending] of this.#unacked) this.#send(clientId, pending);
     };
     ws.onmessage = (e) => this.#onFrame(JSON.parse(e.data));
     ws.onerror = () => {};
@@ -107,8 +128,14 @@ class ChaosClient {
     if (this.#sent >= PER_CLIENT) return false;
     const clientId = `${this.name}-${++this.#sent}`;
     const content = `${this.name} says ${this.#sent}`;
-    this.#unacked.set(clientId, content);
-    this.#send(clientId, content);
+    // A reply to a top-level message this client has (resent with the same parent).
+    const parents = this.received.filter((m) => m.parentSeq == null);
+    const parentSeq = parents.length > 0 && Math.random() < REPLY_SHARE
+      ? parents[Math.floor(Math.random() * parents.length)].seq
+      : undefined;
+    const pending = { content, ...(parentSeq ? { parentSeq } : {}) };
+    this.#unacked.set(clientId, pending);
+    this.#send(clientId, pending);
     return true;
   }
 
@@ -136,12 +163,12 @@ class ChaosClient {
     }
   }
 
-  #send(clientId: string, content: string): void {
+  #send(clientId: string, pending: { content: string; parentSeq?: number }): void {
     if (this.#ws?.readyState !== WebSocket.OPEN) return;
     this.#ws.send(JSON.stringify({
       type: "send_message",
       conversationId: this.conversationId,
-      content,
+      ...pending,
       clientId,
     }));
   }
@@ -158,10 +185,42 @@ class ChaosClient {
     this.received.push(m);
   }
 
-  #onFrame(frame: { type: string; messages?: Msg[]; message?: Msg; clientId?: string }): void {
+  /** The copy of the highest rev (the later of equals) holds a parent's reply count. */
+  #thread(m: Msg, rev: number): void {
+    const seen = this.threads.get(m.seq);
+    if (!seen || seen.rev <= rev) {
+      this.threads.set(m.seq, { rev, replyCount: m.thread?.replyCount ?? 0 });
+    }
+  }
+
+  #onFrame(
+    frame: {
+      type: string;
+      messages?: Msg[];
+      message?: Msg;
+      clientId?: string;
+      rev?: number;
+      code?: string;
+    },
+  ): void {
+    if (frame.type === "error" && frame.code === "invalid_input") {
+      this.problems.push("refused reply");
+    }
     if (frame.type === "recent_messages") {
-      for (const m of frame.messages ?? []) this.#take(m);
+      for (const m of frame.messages ?? []) {
+        this.#take(m);
+        // A message as it was read in the join: every change up to the frame's rev is in it
+        // (later ones follow as message_updated).
+        if (m.thread) this.#thread(m, frame.rev ?? 0);
+      }
+      // Not `this.rev`: a socket cut between a join's messages and the changes it replays
+      // after them would skip those changes on its next join. The changes come in rev
+      // order, so the highest one received is a safe point to resume from.
       this.#joined = true;
+    }
+    if (frame.type === "message_updated" && frame.message && frame.rev !== undefined) {
+      this.rev = Math.max(this.rev, frame.rev);
+      this.#thread(frame.message, frame.rev);
     }
     if (frame.type === "message" && frame.message) this.#take(frame.message);
     if (frame.type === "ack" && frame.message && frame.clientId) {
@@ -251,9 +310,45 @@ Deno.test({
         for (const [clientId, m] of c.acked) {
           assert.equal(everyone[m.seq - 1].id, m.id, `ack of ${clientId} matches seq ${m.seq}`);
           assert.equal(everyone[m.seq - 1].clientId, clientId);
+          assert.equal(everyone[m.seq - 1].parentSeq ?? null, m.parentSeq ?? null);
         }
       }
-      console.log(`chaos: ${total} messages, ${rounds} rounds, ${Date.now() - started} ms`);
+      // The replies: each parent's count, as stored and as every client saw it last.
+      const expected = new Map<number, number>();
+      for (const m of everyone) {
+        if (m.parentSeq != null) expected.set(m.parentSeq, (expected.get(m.parentSeq) ?? 0) + 1);
+      }
+      const replies = [...expected.values()].reduce((a, b) => a + b, 0);
+      assert.ok(replies > total * 0.05, `a share of replies (${replies})`);
+      for (const [parentSeq, count] of expected) {
+        const res = await fetch(
+          `${base}/api/conversations/${conversationId}/threads/${parentSeq}?limit=100`,
+          { headers: { cookie: people[0].cookie } },
+        );
+        const page = await res.json();
+        assert.equal(page.parent.thread.replyCount, count, `stored count of ${parentSeq}`);
+      }
+      const lastRev = Math.max(...clients.map((c) => c.rev));
+      const settle = Date.now() + 10_000;
+      const right = (c: ChaosClient) =>
+        [...expected].every(([seq, n]) => c.threads.get(seq)?.replyCount === n);
+      while (!clients.every(right) && Date.now() < settle) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      for (const c of clients) {
+        for (const [parentSeq, count] of expected) {
+          assert.equal(
+            c.threads.get(parentSeq)?.replyCount,
+            count,
+            `${c.name} sees ${count} replies under ${parentSeq} (rev ${c.rev} of ${lastRev})`,
+          );
+        }
+      }
+      console.log(
+        `chaos: ${total} messages (${replies} replies in ${expected.size} threads), ${rounds} rounds, ${
+          Date.now() - started
+        } ms`,
+      );
     } finally {
       await Promise.all(clients.map((c) => c.stop()));
       server.kill("SIGTERM");
