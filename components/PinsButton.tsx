@@ -1,7 +1,8 @@
 /**
  * The conversation header's pins: a link to the pins page (`/conversations/:id/pins`)
  * until the chat room's island has hydrated, then a button that opens the pinned messages
- * in a panel under it (read fresh each time it opens). For islands/chat/RoomHeader.tsx:
+ * in a panel under it (read fresh each time it opens; on a phone, across the screen's
+ * width below the header). For islands/chat/RoomHeader.tsx:
  * `<PinsButton conversationId={…} meId={…} hydrated={props.hydrated} />`.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
@@ -89,7 +90,7 @@ export function PinsButton(props: { conversationId: string; meId: string; hydrat
           id={panelId}
           role="region"
           aria-label="Pinned messages"
-          class="absolute right-0 top-full z-30 mt-2 max-h-[70vh] w-[min(24rem,calc(100vw-1.5rem))] overflow-y-auto rounded-xl border border-slate-200 bg-white p-2 shadow-lg dark:border-slate-700 dark:bg-slate-900"
+          class="fixed inset-x-3 top-16 z-30 max-h-[70vh] overflow-y-auto sm:absolute sm:inset-x-auto sm:right-0 sm:top-full sm:mt-2 sm:w-96 rounded-xl border border-slate-200 bg-white p-2 shadow-lg dark:border-slate-700 dark:bg-slate-900"
           data-testid="pins-panel"
         >
           <div class="flex items-center justify-between px-3 py-1">
