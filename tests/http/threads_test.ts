@@ -271,3 +271,72 @@ Deno.test("your threads: newest activity first, unread replies, read marks, ment
     assert.deepEqual((await list(cat)).threads, []);
   });
 });
+
+Deno.test("history pages count top-level messages only, across long runs of replies", async () => {
+  await withApp(async (app) => {
+    const { ann, ben, conv } = await setup(app);
+    const tops: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const top = await say(app, ann, conv, { content: `top ${i}` });
+      tops.push(top.seq);
+      for (let j = 0; j < 4; j++) {
+        await say(app, ben, conv, { content: `reply ${i}.${j}`, parentSeq: top.seq });
+      }
+    }
+    const page = async (query: string) =>
+      await okJson(
+        await app.fetch(`/api/conversations/${conv}/messages?${query}`, withCookie(ann.cookie)),
+      );
+    const seqsOf = (p: { messages: { seq: number }[] }) => p.messages.map((m) => m.seq);
+    const newest = await page("limit=2");
+    assert.deepEqual(seqsOf(newest), tops.slice(3));
+    assert.equal(newest.nextCursor, String(tops[3]));
+    const older = await page(`limit=2&before=${newest.nextCursor}`);
+    assert.deepEqual(seqsOf(older), tops.slice(1, 3));
+    const oldest = await page(`limit=2&before=${older.nextCursor}`);
+    assert.deepEqual(seqsOf(oldest), tops.slice(0, 1));
+    assert.equal(oldest.nextCursor, null);
+    const forward = await page(`limit=3&after=0`);
+    assert.deepEqual(seqsOf(forward), tops.slice(0, 3));
+    assert.equal(forward.nextCursor, String(tops[2]));
+    const rest = await page(`limit=3&after=${forward.nextCursor}`);
+    assert.deepEqual(seqsOf(rest), tops.slice(3));
+    assert.equal(rest.nextCursor, null);
+    const around = await page(`limit=3&around=${tops[2]}`);
+    assert.deepEqual(seqsOf(around), tops.slice(1, 4));
+    assert.equal(around.nextCursor, String(tops[1]));
+    assert.equal(around.newerCursor, String(tops[3]));
+  });
+});
+
+Deno.test("replies are edited, reacted to, deleted and found like any message", async () => {
+  await withApp(async (app) => {
+    const { ann, ben, conv } = await setup(app);
+    const parent = await say(app, ann, conv, { content: "Top" });
+    const reply = await say(app, ben, conv, { content: "pineapple pizza", parentSeq: parent.seq });
+    const url = `/api/conversations/${conv}/messages/${reply.seq}`;
+    const edited = await okJson(
+      await app.fetch(url, json("PATCH", { content: "pineapple pie" }, ben.cookie)),
+    );
+    assert.equal(edited.message.parentSeq, parent.seq);
+    const reacted = await app.fetch(
+      `${url}/reactions/${encodeURIComponent("👍")}`,
+      json("PUT", undefined, ann.cookie),
+    );
+    assert.ok(reacted.ok);
+    await app.ctx.hub.indexed();
+    const found = await okJson(
+      await app.fetch("/api/search?q=pineapple", withCookie(ann.cookie)),
+    );
+    assert.ok(
+      found.results.some((r: { message?: { seq: number }; seq?: number }) =>
+        (r.message?.seq ?? r.seq) === reply.seq
+      ),
+      JSON.stringify(found.results),
+    );
+    assert.equal((await app.fetch(url, json("DELETE", undefined, ben.cookie))).status, 200);
+    const page = await okJson(await thread(app, ann, conv, parent.seq));
+    assert.ok(page.replies[0].deletedAt, "the deleted reply stays as a placeholder");
+    assert.equal(page.parent.thread.replyCount, 1, "and still counts");
+  });
+});
