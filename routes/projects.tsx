@@ -118,7 +118,7 @@ async function projectPage(c: AppCtx, me: User) {
     listMembers(kv, project.id),
     listFiles(kv, project.id),
     getConversationForUser(kv, project.conversationId, me.id),
-    listMessages(kv, project.conversationId, { limit: 50 }),
+    listMessages(kv, project.conversationId, { limit: 50, topLevel: true }),
     listConversationsForUser(kv, me.id),
   ]);
   const manager = project.role === "owner" || project.role === "admin";
