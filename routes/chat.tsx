@@ -11,8 +11,10 @@ import {
   getChannelForUser,
   getConversationForUser,
   listConversationsForUser,
+  listUserThreads,
   markRead,
   readHistory,
+  readThread,
 } from "../lib/messages/mod.ts";
 import { AppError } from "../lib/errors.ts";
 import { island } from "../lib/web/mod.ts";
@@ -56,7 +58,7 @@ export async function shell(
     me: User;
     title: string;
     currentId?: string | null;
-    section?: "chat" | "projects" | "channels" | "admin";
+    section?: "chat" | "projects" | "channels" | "admin" | "threads";
     /** The home page: on a phone, the list is what it shows (ChatShell). */
     home?: boolean;
     list?: ConversationListing;
@@ -64,7 +66,11 @@ export async function shell(
   },
 ) {
   const { me } = frame;
-  const list = frame.list ?? await listConversationsForUser(c.get("ctx").kv, me.id);
+  const { kv } = c.get("ctx");
+  const [list, threads] = await Promise.all([
+    frame.list ?? listConversationsForUser(kv, me.id),
+    listUserThreads(kv, me.id, { limit: 1 }),
+  ]);
   return page(c, {
     title: frame.title,
     children: (
@@ -75,6 +81,7 @@ export async function shell(
         currentId={frame.currentId ?? null}
         section={frame.section}
         home={frame.home}
+        unreadThreads={threads.unreadThreads}
       >
         {frame.children}
       </ChatShell>
@@ -113,14 +120,17 @@ export async function foundOrNull<T>(read: Promise<T>): Promise<T | null> {
   }
 }
 
-/** A thread's first page, or null when it cannot be read (the panel says so). */
-async function readThreadPage(
-  _c: AppCtx,
-  _conversationId: string,
-  _seq: number,
-  _me: User,
+/**
+ * A thread's first page (`after`: the replies after that seq), or null when there is no
+ * such thread (the panel says so). The caller has checked that `me` takes part.
+ */
+export async function readThreadPage(
+  c: AppCtx,
+  conversationId: string,
+  seq: number,
+  after?: number,
 ): Promise<ThreadPage | null> {
-  return await Promise.resolve(null);
+  return await foundOrNull(readThread(c.get("ctx").kv, conversationId, seq, { after }));
 }
 
 /** A conversation's page: its history (the newest, older, or around a search hit), then live. */
@@ -138,7 +148,7 @@ async function conversationPage(c: AppCtx, me: User) {
   const threadSeq = beforeSchema.parse(c.req.query("thread"));
   const threadPage = threadSeq === undefined
     ? null
-    : await readThreadPage(c, conversation.id, threadSeq, me);
+    : await readThreadPage(c, conversation.id, threadSeq);
   const last = history.messages.at(-1);
   // What was unread before this visit: the page marks where it starts ("New messages").
   const unreadFrom = before === undefined && around === undefined && last &&
@@ -170,7 +180,9 @@ async function conversationPage(c: AppCtx, me: User) {
         maxUploadBytes={c.get("ctx").config.maxUploadBytes}
         focusSeq={around ?? null}
         atEnd={before === undefined && around === undefined}
-        thread={threadSeq === undefined ? null : { seq: threadSeq, page: threadPage }}
+        thread={threadSeq === undefined
+          ? null
+          : { seq: threadSeq, page: threadPage, missing: threadPage === null }}
         opened={{
           edit: beforeSchema.parse(c.req.query("edit")),
           react: beforeSchema.parse(c.req.query("react")),
@@ -179,6 +191,7 @@ async function conversationPage(c: AppCtx, me: User) {
       />,
       conversation,
       me,
+      threadSeq !== undefined,
     ),
   });
 }
@@ -202,17 +215,29 @@ async function channelPreviewPage(c: AppCtx, me: User) {
 
 /**
  * A group's or channel's page has its details beside the chat (below it on a narrow screen):
- * topic, members, add, remove, leave and settings. A direct conversation (and a project's:
+ * topic, members, add, remove, leave and settings (hidden while a thread is open beside the
+ * chat: ChatRoom toggles `data-thread-open`). A direct conversation (and a project's:
  * its page is the project's) is the chat alone.
  */
-function withPanel(room: ComponentChildren, conversation: Conversation, me: User) {
+function withPanel(
+  room: ComponentChildren,
+  conversation: Conversation,
+  me: User,
+  threadOpen = false,
+) {
   const panel = conversation.kind === "channel" ||
     (conversation.kind === "group" && !conversation.projectId);
   if (!panel) return room;
   return (
     <div class="flex min-w-0 flex-1 flex-col overflow-y-auto lg:flex-row lg:overflow-hidden">
       <div class="flex min-h-[70vh] min-w-0 flex-1 lg:min-h-0">{room}</div>
-      <ChannelPanel conversation={conversation} me={me} />
+      <div
+        class="contents data-[thread-open]:hidden"
+        data-channel-panel
+        data-thread-open={threadOpen ? "" : undefined}
+      >
+        <ChannelPanel conversation={conversation} me={me} />
+      </div>
     </div>
   );
 }
