@@ -1,9 +1,9 @@
 /**
  * Drafts in Chromium: Ann on a laptop and a phone (two browser contexts of one person). A
  * draft saved on one shows in the other's sidebar live ("Draft: …"), survives a reload, and
- * never shows to Ben; with the composer wired to islands/chat/draft_sync.ts, what Ann types
- * on one device is in the other's composer, after a reload and live, and sending clears it
- * everywhere. Screenshots in test-output/drafts/ (375 and 1280 px, light and dark), axe clean.
+ * never shows to Ben; what Ann types in one's composer (islands/chat/draft_sync.ts) is in the
+ * other's, after a reload and live, a thread's apart, and sending clears it everywhere.
+ * Screenshots in test-output/drafts/ (375 and 1280 px, light and dark), axe clean.
  */
 import AxeBuilder from "@axe-core/playwright";
 import assert from "node:assert/strict";
@@ -39,10 +39,6 @@ async function saveFrom(page: Page, id: string, content: string) {
   );
   assert.equal(status, 204);
 }
-
-/** Whether the composer is wired to the draft hook yet (helper H's file; see the report). */
-const WIRED = Deno.readTextFileSync(new URL("../../islands/chat/Composer.tsx", import.meta.url))
-  .includes("useDraftSync");
 
 browserTest(
   "the sidebar marks a conversation with your draft, live and after a reload",
@@ -123,11 +119,7 @@ browserTest(
   },
 );
 
-const composerTest = WIRED
-  ? browserTest
-  : (name: string) => Deno.test({ name, ignore: true, fn() {} });
-
-composerTest(
+browserTest(
   "a draft typed on one device is in the other's composer, and sending clears it",
   async ({ server, browser }, t) => {
     const ann = await registerUser(server, { username: "ann", displayName: "Ann Lee" });
@@ -205,6 +197,30 @@ composerTest(
         assert.equal(await laptop.locator("#composer").inputValue(), "");
       },
     );
+
+    await t.step("a thread's draft follows too, apart from the conversation's", async () => {
+      const parent = (await laptop.locator("li[data-seq]").last().getAttribute("data-seq"))!;
+      await laptop.goto(`${server.base}/conversations/${direct}?thread=${parent}`);
+      const box = laptop.locator("#thread-composer");
+      await box.waitFor();
+      await box.pressSequentially("a reply in the making", { delay: 20 });
+      const url = `${draftUrl}?parentSeq=${parent}`;
+      for (let i = 0; i < 50; i++) {
+        const got = await okJson(await server.fetch(url, { headers: { cookie: ann.cookie } }));
+        if (got.draft?.content === "a reply in the making") break;
+        assert.ok(i < 49, "the thread's draft was saved");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await phone.goto(`${server.base}/conversations/${direct}?thread=${parent}`);
+      await phone.waitForFunction(
+        () =>
+          (document.getElementById("thread-composer") as HTMLTextAreaElement | null)?.value ===
+            "a reply in the making",
+        undefined,
+        { timeout: 5000 },
+      );
+      assert.equal(await phone.locator("#composer").inputValue(), "", "not the conversation's");
+    });
 
     await t.step("Ben's composer never had any of it", async () => {
       const bens = await openChatPage(browser, server.base, ben.cookie, {
