@@ -9,7 +9,7 @@ import type { Message } from "../../lib/shared/message.ts";
 import type { User } from "../../lib/shared/user.ts";
 import type { ServerFrame } from "../../lib/shared/protocol.ts";
 import type { Pending } from "../../components/MessageList.tsx";
-import { countReplies, isShownInRoom } from "../thread/thread_model.ts";
+import { countReplies, isShownInRoom, keepKnownPeople } from "../thread/thread_model.ts";
 
 export type SocketState = "connecting" | "open" | "offline";
 
@@ -164,7 +164,10 @@ export function applyUpdate(state: RoomState, m: Message): RoomState {
   if (i < 0) return state;
   return {
     ...state,
-    messages: state.messages.map((x, j) => (j === i ? m : x)),
+    messages: state.messages.map((
+      x,
+      j,
+    ) => (j === i ? keepKnownPeople(x, m, state.participants) : x)),
     editing: m.deletedAt && state.editing === m.seq ? null : state.editing,
   };
 }

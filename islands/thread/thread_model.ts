@@ -48,6 +48,31 @@ export function countReplies(messages: Message[], incoming: Message[]): Message[
   return out;
 }
 
+/**
+ * `next` (a message's new state) with the people it names as "Deleted user" that `before`
+ * knew by the same id kept as they were: a change's frame may carry only its author resolved.
+ */
+export function keepKnownPeople(
+  before: Message,
+  next: Message,
+  people: Message["author"][] = [],
+): Message {
+  const known = new Map(people.map((u) => [u.id, u]));
+  for (const u of before.thread?.participants ?? []) known.set(u.id, u);
+  if (before.pinned) known.set(before.pinned.by.id, before.pinned.by);
+  known.set(before.author.id, before.author);
+  const fix = (u: Message["author"]) =>
+    u.username === "deleted" && known.get(u.id)?.username !== "deleted" ? known.get(u.id) ?? u : u;
+  const t = next.thread;
+  const p = next.pinned;
+  if (!t?.participants.some((u) => fix(u) !== u) && !(p && fix(p.by) !== p.by)) return next;
+  return {
+    ...next,
+    ...(t ? { thread: { ...t, participants: t.participants.map(fix) } } : {}),
+    ...(p ? { pinned: { ...p, by: fix(p.by) } } : {}),
+  };
+}
+
 export type ThreadState = {
   conversationId: string;
   parentSeq: number;
@@ -121,7 +146,9 @@ export function splitReplies(state: ThreadState): { paged: Message[]; later: Mes
 }
 
 function update(state: ThreadState, m: Message): ThreadState {
-  if (state.parent && m.seq === state.parent.seq) return { ...state, parent: m };
+  if (state.parent && m.seq === state.parent.seq) {
+    return { ...state, parent: keepKnownPeople(state.parent, m) };
+  }
   if (!state.replies.some((r) => r.seq === m.seq)) return state;
   return {
     ...state,

@@ -6,6 +6,7 @@ import {
   countReplies,
   initialThread,
   isShownInRoom,
+  keepKnownPeople,
   splitReplies,
   threadFrame,
   threadSend,
@@ -124,4 +125,23 @@ Deno.test("with more pages to read, live replies wait below 'Load more replies'"
   t = withPage(t, { parent, replies: [reply(4, 1), reply(5, 1)], nextCursor: null });
   assert.deepEqual(splitReplies(t).paged.map((m) => m.seq), [2, 3, 4, 5, 9]);
   assert.deepEqual(splitReplies(t).later, []);
+});
+
+Deno.test("a change naming known people as 'Deleted user' keeps them as they were", () => {
+  const gone = (u: User): User => ({ id: u.id, username: "deleted", displayName: "Deleted user" });
+  const before = withReply(message(1, ann), reply(2, 1));
+  const next: Message = {
+    ...before,
+    reactions: [{ emoji: "👍", userIds: [ben.id] }],
+    thread: { ...before.thread!, participants: [gone(ann), gone(ben)] },
+    pinned: { at: "2026-01-01T00:00:00.000Z", by: gone(ben) },
+  };
+  const kept = keepKnownPeople(before, next, [ann, ben]);
+  assert.deepEqual(kept.thread?.participants, [ann, ben]);
+  assert.deepEqual(kept.pinned?.by, ben);
+  assert.deepEqual(kept.reactions, next.reactions);
+  // Someone nobody here knew stays as the server says.
+  const stranger = gone({ id: "u-x", username: "x", displayName: "X" });
+  const other = { ...next, pinned: { at: "2026-01-01T00:00:00.000Z", by: stranger } };
+  assert.deepEqual(keepKnownPeople(before, other).pinned?.by, stranger);
 });
