@@ -16,6 +16,7 @@ import {
   updateAccountFlags,
 } from "../accounts/mod.ts";
 import { leaveAllConversations } from "../conversations/mod.ts";
+import { deleteAllDrafts, deleteAllSaved } from "../messages/mod.ts";
 import { ConflictError, NotFoundError } from "../errors.ts";
 import {
   deleteProject,
@@ -143,6 +144,8 @@ export async function deleteAccount(
     report.projectsLeft++;
   }
   report.conversationsLeft = (await leaveAllConversations(kv, userId)).length;
+  await deleteAllSaved(kv, userId);
+  await deleteAllDrafts(kv, userId);
   await unlinkAllIdentities(kv, userId);
   await revokeAllSessions(kv, userId); // any that raced with the disabling
   if (!(await deleteUserRecord(kv, userId))) {

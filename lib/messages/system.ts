@@ -46,6 +46,7 @@ export async function systemRequest(
     ...(system.userIds ? { userIds: system.userIds } : {}),
     ...(system.title !== undefined ? { title: system.title } : {}),
     ...(system.topic !== undefined ? { topic: system.topic } : {}),
+    ...(system.seq !== undefined ? { seq: system.seq } : {}),
   };
   const content = systemSentence({
     event: system.event,
@@ -53,6 +54,7 @@ export async function systemRequest(
     ...(system.userIds ? { users: system.userIds.map((id) => byId.get(id)!) } : {}),
     ...(system.title !== undefined ? { title: system.title } : {}),
     ...(system.topic !== undefined ? { topic: system.topic } : {}),
+    ...(system.seq !== undefined ? { seq: system.seq } : {}),
   });
   return { author: actor, conversationId, content, system: record, people };
 }

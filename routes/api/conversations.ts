@@ -17,6 +17,7 @@ import { ValidationError } from "../../lib/errors.ts";
 import {
   attachmentIdsSchema,
   attachmentsForSend,
+  clearSentDraft,
   clientIdSchema,
   getConversationForUser,
   listConversationsForUser,
@@ -226,6 +227,15 @@ export const conversationRoutes = new Hono<Env>()
       attachmentIds,
     });
     const { message, created } = await hub.send(user, { conversationId, ...input, attachments });
+    // Sent: the draft there goes, on every device (a form's composer started from it).
+    const parentSeq = message.parentSeq ?? null;
+    const cleared = created && await clearSentDraft(kv, {
+      userId: user.id,
+      conversationId,
+      parentSeq,
+      content: isFormPost(c) ? undefined : input.content ?? "",
+    });
+    if (cleared) hub.draftChanged(user.id, conversationId, parentSeq, "");
     if (isFormPost(c)) {
       // A reply goes back to its thread (the page shows it with `?thread=`).
       const thread = message.parentSeq ? `?thread=${message.parentSeq}` : "";
