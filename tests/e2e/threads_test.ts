@@ -185,6 +185,9 @@ browserTest(
       // Its own page, too.
       await page.goto(`${server.base}/conversations/${id}/threads/${question.seq}`);
       await page.locator("li[data-seq]", { hasText: "Notes are in the doc." }).waitFor();
+      await page.screenshot({ path: `${OUT}nojs-thread-page-375-light.png` });
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.screenshot({ path: `${OUT}nojs-thread-page-1280-light.png` });
       await context.close();
     });
 
