@@ -146,13 +146,14 @@ export class ChatSocket {
   }
 
   #noteRev(frame: ServerFrame) {
-    const at = frame.type === "recent_messages"
-      ? { id: frame.conversationId, rev: frame.rev }
+    const id = frame.type === "recent_messages"
+      ? frame.conversationId
       : frame.type === "message_updated"
-      ? { id: frame.message.conversationId, rev: frame.rev }
+      ? frame.message.conversationId
       : null;
-    if (!at || at.rev === undefined) return;
-    if (at.rev > (this.#revs.get(at.id) ?? -1)) this.#revs.set(at.id, at.rev);
+    if (id === null) return;
+    const next = nextRev(this.#revs.get(id), frame);
+    if (next !== undefined) this.#revs.set(id, next);
   }
 
   #setState(s: SocketState) {
@@ -266,4 +267,21 @@ export function chatSocket(): ChatSocket {
     shared = new ChatSocket(`${proto}//${location.host}/api/ws`);
   }
   return shared;
+}
+
+/**
+ * The change counter to send back on the next rejoin, after `frame`. A first join's
+ * `recent_messages` carries every message as it is now, so its `rev` is where changes start.
+ * A rejoin's (a `rev` known already) carries only the new messages; the changes missed
+ * meanwhile follow it as `message_updated` frames, and only those move the counter: a socket
+ * lost between the two must ask for them again.
+ */
+export function nextRev(known: number | undefined, frame: ServerFrame): number | undefined {
+  const rev = frame.type === "message_updated"
+    ? frame.rev
+    : frame.type === "recent_messages" && known === undefined
+    ? frame.rev
+    : undefined;
+  if (rev === undefined) return known;
+  return known === undefined || rev > known ? rev : known;
 }
