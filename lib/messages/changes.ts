@@ -98,9 +98,12 @@ export async function changeMessage(
     // The words move in this same commit (lib/search: see index_port.ts).
     if (next.content !== record.content) await searchHooks()?.textChanged(kv, op, record, next);
     if (!(await op.commit()).ok) return null;
-    const author = record.authorId === user.id ? user : (await withAuthors(kv, [next]))[0].author;
+    // A thread's repliers and a pin's author are people too: read them with the author.
+    const message = next.thread || next.pinned || record.authorId !== user.id
+      ? (await withAuthors(kv, [next]))[0]
+      : toMessageShape(next, user);
     return {
-      message: toMessageShape(next, author),
+      message,
       rev,
       last: head.value.lastMessage?.seq === seq,
     };

@@ -18,6 +18,8 @@ chatTest("a pin reaches everyone in the room live, with its system message", asy
     assert.equal(message.seq, m.seq);
     assert.equal(rev, 1);
     assert.equal(message.pinned?.by.id, ben.user.id);
+    // Named as they are, not as "Deleted user" (the change's frame reads the people too).
+    assert.equal(message.pinned?.by.displayName, ben.user.displayName);
     assert.equal(message.content, "the plan");
     const told = await socket.next("message", (f) => f.message.kind === "system");
     assert.equal(told.message.system?.event, "pinned");
