@@ -1270,6 +1270,275 @@ const MATRIX: Record<string, Row> = {
 
   // ---- Issue 16: the site admin, channels and changing who takes part ----
   // Vic registered first: he is the site admin. Eve and Val are not.
+  // ---- Issue 17: threads, pins, saved messages, drafts ----
+  "GET /api/conversations/:id/threads/:seq": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) => conversationProbes(fx, (id) => [get(`/api/conversations/${id}/threads/1`)]),
+    },
+    async member(fx) {
+      const body = await okJson(
+        await send(fx.server, get(`/api/conversations/${fx.directId}/threads/1`), fx.val),
+      );
+      assert.equal(body.parent.content, "first private message");
+    },
+  },
+  "POST /api/conversations/:id/threads/:seq/read": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          post(`/api/conversations/${id}/threads/1/read`, { json: { seq: 1 } }),
+        ]),
+    },
+    async member(fx) {
+      const { id, seq } = await ownMessage(fx);
+      const req = post(`/api/conversations/${id}/threads/${seq}/read`, { json: { seq } });
+      assert.equal((await send(fx.server, req, fx.val)).status, 204);
+    },
+  },
+  "GET /api/threads": {
+    signedOut: "unauthorized",
+    outsider: {
+      async check(fx) {
+        const body = await okJson(await send(fx.server, get("/api/threads"), fx.eve));
+        assert.deepEqual(body.threads, []);
+      },
+    },
+    async member(fx) {
+      const { id, seq } = await ownMessage(fx);
+      const reply = post(`/api/conversations/${id}/messages`, {
+        json: { content: "a reply", parentSeq: seq },
+      });
+      await okJson(await send(fx.server, reply, fx.vic), 201);
+      const body = await okJson(await send(fx.server, get("/api/threads"), fx.val));
+      assert.ok(body.threads.some((t: { parent: { seq: number } }) => t.parent.seq === seq));
+    },
+  },
+  "GET /threads": {
+    signedOut: "to_login",
+    outsider: {
+      async check(fx) {
+        const page = await okPage(await send(fx.server, get("/threads"), fx.eve));
+        assert.doesNotMatch(page, /private message|Secret plans/);
+      },
+    },
+    async member(fx) {
+      await okPage(await send(fx.server, get("/threads"), fx.val));
+    },
+  },
+  "GET /conversations/:id/threads/:seq": {
+    signedOut: "to_login",
+    outsider: {
+      probes: (fx) => conversationProbes(fx, (id) => [get(`/conversations/${id}/threads/1`, HTML)]),
+    },
+    async member(fx) {
+      const page = await okPage(
+        await send(fx.server, get(`/conversations/${fx.directId}/threads/1`), fx.val),
+      );
+      assert.match(page, /first private message/);
+    },
+  },
+  "GET /api/conversations/:id/pins": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) => conversationProbes(fx, (id) => [get(`/api/conversations/${id}/pins`)]),
+    },
+    async member(fx) {
+      const body = await okJson(
+        await send(fx.server, get(`/api/conversations/${fx.directId}/pins`), fx.val),
+      );
+      assert.ok(Array.isArray(body.messages));
+    },
+  },
+  "GET /conversations/:id/pins": {
+    signedOut: "to_login",
+    outsider: {
+      probes: (fx) => conversationProbes(fx, (id) => [get(`/conversations/${id}/pins`, HTML)]),
+    },
+    async member(fx) {
+      await okPage(await send(fx.server, get(`/conversations/${fx.directId}/pins`), fx.val));
+    },
+  },
+  "PUT /api/conversations/:id/messages/:seq/pin": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          { method: "PUT", path: `/api/conversations/${id}/messages/1/pin` },
+        ]),
+    },
+    async member(fx) {
+      const { id, seq } = await ownMessage(fx);
+      const path = `/api/conversations/${id}/messages/${seq}/pin`;
+      assert.equal((await send(fx.server, { method: "PUT", path }, fx.val)).status, 204);
+    },
+  },
+  "DELETE /api/conversations/:id/messages/:seq/pin": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          { method: "DELETE", path: `/api/conversations/${id}/messages/1/pin` },
+        ]),
+    },
+    async member(fx) {
+      const { id, seq } = await ownMessage(fx);
+      const path = `/api/conversations/${id}/messages/${seq}/pin`;
+      assert.equal((await send(fx.server, { method: "PUT", path }, fx.val)).status, 204);
+      assert.equal((await send(fx.server, { method: "DELETE", path }, fx.vic)).status, 204);
+    },
+  },
+  "POST /api/conversations/:id/messages/:seq/pin": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          post(`/api/conversations/${id}/messages/1/pin`, { form: { on: "1" } }),
+        ]),
+    },
+    async member(fx) {
+      const { id, seq } = await ownMessage(fx);
+      const req = post(`/api/conversations/${id}/messages/${seq}/pin`, { form: { on: "1" } });
+      const res = await send(fx.server, req, fx.val);
+      assert.equal(res.status, 303);
+      assert.match(res.headers.get("location") ?? "", new RegExp(`^/conversations/${id}`));
+    },
+  },
+  "GET /api/saved": {
+    signedOut: "unauthorized",
+    outsider: {
+      async check(fx) {
+        const body = await okJson(await send(fx.server, get("/api/saved"), fx.eve));
+        assert.deepEqual(body.items, []);
+      },
+    },
+    async member(fx) {
+      const { id, seq } = await ownMessage(fx);
+      const put = { method: "PUT", path: `/api/saved/${id}/${seq}` };
+      assert.equal((await send(fx.server, put, fx.val)).status, 204);
+      const body = await okJson(await send(fx.server, get("/api/saved"), fx.val));
+      assert.ok(body.items.some((i: { message: { seq: number } }) => i.message.seq === seq));
+    },
+  },
+  "GET /saved": {
+    signedOut: "to_login",
+    outsider: {
+      async check(fx) {
+        const page = await okPage(await send(fx.server, get("/saved"), fx.eve));
+        assert.doesNotMatch(page, /private message/);
+      },
+    },
+    async member(fx) {
+      await okPage(await send(fx.server, get("/saved"), fx.val));
+    },
+  },
+  "GET /api/saved/:conversationId": {
+    signedOut: "unauthorized",
+    outsider: { probes: (fx) => conversationProbes(fx, (id) => [get(`/api/saved/${id}`)]) },
+    async member(fx) {
+      const body = await okJson(await send(fx.server, get(`/api/saved/${fx.directId}`), fx.val));
+      assert.ok(Array.isArray(body.seqs));
+    },
+  },
+  "PUT /api/saved/:conversationId/:seq": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [{ method: "PUT", path: `/api/saved/${id}/1` }]),
+    },
+    async member(fx) {
+      const { id, seq } = await ownMessage(fx);
+      const req = { method: "PUT", path: `/api/saved/${id}/${seq}` };
+      assert.equal((await send(fx.server, req, fx.vic)).status, 204);
+    },
+  },
+  "DELETE /api/saved/:conversationId/:seq": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [{ method: "DELETE", path: `/api/saved/${id}/1` }]),
+    },
+    async member(fx) {
+      const { id, seq } = await ownMessage(fx);
+      const path = `/api/saved/${id}/${seq}`;
+      assert.equal((await send(fx.server, { method: "PUT", path }, fx.vic)).status, 204);
+      assert.equal((await send(fx.server, { method: "DELETE", path }, fx.vic)).status, 204);
+    },
+  },
+  "POST /api/saved/:conversationId/:seq": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [post(`/api/saved/${id}/1`, { form: { on: "1" } })]),
+    },
+    async member(fx) {
+      const { id, seq } = await ownMessage(fx);
+      const res = await send(
+        fx.server,
+        post(`/api/saved/${id}/${seq}`, { form: { on: "1" } }),
+        fx.val,
+      );
+      assert.equal(res.status, 303);
+    },
+  },
+  "GET /api/conversations/:id/draft": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) => conversationProbes(fx, (id) => [get(`/api/conversations/${id}/draft`)]),
+    },
+    async member(fx) {
+      const body = await okJson(
+        await send(fx.server, get(`/api/conversations/${fx.directId}/draft`), fx.val),
+      );
+      assert.equal(body.draft, null);
+    },
+  },
+  "PUT /api/conversations/:id/draft": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          {
+            method: "PUT",
+            path: `/api/conversations/${id}/draft`,
+            body: { json: { content: "Eve" } },
+          },
+        ]),
+    },
+    async member(fx) {
+      const { id } = await ownMessage(fx);
+      const req = {
+        method: "PUT",
+        path: `/api/conversations/${id}/draft`,
+        body: { json: { content: "soon" } },
+      };
+      assert.equal((await send(fx.server, req, fx.val)).status, 204);
+      const body = await okJson(
+        await send(fx.server, get(`/api/conversations/${id}/draft`), fx.val),
+      );
+      assert.equal(body.draft.content, "soon");
+      const other = await okJson(
+        await send(fx.server, get(`/api/conversations/${id}/draft`), fx.vic),
+      );
+      assert.equal(other.draft, null, "a draft is private");
+    },
+  },
+  "DELETE /api/conversations/:id/draft": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(
+          fx,
+          (id) => [{ method: "DELETE", path: `/api/conversations/${id}/draft` }],
+        ),
+    },
+    async member(fx) {
+      const { id } = await ownMessage(fx);
+      const path = `/api/conversations/${id}/draft`;
+      assert.equal((await send(fx.server, { method: "DELETE", path }, fx.val)).status, 204);
+    },
+  },
   "GET /api/invites": {
     signedOut: "unauthorized",
     outsider: {
@@ -1770,6 +2039,7 @@ function fill(path: string, fx: Fixture): string {
     .replace(":id", id)
     .replace(":fileId", fx.fileId)
     .replace(":userId", fx.val.user.id)
+    .replace(":conversationId", fx.directId)
     .replace(":provider", "github")
     .replace(":seq", "1")
     .replace(":emoji", THUMBS);
