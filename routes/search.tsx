@@ -50,7 +50,10 @@ function Result(props: { result: SearchResult; query: string; me: User }) {
   return (
     <li>
       <a
-        href={`/conversations/${conversation.id}?around=${message.seq}#m${message.seq}`}
+        href={message.parentSeq
+          // A reply is read in its thread (the conversation's history shows top-level ones).
+          ? `/conversations/${conversation.id}?thread=${message.parentSeq}#m${message.seq}`
+          : `/conversations/${conversation.id}?around=${message.seq}#m${message.seq}`}
         class="flex gap-3 rounded-xl px-3 py-3 hover:bg-slate-50 dark:hover:bg-slate-800 focus:bg-slate-50 dark:focus:bg-slate-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
       >
         <Avatar user={message.author} />

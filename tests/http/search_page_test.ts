@@ -48,6 +48,16 @@ Deno.test("GET /search lists matching messages of your conversations, marks the 
     const signedOut = await app.fetch("/search?q=x", { redirect: "manual" });
     assert.equal(signedOut.status, 303);
 
+    // A reply is found too, and opens in its thread.
+    const reply = await app.fetch(
+      `/api/conversations/${ours}/messages`,
+      json("POST", { content: "croissants au café aussi", parentSeq: seq }, ben.cookie),
+    );
+    assert.equal(reply.status, 201);
+    const replySeq = (await reply.json()).message.seq;
+    const found = await (await app.fetch("/search?q=croissants", withCookie(ann.cookie))).text();
+    assert.ok(found.includes(`href="/conversations/${ours}?thread=${seq}#m${replySeq}"`));
+
     // The conversation page opens with that message in its window.
     const around = await app.fetch(`/conversations/${ours}?around=${seq}`, withCookie(ben.cookie));
     assert.equal(around.status, 200);
