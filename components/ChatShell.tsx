@@ -16,6 +16,32 @@ const NewConversationIsland = island("NewConversation", NewConversation);
 const ThemeToggleIsland = island("ThemeToggle", ThemeToggle);
 const ThreadsLinkIsland = island("ThreadsLink", ThreadsLink);
 
+const PROJECTS_ICON = "M2 5a2 2 0 0 1 2-2h4l2 2h6a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V5Z";
+const ADMIN_ICON = "M10 1.5 3 4.5v5c0 4.1 2.9 7.9 7 9 4.1-1.1 7-4.9 7-9v-5l-7-3Z";
+const SAVED_ICON = "M5 2.5h10a1 1 0 0 1 1 1V18l-6-3.5L4 18V3.5a1 1 0 0 1 1-1Z";
+
+/** One of the sidebar's places (Saved, Projects, Admin): marked when it is the page. */
+function NavLink(
+  props: { href: string; current: boolean; icon: string; children: ComponentChildren },
+) {
+  return (
+    <a
+      href={props.href}
+      aria-current={props.current ? "page" : undefined}
+      class={`flex items-center gap-2 rounded-lg px-2 py-1.5 text-sm font-medium ${
+        props.current
+          ? "bg-slate-700 text-white"
+          : "text-slate-300 hover:bg-slate-800 hover:text-white"
+      }`}
+    >
+      <svg viewBox="0 0 20 20" fill="currentColor" class="h-4 w-4" aria-hidden="true">
+        <path d={props.icon} />
+      </svg>
+      {props.children}
+    </a>
+  );
+}
+
 /**
  * The signed-in frame: sidebar (brand, new conversation, list, account) and the main pane.
  * A phone shows one of them: the sidebar on the home page (`home`: the list is the page),
@@ -24,7 +50,7 @@ const ThreadsLinkIsland = island("ThreadsLink", ThreadsLink);
 export function ChatShell(
   props: ConversationListProps & {
     children: ComponentChildren;
-    section?: "chat" | "projects" | "channels" | "admin" | "threads";
+    section?: "chat" | "projects" | "channels" | "admin" | "threads" | "saved";
     home?: boolean;
     /** How many of your threads have unread replies (the Threads link's count). */
     unreadThreads?: number;
@@ -56,35 +82,16 @@ export function ChatShell(
             unread={props.unreadThreads ?? 0}
             current={props.section === "threads"}
           />
-          <a
-            href="/projects"
-            aria-current={props.section === "projects" ? "page" : undefined}
-            class={`flex items-center gap-2 rounded-lg px-2 py-1.5 text-sm font-medium ${
-              props.section === "projects"
-                ? "bg-slate-700 text-white"
-                : "text-slate-300 hover:bg-slate-800 hover:text-white"
-            }`}
-          >
-            <svg viewBox="0 0 20 20" fill="currentColor" class="h-4 w-4" aria-hidden="true">
-              <path d="M2 5a2 2 0 0 1 2-2h4l2 2h6a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V5Z" />
-            </svg>
+          <NavLink href="/saved" current={props.section === "saved"} icon={SAVED_ICON}>
+            Saved
+          </NavLink>
+          <NavLink href="/projects" current={props.section === "projects"} icon={PROJECTS_ICON}>
             Projects
-          </a>
+          </NavLink>
           {me.isAdmin && (
-            <a
-              href="/admin"
-              aria-current={props.section === "admin" ? "page" : undefined}
-              class={`flex items-center gap-2 rounded-lg px-2 py-1.5 text-sm font-medium ${
-                props.section === "admin"
-                  ? "bg-slate-700 text-white"
-                  : "text-slate-300 hover:bg-slate-800 hover:text-white"
-              }`}
-            >
-              <svg viewBox="0 0 20 20" fill="currentColor" class="h-4 w-4" aria-hidden="true">
-                <path d="M10 1.5 3 4.5v5c0 4.1 2.9 7.9 7 9 4.1-1.1 7-4.9 7-9v-5l-7-3Z" />
-              </svg>
+            <NavLink href="/admin" current={props.section === "admin"} icon={ADMIN_ICON}>
               Admin
-            </a>
+            </NavLink>
           )}
         </div>
         <nav class="flex-1 overflow-y-auto pb-3" aria-label="Conversations">

@@ -58,7 +58,7 @@ export async function shell(
     me: User;
     title: string;
     currentId?: string | null;
-    section?: "chat" | "projects" | "channels" | "admin" | "threads";
+    section?: "chat" | "projects" | "channels" | "admin" | "threads" | "saved";
     /** The home page: on a phone, the list is what it shows (ChatShell). */
     home?: boolean;
     list?: ConversationListing;

@@ -110,6 +110,7 @@ async function savedPage(c: AppCtx, me: User) {
   return await shell(c, {
     me,
     title: "Saved messages",
+    section: "saved",
     children: <SavedPage me={me} items={items} more={nextCursor} paged={cursor !== undefined} />,
   });
 }

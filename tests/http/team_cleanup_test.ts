@@ -104,3 +104,13 @@ Deno.test("a message sent from a page without JavaScript clears the draft it sta
     assert.equal(after.draft, null);
   });
 });
+
+Deno.test("the sidebar links to Saved, marked as the page on /saved", async () => {
+  await withApp(async (app) => {
+    const ann = await registerUser(app, { username: "ann" });
+    const home = await (await app.fetch("/", withCookie(ann.cookie))).text();
+    assert.match(home, /<a href="\/saved" class="[^"]*"[^>]*>[\s\S]*?Saved<\/a>/);
+    const saved = await (await app.fetch("/saved", withCookie(ann.cookie))).text();
+    assert.match(saved, /<a href="\/saved" aria-current="page"/);
+  });
+});
