@@ -105,6 +105,8 @@ browserTest(
       assert.equal(await mark.count(), 0);
       await laptop.goto(`${server.base}/conversations/${group}`);
       await mark.waitFor();
+      // The server's page shows the mark; the next step's frame needs the socket open.
+      await laptop.getByText("Live", { exact: true }).waitFor();
     });
 
     await t.step("cleared on the phone: the mark goes on the laptop", async () => {
@@ -201,6 +203,9 @@ browserTest(
     await t.step("a thread's draft follows too, apart from the conversation's", async () => {
       const parent = (await laptop.locator("li[data-seq]").last().getAttribute("data-seq"))!;
       await laptop.goto(`${server.base}/conversations/${direct}?thread=${parent}`);
+      // Typed before the page hydrates, the text would be the server's form's alone.
+      await laptop.locator("[data-island=ChatRoom][data-hydrated]").waitFor();
+      await laptop.getByText("Live", { exact: true }).waitFor();
       const box = laptop.locator("#thread-composer");
       await box.waitFor();
       await box.pressSequentially("a reply in the making", { delay: 20 });
