@@ -27,7 +27,11 @@ async function change(c: AppCtx, body: (c: AppCtx) => Promise<MessageChange>) {
     { conversationId: conversation.id, seq: seq.data },
     wanted,
   );
-  if (isFormPost(c)) return c.redirect(`/conversations/${conversation.id}#m${message.seq}`, 303);
+  if (isFormPost(c)) {
+    // A reply is shown in its thread; the conversation's history shows top-level ones.
+    const thread = message.parentSeq ? `?thread=${message.parentSeq}` : "";
+    return c.redirect(`/conversations/${conversation.id}${thread}#m${message.seq}`, 303);
+  }
   return c.json({ message });
 }
 

@@ -114,3 +114,29 @@ Deno.test("the sidebar links to Saved, marked as the page on /saved", async () =
     assert.match(saved, /<a href="\/saved" aria-current="page"/);
   });
 });
+
+Deno.test("a reply changed from a page without JavaScript goes back to its thread", async () => {
+  await withApp(async (app) => {
+    const ann = await registerUser(app, { username: "ann" });
+    const ben = await registerUser(app, { username: "ben" });
+    const id = await createConversationVia(app, ann.cookie, [ben.user], "Plans");
+    const post = async (body: Record<string, unknown>) =>
+      (await okJson(
+        await app.fetch(`/api/conversations/${id}/messages`, json("POST", body, ann.cookie)),
+        201,
+      )).message.seq as number;
+    const parent = await post({ content: "top" });
+    const reply = await post({ content: "in the thread", parentSeq: parent });
+    const edited = await app.fetch(`/api/conversations/${id}/messages/${reply}/edit`, {
+      ...form({ content: "in the thread, edited" }, ann.cookie),
+      redirect: "manual",
+    });
+    assert.equal(edited.status, 303);
+    assert.equal(edited.headers.get("location"), `/conversations/${id}?thread=${parent}#m${reply}`);
+    const top = await app.fetch(`/api/conversations/${id}/messages/${parent}/edit`, {
+      ...form({ content: "top, edited" }, ann.cookie),
+      redirect: "manual",
+    });
+    assert.equal(top.headers.get("location"), `/conversations/${id}#m${parent}`);
+  });
+});
