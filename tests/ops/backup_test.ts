@@ -4,11 +4,25 @@
  * bytes; an export taken while messages are being written imports cleanly.
  */
 import assert from "node:assert/strict";
-import { createConversation } from "../../lib/conversations/mod.ts";
+import { createChannel, createConversation } from "../../lib/conversations/mod.ts";
 import { getFileRecord, listFiles, readFileRange, storeFile } from "../../lib/files/mod.ts";
-import { changeMessage, listMessages, markRead, sendMessage } from "../../lib/messages/mod.ts";
+import {
+  changeMessage,
+  getDraft,
+  listMessages,
+  listSaved,
+  markRead,
+  saveDraft,
+  saveMessage,
+  sendMessage,
+} from "../../lib/messages/mod.ts";
 import { addProjectMember, createProject } from "../../lib/projects/mod.ts";
-import { createSession, createUser, type User } from "../../lib/accounts/mod.ts";
+import {
+  createSession,
+  createUser,
+  updateSiteSettings,
+  type User,
+} from "../../lib/accounts/mod.ts";
 import { decodeValue, encodeValue } from "../../lib/storage/mod.ts";
 import { exportStore, importStore } from "../../lib/admin/mod.ts";
 import { searchMessages } from "../../lib/search/mod.ts";
@@ -95,6 +109,14 @@ async function populate(kv: Deno.Kv) {
     on: true,
   });
   await markRead(kv, direct.id, { userId: ben.id, seq: 20 });
+  // What issues 16 and 17 keep: a channel, the site's settings (a key of one part), a reply
+  // (its thread entries and the parent's summary), a pin, a saved message and a draft.
+  await createChannel(kv, ann, { title: "general", topic: "all of us" });
+  await updateSiteSettings(kv, { siteName: "Hearth", registration: "invite" }, { name: "Team" });
+  await sendMessage(kv, ben, { conversationId: direct.id, content: "a reply", parentSeq: 4 });
+  await changeMessage(kv, ann, { conversationId: direct.id, seq: 5 }, { kind: "pin", on: true });
+  await saveMessage(kv, ben.id, direct.id, 6);
+  await saveDraft(kv, { userId: ann.id, conversationId: direct.id, content: "half a thought" });
   // Ephemeral and odd values: a rate counter is skipped; bytes, bigint and a u64 survive.
   await kv.set(["rate", "login_user", "ann", 1], new Deno.KvU64(3n), { expireIn: 60_000 });
   return { ann, ben, project, files, direct, group };
@@ -167,7 +189,16 @@ Deno.test({
             assert.equal(await fileHash(restored, world.project.id, f.id), f.sha256, f.name);
           }
           const page = await listMessages(restored, world.direct.id, { limit: 100 });
-          assert.equal(page.messages.length, 30);
+          assert.equal(page.messages.length, 31, "30 messages and a reply");
+          // The thread, the pin, the saved message and the draft came back with them.
+          const parent = page.messages.find((m) => m.seq === 4)!;
+          assert.equal(parent.thread?.replyCount, 1);
+          assert.equal(page.messages.find((m) => m.seq === 31)?.parentSeq, 4);
+          assert.equal(page.messages.find((m) => m.seq === 5)?.pinned?.by.id, world.ann.id);
+          const saved = await listSaved(restored, world.ben.id, {});
+          assert.deepEqual(saved.items.map((i) => i.message.seq), [6]);
+          const draft = await getDraft(restored, world.ann.id, world.direct.id);
+          assert.equal(draft?.content, "half a thought");
           assert.equal(page.messages[0].content, "edited");
           assert.equal(page.messages[0].author.displayName, "Ann Ä");
           // The restored store takes new messages after the old ones.
@@ -175,7 +206,7 @@ Deno.test({
             conversationId: world.direct.id,
             content: "after restore",
           });
-          assert.equal(next.message.seq, 31);
+          assert.equal(next.message.seq, 32);
         } finally {
           restored.close();
         }
@@ -198,7 +229,7 @@ Deno.test({
           const cookie = sessionCookieOf(login);
           const get = (path: string) => fetch(`${server.base}${path}`, { headers: { cookie } });
           const list = await (await get("/api/conversations")).json();
-          assert.equal(list.conversations.length, 3);
+          assert.equal(list.conversations.length, 4, "a direct, a group, a project, a channel");
           const found = await (await get(`/api/search?q=${encodeURIComponent("CAFE uber")}`))
             .json();
           // Messages 3…30 say "über café" (1 was edited, 2 deleted): 28, the newest 20 answered.
@@ -334,7 +365,7 @@ Deno.test("a message sent while the export runs leaves no search or clientId tra
         })).message.seq;
       }
     });
-    assert.equal(late, 31);
+    assert.equal(late, 32);
     const text = lines.join("");
     assert.match(text, /zanzibar/, "the late message's postings are in the export");
     await importStore(target, async function* () {
