@@ -37,6 +37,8 @@ type Field = {
   world: VictimWorld;
   mallory: { id: string; username: string };
   malloryProject: string;
+  /** Her project's own conversation. */
+  malloryProjectConversation: string;
   malloryFile: string;
   malloryConversation: string;
   /** Real ids of every kind, the fuzzer's own and the victim's. */
@@ -517,6 +519,7 @@ async function buildField(server: Server, errors: string[]): Promise<Field> {
     world,
     mallory: mallory.user,
     malloryProject: project.id,
+    malloryProjectConversation: project.conversationId,
     malloryFile,
     malloryConversation,
     knownIds: [
@@ -900,7 +903,17 @@ Deno.test("fuzz: random requests and WebSocket frames never answer 5xx, leak int
         await assertVictimUnchanged(server.ctx.kv, world, before);
         await vicSocket.roundTrip();
         await valWatcher.roundTrip();
-        assert.deepEqual(vicSocket.frames, []);
+        // Mallory's own group with Vic and her own project are hers to change: she may add
+        // Vic, upload there, or take him out (and Vic hears of that: it is his too). Nothing
+        // of anyone else's may reach Vic.
+        const hers = [
+          field.malloryConversation,
+          field.malloryProject,
+          field.malloryProjectConversation,
+        ];
+        const mallorys = (f: Record<string, unknown>) =>
+          hers.includes(f.conversationId as string) || hers.includes(f.areaId as string);
+        assert.deepEqual(vicSocket.frames.filter((f) => !mallorys(f)), []);
         const leaked = valWatcher.frames.filter((f) =>
           victimConversations.some((c) => JSON.stringify(f).includes(c))
         );
