@@ -188,9 +188,16 @@ Deno.test({
           socketSender("ws-ben", ben.cookie),
         ]).finally(() => (done = true));
 
+        // Kills at random points of the run, spread over it by acks, not by time: a fast
+        // machine (a quiet CI runner) sent 473 of the 600 before a timed second kill came.
+        const sends = PER_SENDER * 4;
+        const points = Array.from(
+          { length: KILLS },
+          (_, k) => Math.floor(sends * (0.05 + (0.8 * (k + Math.random())) / KILLS)),
+        );
         const killedAt: number[] = [];
         for (let k = 0; k < KILLS && !done; k++) {
-          await sleep(200 + Math.random() * 800);
+          while (!done && acked.size < points[k]) await sleep(5);
           if (done) break;
           killedAt.push(acked.size);
           await kill9(server);
