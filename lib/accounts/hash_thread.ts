@@ -23,14 +23,17 @@ type Job = { resolve: (bits: Uint8Array) => void; reject: (err: Error) => void }
 export class HashThread {
   /** The nice value the thread runs at, as it read it back; null where it could not lower it. */
   readonly priority: number | null;
+  /** The kernel's id of the thread (Linux, where /proc is readable); null elsewhere. */
+  readonly tid: number | null;
   #worker: Worker;
   #pending = new Map<number, Job>();
   #nextId = 0;
   #alive = true;
 
-  private constructor(worker: Worker, priority: number | null) {
+  private constructor(worker: Worker, priority: number | null, tid: number | null) {
     this.#worker = worker;
     this.priority = priority;
+    this.tid = tid;
     worker.unref();
     worker.on("message", (reply: HashReply) => this.#settle(reply));
     worker.on("error", (err: Error) => this.#fail(err));
@@ -74,7 +77,7 @@ export class HashThread {
     } else if (first.reason) {
       log("warn", "password hashing at normal priority", { reason: first.reason });
     }
-    return new HashThread(worker, first.priority);
+    return new HashThread(worker, first.priority, first.tid);
   }
 
   /** False once the worker has failed or been stopped; the caller then hashes itself. */

@@ -5,8 +5,9 @@
  * server's main thread first and a login's ~100 ms of hashing cannot delay other requests.
  *
  * In: `{ nice }` as workerData, then `{ id, password, salt, params }`. Out: `{ ready,
- * priority, reason }` once (priority null when it could not be lowered), then `{ id, bits }`
- * or `{ id, error }` for each request.
+ * priority, reason, tid }` once (priority null when it could not be lowered; tid the kernel's
+ * id of this thread where /proc is readable), then `{ id, bits }` or `{ id, error }` for each
+ * request.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { getPriority, setPriority } from "node:os";
@@ -20,7 +21,7 @@ export type HashRequest = {
 };
 
 export type HashReply =
-  | { ready: true; priority: number | null; reason: string | null }
+  | { ready: true; priority: number | null; reason: string | null; tid: number | null }
   | { id: number; bits: Uint8Array }
   | { id: number; error: string };
 
@@ -38,6 +39,16 @@ function lowerPriority(nice: number): { priority: number | null; reason: string 
   }
 }
 
+/** This thread's kernel id (proc(5), /proc/thread-self), or null where it cannot be read. */
+function threadId(): number | null {
+  try {
+    const id = Number(Deno.readTextFileSync("/proc/thread-self/stat").split(" ", 1)[0]);
+    return Number.isInteger(id) ? id : null;
+  } catch {
+    return null;
+  }
+}
+
 async function answer(request: HashRequest): Promise<HashReply> {
   try {
     return {
@@ -51,6 +62,8 @@ async function answer(request: HashRequest): Promise<HashReply> {
 
 if (parentPort) {
   const port = parentPort;
-  port.postMessage({ ready: true, ...lowerPriority(workerData.nice) } satisfies HashReply);
+  port.postMessage(
+    { ready: true, ...lowerPriority(workerData.nice), tid: threadId() } satisfies HashReply,
+  );
   port.on("message", async (request: HashRequest) => port.postMessage(await answer(request)));
 }
