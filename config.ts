@@ -42,6 +42,15 @@ const envSchema = z.object({
   REGISTRATION: z.enum(["open", "invite", "closed"]).default("invite"),
   /** The site's name in the header and title until an admin changes it. */
   SITE_NAME: z.string().trim().min(1).max(60).default("Hearth"),
+  /** The contact in VAPID's JWT (mailto: or https:); default: PUBLIC_URL or mailto:. */
+  VAPID_SUBJECT: optionalString.pipe(z.string().regex(/^(mailto:|https:)/).optional()),
+  /** Tests only: push services on loopback and private addresses, over plain http. */
+  PUSH_ALLOW_PRIVATE: z.enum(["0", "1"]).default("0"),
+  /** Email (both or neither): smtp:// or smtps://user:pass@host:port, and the From address. */
+  SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\//).optional()),
+  MAIL_FROM: optionalString,
+  /** Mentions and direct messages still unread this long after they came are emailed. */
+  EMAIL_DELAY_MINUTES: z.coerce.number().min(0).default(10),
   GITHUB_CLIENT_ID: optionalString,
   GITHUB_CLIENT_SECRET: optionalString,
   GITHUB_AUTHORIZE_URL: z.url().default("https://github.com/login/oauth/authorize"),
@@ -93,6 +102,10 @@ export type Config = {
   registration: "invite" | "open" | "closed";
   /** SITE_NAME: the name in the header and title until /admin changes it. */
   siteName: string;
+  /** Web Push: the VAPID contact, and whether private/loopback push services are allowed. */
+  push: { subject: string; allowPrivate: boolean };
+  /** Email, when SMTP_URL and MAIL_FROM are set: the transport, sender and digest delay. */
+  email: { smtpUrl: string; from: string; delayMs: number } | null;
   /** GitHub sign-in, when a client id and secret are set; the URLs only change in tests. */
   github: {
     clientId: string;
@@ -119,15 +132,16 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     throw new Error("Invalid configuration:\n  DENO_KV_ACCESS_TOKEN: required with DENO_KV_URL");
   }
   const kvSource = e.DENO_KV_URL ? "url" : e.DENO_DEPLOYMENT_ID && !e.KV_PATH ? "platform" : "file";
-  const github = allOrNone("GitHub", {
+  const github = allOrNone("to turn on GitHub sign-in", {
     GITHUB_CLIENT_ID: e.GITHUB_CLIENT_ID,
     GITHUB_CLIENT_SECRET: e.GITHUB_CLIENT_SECRET,
   });
-  const oidc = allOrNone("OpenID Connect", {
+  const oidc = allOrNone("to turn on OpenID Connect sign-in", {
     OIDC_ISSUER: e.OIDC_ISSUER,
     OIDC_CLIENT_ID: e.OIDC_CLIENT_ID,
     OIDC_CLIENT_SECRET: e.OIDC_CLIENT_SECRET,
   });
+  const email = allOrNone("to send email", { SMTP_URL: e.SMTP_URL, MAIL_FROM: e.MAIL_FROM });
   return {
     port: e.PORT,
     hostname: e.HOSTNAME,
@@ -150,6 +164,18 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
     registration: e.REGISTRATION,
     siteName: e.SITE_NAME,
+    push: {
+      subject: e.VAPID_SUBJECT ??
+        (e.PUBLIC_URL?.startsWith("https:")
+          ? e.PUBLIC_URL.replace(/\/+$/, "")
+          : "mailto:hearth@localhost"),
+      allowPrivate: e.PUSH_ALLOW_PRIVATE === "1",
+    },
+    email: email && {
+      smtpUrl: email.SMTP_URL,
+      from: email.MAIL_FROM,
+      delayMs: e.EMAIL_DELAY_MINUTES * 60_000,
+    },
     github: github && {
       clientId: github.GITHUB_CLIENT_ID,
       clientSecret: github.GITHUB_CLIENT_SECRET,
@@ -167,18 +193,18 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 }
 
 /**
- * A provider is on when all its settings are given and off when none are; some but not all
- * is a mistake worth stopping for (a sign-in button that could never work).
+ * A feature (a sign-in provider, email) is on when all its settings are given and off when none
+ * are; some but not all is a mistake worth stopping for (a sign-in button that could never work).
  */
 function allOrNone<K extends string>(
-  provider: string,
+  purpose: string,
   values: Record<K, string | undefined>,
 ): Record<K, string> | null {
   const missing = Object.entries(values).filter(([, v]) => v === undefined).map(([k]) => k);
   if (missing.length === Object.keys(values).length) return null;
   if (missing.length > 0) {
     throw new Error(
-      `Invalid configuration:\n  ${missing.join(", ")}: required to turn on ${provider} sign-in`,
+      `Invalid configuration:\n  ${missing.join(", ")}: required ${purpose}`,
     );
   }
   return values as Record<K, string>;

@@ -29,6 +29,11 @@ import { pinRoutes } from "./routes/api/pins.ts";
 import { savedRoutes } from "./routes/api/saved.ts";
 import { draftRoutes } from "./routes/api/drafts.ts";
 import { threadPageRoutes } from "./routes/threads.tsx";
+import { meNotificationRoutes, notificationRoutes } from "./routes/api/notifications.ts";
+import { pushRoutes } from "./routes/api/push.ts";
+import { meEmailRoutes, passwordResetRoutes } from "./routes/api/email.ts";
+import { emailPageRoutes } from "./routes/email_pages.tsx";
+import { appRoutes } from "./routes/app.ts";
 import { savedPageRoutes } from "./routes/saved.tsx";
 import { conversationFileRoutes, fileRoutes } from "./routes/api/files.ts";
 import { messageRoutes } from "./routes/api/messages.ts";
@@ -64,8 +69,14 @@ export function createApp(ctx: AppContext): Hono<Env> {
   app.use("/static/*", serveStatic({ root: "./" }));
   // Probes and scrapes: before the session is read (no KV read per probe, no cookie needed).
   app.route("/", opsRoutes);
+  app.route("/", appRoutes);
   app.use(sameOriginGuard(ctx), loadSession(ctx));
   app.route("/api/auth", authRoutes);
+  app.route("/api/auth", passwordResetRoutes);
+  app.route("/api/me", meNotificationRoutes);
+  app.route("/api/me", meEmailRoutes);
+  app.route("/api/push", pushRoutes);
+  app.route("/api/conversations", notificationRoutes);
   app.route("/api/conversations", conversationRoutes);
   app.route("/api/conversations", membershipRoutes);
   app.route("/api/channels", channelsRoutes);
@@ -92,6 +103,7 @@ export function createApp(ctx: AppContext): Hono<Env> {
   app.route("/", channelsPageRoutes);
   app.route("/", threadPageRoutes);
   app.route("/", savedPageRoutes);
+  app.route("/", emailPageRoutes);
   app.notFound((c) => {
     if (c.req.path.startsWith("/api/")) {
       return c.json(

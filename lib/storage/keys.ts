@@ -49,6 +49,15 @@ export const invitesPrefix = () => ["invite"];
 /** invites.ts: an invite's code points at its id. */
 export const inviteCodeKey = (code: string) => ["invite_code", code];
 
+/** email.ts: a person's email address, `{address, confirmedAt|null, unsubscribed}`. */
+export const userEmailKey = (userId: string) => ["user_email", userId];
+/** email.ts: a confirmed address (lower case) → user id: one account per address. */
+export const emailOwnerKey = (address: string) => ["email_owner", address.toLowerCase()];
+/** email.ts: a confirmation link's token hash → `{userId, address, expiresAt}` (1 day). */
+export const emailTokenKey = (tokenHash: string) => ["email_token", tokenHash];
+/** reset.ts: a password-reset link's token hash → `{userId, expiresAt}` (1 hour, one use). */
+export const resetTokenKey = (tokenHash: string) => ["reset_token", tokenHash];
+
 // conversations/
 /** create.ts, membership.ts (participants): the conversation record. */
 export const conversationKey = (conversationId: string) => ["conv", conversationId];
@@ -277,6 +286,56 @@ export const signalHubsPrefix = () => ["signal_hub"];
 /** people.ts: a person with a socket on a hub, `{away, at}` (90 s, renewed). */
 export const onlineKey = (userId: string, hubId: string) => ["online", userId, hubId];
 export const onlinePrefix = (userId: string) => ["online", userId];
+
+// outbound/
+/**
+ * queue.ts: a durable job, due at `dueMs` (a taken job is moved a lease ahead; a crash leaves
+ * it to fall due again). Listed by queue in due order.
+ */
+export const outboxKey = (queue: string, dueMs: number, id: string) => [
+  "outbox",
+  queue,
+  dueMs,
+  id,
+];
+export const outboxQueuePrefix = (queue: string) => ["outbox", queue];
+/** queue.ts: a job's id → its current dueMs (finds a job by id; one job per id). */
+export const outboxJobKey = (queue: string, id: string) => ["outbox_job", queue, id];
+
+// notify/
+/** prefs.ts: one person's setting for one conversation, `{level, muted}`. */
+export const notifyPrefKey = (userId: string, conversationId: string) => [
+  "notify_pref",
+  userId,
+  conversationId,
+];
+export const notifyPrefsPrefix = (userId: string) => ["notify_pref", userId];
+/** prefs.ts: do-not-disturb, `{until}` (epoch ms). */
+export const dndKey = (userId: string) => ["dnd", userId];
+/** push.ts: the site's VAPID key pair (made on first start; the private half never leaves). */
+export const vapidKey = () => ["vapid_keys"];
+/** push.ts: one of a person's push subscriptions, by its endpoint's hash. */
+export const pushSubKey = (userId: string, endpointHash: string) => [
+  "push_sub",
+  userId,
+  endpointHash,
+];
+export const pushSubsPrefix = (userId: string) => ["push_sub", userId];
+/**
+ * dispatch.ts: a conversation has messages the notifier has not looked at yet (set in the
+ * commit that stores them); the notifier's cursor is the last seq it looked at.
+ */
+export const notifyPendingKey = (conversationId: string) => ["notify_pending", conversationId];
+export const notifyPendingPrefix = () => ["notify_pending"];
+export const notifyCursorKey = (conversationId: string) => ["notify_cursor", conversationId];
+/** digest.ts: a mention or direct message to email about if still unread when the digest runs. */
+export const missedKey = (userId: string, conversationId: string, seq: number) => [
+  "mail_missed",
+  userId,
+  conversationId,
+  seq,
+];
+export const missedPrefix = (userId: string) => ["mail_missed", userId];
 
 // ops/
 /** routes/ops.ts: what /readyz writes to prove the store takes writes. */
