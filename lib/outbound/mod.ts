@@ -10,3 +10,5 @@ export {
   type Outcome,
   type WorkerOptions,
 } from "./queue.ts";
+export * from "./address.ts";
+export * from "./mail.ts";

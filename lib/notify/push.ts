@@ -1,0 +1,2 @@
+/** Web Push: VAPID keys, subscriptions, sending (issue 18, being built). */
+export {};

@@ -1,0 +1,2 @@
+/** Outbound addresses: resolved and checked before any request leaves (issue 18, being built). */
+export {};
