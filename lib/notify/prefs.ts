@@ -60,3 +60,51 @@ export async function setDnd(kv: Deno.Kv, userId: string, until: number | null):
   if (until === null) await kv.delete(dndKey(userId));
   else await kv.set(dndKey(userId), { until }, { expireIn: Math.max(1, until - Date.now()) });
 }
+
+/** A conversation with the viewer's own setting there, as the list and the page carry it. */
+export type WithNotifications<T> = T & { notifications: NotifyPref };
+
+/**
+ * One person's setting in each of `conversations` (one batched read; defaults filled in),
+ * added to each as `notifications`: what the sidebar and the header show without asking.
+ */
+export async function withNotifications<T extends { id: string; kind: ConversationKind }>(
+  kv: Deno.Kv,
+  userId: string,
+  conversations: T[],
+): Promise<WithNotifications<T>[]> {
+  const entries = await getManyChunked<NotifyPref>(
+    kv,
+    conversations.map((c) => notifyPrefKey(userId, c.id)),
+  );
+  return conversations.map((c, i) => ({
+    ...c,
+    notifications: entries[i].value ?? defaultPref(c.kind),
+  }));
+}
+
+/** The longest do-not-disturb one may ask for (a week, and a day's slack for time zones). */
+export const MAX_DND_MS = 8 * 24 * 60 * 60 * 1000;
+
+/** One person's do-not-disturb end (epoch ms), or null when off or over. */
+export async function getDndUntil(kv: Deno.Kv, userId: string, now = Date.now()) {
+  return (await getDnd(kv, [userId], now))[0];
+}
+
+/** The presets of the account menu: how long each lasts from `now` (ms), or "tomorrow". */
+export const DND_PRESETS = ["30m", "1h", "tomorrow", "off"] as const;
+export type DndPreset = (typeof DND_PRESETS)[number];
+
+/**
+ * When a preset ends (epoch ms; null: off). "tomorrow" is 9:00 the next day in the reader's
+ * time: `tzOffset` is what their browser's `Date#getTimezoneOffset()` says (minutes behind
+ * UTC; 0 when unknown, e.g. a form sent without JavaScript).
+ */
+export function dndPresetEnd(preset: DndPreset, now: number, tzOffset = 0): number | null {
+  if (preset === "off") return null;
+  if (preset === "30m") return now + 30 * 60_000;
+  if (preset === "1h") return now + 60 * 60_000;
+  const local = new Date(now - tzOffset * 60_000);
+  const nine = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate() + 1, 9);
+  return nine + tzOffset * 60_000;
+}

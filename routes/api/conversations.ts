@@ -26,6 +26,7 @@ import {
   readHistory,
 } from "../../lib/messages/mod.ts";
 import { getProjectForUser, requireProjectMembers } from "../../lib/projects/mod.ts";
+import { withNotifications } from "../../lib/notify/mod.ts";
 import { getUsersByIds, getUsersByUsernames, searchUsers } from "../../lib/accounts/mod.ts";
 import { type AppCtx, type Env, isFormPost, readBody, readQuery, requireUser } from "../_http.ts";
 import { limitCreation } from "./_limits.ts";
@@ -127,7 +128,9 @@ export const conversationRoutes = new Hono<Env>()
       cursor: query.cursor,
       limit,
     });
-    return c.json({ conversations: values, nextCursor: cursor });
+    // Each with your own notification setting (notify's prefs): the sidebar dims the muted.
+    const conversations = await withNotifications(c.get("ctx").kv, user.id, values);
+    return c.json({ conversations, nextCursor: cursor });
   })
   .get("/users", async (c) => {
     const user = requireUser(c);
@@ -195,9 +198,10 @@ export const conversationRoutes = new Hono<Env>()
   .post("/:id/block", (c) => leave(c, true))
   .get("/:id", async (c) => {
     const user = requireUser(c);
-    return c.json({
-      conversation: await getConversationForUser(c.get("ctx").kv, c.req.param("id"), user.id),
-    });
+    const { kv } = c.get("ctx");
+    const conversation = await getConversationForUser(kv, c.req.param("id"), user.id);
+    const [withPref] = await withNotifications(kv, user.id, [conversation]);
+    return c.json({ conversation: withPref });
   })
   .get("/:id/messages", async (c) => {
     const user = requireUser(c);
