@@ -75,3 +75,30 @@ export {
   siteSettingsPatchSchema,
   updateSiteSettings,
 } from "./site.ts";
+export {
+  CONFIRM_TTL_MS,
+  confirmEmail,
+  emailAddressSchema,
+  type EmailRecord,
+  type EmailState,
+  findUserIdByEmail,
+  getConfirmedEmails,
+  getEmailRecord,
+  getEmailState,
+  linkBase,
+  removeEmail,
+  requestEmail,
+  setEmailNotifications,
+  unsubscribeByToken,
+  unsubscribeToken,
+} from "./email.ts";
+export {
+  checkResetToken,
+  completePasswordReset,
+  requestPasswordReset,
+  RESET_JOB_PREFIX,
+  RESET_QUEUE,
+  RESET_TTL_MS,
+  type ResetRequest,
+  runResetRequest,
+} from "./reset.ts";
