@@ -17,6 +17,11 @@ export function Layout(
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{props.title ? `${props.title} · ${site}` : site}</title>
         <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
+        {/* The installable app (routes/app.ts): its manifest, and the worker, registered after load. */}
+        <link rel="manifest" href="/manifest.webmanifest" />
+        <meta name="theme-color" content="#4f46e5" />
+        <link rel="apple-touch-icon" href="/static/icons/apple-touch-icon.png" />
+        <script type="module" src="/static/sw_register.js" />
         <script src="/static/theme.js" />
         <link rel="stylesheet" href={`${base}/styles.css`} />
         <script type="module" src={`${base}/boot.js`} />
