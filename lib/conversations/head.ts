@@ -23,7 +23,31 @@ export type ConversationHead = {
    * see it move read what changed, as they read new messages when `seq` moves.
    */
   rev?: number;
+  /**
+   * Where the replies are (a reply is hidden from the history unless also sent to the
+   * conversation, and the unread count leaves it out): `ranges`, the seqs of the last
+   * REPLY_RANGES commits that stored a reply (the first and last message of that commit in
+   * this conversation); every reply after `floor` is in one of them. Absent: no reply yet.
+   */
+  replies?: ReplyRanges;
 };
+
+/** See ConversationHead.replies. */
+export type ReplyRanges = { ranges: [number, number][]; floor: number };
+
+/** Commits with a reply a head remembers (a range is usually one seq: a reply alone). */
+export const REPLY_RANGES = 32;
+
+/**
+ * The head's reply ranges after a commit that stored the messages `first`..`last`, with a
+ * reply among them.
+ */
+function withReplyRange(current: ReplyRanges | undefined, first: number, last: number) {
+  const ranges = [...(current?.ranges ?? []), [first, last] as [number, number]];
+  let floor = current?.floor ?? 0;
+  while (ranges.length > REPLY_RANGES) floor = ranges.shift()![1];
+  return { ranges, floor };
+}
 
 /** A conversation's head entry (for a check in the caller's commit). */
 export async function readHead(
@@ -51,6 +75,7 @@ export async function getHeadSeq(kv: Deno.Kv, conversationId: string): Promise<n
  * New messages were stored, `last` the newest: the head takes its seq, time and record.
  * `changes`: messages of the same commit that changed too (thread parents whose summary a
  * reply moved): the change counter moves that many times, and the caller logs each rev.
+ * A changed parent means a reply among the new messages: the head notes their range.
  * Returns the head as written.
  */
 export function setHeadForMessages(
@@ -64,7 +89,12 @@ export function setHeadForMessages(
     seq: last.seq,
     updatedAt: last.createdAt,
     lastMessage: last,
-    ...(changes > 0 ? { rev: (current?.rev ?? 0) + changes } : {}),
+    ...(changes > 0
+      ? {
+        rev: (current?.rev ?? 0) + changes,
+        replies: withReplyRange(current?.replies, (current?.seq ?? 0) + 1, last.seq),
+      }
+      : {}),
   };
   op.set(headKey(last.conversationId), head);
   return head;

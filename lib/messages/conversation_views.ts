@@ -17,9 +17,16 @@ import { NotFoundError } from "../errors.ts";
 import { mentions } from "../shared/mentions.ts";
 import type { MessageRecord } from "../shared/message.ts";
 import { toMessageShape } from "./message.ts";
-import { headKey, messageKey, messagesPrefix, readMarkKey } from "../storage/mod.ts";
+import {
+  getManyChunked,
+  headKey,
+  messageKey,
+  messagesPrefix,
+  readMarkKey,
+} from "../storage/mod.ts";
 import type { ConversationHead } from "../conversations/mod.ts";
 import { type DraftMark, draftsIn } from "./drafts.ts";
+import { inHistory } from "./replies.ts";
 
 /** A conversation as its participant sees it, with their own draft there (drafts.ts). */
 export type ConversationView = Conversation & DraftMark;
@@ -107,11 +114,11 @@ async function toViews(
   }
   const users = new Map((await getUsersByIds(kv, [...wanted])).map((u) => [u.id, u]));
   const me = users.get(userId)?.username ?? "";
-  const [mentionCounts, drafts] = await Promise.all([
-    Promise.all(rows.map((row) => mentionCount(kv, row, userId, me))),
+  const [counts, drafts] = await Promise.all([
+    Promise.all(rows.map((row) => unreadCounts(kv, row, userId, me))),
     draftsIn(kv, userId, rows.map((row) => row.record.id)),
   ]);
-  return rows.map(({ record: r, head, mark }, i) => {
+  return rows.map(({ record: r, head }, i) => {
     const last = head?.lastMessage;
     return {
       id: r.id,
@@ -123,8 +130,8 @@ async function toViews(
       lastMessage: last
         ? toMessageShape(last, users.get(last.authorId) ?? deletedUser(last.authorId), users)
         : null,
-      unreadCount: Math.max(0, (head?.seq ?? 0) - mark),
-      mentionCount: mentionCounts[i],
+      unreadCount: counts[i].unread,
+      mentionCount: counts[i].mentions,
       updatedAt: head?.updatedAt ?? r.createdAt,
       topic: r.topic ?? "",
       visibility: r.kind === "channel" ? r.visibility ?? "public" : null,
@@ -136,29 +143,94 @@ async function toViews(
   });
 }
 
-/** Unread messages that mention `me`, of the last 100 unread at most. */
-async function mentionCount(
+/** Unread messages read one by one at most to count them and their mentions of you. */
+const SCAN = 100;
+/** Messages past SCAN read at most to tell the replies among them (see hiddenAfter). */
+const MAX_CANDIDATES = 500;
+
+/**
+ * The unread messages of the conversation's history (top-level ones and replies also sent to
+ * the conversation; replies count in "your threads" instead) and those that mention `me`
+ * (of the first SCAN unread).
+ */
+async function unreadCounts(
   kv: Deno.Kv,
   row: ConversationRow,
   userId: string,
   me: string,
-): Promise<number> {
+): Promise<{ unread: number; mentions: number }> {
   const { record: r, head, mark } = row;
-  const unread = (head?.seq ?? 0) - mark;
-  if (unread <= 0 || !me) return 0;
+  const gap = (head?.seq ?? 0) - mark;
+  if (gap <= 0 || !head) return { unread: 0, mentions: 0 };
+  const mentioned = (m: MessageRecord) =>
+    me !== "" && m.authorId !== userId && mentions(m.content, me);
   // One unread message is the head's own last message: no read (a list of 500 conversations
   // each with one unread message made 500 range reads per request; measured, bench/all.ts).
-  const last = head?.lastMessage;
-  if (unread === 1 && last && last.seq === mark + 1) {
-    return last.authorId !== userId && mentions(last.content, me) ? 1 : 0;
+  const last = head.lastMessage;
+  if (gap === 1 && last && last.seq === mark + 1) {
+    if (!inHistory(last)) return { unread: 0, mentions: 0 };
+    return { unread: 1, mentions: mentioned(last) ? 1 : 0 };
   }
+  // No reply after the mark and nobody to mention: the seqs tell.
+  const repliesAfter = head.replies?.ranges.some(([, to]) => to > mark) ||
+    (head.replies?.floor ?? 0) > mark;
+  if (!repliesAfter && !me) return { unread: gap, mentions: 0 };
+  let unread = 0;
   let n = 0;
+  let scannedTo = mark;
   const iter = kv.list<MessageRecord>(
     { prefix: messagesPrefix(r.id), start: messageKey(r.id, mark + 1) },
-    { limit: Math.min(unread, 100) },
+    { limit: Math.min(gap, SCAN) },
   );
   for await (const e of iter) {
-    if (e.value.authorId !== userId && mentions(e.value.content, me)) n++;
+    scannedTo = e.value.seq;
+    if (!inHistory(e.value)) continue;
+    unread++;
+    if (mentioned(e.value)) n++;
   }
-  return n;
+  if (scannedTo >= head.seq) return { unread, mentions: n };
+  const rest = head.seq - scannedTo;
+  return {
+    unread: unread + rest - (repliesAfter ? await hiddenAfter(kv, r.id, head, scannedTo) : 0),
+    mentions: n,
+  };
+}
+
+/**
+ * How many replies hidden from the history come after `after`: the head's reply ranges say
+ * which seqs may be replies (read those), and before its `floor` the messages are read
+ * (MAX_CANDIDATES at most, in all: past that, the rest counts as shown).
+ */
+async function hiddenAfter(
+  kv: Deno.Kv,
+  conversationId: string,
+  head: ConversationHead,
+  after: number,
+): Promise<number> {
+  const { ranges, floor } = head.replies ?? { ranges: [], floor: 0 };
+  let hidden = 0;
+  let budget = MAX_CANDIDATES;
+  if (floor > after) {
+    const iter = kv.list<MessageRecord>({
+      start: messageKey(conversationId, after + 1),
+      end: messageKey(conversationId, floor + 1),
+    }, { limit: budget });
+    for await (const e of iter) {
+      budget--;
+      if (!inHistory(e.value)) hidden++;
+    }
+  }
+  const seqs: number[] = [];
+  for (const [from, to] of ranges) {
+    for (let seq = Math.max(from, after + 1, floor + 1); seq <= to && budget > 0; seq++) {
+      seqs.push(seq);
+      budget--;
+    }
+  }
+  const records = await getManyChunked<MessageRecord>(
+    kv,
+    seqs.map((seq) => messageKey(conversationId, seq)),
+  );
+  for (const e of records) if (e.value && !inHistory(e.value)) hidden++;
+  return hidden;
 }
