@@ -150,10 +150,11 @@ async function conversationPage(c: AppCtx, me: User) {
     ? null
     : await readThreadPage(c, conversation.id, threadSeq);
   const last = history.messages.at(-1);
-  // What was unread before this visit: the page marks where it starts ("New messages").
+  // What was unread before this visit: the page marks where it starts ("New messages"). The
+  // count is of the history's messages (replies count in their threads), as the page shows.
   const unreadFrom = before === undefined && around === undefined && last &&
       conversation.unreadCount > 0
-    ? last.seq - conversation.unreadCount + 1
+    ? history.messages.at(-conversation.unreadCount)?.seq ?? null
     : null;
   // Read up to the conversation's end when the list was read (nothing unread then, and no
   // newer message shown since): marking it read would read two keys to change nothing.
