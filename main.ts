@@ -8,6 +8,7 @@ import { keepBootLease } from "./lib/files/mod.ts";
 import { openKv } from "./lib/storage/mod.ts";
 import { describeError, log, metrics, setLogLevel } from "./lib/ops/mod.ts";
 import { type DoorbellChannel, Hub } from "./lib/realtime/mod.ts";
+import { startNotifier } from "./lib/notify/mod.ts";
 import { type Env, formErrorRedirect } from "./routes/_http.ts";
 import {
   loadSession,
@@ -157,11 +158,17 @@ export async function createContext(
 /**
  * What a serving process keeps up beside the app: its boot lease (renewed every few seconds)
  * and the sweep of upload chunks left by processes that are gone (at once for those whose
- * lease is stale or ended, else as soon as it is). Its first write proves the store takes
- * writes. Returns the function that ends the lease at shutdown.
+ * lease is stale or ended, else as soon as it is), and the notifier with its outbox workers
+ * (pushes, emails: lib/notify/dispatch.ts). Its first write proves the store takes writes.
+ * Returns the function that stops the notifier and ends the lease at shutdown.
  */
 export async function startUpkeep(ctx: AppContext): Promise<() => Promise<void>> {
-  return await keepBootLease(ctx.kv);
+  const endLease = await keepBootLease(ctx.kv);
+  const notifier = startNotifier(ctx);
+  return async () => {
+    await notifier.stop();
+    await endLease();
+  };
 }
 
 /**

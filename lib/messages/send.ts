@@ -11,6 +11,7 @@ import {
   getManyChunked,
   headKey,
   messageKey,
+  notifyPendingKey,
   readMarkKey,
   threadReplyKey,
   userThreadKey,
@@ -299,6 +300,9 @@ async function commitBatch(
       });
       const lastNow = bySlot.get(`${id}\0${last.seq}`) ?? last;
       newHeads.set(id, setHeadForMessages(op, heads[i].value, lastNow, changed.length));
+      // The notifier (lib/notify/dispatch.ts) looks at this conversation's new messages: the
+      // marker moves with every commit that stores one, so it never misses a message.
+      op.set(notifyPendingKey(id), last.seq);
     });
     if (newHeads.size === 0) return results;
     const result = await op.commit();

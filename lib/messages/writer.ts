@@ -5,11 +5,12 @@ import { type MessageIndexer, searchHooks } from "./index_port.ts";
 /**
  * Per commit: KV allows 100 checks (one per conversation here; measured on Deno 2.9.6),
  * 1,000 mutations and ~800 KiB.
- * Heads take one mutation per conversation; the rest is shared by the messages (see `cost`).
+ * Each conversation takes two mutations (its head and the notifier's pending marker,
+ * lib/notify/dispatch.ts); the rest is shared by the messages (see `cost`).
  */
 const MAX_CONVERSATIONS = 50;
 const MAX_MESSAGES = 200;
-const MAX_MUTATIONS = 1000 - MAX_CONVERSATIONS;
+const MAX_MUTATIONS = 1000 - 2 * MAX_CONVERSATIONS;
 const MAX_BYTES = 480 * 1024;
 
 type Pending = { request: SendRequest; resolve(r: SendResult): void; reject(e: unknown): void };

@@ -1,2 +1,143 @@
-/** The notifier: stored messages → pushes and missed-message emails (issue 18, being built). */
-export {};
+/**
+ * The notifier: stored messages → pushes (and, with email on, missed-message entries and the
+ * person's digest job). The commit that stores messages sets the conversation's pending marker
+ * (lib/messages/send.ts); every process runs `startNotifier`, whose loop looks at pending
+ * conversations about every second, reads the messages after the conversation's cursor that
+ * are older than a short grace (a visible tab reads them first, and a read message is not
+ * pushed), decides who hears of each, and in ONE commit checked on the cursor advances it and
+ * queues the work (lib/outbound's outbox): two processes never queue the same push twice.
+ * Who is told is notify_rules.ts.
+ */
+import type { Config } from "../../config.ts";
+import { describeError, log } from "../ops/mod.ts";
+import { type Job, OutboxWorker, type Outcome, type WorkerOptions } from "../outbound/mod.ts";
+import { notifyPendingPrefix } from "../storage/mod.ts";
+import { type ConfirmedEmails, notifyConversation } from "./notify_rules.ts";
+import { PUSH_QUEUE, pushHandler, type PushJob } from "./push_send.ts";
+
+export {
+  PUSH_QUEUE,
+  PUSH_TTL_SECONDS,
+  pushHandler,
+  type PushJob,
+  type PushNotification,
+  retryAfter,
+} from "./push_send.ts";
+export {
+  type ConfirmedEmails,
+  DIGEST_QUEUE,
+  notificationOf,
+  notifyConversation,
+  type NotifyOptions,
+} from "./notify_rules.ts";
+
+/** The queue of missed-message emails (one sent through the "mail" queue per digest). */
+export const MAIL_QUEUE = "mail";
+
+export type NotifierOptions = {
+  /** How often pending conversations are looked at (default 1 s). */
+  pollMs?: number;
+  /** How old a message must be before it is pushed: a visible tab reads it first (3 s). */
+  graceMs?: number;
+  /** The push queue's worker options (backoff, lease…). */
+  push?: WorkerOptions;
+  /**
+   * Email: whose address is confirmed (lib/accounts), and the "mail" and "mail_digest"
+   * handlers (lib/outbound/mail.ts, lib/notify/digest.ts). Without them no email work is
+   * queued or run.
+   */
+  email?: {
+    confirmedEmails: ConfirmedEmails;
+    mailHandler?: (job: Job<unknown>) => Promise<Outcome>;
+    digestHandler?: (job: Job<unknown>) => Promise<Outcome>;
+    worker?: WorkerOptions;
+  };
+};
+
+export type Notifier = {
+  /** The push queue's worker (`runDue` for tests; `wake` after queueing). */
+  push: OutboxWorker<PushJob>;
+  /** Looks at every pending conversation once; how many jobs it queued. For tests too. */
+  runOnce(now?: number): Promise<number>;
+  /** Stops the loop and the workers; resolves when the work in flight is done. */
+  stop(): Promise<void>;
+};
+
+/** Conversations looked at per round. */
+const PENDING_BATCH = 100;
+
+/** Starts the notifier loop and the outbox workers of this process. */
+export function startNotifier(
+  ctx: { kv: Deno.Kv; config: Config },
+  options: NotifierOptions = {},
+): Notifier {
+  const { kv, config } = ctx;
+  const pollMs = options.pollMs ?? 1000;
+  const graceMs = options.graceMs ?? 3000;
+  const push = new OutboxWorker<PushJob>(kv, PUSH_QUEUE, pushHandler(kv, config), options.push);
+  const workers: OutboxWorker<unknown>[] = [push as OutboxWorker<unknown>];
+  const email = config.email && options.email ? options.email : null;
+  const digestDelayMs = config.email?.delayMs ?? 0;
+  if (email?.mailHandler) {
+    workers.push(new OutboxWorker(kv, MAIL_QUEUE, email.mailHandler, email.worker));
+  }
+  let digest: OutboxWorker<unknown> | null = null;
+  if (email?.digestHandler) {
+    digest = new OutboxWorker(kv, "mail_digest", email.digestHandler, email.worker);
+    workers.push(digest);
+  }
+
+  const runOnce = async (now = Date.now()): Promise<number> => {
+    const ids: string[] = [];
+    for await (const e of kv.list({ prefix: notifyPendingPrefix() }, { limit: PENDING_BATCH })) {
+      ids.push(String(e.key.at(-1)));
+    }
+    let queued = 0;
+    for (const id of ids) {
+      try {
+        const result = await notifyConversation(kv, id, {
+          now,
+          graceMs,
+          email: email ? { confirmedEmails: email.confirmedEmails, delayMs: digestDelayMs } : null,
+        });
+        queued += result.pushes + result.digests;
+        if (result.pushes) push.wake();
+        if (result.digests && digestDelayMs === 0) digest?.wake();
+      } catch (err) {
+        log("warn", "notifier: a conversation failed", {
+          conversationId: id,
+          ...describeError(err),
+        });
+      }
+    }
+    return queued;
+  };
+
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running: Promise<unknown> | null = null;
+  const tick = async () => {
+    if (stopped) return;
+    try {
+      await (running = runOnce());
+    } catch (err) {
+      log("warn", "notifier round failed", describeError(err));
+    } finally {
+      running = null;
+    }
+    if (!stopped) timer = setTimeout(tick, pollMs);
+  };
+  timer = setTimeout(tick, 0);
+  for (const w of workers) w.start();
+
+  return {
+    push,
+    runOnce,
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await running?.catch(() => {});
+      await Promise.all(workers.map((w) => w.stop()));
+    },
+  };
+}

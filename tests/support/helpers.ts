@@ -4,9 +4,12 @@ import { parseConfig } from "../../config.ts";
 import type { AppContext } from "../../lib/context.ts";
 import { createApp, createContext } from "../../main.ts";
 import type { User } from "../../lib/accounts/mod.ts";
+import { type Notifier, startNotifier } from "../../lib/notify/mod.ts";
 
 export type TestApp = {
   ctx: AppContext;
+  /** The notifier, when the test asked for it (NOTIFIER: "1"; NOTIFY_GRACE_MS, default 0). */
+  notifier: Notifier | null;
   /** Calls the app's fetch handler in-process. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
@@ -21,20 +24,27 @@ let counter = 0;
 
 /** An app on a fresh in-memory KV, with its own doorbell channel so tests never cross. */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const { NOTIFIER, NOTIFY_GRACE_MS, ...rest } = env;
   // Registration is open in tests unless a test asks for invites (REGISTRATION: "invite").
   const config = parseConfig({
     KV_PATH: ":memory:",
     DENO_ENV: "test",
     LOG_LEVEL: "error",
     REGISTRATION: "open",
-    ...env,
+    ...rest,
   });
   const ctx = await createContext(config, { channelName: `test-${Deno.pid}-${++counter}` });
   const app = createApp(ctx);
+  // The notifier and its outbox workers only where a test asks: the other tests stay as they were.
+  const notifier = NOTIFIER === "1"
+    ? startNotifier(ctx, { graceMs: Number(NOTIFY_GRACE_MS ?? 0), pollMs: 50 })
+    : null;
   return {
     ctx,
+    notifier,
     fetch: async (path, init) => await app.fetch(new Request(new URL(path, ORIGIN), init)),
     close: async () => {
+      await notifier?.stop();
       // The search indexer's commit in flight finishes before the store closes.
       await ctx.hub.indexed();
       ctx.hub.close();

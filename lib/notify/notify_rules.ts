@@ -1,0 +1,251 @@
+/**
+ * One conversation's turn in the notifier (dispatch.ts): who hears of its new messages, and
+ * the commit that queues it. Recipient rule, per message and person: participants but the
+ * author and bots; muted or `nothing` → none; do-not-disturb on → none; `mentions` → only a
+ * message that mentions them (`@username`, as the in-tab notification counts it); `all` →
+ * every message; a person whose read mark has reached the message (a visible tab read it) →
+ * none. System and deleted messages notify no one. With email on, a mention or a direct
+ * message for a person with a confirmed address is also kept as a missed entry, and their
+ * digest job is queued (once: the job's id is their id) after the delay.
+ */
+import { getUsersByIds, type User } from "../accounts/mod.ts";
+import { getConversationRecord } from "../conversations/mod.ts";
+import type { ConversationRecord } from "../conversations/mod.ts";
+import { formatMessage, type MessageRecord } from "../messages/mod.ts";
+import { enqueue } from "../outbound/mod.ts";
+import { mentionsIn } from "../shared/mentions.ts";
+import { plainText } from "../shared/plain_text.ts";
+import {
+  getManyChunked,
+  headKey,
+  messageKey,
+  missedKey,
+  notifyCursorKey,
+  notifyPendingKey,
+  outboxJobKey,
+  readMarkKey,
+} from "../storage/mod.ts";
+import { getDnd, getNotifyPrefs } from "./prefs.ts";
+import { listSubscriptions } from "./push.ts";
+import { PUSH_QUEUE, type PushJob, type PushNotification } from "./push_send.ts";
+
+export const DIGEST_QUEUE = "mail_digest";
+
+/** Each person's confirmed address (null: none, or email notifications off), in order. */
+export type ConfirmedEmails = (kv: Deno.Kv, userIds: string[]) => Promise<(string | null)[]>;
+
+export type NotifyOptions = {
+  now: number;
+  graceMs: number;
+  email: { confirmedEmails: ConfirmedEmails; delayMs: number } | null;
+};
+
+/** Where the notifier is: every message up to `seq` is done; of `seq + 1`, people up to `after`. */
+type Cursor = { seq: number; after?: string };
+
+/** Messages read per round of one conversation. */
+const MESSAGE_BATCH = 100;
+/** A message older than this when the notifier first sees it is not pushed (after downtime). */
+const MAX_AGE_MS = 60 * 60_000;
+/** Mutations and checks per commit, within KV's 1,000 and 100. */
+const MAX_MUTATIONS = 800;
+const MAX_CHECKS = 90;
+const BODY_CHARS = 200;
+
+/**
+ * Looks at a pending conversation's new messages and queues what they call for. Returns how
+ * many push and digest jobs it queued.
+ */
+export async function notifyConversation(
+  kv: Deno.Kv,
+  conversationId: string,
+  options: NotifyOptions,
+): Promise<{ pushes: number; digests: number }> {
+  const total = { pushes: 0, digests: 0 };
+  for (let round = 0; round < 50; round++) {
+    // The marker first, then the head: a message stored after this read moves the marker.
+    const pending = await kv.get(notifyPendingKey(conversationId));
+    if (pending.versionstamp === null) return total;
+    const [cursorEntry, headEntry] = await kv.getMany<[Cursor, { seq: number }]>([
+      notifyCursorKey(conversationId),
+      headKey(conversationId),
+    ]);
+    const record = await getConversationRecord(kv, conversationId);
+    const headSeq = headEntry.value?.seq ?? 0;
+    if (!record) {
+      // Deleted: nothing to tell anyone.
+      await kv.atomic().check(pending).delete(pending.key).delete(cursorEntry.key).commit();
+      return total;
+    }
+    // A conversation seen for the first time: its last messages at most (and MAX_AGE_MS).
+    const cursor: Cursor = cursorEntry.value ?? { seq: Math.max(0, headSeq - MESSAGE_BATCH) };
+    if (cursor.seq >= headSeq) {
+      await kv.atomic().check(pending).delete(pending.key).commit();
+      return total;
+    }
+    const step = await notifyStep(kv, record, cursor, cursorEntry, headSeq, options);
+    if (step === "conflict") continue;
+    if (step === "waiting") return total;
+    total.pushes += step.pushes;
+    total.digests += step.digests;
+    if (step.cursor.seq >= headSeq && !step.cursor.after) {
+      // All seen: the marker goes unless a message came meanwhile (it moved: checked).
+      await kv.atomic().check(pending).delete(pending.key).commit();
+      return total;
+    }
+  }
+  return total;
+}
+
+type StepResult = "conflict" | "waiting" | { cursor: Cursor; pushes: number; digests: number };
+
+/** One checked commit's worth: the ready messages after the cursor, as far as the budget goes. */
+async function notifyStep(
+  kv: Deno.Kv,
+  record: ConversationRecord,
+  cursor: Cursor,
+  cursorEntry: Deno.KvEntryMaybe<Cursor>,
+  headSeq: number,
+  options: NotifyOptions,
+): Promise<StepResult> {
+  const id = record.id;
+  const last = Math.min(headSeq, cursor.seq + MESSAGE_BATCH);
+  const seqs = Array.from({ length: last - cursor.seq }, (_, i) => cursor.seq + 1 + i);
+  const entries = await getManyChunked<MessageRecord>(kv, seqs.map((s) => messageKey(id, s)));
+  const ready: (MessageRecord | null)[] = [];
+  for (const e of entries) {
+    if (e.value && Date.parse(e.value.createdAt) > options.now - options.graceMs) break;
+    ready.push(e.value);
+  }
+  if (ready.length === 0) return "waiting";
+
+  const participants = [...new Set(record.participantIds)].sort();
+  const authorIds = [...new Set(ready.flatMap((m) => (m ? [m.authorId] : [])))];
+  const [people, prefs, dnd, marks, emails] = await Promise.all([
+    getUsersByIds(kv, [...new Set([...participants, ...authorIds])]),
+    getNotifyPrefs(kv, participants, record),
+    getDnd(kv, participants, options.now),
+    getManyChunked<number>(kv, participants.map((u) => readMarkKey(id, u))),
+    options.email ? options.email.confirmedEmails(kv, participants) : participants.map(() => null),
+  ]);
+  const byId = new Map(people.map((u) => [u.id, u]));
+  const index = new Map(participants.map((u, i) => [u, i]));
+  const subs = new Map<string, { hash: string }[]>();
+  const digestEntries = new Map<string, Deno.KvEntryMaybe<number>>();
+
+  const op = kv.atomic().check(cursorEntry);
+  let mutations = 1;
+  let checks = 1;
+  let pushes = 0;
+  let digests = 0;
+  let next: Cursor = cursor;
+  const queuedDigest = new Set<string>();
+  const checkedDigest = new Set<string>();
+  outer: for (const [k, m] of ready.entries()) {
+    const seq = cursor.seq + 1 + k;
+    const after = k === 0 ? cursor.after : undefined;
+    const stale = m && Date.parse(m.createdAt) < options.now - MAX_AGE_MS;
+    if (!m || m.kind === "system" || m.deletedAt || stale) {
+      next = { seq };
+      continue;
+    }
+    const author = byId.get(m.authorId);
+    const mentioned = new Set(mentionsIn(m.content));
+    const notification = notificationOf(record, m, author, byId);
+    const direct = record.kind === "direct";
+    for (const userId of participants) {
+      if (after && userId <= after) continue;
+      const i = index.get(userId)!;
+      const person = byId.get(userId);
+      if (!person || person.isBot || userId === m.authorId) continue;
+      const pref = prefs[i];
+      if (pref.muted || pref.level === "nothing" || dnd[i] !== null) continue;
+      if ((marks[i].value ?? 0) >= m.seq) continue;
+      const isMention = mentioned.has(person.username.toLowerCase());
+      if (pref.level === "mentions" && !isMention) continue;
+      if (!subs.has(userId)) subs.set(userId, await listSubscriptions(kv, userId));
+      const mine = subs.get(userId)!;
+      const email = emails[i] && (isMention || direct) ? emails[i] : null;
+      if (email && !digestEntries.has(userId)) {
+        digestEntries.set(userId, await kv.get<number>(outboxJobKey(DIGEST_QUEUE, userId)));
+      }
+      const digestEntry = email ? digestEntries.get(userId)! : null;
+      const needsDigest = digestEntry !== null && digestEntry.versionstamp === null &&
+        !queuedDigest.has(userId);
+      const cost = 2 * mine.length + (email ? 1 : 0) + (needsDigest ? 2 : 0);
+      const checkCost = digestEntry && !checkedDigest.has(userId) ? 1 : 0;
+      if (mutations + cost > MAX_MUTATIONS || checks + checkCost > MAX_CHECKS) break outer;
+      for (const sub of mine) {
+        const job: PushJob = {
+          userId,
+          sub: sub.hash,
+          notification,
+          urgency: isMention || direct ? "high" : "normal",
+        };
+        enqueue(op, PUSH_QUEUE, job, { now: options.now });
+        pushes++;
+      }
+      if (digestEntry) {
+        op.set(missedKey(userId, id, m.seq), { at: m.createdAt });
+        if (!checkedDigest.has(userId)) {
+          // The digest job as read: one that started or ended meanwhile makes this retry.
+          op.check(digestEntry);
+          checkedDigest.add(userId);
+          checks++;
+        }
+        if (needsDigest) {
+          enqueue(op, DIGEST_QUEUE, { userId }, {
+            id: userId,
+            delayMs: options.email!.delayMs,
+            now: options.now,
+          });
+          queuedDigest.add(userId);
+          digests++;
+        }
+      }
+      mutations += cost;
+      next = { seq: seq - 1, after: userId };
+    }
+    next = { seq };
+  }
+  if (next === cursor) return "waiting";
+  op.set(notifyCursorKey(id), next);
+  const res = await op.commit();
+  if (!res.ok) return "conflict";
+  return { cursor: next, pushes, digests };
+}
+
+/** What a message's push says: who (and where), the text, the address a click opens. */
+export function notificationOf(
+  record: ConversationRecord,
+  m: MessageRecord,
+  author: User | undefined,
+  people: Map<string, User>,
+): PushNotification {
+  const name = author?.displayName ?? "Someone";
+  const where = record.kind === "direct"
+    ? null
+    : record.kind === "channel"
+    ? `#${record.title ?? "channel"}`
+    : record.title ?? groupName(record, m.authorId, people);
+  let body = plainText(m.content, formatMessage(m.content));
+  if (!body && m.attachments?.length) {
+    body = m.attachments.length === 1
+      ? `sent ${m.attachments[0].name}`
+      : `sent ${m.attachments.length} files`;
+  }
+  if (body.length > BODY_CHARS) body = body.slice(0, BODY_CHARS - 1).trimEnd() + "…";
+  const thread = m.parentSeq !== undefined && m.parentSeq !== null;
+  return {
+    title: where ? `${name} in ${where}` : name,
+    body,
+    url: `/conversations/${record.id}${thread ? `?thread=${m.parentSeq}` : ""}`,
+    tag: `conv-${record.id}`,
+  };
+}
+
+function groupName(record: ConversationRecord, authorId: string, people: Map<string, User>) {
+  const names = record.participantIds.filter((u) => u !== authorId)
+    .map((u) => people.get(u)?.displayName).filter(Boolean).slice(0, 3);
+  return names.length ? names.join(", ") : "a group";
+}
