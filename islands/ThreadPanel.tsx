@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
-import { useLayoutEffect, useMemo, useRef } from "preact/hooks";
+import { useSignal } from "@preact/signals";
+import { useEffect, useLayoutEffect, useMemo, useRef } from "preact/hooks";
 import type { User } from "../lib/shared/user.ts";
 import { MessageList } from "../components/MessageList.tsx";
 import { MessageItem } from "../components/MessageItem.tsx";
@@ -51,6 +52,15 @@ export default function ThreadPanel(props: ThreadPanelProps) {
   const { thread } = live;
   const composerId = "thread-composer";
   const setError = (error: string | null) => live.update((s) => ({ ...s, error }));
+  // Which of the conversation's messages you saved: Save or Unsave on each, as in the room.
+  const savedSeqs = useSignal<Set<number>>(new Set());
+  useEffect(() => {
+    fetch(`/api/saved/${conversationId}`).then((res) => res.ok ? res.json() : null).then(
+      (data) => {
+        if (Array.isArray(data?.seqs)) savedSeqs.value = new Set(data.seqs as number[]);
+      },
+    ).catch(() => {});
+  }, [conversationId, parentSeq]);
   const actions = useMemo(() =>
     messageActions({
       conversationId,
@@ -65,6 +75,7 @@ export default function ThreadPanel(props: ThreadPanelProps) {
       composerId,
       // Reply on the thread's own first message: write in this composer.
       openThread: () => document.getElementById(composerId)?.focus(),
+      saved: savedSeqs,
     }), [conversationId, parentSeq]);
 
   // The newest reply in view: at the end on opening, and as replies come while you are there.
