@@ -14,6 +14,7 @@ import {
 import { type AppCtx, type Env, readSessionCookie } from "./_http.ts";
 import { page } from "./_page.tsx";
 import { signedIn } from "./chat.tsx";
+import { emailSettingsSection } from "./email_pages.tsx";
 
 const DONE: Record<string, string> = {
   password_changed: "Your password is changed. Every other session was signed out.",
@@ -144,6 +145,7 @@ export function AccountPage(
     done?: string;
     linkedAccounts?: ComponentChildren;
     blocked?: User[];
+    email?: ComponentChildren;
   },
 ) {
   const { me, sessions, currentId } = props;
@@ -207,6 +209,8 @@ export function AccountPage(
         </form>
       </section>
 
+      {props.email}
+
       {props.linkedAccounts && (
         <div class="mt-6 rounded-2xl bg-white dark:bg-slate-900 p-6 shadow-sm ring-1 ring-slate-200 dark:ring-slate-700">
           {props.linkedAccounts}
@@ -254,6 +258,7 @@ async function accountPage(c: AppCtx, me: User) {
         currentId={currentId}
         done={c.req.query("done")}
         blocked={blocked}
+        email={await emailSettingsSection(c, me)}
         linkedAccounts={providers.length > 0 &&
           <LinkedAccounts providers={providers} identities={identities} />}
       />

@@ -125,6 +125,11 @@ export async function renderAuthPage(
                 </>
               )}
           </div>
+          {!register && c.get("ctx").config.email && (
+            <p class={`mt-4 text-center ${muted}`}>
+              <a class={link} href="/forgot">Forgot your password?</a>
+            </p>
+          )}
           <p class={`mt-6 text-center ${muted}`}>
             {register ? "Already have an account? " : "New here? "}
             <a class={link} href={register ? "/login" : "/register"}>
