@@ -2,7 +2,7 @@ import { h } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Message } from "../lib/shared/message.ts";
 import { type MessageActions, QUICK_EMOJI } from "./message_actions.ts";
-import { Icon, SpriteIcon } from "./Icon.tsx";
+import { SpriteIcon } from "./Icon.tsx";
 import { instead } from "./instead.ts";
 
 /** Component classes (lib/web/style_shortcuts.ts): what repeats on every message is one name. */
@@ -107,7 +107,7 @@ export function MessageToolbar(props: {
           onClick={actions?.openThread ? instead(() => actions.openThread!(m.seq)) : undefined}
           class={TOOL}
         >
-          <Icon d={REPLY} />
+          <SpriteIcon name="reply" />
         </button>
       )}
       <button
@@ -121,7 +121,7 @@ export function MessageToolbar(props: {
         onClick={actions?.pin ? instead(() => actions.pin!(m.seq, !m.pinned)) : undefined}
         class={TOOL}
       >
-        <Icon d={PIN} />
+        <SpriteIcon name="pin" />
       </button>
       <button
         type="submit"
@@ -139,17 +139,13 @@ export function MessageToolbar(props: {
           : undefined}
         class={TOOL}
       >
-        <Icon d={SAVE} />
+        <SpriteIcon name="save" />
       </button>
       {props.ownToolsSlot ? h("hearth-own-tools", null) : m.author.id === props.meId &&
         ownTools(m.seq, () => actions?.startEdit(m.seq), props.onDelete)}
     </form>
   );
 }
-
-const REPLY = "M4 5h16v11H9l-5 4V5Z";
-const PIN = "M9 4h6l-1 6 3 3v2H7v-2l3-3-1-6ZM12 15v6";
-const SAVE = "M6 3h12v18l-6-4-6 4V3Z";
 
 const OWN_TOOLS = {
   edit: { label: "Edit", icon: "pencil" },

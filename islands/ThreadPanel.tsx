@@ -5,6 +5,7 @@ import type { User } from "../lib/shared/user.ts";
 import { MessageList } from "../components/MessageList.tsx";
 import { MessageItem } from "../components/MessageItem.tsx";
 import { instead } from "../components/instead.ts";
+import { SpriteIcon } from "../components/Icon.tsx";
 import { messageActions } from "./chat/message_actions.ts";
 import { Composer } from "./chat/Composer.tsx";
 import { repliesLabel, splitReplies, type ThreadPage } from "./thread/thread_model.ts";
@@ -128,17 +129,7 @@ export default function ThreadPanel(props: ThreadPanelProps) {
           title={props.standalone ? "Back to the conversation" : "Close thread"}
           class="rounded-md p-1.5 text-slate-500 dark:text-slate-400 hover:bg-slate-100 dark:hover:bg-slate-800 hover:text-slate-900 dark:hover:text-white"
         >
-          <svg
-            aria-hidden="true"
-            viewBox="0 0 24 24"
-            class="h-5 w-5"
-            fill="none"
-            stroke="currentColor"
-            stroke-width="1.8"
-            stroke-linecap="round"
-          >
-            <path d="M6 6l12 12M18 6 6 18" />
-          </svg>
+          <SpriteIcon name="close" class="h-5 w-5" />
         </a>
       </header>
       <div

@@ -3,6 +3,7 @@ import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { chatSocket } from "./parts/chat_socket.ts";
 import { THREADS_CHANGED } from "./thread/use_thread.ts";
+import { SpriteIcon } from "../components/Icon.tsx";
 
 /**
  * The sidebar's "Threads" link, with how many of your threads have replies you have not read
@@ -46,17 +47,7 @@ export default function ThreadsLink(props: { unread: number; current: boolean })
           : "text-slate-300 hover:bg-slate-800 hover:text-white"
       }`}
     >
-      <svg
-        viewBox="0 0 24 24"
-        fill="none"
-        stroke="currentColor"
-        stroke-width="2"
-        stroke-linejoin="round"
-        class="h-4 w-4"
-        aria-hidden="true"
-      >
-        <path d="M4 5h16v11H9l-5 4V5Z" />
-      </svg>
+      <SpriteIcon name="reply" />
       <span class="flex-1">Threads</span>
       {n > 0 && (
         <span
