@@ -35,6 +35,8 @@ export {
 export const MAIL_QUEUE = "mail";
 
 export type NotifierOptions = {
+  /** false: nothing runs by itself (tests call runOnce and the workers' runDue). Default true. */
+  start?: boolean;
   /** How often pending conversations are looked at (default 1 s). */
   pollMs?: number;
   /** How old a message must be before it is pushed: a visible tab reads it first (3 s). */
@@ -127,8 +129,11 @@ export function startNotifier(
     }
     if (!stopped) timer = setTimeout(tick, pollMs);
   };
-  timer = setTimeout(tick, 0);
-  for (const w of workers) w.start();
+  if (options.start === false) stopped = true;
+  else {
+    timer = setTimeout(tick, 0);
+    for (const w of workers) w.start();
+  }
 
   return {
     push,

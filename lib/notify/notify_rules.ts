@@ -182,7 +182,7 @@ async function notifyStep(
           notification,
           urgency: isMention || direct ? "high" : "normal",
         };
-        enqueue(op, PUSH_QUEUE, job, { now: options.now });
+        enqueue(op, PUSH_QUEUE, job);
         pushes++;
       }
       if (digestEntry) {
@@ -194,11 +194,7 @@ async function notifyStep(
           checks++;
         }
         if (needsDigest) {
-          enqueue(op, DIGEST_QUEUE, { userId }, {
-            id: userId,
-            delayMs: options.email!.delayMs,
-            now: options.now,
-          });
+          enqueue(op, DIGEST_QUEUE, { userId }, { id: userId, delayMs: options.email!.delayMs });
           queuedDigest.add(userId);
           digests++;
         }

@@ -1,0 +1,243 @@
+/**
+ * The notifier and Web Push end to end, with a real push service process (push_receiver.ts)
+ * that checks every push's VAPID JWT and decrypts it (RFC 8291) with its own keys. The
+ * notifier is driven by hand here (runOnce, then the push worker's runDue): what was not
+ * pushed is known the moment the round is over, with no waiting.
+ */
+import assert from "node:assert/strict";
+import {
+  createConversationVia,
+  json,
+  okJson,
+  registerUser,
+  type TestApp,
+  withApp,
+  withCookie,
+} from "../support/helpers.ts";
+import { type PushReceiver, startPushReceiver } from "../support/push_receiver_client.ts";
+import { markRead } from "../../lib/messages/mod.ts";
+import { type Notifier, setDnd, setNotifyPref, startNotifier } from "../../lib/notify/mod.ts";
+import { pushSubsPrefix } from "../../lib/storage/mod.ts";
+
+type Person = Awaited<ReturnType<typeof registerUser>>;
+
+/** An app (private push services allowed), a receiver, and a notifier run by hand. */
+async function withPush(
+  fn: (t: { app: TestApp; receiver: PushReceiver; notifier: Notifier }) => Promise<void>,
+  env: Record<string, string> = {},
+) {
+  const receiver = await startPushReceiver();
+  try {
+    await withApp(async (app) => {
+      const notifier = startNotifier(app.ctx, { start: false, graceMs: 0 });
+      try {
+        await fn({ app, receiver, notifier });
+      } finally {
+        await notifier.stop();
+      }
+    }, { PUSH_ALLOW_PRIVATE: "1", ...env });
+  } finally {
+    await receiver.stop();
+  }
+}
+
+/** Subscribes `who` through the API with a fresh subscription of the receiver. */
+async function subscribe(app: TestApp, receiver: PushReceiver, who: Person) {
+  const { publicKey } = await okJson(await app.fetch("/api/push/key", withCookie(who.cookie)));
+  await receiver.expectKey(publicKey);
+  const sub = await receiver.subscribe();
+  await okJson(await app.fetch("/api/push/subscriptions", json("POST", sub, who.cookie)), 201);
+  return sub;
+}
+
+async function send(app: TestApp, who: Person, id: string, content: string, parentSeq?: number) {
+  const res = await app.fetch(
+    `/api/conversations/${id}/messages`,
+    json("POST", { content, ...(parentSeq ? { parentSeq } : {}) }, who.cookie),
+  );
+  return (await okJson(res, 201)).message as { seq: number };
+}
+
+/** One notifier round and every push it queued sent. */
+async function round(notifier: Notifier) {
+  await notifier.runOnce();
+  while (await notifier.push.runDue() > 0) { /* until the queue is empty */ }
+}
+
+async function people(app: TestApp) {
+  const ann = await registerUser(app, { displayName: "Ann Archer" });
+  const ben = await registerUser(app, { displayName: "Ben Baker" });
+  const cat = await registerUser(app, { displayName: "Cat Cole" });
+  return { ann, ben, cat };
+}
+
+Deno.test("a mention in a group is pushed, encrypted, and decrypts to {title, body, url, tag}", async () => {
+  await withPush(async ({ app, receiver, notifier }) => {
+    const { ann, ben, cat } = await people(app);
+    await subscribe(app, receiver, ben);
+    const group = await createConversationVia(app, ann.cookie, [ben.user, cat.user], "Design");
+    await send(app, ann, group, "no mention here"); // `mentions` is the group default
+    const m = await send(app, ann, group, `hey @${ben.user.username}, **look** at this`);
+    await round(notifier);
+    const [push, ...more] = await receiver.waitFor(1);
+    assert.equal(more.length, 0);
+    assert.deepEqual(push.payload, {
+      title: "Ann Archer in Design",
+      body: `hey @${ben.user.username}, look at this`,
+      url: `/conversations/${group}`,
+      tag: `conv-${group}`,
+    });
+    assert.equal(push.urgency, "high");
+    assert.equal(Number(push.ttl) > 0, true);
+    assert.equal(push.claims.aud, receiver.base);
+    // A reply that mentions him: its thread's address.
+    await send(app, cat, group, `@${ben.user.username} and a reply`, m.seq);
+    await round(notifier);
+    const pushes = await receiver.waitFor(2);
+    assert.equal(pushes[1].payload.url, `/conversations/${group}?thread=${m.seq}`);
+    assert.equal(pushes[1].payload.title, "Cat Cole in Design");
+    // The same round again: nothing new (the cursor moved in the commit that queued them).
+    await round(notifier);
+    assert.equal((await receiver.received()).attempts, 2);
+  });
+});
+
+Deno.test("a direct message is pushed to each of the person's subscriptions", async () => {
+  await withPush(async ({ app, receiver, notifier }) => {
+    const { ann, ben } = await people(app);
+    const one = await subscribe(app, receiver, ben);
+    const two = await subscribe(app, receiver, ben);
+    const direct = await createConversationVia(app, ann.cookie, [ben.user]);
+    await send(app, ann, direct, "x".repeat(300));
+    await round(notifier);
+    const pushes = await receiver.waitFor(2);
+    assert.equal(pushes.length, 2);
+    assert.deepEqual(
+      new Set(pushes.map((p) => p.sub)),
+      new Set([one, two].map((s) => s.endpoint.split("/").at(-1))),
+    );
+    for (const p of pushes) {
+      assert.equal(p.payload.title, "Ann Archer");
+      assert.equal(p.payload.body.length, 200);
+      assert.ok(p.payload.body.endsWith("…"));
+    }
+  });
+});
+
+Deno.test("nothing, muted, do-not-disturb, own messages and read messages send no push", async () => {
+  await withPush(async ({ app, receiver, notifier }) => {
+    const { ann, ben, cat } = await people(app);
+    await subscribe(app, receiver, ben);
+    await subscribe(app, receiver, ann);
+    const kv = app.ctx.kv;
+    const group = await createConversationVia(app, ann.cookie, [ben.user, cat.user], "Team");
+    const direct = await createConversationVia(app, ann.cookie, [ben.user]);
+    const mention = `@${ben.user.username} ping`;
+
+    // `nothing` in the group: a mention is not pushed.
+    await setNotifyPref(kv, ben.user.id, group, { level: "nothing", muted: false });
+    await send(app, ann, group, mention);
+    // Muted (level all): nothing either.
+    await setNotifyPref(kv, ben.user.id, direct, { level: "all", muted: true });
+    await send(app, ann, direct, "muted dm");
+    // Own message: Ann's subscription gets nothing of what she sends (she mentions herself).
+    await send(app, ann, group, `@${ann.user.username} note to self`);
+    await round(notifier);
+    assert.equal((await receiver.received()).attempts, 0);
+
+    // Unmuted, `all`: pushed. Then do-not-disturb: not.
+    await setNotifyPref(kv, ben.user.id, direct, { level: "all", muted: false });
+    await send(app, ann, direct, "first");
+    await round(notifier);
+    assert.deepEqual((await receiver.waitFor(1)).map((p) => p.payload.body), ["first"]);
+    await setDnd(kv, ben.user.id, Date.now() + 60 * 60_000);
+    await send(app, ann, direct, "during dnd");
+    await round(notifier);
+    await setDnd(kv, ben.user.id, null);
+
+    // Read before the notifier looked (a visible tab showed it): not pushed.
+    const read = await send(app, ann, direct, "seen at once");
+    await markRead(kv, direct, { userId: ben.user.id, seq: read.seq });
+    await round(notifier);
+    // And one more to be sure the notifier ran past all of these.
+    await send(app, ann, direct, "last");
+    await round(notifier);
+    const bodies = (await receiver.waitFor(2)).map((p) => p.payload.body);
+    assert.deepEqual(bodies, ["first", "last"]);
+    assert.equal((await receiver.received()).attempts, 2);
+  });
+});
+
+Deno.test("a message newer than the grace waits; the notifier then pushes it", async () => {
+  await withPush(async ({ app, receiver }) => {
+    const { ann, ben } = await people(app);
+    await subscribe(app, receiver, ben);
+    const notifier = startNotifier(app.ctx, { start: false, graceMs: 60_000 });
+    try {
+      const direct = await createConversationVia(app, ann.cookie, [ben.user]);
+      await send(app, ann, direct, "fresh");
+      assert.equal(await notifier.runOnce(), 0);
+      assert.equal(await notifier.runOnce(Date.now() + 61_000), 1);
+      while (await notifier.push.runDue() > 0) { /* send */ }
+      assert.equal((await receiver.waitFor(1))[0].payload.body, "fresh");
+    } finally {
+      await notifier.stop();
+    }
+  });
+});
+
+Deno.test("a push service answering 410 makes the subscription disappear", async () => {
+  await withPush(async ({ app, receiver, notifier }) => {
+    const { ann, ben } = await people(app);
+    await subscribe(app, receiver, ben);
+    const direct = await createConversationVia(app, ann.cookie, [ben.user]);
+    await receiver.answer(410);
+    await send(app, ann, direct, "gone?");
+    await round(notifier);
+    assert.equal((await receiver.received()).attempts, 1);
+    const subs = await okJson(await app.fetch("/api/push/subscriptions", withCookie(ben.cookie)));
+    assert.deepEqual(subs.subscriptions, []);
+    const left = await Array.fromAsync(app.ctx.kv.list({ prefix: pushSubsPrefix(ben.user.id) }));
+    assert.equal(left.length, 0);
+    // Later messages queue nothing for him.
+    await receiver.answer(null);
+    await send(app, ann, direct, "after");
+    assert.equal(await notifier.runOnce(), 0);
+  });
+});
+
+Deno.test("a push service that is down or answers 503 gets the push once it is back", async () => {
+  await withPush(async ({ app, receiver, notifier }) => {
+    const { ann, ben } = await people(app);
+    await subscribe(app, receiver, ben);
+    const direct = await createConversationVia(app, ann.cookie, [ben.user]);
+    await receiver.answer(503);
+    await send(app, ann, direct, "retry me");
+    await round(notifier);
+    assert.equal((await receiver.received()).attempts, 1);
+    // Still queued, later: the service is back.
+    await receiver.answer(null);
+    assert.equal(await notifier.push.runDue(Date.now() + 60_000), 1);
+    assert.equal((await receiver.waitFor(1))[0].payload.body, "retry me");
+  });
+});
+
+Deno.test("two notifiers on one store queue each push once", async () => {
+  await withPush(async ({ app, receiver, notifier }) => {
+    const { ann, ben } = await people(app);
+    await subscribe(app, receiver, ben);
+    const other = startNotifier(app.ctx, { start: false, graceMs: 0 });
+    try {
+      const direct = await createConversationVia(app, ann.cookie, [ben.user]);
+      for (let i = 0; i < 5; i++) await send(app, ann, direct, `m${i}`);
+      const queued = await Promise.all([notifier.runOnce(), other.runOnce()]);
+      assert.equal(queued[0] + queued[1], 5);
+      await Promise.all([notifier.push.runDue(), other.push.runDue()]);
+      const bodies = (await receiver.waitFor(5)).map((p) => p.payload.body).sort();
+      assert.deepEqual(bodies, ["m0", "m1", "m2", "m3", "m4"]);
+      assert.equal((await receiver.received()).attempts, 5);
+    } finally {
+      await other.stop();
+    }
+  });
+});
