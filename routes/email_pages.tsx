@@ -190,7 +190,6 @@ export async function renderResetPage(
       ),
     });
   }
-  c.header("Referrer-Policy", "no-referrer");
   return card(c, {
     title: "Choose a new password",
     status: options.status,

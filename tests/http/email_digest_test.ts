@@ -15,27 +15,13 @@ import {
   type TestApp,
 } from "../support/helpers.ts";
 import { confirmEmail, getEmailRecord, requestEmail } from "../../lib/accounts/mod.ts";
-import { digestHandler, setDnd, setNotifyPref } from "../../lib/notify/mod.ts";
-import {
-  closeMailTransports,
-  enqueue,
-  type Mail,
-  mailHandler,
-  OutboxWorker,
-} from "../../lib/outbound/mod.ts";
+import { setDnd, setNotifyPref } from "../../lib/notify/mod.ts";
+import { emailEnv, mailWorkers } from "../support/email.ts";
+import { closeMailTransports, enqueue, type Mail } from "../../lib/outbound/mod.ts";
 import { missedKey, missedPrefix, outboxJobKey, outboxQueuePrefix } from "../../lib/storage/mod.ts";
 import { countKeys } from "../support/util.ts";
 
 type Who = { user: { id: string; username: string }; cookie: string };
-
-export async function emailApp(smtpUrl: string, env: Record<string, string> = {}) {
-  return await startTestApp({
-    SMTP_URL: smtpUrl,
-    MAIL_FROM: "Hearth <hearth@example.com>",
-    EMAIL_DELAY_MINUTES: "0",
-    ...env,
-  });
-}
 
 /** Gives `who` a confirmed address, straight through lib/accounts (the HTTP path has its test). */
 async function confirmed(app: TestApp, who: Who, address: string) {
@@ -65,17 +51,9 @@ async function missed(app: TestApp, userId: string, conversationId: string, seq:
   assert.ok((await op.commit()).ok);
 }
 
-function workers(app: TestApp) {
-  const { kv, config } = app.ctx;
-  return {
-    digest: new OutboxWorker(kv, "mail_digest", digestHandler(kv, config)),
-    mail: new OutboxWorker<Mail>(kv, "mail", mailHandler(config)),
-  };
-}
-
 Deno.test("one email holds the missed mention and direct message still unread; muted, read and unsubscribed ones are left out", async () => {
   const sink = await startSmtpSink();
-  const app = await emailApp(sink.url);
+  const app = await startTestApp(emailEnv(sink));
   try {
     const [ann, ben, cat] = await Promise.all([
       registerUser(app, { displayName: "Ann" }),
@@ -102,7 +80,7 @@ Deno.test("one email holds the missed mention and direct message still unread; m
     assert.equal(read.status, 204);
     await setNotifyPref(app.ctx.kv, ann.user.id, quiet, { level: "mentions", muted: true });
 
-    const { digest, mail } = workers(app);
+    const { digest, mail } = mailWorkers(app.ctx);
     assert.equal(await digest.runDue(), 1);
     assert.equal(await countKeys(app.ctx.kv, missedPrefix(ann.user.id)), 0);
     assert.equal(await mail.runDue(), 1);

@@ -64,7 +64,9 @@ export async function startSmtpSink(port = 0): Promise<SmtpSink> {
     received,
     async waitFor(count, options = {}) {
       const deadline = Date.now() + (options.timeoutMs ?? 15_000);
-      const matching = () => received.filter((m) => !options.to || m.to.includes(options.to));
+      const to = options.to?.toLowerCase();
+      const matching = () =>
+        received.filter((m) => !to || m.to.some((a) => a.toLowerCase() === to));
       while (matching().length < count) {
         if (Date.now() > deadline) {
           throw new Error(`expected ${count} mails, got ${JSON.stringify(matching(), null, 1)}`);
