@@ -10,8 +10,12 @@ import { log } from "../ops/mod.ts";
  */
 export const HASH_NICE = 19;
 
-/** How long a starting hashing thread may take to say it is ready (~30 ms on a free core). */
-const READY_MS = 5000;
+/**
+ * How long a starting hashing thread may take to say it is ready: ~30 ms on a free core, but
+ * where the worker's module is type-checked as it starts (`deno test`, `deno run --check`) a
+ * busy machine took over 5 s. A thread that never answers is given up on after this.
+ */
+const READY_MS = 20_000;
 
 type Job = { resolve: (bits: Uint8Array) => void; reject: (err: Error) => void };
 
