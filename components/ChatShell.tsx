@@ -6,6 +6,7 @@ import ConversationList, { type ConversationListProps } from "../islands/Convers
 import NewConversation from "../islands/NewConversation.tsx";
 import ThemeToggle from "../islands/ThemeToggle.tsx";
 import ThreadsLink from "../islands/ThreadsLink.tsx";
+import DndMenu from "../islands/DndMenu.tsx";
 import { Avatar } from "./people.tsx";
 import { SearchForm } from "./SearchForm.tsx";
 import { PhoneBar } from "./PhoneBar.tsx";
@@ -15,6 +16,7 @@ const ConversationListIsland = island("ConversationList", ConversationList);
 const NewConversationIsland = island("NewConversation", NewConversation);
 const ThemeToggleIsland = island("ThemeToggle", ThemeToggle);
 const ThreadsLinkIsland = island("ThreadsLink", ThreadsLink);
+const DndMenuIsland = island("DndMenu", DndMenu);
 
 const PROJECTS_ICON = "M2 5a2 2 0 0 1 2-2h4l2 2h6a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V5Z";
 const ADMIN_ICON = "M10 1.5 3 4.5v5c0 4.1 2.9 7.9 7 9 4.1-1.1 7-4.9 7-9v-5l-7-3Z";
@@ -101,8 +103,10 @@ export function ChatShell(
             nextCursor={props.nextCursor}
             currentId={currentId}
             browsing={props.section === "channels"}
+            dndUntil={props.dndUntil ?? null}
           />
         </nav>
+        <DndMenuIsland until={props.dndUntil ?? null} />
         <div class="flex items-center gap-3 border-t border-slate-800 px-4 py-3">
           <Avatar user={me} size="sm" />
           <a

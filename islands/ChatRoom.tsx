@@ -9,6 +9,7 @@ import { lastOwn, mergeBySeq, presenceText, typingText } from "./chat/room_model
 import { useRoom } from "./chat/use_room.ts";
 import { useScroll } from "./chat/use_scroll.ts";
 import { RoomHeader, roomInfo } from "./chat/RoomHeader.tsx";
+import { defaultPref, type NotifyPref } from "../lib/shared/notify_prefs.ts";
 import { Composer } from "./chat/Composer.tsx";
 import { draftOf } from "./chat/draft_sync.ts";
 import { ReadOnlyNotice } from "./chat/ReadOnlyNotice.tsx";
@@ -233,6 +234,12 @@ export default function ChatRoom(props: ChatRoomProps) {
             otherName: props.conversation.participants.find((p) => p.id !== me.id)?.displayName,
           }}
           pins={state.removed ? null : { conversationId: convId, meId: me.id }}
+          notifications={state.removed ? null : {
+            conversationId: convId,
+            // The viewer's own setting, as the page carried it (issue 18).
+            pref: (props.conversation as { notifications?: NotifyPref }).notifications ??
+              defaultPref(kind),
+          }}
           channel={kind === "channel" || kind === "group"
             ? { ...info, kind, private: props.conversation.visibility === "private" }
             : null}

@@ -5,6 +5,13 @@ import type { Message } from "../lib/shared/message.ts";
 import type { User } from "../lib/shared/user.ts";
 import { mentions } from "../lib/shared/mentions.ts";
 import { plainText } from "../lib/shared/plain_text.ts";
+import {
+  defaultPref,
+  DND_EVENT,
+  NOTIFY_PREF_EVENT,
+  type NotifyPref,
+  wantsNotice,
+} from "../lib/shared/notify_prefs.ts";
 import { chatSocket } from "./parts/chat_socket.ts";
 import { conversationName } from "../components/people.tsx";
 import { NotificationOffer } from "./list/NotificationOffer.tsx";
@@ -20,6 +27,8 @@ export type ConversationListProps = {
   currentId: string | null;
   /** The page is the channel directory: its sidebar link is marked as the current page. */
   browsing?: boolean;
+  /** Your do-not-disturb end (ISO), or null: no in-tab notification until then. */
+  dndUntil?: string | null;
 };
 
 /** The API's largest page: a refetch asks for as many as are shown, up to this. */
@@ -55,17 +64,27 @@ function fresher(fetched: Conversation[], live: Conversation[]): Conversation[] 
   }).sort((a, b) => newestFirst(a.updatedAt, b.updatedAt));
 }
 
+/** Your notification setting in a conversation, as the list holds it (else the default). */
+const prefOf = (c: Conversation): NotifyPref =>
+  (c as ListedConversation).notifications ?? defaultPref(c.kind);
+
 /**
- * A browser notification for a message that mentions you, when the tab is hidden and you
- * allowed them; clicking it opens the conversation.
+ * A browser notification for a message that should notify you (your level there, a mention,
+ * not muted, no do-not-disturb: lib/shared/notify_prefs.ts, the rule pushes follow too), when
+ * the tab is hidden and you allowed them; clicking it opens the conversation.
  */
-function notify(m: Message, where: string) {
+function notify(m: Message, where: string, mentioned: boolean, direct: boolean) {
   if (typeof Notification === "undefined" || Notification.permission !== "granted") return;
   if (document.visibilityState !== "hidden") return;
   // What the reader would see, not its Markdown (`**bold**` is "bold"), like the preview.
   const plain = plainText(m.content, m.formatted);
   const text = plain.length > 140 ? `${plain.slice(0, 139)}…` : plain;
-  const n = new Notification(`${m.author.displayName} mentioned you in ${where}`, {
+  const title = mentioned
+    ? `${m.author.displayName} mentioned you in ${where}`
+    : direct
+    ? `New message from ${m.author.displayName}`
+    : `${m.author.displayName} in ${where}`;
+  const n = new Notification(title, {
     body: text,
     tag: m.id,
   });
@@ -88,6 +107,8 @@ export default function ConversationList(props: ConversationListProps) {
   const people = useSignal<Record<string, PersonState>>({});
   /** The people asked about, as last sent (sorted ids joined): asked again when it changes. */
   const watched = useRef("");
+  /** Your do-not-disturb end (epoch ms), or null: the account menu's island tells of changes. */
+  const dnd = useRef(props.dndUntil ? Date.parse(props.dndUntil) : null);
 
   /** The other person of each direct conversation shown: whose dots the list draws. */
   const partners = () =>
@@ -245,7 +266,11 @@ export default function ConversationList(props: ConversationListProps) {
         unreadCount: mine ? 0 : found.unreadCount + 1,
         mentionCount: mine ? 0 : found.mentionCount + (mentioned ? 1 : 0),
       };
-      if (mentioned) notify(m, conversationName(found, props.me.id));
+      const notice = !mine && m.kind !== "system" &&
+        wantsNotice(prefOf(found), mentioned, dnd.current, Date.now());
+      if (notice) {
+        notify(m, conversationName(found, props.me.id), mentioned, found.kind === "direct");
+      }
       list.value = [updated, ...current.filter((c) => c.id !== found.id)];
     });
     const offState = socket.onState((s) => {
@@ -256,17 +281,30 @@ export default function ConversationList(props: ConversationListProps) {
     // Back to a hidden tab: counts are read again (a missed frame never leaves them wrong).
     const onVisible = () => document.visibilityState === "visible" && refetch();
     document.addEventListener("visibilitychange", onVisible);
+    // A setting changed on this page (the header's bell, the account menu's do-not-disturb).
+    const onPref = (e: Event) => {
+      const { conversationId, notifications } = (e as CustomEvent).detail;
+      list.value = list.peek().map((c) => c.id === conversationId ? { ...c, notifications } : c);
+    };
+    const onDnd = (e: Event) => {
+      const { until } = (e as CustomEvent).detail;
+      dnd.current = until ? Date.parse(until) : null;
+    };
+    globalThis.addEventListener(NOTIFY_PREF_EVENT, onPref);
+    globalThis.addEventListener(DND_EVENT, onDnd);
     return () => {
       off();
       offState();
       document.removeEventListener("visibilitychange", onVisible);
+      globalThis.removeEventListener(NOTIFY_PREF_EVENT, onPref);
+      globalThis.removeEventListener(DND_EVENT, onDnd);
     };
   }, []);
 
-  // The tab's title carries the unread total: "(3) Launch · Hearth".
+  // The tab's title carries the unread total: "(3) Launch · Hearth" (muted ones left out).
   useEffect(() => {
     const total = list.value.reduce(
-      (n, c) => n + (c.id === props.currentId ? 0 : c.unreadCount),
+      (n, c) => n + (c.id === props.currentId || prefOf(c).muted ? 0 : c.unreadCount),
       0,
     );
     const base = document.title.replace(/^\(\d+\+?\) /, "");

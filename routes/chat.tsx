@@ -19,6 +19,7 @@ import {
 import { AppError } from "../lib/errors.ts";
 import { island } from "../lib/web/mod.ts";
 import type { User } from "../lib/accounts/mod.ts";
+import { getDndUntil, withNotifications } from "../lib/notify/mod.ts";
 import type { Conversation } from "../lib/conversations/mod.ts";
 import type { AppCtx, Env } from "./_http.ts";
 import { page } from "./_page.tsx";
@@ -71,13 +72,19 @@ export async function shell(
     frame.list ?? listConversationsForUser(kv, me.id),
     listUserThreads(kv, me.id, { limit: 1 }),
   ]);
+  // Issue 18: your notification setting in each listed conversation, and do-not-disturb.
+  const [conversations, dndUntil] = await Promise.all([
+    withNotifications(kv, me.id, list.values),
+    getDndUntil(kv, me.id),
+  ]);
   return page(c, {
     title: frame.title,
     children: (
       <ChatShell
         me={me}
-        conversations={list.values}
+        conversations={conversations}
         nextCursor={list.cursor}
+        dndUntil={dndUntil === null ? null : new Date(dndUntil).toISOString()}
         currentId={frame.currentId ?? null}
         section={frame.section}
         home={frame.home}
@@ -140,6 +147,8 @@ async function conversationPage(c: AppCtx, me: User) {
     getConversationForUser(kv, c.req.param("id") ?? "", me.id),
   );
   if (!conversation) return await channelPreviewPage(c, me);
+  // The header's bell shows your own setting (issue 18).
+  const [viewed] = await withNotifications(kv, me.id, [conversation]);
   const before = beforeSchema.parse(c.req.query("before"));
   // `around`: a search result opens its message in the middle of its history.
   const around = before === undefined ? beforeSchema.parse(c.req.query("around")) : undefined;
@@ -174,7 +183,7 @@ async function conversationPage(c: AppCtx, me: User) {
     children: withPanel(
       <ChatRoomIsland
         me={me}
-        conversation={conversation}
+        conversation={viewed}
         messages={history.messages}
         nextCursor={history.nextCursor}
         unreadFrom={unreadFrom}

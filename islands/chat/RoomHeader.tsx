@@ -3,6 +3,8 @@ import type { Conversation } from "../../lib/conversations/mod.ts";
 import type { Message } from "../../lib/shared/message.ts";
 import { ConversationActions } from "../../components/ConversationActions.tsx";
 import { PinsButton } from "../../components/PinsButton.tsx";
+import type { NotifyPref } from "../../lib/shared/notify_prefs.ts";
+import { NotifyMenu } from "./NotifyMenu.tsx";
 import { Icon } from "../../components/Icon.tsx";
 import { CHANNEL_ICON, LOCK_ICON } from "../list/marks.tsx";
 
@@ -78,6 +80,8 @@ export function RoomHeader(
     channel?: (RoomInfo & { kind: string; private: boolean }) | null;
     /** The pinned messages (components/PinsButton.tsx); null once you are removed. */
     pins?: { conversationId: string; meId: string } | null;
+    /** Your notification level and mute here (NotifyMenu.tsx); null once you are removed. */
+    notifications?: { conversationId: string; pref: NotifyPref } | null;
   },
 ) {
   const badge = BADGE[props.socket];
@@ -145,6 +149,9 @@ export function RoomHeader(
         <span class={`rounded-full px-2 py-0.5 text-xs font-medium ${badge.class}`} role="status">
           {badge.text}
         </span>
+      )}
+      {props.notifications && (
+        <NotifyMenu key={props.notifications.conversationId} {...props.notifications} />
       )}
       {props.actions && <ConversationActions {...props.actions} />}
     </header>

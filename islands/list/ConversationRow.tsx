@@ -5,9 +5,17 @@ import { plainText } from "../../lib/shared/plain_text.ts";
 import { conversationName, shortTime } from "../../components/people.tsx";
 import { Icon } from "../../components/Icon.tsx";
 import { ConversationMark, type PersonState } from "./marks.tsx";
+import type { NotifyPref } from "../../lib/shared/notify_prefs.ts";
+import { BELL_OFF } from "../chat/NotifyMenu.tsx";
 
-/** A conversation as the sidebar holds it: with your draft there, if any (the payload's). */
-export type ListedConversation = Conversation & { draft?: string | null };
+/**
+ * A conversation as the sidebar holds it: with your draft there, if any, and your
+ * notification setting (the payload's).
+ */
+export type ListedConversation = Conversation & {
+  draft?: string | null;
+  notifications?: NotifyPref;
+};
 
 const PENCIL = "M16.9 3.6a2.1 2.1 0 0 1 3 3L8 18.5 4 20l1.5-4L16.9 3.6Z";
 
@@ -39,13 +47,16 @@ export function ConversationRow(
   const unread = active ? 0 : c.unreadCount;
   const by = c.lastMessage ? byline(c.lastMessage, me.id) : null;
   const draft = !active && c.draft?.trim() ? c.draft : null;
+  // Muted: dimmed, its counts grey (still exact), left out of the tab's count.
+  const muted = c.notifications?.muted ?? false;
   return (
     <a
       href={`/conversations/${c.id}`}
       aria-current={active ? "page" : undefined}
+      data-muted={muted ? "true" : undefined}
       class={`flex items-center gap-3 rounded-lg px-2 py-2 ${
         active ? "bg-slate-700 text-white" : "text-slate-300 hover:bg-slate-800 hover:text-white"
-      }`}
+      } ${muted && !active ? "opacity-50 hover:opacity-100" : ""}`}
     >
       <ConversationMark
         kind={c.kind}
@@ -55,8 +66,18 @@ export function ConversationRow(
       />
       <span class="min-w-0 flex-1">
         <span class="flex items-baseline justify-between gap-2">
-          <span class={`truncate text-sm ${unread ? "font-bold text-white" : "font-medium"}`}>
-            <bdi>{name}</bdi>
+          <span
+            class={`flex min-w-0 items-center gap-1 text-sm ${
+              unread && !muted ? "font-bold text-white" : "font-medium"
+            }`}
+          >
+            <bdi class="truncate">{name}</bdi>
+            {muted && (
+              <span title="Muted" class="shrink-0">
+                <Icon class="h-3.5 w-3.5" d={BELL_OFF} />
+                <span class="sr-only">(muted)</span>
+              </span>
+            )}
           </span>
           {c.lastMessage && (
             <span class={`shrink-0 text-[11px] ${active ? "text-slate-300" : "text-slate-400"}`}>
@@ -99,7 +120,9 @@ export function ConversationRow(
           )}
           {unread > 0 && (
             <span
-              class="shrink-0 rounded-full bg-indigo-500 px-1.5 text-[11px] font-bold text-white"
+              class={`shrink-0 rounded-full px-1.5 text-[11px] font-bold text-white ${
+                muted ? "bg-slate-600" : "bg-indigo-500"
+              }`}
               aria-label={`${unread} unread`}
             >
               {unread > 99 ? "99+" : unread}

@@ -7,20 +7,21 @@
 import { z } from "zod";
 import { dndKey, getManyChunked, notifyPrefKey } from "../storage/mod.ts";
 import type { ConversationKind } from "../conversations/mod.ts";
+import { defaultPref, NOTIFY_LEVELS, type NotifyPref } from "../shared/notify_prefs.ts";
 
-export const notifyLevelSchema = z.enum(["all", "mentions", "nothing"]);
-export type NotifyLevel = z.infer<typeof notifyLevelSchema>;
+export {
+  defaultPref,
+  type NotifyLevel,
+  type NotifyPref,
+  wantsNotice,
+} from "../shared/notify_prefs.ts";
 
-export const notifyPrefSchema = z.object({
+export const notifyLevelSchema = z.enum(NOTIFY_LEVELS);
+
+export const notifyPrefSchema: z.ZodType<NotifyPref> = z.object({
   level: notifyLevelSchema,
   muted: z.boolean(),
 }).strict();
-export type NotifyPref = z.infer<typeof notifyPrefSchema>;
-
-/** What a person gets in a conversation of this kind until they choose. */
-export function defaultPref(kind: ConversationKind): NotifyPref {
-  return { level: kind === "direct" ? "all" : "mentions", muted: false };
-}
 
 /** Each person's setting in one conversation, in the order of `userIds` (defaults filled in). */
 export async function getNotifyPrefs(
