@@ -10,9 +10,17 @@
  */
 import type { Config } from "../../config.ts";
 import { describeError, log } from "../ops/mod.ts";
-import { type Job, OutboxWorker, type Outcome, type WorkerOptions } from "../outbound/mod.ts";
+import { getConfirmedEmails } from "../accounts/mod.ts";
+import {
+  type Mail,
+  MAIL_QUEUE,
+  mailHandler,
+  OutboxWorker,
+  type WorkerOptions,
+} from "../outbound/mod.ts";
 import { notifyPendingPrefix } from "../storage/mod.ts";
-import { type ConfirmedEmails, notifyConversation } from "./notify_rules.ts";
+import { digestHandler } from "./digest.ts";
+import { DIGEST_QUEUE, notifyConversation } from "./notify_rules.ts";
 import { PUSH_QUEUE, pushHandler, type PushJob } from "./push_send.ts";
 
 export {
@@ -31,9 +39,6 @@ export {
   type NotifyOptions,
 } from "./notify_rules.ts";
 
-/** The queue of missed-message emails (one sent through the "mail" queue per digest). */
-export const MAIL_QUEUE = "mail";
-
 export type NotifierOptions = {
   /** false: nothing runs by itself (tests call runOnce and the workers' runDue). Default true. */
   start?: boolean;
@@ -43,22 +48,16 @@ export type NotifierOptions = {
   graceMs?: number;
   /** The push queue's worker options (backoff, lease…). */
   push?: WorkerOptions;
-  /**
-   * Email: whose address is confirmed (lib/accounts), and the "mail" and "mail_digest"
-   * handlers (lib/outbound/mail.ts, lib/notify/digest.ts). Without them no email work is
-   * queued or run.
-   */
-  email?: {
-    confirmedEmails: ConfirmedEmails;
-    mailHandler?: (job: Job<unknown>) => Promise<Outcome>;
-    digestHandler?: (job: Job<unknown>) => Promise<Outcome>;
-    worker?: WorkerOptions;
-  };
+  /** The "mail" and "mail_digest" workers' options (backoff, lease…). */
+  mail?: WorkerOptions;
 };
 
 export type Notifier = {
   /** The push queue's worker (`runDue` for tests; `wake` after queueing). */
   push: OutboxWorker<PushJob>;
+  /** With email on (config.email): the "mail" and "mail_digest" queues' workers. */
+  mail: OutboxWorker<Mail> | null;
+  digest: OutboxWorker<unknown> | null;
   /** Looks at every pending conversation once; how many jobs it queued. For tests too. */
   runOnce(now?: number): Promise<number>;
   /** Stops the loop and the workers; resolves when the work in flight is done. */
@@ -77,17 +76,21 @@ export function startNotifier(
   const pollMs = options.pollMs ?? 1000;
   const graceMs = options.graceMs ?? 3000;
   const push = new OutboxWorker<PushJob>(kv, PUSH_QUEUE, pushHandler(kv, config), options.push);
-  const workers: OutboxWorker<unknown>[] = [push as OutboxWorker<unknown>];
-  const email = config.email && options.email ? options.email : null;
-  const digestDelayMs = config.email?.delayMs ?? 0;
-  if (email?.mailHandler) {
-    workers.push(new OutboxWorker(kv, MAIL_QUEUE, email.mailHandler, email.worker));
-  }
-  let digest: OutboxWorker<unknown> | null = null;
-  if (email?.digestHandler) {
-    digest = new OutboxWorker(kv, "mail_digest", email.digestHandler, email.worker);
-    workers.push(digest);
-  }
+  // Email, when configured: the mail queue (lib/outbound/mail.ts) and the digests, which
+  // also run password-reset requests (lib/notify/digest.ts).
+  const mail = config.email
+    ? new OutboxWorker<Mail>(kv, MAIL_QUEUE, mailHandler(config), options.mail)
+    : null;
+  const digest = config.email
+    ? new OutboxWorker<unknown>(kv, DIGEST_QUEUE, digestHandler(kv, config), options.mail)
+    : null;
+  const workers = [push, mail, digest].filter((w) => w !== null) as {
+    start(): void;
+    stop(): Promise<void>;
+  }[];
+  const email = config.email
+    ? { confirmedEmails: getConfirmedEmails, delayMs: config.email.delayMs }
+    : null;
 
   const runOnce = async (now = Date.now()): Promise<number> => {
     const ids: string[] = [];
@@ -100,11 +103,11 @@ export function startNotifier(
         const result = await notifyConversation(kv, id, {
           now,
           graceMs,
-          email: email ? { confirmedEmails: email.confirmedEmails, delayMs: digestDelayMs } : null,
+          email,
         });
         queued += result.pushes + result.digests;
         if (result.pushes) push.wake();
-        if (result.digests && digestDelayMs === 0) digest?.wake();
+        if (result.digests && email?.delayMs === 0) digest?.wake();
       } catch (err) {
         log("warn", "notifier: a conversation failed", {
           conversationId: id,
@@ -137,6 +140,8 @@ export function startNotifier(
 
   return {
     push,
+    mail,
+    digest,
     runOnce,
     stop: async () => {
       stopped = true;
