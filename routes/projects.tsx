@@ -11,6 +11,7 @@ import { island } from "../lib/web/mod.ts";
 import { getProjectForUser, listMembers, listProjectsForUser } from "../lib/projects/mod.ts";
 import type { User } from "../lib/accounts/mod.ts";
 import type { AppCtx, Env } from "./_http.ts";
+import { withNotifications } from "../lib/notify/mod.ts";
 import { ChatRoomIsland, foundOrNull, notFoundPage, shell, signedIn } from "./chat.tsx";
 
 const FileManagerIsland = island("FileManager", FileManager);
@@ -117,7 +118,10 @@ async function projectPage(c: AppCtx, me: User) {
   const [members, files, conversation, history, list] = await Promise.all([
     listMembers(kv, project.id),
     listFiles(kv, project.id),
-    getConversationForUser(kv, project.conversationId, me.id),
+    // With your notification setting, for the header's bell (issue 18).
+    getConversationForUser(kv, project.conversationId, me.id).then(async (view) =>
+      (await withNotifications(kv, me.id, [view]))[0]
+    ),
     listMessages(kv, project.conversationId, { limit: 50, topLevel: true }),
     listConversationsForUser(kv, me.id),
   ]);

@@ -288,3 +288,41 @@ Deno.test("dndPresetEnd: 'tomorrow' is 9:00 the next day in the reader's time", 
   // In Tokyo (UTC+9, offset -540), it is 08:30 on the 5th: 6 Dec 9:00 there = 0:00 UTC.
   assert.equal(dndPresetEnd("tomorrow", now, -540), Date.UTC(2026, 11, 6, 0));
 });
+
+Deno.test("pages show the setting without JavaScript: the header's bell, the sidebar, DND", async () => {
+  await withApp(async (app) => {
+    const ann = await registerUser(app, { displayName: "Ann" });
+    const ben = await registerUser(app, { displayName: "Ben" });
+    const group = await createConversationVia(app, ann.cookie, [ben.user], "Plans");
+    const made = await app.fetch("/api/projects", json("POST", { name: "Apollo" }, ann.cookie));
+    const { project } = await okJson(made, 201);
+    const page = async (path: string) => {
+      const res = await app.fetch(path, withCookie(ann.cookie));
+      assert.equal(res.status, 200, path);
+      return await res.text();
+    };
+
+    let html = await page(`/conversations/${group}`);
+    assert.match(html, /Mute conversation/);
+    assert.doesNotMatch(html, /data-muted="true"/);
+    assert.match(html, /Pause notifications/);
+
+    await putPrefs(app, ann.cookie, group, { level: "nothing", muted: true });
+    await putPrefs(app, ann.cookie, project.conversationId, { level: "all", muted: true });
+    const until = new Date(Date.now() + 60 * 60_000).toISOString();
+    await app.fetch("/api/me/dnd", json("PUT", { until }, ann.cookie));
+
+    html = await page(`/conversations/${group}`);
+    assert.match(html, /Unmute conversation/);
+    // The sidebar's row and the header's bell say so.
+    assert.match(html, /<a href="\/conversations\/[0-9A-Z]+"[^>]*data-muted="true"/);
+    assert.match(html, /Do not disturb until/);
+    assert.match(html, /action="\/api\/me\/dnd"/);
+    assert.match(html, new RegExp(`action="/api/conversations/${group}/notifications"`));
+
+    // The project's page carries your setting in its conversation's header too.
+    html = await page(`/projects/${project.id}`);
+    assert.match(html, /Unmute conversation/);
+    assert.match(html, /aria-pressed="true"[^>]*>[\s\S]{0,400}All messages/);
+  });
+});
