@@ -50,6 +50,8 @@ export type NotifierOptions = {
   push?: WorkerOptions;
   /** The "mail" and "mail_digest" workers' options (backoff, lease…). */
   mail?: WorkerOptions;
+  /** Mutations per notifier commit (tests make it small to see a message split in commits). */
+  maxMutations?: number;
 };
 
 export type Notifier = {
@@ -104,6 +106,7 @@ export function startNotifier(
           now,
           graceMs,
           email,
+          maxMutations: options.maxMutations,
         });
         queued += result.pushes + result.digests;
         if (result.pushes) push.wake();

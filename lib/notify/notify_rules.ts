@@ -38,6 +38,8 @@ export type NotifyOptions = {
   now: number;
   graceMs: number;
   email: { confirmedEmails: ConfirmedEmails; delayMs: number } | null;
+  /** Mutations per commit (default 800, within KV's 1,000); tests make it small. */
+  maxMutations?: number;
 };
 
 /** Where the notifier is: every message up to `seq` is done; of `seq + 1`, people up to `after`. */
@@ -174,7 +176,10 @@ async function notifyStep(
         !queuedDigest.has(userId);
       const cost = 2 * mine.length + (email ? 1 : 0) + (needsDigest ? 2 : 0);
       const checkCost = digestEntry && !checkedDigest.has(userId) ? 1 : 0;
-      if (mutations + cost > MAX_MUTATIONS || checks + checkCost > MAX_CHECKS) break outer;
+      if (
+        mutations + cost > (options.maxMutations ?? MAX_MUTATIONS) ||
+        checks + checkCost > MAX_CHECKS
+      ) break outer;
       for (const sub of mine) {
         const job: PushJob = {
           userId,

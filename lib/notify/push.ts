@@ -221,3 +221,14 @@ async function listEntries(kv: Deno.Kv, userId: string) {
   for await (const e of iter) out.push(e);
   return out;
 }
+
+/** Forgets every subscription of a person (their account is deleted). */
+export async function deleteAllPushSubscriptions(kv: Deno.Kv, userId: string): Promise<void> {
+  for (
+    let batch = await listEntries(kv, userId);
+    batch.length;
+    batch = await listEntries(kv, userId)
+  ) {
+    for (const e of batch) await kv.delete(e.key);
+  }
+}

@@ -241,3 +241,39 @@ Deno.test("two notifiers on one store queue each push once", async () => {
     }
   });
 });
+
+Deno.test("a message for more pushes than one commit holds is split, each push queued once", async () => {
+  await withPush(async ({ app, receiver }) => {
+    const { ann, ben, cat } = await people(app);
+    const dan = await registerUser(app, { displayName: "Dan" });
+    for (const who of [ben, cat, dan]) {
+      await subscribe(app, receiver, who);
+      await subscribe(app, receiver, who);
+    }
+    // Room for one person's two pushes per commit: six commits for two messages.
+    const notifier = startNotifier(app.ctx, { start: false, graceMs: 0, maxMutations: 5 });
+    const spy = startNotifier(app.ctx, { start: false, graceMs: 0, maxMutations: 5 });
+    try {
+      const group = await createConversationVia(
+        app,
+        ann.cookie,
+        [ben.user, cat.user, dan.user],
+        "All",
+      );
+      const names = [ben, cat, dan].map((p) => `@${p.user.username}`).join(" ");
+      await send(app, ann, group, `first ${names}`);
+      await send(app, ann, group, `second ${names}`);
+      // Two notifiers at once, as two processes: the cursor check keeps each push once.
+      const queued = await Promise.all([notifier.runOnce(), spy.runOnce()]);
+      assert.equal(queued[0] + queued[1], 12);
+      while (await notifier.push.runDue() > 0) { /* send */ }
+      const pushes = await receiver.waitFor(12);
+      const seen = new Set(pushes.map((p) => `${p.sub} ${p.payload.body.split(" ")[0]}`));
+      assert.equal(seen.size, 12);
+      assert.equal((await receiver.received()).attempts, 12);
+    } finally {
+      await notifier.stop();
+      await spy.stop();
+    }
+  });
+});
