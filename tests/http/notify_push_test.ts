@@ -16,8 +16,14 @@ import {
 } from "../support/helpers.ts";
 import { type PushReceiver, startPushReceiver } from "../support/push_receiver_client.ts";
 import { markRead } from "../../lib/messages/mod.ts";
-import { type Notifier, setDnd, setNotifyPref, startNotifier } from "../../lib/notify/mod.ts";
-import { pushSubsPrefix } from "../../lib/storage/mod.ts";
+import {
+  type Notifier,
+  retryAfter,
+  setDnd,
+  setNotifyPref,
+  startNotifier,
+} from "../../lib/notify/mod.ts";
+import { outboxQueuePrefix, pushSubsPrefix } from "../../lib/storage/mod.ts";
 
 type Person = Awaited<ReturnType<typeof registerUser>>;
 
@@ -276,4 +282,53 @@ Deno.test("a message for more pushes than one commit holds is split, each push q
       await spy.stop();
     }
   });
+});
+
+Deno.test("429 with Retry-After: the push waits that long, then goes", async () => {
+  await withPush(async ({ app, receiver, notifier }) => {
+    const { ann, ben } = await people(app);
+    await subscribe(app, receiver, ben);
+    const direct = await createConversationVia(app, ann.cookie, [ben.user]);
+    await receiver.answer(429, "120");
+    await send(app, ann, direct, "slow down");
+    const before = Date.now();
+    await round(notifier);
+    const [job] = await Array.fromAsync(
+      app.ctx.kv.list<unknown>({ prefix: outboxQueuePrefix("push") }),
+    );
+    const due = Number(job.key[2]);
+    assert.ok(
+      due >= before + 119_000 && due <= Date.now() + 121_000,
+      `due in ~120 s: ${due - before}`,
+    );
+    await receiver.answer(null);
+    assert.equal(await notifier.push.runDue(Date.now() + 60_000), 0); // not yet
+    assert.equal(await notifier.push.runDue(Date.now() + 121_000), 1);
+    assert.equal((await receiver.waitFor(1))[0].payload.body, "slow down");
+  });
+});
+
+Deno.test("retryAfter reads seconds and HTTP dates, caps them, ignores junk", () => {
+  const h = (v: string) => new Headers({ "retry-after": v });
+  const now = Date.parse("2026-01-01T00:00:00Z");
+  assert.equal(retryAfter(h("30"), now), 30_000);
+  assert.equal(retryAfter(h("Thu, 01 Jan 2026 00:01:00 GMT"), now), 60_000);
+  assert.equal(retryAfter(h("999999"), now), 60 * 60_000);
+  assert.equal(retryAfter(h("soon"), now), undefined);
+  assert.equal(retryAfter(new Headers(), now), undefined);
+});
+
+Deno.test("with NOTIFIER=1 the test app's notifier runs by itself", async () => {
+  const receiver = await startPushReceiver();
+  try {
+    await withApp(async (app) => {
+      const { ann, ben } = await people(app);
+      await subscribe(app, receiver, ben);
+      const direct = await createConversationVia(app, ann.cookie, [ben.user]);
+      await send(app, ann, direct, "on its own");
+      assert.equal((await receiver.waitFor(1))[0].payload.body, "on its own");
+    }, { PUSH_ALLOW_PRIVATE: "1", NOTIFIER: "1" });
+  } finally {
+    await receiver.stop();
+  }
 });

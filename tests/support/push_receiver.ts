@@ -9,7 +9,7 @@
  *
  * `deno run -A push_receiver.ts <port> <state file>`; prints `{"port": n}` when listening.
  * HTTP: `POST /subscriptions` → `{endpoint, keys}`; `POST /vapid {publicKey}`;
- * `POST /mode {status}` (answer every push with this status; null: 201);
+ * `POST /mode {status, retryAfter?}` (answer every push so; status null: 201 again);
  * `POST /push/:id` (the push service); `GET /received` → `{pushes, attempts}`.
  */
 
@@ -33,7 +33,7 @@ const save = () => Deno.writeTextFile(stateFile, JSON.stringify(state));
 const pushes: Received[] = [];
 const failures: string[] = [];
 let attempts = 0;
-let mode: number | null = null;
+let mode: { status: number; retryAfter?: string } | null = null;
 
 const b64u = (bytes: Uint8Array) =>
   btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
@@ -164,7 +164,8 @@ const server = Deno.serve({
     return new Response(null, { status: 204 });
   }
   if (req.method === "POST" && url.pathname === "/mode") {
-    mode = (await req.json()).status;
+    const { status, retryAfter } = await req.json();
+    mode = status === null ? null : { status, retryAfter };
     return new Response(null, { status: 204 });
   }
   if (req.method === "GET" && url.pathname === "/received") {
@@ -174,7 +175,10 @@ const server = Deno.serve({
   if (req.method === "POST" && push) {
     attempts++;
     const body = new Uint8Array(await req.arrayBuffer());
-    if (mode !== null) return new Response(null, { status: mode });
+    if (mode !== null) {
+      const headers = mode.retryAfter ? { "retry-after": mode.retryAfter } : undefined;
+      return new Response(null, { status: mode.status, headers });
+    }
     const sub = state.subs.find((s) => s.id === push[1]);
     if (!sub) return new Response(null, { status: 404 });
     try {

@@ -18,8 +18,8 @@ export type PushReceiver = {
   subscribe(): Promise<{ endpoint: string; keys: { p256dh: string; auth: string } }>;
   /** The site's VAPID public key the receiver checks JWTs against. */
   expectKey(publicKey: string): Promise<void>;
-  /** Answers every push with this status from now on (null: 201 again). */
-  answer(status: number | null): Promise<void>;
+  /** Answers every push with this status (and Retry-After) from now on (null: 201 again). */
+  answer(status: number | null, retryAfter?: string): Promise<void>;
   received(): Promise<{ pushes: PushReceived[]; attempts: number; failures: string[] }>;
   /** Waits until `n` pushes have arrived (and checked out), or throws after `ms`. */
   waitFor(n: number, ms?: number): Promise<PushReceived[]>;
@@ -61,7 +61,7 @@ export async function startPushReceiver(
     port,
     subscribe: () => post("/subscriptions", {}),
     expectKey: async (publicKey) => void await post("/vapid", { publicKey }),
-    answer: async (status) => void await post("/mode", { status }),
+    answer: async (status, retryAfter) => void await post("/mode", { status, retryAfter }),
     received,
     waitFor: async (n, ms = 15_000) => {
       const until = Date.now() + ms;
