@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { browserTest, signedInContext } from "../support/browser.ts";
 import { createConversationVia, json, registerUser } from "../support/helpers.ts";
+import { nthShown, recordNotifications, shownCount } from "../support/notifications.ts";
 
 browserTest(
   "an @mention autocompletes, is highlighted, counts in the list and notifies a hidden tab",
@@ -25,26 +26,7 @@ browserTest(
       const context = await signedInContext(browser, server.base, cookie, {
         viewport: { width: 1200, height: 800 },
       });
-      await context.grantPermissions(["notifications"], { origin: server.base });
-      // Records notifications instead of showing them; a hidden tab reports "hidden".
-      await context.addInitScript((hide: boolean) => {
-        const shown: { title: string; body: string }[] = [];
-        (globalThis as unknown as { shown: typeof shown }).shown = shown;
-        class Recorded {
-          static permission = "granted";
-          static requestPermission() {
-            return Promise.resolve("granted");
-          }
-          onclick: (() => void) | null = null;
-          constructor(title: string, options: { body: string }) {
-            shown.push({ title, body: options.body });
-          }
-        }
-        Object.defineProperty(globalThis, "Notification", { value: Recorded });
-        if (hide) {
-          Object.defineProperty(document, "visibilityState", { get: () => "hidden" });
-        }
-      }, hidden);
+      await recordNotifications(context, server.base, { hidden });
       const page = await context.newPage();
       await page.goto(`${server.base}${path}`);
       await page.locator("[data-island=ConversationList][data-hydrated]").waitFor();
@@ -74,10 +56,7 @@ browserTest(
       const link = benPage.getByRole("link", { name: /Launch/ });
       await link.getByLabel("1 mention").waitFor();
       await link.getByLabel("1 unread").waitFor();
-      const shown = await benPage.waitForFunction(() =>
-        (globalThis as unknown as { shown: { title: string; body: string }[] }).shown[0]
-      );
-      assert.deepEqual(await shown.jsonValue(), {
+      assert.deepEqual(await nthShown(benPage), {
         title: "Ann Lee mentioned you in Launch",
         body: "Ready, @benjamin ship it?",
       });
@@ -92,10 +71,7 @@ browserTest(
       const link = benPage.getByRole("link", { name: /Launch/ });
       await link.getByLabel("2 unread").waitFor();
       await link.getByLabel("1 mention").waitFor();
-      const count = await benPage.evaluate(() =>
-        (globalThis as unknown as { shown: unknown[] }).shown.length
-      );
-      assert.equal(count, 1);
+      assert.equal(await shownCount(benPage), 1);
     });
 
     await t.step("the server counts it too, and reading clears it", async () => {

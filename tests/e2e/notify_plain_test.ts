@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { browserTest, signedInContext } from "../support/browser.ts";
 import { createConversationVia, json, registerUser } from "../support/helpers.ts";
+import { nthShown, recordNotifications } from "../support/notifications.ts";
 
 browserTest(
   "a mention's notification shows plain text, not raw Markdown",
@@ -18,23 +19,7 @@ browserTest(
     const context = await signedInContext(browser, server.base, ben.cookie, {
       viewport: { width: 1280, height: 800 },
     });
-    await context.grantPermissions(["notifications"], { origin: server.base });
-    await context.addInitScript(() => {
-      const shown: { title: string; body: string }[] = [];
-      (globalThis as unknown as { shown: typeof shown }).shown = shown;
-      class Recorded {
-        static permission = "granted";
-        static requestPermission() {
-          return Promise.resolve("granted");
-        }
-        onclick: (() => void) | null = null;
-        constructor(title: string, options: { body: string }) {
-          shown.push({ title, body: options.body });
-        }
-      }
-      Object.defineProperty(globalThis, "Notification", { value: Recorded });
-      Object.defineProperty(document, "visibilityState", { get: () => "hidden" });
-    });
+    await recordNotifications(context, server.base, { hidden: true });
     const page = await context.newPage();
     // Another conversation open: "Live" says the page's socket (the list's too) is open.
     await page.goto(`${server.base}/conversations/${quiet}`);
@@ -46,10 +31,7 @@ browserTest(
       json("POST", { content }, ann.cookie),
     );
     assert.equal(res.status, 201);
-    const shown = await page.waitForFunction(() =>
-      (globalThis as unknown as { shown: { title: string; body: string }[] }).shown[0]
-    );
-    assert.deepEqual(await shown.jsonValue(), {
+    assert.deepEqual(await nthShown(page), {
       title: "Ann Lee mentioned you in Plans",
       body: "Ready, @ben: read the plan and ship it",
     });

@@ -4,49 +4,13 @@
  * Unpin) and the header's pins panel when the room shows it; screenshots at 1280 and
  * 375 px, light and dark, with no serious axe violation (test-output/pins_saved/).
  */
-import AxeBuilder from "@axe-core/playwright";
 import assert from "node:assert/strict";
-import type { Page } from "playwright-core";
 import { annAndBen, browserTest, screenshotsIn, signedInContext } from "../support/browser.ts";
 import { createConversationVia, json, registerUser } from "../support/helpers.ts";
-import type { Message } from "../../lib/shared/message.ts";
+import { axeProblems, overflow, SIZES } from "../support/pages.ts";
+import { call, say } from "../support/talk.ts";
 
 const OUT = screenshotsIn("pins_saved");
-
-type Server = Parameters<Parameters<typeof browserTest>[1]>[0]["server"];
-
-async function say(server: Server, cookie: string, id: string, content: string): Promise<Message> {
-  const res = await server.fetch(
-    `/api/conversations/${id}/messages`,
-    json("POST", { content }, cookie),
-  );
-  assert.equal(res.status, 201, await res.clone().text());
-  return (await res.json()).message;
-}
-
-async function call(server: Server, cookie: string, method: string, path: string) {
-  const res = await server.fetch(path, json(method, undefined, cookie));
-  assert.equal(res.status, 204, `${method} ${path}: ${await res.text()}`);
-}
-
-/** Serious or critical axe findings on the page, as lines. */
-async function axeProblems(page: Page, label: string): Promise<string[]> {
-  const axe = await new AxeBuilder({ page }).analyze();
-  return axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map(
-    (v) => `${label}: ${v.id} at ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`,
-  );
-}
-
-async function overflow(page: Page): Promise<number> {
-  return await page.evaluate(() =>
-    document.documentElement.scrollWidth - document.documentElement.clientWidth
-  );
-}
-
-const SIZES = [
-  { name: "1280", width: 1280, height: 800 },
-  { name: "375", width: 375, height: 812 },
-] as const;
 
 browserTest(
   "saved and pinned messages: pages, opening in context, forms, looks",

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { annAndBen, browserTest, openChatPage, signedInContext } from "../support/browser.ts";
 import { createConversationVia } from "../support/helpers.ts";
 import { nthShown, recordNotifications, shownCount } from "../support/notifications.ts";
-import { call, say } from "../support/pages.ts";
+import { call, say } from "../support/talk.ts";
 import { eventually } from "../support/util.ts";
 
 browserTest(
@@ -26,8 +26,12 @@ browserTest(
       await page.goto(`${server.base}/conversations/${quiet}`);
       await page.locator("[data-island=ConversationList][data-hydrated]").waitFor();
       await page.getByText("Live", { exact: true }).waitFor();
-      await say(server, ann.cookie, id, "No mention in this reply.", { parentSeq: question.seq });
-      await say(server, ann.cookie, id, "@ben could you take **this** one?", {
+      await say(server, ann.cookie, id, {
+        content: "No mention in this reply.",
+        parentSeq: question.seq,
+      });
+      await say(server, ann.cookie, id, {
+        content: "@ben could you take **this** one?",
         parentSeq: question.seq,
       });
       assert.deepEqual(await nthShown(page), {

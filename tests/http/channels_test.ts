@@ -16,17 +16,12 @@ import {
   withApp,
   withCookie,
 } from "../support/helpers.ts";
+import { people } from "../support/talk.ts";
 
 type Person = Awaited<ReturnType<typeof registerUser>>;
 
 /** The site admin (the first account), then three people who are not. */
-async function people(app: TestApp) {
-  const root = await registerUser(app, { username: "root" });
-  const ann = await registerUser(app, { username: "ann" });
-  const ben = await registerUser(app, { username: "ben" });
-  const cat = await registerUser(app, { username: "cat" });
-  return { root, ann, ben, cat };
-}
+const everyone = (app: TestApp) => people(app, ["root", "ann", "ben", "cat"]);
 
 async function createChannel(
   app: TestApp,
@@ -60,7 +55,7 @@ async function listIds(app: TestApp, who: Person): Promise<string[]> {
 
 Deno.test("creating a channel: 201 with its fields, names checked and unique in any case", async (t) => {
   await withApp(async (app) => {
-    const { ann, ben } = await people(app);
+    const { ann, ben } = await everyone(app);
     let general: { id: string };
 
     await t.step(
@@ -155,7 +150,7 @@ Deno.test("creating a channel: 201 with its fields, names checked and unique in 
 
 Deno.test("a private channel is a 404 to anyone not in it, wherever they look", async (t) => {
   await withApp(async (app) => {
-    const { root, ann, ben } = await people(app);
+    const { root, ann, ben } = await everyone(app);
     const secret = await createChannel(app, ann, { title: "secret", visibility: "private" });
 
     await t.step("its creator sees it, in the directory as joined", async () => {
@@ -224,7 +219,7 @@ Deno.test("a private channel is a 404 to anyone not in it, wherever they look", 
 
 Deno.test("GET /api/channels: public channels by name, joined marked, search and pages", async (t) => {
   await withApp(async (app) => {
-    const { ann, ben } = await people(app);
+    const { ann, ben } = await everyone(app);
     for (const title of ["delta", "Alpha", "charlie", "bravo", "echo"]) {
       await createChannel(app, ann, { title, topic: title === "echo" ? "Sound and FURY" : "" });
     }
@@ -303,7 +298,7 @@ Deno.test("GET /api/channels: public channels by name, joined marked, search and
 
 Deno.test("joining a public channel: 200, in your list, a system message once", async (t) => {
   await withApp(async (app) => {
-    const { ann, ben, cat } = await people(app);
+    const { ann, ben, cat } = await everyone(app);
     const general = await createChannel(app, ann, { title: "general" });
     await app.fetch(
       `/api/conversations/${general.id}/messages`,
@@ -401,7 +396,7 @@ Deno.test("joining a public channel: 200, in your list, a system message once", 
 
 Deno.test("PATCH a channel: its creator or a site admin; rename, topic, archive", async (t) => {
   await withApp(async (app) => {
-    const { root, ann, ben } = await people(app);
+    const { root, ann, ben } = await everyone(app);
     const general = await createChannel(app, ann, { title: "general" });
     await createChannel(app, ann, { title: "random" });
     await app.fetch(`/api/conversations/${general.id}/join`, json("POST", {}, ben.cookie));
@@ -544,7 +539,7 @@ Deno.test("PATCH a channel: its creator or a site admin; rename, topic, archive"
 
 Deno.test("the last person leaving: a public channel stays findable, a private one goes", async (t) => {
   await withApp(async (app) => {
-    const { ann, ben } = await people(app);
+    const { ann, ben } = await everyone(app);
     const open = await createChannel(app, ann, { title: "open" });
     const closed = await createChannel(app, ann, { title: "closed", visibility: "private" });
     const leave = (id: string) =>

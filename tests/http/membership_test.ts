@@ -5,7 +5,6 @@
  * group; each as a system message; the person removed loses the conversation and its history.
  */
 import assert from "node:assert/strict";
-import type { Message } from "../../lib/shared/message.ts";
 import {
   assertError,
   createConversationVia,
@@ -18,25 +17,15 @@ import {
   withApp,
   withCookie,
 } from "../support/helpers.ts";
+import { history, people } from "../support/talk.ts";
 
 type Person = Awaited<ReturnType<typeof registerUser>>;
 
-async function people(app: TestApp) {
-  const root = await registerUser(app, { username: "root" });
-  const ann = await registerUser(app, { username: "ann", displayName: "Ann" });
-  const ben = await registerUser(app, { username: "ben", displayName: "Ben" });
-  const cat = await registerUser(app, { username: "cat", displayName: "Cat" });
-  const dan = await registerUser(app, { username: "dan", displayName: "Dan" });
-  return { root, ann, ben, cat, dan };
-}
-
-async function history(app: TestApp, who: Person, id: string): Promise<Message[]> {
-  const res = await app.fetch(`/api/conversations/${id}/messages`, withCookie(who.cookie));
-  return (await okJson(res)).messages;
-}
+const everyone = (app: TestApp) =>
+  people(app, ["root", "ann", "ben", "cat", "dan"], { displayNames: true });
 
 async function lastSystem(app: TestApp, who: Person, id: string) {
-  const system = (await history(app, who, id)).filter((m) => m.kind === "system");
+  const system = (await history(app, who.cookie, id)).filter((m) => m.kind === "system");
   return system.at(-1)!;
 }
 
@@ -52,7 +41,7 @@ const removeFrom = (app: TestApp, id: string, who: Person, userId: string) =>
 
 Deno.test("adding people to a group: any participant, by username, told as a system message", async (t) => {
   await withApp(async (app) => {
-    const { ann, ben, cat, dan } = await people(app);
+    const { ann, ben, cat, dan } = await everyone(app);
     const group = await createConversationVia(app, ann.cookie, [ben.user], "Planning");
 
     await t.step("ben adds @Cat and dan: 200, four members, in their lists", async () => {
@@ -68,14 +57,14 @@ Deno.test("adding people to a group: any participant, by username, told as a sys
     });
 
     await t.step("the newcomers read the history from the start", async () => {
-      const seen = await history(app, dan, group);
+      const seen = await history(app, dan.cookie, group);
       assert.equal(seen.at(-1)?.system?.event, "added");
     });
 
     await t.step("adding who is in already: 200, no new system message", async () => {
-      const before = (await history(app, ann, group)).length;
+      const before = (await history(app, ann.cookie, group)).length;
       await okJson(await addTo(app, group, ann, ["ben", "cat"]));
-      assert.equal((await history(app, ann, group)).length, before);
+      assert.equal((await history(app, ann.cookie, group)).length, before);
     });
 
     await t.step("an unknown name: 400 naming it in fields.usernames; none: 400", async () => {
@@ -115,7 +104,7 @@ Deno.test("adding people to a group: any participant, by username, told as a sys
 
 Deno.test("adding is refused for a person who blocks you, a direct and a project's conversation", async (t) => {
   await withApp(async (app) => {
-    const { ann, ben, cat } = await people(app);
+    const { ann, ben, cat } = await everyone(app);
     const group = await createConversationVia(app, ann.cookie, [ben.user], "Planning");
 
     await t.step("cat blocks ann: ann cannot add cat (403 blocked), ben can", async () => {
@@ -182,7 +171,7 @@ Deno.test("adding is refused for a person who blocks you, a direct and a project
 
 Deno.test("removing people: a group's creator, a channel's creator or a site admin, or yourself", async (t) => {
   await withApp(async (app) => {
-    const { root, ann, ben, cat, dan } = await people(app);
+    const { root, ann, ben, cat, dan } = await everyone(app);
     const group = await createConversationVia(app, ann.cookie, [ben.user, cat.user, dan.user]);
 
     await t.step("in a group, ben (not its creator) removing cat: 403", async () => {
@@ -286,7 +275,7 @@ Deno.test("removing people: a group's creator, a channel's creator or a site adm
 
 Deno.test("a group's settings: any participant renames it or sets its topic; never archived", async (t) => {
   await withApp(async (app) => {
-    const { ann, ben, cat } = await people(app);
+    const { ann, ben, cat } = await everyone(app);
     const group = await createConversationVia(app, ann.cookie, [ben.user], "Planning");
     const patch = (who: Person, body: unknown) =>
       app.fetch(`/api/conversations/${group}`, json("PATCH", body, who.cookie));
@@ -295,7 +284,7 @@ Deno.test("a group's settings: any participant renames it or sets its topic; nev
       const { conversation } = await okJson(await patch(ben, { title: "Launch", topic: "Friday" }));
       assert.equal(conversation.title, "Launch");
       assert.equal(conversation.topic, "Friday");
-      const events = (await history(app, ann, group)).map((m) => m.system?.event);
+      const events = (await history(app, ann.cookie, group)).map((m) => m.system?.event);
       assert.deepEqual(events, ["renamed", "topic"]);
       const listed = await okJson(await app.fetch("/api/conversations", withCookie(ann.cookie)));
       assert.equal(listed.conversations[0].title, "Launch");
@@ -327,7 +316,7 @@ Deno.test("a group's settings: any participant renames it or sets its topic; nev
 
 Deno.test("leaving a group or channel posts 'left'; a direct one still cannot be left", async () => {
   await withApp(async (app) => {
-    const { ann, ben, cat } = await people(app);
+    const { ann, ben, cat } = await everyone(app);
     const group = await createConversationVia(app, ann.cookie, [ben.user, cat.user]);
     const res = await app.fetch(`/api/conversations/${group}/leave`, json("POST", {}, cat.cookie));
     assert.equal(res.status, 204);

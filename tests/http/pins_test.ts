@@ -7,26 +7,13 @@ import {
   json,
   okJson,
   registerUser,
-  type TestApp,
   withApp,
   withCookie,
 } from "../support/helpers.ts";
+import { history, say } from "../support/talk.ts";
 import type { Message } from "../../lib/shared/message.ts";
 
-async function say(app: TestApp, cookie: string, id: string, content: string): Promise<Message> {
-  const res = await app.fetch(
-    `/api/conversations/${id}/messages`,
-    json("POST", { content }, cookie),
-  );
-  return (await okJson(res, 201)).message;
-}
-
 const pinPath = (id: string, seq: number) => `/api/conversations/${id}/messages/${seq}/pin`;
-
-async function history(app: TestApp, cookie: string, id: string): Promise<Message[]> {
-  return (await okJson(await app.fetch(`/api/conversations/${id}/messages`, withCookie(cookie))))
-    .messages;
-}
 
 Deno.test("pins", async (t) => {
   await withApp(async (app) => {

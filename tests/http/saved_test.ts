@@ -11,16 +11,9 @@ import {
   withApp,
   withCookie,
 } from "../support/helpers.ts";
+import { say } from "../support/talk.ts";
 import type { Message } from "../../lib/shared/message.ts";
 import type { SavedItem } from "../../lib/messages/mod.ts";
-
-async function say(app: TestApp, cookie: string, id: string, content: string): Promise<Message> {
-  const res = await app.fetch(
-    `/api/conversations/${id}/messages`,
-    json("POST", { content }, cookie),
-  );
-  return (await okJson(res, 201)).message;
-}
 
 async function saved(app: TestApp, cookie: string, query = "") {
   return await okJson(await app.fetch(`/api/saved${query}`, withCookie(cookie))) as {

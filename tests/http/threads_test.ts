@@ -11,15 +11,12 @@ import {
   withApp,
   withCookie,
 } from "../support/helpers.ts";
+import { say } from "../support/talk.ts";
 
 type Who = { cookie: string };
 
 async function post(app: TestApp, who: Who, conv: string, body: Record<string, unknown>) {
   return await app.fetch(`/api/conversations/${conv}/messages`, json("POST", body, who.cookie));
-}
-
-async function say(app: TestApp, who: Who, conv: string, body: Record<string, unknown>) {
-  return (await okJson(await post(app, who, conv, body), 201)).message;
 }
 
 async function thread(app: TestApp, who: Who, conv: string, seq: number, query = "") {
@@ -41,17 +38,17 @@ async function setup(app: TestApp) {
 Deno.test("a reply takes the next seq, moves its parent's thread and stays out of the history", async () => {
   await withApp(async (app) => {
     const { ann, ben, conv } = await setup(app);
-    const parent = await say(app, ann, conv, { content: "Lunch?" });
-    const reply = await say(app, ben, conv, { content: "Yes", parentSeq: parent.seq });
+    const parent = await say(app, ann.cookie, conv, { content: "Lunch?" });
+    const reply = await say(app, ben.cookie, conv, { content: "Yes", parentSeq: parent.seq });
     assert.equal(reply.seq, parent.seq + 1);
     assert.equal(reply.parentSeq, parent.seq);
-    const also = await say(app, ann, conv, {
+    const also = await say(app, ann.cookie, conv, {
       content: "Noon then",
       parentSeq: parent.seq,
       alsoToConversation: true,
     });
     assert.equal(also.alsoToConversation, true);
-    const after = await say(app, ben, conv, { content: "Top again" });
+    const after = await say(app, ben.cookie, conv, { content: "Top again" });
 
     const history = await okJson(
       await app.fetch(`/api/conversations/${conv}/messages`, withCookie(ben.cookie)),
@@ -89,8 +86,8 @@ Deno.test("a reply takes the next seq, moves its parent's thread and stays out o
 Deno.test("replies to replies, system messages, missing or other conversations' messages are refused", async () => {
   await withApp(async (app) => {
     const { ann, ben, conv, other } = await setup(app);
-    const parent = await say(app, ann, conv, { content: "Top" });
-    const reply = await say(app, ben, conv, { content: "Reply", parentSeq: parent.seq });
+    const parent = await say(app, ann.cookie, conv, { content: "Top" });
+    const reply = await say(app, ben.cookie, conv, { content: "Reply", parentSeq: parent.seq });
     const refused = async (parentSeq: number, where = conv) => {
       const error = await assertError(
         await post(app, ann, where, { content: "x", parentSeq }),
@@ -101,7 +98,7 @@ Deno.test("replies to replies, system messages, missing or other conversations' 
     };
     await refused(reply.seq); // a reply
     await refused(999); // missing
-    const elsewhere = await say(app, ann, other, { content: "Other" });
+    const elsewhere = await say(app, ann.cookie, other, { content: "Other" });
     await refused(elsewhere.seq + 5); // no such seq in this conversation
     // The first message of `other` is seq 1, which exists in `conv` only as "Top"'s seq.
     // A system message (the group's creation may write none: make one with a rename).
@@ -117,7 +114,7 @@ Deno.test("replies to replies, system messages, missing or other conversations' 
       if (system) await refused(system.seq);
     }
     // Nothing was stored by the refusals: the next message takes the next seq.
-    const next = await say(app, ann, conv, { content: "after" });
+    const next = await say(app, ann.cookie, conv, { content: "after" });
     const h = await okJson(
       await app.fetch(
         `/api/conversations/${conv}/messages?after=${reply.seq}`,
@@ -132,9 +129,9 @@ Deno.test("replies to replies, system messages, missing or other conversations' 
 Deno.test("a deleted parent keeps its thread readable and open; one with no thread takes no reply", async () => {
   await withApp(async (app) => {
     const { ann, ben, conv } = await setup(app);
-    const parent = await say(app, ann, conv, { content: "Top" });
-    await say(app, ben, conv, { content: "Reply", parentSeq: parent.seq });
-    const lone = await say(app, ann, conv, { content: "Alone" });
+    const parent = await say(app, ann.cookie, conv, { content: "Top" });
+    await say(app, ben.cookie, conv, { content: "Reply", parentSeq: parent.seq });
+    const lone = await say(app, ann.cookie, conv, { content: "Alone" });
     for (const seq of [parent.seq, lone.seq]) {
       const res = await app.fetch(
         `/api/conversations/${conv}/messages/${seq}`,
@@ -147,7 +144,7 @@ Deno.test("a deleted parent keeps its thread readable and open; one with no thre
     assert.equal(page.parent.content, "");
     assert.equal(page.parent.thread.replyCount, 1);
     assert.equal(page.replies[0].content, "Reply");
-    await say(app, ben, conv, { content: "Still here", parentSeq: parent.seq });
+    await say(app, ben.cookie, conv, { content: "Still here", parentSeq: parent.seq });
     await assertError(
       await post(app, ben, conv, { content: "x", parentSeq: lone.seq }),
       400,
@@ -159,8 +156,8 @@ Deno.test("a deleted parent keeps its thread readable and open; one with no thre
 Deno.test("outsiders get the 404 of a missing conversation; a reply is not a thread", async () => {
   await withApp(async (app) => {
     const { ann, ben, cat, conv } = await setup(app);
-    const parent = await say(app, ann, conv, { content: "Top" });
-    const reply = await say(app, ben, conv, { content: "Reply", parentSeq: parent.seq });
+    const parent = await say(app, ann.cookie, conv, { content: "Top" });
+    const reply = await say(app, ben.cookie, conv, { content: "Reply", parentSeq: parent.seq });
     await assertError(await thread(app, cat, conv, parent.seq), 404, "not_found");
     await assertError(
       await app.fetch(
@@ -188,7 +185,7 @@ Deno.test("outsiders get the 404 of a missing conversation; a reply is not a thr
 Deno.test("a form reply goes back to its thread", async () => {
   await withApp(async (app) => {
     const { ann, ben, conv } = await setup(app);
-    const parent = await say(app, ann, conv, { content: "Top" });
+    const parent = await say(app, ann.cookie, conv, { content: "Top" });
     const res = await app.fetch(
       `/api/conversations/${conv}/messages`,
       form(
@@ -210,14 +207,14 @@ Deno.test("a form reply goes back to its thread", async () => {
 Deno.test("your threads: newest activity first, unread replies, read marks, mentions, leaving", async () => {
   await withApp(async (app) => {
     const { ann, ben, cat, conv, other } = await setup(app);
-    const first = await say(app, ann, conv, { content: "First" });
-    const second = await say(app, ben, conv, { content: "Second" });
-    await say(app, ben, conv, { content: "r1", parentSeq: first.seq });
-    const r2 = await say(app, ben, conv, { content: "r2", parentSeq: first.seq });
-    const r3 = await say(app, ann, conv, { content: "r3", parentSeq: second.seq });
+    const first = await say(app, ann.cookie, conv, { content: "First" });
+    const second = await say(app, ben.cookie, conv, { content: "Second" });
+    await say(app, ben.cookie, conv, { content: "r1", parentSeq: first.seq });
+    const r2 = await say(app, ben.cookie, conv, { content: "r2", parentSeq: first.seq });
+    const r3 = await say(app, ann.cookie, conv, { content: "r3", parentSeq: second.seq });
     // Cat is mentioned in a reply of a conversation she is in.
-    const third = await say(app, ann, other, { content: "Third" });
-    await say(app, ann, other, { content: "look @cat", parentSeq: third.seq });
+    const third = await say(app, ann.cookie, other, { content: "Third" });
+    await say(app, ann.cookie, other, { content: "look @cat", parentSeq: third.seq });
 
     const list = async (who: Who, query = "") =>
       await okJson(await app.fetch(`/api/threads${query}`, withCookie(who.cookie)));
@@ -277,10 +274,10 @@ Deno.test("history pages count top-level messages only, across long runs of repl
     const { ann, ben, conv } = await setup(app);
     const tops: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const top = await say(app, ann, conv, { content: `top ${i}` });
+      const top = await say(app, ann.cookie, conv, { content: `top ${i}` });
       tops.push(top.seq);
       for (let j = 0; j < 4; j++) {
-        await say(app, ben, conv, { content: `reply ${i}.${j}`, parentSeq: top.seq });
+        await say(app, ben.cookie, conv, { content: `reply ${i}.${j}`, parentSeq: top.seq });
       }
     }
     const page = async (query: string) =>
@@ -312,8 +309,11 @@ Deno.test("history pages count top-level messages only, across long runs of repl
 Deno.test("replies are edited, reacted to, deleted and found like any message", async () => {
   await withApp(async (app) => {
     const { ann, ben, conv } = await setup(app);
-    const parent = await say(app, ann, conv, { content: "Top" });
-    const reply = await say(app, ben, conv, { content: "pineapple pizza", parentSeq: parent.seq });
+    const parent = await say(app, ann.cookie, conv, { content: "Top" });
+    const reply = await say(app, ben.cookie, conv, {
+      content: "pineapple pizza",
+      parentSeq: parent.seq,
+    });
     const url = `/api/conversations/${conv}/messages/${reply.seq}`;
     const edited = await okJson(
       await app.fetch(url, json("PATCH", { content: "pineapple pie" }, ben.cookie)),
