@@ -1,4 +1,5 @@
 import { useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
 import {
   NOTIFY_LEVELS,
   NOTIFY_PREF_EVENT,
@@ -26,6 +27,15 @@ const LEVEL_TEXT: Record<NotifyLevel, { label: string; hint: string }> = {
 export function NotifyMenu(props: { conversationId: string; pref: NotifyPref }) {
   const pref = useSignal(props.pref);
   const error = useSignal<string | null>(null);
+  // Changed elsewhere on the page (the sidebar's mute button): the bell follows.
+  useEffect(() => {
+    const follow = (e: Event) => {
+      const { conversationId, notifications } = (e as CustomEvent).detail;
+      if (conversationId === props.conversationId) pref.value = notifications;
+    };
+    globalThis.addEventListener(NOTIFY_PREF_EVENT, follow);
+    return () => globalThis.removeEventListener(NOTIFY_PREF_EVENT, follow);
+  }, [props.conversationId]);
   const p = pref.value;
   const quiet = p.muted || p.level === "nothing";
   async function choose(next: NotifyPref) {

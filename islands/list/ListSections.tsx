@@ -2,7 +2,9 @@ import type { ComponentChildren } from "preact";
 import type { Conversation } from "../../lib/conversations/mod.ts";
 import type { User } from "../../lib/shared/user.ts";
 import { Icon } from "../../components/Icon.tsx";
-import { ConversationRow } from "./ConversationRow.tsx";
+import { ConversationRow, type ListedConversation } from "./ConversationRow.tsx";
+import { MuteToggle } from "./MuteToggle.tsx";
+import { conversationName } from "../../components/people.tsx";
 import type { PersonState } from "./marks.tsx";
 
 /** Which section of the sidebar a conversation sits in. */
@@ -64,12 +66,18 @@ export function ListSections(
     list.map((c) => {
       const other = c.participants.find((p) => p.id !== props.me.id) ?? props.me;
       return (
-        <li key={c.id}>
+        <li key={c.id} class="group relative">
           <ConversationRow
             c={c}
             me={props.me}
             active={c.id === props.currentId}
             state={props.people[other.id]}
+          />
+          <MuteToggle
+            id={c.id}
+            kind={c.kind}
+            name={conversationName(c, props.me.id)}
+            notifications={(c as ListedConversation).notifications}
           />
         </li>
       );
