@@ -1,17 +1,17 @@
 /**
  * Sending one push (a "push" outbox job: one notification to one subscription). The request
- * is built by the `web-push` library (RFC 8291 aes128gcm encryption, RFC 8292 VAPID JWT) and
- * sent with lib/outbound's guardedFetch (the address checked, no redirects, a timeout).
+ * is built in Web Crypto (push_crypto.ts: RFC 8291 aes128gcm encryption, RFC 8292 VAPID JWT)
+ * and sent with lib/outbound's guardedFetch (the address checked, no redirects, a timeout).
  * 404/410: the subscription is gone and is deleted. 429 and 5xx: retried after Retry-After or
  * the queue's backoff. A network failure is retried; another 4xx, or a refused address, is
  * dropped with a warning (sending it again would be refused again).
  */
-import webpush from "web-push";
 import type { Config } from "../../config.ts";
 import { log } from "../ops/mod.ts";
 import { AddressRefusedError, guardedFetch, type Job, type Outcome } from "../outbound/mod.ts";
 import { pushSubKey } from "../storage/mod.ts";
 import { type PushSubscriptionRecord, vapidKeys } from "./push.ts";
+import { encryptPayload, vapidAuthorization } from "./push_crypto.ts";
 
 /** What the service worker gets (JSON, encrypted): what to show and where a click goes. */
 export type PushNotification = { title: string; body: string; url: string; tag: string };
@@ -42,34 +42,22 @@ export function pushHandler(
     const entry = await kv.get<PushSubscriptionRecord>(pushSubKey(userId, sub));
     if (!entry.value) return "done"; // unsubscribed since
     const keys = await vapidKeys(kv);
-    const request = webpush.generateRequestDetails(
-      {
-        endpoint: entry.value.endpoint,
-        keys: { p256dh: entry.value.p256dh, auth: entry.value.auth },
-      },
-      JSON.stringify(notification),
-      {
-        vapidDetails: {
-          subject: config.push.subject,
-          publicKey: keys.publicKey,
-          privateKey: keys.privateKey,
-        },
-        TTL: PUSH_TTL_SECONDS,
-        urgency,
-        contentEncoding: "aes128gcm",
-      },
-    );
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(request.headers)) {
-      if (name.toLowerCase() !== "content-length") headers.set(name, String(value));
-    }
+    const { endpoint, p256dh, auth } = entry.value;
+    const headers = new Headers({
+      "Content-Type": "application/octet-stream",
+      "Content-Encoding": "aes128gcm",
+      TTL: String(PUSH_TTL_SECONDS),
+      Urgency: urgency,
+      Authorization: await vapidAuthorization(endpoint, keys, config.push.subject),
+    });
+    const payload = new TextEncoder().encode(JSON.stringify(notification));
+    const body = await encryptPayload({ p256dh, auth }, payload);
     let res;
     try {
-      res = await guardedFetch(request.endpoint, {
-        method: "POST",
-        headers,
-        body: new Uint8Array(request.body as Uint8Array),
-      }, { allowPrivate: config.push.allowPrivate, timeoutMs: options.timeoutMs ?? 15_000 });
+      res = await guardedFetch(endpoint, { method: "POST", headers, body }, {
+        allowPrivate: config.push.allowPrivate,
+        timeoutMs: options.timeoutMs ?? 15_000,
+      });
     } catch (err) {
       if (err instanceof AddressRefusedError) {
         log("warn", "push not sent: address refused", { userId, reason: err.reason });

@@ -5,6 +5,7 @@
  * pushed is known the moment the round is over, with no waiting.
  */
 import assert from "node:assert/strict";
+import webpush from "web-push";
 import {
   createConversationVia,
   json,
@@ -328,6 +329,33 @@ Deno.test("with NOTIFIER=1 the test app's notifier runs by itself", async () => 
       await send(app, ann, direct, "on its own");
       assert.equal((await receiver.waitFor(1))[0].payload.body, "on its own");
     }, { PUSH_ALLOW_PRIVATE: "1", NOTIFIER: "1" });
+  } finally {
+    await receiver.stop();
+  }
+});
+
+Deno.test("the test push service takes what the web-push library (written apart) makes too", async () => {
+  // The receiver checks our sender; this checks the receiver against another sender.
+  const receiver = await startPushReceiver();
+  try {
+    const vapid = webpush.generateVAPIDKeys();
+    await receiver.expectKey(vapid.publicKey);
+    const sub = await receiver.subscribe();
+    const payload = { title: "T", body: "from web-push", url: "/conversations/x", tag: "conv-x" };
+    const req = webpush.generateRequestDetails(sub, JSON.stringify(payload), {
+      vapidDetails: { subject: "mailto:test@example.com", ...vapid },
+      TTL: 60,
+      contentEncoding: "aes128gcm",
+    });
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) headers.set(k, String(v));
+    const res = await fetch(req.endpoint, {
+      method: "POST",
+      headers,
+      body: new Uint8Array(req.body as Uint8Array),
+    });
+    assert.equal(res.status, 201, await res.text());
+    assert.deepEqual((await receiver.waitFor(1))[0].payload, payload);
   } finally {
     await receiver.stop();
   }

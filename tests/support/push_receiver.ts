@@ -4,7 +4,8 @@
  * does), and for every push it receives checks the VAPID JWT (RFC 8292: ES256, `aud` the
  * endpoint's origin, `exp` within 24 h, `sub` mailto: or https:, `k` the site's key) and
  * decrypts the body (RFC 8291 aes128gcm) with Web Crypto alone: written from the RFCs, apart
- * from the sender (the web-push library). Its keys live in a state file, so a receiver
+ * from the sender (lib/notify/push_crypto.ts), and shown to take what the npm web-push library
+ * makes too (tests/http/notify_push_test.ts). Its keys live in a state file, so a receiver
  * started again on the same port and file takes the same subscriptions' pushes.
  *
  * `deno run -A push_receiver.ts <port> <state file>`; prints `{"port": n}` when listening.
