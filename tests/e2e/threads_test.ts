@@ -5,9 +5,7 @@
  * page with a form; the Threads view lists it. Screenshots at 1280 and 375 px, light and
  * dark (test-output/threads/), and axe finds nothing serious.
  */
-import AxeBuilder from "@axe-core/playwright";
 import assert from "node:assert/strict";
-import type { Page } from "playwright-core";
 import {
   annAndBen,
   browserTest,
@@ -16,37 +14,17 @@ import {
   screenshotsIn,
   signedInContext,
 } from "../support/browser.ts";
-import { json } from "../support/helpers.ts";
+import { axeProblems, overflow } from "../support/pages.ts";
+import { say } from "../support/talk.ts";
 
 const OUT = screenshotsIn("threads");
-
-async function axeProblems(page: Page, name: string): Promise<string[]> {
-  const axe = await new AxeBuilder({ page }).analyze();
-  return axe.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${name}: ${v.id} at ${v.nodes.slice(0, 3).map((n) => n.target).join(" | ")}`);
-}
-
-async function overflow(page: Page): Promise<number> {
-  return await page.evaluate(() =>
-    document.documentElement.scrollWidth - document.documentElement.clientWidth
-  );
-}
 
 browserTest(
   "a reply in a thread shows live on its parent, opens beside the conversation, and works without JavaScript",
   async ({ server, browser }, t) => {
     const { ann, ben, id } = await annAndBen(server, "Launch plan");
-    const post = async (cookie: string, body: Record<string, unknown>) => {
-      const res = await server.fetch(
-        `/api/conversations/${id}/messages`,
-        json("POST", body, cookie),
-      );
-      assert.equal(res.status, 201, await res.clone().text());
-      return (await res.json()).message;
-    };
-    const question = await post(ann.cookie, { content: "Who writes the release notes?" });
-    await post(ben.cookie, { content: "Deploy window is 5 pm." });
+    const question = await say(server, ann.cookie, id, "Who writes the release notes?");
+    await say(server, ben.cookie, id, "Deploy window is 5 pm.");
 
     const errors: string[] = [];
     const annPage = await openChatPage(browser, server.base, ann.cookie, {
