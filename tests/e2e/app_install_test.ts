@@ -1,0 +1,181 @@
+/**
+ * The installable app in Chromium (issue 18): a page registers the service worker; a push
+ * delivered through the DevTools protocol (ServiceWorker.deliverPushMessage) is shown as a
+ * notification with the pushed title, body, tag and address; the manifest and its icons
+ * load and Chromium finds the app installable (Page.getInstallabilityErrors: none); with the
+ * server stopped, a page of the site opens as the offline page the worker cached.
+ * Screenshots of the offline page in test-output/app_install/.
+ */
+import assert from "node:assert/strict";
+import { type BrowserContext, type CDPSession, chromium, type Page } from "playwright-core";
+import { CHROMIUM_PATH, forEachScreen, screenshotsIn } from "../support/browser.ts";
+import { registerUser, startTestServer } from "../support/helpers.ts";
+
+/** The page's service worker registration, once active (its scope and script). */
+async function activeWorker(page: Page) {
+  return await page.evaluate(async () => {
+    const reg = await navigator.serviceWorker.ready;
+    return { scope: reg.scope, script: reg.active?.scriptURL ?? "" };
+  });
+}
+
+/** The registration id DevTools knows the site's worker by (ServiceWorker domain). */
+async function registrationId(cdp: CDPSession, scope: string): Promise<string> {
+  const found = new Promise<string>((resolve) => {
+    cdp.on("ServiceWorker.workerRegistrationUpdated", ({ registrations }) => {
+      const reg = registrations.find((r) => r.scopeURL === scope && !r.isDeleted);
+      if (reg) resolve(reg.registrationId);
+    });
+  });
+  await cdp.send("ServiceWorker.enable");
+  return await found;
+}
+
+/**
+ * A browser profile on disk, as a person's is: Chromium refuses to install from an
+ * incognito context, which is what a plain new context is.
+ */
+async function personalBrowser(base: string, cookie: string): Promise<BrowserContext> {
+  const profile = await Deno.makeTempDir({ prefix: "hearth-app-" });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM_PATH,
+    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"],
+    viewport: { width: 1280, height: 800 },
+  });
+  const [name, value] = cookie.split("=");
+  await context.addCookies([{ name, value, url: base }]);
+  context.on("close", () => Deno.remove(profile, { recursive: true }).catch(() => {}));
+  return context;
+}
+
+Deno.test({
+  name: "the app installs, shows a pushed message and opens offline",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async (t) => {
+    const server = await startTestServer();
+    let serverUp = true;
+    const ann = await registerUser(server, { username: "ann", displayName: "Ann Lee" });
+    const context = await personalBrowser(server.base, ann.cookie);
+    try {
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      await page.goto(`${server.base}/`);
+      const cdp = await context.newCDPSession(page);
+      const worker = registrationId(cdp, `${server.base}/`);
+
+      await t.step("the page registers the worker at the root", async () => {
+        const worker = await activeWorker(page);
+        assert.equal(worker.scope, `${server.base}/`);
+        assert.equal(worker.script, `${server.base}/sw.js`);
+      });
+
+      await t.step("the manifest and its icons load; Chromium finds it installable", async () => {
+        const manifest = await cdp.send("Page.getAppManifest");
+        assert.equal(manifest.url, `${server.base}/manifest.webmanifest`);
+        assert.deepEqual(manifest.errors, [], JSON.stringify(manifest.errors));
+        const parsed = JSON.parse(manifest.data ?? "{}");
+        assert.equal(parsed.name, "Hearth");
+        const sizes = await page.evaluate(async (icons: { src: string }[]) => {
+          const load = (src: string) =>
+            new Promise<string>((resolve, reject) => {
+              const img = new Image();
+              img.onload = () => resolve(`${img.naturalWidth}x${img.naturalHeight}`);
+              img.onerror = () => reject(new Error(`${src} did not load`));
+              img.src = src;
+            });
+          return await Promise.all(icons.map((i) => load(i.src)));
+        }, parsed.icons);
+        assert.deepEqual(sizes, parsed.icons.map((i: { sizes: string }) => i.sizes));
+        const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
+        assert.deepEqual(installabilityErrors, [], JSON.stringify(installabilityErrors));
+      });
+
+      await t.step("a pushed message is shown as a notification", async () => {
+        // Browser.grantPermissions, through Playwright (a page's session may not send it).
+        await context.grantPermissions(["notifications"], { origin: server.base });
+        const id = await worker;
+        const pushed = {
+          title: "Ben Ode in Plans",
+          body: "@ann the plan is ready",
+          url: "/conversations/c1?thread=7",
+          tag: "conv-c1",
+        };
+        await cdp.send("ServiceWorker.deliverPushMessage", {
+          origin: server.base,
+          registrationId: id,
+          data: JSON.stringify(pushed),
+        });
+        const shown = await page.waitForFunction(async () => {
+          const reg = await navigator.serviceWorker.ready;
+          const [n] = await reg.getNotifications();
+          return n && { title: n.title, body: n.body, tag: n.tag, data: n.data, icon: n.icon };
+        });
+        assert.deepEqual(await shown.jsonValue(), {
+          title: pushed.title,
+          body: pushed.body,
+          tag: pushed.tag,
+          data: { url: `${server.base}/conversations/c1?thread=7` },
+          icon: `${server.base}/static/icons/icon-192.png`,
+        });
+
+        // Another site's address in a push opens the site's root, never elsewhere.
+        await cdp.send("ServiceWorker.deliverPushMessage", {
+          origin: server.base,
+          registrationId: id,
+          data: JSON.stringify({ ...pushed, tag: "conv-c2", url: "https://evil.example/x" }),
+        });
+        const other = await page.waitForFunction(async () => {
+          const reg = await navigator.serviceWorker.ready;
+          const n = (await reg.getNotifications({ tag: "conv-c2" }))[0];
+          return n?.data;
+        });
+        assert.deepEqual(await other.jsonValue(), { url: `${server.base}/` });
+      });
+
+      await t.step("a push that is not JSON still shows a notice", async () => {
+        await cdp.send("ServiceWorker.deliverPushMessage", {
+          origin: server.base,
+          registrationId: await worker,
+          data: "not json",
+        });
+        const plain = await page.waitForFunction(async () => {
+          const reg = await navigator.serviceWorker.ready;
+          return (await reg.getNotifications({ tag: "hearth" }))[0]?.title;
+        });
+        assert.equal(await plain.jsonValue(), "New message");
+      });
+
+      await t.step("online, navigations through the worker get the real pages", async () => {
+        await page.goto(`${server.base}/account`);
+        await page.getByRole("heading", { name: "Your account" }).waitFor();
+        assert.ok(await page.evaluate(() => navigator.serviceWorker.controller !== null));
+      });
+
+      await t.step("with the server stopped, a page opens as the offline page", async () => {
+        serverUp = false;
+        await server.close();
+        const offline = await context.newPage();
+        await offline.goto(`${server.base}/conversations/anything`);
+        await offline.getByRole("heading", { name: "You're offline" }).waitFor();
+        assert.equal(offline.url(), `${server.base}/conversations/anything`);
+        const link = offline.getByRole("link", { name: "Try again" });
+        assert.equal(
+          await link.evaluate((a) => (a as HTMLAnchorElement).href),
+          `${server.base}/conversations/anything`,
+          "Try again reloads the address asked for",
+        );
+        const dir = screenshotsIn("app_install");
+        await forEachScreen(
+          offline,
+          (s) => offline.screenshot({ path: `${dir}offline-${s.width}-${s.colorScheme}.png` }),
+        );
+      });
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+      if (serverUp) await server.close();
+    }
+  },
+});
