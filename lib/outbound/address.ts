@@ -43,8 +43,8 @@ export type GuardedResponse = {
 
 /**
  * Fetches `url` after checking its scheme and every address its host resolves to. Throws
- * AddressRefusedError for a refused address or scheme, and the network's error (or a
- * TimeoutError) otherwise.
+ * AddressRefusedError for a refused address or scheme, and the network's error (a name that
+ * cannot be resolved now, a refused connection, a TimeoutError) otherwise.
  */
 export async function guardedFetch(
   url: string,
@@ -129,11 +129,19 @@ async function resolveHost(host: string): Promise<string[]> {
   if (host.toLowerCase() === "localhost" || host.toLowerCase().endsWith(".localhost")) {
     return ["127.0.0.1", "::1"];
   }
-  const [a, aaaa] = await Promise.all([
-    Deno.resolveDns(host, "A").catch(() => [] as string[]),
-    Deno.resolveDns(host, "AAAA").catch(() => [] as string[]),
+  const [a, aaaa] = await Promise.allSettled([
+    Deno.resolveDns(host, "A"),
+    Deno.resolveDns(host, "AAAA"),
   ]);
-  return [...a, ...aaaa];
+  // Both failed: the resolver is down or the name is unknown right now. A network failure
+  // (the caller retries), not a refusal.
+  if (a.status === "rejected" && aaaa.status === "rejected") {
+    throw new Error(`could not resolve ${host}: ${a.reason?.message ?? a.reason}`);
+  }
+  return [
+    ...(a.status === "fulfilled" ? a.value : []),
+    ...(aaaa.status === "fulfilled" ? aaaa.value : []),
+  ];
 }
 
 function bareHost(hostname: string): string {

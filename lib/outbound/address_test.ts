@@ -75,6 +75,11 @@ Deno.test("urls: https only (http with allowPrivate), no credentials, every reso
   });
   assert.equal(ok.host, "push.example");
   await checkUrl("http://127.0.0.1:1/", { allowPrivate: true });
+  // A resolver that fails is a network failure (retried), not a refusal.
+  const failing = () => Promise.reject(new Error("resolver down"));
+  const err = await checkUrl("https://push.example/", { allowPrivate: false, resolve: failing })
+    .catch((e) => e);
+  assert.ok(err instanceof Error && !(err instanceof AddressRefusedError));
 });
 
 Deno.test("guardedFetch: no redirects followed, answers capped, a timeout", async () => {
