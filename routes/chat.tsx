@@ -11,10 +11,10 @@ import {
   getChannelForUser,
   getConversationForUser,
   listConversationsForUser,
-  listUserThreads,
   markRead,
   readHistory,
   readThread,
+  unreadThreadCount,
 } from "../lib/messages/mod.ts";
 import { AppError } from "../lib/errors.ts";
 import { island } from "../lib/web/mod.ts";
@@ -68,9 +68,10 @@ export async function shell(
 ) {
   const { me } = frame;
   const { kv } = c.get("ctx");
-  const [list, threads] = await Promise.all([
+  const [list, unreadThreads] = await Promise.all([
     frame.list ?? listConversationsForUser(kv, me.id),
-    listUserThreads(kv, me.id, { limit: 1 }),
+    // The sidebar's Threads mark: one key read while its kept count holds.
+    unreadThreadCount(kv, me.id),
   ]);
   // Issue 18: your notification setting in each listed conversation, and do-not-disturb.
   const [conversations, dndUntil] = await Promise.all([
@@ -88,7 +89,7 @@ export async function shell(
         currentId={frame.currentId ?? null}
         section={frame.section}
         home={frame.home}
-        unreadThreads={threads.unreadThreads}
+        unreadThreads={unreadThreads}
       >
         {frame.children}
       </ChatShell>

@@ -78,6 +78,7 @@ export {
   readThread,
   type ThreadItem,
   type ThreadPage,
+  unreadThreadCount,
 } from "./threads.ts";
 export {
   deleteAllSaved,

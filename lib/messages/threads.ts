@@ -112,16 +112,18 @@ export async function markThreadRead(
   for (let attempt = 0; attempt < 5; attempt++) {
     const entry = await kv.get<UserThread>(key);
     if (!entry.value || entry.value.readSeq >= readSeq) return false;
-    const ok = await kv.atomic().check(entry).set(key, { ...entry.value, readSeq }).commit();
+    const op = kv.atomic().check(entry).set(key, { ...entry.value, readSeq });
+    const ok = await staleInboxes(op, [userId]).commit();
     if (ok.ok) return true;
   }
   return false;
 }
 
 /**
- * After a reply is stored: the participants it mentions (`@username`) take part in its
- * thread from now on (an entry with nothing read, written only where they have none). Best
- * effort, behind the commit.
+ * After a reply is stored (lib/realtime/sending.ts, behind the commit; best effort): the
+ * participants it mentions (`@username`) take part in its thread from now on (an entry with
+ * nothing read, written only where they have none), and the sidebar counts of the thread's
+ * people (its parent's author and repliers, and those mentioned) are read again.
  */
 export async function noteThreadMentions(
   kv: Deno.Kv,
@@ -130,14 +132,82 @@ export async function noteThreadMentions(
 ): Promise<void> {
   if (reply.parentSeq == null) return;
   const names = mentionsIn(reply.content);
-  if (names.length === 0) return;
   const inside = new Set(participantIds);
-  const users = (await getUsersByUsernames(kv, names.slice(0, 20))).filter((u) => inside.has(u.id));
-  for (const u of users) {
+  const [parent, users] = await Promise.all([
+    kv.get<MessageRecord>(messageKey(reply.conversationId, reply.parentSeq)),
+    names.length ? getUsersByUsernames(kv, names.slice(0, 20)) : [],
+  ]);
+  const mentioned = users.filter((u) => inside.has(u.id));
+  const people = new Set([
+    ...parent.value?.thread?.participantIds ?? [],
+    ...mentioned.map((u) => u.id),
+  ]);
+  await staleInboxes(kv.atomic(), [...people]).commit();
+  for (const u of mentioned) {
     const key = userThreadKey(u.id, reply.conversationId, reply.parentSeq);
     const value: UserThread = { lastReplyAt: reply.createdAt, readSeq: reply.parentSeq };
-    await kv.atomic().check({ key, versionstamp: null }).set(key, value).commit();
+    const op = kv.atomic().check({ key, versionstamp: null }).set(key, value);
+    await staleInboxes(op, [u.id]).commit();
   }
+}
+
+/**
+ * `["thread_inbox", userId]`: the sidebar's count of threads with unread replies, kept so a
+ * page reads one key (countUnreadThreads reads a read per thread). Marked stale by whatever
+ * may move it (a reply in one of the person's threads, a read, a mention); a kept count is
+ * written only over the entry it read (a stale mark since wins). Every entry expires after
+ * INBOX_TTL_MS, so a mark lost to a crash behind a reply's commit (or a conversation left)
+ * is made good by then.
+ */
+type ThreadInbox = { unreadThreads: number } | { stale: true };
+
+/**
+ * Where the kept count lives: the person's `user_thread` entry of no conversation (it sorts
+ * first among theirs; no conversation has the id ""). A key kind of its own is asked for
+ * (`thread_inbox`); until then this one.
+ */
+export const threadInboxKey = (userId: string) => userThreadKey(userId, "", 0);
+
+/** How long a kept count (or a stale mark) lives. */
+export const INBOX_TTL_MS = 10 * 60_000;
+
+/** Marks the people's kept counts stale in `op`. */
+function staleInboxes(op: Deno.AtomicOperation, userIds: string[]): Deno.AtomicOperation {
+  for (const id of userIds) {
+    op.set(threadInboxKey(id), { stale: true } satisfies ThreadInbox, { expireIn: INBOX_TTL_MS });
+  }
+  return op;
+}
+
+/** Keeps `unreadThreads` for the person unless the entry moved since `read`. */
+async function keepInbox(
+  kv: Deno.Kv,
+  userId: string,
+  read: Deno.KvEntryMaybe<ThreadInbox>,
+  unreadThreads: number,
+): Promise<void> {
+  const kept = read.value && "unreadThreads" in read.value ? read.value.unreadThreads : null;
+  if (kept === unreadThreads) return;
+  await kv.atomic().check(read).set(
+    threadInboxKey(userId),
+    { unreadThreads } satisfies ThreadInbox,
+    {
+      expireIn: INBOX_TTL_MS,
+    },
+  ).commit();
+}
+
+/**
+ * How many of the person's threads have replies they have not read (the sidebar's Threads
+ * mark, on every signed-in page): one read while the kept count holds, else counted (as
+ * listUserThreads does) and kept.
+ */
+export async function unreadThreadCount(kv: Deno.Kv, userId: string): Promise<number> {
+  const inbox = await kv.get<ThreadInbox>(threadInboxKey(userId));
+  if (inbox.value && "unreadThreads" in inbox.value) return inbox.value.unreadThreads;
+  const n = await countUnreadThreads(kv, await userThreadCandidates(kv, userId));
+  await keepInbox(kv, userId, inbox, n);
+  return n;
 }
 
 type Candidate = {
@@ -180,12 +250,49 @@ export async function listUserThreads(
   options: { cursor?: string; limit?: number } = {},
 ): Promise<{ threads: ThreadItem[]; nextCursor: string | null; unreadThreads: number }> {
   const limit = Math.min(Math.max(options.limit ?? 20, 1), 50);
+  const inbox = await kv.get<ThreadInbox>(threadInboxKey(userId));
+  const all = await userThreadCandidates(kv, userId);
+  const after = options.cursor ? fromCursor(options.cursor) : null;
+  const start = after ? all.findIndex((c) => byActivity(c, after) > 0) : 0;
+  const page = start < 0 ? [] : all.slice(start, start + limit);
+  const more = start >= 0 && start + limit < all.length;
+  const [views, shaped, unread, unreadThreads] = await Promise.all([
+    Promise.all(
+      [...new Set(page.map((c) => c.conversationId))].map(async (id) =>
+        [id, await getConversationForUser(kv, id, userId)] as const
+      ),
+    ),
+    withAuthors(kv, page.map((c) => c.parent)),
+    Promise.all(page.map((c) => countUnread(kv, c))),
+    countUnreadThreads(kv, all),
+  ]);
+  const viewOf = new Map(views);
+  await keepInbox(kv, userId, inbox, unreadThreads);
+  return {
+    threads: page.map((c, i) => ({
+      conversation: viewOf.get(c.conversationId)!,
+      parent: shaped[i],
+      replyCount: c.parent.thread!.replyCount,
+      lastReplyAt: c.lastReplyAt,
+      unreadCount: unread[i],
+    })),
+    nextCursor: more ? cursorOf(page[page.length - 1]) : null,
+    unreadThreads,
+  };
+}
+
+/**
+ * The threads a person takes part in (started, replied or mentioned), in conversations they
+ * still take part in, that have replies: newest activity first.
+ */
+async function userThreadCandidates(kv: Deno.Kv, userId: string): Promise<Candidate[]> {
   const entries: { conversationId: string; parentSeq: number; value: UserThread }[] = [];
   for await (
     const e of kv.list<UserThread>({ prefix: userThreadsPrefix(userId) }, {
       limit: MAX_USER_THREADS,
     })
   ) {
+    if (e.key[2] === "") continue; // the kept count (threadInboxKey)
     entries.push({
       conversationId: e.key[2] as string,
       parentSeq: e.key[3] as number,
@@ -205,7 +312,7 @@ export async function listUserThreads(
     kv,
     kept.map((e) => messageKey(e.conversationId, e.parentSeq)),
   );
-  const all: Candidate[] = kept.flatMap((e, i) => {
+  return kept.flatMap((e, i) => {
     const parent = parents[i].value;
     if (!parent?.thread?.replyCount) return [];
     return [{
@@ -215,32 +322,6 @@ export async function listUserThreads(
       lastReplyAt: parent.thread.lastReplyAt,
     }];
   }).sort(byActivity);
-  const after = options.cursor ? fromCursor(options.cursor) : null;
-  const start = after ? all.findIndex((c) => byActivity(c, after) > 0) : 0;
-  const page = start < 0 ? [] : all.slice(start, start + limit);
-  const more = start >= 0 && start + limit < all.length;
-  const [views, shaped, unread, unreadThreads] = await Promise.all([
-    Promise.all(
-      [...new Set(page.map((c) => c.conversationId))].map(async (id) =>
-        [id, await getConversationForUser(kv, id, userId)] as const
-      ),
-    ),
-    withAuthors(kv, page.map((c) => c.parent)),
-    Promise.all(page.map((c) => countUnread(kv, c))),
-    countUnreadThreads(kv, all),
-  ]);
-  const viewOf = new Map(views);
-  return {
-    threads: page.map((c, i) => ({
-      conversation: viewOf.get(c.conversationId)!,
-      parent: shaped[i],
-      replyCount: c.parent.thread!.replyCount,
-      lastReplyAt: c.lastReplyAt,
-      unreadCount: unread[i],
-    })),
-    nextCursor: more ? cursorOf(page[page.length - 1]) : null,
-    unreadThreads,
-  };
 }
 
 /** Replies after the person's read mark in the thread (at most MAX_UNREAD). */
