@@ -15,6 +15,7 @@ import { type AppCtx, type Env, readSessionCookie } from "./_http.ts";
 import { page } from "./_page.tsx";
 import { signedIn } from "./chat.tsx";
 import { emailSettingsSection } from "./email_pages.tsx";
+import { PushSettings } from "../components/PushSettings.tsx";
 
 const DONE: Record<string, string> = {
   password_changed: "Your password is changed. Every other session was signed out.",
@@ -210,6 +211,7 @@ export function AccountPage(
       </section>
 
       {props.email}
+      <PushSettings />
 
       {props.linkedAccounts && (
         <div class="mt-6 rounded-2xl bg-white dark:bg-slate-900 p-6 shadow-sm ring-1 ring-slate-200 dark:ring-slate-700">
