@@ -14,6 +14,7 @@ import type { ConversationRecord } from "../conversations/mod.ts";
 import { formatMessage, type MessageRecord } from "../messages/mod.ts";
 import { enqueue } from "../outbound/mod.ts";
 import { mentionsIn } from "../shared/mentions.ts";
+import { wantsNotice } from "../shared/notify_prefs.ts";
 import { plainText } from "../shared/plain_text.ts";
 import {
   getManyChunked,
@@ -160,11 +161,10 @@ async function notifyStep(
       const i = index.get(userId)!;
       const person = byId.get(userId);
       if (!person || person.isBot || userId === m.authorId) continue;
-      const pref = prefs[i];
-      if (pref.muted || pref.level === "nothing" || dnd[i] !== null) continue;
-      if ((marks[i].value ?? 0) >= m.seq) continue;
+      if ((marks[i].value ?? 0) >= m.seq) continue; // a visible tab read it
       const isMention = mentioned.has(person.username.toLowerCase());
-      if (pref.level === "mentions" && !isMention) continue;
+      // The rule the in-tab notification follows too (level, mute, do-not-disturb).
+      if (!wantsNotice(prefs[i], isMention, dnd[i], options.now)) continue;
       if (!subs.has(userId)) subs.set(userId, await listSubscriptions(kv, userId));
       const mine = subs.get(userId)!;
       const email = emails[i] && (isMention || direct) ? emails[i] : null;
