@@ -121,7 +121,7 @@ export function MessageToolbar(props: {
         onClick={actions?.pin ? instead(() => actions.pin!(m.seq, !m.pinned)) : undefined}
         class={TOOL}
       >
-        <SpriteIcon name="pin" />
+        <SpriteIcon name="pin" class={m.pinned ? ON_PIN : undefined} />
       </button>
       <button
         type="submit"
@@ -139,13 +139,17 @@ export function MessageToolbar(props: {
           : undefined}
         class={TOOL}
       >
-        <SpriteIcon name="save" />
+        <SpriteIcon name="save" class={saved ? ON_SAVE : undefined} />
       </button>
       {props.ownToolsSlot ? h("hearth-own-tools", null) : m.author.id === props.meId &&
         ownTools(m.seq, () => actions?.startEdit(m.seq), props.onDelete)}
     </form>
   );
 }
+
+/** A pinned or saved message's tool is coloured: which way the button goes shows at a glance. */
+const ON_PIN = "h-4 w-4 text-amber-600 dark:text-amber-400";
+const ON_SAVE = "h-4 w-4 text-indigo-600 dark:text-indigo-400";
 
 const OWN_TOOLS = {
   edit: { label: "Edit", icon: "pencil" },

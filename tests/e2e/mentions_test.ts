@@ -4,9 +4,9 @@
  * counts it), and raises a browser notification when the tab is hidden and allowed.
  */
 import assert from "node:assert/strict";
-import { browserTest, signedInContext } from "../support/browser.ts";
+import { browserTest } from "../support/browser.ts";
 import { createConversationVia, json, registerUser } from "../support/helpers.ts";
-import { nthShown, recordNotifications, shownCount } from "../support/notifications.ts";
+import { nthShown, openRecording, shownCount } from "../support/notifications.ts";
 
 browserTest(
   "an @mention autocompletes, is highlighted, counts in the list and notifies a hidden tab",
@@ -22,17 +22,8 @@ browserTest(
     );
     const quiet = await createConversationVia(server, ann.cookie, [ben.user], "Quiet");
 
-    const open = async (cookie: string, path: string, hidden = false) => {
-      const context = await signedInContext(browser, server.base, cookie, {
-        viewport: { width: 1200, height: 800 },
-      });
-      await recordNotifications(context, server.base, { hidden });
-      const page = await context.newPage();
-      await page.goto(`${server.base}${path}`);
-      await page.locator("[data-island=ConversationList][data-hydrated]").waitFor();
-      return page;
-    };
-
+    const open = (cookie: string, path: string, hidden = false) =>
+      openRecording(browser, server.base, cookie, path, { hidden, width: 1200 });
     const annPage = await open(ann.cookie, `/conversations/${launch}`);
     const benPage = await open(ben.cookie, `/conversations/${quiet}`, true);
     await annPage.locator("[data-island=ChatRoom][data-hydrated]").waitFor();

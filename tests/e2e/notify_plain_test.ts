@@ -4,9 +4,9 @@
  * list's preview does. (Notifications are recorded, the tab reported hidden.)
  */
 import assert from "node:assert/strict";
-import { browserTest, signedInContext } from "../support/browser.ts";
+import { browserTest } from "../support/browser.ts";
 import { createConversationVia, json, registerUser } from "../support/helpers.ts";
-import { nthShown, recordNotifications } from "../support/notifications.ts";
+import { nthShown, openRecording } from "../support/notifications.ts";
 
 browserTest(
   "a mention's notification shows plain text, not raw Markdown",
@@ -16,15 +16,11 @@ browserTest(
     const id = await createConversationVia(server, ann.cookie, [ben.user], "Plans");
     const quiet = await createConversationVia(server, ann.cookie, [ben.user], "Quiet");
 
-    const context = await signedInContext(browser, server.base, ben.cookie, {
-      viewport: { width: 1280, height: 800 },
-    });
-    await recordNotifications(context, server.base, { hidden: true });
-    const page = await context.newPage();
     // Another conversation open: "Live" says the page's socket (the list's too) is open.
-    await page.goto(`${server.base}/conversations/${quiet}`);
-    await page.locator("[data-island=ConversationList][data-hydrated]").waitFor();
-    await page.getByText("Live", { exact: true }).waitFor();
+    const page = await openRecording(browser, server.base, ben.cookie, `/conversations/${quiet}`, {
+      hidden: true,
+      live: true,
+    });
     const content = "**Ready**, @ben: read [the plan](https://example.com/plan) and `ship` it";
     const res = await server.fetch(
       `/api/conversations/${id}/messages`,
@@ -35,6 +31,6 @@ browserTest(
       title: "Ann Lee mentioned you in Plans",
       body: "Ready, @ben: read the plan and ship it",
     });
-    await context.close();
+    await page.context().close();
   },
 );

@@ -1,14 +1,23 @@
 /**
  * Threads in Chromium, what issue 17 left: a mention in a reply notifies like any mention
  * (the sidebar's in-tab notification, the tab hidden), and the thread panel's Save/Unsave
- * shows whether you saved the message (GET /api/saved/:id), not always "Save".
+ * shows whether you saved the message (GET /api/saved/:id), not always "Save"; screenshots
+ * of the panel at 1280 and 375 px, light and dark (test-output/thread_extras/).
  */
 import assert from "node:assert/strict";
-import { annAndBen, browserTest, openChatPage, signedInContext } from "../support/browser.ts";
+import {
+  annAndBen,
+  browserTest,
+  forEachScreen,
+  openChatPage,
+  screenshotsIn,
+} from "../support/browser.ts";
 import { createConversationVia } from "../support/helpers.ts";
-import { nthShown, recordNotifications, shownCount } from "../support/notifications.ts";
+import { nthShown, openRecording, shownCount } from "../support/notifications.ts";
 import { call, say } from "../support/talk.ts";
 import { eventually } from "../support/util.ts";
+
+const OUT = screenshotsIn("thread_extras");
 
 browserTest(
   "a mention in a reply notifies; the thread panel shows what you saved",
@@ -18,14 +27,16 @@ browserTest(
     const question = await say(server, ann.cookie, id, "Who writes the release notes?");
 
     await t.step("a reply that mentions Ben notifies his hidden tab", async () => {
-      const context = await signedInContext(browser, server.base, ben.cookie, {
-        viewport: { width: 1280, height: 800 },
-      });
-      await recordNotifications(context, server.base, { hidden: true });
-      const page = await context.newPage();
-      await page.goto(`${server.base}/conversations/${quiet}`);
-      await page.locator("[data-island=ConversationList][data-hydrated]").waitFor();
-      await page.getByText("Live", { exact: true }).waitFor();
+      const page = await openRecording(
+        browser,
+        server.base,
+        ben.cookie,
+        `/conversations/${quiet}`,
+        {
+          hidden: true,
+          live: true,
+        },
+      );
       await say(server, ann.cookie, id, {
         content: "No mention in this reply.",
         parentSeq: question.seq,
@@ -39,7 +50,7 @@ browserTest(
         body: "@ben could you take this one?",
       });
       assert.equal(await shownCount(page), 1, "the reply without a mention said nothing");
-      await context.close();
+      await page.context().close();
     });
 
     await t.step("the panel's Save/Unsave follows what Ann saved", async () => {
@@ -56,6 +67,13 @@ browserTest(
       const reply = panel.locator("li[data-seq]").last();
       await reply.hover();
       await reply.getByRole("button", { name: "Save", exact: true }).waitFor();
+      // The panel with the parent's toolbar showing (its Save pressed), in every look.
+      await forEachScreen(page, async (s) => {
+        await parent.hover();
+        await unsave.waitFor();
+        await page.screenshot({ path: `${OUT}thread-saved-${s.width}-${s.colorScheme}.png` });
+      });
+      await page.setViewportSize({ width: 1100, height: 760 });
       await parent.hover();
       await unsave.click();
       await parent.getByRole("button", { name: "Save", exact: true }).waitFor();

@@ -3,7 +3,8 @@
  * replaced (permission granted) by one that keeps `{title, body}` in `globalThis.shown`, and
  * with `hidden` the tab reports itself hidden (mentions notify only then).
  */
-import type { BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { signedInContext } from "./browser.ts";
 
 export type Shown = { title: string; body: string };
 
@@ -44,4 +45,26 @@ export async function nthShown(page: Page, index = 0): Promise<Shown> {
 /** How many notifications the page showed so far. */
 export async function shownCount(page: Page): Promise<number> {
   return await page.evaluate(() => (globalThis as unknown as { shown: unknown[] }).shown.length);
+}
+
+/**
+ * A signed-in page at `path` that records its notifications, once the sidebar's list is
+ * hydrated (`live`: and the page's socket is open, "Live").
+ */
+export async function openRecording(
+  browser: Browser,
+  base: string,
+  cookie: string,
+  path: string,
+  options: { hidden?: boolean; live?: boolean; width?: number } = {},
+): Promise<Page> {
+  const context = await signedInContext(browser, base, cookie, {
+    viewport: { width: options.width ?? 1280, height: 800 },
+  });
+  await recordNotifications(context, base, { hidden: options.hidden });
+  const page = await context.newPage();
+  await page.goto(`${base}${path}`);
+  await page.locator("[data-island=ConversationList][data-hydrated]").waitFor();
+  if (options.live) await page.getByText("Live", { exact: true }).waitFor();
+  return page;
 }
