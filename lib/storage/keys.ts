@@ -206,9 +206,16 @@ export const EPHEMERAL_KINDS = [
   "online",
   "process_lease",
   "readyz",
+  "thread_inbox",
 ];
 /** Kinds an export holds only when asked to (signing everyone in again is the safe default). */
 export const SESSION_KINDS = ["session", "user_session"];
+
+/**
+ * threads.ts: a person's count of threads with unread replies, kept for the sidebar:
+ * `{unreadThreads, at}`, or `{stale: true}` once a reply, a read or a mention may have moved it.
+ */
+export const threadInboxKey = (userId: string) => ["thread_inbox", userId];
 
 // search/
 /** index.ts, written by indexer.ts: one commit's messages of a conversation holding `token`. */
