@@ -24,7 +24,13 @@ import {
   setNotifyPref,
   startNotifier,
 } from "../../lib/notify/mod.ts";
-import { outboxQueuePrefix, pushSubsPrefix } from "../../lib/storage/mod.ts";
+import {
+  notifyCursorKey,
+  notifyPendingKey,
+  outboxQueuePrefix,
+  pushSubsPrefix,
+} from "../../lib/storage/mod.ts";
+import { deleteConversation } from "../../lib/conversations/mod.ts";
 
 type Person = Awaited<ReturnType<typeof registerUser>>;
 
@@ -359,4 +365,22 @@ Deno.test("the test push service takes what the web-push library (written apart)
   } finally {
     await receiver.stop();
   }
+});
+
+Deno.test("a deleted conversation's marker and cursor go, and nothing is pushed for it", async () => {
+  await withPush(async ({ app, receiver, notifier }) => {
+    const { ann, ben, cat } = await people(app);
+    await subscribe(app, receiver, ben);
+    const group = await createConversationVia(app, ann.cookie, [ben.user, cat.user], "Gone");
+    await send(app, ann, group, `@${ben.user.username} one`);
+    await round(notifier);
+    await receiver.waitFor(1);
+    await send(app, ann, group, `@${ben.user.username} two`);
+    await deleteConversation(app.ctx.kv, group);
+    assert.equal(await notifier.runOnce(), 0);
+    const kv = app.ctx.kv;
+    assert.equal((await kv.get(notifyPendingKey(group))).versionstamp, null);
+    assert.equal((await kv.get(notifyCursorKey(group))).versionstamp, null);
+    assert.equal((await receiver.received()).attempts, 1);
+  });
 });
