@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createConversation } from "../conversations/mod.ts";
-import { createUser } from "../accounts/mod.ts";
+import { withUsers } from "../../tests/support/store_users.ts";
 import { MessageWriter } from "./writer.ts";
 import { commitMessages } from "./send.ts";
 import { listMessages, MAX_SCAN } from "./history.ts";
@@ -9,13 +9,7 @@ import { MAX_THREAD_PARTICIPANTS, withReply } from "./replies.ts";
 import type { MessageRecord } from "../shared/message.ts";
 
 Deno.test("a run of replies longer than a page's scan ends the page early, and paging goes on", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
-    const [ann, ben] = await Promise.all(
-      ["ann", "ben"].map((username) =>
-        createUser(kv, { username, password: "correct horse battery" })
-      ),
-    );
+  await withUsers(["ann", "ben"], async (kv, { ann, ben }) => {
     const { conversation } = await createConversation(kv, ann, { others: [ben] });
     const id = conversation.id;
     await commitMessages(kv, [{ author: ann, conversationId: id, content: "top" }]);
@@ -39,9 +33,7 @@ Deno.test("a run of replies longer than a page's scan ends the page early, and p
     assert.equal(next.messages[0].thread?.replyCount, MAX_SCAN + 50);
     const newest = await readThread(kv, id, 1, { before: MAX_SCAN + 60, limit: 2 });
     assert.deepEqual(newest.replies.map((m) => m.seq), [MAX_SCAN + 50, MAX_SCAN + 51]);
-  } finally {
-    kv.close();
-  }
+  });
 });
 
 Deno.test("a thread names its parent's author first and the latest repliers, at most 20", () => {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { createConversation } from "../conversations/mod.ts";
 import { REPLY_RANGES } from "../conversations/head.ts";
-import { createUser, type User } from "../accounts/mod.ts";
+import type { User } from "../accounts/mod.ts";
+import { withUsers } from "../../tests/support/store_users.ts";
 import type { MessageRecord } from "../shared/message.ts";
 import { messagesPrefix, readMarkKey } from "../storage/mod.ts";
 import { getConversationForUser, listConversationsForUser } from "./conversation_views.ts";
@@ -11,19 +12,11 @@ import { commitMessages } from "./send.ts";
 import { MessageWriter } from "./writer.ts";
 
 /** Two people and their direct conversation, in a store closed at the end. */
-async function withPair(fn: (kv: Deno.Kv, ann: User, ben: User, id: string) => Promise<void>) {
-  const kv = await Deno.openKv(":memory:");
-  try {
-    const [ann, ben] = await Promise.all(
-      ["ann", "ben"].map((username) =>
-        createUser(kv, { username, password: "correct horse battery" })
-      ),
-    );
+function withPair(fn: (kv: Deno.Kv, ann: User, ben: User, id: string) => Promise<void>) {
+  return withUsers(["ann", "ben"], async (kv, { ann, ben }) => {
     const { conversation } = await createConversation(kv, ann, { others: [ben] });
     await fn(kv, ann, ben, conversation.id);
-  } finally {
-    kv.close();
-  }
+  });
 }
 
 /** What the count must be: the history messages (not hidden replies) after the mark, read one by one. */
@@ -71,8 +64,7 @@ Deno.test("unread: replies count in their thread, not in the conversation (also-
 });
 
 Deno.test("unread: exact past the first hundred, with replies in batches and beyond the head's reply ranges", async () => {
-  await withPair(async (kv, ann) => {
-    const cat = await createUser(kv, { username: "cat", password: "correct horse battery" });
+  await withUsers(["ann", "cat"], async (kv, { ann, cat }) => {
     const { conversation } = await createConversation(kv, ann, { others: [cat] });
     const cid = conversation.id;
     await commitMessages(kv, [{ author: ann, conversationId: cid, content: "top" }]);
