@@ -8,8 +8,11 @@ import { plainText } from "../lib/shared/plain_text.ts";
 import {
   defaultPref,
   DND_EVENT,
+  type DndChange,
   NOTIFY_PREF_EVENT,
   type NotifyPref,
+  onNotify,
+  type PrefChange,
   wantsNotice,
 } from "../lib/shared/notify_prefs.ts";
 import { chatSocket } from "./parts/chat_socket.ts";
@@ -281,23 +284,20 @@ export default function ConversationList(props: ConversationListProps) {
     // Back to a hidden tab: counts are read again (a missed frame never leaves them wrong).
     const onVisible = () => document.visibilityState === "visible" && refetch();
     document.addEventListener("visibilitychange", onVisible);
-    // A setting changed on this page (the header's bell, the account menu's do-not-disturb).
-    const onPref = (e: Event) => {
-      const { conversationId, notifications } = (e as CustomEvent).detail;
+    // A setting changed on this page or in another tab (the header's bell, a row's mute
+    // button, the do-not-disturb menu).
+    const offPref = onNotify<PrefChange>(NOTIFY_PREF_EVENT, ({ conversationId, notifications }) => {
       list.value = list.peek().map((c) => c.id === conversationId ? { ...c, notifications } : c);
-    };
-    const onDnd = (e: Event) => {
-      const { until } = (e as CustomEvent).detail;
+    });
+    const offDnd = onNotify<DndChange>(DND_EVENT, ({ until }) => {
       dnd.current = until ? Date.parse(until) : null;
-    };
-    globalThis.addEventListener(NOTIFY_PREF_EVENT, onPref);
-    globalThis.addEventListener(DND_EVENT, onDnd);
+    });
     return () => {
       off();
       offState();
       document.removeEventListener("visibilitychange", onVisible);
-      globalThis.removeEventListener(NOTIFY_PREF_EVENT, onPref);
-      globalThis.removeEventListener(DND_EVENT, onDnd);
+      offPref();
+      offDnd();
     };
   }, []);
 

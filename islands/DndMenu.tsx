@@ -1,7 +1,7 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { Icon } from "../components/Icon.tsx";
-import { DND_EVENT } from "../lib/shared/notify_prefs.ts";
+import { announceNotify, DND_EVENT, type DndChange, onNotify } from "../lib/shared/notify_prefs.ts";
 
 /** A crescent moon: do not disturb. */
 const MOON = "M21 12.8A9 9 0 1 1 11.2 3a7 7 0 0 0 9.8 9.8Z";
@@ -48,6 +48,8 @@ export default function DndMenu(props: { until: string | null }) {
     local.value = true;
     offset.value = new Date().getTimezoneOffset();
   }, []);
+  // Changed in another tab: shown here too.
+  useEffect(() => onNotify<DndChange>(DND_EVENT, ({ until }) => (end.value = until)), []);
   // Over by itself: shown off again when its time comes.
   useEffect(() => {
     if (!end.value) return;
@@ -67,7 +69,7 @@ export default function DndMenu(props: { until: string | null }) {
     }).catch(() => null);
     if (!res?.ok) return void (error.value = "Could not save. Try again.");
     end.value = next;
-    globalThis.dispatchEvent(new CustomEvent(DND_EVENT, { detail: { until: next } }));
+    announceNotify(DND_EVENT, { until: next } satisfies DndChange);
     const open = document.querySelector<HTMLDetailsElement>("[data-testid=dnd-menu]");
     if (open) open.open = false;
   }

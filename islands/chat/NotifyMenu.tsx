@@ -1,10 +1,13 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import {
+  announceNotify,
   NOTIFY_LEVELS,
   NOTIFY_PREF_EVENT,
   type NotifyLevel,
   type NotifyPref,
+  onNotify,
+  type PrefChange,
 } from "../../lib/shared/notify_prefs.ts";
 import { Icon } from "../../components/Icon.tsx";
 
@@ -27,15 +30,14 @@ const LEVEL_TEXT: Record<NotifyLevel, { label: string; hint: string }> = {
 export function NotifyMenu(props: { conversationId: string; pref: NotifyPref }) {
   const pref = useSignal(props.pref);
   const error = useSignal<string | null>(null);
-  // Changed elsewhere on the page (the sidebar's mute button): the bell follows.
-  useEffect(() => {
-    const follow = (e: Event) => {
-      const { conversationId, notifications } = (e as CustomEvent).detail;
-      if (conversationId === props.conversationId) pref.value = notifications;
-    };
-    globalThis.addEventListener(NOTIFY_PREF_EVENT, follow);
-    return () => globalThis.removeEventListener(NOTIFY_PREF_EVENT, follow);
-  }, [props.conversationId]);
+  // Changed elsewhere (the sidebar's mute button, another tab): the bell follows.
+  useEffect(
+    () =>
+      onNotify<PrefChange>(NOTIFY_PREF_EVENT, ({ conversationId, notifications }) => {
+        if (conversationId === props.conversationId) pref.value = notifications;
+      }),
+    [props.conversationId],
+  );
   const p = pref.value;
   const quiet = p.muted || p.level === "nothing";
   async function choose(next: NotifyPref) {
@@ -49,10 +51,12 @@ export function NotifyMenu(props: { conversationId: string; pref: NotifyPref }) 
         body: JSON.stringify(next),
       });
       if (!res.ok) throw new Error(String(res.status));
-      globalThis.dispatchEvent(
-        new CustomEvent(NOTIFY_PREF_EVENT, {
-          detail: { conversationId: props.conversationId, notifications: next },
-        }),
+      announceNotify(
+        NOTIFY_PREF_EVENT,
+        {
+          conversationId: props.conversationId,
+          notifications: next,
+        } satisfies PrefChange,
       );
     } catch {
       pref.value = before;

@@ -1,4 +1,10 @@
-import { defaultPref, NOTIFY_PREF_EVENT, type NotifyPref } from "../../lib/shared/notify_prefs.ts";
+import {
+  announceNotify,
+  defaultPref,
+  NOTIFY_PREF_EVENT,
+  type NotifyPref,
+  type PrefChange,
+} from "../../lib/shared/notify_prefs.ts";
 import { Icon } from "../../components/Icon.tsx";
 import { BELL, BELL_OFF } from "../chat/NotifyMenu.tsx";
 
@@ -21,10 +27,12 @@ export function MuteToggle(
       body: JSON.stringify(next),
     }).catch(() => null);
     if (!res?.ok) return;
-    globalThis.dispatchEvent(
-      new CustomEvent(NOTIFY_PREF_EVENT, {
-        detail: { conversationId: props.id, notifications: next },
-      }),
+    announceNotify(
+      NOTIFY_PREF_EVENT,
+      {
+        conversationId: props.id,
+        notifications: next,
+      } satisfies PrefChange,
     );
   }
   return (
