@@ -52,6 +52,8 @@ export type NotifierOptions = {
   mail?: WorkerOptions;
   /** Mutations per notifier commit (tests make it small to see a message split in commits). */
   maxMutations?: number;
+  /** Conversations looked at per round (default 200). */
+  pendingBatch?: number;
 };
 
 export type Notifier = {
@@ -66,8 +68,11 @@ export type Notifier = {
   stop(): Promise<void>;
 };
 
-/** Conversations looked at per round. */
-const PENDING_BATCH = 100;
+/**
+ * Conversations looked at per round at most; the next round goes on after the last one (a
+ * conversation still within its grace never keeps the ones after it waiting).
+ */
+const PENDING_BATCH = 200;
 
 /** Starts the notifier loop and the outbox workers of this process. */
 export function startNotifier(
@@ -94,11 +99,23 @@ export function startNotifier(
     ? { confirmedEmails: getConfirmedEmails, delayMs: config.email.delayMs }
     : null;
 
+  const batch = options.pendingBatch ?? PENDING_BATCH;
+  let resumeAt: string | undefined;
   const runOnce = async (now = Date.now()): Promise<number> => {
-    const ids: string[] = [];
-    for await (const e of kv.list({ prefix: notifyPendingPrefix() }, { limit: PENDING_BATCH })) {
-      ids.push(String(e.key.at(-1)));
+    const ids = new Set<string>();
+    const list = (cursor?: string) =>
+      kv.list({ prefix: notifyPendingPrefix() }, { limit: batch, cursor });
+    let iter = list(resumeAt);
+    for await (const e of iter) ids.add(String(e.key.at(-1)));
+    if (ids.size < batch && resumeAt) {
+      // The end of the list: the round goes on from its start.
+      iter = list();
+      for await (const e of iter) {
+        if (ids.size >= batch || ids.has(String(e.key.at(-1)))) break;
+        ids.add(String(e.key.at(-1)));
+      }
     }
+    resumeAt = ids.size >= batch ? iter.cursor : undefined;
     let queued = 0;
     for (const id of ids) {
       try {

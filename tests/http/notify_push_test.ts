@@ -384,3 +384,31 @@ Deno.test("a deleted conversation's marker and cursor go, and nothing is pushed 
     assert.equal((await receiver.received()).attempts, 1);
   });
 });
+
+Deno.test("a conversation still within its grace does not keep the ones after it waiting", async () => {
+  await withPush(async ({ app, receiver }) => {
+    const { ann, ben, cat } = await people(app);
+    await subscribe(app, receiver, ben);
+    const dan = await registerUser(app, { displayName: "Dan" });
+    // Made in this order, their ids sort so: the first is looked at first.
+    const first = await createConversationVia(app, ann.cookie, [ben.user]);
+    const second = await createConversationVia(app, cat.cookie, [ben.user]);
+    const third = await createConversationVia(app, dan.cookie, [ben.user]);
+    assert.ok(first < second && second < third);
+    await send(app, cat, second, "from cat");
+    await send(app, dan, third, "from dan");
+    await new Promise((r) => setTimeout(r, 2000));
+    await send(app, ann, first, "from ann, still fresh");
+    // One conversation per round; the grace covers Ann's message only.
+    const notifier = startNotifier(app.ctx, { start: false, graceMs: 10_000, pendingBatch: 1 });
+    try {
+      const now = Date.now() + 8_500;
+      for (let i = 0; i < 3; i++) await notifier.runOnce(now);
+      while (await notifier.push.runDue() > 0) { /* send */ }
+      const bodies = (await receiver.waitFor(2)).map((p) => p.payload.body);
+      assert.ok(bodies.includes("from cat") && bodies.includes("from dan"), bodies.join());
+    } finally {
+      await notifier.stop();
+    }
+  });
+});
