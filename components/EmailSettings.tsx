@@ -28,6 +28,12 @@ const input =
   "block w-full rounded-lg border border-slate-300 dark:border-slate-600 bg-white dark:bg-slate-950 px-3 py-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500";
 const muted = "text-sm text-slate-600 dark:text-slate-400";
 
+/** How soon a missed message is emailed, in words. */
+function within(minutes: number): string {
+  if (minutes <= 0) return "when you are away";
+  return minutes === 1 ? "within a minute" : `within ${minutes} minutes`;
+}
+
 export function EmailSettings(
   props: { state: EmailState; notice?: string; error?: string; delayMinutes: number },
 ) {
@@ -43,10 +49,8 @@ export function EmailSettings(
     >
       <h2 id="email-heading" class="text-lg font-semibold">Email</h2>
       <p class={`mt-1 ${muted}`}>
-        For resetting your password, and for mentions and direct messages you have not read after
-        {" "}
-        {props.delayMinutes === 1 ? "a minute" : `${props.delayMinutes} minutes`}{" "}
-        (one email for all of them).
+        For resetting your password, and for mentions and direct messages you have not read{" "}
+        {within(props.delayMinutes)} (one email for all of them).
       </p>
       {notice && (
         <p
@@ -82,10 +86,10 @@ export function EmailSettings(
         <label class="block text-sm font-medium" for="email-input">
           {state.address ? "Change your address" : "Your email address"}
         </label>
-        <div class="mt-1 flex flex-wrap gap-2">
+        <div class="mt-1 flex flex-col gap-2 sm:flex-row">
           <input
             id="email-input"
-            class={`${input} min-w-0 flex-1`}
+            class={`${input} min-w-0 sm:flex-1`}
             type="email"
             name="email"
             autocomplete="email"
