@@ -13,6 +13,7 @@ import {
   conversationKey,
   getManyChunked,
   messageKey,
+  threadInboxKey,
   threadRepliesPrefix,
   threadReplyKey,
   userThreadKey,
@@ -161,13 +162,6 @@ export async function noteThreadMentions(
  */
 type ThreadInbox = { unreadThreads: number } | { stale: true };
 
-/**
- * Where the kept count lives: the person's `user_thread` entry of no conversation (it sorts
- * first among theirs; no conversation has the id ""). A key kind of its own is asked for
- * (`thread_inbox`); until then this one.
- */
-export const threadInboxKey = (userId: string) => userThreadKey(userId, "", 0);
-
 /** How long a kept count (or a stale mark) lives. */
 export const INBOX_TTL_MS = 10 * 60_000;
 
@@ -292,7 +286,6 @@ async function userThreadCandidates(kv: Deno.Kv, userId: string): Promise<Candid
       limit: MAX_USER_THREADS,
     })
   ) {
-    if (e.key[2] === "") continue; // the kept count (threadInboxKey)
     entries.push({
       conversationId: e.key[2] as string,
       parentSeq: e.key[3] as number,

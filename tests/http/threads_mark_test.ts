@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { createConversationVia, json, type TestApp, withApp } from "../support/helpers.ts";
 import { people, say } from "../support/talk.ts";
 import { eventually } from "../support/util.ts";
-import { threadInboxKey } from "../../lib/messages/threads.ts";
+import { threadInboxKey } from "../../lib/storage/mod.ts";
 
 /** The Threads mark on `cookie`'s home page: the number shown, 0 when there is none. */
 async function mark(app: TestApp, cookie: string): Promise<number> {
