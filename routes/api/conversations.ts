@@ -69,7 +69,8 @@ async function newChannel(c: AppCtx, input: z.infer<typeof createSchema>) {
   });
   await announce(c, user, record.id, { event: "created", title: record.title ?? "" });
   if (isFormPost(c)) return c.redirect(`/conversations/${record.id}`, 303);
-  return c.json({ conversation: await getConversationForUser(kv, record.id, user.id) }, 201);
+  const view = await getConversationForUser(kv, record.id, user.id);
+  return c.json({ conversation: (await withNotifications(kv, user.id, [view]))[0] }, 201);
 }
 
 const idList = z.preprocess(
@@ -172,10 +173,10 @@ export const conversationRoutes = new Hono<Env>()
       kind: input.projectId ? "group" : undefined,
     });
     if (isFormPost(c)) return c.redirect(`/conversations/${conversation.id}`, 303);
-    return c.json(
-      { conversation: await getConversationForUser(kv, conversation.id, user.id) },
-      created ? 201 : 200,
-    );
+    // With your notification setting: a direct conversation found again keeps the one you chose.
+    const view = await getConversationForUser(kv, conversation.id, user.id);
+    const [withPref] = await withNotifications(kv, user.id, [view]);
+    return c.json({ conversation: withPref }, created ? 201 : 200);
   })
   // Who you block: they cannot start conversations with you or add you to one (item 11).
   .get("/blocked", async (c) => {

@@ -176,6 +176,20 @@ Deno.test("conversation notification settings", async (t) => {
         await app.fetch(`/api/conversations/${direct}`, withCookie(ben.cookie)),
       );
       assert.deepEqual(bens.conversation.notifications, { level: "all", muted: false });
+      // Starting the direct conversation again answers it with the setting you chose.
+      const again = await app.fetch(
+        "/api/conversations",
+        json("POST", { participantIds: [ben.user.id] }, ann.cookie),
+      );
+      const found = await okJson(again, 200);
+      assert.equal(found.conversation.id, direct);
+      assert.deepEqual(found.conversation.notifications, { level: "mentions", muted: true });
+      const channel = await app.fetch(
+        "/api/conversations",
+        json("POST", { kind: "channel", title: "news" }, ann.cookie),
+      );
+      const made = await okJson(channel, 201);
+      assert.deepEqual(made.conversation.notifications, { level: "mentions", muted: false });
       // Unread counts stay exact whatever the setting.
       await app.fetch(
         `/api/conversations/${direct}/messages`,
