@@ -2,7 +2,8 @@
  * The sidebar's Threads mark (how many of your threads have replies you have not read) on
  * every signed-in page: it shows, follows new replies and mentions, clears when the threads
  * are read, and a page reads the one kept count (lib/messages/threads.ts,
- * unreadThreadCount), not every thread.
+ * unreadThreadCount), not every thread. And the other side: a conversation's unread count
+ * and its "New messages" line leave the replies hidden in threads out.
  */
 import assert from "node:assert/strict";
 import { createConversationVia, json, type TestApp, withApp } from "../support/helpers.ts";
@@ -68,5 +69,37 @@ Deno.test("the sidebar's Threads mark shows, follows replies and mentions, and c
       await read(cat.cookie, reply.seq);
       assert.equal(await mark(app, cat.cookie), 0);
     });
+  });
+});
+
+Deno.test("a conversation's unread count and 'New messages' leave hidden replies out", async () => {
+  await withApp(async (app) => {
+    const { ann, ben } = await people(app, ["ann", "ben"]);
+    const id = await createConversationVia(app, ann.cookie, [ben.user], "Pair");
+    const top = await say(app, ann.cookie, id, "One");
+    const page = async () =>
+      await (await app.fetch(`/conversations/${id}`, {
+        headers: { cookie: ben.cookie },
+      })).text();
+    await page(); // Ben has read "One"
+    await say(app, ann.cookie, id, { content: "a reply", parentSeq: top.seq });
+    const two = await say(app, ann.cookie, id, "Two");
+    await say(app, ann.cookie, id, { content: "another", parentSeq: two.seq });
+    await say(app, ann.cookie, id, {
+      content: "also here",
+      parentSeq: top.seq,
+      alsoToConversation: true,
+    });
+    const list = async () =>
+      (await (await app.fetch("/api/conversations", { headers: { cookie: ben.cookie } })).json())
+        .conversations.find((c: { id: string }) => c.id === id);
+    assert.equal((await list()).unreadCount, 2, "Two and the reply also sent here");
+    const html = await page();
+    // The line sits right before "Two" (a reply's seq between them no longer shifts it).
+    const line = html.indexOf('data-new-messages="true"');
+    assert.ok(line > 0, "a New messages line");
+    assert.ok(line < html.indexOf(`data-seq="${two.seq}"`));
+    assert.ok(line > html.indexOf(`data-seq="${top.seq}"`));
+    assert.equal((await list()).unreadCount, 0, "read by opening it");
   });
 });
