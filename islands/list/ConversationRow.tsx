@@ -47,28 +47,36 @@ export function ConversationRow(
   const unread = active ? 0 : c.unreadCount;
   const by = c.lastMessage ? byline(c.lastMessage, me.id) : null;
   const draft = !active && c.draft?.trim() ? c.draft : null;
-  // Muted: dimmed, its counts grey (still exact), left out of the tab's count.
+  // Muted: dimmed (its name and counts grey, still exact and still readable: the text keeps
+  // its contrast; a kind's icon fades), left out of the tab's count.
   const muted = c.notifications?.muted ?? false;
+  const dim = muted && !active;
   return (
     <a
       href={`/conversations/${c.id}`}
       aria-current={active ? "page" : undefined}
       data-muted={muted ? "true" : undefined}
       class={`flex items-center gap-3 rounded-lg px-2 py-2 ${
-        active ? "bg-slate-700 text-white" : "text-slate-300 hover:bg-slate-800 hover:text-white"
-      } ${muted && !active ? "opacity-50 hover:opacity-100" : ""}`}
+        active
+          ? "bg-slate-700 text-white"
+          : dim
+          ? "text-slate-400 hover:bg-slate-800 hover:text-white"
+          : "text-slate-300 hover:bg-slate-800 hover:text-white"
+      }`}
     >
-      <ConversationMark
-        kind={c.kind}
-        other={other}
-        state={props.state}
-        private={c.visibility === "private"}
-      />
+      <span class={`shrink-0 ${dim && c.kind !== "direct" ? "opacity-50" : ""}`}>
+        <ConversationMark
+          kind={c.kind}
+          other={other}
+          state={props.state}
+          private={c.visibility === "private"}
+        />
+      </span>
       <span class="min-w-0 flex-1">
         <span class="flex items-baseline justify-between gap-2">
           <span
             class={`flex min-w-0 items-center gap-1 text-sm ${
-              unread && !muted ? "font-bold text-white" : "font-medium"
+              unread && !muted ? "font-bold text-white" : muted ? "font-normal" : "font-medium"
             }`}
           >
             <bdi class="truncate">{name}</bdi>
@@ -112,7 +120,9 @@ export function ConversationRow(
           </span>
           {!active && c.mentionCount > 0 && (
             <span
-              class="shrink-0 rounded-full bg-amber-400 px-1.5 text-[11px] font-bold text-slate-900"
+              class={`shrink-0 rounded-full px-1.5 text-[11px] font-bold ${
+                muted ? "bg-slate-600 text-white" : "bg-amber-400 text-slate-900"
+              }`}
               aria-label={`${c.mentionCount} ${c.mentionCount === 1 ? "mention" : "mentions"}`}
             >
               @{c.mentionCount > 1 ? c.mentionCount : ""}

@@ -103,12 +103,20 @@ browserTest(
         await open(home);
         const launchRow = row("Launch");
         assert.equal(await launchRow.getAttribute("data-muted"), "true");
-        assert.equal(await launchRow.evaluate((a) => getComputedStyle(a).opacity), "0.5");
+        // Dimmed: its name grey (slate-400), not bold even with unread messages.
+        const color = await launchRow.evaluate((a) => getComputedStyle(a).color);
+        assert.equal(color, "rgb(148, 163, 184)");
         await say(server, ann.cookie, launch, "first");
         await say(server, ann.cookie, launch, "second, @benjamin");
         await launchRow.getByLabel("2 unread").waitFor();
         await launchRow.getByLabel("1 mention").waitFor();
         assert.doesNotMatch(await page.title(), /^\(/, "muted: not in the title's count");
+        // Dimmed, still readable: no serious axe finding on the sidebar.
+        const axe = await new AxeBuilder({ page }).include("aside").analyze();
+        const serious = axe.violations.filter((v) =>
+          v.impact === "serious" || v.impact === "critical"
+        );
+        assert.deepEqual(serious.map((v) => `${v.id} at ${v.nodes[0]?.target.join(" ")}`), []);
         // A conversation that is not muted counts, and its mention notifies.
         await say(server, ann.cookie, other, "hello @benjamin");
         await row("Design").getByLabel("1 unread").waitFor();
