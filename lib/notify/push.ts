@@ -141,7 +141,7 @@ export function checkSubscription(
     });
   }
   return {
-    endpoint: url.href === input.endpoint ? input.endpoint : url.href,
+    endpoint: url.href,
     p256dh: toBase64Url(p256dh),
     auth: toBase64Url(auth),
     createdAt: new Date().toISOString(),
@@ -163,9 +163,16 @@ export function isP256Point(raw: Uint8Array): boolean {
   return mod(y * y) === mod(x * x * x - 3n * x + B);
 }
 
-/** A subscription's key part: the SHA-256 of its endpoint, base64url. */
+/**
+ * A subscription's key part: the SHA-256 of its endpoint (as a URL writes it: the same address
+ * however it was spelled), base64url.
+ */
 export async function endpointHash(endpoint: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(endpoint));
+  let href = endpoint;
+  try {
+    href = new URL(endpoint).href;
+  } catch { /* not a URL: hashed as given (it matches nothing stored) */ }
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(href));
   return toBase64Url(new Uint8Array(digest));
 }
 
