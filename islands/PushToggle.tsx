@@ -14,8 +14,8 @@ const STATUS: Record<Shown, string> = {
   unsupported: "This browser cannot receive push notifications.",
   denied:
     "Notifications are blocked for this site in your browser's settings. Allow them there, then reload this page.",
-  off: "Off: this device is notified only while the site is open.",
-  on: "On: this device is notified even when the site is closed.",
+  off: "This device is notified only while the site is open.",
+  on: "This device is notified even when the site is closed.",
 };
 
 const button =
@@ -58,6 +58,11 @@ export default function PushToggle() {
           {s === "on" && (
             <span class="mr-2 rounded-full bg-emerald-100 dark:bg-emerald-900 px-2 py-0.5 text-xs font-semibold text-emerald-800 dark:text-emerald-300">
               On
+            </span>
+          )}
+          {s === "off" && (
+            <span class="mr-2 rounded-full bg-slate-100 dark:bg-slate-800 px-2 py-0.5 text-xs font-semibold text-slate-700 dark:text-slate-300">
+              Off
             </span>
           )}
           {STATUS[s]}

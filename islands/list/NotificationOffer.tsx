@@ -1,6 +1,7 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { Icon } from "../../components/Icon.tsx";
+import { pushSupported, subscribeDevice } from "../parts/push_device.ts";
 
 /** Where a "Not now" (or a prompt closed unanswered) is kept, so the offer stays gone. */
 const DISMISSED = "hearth.notify-offer-dismissed";
@@ -22,7 +23,8 @@ function rememberDismissed(): void {
 /**
  * Offers browser notifications for mentions until you answer (never asks by itself): gone
  * once you allow or block them, close the browser's prompt without answering, or say "Not
- * now" (remembered in this browser).
+ * now" (remembered in this browser). Allowed, this device also takes pushes (as the account
+ * page's "Notifications on this device" turns on), so mentions reach it with the site closed.
  */
 export function NotificationOffer() {
   const shown = useSignal(false);
@@ -36,6 +38,11 @@ export function NotificationOffer() {
     // Closed without a choice: the browser would only ask again, so the offer goes too.
     if (answer === "default") rememberDismissed();
     shown.value = false;
+    // Push is a bonus here: the in-tab notifications work whatever becomes of it (the
+    // account page says where it stands and offers it again).
+    if (answer === "granted" && pushSupported()) {
+      subscribeDevice().catch((err) => console.warn("push not turned on", err));
+    }
   };
   const notNow = () => {
     rememberDismissed();

@@ -7,46 +7,15 @@
  * Screenshots of the offline page in test-output/app_install/.
  */
 import assert from "node:assert/strict";
-import { type BrowserContext, type CDPSession, chromium, type Page } from "playwright-core";
-import { CHROMIUM_PATH, forEachScreen, screenshotsIn } from "../support/browser.ts";
+import { forEachScreen, screenshotsIn } from "../support/browser.ts";
+import {
+  activeWorker,
+  eventually,
+  personalBrowser,
+  registrationId,
+  shownNotifications,
+} from "../support/app_browser.ts";
 import { registerUser, startTestServer } from "../support/helpers.ts";
-
-/** The page's service worker registration, once active (its scope and script). */
-async function activeWorker(page: Page) {
-  return await page.evaluate(async () => {
-    const reg = await navigator.serviceWorker.ready;
-    return { scope: reg.scope, script: reg.active?.scriptURL ?? "" };
-  });
-}
-
-/** The registration id DevTools knows the site's worker by (ServiceWorker domain). */
-async function registrationId(cdp: CDPSession, scope: string): Promise<string> {
-  const found = new Promise<string>((resolve) => {
-    cdp.on("ServiceWorker.workerRegistrationUpdated", ({ registrations }) => {
-      const reg = registrations.find((r) => r.scopeURL === scope && !r.isDeleted);
-      if (reg) resolve(reg.registrationId);
-    });
-  });
-  await cdp.send("ServiceWorker.enable");
-  return await found;
-}
-
-/**
- * A browser profile on disk, as a person's is: Chromium refuses to install from an
- * incognito context, which is what a plain new context is.
- */
-async function personalBrowser(base: string, cookie: string): Promise<BrowserContext> {
-  const profile = await Deno.makeTempDir({ prefix: "hearth-app-" });
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM_PATH,
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"],
-    viewport: { width: 1280, height: 800 },
-  });
-  const [name, value] = cookie.split("=");
-  await context.addCookies([{ name, value, url: base }]);
-  context.on("close", () => Deno.remove(profile, { recursive: true }).catch(() => {}));
-  return context;
-}
 
 Deno.test({
   name: "the app installs, shows a pushed message and opens offline",
@@ -58,6 +27,9 @@ Deno.test({
     const ann = await registerUser(server, { username: "ann", displayName: "Ann Lee" });
     const context = await personalBrowser(server.base, ann.cookie);
     try {
+      // Browser.grantPermissions, through Playwright (a page's session may not send it),
+      // before the worker starts: it reads the permission as it wakes.
+      await context.grantPermissions(["notifications"], { origin: server.base });
       const page = await context.newPage();
       const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(e.message));
@@ -66,9 +38,9 @@ Deno.test({
       const worker = registrationId(cdp, `${server.base}/`);
 
       await t.step("the page registers the worker at the root", async () => {
-        const worker = await activeWorker(page);
-        assert.equal(worker.scope, `${server.base}/`);
-        assert.equal(worker.script, `${server.base}/sw.js`);
+        const active = await activeWorker(page);
+        assert.equal(active.scope, `${server.base}/`);
+        assert.equal(active.script, `${server.base}/sw.js`);
       });
 
       await t.step("the manifest and its icons load; Chromium finds it installable", async () => {
@@ -93,8 +65,6 @@ Deno.test({
       });
 
       await t.step("a pushed message is shown as a notification", async () => {
-        // Browser.grantPermissions, through Playwright (a page's session may not send it).
-        await context.grantPermissions(["notifications"], { origin: server.base });
         const id = await worker;
         const pushed = {
           title: "Ben Ode in Plans",
@@ -107,12 +77,8 @@ Deno.test({
           registrationId: id,
           data: JSON.stringify(pushed),
         });
-        const shown = await page.waitForFunction(async () => {
-          const reg = await navigator.serviceWorker.ready;
-          const [n] = await reg.getNotifications();
-          return n && { title: n.title, body: n.body, tag: n.tag, data: n.data, icon: n.icon };
-        });
-        assert.deepEqual(await shown.jsonValue(), {
+        const [shown] = await eventually(() => shownNotifications(page), "the notification");
+        assert.deepEqual(shown, {
           title: pushed.title,
           body: pushed.body,
           tag: pushed.tag,
@@ -126,12 +92,8 @@ Deno.test({
           registrationId: id,
           data: JSON.stringify({ ...pushed, tag: "conv-c2", url: "https://evil.example/x" }),
         });
-        const other = await page.waitForFunction(async () => {
-          const reg = await navigator.serviceWorker.ready;
-          const n = (await reg.getNotifications({ tag: "conv-c2" }))[0];
-          return n?.data;
-        });
-        assert.deepEqual(await other.jsonValue(), { url: `${server.base}/` });
+        const [other] = await eventually(() => shownNotifications(page, "conv-c2"), "conv-c2");
+        assert.deepEqual(other.data, { url: `${server.base}/` });
       });
 
       await t.step("a push that is not JSON still shows a notice", async () => {
@@ -140,11 +102,8 @@ Deno.test({
           registrationId: await worker,
           data: "not json",
         });
-        const plain = await page.waitForFunction(async () => {
-          const reg = await navigator.serviceWorker.ready;
-          return (await reg.getNotifications({ tag: "hearth" }))[0]?.title;
-        });
-        assert.equal(await plain.jsonValue(), "New message");
+        const [plain] = await eventually(() => shownNotifications(page, "hearth"), "the notice");
+        assert.equal(plain.title, "New message");
       });
 
       await t.step("online, navigations through the worker get the real pages", async () => {
