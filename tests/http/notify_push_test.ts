@@ -412,3 +412,32 @@ Deno.test("a conversation still within its grace does not keep the ones after it
     }
   });
 });
+
+Deno.test("system messages and messages over an hour old are not pushed", async () => {
+  await withPush(async ({ app, receiver, notifier }) => {
+    const { ann, ben, cat } = await people(app);
+    await subscribe(app, receiver, ben);
+    const group = await createConversationVia(app, ann.cookie, [ben.user], "Sys");
+    await setNotifyPref(app.ctx.kv, ben.user.id, group, { level: "all", muted: false });
+    // Cat added and the group renamed: system messages (they name Ben's group, not him).
+    const added = await app.fetch(
+      `/api/conversations/${group}/members`,
+      json("POST", { usernames: [cat.user.username] }, ann.cookie),
+    );
+    assert.ok(added.status < 300, await added.text());
+    const renamed = await app.fetch(
+      `/api/conversations/${group}`,
+      json("PATCH", { title: "New" }, ann.cookie),
+    );
+    assert.ok(renamed.status < 300, await renamed.text());
+    await round(notifier);
+    assert.equal((await receiver.received()).attempts, 0);
+    // A message the notifier first sees an hour later (the server was down): not pushed.
+    await send(app, ann, group, "stale");
+    assert.equal(await notifier.runOnce(Date.now() + 61 * 60_000), 0);
+    await send(app, ann, group, "fresh");
+    await round(notifier);
+    assert.deepEqual((await receiver.waitFor(1)).map((p) => p.payload.body), ["fresh"]);
+    assert.equal((await receiver.received()).attempts, 1);
+  });
+});
