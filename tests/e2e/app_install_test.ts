@@ -10,10 +10,9 @@ import assert from "node:assert/strict";
 import { forEachScreen, screenshotsIn } from "../support/browser.ts";
 import {
   activeWorker,
-  eventually,
   personalBrowser,
+  pushUntilShown,
   registrationId,
-  shownNotifications,
 } from "../support/app_browser.ts";
 import { registerUser, startTestServer } from "../support/helpers.ts";
 
@@ -72,12 +71,11 @@ Deno.test({
           url: "/conversations/c1?thread=7",
           tag: "conv-c1",
         };
-        await cdp.send("ServiceWorker.deliverPushMessage", {
+        const [shown] = await pushUntilShown(cdp, page, {
           origin: server.base,
           registrationId: id,
           data: JSON.stringify(pushed),
-        });
-        const [shown] = await eventually(() => shownNotifications(page), "the notification");
+        }, pushed.tag);
         assert.deepEqual(shown, {
           title: pushed.title,
           body: pushed.body,
@@ -87,26 +85,49 @@ Deno.test({
         });
 
         // Another site's address in a push opens the site's root, never elsewhere.
-        await cdp.send("ServiceWorker.deliverPushMessage", {
+        const [other] = await pushUntilShown(cdp, page, {
           origin: server.base,
           registrationId: id,
           data: JSON.stringify({ ...pushed, tag: "conv-c2", url: "https://evil.example/x" }),
-        });
-        const [other] = await eventually(() => shownNotifications(page, "conv-c2"), "conv-c2");
+        }, "conv-c2");
         assert.deepEqual(other.data, { url: `${server.base}/` });
       });
 
       await t.step("a push that is not JSON still shows a notice", async () => {
-        await cdp.send("ServiceWorker.deliverPushMessage", {
+        const [plain] = await pushUntilShown(cdp, page, {
           origin: server.base,
           registrationId: await worker,
           data: "not json",
-        });
-        const [plain] = await eventually(() => shownNotifications(page, "hearth"), "the notice");
+        }, "hearth");
         assert.equal(plain.title, "New message");
       });
 
+      await t.step(
+        "a tab from before the worker goes where a clicked notification says",
+        async () => {
+          // The worker cannot navigate a tab it does not control (this one loaded before it
+          // came): on a click it asks the tab, which goes only to a page of this site.
+          const [sw] = context.serviceWorkers();
+          const ask = (url: string) =>
+            sw.evaluate(async (url) => {
+              const self = globalThis as unknown as {
+                clients: { matchAll(o: object): Promise<{ postMessage(m: unknown): void }[]> };
+              };
+              const tabs = await self.clients.matchAll({
+                type: "window",
+                includeUncontrolled: true,
+              });
+              for (const tab of tabs) tab.postMessage({ type: "open", url });
+            }, url);
+          await ask("https://evil.example/account");
+          await ask(`${server.base}/account`);
+          await page.waitForURL(`${server.base}/account`);
+          assert.equal(new URL(page.url()).origin, server.base);
+        },
+      );
+
       await t.step("online, navigations through the worker get the real pages", async () => {
+        await page.goto(`${server.base}/`);
         await page.goto(`${server.base}/account`);
         await page.getByRole("heading", { name: "Your account" }).waitFor();
         assert.ok(await page.evaluate(() => navigator.serviceWorker.controller !== null));

@@ -17,8 +17,8 @@ import {
   eventually,
   fakePushService,
   personalBrowser,
+  pushUntilShown,
   registrationId,
-  shownNotifications,
 } from "../support/app_browser.ts";
 import {
   createConversationVia,
@@ -113,12 +113,11 @@ Deno.test({
           assert.equal(push.payload.url, `/conversations/${id}`);
           assert.equal(push.payload.tag, `conv-${id}`);
           assert.equal(push.payload.body, "@ben the plan is ready");
-          await cdp.send("ServiceWorker.deliverPushMessage", {
+          const [shown] = await pushUntilShown(cdp, page, {
             origin: server.base,
             registrationId: worker,
             data: JSON.stringify(push.payload),
-          });
-          const [shown] = await eventually(() => shownNotifications(page), "the notification");
+          }, push.payload.tag);
           assert.deepEqual(shown, {
             title: push.payload.title,
             body: "@ben the plan is ready",

@@ -141,3 +141,28 @@ export async function eventually<T>(read: () => Promise<T>, what: string): Promi
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * Delivers `data` to the site's worker as a push (DevTools ServiceWorker.deliverPushMessage)
+ * and returns the notifications with `tag` once shown. Headless Chromium now and then drops
+ * a delivery (seen about 1 in 15 here, the worker running, no error reported), so one not
+ * shown within 3 s is delivered again (at most 4 times); what the worker does with a push
+ * it got is what is checked.
+ */
+export async function pushUntilShown(
+  cdp: CDPSession,
+  page: Page,
+  push: { origin: string; registrationId: string; data: string },
+  tag: string,
+) {
+  for (let attempt = 1;; attempt++) {
+    await cdp.send("ServiceWorker.deliverPushMessage", push);
+    const until = Date.now() + 3_000;
+    while (Date.now() < until) {
+      const shown = await shownNotifications(page, tag);
+      if (shown.length > 0) return shown;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    if (attempt === 4) throw new Error(`a push tagged ${tag} was delivered 4 times, never shown`);
+  }
+}
