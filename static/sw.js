@@ -111,7 +111,8 @@ self.addEventListener("pushsubscriptionchange", (event) => {
   event.waitUntil((async () => {
     const old = event.oldSubscription;
     const fresh = event.newSubscription ??
-      await self.registration.pushManager.subscribe(old.options);
+      (old ? await self.registration.pushManager.subscribe(old.options) : null);
+    if (!fresh) return;
     const send = (method, body) =>
       fetch("/api/push/subscriptions", {
         method,
