@@ -216,19 +216,14 @@ export default function ConversationList(props: ConversationListProps) {
         return;
       }
       if (frame.type === "read") {
-        // Read here or in another tab or device: the count follows (a partial read may leave
-        // mentions behind it: those are counted again by the server).
+        // Read here or in another tab or device: the count follows. Read up to the last
+        // message, nothing is left; a partial read is counted again by the server (the seqs
+        // between may be replies kept in their threads, or mentions: no difference tells).
         const found = list.peek().find((c) => c.id === frame.conversationId);
-        const last = found?.lastMessage?.seq ?? 0;
-        if (found && frame.seq < last && found.mentionCount > 0) return void refetch();
+        if (!found) return;
+        if (frame.seq < (found.lastMessage?.seq ?? 0)) return void refetch();
         list.value = list.peek().map((c) =>
-          c.id === frame.conversationId
-            ? {
-              ...c,
-              unreadCount: Math.max(0, (c.lastMessage?.seq ?? 0) - frame.seq),
-              mentionCount: frame.seq >= last ? 0 : c.mentionCount,
-            }
-            : c
+          c === found ? { ...c, unreadCount: 0, mentionCount: 0 } : c
         );
         return;
       }
@@ -262,12 +257,15 @@ export default function ConversationList(props: ConversationListProps) {
       const seen = m.conversationId === props.currentId && document.visibilityState === "visible";
       const mine = m.author.id === props.me.id || seen;
       const mentioned = m.author.id !== props.me.id && mentions(m.content, props.me.username);
+      // A reply kept in its thread counts in "your threads", not here (as the server counts):
+      // it moves the row up and may notify (a mention in it does), the counts stay.
+      const counted = m.parentSeq == null || m.alsoToConversation === true;
       const updated = {
         ...found,
         lastMessage: m,
         updatedAt: m.createdAt,
-        unreadCount: mine ? 0 : found.unreadCount + 1,
-        mentionCount: mine ? 0 : found.mentionCount + (mentioned ? 1 : 0),
+        unreadCount: mine ? 0 : found.unreadCount + (counted ? 1 : 0),
+        mentionCount: mine ? 0 : found.mentionCount + (counted && mentioned ? 1 : 0),
       };
       const notice = !mine && m.kind !== "system" &&
         wantsNotice(prefOf(found), mentioned, dnd.current, Date.now());
