@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { browserTest, forEachScreen, screenshotsIn, signedInContext } from "../support/browser.ts";
 import { createConversationVia, json, registerUser, withCookie } from "../support/helpers.ts";
+import { nthShown, recordNotifications, shownCount } from "../support/notifications.ts";
 
 const OUT = screenshotsIn("notify_prefs");
 
@@ -24,7 +25,7 @@ async function say(server: Server, cookie: string, id: string, content: string) 
   assert.equal(res.status, 201, await res.clone().text());
 }
 
-/** The notifications the page made (recorded, not shown: see the init script). */
+/** The titles of the notifications the page made (recorded, not shown: notifications.ts). */
 const shown = (page: Page) =>
   page.evaluate(() =>
     (globalThis as unknown as { shown: { title: string }[] }).shown.map((s) => s.title)
@@ -43,25 +44,9 @@ browserTest(
     const context = await signedInContext(browser, server.base, ben.cookie, {
       viewport: { width: 1280, height: 800 },
     });
-    await context.grantPermissions(["notifications"], { origin: server.base });
     // Records notifications instead of showing them; the tab reports "hidden" (as one in
     // the background does), so the list would notify.
-    await context.addInitScript(() => {
-      const shown: { title: string }[] = [];
-      (globalThis as unknown as { shown: typeof shown }).shown = shown;
-      class Recorded {
-        static permission = "granted";
-        static requestPermission() {
-          return Promise.resolve("granted");
-        }
-        onclick: (() => void) | null = null;
-        constructor(title: string) {
-          shown.push({ title });
-        }
-      }
-      Object.defineProperty(globalThis, "Notification", { value: Recorded });
-      Object.defineProperty(document, "visibilityState", { get: () => "hidden" });
-    });
+    await recordNotifications(context, server.base, { hidden: true });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
@@ -121,9 +106,7 @@ browserTest(
         await say(server, ann.cookie, other, "hello @benjamin");
         await row("Design").getByLabel("1 unread").waitFor();
         await page.waitForFunction(() => document.title.startsWith("(1) "));
-        await page.waitForFunction(() =>
-          (globalThis as unknown as { shown: unknown[] }).shown.length === 1
-        );
+        await nthShown(page);
         assert.deepEqual(await shown(page), ["Ann Lee mentioned you in Design"]);
       },
     );
@@ -140,7 +123,7 @@ browserTest(
       await say(server, ann.cookie, other, "again @benjamin");
       await row("Design").getByLabel("2 unread").waitFor();
       await page.waitForFunction(() => document.title.startsWith("(2) "));
-      assert.equal((await shown(page)).length, 1, "nothing while do-not-disturb is on");
+      assert.equal(await shownCount(page), 1, "nothing while do-not-disturb is on");
     });
 
     await t.step("after a reload both hold (the server's payload)", async () => {
@@ -198,9 +181,8 @@ browserTest(
       await dnd.getByRole("button", { name: "Resume notifications" }).click();
       await page.locator("[data-testid=dnd-menu][data-dnd=off]").waitFor();
       await say(server, ann.cookie, other, "back @benjamin");
-      await page.waitForFunction(() =>
-        (globalThis as unknown as { shown: unknown[] }).shown.length === 1
-      );
+      await nthShown(page);
+      assert.deepEqual(await shown(page), ["Ann Lee mentioned you in Design"]);
       // Unmuted from the API (another tab, say): after a reload Launch counts again.
       await server.fetch(
         `/api/conversations/${launch}/notifications`,
