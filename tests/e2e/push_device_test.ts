@@ -12,7 +12,12 @@
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { forEachScreen, screenshotsIn } from "../support/browser.ts";
+import {
+  forEachScreen,
+  launchChromium,
+  screenshotsIn,
+  signedInContext,
+} from "../support/browser.ts";
 import {
   eventually,
   fakePushService,
@@ -166,6 +171,20 @@ Deno.test({
         assert.equal(await pushState(page), "off");
       });
       assert.deepEqual(errors, []);
+
+      await t.step("without JavaScript the section says it needs it", async () => {
+        const browser = await launchChromium();
+        const plain = await signedInContext(browser, server.base, ben.cookie, {
+          javaScriptEnabled: false,
+        });
+        const nojs = await plain.newPage();
+        await nojs.goto(`${server.base}/account`);
+        const region = nojs.getByRole("region", { name: SECTION });
+        // (Playwright's text locators skip <noscript>: its rendered text is read instead.)
+        assert.match(await region.innerText(), /Turning this on needs JavaScript\./);
+        assert.equal(await region.getByRole("button").count(), 0);
+        await browser.close();
+      });
     } finally {
       await context.close();
       await server.close();
