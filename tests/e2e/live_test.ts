@@ -32,7 +32,8 @@ browserTest("the chat page preloads its modules and marks the room joined while 
   const { preloaded, loaded, entry } = await page.evaluate(() => ({
     preloaded: [...document.head.querySelectorAll<HTMLLinkElement>("link[rel=modulepreload]")]
       .map((l) => l.href),
-    entry: document.head.querySelector<HTMLScriptElement>("script[type=module]")!.src,
+    entry: document.head.querySelector<HTMLScriptElement>("script[type=module][src*='/assets/']")!
+      .src,
     loaded: performance.getEntriesByType("resource").map((e) => e.name)
       .filter((n) => n.includes("/assets/") && n.endsWith(".js")),
   }));

@@ -150,10 +150,11 @@ Deno.test("GET /conversations/:id renders the last 50 messages on the server, HT
     assert.deepEqual(
       page.match(/<script[^>]*>/g),
       [
+        '<script type="module" src="/static/sw_register.js">',
         '<script src="/static/theme.js">',
-        page.match(/<script type="module"[^>]*>/)?.[0],
+        page.match(/<script type="module" src="\/assets[^>]*>/)?.[0],
       ],
-      "only the layout's two scripts, both files (no inline script)",
+      "only the layout's three scripts, all files (no inline script)",
     );
     assert.match(page, />note-003</);
     assert.match(page, />note-051</);
