@@ -1965,7 +1965,218 @@ const MATRIX: Record<string, Row> = {
       redirectsTo(res, `/conversations/${id}`);
     },
   },
+  // ---- Issue 18: notification settings, Web Push, the installable app ----
+  "GET /api/conversations/:id/notifications": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [get(`/api/conversations/${id}/notifications`)]),
+    },
+    async member(fx) {
+      const path = `/api/conversations/${fx.directId}/notifications`;
+      const body = await okJson(await send(fx.server, get(path), fx.val));
+      assert.ok(["all", "mentions", "nothing"].includes(body.level), JSON.stringify(body));
+      assert.equal(typeof body.muted, "boolean");
+    },
+  },
+  "PUT /api/conversations/:id/notifications": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [{
+          method: "PUT",
+          path: `/api/conversations/${id}/notifications`,
+          body: { json: { level: "nothing", muted: true } },
+        }]),
+    },
+    async member(fx) {
+      const { id } = await ownMessage(fx);
+      const path = `/api/conversations/${id}/notifications`;
+      const req = { method: "PUT", path, body: { json: { level: "nothing", muted: true } } };
+      await okJson(await send(fx.server, req, fx.val));
+      assert.deepEqual(await okJson(await send(fx.server, get(path), fx.val)), {
+        level: "nothing",
+        muted: true,
+      });
+    },
+  },
+  "POST /api/conversations/:id/notifications": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          post(`/api/conversations/${id}/notifications`, { form: { muted: "1" } }),
+        ]),
+    },
+    async member(fx) {
+      const { id } = await ownMessage(fx);
+      const path = `/api/conversations/${id}/notifications`;
+      const res = await send(fx.server, post(path, { form: { muted: "1" } }), fx.val);
+      assert.equal(res.status, 303);
+      assert.equal((await okJson(await send(fx.server, get(path), fx.val))).muted, true);
+    },
+  },
+  "GET /api/me/dnd": {
+    signedOut: "unauthorized",
+    outsider: { none: "your own do-not-disturb: there is nobody else's to ask for" },
+    async member(fx) {
+      assert.deepEqual(await okJson(await send(fx.server, get("/api/me/dnd"), fx.val)), {
+        until: null,
+      });
+    },
+  },
+  "PUT /api/me/dnd": {
+    signedOut: "unauthorized",
+    outsider: {
+      async check(fx) {
+        // Eve's own do-not-disturb is hers alone: Val's stays off.
+        const until = new Date(Date.now() + 3_600_000).toISOString();
+        const req = { method: "PUT", path: "/api/me/dnd", body: { json: { until } } };
+        await okJson(await send(fx.server, req, fx.eve));
+        const val = await okJson(await send(fx.server, get("/api/me/dnd"), fx.val));
+        assert.equal(val.until, null);
+        const off = { method: "PUT", path: "/api/me/dnd", body: { json: { until: null } } };
+        await okJson(await send(fx.server, off, fx.eve));
+      },
+    },
+    async member(fx) {
+      const until = new Date(Date.now() + 3_600_000).toISOString();
+      const req = { method: "PUT", path: "/api/me/dnd", body: { json: { until } } };
+      await okJson(await send(fx.server, req, fx.val));
+      const back = await okJson(await send(fx.server, get("/api/me/dnd"), fx.val));
+      assert.equal(Date.parse(back.until), Date.parse(until));
+      const off = { method: "PUT", path: "/api/me/dnd", body: { json: { until: null } } };
+      await okJson(await send(fx.server, off, fx.val));
+    },
+  },
+  "POST /api/me/dnd": {
+    signedOut: "unauthorized",
+    outsider: { none: "your own do-not-disturb: there is nobody else's to set" },
+    async member(fx) {
+      const res = await send(fx.server, post("/api/me/dnd", { form: { for: "30m" } }), fx.val);
+      assert.equal(res.status, 303);
+      const back = await okJson(await send(fx.server, get("/api/me/dnd"), fx.val));
+      assert.ok(Date.parse(back.until) > Date.now());
+      await send(fx.server, post("/api/me/dnd", { form: { for: "off" } }), fx.val);
+    },
+  },
+  "GET /api/push/key": {
+    signedOut: "unauthorized",
+    outsider: { none: "the site's public VAPID key, the same for everyone signed in" },
+    async member(fx) {
+      const { publicKey } = await okJson(await send(fx.server, get("/api/push/key"), fx.val));
+      assert.match(publicKey, /^B[\w-]{86}$/, "a 65-byte uncompressed P-256 point, base64url");
+    },
+  },
+  "GET /api/push/subscriptions": {
+    signedOut: "unauthorized",
+    outsider: {
+      async check(fx) {
+        const endpoint = await subscribePush(fx, fx.val, "val-listed");
+        const body = await okJson(await send(fx.server, get("/api/push/subscriptions"), fx.eve));
+        assert.ok(!JSON.stringify(body).includes(endpoint), "Val's device is not Eve's");
+      },
+    },
+    async member(fx) {
+      const endpoint = await subscribePush(fx, fx.val, "val-own");
+      const body = await okJson(await send(fx.server, get("/api/push/subscriptions"), fx.val));
+      assert.ok(body.subscriptions.some((s: { endpoint: string }) => s.endpoint === endpoint));
+    },
+  },
+  "POST /api/push/subscriptions": {
+    signedOut: "unauthorized",
+    outsider: { none: "a subscription is made for the caller alone" },
+    async member(fx) {
+      await subscribePush(fx, fx.val, "val-new");
+    },
+  },
+  "DELETE /api/push/subscriptions": {
+    signedOut: "unauthorized",
+    outsider: {
+      async check(fx) {
+        // Eve naming Val's endpoint removes nothing of Val's.
+        const endpoint = await subscribePush(fx, fx.val, "val-kept");
+        const req = {
+          method: "DELETE",
+          path: "/api/push/subscriptions",
+          body: { json: { endpoint } },
+        };
+        assert.equal((await send(fx.server, req, fx.eve)).status, 204);
+        const body = await okJson(await send(fx.server, get("/api/push/subscriptions"), fx.val));
+        assert.ok(body.subscriptions.some((s: { endpoint: string }) => s.endpoint === endpoint));
+      },
+    },
+    async member(fx) {
+      const endpoint = await subscribePush(fx, fx.val, "val-gone");
+      const req = {
+        method: "DELETE",
+        path: "/api/push/subscriptions",
+        body: { json: { endpoint } },
+      };
+      assert.equal((await send(fx.server, req, fx.val)).status, 204);
+      const body = await okJson(await send(fx.server, get("/api/push/subscriptions"), fx.val));
+      assert.ok(!body.subscriptions.some((s: { endpoint: string }) => s.endpoint === endpoint));
+    },
+  },
+  "GET /manifest.webmanifest": {
+    async signedOut(fx, path) {
+      const res = await send(fx.server, get(path));
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get("content-type") ?? "", /^application\/manifest\+json/);
+      assert.equal((await res.json()).start_url, "/");
+    },
+    outsider: { none: "the app's manifest: the site's name and icons, the same for everyone" },
+    async member(fx) {
+      const res = await send(fx.server, get("/manifest.webmanifest"), fx.val);
+      assert.equal(res.status, 200);
+      assert.equal((await res.json()).display, "standalone");
+    },
+  },
+  "GET /sw.js": {
+    async signedOut(fx, path) {
+      const res = await send(fx.server, get(path));
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get("content-type") ?? "", /^text\/javascript/);
+      await res.body?.cancel();
+    },
+    outsider: { none: "the service worker script, the same for everyone" },
+    async member(fx) {
+      const res = await send(fx.server, get("/sw.js"), fx.val);
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
+    },
+  },
+  "GET /offline": {
+    async signedOut(fx, path) {
+      const res = await send(fx.server, get(path));
+      assert.equal(res.status, 200);
+      assert.match(await res.text(), /offline/i);
+    },
+    outsider: { none: "a static offline page, the same for everyone" },
+    async member(fx) {
+      const res = await send(fx.server, get("/offline"), fx.val);
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
+    },
+  },
 };
+
+/**
+ * Subscribes `who` to pushes at a made-up endpoint on 127.0.0.1 (PUSH_ALLOW_PRIVATE: nothing is
+ * sent, the notifier does not run here) with a real P-256 key; the endpoint.
+ */
+async function subscribePush(fx: Fixture, who: Person, name: string): Promise<string> {
+  const pair = await crypto.subtle.generateKey({ name: "ECDH", namedCurve: "P-256" }, true, [
+    "deriveBits",
+  ]) as CryptoKeyPair;
+  const raw = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
+  const b64 = (bytes: Uint8Array) => bytes.toBase64({ alphabet: "base64url", omitPadding: true });
+  const endpoint = `http://127.0.0.1:9/push/${name}-${crypto.randomUUID()}`;
+  const keys = { p256dh: b64(raw), auth: b64(crypto.getRandomValues(new Uint8Array(16))) };
+  const req = post("/api/push/subscriptions", { json: { endpoint, keys } });
+  await okJson(await send(fx.server, req, who), 201);
+  return endpoint;
+}
 
 /** A non-admin (Eve) asking an admin route: 403 `forbidden`, and nothing changed. */
 async function refusedToNonAdmin(fx: Fixture, req: Req): Promise<void> {
@@ -2064,6 +2275,11 @@ Deno.test("authorization matrix: every route, signed out, as an outsider and as 
     GITHUB_CLIENT_ID: "id",
     GITHUB_CLIENT_SECRET: "secret",
     METRICS_TOKEN,
+    // Push subscriptions on 127.0.0.1 are taken (nothing is sent: no notifier runs here), and
+    // the email routes are on (mail is only queued).
+    PUSH_ALLOW_PRIVATE: "1",
+    SMTP_URL: "smtp://127.0.0.1:9",
+    MAIL_FROM: "hearth@example.test",
   });
   try {
     const world = await buildVictimWorld(server);
