@@ -18,6 +18,7 @@ export const EMAIL_ERRORS: Record<string, string> = {
   email_taken: "That address is already used by another account. Use another one.",
   rate_limited: "Too many tries. Please wait a while and try again.",
   not_found: "Give an email address first.",
+  wrong_password: "That is not your current password. Your address was not changed.",
 };
 
 const button =
@@ -35,7 +36,14 @@ function within(minutes: number): string {
 }
 
 export function EmailSettings(
-  props: { state: EmailState; notice?: string; error?: string; delayMinutes: number },
+  props: {
+    state: EmailState;
+    notice?: string;
+    error?: string;
+    delayMinutes: number;
+    /** The account has a password: giving an address takes it (an address can reset it). */
+    hasPassword: boolean;
+  },
 ) {
   const { state } = props;
   const notice = props.notice ? EMAIL_NOTICES[props.notice] : undefined;
@@ -102,6 +110,19 @@ export function EmailSettings(
             Send confirmation link
           </button>
         </div>
+        {props.hasPassword && (
+          <label class="mt-3 block text-sm font-medium">
+            Your current password
+            <input
+              class={`${input} mt-1`}
+              type="password"
+              name="currentPassword"
+              autocomplete="current-password"
+              maxLength={256}
+              required
+            />
+          </label>
+        )}
         {error && (
           <p id="email-error" role="alert" class="mt-1 text-sm text-red-700 dark:text-red-400">
             {error}

@@ -11,6 +11,7 @@ import { EmailSettings } from "../components/EmailSettings.tsx";
 import {
   checkResetToken,
   confirmEmail,
+  getAccountByUsername,
   getEmailState,
   unsubscribeByToken,
   type User,
@@ -72,9 +73,14 @@ const off = (c: AppCtx) =>
 export async function emailSettingsSection(c: AppCtx, me: User) {
   const { kv, config } = c.get("ctx");
   if (!config.email) return null;
+  const [state, account] = await Promise.all([
+    getEmailState(kv, me.id),
+    getAccountByUsername(kv, me.username),
+  ]);
   return (
     <EmailSettings
-      state={await getEmailState(kv, me.id)}
+      state={state}
+      hasPassword={account?.hasPassword ?? false}
       notice={c.req.query("email")}
       error={c.req.query("email_error")}
       delayMinutes={Math.round(config.email.delayMs / 60_000)}

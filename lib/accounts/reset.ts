@@ -72,7 +72,8 @@ export async function runResetRequest(
     userKey(userId),
     userEmailKey(userId),
   ]);
-  if (!user.value || user.value.disabledAt || user.value.isBot) return;
+  // No password (a bot, an account that signs in through GitHub or OIDC): none to reset.
+  if (!user.value?.password || user.value.disabledAt || user.value.isBot) return;
   if (!email.value?.confirmedAt) return;
   try {
     await hitRateLimit(kv, ["reset_mail", userId], {

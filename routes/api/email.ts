@@ -1,7 +1,8 @@
 /**
  * Email (issue 18), when SMTP_URL and MAIL_FROM are set (else 404 `email_off`):
  * `meEmailRoutes` at /api/me — `GET /email` → `{address, confirmed, notifications}`,
- * `PUT /email` `{email}` → 202 (a confirmation link is mailed), `DELETE /email` → 204,
+ * `PUT /email` `{email, currentPassword}` → 202 (a confirmation link is mailed; the password
+ * is needed when the account has one: 400 `wrong_password`), `DELETE /email` → 204,
  * `PUT /email/notifications` `{enabled}` → 200; form twins `POST /email`, `POST /email/remove`,
  * `POST /email/notifications` (303 back to /account#email).
  * `passwordResetRoutes` at /api/auth — `POST /password-reset` `{login}` → 202 whoever it
@@ -10,8 +11,10 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import {
+  authenticate,
   completePasswordReset,
   emailAddressSchema,
+  getAccountByUsername,
   getEmailState,
   passwordSchema,
   removeEmail,
@@ -19,7 +22,7 @@ import {
   requestPasswordReset,
   setEmailNotifications,
 } from "../../lib/accounts/mod.ts";
-import { AppError, ValidationError } from "../../lib/errors.ts";
+import { AppError, UnauthorizedError, ValidationError } from "../../lib/errors.ts";
 import { hitRateLimit } from "../../lib/ops/mod.ts";
 import {
   type AppCtx,
@@ -34,7 +37,11 @@ import { clientAddress } from "../_request.ts";
 import { siteName } from "../_page.tsx";
 import { renderResetPage } from "../email_pages.tsx";
 
-const emailSchema = z.object({ email: emailAddressSchema });
+const emailSchema = z.object({
+  email: emailAddressSchema,
+  /** Needed when the account has a password: an address can reset it. */
+  currentPassword: z.string().max(256).optional(),
+});
 const booleanField = z.union([
   z.boolean(),
   z.enum(["true", "false"]).transform((v) => v === "true"),
@@ -74,11 +81,32 @@ async function orBackToAccount(c: AppCtx, run: () => Promise<Response>): Promise
 
 const back = (c: AppCtx, notice: string) => c.redirect(`/account?email=${notice}#email`, 303);
 
+/**
+ * An address can reset the password, so giving one takes the password (a borrowed session
+ * alone must not be able to take the account over). Accounts without one (OAuth) pass.
+ */
+async function requirePassword(c: AppCtx, password: string | undefined): Promise<void> {
+  const user = requireUser(c);
+  const { kv, config } = c.get("ctx");
+  if (!(await getAccountByUsername(kv, user.username))?.hasPassword) return;
+  const wrong = (message: string) =>
+    new ValidationError(message, { currentPassword: message }, "wrong_password");
+  if (!password) throw wrong("Enter your current password.");
+  await authenticate(kv, { username: user.username, password }, {
+    clientAddress: clientAddress(c),
+    rateLimitScale: config.rateLimitScale,
+  }).catch((err) => {
+    if (err instanceof UnauthorizedError) throw wrong("That is not your current password.");
+    throw err;
+  });
+}
+
 async function setAddress(c: AppCtx): Promise<Response> {
   const user = requireUser(c);
   requireEmail(c);
   const { kv, config } = c.get("ctx");
-  const { email } = await readBody(c, emailSchema);
+  const { email, currentPassword } = await readBody(c, emailSchema);
+  await requirePassword(c, currentPassword);
   await limit(c, ["email_set", user.id], 10);
   await limit(c, ["email_to", email.toLowerCase()], 5);
   const origin = `${isHttps(c) ? "https" : "http"}://${new URL(c.req.url).host}`;

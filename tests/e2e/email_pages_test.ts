@@ -62,6 +62,7 @@ Deno.test({
         await page.goto(`${server.base}/account`);
         const section = page.getByRole("region", { name: "Email" });
         await section.getByLabel("Your email address").fill("ann@example.com");
+        await section.getByLabel("Your current password").fill("first long password 1");
         await section.getByRole("button", { name: "Send confirmation link" }).click();
         await page.waitForURL(/\/account\?email=sent/);
         await section.getByRole("status").filter({ hasText: "We sent a confirmation link" })
@@ -94,6 +95,7 @@ Deno.test({
         await p.goto(`${server.base}/account`);
         const section = p.getByRole("region", { name: "Email" });
         await section.getByLabel("Change your address").fill("ann at example");
+        await section.getByLabel("Your current password").fill("first long password 1");
         await section.getByRole("button", { name: "Send confirmation link" }).click();
         await p.waitForURL(/email_error=invalid_input/);
         await section.getByRole("alert").filter({ hasText: "Enter an email address" }).waitFor();

@@ -26,7 +26,10 @@ import { missedPrefix, notifyCursorKey } from "../../lib/storage/mod.ts";
 type Who = Awaited<ReturnType<typeof registerUser>>;
 
 async function confirm(app: TestApp, sink: SmtpSink, who: Who, address: string) {
-  const res = await app.fetch("/api/me/email", json("PUT", { email: address }, who.cookie));
+  const res = await app.fetch(
+    "/api/me/email",
+    json("PUT", { email: address, currentPassword: who.password }, who.cookie),
+  );
   assert.equal(res.status, 202);
   const [mail] = await sink.waitFor(1, { to: address });
   assert.equal((await app.fetch(linkIn(mail, "/email/confirm/").pathname)).status, 200);

@@ -25,10 +25,13 @@ type App = Parameters<Parameters<typeof withEmailApp>[0]>[0];
 async function confirmAddress(
   app: App,
   sink: Parameters<Parameters<typeof withEmailApp>[0]>[1],
-  cookie: string,
+  who: { cookie: string; password: string },
   address: string,
 ) {
-  const res = await app.fetch("/api/me/email", json("PUT", { email: address }, cookie));
+  const res = await app.fetch(
+    "/api/me/email",
+    json("PUT", { email: address, currentPassword: who.password }, who.cookie),
+  );
   assert.equal(res.status, 202, await res.clone().text());
   await deliver(app.ctx);
   const mail = (await sink.waitFor(1, { to: address })).at(-1)!;
@@ -47,7 +50,7 @@ Deno.test("an address is given, confirmed by the mailed link once, and no other 
     });
     const put = await app.fetch(
       "/api/me/email",
-      json("PUT", { email: "ann@example.com" }, ann.cookie),
+      json("PUT", { email: "ann@example.com", currentPassword: ann.password }, ann.cookie),
     );
     assert.deepEqual(await okJson(put, 202), {
       address: "ann@example.com",
@@ -74,7 +77,7 @@ Deno.test("an address is given, confirmed by the mailed link once, and no other 
     // Ben cannot take it (in any case), and is not told whose it is.
     const taken = await app.fetch(
       "/api/me/email",
-      json("PUT", { email: "ANN@example.com" }, ben.cookie),
+      json("PUT", { email: "ANN@example.com", currentPassword: ben.password }, ben.cookie),
     );
     const error = await assertError(taken, 409, "email_taken");
     assert.doesNotMatch(error.message, new RegExp(ann.user.username));
@@ -83,6 +86,15 @@ Deno.test("an address is given, confirmed by the mailed link once, and no other 
       400,
       "invalid_input",
     );
+    // An address can reset the password: giving one takes the password.
+    for (const currentPassword of [undefined, "not ben's password"]) {
+      const res = await app.fetch(
+        "/api/me/email",
+        json("PUT", { email: "ben@example.com", currentPassword }, ben.cookie),
+      );
+      const refused = await assertError(res, 400, "wrong_password");
+      assert.ok(refused.fields?.currentPassword);
+    }
     await assertError(
       await app.fetch("/api/me/email", json("PUT", { mail: "x@y.z" }, ben.cookie)),
       400,
@@ -111,7 +123,7 @@ Deno.test("an address is given, confirmed by the mailed link once, and no other 
     );
     const now = await app.fetch(
       "/api/me/email",
-      json("PUT", { email: "ann@example.com" }, ben.cookie),
+      json("PUT", { email: "ann@example.com", currentPassword: ben.password }, ben.cookie),
     );
     assert.equal(now.status, 202);
   });
@@ -132,7 +144,10 @@ Deno.test("without JavaScript: the account page's forms give, remove and turn of
       await (await app.fetch("/account?email_error=invalid_input", withCookie(ann.cookie))).text();
     assert.match(page0, /Enter an email address, such as ann@example.com/);
 
-    const sent = await post("/api/me/email", { email: "ann@example.com" });
+    const sent = await post("/api/me/email", {
+      email: "ann@example.com",
+      currentPassword: ann.password,
+    });
     assert.equal(sent.status, 303);
     assert.equal(sent.headers.get("location"), "/account?email=sent#email");
     const page1 = await (await app.fetch("/account?email=sent", withCookie(ann.cookie))).text();
@@ -172,7 +187,7 @@ Deno.test("without JavaScript: the account page's forms give, remove and turn of
 Deno.test("the unsubscribe link: a page with a button, the POST (or a mail client's one-click) turns email off", async () => {
   await withEmailApp(async (app, sink) => {
     const ann = await registerUser(app);
-    await confirmAddress(app, sink, ann.cookie, "ann@example.com");
+    await confirmAddress(app, sink, ann, "ann@example.com");
     const { getEmailRecord, unsubscribeToken } = await import("../../lib/accounts/mod.ts");
     const record = (await getEmailRecord(app.ctx.kv, ann.user.id))!;
     const path = `/email/unsubscribe/${unsubscribeToken(ann.user.id, record)}`;
@@ -208,7 +223,7 @@ Deno.test("password reset: 202 whoever is named, mail only for a real account, o
   await withEmailApp(async (app, sink) => {
     const ann = await registerUser(app, { password: "first long password 1" });
     const bystander = await registerUser(app);
-    await confirmAddress(app, sink, ann.cookie, "Ann@Example.com");
+    await confirmAddress(app, sink, ann, "Ann@Example.com");
     const before = sink.received.length;
     const socket = await openSocket(app.base!, ann.cookie);
     const login = await app.fetch(
@@ -297,7 +312,7 @@ Deno.test("password reset: 202 whoever is named, mail only for a real account, o
 Deno.test("password reset without JavaScript: /forgot, the mailed link's form, a weak password shown beside the field", async () => {
   await withEmailApp(async (app, sink) => {
     const ann = await registerUser(app);
-    await confirmAddress(app, sink, ann.cookie, "ann@example.com");
+    await confirmAddress(app, sink, ann, "ann@example.com");
     const forgot = await app.fetch("/forgot");
     assert.equal(forgot.status, 200);
     assert.match(await forgot.text(), /action="\/api\/auth\/password-reset"/);
