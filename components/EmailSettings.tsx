@@ -94,22 +94,17 @@ export function EmailSettings(
         <label class="block text-sm font-medium" for="email-input">
           {state.address ? "Change your address" : "Your email address"}
         </label>
-        <div class="mt-1 flex flex-col gap-2 sm:flex-row">
-          <input
-            id="email-input"
-            class={`${input} min-w-0 sm:flex-1`}
-            type="email"
-            name="email"
-            autocomplete="email"
-            maxLength={254}
-            required
-            aria-invalid={error ? "true" : undefined}
-            aria-describedby={error ? "email-error" : undefined}
-          />
-          <button type="submit" class={`${button} bg-indigo-600 text-white hover:bg-indigo-500`}>
-            Send confirmation link
-          </button>
-        </div>
+        <input
+          id="email-input"
+          class={`${input} mt-1`}
+          type="email"
+          name="email"
+          autocomplete="email"
+          maxLength={254}
+          required
+          aria-invalid={error ? "true" : undefined}
+          aria-describedby={error ? "email-error" : undefined}
+        />
         {props.hasPassword && (
           <label class="mt-3 block text-sm font-medium">
             Your current password
@@ -128,6 +123,12 @@ export function EmailSettings(
             {error}
           </p>
         )}
+        <button
+          type="submit"
+          class={`${button} mt-3 bg-indigo-600 text-white hover:bg-indigo-500`}
+        >
+          Send confirmation link
+        </button>
       </form>
       {state.address && (
         <form
