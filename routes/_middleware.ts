@@ -38,8 +38,9 @@ export function requestContext(ctx: AppContext): MiddlewareHandler<Env> {
       requestId,
       method,
       route,
-      // A session's id is the hash of its token: not a credential, still kept out of logs.
-      path: route.includes("/sessions/:id") ? route : path,
+      // A session's id is the hash of its token: not a credential, still kept out of logs; the
+      // tokens of emailed links (confirm, reset, unsubscribe) are credentials.
+      path: route.includes("/sessions/:id") || route.includes(":token") ? route : path,
       status: c.res.status,
       ms: Math.round(seconds * 10_000) / 10,
     });

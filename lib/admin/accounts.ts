@@ -10,6 +10,7 @@ import {
   deleteUserRecord,
   getAccountByUsername,
   publishAccountEvent,
+  removeEmail,
   revokeAllSessions,
   setPassword,
   unlinkAllIdentities,
@@ -17,6 +18,7 @@ import {
 } from "../accounts/mod.ts";
 import { leaveAllConversations } from "../conversations/mod.ts";
 import { deleteAllDrafts, deleteAllSaved } from "../messages/mod.ts";
+import { deleteAllNotifySettings, deleteAllPushSubscriptions } from "../notify/mod.ts";
 import { ConflictError, NotFoundError } from "../errors.ts";
 import {
   deleteProject,
@@ -146,6 +148,9 @@ export async function deleteAccount(
   report.conversationsLeft = (await leaveAllConversations(kv, userId)).length;
   await deleteAllSaved(kv, userId);
   await deleteAllDrafts(kv, userId);
+  await removeEmail(kv, userId);
+  await deleteAllPushSubscriptions(kv, userId);
+  await deleteAllNotifySettings(kv, userId);
   await unlinkAllIdentities(kv, userId);
   await revokeAllSessions(kv, userId); // any that raced with the disabling
   if (!(await deleteUserRecord(kv, userId))) {

@@ -5,7 +5,13 @@
  * pages; written by routes/api/notifications.ts.
  */
 import { z } from "zod";
-import { dndKey, getManyChunked, notifyPrefKey } from "../storage/mod.ts";
+import {
+  deletePrefix,
+  dndKey,
+  getManyChunked,
+  notifyPrefKey,
+  notifyPrefsPrefix,
+} from "../storage/mod.ts";
 import type { ConversationKind } from "../conversations/mod.ts";
 import { defaultPref, NOTIFY_LEVELS, type NotifyPref } from "../shared/notify_prefs.ts";
 
@@ -108,4 +114,10 @@ export function dndPresetEnd(preset: DndPreset, now: number, tzOffset = 0): numb
   const local = new Date(now - tzOffset * 60_000);
   const nine = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate() + 1, 9);
   return nine + tzOffset * 60_000;
+}
+
+/** Deletes a person's settings and do-not-disturb (their account is being deleted). */
+export async function deleteAllNotifySettings(kv: Deno.Kv, userId: string): Promise<void> {
+  await deletePrefix(kv, notifyPrefsPrefix(userId));
+  await kv.delete(dndKey(userId));
 }

@@ -207,6 +207,8 @@ export const EPHEMERAL_KINDS = [
   "process_lease",
   "readyz",
   "thread_inbox",
+  "email_token",
+  "reset_token",
 ];
 /** Kinds an export holds only when asked to (signing everyone in again is the safe default). */
 export const SESSION_KINDS = ["session", "user_session"];

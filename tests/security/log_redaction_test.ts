@@ -34,6 +34,9 @@ Deno.test({
         GITHUB_AUTHORIZE_URL: `${provider.issuer}/authorize`,
         GITHUB_TOKEN_URL: `${provider.issuer}/token`,
         GITHUB_API_URL: provider.issuer,
+        // Email on (nothing listens there: mail waits in its queue), for the emailed links.
+        SMTP_URL: "smtp://127.0.0.1:9",
+        MAIL_FROM: "hearth@example.test",
       },
     });
     const base = server.base;
@@ -172,6 +175,15 @@ Deno.test({
       assert.equal(refused.status >= 400 && refused.status < 500, true, `${refused.status}`);
       const refusedId = refused.headers.get("x-request-id");
       await refused.body?.cancel();
+
+      // The tokens of emailed links (confirm, reset, unsubscribe) are credentials.
+      for (const path of ["/email/confirm/", "/reset/", "/email/unsubscribe/"]) {
+        const token = `EMAILEDLINKTOKEN${path.length}x${crypto.randomUUID()}`;
+        keep(token);
+        const res = await call(`${path}${token}`);
+        assert.equal(res.status, 404, path);
+        await res.body?.cancel();
+      }
 
       const metrics = await call("/metrics", {
         headers: { authorization: `Bearer ${METRICS_TOKEN}` },
