@@ -8,7 +8,9 @@
 import assert from "node:assert/strict";
 import { clientFrameSchema } from "../../lib/shared/protocol.ts";
 import { createApp } from "../../main.ts";
-import { sessionIdOf } from "../../lib/accounts/mod.ts";
+import { getEmailRecord, sessionIdOf, unsubscribeToken } from "../../lib/accounts/mod.ts";
+import type { Job, Mail } from "../../lib/outbound/mod.ts";
+import { outboxQueuePrefix } from "../../lib/storage/mod.ts";
 import {
   ORIGIN,
   type Person,
@@ -2159,7 +2161,222 @@ const MATRIX: Record<string, Row> = {
       await res.body?.cancel();
     },
   },
+  // ---- Issue 18: email (on in this fixture; mail is only queued) ----
+  "GET /api/me/email": {
+    signedOut: "unauthorized",
+    outsider: {
+      async check(fx) {
+        await giveEmail(fx, fx.val, "val-seen@example.test");
+        const body = await okJson(await send(fx.server, get("/api/me/email"), fx.eve));
+        assert.notEqual(body.address, "val-seen@example.test");
+      },
+    },
+    async member(fx) {
+      await giveEmail(fx, fx.val, "val-own@example.test");
+      const body = await okJson(await send(fx.server, get("/api/me/email"), fx.val));
+      assert.deepEqual(body, {
+        address: "val-own@example.test",
+        confirmed: false,
+        notifications: true,
+      });
+    },
+  },
+  "PUT /api/me/email": {
+    signedOut: "unauthorized",
+    outsider: {
+      async check(fx) {
+        // Another account's confirmed address is refused, naming nobody.
+        const token = await giveEmail(fx, fx.val, "val-taken@example.test");
+        await okPage(await send(fx.server, get(`/email/confirm/${token}`)));
+        const req = {
+          method: "PUT",
+          path: "/api/me/email",
+          body: { json: { email: "val-taken@example.test", currentPassword: PASSWORD } },
+        };
+        const res = await send(fx.server, req, fx.eve);
+        const text = await res.text();
+        assert.equal(res.status, 409, text);
+        assert.doesNotMatch(text, /val|Val/);
+      },
+    },
+    async member(fx) {
+      await giveEmail(fx, fx.val, "val-put@example.test");
+    },
+  },
+  "POST /api/me/email": {
+    signedOut: "unauthorized",
+    outsider: { none: "sets the caller's own address" },
+    async member(fx) {
+      const form = { email: "vic-form@example.test", currentPassword: VICTIM_PASSWORD };
+      const res = await send(fx.server, post("/api/me/email", { form }), fx.vic);
+      assert.equal(res.status, 303);
+      assert.match(res.headers.get("location") ?? "", /^\/account/);
+    },
+  },
+  "DELETE /api/me/email": {
+    signedOut: "unauthorized",
+    outsider: { none: "removes the caller's own address" },
+    async member(fx) {
+      await giveEmail(fx, fx.vic, "vic-del@example.test");
+      assert.equal(
+        (await send(fx.server, { method: "DELETE", path: "/api/me/email" }, fx.vic)).status,
+        204,
+      );
+      const body = await okJson(await send(fx.server, get("/api/me/email"), fx.vic));
+      assert.equal(body.address, null);
+    },
+  },
+  "POST /api/me/email/remove": {
+    signedOut: "unauthorized",
+    outsider: { none: "removes the caller's own address" },
+    async member(fx) {
+      await giveEmail(fx, fx.vic, "vic-rm@example.test");
+      const res = await send(fx.server, post("/api/me/email/remove", { form: {} }), fx.vic);
+      assert.equal(res.status, 303);
+    },
+  },
+  "PUT /api/me/email/notifications": {
+    signedOut: "unauthorized",
+    outsider: { none: "the caller's own email notifications" },
+    async member(fx) {
+      await giveEmail(fx, fx.vic, "vic-notes@example.test");
+      const req = {
+        method: "PUT",
+        path: "/api/me/email/notifications",
+        body: { json: { enabled: false } },
+      };
+      assert.equal((await okJson(await send(fx.server, req, fx.vic))).notifications, false);
+    },
+  },
+  "POST /api/me/email/notifications": {
+    signedOut: "unauthorized",
+    outsider: { none: "the caller's own email notifications" },
+    async member(fx) {
+      await giveEmail(fx, fx.vic, "vic-notes-form@example.test");
+      const req = post("/api/me/email/notifications", { form: { enabled: "true" } });
+      assert.equal((await send(fx.server, req, fx.vic)).status, 303);
+    },
+  },
+  "POST /api/auth/password-reset": {
+    async signedOut(fx, path) {
+      // 202 whoever is named: the answer says nothing of which accounts exist.
+      for (const login of [fx.val.user.username, "nobody-at-all"]) {
+        const res = await send(fx.server, post(path, { json: { login } }));
+        assert.equal(res.status, 202);
+        await res.body?.cancel();
+      }
+    },
+    outsider: { none: "asking mails the account's own address, never the asker" },
+    member: { delegated: "tests/http/email_test.ts: the mailed link reaches the account's owner" },
+  },
+  "POST /api/auth/password-reset/complete": {
+    async signedOut(fx, path) {
+      const req = post(path, {
+        json: { token: "A".repeat(43), password: "a brand new passphrase 9" },
+      });
+      const res = await send(fx.server, req);
+      assert.equal(res.status, 404);
+      assert.equal((await res.json()).error.code, "reset_invalid");
+    },
+    outsider: { none: "only the mailed token opens it" },
+    member: { delegated: "tests/http/email_test.ts follows a real reset link once" },
+  },
+  "GET /email/confirm/:token": {
+    async signedOut(fx, path) {
+      assert.equal((await send(fx.server, get(path))).status, 404);
+    },
+    outsider: { none: "only the mailed token opens it" },
+    async member(fx) {
+      const token = await giveEmail(fx, fx.val, "val-confirm@example.test");
+      await okPage(await send(fx.server, get(`/email/confirm/${token}`)));
+      const body = await okJson(await send(fx.server, get("/api/me/email"), fx.val));
+      assert.equal(body.confirmed, true);
+    },
+  },
+  "GET /forgot": {
+    async signedOut(fx, path) {
+      assert.match(await okPage(await send(fx.server, get(path))), /<form/);
+    },
+    outsider: { none: "a public page" },
+    async member(fx) {
+      assert.equal((await send(fx.server, get("/forgot"), fx.val)).status < 500, true);
+    },
+  },
+  "GET /reset/done": {
+    async signedOut(fx, path) {
+      await okPage(await send(fx.server, get(path)));
+    },
+    outsider: { none: "a public page" },
+    async member(fx) {
+      assert.equal((await send(fx.server, get("/reset/done"), fx.val)).status < 500, true);
+    },
+  },
+  "GET /reset/:token": {
+    async signedOut(fx, path) {
+      assert.equal((await send(fx.server, get(path))).status, 404);
+    },
+    outsider: { none: "only the mailed token opens it" },
+    member: { delegated: "tests/http/email_test.ts opens a real reset link" },
+  },
+  "GET /email/unsubscribe/:token": {
+    async signedOut(fx, path) {
+      assert.equal((await send(fx.server, get(path))).status, 404);
+    },
+    outsider: { none: "only the mailed token opens it" },
+    async member(fx) {
+      await okPage(await send(fx.server, get(`/email/unsubscribe/${await unsubscribeLink(fx)}`)));
+    },
+  },
+  "POST /email/unsubscribe/:token": {
+    async signedOut(fx, path) {
+      assert.equal((await send(fx.server, post(path, { form: {} }))).status, 404);
+    },
+    outsider: { none: "only the mailed token opens it" },
+    async member(fx) {
+      const token = await unsubscribeLink(fx);
+      const res = await send(fx.server, post(`/email/unsubscribe/${token}`, { form: {} }));
+      assert.ok(res.status < 400, `${res.status}`);
+      await res.body?.cancel();
+      const body = await okJson(await send(fx.server, get("/api/me/email"), fx.val));
+      assert.equal(body.notifications, false);
+    },
+  },
 };
+
+/** The password the victim world's people have (tests/security/security_world.ts). */
+const VICTIM_PASSWORD = "victims keep their own passphrase 7";
+
+/**
+ * Gives `who` the address `email` (PUT /api/me/email) and returns the token of the
+ * confirmation link that was queued for it (read from the mail queue in the fixture's store).
+ */
+async function giveEmail(fx: Fixture, who: Person, email: string): Promise<string> {
+  const password = who === fx.eve ? PASSWORD : VICTIM_PASSWORD;
+  const req = {
+    method: "PUT",
+    path: "/api/me/email",
+    body: { json: { email, currentPassword: password } },
+  };
+  await okJson(await send(fx.server, req, who), 202);
+  const mails = await Array.fromAsync(
+    fx.server.ctx.kv.list<Job<Mail>>({ prefix: outboxQueuePrefix("mail") }),
+  );
+  const mail = mails.map((e) => e.value.payload).findLast((m) => m.to === email)!;
+  return /\/email\/confirm\/([\w-]{43})/.exec(mail.text)![1];
+}
+
+/** Val's confirmed address's unsubscribe token (what the digest's link carries). */
+async function unsubscribeLink(fx: Fixture): Promise<string> {
+  // Once: giving an address is limited to 10 an hour per person.
+  const held = await getEmailRecord(fx.server.ctx.kv, fx.val.user.id);
+  if (held?.address === "val-unsub@example.test" && held.confirmedAt) {
+    return unsubscribeToken(fx.val.user.id, held);
+  }
+  const token = await giveEmail(fx, fx.val, "val-unsub@example.test");
+  await okPage(await send(fx.server, get(`/email/confirm/${token}`)));
+  const record = await getEmailRecord(fx.server.ctx.kv, fx.val.user.id);
+  return unsubscribeToken(fx.val.user.id, record!);
+}
 
 /**
  * Subscribes `who` to pushes at a made-up endpoint on 127.0.0.1 (PUSH_ALLOW_PRIVATE: nothing is
