@@ -87,9 +87,11 @@ function notify(m: Message, where: string, mentioned: boolean, direct: boolean) 
     : direct
     ? `New message from ${m.author.displayName}`
     : `${m.author.displayName} in ${where}`;
+  // The push for the same message (if this browser takes pushes) comes a few seconds later with
+  // this tag and replaces this notice instead of showing a second one.
   const n = new Notification(title, {
     body: text,
-    tag: m.id,
+    tag: `conv-${m.conversationId}`,
   });
   n.onclick = () => {
     globalThis.focus();

@@ -20,6 +20,7 @@ import { leaveAllConversations } from "../conversations/mod.ts";
 import { deleteAllDrafts, deleteAllSaved } from "../messages/mod.ts";
 import { deleteAllNotifySettings, deleteAllPushSubscriptions } from "../notify/mod.ts";
 import { ConflictError, NotFoundError } from "../errors.ts";
+import { deletePrefix, missedPrefix } from "../storage/mod.ts";
 import {
   deleteProject,
   getProjectForUser,
@@ -151,6 +152,7 @@ export async function deleteAccount(
   await removeEmail(kv, userId);
   await deleteAllPushSubscriptions(kv, userId);
   await deleteAllNotifySettings(kv, userId);
+  await deletePrefix(kv, missedPrefix(userId));
   await unlinkAllIdentities(kv, userId);
   await revokeAllSessions(kv, userId); // any that raced with the disabling
   if (!(await deleteUserRecord(kv, userId))) {

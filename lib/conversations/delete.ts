@@ -6,6 +6,8 @@ import {
   deletePrefix,
   headKey,
   membershipKey,
+  notifyCursorKey,
+  notifyPendingKey,
   PER_CONVERSATION_KINDS,
   projectConversationKey,
   searchCursorKey,
@@ -17,7 +19,7 @@ import { forgetMembers } from "./list_cache.ts";
 /**
  * Deletes a conversation and everything in it (a deleted project's): its record, who takes
  * part, and its messages, head, change log, clientId index, read marks, search postings and
- * cursor (every kind storage/keys.ts files under a conversation id, whichever module owns it);
+ * cursor, the notifier's cursor and marker (every kind storage/keys.ts files under a conversation id, whichever module owns it);
  * a channel's directory entry and name (channels.ts) go in the record's commit.
  */
 export async function deleteConversation(kv: Deno.Kv, conversationId: string): Promise<void> {
@@ -46,7 +48,9 @@ export async function deleteConversation(kv: Deno.Kv, conversationId: string): P
   for (const prefix of PER_CONVERSATION_KINDS) {
     await deletePrefix(kv, [prefix, conversationId]);
   }
-  const op = kv.atomic().delete(searchCursorKey(conversationId));
+  const op = kv.atomic().delete(searchCursorKey(conversationId))
+    .delete(notifyCursorKey(conversationId))
+    .delete(notifyPendingKey(conversationId));
   deleteHead(op, conversationId);
   await op.commit();
 }

@@ -6,7 +6,13 @@
 import { z } from "zod";
 import { ValidationError } from "../errors.ts";
 import { addressRefusal } from "../outbound/mod.ts";
-import { commitWithRetry, pushSubKey, pushSubsPrefix, vapidKey } from "../storage/mod.ts";
+import {
+  commitWithRetry,
+  pushEndpointKey,
+  pushSubKey,
+  pushSubsPrefix,
+  vapidKey,
+} from "../storage/mod.ts";
 
 /** The site's VAPID key pair, base64url: the public key a 65-byte P-256 point, the private 32. */
 export type VapidKeys = { publicKey: string; privateKey: string; createdAt: string };
@@ -177,7 +183,9 @@ export async function endpointHash(endpoint: string): Promise<string> {
 }
 
 /**
- * Keeps a subscription for `userId` (the same endpoint again replaces its keys). Beyond
+ * Keeps a subscription for `userId` (the same endpoint again replaces its keys). A browser's
+ * subscription belongs to one account: the one that gave it last (someone else signed in on
+ * that browser), so the previous holder's entry goes in the same commit. Beyond
  * MAX_PUSH_SUBSCRIPTIONS the oldest goes: browsers make a new one after a reinstall and seldom
  * say the old one is gone.
  */
@@ -189,13 +197,22 @@ export async function saveSubscription(
   const hash = await endpointHash(sub.endpoint);
   await commitWithRetry(async () => {
     const entries = await listEntries(kv, userId);
-    const op = kv.atomic();
     const others = entries.filter((e) => e.key.at(-1) !== hash)
       .sort((a, b) => a.value.createdAt.localeCompare(b.value.createdAt));
-    for (const old of others.slice(0, Math.max(0, others.length - MAX_PUSH_SUBSCRIPTIONS + 1))) {
+    const evicted = others.slice(0, Math.max(0, others.length - MAX_PUSH_SUBSCRIPTIONS + 1));
+    const holders = await kv.getMany<string[]>([
+      pushEndpointKey(hash),
+      ...evicted.map((e) => pushEndpointKey(String(e.key.at(-1)))),
+    ]);
+    const [holder] = holders;
+    const op = kv.atomic().check(holder);
+    if (holder.value && holder.value !== userId) op.delete(pushSubKey(holder.value, hash));
+    evicted.forEach((old, i) => {
       op.check(old).delete(old.key);
-    }
-    const res = await op.set(pushSubKey(userId, hash), sub).commit();
+      if (holders[i + 1].value === userId) op.check(holders[i + 1]).delete(holders[i + 1].key);
+    });
+    const res = await op.set(pushSubKey(userId, hash), sub).set(pushEndpointKey(hash), userId)
+      .commit();
     return res.ok ? true : null;
   });
 }
@@ -206,7 +223,21 @@ export async function deleteSubscription(
   userId: string,
   endpoint: string,
 ): Promise<void> {
-  await kv.delete(pushSubKey(userId, await endpointHash(endpoint)));
+  await forgetSubscription(kv, userId, await endpointHash(endpoint));
+}
+
+/** Forgets a person's subscription by its hash, and who holds its endpoint if it is them. */
+export async function forgetSubscription(
+  kv: Deno.Kv,
+  userId: string,
+  hash: string,
+): Promise<void> {
+  await commitWithRetry(async () => {
+    const holder = await kv.get<string>(pushEndpointKey(hash));
+    const op = kv.atomic().check(holder).delete(pushSubKey(userId, hash));
+    if (holder.value === userId) op.delete(holder.key);
+    return (await op.commit()).ok ? true : null;
+  });
 }
 
 /** A person's subscriptions with their key's hash (at most MAX_PUSH_SUBSCRIPTIONS and a few). */
@@ -236,6 +267,6 @@ export async function deleteAllPushSubscriptions(kv: Deno.Kv, userId: string): P
     batch.length;
     batch = await listEntries(kv, userId)
   ) {
-    for (const e of batch) await kv.delete(e.key);
+    for (const e of batch) await forgetSubscription(kv, userId, String(e.key.at(-1)));
   }
 }

@@ -10,7 +10,7 @@ import type { Config } from "../../config.ts";
 import { log } from "../ops/mod.ts";
 import { AddressRefusedError, guardedFetch, type Job, type Outcome } from "../outbound/mod.ts";
 import { pushSubKey } from "../storage/mod.ts";
-import { type PushSubscriptionRecord, vapidKeys } from "./push.ts";
+import { forgetSubscription, type PushSubscriptionRecord, vapidKeys } from "./push.ts";
 import { encryptPayload, vapidAuthorization } from "./push_crypto.ts";
 
 /** What the service worker gets (JSON, encrypted): what to show and where a click goes. */
@@ -69,7 +69,7 @@ export function pushHandler(
     if (status >= 200 && status < 300) return "done";
     if (status === 404 || status === 410) {
       // The browser dropped it (or the push service expired it): never again.
-      await kv.atomic().check(entry).delete(entry.key).commit();
+      await forgetSubscription(kv, userId, sub);
       log("info", "push subscription gone", { userId, status });
       return "done";
     }

@@ -330,6 +330,8 @@ export const pushSubKey = (userId: string, endpointHash: string) => [
   endpointHash,
 ];
 export const pushSubsPrefix = (userId: string) => ["push_sub", userId];
+/** push.ts: which account holds the subscription at this endpoint (its hash) → userId. */
+export const pushEndpointKey = (endpointHash: string) => ["push_endpoint", endpointHash];
 /**
  * dispatch.ts: a conversation has messages the notifier has not looked at yet (set in the
  * commit that stores them); the notifier's cursor is the last seq it looked at.

@@ -9,7 +9,9 @@ import {
   withApp,
   withCookie,
 } from "../support/helpers.ts";
+import { pushEndpointKey } from "../../lib/storage/mod.ts";
 import {
+  endpointHash,
   fromBase64Url,
   loadOrMakeVapidKeys,
   MAX_PUSH_SUBSCRIPTIONS,
@@ -250,4 +252,37 @@ Deno.test("with PUSH_ALLOW_PRIVATE=1 a loopback http receiver is taken, link-loc
       "invalid_input",
     );
   }, { PUSH_ALLOW_PRIVATE: "1" });
+});
+
+Deno.test("a browser's subscription belongs to the account that gave it last", async () => {
+  await withApp(async (app) => {
+    const ann = await registerUser(app);
+    const ben = await registerUser(app);
+    const keys = await browserKeys();
+    const endpoint = "https://push.example/one-browser";
+    const list = async (cookie: string) =>
+      (await okJson(await app.fetch("/api/push/subscriptions", withCookie(cookie)))).subscriptions;
+    assert.equal(
+      (await app.fetch("/api/push/subscriptions", subscribe({ endpoint, keys }, ann.cookie)))
+        .status,
+      201,
+    );
+    // Ann signed out; Ben signed in on the same browser and turned pushes on.
+    assert.equal(
+      (await app.fetch("/api/push/subscriptions", subscribe({ endpoint, keys }, ben.cookie)))
+        .status,
+      201,
+    );
+    assert.deepEqual(await list(ann.cookie), []);
+    assert.equal((await list(ben.cookie)).length, 1);
+    // Ann deleting it (an old tab of hers) leaves Ben's.
+    await app.fetch("/api/push/subscriptions", json("DELETE", { endpoint }, ann.cookie));
+    assert.equal((await list(ben.cookie)).length, 1);
+    await app.fetch("/api/push/subscriptions", json("DELETE", { endpoint }, ben.cookie));
+    assert.deepEqual(await list(ben.cookie), []);
+    assert.equal(
+      (await app.ctx.kv.get(pushEndpointKey(await endpointHash(endpoint)))).versionstamp,
+      null,
+    );
+  });
 });
