@@ -182,13 +182,12 @@ async function keepInbox(
 ): Promise<void> {
   const kept = read.value && "unreadThreads" in read.value ? read.value.unreadThreads : null;
   if (kept === unreadThreads) return;
+  // A cache: a store that takes no writes (a full disk) still serves the page, counted afresh.
   await kv.atomic().check(read).set(
     threadInboxKey(userId),
     { unreadThreads } satisfies ThreadInbox,
-    {
-      expireIn: INBOX_TTL_MS,
-    },
-  ).commit();
+    { expireIn: INBOX_TTL_MS },
+  ).commit().catch(() => {});
 }
 
 /**

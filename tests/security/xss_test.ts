@@ -122,7 +122,7 @@ window.__scanDom = () => {
       if (name === "style" && !el.closest("[role=progressbar]")) bad.push("<" + tag + " style>");
     }
     const src = el.getAttribute("src") || "";
-    if (tag === "script" && !src.startsWith("/assets/") && src !== "/static/theme.js") bad.push("<script src=" + src.slice(0, 40) + ">");
+    if (tag === "script" && !src.startsWith("/assets/") && src !== "/static/theme.js" && src !== "/static/sw_register.js") bad.push("<script src=" + src.slice(0, 40) + ">");
     if (["iframe", "frame", "frameset", "object", "embed", "base", "applet", "template", "style",
       "math", "foreignobject", "animate", "set", "image"].includes(tag)) bad.push("<" + tag + ">");
     // The icon sprite: <use> only ever points at a symbol of this page (#id), nothing else.
@@ -130,7 +130,7 @@ window.__scanDom = () => {
       bad.push("<use href=" + (el.getAttribute("href") || "").slice(0, 40) + ">");
     }
     if (tag === "meta" && el.hasAttribute("http-equiv")) bad.push("<meta http-equiv>");
-    if (tag === "link" && !["stylesheet", "icon", "modulepreload"].includes(el.rel)) bad.push("<link " + el.rel + ">");
+    if (tag === "link" && !["stylesheet", "icon", "modulepreload", "manifest", "apple-touch-icon"].includes(el.rel)) bad.push("<link " + el.rel + ">");
     if (tag === "img" && !/^\\/(api|static)\\//.test(src)) bad.push("<img src=" + src.slice(0, 40) + ">");
     // Ours are same-site paths; message Markdown may link out, but only to http(s) and mailto.
     if (tag === "a" && el.hasAttribute("href") && !/^(\\/(?!\\/)|https?:\\/\\/|mailto:)/i.test(el.getAttribute("href"))) {
