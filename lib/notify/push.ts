@@ -20,6 +20,8 @@ export type VapidKeys = { publicKey: string; privateKey: string; createdAt: stri
 /** A person's subscription as stored (by the hash of its endpoint). */
 export type PushSubscriptionRecord = {
   endpoint: string;
+  /** The session that subscribed: signing that session out unsubscribes the device. */
+  sessionId?: string;
   /** The browser's P-256 public key (65 bytes) and auth secret (16 bytes), base64url. */
   p256dh: string;
   auth: string;
@@ -238,6 +240,21 @@ export async function forgetSubscription(
     if (holder.value === userId) op.delete(holder.key);
     return (await op.commit()).ok ? true : null;
   });
+}
+
+/**
+ * Forgets the subscriptions made by these sessions of the person (they signed out: a shared
+ * computer must not go on showing their messages).
+ */
+export async function forgetSessionSubscriptions(
+  kv: Deno.Kv,
+  userId: string,
+  sessionIds: string[],
+): Promise<void> {
+  const ended = new Set(sessionIds);
+  for (const sub of await listSubscriptions(kv, userId)) {
+    if (sub.sessionId && ended.has(sub.sessionId)) await forgetSubscription(kv, userId, sub.hash);
+  }
 }
 
 /** A person's subscriptions with their key's hash (at most MAX_PUSH_SUBSCRIPTIONS and a few). */

@@ -17,6 +17,7 @@ import {
 } from "../../lib/accounts/mod.ts";
 import { AppError, NotFoundError, UnauthorizedError, ValidationError } from "../../lib/errors.ts";
 import { hitRateLimit } from "../../lib/ops/mod.ts";
+import { forgetSessionSubscriptions } from "../../lib/notify/mod.ts";
 import { signIn } from "../_session.ts";
 import {
   type AppCtx,
@@ -84,6 +85,7 @@ async function endOwnSession(c: AppCtx): Promise<void> {
     throw new NotFoundError("Session not found.");
   }
   c.get("ctx").hub.endSession(id);
+  await forgetSessionSubscriptions(c.get("ctx").kv, user.id, [id]);
 }
 
 export const authRoutes = new Hono<Env>()
@@ -118,9 +120,13 @@ export const authRoutes = new Hono<Env>()
   .post("/logout", async (c) => {
     const token = readSessionCookie(c);
     if (token) {
-      await revokeSession(c.get("ctx").kv, token);
-      // Open sockets of this session close too (on every worker), not just the cookie.
-      c.get("ctx").hub.endSession(await sessionIdOf(token));
+      const { kv, hub } = c.get("ctx");
+      const user = c.get("user");
+      await revokeSession(kv, token);
+      // Open sockets of this session close too (on every worker), not just the cookie, and
+      // the device it turned pushes on for stops getting them.
+      hub.endSession(await sessionIdOf(token));
+      if (user) await forgetSessionSubscriptions(kv, user.id, [await sessionIdOf(token)]);
     }
     clearSessionCookie(c);
     return isFormPost(c) ? c.redirect("/login", 303) : c.body(null, 204);
@@ -144,7 +150,9 @@ export const authRoutes = new Hono<Env>()
   .post("/sessions/revoke-all", async (c) => {
     const user = requireUser(c);
     const { kv, hub } = c.get("ctx");
-    for (const id of await revokeAllSessions(kv, user.id)) hub.endSession(id);
+    const ended = await revokeAllSessions(kv, user.id);
+    for (const id of ended) hub.endSession(id);
+    await forgetSessionSubscriptions(kv, user.id, ended);
     clearSessionCookie(c);
     return isFormPost(c) ? c.redirect("/login", 303) : c.body(null, 204);
   })

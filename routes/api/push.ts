@@ -13,8 +13,9 @@ import {
   saveSubscription,
   vapidKeys,
 } from "../../lib/notify/mod.ts";
+import { sessionIdOf } from "../../lib/accounts/mod.ts";
 import { hitRateLimit } from "../../lib/ops/mod.ts";
-import { type Env, readBody, requireUser } from "../_http.ts";
+import { type Env, readBody, readSessionCookie, requireUser } from "../_http.ts";
 
 /** Subscription changes a person makes per minute: a browser makes one per page at most. */
 const SUBSCRIBE_LIMIT = { limit: 30, windowMs: 60_000 };
@@ -45,7 +46,11 @@ export const pushRoutes = new Hono<Env>()
     });
     const input = await readBody(c, pushSubscriptionSchema);
     const sub = checkSubscription(input, config.push.allowPrivate);
-    await saveSubscription(kv, user.id, sub);
+    const token = readSessionCookie(c);
+    await saveSubscription(kv, user.id, {
+      ...sub,
+      ...(token ? { sessionId: await sessionIdOf(token) } : {}),
+    });
     return c.json({ subscription: { endpoint: sub.endpoint, createdAt: sub.createdAt } }, 201);
   })
   /** `{endpoint}` → 204 (also when this person had no subscription there). */

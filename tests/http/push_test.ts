@@ -5,6 +5,7 @@ import {
   json,
   okJson,
   registerUser,
+  sessionCookieOf,
   startTestApp,
   withApp,
   withCookie,
@@ -284,5 +285,60 @@ Deno.test("a browser's subscription belongs to the account that gave it last", a
       (await app.ctx.kv.get(pushEndpointKey(await endpointHash(endpoint)))).versionstamp,
       null,
     );
+  });
+});
+
+Deno.test("signing a session out unsubscribes the device it turned pushes on for", async () => {
+  await withApp(async (app) => {
+    const ann = await registerUser(app);
+    /** A second sign-in of Ann's (another device), its cookie. */
+    const signIn = async () => {
+      const res = await app.fetch(
+        "/api/auth/login",
+        json("POST", { username: ann.user.username, password: ann.password }),
+      );
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
+      return sessionCookieOf(res);
+    };
+    const listed = async (cookie: string) =>
+      (await okJson(await app.fetch("/api/push/subscriptions", withCookie(cookie))))
+        .subscriptions.map((s: { endpoint: string }) => s.endpoint).sort();
+    const add = async (cookie: string, endpoint: string) =>
+      await okJson(
+        await app.fetch(
+          "/api/push/subscriptions",
+          subscribe({ endpoint, keys: await browserKeys() }, cookie),
+        ),
+        201,
+      );
+    const laptop = await signIn();
+    const shared = await signIn();
+    const phone = await signIn();
+    await add(laptop, "https://push.example/laptop");
+    await add(shared, "https://push.example/shared");
+    await add(phone, "https://push.example/phone");
+    // Signing out on the shared computer: its device stops getting Ann's pushes, no other.
+    const out = await app.fetch("/api/auth/logout", json("POST", undefined, shared));
+    assert.equal(out.status, 204);
+    assert.deepEqual(await listed(laptop), [
+      "https://push.example/laptop",
+      "https://push.example/phone",
+    ]);
+    // Ending the phone's session from the laptop (the sessions list) does the same.
+    const sessions = (await okJson(await app.fetch("/api/auth/sessions", withCookie(laptop))))
+      .sessions as { id: string; current: boolean }[];
+    const current = sessions.find((s) => s.current)!.id;
+    for (const s of sessions.filter((s) => !s.current)) {
+      const res = await app.fetch(`/api/auth/sessions/${s.id}`, json("DELETE", undefined, laptop));
+      assert.equal(res.status, 204);
+    }
+    assert.deepEqual(await listed(laptop), ["https://push.example/laptop"]);
+    // Signing out everywhere: none is left.
+    assert.ok(current);
+    const all = await app.fetch("/api/auth/sessions/revoke-all", json("POST", undefined, laptop));
+    assert.equal(all.status, 204);
+    const again = await signIn();
+    assert.deepEqual(await listed(again), []);
   });
 });
