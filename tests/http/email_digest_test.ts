@@ -14,25 +14,14 @@ import {
   startTestApp,
   type TestApp,
 } from "../support/helpers.ts";
-import { confirmEmail, getEmailRecord, requestEmail } from "../../lib/accounts/mod.ts";
+import { getEmailRecord } from "../../lib/accounts/mod.ts";
 import { setDnd, setNotifyPref } from "../../lib/notify/mod.ts";
-import { emailEnv, mailWorkers } from "../support/email.ts";
-import { closeMailTransports, enqueue, type Mail } from "../../lib/outbound/mod.ts";
-import { missedKey, missedPrefix, outboxJobKey, outboxQueuePrefix } from "../../lib/storage/mod.ts";
+import { confirmAddress, emailEnv, mailWorkers } from "../support/email.ts";
+import { closeMailTransports, enqueue } from "../../lib/outbound/mod.ts";
+import { missedKey, missedPrefix, outboxJobKey } from "../../lib/storage/mod.ts";
 import { countKeys } from "../support/util.ts";
 
 type Who = { user: { id: string; username: string }; cookie: string };
-
-/** Gives `who` a confirmed address, straight through lib/accounts (the HTTP path has its test). */
-async function confirmed(app: TestApp, who: Who, address: string) {
-  const kv = app.ctx.kv;
-  await requestEmail(kv, who.user.id, { address, origin: "http://chat.test", siteName: "Hearth" });
-  for await (const e of kv.list<{ payload: Mail }>({ prefix: outboxQueuePrefix("mail") })) {
-    const token = /\/email\/confirm\/(\S+)/.exec(e.value.payload.text)?.[1];
-    if (e.value.payload.to === address && token) await confirmEmail(kv, token);
-    await kv.delete(e.key);
-  }
-}
 
 async function send(app: TestApp, who: Who, conversationId: string, content: string) {
   const res = await app.fetch(
@@ -60,7 +49,7 @@ Deno.test("one email holds the missed mention and direct message still unread; m
       registerUser(app, { displayName: "Ben Ober" }),
       registerUser(app, { displayName: "Cat" }),
     ]);
-    await confirmed(app, ann, "ann@example.com");
+    await confirmAddress(app.ctx.kv, ann.user.id, "ann@example.com");
     const plans = await createConversationVia(app, ben.cookie, [ann.user, cat.user], "Plans");
     const dm = await createConversationVia(app, cat.cookie, [ann.user]);
     const readLater = await createConversationVia(app, ben.cookie, [ann.user], "Read later");

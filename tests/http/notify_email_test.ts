@@ -13,22 +13,11 @@ import {
   type TestApp,
   withApp,
 } from "../support/helpers.ts";
-import { confirmEmail, requestEmail } from "../../lib/accounts/mod.ts";
+import { confirmAddress } from "../support/email.ts";
 import { setNotifyPref, startNotifier } from "../../lib/notify/mod.ts";
-import type { Mail } from "../../lib/outbound/mod.ts";
 import { missedKey, missedPrefix, outboxJobKey, outboxQueuePrefix } from "../../lib/storage/mod.ts";
 
 type Who = Awaited<ReturnType<typeof registerUser>>;
-
-async function confirmed(app: TestApp, who: Who, address: string) {
-  const kv = app.ctx.kv;
-  await requestEmail(kv, who.user.id, { address, origin: "http://chat.test", siteName: "Hearth" });
-  for await (const e of kv.list<{ payload: Mail }>({ prefix: outboxQueuePrefix("mail") })) {
-    const token = /\/email\/confirm\/(\S+)/.exec(e.value.payload.text)?.[1];
-    if (e.value.payload.to === address && token) await confirmEmail(kv, token);
-    await kv.delete(e.key);
-  }
-}
 
 async function send(app: TestApp, who: Who, id: string, content: string) {
   const res = await app.fetch(
@@ -46,7 +35,7 @@ Deno.test("mentions and direct messages become missed entries and one digest job
       const ann = await registerUser(app, { displayName: "Ann" });
       const ben = await registerUser(app, { displayName: "Ben" });
       const cat = await registerUser(app, { displayName: "Cat" });
-      await confirmed(app, ann, "ann@example.com");
+      await confirmAddress(app.ctx.kv, ann.user.id, "ann@example.com");
       const group = await createConversationVia(app, ben.cookie, [ann.user, cat.user], "Plans");
       const dm = await createConversationVia(app, cat.cookie, [ann.user]);
       const muted = await createConversationVia(app, cat.cookie, [ann.user, ben.user], "Muted");
