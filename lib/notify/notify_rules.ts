@@ -152,9 +152,9 @@ async function notifyStep(
       next = { seq };
       continue;
     }
-    const author = byId.get(m.authorId);
     const mentioned = new Set(mentionsIn(m.content));
-    const notification = notificationOf(record, m, author, byId);
+    // Rendered once, and only for a message someone is pushed about: most notify nobody.
+    let notification: PushNotification | undefined;
     const direct = record.kind === "direct";
     for (const userId of participants) {
       if (after && userId <= after) continue;
@@ -181,6 +181,7 @@ async function notifyStep(
         checks + checkCost > MAX_CHECKS
       ) break outer;
       for (const sub of mine) {
+        notification ??= notificationOf(record, m, byId.get(m.authorId), byId);
         const job: PushJob = {
           userId,
           sub: sub.hash,
