@@ -68,16 +68,14 @@ export async function shell(
 ) {
   const { me } = frame;
   const { kv } = c.get("ctx");
-  const [list, unreadThreads] = await Promise.all([
+  const [list, unreadThreads, dndUntil] = await Promise.all([
     frame.list ?? listConversationsForUser(kv, me.id),
     // The sidebar's Threads mark: one key read while its kept count holds.
     unreadThreadCount(kv, me.id),
-  ]);
-  // Issue 18: your notification setting in each listed conversation, and do-not-disturb.
-  const [conversations, dndUntil] = await Promise.all([
-    withNotifications(kv, me.id, list.values),
     getDndUntil(kv, me.id),
   ]);
+  // Issue 18: your notification setting in each listed conversation.
+  const conversations = await withNotifications(kv, me.id, list.values);
   return page(c, {
     title: frame.title,
     children: (
@@ -148,12 +146,14 @@ async function conversationPage(c: AppCtx, me: User) {
     getConversationForUser(kv, c.req.param("id") ?? "", me.id),
   );
   if (!conversation) return await channelPreviewPage(c, me);
-  // The header's bell shows your own setting (issue 18).
-  const [viewed] = await withNotifications(kv, me.id, [conversation]);
   const before = beforeSchema.parse(c.req.query("before"));
   // `around`: a search result opens its message in the middle of its history.
   const around = before === undefined ? beforeSchema.parse(c.req.query("around")) : undefined;
-  const { page: history } = await readHistory(kv, conversation.id, { before, around, limit: 50 });
+  const [[viewed], { page: history }] = await Promise.all([
+    // The header's bell shows your own setting (issue 18).
+    withNotifications(kv, me.id, [conversation]),
+    readHistory(kv, conversation.id, { before, around, limit: 50 }),
+  ]);
   // `?thread=<seq>`: the thread opens beside the conversation (a working form without JavaScript).
   const threadSeq = beforeSchema.parse(c.req.query("thread"));
   const threadPage = threadSeq === undefined
