@@ -46,6 +46,8 @@ const envSchema = z.object({
   VAPID_SUBJECT: optionalString.pipe(z.string().regex(/^(mailto:|https:)/).optional()),
   /** Tests only: push services on loopback and private addresses, over plain http. */
   PUSH_ALLOW_PRIVATE: z.enum(["0", "1"]).default("0"),
+  /** Tests only: outgoing webhooks to loopback and private addresses, over plain http. */
+  WEBHOOKS_ALLOW_PRIVATE: z.enum(["0", "1"]).default("0"),
   /** Email (both or neither): smtp:// or smtps://user:pass@host:port, and the From address. */
   SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\//).optional()),
   MAIL_FROM: optionalString,
@@ -104,6 +106,8 @@ export type Config = {
   siteName: string;
   /** Web Push: the VAPID contact, and whether private/loopback push services are allowed. */
   push: { subject: string; allowPrivate: boolean };
+  /** Outgoing webhooks: `allowPrivate` (tests) opens loopback and private targets and http. */
+  webhooks: { allowPrivate: boolean };
   /** Email, when SMTP_URL and MAIL_FROM are set: the transport, sender and digest delay. */
   email: { smtpUrl: string; from: string; delayMs: number } | null;
   /** GitHub sign-in, when a client id and secret are set; the URLs only change in tests. */
@@ -171,6 +175,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
           : "mailto:hearth@localhost"),
       allowPrivate: e.PUSH_ALLOW_PRIVATE === "1",
     },
+    webhooks: { allowPrivate: e.WEBHOOKS_ALLOW_PRIVATE === "1" },
     email: email && {
       smtpUrl: email.SMTP_URL,
       from: email.MAIL_FROM,

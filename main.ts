@@ -48,6 +48,14 @@ import { oauthRoutes } from "./routes/oauth.ts";
 import { opsRoutes } from "./routes/ops.ts";
 import { chatPageRoutes, notFoundPage } from "./routes/chat.tsx";
 import { projectPageRoutes } from "./routes/projects.tsx";
+import { tokenRoutes } from "./routes/api/tokens.ts";
+import { botRoutes } from "./routes/api/bots.ts";
+import { webhookRoutes } from "./routes/api/webhooks.ts";
+import { outgoingWebhookRoutes } from "./routes/api/outgoing_webhooks.ts";
+import { commandRoutes } from "./routes/api/commands.ts";
+import { openApiRoutes } from "./routes/api/openapi.ts";
+import { hookRoutes } from "./routes/hooks.ts";
+import { startOutgoingWebhooks } from "./lib/integrations/mod.ts";
 
 const ROOT = new URL(".", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -71,7 +79,15 @@ export function createApp(ctx: AppContext): Hono<Env> {
   // Probes and scrapes: before the session is read (no KV read per probe, no cookie needed).
   app.route("/", opsRoutes);
   app.route("/", appRoutes);
+  // Incoming webhooks: the secret in the address is the credential (no cookie, any origin).
+  app.route("/hooks", hookRoutes);
   app.use(sameOriginGuard(ctx), loadSession(ctx));
+  app.route("/api", openApiRoutes(() => app));
+  app.route("/api/tokens", tokenRoutes);
+  app.route("/api/bots", botRoutes);
+  app.route("/api/conversations", webhookRoutes);
+  app.route("/api/conversations", outgoingWebhookRoutes);
+  app.route("/api/conversations", commandRoutes);
   app.route("/api/auth", authRoutes);
   app.route("/api/auth", passwordResetRoutes);
   app.route("/api/me", meNotificationRoutes);
@@ -165,7 +181,9 @@ export async function createContext(
 export async function startUpkeep(ctx: AppContext): Promise<() => Promise<void>> {
   const endLease = await keepBootLease(ctx.kv);
   const notifier = startNotifier(ctx);
+  const webhooks = startOutgoingWebhooks(ctx);
   return async () => {
+    await webhooks.stop();
     await notifier.stop();
     await endLease();
   };

@@ -5,6 +5,7 @@ import type { AppContext } from "../lib/context.ts";
 import { AppError, fieldsFromIssues, UnauthorizedError, ValidationError } from "../lib/errors.ts";
 import type { SiteSettings, User } from "../lib/accounts/mod.ts";
 import { mediaType, readBoundedBody } from "./_body.ts";
+import { assertDocumented, type RouteDoc } from "./_openapi.ts";
 
 /** Hono's per-request variables for this app (`site`: the settings in force, see loadSession). */
 export type Env = {
@@ -14,6 +15,8 @@ export type Env = {
     requestId: string;
     nonce: string;
     site: SiteSettings;
+    /** The route's description (routes/_openapi.ts doc()), when it has one. */
+    routeDoc: RouteDoc | undefined;
   };
 };
 export type AppCtx = Context<Env>;
@@ -42,6 +45,7 @@ const forms = new WeakMap<Request, FormData>();
  * aside): `application/jsonx` is not JSON.
  */
 export async function readBody<S extends z.ZodType>(c: AppCtx, schema: S): Promise<z.infer<S>> {
+  assertDocumented(c.get("routeDoc"), "body", schema);
   const type = mediaType(c.req.header("content-type"));
   let raw: unknown;
   if (type === "application/json") {
@@ -75,6 +79,7 @@ export function postedForm(c: AppCtx): FormData {
 
 /** Validates the query string with `schema` (400 with fields on failure). */
 export function readQuery<S extends z.ZodType>(c: AppCtx, schema: S): z.infer<S> {
+  assertDocumented(c.get("routeDoc"), "query", schema);
   return parse(schema, c.req.query());
 }
 

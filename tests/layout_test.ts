@@ -38,6 +38,7 @@ const LAYERS = [
   ["lib/projects/"],
   ["lib/realtime/"],
   ["lib/notify/"],
+  ["lib/integrations/"],
   ["lib/web/", "lib/admin/"],
   ["lib/context.ts"],
 ];

@@ -44,6 +44,10 @@ type UserRecord = User & {
   disabledAt?: string | null;
   /** An integration's account (no password, token sign-in only). */
   isBot?: boolean;
+  /** A bot's owner: the person who made it (or the webhook it speaks for, below). */
+  ownerId?: string;
+  /** A webhook's bot: the incoming or outgoing webhook it posts as (lib/integrations). */
+  webhookId?: string;
   /** Who created the invite this account joined with. */
   invitedBy?: string;
 };
@@ -354,6 +358,8 @@ export async function createUserWithoutPassword(
   options: {
     withinCommit?: (op: Deno.AtomicOperation, user: User) => Deno.AtomicOperation;
     admission?: Admission;
+    /** A bot's account (bots.ts): who owns it, and the webhook it posts as, if any. */
+    bot?: { ownerId: string; webhookId?: string };
   } = {},
 ): Promise<User | null> {
   const username = input.username.toLowerCase();
@@ -363,6 +369,13 @@ export async function createUserWithoutPassword(
     displayName: cleanName(input.displayName) || username,
     password: null,
     createdAt: new Date().toISOString(),
+    ...(options.bot
+      ? {
+        isBot: true,
+        ownerId: options.bot.ownerId,
+        ...(options.bot.webhookId ? { webhookId: options.bot.webhookId } : {}),
+      }
+      : {}),
   };
   return await insertAccount(kv, record, options);
 }

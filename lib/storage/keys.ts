@@ -55,6 +55,14 @@ export const userEmailKey = (userId: string) => ["user_email", userId];
 export const emailOwnerKey = (address: string) => ["email_owner", address.toLowerCase()];
 /** email.ts: a confirmation link's token hash → `{userId, address, expiresAt}` (1 day). */
 export const emailTokenKey = (tokenHash: string) => ["email_token", tokenHash];
+/** tokens.ts: an access token by its secret's hash, `{id, userId, name, expiresAt, …}`. */
+export const apiTokenKey = (tokenHash: string) => ["api_token", tokenHash];
+/** tokens.ts: one of a user's tokens by id → its hash and what the list shows. */
+export const userTokenKey = (userId: string, tokenId: string) => ["user_token", userId, tokenId];
+export const userTokensPrefix = (userId: string) => ["user_token", userId];
+/** bots.ts: a bot of its owner's (the bot's record names its owner too). */
+export const userBotKey = (ownerId: string, botId: string) => ["user_bot", ownerId, botId];
+export const userBotsPrefix = (ownerId: string) => ["user_bot", ownerId];
 /** reset.ts: a password-reset link's token hash → `{userId, expiresAt}` (1 hour, one use). */
 export const resetTokenKey = (tokenHash: string) => ["reset_token", tokenHash];
 
@@ -189,6 +197,9 @@ export const PER_CONVERSATION_KINDS = [
   "search",
   "thread_reply",
   "pin",
+  "webhook",
+  "out_webhook",
+  "out_webhook_cursor",
 ];
 /**
  * Kinds a whole-store export (admin/backup.ts) leaves out: they expire on their own and mean
@@ -347,6 +358,30 @@ export const missedKey = (userId: string, conversationId: string, seq: number) =
   seq,
 ];
 export const missedPrefix = (userId: string) => ["mail_missed", userId];
+
+// integrations/
+/** incoming.ts: a conversation's incoming webhook `{id, name, secretHash, botId, createdBy…}`. */
+export const webhookKey = (convId: string, hookId: string) => ["webhook", convId, hookId];
+export const webhooksPrefix = (convId: string) => ["webhook", convId];
+/** incoming.ts, outgoing.ts: a webhook's id → `{conversationId, kind: "incoming"|"outgoing"}`. */
+export const webhookIdKey = (hookId: string) => ["webhook_id", hookId];
+/** outgoing.ts: an outgoing webhook `{id, url, events, triggerWords, secret, botId, …}`. */
+export const outgoingHookKey = (convId: string, hookId: string) => ["out_webhook", convId, hookId];
+export const outgoingHooksPrefix = (convId: string) => ["out_webhook", convId];
+/**
+ * outgoing.ts: the last seq a conversation's outgoing webhooks were looked at for; it exists
+ * while the conversation has some, so listing the prefix finds them.
+ */
+export const outgoingCursorKey = (convId: string) => ["out_webhook_cursor", convId];
+export const outgoingCursorsPrefix = () => ["out_webhook_cursor"];
+/** outgoing.ts: one delivery's record in a webhook's recent log (7 days). */
+export const deliveryLogKey = (hookId: string, atMs: number, id: string) => [
+  "webhook_delivery",
+  hookId,
+  atMs,
+  id,
+];
+export const deliveryLogPrefix = (hookId: string) => ["webhook_delivery", hookId];
 
 // ops/
 /** routes/ops.ts: what /readyz writes to prove the store takes writes. */

@@ -9,6 +9,7 @@ import { getConversationRecordForUser } from "../../lib/conversations/mod.ts";
 import { NotFoundError } from "../../lib/errors.ts";
 import { listPins } from "../../lib/messages/mod.ts";
 import { type AppCtx, type Env, isFormPost, readBody, requireUser } from "../_http.ts";
+import { doc } from "../_openapi.ts";
 import { announce } from "./membership.ts";
 
 const seqParam = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -53,13 +54,52 @@ async function pin(
   return c.body(null, 204);
 }
 
+const pinParams = z.object({ id: z.string(), seq: seqParam });
+const pinAnswers = {
+  204: "Pinned (or unpinned); also when it already was.",
+  404: "No such conversation for you, or no such message.",
+  409: "A system or deleted message, too many pins (`too_many_pins`), or an archived channel.",
+};
+
 export const pinRoutes = new Hono<Env>()
-  .get("/:id/pins", async (c) => {
-    const user = requireUser(c);
-    return c.json({ messages: await listPins(c.get("ctx").kv, c.req.param("id"), user.id) });
-  })
-  .put("/:id/messages/:seq/pin", (c) => pin(c, () => Promise.resolve({ on: "1" })))
-  .delete("/:id/messages/:seq/pin", (c) => pin(c, () => Promise.resolve({ on: "0" })))
+  .get(
+    "/:id/pins",
+    doc({
+      tag: "Pins",
+      summary: "The conversation's pinned messages, most recently pinned first.",
+      responses: { 200: "`{messages: Message[]}`", 404: "No such conversation for you." },
+    }),
+    async (c) => {
+      const user = requireUser(c);
+      return c.json({ messages: await listPins(c.get("ctx").kv, c.req.param("id"), user.id) });
+    },
+  )
+  .put(
+    "/:id/messages/:seq/pin",
+    doc({
+      tag: "Pins",
+      summary: "Pins a message for everyone.",
+      params: pinParams,
+      responses: pinAnswers,
+    }),
+    (c) => pin(c, () => Promise.resolve({ on: "1" })),
+  )
+  .delete(
+    "/:id/messages/:seq/pin",
+    doc({ tag: "Pins", summary: "Unpins a message.", params: pinParams, responses: pinAnswers }),
+    (c) => pin(c, () => Promise.resolve({ on: "0" })),
+  )
   // For pages without JavaScript: field `on` "1" pins, "0" unpins; a 303 back to the
   // message (`back=pins`: to the pins page).
-  .post("/:id/messages/:seq/pin", (c) => pin(c, (c) => readBody(c, onSchema)));
+  .post(
+    "/:id/messages/:seq/pin",
+    doc({
+      tag: "Pins",
+      summary: "Pins or unpins a message from a form (pages without JavaScript).",
+      params: pinParams,
+      body: onSchema,
+      bodyTypes: ["form"],
+      responses: { ...pinAnswers, 303: "Back to the message, or to the pins page (`back=pins`)." },
+    }),
+    (c) => pin(c, (c) => readBody(c, onSchema)),
+  );

@@ -1,0 +1,2 @@
+/** Slash commands (issue 19): owned by H4. */
+export {};

@@ -1,0 +1,2 @@
+/** Incoming webhooks (issue 19): owned by H2. */
+export {};
