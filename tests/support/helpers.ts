@@ -5,11 +5,14 @@ import type { AppContext } from "../../lib/context.ts";
 import { createApp, createContext } from "../../main.ts";
 import type { User } from "../../lib/accounts/mod.ts";
 import { type Notifier, startNotifier } from "../../lib/notify/mod.ts";
+import { type OutgoingWebhooks, startOutgoingWebhooks } from "../../lib/integrations/mod.ts";
 
 export type TestApp = {
   ctx: AppContext;
   /** The notifier, when the test asked for it (NOTIFIER: "1"; NOTIFY_GRACE_MS, default 0). */
   notifier: Notifier | null;
+  /** The outgoing webhooks' loop and worker, when the test asked (WEBHOOKS: "1"). */
+  webhooks: OutgoingWebhooks | null;
   /** Calls the app's fetch handler in-process. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
@@ -24,7 +27,7 @@ let counter = 0;
 
 /** An app on a fresh in-memory KV, with its own doorbell channel so tests never cross. */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const { NOTIFIER, NOTIFY_GRACE_MS, ...rest } = env;
+  const { NOTIFIER, NOTIFY_GRACE_MS, WEBHOOKS, ...rest } = env;
   // Registration is open in tests unless a test asks for invites (REGISTRATION: "invite").
   const config = parseConfig({
     KV_PATH: ":memory:",
@@ -39,11 +42,14 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const notifier = NOTIFIER === "1"
     ? startNotifier(ctx, { graceMs: Number(NOTIFY_GRACE_MS ?? 0), pollMs: 50 })
     : null;
+  const webhooks = WEBHOOKS === "1" ? startOutgoingWebhooks(ctx, { pollMs: 50 }) : null;
   return {
     ctx,
     notifier,
+    webhooks,
     fetch: async (path, init) => await app.fetch(new Request(new URL(path, ORIGIN), init)),
     close: async () => {
+      await webhooks?.stop();
       await notifier?.stop();
       // The search indexer's commit in flight finishes before the store closes.
       await ctx.hub.indexed();
