@@ -29,6 +29,7 @@ import { getProjectForUser, requireProjectMembers } from "../../lib/projects/mod
 import { withNotifications } from "../../lib/notify/mod.ts";
 import { getUsersByIds, getUsersByUsernames, searchUsers } from "../../lib/accounts/mod.ts";
 import { type AppCtx, type Env, isFormPost, readBody, readQuery, requireUser } from "../_http.ts";
+import { commandFromForm } from "./commands.ts";
 import { limitCreation } from "./_limits.ts";
 import { announce } from "./membership.ts";
 
@@ -225,6 +226,11 @@ export const conversationRoutes = new Hono<Env>()
     await getConversationRecordForUser(kv, c.req.param("id"), user.id);
     const { attachmentIds, ...input } = await readBody(c, postSchema);
     const conversationId = c.req.param("id");
+    // A page without JavaScript sends slash commands (`/topic …`) through its composer too.
+    if (isFormPost(c) && !attachmentIds?.length && input.parentSeq === undefined) {
+      const done = await commandFromForm(c, user, conversationId, input.content ?? "");
+      if (done) return done;
+    }
     const attachments = await attachmentsForSend(kv, {
       conversationId,
       senderId: user.id,
