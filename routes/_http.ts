@@ -15,6 +15,11 @@ export type Env = {
     requestId: string;
     nonce: string;
     site: SiteSettings;
+    /**
+     * How this request signed in: null with the session cookie (or signed out); the token's
+     * id with `Authorization: Bearer` (set by loadSession).
+     */
+    tokenId: string | null;
     /** The route's description (routes/_openapi.ts doc()), when it has one. */
     routeDoc: RouteDoc | undefined;
   };
@@ -159,6 +164,10 @@ export const FORM_ERROR_CODES = new Set([
   "direct_conversation",
   "project_conversation",
   "not_a_channel",
+  "unknown_command",
+  "address_refused",
+  "limit_reached",
+  "username_taken",
 ]);
 
 /**

@@ -24,6 +24,7 @@ export function requestContext(ctx: AppContext): MiddlewareHandler<Env> {
     c.set("ctx", ctx);
     c.set("requestId", requestId);
     c.set("user", null);
+    c.set("tokenId", null);
     const started = performance.now();
     const { method, path } = c.req;
     await withRequestId(requestId, next);

@@ -32,6 +32,11 @@ const FORM_ERRORS: Record<string, string> = {
   project_conversation:
     "A project's conversation follows the project's members: change those instead.",
   not_a_channel: "Only channels can be joined like that.",
+  unknown_command: "There is no such command. Type /help to see the commands.",
+  address_refused:
+    "That address is refused: webhooks go only to public https addresses, never to this network's own.",
+  limit_reached: "You have as many of those as one may have. Delete one first.",
+  username_taken: "That username is taken. Choose another.",
   weak_password:
     "Choose a new password of 8 to 256 characters that is not one of the most common ones (a few unrelated words work well).",
 };
