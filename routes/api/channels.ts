@@ -8,6 +8,7 @@ import { z } from "zod";
 import { channelCursorSchema, MAX_CONVERSATION_PAGE } from "../../lib/conversations/mod.ts";
 import { getChannelForUser, listChannelDirectory } from "../../lib/messages/mod.ts";
 import { type Env, readQuery, requireUser } from "../_http.ts";
+import { doc } from "../_openapi.ts";
 import { limitCreation } from "./_limits.ts";
 
 const directorySchema = z.object({
@@ -17,18 +18,45 @@ const directorySchema = z.object({
 });
 
 export const channelsRoutes = new Hono<Env>()
-  .get("/", async (c) => {
-    const user = requireUser(c);
-    const query = readQuery(c, directorySchema);
-    // Each look-up reads every channel's entry: counted like the other searches.
-    if (query.search) await limitCreation(c, user.id, "people_search");
-    const { values, cursor } = await listChannelDirectory(c.get("ctx").kv, user.id, query);
-    return c.json({ channels: values, nextCursor: cursor });
-  })
+  .get(
+    "/",
+    doc({
+      tag: "Channels",
+      summary: "The channel directory: public channels and the private ones you are in, by name.",
+      description:
+        "`search` filters by name (counted like the other searches: 429 past the limit). " +
+        "Pages: pass `nextCursor` back as `cursor`.",
+      query: directorySchema,
+      responses: {
+        200: "`{channels: ChannelEntry[], nextCursor: string | null}` (each with `joined`).",
+        400: "An invalid query field.",
+        429: "Too many searches: wait for `Retry-After`.",
+      },
+    }),
+    async (c) => {
+      const user = requireUser(c);
+      const query = readQuery(c, directorySchema);
+      // Each look-up reads every channel's entry: counted like the other searches.
+      if (query.search) await limitCreation(c, user.id, "people_search");
+      const { values, cursor } = await listChannelDirectory(c.get("ctx").kv, user.id, query);
+      return c.json({ channels: values, nextCursor: cursor });
+    },
+  )
   // One channel as the directory shows it (a public one you are not in, too).
-  .get("/:id", async (c) => {
-    const user = requireUser(c);
-    return c.json({
-      channel: await getChannelForUser(c.get("ctx").kv, c.req.param("id"), user.id),
-    });
-  });
+  .get(
+    "/:id",
+    doc({
+      tag: "Channels",
+      summary: "One channel as the directory shows it (a public one you are not in, too).",
+      responses: {
+        200: "`{channel: ChannelEntry}`.",
+        404: "No such channel, or a private one you are not in.",
+      },
+    }),
+    async (c) => {
+      const user = requireUser(c);
+      return c.json({
+        channel: await getChannelForUser(c.get("ctx").kv, c.req.param("id"), user.id),
+      });
+    },
+  );

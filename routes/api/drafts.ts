@@ -8,6 +8,7 @@ import { getConversationRecordForUser } from "../../lib/conversations/mod.ts";
 import { draftInputSchema, draftQuerySchema, getDraft, saveDraft } from "../../lib/messages/mod.ts";
 import { hitRateLimit } from "../../lib/ops/mod.ts";
 import { type AppCtx, type Env, isFormPost, readBody, readQuery, requireUser } from "../_http.ts";
+import { doc } from "../_openapi.ts";
 
 /**
  * Saves a person's drafts take, per minute: a composer saves after each pause in typing (and
@@ -39,19 +40,56 @@ async function put(c: AppCtx, content?: string) {
   return c.body(null, 204);
 }
 
+const draftAnswers = {
+  204: "Saved (blank content: deleted).",
+  303: "A form post: back to the conversation.",
+  400: "Too long, or an invalid `parentSeq`.",
+  404: "No such conversation for you.",
+  429: "Too many saves: wait for `Retry-After`.",
+};
+
 export const draftRoutes = new Hono<Env>()
-  /** `{draft: {conversationId, parentSeq, content, updatedAt} | null}`. */
-  .get("/:id/draft", async (c) => {
-    const user = requireUser(c);
-    const { kv } = c.get("ctx");
-    const conversation = await getConversationRecordForUser(kv, c.req.param("id"), user.id);
-    const parentSeq = readQuery(c, draftQuerySchema).parentSeq ?? null;
-    const draft = await getDraft(kv, user.id, conversation.id, parentSeq);
-    return c.json({
-      draft: draft ? { conversationId: conversation.id, parentSeq, ...draft } : null,
-    });
-  })
-  /** `{content, parentSeq?}` → 204; blank content deletes it. */
-  .put("/:id/draft", (c) => put(c))
-  /** The same as PUT with "" (`?parentSeq=` for a thread's). */
-  .delete("/:id/draft", (c) => put(c, ""));
+  .get(
+    "/:id/draft",
+    doc({
+      tag: "Drafts",
+      summary: "Your draft in a conversation (`?parentSeq=`: in one of its threads).",
+      query: draftQuerySchema,
+      responses: {
+        200: "`{draft: {conversationId, parentSeq, content, updatedAt} | null}`.",
+        400: "An invalid `parentSeq`.",
+        404: "No such conversation for you.",
+      },
+    }),
+    async (c) => {
+      const user = requireUser(c);
+      const { kv } = c.get("ctx");
+      const conversation = await getConversationRecordForUser(kv, c.req.param("id"), user.id);
+      const parentSeq = readQuery(c, draftQuerySchema).parentSeq ?? null;
+      const draft = await getDraft(kv, user.id, conversation.id, parentSeq);
+      return c.json({
+        draft: draft ? { conversationId: conversation.id, parentSeq, ...draft } : null,
+      });
+    },
+  )
+  .put(
+    "/:id/draft",
+    doc({
+      tag: "Drafts",
+      summary: "Saves your draft (blank content deletes it); your other devices follow live.",
+      body: draftInputSchema,
+      bodyTypes: ["json", "form"],
+      responses: draftAnswers,
+    }),
+    (c) => put(c),
+  )
+  .delete(
+    "/:id/draft",
+    doc({
+      tag: "Drafts",
+      summary: "Deletes your draft (`?parentSeq=`: a thread's).",
+      query: draftQuerySchema,
+      responses: draftAnswers,
+    }),
+    (c) => put(c, ""),
+  );

@@ -4,6 +4,7 @@ import { getConversationRecordForUser } from "../../lib/conversations/mod.ts";
 import { NotFoundError } from "../../lib/errors.ts";
 import { listUserThreads, markThreadRead, readThread } from "../../lib/messages/mod.ts";
 import { type AppCtx, type Env, isFormPost, readBody, readQuery, requireUser } from "../_http.ts";
+import { doc } from "../_openapi.ts";
 
 const seq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const seqParam = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -30,28 +31,74 @@ async function threadOf(c: AppCtx): Promise<{ conversationId: string; parentSeq:
   return { conversationId: conv.id, parentSeq: parsed.data };
 }
 
+const threadParams = z.object({ id: z.string(), seq: seqParam });
+
 /** Mounted at /api/threads: the threads you take part in, newest activity first. */
 export const threadsRoutes = new Hono<Env>()
-  .get("/", async (c) => {
-    const user = requireUser(c);
-    const query = readQuery(c, listQuery);
-    return c.json(await listUserThreads(c.get("ctx").kv, user.id, query));
-  });
+  .get(
+    "/",
+    doc({
+      tag: "Threads",
+      summary: "The threads you take part in, newest activity first.",
+      query: listQuery,
+      responses: {
+        200: "`{threads: ThreadItem[], nextCursor: string | null, unreadThreads: number}` (each " +
+          "with its root message, its replies' summary and whether you have unread replies).",
+        400: "An invalid `cursor` or `limit`.",
+      },
+    }),
+    async (c) => {
+      const user = requireUser(c);
+      const query = readQuery(c, listQuery);
+      return c.json(await listUserThreads(c.get("ctx").kv, user.id, query));
+    },
+  );
 
 /** Mounted at /api/conversations: a thread of a conversation. */
 export const conversationThreadRoutes = new Hono<Env>()
-  .get("/:id/threads/:seq", async (c) => {
-    const { conversationId, parentSeq } = await threadOf(c);
-    const query = readQuery(c, threadQuery);
-    return c.json(await readThread(c.get("ctx").kv, conversationId, parentSeq, query));
-  })
-  .post("/:id/threads/:seq/read", async (c) => {
-    const user = requireUser(c);
-    const { conversationId, parentSeq } = await threadOf(c);
-    const body = await readBody(c, readSchema);
-    await markThreadRead(c.get("ctx").kv, user.id, conversationId, parentSeq, body.seq);
-    if (isFormPost(c)) {
-      return c.redirect(`/conversations/${conversationId}?thread=${parentSeq}`, 303);
-    }
-    return c.body(null, 204);
-  });
+  .get(
+    "/:id/threads/:seq",
+    doc({
+      tag: "Threads",
+      summary: "A thread: its root message and a page of its replies.",
+      description: "`after` / `before` page through the replies by seq.",
+      params: threadParams,
+      query: threadQuery,
+      responses: {
+        200: "`{parent: Message, replies: Message[], nextCursor: string | null}`.",
+        400: "An invalid query field.",
+        404: "No such conversation for you, or no such thread.",
+      },
+    }),
+    async (c) => {
+      const { conversationId, parentSeq } = await threadOf(c);
+      const query = readQuery(c, threadQuery);
+      return c.json(await readThread(c.get("ctx").kv, conversationId, parentSeq, query));
+    },
+  )
+  .post(
+    "/:id/threads/:seq/read",
+    doc({
+      tag: "Threads",
+      summary: "Marks a thread read up to reply `seq`.",
+      params: threadParams,
+      body: readSchema,
+      bodyTypes: ["json", "form"],
+      responses: {
+        204: "Marked (a mark never moves back).",
+        303: "A form post: back to the thread.",
+        400: "An invalid `seq`.",
+        404: "No such conversation for you, or no such thread.",
+      },
+    }),
+    async (c) => {
+      const user = requireUser(c);
+      const { conversationId, parentSeq } = await threadOf(c);
+      const body = await readBody(c, readSchema);
+      await markThreadRead(c.get("ctx").kv, user.id, conversationId, parentSeq, body.seq);
+      if (isFormPost(c)) {
+        return c.redirect(`/conversations/${conversationId}?thread=${parentSeq}`, 303);
+      }
+      return c.body(null, 204);
+    },
+  );
