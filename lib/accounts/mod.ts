@@ -5,6 +5,7 @@
 export {
   type Account,
   createUser,
+  createUserWithoutPassword,
   deletedUser,
   deleteUserRecord,
   displayNameSchema,
