@@ -15,6 +15,7 @@ import {
 } from "../../lib/accounts/mod.ts";
 import { ForbiddenError } from "../../lib/errors.ts";
 import { type AppCtx, type Env, isFormPost, readBody, requireUser } from "../_http.ts";
+import { doc } from "../_openapi.ts";
 import { safeNext } from "../_request.ts";
 import { limitCreation } from "./_limits.ts";
 
@@ -44,34 +45,78 @@ async function revoke(c: AppCtx): Promise<void> {
   await revokeInvite(c.get("ctx").kv, user, c.req.param("id") ?? "");
 }
 
+const revokeAnswers = {
+  204: "Revoked.",
+  404: "No such invite, or not yours (only admins revoke others').",
+};
+
 export const invitesRoutes = new Hono<Env>()
-  .get("/", async (c) => {
-    const user = requireUser(c);
-    const invites = await listInvites(c.get("ctx").kv, {
-      createdBy: user.isAdmin ? undefined : user.id,
-      base: inviteBase(c),
-    });
-    return c.json({ invites });
-  })
-  .post("/", async (c) => {
-    const user = requireUser(c);
-    if (!(await mayInvite(c, user))) {
-      throw new ForbiddenError("Only administrators can invite people to this site.");
-    }
-    const input = await readBody(c, createSchema);
-    await limitCreation(c, user.id, "invite");
-    const invite = await createInvite(c.get("ctx").kv, user, input, inviteBase(c));
-    return isFormPost(c)
-      ? c.redirect(back(input.next, "invite_created"), 303)
-      : c.json({ invite }, 201);
-  })
-  .delete("/:id", async (c) => {
-    await revoke(c);
-    return c.body(null, 204);
-  })
+  .get(
+    "/",
+    doc({
+      tag: "Invites",
+      summary: "Invites: every one for an admin, your own for a member.",
+      responses: { 200: "`{invites: Invite[]}` (each with its link, uses and expiry)." },
+    }),
+    async (c) => {
+      const user = requireUser(c);
+      const invites = await listInvites(c.get("ctx").kv, {
+        createdBy: user.isAdmin ? undefined : user.id,
+        base: inviteBase(c),
+      });
+      return c.json({ invites });
+    },
+  )
+  .post(
+    "/",
+    doc({
+      tag: "Invites",
+      summary: "Creates an invite link (admins; members when the site lets them).",
+      description: "A form post is answered with a 303 to `next` (default /invites).",
+      body: createSchema,
+      bodyTypes: ["json", "form"],
+      responses: {
+        201: "`{invite: Invite}` (with its `url`).",
+        303: "A form post: back to `next`, with `done=invite_created`.",
+        400: "An invalid field.",
+        403: "Only administrators may invite on this site.",
+        429: "Too many invites: wait for `Retry-After`.",
+      },
+    }),
+    async (c) => {
+      const user = requireUser(c);
+      if (!(await mayInvite(c, user))) {
+        throw new ForbiddenError("Only administrators can invite people to this site.");
+      }
+      const input = await readBody(c, createSchema);
+      await limitCreation(c, user.id, "invite");
+      const invite = await createInvite(c.get("ctx").kv, user, input, inviteBase(c));
+      return isFormPost(c)
+        ? c.redirect(back(input.next, "invite_created"), 303)
+        : c.json({ invite }, 201);
+    },
+  )
+  .delete(
+    "/:id",
+    doc({ tag: "Invites", summary: "Revokes an invite.", responses: revokeAnswers }),
+    async (c) => {
+      await revoke(c);
+      return c.body(null, 204);
+    },
+  )
   // Forms cannot send DELETE: the same, as a post (the Revoke buttons).
-  .post("/:id/revoke", async (c) => {
-    const form = isFormPost(c) ? await readBody(c, revokeSchema) : {};
-    await revoke(c);
-    return isFormPost(c) ? c.redirect(back(form.next, "invite_revoked"), 303) : c.body(null, 204);
-  });
+  .post(
+    "/:id/revoke",
+    doc({
+      tag: "Invites",
+      summary: "Revokes an invite from a form (pages without JavaScript).",
+      body: revokeSchema,
+      bodyTypes: ["form"],
+      responses: { ...revokeAnswers, 303: "Back to `next`, with `done=invite_revoked`." },
+    }),
+    async (c) => {
+      const form = isFormPost(c) ? await readBody(c, revokeSchema) : {};
+      await revoke(c);
+      return isFormPost(c) ? c.redirect(back(form.next, "invite_revoked"), 303) : c.body(null, 204);
+    },
+  );

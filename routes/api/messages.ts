@@ -4,6 +4,7 @@ import { getConversationRecordForUser } from "../../lib/conversations/mod.ts";
 import { NotFoundError, ValidationError } from "../../lib/errors.ts";
 import { contentSchema, emojiSchema, type MessageChange } from "../../lib/messages/mod.ts";
 import { type AppCtx, type Env, isFormPost, readBody, requireUser } from "../_http.ts";
+import { doc } from "../_openapi.ts";
 
 const seqParam = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const editSchema = z.object({ content: contentSchema });
@@ -41,25 +42,111 @@ function readEmoji(c: AppCtx): string {
   throw new ValidationError("React with one emoji.", { emoji: "React with one emoji." });
 }
 
+const messageParams = z.object({ id: z.string(), seq: seqParam });
+const reactionParams = messageParams.extend(emojiParam.shape);
+const changeAnswers = {
+  200: "`{message: Message}`: the message as it is now (everyone in it sees the change live).",
+  404: "No such conversation for you, or no such message.",
+};
+const formAnswer = { 303: "A form post: back to the message." };
+
 export const messageRoutes = new Hono<Env>()
   .patch(
     "/:id/messages/:seq",
+    doc({
+      tag: "Messages",
+      summary: "Edits your message.",
+      params: messageParams,
+      body: editSchema,
+      bodyTypes: ["json", "form"],
+      responses: {
+        ...changeAnswers,
+        ...formAnswer,
+        400: "Empty or too long content.",
+        403: "Not your message.",
+        409: "A system or deleted message, or an archived channel.",
+      },
+    }),
     (c) => change(c, async (c) => ({ kind: "edit", ...(await readBody(c, editSchema)) })),
   )
-  .delete("/:id/messages/:seq", (c) => change(c, () => Promise.resolve({ kind: "delete" })))
+  .delete(
+    "/:id/messages/:seq",
+    doc({
+      tag: "Messages",
+      summary: "Deletes your message (a channel's creator or a site admin: anyone's).",
+      params: messageParams,
+      responses: {
+        ...changeAnswers,
+        403: "Not yours to delete.",
+        409: "A system message, or an archived channel.",
+      },
+    }),
+    (c) => change(c, () => Promise.resolve({ kind: "delete" })),
+  )
   // For pages without JavaScript: the same as PATCH and DELETE, answered with a 303.
   .post(
     "/:id/messages/:seq/edit",
+    doc({
+      tag: "Messages",
+      summary: "Edits your message from a form (pages without JavaScript).",
+      params: messageParams,
+      body: editSchema,
+      bodyTypes: ["form", "json"],
+      responses: {
+        ...changeAnswers,
+        ...formAnswer,
+        400: "Empty or too long content.",
+        403: "Not your message.",
+        409: "A system or deleted message, or an archived channel.",
+      },
+    }),
     (c) => change(c, async (c) => ({ kind: "edit", ...(await readBody(c, editSchema)) })),
   )
-  .post("/:id/messages/:seq/delete", (c) => change(c, () => Promise.resolve({ kind: "delete" })))
+  .post(
+    "/:id/messages/:seq/delete",
+    doc({
+      tag: "Messages",
+      summary: "Deletes a message from a form (pages without JavaScript).",
+      params: messageParams,
+      responses: {
+        ...changeAnswers,
+        ...formAnswer,
+        403: "Not yours to delete.",
+        409: "A system message, or an archived channel.",
+      },
+    }),
+    (c) => change(c, () => Promise.resolve({ kind: "delete" })),
+  )
   .put(
     "/:id/messages/:seq/reactions/:emoji",
+    doc({
+      tag: "Reactions",
+      summary: "Adds your reaction (one emoji) to a message.",
+      params: reactionParams,
+      responses: {
+        ...changeAnswers,
+        400: "`emoji` is not one emoji.",
+        409: "A system or deleted message, too many different reactions, or an archived channel.",
+      },
+    }),
     (c) => change(c, (c) => Promise.resolve({ kind: "react", emoji: readEmoji(c), on: true })),
   )
   // For pages without JavaScript: field `on` "1" adds the reaction, "0" takes it back.
   .post(
     "/:id/messages/:seq/reactions/:emoji",
+    doc({
+      tag: "Reactions",
+      summary: "Adds (`on=1`) or takes back (`on=0`) your reaction from a form.",
+      params: reactionParams,
+      body: onSchema,
+      bodyTypes: ["form", "json"],
+      responses: {
+        ...changeAnswers,
+        ...formAnswer,
+        400: '`emoji` is not one emoji, or `on` is not "0" or "1".',
+        409: "A system or deleted message, too many different reactions, or an archived channel.",
+      },
+    }),
     (c) =>
       change(c, async (c) => ({
         kind: "react",
@@ -69,5 +156,15 @@ export const messageRoutes = new Hono<Env>()
   )
   .delete(
     "/:id/messages/:seq/reactions/:emoji",
+    doc({
+      tag: "Reactions",
+      summary: "Takes back your reaction.",
+      params: reactionParams,
+      responses: {
+        ...changeAnswers,
+        400: "`emoji` is not one emoji.",
+        409: "A system or deleted message, or an archived channel.",
+      },
+    }),
     (c) => change(c, (c) => Promise.resolve({ kind: "react", emoji: readEmoji(c), on: false })),
   );
