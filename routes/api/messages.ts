@@ -73,11 +73,11 @@ export const messageRoutes = new Hono<Env>()
     "/:id/messages/:seq",
     doc({
       tag: "Messages",
-      summary: "Deletes your message (a channel's creator or a site admin: anyone's).",
+      summary: 'Deletes your message (its text goes; a "deleted" placeholder stays).',
       params: messageParams,
       responses: {
         ...changeAnswers,
-        403: "Not yours to delete.",
+        403: "Not your message.",
         409: "A system message, or an archived channel.",
       },
     }),
@@ -111,7 +111,7 @@ export const messageRoutes = new Hono<Env>()
       responses: {
         ...changeAnswers,
         ...formAnswer,
-        403: "Not yours to delete.",
+        403: "Not your message.",
         409: "A system message, or an archived channel.",
       },
     }),
