@@ -220,6 +220,7 @@ export const EPHEMERAL_KINDS = [
   "thread_inbox",
   "email_token",
   "reset_token",
+  "webhook_delivery",
 ];
 /** Kinds an export holds only when asked to (signing everyone in again is the safe default). */
 export const SESSION_KINDS = ["session", "user_session"];
