@@ -123,6 +123,8 @@ const HOST_COOKIE = "__Host-sid";
 
 /** The session token from the cookie, if any. */
 export function readSessionCookie(c: AppCtx): string | undefined {
+  // A bearer request (tokenId set by loadSession) ignores cookies entirely.
+  if (c.get("tokenId")) return undefined;
   return getCookie(c, HOST_COOKIE) ?? getCookie(c, PLAIN_COOKIE);
 }
 

@@ -125,6 +125,11 @@ export type Message = {
   thread?: ThreadSummary | null;
   /** Pinned in the conversation: when and by whom (null or absent: not pinned). */
   pinned?: { at: string; by: User } | null;
+  /**
+   * The name an integration posted under (an incoming webhook's `username`): shown instead of
+   * the author's display name, still with the bot badge. Absent for everyone else.
+   */
+  senderName?: string;
 };
 
 /** A thread as its parent shows it: how many replies, the last one's time, who replied. */
