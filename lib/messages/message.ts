@@ -20,6 +20,8 @@ export type SendInput = {
   parentSeq?: number;
   /** A reply that also shows in the conversation's history (only with parentSeq). */
   alsoToConversation?: boolean;
+  /** The name an integration posts under (an incoming webhook's `username`), cleaned. */
+  senderName?: string;
 };
 
 export type SendRequest = {
@@ -39,6 +41,8 @@ export type SendRequest = {
   /** See SendInput: checked in the commit (a top-level message of the conversation). */
   parentSeq?: number;
   alsoToConversation?: boolean;
+  /** See SendInput: stored on the message, shown instead of the author's display name. */
+  senderName?: string;
   /**
    * A system message's facts (lib/messages/system.ts builds the request): stored with
    * `kind: "system"`, written whether or not the author still takes part, and allowed in an

@@ -226,6 +226,7 @@ async function commitBatch(
         deletedAt: null,
         reactions: [],
         ...(r.attachments?.length ? { attachments: r.attachments } : {}),
+        ...(r.senderName && !r.system ? { senderName: r.senderName } : {}),
         ...(r.system ? { kind: "system" as const, system: r.system } : {}),
         ...(reply
           ? {
