@@ -24,6 +24,7 @@ import { getUsersByUsernames } from "../../lib/accounts/mod.ts";
 import { describeError, log } from "../../lib/ops/mod.ts";
 import { requireProjectMembers } from "../../lib/projects/mod.ts";
 import { type AppCtx, type Env, isFormPost, readBody, requireUser } from "../_http.ts";
+import { doc, type RouteDoc } from "../_openapi.ts";
 import { limitCreation } from "./_limits.ts";
 
 /**
@@ -111,42 +112,117 @@ async function update(c: AppCtx) {
   return await answer(c, record, user.id);
 }
 
+const conversationAnswer = "`{conversation: Conversation}` as it is now.";
+const formBack = "A form post: to the conversation's page.";
+const removeDoc: RouteDoc = {
+  tag: "Members",
+  summary: "Removes someone from a group or channel, or yourself (leaving).",
+  description: "Removing others: a channel's creator or a site admin (groups: any participant). " +
+    "A direct conversation cannot be left; a project's follows the project's members.",
+  params: z.object({ id: z.string(), userId: z.string() }),
+  responses: {
+    204: "Removed.",
+    303: "A form post: to the conversation (the start page when you left).",
+    403: "You may not remove that person.",
+    404: "No such conversation for you, or that person is not in it.",
+    409: "A direct or project conversation (`direct_conversation`, `leave_project`).",
+    429: "Too many changes: wait for `Retry-After`.",
+  },
+};
+const updateDoc: RouteDoc = {
+  tag: "Conversations",
+  summary: "Renames a conversation, sets its topic, or archives / unarchives a channel.",
+  description: "Each change is told in the conversation as a system message.",
+  body: patchSchema,
+  bodyTypes: ["json", "form"],
+  responses: {
+    200: conversationAnswer,
+    303: formBack,
+    400: "An invalid field (unknown fields are refused).",
+    403: "Not yours to change (archiving: the channel's creator or a site admin).",
+    404: "No such conversation for you.",
+    409: "A direct conversation, a channel name in use, or an archived channel.",
+    429: "Too many changes: wait for `Retry-After`.",
+  },
+};
+
 export const membershipRoutes = new Hono<Env>()
-  .post("/:id/join", async (c) => {
-    const user = requireUser(c);
-    const { kv } = c.get("ctx");
-    await limitCreation(c, user.id, "leave");
-    const { record, joined } = await joinChannel(kv, c.req.param("id"), user.id);
-    if (joined) await announce(c, user, record.id, { event: "joined" });
-    return await answer(c, record, user.id);
-  })
-  .post("/:id/members", async (c) => {
-    const user = requireUser(c);
-    const { kv } = c.get("ctx");
-    const input = await readBody(c, membersSchema);
-    if (input.usernames.length === 0) {
-      const says = "Name at least one person.";
-      throw new ValidationError(says, { usernames: says });
-    }
-    await limitCreation(c, user.id, "leave");
-    const found = await getUsersByUsernames(kv, input.usernames);
-    const missing = input.usernames.filter((n) => !found.some((u) => u.username === n));
-    if (missing.length) {
-      const says = `Nobody is called ${missing.map((n) => `@${n}`).join(", ")}.`;
-      throw new ValidationError(says, { usernames: says });
-    }
-    // A group inside a project takes only the project's members (as at its creation).
-    const group = await getConversationRecord(kv, c.req.param("id"));
-    if (group?.kind === "group" && group.projectId && group.participantIds.includes(user.id)) {
-      await requireProjectMembers(kv, group.projectId, found);
-    }
-    const { record, added } = await addMembers(kv, c.req.param("id"), user, found);
-    if (added.length) await announce(c, user, record.id, { event: "added", userIds: added });
-    return await answer(c, record, user.id);
-  })
-  .delete("/:id/members/:userId", remove)
+  .post(
+    "/:id/join",
+    doc({
+      tag: "Members",
+      summary: "Joins a public channel.",
+      responses: {
+        200: conversationAnswer,
+        303: formBack,
+        404: "No such channel (or a private one).",
+        409: "Not a channel (`not_a_channel`), or archived.",
+        429: "Too many changes: wait for `Retry-After`.",
+      },
+    }),
+    async (c) => {
+      const user = requireUser(c);
+      const { kv } = c.get("ctx");
+      await limitCreation(c, user.id, "leave");
+      const { record, joined } = await joinChannel(kv, c.req.param("id"), user.id);
+      if (joined) await announce(c, user, record.id, { event: "joined" });
+      return await answer(c, record, user.id);
+    },
+  )
+  .post(
+    "/:id/members",
+    doc({
+      tag: "Members",
+      summary: "Adds people to a group or channel by username.",
+      description: "`usernames`: a list, or one string split at spaces and commas (`@` optional).",
+      body: membersSchema,
+      bodyTypes: ["json", "form"],
+      responses: {
+        200: conversationAnswer,
+        303: formBack,
+        400: "Nobody named, or a name nobody has (`fields.usernames` says which).",
+        403: "Not a project member (a project's group), or not allowed here.",
+        404: "No such conversation for you.",
+        409: "A direct conversation, someone who blocked you, or an archived channel.",
+        429: "Too many changes: wait for `Retry-After`.",
+      },
+    }),
+    async (c) => {
+      const user = requireUser(c);
+      const { kv } = c.get("ctx");
+      const input = await readBody(c, membersSchema);
+      if (input.usernames.length === 0) {
+        const says = "Name at least one person.";
+        throw new ValidationError(says, { usernames: says });
+      }
+      await limitCreation(c, user.id, "leave");
+      const found = await getUsersByUsernames(kv, input.usernames);
+      const missing = input.usernames.filter((n) => !found.some((u) => u.username === n));
+      if (missing.length) {
+        const says = `Nobody is called ${missing.map((n) => `@${n}`).join(", ")}.`;
+        throw new ValidationError(says, { usernames: says });
+      }
+      // A group inside a project takes only the project's members (as at its creation).
+      const group = await getConversationRecord(kv, c.req.param("id"));
+      if (group?.kind === "group" && group.projectId && group.participantIds.includes(user.id)) {
+        await requireProjectMembers(kv, group.projectId, found);
+      }
+      const { record, added } = await addMembers(kv, c.req.param("id"), user, found);
+      if (added.length) await announce(c, user, record.id, { event: "added", userIds: added });
+      return await answer(c, record, user.id);
+    },
+  )
+  .delete("/:id/members/:userId", doc(removeDoc), remove)
   // Forms cannot send DELETE: the same, as a post (the member list's Remove buttons).
-  .post("/:id/members/:userId/remove", remove)
-  .patch("/:id", update)
+  .post(
+    "/:id/members/:userId/remove",
+    doc({ ...removeDoc, summary: "Removes someone (or yourself) from a form." }),
+    remove,
+  )
+  .patch("/:id", doc(updateDoc), update)
   // Forms cannot send PATCH: the same, as a post (the channel settings form).
-  .post("/:id/settings", update);
+  .post(
+    "/:id/settings",
+    doc({ ...updateDoc, summary: "Changes a conversation's settings from a form." }),
+    update,
+  );

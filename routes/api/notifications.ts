@@ -21,6 +21,7 @@ import {
   setNotifyPref,
 } from "../../lib/notify/mod.ts";
 import { type AppCtx, type Env, readBody, requireUser } from "../_http.ts";
+import { doc } from "../_openapi.ts";
 
 /** The form: either field alone changes it (a mute button, a level's radio). */
 const prefFormSchema = z.object({
@@ -76,49 +77,116 @@ function checkUntil(until: number, now: number): void {
   }
 }
 
+const prefAnswer = '`{level: "all" | "mentions" | "none", muted: boolean}` (your setting).';
+
 export const notificationRoutes = new Hono<Env>()
-  .get("/:id/notifications", async (c) => {
-    const { pref } = await currentPref(c);
-    return c.json(pref);
-  })
-  .put("/:id/notifications", async (c) => {
-    // The participant check first: an outsider learns nothing from a malformed body.
-    const { user, record } = await participantRecord(c);
-    const pref = await readBody(c, notifyPrefSchema);
-    await setNotifyPref(c.get("ctx").kv, user.id, record.id, pref);
-    return c.json(pref);
-  })
+  .get(
+    "/:id/notifications",
+    doc({
+      tag: "Notifications",
+      summary: "Your notification setting for a conversation.",
+      responses: { 200: prefAnswer, 404: "No such conversation for you." },
+    }),
+    async (c) => {
+      const { pref } = await currentPref(c);
+      return c.json(pref);
+    },
+  )
+  .put(
+    "/:id/notifications",
+    doc({
+      tag: "Notifications",
+      summary: "Sets your notification level and mute for a conversation.",
+      body: notifyPrefSchema,
+      responses: {
+        200: prefAnswer,
+        400: "An invalid `level` or `muted`.",
+        404: "No such conversation for you.",
+      },
+    }),
+    async (c) => {
+      // The participant check first: an outsider learns nothing from a malformed body.
+      const { user, record } = await participantRecord(c);
+      const pref = await readBody(c, notifyPrefSchema);
+      await setNotifyPref(c.get("ctx").kv, user.id, record.id, pref);
+      return c.json(pref);
+    },
+  )
   // Without JavaScript: `level` and/or `muted` ("0"/"1"); a 303 back to the page.
-  .post("/:id/notifications", async (c) => {
-    const { user, record, pref } = await currentPref(c);
-    const form = await readBody(c, prefFormSchema);
-    const next = {
-      level: form.level ?? pref.level,
-      muted: form.muted === undefined ? pref.muted : form.muted === "1",
-    };
-    await setNotifyPref(c.get("ctx").kv, user.id, record.id, next);
-    return c.redirect(back(c, `/conversations/${record.id}`), 303);
-  });
+  .post(
+    "/:id/notifications",
+    doc({
+      tag: "Notifications",
+      summary: "Changes the level and/or mute from a form (either field alone).",
+      body: prefFormSchema,
+      bodyTypes: ["form"],
+      responses: {
+        303: "Back to the page the form was on.",
+        400: "An invalid field.",
+        404: "No such conversation for you.",
+      },
+    }),
+    async (c) => {
+      const { user, record, pref } = await currentPref(c);
+      const form = await readBody(c, prefFormSchema);
+      const next = {
+        level: form.level ?? pref.level,
+        muted: form.muted === undefined ? pref.muted : form.muted === "1",
+      };
+      await setNotifyPref(c.get("ctx").kv, user.id, record.id, next);
+      return c.redirect(back(c, `/conversations/${record.id}`), 303);
+    },
+  );
 
 export const meNotificationRoutes = new Hono<Env>()
-  .get("/dnd", async (c) => {
-    const user = requireUser(c);
-    return c.json({ until: iso(await getDndUntil(c.get("ctx").kv, user.id)) });
-  })
-  .put("/dnd", async (c) => {
-    const user = requireUser(c);
-    const body = await readBody(c, dndSchema);
-    const now = Date.now();
-    const until = body.until === null ? null : Date.parse(body.until);
-    if (until !== null) checkUntil(until, now);
-    await setDnd(c.get("ctx").kv, user.id, until);
-    return c.json({ until: iso(until) });
-  })
+  .get(
+    "/dnd",
+    doc({
+      tag: "Notifications",
+      summary: "Until when do-not-disturb holds your notifications.",
+      responses: { 200: "`{until: string | null}` (ISO time; null: off)." },
+    }),
+    async (c) => {
+      const user = requireUser(c);
+      return c.json({ until: iso(await getDndUntil(c.get("ctx").kv, user.id)) });
+    },
+  )
+  .put(
+    "/dnd",
+    doc({
+      tag: "Notifications",
+      summary: "Turns do-not-disturb on until a time (at most a week ahead), or off (null).",
+      body: dndSchema,
+      responses: {
+        200: "`{until: string | null}`.",
+        400: "`until` is not a time with an offset, in the past, or more than a week ahead.",
+      },
+    }),
+    async (c) => {
+      const user = requireUser(c);
+      const body = await readBody(c, dndSchema);
+      const now = Date.now();
+      const until = body.until === null ? null : Date.parse(body.until);
+      if (until !== null) checkUntil(until, now);
+      await setDnd(c.get("ctx").kv, user.id, until);
+      return c.json({ until: iso(until) });
+    },
+  )
   // Without JavaScript: `for` one of the account menu's presets; a 303 back to the page.
-  .post("/dnd", async (c) => {
-    const user = requireUser(c);
-    const form = await readBody(c, dndFormSchema);
-    const until = dndPresetEnd(form.for, Date.now(), form.tzOffset ?? 0);
-    await setDnd(c.get("ctx").kv, user.id, until);
-    return c.redirect(back(c, "/"), 303);
-  });
+  .post(
+    "/dnd",
+    doc({
+      tag: "Notifications",
+      summary: "Sets do-not-disturb from a form, by one of the account menu's presets.",
+      body: dndFormSchema,
+      bodyTypes: ["form"],
+      responses: { 303: "Back to the page the form was on.", 400: "An unknown preset." },
+    }),
+    async (c) => {
+      const user = requireUser(c);
+      const form = await readBody(c, dndFormSchema);
+      const until = dndPresetEnd(form.for, Date.now(), form.tzOffset ?? 0);
+      await setDnd(c.get("ctx").kv, user.id, until);
+      return c.redirect(back(c, "/"), 303);
+    },
+  );
