@@ -1,6 +1,7 @@
 /**
  * Accounts (layer 3): users, their passwords (Argon2id on a low-priority thread), sessions,
- * password and OAuth sign-in, linked identities, and the events that end an account's sockets.
+ * personal access tokens, bots, password and OAuth sign-in, linked identities, and the events
+ * that end an account's sockets.
  */
 export {
   type Account,
@@ -103,3 +104,20 @@ export {
   type ResetRequest,
   runResetRequest,
 } from "./reset.ts";
+export {
+  createToken,
+  DEFAULT_TOKEN_DAYS,
+  getUserByToken,
+  listTokens,
+  liveTokenIds,
+  MAX_TOKEN_DAYS,
+  MAX_TOKENS,
+  revokeAllTokens,
+  revokeToken,
+  tokenDaysSchema,
+  tokenIdOfSession,
+  type TokenInfo,
+  tokenNameSchema,
+  tokenSessionId,
+} from "./tokens.ts";
+export { type BotInfo, createBot, deleteBot, listBots, MAX_BOTS, refuseBots } from "./bots.ts";

@@ -226,6 +226,13 @@ export const userRecordKey = (id: string): Deno.KvKey => userKey(id);
 export function userOf(entry: Deno.KvEntryMaybe<unknown>): User | null {
   return entry.value ? toPublic(entry.value as UserRecord) : null;
 }
+/** A bot's facts from its record entry (bots.ts): null when the entry holds no bot. */
+export function botOf(entry: Deno.KvEntryMaybe<unknown>) {
+  const r = entry.value as UserRecord | null;
+  if (!r?.isBot) return null;
+  const facts = { ownerId: r.ownerId ?? "", webhookId: r.webhookId ?? null };
+  return { user: toPublic(r), createdAt: r.createdAt, disabled: Boolean(r.disabledAt), ...facts };
+}
 /** As userOf, but null for a disabled account too (see getActiveUserById). */
 export function activeUserOf(entry: Deno.KvEntryMaybe<unknown>): User | null {
   return (entry.value as UserRecord | null)?.disabledAt ? null : userOf(entry);
