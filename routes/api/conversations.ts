@@ -2,34 +2,38 @@ import { Hono } from "hono";
 import { z } from "zod";
 import {
   blockUser,
-  channelVisibilitySchema,
   CONVERSATION_PAGE,
-  conversationCursorSchema,
   createChannel,
   createConversation,
   getConversationRecordForUser,
   leaveConversation,
   listBlocked,
-  MAX_CONVERSATION_PAGE,
   unblockUser,
 } from "../../lib/conversations/mod.ts";
 import { ValidationError } from "../../lib/errors.ts";
 import {
-  attachmentIdsSchema,
   attachmentsForSend,
   clearSentDraft,
-  clientIdSchema,
   getConversationForUser,
   listConversationsForUser,
   markRead,
-  optionalContentSchema,
   readHistory,
 } from "../../lib/messages/mod.ts";
 import { getProjectForUser, requireProjectMembers } from "../../lib/projects/mod.ts";
 import { withNotifications } from "../../lib/notify/mod.ts";
 import { getUsersByIds, getUsersByUsernames, searchUsers } from "../../lib/accounts/mod.ts";
 import { type AppCtx, type Env, isFormPost, readBody, readQuery, requireUser } from "../_http.ts";
+import { doc } from "../_openapi.ts";
 import { commandFromForm } from "./commands.ts";
+import {
+  conversationDocs,
+  createSchema,
+  historySchema,
+  listSchema,
+  postSchema,
+  readSchema,
+  usersSchema,
+} from "./_conversations_doc.ts";
 import { limitCreation } from "./_limits.ts";
 import { announce } from "./membership.ts";
 
@@ -74,54 +78,8 @@ async function newChannel(c: AppCtx, input: z.infer<typeof createSchema>) {
   return c.json({ conversation: (await withNotifications(kv, user.id, [view]))[0] }, 201);
 }
 
-const idList = z.preprocess(
-  (v) => (typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : v),
-  z.array(z.string().min(1).max(64)).max(255),
-);
-const createSchema = z.object({
-  participantIds: idList.optional(),
-  usernames: idList.optional(),
-  title: z.preprocess(
-    (v) => (v === "" ? undefined : v),
-    z.string().trim().min(1).max(100).optional(),
-  ),
-  projectId: z.string().min(1).max(64).optional(),
-  /** "channel" makes a channel (title, topic, visibility); otherwise as the people say. */
-  kind: z.enum(["direct", "group", "channel"]).optional(),
-  topic: z.string().max(1000).optional(),
-  visibility: channelVisibilitySchema.optional(),
-});
-const seq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const historySchema = z.object({
-  before: seq.optional(),
-  after: seq.optional(),
-  /** A seq to show in the middle of the page (a search result opened in context). */
-  around: seq.optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-});
-const postSchema = z.object({
-  /** May be empty when files are attached (then the files are the message). */
-  content: optionalContentSchema,
-  clientId: clientIdSchema.optional(),
-  /** A form sends one id as a plain field: it counts as a list of one. */
-  attachmentIds: z.preprocess((v) => typeof v === "string" ? [v] : v, attachmentIdsSchema)
-    .optional(),
-  /** A reply in the thread of this top-level message (a form sends it as text). */
-  parentSeq: z.preprocess((v) => v === "" ? undefined : v, seq.min(1).optional()),
-  /** A reply that also shows in the conversation (a form's checkbox sends "on"). */
-  alsoToConversation: z.preprocess(
-    (v) => typeof v === "string" ? ["on", "1", "true"].includes(v) : v,
-    z.boolean().optional(),
-  ),
-});
-const readSchema = z.object({ seq });
-const listSchema = z.object({
-  cursor: conversationCursorSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_CONVERSATION_PAGE).optional(),
-});
-
 export const conversationRoutes = new Hono<Env>()
-  .get("/", async (c) => {
+  .get("/", doc(conversationDocs.list), async (c) => {
     const user = requireUser(c);
     const query = readQuery(c, listSchema);
     // The contract's list, without parameters, is all of them; paging is asked for.
@@ -134,16 +92,16 @@ export const conversationRoutes = new Hono<Env>()
     const conversations = await withNotifications(c.get("ctx").kv, user.id, values);
     return c.json({ conversations, nextCursor: cursor });
   })
-  .get("/users", async (c) => {
+  .get("/users", doc(conversationDocs.users), async (c) => {
     const user = requireUser(c);
-    const { search } = readQuery(c, z.object({ search: z.string().max(64).default("") }));
+    const { search } = readQuery(c, usersSchema);
     // Each look-up may read every account (searchUsers): counted like the other searches.
     await limitCreation(c, user.id, "people_search");
     return c.json({
       users: await searchUsers(c.get("ctx").kv, search, { limit: 20, excludeId: user.id }),
     });
   })
-  .post("/", async (c) => {
+  .post("/", doc(conversationDocs.create), async (c) => {
     const user = requireUser(c);
     const { kv } = c.get("ctx");
     const input = await readBody(c, createSchema);
@@ -180,32 +138,32 @@ export const conversationRoutes = new Hono<Env>()
     return c.json({ conversation: withPref }, created ? 201 : 200);
   })
   // Who you block: they cannot start conversations with you or add you to one (item 11).
-  .get("/blocked", async (c) => {
+  .get("/blocked", doc(conversationDocs.blocked), async (c) => {
     const user = requireUser(c);
     const { kv } = c.get("ctx");
     return c.json({ users: await getUsersByIds(kv, await listBlocked(kv, user.id)) });
   })
-  .delete("/blocked/:userId", async (c) => {
+  .delete("/blocked/:userId", doc(conversationDocs.unblock), async (c) => {
     const user = requireUser(c);
     await unblockUser(c.get("ctx").kv, user.id, c.req.param("userId"));
     return c.body(null, 204);
   })
   // Forms cannot send DELETE: the same, as a post (the account page's Unblock buttons).
-  .post("/blocked/:userId/remove", async (c) => {
+  .post("/blocked/:userId/remove", doc(conversationDocs.unblockForm), async (c) => {
     const user = requireUser(c);
     await unblockUser(c.get("ctx").kv, user.id, c.req.param("userId"));
     return isFormPost(c) ? c.redirect("/account?done=unblocked", 303) : c.body(null, 204);
   })
-  .post("/:id/leave", (c) => leave(c, false))
-  .post("/:id/block", (c) => leave(c, true))
-  .get("/:id", async (c) => {
+  .post("/:id/leave", doc(conversationDocs.leave), (c) => leave(c, false))
+  .post("/:id/block", doc(conversationDocs.block), (c) => leave(c, true))
+  .get("/:id", doc(conversationDocs.get), async (c) => {
     const user = requireUser(c);
     const { kv } = c.get("ctx");
     const conversation = await getConversationForUser(kv, c.req.param("id"), user.id);
     const [withPref] = await withNotifications(kv, user.id, [conversation]);
     return c.json({ conversation: withPref });
   })
-  .get("/:id/messages", async (c) => {
+  .get("/:id/messages", doc(conversationDocs.history), async (c) => {
     const user = requireUser(c);
     const { kv } = c.get("ctx");
     const conv = await getConversationRecordForUser(kv, c.req.param("id"), user.id);
@@ -220,7 +178,7 @@ export const conversationRoutes = new Hono<Env>()
     const { json } = await readHistory(kv, conv.id, query);
     return c.body(json(), 200, { "Content-Type": "application/json" });
   })
-  .post("/:id/messages", async (c) => {
+  .post("/:id/messages", doc(conversationDocs.send), async (c) => {
     const user = requireUser(c);
     const { kv, hub } = c.get("ctx");
     await getConversationRecordForUser(kv, c.req.param("id"), user.id);
@@ -254,7 +212,7 @@ export const conversationRoutes = new Hono<Env>()
     }
     return c.json({ message }, created ? 201 : 200);
   })
-  .post("/:id/read", async (c) => {
+  .post("/:id/read", doc(conversationDocs.read), async (c) => {
     const user = requireUser(c);
     const { kv, hub } = c.get("ctx");
     const conv = await getConversationRecordForUser(kv, c.req.param("id"), user.id);

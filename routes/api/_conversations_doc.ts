@@ -1,0 +1,194 @@
+/**
+ * What the conversation routes (routes/api/conversations.ts) validate and how the API document
+ * describes them: kept here so that file stays within its size.
+ */
+import { z } from "zod";
+import {
+  channelVisibilitySchema,
+  conversationCursorSchema,
+  MAX_CONVERSATION_PAGE,
+} from "../../lib/conversations/mod.ts";
+import {
+  attachmentIdsSchema,
+  clientIdSchema,
+  optionalContentSchema,
+} from "../../lib/messages/mod.ts";
+import type { RouteDoc } from "../_openapi.ts";
+
+const idList = z.preprocess(
+  (v) => (typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : v),
+  z.array(z.string().min(1).max(64)).max(255),
+);
+export const createSchema = z.object({
+  participantIds: idList.optional(),
+  usernames: idList.optional(),
+  title: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.string().trim().min(1).max(100).optional(),
+  ),
+  projectId: z.string().min(1).max(64).optional(),
+  /** "channel" makes a channel (title, topic, visibility); otherwise as the people say. */
+  kind: z.enum(["direct", "group", "channel"]).optional(),
+  topic: z.string().max(1000).optional(),
+  visibility: channelVisibilitySchema.optional(),
+});
+const seq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+export const historySchema = z.object({
+  before: seq.optional(),
+  after: seq.optional(),
+  /** A seq to show in the middle of the page (a search result opened in context). */
+  around: seq.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+export const postSchema = z.object({
+  /** May be empty when files are attached (then the files are the message). */
+  content: optionalContentSchema,
+  clientId: clientIdSchema.optional(),
+  /** A form sends one id as a plain field: it counts as a list of one. */
+  attachmentIds: z.preprocess((v) => typeof v === "string" ? [v] : v, attachmentIdsSchema)
+    .optional(),
+  /** A reply in the thread of this top-level message (a form sends it as text). */
+  parentSeq: z.preprocess((v) => v === "" ? undefined : v, seq.min(1).optional()),
+  /** A reply that also shows in the conversation (a form's checkbox sends "on"). */
+  alsoToConversation: z.preprocess(
+    (v) => typeof v === "string" ? ["on", "1", "true"].includes(v) : v,
+    z.boolean().optional(),
+  ),
+});
+export const readSchema = z.object({ seq });
+export const listSchema = z.object({
+  cursor: conversationCursorSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_CONVERSATION_PAGE).optional(),
+});
+
+export const usersSchema = z.object({ search: z.string().max(64).default("") });
+
+const conversationAnswer = "`{conversation: Conversation}` (with your notification setting).";
+const tooMany = "Too many changes: wait for `Retry-After`.";
+const unblock: RouteDoc = {
+  tag: "Blocking",
+  summary: "Unblocks someone.",
+  responses: {
+    204: "Unblocked (also when they were not blocked).",
+    303: "A form post: to the account page.",
+  },
+};
+const leave: RouteDoc = {
+  tag: "Members",
+  summary: "Leaves a group or channel.",
+  responses: {
+    204: "Left (your sockets stop receiving from it at once).",
+    303: "A form post: to the start page.",
+    404: "No such conversation for you.",
+    409:
+      "A direct conversation (`direct_conversation`: block instead) or a project's (`leave_project`).",
+    429: tooMany,
+  },
+};
+
+/** The doc() of each conversation route. */
+export const conversationDocs = {
+  list: {
+    tag: "Conversations",
+    summary: "Your conversations, most recent activity first.",
+    description:
+      "Without `limit` or `cursor`: all of them. Each with your notification setting and unread count.",
+    query: listSchema,
+    responses: {
+      200: "`{conversations: Conversation[], nextCursor: string | null}`.",
+      400: "An invalid `cursor` or `limit`.",
+    },
+  },
+  users: {
+    tag: "People",
+    summary: "Finds people by username or display name (at most 20, you left out).",
+    query: usersSchema,
+    responses: {
+      200: "`{users: User[]}`.",
+      400: "A search over 64 characters.",
+      429: "Too many searches: wait for `Retry-After`.",
+    },
+  },
+  create: {
+    tag: "Conversations",
+    summary: 'Starts a direct conversation or a group, or creates a channel (`kind: "channel"`).',
+    description:
+      "People by `participantIds` and/or `usernames` (lists, or comma-separated text in a form). " +
+      "A direct conversation with the same person is found again (200). `projectId`: a group inside a project " +
+      "(everyone a project member). A channel needs `title`; `visibility` public or private.",
+    body: createSchema,
+    bodyTypes: ["json", "form"],
+    responses: {
+      200: conversationAnswer + " A direct conversation that existed already.",
+      201: conversationAnswer,
+      303: "A form post: to the conversation's page.",
+      400: "An invalid field, or people that could not be found (`fields.participants`).",
+      403: "Someone is not a member of the project.",
+      404: "No such project for you.",
+      409: "Someone blocked you (`blocked`), or a channel name in use (`name_taken`).",
+      429: tooMany,
+    },
+  },
+  blocked: {
+    tag: "Blocking",
+    summary: "The people you block (they cannot start conversations with you or add you).",
+    responses: { 200: "`{users: User[]}`." },
+  },
+  unblock,
+  unblockForm: { ...unblock, summary: "Unblocks someone from a form (pages without JavaScript)." },
+  leave,
+  block: {
+    ...leave,
+    tag: "Blocking",
+    summary:
+      "Leaves a conversation and blocks who pulled you in (a direct one's other person, a group's creator).",
+    responses: { ...leave.responses, 409: "A project's conversation (`leave_project`)." },
+  },
+  get: {
+    tag: "Conversations",
+    summary: "One conversation of yours.",
+    responses: { 200: conversationAnswer, 404: "No such conversation for you." },
+  },
+  history: {
+    tag: "Messages",
+    summary: "A page of a conversation's top-level messages, oldest first.",
+    description: "At most one of `before`, `after` and `around` (a seq); none: the newest page.",
+    query: historySchema,
+    responses: {
+      200: "`{messages: Message[], nextCursor: string | null, newerCursor?: string | null}` " +
+        "(pass `nextCursor` as `before`; with `around`, `newerCursor` as `after`).",
+      400: "An invalid field, or more than one of before, after and around.",
+      404: "No such conversation for you.",
+    },
+  },
+  send: {
+    tag: "Messages",
+    summary: "Sends a message (or a reply in a thread, with `parentSeq`).",
+    description:
+      "Markdown text, and/or files uploaded first (`attachmentIds`). A `clientId` makes a retry safe: " +
+      "the same one answers the message already sent (200). A form post's text that starts with `/` runs " +
+      "as a slash command.",
+    body: postSchema,
+    bodyTypes: ["json", "form"],
+    responses: {
+      200: "`{message: Message}`: sent before with this `clientId`.",
+      201: "`{message: Message}`.",
+      303: "A form post: back to the message.",
+      400:
+        "Empty (without files) or too long content, an unknown attachment, or an unknown thread.",
+      404: "No such conversation for you.",
+      409: "An archived channel.",
+      429: "Too many messages: wait for `Retry-After`.",
+    },
+  },
+  read: {
+    tag: "Messages",
+    summary: "Marks the conversation read up to `seq` (a mark never moves back).",
+    body: readSchema,
+    responses: {
+      204: "Marked; your other devices follow live.",
+      400: "An invalid `seq`.",
+      404: "No such conversation for you.",
+    },
+  },
+} satisfies Record<string, RouteDoc>;
