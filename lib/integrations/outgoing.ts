@@ -287,12 +287,12 @@ export async function listDeliveries(
   conversationId: string,
   hookId: string,
   limit = DELIVERY_LOG_LIMIT,
-): Promise<DeliveryEntry[]> {
+): Promise<{ webhook: OutgoingWebhookInfo; deliveries: DeliveryEntry[] }> {
   const record = await getOutgoingForUser(kv, user, conversationId, hookId);
   if (record.createdBy !== user.id && !user.isAdmin) {
     throw new ForbiddenError("Only its creator or a site admin may see its deliveries.");
   }
-  return await recentDeliveries(kv, hookId, limit);
+  return { webhook: toInfo(record), deliveries: await recentDeliveries(kv, hookId, limit) };
 }
 
 /** A webhook's last `limit` delivery attempts, newest first (no access check). */

@@ -1,0 +1,219 @@
+/**
+ * Outgoing webhooks in the conversation panel: the list (where each sends, its trigger
+ * words), a form to add one, Delete and the recent deliveries for its creator (or a site
+ * admin), and the page that shows a new webhook's secret, once. Plain forms and links: the
+ * same without JavaScript.
+ */
+import type { DeliveryEntry, OutgoingWebhookInfo } from "../lib/integrations/mod.ts";
+import type { User } from "../lib/shared/user.ts";
+
+const LABEL = "block text-xs font-medium text-slate-700 dark:text-slate-300";
+const INPUT =
+  "mt-1 w-full rounded-lg border border-slate-300 bg-white px-2.5 py-1.5 text-sm text-slate-900 dark:border-slate-600 dark:bg-slate-800 dark:text-slate-100";
+const SMALL_BUTTON =
+  "rounded px-1.5 py-0.5 text-xs text-slate-600 hover:bg-red-50 hover:text-red-700 dark:text-slate-400 dark:hover:bg-red-950 dark:hover:text-red-300";
+const MUTED = "text-xs text-slate-600 dark:text-slate-400";
+
+function base(conversationId: string): string {
+  return `/api/conversations/${conversationId}/outgoing-webhooks`;
+}
+
+/** May `me` delete it and see its deliveries? Its creator or a site admin. */
+function owns(hook: OutgoingWebhookInfo, me: User): boolean {
+  return hook.createdBy === me.id || Boolean(me.isAdmin);
+}
+
+export function OutgoingWebhooksSection(
+  props: { conversationId: string; hooks: OutgoingWebhookInfo[]; me: User },
+) {
+  const { conversationId, hooks, me } = props;
+  return (
+    <section aria-labelledby="outgoing-webhooks-title" class="space-y-3" id="outgoing-webhooks">
+      <h3
+        id="outgoing-webhooks-title"
+        class="text-sm font-semibold text-slate-800 dark:text-slate-200"
+      >
+        Outgoing webhooks
+      </h3>
+      <p class={MUTED}>
+        Each new message here is sent, signed, to a program's address; its answer can post back.
+      </p>
+      {hooks.length === 0
+        ? <p class={MUTED}>None yet.</p>
+        : (
+          <ul class="space-y-2" aria-label="Outgoing webhooks">
+            {hooks.map((hook) => (
+              <li
+                key={hook.id}
+                class="space-y-1 rounded-lg border border-slate-200 p-2 dark:border-slate-700"
+                data-testid="outgoing-webhook"
+              >
+                <div class="flex items-center gap-2">
+                  <span class="min-w-0 flex-1 truncate text-sm font-medium">
+                    <bdi>{hook.name}</bdi>
+                  </span>
+                  {owns(hook, me) && (
+                    <form method="post" action={`${base(conversationId)}/${hook.id}/delete`}>
+                      <button
+                        type="submit"
+                        class={SMALL_BUTTON}
+                        aria-label={`Delete the webhook ${hook.name}`}
+                      >
+                        Delete
+                      </button>
+                    </form>
+                  )}
+                </div>
+                <p class="break-all font-mono text-xs text-slate-700 dark:text-slate-300">
+                  {hook.url}
+                </p>
+                <p class={MUTED}>
+                  {hook.triggerWords.length === 0
+                    ? "Sends every message."
+                    : `Sends messages starting with: ${hook.triggerWords.join(", ")}`}
+                </p>
+                {owns(hook, me) && (
+                  <a
+                    class="text-xs font-medium text-indigo-700 underline dark:text-indigo-300"
+                    href={`${base(conversationId)}/${hook.id}/deliveries`}
+                  >
+                    Recent deliveries
+                  </a>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+      <form method="post" action={base(conversationId)} class="space-y-2" data-member-only>
+        <input type="hidden" name="events" value="message" />
+        <label class={LABEL}>
+          Address (https)
+          <input
+            class={INPUT}
+            type="url"
+            name="url"
+            required
+            maxLength={2000}
+            placeholder="https://example.com/hearth"
+          />
+        </label>
+        <label class={LABEL}>
+          Name <span class="font-normal">(optional)</span>
+          <input class={INPUT} name="name" maxLength={64} />
+        </label>
+        <label class={LABEL}>
+          Trigger words <span class="font-normal">(optional, separated by spaces)</span>
+          <input class={INPUT} name="triggerWords" maxLength={400} placeholder="deploy status" />
+        </label>
+        <button
+          type="submit"
+          class="rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-700"
+        >
+          Add outgoing webhook
+        </button>
+      </form>
+    </section>
+  );
+}
+
+/** What a form gets after adding a webhook: its secret, shown this once. */
+export function OutgoingWebhookCreated(
+  props: { conversationId: string; webhook: OutgoingWebhookInfo; secret: string },
+) {
+  const { conversationId, webhook, secret } = props;
+  return (
+    <main class="mx-auto max-w-xl space-y-4 p-6">
+      <h1 class="text-2xl font-bold">Outgoing webhook added</h1>
+      <p class="text-sm text-slate-700 dark:text-slate-300">
+        <bdi class="font-semibold">{webhook.name}</bdi> sends new messages to{" "}
+        <span class="break-all font-mono">{webhook.url}</span>.
+      </p>
+      <div class="space-y-1">
+        <p class="text-sm font-medium" id="secret-label">
+          Its signing secret (shown only now: copy it to your program):
+        </p>
+        <input
+          aria-labelledby="secret-label"
+          class={`${INPUT} font-mono`}
+          readOnly
+          value={secret}
+          data-testid="webhook-secret"
+        />
+        <p class={MUTED}>
+          Each delivery carries{" "}
+          <code>X-Hearth-Signature: sha256=…</code>, the HMAC-SHA256 of the request body with this
+          secret.
+        </p>
+      </div>
+      <a
+        class="inline-block rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-700"
+        href={`/conversations/${conversationId}`}
+      >
+        Back to the conversation
+      </a>
+    </main>
+  );
+}
+
+/** A webhook's recent delivery attempts, newest first (for its creator). */
+export function DeliveriesPage(
+  props: { conversationId: string; webhook: OutgoingWebhookInfo; deliveries: DeliveryEntry[] },
+) {
+  const { conversationId, webhook, deliveries } = props;
+  return (
+    <main class="mx-auto max-w-3xl space-y-4 p-6">
+      <h1 class="text-2xl font-bold">
+        Deliveries of <bdi>{webhook.name}</bdi>
+      </h1>
+      <p class="break-all font-mono text-sm text-slate-700 dark:text-slate-300">{webhook.url}</p>
+      {deliveries.length === 0
+        ? <p class="text-sm">Nothing sent yet.</p>
+        : (
+          <div class="overflow-x-auto">
+            <table class="w-full text-left text-sm">
+              <thead class="text-xs uppercase text-slate-600 dark:text-slate-400">
+                <tr>
+                  <th class="py-1 pr-3">When</th>
+                  <th class="py-1 pr-3">Delivery</th>
+                  <th class="py-1 pr-3">Try</th>
+                  <th class="py-1 pr-3">Answer</th>
+                  <th class="py-1 pr-3">Time</th>
+                </tr>
+              </thead>
+              <tbody>
+                {deliveries.map((d) => (
+                  <tr
+                    key={`${d.id}.${d.attempt}`}
+                    class="border-t border-slate-200 dark:border-slate-700"
+                  >
+                    <td class="py-1 pr-3 whitespace-nowrap">
+                      <time dateTime={d.at}>{d.at.replace("T", " ").slice(0, 19)}</time>
+                    </td>
+                    <td class="py-1 pr-3 font-mono text-xs">{d.id}</td>
+                    <td class="py-1 pr-3">{d.attempt}</td>
+                    <td
+                      class={`py-1 pr-3 ${
+                        d.ok
+                          ? "text-green-700 dark:text-green-400"
+                          : "text-red-700 dark:text-red-300"
+                      }`}
+                    >
+                      {d.ok ? "OK" : "Failed"} {d.status ?? ""}
+                      {d.error && <span class="block text-xs">{d.error}</span>}
+                    </td>
+                    <td class="py-1 pr-3 whitespace-nowrap">{d.ms} ms</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      <a
+        class="inline-block text-sm font-medium text-indigo-700 underline dark:text-indigo-300"
+        href={`/conversations/${conversationId}`}
+      >
+        Back to the conversation
+      </a>
+    </main>
+  );
+}
