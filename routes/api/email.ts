@@ -36,6 +36,7 @@ import {
 import { clientAddress } from "../_request.ts";
 import { siteName } from "../_page.tsx";
 import { renderResetPage } from "../email_pages.tsx";
+import { doc, type RouteDoc } from "../_openapi.ts";
 
 const emailSchema = z.object({
   email: emailAddressSchema,
@@ -129,66 +130,156 @@ async function setNotifications(c: AppCtx): Promise<Response> {
   return c.json(await getEmailState(c.get("ctx").kv, user.id));
 }
 
+const off = "This server sends no email (`email_off`).";
+const state = "`{address: string | null, confirmed: boolean, notifications: boolean}`.";
+const toAccount = "A form post: back to the account page (errors as `email_error=<code>`).";
+const setDoc: RouteDoc = {
+  tag: "Email",
+  summary: "Sets your email address: a confirmation link is mailed to it.",
+  description:
+    "Needs `currentPassword` when your account has a password (an address can reset it).",
+  body: emailSchema,
+  bodyTypes: ["json", "form"],
+  responses: {
+    202: state + " The address waits for its confirmation.",
+    303: toAccount,
+    400: "An invalid address, or a wrong current password (`wrong_password`).",
+    404: off,
+    429: "Too many changes or mails to that address: wait for `Retry-After`.",
+  },
+};
+const notificationsDoc: RouteDoc = {
+  tag: "Email",
+  summary: "Turns email notifications (missed mentions and direct messages) on or off.",
+  body: notificationsSchema,
+  bodyTypes: ["json", "form"],
+  responses: { 200: state, 303: toAccount, 400: "`enabled` is not a boolean.", 404: off },
+};
+const removeDoc: RouteDoc = {
+  tag: "Email",
+  summary: "Removes your email address.",
+  responses: { 204: "Removed.", 404: off },
+};
+
 export const meEmailRoutes = new Hono<Env>()
-  .get("/email", async (c) => {
-    const user = requireUser(c);
-    requireEmail(c);
-    return c.json(await getEmailState(c.get("ctx").kv, user.id));
-  })
-  .put("/email", setAddress)
-  .post("/email", (c) => orBackToAccount(c, () => setAddress(c)))
-  .delete("/email", async (c) => {
+  .get(
+    "/email",
+    doc({
+      tag: "Email",
+      summary: "Your email address, whether it is confirmed, and email notifications.",
+      responses: { 200: state, 404: off },
+    }),
+    async (c) => {
+      const user = requireUser(c);
+      requireEmail(c);
+      return c.json(await getEmailState(c.get("ctx").kv, user.id));
+    },
+  )
+  .put("/email", doc(setDoc), setAddress)
+  .post(
+    "/email",
+    doc({ ...setDoc, summary: "Sets your email address from a form." }),
+    (c) => orBackToAccount(c, () => setAddress(c)),
+  )
+  .delete("/email", doc(removeDoc), async (c) => {
     const user = requireUser(c);
     requireEmail(c);
     await removeEmail(c.get("ctx").kv, user.id);
     return c.body(null, 204);
   })
-  .post("/email/remove", (c) =>
-    orBackToAccount(c, async () => {
-      const user = requireUser(c);
-      requireEmail(c);
-      await removeEmail(c.get("ctx").kv, user.id);
-      return isFormPost(c) ? back(c, "removed") : c.body(null, 204);
-    }))
-  .put("/email/notifications", setNotifications)
-  .post("/email/notifications", (c) => orBackToAccount(c, () => setNotifications(c)));
+  .post(
+    "/email/remove",
+    doc({
+      ...removeDoc,
+      summary: "Removes your email address from a form.",
+      responses: { ...removeDoc.responses as Record<number, string>, 303: toAccount },
+    }),
+    (c) =>
+      orBackToAccount(c, async () => {
+        const user = requireUser(c);
+        requireEmail(c);
+        await removeEmail(c.get("ctx").kv, user.id);
+        return isFormPost(c) ? back(c, "removed") : c.body(null, 204);
+      }),
+  )
+  .put("/email/notifications", doc(notificationsDoc), setNotifications)
+  .post(
+    "/email/notifications",
+    doc({ ...notificationsDoc, summary: "Turns email notifications on or off from a form." }),
+    (c) => orBackToAccount(c, () => setNotifications(c)),
+  );
 
 export const passwordResetRoutes = new Hono<Env>()
   /**
    * Always 202 for a valid body: one queued job whoever the login names (the mail worker
    * looks the account up), so neither the answer nor its timing tells whether it exists.
    */
-  .post("/password-reset", async (c) => {
-    requireEmail(c);
-    try {
-      const { login } = await readBody(c, resetRequestSchema);
-      await limit(c, ["reset_addr", clientAddress(c)], 30);
-      await limit(c, ["reset_login", login.toLowerCase()], 5);
-      await requestPasswordReset(c.get("ctx").kv, login);
-    } catch (err) {
-      if (!isFormPost(c) || !(err instanceof AppError) || err.status === 415) throw err;
-      return c.redirect(`/forgot?problem=${encodeURIComponent(err.code)}`, 303);
-    }
-    return isFormPost(c) ? c.redirect("/forgot?sent=1", 303) : c.json({}, 202);
-  })
-  .post("/password-reset/complete", async (c) => {
-    requireEmail(c);
-    const { kv, hub } = c.get("ctx");
-    let input;
-    try {
-      input = await readBody(c, resetCompleteSchema);
-    } catch (err) {
-      const token = isFormPost(c) ? formToken(c) : null;
-      if (token !== null && err instanceof ValidationError && err.fields?.password) {
-        return await renderResetPage(c, token, { error: err.fields.password, status: 400 });
+  .post(
+    "/password-reset",
+    doc({
+      tag: "Auth",
+      summary: "Asks for a password reset link, mailed to the account's confirmed address.",
+      description: "The same answer whether or not the login names an account.",
+      auth: "none",
+      body: resetRequestSchema,
+      bodyTypes: ["json", "form"],
+      responses: {
+        202: "`{}`: a link is mailed if the account has a confirmed address.",
+        303: "A form post: to /forgot.",
+        400: "No login given.",
+        404: off,
+        429: "Too many requests: wait for `Retry-After`.",
+      },
+    }),
+    async (c) => {
+      requireEmail(c);
+      try {
+        const { login } = await readBody(c, resetRequestSchema);
+        await limit(c, ["reset_addr", clientAddress(c)], 30);
+        await limit(c, ["reset_login", login.toLowerCase()], 5);
+        await requestPasswordReset(c.get("ctx").kv, login);
+      } catch (err) {
+        if (!isFormPost(c) || !(err instanceof AppError) || err.status === 415) throw err;
+        return c.redirect(`/forgot?problem=${encodeURIComponent(err.code)}`, 303);
       }
-      throw err;
-    }
-    await limit(c, ["reset_done", clientAddress(c)], 30);
-    const { endedSessions } = await completePasswordReset(kv, input.token, input.password);
-    for (const id of endedSessions) hub.endSession(id);
-    return isFormPost(c) ? c.redirect("/reset/done", 303) : c.body(null, 204);
-  });
+      return isFormPost(c) ? c.redirect("/forgot?sent=1", 303) : c.json({}, 202);
+    },
+  )
+  .post(
+    "/password-reset/complete",
+    doc({
+      tag: "Auth",
+      summary: "Sets a new password with a reset link's token; every session ends.",
+      auth: "url",
+      body: resetCompleteSchema,
+      bodyTypes: ["json", "form"],
+      responses: {
+        204: "Changed: sign in with the new password.",
+        303: "A form post: to /reset/done.",
+        400: "A weak password.",
+        404: off + " Or an unknown, used or expired token (`reset_invalid`).",
+        429: "Too many attempts: wait for `Retry-After`.",
+      },
+    }),
+    async (c) => {
+      requireEmail(c);
+      const { kv, hub } = c.get("ctx");
+      let input;
+      try {
+        input = await readBody(c, resetCompleteSchema);
+      } catch (err) {
+        const token = isFormPost(c) ? formToken(c) : null;
+        if (token !== null && err instanceof ValidationError && err.fields?.password) {
+          return await renderResetPage(c, token, { error: err.fields.password, status: 400 });
+        }
+        throw err;
+      }
+      await limit(c, ["reset_done", clientAddress(c)], 30);
+      const { endedSessions } = await completePasswordReset(kv, input.token, input.password);
+      for (const id of endedSessions) hub.endSession(id);
+      return isFormPost(c) ? c.redirect("/reset/done", 303) : c.body(null, 204);
+    },
+  );
 
 /** The token a refused reset form carried (to show its page again), if it looks like one. */
 function formToken(c: AppCtx): string | null {
