@@ -16,14 +16,19 @@ import { sendFile, type Upload, UploadList } from "../parts/uploads.tsx";
 import { mentionOptionId, MentionPicker } from "./MentionPicker.tsx";
 import { type MentionQuery, mentionQuery, pickMention } from "./mention_query.ts";
 import { useDraftSync } from "./draft_sync.ts";
+import { readComposerText } from "../../lib/shared/commands.ts";
+import { CommandHelp, CommandPicker } from "./CommandPicker.tsx";
+import { commandOptionId } from "./slash_commands.ts";
+import { useSlashCommands } from "./use_slash_commands.ts";
 
 /** A file picked for the next message: uploading (progress), failed, or stored (`file`). */
 type Staged = Upload & { file: FileMeta | null };
 
 /**
  * The message being written: text (Enter sends, Shift+Enter is a new line, `@` suggests
- * people), and files picked, pasted or dropped, uploaded at once with progress. Without
- * JavaScript it is a plain form posting the text.
+ * people, `/` at the start suggests commands, run on the server instead of sent), and files
+ * picked, pasted or dropped, uploaded at once with progress. Without JavaScript it is a
+ * plain form posting the text (the server runs a command it holds).
  */
 export function Composer(props: {
   conversationId: string;
@@ -56,6 +61,15 @@ export function Composer(props: {
     saved: props.thread ? undefined : props.savedDraft ?? null,
   });
   const suggest = useSignal<MentionQuery | null>(null);
+  const slash = useSlashCommands({
+    id,
+    conversationId: props.conversationId,
+    parentSeq: props.thread?.parentSeq,
+    draft,
+    setError: props.setError,
+    sent: () => drafts.sent(),
+  });
+  const { commands, help, notice } = slash;
   const staged = useSignal<Staged[]>([]);
   const dragging = useSignal(false);
   /** The attach button works only with JavaScript: it shows once the island runs. */
@@ -115,13 +129,26 @@ export function Composer(props: {
         : []
     );
     if (!content && attachments.length === 0) return;
+    const read = readComposerText(content);
+    if (read.kind === "command") {
+      if (files.length) props.setError("A command cannot carry files: send them as a message.");
+      else void slash.run(content);
+      return;
+    }
+    // `//etc` sends `/etc`.
+    if (read.content !== content) return send(read.content, attachments);
     if (content.length > MAX_MESSAGE_CHARS) {
       props.setError(MESSAGE_TOO_LONG);
       return;
     }
+    send(content, attachments);
+  }
+
+  function send(content: string, attachments: Attachment[]) {
     batch(() => {
       draft.value = "";
       staged.value = [];
+      slash.clear();
       props.onSend(content, attachments, also.value);
       also.value = false;
       drafts.sent();
@@ -162,7 +189,7 @@ export function Composer(props: {
   }
 
   function onKeyDown(event: JSX.TargetedKeyboardEvent<HTMLTextAreaElement>) {
-    if (onPickerKey(event)) return;
+    if (onPickerKey(event) || slash.onKey(event)) return;
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       event.currentTarget.form?.requestSubmit();
@@ -178,6 +205,7 @@ export function Composer(props: {
   function onInput(event: JSX.TargetedEvent<HTMLTextAreaElement>) {
     const el = event.currentTarget;
     draft.value = el.value;
+    slash.typed(el.value);
     suggest.value = mentionQuery(
       el.value,
       el.selectionStart ?? el.value.length,
@@ -192,6 +220,7 @@ export function Composer(props: {
   }
 
   const s = suggest.value;
+  const choice = commands.value;
   return (
     <form
       method="post"
@@ -224,7 +253,12 @@ export function Composer(props: {
       {props.error && (
         <p role="alert" class="mb-2 text-sm text-red-600 dark:text-red-400">{props.error}</p>
       )}
+      <p role="status" class="text-sm text-slate-600 dark:text-slate-400 empty:hidden">
+        {notice.value}
+      </p>
+      {help.value && <CommandHelp commands={help.value} onClose={() => (help.value = null)} />}
       {s && <MentionPicker query={s} onPick={pick} />}
+      {choice && <CommandPicker id={slash.listId} choice={choice} onPick={slash.pick} />}
       {props.thread && <input type="hidden" name="parentSeq" value={props.thread.parentSeq} />}
       <div class="flex items-end gap-2">
         <input
@@ -269,10 +303,17 @@ export function Composer(props: {
             e.preventDefault();
             attach(files);
           }}
-          onBlur={() => (suggest.value = null)}
+          onBlur={() => {
+            suggest.value = null;
+            commands.value = null;
+          }}
           aria-autocomplete="list"
-          aria-controls={s ? "mention-options" : undefined}
-          aria-activedescendant={s ? mentionOptionId(s.items[s.index]) : undefined}
+          aria-controls={s ? "mention-options" : choice ? slash.listId : undefined}
+          aria-activedescendant={s
+            ? mentionOptionId(s.items[s.index])
+            : choice
+            ? commandOptionId(slash.listId, choice.items[choice.index])
+            : undefined}
           class="max-h-40 min-h-[42px] flex-1 resize-none rounded-xl border border-slate-300 dark:border-slate-600 px-3 py-2 text-sm shadow-sm outline-none focus:border-indigo-500 focus:ring-2 focus:ring-indigo-200"
         />
         <button

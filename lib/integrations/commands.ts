@@ -14,22 +14,15 @@ import {
   updateConversation,
 } from "../conversations/mod.ts";
 import { ValidationError } from "../errors.ts";
-import type { Message, SystemRecord } from "../messages/mod.ts";
-import { getNotifyPrefs, type NotifyPref, setNotifyPref } from "../notify/mod.ts";
+import type { SystemRecord } from "../messages/mod.ts";
+import { getNotifyPrefs, setNotifyPref } from "../notify/mod.ts";
 import { describeError, log } from "../ops/mod.ts";
 import { requireProjectMembers } from "../projects/mod.ts";
 import type { Hub } from "../realtime/mod.ts";
-import { type CommandInfo, COMMANDS, readComposerText, shownName } from "../shared/commands.ts";
+import { type CommandResult, COMMANDS, readComposerText, shownName } from "../shared/commands.ts";
 import { MAX_MESSAGE_CHARS, MESSAGE_TOO_LONG } from "../shared/limits.ts";
 
-export { type CommandInfo, COMMANDS } from "../shared/commands.ts";
-
-/** What a command did: sent a message, changed something, took you out, or the list. */
-export type CommandResult =
-  | { kind: "sent"; message: Message }
-  | { kind: "done"; text: string; notifications?: NotifyPref }
-  | { kind: "left" }
-  | { kind: "help"; commands: CommandInfo[] };
+export { type CommandInfo, type CommandResult, COMMANDS } from "../shared/commands.ts";
 
 /** A command to run: `user` takes part in `conversation` (the caller checked). */
 export type CommandRequest = {

@@ -4,6 +4,9 @@
  * (lib/integrations/commands.ts); the composer suggests them as you type `/`.
  */
 
+import type { Message } from "./message.ts";
+import type { NotifyPref } from "./notify_prefs.ts";
+
 /** A command as the list shows it: `/name args` and what it does. */
 export type CommandInfo = { name: string; args: string; description: string };
 
@@ -17,6 +20,13 @@ export const COMMANDS: readonly CommandInfo[] = [
   { name: "mute", args: "", description: "Mute this conversation's notifications, or unmute." },
   { name: "help", args: "", description: "List the commands (only you see it)." },
 ];
+
+/** What a command did: sent a message, changed something, took you out, or the list. */
+export type CommandResult =
+  | { kind: "sent"; message: Message }
+  | { kind: "done"; text: string; notifications?: NotifyPref }
+  | { kind: "left" }
+  | { kind: "help"; commands: CommandInfo[] };
 
 /** How the command is written: `/topic <text>`. */
 export function commandUsage(info: CommandInfo): string {
