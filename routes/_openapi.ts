@@ -32,6 +32,11 @@ export type RouteDoc = {
   auth?: RouteAuth;
   /** The schema `readBody` validates the body with. */
   body?: z.ZodType;
+  /**
+   * The schema a form's body (urlencoded or multipart) is read with, when it is not `body`'s
+   * (then `body` is JSON's): forms send only strings ("true", "on").
+   */
+  formBody?: z.ZodType;
   /** Which encodings the body may come in (default: JSON). */
   bodyTypes?: ("json" | "form" | "multipart")[];
   /** The schema `readQuery` validates the query string with. */
@@ -151,7 +156,10 @@ export function openApiDocument(
       operation.requestBody = {
         required: true,
         content: Object.fromEntries(
-          (d.bodyTypes ?? ["json"]).map((t) => [MEDIA[t], { schema: d.body }]),
+          (d.bodyTypes ?? ["json"]).map((t) => [
+            MEDIA[t],
+            { schema: t !== "json" && d.formBody ? d.formBody : d.body },
+          ]),
         ),
       };
     }
@@ -189,7 +197,7 @@ export function assertDocumented(
   part: "body" | "query",
   schema: z.ZodType,
 ): void {
-  if (spec && spec[part] !== schema) {
+  if (spec && spec[part] !== schema && !(part === "body" && spec.formBody === schema)) {
     throw new Error(
       `The route "${spec.summary}" validates its ${part} with a schema its doc() does not name.`,
     );

@@ -24,6 +24,7 @@ import {
 } from "../../lib/admin/mod.ts";
 import { AppError } from "../../lib/errors.ts";
 import { type AppCtx, type Env, isFormPost, readBody, readQuery, requireUser } from "../_http.ts";
+import { doc, type RouteDoc } from "../_openapi.ts";
 
 /** "true"/"on" and "false" as forms send them; repeated fields (hidden + checkbox): the last. */
 const formBool = z.preprocess((v) => {
@@ -140,67 +141,180 @@ async function deleteUser(c: AppCtx, transferTo?: string) {
   await deleteAccountAsAdmin(c.get("ctx").kv, actor, c.req.param("id") ?? "", { transferTo });
 }
 
+const forbidden = "Not a site admin.";
+const toAdmin = "A form post: back to /admin, with `done=` or `failed=<code>`.";
+const userAnswer = "`{user: AdminUser}` (with its role, state, last activity).";
+const patchUserDoc: RouteDoc = {
+  tag: "Admin",
+  summary: "Makes someone an admin or not, or disables or enables their account.",
+  description: "Disabling ends their sessions and sockets at once. Nobody disables their own " +
+    "account here, and the last active admin keeps the role.",
+  auth: "admin",
+  body: userPatchSchema,
+  formBody: userPatchFormSchema,
+  bodyTypes: ["json", "form"],
+  responses: {
+    200: userAnswer,
+    303: toAdmin,
+    400: "Nothing to change, or an unknown field.",
+    403: forbidden,
+    404: "No such person.",
+    409: "Your own account (`own_account`), or the last admin (`last_admin`).",
+  },
+};
+const deleteUserDoc: RouteDoc = {
+  tag: "Admin",
+  summary: "Deletes someone's account (their messages stay, shown as a deleted account).",
+  description: "`transferTo`: who gets the projects they own (needed when they own any).",
+  auth: "admin",
+  responses: {
+    204: "Deleted.",
+    400: "An invalid or unknown `transferTo`.",
+    403: forbidden,
+    404: "No such person.",
+    409: "Your own account (`own_account`), or projects that need a new owner (`transferTo`).",
+  },
+};
+const settingsAnswer = "`{settings: {name, registration, membersMayInvite}}`.";
+const settingsDoc: RouteDoc = {
+  tag: "Admin",
+  summary: "Changes the site's settings: its name, who may register, whether members invite.",
+  auth: "admin",
+  body: siteSettingsPatchSchema,
+  responses: { 200: settingsAnswer, 400: "An invalid or unknown field.", 403: forbidden },
+};
+
 export const adminApiRoutes = new Hono<Env>()
-  .get("/users", async (c) => {
-    await requireAdmin(c);
-    const query = readQuery(c, listQuery);
-    return c.json(await listPeople(c.get("ctx").kv, query));
-  })
-  .post("/users", (c) =>
-    formAware(c, async () => {
+  .get(
+    "/users",
+    doc({
+      tag: "Admin",
+      summary: "The people on the site, 50 a page (`search`: by username or name).",
+      auth: "admin",
+      query: listQuery,
+      responses: {
+        200: "`{users: AdminUser[], nextCursor: string | null}`.",
+        400: "An invalid query field.",
+        403: forbidden,
+      },
+    }),
+    async (c) => {
       await requireAdmin(c);
-      const input = await readBody(c, createUserSchema);
-      const { kv } = c.get("ctx");
-      const account = await createAccount(kv, input);
-      if (isFormPost(c)) return c.redirect(backToAdmin(c, { done: "created" }), 303);
-      return c.json({ user: await adminView(kv, account) }, 201);
-    }))
-  .patch("/users/:id", patchUser)
+      const query = readQuery(c, listQuery);
+      return c.json(await listPeople(c.get("ctx").kv, query));
+    },
+  )
+  .post(
+    "/users",
+    doc({
+      tag: "Admin",
+      summary: "Creates an account with a password (to hand over).",
+      auth: "admin",
+      body: createUserSchema,
+      bodyTypes: ["json", "form"],
+      responses: {
+        201: userAnswer,
+        303: toAdmin,
+        400: "An invalid field.",
+        403: forbidden,
+        409: "The username is taken (`username_taken`).",
+      },
+    }),
+    (c) =>
+      formAware(c, async () => {
+        await requireAdmin(c);
+        const input = await readBody(c, createUserSchema);
+        const { kv } = c.get("ctx");
+        const account = await createAccount(kv, input);
+        if (isFormPost(c)) return c.redirect(backToAdmin(c, { done: "created" }), 303);
+        return c.json({ user: await adminView(kv, account) }, 201);
+      }),
+  )
+  .patch("/users/:id", doc(patchUserDoc), patchUser)
   // The no-JavaScript twin of PATCH (forms cannot send PATCH).
-  .post("/users/:id", (c) => formAware(c, () => patchUser(c)))
-  .delete("/users/:id", async (c) => {
+  .post(
+    "/users/:id",
+    doc({
+      ...patchUserDoc,
+      summary: "Changes someone's role or account state from a form (pages without JavaScript).",
+    }),
+    (c) => formAware(c, () => patchUser(c)),
+  )
+  .delete("/users/:id", doc({ ...deleteUserDoc, query: transferSchema }), async (c) => {
     const { transferTo } = readQuery(c, transferSchema);
     await deleteUser(c, transferTo);
     return c.body(null, 204);
   })
   // The no-JavaScript twin of DELETE, posted by the confirmation page (/admin/users/:id/delete).
-  .post("/users/:id/delete", (c) =>
-    formAware(
-      c,
-      async () => {
-        await requireAdmin(c);
-        const { transferTo } = await readBody(c, transferSchema);
-        await deleteUser(c, transferTo);
-        return isFormPost(c)
-          ? c.redirect(backToAdmin(c, { done: "deleted" }), 303)
-          : c.body(null, 204);
+  .post(
+    "/users/:id/delete",
+    doc({
+      ...deleteUserDoc,
+      summary: "Deletes someone's account from the confirmation page's form.",
+      body: transferSchema,
+      bodyTypes: ["form", "json"],
+      responses: {
+        ...deleteUserDoc.responses,
+        303: "To /admin; a failure back to the confirmation page with `failed=<code>`.",
       },
-      (code) => `/admin/users/${encodeURIComponent(c.req.param("id"))}/delete?failed=${code}`,
-    ))
-  .get("/settings", async (c) => {
-    await requireAdmin(c);
-    const { kv, config } = c.get("ctx");
-    return c.json({ settings: await getSiteSettings(kv, config) });
-  })
-  .patch("/settings", async (c) => {
+    }),
+    (c) =>
+      formAware(
+        c,
+        async () => {
+          await requireAdmin(c);
+          const { transferTo } = await readBody(c, transferSchema);
+          await deleteUser(c, transferTo);
+          return isFormPost(c)
+            ? c.redirect(backToAdmin(c, { done: "deleted" }), 303)
+            : c.body(null, 204);
+        },
+        (code) => `/admin/users/${encodeURIComponent(c.req.param("id"))}/delete?failed=${code}`,
+      ),
+  )
+  .get(
+    "/settings",
+    doc({
+      tag: "Admin",
+      summary: "The site's settings in force.",
+      auth: "admin",
+      responses: { 200: settingsAnswer, 403: forbidden },
+    }),
+    async (c) => {
+      await requireAdmin(c);
+      const { kv, config } = c.get("ctx");
+      return c.json({ settings: await getSiteSettings(kv, config) });
+    },
+  )
+  .patch("/settings", doc(settingsDoc), async (c) => {
     await requireAdmin(c);
     const patch = await readBody(c, siteSettingsPatchSchema);
     const { kv, config } = c.get("ctx");
     return c.json({ settings: await updateSiteSettings(kv, config, patch) });
   })
   // The no-JavaScript twin of PATCH.
-  .post("/settings", (c) =>
-    formAware(
-      c,
-      async () => {
-        await requireAdmin(c);
-        const form = isFormPost(c);
-        const patch = await readBody(c, form ? settingsFormSchema : siteSettingsPatchSchema);
-        const { kv, config } = c.get("ctx");
-        const settings = await updateSiteSettings(kv, config, patch);
-        return form
-          ? c.redirect(backToAdmin(c, { done: "settings_saved" }, "settings"), 303)
-          : c.json({ settings });
-      },
-      (code) => backToAdmin(c, { failed: code }, "settings"),
-    ));
+  .post(
+    "/settings",
+    doc({
+      ...settingsDoc,
+      summary: "Changes the site's settings from the /admin page's form.",
+      formBody: settingsFormSchema,
+      bodyTypes: ["form", "json"],
+      responses: { ...settingsDoc.responses, 303: toAdmin },
+    }),
+    (c) =>
+      formAware(
+        c,
+        async () => {
+          await requireAdmin(c);
+          const form = isFormPost(c);
+          const patch = await readBody(c, form ? settingsFormSchema : siteSettingsPatchSchema);
+          const { kv, config } = c.get("ctx");
+          const settings = await updateSiteSettings(kv, config, patch);
+          return form
+            ? c.redirect(backToAdmin(c, { done: "settings_saved" }, "settings"), 303)
+            : c.json({ settings });
+        },
+        (code) => backToAdmin(c, { failed: code }, "settings"),
+      ),
+  );
