@@ -7,6 +7,9 @@ import { island } from "../lib/web/mod.ts";
 import { Avatar } from "./people.tsx";
 import { ChannelMark } from "./ChannelDirectory.tsx";
 import { ChannelSettings } from "./ChannelSettings.tsx";
+import { IncomingWebhooksSection } from "./IncomingWebhooks.tsx";
+import { OutgoingWebhooksSection } from "./OutgoingWebhooks.tsx";
+import type { IncomingWebhookInfo, OutgoingWebhookInfo } from "../lib/integrations/mod.ts";
 
 const AddMemberIsland = island("AddMember", AddMember);
 const MemberPresenceIsland = island("MemberPresence", MemberPresence);
@@ -30,13 +33,22 @@ export function channelRights(conversation: Conversation, me: User) {
 const SMALL_BUTTON =
   "rounded px-1.5 py-0.5 text-xs text-slate-600 hover:bg-red-50 hover:text-red-700 dark:text-slate-400 dark:hover:bg-red-950 dark:hover:text-red-300";
 
+/** A conversation's webhooks, for its panel's Integrations section. */
+export type PanelIntegrations = {
+  incoming: IncomingWebhookInfo[];
+  outgoing: OutgoingWebhookInfo[];
+};
+
 /**
  * Beside a group's or channel's conversation: what it is (name, topic, who made it), its
- * members with Remove (and your own Leave), Add people, and its settings for those who may
- * change them. Plain forms: the same without JavaScript.
+ * members with Remove (and your own Leave), Add people, its settings for those who may
+ * change them, and its integrations (incoming and outgoing webhooks) when given. Plain
+ * forms: the same without JavaScript.
  */
-export function ChannelPanel(props: { conversation: Conversation; me: User }) {
-  const { conversation: conv, me } = props;
+export function ChannelPanel(
+  props: { conversation: Conversation; me: User; integrations?: PanelIntegrations },
+) {
+  const { conversation: conv, me, integrations } = props;
   const channel = conv.kind === "channel";
   const rights = channelRights(conv, me);
   const name = conv.title ?? "";
@@ -134,6 +146,33 @@ export function ChannelPanel(props: { conversation: Conversation; me: User }) {
       </section>
 
       {rights.manage && <ChannelSettings conversation={conv} />}
+
+      {integrations && (
+        <section
+          aria-labelledby="integrations-title"
+          class="space-y-5"
+          id="integrations"
+          data-member-only
+        >
+          <h2
+            id="integrations-title"
+            class="text-sm font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400"
+          >
+            Integrations
+          </h2>
+          <IncomingWebhooksSection
+            conversationId={conv.id}
+            hooks={integrations.incoming}
+            me={me}
+            archived={Boolean(conv.archived)}
+          />
+          <OutgoingWebhooksSection
+            conversationId={conv.id}
+            hooks={integrations.outgoing}
+            me={me}
+          />
+        </section>
+      )}
 
       <form method="post" action={`/api/conversations/${conv.id}/leave`} data-member-only>
         <button

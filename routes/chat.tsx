@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import type { ComponentChildren } from "preact";
 import { z } from "zod";
 import { ChatShell } from "../components/ChatShell.tsx";
-import { ChannelPanel } from "../components/ChannelPanel.tsx";
+import { ChannelPanel, type PanelIntegrations } from "../components/ChannelPanel.tsx";
 import { ChannelPreview } from "../components/ChannelDirectory.tsx";
 import ChatRoom from "../islands/ChatRoom.tsx";
 import { packChatRoomProps } from "../islands/chat/chat_props.ts";
@@ -21,6 +21,8 @@ import { island } from "../lib/web/mod.ts";
 import type { User } from "../lib/accounts/mod.ts";
 import { getDndUntil, withNotifications } from "../lib/notify/mod.ts";
 import type { Conversation } from "../lib/conversations/mod.ts";
+import { listIncomingWebhooks, listOutgoingWebhooks } from "../lib/integrations/mod.ts";
+import { hookBase } from "./api/webhooks.ts";
 import type { AppCtx, Env } from "./_http.ts";
 import { page } from "./_page.tsx";
 
@@ -149,10 +151,11 @@ async function conversationPage(c: AppCtx, me: User) {
   const before = beforeSchema.parse(c.req.query("before"));
   // `around`: a search result opens its message in the middle of its history.
   const around = before === undefined ? beforeSchema.parse(c.req.query("around")) : undefined;
-  const [[viewed], { page: history }] = await Promise.all([
+  const [[viewed], { page: history }, integrations] = await Promise.all([
     // The header's bell shows your own setting (issue 18).
     withNotifications(kv, me.id, [conversation]),
     readHistory(kv, conversation.id, { before, around, limit: 50 }),
+    hasPanel(conversation) ? readIntegrations(c, conversation.id, me) : undefined,
   ]);
   // `?thread=<seq>`: the thread opens beside the conversation (a working form without JavaScript).
   const threadSeq = beforeSchema.parse(c.req.query("thread"));
@@ -202,7 +205,7 @@ async function conversationPage(c: AppCtx, me: User) {
       />,
       conversation,
       me,
-      threadSeq !== undefined,
+      { threadOpen: threadSeq !== undefined, integrations },
     ),
   });
 }
@@ -224,6 +227,26 @@ async function channelPreviewPage(c: AppCtx, me: User) {
   });
 }
 
+/** Groups (not a project's) and channels have the details panel beside the chat. */
+function hasPanel(conversation: Conversation): boolean {
+  return conversation.kind === "channel" ||
+    (conversation.kind === "group" && !conversation.projectId);
+}
+
+/** The panel's webhooks (the caller checked that `me` takes part). */
+async function readIntegrations(
+  c: AppCtx,
+  conversationId: string,
+  me: User,
+): Promise<PanelIntegrations> {
+  const { kv } = c.get("ctx");
+  const [incoming, outgoing] = await Promise.all([
+    listIncomingWebhooks(kv, conversationId, { userId: me.id, base: hookBase(c) }),
+    listOutgoingWebhooks(kv, conversationId),
+  ]);
+  return { incoming, outgoing };
+}
+
 /**
  * A group's or channel's page has its details beside the chat (below it on a narrow screen):
  * topic, members, add, remove, leave and settings (hidden while a thread is open beside the
@@ -234,11 +257,10 @@ function withPanel(
   room: ComponentChildren,
   conversation: Conversation,
   me: User,
-  threadOpen = false,
+  options: { threadOpen?: boolean; integrations?: PanelIntegrations } = {},
 ) {
-  const panel = conversation.kind === "channel" ||
-    (conversation.kind === "group" && !conversation.projectId);
-  if (!panel) return room;
+  const { threadOpen = false, integrations } = options;
+  if (!hasPanel(conversation)) return room;
   return (
     <div class="flex min-w-0 flex-1 flex-col overflow-y-auto lg:flex-row lg:overflow-hidden">
       <div class="flex min-h-[70vh] min-w-0 flex-1 lg:min-h-0">{room}</div>
@@ -247,7 +269,7 @@ function withPanel(
         data-channel-panel
         data-thread-open={threadOpen ? "" : undefined}
       >
-        <ChannelPanel conversation={conversation} me={me} />
+        <ChannelPanel conversation={conversation} me={me} integrations={integrations} />
       </div>
     </div>
   );
