@@ -1,4 +1,4 @@
-import { Avatar } from "./people.tsx";
+import { Avatar, BotBadge } from "./people.tsx";
 import type { Member, Project } from "../lib/projects/mod.ts";
 import type { User } from "../lib/shared/user.ts";
 import AddMember from "../islands/AddMember.tsx";
@@ -80,7 +80,7 @@ export function MemberList(
               <MemberDot userId={m.user.id} />
             </span>
             <span class="min-w-0 flex-1 truncate text-sm">
-              <bdi>{m.user.displayName}</bdi>{" "}
+              <bdi>{m.user.displayName}</bdi> {m.user.isBot && <>{<BotBadge />}{" "}</>}
               <span class="text-xs text-slate-500 dark:text-slate-400">@{m.user.username}</span>
             </span>
             <span class={`rounded-full px-2 py-0.5 text-[11px] font-medium ${ROLE_BADGE[m.role]}`}>

@@ -8,7 +8,7 @@ import {
 import type { Message } from "../lib/shared/message.ts";
 import { renderFormatted } from "../lib/shared/formatted.tsx";
 import { Attachments } from "./Attachments.tsx";
-import { fullTime, shortTime } from "./people.tsx";
+import { BotBadge, fullTime, senderNameOf, shortTime } from "./people.tsx";
 
 type Parent = VNode<{ children?: ComponentChildren }>;
 
@@ -68,7 +68,8 @@ export function MessageContent(props: MessageContentProps) {
     <>
       {props.head && (
         <div class="flex items-baseline gap-2">
-          <span class="msg-name">{m.author.displayName}</span>
+          <span class="msg-name">{senderNameOf(m)}</span>
+          {m.author.isBot && <BotBadge />}
           <time class="msg-meta" dateTime={m.createdAt} title={fullTime(m.createdAt)}>
             {shortTime(m.createdAt)}
           </time>

@@ -4,7 +4,7 @@ import type { MessageActions } from "./message_actions.ts";
 import { MessageItem } from "./MessageItem.tsx";
 import { type Pending, PendingMessages } from "./PendingMessages.tsx";
 import { useEffect, useState } from "preact/hooks";
-import { dayLabel, dayOf, type Zone } from "./people.tsx";
+import { dayLabel, dayOf, senderNameOf, type Zone } from "./people.tsx";
 
 export type { Pending } from "./PendingMessages.tsx";
 
@@ -27,6 +27,8 @@ function DayDivider(props: { day: string; label: string }) {
  */
 function startsGroup(prev: Message | undefined, m: Message): boolean {
   if (!prev || prev.kind === "system" || prev.author.id !== m.author.id) return true;
+  // One webhook may post under several names (`senderName`): each name heads its own group.
+  if (senderNameOf(prev) !== senderNameOf(m)) return true;
   return new Date(m.createdAt).getTime() - new Date(prev.createdAt).getTime() > 5 * 60_000;
 }
 

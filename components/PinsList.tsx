@@ -6,7 +6,7 @@
 import type { ComponentChildren } from "preact";
 import type { Message } from "../lib/shared/message.ts";
 import { plainText } from "../lib/shared/plain_text.ts";
-import { Avatar, fullTime, shortTime } from "./people.tsx";
+import { Avatar, BotBadge, fullTime, senderNameOf, shortTime } from "./people.tsx";
 
 export const PIN_ICON = "M9 4h6l-1 6 3 3v2H7v-2l3-3-1-6ZM12 15v6";
 export const SAVED_ICON = "M7 4h10v16l-5-4-5 4V4Z";
@@ -59,8 +59,9 @@ export function MessageLink(
         <span class="min-w-0 flex-1">
           <span class="flex flex-wrap items-baseline gap-x-2 text-sm">
             <span class="font-semibold text-slate-900 dark:text-slate-100">
-              <bdi>{message.author.displayName}</bdi>
+              <bdi>{senderNameOf(message)}</bdi>
             </span>
+            {message.author.isBot && <BotBadge />}
             {props.where && (
               <span class="text-slate-600 dark:text-slate-400">
                 in <bdi>{props.where}</bdi>

@@ -5,7 +5,7 @@ import { renderFormatted } from "../lib/shared/formatted.tsx";
 import { MessageBody, type MessageBodyProps, REACTIONS_SLOT } from "./MessageBody.tsx";
 import { Reactions } from "./Reactions.tsx";
 import { OWN_TOOLS_SLOT, ownTools } from "./MessageToolbar.tsx";
-import { shortTimeStableUntil } from "./people.tsx";
+import { senderNameOf, shortTimeStableUntil } from "./people.tsx";
 import { LruCache } from "../lib/storage/mod.ts";
 
 /**
@@ -126,7 +126,8 @@ function sameMessage(a: Message, b: Message): boolean {
     a.content === b.content && a.editedAt === b.editedAt && a.deletedAt === b.deletedAt &&
     a.createdAt === b.createdAt && a.seq === b.seq && a.conversationId === b.conversationId &&
     a.author.id === b.author.id && a.author.username === b.author.username &&
-    a.author.displayName === b.author.displayName &&
+    a.author.displayName === b.author.displayName && a.author.isBot === b.author.isBot &&
+    senderNameOf(a) === senderNameOf(b) &&
     (a.reactions.length > 0) === (b.reactions.length > 0) &&
     // A thread's summary and a pin show in the markup (and Reply only on a top-level one).
     a.parentSeq === b.parentSeq && sameThread(a.thread, b.thread) &&

@@ -39,6 +39,30 @@ export function Avatar(props: { user: User; size?: "sm" | "md" }) {
   );
 }
 
+/**
+ * "Bot" beside an integration's name (a bot account, a webhook): in message rows, the thread
+ * panel and member lists, so nobody takes a program's words for a person's.
+ */
+export function BotBadge() {
+  return (
+    <span
+      class="inline-block rounded bg-slate-200 dark:bg-slate-700 px-1 py-px align-middle text-[10px] font-semibold uppercase leading-none tracking-wide text-slate-700 dark:text-slate-200"
+      title="An integration's account, not a person"
+      data-bot-badge
+    >
+      Bot
+    </span>
+  );
+}
+
+/**
+ * The name a message shows for its author: the name an integration posted under
+ * (`senderName`, an incoming webhook's `username`) or the author's display name.
+ */
+export function senderNameOf(m: { author: User; senderName?: string | null }): string {
+  return m.senderName || m.author.displayName;
+}
+
 /** How a conversation is named: its title, or the other people in it. */
 export function conversationName(
   conv: { title: string | null; participants: User[]; kind: string },

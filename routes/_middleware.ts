@@ -4,7 +4,7 @@ import { matchedRoutes } from "hono/route";
 import type { AppContext } from "../lib/context.ts";
 import { ForbiddenError } from "../lib/errors.ts";
 import { log, metrics, withRequestId } from "../lib/ops/mod.ts";
-import { cachedSiteSettings, getUserBySession } from "../lib/accounts/mod.ts";
+import { cachedSiteSettings, getUserBySession, getUserByToken } from "../lib/accounts/mod.ts";
 import { type Env, isHttps, readSessionCookie } from "./_http.ts";
 
 /** An incoming X-Request-Id is kept when it is this tame (a proxy's id links its logs to ours). */
@@ -131,10 +131,28 @@ export function isSameOriginRequest(req: Request, allowedOrigins: string[]): boo
   return site === null || site === "same-origin" || site === "none";
 }
 
-/** Refuses unsafe methods from other origins with 403 (request forgery). */
+/**
+ * The secret of an `Authorization: Bearer …` header on an /api request ("" when the header
+ * names Bearer but no secret), or null: no such header, or not an /api path (pages never sign
+ * in with a token, so a link cannot carry one into a page).
+ */
+export function bearerSecret(c: Context<Env>): string | null {
+  const path = c.req.path;
+  if (path !== "/api" && !path.startsWith("/api/")) return null;
+  const match = /^Bearer(?:[ \t]+(.*))?$/i.exec(c.req.header("authorization")?.trim() ?? "");
+  return match ? (match[1] ?? "").trim() : null;
+}
+
+/**
+ * Refuses unsafe methods from other origins with 403 (request forgery). A bearer request is
+ * not checked: it signs in with its header alone and never with the cookie (loadSession), and
+ * a page on another site cannot make a browser send an Authorization header to us (that
+ * needs a CORS preflight answered with a grant, which this app never gives), nor knows the
+ * secret; so no other site can forge one. Programs send no Origin anyway.
+ */
 export function sameOriginGuard(ctx: AppContext): MiddlewareHandler<Env> {
   return async (c, next) => {
-    if (!["GET", "HEAD", "OPTIONS"].includes(c.req.method)) {
+    if (!["GET", "HEAD", "OPTIONS"].includes(c.req.method) && bearerSecret(c) === null) {
       if (!isSameOriginRequest(c.req.raw, ctx.config.allowedOrigins)) {
         throw new ForbiddenError(
           "This request came from another site and was refused.",
@@ -167,19 +185,41 @@ export function methodNotAllowedJson(app: Hono<Env>): MiddlewareHandler<Env> {
   });
 }
 
+/** The answer to a bearer secret that signs nobody in (RFC 6750's error, never signed out). */
+const INVALID_TOKEN = {
+  error: {
+    code: "invalid_token",
+    message:
+      "This access token is not valid: it is unknown, revoked or expired, or its account is disabled.",
+  },
+};
+
 /**
- * Loads the signed-in user from the session cookie, if any, and the site's settings (its
- * name for every page; read from KV at most every few seconds, see cachedSiteSettings).
+ * Loads the signed-in user and the site's settings (its name for every page; read from KV at
+ * most every few seconds, see cachedSiteSettings). An /api request with `Authorization:
+ * Bearer` signs in with that token alone (cookies ignored; `tokenId` set) and is refused with
+ * 401 `invalid_token` when the token signs nobody in; otherwise the session cookie, if any.
+ * Both are read from KV on every request: a revoked token, an ended session or a disabled
+ * account is refused at once, whichever process changed it.
  */
 export function loadSession(ctx: AppContext): MiddlewareHandler<Env> {
   return async (c, next) => {
-    const token = readSessionCookie(c);
-    const [user, site] = await Promise.all([
-      token ? getUserBySession(ctx.kv, token) : null,
+    const bearer = bearerSecret(c);
+    const token = bearer === null ? readSessionCookie(c) : undefined;
+    const [signedIn, site] = await Promise.all([
+      bearer !== null
+        ? getUserByToken(ctx.kv, bearer)
+        : token
+        ? getUserBySession(ctx.kv, token).then((user) => user && { user, tokenId: null })
+        : null,
       cachedSiteSettings(ctx.kv, ctx.config),
     ]);
-    c.set("user", user);
     c.set("site", site);
-    await next();
+    if (bearer !== null && !signedIn) {
+      return c.json(INVALID_TOKEN, 401, { "WWW-Authenticate": 'Bearer error="invalid_token"' });
+    }
+    c.set("user", signedIn?.user ?? null);
+    c.set("tokenId", signedIn?.tokenId ?? null);
+    return await next();
   };
 }

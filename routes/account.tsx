@@ -3,14 +3,20 @@ import type { ComponentChildren } from "preact";
 import { LinkedAccounts } from "../components/LinkedAccounts.tsx";
 import { listBlocked } from "../lib/conversations/mod.ts";
 import {
+  type BotInfo,
   getUsersByIds,
+  listBots,
   listIdentities,
   listProviders,
   listSessions,
+  listTokens,
   sessionIdOf,
   type SessionInfo,
+  type TokenInfo,
   type User,
 } from "../lib/accounts/mod.ts";
+import { AccessTokens, type CreatedSecret } from "../components/AccessTokens.tsx";
+import { BotsSection } from "../components/BotsSection.tsx";
 import { type AppCtx, type Env, readSessionCookie } from "./_http.ts";
 import { page } from "./_page.tsx";
 import { signedIn } from "./chat.tsx";
@@ -21,6 +27,8 @@ const DONE: Record<string, string> = {
   password_changed: "Your password is changed. Every other session was signed out.",
   session_ended: "That session is signed out.",
   unblocked: "Unblocked. They can start conversations with you again.",
+  token_revoked: "That token is revoked: it no longer signs anything in.",
+  bot_deleted: "That bot is deleted: it can no longer sign in or post. Its messages stay.",
 };
 
 const button =
@@ -147,6 +155,10 @@ export function AccountPage(
     linkedAccounts?: ComponentChildren;
     blocked?: User[];
     email?: ComponentChildren;
+    tokens?: TokenInfo[];
+    bots?: BotInfo[];
+    /** A token or bot the form just made: its secret is shown this once. */
+    created?: CreatedSecret;
   },
 ) {
   const { me, sessions, currentId } = props;
@@ -236,20 +248,33 @@ export function AccountPage(
         </ul>
       </section>
 
+      <AccessTokens tokens={props.tokens ?? []} created={props.created} />
+      <BotsSection bots={props.bots ?? []} created={props.created} />
+
       <BlockedPeople blocked={props.blocked ?? []} />
     </main>
   );
 }
 
-async function accountPage(c: AppCtx, me: User) {
+/**
+ * The account page for `me`; `created`: the answer to a token's or a bot's creation form,
+ * which shows its secret this once (pages are never cached: see page()).
+ */
+export async function renderAccountPage(
+  c: AppCtx,
+  me: User,
+  options: { created?: CreatedSecret } = {},
+) {
   const token = readSessionCookie(c);
   const { kv, config } = c.get("ctx");
   const providers = listProviders(config);
-  const [sessions, currentId, identities, blocked] = await Promise.all([
+  const [sessions, currentId, identities, blocked, tokens, bots] = await Promise.all([
     listSessions(kv, me.id),
     token ? sessionIdOf(token) : undefined,
     providers.length > 0 ? listIdentities(kv, me.id) : [],
     listBlocked(kv, me.id).then((ids) => getUsersByIds(kv, ids)),
+    listTokens(kv, me.id),
+    listBots(kv, me.id),
   ]);
   return page(c, {
     title: "Your account",
@@ -258,8 +283,11 @@ async function accountPage(c: AppCtx, me: User) {
         me={me}
         sessions={sessions}
         currentId={currentId}
-        done={c.req.query("done")}
+        done={options.created ? undefined : c.req.query("done")}
         blocked={blocked}
+        tokens={tokens}
+        bots={bots}
+        created={options.created}
         email={await emailSettingsSection(c, me)}
         linkedAccounts={providers.length > 0 &&
           <LinkedAccounts providers={providers} identities={identities} />}
@@ -268,4 +296,7 @@ async function accountPage(c: AppCtx, me: User) {
   });
 }
 
-export const accountPageRoutes = new Hono<Env>().get("/account", signedIn(accountPage));
+export const accountPageRoutes = new Hono<Env>().get(
+  "/account",
+  signedIn((c, me) => renderAccountPage(c, me)),
+);

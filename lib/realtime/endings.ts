@@ -1,4 +1,10 @@
-import { AccountEventWatcher, getActiveUserById, liveSessionIds } from "../accounts/mod.ts";
+import {
+  AccountEventWatcher,
+  getActiveUserById,
+  liveSessionIds,
+  liveTokenIds,
+  tokenIdOfSession,
+} from "../accounts/mod.ts";
 import { describeError, log } from "../ops/mod.ts";
 import type { Connection, Connections } from "./connection.ts";
 
@@ -33,13 +39,27 @@ export function watchAccountEndings(
   }, options);
 }
 
-/** Closes those of the sockets whose session ended (one read of their sessions). */
+/**
+ * Closes those of the sockets whose session ended (one read of their sessions). A socket
+ * signed in with an access token carries `token:<id>` (routes/api/ws.ts): its token is
+ * looked up instead (revoked or expired ends it).
+ */
 export async function endEndedSessions(kv: Deno.Kv, sockets: Connection[]): Promise<void> {
   if (sockets.length === 0) return;
   try {
-    const live = await liveSessionIds(kv, [...new Set(sockets.map((c) => c.sessionId))]);
+    const tokens = sockets.flatMap((c) => {
+      const tokenId = tokenIdOfSession(c.sessionId);
+      return tokenId ? [{ userId: c.user.id, tokenId }] : [];
+    });
+    const sessions = sockets.filter((c) => !tokenIdOfSession(c.sessionId)).map((c) => c.sessionId);
+    const [live, liveTokens] = await Promise.all([
+      liveSessionIds(kv, [...new Set(sessions)]),
+      liveTokenIds(kv, tokens),
+    ]);
     for (const conn of sockets) {
-      if (!live.has(conn.sessionId)) conn.close(1008, "session ended");
+      const tokenId = tokenIdOfSession(conn.sessionId);
+      const alive = tokenId ? liveTokens.has(tokenId) : live.has(conn.sessionId);
+      if (!alive) conn.close(1008, "session ended");
     }
   } catch (err) {
     log("warn", "session re-check failed", describeError(err));

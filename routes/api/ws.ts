@@ -1,55 +1,90 @@
 import { Hono } from "hono";
 import { ForbiddenError, RateLimitError, UnauthorizedError } from "../../lib/errors.ts";
 import { serveSocket } from "../../lib/realtime/mod.ts";
-import { getUserBySession, sessionIdOf } from "../../lib/accounts/mod.ts";
+import {
+  getUserBySession,
+  getUserByToken,
+  sessionIdOf,
+  tokenSessionId,
+} from "../../lib/accounts/mod.ts";
 import { type Env, readSessionCookie } from "../_http.ts";
-import { isSameOriginRequest } from "../_middleware.ts";
+import { bearerSecret, isSameOriginRequest } from "../_middleware.ts";
 import { clientAddress } from "../_request.ts";
+import { doc } from "../_openapi.ts";
 
 /**
  * The WebSocket endpoint. The session and the Origin are checked before the upgrade
- * (a foreign page must not ride the user's cookie: cross-site WebSocket hijacking).
+ * (a foreign page must not ride the user's cookie: cross-site WebSocket hijacking). A program
+ * may connect with `Authorization: Bearer <token>` instead (loadSession signed it in): no
+ * Origin is asked of it, since a browser's page cannot set that header on a WebSocket; its
+ * socket's session is `token:<id>`, closed when the token is revoked (in any process: the
+ * revocation's account event, realtime/endings.ts) and checked again every minute.
  */
-export const wsRoutes = new Hono<Env>().get("/", async (c) => {
-  const { hub, config, kv } = c.get("ctx");
-  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-    return c.json(
-      { error: { code: "upgrade_required", message: "Connect with a WebSocket." } },
-      426,
-    );
-  }
-  const user = c.get("user");
-  if (!user) throw new UnauthorizedError();
-  if (!c.req.header("origin") || !isSameOriginRequest(c.req.raw, config.allowedOrigins)) {
-    throw new ForbiddenError(
-      "WebSocket connections are only accepted from this site.",
-      "bad_origin",
-    );
-  }
-  // A cap per account and per address (per process): refused before the upgrade.
-  const release = hub.admitSocket(user.id, clientAddress(c), config.rateLimitScale);
-  if (!release) {
-    throw new RateLimitError(
-      10,
-      "Too many connections are open for this account or address. Close a tab and try again.",
-    );
-  }
-  const token = readSessionCookie(c) ?? "";
-  const sessionId = await sessionIdOf(token);
-  let upgraded: ReturnType<typeof Deno.upgradeWebSocket>;
-  try {
-    upgraded = Deno.upgradeWebSocket(c.req.raw, { idleTimeout: 30 });
-  } catch (err) {
-    release();
-    throw err;
-  }
-  const { socket, response } = upgraded;
-  serveSocket(hub, socket, {
-    onClosed: release,
-    user,
-    sessionId,
-    rateLimitScale: config.rateLimitScale,
-    sessionValid: async () => (await getUserBySession(kv, token)) !== null,
-  });
-  return response;
-});
+export const wsRoutes = new Hono<Env>().get(
+  "/",
+  doc({
+    tag: "Realtime",
+    summary: "The WebSocket: live messages, typing, presence (frames: lib/shared/protocol.ts).",
+    description: "Upgrade with the session cookie and this site's Origin, or with " +
+      "`Authorization: Bearer <token>` (no Origin needed). A socket signed in with a token " +
+      "closes (1008) when the token is revoked or its account disabled.",
+    responses: {
+      101: "Switching protocols: the socket is open.",
+      401: "Not signed in, or `invalid_token`.",
+      403: "`bad_origin`: a cookie upgrade from another site, or without an Origin.",
+      426: "`upgrade_required`: not a WebSocket upgrade.",
+      429: "Too many sockets open for this account or address.",
+    },
+  }),
+  async (c) => {
+    const { hub, config, kv } = c.get("ctx");
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+      return c.json(
+        { error: { code: "upgrade_required", message: "Connect with a WebSocket." } },
+        426,
+      );
+    }
+    const user = c.get("user");
+    if (!user) throw new UnauthorizedError();
+    const tokenId = c.get("tokenId");
+    const viaCookie = tokenId === null;
+    if (
+      viaCookie &&
+      (!c.req.header("origin") || !isSameOriginRequest(c.req.raw, config.allowedOrigins))
+    ) {
+      throw new ForbiddenError(
+        "WebSocket connections are only accepted from this site.",
+        "bad_origin",
+      );
+    }
+    // A cap per account and per address (per process): refused before the upgrade.
+    const release = hub.admitSocket(user.id, clientAddress(c), config.rateLimitScale);
+    if (!release) {
+      throw new RateLimitError(
+        10,
+        "Too many connections are open for this account or address. Close a tab and try again.",
+      );
+    }
+    const cookie = viaCookie ? readSessionCookie(c) ?? "" : "";
+    const secret = viaCookie ? "" : bearerSecret(c) ?? "";
+    const sessionId = viaCookie ? await sessionIdOf(cookie) : tokenSessionId(tokenId);
+    let upgraded: ReturnType<typeof Deno.upgradeWebSocket>;
+    try {
+      upgraded = Deno.upgradeWebSocket(c.req.raw, { idleTimeout: 30 });
+    } catch (err) {
+      release();
+      throw err;
+    }
+    const { socket, response } = upgraded;
+    serveSocket(hub, socket, {
+      onClosed: release,
+      user,
+      sessionId,
+      rateLimitScale: config.rateLimitScale,
+      sessionValid: viaCookie
+        ? async () => (await getUserBySession(kv, cookie)) !== null
+        : async () => (await getUserByToken(kv, secret)) !== null,
+    });
+    return response;
+  },
+);
