@@ -55,6 +55,7 @@ import { outgoingWebhookRoutes } from "./routes/api/outgoing_webhooks.ts";
 import { commandRoutes } from "./routes/api/commands.ts";
 import { openApiRoutes } from "./routes/api/openapi.ts";
 import { hookRoutes } from "./routes/hooks.ts";
+import { commandsPageRoutes } from "./routes/commands_page.tsx";
 import { startOutgoingWebhooks } from "./lib/integrations/mod.ts";
 
 const ROOT = new URL(".", import.meta.url).pathname.replace(/\/$/, "");
@@ -121,6 +122,7 @@ export function createApp(ctx: AppContext): Hono<Env> {
   app.route("/", threadPageRoutes);
   app.route("/", savedPageRoutes);
   app.route("/", emailPageRoutes);
+  app.route("/", commandsPageRoutes);
   app.notFound((c) => {
     if (c.req.path.startsWith("/api/")) {
       return c.json(
