@@ -17,6 +17,43 @@ import {
 
 type Components = Record<string, JsonSchema>;
 
+/** The groups in the order a newcomer reads them; any other tag follows, as first met. */
+const TAG_ORDER = [
+  "Auth",
+  "Sessions",
+  "Tokens",
+  "Bots",
+  "Conversations",
+  "Messages",
+  "Threads",
+  "Reactions",
+  "Pins",
+  "Drafts",
+  "Saved",
+  "Files",
+  "Members",
+  "Channels",
+  "People",
+  "Blocking",
+  "Search",
+  "Commands",
+  "Incoming webhooks",
+  "Outgoing webhooks",
+  "Realtime",
+  "Notifications",
+  "Push",
+  "Email",
+  "Projects",
+  "Invites",
+  "Admin",
+  "API",
+];
+
+function tagRank(tag: string): number {
+  const i = TAG_ORDER.indexOf(tag);
+  return i === -1 ? TAG_ORDER.length : i;
+}
+
 const METHOD_STYLES: Record<string, string> = {
   GET: "bg-sky-100 text-sky-800 dark:bg-sky-900/60 dark:text-sky-200",
   POST: "bg-emerald-100 text-emerald-800 dark:bg-emerald-900/60 dark:text-emerald-200",
@@ -54,7 +91,7 @@ const MEDIA_WORDS: Record<string, string> = {
   "multipart/form-data": "multipart form",
 };
 
-const code = "rounded bg-slate-100 px-1 py-0.5 font-mono text-[0.85em] dark:bg-slate-800";
+const code = "rounded bg-slate-200/70 px-1 py-0.5 font-mono text-[0.85em] dark:bg-slate-800";
 const heading = "text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400";
 
 /** Text with `code` spans, as the docs write them. */
@@ -201,12 +238,6 @@ function OperationCard(props: { op: Operation; components: Components }) {
                 {r.type && r.type !== "application/json" && (
                   <span class="text-xs text-slate-500 dark:text-slate-400">({r.type})</span>
                 )}
-                {r.status >= "400" && r.type === "application/json" && (
-                  <span class="text-xs text-slate-500 dark:text-slate-400">
-                    {" "}
-                    <code class={code}>{"{error: {code, message}}"}</code>
-                  </span>
-                )}
               </span>
             </li>
           ))}
@@ -221,7 +252,8 @@ export function ApiDocs(props: { document: Record<string, unknown>; siteName: st
   const info = (props.document.info ?? {}) as { version?: string; description?: string };
   const components =
     ((props.document.components as { schemas?: Components } | undefined)?.schemas) ?? {};
-  const groups = [...operationsByTag(props.document)];
+  const groups = [...operationsByTag(props.document)]
+    .sort(([a], [b]) => tagRank(a) - tagRank(b));
   const count = groups.reduce((n, [, ops]) => n + ops.length, 0);
   return (
     <main class="mx-auto max-w-5xl px-4 py-8 sm:px-6" data-testid="api-docs">
