@@ -46,7 +46,8 @@ export function CommandHelp(props: { commands: CommandInfo[]; onClose: () => voi
     <section
       aria-label="Slash commands"
       data-testid="command-help"
-      class="mb-2 rounded-lg border border-slate-200 bg-slate-50 px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-800"
+      // At most a third of the screen: the composer stays in view on a phone.
+      class="mb-2 max-h-[33vh] overflow-y-auto rounded-lg border border-slate-200 bg-slate-50 px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-800"
     >
       <div class="flex items-center justify-between gap-2">
         <h2 class="font-semibold text-slate-900 dark:text-slate-100">Slash commands</h2>

@@ -15,7 +15,7 @@ export const COMMANDS: readonly CommandInfo[] = [
   { name: "me", args: "<text>", description: "Say what you are doing, in italics (/me waves)." },
   { name: "shrug", args: "[text]", description: "Send your text with ¯\\_(ツ)_/¯ after it." },
   { name: "topic", args: "<text>", description: "Set the conversation's topic." },
-  { name: "invite", args: "@user…", description: "Add people to this conversation." },
+  { name: "invite", args: "@user …", description: "Add people: one or more @names." },
   { name: "leave", args: "", description: "Leave this conversation." },
   { name: "mute", args: "", description: "Mute this conversation's notifications, or unmute." },
   { name: "help", args: "", description: "List the commands (only you see it)." },
