@@ -129,6 +129,48 @@ Deno.test("slash commands over HTTP", async (t) => {
       assert.equal(body.result.message.parentSeq, parent.seq);
     });
 
+    await t.step("with a token (no cookie, no Origin) a program runs commands too", async () => {
+      const token = await okJson(
+        await app.fetch("/api/tokens", json("POST", { name: "script" }, ann.cookie)),
+        201,
+      );
+      /** A program's request: its token, JSON, and neither cookie nor Origin. */
+      const bearer = (body: unknown, secret: string = token.secret): RequestInit => ({
+        method: "POST",
+        headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      const me = await okJson(
+        await app.fetch(`/api/conversations/${id}/commands`, bearer({ text: "/me deploys" })),
+      );
+      assert.equal(me.result.message.author.id, ann.user.id);
+      const bot = await okJson(
+        await app.fetch(
+          "/api/bots",
+          json("POST", { username: "deploybot", displayName: "Deploy" }, ann.cookie),
+        ),
+        201,
+      );
+      const asBot = (body: unknown) => bearer(body, bot.secret);
+      // Not in the channel yet: the 404 of any outsider.
+      await assertError(
+        await app.fetch(`/api/conversations/${id}/commands`, asBot({ text: "/shrug" })),
+        404,
+        "not_found",
+      );
+      await okJson(await run(app, ann.cookie, id, { text: "/invite @deploybot" }));
+      const shrug = await okJson(
+        await app.fetch(`/api/conversations/${id}/commands`, asBot({ text: "/shrug" })),
+      );
+      assert.equal(shrug.result.message.author.id, bot.bot.id);
+      assert.equal(shrug.result.message.author.isBot, true);
+      const wrong = await app.fetch(
+        `/api/conversations/${id}/commands`,
+        bearer({ text: "/help" }, "hth_nope"),
+      );
+      await assertError(wrong, 401, "invalid_token");
+    });
+
     await t.step("/mute toggles your notifications here", async () => {
       const muted = await okJson(await run(app, ben.cookie, id, { text: "/mute" }));
       assert.deepEqual(muted.result.notifications, { level: "mentions", muted: true });
