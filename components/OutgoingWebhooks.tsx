@@ -132,13 +132,13 @@ export function OutgoingWebhookCreated(
         <p class="text-sm font-medium" id="secret-label">
           Its signing secret (shown only now: copy it to your program):
         </p>
-        <input
+        <code
           aria-labelledby="secret-label"
-          class={`${INPUT} font-mono`}
-          readOnly
-          value={secret}
+          class="block select-all break-all rounded-lg border border-slate-300 bg-white px-2.5 py-2 font-mono text-sm text-slate-900 dark:border-slate-600 dark:bg-slate-800 dark:text-slate-100"
           data-testid="webhook-secret"
-        />
+        >
+          {secret}
+        </code>
         <p class={MUTED}>
           Each delivery carries{" "}
           <code>X-Hearth-Signature: sha256=…</code>, the HMAC-SHA256 of the request body with this
@@ -169,44 +169,30 @@ export function DeliveriesPage(
       {deliveries.length === 0
         ? <p class="text-sm">Nothing sent yet.</p>
         : (
-          <div class="overflow-x-auto">
-            <table class="w-full text-left text-sm">
-              <thead class="text-xs uppercase text-slate-600 dark:text-slate-400">
-                <tr>
-                  <th class="py-1 pr-3">When</th>
-                  <th class="py-1 pr-3">Delivery</th>
-                  <th class="py-1 pr-3">Try</th>
-                  <th class="py-1 pr-3">Answer</th>
-                  <th class="py-1 pr-3">Time</th>
-                </tr>
-              </thead>
-              <tbody>
-                {deliveries.map((d) => (
-                  <tr
-                    key={`${d.id}.${d.attempt}`}
-                    class="border-t border-slate-200 dark:border-slate-700"
+          <ol class="space-y-2" aria-label="Delivery attempts, newest first">
+            {deliveries.map((d) => (
+              <li
+                key={`${d.id}.${d.attempt}`}
+                class="rounded-lg border border-slate-200 p-3 text-sm dark:border-slate-700"
+              >
+                <p class="flex flex-wrap items-baseline gap-x-3 gap-y-1">
+                  <span
+                    class={`font-semibold ${
+                      d.ok ? "text-green-700 dark:text-green-400" : "text-red-700 dark:text-red-300"
+                    }`}
                   >
-                    <td class="py-1 pr-3 whitespace-nowrap">
-                      <time dateTime={d.at}>{d.at.replace("T", " ").slice(0, 19)}</time>
-                    </td>
-                    <td class="py-1 pr-3 font-mono text-xs">{d.id}</td>
-                    <td class="py-1 pr-3">{d.attempt}</td>
-                    <td
-                      class={`py-1 pr-3 ${
-                        d.ok
-                          ? "text-green-700 dark:text-green-400"
-                          : "text-red-700 dark:text-red-300"
-                      }`}
-                    >
-                      {d.ok ? "OK" : "Failed"} {d.status ?? ""}
-                      {d.error && <span class="block text-xs">{d.error}</span>}
-                    </td>
-                    <td class="py-1 pr-3 whitespace-nowrap">{d.ms} ms</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+                    {d.ok ? "Delivered" : "Failed"}
+                    {d.status !== null && ` (${d.status})`}
+                  </span>
+                  <time dateTime={d.at}>{d.at.replace("T", " ").slice(0, 19)} UTC</time>
+                  <span class={MUTED}>try {d.attempt}, {d.ms} ms</span>
+                </p>
+                {d.error && <p class="mt-1 break-words text-red-700 dark:text-red-300">{d.error}
+                </p>}
+                <p class={`${MUTED} mt-1 break-all font-mono`}>{d.id}</p>
+              </li>
+            ))}
+          </ol>
         )}
       <a
         class="inline-block text-sm font-medium text-indigo-700 underline dark:text-indigo-300"

@@ -26,7 +26,7 @@ import {
   queueOutgoing,
 } from "../../lib/integrations/mod.ts";
 import { getActiveUserById, getUsersByIds } from "../../lib/accounts/mod.ts";
-import { outboxQueuePrefix, outgoingCursorKey } from "../../lib/storage/mod.ts";
+import { outboxQueuePrefix, outgoingCursorKey, outgoingHookKey } from "../../lib/storage/mod.ts";
 import type { Job } from "../../lib/outbound/mod.ts";
 import type { Message } from "../../lib/messages/mod.ts";
 
@@ -428,15 +428,17 @@ Deno.test("who may create, list and delete; limits; bad input; forms", async (t)
         assert.equal(res.status, 200);
         assert.equal(res.headers.get("cache-control"), "no-store");
         const html = await res.text();
-        const secret =
-          /data-testid="webhook-secret"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*data-testid="webhook-secret"/
-            .exec(html);
-        assert.ok(secret, "the page shows the secret");
+        const shown = /data-testid="webhook-secret"[^>]*>\s*([A-Za-z0-9_-]{40,})\s*</.exec(html);
+        assert.ok(shown, "the page shows the secret");
         const { webhooks } = await okJson(
           await app.fetch(`/api/conversations/${id}/outgoing-webhooks`, withCookie(ben.cookie)),
         );
         assert.equal(webhooks.length, 1);
         assert.deepEqual(webhooks[0].triggerWords, ["deploy", "ship"]);
+        const stored = await app.ctx.kv.get<{ secret: string }>(
+          outgoingHookKey(id, webhooks[0].id),
+        );
+        assert.equal(stored.value?.secret, shown[1], "the secret that signs is the one shown");
         const bad = await app.fetch(`/api/conversations/${id}/outgoing-webhooks`, {
           ...form({ url: "https://169.254.169.254/x" }, ben.cookie),
           headers: {
