@@ -99,30 +99,33 @@ export const commandRoutes = new Hono<Env>()
  * A composer's form post (no JavaScript) whose text is a slash command: runs it and answers
  * with a 303 (back to the conversation; `/leave` to the start page; `/help` to the commands
  * page), or null when the text is not a command (it is sent as a message then). `//text`
- * sends `/text`. A refusal is thrown: the app's error handler sends the form back with
- * `?error=<code>`.
+ * sends `/text`. From a thread's composer (`parentSeq`), `/me`, `/shrug` and `//text` reply
+ * in the thread and the answer goes back to it. A refusal is thrown: the app's error handler
+ * sends the form back with `?error=<code>`.
  */
 export async function commandFromForm(
   c: AppCtx,
   user: User,
   conversationId: string,
   text: string,
+  parentSeq?: number,
 ): Promise<Response | null> {
   const read = readComposerText(text);
   if (read.kind === "message" && read.content === text) return null;
   const { kv, hub } = c.get("ctx");
   const conversation = await getConversationRecordForUser(kv, conversationId, user.id);
-  const page = `/conversations/${conversation.id}`;
+  const page = `/conversations/${conversation.id}${parentSeq ? `?thread=${parentSeq}` : ""}`;
   let to: string;
   if (read.kind === "message") {
     // `//etc`: the message `/etc`.
-    const { message } = await hub.send(user, { conversationId, content: read.content });
+    const { message } = await hub.send(user, { conversationId, content: read.content, parentSeq });
     to = `${page}#m${message.seq}`;
   } else {
     const { result } = await runCommand({ kv, hub }, {
       user,
       conversation,
       text,
+      parentSeq,
       limit: limiter(c, user),
     });
     to = result.kind === "sent"
@@ -135,8 +138,10 @@ export async function commandFromForm(
   }
   // Sent or done: the draft the form started from goes, on every device (as a message's).
   if (read.kind === "message" || to !== "/") {
-    const cleared = await clearSentDraft(kv, { userId: user.id, conversationId, parentSeq: null });
-    if (cleared) hub.draftChanged(user.id, conversationId, null, "");
+    const where = { userId: user.id, conversationId, parentSeq: parentSeq ?? null };
+    if (await clearSentDraft(kv, where)) {
+      hub.draftChanged(user.id, conversationId, where.parentSeq, "");
+    }
   }
   return c.redirect(to, 303);
 }
