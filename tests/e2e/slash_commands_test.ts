@@ -140,6 +140,19 @@ browserTest(
       },
     );
 
+    await t.step("in a thread, /shrug replies there", async () => {
+      const parent = await page.locator("[data-testid=messages] li[data-seq]", {
+        hasText: "so it goes",
+      }).getAttribute("data-seq");
+      await page.goto(`${server.base}/conversations/${id}?thread=${parent}`);
+      await page.getByText("Live", { exact: true }).waitFor();
+      const reply = page.getByLabel("Reply", { exact: true });
+      await reply.pressSequentially("/shrug in a thread");
+      await reply.press("Enter");
+      await page.getByTestId("thread-messages").getByText("in a thread ¯\\_(ツ)_/¯").waitFor();
+      assert.equal(await reply.inputValue(), "");
+    });
+
     await t.step("the page had no errors", () => {
       assert.deepEqual(errors, []);
     });
