@@ -287,7 +287,9 @@ export function outgoingHandler(
     if (status >= 200 && status < 300) {
       const text = answerText(res.headers, res.body);
       let error: string | null = null;
-      if (text !== null) error = await postAnswer(ctx, hook.value, job.id, text);
+      if (text !== null) {
+        error = await postAnswer(ctx, hook.value, job.id, text, record.value.parentSeq ?? null);
+      }
       await logAttempt(kv, hookId, entry(status, true, error));
       return "done";
     }
@@ -315,7 +317,7 @@ function answerText(headers: Headers, body: Uint8Array): string | null {
 
 /**
  * Posts the receiver's answer as the webhook's bot (clientId: the delivery's id, so a
- * repeated delivery posts once). Returns what went wrong (logged with the attempt), or null.
+ * repeated delivery posts once), in the message's thread when it was a reply. Returns what went wrong (logged with the attempt), or null.
  * A refusal (archived, the bot gone) is not retried; a store failure throws (retried).
  */
 async function postAnswer(
@@ -323,6 +325,7 @@ async function postAnswer(
   hook: OutgoingHookRecord,
   deliveryId: string,
   text: string,
+  parentSeq: number | null,
 ): Promise<string | null> {
   if (!ctx.hub) return "answer not posted: no hub in this process";
   const [bot] = await getUsersByIds(ctx.kv, [hook.botId]);
@@ -336,6 +339,8 @@ async function postAnswer(
       conversationId: hook.conversationId,
       content,
       clientId: deliveryId,
+      // A reply in a thread is answered in that thread.
+      ...(parentSeq ? { parentSeq } : {}),
     });
     return null;
   } catch (err) {

@@ -185,6 +185,25 @@ Deno.test("deliveries are signed and shaped; trigger words; the answer is posted
     const after = (await history(app, id, ann.cookie)).filter((m) => m.author.id === bot.id);
     assert.equal(after.length, 3, "a repeated delivery posts nothing new");
     assert.ok(!echo.deliveries.some((d) => d.body.message.content === "before any webhook"));
+
+    // A reply in a thread is answered in that thread.
+    const { message: question } = await okJson(
+      await app.fetch(
+        `/api/conversations/${id}/messages`,
+        json("POST", { content: "in the thread", parentSeq: hello.seq }, ben.cookie),
+      ),
+      201,
+    );
+    const [asked] = await echo.waitFor(1, { where: (d) => d.body.message.seq === question.seq });
+    assert.equal(asked.body.message.parentSeq, hello.seq);
+    const answer = await until("the answer in the thread", async () => {
+      const { replies } = await okJson(
+        await app.fetch(`/api/conversations/${id}/threads/${hello.seq}`, withCookie(ann.cookie)),
+      );
+      return (replies as Message[]).find((m) => m.author.id === bot.id) ?? null;
+    });
+    assert.equal(answer.content, "echo: in the thread");
+    assert.equal(answer.parentSeq, hello.seq);
   } finally {
     await echo.stop();
     await deploys.stop();
