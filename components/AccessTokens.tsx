@@ -82,7 +82,7 @@ export function AccessTokens(props: { tokens: TokenInfo[]; created?: CreatedSecr
       <h2 id="tokens" class="text-lg font-semibold">Access tokens</h2>
       <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
         Scripts and programs act as you with a token: they send{" "}
-        <code class="rounded bg-slate-100 dark:bg-slate-800 px-1 text-xs">
+        <code class="whitespace-nowrap rounded bg-slate-100 dark:bg-slate-800 px-1 text-xs">
           Authorization: Bearer &lt;token&gt;
         </code>{" "}
         to the{" "}

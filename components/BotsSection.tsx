@@ -18,9 +18,9 @@ import { Avatar, BotBadge } from "./people.tsx";
 function BotRow(props: { bot: BotInfo }) {
   const { bot } = props;
   return (
-    <li class="flex flex-wrap items-center gap-3 py-3" data-bot-id={bot.id}>
+    <li class="flex items-center gap-3 py-3" data-bot-id={bot.id}>
       <Avatar user={bot} />
-      <div class="min-w-0 flex-1 basis-40">
+      <div class="min-w-0 flex-1">
         <p class="truncate text-sm font-medium">
           <bdi>{bot.displayName}</bdi> <BotBadge />
         </p>
