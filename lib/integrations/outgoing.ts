@@ -83,7 +83,7 @@ export const outgoingWebhookInputSchema = z.object({
 export type OutgoingWebhookInput = z.infer<typeof outgoingWebhookInputSchema>;
 
 export function toInfo(record: OutgoingHookRecord): OutgoingWebhookInfo {
-  const { secret: _secret, conversationId: _conversationId, ...info } = record;
+  const { secret: _secret, conversationId: _conversationId, afterSeq: _afterSeq, ...info } = record;
   return info;
 }
 
@@ -201,7 +201,7 @@ export async function createOutgoingWebhook(
     {
       bot: { ownerId: user.id, webhookId: id },
       withinCommit: (op, bot) => {
-        const record: OutgoingHookRecord = { ...base, botId: bot.id };
+        const record: OutgoingHookRecord = { ...base, botId: bot.id, afterSeq: head };
         // Checked (and set again) so that a delete of the last webhook that drops the cursor
         // meanwhile makes this commit fail instead of leaving a webhook without one.
         return op.check(cursor)

@@ -153,7 +153,7 @@ function matches(
   if (!hook.events.includes("message")) return false;
   if (record.kind === "system" || record.deletedAt || bots.has(record.authorId)) return false;
   // A message from before the webhook (a cursor left behind by others) is not its business.
-  if (record.createdAt < hook.createdAt) return false;
+  if (record.seq <= (hook.afterSeq ?? 0)) return false;
   if (hook.triggerWords.length === 0) return true;
   const first = record.content.trim().split(/\s+/, 1)[0]?.toLowerCase() ?? "";
   return hook.triggerWords.includes(first);

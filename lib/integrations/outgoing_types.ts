@@ -14,6 +14,8 @@ export type OutgoingHookRecord = {
   botId: string;
   createdBy: string;
   createdAt: string;
+  /** The conversation's last seq when it was made: only later messages are its business. */
+  afterSeq?: number;
 };
 
 /** One attempt at a delivery, as logged. */
@@ -32,4 +34,7 @@ export type DeliveryEntry = {
 };
 
 /** What participants see of an outgoing webhook (never the secret). */
-export type OutgoingWebhookInfo = Omit<OutgoingHookRecord, "secret" | "conversationId">;
+export type OutgoingWebhookInfo = Omit<
+  OutgoingHookRecord,
+  "secret" | "conversationId" | "afterSeq"
+>;

@@ -527,3 +527,30 @@ Deno.test("two loops racing queue each delivery once; a refused address at deliv
     await app.close();
   }
 });
+
+Deno.test("a webhook added while older messages wait to be queued is sent only later ones", async () => {
+  const app = await startTestApp({ WEBHOOKS_ALLOW_PRIVATE: "1" }); // no loop: queued by hand
+  try {
+    const ann = await registerUser(app, { displayName: "Ann" });
+    const id = await channel(app, ann.cookie, "late");
+    const a = await okJson(await hook(app, id, ann.cookie, { url: "http://127.0.0.1:9/a" }), 201);
+    const first = await send(app, id, ann.cookie, "for a only");
+    const b = await okJson(await hook(app, id, ann.cookie, { url: "http://127.0.0.1:9/b" }), 201);
+    const second = await send(app, id, ann.cookie, "for both");
+    assert.equal((await queueOutgoing(app.ctx.kv, id)).queued, 3);
+    const jobs = await Array.fromAsync(
+      app.ctx.kv.list<Job<OutgoingJob>>({ prefix: outboxQueuePrefix(OUTGOING_QUEUE) }),
+    );
+    assert.deepEqual(
+      jobs.map((j) => j.value.id).sort(),
+      [
+        `${a.webhook.id}.${first.seq}`,
+        `${a.webhook.id}.${second.seq}`,
+        `${b.webhook.id}.${second.seq}`,
+      ].sort(),
+    );
+    assert.equal((await app.ctx.kv.get(outgoingCursorKey(id))).value, second.seq);
+  } finally {
+    await app.close();
+  }
+});
