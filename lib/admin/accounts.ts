@@ -7,11 +7,14 @@
 import {
   type Account,
   createUser,
+  deleteBot,
   deleteUserRecord,
   getAccountByUsername,
+  listBots,
   publishAccountEvent,
   removeEmail,
   revokeAllSessions,
+  revokeAllTokens,
   setPassword,
   unlinkAllIdentities,
   updateAccountFlags,
@@ -154,6 +157,11 @@ export async function deleteAccount(
   await deleteAllNotifySettings(kv, userId);
   await deletePrefix(kv, missedPrefix(userId));
   await unlinkAllIdentities(kv, userId);
+  // Programs lose their way in: the person's tokens, and the bots they own (disabled, their
+  // messages kept, like the person's).
+  await revokeAllTokens(kv, userId);
+  const self = { id: userId, username: "", displayName: "" };
+  for (const bot of await listBots(kv, userId)) await deleteBot(kv, self, bot.id);
   await revokeAllSessions(kv, userId); // any that raced with the disabling
   if (!(await deleteUserRecord(kv, userId))) {
     throw new ConflictError("The account changed meanwhile. Run the deletion again.");

@@ -1,5 +1,15 @@
 import assert from "node:assert/strict";
-import { confirmEmail, createUser, getEmailState, requestEmail } from "../accounts/mod.ts";
+import {
+  confirmEmail,
+  createBot,
+  createToken,
+  createUser,
+  getEmailState,
+  getUserByToken,
+  listAccounts,
+  listTokens,
+  requestEmail,
+} from "../accounts/mod.ts";
 import { outboxQueuePrefix } from "../storage/mod.ts";
 import {
   getDnd,
@@ -48,6 +58,32 @@ Deno.test("deleting an account takes its address, push devices, settings and do-
     // The address is free again: another account may confirm it.
     const bob = await createUser(kv, { username: "bob", password: "correct horse battery" });
     assert.equal(await requestEmail(kv, bob.id, ask), true);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("deleting an account ends its tokens and its bots", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const ann = await createUser(kv, { username: "ann", password: "correct horse battery" });
+    const { secret } = await createToken(kv, ann.id, { name: "ci" });
+    const { bot, secret: botSecret } = await createBot(kv, ann.id, {
+      username: "annbot",
+      displayName: "Ann's bot",
+    });
+    assert.equal((await getUserByToken(kv, secret))?.user.id, ann.id);
+    assert.equal((await getUserByToken(kv, botSecret))?.user.id, bot.id);
+
+    await deleteAccount(kv, ann.id);
+
+    assert.equal(await getUserByToken(kv, secret), null);
+    assert.equal(await getUserByToken(kv, botSecret), null);
+    // Nothing of the tokens is left behind (the account's record going would refuse them anyway).
+    assert.deepEqual(await listTokens(kv, ann.id), []);
+    assert.deepEqual(await listTokens(kv, bot.id), []);
+    const [record] = (await listAccounts(kv)).filter((a) => a.id === bot.id);
+    assert.ok(record.disabledAt, "the bot's account is disabled");
   } finally {
     kv.close();
   }
