@@ -107,9 +107,24 @@ export async function deleteBot(kv: Deno.Kv, actor: User, botId: string): Promis
   if (actor.id !== bot.ownerId && !actor.isAdmin) {
     throw new ForbiddenError("Only the bot's owner or a site admin can delete it.");
   }
+  await retire(kv, bot.ownerId, botId);
+}
+
+/** Disables the bot, closes its sockets, revokes its tokens and takes it off the list. */
+async function retire(kv: Deno.Kv, ownerId: string, botId: string): Promise<void> {
   // Disabled first: from this commit on no request of its signs in, whatever comes next.
   await updateAccountFlags(kv, botId, { disabled: true });
   await publishAccountEvent(kv, botId);
   await revokeAllTokens(kv, botId);
-  await kv.delete(userBotKey(bot.ownerId, botId));
+  await kv.delete(userBotKey(ownerId, botId));
+}
+
+/**
+ * Deletes every bot of `ownerId` (their account is being deleted: a bot acts for its owner,
+ * and none is left behind with a working token). Returns how many.
+ */
+export async function deleteBotsOf(kv: Deno.Kv, ownerId: string): Promise<number> {
+  const ids = await listBotIds(kv, ownerId);
+  for (const id of ids) await retire(kv, ownerId, id);
+  return ids.length;
 }

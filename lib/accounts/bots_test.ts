@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createBot, deleteBot, listBots, MAX_BOTS } from "./bots.ts";
+import { createBot, deleteBot, deleteBotsOf, listBots, MAX_BOTS } from "./bots.ts";
 import { getUserByToken, listTokens } from "./tokens.ts";
 import { authenticate } from "./sign_in.ts";
 import { createUser, getUserById, updateAccountFlags, type User } from "./users.ts";
@@ -98,6 +98,23 @@ Deno.test("deleteBot(): the owner or a site admin; the bot is disabled, its toke
     await assert.rejects(() => deleteBot(kv, ann, one.bot.id), NotFoundError, "only once");
     const admin = { ...ben, isAdmin: true };
     await deleteBot(kv, admin, two.bot.id);
+    assert.equal(await getUserByToken(kv, two.secret), null);
+    assert.deepEqual(await listBots(kv, ann.id), []);
+  });
+});
+
+Deno.test("a bot acts for its owner: a disabled owner's bots are refused, a deleted owner's bots go", async () => {
+  await withPeople(async (kv, ann) => {
+    const one = await createBot(kv, ann.id, { username: "one", displayName: "One" });
+    const two = await createBot(kv, ann.id, { username: "two", displayName: "Two" });
+    assert.ok(await getUserByToken(kv, one.secret), "seen once: its owner is remembered");
+    await updateAccountFlags(kv, ann.id, { disabled: true });
+    assert.equal(await getUserByToken(kv, one.secret), null);
+    assert.equal(await getUserByToken(kv, two.secret), null, "also when not seen before");
+    await updateAccountFlags(kv, ann.id, { disabled: false });
+    assert.equal((await getUserByToken(kv, one.secret))?.user.id, one.bot.id);
+    assert.equal(await deleteBotsOf(kv, ann.id), 2);
+    assert.equal(await getUserByToken(kv, one.secret), null);
     assert.equal(await getUserByToken(kv, two.secret), null);
     assert.deepEqual(await listBots(kv, ann.id), []);
   });

@@ -18,7 +18,7 @@ import {
   userTokenKey,
   userTokensPrefix,
 } from "../storage/mod.ts";
-import { activeUserOf, requireActiveAccount, type User, userRecordKey } from "./users.ts";
+import { activeUserOf, botOf, requireActiveAccount, type User, userRecordKey } from "./users.ts";
 import { withAccountEvent } from "./events.ts";
 import { cleanName } from "../shared/names.ts";
 
@@ -157,13 +157,19 @@ export async function createToken(
   return { token: made.info, secret: made.secret };
 }
 
-/** Whose each recently used token is (hashes and user ids only; never changes). */
-const owners = new LruCache<string, string>({ maxEntries: 10_000 });
+/**
+ * Whose each recently used token is, and for a bot's, its owner (hashes and ids only; these
+ * never change for a token).
+ */
+const owners = new LruCache<string, { userId: string; botOwnerId: string | null }>({
+  maxEntries: 10_000,
+});
 
 /**
  * The user a bearer secret signs in as, and the token's id; null when the secret is malformed,
- * unknown, revoked or expired, or the account is disabled or gone. A use is recorded in
- * `lastUsedAt` at most once a minute, best-effort (a failed write never fails the request).
+ * unknown, revoked or expired, or the account is disabled or gone (a bot's: or its owner's).
+ * A use is recorded in `lastUsedAt` at most once a minute, best-effort (a failed write never
+ * fails the request).
  */
 export async function getUserByToken(
   kv: Deno.Kv,
@@ -172,11 +178,13 @@ export async function getUserByToken(
 ): Promise<{ user: User; tokenId: string } | null> {
   if (!SECRET_SHAPE.test(secret)) return null;
   const hash = hashSecret(secret);
-  // A token seen before: its owner's record comes in the same getMany (one round trip).
-  const owner = owners.get(hash);
-  const read = await kv.getMany<unknown[]>(
-    owner ? [apiTokenKey(hash), userRecordKey(owner)] : [apiTokenKey(hash)],
-  );
+  // A token seen before: the records of its user (and a bot's owner) come in the same getMany
+  // (one round trip); all are read on every request, so a change anywhere counts at once.
+  const known = owners.get(hash);
+  const keys: Deno.KvKey[] = [apiTokenKey(hash)];
+  if (known) keys.push(userRecordKey(known.userId));
+  if (known?.botOwnerId) keys.push(userRecordKey(known.botOwnerId));
+  const read = await kv.getMany<unknown[]>(keys);
   const entry = read[0] as Deno.KvEntryMaybe<TokenRecord>;
   if (!entry.value) {
     owners.delete(hash);
@@ -186,11 +194,20 @@ export async function getUserByToken(
   const now = (options.now ?? new Date()).getTime();
   // KV's expireIn deletes lazily; the stored expiry is the one that counts.
   if (remainingMs(record, now) <= 0) return null;
-  const user = owner === record.userId
-    ? activeUserOf(read[1])
-    : activeUserOf(await kv.get(userRecordKey(record.userId)));
-  owners.set(hash, record.userId);
+  const userEntry = known?.userId === record.userId
+    ? read[1]
+    : await kv.get(userRecordKey(record.userId));
+  const user = activeUserOf(userEntry);
   if (!user) return null;
+  // A bot acts for its owner: a disabled or deleted owner's bots are refused too.
+  const botOwnerId = botOf(userEntry)?.ownerId || null;
+  owners.set(hash, { userId: record.userId, botOwnerId });
+  if (botOwnerId) {
+    const ownerEntry = known?.botOwnerId === botOwnerId
+      ? read[2]
+      : await kv.get(userRecordKey(botOwnerId));
+    if (!activeUserOf(ownerEntry)) return null;
+  }
   if (record.lastUsedAt === null || now - Date.parse(record.lastUsedAt) > TOUCH_MS) {
     const touched = { ...record, lastUsedAt: new Date(now).toISOString() };
     // Checked: a token revoked meanwhile is not written back. A lost race is fine to ignore.
