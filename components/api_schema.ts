@@ -88,7 +88,11 @@ export function notesOf(schema: JsonSchema | undefined, components: Components):
     else if (max !== undefined) out.push(`at most ${max}${unit}`);
   };
   range(s.minLength, s.maxLength, " characters");
-  range(s.minimum ?? s.exclusiveMinimum, s.maximum, "");
+  // No one needs telling that a seq stops at 2^53.
+  const max = s.maximum !== undefined && s.maximum >= Number.MAX_SAFE_INTEGER
+    ? undefined
+    : s.maximum;
+  range(s.minimum ?? s.exclusiveMinimum, max, "");
   range(s.minItems, s.maxItems, " items");
   if (s.pattern) out.push(`matches ${s.pattern}`);
   if (s.default !== undefined) out.push(`default ${JSON.stringify(s.default)}`);

@@ -20,48 +20,69 @@ const idList = z.preprocess(
   z.array(z.string().min(1).max(64)).max(255),
 );
 export const createSchema = z.object({
-  participantIds: idList.optional(),
-  usernames: idList.optional(),
+  participantIds: idList.optional().meta({ description: "The other people, by user id." }),
+  usernames: idList.optional().meta({ description: "The other people, by username." }),
   title: z.preprocess(
     (v) => (v === "" ? undefined : v),
     z.string().trim().min(1).max(100).optional(),
-  ),
-  projectId: z.string().min(1).max(64).optional(),
+  ).meta({ description: "A group's title, or the channel's name." }),
+  projectId: z.string().min(1).max(64).optional().meta({
+    description: "Starts a group inside this project (its members only).",
+  }),
   /** "channel" makes a channel (title, topic, visibility); otherwise as the people say. */
-  kind: z.enum(["direct", "group", "channel"]).optional(),
-  topic: z.string().max(1000).optional(),
-  visibility: channelVisibilitySchema.optional(),
+  kind: z.enum(["direct", "group", "channel"]).optional().meta({
+    description: '"channel" makes a channel; otherwise one other person is a direct ' +
+      "conversation and more a group.",
+  }),
+  topic: z.string().max(1000).optional().meta({ description: "A channel's topic." }),
+  visibility: channelVisibilitySchema.optional().meta({
+    description: "A channel's: public (anyone may find and join it) or private.",
+  }),
 });
 const seq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 export const historySchema = z.object({
-  before: seq.optional(),
-  after: seq.optional(),
+  before: seq.optional().meta({ description: "Messages before this seq (older)." }),
+  after: seq.optional().meta({ description: "Messages after this seq (newer)." }),
   /** A seq to show in the middle of the page (a search result opened in context). */
-  around: seq.optional(),
+  around: seq.optional().meta({ description: "A page with this seq in its middle." }),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 export const postSchema = z.object({
   /** May be empty when files are attached (then the files are the message). */
-  content: optionalContentSchema,
-  clientId: clientIdSchema.optional(),
+  content: optionalContentSchema.meta({
+    description: "The text (Markdown). May be empty when files are attached.",
+  }),
+  clientId: clientIdSchema.optional().meta({
+    description: "Your id for this message: sending it again answers the message already sent.",
+  }),
   /** A form sends one id as a plain field: it counts as a list of one. */
   attachmentIds: z.preprocess((v) => typeof v === "string" ? [v] : v, attachmentIdsSchema)
-    .optional(),
+    .optional().meta({ description: "Files uploaded to the conversation first, to attach." }),
   /** A reply in the thread of this top-level message (a form sends it as text). */
-  parentSeq: z.preprocess((v) => v === "" ? undefined : v, seq.min(1).optional()),
+  parentSeq: z.preprocess((v) => v === "" ? undefined : v, seq.min(1).optional()).meta({
+    description: "Replies in the thread of this top-level message.",
+  }),
   /** A reply that also shows in the conversation (a form's checkbox sends "on"). */
   alsoToConversation: z.preprocess(
     (v) => typeof v === "string" ? ["on", "1", "true"].includes(v) : v,
     z.boolean().optional(),
-  ),
+  ).meta({ description: "A reply that shows in the conversation too." }),
 });
-export const readSchema = z.object({ seq });
+export const readSchema = z.object({
+  seq: seq.meta({ description: "The last message you have read." }),
+});
 export const listSchema = z.object({
-  cursor: conversationCursorSchema.optional(),
+  cursor: conversationCursorSchema.optional().meta({
+    description: "The previous page's `nextCursor`.",
+  }),
   limit: z.coerce.number().int().min(1).max(MAX_CONVERSATION_PAGE).optional(),
 });
 
-export const usersSchema = z.object({ search: z.string().max(64).default("") });
+export const usersSchema = z.object({
+  search: z.string().max(64).default("").meta({
+    description: "The beginning of a username or display name.",
+  }),
+});
 
 const conversationAnswer = "`{conversation: Conversation}` (with your notification setting).";
 const tooMany = "Too many changes: wait for `Retry-After`.";
