@@ -190,27 +190,31 @@ export async function createOutgoingWebhook(
     createdAt: new Date().toISOString(),
   };
   // The record, its id and the cursor (created with the first webhook, at the head's seq:
-  // older messages are not sent) land with the bot's account in one commit.
-  const [cursor, head] = await Promise.all([
-    kv.get<number>(outgoingCursorKey(conv.id)),
-    getHeadSeq(kv, conv.id),
-  ]);
-  const bot = await createUserWithoutPassword(
-    kv,
-    { username: `hook-${id}`.toLowerCase(), displayName: name },
-    {
-      bot: { ownerId: user.id, webhookId: id },
-      withinCommit: (op, bot) => {
-        const record: OutgoingHookRecord = { ...base, botId: bot.id, afterSeq: head };
-        // Checked (and set again) so that a delete of the last webhook that drops the cursor
-        // meanwhile makes this commit fail instead of leaving a webhook without one.
-        return op.check(cursor)
-          .set(outgoingHookKey(conv.id, id), record)
-          .set(webhookIdKey(id), { conversationId: conv.id, kind: "outgoing" })
-          .set(outgoingCursorKey(conv.id), cursor.value ?? head);
+  // older messages are not sent) land with the bot's account in one commit. It checks the
+  // cursor, which every new message moves: in a busy conversation it may take a few tries.
+  let bot: User | null = null;
+  for (let attempt = 0; attempt < 8 && !bot; attempt++) {
+    const [cursor, head] = await Promise.all([
+      kv.get<number>(outgoingCursorKey(conv.id)),
+      getHeadSeq(kv, conv.id),
+    ]);
+    bot = await createUserWithoutPassword(
+      kv,
+      { username: `hook-${id}`.toLowerCase(), displayName: name },
+      {
+        bot: { ownerId: user.id, webhookId: id },
+        withinCommit: (op, bot) => {
+          const record: OutgoingHookRecord = { ...base, botId: bot.id, afterSeq: head };
+          // Checked (and set again) so that a delete of the last webhook that drops the
+          // cursor meanwhile makes this commit fail instead of leaving one without it.
+          return op.check(cursor)
+            .set(outgoingHookKey(conv.id, id), record)
+            .set(webhookIdKey(id), { conversationId: conv.id, kind: "outgoing" })
+            .set(outgoingCursorKey(conv.id), cursor.value ?? head);
+        },
       },
-    },
-  );
+    );
+  }
   if (!bot) {
     throw new ConflictError("The webhook could not be made just now: try again.", "conflict");
   }
