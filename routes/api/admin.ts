@@ -64,11 +64,13 @@ const transferSchema = z.object({
   transferTo: z.preprocess(
     (v) => (typeof v === "string" ? v.trim().replace(/^@/, "") || undefined : v),
     usernameSchema.optional(),
-  ),
+  ).meta({ description: "Who gets the projects the account owns (a username)." }),
 });
 const listQuery = z.object({
-  search: z.string().max(100).optional(),
-  cursor: z.string().max(64).optional(),
+  search: z.string().max(100).optional().meta({
+    description: "The beginning of a username or display name.",
+  }),
+  cursor: z.string().max(64).optional().meta({ description: "The previous page's `nextCursor`." }),
 });
 
 /** The signed-in site admin (401 signed out, 403 forbidden for anyone else). */

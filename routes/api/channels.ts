@@ -12,8 +12,8 @@ import { doc } from "../_openapi.ts";
 import { limitCreation } from "./_limits.ts";
 
 const directorySchema = z.object({
-  search: z.string().max(100).default(""),
-  cursor: channelCursorSchema.optional(),
+  search: z.string().max(100).default("").meta({ description: "Words of the channel's name." }),
+  cursor: channelCursorSchema.optional().meta({ description: "The previous page's `nextCursor`." }),
   limit: z.coerce.number().int().min(1).max(MAX_CONVERSATION_PAGE).optional(),
 });
 

@@ -55,7 +55,9 @@ const usernames = z.preprocess(
 ).transform((names) => [
   ...new Set(names.map((n) => n.trim().replace(/^@/, "").toLowerCase()).filter(Boolean)),
 ]);
-const membersSchema = z.object({ usernames });
+const membersSchema = z.object({
+  usernames: usernames.meta({ description: "Who to add: a list, or one text of names." }),
+});
 
 /** A form's checkbox or select says "true"/"on"/"1" or "false"/"off"/"0". */
 const flag = z.preprocess(
@@ -63,9 +65,11 @@ const flag = z.preprocess(
   z.boolean(),
 );
 const patchSchema = z.object({
-  title: z.string().max(400).nullable().optional(),
-  topic: z.string().max(1000).optional(),
-  archived: flag.optional(),
+  title: z.string().max(400).nullable().optional().meta({
+    description: "A group's title or a channel's name (null: a group goes back to its names).",
+  }),
+  topic: z.string().max(1000).optional().meta({ description: "The topic shown in the header." }),
+  archived: flag.optional().meta({ description: "Archives (read-only) or unarchives a channel." }),
 }).strict();
 
 /**

@@ -7,9 +7,13 @@ import { type AppCtx, type Env, isFormPost, readBody, requireUser } from "../_ht
 import { doc } from "../_openapi.ts";
 
 const seqParam = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
-const editSchema = z.object({ content: contentSchema });
+const editSchema = z.object({
+  content: contentSchema.meta({ description: "The new text (Markdown)." }),
+});
 const emojiParam = z.object({ emoji: emojiSchema });
-const onSchema = z.object({ on: z.enum(["0", "1"]) });
+const onSchema = z.object({
+  on: z.enum(["0", "1"]).meta({ description: '"1" adds your reaction, "0" takes it back.' }),
+});
 
 /**
  * Edits, deletes and reactions on one message (`/:id/messages/:seq…`): the participant

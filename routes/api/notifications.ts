@@ -26,15 +26,18 @@ import { doc } from "../_openapi.ts";
 /** The form: either field alone changes it (a mute button, a level's radio). */
 const prefFormSchema = z.object({
   level: notifyLevelSchema.optional(),
-  muted: z.enum(["0", "1"]).optional(),
+  muted: z.enum(["0", "1"]).optional().meta({ description: '"1" mutes, "0" unmutes.' }),
 });
 
 const dndSchema = z.object({
-  until: z.string().datetime({ offset: true }).nullable(),
+  until: z.string().datetime({ offset: true }).nullable().meta({
+    description:
+      "When it ends (an ISO time with an offset, at most a week ahead); null turns it off.",
+  }),
 }).strict();
 
 const dndFormSchema = z.object({
-  for: z.enum(DND_PRESETS),
+  for: z.enum(DND_PRESETS).meta({ description: "One of the account menu's choices." }),
   /** The browser's `getTimezoneOffset()` (minutes), for "tomorrow 9:00" in the reader's time. */
   tzOffset: z.coerce.number().int().min(-900).max(900).optional(),
 });

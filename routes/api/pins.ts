@@ -13,7 +13,10 @@ import { doc } from "../_openapi.ts";
 import { announce } from "./membership.ts";
 
 const seqParam = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
-const onSchema = z.object({ on: z.enum(["0", "1"]), back: z.literal("pins").optional() });
+const onSchema = z.object({
+  on: z.enum(["0", "1"]).meta({ description: '"1" pins, "0" unpins.' }),
+  back: z.literal("pins").optional().meta({ description: "Back to the pins page after." }),
+});
 
 /**
  * Pins (`on`) or unpins message `:seq` of conversation `:id`: 204 whether or not it was

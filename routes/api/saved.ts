@@ -18,9 +18,12 @@ import { type AppCtx, type Env, isFormPost, readBody, readQuery, requireUser } f
 import { doc } from "../_openapi.ts";
 
 const seqParam = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
-const onSchema = z.object({ on: z.enum(["0", "1"]), back: z.literal("saved").optional() });
+const onSchema = z.object({
+  on: z.enum(["0", "1"]).meta({ description: '"1" saves, "0" unsaves.' }),
+  back: z.literal("saved").optional().meta({ description: "Back to the Saved page after." }),
+});
 const listSchema = z.object({
-  cursor: savedCursorSchema.optional(),
+  cursor: savedCursorSchema.optional().meta({ description: "The previous page's `nextCursor`." }),
   limit: z.coerce.number().int().min(1).max(MAX_SAVED_PAGE).optional(),
 });
 

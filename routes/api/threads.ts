@@ -14,10 +14,14 @@ const threadQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 const listQuery = z.object({
-  cursor: z.string().max(200).optional(),
+  cursor: z.string().max(200).optional().meta({
+    description: "The previous page's `nextCursor`.",
+  }),
   limit: z.coerce.number().int().min(1).max(50).optional(),
 });
-const readSchema = z.object({ seq });
+const readSchema = z.object({
+  seq: seq.meta({ description: "The last reply you have read." }),
+});
 
 /**
  * The participant check first (an outsider gets the 404 of a missing conversation, whatever
