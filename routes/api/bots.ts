@@ -23,6 +23,7 @@ const botSchema = z.object({
   id: z.string(),
   username: z.string(),
   displayName: z.string(),
+  isAdmin: z.boolean(),
   isBot: z.literal(true),
 });
 const botParams = z.object({ id: z.string() });
