@@ -185,8 +185,14 @@ export const conversationRoutes = new Hono<Env>()
     const { attachmentIds, ...input } = await readBody(c, postSchema);
     const conversationId = c.req.param("id");
     // A page without JavaScript sends slash commands (`/topic …`) through its composer too.
-    if (isFormPost(c) && !attachmentIds?.length && input.parentSeq === undefined) {
-      const done = await commandFromForm(c, user, conversationId, input.content ?? "");
+    if (isFormPost(c) && !attachmentIds?.length) {
+      const done = await commandFromForm(
+        c,
+        user,
+        conversationId,
+        input.content ?? "",
+        input.parentSeq,
+      );
       if (done) return done;
     }
     const attachments = await attachmentsForSend(kv, {

@@ -54,6 +54,13 @@ type Fixture = VictimWorld & {
   publicChannel: string;
   /** An invite of Vic's. */
   vicInvite: { id: string; code: string };
+  /** Issue 19: Vic's token (by id), his bot, and the group's webhooks he made (in and out). */
+  vicTokenId: string;
+  vicBotId: string;
+  vicHook: { id: string; url: string };
+  vicOutgoingId: string;
+  /** A channel of Eve's own, where she may manage webhooks (and name Vic's hook ids). */
+  eveChannel: string;
 };
 
 const PASSWORD = "correct horse battery";
@@ -90,10 +97,41 @@ type Body =
   | { file: string };
 type Req = { method: string; path: string; body?: Body; accept?: string };
 
-/** Sends `req` as `who` (signed out without), with a same-origin Origin, never following redirects. */
-function send(server: Server, req: Req, who?: Person): Promise<Response> {
-  const headers: Record<string, string> = { origin: ORIGIN };
-  if (who) headers.cookie = who.cookie;
+/**
+ * How the matrix signs its requests in: "cookie" (a browser: the session cookie and a
+ * same-origin Origin), or "bearer" (a program: each person's personal access token on /api
+ * routes, no cookie and no Origin at all; pages still get the cookie). The two runs below
+ * set it in turn (the tests of one file run one after another).
+ */
+let mode: "cookie" | "bearer" = "cookie";
+/** Each person's access token in the bearer run (made on first use, with their cookie). */
+const tokens = new Map<string, string>();
+
+async function tokenOf(server: Server, who: Person): Promise<string> {
+  const known = tokens.get(who.cookie);
+  if (known) return known;
+  const res = await server.fetch("/api/tokens", {
+    method: "POST",
+    headers: { cookie: who.cookie, origin: ORIGIN, "content-type": "application/json" },
+    body: JSON.stringify({ name: "matrix" }),
+  });
+  const { secret } = await okJson(res, 201);
+  tokens.set(who.cookie, secret);
+  return secret;
+}
+
+/**
+ * Sends `req` as `who` (signed out without), never following redirects: with the cookie and
+ * a same-origin Origin, or in the bearer run with `who`'s token on an /api route.
+ */
+async function send(server: Server, req: Req, who?: Person): Promise<Response> {
+  const headers: Record<string, string> = {};
+  if (mode === "bearer" && req.path.startsWith("/api/")) {
+    if (who) headers.authorization = `Bearer ${await tokenOf(server, who)}`;
+  } else {
+    headers.origin = ORIGIN;
+    if (who) headers.cookie = who.cookie;
+  }
   if (req.accept) headers.accept = req.accept;
   let body: BodyInit | undefined;
   const b = req.body;
@@ -2341,6 +2379,475 @@ const MATRIX: Record<string, Row> = {
       assert.equal(body.notifications, false);
     },
   },
+  // ---- Issue 19: tokens, bots, webhooks in and out, slash commands, the API's description ----
+  "GET /api/tokens": {
+    signedOut: "unauthorized",
+    outsider: {
+      async check(fx) {
+        // Eve's list is hers: Vic's token is not in it.
+        const { tokens } = await okJson(await send(fx.server, get("/api/tokens"), fx.eve));
+        assert.ok(!tokens.some((t: { id: string }) => t.id === fx.vicTokenId));
+      },
+    },
+    async member(fx) {
+      const { tokens } = await okJson(await send(fx.server, get("/api/tokens"), fx.vic));
+      assert.ok(tokens.some((t: { id: string }) => t.id === fx.vicTokenId));
+    },
+  },
+  "POST /api/tokens": {
+    signedOut: "unauthorized",
+    outsider: { none: "makes a token of your own; names no one's object" },
+    async member(fx) {
+      const body = await okJson(
+        await send(fx.server, post("/api/tokens", { json: { name: "val's script" } }), fx.val),
+        201,
+      );
+      assert.match(body.secret, /^hth_/);
+      // The secret signs Val in, as a program does it.
+      const check = await fx.server.fetch("/api/tokens", {
+        headers: { authorization: `Bearer ${body.secret}` },
+      });
+      const { tokens } = await okJson(check);
+      assert.ok(tokens.some((t: { id: string }) => t.id === body.token.id));
+    },
+  },
+  "DELETE /api/tokens/:id": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        probes(
+          "a token",
+          (id) => ({ method: "DELETE", path: `/api/tokens/${id}` }),
+          { "Vic's": fx.vicTokenId },
+          "01J0000000000000000000TOKN",
+        ),
+    },
+    async member(fx) {
+      const { token } = await okJson(
+        await send(fx.server, post("/api/tokens", { json: { name: "short-lived" } }), fx.val),
+        201,
+      );
+      const res = await send(
+        fx.server,
+        { method: "DELETE", path: `/api/tokens/${token.id}` },
+        fx.val,
+      );
+      assert.equal(res.status, 204);
+      const { tokens } = await okJson(await send(fx.server, get("/api/tokens"), fx.val));
+      assert.ok(!tokens.some((t: { id: string }) => t.id === token.id));
+    },
+  },
+  "POST /api/tokens/:id/revoke": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        probes(
+          "a token",
+          (id) => post(`/api/tokens/${id}/revoke`, { form: {} }),
+          { "Vic's": fx.vicTokenId },
+          "01J0000000000000000000TOKN",
+        ),
+    },
+    async member(fx) {
+      const { token } = await okJson(
+        await send(fx.server, post("/api/tokens", { json: { name: "form-revoked" } }), fx.val),
+        201,
+      );
+      const res = await send(
+        fx.server,
+        post(`/api/tokens/${token.id}/revoke`, { form: {} }),
+        fx.val,
+      );
+      redirectsTo(res, "/account?done=token_revoked");
+    },
+  },
+  "GET /api/bots": {
+    signedOut: "unauthorized",
+    outsider: {
+      async check(fx) {
+        const { bots } = await okJson(await send(fx.server, get("/api/bots"), fx.eve));
+        assert.ok(!bots.some((b: { id: string }) => b.id === fx.vicBotId));
+      },
+    },
+    async member(fx) {
+      const { bots } = await okJson(await send(fx.server, get("/api/bots"), fx.vic));
+      assert.ok(bots.some((b: { id: string }) => b.id === fx.vicBotId));
+    },
+  },
+  "POST /api/bots": {
+    signedOut: "unauthorized",
+    outsider: { none: "makes a bot of your own; names no one's object" },
+    async member(fx) {
+      const body = await okJson(
+        await send(
+          fx.server,
+          post("/api/bots", { json: { username: `valbot${mode}`, displayName: "Val's bot" } }),
+          fx.val,
+        ),
+        201,
+      );
+      assert.equal(body.bot.isBot, true);
+      assert.match(body.secret, /^hth_/);
+    },
+  },
+  "DELETE /api/bots/:id": {
+    signedOut: "unauthorized",
+    outsider: {
+      async check(fx) {
+        // Someone else's bot: refused, and it stays (bots are people, their ids are not secret).
+        const res = await send(
+          fx.server,
+          { method: "DELETE", path: `/api/bots/${fx.vicBotId}` },
+          fx.eve,
+        );
+        assert.equal((await okJson(res, 403)).error.code, "forbidden");
+        const { bots } = await okJson(await send(fx.server, get("/api/bots"), fx.vic));
+        assert.ok(bots.some((b: { id: string }) => b.id === fx.vicBotId));
+      },
+    },
+    async member(fx) {
+      const { bot } = await okJson(
+        await send(
+          fx.server,
+          post("/api/bots", { json: { username: `gonebot${mode}`, displayName: "Gone" } }),
+          fx.val,
+        ),
+        201,
+      );
+      const res = await send(fx.server, { method: "DELETE", path: `/api/bots/${bot.id}` }, fx.val);
+      assert.equal(res.status, 204);
+    },
+  },
+  "POST /api/bots/:id/delete": {
+    signedOut: "unauthorized",
+    outsider: {
+      async check(fx) {
+        const res = await send(
+          fx.server,
+          post(`/api/bots/${fx.vicBotId}/delete`, { json: {} }),
+          fx.eve,
+        );
+        assert.equal((await okJson(res, 403)).error.code, "forbidden");
+      },
+    },
+    async member(fx) {
+      const { bot } = await okJson(
+        await send(
+          fx.server,
+          post("/api/bots", { json: { username: `formbot${mode}`, displayName: "Form" } }),
+          fx.val,
+        ),
+        201,
+      );
+      const res = await send(fx.server, post(`/api/bots/${bot.id}/delete`, { form: {} }), fx.val);
+      redirectsTo(res, "/account?done=bot_deleted");
+    },
+  },
+  "GET /api/conversations/:id/webhooks": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) => conversationProbes(fx, (id) => [get(`/api/conversations/${id}/webhooks`)]),
+    },
+    async member(fx) {
+      const path = `/api/conversations/${fx.groupId}/webhooks`;
+      const { webhooks } = await okJson(await send(fx.server, get(path), fx.val));
+      assert.ok(webhooks.some((w: { id: string }) => w.id === fx.vicHook.id));
+    },
+  },
+  "POST /api/conversations/:id/webhooks": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          post(`/api/conversations/${id}/webhooks`, { json: { name: "intruder" } }),
+        ]),
+    },
+    async member(fx) {
+      const path = `/api/conversations/${fx.eveChannel}/webhooks`;
+      const { webhook } = await okJson(
+        await send(fx.server, post(path, { json: { name: "Eve's CI" } }), fx.eve),
+        201,
+      );
+      assert.match(webhook.url, new RegExp(`/hooks/${webhook.id}/`));
+    },
+  },
+  "DELETE /api/conversations/:id/webhooks/:hookId": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) => [
+        ...conversationProbes(fx, (id) => [{
+          method: "DELETE",
+          path: `/api/conversations/${id}/webhooks/${fx.vicHook.id}`,
+        }]),
+        // In her own channel, Vic's webhook id is a webhook that does not exist.
+        ...probes(
+          "a webhook of another conversation",
+          (hook) => ({
+            method: "DELETE",
+            path: `/api/conversations/${fx.eveChannel}/webhooks/${hook}`,
+          }),
+          { "Vic's": fx.vicHook.id },
+          "01J00000000000000000000HOOK",
+        ),
+      ],
+    },
+    async member(fx) {
+      const base = `/api/conversations/${fx.eveChannel}/webhooks`;
+      const { webhook } = await okJson(
+        await send(fx.server, post(base, { json: { name: "to delete" } }), fx.eve),
+        201,
+      );
+      const res = await send(
+        fx.server,
+        { method: "DELETE", path: `${base}/${webhook.id}` },
+        fx.eve,
+      );
+      assert.equal(res.status, 204);
+    },
+  },
+  "POST /api/conversations/:id/webhooks/:hookId/delete": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) => [
+        ...conversationProbes(fx, (id) => [
+          post(`/api/conversations/${id}/webhooks/${fx.vicHook.id}/delete`, { form: {} }),
+        ]),
+        ...probes(
+          "a webhook of another conversation",
+          (hook) =>
+            post(`/api/conversations/${fx.eveChannel}/webhooks/${hook}/delete`, { json: {} }),
+          { "Vic's": fx.vicHook.id },
+          "01J00000000000000000000HOOK",
+        ),
+      ],
+    },
+    async member(fx) {
+      const base = `/api/conversations/${fx.eveChannel}/webhooks`;
+      const { webhook } = await okJson(
+        await send(fx.server, post(base, { json: { name: "form delete" } }), fx.eve),
+        201,
+      );
+      const res = await send(fx.server, post(`${base}/${webhook.id}/delete`, { form: {} }), fx.eve);
+      assert.equal(res.status, 303);
+    },
+  },
+  "POST /hooks/:id/:secret": {
+    async signedOut(fx) {
+      // The secret in the address is the credential: no cookie, no token, no Origin.
+      const wrong = fx.vicHook.url.replace(/[^/]+$/, "not-the-secret");
+      const refused = await fx.server.fetch(new URL(wrong).pathname, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ text: "forged" }),
+      });
+      const unknown = await fx.server.fetch("/hooks/01J00000000000000000000HOOK/not-the-secret", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ text: "forged" }),
+      });
+      assert.equal(refused.status, 404);
+      assert.deepEqual(
+        await observe(refused, fx.vicHook.id),
+        await observe(unknown, "01J00000000000000000000HOOK"),
+      );
+    },
+    outsider: { none: "the secret in the address is the credential (a wrong one: signedOut)" },
+    async member(fx) {
+      const res = await fx.server.fetch(new URL(fx.vicHook.url).pathname, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ text: "Build #7 passed" }),
+      });
+      const body = await okJson(res);
+      assert.equal(body.ok, true);
+      assert.equal(body.message.content, "Build #7 passed");
+    },
+  },
+  "GET /api/conversations/:id/outgoing-webhooks": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [get(`/api/conversations/${id}/outgoing-webhooks`)]),
+    },
+    async member(fx) {
+      const path = `/api/conversations/${fx.groupId}/outgoing-webhooks`;
+      const { webhooks } = await okJson(await send(fx.server, get(path), fx.val));
+      assert.ok(webhooks.some((w: { id: string }) => w.id === fx.vicOutgoingId));
+      // The secret is never listed.
+      assert.ok(webhooks.every((w: Record<string, unknown>) => !("secret" in w)));
+    },
+  },
+  "POST /api/conversations/:id/outgoing-webhooks": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          post(`/api/conversations/${id}/outgoing-webhooks`, {
+            json: { url: "http://127.0.0.1:9/x", events: ["message"] },
+          }),
+        ]),
+    },
+    async member(fx) {
+      const path = `/api/conversations/${fx.eveChannel}/outgoing-webhooks`;
+      const body = await okJson(
+        await send(
+          fx.server,
+          post(path, { json: { url: "http://127.0.0.1:9/eve", events: ["message"] } }),
+          fx.eve,
+        ),
+        201,
+      );
+      assert.equal(typeof body.secret, "string");
+      // Link-local stays refused even with the tests' switch on.
+      const meta = await send(
+        fx.server,
+        post(path, { json: { url: "http://169.254.169.254/latest", events: ["message"] } }),
+        fx.eve,
+      );
+      assert.equal((await okJson(meta, 400)).error.code, "address_refused");
+    },
+  },
+  "DELETE /api/conversations/:id/outgoing-webhooks/:hookId": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) => [
+        ...conversationProbes(fx, (id) => [{
+          method: "DELETE",
+          path: `/api/conversations/${id}/outgoing-webhooks/${fx.vicOutgoingId}`,
+        }]),
+        ...probes(
+          "an outgoing webhook of another conversation",
+          (hook) => ({
+            method: "DELETE",
+            path: `/api/conversations/${fx.eveChannel}/outgoing-webhooks/${hook}`,
+          }),
+          { "Vic's": fx.vicOutgoingId },
+          "01J00000000000000000000HOOK",
+        ),
+      ],
+    },
+    async member(fx) {
+      const base = `/api/conversations/${fx.eveChannel}/outgoing-webhooks`;
+      const { webhook } = await okJson(
+        await send(
+          fx.server,
+          post(base, { json: { url: "http://127.0.0.1:9/gone", events: ["message"] } }),
+          fx.eve,
+        ),
+        201,
+      );
+      const res = await send(
+        fx.server,
+        { method: "DELETE", path: `${base}/${webhook.id}` },
+        fx.eve,
+      );
+      assert.equal(res.status, 204);
+    },
+  },
+  "POST /api/conversations/:id/outgoing-webhooks/:hookId/delete": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) => [
+        ...conversationProbes(fx, (id) => [
+          post(`/api/conversations/${id}/outgoing-webhooks/${fx.vicOutgoingId}/delete`, {
+            form: {},
+          }),
+        ]),
+        ...probes(
+          "an outgoing webhook of another conversation",
+          (hook) =>
+            post(`/api/conversations/${fx.eveChannel}/outgoing-webhooks/${hook}/delete`, {
+              json: {},
+            }),
+          { "Vic's": fx.vicOutgoingId },
+          "01J00000000000000000000HOOK",
+        ),
+      ],
+    },
+    async member(fx) {
+      const base = `/api/conversations/${fx.eveChannel}/outgoing-webhooks`;
+      const { webhook } = await okJson(
+        await send(
+          fx.server,
+          post(base, { json: { url: "http://127.0.0.1:9/form", events: ["message"] } }),
+          fx.eve,
+        ),
+        201,
+      );
+      const res = await send(fx.server, post(`${base}/${webhook.id}/delete`, { form: {} }), fx.eve);
+      assert.equal(res.status, 303);
+    },
+  },
+  "GET /api/conversations/:id/outgoing-webhooks/:hookId/deliveries": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) => [
+        ...conversationProbes(fx, (id) => [
+          get(`/api/conversations/${id}/outgoing-webhooks/${fx.vicOutgoingId}/deliveries`),
+        ]),
+        ...probes(
+          "an outgoing webhook of another conversation",
+          (hook) => get(`/api/conversations/${fx.eveChannel}/outgoing-webhooks/${hook}/deliveries`),
+          { "Vic's": fx.vicOutgoingId },
+          "01J00000000000000000000HOOK",
+        ),
+      ],
+    },
+    async member(fx) {
+      const path =
+        `/api/conversations/${fx.groupId}/outgoing-webhooks/${fx.vicOutgoingId}/deliveries`;
+      const { deliveries } = await okJson(await send(fx.server, get(path), fx.vic));
+      assert.ok(Array.isArray(deliveries));
+      // Val takes part in the group but did not make the webhook: its log is not hers.
+      assert.equal((await send(fx.server, get(path), fx.val)).status, 403);
+    },
+  },
+  "POST /api/conversations/:id/commands": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          post(`/api/conversations/${id}/commands`, { json: { text: "/shrug" } }),
+        ]),
+    },
+    async member(fx) {
+      const { id } = await ownMessage(fx);
+      const path = `/api/conversations/${id}/commands`;
+      const body = await okJson(
+        await send(fx.server, post(path, { json: { text: "/shrug ok" } }), fx.val),
+      );
+      assert.equal(body.result.kind, "sent");
+      assert.match(body.result.message.content, /ツ/);
+    },
+  },
+  "GET /api/openapi.json": {
+    async signedOut(fx, path) {
+      // The API's description is public: it names routes, never anyone's data.
+      const doc = await okJson(await send(fx.server, get(path)));
+      assert.equal(doc.openapi, "3.1.0");
+    },
+    outsider: { none: "the same description for everyone" },
+    async member(fx) {
+      const doc = await okJson(await send(fx.server, get("/api/openapi.json"), fx.val));
+      assert.ok(doc.paths["/api/tokens"]);
+    },
+  },
+  "GET /api/docs": {
+    async signedOut(fx, path) {
+      assert.match(await okPage(await send(fx.server, get(path))), /\/api\/tokens/);
+    },
+    outsider: { none: "the same description for everyone" },
+    async member(fx) {
+      assert.match(await okPage(await send(fx.server, get("/api/docs"), fx.val)), /Bearer/);
+    },
+  },
+  "GET /commands": {
+    signedOut: "to_login",
+    outsider: { none: "the list of slash commands, the same for everyone" },
+    async member(fx) {
+      assert.match(await okPage(await send(fx.server, get("/commands"), fx.val)), /\/shrug/);
+    },
+  },
 };
 
 /** The password the victim world's people have (tests/security/security_world.ts). */
@@ -2470,7 +2977,9 @@ function fill(path: string, fx: Fixture): string {
     .replace(":conversationId", fx.directId)
     .replace(":provider", "github")
     .replace(":seq", "1")
-    .replace(":emoji", THUMBS);
+    .replace(":emoji", THUMBS)
+    .replace(":hookId", fx.vicHook.id)
+    .replace(":secret", "not-the-secret");
 }
 
 async function assertProbe(fx: Fixture, probe: Probe) {
@@ -2486,7 +2995,29 @@ async function assertProbe(fx: Fixture, probe: Probe) {
   }
 }
 
-Deno.test("authorization matrix: every route, signed out, as an outsider and as a member", async (t) => {
+Deno.test(
+  "authorization matrix: every route, signed out, as an outsider and as a member",
+  (t) => runMatrix(t, "cookie"),
+);
+
+Deno.test(
+  "authorization matrix with bearer tokens: every /api route as a program calls it",
+  (t) => runMatrix(t, "bearer"),
+);
+
+/**
+ * Routes the bearer run leaves to the cookie run: a browser's session itself (signing in and
+ * out, the sessions list, the password: a token is not a session).
+ */
+function cookieOnly(route: string): boolean {
+  const path = route.split(" ")[1];
+  return !path.startsWith("/api/") || path.startsWith("/api/auth/");
+}
+
+async function runMatrix(t: Deno.TestContext, run: "cookie" | "bearer") {
+  mode = run;
+  tokens.clear();
+  const rows = Object.entries(MATRIX).filter(([route]) => run === "cookie" || !cookieOnly(route));
   // A GitHub provider: starting its flow is a redirect (no network needed).
   const server = await startTestServer({
     GITHUB_CLIENT_ID: "id",
@@ -2497,6 +3028,8 @@ Deno.test("authorization matrix: every route, signed out, as an outsider and as 
     PUSH_ALLOW_PRIVATE: "1",
     SMTP_URL: "smtp://127.0.0.1:9",
     MAIL_FROM: "hearth@example.test",
+    // Outgoing webhooks to 127.0.0.1 are taken (nothing is delivered: no worker runs here).
+    WEBHOOKS_ALLOW_PRIVATE: "1",
   });
   try {
     const world = await buildVictimWorld(server);
@@ -2511,6 +3044,11 @@ Deno.test("authorization matrix: every route, signed out, as an outsider and as 
       vicSessionId,
       privateChannel: "",
       publicChannel: "",
+      vicTokenId: "",
+      vicBotId: "",
+      vicHook: { id: "", url: "" },
+      vicOutgoingId: "",
+      eveChannel: "",
       vicInvite: (await okJson(
         await send(server, post("/api/invites", { json: { maxUses: 3 } }), world.vic),
         201,
@@ -2525,24 +3063,68 @@ Deno.test("authorization matrix: every route, signed out, as an outsider and as 
       title: "vic-open-room",
       visibility: "public",
     });
+    fx.eveChannel = await channelOf(fx, fx.eve, { title: "eve-room", visibility: "private" });
+    const made = (req: Req, who: Person) => send(server, req, who).then((r) => okJson(r, 201));
+    fx.vicTokenId = (await made(post("/api/tokens", { json: { name: "vic's" } }), fx.vic)).token.id;
+    fx.vicBotId = (await made(
+      post("/api/bots", { json: { username: `vicbot-${run}`, displayName: "Vic's bot" } }),
+      fx.vic,
+    )).bot.id;
+    fx.vicHook = (await made(
+      post(`/api/conversations/${fx.groupId}/webhooks`, { json: { name: "Vic's CI" } }),
+      fx.vic,
+    )).webhook;
+    fx.vicOutgoingId = (await made(
+      post(`/api/conversations/${fx.groupId}/outgoing-webhooks`, {
+        json: { url: "http://127.0.0.1:9/hook", events: ["message"] },
+      }),
+      fx.vic,
+    )).webhook.id;
 
-    await t.step("every route of the app has a row, and every row a route", () => {
-      const routes = createApp(server.ctx).routes
-        .filter((r) => r.method !== "ALL")
-        .map((r) => `${r.method} ${r.path}`);
-      const rows = Object.keys(MATRIX);
-      const uncovered = routes.filter((r) => !rows.includes(r));
-      const stale = rows.filter((r) => !routes.includes(r));
-      assert.deepEqual(uncovered, [], `routes without a row in the matrix: ${uncovered}`);
-      assert.deepEqual(stale, [], `rows for routes that no longer exist: ${stale}`);
-    });
+    if (run === "cookie") {
+      await t.step("every route of the app has a row, and every row a route", () => {
+        const routes = createApp(server.ctx).routes
+          .filter((r) => r.method !== "ALL")
+          .map((r) => `${r.method} ${r.path}`);
+        const rows = Object.keys(MATRIX);
+        const uncovered = routes.filter((r) => !rows.includes(r));
+        const stale = rows.filter((r) => !routes.includes(r));
+        assert.deepEqual(uncovered, [], `routes without a row in the matrix: ${uncovered}`);
+        assert.deepEqual(stale, [], `rows for routes that no longer exist: ${stale}`);
+      });
+    }
 
+    // The victims' tokens exist before the snapshot (each is made on its first use).
+    if (run === "bearer") { for (const who of [fx.vic, fx.val]) await tokenOf(server, who); }
     const before = await snapshotVictim(server.ctx.kv, fx);
     assert.equal(before.get(`count ${JSON.stringify(["msg", fx.directId])}`), "3");
     assert.equal(before.get(`count ${JSON.stringify(["file", fx.project.id])}`), "1");
 
+    if (run === "bearer") {
+      // A token that was real and is revoked: every /api route refuses it, public ones too
+      // (a bearer request never falls back to being signed out).
+      const revoked = await tokenOf(server, eve);
+      const id = (await okJson(await send(server, get("/api/tokens"), eve))).tokens[0].id;
+      const gone = await send(server, { method: "DELETE", path: `/api/tokens/${id}` }, eve);
+      assert.equal(gone.status, 204);
+      tokens.delete(eve.cookie);
+      await t.step("a revoked token: every /api route answers 401 invalid_token", async (t) => {
+        for (const [route] of rows) {
+          await t.step(route, async () => {
+            const [method, template] = route.split(" ");
+            const res = await server.fetch(fill(template, fx), {
+              method,
+              headers: { authorization: `Bearer ${revoked}` },
+              redirect: "manual",
+            });
+            assert.equal((await okJson(res, 401)).error.code, "invalid_token");
+          });
+        }
+      });
+    }
+
     await t.step("signed out: the API answers 401, pages send to /login", async (t) => {
-      for (const [route, row] of Object.entries(MATRIX)) {
+      for (const [route, row] of rows) {
         await t.step(route, async () => {
           const [method, template] = route.split(" ");
           const path = fill(template, fx);
@@ -2558,7 +3140,7 @@ Deno.test("authorization matrix: every route, signed out, as an outsider and as 
     });
 
     await t.step("an outsider gets what a missing id gets, and changes nothing", async (t) => {
-      for (const [route, row] of Object.entries(MATRIX)) {
+      for (const [route, row] of rows) {
         await t.step(route, async () => {
           if ("none" in row.outsider) return;
           if ("check" in row.outsider) return await row.outsider.check(fx);
@@ -2571,16 +3153,17 @@ Deno.test("authorization matrix: every route, signed out, as an outsider and as 
     });
 
     await t.step("members succeed (positive controls)", async (t) => {
-      for (const [route, row] of Object.entries(MATRIX)) {
+      for (const [route, row] of rows) {
         await t.step(route, async () => {
           if (typeof row.member === "function") await row.member(fx);
         });
       }
     });
   } finally {
+    mode = "cookie";
     await server.close();
   }
-});
+}
 
 /** What a frame type does for an outsider, and its positive control. */
 type FrameRow =

@@ -149,6 +149,9 @@ export function victimKeys(w: VictimWorld): { prefixes: Deno.KvKey[]; keys: Deno
       "msg_change",
       c,
     ]);
+    // Its integrations (issue 19): webhooks in and out, and where the outgoing ones are.
+    prefixes.push(["webhook", c], ["out_webhook", c]);
+    keys.push(["out_webhook_cursor", c]);
     for (const u of people) keys.push(["user_conv", u, c]);
   }
   keys.push(["direct_pair", ...people.toSorted()]);
@@ -158,7 +161,10 @@ export function victimKeys(w: VictimWorld): { prefixes: Deno.KvKey[]; keys: Deno
   for (const u of people) keys.push(["user_project", u, p]);
   for (const person of [w.vic, w.val]) {
     keys.push(["user", person.user.id], ["user_by_name", person.user.username]);
-    prefixes.push(["user_session", person.user.id]);
+    prefixes.push(["user_session", person.user.id], ["user_token", person.user.id], [
+      "user_bot",
+      person.user.id,
+    ]);
   }
   return { prefixes, keys };
 }
