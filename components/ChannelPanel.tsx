@@ -4,7 +4,7 @@ import AddMember from "../islands/AddMember.tsx";
 import MemberPresence from "../islands/MemberPresence.tsx";
 import { MemberDot } from "../islands/list/marks.tsx";
 import { island } from "../lib/web/mod.ts";
-import { Avatar } from "./people.tsx";
+import { Avatar, BotBadge } from "./people.tsx";
 import { ChannelMark } from "./ChannelDirectory.tsx";
 import { ChannelSettings } from "./ChannelSettings.tsx";
 import { IncomingWebhooksSection } from "./IncomingWebhooks.tsx";
@@ -111,7 +111,7 @@ export function ChannelPanel(
                 <MemberDot userId={u.id} />
               </span>
               <span class="min-w-0 flex-1 truncate text-sm">
-                <bdi>{u.displayName}</bdi>{" "}
+                <bdi>{u.displayName}</bdi> {u.isBot && <>{<BotBadge />}{" "}</>}
                 <span class="text-xs text-slate-600 dark:text-slate-400">@{u.username}</span>
               </span>
               {conv.createdBy?.id === u.id && (

@@ -42,7 +42,8 @@ export function IncomingWebhooksSection(
         Incoming webhooks
       </h3>
       <p class={MUTED}>
-        Programs post here by sending <code class="font-mono">{'{"text": "…"}'}</code>{" "}
+        Programs post here by sending{" "}
+        <code class="whitespace-nowrap font-mono">{'{"text": "…"}'}</code>{" "}
         to an address. Anyone with an address can post, so share it only with the program.
       </p>
       {hooks.length === 0

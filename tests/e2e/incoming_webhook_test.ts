@@ -49,6 +49,35 @@ browserTest(
         assert.match(url, new RegExp(`^${server.base}/hooks/[0-9A-Z]+/[A-Za-z0-9_-]{32}$`));
         await item.getByRole("button", { name: "Copy" }).click();
         await item.getByText("Copied").waitFor();
+        // Its bot is a member, marked as one.
+        const member = annPage.locator("#members li", { hasText: "CI builds" });
+        assert.equal(await member.locator("[data-bot-badge]").count(), 1);
+      },
+    );
+
+    await t.step(
+      "without JavaScript: the address is a plain field, and the form adds one",
+      async () => {
+        const page = await openChatPage(browser, server.base, ben.cookie, {
+          path: `/conversations/${id}`,
+          context: { javaScriptEnabled: false, viewport: { width: 1280, height: 800 } },
+        });
+        const section = page.locator("#integrations");
+        assert.equal(
+          await section.getByLabel("Address of the webhook CI builds").inputValue(),
+          url,
+        );
+        assert.equal(await section.getByRole("button", { name: "Copy" }).count(), 0);
+        // Ben did not add it: no Delete for him.
+        assert.equal(await section.getByRole("button", { name: /^Delete the webhook/ }).count(), 0);
+        await section.getByLabel("Name its messages show").fill("Nightly");
+        await section.getByRole("button", { name: "Add incoming webhook" }).click();
+        await page.waitForURL(/#webhook-/);
+        const nightly = page.locator("[data-testid=incoming-webhook]", { hasText: "Nightly" });
+        await nightly.getByRole("button", { name: "Delete the webhook Nightly" }).click();
+        await page.waitForURL(/#integrations$/);
+        assert.equal(await page.locator("[data-testid=incoming-webhook]").count(), 1);
+        await page.context().close();
       },
     );
 
