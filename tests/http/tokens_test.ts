@@ -118,7 +118,7 @@ Deno.test("a bearer token signs in on /api routes, with no cookie and no Origin 
   });
 });
 
-Deno.test("a bearer request ignores cookies: a bad token with a good cookie is still 401", async () => {
+Deno.test("a bearer request ignores cookies: a bad token with a good cookie is 401, a good one leaves the cookie alone", async () => {
   await withApp(async (app) => {
     const ann = await registerUser(app);
     const res = await app.fetch("/api/auth/check", {
@@ -131,6 +131,15 @@ Deno.test("a bearer request ignores cookies: a bad token with a good cookie is s
         await app.fetch("/api/auth/check", { headers: { authorization: header } }),
       );
     }
+    // A good token with a cookie: the routes that act on the cookie's session leave it alone.
+    const { secret } = await makeToken(app, ann.cookie);
+    const out = await app.fetch("/api/auth/logout", {
+      method: "POST",
+      headers: { cookie: ann.cookie, authorization: `Bearer ${secret}` },
+    });
+    assert.equal(out.status, 204);
+    const still = await okJson(await app.fetch("/api/auth/check", withCookie(ann.cookie)));
+    assert.equal(still.user?.id, ann.user.id, "the cookie's session was not signed out");
     // Another scheme is not a token: the cookie signs in as before.
     const basic = await app.fetch("/api/auth/check", {
       headers: { cookie: ann.cookie, authorization: "Basic YTpi" },
