@@ -50,12 +50,15 @@ export function MessageBody(props: MessageBodyProps) {
   return (
     <>
       <div class="w-9 shrink-0">
-        {props.head ? <Avatar user={m.author} /> : (
-          // A grouped message's own time, on hover or focus (its group's header has the first).
-          <time class="msg-clock" dateTime={m.createdAt} title={fullTime(m.createdAt)}>
-            {timeOfDay(m.createdAt)}
-          </time>
-        )}
+        {props.head
+          // Initials of the name shown (an integration's `senderName`), colour of the author.
+          ? <Avatar user={m.senderName ? { ...m.author, displayName: m.senderName } : m.author} />
+          : (
+            // A grouped message's own time, on hover or focus (its group's header has the first).
+            <time class="msg-clock" dateTime={m.createdAt} title={fullTime(m.createdAt)}>
+              {timeOfDay(m.createdAt)}
+            </time>
+          )}
       </div>
       <div class="min-w-0 flex-1 pb-0.5">
         {!deleted && <PinnedMark m={m} />}

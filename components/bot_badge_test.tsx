@@ -20,7 +20,7 @@ const START = Date.now() - 5 * 60_000;
 const ann: User = { id: "u-ann", username: "ann", displayName: "Ann Lee" };
 const hook: User = { id: "u-hook", username: "hook-1", displayName: "CI", isBot: true };
 
-/** A message; `senderName` as an incoming webhook stores it (the wire type may lack it yet). */
+/** A message; `senderName` as an incoming webhook stores it. */
 function message(seq: number, author: User, content: string, senderName?: string): Message {
   return {
     id: `m-${seq}`,
@@ -61,7 +61,15 @@ const history = [
 ];
 
 Deno.test("a bot's messages show the Bot badge; a senderName replaces the name and heads its own group", () => {
-  assert.deepEqual(headers(render(history)), [
+  const html = render(history);
+  // The avatar's initials follow the name shown.
+  assert.deepEqual([...html.matchAll(/class="avatar[^"]*">([^<]*)</g)].map((m) => m[1]), [
+    "AL",
+    "CI",
+    "DE",
+    "CI",
+  ]);
+  assert.deepEqual(headers(html), [
     "Ann Lee",
     "CI [Bot]",
     "Deployer [Bot]",
