@@ -3,6 +3,7 @@
  * Revoke, a form to make one, and the new secret shown once after that form. Plain forms to
  * /api/tokens: it all works without JavaScript (the Copy button comes with it).
  */
+import { Fragment } from "preact";
 import CopyLink from "../islands/CopyLink.tsx";
 import { DEFAULT_TOKEN_DAYS, type TokenInfo } from "../lib/accounts/mod.ts";
 import { island } from "../lib/web/mod.ts";
@@ -61,9 +62,17 @@ function TokenRow(props: { token: TokenInfo }) {
           <bdi>{token.name}</bdi>
         </p>
         <p class={muted}>
-          made {when(token.createdAt)} ·{" "}
-          {token.lastUsedAt ? `last used ${when(token.lastUsedAt)}` : "never used"} ·{" "}
-          {token.expiresAt ? `expires ${when(token.expiresAt)}` : "no expiry"}
+          {[
+            `made ${when(token.createdAt)}`,
+            token.lastUsedAt ? `last used ${when(token.lastUsedAt)}` : "never used",
+            token.expiresAt ? `expires ${when(token.expiresAt)}` : "no expiry",
+          ].map((fact, i) => (
+            // Each fact on one line: a narrow screen breaks between them, not inside a date.
+            <Fragment key={fact}>
+              {i > 0 && " · "}
+              <span class="whitespace-nowrap">{fact}</span>
+            </Fragment>
+          ))}
         </p>
       </div>
       <form method="post" action={`/api/tokens/${encodeURIComponent(token.id)}/revoke`}>

@@ -24,7 +24,9 @@ function BotRow(props: { bot: BotInfo }) {
         <p class="truncate text-sm font-medium">
           <bdi>{bot.displayName}</bdi> <BotBadge />
         </p>
-        <p class={muted}>@{bot.username} · made {when(bot.createdAt)}</p>
+        <p class={muted}>
+          @{bot.username} · <span class="whitespace-nowrap">made {when(bot.createdAt)}</span>
+        </p>
       </div>
       <form method="post" action={`/api/bots/${encodeURIComponent(bot.id)}/delete`}>
         <button type="submit" aria-label={`Delete ${bot.displayName}`} class={quietButton}>
