@@ -193,6 +193,7 @@ export async function listIncomingWebhooks(
 /**
  * `actor`, a participant of a group or channel, adds an incoming webhook: its record and its
  * bot account in one commit, then the bot as a participant. NotFoundError for outsiders;
+ * ForbiddenError `not_for_bots` for a bot;
  * ConflictError `direct_conversation`, `project_conversation`, `archived`, or
  * `limit_reached` past MAX_INCOMING_WEBHOOKS. Returns the webhook and its bot.
  */
@@ -202,6 +203,8 @@ export async function createIncomingWebhook(
   actor: User,
   input: { name: string; base: string },
 ): Promise<{ webhook: IncomingWebhookInfo; bot: User }> {
+  // A webhook is a bot account: bots make none (as they make no bots or tokens).
+  if (actor.isBot) throw new ForbiddenError("A bot cannot create webhooks.", "not_for_bots");
   const record = await getConversationRecordForUser(kv, conversationId, actor.id);
   requireWebhookKind(record);
   if (record.archived) throw archivedError();

@@ -86,6 +86,7 @@ export const webhookRoutes = new Hono<Env>()
         201: { description: "`{webhook}`", schema: z.object({ webhook: webhookShape }) },
         303: "A form: back to the conversation's Integrations section.",
         400: "No name, or a name over 64 characters.",
+        403: "`not_for_bots`: a bot cannot create webhooks.",
         404: "No such conversation for you.",
         409: "A direct conversation (`direct_conversation`), a project's " +
           "(`project_conversation`), an archived channel (`archived`), or 10 already " +

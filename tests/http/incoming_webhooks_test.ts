@@ -151,6 +151,30 @@ Deno.test("adding a webhook is refused outside groups and channels, to outsiders
       },
     );
 
+    await t.step(
+      "a bot (bearer token) in the group lists them but may not add one: 403 not_for_bots",
+      async () => {
+        const made = await app.fetch(
+          "/api/bots",
+          json("POST", { username: "helper", displayName: "Helper" }, ann.cookie),
+        );
+        const { secret } = await okJson(made, 201);
+        const added = await app.fetch(
+          `/api/conversations/${group}/members`,
+          json("POST", { usernames: ["helper"] }, ann.cookie),
+        );
+        assert.equal(added.status, 200);
+        const bearer = { authorization: `Bearer ${secret}` };
+        await okJson(await app.fetch(hooksOf(group), { headers: bearer }));
+        const res = await app.fetch(hooksOf(group), {
+          method: "POST",
+          headers: { ...bearer, "content-type": "application/json" },
+          body: JSON.stringify({ name: "Bot-made" }),
+        });
+        await assertError(res, 403, "not_for_bots");
+      },
+    );
+
     await t.step("the 11th webhook of a conversation: 409 limit_reached", async () => {
       for (let i = 1; i < 10; i++) await addHook(app, ben, group, `Hook ${i}`);
       const res = await app.fetch(hooksOf(group), json("POST", { name: "One more" }, cat.cookie));
