@@ -13,6 +13,7 @@ import {
   revokeToken,
   tokenDaysSchema,
   tokenNameSchema,
+  tokenSessionId,
 } from "../../lib/accounts/mod.ts";
 import { NotFoundError } from "../../lib/errors.ts";
 import { type AppCtx, type Env, isFormPost, readBody, requireUser } from "../_http.ts";
@@ -34,12 +35,17 @@ const tokenSchema = z.object({
 });
 const tokenParams = z.object({ id: z.string() });
 
-/** Revokes the caller's token `:id` (404 when they have none of that id). */
+/**
+ * Revokes the caller's token `:id` (404 when they have none of that id). Its sockets close at
+ * once here and on this process's other workers; other processes hear the revocation's
+ * account event (lib/realtime/endings.ts).
+ */
 async function revoke(c: AppCtx): Promise<void> {
   const user = requireUser(c);
-  if (!(await revokeToken(c.get("ctx").kv, user.id, c.req.param("id") ?? ""))) {
-    throw new NotFoundError("Token not found.");
-  }
+  const { kv, hub } = c.get("ctx");
+  const id = c.req.param("id") ?? "";
+  if (!(await revokeToken(kv, user.id, id))) throw new NotFoundError("Token not found.");
+  hub.endSession(tokenSessionId(id));
 }
 
 const revokeAnswers = {
