@@ -104,7 +104,10 @@ export const incomingHookBodySchema = z.object({
 export function slackMessageOf(
   body: z.infer<typeof incomingHookBodySchema>,
 ): z.infer<typeof slackMessageSchema> {
-  let raw: unknown = { text: body.text, username: body.username };
+  let raw: unknown = {
+    text: body.text,
+    ...(body.username !== undefined ? { username: body.username } : {}),
+  };
   if (body.payload !== undefined) {
     try {
       raw = JSON.parse(body.payload);
@@ -114,7 +117,11 @@ export function slackMessageOf(
     }
   }
   const parsed = slackMessageSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    // A username of nothing but invisible characters names nothing.
+    const { text, username } = parsed.data;
+    return username ? { text, username } : { text };
+  }
   const fields: Record<string, string> = {};
   for (const issue of parsed.error.issues) {
     fields[String(issue.path[0] ?? "text")] ??= issue.message;
