@@ -411,3 +411,14 @@ Deno.test("the form twins: create and delete answer 303 back to the panel; a ref
     );
   });
 });
+
+Deno.test("with PUBLIC_URL set, webhook addresses are under it, whatever host the request came to", async () => {
+  await withApp(async (app) => {
+    const { ann } = await people(app, ["ann"]);
+    const id = await channel(app, ann, "public-url");
+    const hook = await addHook(app, ann, id, "CI");
+    assert.match(hook.url, /^https:\/\/chat\.example\.com\/hooks\/[0-9A-Z]+\/[A-Za-z0-9_-]{32}$/);
+    // The address works as its path on this server.
+    await okJson(await post(app, hook.url, { text: "via the public address" }));
+  }, { PUBLIC_URL: "https://chat.example.com/" });
+});
