@@ -20,6 +20,7 @@ import {
 import {
   addParticipants,
   type ConversationRecord,
+  getConversationRecord,
   getConversationRecordForUser,
   removeParticipant,
 } from "../conversations/mod.ts";
@@ -321,8 +322,19 @@ export async function postToIncomingWebhook(
     windowMs: 60_000,
     scale: ctx.rateLimitScale,
   });
-  const bot = await getActiveUserById(kv, record.botId);
+  // A webhook speaks for the person who made it: it stops when their account is disabled or
+  // they no longer take part in the conversation (as their own posts would).
+  const [bot, creator, conversation] = await Promise.all([
+    getActiveUserById(kv, record.botId),
+    getActiveUserById(kv, record.createdBy),
+    getConversationRecord(kv, record.conversationId),
+  ]);
   if (!bot) throw new NotFoundError(NO_SUCH_HOOK);
+  if (!creator || !conversation?.participantIds.includes(creator.id)) {
+    throw new NotFoundError(
+      "The person who made this webhook no longer takes part in the conversation: add a new one.",
+    );
+  }
   try {
     const { message: sent } = await hub.send(bot, {
       conversationId: record.conversationId,

@@ -11,7 +11,7 @@
  * 24 h (the outbox's maxAgeMs); every attempt is logged for a week.
  */
 import type { Config } from "../../config.ts";
-import { getUsersByIds } from "../accounts/mod.ts";
+import { getActiveUserById, getUsersByIds } from "../accounts/mod.ts";
 import type { ConversationHead, ConversationRecord } from "../conversations/mod.ts";
 import { AppError } from "../errors.ts";
 import { contentSchema, type MessageRecord, withAuthors } from "../messages/mod.ts";
@@ -241,6 +241,24 @@ export function outgoingHandler(
     ]);
     // The webhook (or its conversation) is gone, or the message was deleted: dropped.
     if (!hook.value || !conv.value || !record.value || record.value.deletedAt) return "done";
+    // A webhook sends only what the person who made it may still read: not once their
+    // account is disabled or they have left the conversation (dropped, logged).
+    const creator = conv.value.participantIds.includes(hook.value.createdBy)
+      ? await getActiveUserById(kv, hook.value.createdBy)
+      : null;
+    if (!creator) {
+      await logAttempt(kv, hookId, {
+        id: job.id,
+        seq,
+        at: new Date().toISOString(),
+        attempt: job.attempt + 1,
+        status: null,
+        ok: false,
+        error: "not sent: its creator no longer takes part in the conversation",
+        ms: 0,
+      });
+      return "done";
+    }
     const [message] = await withAuthors(kv, [record.value]);
     const body = new TextEncoder().encode(JSON.stringify({
       event: "message",

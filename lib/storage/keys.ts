@@ -361,7 +361,7 @@ export const missedKey = (userId: string, conversationId: string, seq: number) =
 export const missedPrefix = (userId: string) => ["mail_missed", userId];
 
 // integrations/
-/** incoming.ts: a conversation's incoming webhook `{id, name, secretHash, botId, createdBy…}`. */
+/** incoming.ts: a conversation's incoming webhook `{id, name, secret, botId, createdBy…}`. */
 export const webhookKey = (convId: string, hookId: string) => ["webhook", convId, hookId];
 export const webhooksPrefix = (convId: string) => ["webhook", convId];
 /** incoming.ts, outgoing.ts: a webhook's id → `{conversationId, kind: "incoming"|"outgoing"}`. */
