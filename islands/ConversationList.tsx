@@ -82,11 +82,13 @@ function notify(m: Message, where: string, mentioned: boolean, direct: boolean) 
   // What the reader would see, not its Markdown (`**bold**` is "bold"), like the preview.
   const plain = plainText(m.content, m.formatted);
   const text = plain.length > 140 ? `${plain.slice(0, 139)}…` : plain;
+  // An integration's message is told under the name it posted as.
+  const who = m.senderName || m.author.displayName;
   const title = mentioned
-    ? `${m.author.displayName} mentioned you in ${where}`
+    ? `${who} mentioned you in ${where}`
     : direct
-    ? `New message from ${m.author.displayName}`
-    : `${m.author.displayName} in ${where}`;
+    ? `New message from ${who}`
+    : `${who} in ${where}`;
   // The push for the same message (if this browser takes pushes) comes a few seconds later with
   // this tag and replaces this notice instead of showing a second one.
   const n = new Notification(title, {

@@ -155,7 +155,7 @@ function announcement(m: Message): string {
   if (m.kind === "system") return m.content;
   const text = m.content.length > 200 ? `${m.content.slice(0, 199)}…` : m.content;
   const where = isShownInRoom(m) ? "" : " (in a thread)";
-  return `${m.author.displayName}${where}: ${text}`;
+  return `${m.senderName || m.author.displayName}${where}: ${text}`;
 }
 
 /** An edit, delete or reaction: only a loaded message changes (older ones load as they are). */

@@ -31,7 +31,7 @@ export function preview(m: Message): string {
 /** Who wrote the last message, as the line says it ("You", a name; none for a system one). */
 function byline(m: Message, meId: string): string | null {
   if (m.kind === "system") return null;
-  return m.author.id === meId ? "You" : m.author.displayName;
+  return m.author.id === meId ? "You" : m.senderName || m.author.displayName;
 }
 
 /**

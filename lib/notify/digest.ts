@@ -176,7 +176,7 @@ function digestMail(
     text.push(`${section.name} (${href})`);
     html.push(`<h3><a href="${escapeHtml(href)}">${escapeHtml(section.name)}</a></h3><ul>`);
     for (const m of shown) {
-      const who = m.author.displayName;
+      const who = m.senderName || m.author.displayName;
       const line = snippet(m);
       text.push(`  ${who}: ${line}`, `  ${linkTo(base, section.id, m)}`);
       html.push(

@@ -224,7 +224,7 @@ export function notificationOf(
   author: User | undefined,
   people: Map<string, User>,
 ): PushNotification {
-  const name = author?.displayName ?? "Someone";
+  const name = m.senderName || author?.displayName || "Someone";
   const where = record.kind === "direct"
     ? null
     : record.kind === "channel"

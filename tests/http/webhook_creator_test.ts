@@ -97,3 +97,39 @@ Deno.test("webhooks stop when their creator leaves the conversation or is disabl
     await app.close();
   }
 });
+
+Deno.test("the conversation list's last message keeps the name a webhook posted under", async () => {
+  const app = await startTestApp();
+  try {
+    const ann = await registerUser(app, { username: "ann" });
+    const { conversation } = await okJson(
+      await app.fetch(
+        "/api/conversations",
+        json("POST", { kind: "channel", title: "builds" }, ann.cookie),
+      ),
+      201,
+    );
+    const { webhook } = await okJson(
+      await app.fetch(
+        `/api/conversations/${conversation.id}/webhooks`,
+        json("POST", { name: "CI" }, ann.cookie),
+      ),
+      201,
+    );
+    const posted = await app.fetch(new URL(webhook.url).pathname, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: "green", username: "Jenkins" }),
+    });
+    assert.equal(posted.status, 200);
+    const { conversations } = await okJson(
+      await app.fetch("/api/conversations", { headers: { cookie: ann.cookie } }),
+    );
+    const row = conversations.find((c: { id: string }) => c.id === conversation.id);
+    assert.equal(row.lastMessage.content, "green");
+    assert.equal(row.lastMessage.senderName, "Jenkins");
+    assert.equal(row.lastMessage.author.isBot, true);
+  } finally {
+    await app.close();
+  }
+});
