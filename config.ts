@@ -48,6 +48,8 @@ const envSchema = z.object({
   PUSH_ALLOW_PRIVATE: z.enum(["0", "1"]).default("0"),
   /** Tests only: outgoing webhooks to loopback and private addresses, over plain http. */
   WEBHOOKS_ALLOW_PRIVATE: z.enum(["0", "1"]).default("0"),
+  /** Tests only: link previews of pages on loopback and private addresses, over plain http. */
+  UNFURL_ALLOW_PRIVATE: z.enum(["0", "1"]).default("0"),
   /** Email (both or neither): smtp:// or smtps://user:pass@host:port, and the From address. */
   SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\//).optional()),
   MAIL_FROM: optionalString,
@@ -108,6 +110,8 @@ export type Config = {
   push: { subject: string; allowPrivate: boolean };
   /** Outgoing webhooks: `allowPrivate` (tests) opens loopback and private targets and http. */
   webhooks: { allowPrivate: boolean };
+  /** Link previews: `allowPrivate` (tests) opens loopback and private pages and http. */
+  unfurl: { allowPrivate: boolean };
   /** Email, when SMTP_URL and MAIL_FROM are set: the transport, sender and digest delay. */
   email: { smtpUrl: string; from: string; delayMs: number } | null;
   /** GitHub sign-in, when a client id and secret are set; the URLs only change in tests. */
@@ -176,6 +180,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       allowPrivate: e.PUSH_ALLOW_PRIVATE === "1",
     },
     webhooks: { allowPrivate: e.WEBHOOKS_ALLOW_PRIVATE === "1" },
+    unfurl: { allowPrivate: e.UNFURL_ALLOW_PRIVATE === "1" },
     email: email && {
       smtpUrl: email.SMTP_URL,
       from: email.MAIL_FROM,

@@ -57,6 +57,9 @@ import { openApiRoutes } from "./routes/api/openapi.ts";
 import { hookRoutes } from "./routes/hooks.ts";
 import { commandsPageRoutes } from "./routes/commands_page.tsx";
 import { startOutgoingWebhooks } from "./lib/integrations/mod.ts";
+import { startPreviews } from "./lib/previews/mod.ts";
+import { previewRoutes } from "./routes/api/previews.ts";
+import { searchSuggestRoutes } from "./routes/api/search_suggest.ts";
 
 const ROOT = new URL(".", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -107,7 +110,9 @@ export function createApp(ctx: AppContext): Hono<Env> {
   app.route("/api/saved", savedRoutes);
   app.route("/api/conversations", messageRoutes);
   app.route("/api/conversations", conversationFileRoutes);
+  app.route("/api/search", searchSuggestRoutes);
   app.route("/api/search", searchRoutes);
+  app.route("/api", previewRoutes);
   app.route("/api/projects", projectRoutes);
   app.route("/api/projects", fileRoutes);
   app.route("/api/ws", wsRoutes);
@@ -184,7 +189,9 @@ export async function startUpkeep(ctx: AppContext): Promise<() => Promise<void>>
   const endLease = await keepBootLease(ctx.kv);
   const notifier = startNotifier(ctx);
   const webhooks = startOutgoingWebhooks(ctx);
+  const previews = startPreviews(ctx);
   return async () => {
+    await previews.stop();
     await webhooks.stop();
     await notifier.stop();
     await endLease();

@@ -38,7 +38,7 @@ const LAYERS = [
   ["lib/projects/"],
   ["lib/realtime/"],
   ["lib/notify/"],
-  ["lib/integrations/"],
+  ["lib/integrations/", "lib/previews/"],
   ["lib/web/", "lib/admin/"],
   ["lib/context.ts"],
 ];

@@ -221,6 +221,8 @@ export const EPHEMERAL_KINDS = [
   "email_token",
   "reset_token",
   "webhook_delivery",
+  "unfurl",
+  "preview_image",
 ];
 /** Kinds an export holds only when asked to (signing everyone in again is the safe default). */
 export const SESSION_KINDS = ["session", "user_session"];
@@ -241,11 +243,7 @@ export const searchKey = (conversationId: string, token: string, firstSeq: numbe
 ];
 /** Every posting of a conversation. */
 export const searchPrefix = (conversationId: string) => ["search", conversationId];
-export const searchWordPrefix = (conversationId: string, token: string) => [
-  "search",
-  conversationId,
-  token,
-];
+export const searchWordPrefix = (convId: string, token: string) => ["search", convId, token];
 /**
  * indexer.ts: the seq up to which a conversation's messages are in its postings (absent: 0;
  * admin/migrate.ts sets it for stores from before the indexer).
@@ -383,6 +381,13 @@ export const deliveryLogKey = (hookId: string, atMs: number, id: string) => [
   id,
 ];
 export const deliveryLogPrefix = (hookId: string) => ["webhook_delivery", hookId];
+
+// previews/
+/** unfurl.ts: a URL's preview (its SHA-256), `{preview|null, at}`: fetched at most once a day. */
+export const unfurlKey = (urlHash: string) => ["unfurl", urlHash];
+/** image.ts: a preview image's bytes in chunks under its URL's hash (a day; fetched again then). */
+export const previewImageKey = (urlHash: string, n: number) => ["preview_image", urlHash, n];
+export const previewImagePrefix = (urlHash: string) => ["preview_image", urlHash];
 
 // ops/
 /** routes/ops.ts: what /readyz writes to prove the store takes writes. */

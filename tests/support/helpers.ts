@@ -6,6 +6,7 @@ import { createApp, createContext } from "../../main.ts";
 import type { User } from "../../lib/accounts/mod.ts";
 import { type Notifier, startNotifier } from "../../lib/notify/mod.ts";
 import { type OutgoingWebhooks, startOutgoingWebhooks } from "../../lib/integrations/mod.ts";
+import { type Previews, startPreviews } from "../../lib/previews/mod.ts";
 
 export type TestApp = {
   ctx: AppContext;
@@ -13,6 +14,8 @@ export type TestApp = {
   notifier: Notifier | null;
   /** The outgoing webhooks' loop and worker, when the test asked (WEBHOOKS: "1"). */
   webhooks: OutgoingWebhooks | null;
+  /** The link-preview worker, when the test asked (PREVIEWS: "1"). */
+  previews: Previews | null;
   /** Calls the app's fetch handler in-process. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
@@ -27,7 +30,7 @@ let counter = 0;
 
 /** An app on a fresh in-memory KV, with its own doorbell channel so tests never cross. */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const { NOTIFIER, NOTIFY_GRACE_MS, WEBHOOKS, ...rest } = env;
+  const { NOTIFIER, NOTIFY_GRACE_MS, WEBHOOKS, PREVIEWS, ...rest } = env;
   // Registration is open in tests unless a test asks for invites (REGISTRATION: "invite").
   const config = parseConfig({
     KV_PATH: ":memory:",
@@ -43,12 +46,15 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     ? startNotifier(ctx, { graceMs: Number(NOTIFY_GRACE_MS ?? 0), pollMs: 50 })
     : null;
   const webhooks = WEBHOOKS === "1" ? startOutgoingWebhooks(ctx, { pollMs: 50 }) : null;
+  const previews = PREVIEWS === "1" ? startPreviews(ctx, { pollMs: 50 }) : null;
   return {
     ctx,
     notifier,
     webhooks,
+    previews,
     fetch: async (path, init) => await app.fetch(new Request(new URL(path, ORIGIN), init)),
     close: async () => {
+      await previews?.stop();
       await webhooks?.stop();
       await notifier?.stop();
       // The search indexer's commit in flight finishes before the store closes.
