@@ -12,6 +12,8 @@ import {
   notesOf,
   type Operation,
   operationsByTag,
+  resolve,
+  shapeLine,
   typeName,
 } from "./api_schema.ts";
 
@@ -216,6 +218,11 @@ function OperationCard(props: { op: Operation; components: Components }) {
                 {typeName(op.body.schema, components)}
               </p>
             )}
+          {resolve(op.body.schema, components).additionalProperties === false && (
+            <p class="mt-1 text-xs text-slate-500 dark:text-slate-400">
+              Other fields are refused.
+            </p>
+          )}
           {formRows.length > 0 && (
             <>
               <p class="mt-2 text-xs text-slate-500 dark:text-slate-400">
@@ -234,6 +241,11 @@ function OperationCard(props: { op: Operation; components: Components }) {
                 {r.status}
               </span>
               <span class="min-w-0 break-words text-slate-700 dark:text-slate-300">
+                {r.schema && !r.status.startsWith("4") && !r.status.startsWith("5") && (
+                  <code class={`${code} mb-0.5 block w-fit`}>
+                    {shapeLine(r.schema, components)}
+                  </code>
+                )}
                 <Text text={r.description} />
                 {r.type && r.type !== "application/json" && (
                   <span class="text-xs text-slate-500 dark:text-slate-400">({r.type})</span>
@@ -255,6 +267,7 @@ export function ApiDocs(props: { document: Record<string, unknown>; siteName: st
   const groups = [...operationsByTag(props.document)]
     .sort(([a], [b]) => tagRank(a) - tagRank(b));
   const count = groups.reduce((n, [, ops]) => n + ops.length, 0);
+  const shapes = Object.entries(components).sort(([a], [b]) => a.localeCompare(b));
   return (
     <main class="mx-auto max-w-5xl px-4 py-8 sm:px-6" data-testid="api-docs">
       <header class="flex flex-wrap items-center gap-3">
@@ -282,16 +295,20 @@ export function ApiDocs(props: { document: Record<string, unknown>; siteName: st
       <nav aria-label="Groups" class="mt-6">
         <h2 class={heading}>Contents</h2>
         <ul class="mt-2 flex flex-wrap gap-2">
-          {groups.map(([tag, ops]) => (
-            <li>
-              <a
-                href={`#tag-${slug(tag)}`}
-                class="inline-block rounded-full bg-white px-3 py-1 text-sm ring-1 ring-slate-200 hover:bg-slate-50 dark:bg-slate-900 dark:ring-slate-700 dark:hover:bg-slate-800"
-              >
-                {tag} <span class="text-slate-500 dark:text-slate-400">{ops.length}</span>
-              </a>
-            </li>
-          ))}
+          {[
+            ...groups.map(([tag, ops]) => [tag, ops.length] as const),
+            ["Shapes", shapes.length] as const,
+          ]
+            .map(([tag, n]) => (
+              <li>
+                <a
+                  href={`#tag-${slug(tag)}`}
+                  class="inline-block rounded-full bg-white px-3 py-1 text-sm ring-1 ring-slate-200 hover:bg-slate-50 dark:bg-slate-900 dark:ring-slate-700 dark:hover:bg-slate-800"
+                >
+                  {tag} <span class="text-slate-500 dark:text-slate-400">{n}</span>
+                </a>
+              </li>
+            ))}
         </ul>
       </nav>
       {groups.map(([tag, ops]) => (
@@ -306,6 +323,31 @@ export function ApiDocs(props: { document: Record<string, unknown>; siteName: st
           </div>
         </section>
       ))}
+      <section id="tag-shapes" class="mt-10 scroll-mt-4" aria-labelledby="h-shapes">
+        <h2 id="h-shapes" class="text-xl font-bold tracking-tight">Shapes</h2>
+        <p class="mt-1 text-sm text-slate-600 dark:text-slate-300">
+          What the answers above name: fields marked required are always there.
+        </p>
+        <div class="mt-3 space-y-4">
+          {shapes.map(([name, schema]) => (
+            <article
+              key={name}
+              id={`shape-${name}`}
+              class="scroll-mt-4 rounded-2xl bg-white p-4 shadow-sm ring-1 ring-slate-200 dark:bg-slate-900 dark:ring-slate-700 sm:p-5"
+            >
+              <h3 class="font-mono font-semibold">{name}</h3>
+              {schema.description && (
+                <p class="mt-1 text-sm text-slate-600 dark:text-slate-300">
+                  <Text text={schema.description} />
+                </p>
+              )}
+              <div class="mt-3">
+                <Fields rows={fieldRows(schema, components)} />
+              </div>
+            </article>
+          ))}
+        </div>
+      </section>
     </main>
   );
 }

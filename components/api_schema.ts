@@ -80,6 +80,8 @@ export function typeName(
 
 /** The limits a person needs to send a valid value. */
 export function notesOf(schema: JsonSchema | undefined, components: Components): string[] {
+  // A named shape's limits are told where the shape is.
+  if (schema?.$ref) return [];
   const s = resolve(schema, components);
   const out: string[] = [];
   const range = (min: number | undefined, max: number | undefined, unit: string) => {
@@ -94,9 +96,9 @@ export function notesOf(schema: JsonSchema | undefined, components: Components):
     : s.maximum;
   range(s.minimum ?? s.exclusiveMinimum, max, "");
   range(s.minItems, s.maxItems, " items");
-  if (s.pattern) out.push(`matches ${s.pattern}`);
+  // A format (date-time, email) says more than the pattern that checks it.
+  if (s.pattern && !s.format) out.push(`matches ${s.pattern}`);
   if (s.default !== undefined) out.push(`default ${JSON.stringify(s.default)}`);
-  if (s.additionalProperties === false) out.push("no other fields");
   return out;
 }
 
@@ -133,6 +135,13 @@ export function fieldRows(
       if (depth < 2 && !prop.$ref && p.properties) {
         for (const row of fieldRows(p, components, `${name}.`, depth + 1)) rows.set(row.name, row);
       }
+      // A list of inline objects: its items' fields as `name[].field`.
+      const items = p.items && !p.items.$ref ? resolve(p.items, components) : null;
+      if (depth < 2 && items?.properties) {
+        for (const row of fieldRows(items, components, `${name}[].`, depth + 1)) {
+          rows.set(row.name, row);
+        }
+      }
     }
   }
   return [...rows.values()];
@@ -154,7 +163,7 @@ export type Operation = {
     description?: string;
   }[];
   body: { types: string[]; schema: JsonSchema; formSchema?: JsonSchema } | null;
-  responses: { status: string; description: string; type?: string }[];
+  responses: { status: string; description: string; type?: string; schema?: JsonSchema }[];
 };
 
 const METHODS = ["get", "post", "put", "patch", "delete"];
@@ -174,12 +183,20 @@ export function operationsByTag(document: Record<string, unknown>): Map<string, 
       const json = content?.["application/json"]?.schema;
       const form = types.filter((t) => t !== "application/json").map((t) => content![t].schema)[0];
       const responses = Object.entries(
-        (op.responses ?? {}) as Record<string, { description: string; content?: object }>,
-      ).map(([status, r]) => ({
-        status,
-        description: r.description,
-        ...(r.content ? { type: Object.keys(r.content)[0] } : {}),
-      }));
+        (op.responses ?? {}) as Record<
+          string,
+          { description: string; content?: Record<string, { schema?: JsonSchema }> }
+        >,
+      ).map(([status, r]) => {
+        const type = r.content ? Object.keys(r.content)[0] : undefined;
+        const schema = type ? r.content![type].schema : undefined;
+        return {
+          status,
+          description: r.description,
+          ...(type ? { type } : {}),
+          ...(schema ? { schema } : {}),
+        };
+      });
       const list = out.get(tag) ?? [];
       list.push({
         method: method.toUpperCase(),
@@ -205,4 +222,15 @@ export function operationsByTag(document: Record<string, unknown>): Map<string, 
     }
   }
   return out;
+}
+
+/** An answer's shape on one line: `{message: Message}`, `{users: User[], nextCursor: string | null}`. */
+export function shapeLine(schema: JsonSchema, components: Components): string {
+  const s = schema.$ref ? null : resolve(schema, components);
+  if (!s?.properties) return typeName(schema, components);
+  const fields = Object.entries(s.properties).map(([key, prop]) => {
+    const optional = (s.required ?? []).includes(key) ? "" : "?";
+    return `${key}${optional}: ${typeName(prop, components)}`;
+  });
+  return `{${fields.join(", ")}}`;
 }

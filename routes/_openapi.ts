@@ -120,6 +120,23 @@ function response(status: number, spec: ResponseDoc) {
   return { description: r.description };
 }
 
+/**
+ * A route's answers as documented: its own, and those every route of its kind gives (401 for
+ * a route that needs a signed-in caller, 403 for an admin's, 415 for one that reads a body),
+ * unless it says them itself.
+ */
+export function documentedResponses(d: RouteDoc): Record<number, ResponseDoc> {
+  const auth = d.auth ?? "user";
+  const implied: Record<number, ResponseDoc> = {};
+  if (auth === "user" || auth === "admin") {
+    implied[401] = "Not signed in, or an unknown, revoked or expired bearer token " +
+      "(`invalid_token`, with `WWW-Authenticate`).";
+  }
+  if (auth === "admin") implied[403] = "Not a site admin.";
+  if (d.body) implied[415] = "A body that is neither JSON nor a form.";
+  return { ...implied, ...d.responses };
+}
+
 /** The OpenAPI 3.1 document of every documented route of `app`. */
 export function openApiDocument(
   app: RouteTable,
@@ -154,7 +171,9 @@ export function openApiDocument(
         ...(d.query ? { query: d.query } : {}),
       },
       responses: Object.fromEntries(
-        Object.entries(d.responses).map(([status, r]) => [status, response(Number(status), r)]),
+        Object.entries(documentedResponses(d)).map((
+          [status, r],
+        ) => [status, response(Number(status), r)]),
       ),
     };
     if (d.body) {

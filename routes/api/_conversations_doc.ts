@@ -14,6 +14,13 @@ import {
   optionalContentSchema,
 } from "../../lib/messages/mod.ts";
 import type { RouteDoc } from "../_openapi.ts";
+import {
+  conversationShape,
+  messageShape,
+  oneConversation,
+  oneMessage,
+  userShape,
+} from "../_api_shapes.ts";
 
 const idList = z.preprocess(
   (v) => (typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : v),
@@ -84,7 +91,6 @@ export const usersSchema = z.object({
   }),
 });
 
-const conversationAnswer = "`{conversation: Conversation}` (with your notification setting).";
 const tooMany = "Too many changes: wait for `Retry-After`.";
 const unblock: RouteDoc = {
   tag: "Blocking",
@@ -116,7 +122,13 @@ export const conversationDocs = {
       "Without `limit` or `cursor`: all of them. Each with your notification setting and unread count.",
     query: listSchema,
     responses: {
-      200: "`{conversations: Conversation[], nextCursor: string | null}`.",
+      200: {
+        description: "The page, and the next one's cursor (null: no more).",
+        schema: z.object({
+          conversations: z.array(conversationShape),
+          nextCursor: z.string().nullable(),
+        }),
+      },
       400: "An invalid `cursor` or `limit`.",
     },
   },
@@ -125,7 +137,7 @@ export const conversationDocs = {
     summary: "Finds people by username or display name (at most 20, you left out).",
     query: usersSchema,
     responses: {
-      200: "`{users: User[]}`.",
+      200: { description: "Up to 20 people.", schema: z.object({ users: z.array(userShape) }) },
       400: "A search over 64 characters.",
       429: "Too many searches: wait for `Retry-After`.",
     },
@@ -140,8 +152,8 @@ export const conversationDocs = {
     body: createSchema,
     bodyTypes: ["json", "form"],
     responses: {
-      200: conversationAnswer + " A direct conversation that existed already.",
-      201: conversationAnswer,
+      200: { description: "A direct conversation that existed already.", schema: oneConversation },
+      201: { description: "Created.", schema: oneConversation },
       303: "A form post: to the conversation's page.",
       400: "An invalid field, or people that could not be found (`fields.participants`).",
       403: "Someone is not a member of the project.",
@@ -168,7 +180,10 @@ export const conversationDocs = {
   get: {
     tag: "Conversations",
     summary: "One conversation of yours.",
-    responses: { 200: conversationAnswer, 404: "No such conversation for you." },
+    responses: {
+      200: { description: "With your notification setting.", schema: oneConversation },
+      404: "No such conversation for you.",
+    },
   },
   history: {
     tag: "Messages",
@@ -176,8 +191,15 @@ export const conversationDocs = {
     description: "At most one of `before`, `after` and `around` (a seq); none: the newest page.",
     query: historySchema,
     responses: {
-      200: "`{messages: Message[], nextCursor: string | null, newerCursor?: string | null}` " +
-        "(pass `nextCursor` as `before`; with `around`, `newerCursor` as `after`).",
+      200: {
+        description: "Pass `nextCursor` as `before` for older ones; with `around`, " +
+          "`newerCursor` as `after` for newer ones.",
+        schema: z.object({
+          messages: z.array(messageShape),
+          nextCursor: z.string().nullable(),
+          newerCursor: z.string().nullable().optional(),
+        }),
+      },
       400: "An invalid field, or more than one of before, after and around.",
       404: "No such conversation for you.",
     },
@@ -192,8 +214,8 @@ export const conversationDocs = {
     body: postSchema,
     bodyTypes: ["json", "form"],
     responses: {
-      200: "`{message: Message}`: sent before with this `clientId`.",
-      201: "`{message: Message}`.",
+      200: { description: "Sent before with this `clientId`.", schema: oneMessage },
+      201: { description: "Sent; everyone in the conversation gets it live.", schema: oneMessage },
       303: "A form post: back to the message.",
       400:
         "Empty (without files) or too long content, an unknown attachment, or an unknown thread.",

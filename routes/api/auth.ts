@@ -31,6 +31,7 @@ import {
 } from "../_http.ts";
 import { renderAuthPage } from "../auth_pages.tsx";
 import { doc, type RouteDoc } from "../_openapi.ts";
+import { oneUser, userShape } from "../_api_shapes.ts";
 import { clientAddress, safeNext } from "../_request.ts";
 
 const registerSchema = z.object({
@@ -107,7 +108,7 @@ export const authRoutes = new Hono<Env>()
       body: registerSchema,
       bodyTypes: ["json", "form"],
       responses: {
-        201: "`{user: User}`.",
+        201: { description: "Signed in as the new account.", schema: oneUser },
         303: "A form post: to `next` (a path on this site).",
         400: "An invalid field (`fields` names it; a weak password too). " + formPage,
         403: "Registration is closed, or the invite is missing, used or expired.",
@@ -142,7 +143,7 @@ export const authRoutes = new Hono<Env>()
       body: loginSchema,
       bodyTypes: ["json", "form"],
       responses: {
-        200: "`{user: User}`.",
+        200: { description: "Signed in.", schema: oneUser },
         303: "A form post: to `next` (a path on this site).",
         400: "A missing field. " + formPage,
         401: "Wrong username or password (the same answer for both). Bots cannot sign in.",
@@ -291,7 +292,12 @@ export const authRoutes = new Hono<Env>()
       tag: "Auth",
       summary: "Whether this request is signed in, and as whom.",
       auth: "none",
-      responses: { 200: "`{authenticated: boolean, user: User | null}`." },
+      responses: {
+        200: {
+          description: "Who this request is.",
+          schema: z.object({ authenticated: z.boolean(), user: userShape.nullable() }),
+        },
+      },
     }),
     (c) => {
       const user = c.get("user");

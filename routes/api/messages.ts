@@ -5,6 +5,7 @@ import { NotFoundError, ValidationError } from "../../lib/errors.ts";
 import { contentSchema, emojiSchema, type MessageChange } from "../../lib/messages/mod.ts";
 import { type AppCtx, type Env, isFormPost, readBody, requireUser } from "../_http.ts";
 import { doc } from "../_openapi.ts";
+import { oneMessage } from "../_api_shapes.ts";
 
 const seqParam = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const editSchema = z.object({
@@ -49,7 +50,10 @@ function readEmoji(c: AppCtx): string {
 const messageParams = z.object({ id: z.string(), seq: seqParam });
 const reactionParams = messageParams.extend(emojiParam.shape);
 const changeAnswers = {
-  200: "`{message: Message}`: the message as it is now (everyone in it sees the change live).",
+  200: {
+    description: "The message as it is now (everyone in it sees the change live).",
+    schema: oneMessage,
+  },
   404: "No such conversation for you, or no such message.",
 };
 const formAnswer = { 303: "A form post: back to the message." };

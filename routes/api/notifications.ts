@@ -80,7 +80,7 @@ function checkUntil(until: number, now: number): void {
   }
 }
 
-const prefAnswer = '`{level: "all" | "mentions" | "none", muted: boolean}` (your setting).';
+const prefAnswer = { description: "Your setting here.", schema: notifyPrefSchema };
 
 export const notificationRoutes = new Hono<Env>()
   .get(

@@ -10,6 +10,7 @@ import { NotFoundError } from "../../lib/errors.ts";
 import { listPins } from "../../lib/messages/mod.ts";
 import { type AppCtx, type Env, isFormPost, readBody, requireUser } from "../_http.ts";
 import { doc } from "../_openapi.ts";
+import { messageShape } from "../_api_shapes.ts";
 import { announce } from "./membership.ts";
 
 const seqParam = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -70,7 +71,13 @@ export const pinRoutes = new Hono<Env>()
     doc({
       tag: "Pins",
       summary: "The conversation's pinned messages, most recently pinned first.",
-      responses: { 200: "`{messages: Message[]}`", 404: "No such conversation for you." },
+      responses: {
+        200: {
+          description: "Most recently pinned first.",
+          schema: z.object({ messages: z.array(messageShape) }),
+        },
+        404: "No such conversation for you.",
+      },
     }),
     async (c) => {
       const user = requireUser(c);
@@ -102,7 +109,11 @@ export const pinRoutes = new Hono<Env>()
       params: pinParams,
       body: onSchema,
       bodyTypes: ["form"],
-      responses: { ...pinAnswers, 303: "Back to the message, or to the pins page (`back=pins`)." },
+      responses: {
+        ...pinAnswers,
+        303: "Back to the message, or to the pins page (`back=pins`).",
+        400: '`on` is not "0" or "1".',
+      },
     }),
     (c) => pin(c, (c) => readBody(c, onSchema)),
   );

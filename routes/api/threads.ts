@@ -5,6 +5,7 @@ import { NotFoundError } from "../../lib/errors.ts";
 import { listUserThreads, markThreadRead, readThread } from "../../lib/messages/mod.ts";
 import { type AppCtx, type Env, isFormPost, readBody, readQuery, requireUser } from "../_http.ts";
 import { doc } from "../_openapi.ts";
+import { messageShape } from "../_api_shapes.ts";
 
 const seq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const seqParam = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -69,7 +70,14 @@ export const conversationThreadRoutes = new Hono<Env>()
       params: threadParams,
       query: threadQuery,
       responses: {
-        200: "`{parent: Message, replies: Message[], nextCursor: string | null}`.",
+        200: {
+          description: "The thread's first message and a page of replies.",
+          schema: z.object({
+            parent: messageShape,
+            replies: z.array(messageShape),
+            nextCursor: z.string().nullable(),
+          }),
+        },
         400: "An invalid query field.",
         404: "No such conversation for you, or no such thread.",
       },

@@ -10,7 +10,14 @@ import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { z } from "zod";
 import { createApp } from "../../main.ts";
-import { doc, documentedRoutes, openApiPath, type RouteTable } from "../../routes/_openapi.ts";
+import {
+  doc,
+  documentedResponses,
+  documentedRoutes,
+  openApiPath,
+  type RouteDoc,
+  type RouteTable,
+} from "../../routes/_openapi.ts";
 import { type Env, readBody } from "../../routes/_http.ts";
 import { createConversationVia, json, ORIGIN, registerUser, withApp } from "../support/helpers.ts";
 
@@ -64,6 +71,34 @@ function schemaOf(document: Doc, s: Schema): Schema {
   return s.$ref
     ? document.components.schemas[s.$ref.replace("#/components/schemas/", "")] as Schema
     : s;
+}
+
+/** Each documented route's doc() by "METHOD /openapi/{path}". */
+function docsByOperation(app: RouteTable): Map<string, RouteDoc> {
+  return new Map(
+    documentedRoutes(app).map((r) => [`${r.method} ${openApiPath(r.path).path}`, r.doc]),
+  );
+}
+
+/**
+ * Whether a JSON answer is what its doc() says for that status: parsed by the documented
+ * schema, and nothing left out (zod drops fields a schema does not name). Null when fine or
+ * undocumented; else what is wrong.
+ */
+function answerProblem(spec: RouteDoc | undefined, status: number, text: string): string | null {
+  const documented = spec ? documentedResponses(spec)[status] : undefined;
+  if (!spec || documented === undefined) return spec ? `status ${status} is not documented` : null;
+  const schema = typeof documented === "string" ? undefined : documented.schema;
+  if (!schema) return null;
+  const body = JSON.parse(text);
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) return JSON.stringify(parsed.error.issues).slice(0, 300);
+  try {
+    assert.deepEqual(parsed.data, body);
+  } catch {
+    return "the answer has fields its schema does not describe";
+  }
+  return null;
 }
 
 Deno.test("the OpenAPI document describes every route, and only routes", async (t) => {
@@ -158,6 +193,7 @@ Deno.test("every documented operation is answered by its route (never a 500)", a
     );
     const failures: string[] = [];
     const statuses = new Map<number, number>();
+    const specs = docsByOperation(createApp(app.ctx));
     let requests = 0;
     for (const { method, path, op } of all) {
       const url = fill(path);
@@ -180,6 +216,9 @@ Deno.test("every documented operation is answered by its route (never a 500)", a
         if (res.status === 405 || res.status >= 500 || text.includes(APP_NOT_FOUND)) {
           failures.push(`${method} ${url} (${type}): ${res.status} ${text.slice(0, 160)}`);
         }
+        // Every status answered is documented, and a documented shape is the answer's.
+        const problem = answerProblem(specs.get(`${method} ${path}`), res.status, text);
+        if (problem) failures.push(`${method} ${url} (${type}): ${res.status}: ${problem}`);
       }
     }
     assert.deepEqual(failures, []);
@@ -228,6 +267,53 @@ Deno.test("documented bodies and queries are what the routes validate", async (t
         },
       );
     }
+
+    await t.step("real answers are what their documented shapes say", async () => {
+      const specs = docsByOperation(createApp(app.ctx));
+      const c = `/api/conversations/${conversationId}`;
+      const sent = await app.fetch(
+        `${c}/messages`,
+        json("POST", { content: "**hi** @ben", clientId: "docs-1" }, ann.cookie),
+      );
+      const { message } = await sent.clone().json();
+      const reply = await app.fetch(
+        `${c}/messages`,
+        json("POST", { content: "reply", parentSeq: message.seq }, ben.cookie),
+      );
+      await app.fetch(`${c}/messages/${message.seq}/pin`, json("PUT", undefined, ann.cookie));
+      const calls: [string, string, Response][] = [
+        ["POST", "/api/conversations/{id}/messages", sent],
+        ["POST", "/api/conversations/{id}/messages", reply],
+      ];
+      for (
+        const [method, path, body] of [
+          ["GET", "/api/conversations", undefined],
+          ["GET", "/api/conversations/{id}", undefined],
+          ["GET", "/api/conversations/{id}/messages", undefined],
+          ["GET", "/api/conversations/{id}/pins", undefined],
+          ["GET", "/api/conversations/{id}/threads/{seq}", undefined],
+          ["GET", "/api/conversations/{id}/notifications", undefined],
+          ["GET", "/api/conversations/users", undefined],
+          ["GET", "/api/auth/check", undefined],
+          ["PATCH", "/api/conversations/{id}/messages/{seq}", { content: "edited" }],
+          ["PUT", "/api/conversations/{id}/messages/{seq}/reactions/{emoji}", undefined],
+        ] as const
+      ) {
+        const url = path.replace("{id}", conversationId).replace("{seq}", String(message.seq))
+          .replace("{emoji}", encodeURIComponent("🎉"));
+        calls.push([method, path, await app.fetch(url, json(method, body, ann.cookie))]);
+      }
+      const login = await app.fetch(
+        "/api/auth/login",
+        json("POST", { username: ann.user.username, password: ann.password }),
+      );
+      calls.push(["POST", "/api/auth/login", login]);
+      for (const [method, path, res] of calls) {
+        assert.ok(res.status < 300, `${method} ${path}: ${res.status}`);
+        const problem = answerProblem(specs.get(`${method} ${path}`), res.status, await res.text());
+        assert.equal(problem, null, `${method} ${path}: ${problem}`);
+      }
+    });
 
     await t.step("a wrong type for a documented field is refused, naming it", async () => {
       const path = "/api/conversations/{id}/messages";
