@@ -130,6 +130,25 @@ export type Message = {
    * the author's display name, still with the bot badge. Absent for everyone else.
    */
   senderName?: string;
+  /**
+   * The card for the first http(s) link of the content, found by the server after the
+   * message was sent (it arrives as a `message_updated` change). Absent: none (yet, or the
+   * page gave nothing); null: the author removed it, and it stays removed.
+   */
+  preview?: LinkPreview | null;
+};
+
+/**
+ * A link's preview as the server read it from the page (OpenGraph, Twitter card, <title>):
+ * plain text, cleaned and trimmed. `image`: an app path serving the page's image through the
+ * server (`/api/previews/<urlHash>/image`), absent when the page names none that fits.
+ */
+export type LinkPreview = {
+  url: string;
+  title: string;
+  description: string;
+  siteName: string;
+  image?: string;
 };
 
 /** A thread as its parent shows it: how many replies, the last one's time, who replied. */
