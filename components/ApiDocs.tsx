@@ -116,7 +116,7 @@ function Fields(props: { rows: FieldRow[] }) {
               {row.name}
             </code>
             {row.required && (
-              <span class="ml-2 text-xs font-medium text-rose-600 dark:text-rose-400">
+              <span class="ml-2 whitespace-nowrap text-xs font-medium text-rose-600 dark:text-rose-400">
                 required
               </span>
             )}
