@@ -10,6 +10,7 @@ import { DeleteConfirm } from "./DeleteConfirm.tsx";
 import { MessageToolbar } from "./MessageToolbar.tsx";
 import { EditForm } from "./EditForm.tsx";
 import { PinnedMark, ThreadSummary } from "./ThreadSummary.tsx";
+import { LinkPreview } from "./LinkPreview.tsx";
 
 /** Where a kept copy of this markup has the reader's reactions put in (message_fragments.ts). */
 export const REACTIONS_SLOT = "<hearth-reactions></hearth-reactions>";
@@ -69,6 +70,13 @@ export function MessageBody(props: MessageBodyProps) {
           me={props.me.username}
           editor={props.editing && actions ? <EditForm m={m} actions={actions} /> : undefined}
         />
+        {!deleted && m.preview && (
+          <LinkPreview
+            m={m}
+            // The author's Remove button: a slot in the kept copy (filled in per reader).
+            remove={props.slots ? "slot" : m.author.id === props.me.id ? "button" : null}
+          />
+        )}
         {confirming && !deleted && (
           <DeleteConfirm
             here={`/conversations/${m.conversationId}#m${m.seq}`}
