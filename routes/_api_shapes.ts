@@ -66,6 +66,15 @@ export const messageShape = z.object({
   senderName: z.string().optional().meta({
     description: "The name an integration posted under (shown instead of the author's).",
   }),
+  preview: z.object({
+    url: z.string(),
+    title: z.string(),
+    description: z.string(),
+    siteName: z.string(),
+    image: z.string().optional().meta({ description: "A path on this site serving the image." }),
+  }).nullable().optional().meta({
+    description: "The card of the first link's page (null: the author removed it).",
+  }),
 }).meta({ id: "Message" });
 
 export const conversationShape = z.object({
