@@ -27,7 +27,63 @@ export function readPosting(key: Deno.KvKey, value: unknown): Posting {
   return { seqs: p.seqs, at: p.at };
 }
 
-/** Words indexed per message: keeps an edit (old words out, new in) within 1,000 mutations. */
+/**
+ * Filter tokens, kept in the same postings as words (`["search", conv, token, firstSeq]`):
+ * `from:` the author, `has:file` (attachments) and `has:link` (an http(s) link in the text).
+ * They start with "\u0001", which no word can (tokenize keeps only word-like segments), so
+ * a prefix scan of words never meets them and no query word can name one.
+ */
+export const filterToken = {
+  /** The messages written by this user (by id). */
+  from: (userId: string): string => `\u0001from:${userId}`,
+  /** The messages with at least one attachment. */
+  file: "\u0001has:file",
+  /** The messages whose text holds an http(s) link. */
+  link: "\u0001has:link",
+} as const;
+
+/** An http(s) link: the scheme then a letter or digit of a host (markdown links included). */
+const LINK = /\bhttps?:\/\/[\p{L}\p{N}\[]/iu;
+
+/** Whether a message's text holds an http(s) link (what `has:link` finds). */
+export function hasLink(text: string): boolean {
+  return LINK.test(text);
+}
+
+/** The part of a stored message the index reads. */
+export type IndexableMessage = {
+  authorId: string;
+  content: string;
+  kind?: "system";
+  deletedAt?: string | null;
+  attachments?: unknown[];
+};
+
+/**
+ * A message's filter tokens (see filterToken): none for a system message or a deleted one
+ * (nothing to find it by), so a delete takes them out like its words.
+ */
+export function filterTokensOf(record: IndexableMessage): string[] {
+  if (record.deletedAt || record.kind === "system") return [];
+  const tokens = [filterToken.from(record.authorId)];
+  if (record.attachments?.length) tokens.push(filterToken.file);
+  if (hasLink(record.content)) tokens.push(filterToken.link);
+  return tokens;
+}
+
+/**
+ * Everything a stored message is indexed under: its words (tokenize) and its filter tokens.
+ * The indexer, edits, deletes and the migration all use this, so they agree.
+ */
+export function messageTokens(record: IndexableMessage): string[] {
+  if (record.deletedAt || record.kind === "system") return [];
+  return [...tokenize(record.content), ...filterTokensOf(record)];
+}
+
+/**
+ * Words indexed per message: keeps an edit (old words out, new in) within 1,000 mutations
+ * (with the ≤ 3 filter tokens: 2 × 303 postings and the change's own keys).
+ */
 export const MAX_TOKENS_PER_MESSAGE = 300;
 /** Longer words are cut: keys stay small, and a prefix of them still finds the message. */
 const MAX_TOKEN_LENGTH = 40;

@@ -13,7 +13,13 @@ import { foldToken, MAX_TOKENS_PER_MESSAGE, tokenize } from "./index.ts";
 import { indexPending, indexStep } from "./indexer.ts";
 import { createUser, type User } from "../accounts/mod.ts";
 import { searchCursorKey, searchKey } from "../storage/mod.ts";
-import { commitAndIndex, found, postings } from "./test_fixtures.ts";
+import { commitAndIndex, found, postings as allPostings } from "./test_fixtures.ts";
+
+/** The words' postings in the conversation (filter tokens left out: filters_test.ts has them). */
+async function postings(kv: Deno.Kv, conversationId: string) {
+  const all = await allPostings(kv, conversationId);
+  return Object.fromEntries(Object.entries(all).filter(([token]) => !token.startsWith("\u0001")));
+}
 
 Deno.test("tokenize() folds case and accents: NFKD, combining marks removed, lower case", () => {
   assert.deepEqual(tokenize("Café CRÈME, brûlée! Naïve résumé"), [

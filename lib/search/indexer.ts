@@ -26,7 +26,7 @@
 import { commitWithRetry, headKey, messageKey, perStore, searchCursorKey } from "../storage/mod.ts";
 import { describeError, log } from "../ops/mod.ts";
 import type { ConversationHead, MessageIndexer, MessageRecord } from "../messages/mod.ts";
-import { IndexBatch, POSTING_SPAN, reindexMessage, tokenize } from "./index.ts";
+import { IndexBatch, messageTokens, POSTING_SPAN, reindexMessage } from "./index.ts";
 
 /** Per index commit: a posting's span of messages, and keys and bytes within KV's limits. */
 const MAX_MESSAGES = POSTING_SPAN;
@@ -73,8 +73,8 @@ export async function indexStep(
       end: messageKey(conversationId, Math.min(last, from + MAX_MESSAGES) + 1),
     }, { batchSize: MAX_MESSAGES });
     for await (const { value: record } of records) {
-      // A system message ("Ann joined") is no one's words: nothing to find it by.
-      const tokens = record.deletedAt || record.kind === "system" ? [] : tokenize(record.content);
+      // Its words and filter tokens (none for a system message ("Ann joined") or a deleted one).
+      const tokens = messageTokens(record);
       const fresh = tokens.filter((t) => !words.has(t));
       const size = tokens.length * 20 + fresh.reduce((n, t) => n + t.length * 3 + 100, 0);
       const keys = fresh.reduce((n, t) => n + keySize(t), 0);
@@ -222,6 +222,6 @@ export async function textChanged(
     // an index commit that read the old text fail its check and read again.
     op.check(cursor).set(searchCursorKey(conversationId), indexedTo);
   } else {
-    await reindexMessage(kv, op, after, tokenize(before.content), tokenize(after.content));
+    await reindexMessage(kv, op, after, messageTokens(before), messageTokens(after));
   }
 }
