@@ -59,7 +59,8 @@ export function LinkPreview(props: { m: Message; remove: "button" | "slot" | nul
         )
         : <span class="break-words text-sm font-semibold">{title}</span>}
       {p.description && (
-        <p class="line-clamp-3 break-words text-sm text-slate-600 dark:text-slate-300">
+        // Three lines at most (twind has no line-clamp here: the height of three lines).
+        <p class="max-h-[3.75rem] overflow-hidden break-words text-sm leading-5 text-slate-600 dark:text-slate-300">
           {p.description}
         </p>
       )}
