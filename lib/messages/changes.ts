@@ -9,13 +9,21 @@ import {
   messageKey,
   pinKey,
 } from "../storage/mod.ts";
-import type { Message, MessageRecord, Reaction } from "../shared/message.ts";
+import { enqueue } from "../outbound/mod.ts";
+import {
+  type LinkPreview,
+  type Message,
+  type MessageRecord,
+  type Reaction,
+  UNFURL_QUEUE,
+  type UnfurlJob,
+} from "../shared/message.ts";
 import type { User } from "../shared/user.ts";
 import { toMessageShape, withAuthors } from "./message.ts";
 import { searchHooks } from "./index_port.ts";
 import { isSystem, systemMessageError } from "./system.ts";
 import { requireRoomForPin } from "./pins.ts";
-import { archivedError } from "./send.ts";
+import { archivedError, firstLink } from "./send.ts";
 
 export { emojiSchema, messageSeqSchema, normalizeEmoji } from "../shared/message.ts";
 
@@ -40,7 +48,14 @@ export type MessageChange =
    * change (after the file's deletion was allowed), never a client frame; so it needs no
    * participant (a project's admin may delete a file attached where they are not).
    */
-  | { kind: "detach"; fileId: string };
+  | { kind: "detach"; fileId: string }
+  /**
+   * The message's link preview. An object: found by the server's unfurl worker (lib/previews),
+   * never a client's: stored only while `preview.url` is still the message's first link and
+   * the author has not removed it (no participant needed, like detach; archived or not).
+   * null: the author removes it, for good (a later unfurl of the message does nothing).
+   */
+  | { kind: "preview"; preview: LinkPreview | null };
 
 export type ChangeResult = {
   message: Message;
@@ -67,9 +82,7 @@ export async function changeMessage(
 ): Promise<ChangeResult> {
   const { conversationId, seq } = target;
   return await commitWithRetry(async () => {
-    const seen = change.kind === "detach"
-      ? null
-      : await getParticipation(kv, conversationId, user.id);
+    const seen = byServer(change) ? null : await getParticipation(kv, conversationId, user.id);
     const [head, entry, conversation] = await kv.getMany<
       [ConversationHead, MessageRecord, { archived?: boolean }]
     >([
@@ -82,7 +95,7 @@ export async function changeMessage(
     if (!head.value || !entry.value) throw new NotFoundError("Message not found.");
     // An archived channel is read-only (archiving moves the head: the check below covers a
     // concurrent one). A file's removal still shows.
-    if (change.kind !== "detach" && conversation.value?.archived === true) throw archivedError();
+    if (!byServer(change) && conversation.value?.archived === true) throw archivedError();
     const record = entry.value;
     const next = applyChange(record, user, change);
     if (!next) return { message: (await withAuthors(kv, [record]))[0], rev: null };
@@ -97,6 +110,12 @@ export async function changeMessage(
     } else if (record.pinned && !next.pinned) op.delete(pinKey(conversationId, seq));
     // The words move in this same commit (lib/search: see index_port.ts).
     if (next.content !== record.content) await searchHooks()?.textChanged(kv, op, record, next);
+    // An edit that changed the first link: its preview is fetched again (see applyChange).
+    const url = change.kind === "edit" && next.preview !== null ? firstLink(next.content) : null;
+    if (url && url !== firstLink(record.content)) {
+      const job: UnfurlJob = { conversationId, seq, url };
+      enqueue(op, UNFURL_QUEUE, job, { id: `${conversationId}.${seq}` });
+    }
     if (!(await op.commit()).ok) return null;
     // A thread's repliers and a pin's author are people too: read them with the author.
     const message = next.thread || next.pinned || record.authorId !== user.id
@@ -117,6 +136,7 @@ function applyChange(
   change: MessageChange,
 ): MessageRecord | null {
   const now = new Date().toISOString();
+  if (change.kind === "preview" && change.preview) return withPreview(record, change.preview);
   if (change.kind === "detach") {
     const files = record.attachments ?? [];
     if (!files.some((a) => a.id === change.fileId && !a.removed)) return null;
@@ -137,14 +157,18 @@ function applyChange(
     throw new ForbiddenError(
       change.kind === "edit"
         ? "You can only edit your own messages."
+        : change.kind === "preview"
+        ? "You can only remove previews from your own messages."
         : "You can only delete your own messages.",
     );
   }
+  // Removed for good (even before the preview came, or on a deleted message: nothing shows).
+  if (change.kind === "preview") return record.preview === null ? null : withoutPreview(record);
   if (change.kind === "delete") {
     if (record.deletedAt) return null;
     // A deleted message is no longer pinned (changeMessage drops it from the pins list).
     return {
-      ...record,
+      ...dropPreview(record),
       content: "",
       reactions: [],
       attachments: [],
@@ -157,10 +181,38 @@ function applyChange(
   }
   if (change.kind === "edit") {
     if (change.content === record.content) return null;
-    return { ...record, content: change.content, editedAt: now };
+    // A preview belongs to the first link: another link (or none) drops it, and changeMessage
+    // queues the new one's. A removed preview stays removed.
+    const same = firstLink(change.content) === firstLink(record.content);
+    return { ...(same ? record : dropPreview(record)), content: change.content, editedAt: now };
   }
   const reactions = toggleReaction(record.reactions ?? [], user.id, change.emoji, change.on);
   return reactions ? { ...record, reactions } : null;
+}
+
+/** Changes made by the server, not by a person (no participant needed). */
+function byServer(change: MessageChange): boolean {
+  return change.kind === "detach" || (change.kind === "preview" && change.preview !== null);
+}
+
+/** The server's preview, unless the message moved on (see MessageChange), or null. */
+function withPreview(record: MessageRecord, preview: LinkPreview): MessageRecord | null {
+  if (isSystem(record) || record.deletedAt || record.preview === null) return null;
+  if (firstLink(record.content) !== preview.url) return null;
+  if (JSON.stringify(record.preview) === JSON.stringify(preview)) return null;
+  return { ...record, preview };
+}
+
+/** Removed by its author: null, and it stays so. */
+function withoutPreview(record: MessageRecord): MessageRecord {
+  return { ...record, preview: null };
+}
+
+/** The record without its preview (a removed one stays removed). */
+function dropPreview(record: MessageRecord): MessageRecord {
+  if (!record.preview) return record;
+  const { preview: _, ...rest } = record;
+  return rest;
 }
 
 /**

@@ -17,7 +17,13 @@ import {
   userThreadKey,
 } from "../storage/mod.ts";
 import { type ConversationHead, listCacheOf, setHeadForMessages } from "../conversations/mod.ts";
-import type { MessageRecord } from "../shared/message.ts";
+import { enqueue } from "../outbound/mod.ts";
+import {
+  firstLinkOf,
+  type MessageRecord,
+  UNFURL_QUEUE,
+  type UnfurlJob,
+} from "../shared/message.ts";
 import type { User } from "../shared/user.ts";
 import {
   type HeadCache,
@@ -29,6 +35,7 @@ import {
   withAuthors,
 } from "./message.ts";
 import { searchHooks } from "./index_port.ts";
+import { formatMessage } from "./markdown.tsx";
 import { parentError, type UserThread, withReply } from "./replies.ts";
 
 /**
@@ -179,6 +186,10 @@ async function commitBatch(
     /** Per result index: the parent slot of a created reply (its final record and rev below). */
     const replyOf = new Map<number, string>();
     const lastCreated = new Map<string, MessageRecord>();
+    /** Link previews to queue (one job per message with a link; see unfurlWrites). */
+    const unfurls: UnfurlJob[] = [];
+    /** The mutations this commit makes besides them (to keep within KV's 1,000). */
+    let writes = 0;
     /** The authors' read marks move to their last message (one write per key and commit). */
     const marks = new Map<string, [string, string, number]>();
     const op = kv.atomic();
@@ -261,6 +272,9 @@ async function commitBatch(
         replyOf.set(results.length, parentSlot);
       }
       for (const a of r.attachments ?? []) op.set(fileRefKey(a.id, r.conversationId, seq), true);
+      writes += (r.attachments?.length ?? 0) + (slot ? 1 : 0) + (reply ? 1 : 0);
+      const url = r.system ? null : firstLink(r.content);
+      if (url) unfurls.push({ conversationId: r.conversationId, seq, url });
       marks.set(`${r.conversationId}\0${r.author.id}`, [r.conversationId, r.author.id, seq]);
       if (slot) {
         op.set(clientIdKey(r.conversationId, r.author.id, r.clientId!), seq);
@@ -304,8 +318,11 @@ async function commitBatch(
       // The notifier (lib/notify/dispatch.ts) looks at this conversation's new messages: the
       // marker moves with every commit that stores one, so it never misses a message.
       op.set(notifyPendingKey(id), last.seq);
+      writes += changed.length + 2;
     });
     if (newHeads.size === 0) return results;
+    writes += marks.size + written.size + userThreads.size;
+    queueUnfurls(op, unfurls, writes);
     const result = await op.commit();
     if (!result.ok) {
       for (const id of conversationIds) cache?.delete(id);
@@ -323,6 +340,34 @@ async function commitBatch(
     }
     return results;
   });
+}
+
+/** The first http(s) link of a message's text (outside code), whose preview is fetched. */
+export function firstLink(content: string): string | null {
+  // Most messages hold no link: they are not parsed for one.
+  if (!/https?:\/\//i.test(content)) return null;
+  return firstLinkOf(formatMessage(content));
+}
+
+/** The mutations a message adds to its send commit for its link preview's job (writer.ts). */
+export function unfurlWrites(request: SendRequest): number {
+  return !request.system && firstLink(request.content) ? 2 : 0;
+}
+
+/**
+ * Queues each message's link preview (lib/previews runs the "unfurl" queue) in the send
+ * commit, two mutations each. `writes`: the commit's other mutations. The writer counts the
+ * jobs in its budget (unfurlWrites); should a batch come without that count, the jobs that
+ * would take the commit past KV's 1,000 mutations are left out (the messages matter more).
+ */
+function queueUnfurls(op: Deno.AtomicOperation, jobs: UnfurlJob[], writes: number): void {
+  const room = Math.max(0, Math.floor((1000 - writes) / 2));
+  for (const job of jobs.slice(0, room)) {
+    enqueue(op, UNFURL_QUEUE, job, { id: `${job.conversationId}.${job.seq}` });
+  }
+  if (jobs.length > room) {
+    log("warn", "link previews left out of a full commit", { left: jobs.length - room });
+  }
 }
 
 /** The refusal of a send to an archived channel (409 `archived`; the socket's error code too). */

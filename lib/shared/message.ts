@@ -151,6 +151,37 @@ export type LinkPreview = {
   image?: string;
 };
 
+/** Preview text is cut to these lengths (characters) when the server reads a page. */
+export const PREVIEW_LIMITS = { title: 200, description: 500, siteName: 100 } as const;
+
+/**
+ * The link a message's preview is for: the first http(s) link of its formatted text (links
+ * in code spans and blocks are code, not links; mailto is not a page), or null.
+ */
+export function firstLinkOf(formatted: Formatted | null): string | null {
+  if (!formatted) return null;
+  const walk = (nodes: unknown[]): string | null => {
+    for (const node of nodes) {
+      if (!Array.isArray(node)) continue;
+      if (node[0] === "code" || node[0] === "pre") continue;
+      if (node[0] === "a" && typeof node[1] === "string" && /^https?:\/\//i.test(node[1])) {
+        return node[1];
+      }
+      const found = walk(node.slice(1));
+      if (found) return found;
+    }
+    return null;
+  };
+  return walk(formatted);
+}
+
+/**
+ * The outbox queue of link previews (lib/outbound): a message's send (or the edit that
+ * changed its first link) queues one job, id `<conversationId>.<seq>`; lib/previews runs it.
+ */
+export const UNFURL_QUEUE = "unfurl";
+export type UnfurlJob = { conversationId: string; seq: number; url: string };
+
 /** A thread as its parent shows it: how many replies, the last one's time, who replied. */
 export type ThreadSummary = { replyCount: number; lastReplyAt: string; participants: User[] };
 /** As stored on the parent's record: people by id. */
