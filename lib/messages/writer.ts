@@ -1,5 +1,5 @@
 import { type HeadCache, newHeadCache, type SendRequest, type SendResult } from "./message.ts";
-import { commitMessages } from "./send.ts";
+import { commitMessages, unfurlWrites } from "./send.ts";
 import { type MessageIndexer, searchHooks } from "./index_port.ts";
 
 /**
@@ -25,7 +25,9 @@ function cost(request: SendRequest): { bytes: number; writes: number } {
   const files = request.attachments ?? [];
   const bytes = 2 * (request.content.length * 3 + 400 + files.length * 1200);
   const reply = request.parentSeq !== undefined;
-  return { bytes: bytes + (reply ? 600 : 0), writes: 3 + files.length + (reply ? 4 : 0) };
+  // A message with a link also queues its preview's job (lib/previews) in the commit.
+  const writes = 3 + files.length + (reply ? 4 : 0) + unfurlWrites(request);
+  return { bytes: bytes + (reply ? 600 : 0), writes };
 }
 
 /**

@@ -134,11 +134,15 @@ export class Sender {
     change: MessageChange,
   ): Promise<ChangeResult> {
     // A file's removal follows a deletion already allowed and counted: it is no one's send.
-    if (change.kind !== "detach") this.#sendLimit?.hit(["send", user.id]);
+    // A found link preview is the server's own (its worker), no one's send either.
+    const servers = change.kind === "detach" || (change.kind === "preview" && change.preview);
+    if (!servers) this.#sendLimit?.hit(["send", user.id]);
     const result = await changeMessage(this.#parts.kv, user, target, change);
     if (result.rev !== null) {
       this.#changed(target.conversationId, { message: result.message, rev: result.rev });
-      if (result.last && change.kind !== "react") void this.#notifyLast(result.message);
+      // Reactions and previews change nothing a conversation list shows.
+      const listed = change.kind !== "react" && change.kind !== "preview";
+      if (result.last && listed) void this.#notifyLast(result.message);
     }
     return result;
   }

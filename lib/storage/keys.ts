@@ -389,6 +389,9 @@ export const unfurlKey = (urlHash: string) => ["unfurl", urlHash];
 export const previewImageKey = (urlHash: string, n: number) => ["preview_image", urlHash, n];
 export const previewImagePrefix = (urlHash: string) => ["preview_image", urlHash];
 
+/** admin/migrate.ts: a one-off migration step that has run to its end (value: when, ISO). */
+export const migrationKey = (name: string) => ["migration", name];
+
 // ops/
 /** routes/ops.ts: what /readyz writes to prove the store takes writes. */
 export const readyzKey = () => ["readyz"];
