@@ -95,6 +95,9 @@ export const conversationShape = z.object({
   draft: z.string().nullable().optional().meta({
     description: "What you typed here and have not sent (null: nothing).",
   }),
+  joined: z.boolean().optional().meta({
+    description: "A channel as the directory shows it: whether you are in it.",
+  }),
   notifications: z.object({
     level: z.enum(NOTIFY_LEVELS),
     muted: z.boolean(),
@@ -105,7 +108,9 @@ export const conversationShape = z.object({
 export const fits = {
   user: (u: User): z.infer<typeof userShape> => u,
   message: (m: Message): z.infer<typeof messageShape> => m,
-  conversation: (c: Conversation & { notifications?: NotifyPref; draft?: string | null }): z.infer<
+  conversation: (
+    c: Conversation & { notifications?: NotifyPref; draft?: string | null; joined?: boolean },
+  ): z.infer<
     typeof conversationShape
   > => c,
 };

@@ -165,7 +165,9 @@ export const conversationDocs = {
   blocked: {
     tag: "Blocking",
     summary: "The people you block (they cannot start conversations with you or add you).",
-    responses: { 200: "`{users: User[]}`." },
+    responses: {
+      200: { description: "Who you block.", schema: z.object({ users: z.array(userShape) }) },
+    },
   },
   unblock,
   unblockForm: { ...unblock, summary: "Unblocks someone from a form (pages without JavaScript)." },

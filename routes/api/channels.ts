@@ -9,6 +9,7 @@ import { channelCursorSchema, MAX_CONVERSATION_PAGE } from "../../lib/conversati
 import { getChannelForUser, listChannelDirectory } from "../../lib/messages/mod.ts";
 import { type Env, readQuery, requireUser } from "../_http.ts";
 import { doc } from "../_openapi.ts";
+import { conversationShape } from "../_api_shapes.ts";
 import { limitCreation } from "./_limits.ts";
 
 const directorySchema = z.object({
@@ -28,7 +29,13 @@ export const channelsRoutes = new Hono<Env>()
         "Pages: pass `nextCursor` back as `cursor`.",
       query: directorySchema,
       responses: {
-        200: "`{channels: ChannelEntry[], nextCursor: string | null}` (each with `joined`).",
+        200: {
+          description: "A page of channels by name, each with `joined`.",
+          schema: z.object({
+            channels: z.array(conversationShape),
+            nextCursor: z.string().nullable(),
+          }),
+        },
         400: "An invalid query field.",
         429: "Too many searches: wait for `Retry-After`.",
       },
@@ -49,7 +56,10 @@ export const channelsRoutes = new Hono<Env>()
       tag: "Channels",
       summary: "One channel as the directory shows it (a public one you are not in, too).",
       responses: {
-        200: "`{channel: ChannelEntry}`.",
+        200: {
+          description: "The channel, with `joined`.",
+          schema: z.object({ channel: conversationShape }),
+        },
         404: "No such channel, or a private one you are not in.",
       },
     }),

@@ -25,6 +25,7 @@ import { describeError, log } from "../../lib/ops/mod.ts";
 import { requireProjectMembers } from "../../lib/projects/mod.ts";
 import { type AppCtx, type Env, isFormPost, readBody, requireUser } from "../_http.ts";
 import { doc, type RouteDoc } from "../_openapi.ts";
+import { oneConversation } from "../_api_shapes.ts";
 import { limitCreation } from "./_limits.ts";
 
 /**
@@ -116,7 +117,10 @@ async function update(c: AppCtx) {
   return await answer(c, record, user.id);
 }
 
-const conversationAnswer = "`{conversation: Conversation}` as it is now.";
+const conversationAnswer = {
+  description: "The conversation as it is now.",
+  schema: oneConversation,
+};
 const formBack = "A form post: to the conversation's page.";
 const removeDoc: RouteDoc = {
   tag: "Members",

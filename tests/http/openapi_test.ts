@@ -303,6 +303,24 @@ Deno.test("documented bodies and queries are what the routes validate", async (t
           .replace("{emoji}", encodeURIComponent("🎉"));
         calls.push([method, path, await app.fetch(url, json(method, body, ann.cookie))]);
       }
+      const made = await app.fetch(
+        "/api/conversations",
+        json("POST", { kind: "channel", title: "docs-room", topic: "Docs" }, ann.cookie),
+      );
+      const channelId = (await made.clone().json()).conversation.id;
+      calls.push(["POST", "/api/conversations", made]);
+      for (
+        const [method, path, body] of [
+          ["GET", "/api/channels", undefined],
+          ["GET", "/api/channels/{id}", undefined],
+          ["PATCH", "/api/conversations/{id}", { topic: "The docs" }],
+          ["POST", "/api/conversations/{id}/members", { usernames: [ben.user.username] }],
+          ["GET", "/api/conversations/blocked", undefined],
+        ] as const
+      ) {
+        const url = path.replace("{id}", channelId);
+        calls.push([method, path, await app.fetch(url, json(method, body, ann.cookie))]);
+      }
       const login = await app.fetch(
         "/api/auth/login",
         json("POST", { username: ann.user.username, password: ann.password }),
