@@ -13,11 +13,15 @@ installSearchHooks({
 
 export { foldToken, type Posting, readPosting, tokenize } from "./index.ts";
 export { indexPending, MAX_INDEX_LAG, SearchIndexer } from "./indexer.ts";
-export { limitedSearch, SEARCH_LIMITS } from "./gate.ts";
+export { limitedSearch, limitedSearchPage, SEARCH_LIMITS } from "./gate.ts";
+export { type InTarget, MAX_QUERY_TERMS, type ParsedQuery, parseQuery } from "./parse.ts";
+export { MAX_SNIPPET } from "./snippet.ts";
 export {
   MAX_QUERY_READS,
   type SearchConversation,
   searchMessages,
+  type SearchPage,
+  searchPage,
   searchQuerySchema,
   type SearchResult,
 } from "./query.ts";

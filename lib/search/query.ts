@@ -1,49 +1,82 @@
+/**
+ * Search queries (issue 20): a query (parse.ts) over the conversations the searcher takes
+ * part in now (scope.ts), newest first, a page at a time.
+ *
+ * Per conversation: the seqs inside the query's dates and below the page's cursor
+ * (dates.ts's seqRange: O(log n) reads), then either
+ * - the postings of its words and filters (`from:`, `has:`), intersected, read only for
+ *   those seqs where a term is one token (a key range per token); once the candidates are
+ *   few (NARROW), the remaining terms are checked on the messages instead of read; or
+ * - with no word or filter to look up (`in:#x before:…`), its messages walked newest first,
+ *   stopping at a page's worth;
+ * and its messages not yet indexed (after the search cursor) matched in memory. Candidates
+ * from all conversations are then sorted (time, conversation, seq: newest first) and
+ * confirmed on the messages themselves (phrases, exclusions) until a page is full.
+ *
+ * The cursor is the last result's (time, conversation, seq): the next page takes only what
+ * sorts after it, so no result comes twice and none is skipped. What a query reads is
+ * bounded (MAX_QUERY_READS); past it the answer says `partial`.
+ */
 import { z } from "zod";
-import { readPosting, tokenize } from "./index.ts";
+import { filterToken, readPosting } from "./index.ts";
+import { seqRange } from "./dates.ts";
+import { asksAnything, dateBounds, type ParsedQuery, parseQuery } from "./parse.ts";
+import { type Compiled, inBounds, recordMatches } from "./match.ts";
+import { listConversations, resolveFrom, resolveIn } from "./scope.ts";
 import {
-  conversationKey,
+  decodeCursor,
+  encodeCursor,
+  type Hit,
+  newerFirst,
+  type Position,
+  resultsOf,
+  type SearchResult,
+} from "./results.ts";
+
+export type { SearchConversation, SearchResult } from "./results.ts";
+import {
   getManyChunked,
   headKey,
-  membershipsPrefix,
   messageKey,
   searchCursorKey,
+  searchKey,
   searchWordPrefix,
 } from "../storage/mod.ts";
-import type { ConversationHead, ConversationRecord } from "../conversations/mod.ts";
-import { type Message, type MessageRecord, withAuthors } from "../messages/mod.ts";
-import { getUsersByIds } from "../accounts/mod.ts";
-import type { User } from "../shared/user.ts";
+import type { ConversationHead } from "../conversations/mod.ts";
+import type { MessageRecord } from "../messages/mod.ts";
 import { MAX_QUERY_CHARS } from "../shared/limits.ts";
 
-/** Per conversation and query word, at most this many postings are read. */
+/** Per conversation and query term, at most this many postings are read. */
 const MAX_SCAN = 5000;
-/** Query words shorter than this (in code points) match whole words only, not prefixes. */
-const MIN_PREFIX = 2;
 /** Per conversation, at most this many messages not yet indexed are matched in memory. */
 const MAX_TAIL = 10_000;
 /**
- * What one query reads at most, in KV entries (postings, messages not yet indexed, and one
- * per range read): five parallel eight-word searches over 20,000 conversations once took
- * 11.5 s and every other person's p95 to 8.9 s (issue 15, item 11). Conversations are
- * searched newest first; past the budget the rest are not searched (the answer is partial).
+ * What one query reads at most, in KV entries (postings, messages, and one per range read):
+ * five parallel eight-word searches over 20,000 conversations once took 11.5 s and every
+ * other person's p95 to 8.9 s (issue 15, item 11). Conversations are searched newest first;
+ * past the budget the rest are not searched (the answer is partial).
  */
 export const MAX_QUERY_READS = 5_000;
 /** Conversations searched at once within one query (their reads are in flight together). */
 const CONVERSATIONS_AT_ONCE = 8;
-
 /** The part of a query's reads its list of conversations may use at most (1/4). */
 const LISTED_SHARE = 4;
-
 /** Reads each conversation may take at least, however many there are (see ReadBudget). */
 const MIN_CONVERSATION_READS = 100;
+/** Candidates few enough to check the remaining terms on the messages rather than postings. */
+const NARROW = 64;
+/** A posting keyed `firstSeq` holds seqs below firstSeq + this (index.ts's POSTING_SPAN). */
+const POSTING_SPAN = 200;
 
 /**
  * The reads a query has left, shared by its conversations' scans; a conversation's own
  * (with `parent`, the query's) is its fair share of what is left, so that one busy
- * conversation cannot use the whole query's and leave the others unsearched.
+ * conversation cannot use the whole query's and leave the others unsearched. `short`: some
+ * read was refused (the answer is partial).
  */
 class ReadBudget {
   left: number;
+  short = false;
   constructor(reads: number, readonly parent: ReadBudget | null = null) {
     this.left = reads;
   }
@@ -52,7 +85,12 @@ class ReadBudget {
     const granted = Math.max(0, Math.min(n, this.left, this.parent?.left ?? Infinity));
     this.left -= granted;
     if (this.parent) this.parent.left -= granted;
+    if (granted < n) this.cut();
     return granted;
+  }
+  cut(): void {
+    this.short = true;
+    if (this.parent) this.parent.cut();
   }
   get spent(): boolean {
     return this.left <= 0 || (this.parent?.spent ?? false);
@@ -62,177 +100,258 @@ class ReadBudget {
 export const searchQuerySchema = z.object({
   q: z.string().trim().min(1, "Type something to search for.").max(MAX_QUERY_CHARS),
   limit: z.coerce.number().int().min(1).max(50).default(20),
+  cursor: z.string().min(1).max(200).optional(),
+  tz: z.coerce.number().int().min(-840).max(840).optional(),
 });
 
-/** What a search result says about where the message lives (to open it in context). */
-export type SearchConversation = Pick<ConversationRecord, "id" | "kind" | "title" | "projectId"> & {
-  participants: User[];
-};
-export type SearchResult = { message: Message; conversation: SearchConversation };
+/** One page: `nextCursor` (null: the end) asks for the next; `partial`: reads ran out. */
+export type SearchPage = { results: SearchResult[]; nextCursor: string | null; partial: boolean };
+
+/** A term looked up in the postings: a word's beginning, or any of some whole tokens. */
+type Term = { prefix: string } | { tokens: string[] };
+
+/** The query's terms, likely fewest matches first (longer words, then filters). */
+function termsOf(parsed: ParsedQuery, fromIds: Set<string> | null): Term[] {
+  const words = [...parsed.words].sort((a, b) => b.length - a.length);
+  const exact = [...new Set(parsed.phrases.flat())].filter((w) => !words.includes(w));
+  return [
+    ...words.map((w): Term => [...w].length >= 2 ? { prefix: w } : { tokens: [w] }),
+    ...exact.map((w): Term => ({ tokens: [w] })),
+    ...parsed.has.map((h): Term => ({
+      tokens: [h === "file" ? filterToken.file : filterToken.link],
+    })),
+    ...(fromIds ? [{ tokens: [...fromIds].map(filterToken.from) }] : []),
+  ];
+}
 
 /**
- * Messages of the conversations `userId` takes part in now that contain every word of
- * `query`, each as a word or a word's beginning (2 characters or more), newest first.
- * A removed participant no longer searches that conversation (its membership row is gone).
+ * The page of messages `userId` may see that match `query`, after `cursor` (a page's
+ * `nextCursor`). Throws ValidationError for a query it cannot take (parse.ts, scope.ts) or a
+ * cursor it did not give.
  */
+export async function searchPage(
+  kv: Deno.Kv,
+  userId: string,
+  query: string,
+  options: { limit?: number; cursor?: string; tz?: number; maxReads?: number } = {},
+): Promise<SearchPage> {
+  const limit = options.limit ?? 20;
+  const parsed = parseQuery(query);
+  const after = options.cursor ? decodeCursor(options.cursor) : null;
+  if (!asksAnything(parsed)) return { results: [], nextCursor: null, partial: false };
+  const fromIds = await resolveFrom(kv, userId, parsed);
+  const compiled: Compiled = { parsed, fromIds, bounds: dateBounds(parsed, options.tz) };
+  const terms = termsOf(parsed, fromIds);
+  const budget = new ReadBudget(options.maxReads ?? MAX_QUERY_READS);
+  let ids = await listConversations(kv, userId, Math.floor(budget.left / LISTED_SHARE));
+  budget.take(ids.length);
+  if (parsed.in.length) {
+    budget.take(ids.length);
+    ids = await resolveIn(kv, userId, parsed.in, ids);
+  }
+  const found: Hit[] = [];
+  const want = limit + 1;
+  for (let i = 0; i < ids.length; i += CONVERSATIONS_AT_ONCE) {
+    if (budget.spent) {
+      budget.cut();
+      break;
+    }
+    const batch = ids.slice(i, i + CONVERSATIONS_AT_ONCE);
+    // The search cursors before the postings: a message the indexer adds in between is then
+    // found twice (once each way, counted once), never missed.
+    const marks = await getManyChunked<unknown>(
+      kv,
+      batch.flatMap((id) => [searchCursorKey(id), headKey(id)]),
+    );
+    budget.take(marks.length);
+    const share = Math.max(MIN_CONVERSATION_READS, Math.floor(budget.left / (ids.length - i)));
+    const hits = await Promise.all(batch.map((id, j) =>
+      searchConversation(kv, {
+        id,
+        indexedTo: (marks[2 * j].value as number | null) ?? 0,
+        last: (marks[2 * j + 1].value as ConversationHead | null)?.seq ?? 0,
+        query: compiled,
+        terms,
+        after,
+        want,
+        budget: new ReadBudget(share, budget),
+      })
+    ));
+    found.push(...hits.flat());
+  }
+  const confirmed = await confirm(kv, found.sort(newerFirst), compiled, want, budget);
+  const page = confirmed.slice(0, limit);
+  const more = confirmed.length > limit || (budget.short && page.length === limit);
+  return {
+    results: await resultsOf(kv, page, parsed),
+    nextCursor: more && page.length ? encodeCursor(page.at(-1)!) : null,
+    partial: budget.short,
+  };
+}
+
+/** searchPage's results only (its first page). */
 export async function searchMessages(
   kv: Deno.Kv,
   userId: string,
   query: string,
   options: { limit?: number; maxReads?: number } = {},
 ): Promise<SearchResult[]> {
-  const limit = options.limit ?? 20;
-  const words = tokenize(query, 8);
-  if (words.length === 0) return [];
-  const budget = new ReadBudget(options.maxReads ?? MAX_QUERY_READS);
-  const conversationIds: string[] = [];
-  // The membership rows of lib/conversations (`membershipKey`), newest conversation first
-  // (ids are ULIDs): each costs a read of the budget too. At most a quarter of it: listing
-  // a budget's worth (someone pulled into thousands) left nothing to search them with.
-  for await (
-    const e of kv.list({ prefix: membershipsPrefix(userId) }, {
-      reverse: true,
-      limit: Math.max(1, Math.floor(budget.left / LISTED_SHARE)),
-      batchSize: 500,
-    })
-  ) conversationIds.push(String(e.key[2]));
-  budget.take(conversationIds.length);
-  const found: Hit[] = [];
-  for (let i = 0; i < conversationIds.length && !budget.spent; i += CONVERSATIONS_AT_ONCE) {
-    const ids = conversationIds.slice(i, i + CONVERSATIONS_AT_ONCE);
-    // The cursors before the postings: a message the indexer adds in between is then found
-    // twice (once each way, counted once), never missed.
-    const marks = await getManyChunked<unknown>(
-      kv,
-      ids.flatMap((id) => [searchCursorKey(id), headKey(id)]),
-    );
-    budget.take(marks.length);
-    const share = Math.max(
-      MIN_CONVERSATION_READS,
-      Math.floor(budget.left / (conversationIds.length - i)),
-    );
-    found.push(
-      ...(await Promise.all(ids.map(async (id, j) => {
-        const own = new ReadBudget(share, budget);
-        // No cursor: nothing indexed yet (indexer.ts).
-        const cursor = (marks[2 * j].value as number | null) ?? 0;
-        const last = (marks[2 * j + 1].value as ConversationHead | null)?.seq ?? 0;
-        const [indexed, tail] = await Promise.all([
-          searchConversation(kv, id, words, limit, own),
-          last > cursor ? searchTail(kv, id, cursor, last, words, own) : [],
-        ]);
-        const bySeq = new Map([...indexed, ...tail].map((hit) => [hit.seq, hit]));
-        return [...bySeq.values()];
-      }))).flat(),
-    );
+  return (await searchPage(kv, userId, query, options)).results;
+}
+
+type ConversationSearch = {
+  id: string;
+  /** The seq up to which its messages are in the postings. */
+  indexedTo: number;
+  last: number;
+  query: Compiled;
+  terms: Term[];
+  after: Position | null;
+  want: number;
+  budget: ReadBudget;
+};
+
+/** One conversation's matches (or candidates, without `record`) after the page's cursor. */
+async function searchConversation(kv: Deno.Kv, s: ConversationSearch): Promise<Hit[]> {
+  const { id, after, budget, query } = s;
+  let lo = 1;
+  let hi = s.last;
+  if (after?.conversationId === id) hi = Math.min(hi, after.seq - 1);
+  // Dates, and the cursor's time elsewhere, as seqs (binary searches: ~2 log n reads).
+  const bounds = { ...query.bounds };
+  if (after && after.conversationId !== id) {
+    const edge = id < after.conversationId ? after.at + 1 : after.at;
+    bounds.before = Math.min(bounds.before ?? Infinity, edge);
   }
-  found.sort((a, b) => b.at - a.at || b.seq - a.seq);
-  found.length = Math.min(found.length, limit);
-  if (found.length === 0) return [];
-
-  const records = await getManyChunked<MessageRecord>(
-    kv,
-    found.map((f) => messageKey(f.conversationId, f.seq)),
-  );
-  const present = records.flatMap((e) => e.value && !e.value.deletedAt ? [e.value] : []);
-  const messages = await withAuthors(kv, present);
-  const ids = [...new Set(messages.map((m) => m.conversationId))];
-  const convs = (await getManyChunked<ConversationRecord>(kv, ids.map(conversationKey)))
-    .flatMap((e) => e.value ? [e.value] : []);
-  const users = new Map(
-    (await getUsersByIds(kv, [...new Set(convs.flatMap((c) => c.participantIds))]))
-      .map((u) => [u.id, u]),
-  );
-  const byId = new Map(convs.map((c) => [c.id, {
-    id: c.id,
-    kind: c.kind,
-    title: c.title,
-    projectId: c.projectId,
-    participants: c.participantIds.flatMap((id) => users.get(id) ?? []),
-  }]));
-  return messages.flatMap((message) => {
-    const conversation = byId.get(message.conversationId);
-    return conversation ? [{ message, conversation }] : [];
-  });
+  if (hi >= lo && (bounds.after !== undefined || bounds.before !== undefined)) {
+    if (!budget.take(1 + 2 * Math.ceil(Math.log2(s.last + 1)))) return [];
+    const range = await seqRange(kv, id, bounds);
+    if (!range) return [];
+    lo = Math.max(lo, range.from);
+    hi = Math.min(hi, range.to);
+  }
+  if (hi < lo) return [];
+  const isAfter = (h: Position) => !after || newerFirst(after, h) < 0;
+  const keep = (h: Hit) => inBounds(h.at, query.bounds) && isAfter(h);
+  // Newest first: the tail (not yet indexed), then the postings below it.
+  const tailFrom = s.terms.length === 0 ? lo : Math.max(lo, s.indexedTo + 1, hi - MAX_TAIL + 1);
+  const walked = await walk(kv, id, tailFrom, hi, query, s.want, budget);
+  const hits = walked.filter(keep);
+  const indexedHi = Math.min(hi, tailFrom - 1);
+  if (hits.length >= s.want || indexedHi < lo || s.terms.length === 0) return hits;
+  const candidates = await lookUp(kv, id, s.terms, lo, indexedHi, budget);
+  return [...hits, ...candidates.filter(keep)];
 }
 
-type Hit = { conversationId: string; seq: number; at: number };
-
-/** Whether a query word also matches the words it begins (else whole words only). */
-const matchesPrefixes = (word: string) => [...word].length >= MIN_PREFIX;
-
-/** Whether a message's words hold every query word (as a word, or a word's beginning). */
-function matchesAll(tokens: string[], words: string[]): boolean {
-  return words.every((word) =>
-    matchesPrefixes(word) ? tokens.some((t) => t.startsWith(word)) : tokens.includes(word)
-  );
-}
-
-/**
- * The conversation's messages after its search cursor (stored, not yet indexed: see
- * indexer.ts) that hold every word, matched in memory, newest first.
- */
-async function searchTail(
+/** Messages `from`..`to` read newest first, matched in memory; stops at `want` matches. */
+async function walk(
   kv: Deno.Kv,
-  conversationId: string,
-  cursor: number,
-  last: number,
-  words: string[],
+  id: string,
+  from: number,
+  to: number,
+  query: Compiled,
+  want: number,
   budget: ReadBudget,
 ): Promise<Hit[]> {
   const hits: Hit[] = [];
-  if (!budget.take(1)) return hits;
+  if (to < from || !budget.take(1)) return hits;
   const records = kv.list<MessageRecord>({
-    start: messageKey(conversationId, Math.max(cursor, last - MAX_TAIL) + 1),
-    end: messageKey(conversationId, last + 1),
-  }, { reverse: true, batchSize: Math.min(500, budget.left + 1) });
+    start: messageKey(id, from),
+    end: messageKey(id, to + 1),
+  }, { reverse: true, batchSize: Math.max(1, Math.min(200, budget.left + 1)) });
   for await (const { value: r } of records) {
-    // Each record read costs one of the query's reads; none left: no more.
     if (!budget.take(1)) break;
-    // System messages are not searched by their words (the indexer skips them too).
-    if (r.deletedAt || r.kind === "system" || !matchesAll(tokenize(r.content), words)) continue;
-    hits.push({ conversationId, seq: r.seq, at: Date.parse(r.createdAt) });
+    if (!recordMatches(r, query)) continue;
+    hits.push({ conversationId: id, seq: r.seq, at: Date.parse(r.createdAt), record: r });
+    if (hits.length >= want) break;
   }
   return hits;
 }
 
-/** One conversation's newest `limit` messages holding every word (intersection of scans). */
-async function searchConversation(
+/**
+ * The messages in seqs `lo`..`hi` whose postings hold every term (each read newest first),
+ * until few enough remain to check the rest on the messages (confirm does).
+ */
+async function lookUp(
   kv: Deno.Kv,
-  conversationId: string,
-  words: string[],
-  limit: number,
+  id: string,
+  terms: Term[],
+  lo: number,
+  hi: number,
   budget: ReadBudget,
 ): Promise<Hit[]> {
   let matches: Map<number, number> | null = null;
-  // Longest words first: they match fewest entries, and an empty set ends the search.
-  for (const word of [...words].sort((a, b) => b.length - a.length)) {
+  for (const term of terms) {
+    if (matches && matches.size <= NARROW) break;
     const seen = new Map<number, number>();
-    // A range read costs one of the query's reads, and each entry one.
-    if (!budget.take(1)) return [];
-    const selector: Deno.KvListSelector = matchesPrefixes(word)
-      ? {
-        start: searchWordPrefix(conversationId, word),
-        end: searchWordPrefix(conversationId, word + "\u{10FFFF}"),
+    const selectors: Deno.KvListSelector[] = "prefix" in term
+      ? [{
+        start: searchWordPrefix(id, term.prefix),
+        end: searchWordPrefix(id, term.prefix + "\u{10FFFF}"),
+      }]
+      : term.tokens.map((t) => ({
+        start: searchKey(id, t, Math.max(0, lo - POSTING_SPAN + 1)),
+        end: searchKey(id, t, hi + 1),
+      }));
+    for (const selector of selectors) {
+      // A range read costs one of the query's reads, and each entry one.
+      if (!budget.take(1)) return [];
+      let read = 0;
+      for await (
+        const e of kv.list(selector, {
+          limit: MAX_SCAN,
+          batchSize: Math.max(1, Math.min(500, budget.left + 1)),
+          reverse: true,
+        })
+      ) {
+        if (!budget.take(1)) break;
+        read++;
+        const { seqs, at } = readPosting(e.key, e.value);
+        seqs.forEach((seq, i) => {
+          if (seq >= lo && seq <= hi && (!matches || matches.has(seq))) seen.set(seq, at[i]);
+        });
       }
-      : { prefix: searchWordPrefix(conversationId, word) };
-    for await (
-      const e of kv.list(selector, {
-        limit: MAX_SCAN,
-        batchSize: Math.min(500, budget.left + 1),
-        // A word's newest postings first, should it have more than MAX_SCAN.
-        reverse: true,
-      })
-    ) {
-      if (!budget.take(1)) break;
-      const { seqs, at } = readPosting(e.key, e.value);
-      seqs.forEach((seq, i) => {
-        if (!matches || matches.has(seq)) seen.set(seq, at[i]);
-      });
+      if (read >= MAX_SCAN) budget.cut();
     }
     matches = seen;
     if (matches.size === 0) return [];
   }
-  return [...matches!].sort((a, b) => b[0] - a[0]).slice(0, limit)
-    .map(([seq, at]) => ({ conversationId, seq, at }));
+  return [...matches!].map(([seq, at]) => ({ conversationId: id, seq, at }));
+}
+
+/**
+ * Of `hits` (newest first), the first `want` that match on the message itself: candidates
+ * from the postings are read in batches and checked (phrases, exclusions, remaining terms;
+ * a message deleted meanwhile is dropped).
+ */
+async function confirm(
+  kv: Deno.Kv,
+  hits: Hit[],
+  query: Compiled,
+  want: number,
+  budget: ReadBudget,
+): Promise<Hit[]> {
+  const out: Hit[] = [];
+  let i = 0;
+  while (i < hits.length && out.length < want) {
+    const batch: Hit[] = [];
+    while (i < hits.length && batch.length < Math.max(8, want - out.length)) batch.push(hits[i++]);
+    const unread = batch.filter((h) => !h.record);
+    const granted = budget.take(unread.length);
+    // Out of reads: the rest stay unconfirmed (the answer is partial).
+    const skipped = new Set(unread.slice(granted));
+    const reading = unread.slice(0, granted);
+    const records = await getManyChunked<MessageRecord>(
+      kv,
+      reading.map((h) => messageKey(h.conversationId, h.seq)),
+    );
+    reading.forEach((h, j) => h.record = records[j].value ?? undefined);
+    for (const h of batch) {
+      if (skipped.has(h)) return out;
+      if (!h.record) continue;
+      if (recordMatches(h.record, query)) out.push(h);
+      if (out.length >= want) break;
+    }
+  }
+  return out;
 }

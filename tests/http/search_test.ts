@@ -89,7 +89,8 @@ chatTest("search follows edits and deletes, and leaves no index entries behind",
   assert.deepEqual(contents(await search(chat, ben, "meeting morning")), [
     "meeting friday morning",
   ]);
-  assert.equal(await countKeys(chat.server.ctx.kv, ["search", id]), 3, "one entry per word");
+  // One entry per word, and one for its author (the `from:` filter token).
+  assert.equal(await countKeys(chat.server.ctx.kv, ["search", id]), 4, "one entry per word");
   await okJson(await chat.server.fetch(url, json("DELETE", undefined, ann.cookie)));
   assert.deepEqual(await search(chat, ben, "meeting"), []);
   assert.equal(await countKeys(chat.server.ctx.kv, ["search", id]), 0);
