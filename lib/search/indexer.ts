@@ -23,10 +23,25 @@
  * - A crash between the two commits leaves the cursor behind: the next message in that
  *   conversation, from any process, indexes the rest, and search covers the gap meanwhile.
  */
-import { commitWithRetry, headKey, messageKey, perStore, searchCursorKey } from "../storage/mod.ts";
+import {
+  commitWithRetry,
+  headKey,
+  messageKey,
+  perStore,
+  searchCursorKey,
+  searchKey,
+} from "../storage/mod.ts";
 import { describeError, log } from "../ops/mod.ts";
 import type { ConversationHead, MessageIndexer, MessageRecord } from "../messages/mod.ts";
-import { IndexBatch, messageTokens, POSTING_SPAN, reindexMessage } from "./index.ts";
+import {
+  filterTokensOf,
+  IndexBatch,
+  messageTokens,
+  type Posting,
+  POSTING_SPAN,
+  readPosting,
+  reindexMessage,
+} from "./index.ts";
 
 /** Per index commit: a posting's span of messages, and keys and bytes within KV's limits. */
 const MAX_MESSAGES = POSTING_SPAN;
@@ -224,4 +239,80 @@ export async function textChanged(
   } else {
     await reindexMessage(kv, op, after, messageTokens(before), messageTokens(after));
   }
+}
+
+/**
+ * `deno task migrate`'s step for stores indexed before filter postings (filterToken) existed:
+ * adds the filter tokens of the conversation's indexed messages (seqs up to its cursor; the
+ * indexer writes them for the rest), one commit per POSTING_SPAN messages. Idempotent: a seq
+ * that a posting of the token already holds (an edit since, an earlier run) is left alone; the
+ * others go into the posting keyed at the batch's first seq. Each commit checks the cursor and
+ * the head, which every change to indexed postings writes, so its reads are current.
+ */
+export async function addFilterPostings(
+  kv: Deno.Kv,
+  conversationId: string,
+): Promise<{ added: number }> {
+  let added = 0;
+  let from = 1;
+  while (true) {
+    const step = await commitWithRetry(async () => {
+      const [cursor, head] = await kv.getMany<[number, ConversationHead]>([
+        searchCursorKey(conversationId),
+        headKey(conversationId),
+      ]);
+      const last = cursor.value ?? 0;
+      if (from > last) return { to: last, last, added: 0 };
+      const to = Math.min(last, from + POSTING_SPAN - 1);
+      const wanted = new Map<string, Posting>();
+      const records = kv.list<MessageRecord>({
+        start: messageKey(conversationId, from),
+        end: messageKey(conversationId, to + 1),
+      }, { batchSize: POSTING_SPAN });
+      for await (const { value: record } of records) {
+        for (const token of filterTokensOf(record)) {
+          const p = wanted.get(token) ?? { seqs: [], at: [] };
+          p.seqs.push(record.seq);
+          p.at.push(Date.parse(record.createdAt));
+          wanted.set(token, p);
+        }
+      }
+      const op = kv.atomic().check(cursor, head);
+      let added = 0;
+      await Promise.all([...wanted].map(async ([token, want]) => {
+        // Every posting that may hold a seq of [from, to]: keyed within POSTING_SPAN below.
+        const held = new Set<number>();
+        let here: Posting = { seqs: [], at: [] };
+        for await (
+          const e of kv.list({
+            start: searchKey(conversationId, token, Math.max(0, from - POSTING_SPAN + 1)),
+            end: searchKey(conversationId, token, to + 1),
+          })
+        ) {
+          const p = readPosting(e.key, e.value);
+          for (const seq of p.seqs) held.add(seq);
+          if (e.key[3] === from) here = p;
+        }
+        const missing = want.seqs.flatMap((seq, i) => held.has(seq) ? [] : [i]);
+        if (missing.length === 0) return;
+        // The posting keyed `from` takes them in: its seqs, like these, lie in [from, to].
+        const merged = [
+          ...here.seqs.map((seq, i) => [seq, here.at[i]]),
+          ...missing.map((i) => [want.seqs[i], want.at[i]]),
+        ].sort((a, b) => a[0] - b[0]);
+        op.set(searchKey(conversationId, token, from), {
+          seqs: merged.map(([seq]) => seq),
+          at: merged.map(([, at]) => at),
+        });
+        added += missing.length;
+      }));
+      if (added > 0 && !(await op.commit()).ok) return null;
+      return { to, last, added };
+    });
+    added += step.added;
+    // Messages indexed after `last` were indexed with their filter tokens.
+    if (step.to >= step.last) break;
+    from = step.to + 1;
+  }
+  return { added };
 }
