@@ -95,26 +95,50 @@ function attributes(tag: string): Map<string, string> {
   return out;
 }
 
-/** The page's `<head>` part worth reading (up to `</head>` or `<body`, else all of it). */
-function headOf(html: string): string {
-  // Comments and scripts hold no metadata; their text must not be mistaken for tags.
-  const clean = html.replace(/<!--[\s\S]*?(?:-->|$)/g, "")
-    .replace(/<(script|style|noscript|template)\b[\s\S]*?(?:<\/\1\s*>|$)/gi, "");
-  const end = clean.search(/<\/head\s*>|<body[\s>]/i);
-  return end >= 0 ? clean.slice(0, end) : clean;
+/**
+ * The head's `<meta>` tags and first `<title>`, read in document order as a browser tokenizes
+ * them: comments skipped, the text of scripts, styles and the title taken as text (a tag
+ * inside them is not one), reading stopped at `</head>` or `<body>`.
+ */
+function scanHead(html: string): { meta: Map<string, string>; title: string } {
+  const meta = new Map<string, string>();
+  let title: string | null = null;
+  const tag = /<!--|<(\/?)([a-zA-Z][a-zA-Z0-9-]*)\b([^>]*)>/g;
+  for (let m = tag.exec(html); m; m = tag.exec(html)) {
+    if (m[0] === "<!--") {
+      const close = html.indexOf("-->", tag.lastIndex);
+      if (close < 0) break;
+      tag.lastIndex = close + 3;
+      continue;
+    }
+    const name = m[2].toLowerCase();
+    if (m[1]) {
+      if (name === "head") break;
+      continue;
+    }
+    if (name === "body") break;
+    if (name === "meta") {
+      const attrs = attributes(m[3]);
+      const key = (attrs.get("property") ?? attrs.get("name") ?? "").trim().toLowerCase();
+      const content = attrs.get("content");
+      if (key && content !== undefined && !meta.has(key)) meta.set(key, content);
+    } else if (["title", "script", "style", "noscript", "template", "textarea"].includes(name)) {
+      // Raw text up to its own end tag (or the end of what was read).
+      const end = new RegExp(`</${name}\\s*>`, "i");
+      const rest = html.slice(tag.lastIndex);
+      const close = rest.search(end);
+      const text = close < 0 ? rest : rest.slice(0, close);
+      if (name === "title" && title === null) title = text;
+      if (close < 0) break;
+      tag.lastIndex += close + (end.exec(rest)?.[0].length ?? 0);
+    }
+  }
+  return { meta, title: title ?? "" };
 }
 
 /** The facts of an HTML page at `pageUrl`, or null when it names no title at all. */
 export function parsePage(html: string, pageUrl: string): PageFacts | null {
-  const head = headOf(html);
-  const meta = new Map<string, string>();
-  for (const m of head.matchAll(/<meta\b([^>]*)>/gi)) {
-    const attrs = attributes(m[1]);
-    const key = (attrs.get("property") ?? attrs.get("name") ?? "").trim().toLowerCase();
-    const content = attrs.get("content");
-    if (key && content !== undefined && !meta.has(key)) meta.set(key, content);
-  }
-  const titleTag = /<title\b[^>]*>([\s\S]*?)<\/title\s*>/i.exec(head)?.[1] ?? "";
+  const { meta, title: titleTag } = scanHead(html);
   const pick = (...keys: string[]) => {
     for (const k of keys) {
       const v = meta.get(k);
