@@ -201,10 +201,18 @@ browserTest(
       });
 
       await t.step("Ann removes it: gone for both, and after a reload", async () => {
+        // With JavaScript: the DELETE, no page load (the form post is the fallback).
+        const deleted = annPage.waitForResponse((r) =>
+          r.request().method() === "DELETE" && r.url().endsWith(`/messages/${seq}/preview`)
+        );
+        let loads = 0;
+        annPage.on("load", () => loads++);
         await card(annPage, seq).getByRole("button", { name: "Remove preview" }).click();
+        assert.equal((await deleted).status(), 204);
         for (const page of [annPage, benPage]) {
           await card(page, seq).waitFor({ state: "detached", timeout: 10_000 });
         }
+        assert.equal(loads, 0);
         await benPage.reload();
         await row(benPage, seq).waitFor();
         assert.equal(await card(benPage, seq).count(), 0);
