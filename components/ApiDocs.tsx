@@ -29,6 +29,7 @@ const TAG_ORDER = [
   "Messages",
   "Threads",
   "Reactions",
+  "Link previews",
   "Pins",
   "Drafts",
   "Saved",
