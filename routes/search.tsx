@@ -108,7 +108,7 @@ const TIPS: [string, string][] = [
 /** What the query language understands, briefly, in a disclosure (open on an empty page). */
 function SearchTips(props: { open: boolean }) {
   return (
-    <details class="mt-2 text-sm" open={props.open} data-testid="search-tips">
+    <details class="text-sm" open={props.open} data-testid="search-tips">
       <summary class="cursor-pointer select-none text-slate-600 dark:text-slate-400 hover:text-slate-900 dark:hover:text-slate-100">
         Search tips
       </summary>
@@ -184,9 +184,11 @@ export function SearchPage(
             Search
           </button>
         </SearchForm>
-        <SearchTips open={!query && !props.notice} />
       </header>
       <div class="flex-1 overflow-y-auto px-3 py-3">
+        <div class="px-2">
+          <SearchTips open={!query && !props.notice} />
+        </div>
         {props.notice
           ? (
             <p class={NOTE} role="alert" data-testid="search-notice">

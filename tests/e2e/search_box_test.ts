@@ -5,7 +5,11 @@
  * result once; the page without JavaScript (results, the Older link, a refused query).
  */
 import assert from "node:assert/strict";
+import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "playwright-core";
+import { h } from "preact";
+import { renderToString } from "preact-render-to-string";
+import { SearchPage, withMarks } from "../../routes/search.tsx";
 import {
   annAndBen,
   browserTest,
@@ -14,6 +18,47 @@ import {
   signedInContext,
 } from "../support/browser.ts";
 import { createConversationVia, json, registerUser } from "../support/helpers.ts";
+
+Deno.test("withMarks: ranges as <mark>, sorted, overlaps marked once, clamped to the text", () => {
+  const html = (text: string, marks: [number, number][]) =>
+    renderToString(h("p", null, withMarks(text, marks))).replace(/ class="[^"]*"/g, "");
+  assert.equal(
+    html("café au lait", [[8, 12], [0, 4]]),
+    "<p><mark>café</mark> au <mark>lait</mark></p>",
+  );
+  assert.equal(html("abcdef", [[1, 4], [2, 5]]), "<p>a<mark>bcd</mark><mark>e</mark>f</p>");
+  assert.equal(html("abc", [[2, 99], [5, 7], [1, 1]]), "<p>ab<mark>c</mark></p>");
+  assert.equal(html("<b>x</b>", [[3, 4]]), "<p>&lt;b><mark>x</mark>&lt;/b></p>");
+});
+
+Deno.test("the search page says a partial answer, a refusal, and links older and newest", () => {
+  const me = { id: "u1", username: "ann", displayName: "Ann Lee" };
+  const page = (props: Partial<Parameters<typeof SearchPage>[0]>) =>
+    renderToString(h(SearchPage, { me, query: "budget", found: null, ...props }));
+  const partial = page({ found: { results: [], nextCursor: "c2", partial: true } });
+  assert.match(partial, /data-testid="search-partial"[^>]*>This search had too much/);
+  assert.match(partial, /href="\/search\?q=budget&amp;cursor=c2"[^>]*>Older results/);
+  assert.doesNotMatch(partial, /Newest results/);
+  const older = page({
+    found: { results: [], nextCursor: null, partial: false },
+    older: true,
+    tz: 60,
+  });
+  assert.match(older, /No older messages match/);
+  assert.match(older, /href="\/search\?q=budget&amp;tz=60"[^>]*>Newest results/);
+  assert.match(older, /<input type="hidden" name="tz" value="60"/);
+  assert.doesNotMatch(older, /Older results|search-partial/);
+  const refused = page({ notice: "Nobody is called @zed" });
+  assert.match(refused, /role="alert"[^>]*>Nobody is called @zed/);
+  assert.doesNotMatch(refused, /<details[^>]* open/, "tips closed when something is said");
+});
+
+/** Serious and critical axe findings on the page, as lines. */
+async function axeProblems(page: Page, what: string): Promise<string[]> {
+  const axe = await new AxeBuilder({ page }).analyze();
+  return axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${what}: ${v.id} at ${v.nodes.slice(0, 3).map((n) => n.target).join(" | ")}`);
+}
 
 /** The visible options of the listbox under `field`, as their inserted text. */
 async function options(page: Page, field: string): Promise<string[]> {
@@ -121,7 +166,10 @@ browserTest(
           { width: 1280, height: 800, colorScheme: "dark" },
         ],
       );
+      const problems = await axeProblems(page, "suggestions open, dark");
       await page.emulateMedia({ colorScheme: "light" });
+      problems.push(...await axeProblems(page, "suggestions open, light"));
+      assert.deepEqual(problems, []);
       await page.locator("#search-page-q-suggestions [role=option]", { hasText: "Release plans" })
         .waitFor();
       // Down to "Release plans" and take it.
@@ -151,10 +199,16 @@ browserTest(
       const result = page.getByTestId("search-result");
       assert.match(await result.innerText(), /Ben Ode\s+in Release plans/);
       assert.deepEqual(await result.locator("mark").allInnerTexts(), ["Budget"]);
-      await forEachScreen(
-        page,
-        (s) => page.screenshot({ path: `${shots}results-${s.width}-${s.colorScheme}.png` }),
-      );
+      const problems: string[] = [];
+      await forEachScreen(page, async (s) => {
+        await page.screenshot({ path: `${shots}results-${s.width}-${s.colorScheme}.png` });
+        const overflow = await page.evaluate(() =>
+          document.documentElement.scrollWidth - document.documentElement.clientWidth
+        );
+        if (overflow > 1) problems.push(`${s.width}: ${overflow}px too wide`);
+        problems.push(...await axeProblems(page, `results ${s.width} ${s.colorScheme}`));
+      });
+      assert.deepEqual(problems, []);
       await page.setViewportSize({ width: 1280, height: 800 });
       await page.emulateMedia({ colorScheme: "light" });
     });
