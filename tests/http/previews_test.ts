@@ -130,6 +130,10 @@ chatTest("link previews: stored, delivered live, served, removed", async (chat, 
         .text();
       assert.ok(!page.includes("<img src=x onerror"), "the title's markup reached the page");
       assert.ok(!page.includes('<script>alert("t")'));
+      // The card is on the page (components/LinkPreview.tsx), its title as escaped text.
+      const card = page.slice(page.indexOf(`data-preview="${site.base}/hostile"`));
+      assert.ok(card.length < page.length, "no card on the page");
+      assert.ok(card.includes("&lt;img src=x onerror=alert(1)> evil"), "no escaped title");
     });
 
     await t.step("no job for a link in code, and none for a message without one", async () => {
