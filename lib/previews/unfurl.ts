@@ -27,7 +27,13 @@ export type UnfurlRecord =
   | { fetching: true; at: number }
   | { facts: PageFacts | null; image: boolean; at: number; reason?: string };
 
-export type FetchOptions = { allowPrivate: boolean; timeoutMs?: number };
+export type FetchOptions = {
+  allowPrivate: boolean;
+  timeoutMs?: number;
+  /** Tests: how names resolve for the address check, and the TLS client that trusts them. */
+  resolve?: (host: string) => Promise<string[]>;
+  client?: Deno.HttpClient;
+};
 
 /** The hex SHA-256 of a URL: its key in the cache and in image paths. */
 export async function hashUrl(url: string): Promise<string> {
@@ -85,8 +91,10 @@ export async function fetchPage(
         accept: "text/html,application/xhtml+xml;q=0.9",
         "user-agent": "HearthBot/1.0 (link preview)",
       },
+      ...(options.client ? { client: options.client } : {}),
     }, {
       allowPrivate: options.allowPrivate,
+      ...(options.resolve ? { resolve: options.resolve } : {}),
       timeoutMs: options.timeoutMs ?? PAGE_TIMEOUT_MS,
       maxBytes: PAGE_MAX_BYTES,
       maxRedirects: MAX_REDIRECTS,

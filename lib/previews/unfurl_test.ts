@@ -225,3 +225,92 @@ Deno.test("unfurl: the day's cache, failures included; one fetch at a time", asy
     await site.close();
   }
 });
+
+/** A self-signed certificate for "localhost" (openssl), for an https page server. */
+async function localhostCert(): Promise<{ cert: string; key: string }> {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = await new Deno.Command("openssl", {
+      args: [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=DNS:localhost",
+        // Its own anchor, not a CA (rustls refuses a CA certificate as the server's).
+        "-addext",
+        "basicConstraints=critical,CA:FALSE",
+        "-keyout",
+        `${dir}/key.pem`,
+        "-out",
+        `${dir}/cert.pem`,
+      ],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    return {
+      cert: await Deno.readTextFile(`${dir}/cert.pem`),
+      key: await Deno.readTextFile(`${dir}/key.pem`),
+    };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("without the switch: an https page whose name looks public, redirecting to a private or link-local address, is refused at the hop", async () => {
+  const { cert, key } = await localhostCert();
+  const hits: string[] = [];
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", cert, key, onListen: () => {} },
+    (req) => {
+      const path = new URL(req.url).pathname;
+      hits.push(path);
+      const to: Record<string, string> = {
+        "/private": "https://10.1.2.3/admin",
+        "/loopback": "https://127.0.0.1/",
+        "/metadata": "https://169.254.169.254/latest/meta-data/",
+        "/mapped": "https://[::ffff:192.168.0.1]/",
+      };
+      if (to[path]) return new Response(null, { status: 302, headers: { location: to[path] } });
+      return new Response("<title>A public page</title>", {
+        headers: { "content-type": "text/html" },
+      });
+    },
+  );
+  const client = Deno.createHttpClient({ caCerts: [cert] });
+  // The check sees the name's "public" address; the connection goes to the test server.
+  const options = {
+    allowPrivate: false,
+    client,
+    resolve: () => Promise.resolve(["93.184.216.34"]),
+  };
+  const base = `https://localhost:${server.addr.port}`;
+  try {
+    const ok = await fetchPage(`${base}/page`, options);
+    assert.equal(ok.facts?.title, "A public page", ok.reason);
+    for (
+      const [path, why] of [
+        ["/private", /private/],
+        ["/loopback", /loopback/],
+        ["/metadata", /link-local/],
+        ["/mapped", /private/],
+      ] as const
+    ) {
+      const { facts, reason } = await fetchPage(`${base}${path}`, options);
+      assert.equal(facts, null, path);
+      assert.match(reason!, why, path);
+    }
+    // Each page was asked once; no hop beyond the refused redirect was made.
+    assert.deepEqual(hits, ["/page", "/private", "/loopback", "/metadata", "/mapped"]);
+  } finally {
+    client.close();
+    await server.shutdown();
+  }
+});
