@@ -61,10 +61,12 @@ const HAS_VALUES: Suggestion[] = [
 /** Folded like search folds words (case and accents aside). */
 const fold = (s: string) => foldToken(s.trim());
 
-/** Whether `needle` (folded) begins `text` or one of its words. */
+/** Whether `needle` (folded) begins `text`, or each of its words begins one of text's. */
 function begins(text: string, needle: string): boolean {
   const folded = fold(text);
-  return folded.startsWith(needle) || folded.split(/[\s_.-]+/).some((w) => w.startsWith(needle));
+  if (folded.startsWith(needle)) return true;
+  const words = folded.split(/[\s_.-]+/);
+  return needle.split(/\s+/).every((n) => words.some((w) => w.startsWith(n)));
 }
 
 /** The suggestions for the last token of `q`, for `me`. */

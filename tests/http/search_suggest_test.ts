@@ -126,6 +126,8 @@ Deno.test("GET /api/search/suggestions completes operators, people and your conv
     assert.deepEqual(await inserts("in:#la"), ["in:#launch"], "not Eve's private channel");
     assert.deepEqual(await inserts('in:"rel'), ['in:"Release plans"']);
     assert.deepEqual(await inserts("in:plans"), ['in:"Release plans"'], "a word of the title");
+    assert.deepEqual(await inserts('in:"rel pl'), ['in:"Release plans"'], "words' beginnings");
+    assert.deepEqual(await inserts('in:"plans x'), []);
     assert.deepEqual(await inserts("in:@b"), ["in:@ben"]);
     assert.deepEqual(await inserts("in:bake"), [], "a conversation Ann is not in");
     // Eve sees hers.
