@@ -161,11 +161,8 @@ browserTest(
       await forEachScreen(
         page,
         (s) => page.screenshot({ path: `${shots}suggestions-${s.width}-${s.colorScheme}.png` }),
-        [
-          { width: 1280, height: 800, colorScheme: "light" },
-          { width: 1280, height: 800, colorScheme: "dark" },
-        ],
       );
+      await page.setViewportSize({ width: 1280, height: 800 });
       const problems = await axeProblems(page, "suggestions open, dark");
       await page.emulateMedia({ colorScheme: "light" });
       problems.push(...await axeProblems(page, "suggestions open, light"));

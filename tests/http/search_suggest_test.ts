@@ -45,6 +45,10 @@ Deno.test("GET /api/search/suggestions completes operators, people and your conv
     // Ann: a direct conversation with Ben, a titled group with Ben and Eve, a channel.
     await createConversationVia(app, ann.cookie, [ben.user]);
     await createConversationVia(app, ann.cookie, [ben.user, eve.user], "Release plans");
+    // One Ann has left: not hers to search, nor to be offered.
+    const left = await createConversationVia(app, ben.cookie, [ann.user, eve.user], "Old plans");
+    const leave = await app.fetch(`/api/conversations/${left}/leave`, json("POST", {}, ann.cookie));
+    assert.equal(leave.status, 204, await leave.clone().text());
     const channel = await app.fetch(
       "/api/conversations",
       json("POST", { kind: "channel", title: "launch" }, ann.cookie),
@@ -128,6 +132,8 @@ Deno.test("GET /api/search/suggestions completes operators, people and your conv
     assert.deepEqual(await inserts("in:plans"), ['in:"Release plans"'], "a word of the title");
     assert.deepEqual(await inserts('in:"rel pl'), ['in:"Release plans"'], "words' beginnings");
     assert.deepEqual(await inserts('in:"plans x'), []);
+    assert.deepEqual(await inserts("in:old"), [], "a conversation Ann left");
+    assert.deepEqual(await inserts("in:old", ben.cookie), ['in:"Old plans"']);
     assert.deepEqual(await inserts("in:@b"), ["in:@ben"]);
     assert.deepEqual(await inserts("in:bake"), [], "a conversation Ann is not in");
     // Eve sees hers.
