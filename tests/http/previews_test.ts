@@ -287,6 +287,24 @@ chatTest("link previews: stored, delivered live, served, removed", async (chat, 
         assert.equal(await runJob(chat.server.ctx, job), "done");
         assert.equal(site.hits("/page"), before);
         assert.equal((await latest(m.seq)).preview, null);
+        // A preview found before the removal and stored after it (a slow job): not stored.
+        const server = { id: "", username: "hearth", displayName: "Link previews" };
+        const late = { url: payload.url, title: "Late", description: "", siteName: "x" };
+        const stored = await chat.server.ctx.hub.changeMessage(
+          server,
+          { conversationId: id, seq: m.seq },
+          { kind: "preview", preview: late },
+        );
+        assert.equal(stored.rev, null);
+        // Nor one for a link the message no longer has first.
+        const other = await chat.post(ann, id, `${site.base}/json?v=other`);
+        const stale = await chat.server.ctx.hub.changeMessage(
+          server,
+          { conversationId: id, seq: other.seq },
+          { kind: "preview", preview: late },
+        );
+        assert.equal(stale.rev, null);
+        assert.equal((await latest(m.seq)).preview, null);
         await assertError(
           await chat.server.fetch(`${msgPath(m.seq)}/preview/remove`, form({}, ben.cookie)),
           403,
