@@ -18,7 +18,8 @@
  * bounded (MAX_QUERY_READS); past it the answer says `partial`.
  */
 import { z } from "zod";
-import { filterToken, readPosting } from "./index.ts";
+import { filterToken } from "./index.ts";
+import { lookUp, ReadBudget, type Term } from "./scan.ts";
 import { seqRange } from "./dates.ts";
 import { asksAnything, dateBounds, type ParsedQuery, parseQuery } from "./parse.ts";
 import { type Compiled, inBounds, recordMatches } from "./match.ts";
@@ -34,20 +35,11 @@ import {
 } from "./results.ts";
 
 export type { SearchConversation, SearchResult } from "./results.ts";
-import {
-  getManyChunked,
-  headKey,
-  messageKey,
-  searchCursorKey,
-  searchKey,
-  searchWordPrefix,
-} from "../storage/mod.ts";
+import { getManyChunked, headKey, messageKey, searchCursorKey } from "../storage/mod.ts";
 import type { ConversationHead } from "../conversations/mod.ts";
 import type { MessageRecord } from "../messages/mod.ts";
 import { MAX_QUERY_CHARS } from "../shared/limits.ts";
 
-/** Per conversation and query term, at most this many postings are read. */
-const MAX_SCAN = 5000;
 /** Per conversation, at most this many messages not yet indexed are matched in memory. */
 const MAX_TAIL = 10_000;
 /**
@@ -63,39 +55,6 @@ const CONVERSATIONS_AT_ONCE = 8;
 const LISTED_SHARE = 4;
 /** Reads each conversation may take at least, however many there are (see ReadBudget). */
 const MIN_CONVERSATION_READS = 100;
-/** Candidates few enough to check the remaining terms on the messages rather than postings. */
-const NARROW = 64;
-/** A posting keyed `firstSeq` holds seqs below firstSeq + this (index.ts's POSTING_SPAN). */
-const POSTING_SPAN = 200;
-
-/**
- * The reads a query has left, shared by its conversations' scans; a conversation's own
- * (with `parent`, the query's) is its fair share of what is left, so that one busy
- * conversation cannot use the whole query's and leave the others unsearched. `short`: some
- * read was refused (the answer is partial).
- */
-class ReadBudget {
-  left: number;
-  short = false;
-  constructor(reads: number, readonly parent: ReadBudget | null = null) {
-    this.left = reads;
-  }
-  /** Takes up to `n` reads (of the parent's too); how many were granted. */
-  take(n: number): number {
-    const granted = Math.max(0, Math.min(n, this.left, this.parent?.left ?? Infinity));
-    this.left -= granted;
-    if (this.parent) this.parent.left -= granted;
-    if (granted < n) this.cut();
-    return granted;
-  }
-  cut(): void {
-    this.short = true;
-    if (this.parent) this.parent.cut();
-  }
-  get spent(): boolean {
-    return this.left <= 0 || (this.parent?.spent ?? false);
-  }
-}
 
 export const searchQuerySchema = z.object({
   q: z.string().trim().min(1, "Type something to search for.").max(MAX_QUERY_CHARS),
@@ -106,9 +65,6 @@ export const searchQuerySchema = z.object({
 
 /** One page: `nextCursor` (null: the end) asks for the next; `partial`: reads ran out. */
 export type SearchPage = { results: SearchResult[]; nextCursor: string | null; partial: boolean };
-
-/** A term looked up in the postings: a word's beginning, or any of some whole tokens. */
-type Term = { prefix: string } | { tokens: string[] };
 
 /** The query's terms, likely fewest matches first (longer words, then filters). */
 function termsOf(parsed: ParsedQuery, fromIds: Set<string> | null): Term[] {
@@ -239,8 +195,8 @@ async function searchConversation(kv: Deno.Kv, s: ConversationSearch): Promise<H
   const hits = walked.filter(keep);
   const indexedHi = Math.min(hi, tailFrom - 1);
   if (hits.length >= s.want || indexedHi < lo || s.terms.length === 0) return hits;
-  const candidates = await lookUp(kv, id, s.terms, lo, indexedHi, budget);
-  return [...hits, ...candidates.filter(keep)];
+  const found = await lookUp(kv, id, s.terms, lo, indexedHi, s.want, query, budget);
+  return [...hits, ...found.map((f) => ({ conversationId: id, ...f })).filter(keep)];
 }
 
 /** Messages `from`..`to` read newest first, matched in memory; stops at `want` matches. */
@@ -266,57 +222,6 @@ async function walk(
     if (hits.length >= want) break;
   }
   return hits;
-}
-
-/**
- * The messages in seqs `lo`..`hi` whose postings hold every term (each read newest first),
- * until few enough remain to check the rest on the messages (confirm does).
- */
-async function lookUp(
-  kv: Deno.Kv,
-  id: string,
-  terms: Term[],
-  lo: number,
-  hi: number,
-  budget: ReadBudget,
-): Promise<Hit[]> {
-  let matches: Map<number, number> | null = null;
-  for (const term of terms) {
-    if (matches && matches.size <= NARROW) break;
-    const seen = new Map<number, number>();
-    const selectors: Deno.KvListSelector[] = "prefix" in term
-      ? [{
-        start: searchWordPrefix(id, term.prefix),
-        end: searchWordPrefix(id, term.prefix + "\u{10FFFF}"),
-      }]
-      : term.tokens.map((t) => ({
-        start: searchKey(id, t, Math.max(0, lo - POSTING_SPAN + 1)),
-        end: searchKey(id, t, hi + 1),
-      }));
-    for (const selector of selectors) {
-      // A range read costs one of the query's reads, and each entry one.
-      if (!budget.take(1)) return [];
-      let read = 0;
-      for await (
-        const e of kv.list(selector, {
-          limit: MAX_SCAN,
-          batchSize: Math.max(1, Math.min(500, budget.left + 1)),
-          reverse: true,
-        })
-      ) {
-        if (!budget.take(1)) break;
-        read++;
-        const { seqs, at } = readPosting(e.key, e.value);
-        seqs.forEach((seq, i) => {
-          if (seq >= lo && seq <= hi && (!matches || matches.has(seq))) seen.set(seq, at[i]);
-        });
-      }
-      if (read >= MAX_SCAN) budget.cut();
-    }
-    matches = seen;
-    if (matches.size === 0) return [];
-  }
-  return [...matches!].map(([seq, at]) => ({ conversationId: id, seq, at }));
 }
 
 /**
