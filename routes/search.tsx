@@ -289,6 +289,8 @@ async function searchPage(c: AppCtx, me: User) {
     const issue = parsed.error.issues[0];
     notice = issue.path[0] === "cursor"
       ? "That link to older results no longer works. Search again from the newest."
+      : issue.path[0] === "tz"
+      ? "tz is a time zone's offset from UTC in minutes, from -840 to 840."
       : issue.message;
   }
   const res = await shell(c, {

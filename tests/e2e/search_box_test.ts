@@ -286,6 +286,9 @@ browserTest(
       const bad = await page.goto(`${server.base}/search?q=cafe&cursor=nonsense`);
       assert.equal(bad?.status(), 400);
       assert.match(await page.getByTestId("search-notice").innerText(), /no longer works/);
+      const tz = await page.goto(`${server.base}/search?q=cafe&tz=abc`);
+      assert.equal(tz?.status(), 400);
+      assert.match(await page.getByTestId("search-notice").innerText(), /offset from UTC/);
     });
   },
 );
