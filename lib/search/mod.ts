@@ -11,8 +11,9 @@ installSearchHooks({
   textChanged,
 });
 
-export { foldToken, type Posting, readPosting, tokenize } from "./index.ts";
-export { indexPending, MAX_INDEX_LAG, SearchIndexer } from "./indexer.ts";
+export { filterToken, foldToken, type Posting, readPosting, tokenize } from "./index.ts";
+export { addFilterPostings, indexPending, MAX_INDEX_LAG, SearchIndexer } from "./indexer.ts";
+export { seqRange } from "./dates.ts";
 export { limitedSearch, limitedSearchPage, SEARCH_LIMITS } from "./gate.ts";
 export { type InTarget, MAX_QUERY_TERMS, type ParsedQuery, parseQuery } from "./parse.ts";
 export { MAX_SNIPPET } from "./snippet.ts";
