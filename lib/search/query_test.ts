@@ -93,3 +93,64 @@ Deno.test("a query out of reads answers partial, with a cursor to go on from", a
     kv.close();
   }
 });
+
+/** `kv` with its reads counted (keys got, entries listed, and one per range read). */
+function counting(kv: Deno.Kv): { kv: Deno.Kv; reads: () => number; reset: () => void } {
+  let n = 0;
+  const counted = new Proxy(kv, {
+    get(target, prop) {
+      if (prop === "get") return (k: Deno.KvKey) => (n++, target.get(k));
+      if (prop === "getMany") return (ks: Deno.KvKey[]) => (n += ks.length, target.getMany(ks));
+      if (prop === "list") {
+        return (selector: Deno.KvListSelector, options?: Deno.KvListOptions) => {
+          n++;
+          const entries = target.list(selector, options);
+          return (async function* () {
+            for await (const e of entries) n++, yield e;
+          })();
+        };
+      }
+      const value = Reflect.get(target, prop);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { kv: counted, reads: () => n, reset: () => n = 0 };
+}
+
+Deno.test("a page deep in a long history costs the reads of an early one, not of the depth", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const ann = await createUser(kv, { username: "ann", password: "correct horse battery" });
+    const ben = await createUser(kv, { username: "ben", password: "correct horse battery" });
+    const id =
+      (await createConversation(kv, ann, { others: [ben], title: "long" })).conversation.id;
+    // One message a commit (as people write them): one posting per message and word.
+    for (let k = 0; k < 2400; k++) {
+      await commitAndIndex(kv, [{
+        author: k % 2 ? ben : ann,
+        conversationId: id,
+        content: `status update ${k}${k % 10 === 3 ? " https://example.com" : ""}`,
+      }]);
+    }
+    const { kv: counted, reads, reset } = counting(kv);
+    for (const q of ["status", "from:ben", "update has:link", "in:long"]) {
+      const costs: number[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        reset();
+        const page = await searchPage(counted, ann.id, q, { limit: 20, cursor });
+        assert.equal(page.partial, false, q);
+        costs.push(reads());
+        cursor = page.nextCursor ?? undefined;
+        pages++;
+      } while (cursor && pages < 12);
+      // Past the first (its probes), every page costs about the same: no growth with depth.
+      const later = costs.slice(1);
+      assert.ok(Math.max(...later) <= 1.5 * Math.min(...later) + 50, `${q}: ${costs}`);
+      assert.ok(Math.max(...costs) < 500, `${q}: ${costs}`);
+    }
+  } finally {
+    kv.close();
+  }
+});

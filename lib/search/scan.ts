@@ -211,7 +211,10 @@ async function follow(
   const checked = new Set<number>();
   const hits: Found[] = [];
   while (true) {
-    const pending = [...scan.seen].filter(([seq]) => !checked.has(seq)).sort((a, b) => b[0] - a[0]);
+    // Once a page's worth is found, only newer candidates than its oldest can change it.
+    const floor = hits.length >= want ? hits[want - 1].seq : 0;
+    const pending = [...scan.seen].filter(([seq]) => seq > floor && !checked.has(seq))
+      .sort((a, b) => b[0] - a[0]);
     for (let i = 0; i < pending.length; i += CHECK_BATCH) {
       const batch = pending.slice(i, i + CHECK_BATCH);
       const granted = budget.take(batch.length);
