@@ -7,7 +7,7 @@
  *   deno task bench --full      also Socket.IO (c) in the real-time rows, files at 100 MB
  *   deno task bench --quick     100,000 messages instead of 1,000,000, shorter windows, and
  *                               no realtime/files (for iterating on one fix)
- *   deno task bench --only=http,browser,login,startup,realtime,files
+ *   deno task bench --only=http,search,browser,login,startup,realtime,files
  *   deno task bench --json=out.json   also writes every raw figure
  *
  * Servers are child processes on 127.0.0.1; the load generator is its own process (see
@@ -28,12 +28,13 @@ import {
 } from "./http.ts";
 import type { LoadResult } from "./load.ts";
 import { ROOT } from "./process.ts";
+import { benchSearch, type SearchFigures } from "./search.ts";
 import { seededStore } from "./seed.ts";
 
 type Flags = { full: boolean; quick: boolean; only: Set<string>; json: string | null };
 
 function parseFlags(args: string[]): Flags {
-  const all = ["http", "browser", "login", "startup", "realtime", "files"];
+  const all = ["http", "search", "browser", "login", "startup", "realtime", "files"];
   const flags: Flags = { full: false, quick: false, only: new Set(all), json: null };
   for (const arg of args) {
     if (arg === "--full") flags.full = true;
@@ -119,6 +120,7 @@ export function rowsOf(r: Results): Row[] {
     growth(`page: ${n} vs 1,000 messages`, large.page, small.page, 1.2);
     growth(`REST: ${n} vs 1,000 messages`, large.rest, small.rest, 1.2);
   }
+  rows.push(...searchRows(r.search));
   if (small?.lists) {
     const l = small.lists;
     rate("GET /api/conversations, 5 conversations", l.few);
@@ -190,6 +192,39 @@ export function rowsOf(r: Results): Row[] {
     });
   }
   rows.push(...realtimeRows(r.realtime), ...filesRows(r.files));
+  return rows;
+}
+
+/** A query's time in this process answering from KV; reads are KV entries and keys read. */
+const SEARCH_P50_MS = 50;
+/** The narrow query on the large store against the 1,000-message one: 2 log₂ n more reads. */
+const SEARCH_GROWTH = 3;
+
+function searchRows(s?: { small: SearchFigures; large: SearchFigures }): Row[] {
+  if (!s) return [];
+  const n = f0(s.large.history);
+  const rows: Row[] = s.large.figures.map((x) => ({
+    figure: `search ${x.label}, ${n} messages`,
+    value: `p50 ${f1(x.p50Ms)} ms, ${f0(x.reads)} reads${x.partial ? ", partial" : ""}`,
+    ceiling: `p50 ${f1(x.ceilingP50Ms)} ms, ${f0(x.ceilingReads)} reads`,
+    ratio: `×${(x.p50Ms / x.ceilingP50Ms).toFixed(1)}`,
+    target: `p50 ≤ ${SEARCH_P50_MS} ms`,
+    met: x.p50Ms <= SEARCH_P50_MS && !x.partial,
+  }));
+  const narrow = (f: SearchFigures) => f.figures.find((x) => x.label.startsWith("from:"));
+  const big = narrow(s.large), small = narrow(s.small);
+  if (big && small) {
+    rows.push({
+      figure: `search from: + 8 days: ${n} vs ${f0(s.small.history)} messages`,
+      value: `${f0(big.reads)} vs ${f0(small.reads)} reads (p50 ${f1(big.p50Ms)} vs ${
+        f1(small.p50Ms)
+      } ms)`,
+      ceiling: "",
+      ratio: `×${(big.reads / small.reads).toFixed(2)} reads`,
+      target: `≤ ×${SEARCH_GROWTH}`,
+      met: big.reads / small.reads <= SEARCH_GROWTH,
+    });
+  }
   return rows;
 }
 
@@ -325,6 +360,7 @@ type Results = {
   login?: LoginFigures;
   realtime?: RealtimeJson;
   files?: FilesJson;
+  search?: { small: SearchFigures; large: SearchFigures };
 };
 
 async function runChild(args: string[], env: Record<string, string>): Promise<void> {
@@ -352,7 +388,9 @@ async function main() {
   const results: Results = { history };
   say(`deno task bench: Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cores`);
   try {
-    const needsApp = ["http", "browser", "login", "startup"].some((n) => flags.only.has(n));
+    const needsApp = ["http", "search", "browser", "login", "startup"].some((n) =>
+      flags.only.has(n)
+    );
     if (needsApp) {
       say("snapshot of the app and its prebuilt islands");
       const app = await snapshotApp(tmp);
@@ -378,6 +416,15 @@ async function main() {
           p99Ms: (ceilings[0].p99Ms + ceilings[1].p99Ms) / 2,
         };
         await Deno.remove(large.path);
+      }
+      if (flags.only.has("search")) {
+        // In this process, one store at a time (each a copy of the cached one).
+        const runs = flags.quick ? 8 : 20;
+        say("search");
+        const large = await seededStore(ROOT, { history, conversations: 10_000 }, tmp, say);
+        const largeFigures = await benchSearch(large, runs);
+        await Deno.remove(large.path);
+        results.search = { small: await benchSearch(small, runs), large: largeFigures };
       }
       if (flags.only.has("login")) {
         results.login = await benchLogin(app, small, flags.quick ? 2 : 4, say);
@@ -418,6 +465,14 @@ async function main() {
       `ceiling (bare Hono "ok", same load generator) before / after the app: ` +
         `${f0(c[0].perSec)} / ${f0(c[1].perSec)} req/s`,
     );
+  }
+  for (const [store, f] of Object.entries(results.search ?? {})) {
+    for (const x of f.figures) {
+      console.log(
+        `  search, ${store} store (${f0(f.history)} messages): ${x.query}: ` +
+          `${x.results} results, ${f0(x.reads)} reads, slowest ${f1(x.maxMs)} ms`,
+      );
+    }
   }
   if (results.browser) {
     for (const f of results.browser.files) {

@@ -13,6 +13,7 @@ import { createConversation } from "../lib/conversations/mod.ts";
 import { MessageWriter, type SendRequest } from "../lib/messages/mod.ts";
 import { SearchIndexer } from "../lib/search/mod.ts";
 import { createUser, type User } from "../lib/accounts/mod.ts";
+import { outboxJobKey, outboxQueuePrefix } from "../lib/storage/mod.ts";
 
 export type StoreShape = {
   /** Messages in the measured conversation. */
@@ -30,6 +31,8 @@ export type SeededStore = {
   conversationId: string;
   /** Users with 5 and with 500 conversations, for the list's cost. */
   fewLists: string;
+  /** An author of the measured conversation besides the reader and the writer (`from:`). */
+  author?: string;
   manyLists: string;
   shape: StoreShape;
 };
@@ -53,6 +56,69 @@ const WORDS = ("the a to and of we it is for on that this can you with be at jus
   "tomorrow meeting notes plan design server client page chat message thread files " +
   "upload search index cache latency budget numbers looks good thanks sure ok later " +
   "lunch coffee morning afternoon sprint demo customer support docs draft final").split(" ");
+
+/** In the measured conversation: the word in one message of RARE_EVERY (search's rare word). */
+export const RARE_WORD = "zephyrine";
+const RARE_EVERY = 10_000;
+/** One message of LINK_EVERY holds a link, one of FILE_EVERY a file (has:link, has:file). */
+const LINK_EVERY = 50;
+const FILE_EVERY = 100;
+/**
+ * The measured conversation's messages come this far apart (the seed's clock): three years
+ * for the million, so a week holds ~6,400 messages on every store that long.
+ */
+const MS_PER_MESSAGE = 3 * 365 * 86_400_000 / 1_000_000;
+
+/** A message of the measured conversation: text() with its rare word, link and file. */
+function varied(i: number, author: User, conversationId: string): SendRequest {
+  let content = text(i);
+  if (i % RARE_EVERY === 0) content += ` ${RARE_WORD}`;
+  if (i % LINK_EVERY === 7) content += ` https://example.com/notes/${i}`;
+  return {
+    author,
+    conversationId,
+    content,
+    ...(i % FILE_EVERY === 13
+      ? {
+        attachments: [{
+          id: `bench-file-${i}`,
+          name: `notes-${i}.pdf`,
+          size: 10_000 + i,
+          contentType: "application/pdf",
+        }],
+      }
+      : {}),
+  };
+}
+
+/**
+ * Runs `fn` with `new Date()` (no arguments: what stamps a message's createdAt) reading a
+ * seed's clock: `fn` moves it with `at(fraction)` through `spanMs` ending at the real time,
+ * and each reading is a millisecond past the last. A history written in minutes reads as one
+ * written over years, times rising with seqs as a writer's do. `Date.now()`, `Date.parse`
+ * and timers keep the real clock.
+ */
+async function spreadClock<T>(
+  spanMs: number,
+  fn: (at: (fraction: number) => void) => Promise<T>,
+): Promise<T> {
+  const RealDate = Date;
+  const start = RealDate.now() - spanMs;
+  let base = start;
+  let t = start;
+  const next = () => t = Math.min(Math.max(t + 1, base), RealDate.now());
+  const SeedDate = class extends RealDate {
+    constructor(...args: unknown[]) {
+      super(...((args.length === 0 ? [next()] : args) as [number]));
+    }
+  };
+  globalThis.Date = SeedDate as DateConstructor;
+  try {
+    return await fn((fraction) => base = start + Math.floor(spanMs * fraction));
+  } finally {
+    globalThis.Date = RealDate;
+  }
+}
 
 /** Chat-like text: 6–14 words, common ones far more often than rare ones. */
 function text(i: number): string {
@@ -107,11 +173,14 @@ async function sendAll(
   count: number,
   request: (i: number) => SendRequest,
   progress?: (done: number) => void,
+  sent?: () => void,
 ): Promise<void> {
   const writer = new MessageWriter(kv, new SearchIndexer(kv));
   for (let done = 0; done < count; done += WINDOW) {
     const sends: Promise<unknown>[] = [];
-    for (let i = done; i < Math.min(count, done + WINDOW); i++) sends.push(writer.send(request(i)));
+    for (let i = done; i < Math.min(count, done + WINDOW); i++) {
+      sends.push(sent ? writer.send(request(i)).then(sent) : writer.send(request(i)));
+    }
     await Promise.all(sends);
     if (progress && (done / WINDOW) % 50 === 0) progress(done);
   }
@@ -135,14 +204,37 @@ async function build(path: string, shape: StoreShape, log: (s: string) => void) 
         createUser(kv, { username, password: PASSWORD, displayName: `Bench ${username}` })
       ),
     );
-    const main = await createConversation(kv, reader, { others: [writer], title: "Bench room" });
+    const more = await Promise.all(
+      Array.from(
+        { length: 6 },
+        (_, i) =>
+          createUser(kv, {
+            username: `author${i}`,
+            password: PASSWORD,
+            displayName: `Author ${i}`,
+          }),
+      ),
+    );
+    const main = await createConversation(kv, reader, {
+      others: [writer, ...more],
+      title: "Bench room",
+    });
     log(`seeding ${shape.history} messages`);
-    const authors = [writer, reader];
-    await sendAll(kv, shape.history, (i) => ({
-      author: authors[i % 2],
-      conversationId: main.conversation.id,
-      content: text(i),
-    }), (n) => log(`  ${n}`));
+    // Eight authors, the writer and the reader most often.
+    const authors = [writer, reader, writer, reader, ...more];
+    await spreadClock(shape.history * MS_PER_MESSAGE, (at) => {
+      let sent = 0;
+      return sendAll(
+        kv,
+        shape.history,
+        (i) => {
+          const who = authors[((i * 2654435761) >>> 7) % authors.length];
+          return varied(i, who, main.conversation.id);
+        },
+        (n) => log(`  ${n}`),
+        () => at(++sent / shape.history),
+      );
+    });
     // The reader's sidebar: 5 conversations in all.
     const made = [main.conversation.id];
     const groups = async (owner: User, count: number) => {
@@ -194,8 +286,14 @@ async function build(path: string, shape: StoreShape, log: (s: string) => void) 
         content: text(i),
       }));
     }
+    // The link previews those messages queued: a server at rest has worked them off (and a
+    // bench's server must not fetch example.com meanwhile).
+    for (const prefix of [outboxQueuePrefix("unfurl"), outboxJobKey("unfurl", "").slice(0, 2)]) {
+      for await (const e of kv.list({ prefix }, { batchSize: 500 })) await kv.delete(e.key);
+    }
     return {
       password: PASSWORD,
+      author: more[0].username,
       reader: reader.username,
       conversationId: main.conversation.id,
       fewLists: few.username,
