@@ -126,6 +126,7 @@ export async function searchPage(
         id,
         indexedTo: (marks[2 * j].value as number | null) ?? 0,
         last: (marks[2 * j + 1].value as ConversationHead | null)?.seq ?? 0,
+        lastAt: lastTime(marks[2 * j + 1].value as ConversationHead | null),
         query: compiled,
         terms,
         after,
@@ -155,11 +156,19 @@ export async function searchMessages(
   return (await searchPage(kv, userId, query, options)).results;
 }
 
+/** The time of the head's last message, when the head holds it (else NaN: unknown). */
+function lastTime(head: ConversationHead | null): number {
+  const last = head?.lastMessage;
+  return last && last.seq === head.seq ? Date.parse(last.createdAt) : NaN;
+}
+
 type ConversationSearch = {
   id: string;
   /** The seq up to which its messages are in the postings. */
   indexedTo: number;
   last: number;
+  /** The time of its last message (NaN: not known). */
+  lastAt: number;
   query: Compiled;
   terms: Term[];
   after: Position | null;
@@ -175,9 +184,13 @@ async function searchConversation(kv: Deno.Kv, s: ConversationSearch): Promise<H
   if (after?.conversationId === id) hi = Math.min(hi, after.seq - 1);
   // Dates, and the cursor's time elsewhere, as seqs (binary searches: ~2 log n reads).
   const bounds = { ...query.bounds };
+  // Nothing after `after:`: nothing to search.
+  if (bounds.after !== undefined && s.lastAt <= bounds.after) return [];
+  if (bounds.before !== undefined && s.lastAt < bounds.before) delete bounds.before;
   if (after && after.conversationId !== id) {
     const edge = id < after.conversationId ? after.at + 1 : after.at;
-    bounds.before = Math.min(bounds.before ?? Infinity, edge);
+    // A conversation whose last message is older than the cursor's already needs no bound.
+    if (!(s.lastAt < edge)) bounds.before = Math.min(bounds.before ?? Infinity, edge);
   }
   if (hi >= lo && (bounds.after !== undefined || bounds.before !== undefined)) {
     if (!budget.take(1 + 2 * Math.ceil(Math.log2(s.last + 1)))) return [];
