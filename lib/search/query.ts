@@ -3,15 +3,16 @@
  * part in now (scope.ts), newest first, a page at a time.
  *
  * Per conversation: the seqs inside the query's dates and below the page's cursor
- * (dates.ts's seqRange: O(log n) reads), then either
- * - the postings of its words and filters (`from:`, `has:`), intersected, read only for
- *   those seqs where a term is one token (a key range per token); once the candidates are
- *   few (NARROW), the remaining terms are checked on the messages instead of read; or
- * - with no word or filter to look up (`in:#x before:…`), its messages walked newest first,
- *   stopping at a page's worth;
- * and its messages not yet indexed (after the search cursor) matched in memory. Candidates
- * from all conversations are then sorted (time, conversation, seq: newest first) and
- * confirmed on the messages themselves (phrases, exclusions) until a page is full.
+ * (dates.ts's seqRange: O(log n) reads, skipped when the head's last message is already
+ * older), then
+ * - its messages not yet indexed (after the search cursor) matched in memory, newest first;
+ * - the postings of its words and filters (`from:`, `has:`) within those seqs (scan.ts:
+ *   rare terms intersected; common ones followed newest first with their messages checked,
+ *   stopping at a page's worth, so a deep page costs what an early one does); or, with no
+ *   word or filter to look up (`in:#x before:…`), its messages walked newest first, stopping
+ *   at a page's worth.
+ * Candidates from all conversations are then sorted (time, conversation, seq: newest first)
+ * and confirmed on the messages themselves (phrases, exclusions) until a page is full.
  *
  * The cursor is the last result's (time, conversation, seq): the next page takes only what
  * sorts after it, so no result comes twice and none is skipped. What a query reads is
@@ -57,10 +58,18 @@ const LISTED_SHARE = 4;
 const MIN_CONVERSATION_READS = 100;
 
 export const searchQuerySchema = z.object({
-  q: z.string().trim().min(1, "Type something to search for.").max(MAX_QUERY_CHARS),
+  q: z.string().trim().min(1, "Type something to search for.").max(MAX_QUERY_CHARS).meta({
+    example: 'deploy from:ann in:#ops after:2026-11-30 -"dry run"',
+  }),
   limit: z.coerce.number().int().min(1).max(50).default(20),
-  cursor: z.string().min(1).max(200).optional(),
-  tz: z.coerce.number().int().min(-840).max(840).optional(),
+  cursor: z.string().min(1).max(200).optional().meta({
+    description: "The `nextCursor` of the page before (absent: the first page).",
+  }),
+  tz: z.coerce.number().int().min(-840).max(840).optional().meta({
+    description: "Your offset from UTC in minutes, east positive (60 for UTC+1): the days of " +
+      "`before:` and `after:` are yours. Absent: UTC.",
+    example: 60,
+  }),
 });
 
 /** One page: `nextCursor` (null: the end) asks for the next; `partial`: reads ran out. */
