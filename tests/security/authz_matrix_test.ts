@@ -2848,6 +2848,80 @@ const MATRIX: Record<string, Row> = {
       assert.match(await okPage(await send(fx.server, get("/commands"), fx.val)), /\/shrug/);
     },
   },
+  // ---- Issue 20: link previews, search suggestions ----
+  "GET /api/previews/:urlHash/image": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [get(`/api/previews/${"a".repeat(43)}/image?c=${id}&s=1`)]),
+    },
+    member: {
+      delegated: "tests/http/previews_test.ts: a participant gets the image of a message that " +
+        "shows it (it needs a page fetched by the preview worker, which the matrix does not run)",
+    },
+  },
+  "DELETE /api/conversations/:id/messages/:seq/preview": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [{
+          method: "DELETE",
+          path: `/api/conversations/${id}/messages/1/preview`,
+        }]),
+    },
+    async member(fx) {
+      const { id, seq } = await ownMessage(fx);
+      const path = `/api/conversations/${id}/messages/${seq}/preview`;
+      assert.equal((await send(fx.server, { method: "DELETE", path }, fx.val)).status, 204);
+      // Vic takes part, but the message is Val's: its preview is hers to remove.
+      const other = await send(fx.server, { method: "DELETE", path }, fx.vic);
+      assert.equal((await okJson(other, 403)).error.code, "forbidden");
+    },
+  },
+  "POST /api/conversations/:id/messages/:seq/preview/remove": {
+    signedOut: "unauthorized",
+    outsider: {
+      probes: (fx) =>
+        conversationProbes(fx, (id) => [
+          post(`/api/conversations/${id}/messages/1/preview/remove`, { form: {} }),
+        ]),
+    },
+    async member(fx) {
+      const { id, seq } = await ownMessage(fx);
+      const path = `/api/conversations/${id}/messages/${seq}/preview/remove`;
+      redirectsTo(
+        await send(fx.server, post(path, { form: {} }), fx.val),
+        `/conversations/${id}#m${seq}`,
+      );
+    },
+  },
+  "GET /api/search/suggestions": {
+    signedOut: "unauthorized",
+    outsider: {
+      async check(fx) {
+        // Eve is offered none of the victim's conversations or channels, whatever she types.
+        const victims = ["Secret plans", "vic-secret-room", "Val's own"];
+        for (const q of ["in:", "in:#", "in:@", 'in:"', "in:s", "in:#vic", 'in:"Secret']) {
+          const path = `/api/search/suggestions?q=${encodeURIComponent(q)}`;
+          const { suggestions } = await okJson(await send(fx.server, get(path), fx.eve));
+          for (const s of suggestions as { insert: string; label: string }[]) {
+            assert.ok(
+              !victims.some((v) => s.insert.includes(v) || s.label.includes(v)),
+              `${q} offered ${JSON.stringify(s)}`,
+            );
+          }
+        }
+      },
+    },
+    async member(fx) {
+      const path = `/api/search/suggestions?q=${encodeURIComponent('in:"Secret')}`;
+      const { suggestions } = await okJson(await send(fx.server, get(path), fx.val));
+      assert.ok(
+        suggestions.some((s: { insert: string }) => s.insert.includes("Secret plans")),
+        JSON.stringify(suggestions),
+      );
+    },
+  },
 };
 
 /** The password the victim world's people have (tests/security/security_world.ts). */
