@@ -5,6 +5,7 @@ import { renderFormatted } from "../lib/shared/formatted.tsx";
 import { MessageBody, type MessageBodyProps, REACTIONS_SLOT } from "./MessageBody.tsx";
 import { Reactions } from "./Reactions.tsx";
 import { OWN_TOOLS_SLOT, ownTools } from "./MessageToolbar.tsx";
+import { PREVIEW_REMOVE_SLOT, RemovePreview, samePreview } from "./LinkPreview.tsx";
 import { senderNameOf, shortTimeStableUntil } from "./people.tsx";
 import { LruCache } from "../lib/storage/mod.ts";
 
@@ -53,6 +54,12 @@ export const messageFragments = {
     if (out.includes(OWN_TOOLS_SLOT)) {
       const mine = p.m.author.id === p.me.id;
       out = out.replace(OWN_TOOLS_SLOT, () => mine ? ownToolsHtml(p.m.seq) : "");
+    }
+    // A link preview's "Remove preview" is its author's alone.
+    if (out.includes(PREVIEW_REMOVE_SLOT)) {
+      const mine = p.m.author.id === p.me.id;
+      const button = mine ? renderToString(<RemovePreview m={p.m} />) : "";
+      out = out.replace(PREVIEW_REMOVE_SLOT, () => button);
     }
     return out;
   },
@@ -127,7 +134,7 @@ function sameMessage(a: Message, b: Message): boolean {
     a.createdAt === b.createdAt && a.seq === b.seq && a.conversationId === b.conversationId &&
     a.author.id === b.author.id && a.author.username === b.author.username &&
     a.author.displayName === b.author.displayName && a.author.isBot === b.author.isBot &&
-    senderNameOf(a) === senderNameOf(b) &&
+    senderNameOf(a) === senderNameOf(b) && samePreview(a.preview, b.preview) &&
     (a.reactions.length > 0) === (b.reactions.length > 0) &&
     // A thread's summary and a pin show in the markup (and Reply only on a top-level one).
     a.parentSeq === b.parentSeq && sameThread(a.thread, b.thread) &&

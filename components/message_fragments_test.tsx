@@ -210,3 +210,26 @@ Deno.test("shortTimeStableUntil(): shortTime's text holds from now until then", 
     },
   ));
 });
+
+Deno.test("a link preview arriving, changing or removed shows through the cache, its Remove button the author's", () => {
+  const card = {
+    url: "https://example.com/",
+    title: "Example",
+    description: "A page",
+    siteName: "example.com",
+  };
+  const withCard = history.map((m) => m.seq === 1 ? { ...m, preview: card } : { ...m });
+  const retitled = withCard.map((m) =>
+    m.seq === 1 ? { ...m, preview: { ...card, title: "Example, renamed" } } : m
+  );
+  const removed = withCard.map((m) => m.seq === 1 ? { ...m, preview: null } : m);
+  assertSameThroughCache([ann, ben].flatMap((me) => [
+    listOf(history, me),
+    listOf(withCard, me),
+    listOf(retitled, me),
+    listOf(removed, me),
+  ]));
+  const html = (me: User) => renderToString(listOf(withCard, me));
+  assert.match(html(ann), /Remove preview/);
+  assert.doesNotMatch(html(ben), /Remove preview/);
+});
