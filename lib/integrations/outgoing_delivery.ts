@@ -16,7 +16,7 @@ import type { ConversationHead, ConversationRecord } from "../conversations/mod.
 import { AppError } from "../errors.ts";
 import { contentSchema, type MessageRecord, withAuthors } from "../messages/mod.ts";
 import { retryAfter } from "../notify/mod.ts";
-import { describeError, log } from "../ops/mod.ts";
+import { describeError, log, startPolling } from "../ops/mod.ts";
 import {
   AddressRefusedError,
   enqueue,
@@ -114,31 +114,13 @@ export function startOutgoingWebhooks(
     return queued;
   };
 
-  let stopped = options.start === false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let running: Promise<unknown> | null = null;
-  const tick = async () => {
-    if (stopped) return;
-    try {
-      await (running = runOnce());
-    } catch (err) {
-      log("warn", "outgoing webhooks round failed", describeError(err));
-    } finally {
-      running = null;
-    }
-    if (!stopped) timer = setTimeout(tick, pollMs);
-  };
-  if (!stopped) {
-    timer = setTimeout(tick, 0);
-    worker.start();
-  }
+  const loop = options.start === false ? null : startPolling("outgoing webhooks", runOnce, pollMs);
+  if (loop) worker.start();
   return {
     worker,
     runOnce,
     stop: async () => {
-      stopped = true;
-      clearTimeout(timer);
-      await running?.catch(() => {});
+      await loop?.stop();
       await worker.stop();
     },
   };

@@ -9,7 +9,7 @@
  * Who is told is notify_rules.ts.
  */
 import type { Config } from "../../config.ts";
-import { describeError, log } from "../ops/mod.ts";
+import { describeError, log, startPolling } from "../ops/mod.ts";
 import { getConfirmedEmails } from "../accounts/mod.ts";
 import {
   type Mail,
@@ -138,35 +138,15 @@ export function startNotifier(
     return queued;
   };
 
-  let stopped = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let running: Promise<unknown> | null = null;
-  const tick = async () => {
-    if (stopped) return;
-    try {
-      await (running = runOnce());
-    } catch (err) {
-      log("warn", "notifier round failed", describeError(err));
-    } finally {
-      running = null;
-    }
-    if (!stopped) timer = setTimeout(tick, pollMs);
-  };
-  if (options.start === false) stopped = true;
-  else {
-    timer = setTimeout(tick, 0);
-    for (const w of workers) w.start();
-  }
-
+  const loop = options.start === false ? null : startPolling("notifier", runOnce, pollMs);
+  if (loop) { for (const w of workers) w.start(); }
   return {
     push,
     mail,
     digest,
     runOnce,
     stop: async () => {
-      stopped = true;
-      clearTimeout(timer);
-      await running?.catch(() => {});
+      await loop?.stop();
       await Promise.all(workers.map((w) => w.stop()));
     },
   };
