@@ -7,6 +7,7 @@
 import CopyLink from "../islands/CopyLink.tsx";
 import { type IncomingWebhookInfo, MAX_INCOMING_WEBHOOKS } from "../lib/integrations/mod.ts";
 import type { User } from "../lib/shared/user.ts";
+import { WebhookHead } from "./WebhookHead.tsx";
 import { island } from "../lib/web/mod.ts";
 
 const CopyLinkIsland = island("CopyLink", CopyLink);
@@ -14,8 +15,6 @@ const CopyLinkIsland = island("CopyLink", CopyLink);
 const MUTED = "text-xs text-slate-600 dark:text-slate-400";
 const INPUT =
   "mt-1 block w-full min-w-0 rounded-lg border border-slate-300 bg-white px-2.5 py-1.5 text-sm text-slate-900 dark:border-slate-600 dark:bg-slate-800 dark:text-slate-100";
-const SMALL_BUTTON =
-  "rounded px-1.5 py-0.5 text-xs text-slate-600 hover:bg-red-50 hover:text-red-700 dark:text-slate-400 dark:hover:bg-red-950 dark:hover:text-red-300";
 
 function action(conversationId: string): string {
   return `/api/conversations/${conversationId}/webhooks`;
@@ -57,22 +56,12 @@ export function IncomingWebhooksSection(
                 class="space-y-1.5 rounded-lg border border-slate-200 p-2 dark:border-slate-700"
                 data-testid="incoming-webhook"
               >
-                <div class="flex items-center gap-2">
-                  <span class="min-w-0 flex-1 truncate text-sm font-medium">
-                    <bdi>{hook.name}</bdi>
-                  </span>
-                  {(hook.createdBy.id === me.id || me.isAdmin) && (
-                    <form method="post" action={`${action(conversationId)}/${hook.id}/delete`}>
-                      <button
-                        type="submit"
-                        class={SMALL_BUTTON}
-                        aria-label={`Delete the webhook ${hook.name}`}
-                      >
-                        Delete
-                      </button>
-                    </form>
-                  )}
-                </div>
+                <WebhookHead
+                  name={hook.name}
+                  deleteAction={(hook.createdBy.id === me.id || me.isAdmin)
+                    ? `${action(conversationId)}/${hook.id}/delete`
+                    : null}
+                />
                 <CopyLinkIsland url={hook.url} label={`Address of the webhook ${hook.name}`} />
                 <p class={MUTED}>
                   Added by <bdi>{hook.createdBy.displayName}</bdi> on {day(hook.createdAt)}

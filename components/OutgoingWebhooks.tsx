@@ -6,12 +6,11 @@
  */
 import type { DeliveryEntry, OutgoingWebhookInfo } from "../lib/integrations/mod.ts";
 import type { User } from "../lib/shared/user.ts";
+import { WebhookHead } from "./WebhookHead.tsx";
 
 const LABEL = "block text-xs font-medium text-slate-700 dark:text-slate-300";
 const INPUT =
   "mt-1 w-full rounded-lg border border-slate-300 bg-white px-2.5 py-1.5 text-sm text-slate-900 dark:border-slate-600 dark:bg-slate-800 dark:text-slate-100";
-const SMALL_BUTTON =
-  "rounded px-1.5 py-0.5 text-xs text-slate-600 hover:bg-red-50 hover:text-red-700 dark:text-slate-400 dark:hover:bg-red-950 dark:hover:text-red-300";
 const MUTED = "text-xs text-slate-600 dark:text-slate-400";
 
 function base(conversationId: string): string {
@@ -48,22 +47,10 @@ export function OutgoingWebhooksSection(
                 class="space-y-1 rounded-lg border border-slate-200 p-2 dark:border-slate-700"
                 data-testid="outgoing-webhook"
               >
-                <div class="flex items-center gap-2">
-                  <span class="min-w-0 flex-1 truncate text-sm font-medium">
-                    <bdi>{hook.name}</bdi>
-                  </span>
-                  {owns(hook, me) && (
-                    <form method="post" action={`${base(conversationId)}/${hook.id}/delete`}>
-                      <button
-                        type="submit"
-                        class={SMALL_BUTTON}
-                        aria-label={`Delete the webhook ${hook.name}`}
-                      >
-                        Delete
-                      </button>
-                    </form>
-                  )}
-                </div>
+                <WebhookHead
+                  name={hook.name}
+                  deleteAction={owns(hook, me) ? `${base(conversationId)}/${hook.id}/delete` : null}
+                />
                 <p class="break-all font-mono text-xs text-slate-700 dark:text-slate-300">
                   {hook.url}
                 </p>
