@@ -153,19 +153,26 @@ export function createApp(ctx: AppContext): Hono<Env> {
   return app;
 }
 
+export type ContextOptions = {
+  channelName?: string | null;
+  doorbells?: DoorbellChannel | null;
+  /** Wraps the opened store: only the remote-KV bench (bench/remote_kv.ts) passes one. */
+  wrapKv?: (kv: Deno.Kv) => Deno.Kv;
+};
+
 /**
  * Opens the store, builds the assets and starts the hub: everything the app runs on. In
  * production the assets must be prebuilt (`deno task build`): nothing is written to disk.
  */
 export async function createContext(
   config: Config,
-  options: { channelName?: string | null; doorbells?: DoorbellChannel | null } = {},
+  options: ContextOptions = {},
 ) {
   setLogLevel(config.logLevel);
   const assets = config.env === "production"
     ? await loadBuiltAssets(ROOT)
     : await buildAssets(ROOT);
-  const kv = await openKv(config);
+  const kv = options.wrapKv ? options.wrapKv(await openKv(config)) : await openKv(config);
   const hub = new Hub(kv, {
     channelName: options.channelName,
     doorbells: options.doorbells,
@@ -202,9 +209,9 @@ export async function startUpkeep(ctx: AppContext): Promise<() => Promise<void>>
  * The context and upkeep of a serving process; a store that cannot be opened or written
  * (a read-only file or disk, a full disk) ends the process with one clear line, no stack.
  */
-export async function startServing(config: Config) {
+export async function startServing(config: Config, options: ContextOptions = {}) {
   try {
-    const ctx = await createContext(config);
+    const ctx = await createContext(config, options);
     return { ctx, endLease: await startUpkeep(ctx) };
   } catch (err) {
     const where = config.kvSource === "file" ? config.kvPath : config.kvSource;
@@ -218,8 +225,8 @@ export async function startServing(config: Config) {
 }
 
 /** Serves until SIGINT/SIGTERM, then closes sockets and the store and exits. */
-export async function serve(config: Config): Promise<void> {
-  const { ctx, endLease } = await startServing(config);
+export async function serve(config: Config, options: ContextOptions = {}): Promise<void> {
+  const { ctx, endLease } = await startServing(config, options);
   const app = createApp(ctx);
   const server = Deno.serve({
     port: config.port,

@@ -1,4 +1,5 @@
 import { buildStylesheet } from "./styles.ts";
+import { precompressBuild } from "./precompress.ts";
 import { log } from "../ops/mod.ts";
 
 /**
@@ -107,6 +108,7 @@ export async function buildAssets(root: string): Promise<Assets> {
   }
   const uiSources = sources.filter((s) => s.path.endsWith(".tsx")).map((s) => s.text);
   await Deno.writeTextFile(`${tmp}/styles.css`, buildStylesheet(uiSources));
+  await precompressBuild(tmp);
   // makeTempDir makes it 0700: a service running as another user than the builder (the
   // README's systemd unit) could not read the build and would refuse to start.
   if (Deno.build.os !== "windows") await Deno.chmod(tmp, 0o755);
