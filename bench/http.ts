@@ -113,6 +113,29 @@ export function startCeiling(): Promise<Server> {
   );
 }
 
+/**
+ * The page's ceiling (bench/bare_page.ts): a bare server rendering the same 50 messages with
+ * the same components per request, read from `store` once at its start (no KV after that).
+ */
+export function startBarePage(store: SeededStore): Promise<Server> {
+  return startServer(
+    "bare page",
+    Deno.execPath(),
+    (port) => [
+      "run",
+      "-A",
+      "bench/bare_page.ts",
+      String(port),
+      store.path,
+      store.conversationId,
+      store.reader,
+    ],
+    () => ({}),
+    "/",
+    (res) => res.ok,
+  );
+}
+
 /** Signs in by the JSON API; returns the session cookie ("name=value"). */
 export async function signIn(base: string, username: string, password: string): Promise<string> {
   const res = await fetch(`${base}/api/auth/login`, {
@@ -146,6 +169,11 @@ export async function lastMessageText(base: string, cookie: string, store: Seede
 
 export type StoreFigures = {
   page: LoadResult;
+  /**
+   * The page's ceiling in the same run (bench/bare_page.ts: the same 50 messages rendered by
+   * the same components, nothing else); absent on `--parallel`.
+   */
+  barePage?: LoadResult;
   rest: LoadResult;
   lists?: { few: LoadResult; many: LoadResult; homeFew: LoadResult; homeMany: LoadResult };
 };
@@ -164,10 +192,12 @@ export async function benchStore(
   parallel = false,
 ): Promise<StoreFigures> {
   const server = await (parallel ? startAppParallel : startApp)(app, store.path);
+  let last = "";
+  let figures: StoreFigures;
   try {
     const base = server.base;
     const cookie = await signIn(base, store.reader, store.password);
-    const last = await lastMessageText(base, cookie, store);
+    last = await lastMessageText(base, cookie, store);
     const headers = { cookie };
     const run = (name: string, path: string, expect: string, h = headers) => {
       progress(`${name} (${store.shape.history} messages${parallel ? ", --parallel" : ""})`);
@@ -179,21 +209,40 @@ export async function benchStore(
       `/api/conversations/${store.conversationId}/messages?limit=50`,
       JSON.stringify(last),
     );
-    if (!withLists) return { page, rest };
-    const few = { cookie: await signIn(base, store.fewLists, store.password) };
-    const many = { cookie: await signIn(base, store.manyLists, store.password) };
-    // Names of the oldest group each has: a list that drops conversations fails.
-    const lists = {
-      // What the sidebar asks for: the first page (the bare path answers every conversation).
-      few: await run("list of 5", "/api/conversations?limit=50", '"title":"Group 4"', few),
-      many: await run("list of 500", "/api/conversations?limit=50", '"title":"Group 499"', many),
-      homeFew: await run("home page, 5", "/", "Group 4", few),
-      homeMany: await run("home page, 500", "/", "Group 499", many),
-    };
-    return { page, rest, lists };
+    figures = { page, rest };
+    if (withLists) {
+      const few = { cookie: await signIn(base, store.fewLists, store.password) };
+      const many = { cookie: await signIn(base, store.manyLists, store.password) };
+      // Names of the oldest group each has: a list that drops conversations fails.
+      figures.lists = {
+        // What the sidebar asks for: the first page (the bare path answers every conversation).
+        few: await run("list of 5", "/api/conversations?limit=50", '"title":"Group 4"', few),
+        many: await run("list of 500", "/api/conversations?limit=50", '"title":"Group 499"', many),
+        homeFew: await run("home page, 5", "/", "Group 4", few),
+        homeMany: await run("home page, 500", "/", "Group 499", many),
+      };
+    }
   } finally {
     await server.stop();
     if (server.logs.lines) progress(`app logged: ${server.logs.first.join(" | ")}`);
+  }
+  if (!parallel) figures.barePage = await benchBarePage(store, timing, last, progress);
+  return figures;
+}
+
+/** The page's ceiling on `store` (after the app has stopped: it reads the same KV file). */
+export async function benchBarePage(
+  store: SeededStore,
+  timing: Timing,
+  last: string,
+  progress: (s: string) => void = () => {},
+): Promise<LoadResult> {
+  progress(`bare page (${store.shape.history} messages)`);
+  const bare = await startBarePage(store);
+  try {
+    return await measure("bare page", { ...timing, url: `${bare.base}/`, expect: last });
+  } finally {
+    await bare.stop();
   }
 }
 
