@@ -11,8 +11,10 @@
  * window lets them. For (a) also: durable acked messages/s on one process and on all cores
  * (`deno serve --parallel`), and server RSS per idle socket at 10,000 sockets.
  * All three speak through the same client code; only the frame text differs.
- * Usage: `deno task bench:realtime [a|b|c ...]` (default: all three), or `durable` for (a)'s
- * durable-ack rows alone. See docs/benchmarks.md.
+ * Usage: `deno task bench:realtime [a|b|c ...]` (default: all three), `durable` for (a)'s
+ * durable-ack rows alone, or `fan [a|b|c ...]` for the fan-out phases alone (default a and b).
+ * BENCH_APP_ROOT runs (a) from another tree (a `git worktree` of an earlier commit), to pair
+ * before and after in one run. See docs/benchmarks.md.
  */
 import { cpuSeconds, HOST, readStatus, ROOT, type Server, sleep, startServer } from "./process.ts";
 
@@ -95,6 +97,7 @@ function startApp(kvPath: string, parallel = false): Promise<Server> {
     }),
     "/api/auth/check",
     (res) => res.status === 200,
+    Deno.env.get("BENCH_APP_ROOT") ?? ROOT,
   );
 }
 
@@ -659,6 +662,8 @@ const fmtUs = (s: number | undefined) =>
   s === undefined || !Number.isFinite(s) ? "—" : `${(s * 1e6).toFixed(1)}`;
 
 let onlyDurable = false;
+/** `fan`: the fan-out phases alone (no durable acks, no idle sockets), for quick iterations. */
+let onlyFan = false;
 
 async function benchFanOut(
   label: string,
@@ -700,7 +705,7 @@ async function benchFanOut(
     row.saturatedRuns = runs.map((r) => r.deliveriesPerSec);
     closeAll(fan.socks);
     await sleep(500);
-    if (after) await after(server, ctx);
+    if (after && !onlyFan) await after(server, ctx);
   } catch (err) {
     row.notes.push(`failed: ${err instanceof Error ? err.message : err}`);
   } finally {
@@ -750,6 +755,13 @@ async function main() {
     which.delete("b");
     which.delete("c");
   }
+  if (which.has("fan")) {
+    onlyFan = true;
+    which.delete("fan");
+    if (![...which].some((w) => ["a", "b", "c"].includes(w))) {
+      ["a", "b"].forEach((w) => which.add(w));
+    }
+  }
   const started = performance.now();
   const tmp = await Deno.makeTempDir({ prefix: "bench-realtime-" });
   const kvPath = `${tmp}/bench.kv`;
@@ -791,7 +803,7 @@ async function main() {
           },
         ),
       );
-      if (cookies.length) {
+      if (cookies.length && !onlyFan) {
         for (const step of onlyDurable ? ["parallel"] as const : ["parallel", "idle"] as const) {
           let server: Server | undefined;
           try {
