@@ -60,7 +60,7 @@ export type RemoteKvStats = {
 export type RemoteKv = { kv: Deno.Kv; stats(): RemoteKvStats; close(): void };
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[^ -~]/; // anything but printable ASCII: measured by encoding
 const encoder = new TextEncoder();
 
 function partBytes(part: Deno.KvKeyPart): number {
@@ -115,7 +115,21 @@ export function wrapRemoteKv(inner: Deno.Kv, options: RemoteKvOptions): RemoteKv
     roundTrips++;
     if (half > 0) await sleep(half);
     try {
-      return await call();
+      // Three processes on one SQLite file lock each other out; a remote KV serialises its
+      // writers itself and never answers "locked": wait here, counted apart, not a round trip.
+      for (let attempt = 1;; attempt++) {
+        try {
+          return await call();
+        } catch (err) {
+          if (
+            attempt >= 100 || !(err instanceof Error) || !/database is locked/.test(err.message)
+          ) {
+            throw err;
+          }
+          count("localLocked");
+          await sleep(1 + Math.random() * 4);
+        }
+      }
     } catch (err) {
       if (site && err instanceof TypeError && LIMIT_ERRORS.test(err.message)) {
         breach(err.message.replace(/\s*\(max.*$/, ""), err.message, site);
