@@ -206,23 +206,9 @@ export const PER_CONVERSATION_KINDS = [
  * nothing in another store.
  */
 export const EPHEMERAL_KINDS = [
-  "rate",
-  "oauth_state",
-  "file_upload",
-  "account_events",
-  "presence",
-  "presence_rev",
-  "signal",
-  "signal_hub",
-  "online",
-  "process_lease",
-  "readyz",
-  "thread_inbox",
-  "email_token",
-  "reset_token",
-  "webhook_delivery",
-  "unfurl",
-  "preview_image",
+  ...["rate", "oauth_state", "file_upload", "account_events", "presence", "presence_rev"],
+  ...["signal", "signal_hub", "online", "process_lease", "readyz", "thread_inbox"],
+  ...["email_token", "reset_token", "webhook_delivery", "unfurl", "preview_image", "profiles_rev"],
 ];
 /** Kinds an export holds only when asked to (signing everyone in again is the safe default). */
 export const SESSION_KINDS = ["session", "user_session"];
@@ -232,6 +218,11 @@ export const SESSION_KINDS = ["session", "user_session"];
  * `{unreadThreads, at}`, or `{stale: true}` once a reply, a read or a mention may have moved it.
  */
 export const threadInboxKey = (userId: string) => ["thread_inbox", userId];
+/**
+ * users.ts: moved (KvU64 sum) by every commit that changes what others see of an account
+ * (deleted; made or unmade site admin): caches of rendered authors compare its versionstamp.
+ */
+export const profilesRevKey = () => ["profiles_rev"];
 
 // search/
 /** index.ts, written by indexer.ts: one commit's messages of a conversation holding `token`. */
