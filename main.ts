@@ -1,7 +1,6 @@
 import { Hono } from "hono";
-import { serveStatic } from "hono/deno";
 import { type Config, loadConfig } from "./config.ts";
-import { buildAssets, loadBuiltAssets } from "./lib/web/mod.ts";
+import { buildAssets, compressAnswers, loadBuiltAssets, staticFiles } from "./lib/web/mod.ts";
 import type { AppContext } from "./lib/context.ts";
 import { errorBody, storageFailure } from "./lib/errors.ts";
 import { keepBootLease } from "./lib/files/mod.ts";
@@ -67,19 +66,27 @@ const ROOT = new URL(".", import.meta.url).pathname.replace(/\/$/, "");
 export function createApp(ctx: AppContext): Hono<Env> {
   const app = new Hono<Env>();
   app.use(requestContext(ctx), securityHeaders(), methodNotAllowedJson(app));
-  app.use("/assets/*", async (c, next) => {
-    await next();
-    if (c.res.ok) c.header("Cache-Control", "public, max-age=31536000, immutable");
-  });
+  // Brotli/gzip beside each built file (written at build); static/ compressed once in memory.
   app.use(
     "/assets/*",
-    serveStatic({ root: "./static/build", rewriteRequestPath: (p) => p.replace(/^\/assets/, "") }),
+    staticFiles({
+      root: "./static/build",
+      prefix: "/assets",
+      cacheControl: "public, max-age=31536000, immutable",
+      encoded: "built",
+    }),
   );
-  app.use("/static/*", async (c, next) => {
-    await next();
-    if (c.res.ok) c.header("Cache-Control", "public, max-age=3600");
-  });
-  app.use("/static/*", serveStatic({ root: "./" }));
+  app.use(
+    "/static/*",
+    staticFiles({
+      root: "./static",
+      prefix: "/static",
+      cacheControl: "public, max-age=3600",
+      encoded: "memory",
+    }),
+  );
+  // Pages and JSON compressed on the fly where it pays (BREACH: lib/web/compress.ts).
+  app.use(compressAnswers());
   // Probes and scrapes: before the session is read (no KV read per probe, no cookie needed).
   app.route("/", opsRoutes);
   app.route("/", appRoutes);

@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import { cachedSiteSettings } from "../lib/accounts/mod.ts";
+import { answerWithForms, type EncodedForms, encodedForms } from "../lib/web/mod.ts";
 import type { Env } from "./_http.ts";
 
 /** The brand's indigo (the Logo's square): the standalone window's bar, and the page's. */
@@ -46,7 +47,13 @@ export function manifest(name: string) {
   };
 }
 
-type Served = { worker: string; offline: string; offlinePolicy: string; version: string };
+/** Each kept in every encoding (brotli, gzip: compressed once per process, at best quality). */
+type Served = {
+  worker: EncodedForms;
+  offline: EncodedForms;
+  offlinePolicy: string;
+  version: string;
+};
 
 let served: Promise<Served> | null = null;
 
@@ -70,7 +77,12 @@ function loadServed(): Promise<Served> {
       style,
       "base64",
     )}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
-    return { worker, offline, offlinePolicy, version };
+    return {
+      worker: await encodedForms(worker),
+      offline: await encodedForms(offline),
+      offlinePolicy,
+      version,
+    };
   })();
   served.catch(() => (served = null));
   return served;
@@ -97,14 +109,15 @@ export const appRoutes = new Hono<Env>()
   })
   .get("/sw.js", async (c) => {
     const { worker } = await loadServed();
-    return c.body(worker, 200, {
+    // no-cache with an ETag: the browser's update check is a 304 while the worker is the same.
+    return answerWithForms(c, worker, {
       "Content-Type": "text/javascript; charset=utf-8",
       "Cache-Control": "no-cache",
     });
   })
   .get("/offline", async (c) => {
     const { offline, offlinePolicy } = await loadServed();
-    return c.body(offline, 200, {
+    return answerWithForms(c, offline, {
       "Content-Type": "text/html; charset=utf-8",
       "Content-Security-Policy": offlinePolicy,
       "X-Content-Type-Options": "nosniff",

@@ -7,3 +7,12 @@ export { type FragmentRules, installFragmentCache } from "./fragment_cache.tsx";
 export { collectIslands, island } from "./islands.tsx";
 export { renderDocument } from "./ssr.tsx";
 export { buildStylesheet } from "./styles.ts";
+export {
+  answerWithForms,
+  breachSafe,
+  chooseEncoding,
+  compressAnswers,
+  type EncodedForms,
+  encodedForms,
+} from "./compress.ts";
+export { staticFiles } from "./static_files.ts";
