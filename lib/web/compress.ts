@@ -56,8 +56,8 @@ export function chooseEncoding(
     if (name === "x-gzip") name = "gzip";
     let q = 1;
     for (const param of params) {
-      const m = /^\s*q\s*=\s*([0-9.]+)\s*$/i.exec(param);
-      if (m) q = Number(m[1]);
+      const m = /^\s*q\s*=(.*)$/i.exec(param);
+      if (m) q = m[1].trim() === "" ? NaN : Number(m[1]);
     }
     if (!(q >= 0 && q <= 1)) q = 0; // a malformed weight accepts nothing
     weights.set(name, q);
@@ -139,14 +139,18 @@ function compressible(res: Response): boolean {
   return true;
 }
 
+type Read = ReadableStreamReadResult<Bytes>;
+type Rest = { reader: ReadableStreamDefaultReader<Bytes>; pending: Promise<Read> };
+
 /**
  * Reads what the body holds at once: the whole body when the handler gave it whole (a
  * string or bytes: Deno hands it over in one chunk, and the stream is done without waiting),
- * or the chunks read before the first wait, with the reader left to stream the rest.
+ * or the chunks read before the first wait, with the read still pending and the reader, to
+ * stream the rest.
  */
 async function readAvailable(
   body: ReadableStream<Bytes>,
-): Promise<{ chunks: Bytes[]; rest: ReadableStreamDefaultReader<Bytes> | null }> {
+): Promise<{ chunks: Bytes[]; rest: Rest | null }> {
   const reader = body.getReader();
   const chunks: Bytes[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -154,10 +158,9 @@ async function readAvailable(
   const later = new Promise<"wait">((resolve) => timer = setTimeout(resolve, 0, "wait"));
   try {
     for (;;) {
-      const next = await Promise.race([reader.read(), later]);
-      if (next === "wait") {
-        return { chunks, rest: reader };
-      }
+      const pending = reader.read();
+      const next = await Promise.race([pending, later]);
+      if (next === "wait") return { chunks, rest: { reader, pending } };
       if (next.done) return { chunks, rest: null };
       chunks.push(next.value);
     }
@@ -174,19 +177,21 @@ function concat(chunks: Bytes[]): Bytes {
   return out;
 }
 
-/** The chunks already read, then the rest of the reader's stream. */
-function resume(chunks: Bytes[], reader: ReadableStreamDefaultReader<Bytes>) {
+/** The chunks already read, then the pending read, then the rest of the reader's stream. */
+function resume(chunks: Bytes[], rest: Rest): ReadableStream<Bytes> {
+  let pending: Promise<Read> | null = rest.pending;
   return new ReadableStream<Bytes>({
     start(controller) {
       for (const c of chunks) controller.enqueue(c);
     },
     async pull(controller) {
-      const next = await reader.read();
+      const next = await (pending ?? rest.reader.read());
+      pending = null;
       if (next.done) controller.close();
       else controller.enqueue(next.value);
     },
     cancel(reason) {
-      return reader.cancel(reason);
+      return rest.reader.cancel(reason);
     },
   });
 }
