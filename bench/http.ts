@@ -8,6 +8,7 @@
 import { assertClean, loadInProcess, type LoadOptions, type LoadResult } from "./load.ts";
 import { freePort, HOST, ROOT, type Server, sleep, startServer } from "./process.ts";
 import type { SeededStore } from "./seed.ts";
+import { BARE_JSON_PATH, startBareJson } from "./bare_json.ts";
 
 /** What the snapshot copies: everything main.ts, build.ts and serve.ts read. */
 const APP_FILES = [
@@ -175,6 +176,11 @@ export type StoreFigures = {
    */
   barePage?: LoadResult;
   rest: LoadResult;
+  /**
+   * REST's ceiling in the same run (bench/bare_json.ts: `JSON.stringify` of the same 50
+   * messages, read once); absent on `--parallel`.
+   */
+  restCeiling?: LoadResult;
   lists?: { few: LoadResult; many: LoadResult; homeFew: LoadResult; homeMany: LoadResult };
 };
 
@@ -226,7 +232,10 @@ export async function benchStore(
     await server.stop();
     if (server.logs.lines) progress(`app logged: ${server.logs.first.join(" | ")}`);
   }
-  if (!parallel) figures.barePage = await benchBarePage(store, timing, last, progress);
+  if (!parallel) {
+    figures.barePage = await benchBarePage(store, timing, last, progress);
+    figures.restCeiling = await benchBareJson(store, timing, last, progress);
+  }
   return figures;
 }
 
@@ -241,6 +250,26 @@ export async function benchBarePage(
   const bare = await startBarePage(store);
   try {
     return await measure("bare page", { ...timing, url: `${bare.base}/`, expect: last });
+  } finally {
+    await bare.stop();
+  }
+}
+
+/** REST's ceiling on `store` (bench/bare_json.ts), measured like the app's REST page. */
+export async function benchBareJson(
+  store: SeededStore,
+  timing: Timing,
+  last: string,
+  progress: (s: string) => void = () => {},
+): Promise<LoadResult> {
+  progress(`bare JSON (${store.shape.history} messages)`);
+  const bare = await startBareJson(store.path, store.conversationId);
+  try {
+    return await measure("bare JSON", {
+      ...timing,
+      url: bare.base + BARE_JSON_PATH,
+      expect: JSON.stringify(last),
+    });
   } finally {
     await bare.stop();
   }
