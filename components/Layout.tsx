@@ -2,7 +2,8 @@ import type { ComponentChildren } from "preact";
 import { IconSprite } from "./Icon.tsx";
 
 /**
- * The document shell: one stylesheet, one module script, both content-hashed files. The title
+ * The document shell: one stylesheet, a content-hashed file (the client entry's script is
+ * added by lib/web/ssr.tsx, to a page with islands, with the modules they load). The title
  * reads "<title> · <site name>" (the site's name alone when the page has no title).
  */
 export function Layout(
@@ -24,7 +25,7 @@ export function Layout(
         <script type="module" src="/static/sw_register.js" />
         <script src="/static/theme.js" />
         <link rel="stylesheet" href={`${base}/styles.css`} />
-        <script type="module" src={`${base}/boot.js`} />
+        {/* The client entry and its modules follow, for a page with islands (lib/web/ssr.tsx). */}
       </head>
       <body class="h-full bg-slate-100 text-slate-900 font-sans antialiased dark:bg-slate-950 dark:text-slate-100">
         {props.children}

@@ -6,7 +6,8 @@ import { log } from "../ops/mod.ts";
  * The built browser assets: island bundles and the stylesheet, under a content hash.
  * `modules`: for the client entry (`boot`) and each island, every built file it loads
  * through static imports (itself first), so a page can ask for them all at once
- * (`<link rel="modulepreload">`) instead of finding them one import after another.
+ * (`<link rel="modulepreload">`) instead of finding them one import after another. The
+ * islands islands/app.ts groups are built into its one module (`app.js`): theirs are app's.
  */
 export type Assets = { id: string; dir: string; islands: string[]; modules: ModuleGraph };
 export type ModuleGraph = Record<string, string[]>;
@@ -15,8 +16,12 @@ export type ModuleGraph = Record<string, string[]>;
 const STATIC_IMPORT =
   /(?:^|[;}\s])(?:import|export)\s*(?:[\w*${}\s,]+from\s*)?["']\.\/([\w.-]+\.js)["']/g;
 
-/** Reads which built files each entry needs (see Assets.modules). */
-export async function readModuleGraph(dir: string, islands: string[]): Promise<ModuleGraph> {
+/** Reads which built files each entry needs (see Assets.modules; `grouped`: app.js's islands). */
+export async function readModuleGraph(
+  dir: string,
+  islands: string[],
+  grouped: string[] = [],
+): Promise<ModuleGraph> {
   const imports = new Map<string, string[]>();
   const walk = async (file: string, seen: string[]) => {
     if (seen.includes(file)) return;
@@ -28,16 +33,25 @@ export async function readModuleGraph(dir: string, islands: string[]): Promise<M
     for (const next of imports.get(file)!) await walk(next, seen);
   };
   const graph: ModuleGraph = {};
-  for (const entry of ["boot", ...islands]) {
+  for (const entry of entriesOf(islands, grouped)) {
     const seen: string[] = [];
     await walk(`${entry}.js`, seen);
     graph[entry] = seen;
   }
+  for (const name of grouped) graph[name] = graph.app;
   return graph;
 }
 
 const SOURCE_DIRS = ["islands", "components", "routes", "lib"];
 const ISLAND_FILE = /^[A-Z][A-Za-z0-9]*\.tsx$/;
+/** islands/app.ts's lines naming an island it holds (`import * as ChatRoom from "./ChatRoom.tsx"`). */
+const GROUPED = /^import \* as ([A-Z][A-Za-z0-9]*) from "\.\/\1\.tsx";$/gm;
+
+/** The built entries: the client entry, app.js when there is a group, the other islands. */
+function entriesOf(islands: string[], grouped: string[]): string[] {
+  const alone = islands.filter((name) => !grouped.includes(name));
+  return ["boot", ...(grouped.length ? ["app"] : []), ...alone];
+}
 
 async function readSources(root: string): Promise<{ path: string; text: string }[]> {
   const out: { path: string; text: string }[] = [];
@@ -77,15 +91,17 @@ async function sha256Hex(text: string): Promise<string> {
  * Concurrent builders (parallel test files) write to a temp dir and rename it into place.
  */
 export async function buildAssets(root: string): Promise<Assets> {
-  const { sources, id, islands, buildRoot, dir } = await planAssets(root);
-  if (await isBuilt(dir, islands)) {
-    return { id, dir, islands, modules: await readModuleGraph(dir, islands) };
+  const { sources, id, islands, grouped, buildRoot, dir } = await planAssets(root);
+  if (await isBuilt(dir, entriesOf(islands, grouped))) {
+    return { id, dir, islands, modules: await readModuleGraph(dir, islands, grouped) };
   }
 
   const started = performance.now();
   await Deno.mkdir(buildRoot, { recursive: true });
   const tmp = await Deno.makeTempDir({ dir: buildRoot, prefix: ".tmp-" });
-  const entries = ["islands/boot.ts", ...islands.map((n) => `islands/${n}.tsx`)];
+  const entries = entriesOf(islands, grouped).map((n) =>
+    n === "boot" || n === "app" ? `islands/${n}.ts` : `islands/${n}.tsx`
+  );
   const bundle = await new Deno.Command(Deno.execPath(), {
     args: [
       "bundle",
@@ -119,7 +135,7 @@ export async function buildAssets(root: string): Promise<Assets> {
   }
   await removeStaleBuilds(buildRoot, id);
   log("info", "assets built", { id, islands, ms: Math.round(performance.now() - started) });
-  return { id, dir, islands, modules: await readModuleGraph(dir, islands) };
+  return { id, dir, islands, modules: await readModuleGraph(dir, islands, grouped) };
 }
 
 /**
@@ -127,14 +143,14 @@ export async function buildAssets(root: string): Promise<Assets> {
  * to disk at run time. Throws, saying what to run, when they are missing or stale.
  */
 export async function loadBuiltAssets(root: string): Promise<Assets> {
-  const { id, islands, dir } = await planAssets(root);
-  if (!(await isBuilt(dir, islands))) {
+  const { id, islands, grouped, dir } = await planAssets(root);
+  if (!(await isBuilt(dir, entriesOf(islands, grouped)))) {
     throw new Error(
       `The browser assets for this code (static/build/${id}/) are missing: ` +
         "run `deno task build` before starting in production.",
     );
   }
-  return { id, dir, islands, modules: await readModuleGraph(dir, islands) };
+  return { id, dir, islands, modules: await readModuleGraph(dir, islands, grouped) };
 }
 
 /**
@@ -148,14 +164,16 @@ async function planAssets(root: string) {
   const islands = sources
     .filter((s) => s.path.startsWith("islands/") && ISLAND_FILE.test(s.path.slice(8)))
     .map((s) => s.path.slice(8, -4));
+  const app = sources.find((s) => s.path === "islands/app.ts")?.text ?? "";
+  const grouped = [...app.matchAll(GROUPED)].map((m) => m[1]).filter((n) => islands.includes(n));
   const buildRoot = `${root}/static/build`;
-  return { sources, id, islands, buildRoot, dir: `${buildRoot}/${id}` };
+  return { sources, id, islands, grouped, buildRoot, dir: `${buildRoot}/${id}` };
 }
 
-/** Whether `dir` holds a whole build: the stylesheet, the client entry and every island. */
-async function isBuilt(dir: string, islands: string[]): Promise<boolean> {
+/** Whether `dir` holds a whole build: the stylesheet and every entry (entriesOf). */
+async function isBuilt(dir: string, entries: string[]): Promise<boolean> {
   try {
-    for (const file of ["styles.css", "boot.js", ...islands.map((n) => `${n}.js`)]) {
+    for (const file of ["styles.css", ...entries.map((n) => `${n}.js`)]) {
       await Deno.stat(`${dir}/${file}`);
     }
     return true;

@@ -37,7 +37,8 @@ browserTest("the chat page preloads its modules and marks the room joined while 
     loaded: performance.getEntriesByType("resource").map((e) => e.name)
       .filter((n) => n.includes("/assets/") && n.endsWith(".js")),
   }));
-  assert.ok(preloaded.some((h) => h.endsWith("/ChatRoom.js")), preloaded.join("\n"));
+  // The room's and the shell's islands are one module (islands/app.ts), with a few chunks.
+  assert.ok(preloaded.some((h) => h.endsWith("/app.js")), preloaded.join("\n"));
   assert.ok(preloaded.some((h) => /\/chunk-[\w-]+\.js$/.test(h)), preloaded.join("\n"));
   for (const src of loaded) {
     assert.ok(src === entry || preloaded.includes(src), `${src} was not preloaded`);
@@ -66,10 +67,12 @@ Deno.test("a page preloads the modules of the islands it has, and no others", as
     const ann = await registerUser(app, { username: "ann", displayName: "Ann Lee" });
     const home = await (await app.fetch("/", withCookie(ann.cookie))).text();
     const head = home.slice(0, home.indexOf("</head>"));
-    assert.match(head, /<link rel="modulepreload" href="\/assets\/\w+\/ConversationList\.js">/);
-    assert.ok(!home.includes("/ChatRoom.js"), "the home page names ChatRoom.js");
+    assert.match(head, /<script type="module" src="\/assets\/\w+\/boot\.js" async data-socket>/);
+    assert.match(head, /<link rel="modulepreload" href="\/assets\/\w+\/app\.js">/);
+    assert.ok(!home.includes("/AuthForm.js"), "the home page names AuthForm.js");
     const signedOut = await (await app.fetch("/login")).text();
+    assert.match(signedOut, /<script type="module" src="\/assets\/\w+\/boot\.js" async>/);
     assert.match(signedOut, /<link rel="modulepreload" href="\/assets\/\w+\/AuthForm\.js">/);
-    assert.ok(!signedOut.includes("ConversationList.js"));
+    assert.ok(!signedOut.includes("/app.js"), "the sign-in page names the shell's module");
   });
 });

@@ -1,0 +1,13 @@
+/** The islands islands/app.ts holds (boot.ts loads them from `app.js`; app_test.ts checks). */
+export const APP_ISLANDS: ReadonlySet<string> = new Set([
+  "AddMember",
+  "ChatRoom",
+  "ConversationList",
+  "DndMenu",
+  "MemberPresence",
+  "NewConversation",
+  "SearchBox",
+  "ThemeToggle",
+  "ThreadPanel",
+  "ThreadsLink",
+]);
