@@ -15,13 +15,14 @@
  *   round trips a page makes (the wrappers' counters);
  * - breaches: every limit a code path broke, by limit and stack, from all three processes.
  *
- * Usage: deno run -A bench/remote.ts [rtt ms ...] [--count] [--json=out.json]
- * (--count: breaches are counted but not refused, to see what the rest would do).
+ * Usage: deno run -A bench/remote.ts [rtt ms ...] [--count] [--trace] [--json=out.json]
+ * (--count: breaches are counted but not refused, to see what the rest would do; --trace:
+ * KV calls per page and per message by code path).
  * Exports benchRemote and remoteRows for bench/all.ts.
  */
 import type { Row } from "./all.ts";
 import { appEnv, snapshotApp } from "./http.ts";
-import { freePort, ROOT, type Server, sleep, startServer } from "./process.ts";
+import { cpuSeconds, freePort, ROOT, type Server, sleep, startServer } from "./process.ts";
 import type { Breach, RemoteKvStats } from "./remote_kv.ts";
 
 const PROCESSES = 3;
@@ -43,6 +44,9 @@ export type RemoteFigures = {
   page: { p50: number; p99: number; kvCalls: number; roundTrips: number };
   calls: Record<string, number>;
   breaches: Breach[];
+  /** With trace: KV calls per page and per paced message, by kind and code path. */
+  perPage?: Record<string, number>;
+  perMessage?: Record<string, number>;
   notes: string[];
 };
 
@@ -67,7 +71,9 @@ async function pool<T>(n: number, limit: number, fn: (i: number) => Promise<T>):
 
 type App = Server & { proc: Deno.ChildProcess; statsPort: number; index: number };
 
-function startRemoteApp(app: string, kvPath: string, rttMs: number, index: number, count: boolean) {
+type Mode = { count: boolean; trace: boolean };
+
+function startRemoteApp(app: string, kvPath: string, rttMs: number, index: number, mode: Mode) {
   const statsPort = freePort();
   return startServer(
     `app ${index} (remote KV ${rttMs} ms)`,
@@ -77,7 +83,8 @@ function startRemoteApp(app: string, kvPath: string, rttMs: number, index: numbe
       ...appEnv(kvPath, port),
       REMOTE_KV_RTT_MS: String(rttMs),
       REMOTE_KV_STATS_PORT: String(statsPort),
-      REMOTE_KV_ENFORCE: count ? "count" : "throw",
+      REMOTE_KV_ENFORCE: mode.count ? "count" : "throw",
+      REMOTE_KV_TRACE: mode.trace ? "1" : "0",
     }),
     "/healthz",
     (res) => res.ok,
@@ -87,6 +94,22 @@ function startRemoteApp(app: string, kvPath: string, rttMs: number, index: numbe
 
 async function statsOf(app: App): Promise<RemoteKvStats> {
   return await (await fetch(`http://127.0.0.1:${app.statsPort}/`)).json();
+}
+
+/** Every app's calls by code path, summed. */
+async function sitesOf(apps: App[]): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const st of await Promise.all(apps.map(statsOf))) {
+    for (const [k, v] of Object.entries(st.sites ?? {})) out[k] = (out[k] ?? 0) + v;
+  }
+  return out;
+}
+
+/** (after − before) / n, the 15 largest. */
+function perOne(before: Record<string, number>, after: Record<string, number>, n: number) {
+  const rows = Object.entries(after).map(([k, v]) => [k, (v - (before[k] ?? 0)) / n] as const)
+    .filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]).slice(0, 15);
+  return Object.fromEntries(rows.map(([k, v]) => [k, Math.round(v * 100) / 100]));
 }
 
 type Setup = { cookies: string[]; conversationIds: string[] };
@@ -260,6 +283,20 @@ async function saturated(socks: Sock[], ids: string[]) {
   return { acksPerSec, ack: lat(m.ack), errors: m.errors, firstError: m.firstError };
 }
 
+/** Waits (≤ 15 s) until the apps use < 5 % of a core together: their backlog worked off. */
+async function quiet(apps: App[]): Promise<string> {
+  const t = performance.now();
+  const cpu = () => apps.reduce((a, x) => a + cpuSeconds(x.pid), 0);
+  let last = cpu();
+  while (performance.now() - t < 15_000) {
+    await sleep(500);
+    const now = cpu();
+    if (now - last < 0.025) break;
+    last = now;
+  }
+  return ((performance.now() - t) / 1000).toFixed(1);
+}
+
 async function pages(apps: App[], setup: Setup) {
   const times: number[] = [];
   let kvCalls = 0, roundTrips = 0;
@@ -299,12 +336,12 @@ async function runAt(
   app: string,
   kvPath: string,
   rttMs: number,
-  count: boolean,
+  mode: Mode,
   setup: Setup | null,
   log: (s: string) => void,
 ): Promise<{ figures: RemoteFigures; setup: Setup }> {
   const apps = await Promise.all(
-    Array.from({ length: PROCESSES }, (_, i) => startRemoteApp(app, kvPath, rttMs, i, count)),
+    Array.from({ length: PROCESSES }, (_, i) => startRemoteApp(app, kvPath, rttMs, i, mode)),
   );
   const notes: string[] = [];
   try {
@@ -315,25 +352,30 @@ async function runAt(
     }
     const s = setup;
     const ids = s.conversationIds;
-    let t = performance.now();
+    const t = performance.now();
     const socks = await pool(USERS, USERS, (u) => openSock(apps[u % PROCESSES], u, s.cookies[u]));
     await pool(USERS, USERS, async (u) => {
       for (const id of ids) await join(socks[u], id);
     });
     const joinSeconds = (performance.now() - t) / 1000;
     log(`remote ${rttMs} ms: ${USERS * ids.length} joins in ${joinSeconds.toFixed(1)} s`);
+    const sites0 = mode.trace ? await sitesOf(apps) : {};
     const p = await paced(socks, ids);
+    await quiet(apps);
+    const sites1 = mode.trace ? await sitesOf(apps) : {};
     log(
       `remote ${rttMs} ms: paced ack p50 ${p.ack.p50.toFixed(1)}, cross ${p.cross.p50.toFixed(1)}`,
     );
     closeAll(socks);
+    notes.push(`idle after paced in ${await quiet(apps)} s`);
+    const page = await pages(apps, s);
+    const sites2 = mode.trace ? await sitesOf(apps) : {};
+    log(`remote ${rttMs} ms: page p50 ${page.p50.toFixed(1)} ms, ${page.kvCalls} KV calls`);
     const senders = await pool(USERS, USERS, (u) => openSock(apps[u % PROCESSES], u, s.cookies[u]));
     const sat = await saturated(senders, ids);
     log(`remote ${rttMs} ms: saturated ${sat.acksPerSec.toFixed(0)} acks/s, ${sat.errors} errors`);
     closeAll(senders);
     await sleep(300);
-    t = performance.now();
-    const page = await pages(apps, s);
     const stats = await Promise.all(apps.map(statsOf));
     const calls: Record<string, number> = {};
     const breaches = new Map<string, Breach>();
@@ -357,6 +399,12 @@ async function runAt(
         page,
         calls,
         breaches: [...breaches.values()].sort((a, b) => b.count - a.count),
+        ...(mode.trace
+          ? {
+            perMessage: perOne(sites0, sites1, Math.max(1, p.acked)),
+            perPage: perOne(sites1, sites2, (PAGES + 2) * PROCESSES),
+          }
+          : {}),
         notes,
       },
     };
@@ -366,7 +414,7 @@ async function runAt(
 }
 
 export async function benchRemote(
-  options: { rtts?: number[]; count?: boolean; log?: (s: string) => void } = {},
+  options: { rtts?: number[]; count?: boolean; trace?: boolean; log?: (s: string) => void } = {},
 ): Promise<RemoteFigures[]> {
   const log = options.log ?? ((s: string) => console.error(s));
   const tmp = await Deno.makeTempDir({ prefix: "bench-remote-" });
@@ -378,8 +426,9 @@ export async function benchRemote(
     }
     const out: RemoteFigures[] = [];
     let setup: Setup | null = null;
-    for (const rtt of options.rtts ?? [5, 20, 60]) {
-      const r = await runAt(app, `${tmp}/remote.kv`, rtt, options.count ?? false, setup, log);
+    for (const rtt of options.rtts ?? [0, 5, 20, 60]) {
+      const mode = { count: options.count ?? false, trace: options.trace ?? false };
+      const r = await runAt(app, `${tmp}/remote.kv`, rtt, mode, setup, log);
       setup = r.setup;
       out.push(r.figures);
     }
@@ -391,45 +440,53 @@ export async function benchRemote(
 
 const ms = (n: number) => Number.isNaN(n) ? "—" : n < 10 ? n.toFixed(2) : n.toFixed(1);
 
-/** The table's rows: per round trip, messages/s, latencies, page time, breaches. */
+/**
+ * The table's rows, per added round trip: acked messages/s, ack and cross-process delivery
+ * latency, page time, limits broken. The ceiling is the run at 0 ms (the same three processes
+ * on the same file, no added latency), when it ran.
+ */
 export function remoteRows(figs: RemoteFigures[]): Row[] {
-  return figs.flatMap((f): Row[] => {
+  const base = figs.find((f) => f.rttMs === 0);
+  const row = (figure: string, value: string, ceiling = "", ratio = ""): Row => ({
+    figure,
+    value,
+    ceiling,
+    ratio,
+    target: "",
+    met: null,
+  });
+  return figs.filter((f) => f.rttMs > 0 || figs.length === 1).flatMap((f): Row[] => {
     const at = `${PROCESSES} processes, KV round trip ${f.rttMs} ms`;
     const broken = f.breaches.reduce((a, b) => a + b.count, 0);
+    const b0 = base ? `at 0 ms: ` : "";
     return [
+      row(
+        `acked messages/s, ${at}`,
+        `${f0(f.saturated.acksPerSec)}/s (p50 ${ms(f.saturated.ack.p50)} ms, ${
+          f0(f.saturated.errors)
+        } errors)`,
+        base ? `${b0}${f0(base.saturated.acksPerSec)}/s` : "",
+        base ? (f.saturated.acksPerSec / base.saturated.acksPerSec).toFixed(2) : "",
+      ),
+      row(
+        `ack / delivery on another process p50, ${at}`,
+        `${ms(f.paced.ack.p50)} / ${ms(f.paced.cross.p50)} ms (p99 ${ms(f.paced.cross.p99)})`,
+        base ? `${b0}${ms(base.paced.ack.p50)} / ${ms(base.paced.cross.p50)} ms` : "",
+        base ? `+${ms(f.paced.cross.p50 - base.paced.cross.p50)} ms` : "",
+      ),
+      row(
+        `chat page p50, ${at}`,
+        `${ms(f.page.p50)} ms (${f.page.kvCalls.toFixed(0)} KV calls)`,
+        base ? `${b0}${ms(base.page.p50)} ms` : "",
+        base ? `${((f.page.p50 - base.page.p50) / f.rttMs).toFixed(1)} RTT serial` : "",
+      ),
       {
-        figure: `acked messages/s, ${at}`,
-        value: `${Math.round(f.saturated.acksPerSec).toLocaleString("en-US")}/s (p50 ${
-          ms(f.saturated.ack.p50)
-        } ms)`,
-        ceiling: "",
-        ratio: "",
-        target: "",
-        met: null,
-      },
-      {
-        figure: `ack / delivery on another process p50, ${at}`,
-        value: `${ms(f.paced.ack.p50)} / ${ms(f.paced.cross.p50)} ms (p99 ${
-          ms(f.paced.cross.p99)
-        })`,
-        ceiling: `${f.rttMs} ms round trip`,
-        ratio: `×${(f.paced.cross.p50 / f.rttMs).toFixed(1)} RTT`,
-        target: "",
-        met: null,
-      },
-      {
-        figure: `chat page p50, ${at}`,
-        value: `${ms(f.page.p50)} ms (${f.page.roundTrips.toFixed(0)} KV calls)`,
-        ceiling: "",
-        ratio: `×${(f.page.p50 / f.rttMs).toFixed(1)} RTT`,
-        target: "",
-        met: null,
-      },
-      {
-        figure: `remote KV limits broken, ${at}`,
-        value: broken ? `${broken} (${[...new Set(f.breaches.map((b) => b.limit))]})` : "none",
-        ceiling: "",
-        ratio: "",
+        ...row(
+          `remote KV limits broken, ${at}`,
+          broken
+            ? `${broken} (${[...new Set(f.breaches.map((b) => b.limit))].join(", ")})`
+            : "none",
+        ),
         target: "none",
         met: broken === 0,
       },
@@ -437,16 +494,25 @@ export function remoteRows(figs: RemoteFigures[]): Row[] {
   });
 }
 
+const f0 = (n: number) => Math.round(n).toLocaleString("en-US");
+
 if (import.meta.main) {
   const rtts = Deno.args.filter((a) => /^\d+$/.test(a)).map(Number);
   const json = Deno.args.find((a) => a.startsWith("--json="))?.slice(7);
   const figs = await benchRemote({
     rtts: rtts.length ? rtts : undefined,
     count: Deno.args.includes("--count"),
+    trace: Deno.args.includes("--trace"),
   });
   if (json) await Deno.writeTextFile(json, JSON.stringify(figs, null, 2));
   for (const f of figs) {
-    console.log(JSON.stringify({ ...f, breaches: undefined, calls: undefined }));
+    const { breaches: _b, calls: _c, perPage, perMessage, ...rest } = f;
+    console.log(JSON.stringify(rest));
+    for (const [what, per] of [["page", perPage], ["paced message", perMessage]] as const) {
+      if (!per) continue;
+      console.log(`  KV calls per ${what}:`);
+      for (const [k, v] of Object.entries(per)) console.log(`    ${v} ${k}`);
+    }
     for (const b of f.breaches) {
       console.log(`  ${b.count}× ${b.limit}: ${b.detail}\n     at ${b.site}`);
     }

@@ -45,6 +45,8 @@ export type RemoteKvOptions = {
   /** "throw" (default): a breach fails the call as the remote would; "count": only counted. */
   enforce?: "throw" | "count";
   watchPollMs?: number;
+  /** Count every call under its code path too (stats().sites; costs a stack per call). */
+  trace?: boolean;
 };
 
 export type Breach = { limit: string; detail: string; site: string; count: number };
@@ -55,6 +57,8 @@ export type RemoteKvStats = {
   /** Round trips waited (every counted call and list page). */
   roundTrips: number;
   breaches: Breach[];
+  /** With `trace`: calls and list pages by kind and code path ("kind @ site" → count). */
+  sites?: Record<string, number>;
 };
 
 export type RemoteKv = { kv: Deno.Kv; stats(): RemoteKvStats; close(): void };
@@ -87,7 +91,10 @@ function siteOf(err: Error): string {
   const frames = (err.stack ?? "").split("\n").slice(1).map((l) => l.trim())
     .filter((l) => !l.includes("remote_kv.ts") && !l.includes("ext:") && l.startsWith("at "));
   return frames.slice(0, 4).map((l) =>
-    l.replace(/^at /, "").replace(/file:\/\/\S*?\/(lib|routes|bench|main)/, "$1")
+    l.replace(/^at /, "").replace(
+      /file:\/\/\S*\/(?=(?:lib|routes|components|bench|tests)\/|main\.ts)/,
+      "",
+    )
   ).join(" < ");
 }
 
@@ -100,6 +107,12 @@ export function wrapRemoteKv(inner: Deno.Kv, options: RemoteKvOptions): RemoteKv
   const breaches = new Map<string, Breach>();
   let roundTrips = 0;
   const count = (kind: string, n = 1) => void (calls[kind] = (calls[kind] ?? 0) + n);
+  const sites: Record<string, number> | undefined = options.trace ? {} : undefined;
+  const traced = (kind: string, site?: Error) => {
+    if (!sites) return;
+    const at = `${kind} @ ${siteOf(site ?? new Error())}`;
+    sites[at] = (sites[at] ?? 0) + 1;
+  };
 
   const breach = (limit: string, detail: string, site: Error): void => {
     const where = siteOf(site);
@@ -112,6 +125,7 @@ export function wrapRemoteKv(inner: Deno.Kv, options: RemoteKvOptions): RemoteKv
   /** A call to the remote: half a round trip there, the call, half back; limit errors counted. */
   const remote = async <T>(kind: string, call: () => Promise<T>, site?: Error): Promise<T> => {
     count(kind);
+    traced(kind, site);
     roundTrips++;
     if (half > 0) await sleep(half);
     try {
@@ -226,6 +240,7 @@ export function wrapRemoteKv(inner: Deno.Kv, options: RemoteKvOptions): RemoteKv
         if (yielded % page === 0 && !(opts.limit !== undefined && yielded >= opts.limit)) {
           // A new page: the iterator asks the remote for the next batch.
           count("listPage");
+          traced("listPage", site);
           roundTrips++;
           if (options.rttMs > 0) await sleep(options.rttMs);
         }
@@ -291,7 +306,7 @@ export function wrapRemoteKv(inner: Deno.Kv, options: RemoteKvOptions): RemoteKv
     // Async, as Deno's are: a refused call rejects, it does not throw.
     get: async (key: Deno.KvKey, o?: { consistency?: Deno.KvConsistencyLevel }) => {
       checkKey(key, REMOTE_LIMITS.readKeyBytes, () => new Error());
-      return await remote("get", () => inner.get(key, o));
+      return await remote("get", () => inner.get(key, o), sites && new Error());
     },
     getMany: async (keys: Deno.KvKey[], o?: { consistency?: Deno.KvConsistencyLevel }) => {
       if (keys.length > REMOTE_LIMITS.readRanges) {
@@ -299,7 +314,7 @@ export function wrapRemoteKv(inner: Deno.Kv, options: RemoteKvOptions): RemoteKv
       }
       for (const k of keys) checkKey(k, REMOTE_LIMITS.readKeyBytes, () => new Error());
       count("getManyKeys", keys.length);
-      return await remote("getMany", () => inner.getMany(keys, o));
+      return await remote("getMany", () => inner.getMany(keys, o), sites && new Error());
     },
     list: listPages,
     set: async (key: Deno.KvKey, value: unknown, o?: { expireIn?: number }) => {
@@ -350,6 +365,7 @@ export function wrapRemoteKv(inner: Deno.Kv, options: RemoteKvOptions): RemoteKv
       calls: { ...calls },
       roundTrips,
       breaches: [...breaches.values()].sort((a, b) => b.count - a.count),
+      ...(sites ? { sites: { ...sites } } : {}),
     }),
     close: () => clearInterval(timer),
   };

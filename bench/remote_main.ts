@@ -4,7 +4,7 @@
  * limits). The config says "url" as a remote deployment's would, so the hub also watches
  * each room's head (kv.watch crosses instances on a remote KV; here the wrapper's watch
  * polls the file). REMOTE_KV_ENFORCE=count counts limit breaches without failing the call.
- * GET / on REMOTE_KV_STATS_PORT answers the wrapper's counters as JSON.
+ * REMOTE_KV_TRACE=1 also counts calls by code path. GET / on REMOTE_KV_STATS_PORT answers the wrapper's counters as JSON.
  */
 import { loadConfig } from "../config.ts";
 import { serve } from "../main.ts";
@@ -27,5 +27,6 @@ await serve({ ...config, kvSource: "url", kvUrl: config.kvPath }, {
       rttMs: Number(env("REMOTE_KV_RTT_MS") ?? 20),
       enforce: env("REMOTE_KV_ENFORCE") === "count" ? "count" : "throw",
       watchPollMs: Number(env("REMOTE_KV_WATCH_POLL_MS") ?? 10),
+      trace: env("REMOTE_KV_TRACE") === "1",
     })).kv,
 });
