@@ -340,9 +340,9 @@ async function runAt(
   setup: Setup | null,
   log: (s: string) => void,
 ): Promise<{ figures: RemoteFigures; setup: Setup }> {
-  const apps = await Promise.all(
-    Array.from({ length: PROCESSES }, (_, i) => startRemoteApp(app, kvPath, rttMs, i, mode)),
-  );
+  // One after another: processes opening a new SQLite file at once lock each other out.
+  const apps: App[] = [];
+  for (let i = 0; i < PROCESSES; i++) apps.push(await startRemoteApp(app, kvPath, rttMs, i, mode));
   const notes: string[] = [];
   try {
     if (!setup) {
