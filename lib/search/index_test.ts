@@ -9,7 +9,7 @@ import {
 } from "../messages/mod.ts";
 // Through mod.ts, which installs the index into the message write path (sends and edits).
 import "./mod.ts";
-import { foldToken, MAX_TOKENS_PER_MESSAGE, tokenize } from "./index.ts";
+import { foldToken, MAX_TOKENS_PER_MESSAGE, tokenize, tokenizeSegmented } from "./index.ts";
 import { indexPending, indexStep } from "./indexer.ts";
 import { createUser, type User } from "../accounts/mod.ts";
 import { searchCursorKey, searchKey } from "../storage/mod.ts";
@@ -36,6 +36,53 @@ Deno.test("tokenize() finds words by Unicode word boundaries, not spaces", () =>
   assert.deepEqual(tokenize("東京タワーに行きました"), ["東京タワー", "に", "行き", "ま", "した"]);
   assert.deepEqual(tokenize("Привет, МИР! Ёлка"), ["привет", "мир", "елка"]);
   assert.deepEqual(tokenize("ship it 🚀 — v2.0, don't!"), ["ship", "it", "v2.0", "don't"]);
+});
+
+Deno.test("tokenize() of plain ASCII text gives exactly the words Intl.Segmenter gives", () => {
+  const same = (text: string, max?: number) =>
+    assert.deepEqual(tokenize(text, max), tokenizeSegmented(text, max), JSON.stringify(text));
+  // Every ASCII character alone, doubled and between letters and digits.
+  for (let c = 0; c < 128; c++) {
+    const ch = String.fromCharCode(c);
+    for (
+      const shape of ["?", "??", "a?b", "1?2", "a?1", "1?a", "?a", "a?", "a??b", "1??2", "1?2?3"]
+    ) {
+      same(shape.replaceAll("?", ch));
+    }
+  }
+  // Every string of up to 5 characters of these kinds (letters, digits, the marks that can
+  // join numbers, and others).
+  const kinds = "a1.,;: -";
+  const all = (prefix: string, left: number): void => {
+    if (prefix) same(prefix);
+    if (left > 0) { for (const ch of kinds) all(prefix + ch, left - 1); }
+  };
+  all("", 5);
+  // Random text, and the cap and the 40-character cut.
+  for (let n = 0; n < 5000; n++) {
+    const length = 1 + Math.floor(Math.random() * 60);
+    const text = Array.from(
+      { length },
+      () =>
+        Math.random() < 0.5
+          ? "ab12.,; xY"[Math.floor(Math.random() * 10)]
+          : String.fromCharCode(Math.floor(Math.random() * 128)),
+    ).join("");
+    same(text);
+    same(text, 3);
+  }
+  same(`${"x".repeat(50)} ${"9".repeat(45)}.5 end`);
+  assert.deepEqual(tokenize("~P4~T123.456~ Ship v2.0, 1,000 items; 3.14 a.b"), [
+    "p4",
+    "t123.456",
+    "ship",
+    "v2.0",
+    "1,000",
+    "items",
+    "3.14",
+    "a",
+    "b",
+  ]);
 });
 
 Deno.test("tokenize() keeps each word once, in order, and at most the cap", () => {
