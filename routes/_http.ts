@@ -22,9 +22,61 @@ export type Env = {
     tokenId: string | null;
     /** The route's description (routes/_openapi.ts doc()), when it has one. */
     routeDoc: RouteDoc | undefined;
+    /** What loadSession read for the route beside the session (see prefetchRoute). */
+    prefetched: { userId: string; entries: Deno.KvEntryMaybe<unknown>[] } | null;
   };
 };
 export type AppCtx = Context<Env>;
+
+type PrefetchRule = {
+  method: string;
+  path: RegExp;
+  keys: (match: RegExpExecArray, userId: string) => Deno.KvKey[] | null;
+};
+const prefetchRules: PrefetchRule[] = [];
+
+/**
+ * Declares the KV keys a route reads first (`keys`, from the path's match and the signed-in
+ * user's id), so that loadSession reads them in the session's own getMany: one KV round trip
+ * per request for both. Read in the same snapshot as the session and the account, during the
+ * request, they are as fresh as the route's own read would be. Call at module load.
+ */
+export function prefetchRoute(
+  method: string,
+  path: RegExp,
+  keys: (match: RegExpExecArray, userId: string) => Deno.KvKey[] | null,
+): void {
+  prefetchRules.push({ method, path, keys });
+}
+
+/** The keys the route of this request declared (see prefetchRoute), for loadSession. */
+export function prefetchKeysOf(c: AppCtx): ((userId: string) => Deno.KvKey[] | null) | null {
+  for (const rule of prefetchRules) {
+    if (rule.method !== c.req.method) continue;
+    const match = rule.path.exec(c.req.path);
+    if (match) return (userId) => rule.keys(match, userId);
+  }
+  return null;
+}
+
+/**
+ * What loadSession read for `userId` (the signed-in user), when it read exactly `keys` (the
+ * route's, as the route names them: a path the rule matched differently reads nothing
+ * wrong); null otherwise (the route reads them itself then).
+ */
+export function prefetched(
+  c: AppCtx,
+  userId: string,
+  keys: Deno.KvKey[] | null,
+): Deno.KvEntryMaybe<unknown>[] | null {
+  const read = c.get("prefetched");
+  if (!read || read.userId !== userId || !keys || keys.length !== read.entries.length) return null;
+  const same = keys.every((key, i) => {
+    const got = read.entries[i].key;
+    return key.length === got.length && key.every((part, j) => part === got[j]);
+  });
+  return same ? read.entries : null;
+}
 
 /** The signed-in user; throws UnauthorizedError (401) otherwise. */
 export function requireUser(c: AppCtx): User {

@@ -5,7 +5,7 @@ import type { AppContext } from "../lib/context.ts";
 import { ForbiddenError } from "../lib/errors.ts";
 import { log, metrics, withRequestId } from "../lib/ops/mod.ts";
 import { cachedSiteSettings, getUserBySession, getUserByToken } from "../lib/accounts/mod.ts";
-import { type Env, isHttps, readSessionCookie } from "./_http.ts";
+import { type Env, isHttps, prefetchKeysOf, readSessionCookie } from "./_http.ts";
 
 /** An incoming X-Request-Id is kept when it is this tame (a proxy's id links its logs to ours). */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
@@ -206,14 +206,22 @@ export function loadSession(ctx: AppContext): MiddlewareHandler<Env> {
   return async (c, next) => {
     const bearer = bearerSecret(c);
     const token = bearer === null ? readSessionCookie(c) : undefined;
+    // The route's first reads, in the session's getMany (see prefetchRoute).
+    const keys = token ? prefetchKeysOf(c) : null;
+    const also = keys
+      ? { keys, entries: undefined as Deno.KvEntryMaybe<unknown>[] | undefined }
+      : undefined;
     const [signedIn, site] = await Promise.all([
       bearer !== null
         ? getUserByToken(ctx.kv, bearer)
         : token
-        ? getUserBySession(ctx.kv, token).then((user) => user && { user, tokenId: null })
+        ? getUserBySession(ctx.kv, token, { also }).then((user) => user && { user, tokenId: null })
         : null,
       cachedSiteSettings(ctx.kv, ctx.config),
     ]);
+    if (also?.entries && signedIn) {
+      c.set("prefetched", { userId: signedIn.user.id, entries: also.entries });
+    }
     c.set("site", site);
     if (bearer !== null && !signedIn) {
       return c.json(INVALID_TOKEN, 401, { "WWW-Authenticate": 'Bearer error="invalid_token"' });

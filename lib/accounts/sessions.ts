@@ -115,13 +115,29 @@ export async function createSession(
 }
 
 /**
+ * Keys a request reads next, which getUserBySession reads in its own getMany (one KV round
+ * trip instead of two): `keys(userId)` names them for the session's owner, `entries` is
+ * filled with what was read, in the same snapshot as the session and its account, when the
+ * owner was known beforehand and is the one signed in (left unset otherwise: the caller reads
+ * them itself). At most MAX_ALSO keys.
+ */
+export type AlsoRead = {
+  keys: (userId: string) => Deno.KvKey[] | null;
+  entries?: Deno.KvEntryMaybe<unknown>[];
+};
+
+/** KV reads at most 10 keys per getMany (a remote KV refuses more): 2 are the session's. */
+const MAX_ALSO = 8;
+
+/**
  * The signed-in user for a session token, or null when unknown, revoked, expired or idle
- * too long. A use moves the idle deadline on (written at most every 5 minutes).
+ * too long. A use moves the idle deadline on (written at most every 5 minutes). `also`:
+ * see AlsoRead.
  */
 export async function getUserBySession(
   kv: Deno.Kv,
   token: string,
-  options: { now?: Date } = {},
+  options: { now?: Date; also?: AlsoRead } = {},
 ): Promise<User | null> {
   if (!token || token.length > 128) return null;
   const tokenHash = await hashToken(token);
@@ -129,9 +145,10 @@ export async function getUserBySession(
   // trip instead of two per signed-in request; both still read every time, so a revoked
   // session or a disabled account is refused at once, whichever process changed it).
   const owner = owners.get(tokenHash);
-  const read = await kv.getMany<unknown[]>(
-    owner ? [sessionKey(tokenHash), userRecordKey(owner)] : [sessionKey(tokenHash)],
-  );
+  const also = owner ? options.also?.keys(owner) : null;
+  const keys = owner ? [sessionKey(tokenHash), userRecordKey(owner)] : [sessionKey(tokenHash)];
+  if (also && also.length <= MAX_ALSO) keys.push(...also);
+  const read = await kv.getMany<unknown[]>(keys);
   const entry = read[0] as Deno.KvEntryMaybe<SessionRecord>;
   if (!entry.value) {
     owners.delete(tokenHash);
@@ -150,7 +167,10 @@ export async function getUserBySession(
   }
   // A disabled account's sessions are deleted; this also covers one racing with that.
   const userId = entry.value.userId;
-  if (owner === userId) return activeUserOf(read[1]);
+  if (owner === userId) {
+    if (read.length > 2 && options.also) options.also.entries = read.slice(2);
+    return activeUserOf(read[1]);
+  }
   owners.set(tokenHash, userId);
   return await getActiveUserById(kv, userId);
 }

@@ -10,6 +10,7 @@ import {
   commitRetryingLocks,
   commitWithRetry,
   getManyChunked,
+  profilesRevKey,
   userKey,
   usernameKey,
   usersPrefix,
@@ -34,6 +35,12 @@ export const displayNameSchema = z.string().transform(cleanName).pipe(
 
 /** What anyone may see of a user (the browser's type too). */
 export type { User };
+
+/** Moves profilesRevKey in `op` (a sum: no conflict): for a deletion or the site-admin role,
+ * the changes of what others see of an account (names never change; a new one is in no page). */
+function withProfilesMoved(op: Deno.AtomicOperation): Deno.AtomicOperation {
+  return op.sum(profilesRevKey(), 1n);
+}
 
 type UserRecord = User & {
   password: PasswordHash | null;
@@ -300,7 +307,9 @@ export async function updateAccountFlags(
         ? (entry.value.disabledAt ?? new Date().toISOString())
         : null;
     }
-    const result = await kv.atomic().check(entry).set(userKey(userId), record).commit();
+    const op = kv.atomic().check(entry).set(userKey(userId), record);
+    if ((record.siteAdmin ?? false) !== (entry.value.siteAdmin ?? false)) withProfilesMoved(op);
+    const result = await op.commit();
     return result.ok ? toAccount(record) : null;
   });
 }
@@ -318,9 +327,8 @@ export async function deleteUserRecord(
   if (!entry.value) throw new NotFoundError("User not found.");
   const username = entry.value.username;
   const extend = options.withinCommit ?? ((op) => op);
-  const result = await extend(
-    kv.atomic().check(entry).delete(userKey(userId)).delete(usernameKey(username)),
-  ).commit();
+  const op = kv.atomic().check(entry).delete(userKey(userId)).delete(usernameKey(username));
+  const result = await extend(withProfilesMoved(op)).commit();
   return result.ok;
 }
 

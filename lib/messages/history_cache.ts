@@ -1,9 +1,18 @@
-import { getManyChunked, headKey, LruCache, perStore } from "../storage/mod.ts";
+import {
+  getManyChunked,
+  headKey,
+  isId,
+  LruCache,
+  membershipKey,
+  perStore,
+  profilesRevKey,
+} from "../storage/mod.ts";
 import type { ConversationHead } from "../conversations/mod.ts";
 import { listMessages, type MessagePage } from "./history.ts";
 import { bytesOf, stringBytes } from "./heap_size.ts";
 import { deletedUser, userOf, userRecordKey } from "../accounts/mod.ts";
 import type { User } from "../shared/user.ts";
+import { NotFoundError } from "../errors.ts";
 
 /**
  * Pages of history (listMessages) kept per process, for the conversation page and the REST
@@ -15,8 +24,13 @@ import type { User } from "../shared/user.ts";
  * same commit (a new message takes a `seq`; an edit, delete, reaction or detached file bumps
  * `rev`: send.ts, changes.ts), and the head's last message id tells a deleted and
  * re-created conversation apart. Authors (and the people system messages name) are not in
- * the head, so they are read on every use and compared (a renamed or deleted author makes the entry stale). So each use costs one
- * getMany (the head and the entry's authors) instead of a range read of 51 records.
+ * the head: what others see of an account changes only in commits that also move one key,
+ * `profilesRevKey` (accounts/users.ts: a deletion, the site-admin role), so its versionstamp
+ * is kept with the entry; when it moved, the entry's authors are read and compared (a deleted
+ * author, or one made admin, makes the entry stale). So each use costs two keys in one
+ * getMany (the head and that key; three with the reader's membership, openHistory), which
+ * a request can fold into the getMany of its session (routes/_http.ts), instead of a range
+ * read of 51 records, or, before, a key per author.
  *
  * Kept per KV handle (perStore): a conversation's id and version name its pages in one
  * store only (an imported copy of a store has the same ids).
@@ -28,6 +42,8 @@ type Entry = {
   version: string;
   page: MessagePage;
   authors: User[];
+  /** profilesRevKey's versionstamp when the authors were last known to be as shown. */
+  profiles: string | null;
   /** The page as JSON, made on first use (the REST answer). */
   json: string | null;
   /** Bytes it holds in memory, estimated (see bytesOf), with its JSON's once made. */
@@ -84,11 +100,45 @@ function authorsOf(page: MessagePage): User[] {
 }
 
 /** Whether the authors, as read now, are as the page shows them (a missing one: deleted). */
-function sameAuthors(authors: User[], now: Deno.KvEntryMaybe<unknown>[]): boolean {
+async function sameAuthors(kv: Deno.Kv, authors: User[]): Promise<boolean> {
+  const now = await getManyChunked<unknown>(kv, authors.map((a) => userRecordKey(a.id)));
   return authors.every((a, i) => {
     const u = userOf(now[i]) ?? deletedUser(a.id);
-    return u.username === a.username && u.displayName === a.displayName;
+    return u.username === a.username && u.displayName === a.displayName &&
+      (u.isAdmin ?? false) === (a.isAdmin ?? false) && (u.isBot ?? false) === (a.isBot ?? false);
   });
+}
+
+/**
+ * The keys openHistory reads first, in this order, for a caller that reads them in its own
+ * getMany (the request's session read: one KV round trip for both): the reader's membership,
+ * the head, the authors' revision. Null for an id that names no conversation.
+ */
+export function historyReadKeys(conversationId: string, userId: string): Deno.KvKey[] | null {
+  if (!isId(conversationId)) return null;
+  return [membershipKey(userId, conversationId), headKey(conversationId), profilesRevKey()];
+}
+
+/**
+ * readHistory for a reader, who must take part: throws NotFoundError otherwise, as for a
+ * missing conversation (checked before the caller validates the rest of its request, so an
+ * outsider learns nothing more); then returns the reading. `read`: the entries of
+ * historyReadKeys, when the caller read them already (in one snapshot, during this request);
+ * else they are read here, in one getMany. A membership is written and deleted in the commits
+ * that write and delete the conversation's record (conversations/), so it alone says the
+ * conversation exists for the reader.
+ */
+export async function openHistory(
+  kv: Deno.Kv,
+  conversationId: string,
+  userId: string,
+  read?: Deno.KvEntryMaybe<unknown>[] | null,
+): Promise<(options: HistoryOptions) => Promise<{ page: MessagePage; json: () => string }>> {
+  const keys = historyReadKeys(conversationId, userId);
+  if (!keys) throw new NotFoundError("Conversation not found.");
+  const [member, head, profiles] = read ?? await kv.getMany<unknown[]>(keys);
+  if (!member.value) throw new NotFoundError("Conversation not found.");
+  return (options) => readHistory(kv, conversationId, options, { head, profiles });
 }
 
 function deepFreeze<T>(value: T): T {
@@ -126,6 +176,7 @@ export async function readHistory(
   kv: Deno.Kv,
   conversationId: string,
   options: HistoryOptions,
+  known?: { head: Deno.KvEntryMaybe<unknown>; profiles: Deno.KvEntryMaybe<unknown> },
 ): Promise<{ page: MessagePage; json: () => string }> {
   const entries = pagesOf(kv);
   const lastSeqs = lastSeqsOf(kv);
@@ -135,11 +186,10 @@ export async function readHistory(
     const wanted = canonicalOptions(options, last);
     const key = keyOf(conversationId, wanted);
     const cached = entries.get(key);
-    const authors = cached?.authors ?? [];
-    const [head, ...now] = await getManyChunked<unknown>(kv, [
-      headKey(conversationId),
-      ...authors.map((a) => userRecordKey(a.id)),
-    ]);
+    // Read in this request's first pass (the caller's getMany), or now.
+    const [head, profiles] = pass === 0 && known
+      ? [known.head, known.profiles]
+      : await kv.getMany<unknown[]>([headKey(conversationId), profilesRevKey()]);
     const headValue = head.value as ConversationHead | null;
     const seq = headValue?.seq ?? 0;
     lastSeqs.set(conversationId, seq);
@@ -150,7 +200,14 @@ export async function readHistory(
     }
     const version = versionOf(headValue);
     let entry = cached;
-    if (!entry || entry.version !== version || !sameAuthors(authors, now)) {
+    if (
+      entry && entry.version === version && entry.profiles !== profiles.versionstamp &&
+      await sameAuthors(kv, entry.authors)
+    ) {
+      // Read after the key: its authors are as shown up to this versionstamp at least.
+      entry = { ...entry, profiles: profiles.versionstamp };
+    }
+    if (!entry || entry.version !== version || entry.profiles !== profiles.versionstamp) {
       // Read after the head: the page is at least as new as the version it is filed under.
       const page = deepFreeze(
         await listMessages(kv, conversationId, { ...wanted, topLevel: true }),
@@ -159,7 +216,14 @@ export async function readHistory(
       if (options.before !== undefined && page.messages.some((m) => m.seq >= options.before!)) {
         break;
       }
-      entry = { version, page, authors: authorsOf(page), json: null, size: bytesOf(page) };
+      entry = {
+        version,
+        page,
+        authors: authorsOf(page),
+        profiles: profiles.versionstamp,
+        json: null,
+        size: bytesOf(page),
+      };
     }
     // Another request may have filed this key meanwhile: its entry is what leaves.
     entries.set(key, entry);

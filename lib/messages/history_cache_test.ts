@@ -1,11 +1,18 @@
 import assert from "node:assert/strict";
 import { createConversation } from "../conversations/mod.ts";
-import { HISTORY_CACHE_BYTES, historyCacheBytes, readHistory } from "./history_cache.ts";
+import {
+  HISTORY_CACHE_BYTES,
+  historyCacheBytes,
+  historyReadKeys,
+  openHistory,
+  readHistory,
+} from "./history_cache.ts";
 import { bytesOf } from "./heap_size.ts";
 import { changeMessage } from "./changes.ts";
 import { listMessages } from "./history.ts";
 import { commitMessages, sendMessage } from "./send.ts";
-import { createUser, deleteUserRecord, type User } from "../accounts/mod.ts";
+import { createUser, deleteUserRecord, updateAccountFlags, type User } from "../accounts/mod.ts";
+import { NotFoundError } from "../errors.ts";
 
 /** A store with Ann and Ben in one conversation holding `count` messages. */
 async function withRoom(
@@ -193,5 +200,68 @@ Deno.test("readHistory() counts a page's reactions and JSON, not its text alone 
       historyCacheBytes(kv) >= 4 * text.length,
       `${historyCacheBytes(kv)} bytes counted for ${text.length} characters of JSON`,
     );
+  });
+});
+
+Deno.test("readHistory() shows authors as they are now when another process deletes one or makes one admin", async () => {
+  // Two handles on one file: the server, and `deno task admin` in another process (its
+  // commits reach this handle through the store alone, never through this process's memory).
+  const path = await Deno.makeTempFile({ suffix: ".kv" });
+  const kv = await Deno.openKv(path);
+  const admin = await Deno.openKv(path);
+  try {
+    const ann = await createUser(kv, { username: "ann", password: "correct horse battery" });
+    const ben = await createUser(kv, { username: "ben", password: "correct horse battery" });
+    const cal = await createUser(kv, { username: "cal", password: "correct horse battery" });
+    const { conversation } = await createConversation(kv, ann, { others: [ben] });
+    const id = conversation.id;
+    for (const [i, who] of [ann, ben, ann].entries()) {
+      await sendMessage(kv, who, { conversationId: id, content: `message ${i}` });
+    }
+    const first = await assertFresh(kv, id);
+    // Someone else's change moves the revision: the authors are read again, the page kept.
+    await updateAccountFlags(admin, cal.id, { siteAdmin: true });
+    assert.equal(await assertFresh(kv, id), first, "an unrelated account: the same page");
+    await updateAccountFlags(admin, ben.id, { siteAdmin: true });
+    const promoted = await assertFresh(kv, id);
+    assert.equal(promoted.messages.find((m) => m.author.id === ben.id)?.author.isAdmin, true);
+    const { json } = await readHistory(kv, id, { limit: 5 });
+    assert.ok(
+      json().includes(`"id":"${ben.id}","username":"ben","displayName":"ben","isAdmin":true`),
+    );
+    assert.ok(await deleteUserRecord(admin, ben.id));
+    const gone = await assertFresh(kv, id);
+    assert.equal(
+      gone.messages.find((m) => m.author.id === ben.id)?.author.displayName,
+      "Deleted user",
+    );
+    assert.ok(!(await readHistory(kv, id, { limit: 5 })).json().includes('"username":"ben"'));
+  } finally {
+    admin.close();
+    kv.close();
+    await Deno.remove(path).catch(() => {});
+  }
+});
+
+Deno.test("openHistory() refuses an outsider and a bad id as a missing conversation, and reads fresh entries", async () => {
+  await withRoom(3, async (kv, ann, ben, id) => {
+    const eve = await createUser(kv, { username: "eve", password: "correct horse battery" });
+    await assert.rejects(() => openHistory(kv, id, eve.id), NotFoundError);
+    await assert.rejects(() => openHistory(kv, "not-an-id", ann.id), NotFoundError);
+    assert.equal(historyReadKeys("not-an-id", ann.id), null);
+    // With entries read by the caller (the session's getMany): the same page as reading here.
+    const read = await kv.getMany<unknown[]>(historyReadKeys(id, ben.id)!);
+    const page = (await (await openHistory(kv, id, ben.id, read))({ limit: 5 })).page;
+    assert.deepEqual(page, await listMessages(kv, id, { limit: 5 }));
+    // An outsider's entries say so too.
+    const eves = await kv.getMany<unknown[]>(historyReadKeys(id, eve.id)!);
+    await assert.rejects(() => openHistory(kv, id, eve.id, eves), NotFoundError);
+    // Entries read before a message was sent (the same request's, earlier): that page, never
+    // filed as newer than it is; the next request reads the new message.
+    await sendMessage(kv, ann, { conversationId: id, content: "newer" });
+    const old = (await (await openHistory(kv, id, ben.id, read))({ limit: 5 })).page;
+    assert.ok(old.messages.length >= 3);
+    const now = (await (await openHistory(kv, id, ben.id))({ limit: 5 })).page;
+    assert.equal(now.messages.at(-1)?.content, "newer");
   });
 });

@@ -31,7 +31,7 @@ export {
 export { archivedError, commitMessages, sendMessage } from "./send.ts";
 export { MessageWriter } from "./writer.ts";
 export { listMessages, type MessagePage } from "./history.ts";
-export { type HistoryOptions, readHistory } from "./history_cache.ts";
+export { type HistoryOptions, historyReadKeys, openHistory, readHistory } from "./history_cache.ts";
 export { markRead } from "./read_marks.ts";
 export {
   changeMessage,

@@ -15,14 +15,24 @@ import {
   attachmentsForSend,
   clearSentDraft,
   getConversationForUser,
+  historyReadKeys,
   listConversationsForUser,
   markRead,
-  readHistory,
+  openHistory,
 } from "../../lib/messages/mod.ts";
 import { getProjectForUser, requireProjectMembers } from "../../lib/projects/mod.ts";
 import { withNotifications } from "../../lib/notify/mod.ts";
 import { getUsersByIds, getUsersByUsernames, searchUsers } from "../../lib/accounts/mod.ts";
-import { type AppCtx, type Env, isFormPost, readBody, readQuery, requireUser } from "../_http.ts";
+import {
+  type AppCtx,
+  type Env,
+  isFormPost,
+  prefetched,
+  prefetchRoute,
+  readBody,
+  readQuery,
+  requireUser,
+} from "../_http.ts";
 import { doc } from "../_openapi.ts";
 import { commandFromForm } from "./commands.ts";
 import {
@@ -77,6 +87,14 @@ async function newChannel(c: AppCtx, input: z.infer<typeof createSchema>) {
   const view = await getConversationForUser(kv, record.id, user.id);
   return c.json({ conversation: (await withNotifications(kv, user.id, [view]))[0] }, 201);
 }
+
+/**
+ * The REST message page (the most read answer): its membership, head and authors' revision
+ * are read in the session's getMany (routes/_http.ts prefetchRoute), so a request costs one
+ * KV round trip while the page is cached (lib/messages/history_cache.ts).
+ */
+const HISTORY_PATH = /^\/api\/conversations\/([^/]+)\/messages$/;
+prefetchRoute("GET", HISTORY_PATH, (match, userId) => historyReadKeys(match[1], userId));
 
 export const conversationRoutes = new Hono<Env>()
   .get("/", doc(conversationDocs.list), async (c) => {
@@ -166,7 +184,11 @@ export const conversationRoutes = new Hono<Env>()
   .get("/:id/messages", doc(conversationDocs.history), async (c) => {
     const user = requireUser(c);
     const { kv } = c.get("ctx");
-    const conv = await getConversationRecordForUser(kv, c.req.param("id"), user.id);
+    // The participant check first (an outsider's 404 whatever the query), from the entries
+    // loadSession read with the session when it could (see HISTORY_PATH).
+    const id = c.req.param("id");
+    const keys = historyReadKeys(id, user.id);
+    const read = await openHistory(kv, id, user.id, prefetched(c, user.id, keys));
     const query = readQuery(c, historySchema);
     const given = [query.before, query.after, query.around].filter((v) => v !== undefined);
     if (given.length > 1) {
@@ -175,7 +197,7 @@ export const conversationRoutes = new Hono<Env>()
       });
     }
     // The page as JSON text, cached with the page while the conversation does not change.
-    const { json } = await readHistory(kv, conv.id, query);
+    const { json } = await read(query);
     return c.body(json(), 200, { "Content-Type": "application/json" });
   })
   .post("/:id/messages", doc(conversationDocs.send), async (c) => {
