@@ -22,6 +22,9 @@ import type { PersonState } from "./list/marks.tsx";
 import { ListSections } from "./list/ListSections.tsx";
 import type { ListedConversation } from "./list/ConversationRow.tsx";
 
+// The page's props are packed (islands/list/list_props.ts); boot.ts unpacks them.
+export { unpackConversationListProps as unpackProps } from "./list/list_props.ts";
+
 export type ConversationListProps = {
   me: User;
   conversations: Conversation[];
