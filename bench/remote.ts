@@ -40,7 +40,15 @@ export type RemoteFigures = {
   rttMs: number;
   joinSeconds: number;
   paced: { sent: number; acked: number; ack: Latency; same: Latency; cross: Latency };
-  saturated: { acksPerSec: number; ack: Latency; errors: number; firstError: string };
+  saturated: {
+    acksPerSec: number;
+    ack: Latency;
+    errors: number;
+    firstError: string;
+    /** Commits tried during the phase (every process, every writer) and those that lost a check. */
+    commits?: number;
+    conflicts?: number;
+  };
   page: { p50: number; p99: number; kvCalls: number; roundTrips: number };
   calls: Record<string, number>;
   breaches: Breach[];
@@ -372,8 +380,13 @@ async function runAt(
     const sites2 = mode.trace ? await sitesOf(apps) : {};
     log(`remote ${rttMs} ms: page p50 ${page.p50.toFixed(1)} ms, ${page.kvCalls} KV calls`);
     const senders = await pool(USERS, USERS, (u) => openSock(apps[u % PROCESSES], u, s.cookies[u]));
+    const calls0 = await Promise.all(apps.map(statsOf));
     const sat = await saturated(senders, ids);
     log(`remote ${rttMs} ms: saturated ${sat.acksPerSec.toFixed(0)} acks/s, ${sat.errors} errors`);
+    const calls1 = await Promise.all(apps.map(statsOf));
+    const delta = (k: string) =>
+      calls1.reduce((a, st, i) => a + (st.calls[k] ?? 0) - (calls0[i].calls[k] ?? 0), 0);
+    Object.assign(sat, { commits: delta("commit"), conflicts: delta("commitConflict") });
     closeAll(senders);
     await sleep(300);
     const stats = await Promise.all(apps.map(statsOf));
@@ -464,7 +477,9 @@ export function remoteRows(figs: RemoteFigures[]): Row[] {
         `acked messages/s, ${at}`,
         `${f0(f.saturated.acksPerSec)}/s (p50 ${ms(f.saturated.ack.p50)} ms, ${
           f0(f.saturated.errors)
-        } errors)`,
+        } errors, ${f0(f.saturated.conflicts ?? 0)} of ${
+          f0(f.saturated.commits ?? 0)
+        } commits lost a check)`,
         base ? `${b0}${f0(base.saturated.acksPerSec)}/s` : "",
         base ? (f.saturated.acksPerSec / base.saturated.acksPerSec).toFixed(2) : "",
       ),

@@ -281,7 +281,10 @@ export function wrapRemoteKv(inner: Deno.Kv, options: RemoteKvOptions): RemoteKv
             if (keyTotal > REMOTE_LIMITS.totalKeyBytes) {
               breach("total key size", `${keyTotal} bytes of keys in a commit`, site);
             }
-            return await remote("commit", () => target.commit(), site);
+            const result = await remote("commit", () => target.commit(), site);
+            // A failed check: the writer lost a race (another process committed first).
+            if (!result.ok) count("commitConflict");
+            return result;
           };
         }
         return (...args: unknown[]) => {
