@@ -34,11 +34,14 @@ const WINDOW = 20;
 const WARMUP_MS = 1000;
 const MEASURE_MS = 4000;
 const PAGES = 10;
+const IDLE_MS = 3000;
 
 export type Latency = { p50: number; p99: number; n: number };
 export type RemoteFigures = {
   rttMs: number;
   joinSeconds: number;
+  /** KV calls per second of one process with no one connected (its pollers). */
+  idleCallsPerSec: number;
   paced: { sent: number; acked: number; ack: Latency; same: Latency; cross: Latency };
   saturated: {
     acksPerSec: number;
@@ -388,7 +391,13 @@ async function runAt(
       calls1.reduce((a, st, i) => a + (st.calls[k] ?? 0) - (calls0[i].calls[k] ?? 0), 0);
     Object.assign(sat, { commits: delta("commit"), conflicts: delta("commitConflict") });
     closeAll(senders);
-    await sleep(300);
+    await quiet(apps);
+    // At rest: what the pollers (outbox workers, notifier, signals, heads) ask of the KV.
+    const rest0 = await Promise.all(apps.map(statsOf));
+    await sleep(IDLE_MS);
+    const rest1 = await Promise.all(apps.map(statsOf));
+    const idleCallsPerSec = rest1.reduce((a, st, i) => a + st.roundTrips - rest0[i].roundTrips, 0) /
+      PROCESSES / (IDLE_MS / 1000);
     const stats = await Promise.all(apps.map(statsOf));
     const calls: Record<string, number> = {};
     const breaches = new Map<string, Breach>();
@@ -407,6 +416,7 @@ async function runAt(
       figures: {
         rttMs,
         joinSeconds,
+        idleCallsPerSec,
         paced: p,
         saturated: sat,
         page,
