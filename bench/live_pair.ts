@@ -2,8 +2,10 @@
  * Before/after pairs for the "ChatRoom live" figure: two trees' apps on copies of the same
  * small store (1,000 messages), visited in turn by one Chromium (a new context per visit, as
  * bench/browser.ts does), so a shared machine's noise falls on both alike. Prints each
- * tree's median timeline (bench/browser.ts's Timeline) and, with BENCH_TRACE=1, where the
- * renderer's main thread spent the time to live (a Chromium trace, summed by event name).
+ * tree's median timeline (bench/browser.ts's Timeline) and, with BENCH_TRACE=1, how long
+ * the page's main thread worked until live (Chromium's counters: tasks, script, style,
+ * layout, and the DOM's node count); always, the CPU time Chromium's processes and the
+ * server used per visit (/proc: steadier than wall time on a shared machine).
  *
  *   deno run -A bench/live_pair.ts <before-tree> [after-tree (default: this one)] [rounds=5]
  *
@@ -12,7 +14,7 @@
 import type { Page } from "playwright-core";
 import { type Timeline, visitLive } from "./browser.ts";
 import { lastMessageText, signIn, snapshotApp, startApp } from "./http.ts";
-import { ROOT, type Server } from "./process.ts";
+import { cpuSeconds, ROOT, type Server } from "./process.ts";
 import { seededStore } from "./seed.ts";
 import { launchChromium } from "../tests/support/browser.ts";
 
@@ -29,67 +31,57 @@ async function start(tmp: string, name: string, root: string): Promise<Target> {
   return { name, server, cookie, url, last };
 }
 
-type TraceEvent = { name: string; ph: string; dur?: number; ts: number; tid: number; pid: number };
-
-/**
- * The main thread's time by event name (ms) in a trace of one visit, up to `untilMs` after
- * the navigation started. Nested events count in each of their names (ParseHTML includes
- * the scripts it ran); `RunTask` is the thread's busy time.
- */
-function summarise(events: TraceEvent[], untilMs: number): Record<string, number> {
-  // The page's renderer: of the renderers' main threads, the busiest (about:blank's is not).
-  const busy = new Map<string, number>();
-  for (const e of events) {
-    if (e.ph === "X" && e.name === "ParseHTML") {
-      busy.set(`${e.pid}/${e.tid}`, (busy.get(`${e.pid}/${e.tid}`) ?? 0) + (e.dur ?? 0));
-    }
+/** CPU ms each of this process's descendants that is not a Deno (Chromium's processes) used. */
+function browserCpu(): Map<number, number> {
+  const parent = new Map<number, number>();
+  const cpu = new Map<number, number>();
+  const comm = new Map<number, string>();
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
+      const close = stat.lastIndexOf(")");
+      const fields = stat.slice(close + 2).split(" ");
+      const pid = Number(e.name);
+      comm.set(pid, stat.slice(stat.indexOf("(") + 1, close));
+      parent.set(pid, Number(fields[1]));
+      cpu.set(pid, (Number(fields[11]) + Number(fields[12])) * 10);
+    } catch { /* gone */ }
   }
-  const top = [...busy].sort((a, b) => b[1] - a[1])[0]?.[0];
-  if (!top) return {};
-  const [pid, tid] = top.split("/").map(Number);
-  const main = { pid, tid };
-  const nav = events.filter((e) => e.name === "navigationStart" && e.pid === pid).at(-1);
-  if (!nav) return {};
-  const end = nav.ts + untilMs * 1000;
-  const names = [
-    "RunTask",
-    "ParseHTML",
-    "EvaluateScript",
-    "v8.compileModule",
-    "v8.evaluateModule",
-    "FunctionCall",
-    "UpdateLayoutTree",
-    "Layout",
-    "PrePaint",
-    "Paint",
-    "Layerize",
-    "ParseAuthorStyleSheet",
-    "HitTest",
-    "MajorGC",
-    "MinorGC",
-  ];
-  const out: Record<string, number> = {};
-  for (const e of events) {
-    if (e.pid !== main.pid || e.tid !== main.tid || e.ph !== "X" || !e.dur) continue;
-    if (e.ts < nav.ts || e.ts > end || !names.includes(e.name)) continue;
-    out[e.name] = (out[e.name] ?? 0) + Math.min(e.dur, end - e.ts) / 1000;
+  const out = new Map<number, number>();
+  for (const [pid, ms] of cpu) {
+    if (comm.get(pid) === "deno") continue;
+    for (let p = parent.get(pid); p && p > 1; p = parent.get(p)) {
+      if (p === Deno.pid) {
+        out.set(pid, ms);
+        break;
+      }
+    }
   }
   return out;
 }
 
-async function traced(page: Page, sink: TraceEvent[][]): Promise<void> {
+/** The CPU ms Chromium's processes used between two browserCpu() readings. */
+function cpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let ms = 0;
+  for (const [pid, t] of after) ms += t - (before.get(pid) ?? 0);
+  return ms;
+}
+
+/** Chromium's own counters of the page's main thread (CDP Performance.getMetrics), in ms. */
+const METRICS = ["TaskDuration", "ScriptDuration", "RecalcStyleDuration", "LayoutDuration"];
+
+async function metered(page: Page): Promise<() => Promise<Record<string, number>>> {
   const cdp = await page.context().newCDPSession(page);
-  const events: TraceEvent[] = [];
-  sink.push(events);
-  cdp.on("Tracing.dataCollected", (m) => events.push(...(m.value as unknown as TraceEvent[])));
-  await cdp.send("Tracing.start", {
-    categories: "toplevel,devtools.timeline,blink.user_timing,v8.execute,__metadata,loading,blink",
-    transferMode: "ReportEvents",
-  });
-  (page as unknown as { __stopTrace: () => Promise<void> }).__stopTrace = async () => {
-    const done = new Promise((resolve) => cdp.once("Tracing.tracingComplete", resolve));
-    await cdp.send("Tracing.end");
-    await done;
+  await cdp.send("Performance.enable");
+  return async () => {
+    const { metrics } = await cdp.send("Performance.getMetrics");
+    const out: Record<string, number> = {};
+    for (const m of metrics) if (METRICS.includes(m.name)) out[m.name] = m.value * 1000;
+    for (const m of metrics) {
+      if (m.name === "Nodes" || m.name === "LayoutCount") out[m.name] = m.value;
+    }
+    return out;
   };
 }
 
@@ -110,24 +102,25 @@ async function main() {
     for (const t of targets) await visitLive(browser, t.server.base, t.cookie, t.url, t.last);
     for (let r = 0; r < rounds; r++) {
       for (const t of r % 2 ? [...targets].reverse() : targets) {
-        const sink: TraceEvent[][] = [];
-        let stop: (() => Promise<void>) | undefined;
+        let read: (() => Promise<Record<string, number>>) | undefined;
+        let counters: Record<string, number> = {};
+        const cpuBefore = browserCpu();
+        const serverBefore = cpuSeconds(t.server.pid);
         const visit = await visitLive(
           browser,
           t.server.base,
           t.cookie,
           t.url,
           t.last,
-          trace
-            ? async (page) => {
-              await traced(page, sink);
-              stop = (page as unknown as { __stopTrace: () => Promise<void> }).__stopTrace;
-            }
-            : undefined,
-          trace ? () => stop!() : undefined,
+          trace ? async (page) => (read = await metered(page)) : undefined,
+          async () => {
+            counters = trace ? await read!() : {};
+            counters.browserCpuMs = cpuBetween(cpuBefore, browserCpu());
+            counters.serverCpuMs = (cpuSeconds(t.server.pid) - serverBefore) * 1000;
+          },
         );
         timelines.get(t.name)!.push(visit.timeline);
-        if (trace) traces.get(t.name)!.push(summarise(sink[0], visit.timeline.shown));
+        traces.get(t.name)!.push(counters);
         console.log(
           `${t.name} round ${r + 1}: live ${visit.timeline.shown.toFixed(0)} ms ` +
             JSON.stringify(visit.timeline, (_, v) => typeof v === "number" ? Math.round(v) : v),
@@ -148,8 +141,10 @@ async function main() {
         .map((v) => typeof v === "number" ? v.toFixed(0) : v).join("\t"),
     );
   }
-  if (trace) {
-    console.log("\nrenderer main thread until live, median ms by event:");
+  {
+    console.log(
+      "\nCPU ms until live (Chromium's processes, the server; /proc) and the page's main thread (BENCH_TRACE=1: Performance.getMetrics), medians:",
+    );
     const names = [...new Set(targets.flatMap((t) => traces.get(t.name)!.flatMap(Object.keys)))];
     for (const n of names) {
       console.log(
