@@ -28,6 +28,13 @@ import { page } from "./_page.tsx";
 
 /** The ChatRoom island, its props packed (one registration: every page must pack them). */
 export const ChatRoomIsland = island("ChatRoom", ChatRoom, packChatRoomProps);
+/**
+ * The sidebar's first page: about what a tall window shows (rows are ~50 px high); the list
+ * loads the next ones as "Show older conversations" scrolls into view. Each row costs its
+ * reads (head, read mark, setting) and its markup and props on every page, so a person with
+ * 500 conversations pays for these rows, not for 50 (bench/http.ts: the home page, 500 vs 5).
+ */
+export const SIDEBAR_ROWS = 20;
 const beforeSchema = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().catch(
   undefined,
 );
@@ -71,7 +78,7 @@ export async function shell(
   const { me } = frame;
   const { kv } = c.get("ctx");
   const [list, unreadThreads, dndUntil] = await Promise.all([
-    frame.list ?? listConversationsForUser(kv, me.id),
+    frame.list ?? listConversationsForUser(kv, me.id, { limit: SIDEBAR_ROWS }),
     // The sidebar's Threads mark: one key read while its kept count holds.
     unreadThreadCount(kv, me.id),
     getDndUntil(kv, me.id),
