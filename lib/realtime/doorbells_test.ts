@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Doorbell, DoorbellChannel } from "./doorbells.ts";
+import { type Doorbell, type DoorbellChannel, Doorbells } from "./doorbells.ts";
 import { connect, seqsOf, until, withRoom } from "./test_fixtures.ts";
 
 /**
@@ -13,8 +13,12 @@ function doorbellBus(lose: (bell: Doorbell) => boolean = () => false) {
     listeners.add(me);
     return {
       post(bell) {
-        if (lose(bell)) return;
-        const copy = structuredClone(bell);
+        // A batch (one turn's bells) loses its bells one by one, as if posted apart.
+        const kept = (bell.kind === "batch" ? bell.bells : [bell]).filter((b) => !lose(b));
+        if (kept.length === 0) return;
+        const copy: Doorbell = structuredClone(
+          kept.length === 1 ? kept[0] : { kind: "batch" as const, bells: kept },
+        );
         for (const other of listeners) {
           if (other !== me) setTimeout(() => other.onBell(copy), 0);
         }
@@ -82,4 +86,51 @@ Deno.test("Doorbells: with every doorbell lost, the head poll still delivers eac
     await new Promise((r) => setTimeout(r, 60));
     assert.deepEqual(seqsOf(b), [1, 2, 3, 4, 5, 6]);
   });
+});
+
+Deno.test("Doorbells: one turn's bells go as one post; a hub alone goes quiet until another says hello", async () => {
+  const posts: Doorbell[] = [];
+  const heardByTwo: Doorbell[] = [];
+  const bus = doorbellBus();
+  const counted = (channel: DoorbellChannel): DoorbellChannel => ({
+    ...channel,
+    post: (bell) => {
+      posts.push(bell);
+      channel.post(bell);
+    },
+  });
+  const one = new Doorbells(counted(bus()), () => {}, 30);
+  let two: Doorbells | undefined;
+  try {
+    // Just started: it posts (a worker beside it may not have said hello yet).
+    one.ring({ kind: "read", userId: "u", conversationId: "c", seq: 1 });
+    one.ringMessage("c", 1);
+    one.ringMessage("c", 2);
+    one.ring({ kind: "evict", conversationId: "c", userId: "u" });
+    await new Promise((r) => setTimeout(r, 0));
+    assert.deepEqual(posts.filter((b) => b.kind !== "hello"), [{
+      kind: "batch",
+      bells: [
+        { kind: "read", userId: "u", conversationId: "c", seq: 1 },
+        { kind: "evict", conversationId: "c", userId: "u" },
+        { kind: "message", conversationId: "c", seq: 2 },
+      ],
+    }]);
+    // Nobody answered its hello: quiet (hellos only).
+    await until(() => !one.posting, "one went quiet");
+    posts.length = 0;
+    one.ringMessage("c", 3);
+    one.ring({ kind: "presence", conversationId: "c" });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(posts.filter((b) => b.kind !== "hello"), []);
+    // A hub starts beside it: its hello wakes the first one, which answers "here".
+    two = new Doorbells(bus(), (bell) => heardByTwo.push(bell), 30);
+    await until(() => one.posting && two!.posting, "both hear each other");
+    one.ringMessage("c", 4);
+    await until(() => heardByTwo.length === 1, "two heard the message");
+    assert.deepEqual(heardByTwo, [{ kind: "message", conversationId: "c", seq: 4 }]);
+  } finally {
+    one.close();
+    two?.close();
+  }
 });

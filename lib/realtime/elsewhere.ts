@@ -33,7 +33,7 @@ export function answerDoorbell(parts: HubParts, bell: Doorbell): void {
   if (bell.kind === "change") return rooms.deliverChanges(bell.conversationId, bell.rev);
   if (bell.kind === "presence") return void parts.presence.readRemote(bell.conversationId);
   // The lists hear of it through the signals (activity), which cross processes too.
-  rooms.deliver(bell.conversationId, bell.seq);
+  if (bell.kind === "message") rooms.deliver(bell.conversationId, bell.seq);
 }
 
 /** Answers a signal of another hub, whatever process or instance it runs in (signals.ts). */
