@@ -196,6 +196,12 @@ function resume(chunks: Bytes[], rest: Rest): ReadableStream<Bytes> {
   });
 }
 
+/** A strong ETag names one representation: the encoded one gets its own (`"x"` → `"x-br"`). */
+function encodedTag(headers: Headers, coding: Coding): void {
+  const etag = headers.get("etag");
+  if (etag && !etag.startsWith("W/")) headers.set("etag", etag.replace(/"$/, `-${coding}"`));
+}
+
 /** Replaces the answer without Hono copying the old one's headers over it again. */
 function replace(c: Context, res: Response): void {
   c.res = undefined;
@@ -228,6 +234,7 @@ export function compressAnswers(minBytes = MIN_BYTES): MiddlewareHandler {
       }
       headers.set("content-encoding", "gzip");
       headers.delete("content-length");
+      encodedTag(headers, "gzip");
       return replace(
         c,
         new Response(
@@ -242,6 +249,7 @@ export function compressAnswers(minBytes = MIN_BYTES): MiddlewareHandler {
     if (bytes.length < minBytes) return replace(c, new Response(bytes, init));
     const packed = compressBytes(bytes, coding);
     headers.set("content-encoding", coding);
+    encodedTag(headers, coding);
     headers.set("content-length", String(packed.length));
     replace(c, new Response(packed, init));
   };

@@ -68,6 +68,7 @@ function app(release?: Promise<void>) {
     .use(compressAnswers())
     .get("/whole", (c) => c.html(big))
     .get("/small", (c) => c.json({ ok: true }))
+    .get("/tagged", (c) => c.html(big, 200, { ETag: '"v1"' }))
     .get("/events", (c) => c.body(big, 200, { "Content-Type": "text/event-stream" }))
     .get("/stream", () => {
       const encoder = new TextEncoder();
@@ -99,6 +100,10 @@ Deno.test("compressAnswers: a whole body in one call, brotli first; small and ev
     decode("gzip", new Uint8Array(await gz.arrayBuffer())),
     await (await get("/whole", "")).text(),
   );
+  const tagged = await get("/tagged", "br");
+  assert.equal(tagged.headers.get("etag"), '"v1-br"', "the encoded form has its own ETag");
+  await tagged.body?.cancel();
+  assert.equal((await get("/tagged", "identity")).headers.get("etag"), '"v1"');
   const small = await get("/small", "br");
   assert.equal(small.headers.get("content-encoding"), null, "under 1 KB");
   assert.equal(small.headers.get("vary"), "Accept-Encoding");
