@@ -15,6 +15,10 @@
  *   the JS thread and the rest (SQLite, V8's helpers); also without the indexer, to show
  *   its share.
  *
+ * - **the app's keys, KV alone**: the same loop committing what the app commits per message
+ *   (record, clientId, read marks, heads, notify markers), then also the indexer's postings:
+ *   what the key layout costs the store, without the app's JavaScript.
+ *
  * Rounds alternate ceiling and writer on fresh KV files in a temp dir, so a busy machine
  * loads both alike; medians are reported. CPU per message, read from /proc, moves less with
  * other load than the rates.
@@ -27,8 +31,15 @@ import { createConversation } from "../lib/conversations/mod.ts";
 import { MessageWriter } from "../lib/messages/mod.ts";
 import type { MessageRecord } from "../lib/shared/message.ts";
 import type { User } from "../lib/shared/user.ts";
-import { SearchIndexer } from "../lib/search/mod.ts";
-import { messageKey } from "../lib/storage/mod.ts";
+import { filterToken, SearchIndexer, tokenize } from "../lib/search/mod.ts";
+import {
+  clientIdKey,
+  headKey,
+  messageKey,
+  notifyPendingKey,
+  readMarkKey,
+  searchKey,
+} from "../lib/storage/mod.ts";
 import type { Row } from "./all.ts";
 
 /** Records per ceiling commit: the writer's own largest batch (lib/messages/writer.ts). */
@@ -47,8 +58,15 @@ export type Rate = {
   jsUs: number;
 };
 
+/** The KV alone committing the keys the app writes per message, in the app's commits. */
+export type MixRate = Rate & { mutationsPerMessage: number };
+
 export type KvCeilingFigures = {
   ceiling: Rate & { batch: number; recordBytes: number };
+  /** + each message's clientId key, its author's read mark, the heads and notify markers. */
+  messageKeys: MixRate;
+  /** + the search postings, in commits of their own per conversation (as the indexer). */
+  withPostings: MixRate;
   writer: Rate;
   writerNoIndex: Rate;
   rounds: number;
@@ -167,6 +185,87 @@ export async function measureCeiling(seconds: number): Promise<KvCeilingFigures[
   });
 }
 
+/**
+ * The KV alone committing what the app commits per message, without the app's JavaScript:
+ * the message commit's keys (record, clientId, read marks, heads, notify markers) and, with
+ * `postings`, the indexer's commits of each conversation's 200 messages (one key per distinct
+ * word and filter token, as lib/search's IndexBatch writes them).
+ */
+export async function measureMix(seconds: number, postings: boolean): Promise<MixRate> {
+  return await inTempKv(async (kv) => {
+    const seqs = new Array(CONVERSATIONS).fill(0);
+    const pending: MessageRecord[][] = Array.from({ length: CONVERSATIONS }, () => []);
+    let i = 0, stored = 0, mutations = 0;
+    let c0 = cpu();
+    const t0 = performance.now();
+    const start = t0 + WARMUP_MS, end = start + seconds * 1000;
+    let started = false;
+    const commit = async (op: Deno.AtomicOperation) => {
+      if (!(await op.commit()).ok) throw new Error("mix commit failed");
+    };
+    while (performance.now() < end) {
+      if (!started && performance.now() >= start) {
+        started = true;
+        stored = mutations = 0;
+        c0 = cpu();
+      }
+      const op = kv.atomic();
+      const marks = new Set<string>();
+      const last = new Map<number, MessageRecord>();
+      for (let n = 0; n < BATCH; n++, i++) {
+        const c = i % CONVERSATIONS;
+        // Like the durable phase's queue: runs of one author's sends.
+        const author = userIdOf((Math.floor(i / WINDOW) * CONVERSATIONS + c) % AUTHORS);
+        const r = record(conversationIdOf(c), ++seqs[c], author);
+        op.set(messageKey(r.conversationId, r.seq), r);
+        op.set(clientIdKey(r.conversationId, author, crypto.randomUUID()), r.seq);
+        marks.add(`${c}\0${author}`);
+        last.set(c, r);
+        pending[c].push(r);
+      }
+      for (const mark of marks) {
+        const [c, author] = mark.split("\0");
+        op.set(readMarkKey(conversationIdOf(Number(c)), author), seqs[Number(c)]);
+      }
+      for (const r of last.values()) {
+        op.set(headKey(r.conversationId), { seq: r.seq, updatedAt: r.createdAt, lastMessage: r });
+        op.set(notifyPendingKey(r.conversationId), r.seq);
+      }
+      mutations += 2 * BATCH + marks.size + 2 * last.size;
+      await commit(op);
+      stored += BATCH;
+      if (!postings) continue;
+      for (const records of pending) {
+        if (records.length < 200) continue;
+        const index = kv.atomic();
+        const byToken = new Map<string, { seqs: number[]; at: number[] }>();
+        const batch = records.splice(0);
+        for (const r of batch) {
+          for (const token of [...tokenize(r.content), filterToken.from(r.authorId)]) {
+            const p = byToken.get(token) ?? { seqs: [], at: [] };
+            p.seqs.push(r.seq);
+            p.at.push(Date.parse(r.createdAt));
+            byToken.set(token, p);
+          }
+        }
+        for (const [token, p] of byToken) {
+          index.set(searchKey(batch[0].conversationId, token, p.seqs[0]), p);
+        }
+        mutations += byToken.size;
+        await commit(index);
+      }
+    }
+    const c1 = cpu();
+    const elapsed = (performance.now() - Math.max(start, t0)) / 1000;
+    return {
+      perSec: stored / elapsed,
+      cpuUs: (c1.total - c0.total) * 1e6 / stored,
+      jsUs: (c1.js - c0.js) * 1e6 / stored,
+      mutationsPerMessage: mutations / stored,
+    };
+  });
+}
+
 /** The app's write path in process: MessageWriter (+ indexer), fed like the durable phase. */
 export async function measureWriter(seconds: number, indexed = true): Promise<Rate> {
   return await inTempKv(async (kv) => {
@@ -239,9 +338,14 @@ export async function benchKvCeiling(
   const rounds = options.rounds ?? 3, seconds = options.seconds ?? 3;
   const say = options.progress ?? (() => {});
   const ceilings: KvCeilingFigures["ceiling"][] = [], writers: Rate[] = [], bare: Rate[] = [];
+  const keys: MixRate[] = [], indexed: MixRate[] = [];
   for (let r = 0; r < rounds; r++) {
     ceilings.push(await measureCeiling(seconds));
     say(`round ${r + 1}: ceiling ${fmtRate(ceilings.at(-1)!)}`);
+    keys.push(await measureMix(seconds, false));
+    say(`round ${r + 1}: KV, the message commit's keys ${fmtMix(keys.at(-1)!)}`);
+    indexed.push(await measureMix(seconds, true));
+    say(`round ${r + 1}: KV, + postings ${fmtMix(indexed.at(-1)!)}`);
     writers.push(await measureWriter(seconds));
     say(`round ${r + 1}: writer ${fmtRate(writers.at(-1)!)}`);
     bare.push(await measureWriter(seconds, false));
@@ -249,6 +353,8 @@ export async function benchKvCeiling(
   }
   return {
     ceiling: medianRate(ceilings),
+    messageKeys: medianRate(keys),
+    withPostings: medianRate(indexed),
     writer: medianRate(writers),
     writerNoIndex: medianRate(bare),
     rounds,
@@ -260,6 +366,10 @@ const f0 = (n: number) => Math.round(n).toLocaleString("en-US");
 
 function fmtRate(r: Rate): string {
   return `${f0(r.perSec)}/s, ${r.cpuUs.toFixed(0)} µs CPU each (JS ${r.jsUs.toFixed(0)})`;
+}
+
+function fmtMix(r: MixRate): string {
+  return `${fmtRate(r)}, ${r.mutationsPerMessage.toFixed(2)} mutations a message`;
 }
 
 /**
@@ -274,6 +384,16 @@ export function kvCeilingRows(f: KvCeilingFigures, durableAcksPerSec?: number): 
       value: `${f0(f.ceiling.perSec)}/s (${f.ceiling.cpuUs.toFixed(0)} µs CPU a record)`,
       ceiling: "",
       ratio: "",
+      target: "",
+      met: null,
+    },
+    {
+      figure: "KV alone, the app's keys per message (message commit; + postings)",
+      value: `${f0(f.messageKeys.perSec)}/s; ${f0(f.withPostings.perSec)}/s (${
+        f.messageKeys.mutationsPerMessage.toFixed(1)
+      }; ${f.withPostings.mutationsPerMessage.toFixed(1)} mutations a message)`,
+      ceiling,
+      ratio: (f.withPostings.perSec / f.ceiling.perSec).toFixed(2),
       target: "",
       met: null,
     },
@@ -310,6 +430,8 @@ if (import.meta.main) {
     progress: (line) => console.error(`  … ${line}`),
   });
   console.log(`ceiling        ${fmtRate(f.ceiling)} (${f.ceiling.recordBytes} B a record)`);
+  console.log(`KV, msg keys   ${fmtMix(f.messageKeys)}`);
+  console.log(`KV, +postings  ${fmtMix(f.withPostings)}`);
   console.log(`writer         ${fmtRate(f.writer)}`);
   console.log(`writer, no idx ${fmtRate(f.writerNoIndex)}`);
   for (const r of kvCeilingRows(f)) console.log(`| ${Object.values(r).join(" | ")} |`);
