@@ -82,6 +82,22 @@ export function newHeadCache(): HeadCache {
 }
 
 /**
+ * Text that Markdown leaves as one plain paragraph, so its `formatted` is null without
+ * parsing (formatMessage would answer null too, after ~15–30 µs of markdown-it: every new
+ * message pays it once, on the write path). Only when sure: it starts with a letter or "~"
+ * (no list, quote, fence or indented code), ends with no space, is one line, and holds none of
+ * the characters an enabled rule starts at ("*", "_", "`", "\\", "[", "<", ">", "&", "@", ":",
+ * "/", a doubled "~") nor a "." before a letter (linkify's bare domains, "example.com").
+ * message_test.ts checks it against formatMessage on every short string of these characters
+ * and on random text.
+ */
+export function surelyPlain(content: string): boolean {
+  return PLAIN.test(content) && !NOT_PLAIN.test(content);
+}
+const PLAIN = /^[A-Za-z~](?:[A-Za-z0-9 ~.,;?!'"#$%()=+^{}|-]*[A-Za-z0-9~.,;?!'"#$%()=+^{}|-])?$/;
+const NOT_PLAIN = /~~|\.[A-Za-z]/;
+
+/**
  * A stored record as the API shows it, with its author (and, for a system message, the
  * people it names: `people`, by id; the author stands in for the actor).
  */
@@ -131,7 +147,7 @@ export function toMessageShape(
     attachments: rest.attachments ?? [],
     author,
     // A system message is shown from its facts, never as Markdown.
-    formatted: system ? null : formatMessage(rest.content),
+    formatted: system || surelyPlain(rest.content) ? null : formatMessage(rest.content),
   };
 }
 
