@@ -19,7 +19,7 @@ import {
 import { AppError } from "../lib/errors.ts";
 import { island } from "../lib/web/mod.ts";
 import type { User } from "../lib/accounts/mod.ts";
-import { getDndUntil, withNotifications } from "../lib/notify/mod.ts";
+import { readSidebarNotifications, withNotifications } from "../lib/notify/mod.ts";
 import type { Conversation } from "../lib/conversations/mod.ts";
 import { listIncomingWebhooks, listOutgoingWebhooks } from "../lib/integrations/mod.ts";
 import { hookBase } from "./api/webhooks.ts";
@@ -77,14 +77,13 @@ export async function shell(
 ) {
   const { me } = frame;
   const { kv } = c.get("ctx");
-  const [list, unreadThreads, dndUntil] = await Promise.all([
+  const [list, unreadThreads] = await Promise.all([
     frame.list ?? listConversationsForUser(kv, me.id, { limit: SIDEBAR_ROWS }),
     // The sidebar's Threads mark: one key read while its kept count holds.
     unreadThreadCount(kv, me.id),
-    getDndUntil(kv, me.id),
   ]);
-  // Issue 18: your notification setting in each listed conversation.
-  const conversations = await withNotifications(kv, me.id, list.values);
+  // Issue 18: your notification setting in each listed conversation, and do-not-disturb.
+  const { conversations, dndUntil } = await readSidebarNotifications(kv, me.id, list.values);
   return page(c, {
     title: frame.title,
     children: (
