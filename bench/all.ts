@@ -29,6 +29,7 @@ import {
 } from "./http.ts";
 import type { LoadResult } from "./load.ts";
 import { ROOT } from "./process.ts";
+import { benchBytes, type BytesFigures, bytesRows } from "./bytes.ts";
 import { benchKvCeiling, type KvCeilingFigures, kvCeilingRows } from "./kv_ceiling.ts";
 import { benchRemote, type RemoteFigures, remoteRows } from "./remote.ts";
 import { benchSearch, type SearchFigures } from "./search.ts";
@@ -170,6 +171,7 @@ export function rowsOf(r: Results): Row[] {
       met: b.liveMs <= 300,
     });
   }
+  if (r.bytes) rows.push(...bytesRows(r.bytes));
   const s = r.startup;
   if (s) {
     rows.push({
@@ -374,6 +376,8 @@ type Results = {
   /** The small store's page and REST on `deno serve --parallel` (one worker per core). */
   parallel?: StoreFigures;
   browser?: BrowserFigures;
+  /** Bytes on the wire for the chat page, cold and warm, with and without compression. */
+  bytes?: BytesFigures;
   startup?: { appMs: number; ceilingMs: number; all: number[] };
   login?: LoginFigures;
   realtime?: RealtimeJson;
@@ -458,6 +462,8 @@ async function main() {
       if (flags.only.has("browser")) {
         say("browser");
         results.browser = await benchBrowser(app, small, flags.quick ? 3 : 5);
+        say("bytes on the wire");
+        results.bytes = await benchBytes(app, small);
       }
     }
     if (flags.only.has("realtime")) {
