@@ -123,8 +123,8 @@ export function tokenizeSegmented(text: string, max = MAX_TOKENS_PER_MESSAGE): s
  * (whose rules join more than letters and digits). Most chat messages are plain; the indexer
  * tokenizes every message, and the segmenter costs ~10× this path.
  */
-// deno-lint-ignore no-control-regex -- ASCII is the range from NUL.
-const NOT_PLAIN = /[^\x00-\x7f]|[_']/;
+// deno-lint-ignore no-control-regex -- ASCII is the range from NUL (less "'" 0x27 and "_" 0x5f).
+const NOT_PLAIN = /[^\x00-\x26\x28-\x5e\x60-\x7f]/;
 
 const isAlnum = (c: number) =>
   (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
