@@ -15,9 +15,9 @@
  *   round trips a page makes (the wrappers' counters);
  * - breaches: every limit a code path broke, by limit and stack, from all three processes.
  *
- * Usage: deno run -A bench/remote.ts [rtt ms ...] [--count] [--trace] [--json=out.json]
+ * Usage: deno run -A bench/remote.ts [rtt ms ...] [--count] [--trace] [--app=dir] [--json=out.json]
  * (--count: breaches are counted but not refused, to see what the rest would do; --trace:
- * KV calls per page and per message by code path).
+ * KV calls per page and per message by code path; --app: a tree snapshotted already).
  * Exports benchRemote and remoteRows for bench/all.ts.
  */
 import type { Row } from "./all.ts";
@@ -437,12 +437,19 @@ async function runAt(
 }
 
 export async function benchRemote(
-  options: { rtts?: number[]; count?: boolean; trace?: boolean; log?: (s: string) => void } = {},
+  options: {
+    rtts?: number[];
+    count?: boolean;
+    trace?: boolean;
+    /** A tree snapshotted already (bench/http.ts snapshotApp), e.g. one with a fix tried in it. */
+    app?: string;
+    log?: (s: string) => void;
+  } = {},
 ): Promise<RemoteFigures[]> {
   const log = options.log ?? ((s: string) => console.error(s));
   const tmp = await Deno.makeTempDir({ prefix: "bench-remote-" });
   try {
-    const app = await snapshotApp(`${tmp}/app`);
+    const app = options.app ?? await snapshotApp(`${tmp}/app`);
     await Deno.mkdir(`${app}/bench`, { recursive: true });
     for (const f of ["remote_kv.ts", "remote_main.ts"]) {
       await Deno.copyFile(`${ROOT}bench/${f}`, `${app}/bench/${f}`);
@@ -537,6 +544,7 @@ if (import.meta.main) {
     rtts: rtts.length ? rtts : undefined,
     count: Deno.args.includes("--count"),
     trace: Deno.args.includes("--trace"),
+    app: Deno.args.find((a) => a.startsWith("--app="))?.slice(6),
   });
   if (json) await Deno.writeTextFile(json, JSON.stringify(figs, null, 2));
   for (const f of figs) {
