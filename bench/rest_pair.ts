@@ -7,7 +7,9 @@
  *
  *   deno run -A bench/rest_pair.ts [before-tree] [after-tree (default: this one)] [rounds=3]
  *
- * With no before tree, only this tree against the ceiling. `BENCH_CPU_PROF` works as in
+ * With no before tree, only this tree against the ceiling. `--floor` adds, for each app, two
+ * answers that show where its cost goes: `/healthz` (the middleware every request passes, no
+ * session) and `/api/auth/check` (that plus the session's read). `BENCH_CPU_PROF` works as in
  * bench/all.ts (for the apps). Make a before tree with `git worktree add $(mktemp -d) <rev>`.
  */
 import { lastMessageText, signIn, snapshotApp, startApp, type Timing } from "./http.ts";
@@ -34,7 +36,8 @@ async function measure(t: Target, timing: Timing): Promise<Figure> {
 }
 
 async function main() {
-  const [before, afterArg, roundsArg = "3"] = Deno.args;
+  const floor = Deno.args.includes("--floor");
+  const [before, afterArg, roundsArg = "3"] = Deno.args.filter((a) => a !== "--floor");
   const after = afterArg || ROOT;
   const timing: Timing = { connections: 32, seconds: 3, warmupSeconds: 1 };
   const tmp = await Deno.makeTempDir({ prefix: "bench-rest-" });
@@ -59,6 +62,12 @@ async function main() {
       }
       const url = `${server.base}/api/conversations/${store.conversationId}/messages?limit=50`;
       targets.push({ name, server, url, cookie, expect: last });
+      if (floor) {
+        const healthz = `${server.base}/healthz`;
+        targets.push({ name: `${name} healthz`, server, url: healthz, expect: "ok" });
+        const check = `${server.base}/api/auth/check`;
+        targets.push({ name: `${name} check`, server, url: check, cookie, expect: store.reader });
+      }
     }
     const figures = new Map<string, Figure[]>();
     for (let round = 0; round < Number(roundsArg); round++) {
@@ -67,7 +76,7 @@ async function main() {
         const r = await measure(t, timing);
         figures.set(t.name, [...(figures.get(t.name) ?? []), r]);
         console.log(
-          `${t.name.padEnd(10)} ${Math.round(r.perSec)}/s p50 ${r.p50Ms.toFixed(1)} ` +
+          `${t.name.padEnd(14)} ${Math.round(r.perSec)}/s p50 ${r.p50Ms.toFixed(1)} ` +
             `p99 ${r.p99Ms.toFixed(1)} ms, ${r.cpuMs.toFixed(3)} ms CPU/answer`,
         );
       }
@@ -78,7 +87,7 @@ async function main() {
       const rate = median(rs.map((r) => r.perSec));
       const cpu = median(rs.map((r) => r.cpuMs));
       console.log(
-        `${name.padEnd(10)} ${Math.round(rate)}/s, ${cpu.toFixed(3)} ms CPU/answer ` +
+        `${name.padEnd(14)} ${Math.round(rate)}/s, ${cpu.toFixed(3)} ms CPU/answer ` +
           `(${Math.round(median(rs.map((r) => r.bodyBytes)))} bytes); vs bare: rate ` +
           `${(rate / median(bare.map((r) => r.perSec))).toFixed(2)}, CPU ` +
           `${(median(bare.map((r) => r.cpuMs)) / cpu).toFixed(2)}`,

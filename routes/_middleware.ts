@@ -207,13 +207,13 @@ export function loadSession(ctx: AppContext): MiddlewareHandler<Env> {
     const bearer = bearerSecret(c);
     const token = bearer === null ? readSessionCookie(c) : undefined;
     // The route's first reads, in the session's getMany (see prefetchRoute).
-    const keys = token ? prefetchKeysOf(c) : null;
+    const keys = token || bearer ? prefetchKeysOf(c) : null;
     const also = keys
       ? { keys, entries: undefined as Deno.KvEntryMaybe<unknown>[] | undefined }
       : undefined;
     const [signedIn, site] = await Promise.all([
       bearer !== null
-        ? getUserByToken(ctx.kv, bearer)
+        ? getUserByToken(ctx.kv, bearer, { also })
         : token
         ? getUserBySession(ctx.kv, token, { also }).then((user) => user && { user, tokenId: null })
         : null,

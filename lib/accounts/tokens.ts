@@ -20,6 +20,7 @@ import {
 } from "../storage/mod.ts";
 import { activeUserOf, botOf, requireActiveAccount, type User, userRecordKey } from "./users.ts";
 import { withAccountEvent } from "./events.ts";
+import type { AlsoRead } from "./sessions.ts";
 import { cleanName } from "../shared/names.ts";
 
 /** What KV keeps at apiTokenKey(hash). */
@@ -169,12 +170,13 @@ const owners = new LruCache<string, { userId: string; botOwnerId: string | null 
  * The user a bearer secret signs in as, and the token's id; null when the secret is malformed,
  * unknown, revoked or expired, or the account is disabled or gone (a bot's: or its owner's).
  * A use is recorded in `lastUsedAt` at most once a minute, best-effort (a failed write never
- * fails the request).
+ * fails the request). `also`: keys the request reads next, read in the same getMany when the
+ * token's owners are known (as sessions.ts's AlsoRead).
  */
 export async function getUserByToken(
   kv: Deno.Kv,
   secret: string,
-  options: { now?: Date } = {},
+  options: { now?: Date; also?: AlsoRead } = {},
 ): Promise<{ user: User; tokenId: string } | null> {
   if (!SECRET_SHAPE.test(secret)) return null;
   const hash = hashSecret(secret);
@@ -184,6 +186,9 @@ export async function getUserByToken(
   const keys: Deno.KvKey[] = [apiTokenKey(hash)];
   if (known) keys.push(userRecordKey(known.userId));
   if (known?.botOwnerId) keys.push(userRecordKey(known.botOwnerId));
+  const ours = keys.length;
+  const also = known ? options.also?.keys(known.userId) : null;
+  if (also && also.length + ours <= 10) keys.push(...also);
   const read = await kv.getMany<unknown[]>(keys);
   const entry = read[0] as Deno.KvEntryMaybe<TokenRecord>;
   if (!entry.value) {
@@ -213,6 +218,10 @@ export async function getUserByToken(
     // Checked: a token revoked meanwhile is not written back. A lost race is fine to ignore.
     await kv.atomic().check(entry).set(apiTokenKey(hash), touched, expiry(touched, now))
       .commit().catch(() => {});
+  }
+  // Read for this user, in the snapshot that found the token and the accounts as they are.
+  if (read.length > ours && known?.userId === record.userId && options.also) {
+    options.also.entries = read.slice(ours);
   }
   return { user, tokenId: record.id };
 }

@@ -5,7 +5,16 @@
  * next answer, never an older one. The other process is a second handle on the same file.
  */
 import assert from "node:assert/strict";
-import { json, okJson, registerUser, startTestApp, withCookie } from "../support/helpers.ts";
+import {
+  json,
+  okJson,
+  ORIGIN,
+  registerUser,
+  startTestApp,
+  withCookie,
+} from "../support/helpers.ts";
+import { parseConfig } from "../../config.ts";
+import { createApp, createContext } from "../../main.ts";
 import { deleteUserRecord, revokeAllSessions, updateAccountFlags } from "../../lib/accounts/mod.ts";
 import { removeParticipant } from "../../lib/conversations/mod.ts";
 import { sendMessage } from "../../lib/messages/mod.ts";
@@ -116,5 +125,105 @@ Deno.test("the REST message page never answers with another conversation's reads
   } finally {
     await app.close();
     await Deno.remove(path).catch(() => {});
+  }
+});
+
+Deno.test("a program's REST message page (bearer token) answers what another process changed, at once", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".kv" });
+  const app = await startTestApp({ KV_PATH: path });
+  const other = await Deno.openKv(path);
+  try {
+    const ann = await registerUser(app, { username: "ann" });
+    const ben = await registerUser(app, { username: "ben" });
+    const made = await okJson(
+      await app.fetch("/api/tokens", json("POST", { name: "script" }, ben.cookie)),
+      201,
+    );
+    const auth = { headers: { authorization: `Bearer ${made.secret}` } };
+    const created = await okJson(
+      await app.fetch(
+        "/api/conversations",
+        json("POST", { participantIds: [ben.user.id] }, ann.cookie),
+      ),
+      201,
+    );
+    const id: string = created.conversation.id;
+    const url = `/api/conversations/${id}/messages?limit=50`;
+    await sendMessage(other, ann.user, { conversationId: id, content: "one" });
+    for (let i = 0; i < 2; i++) {
+      const body = await okJson(await app.fetch(url, auth));
+      assert.deepEqual(body.messages.map((m: { content: string }) => m.content), ["one"]);
+    }
+    await sendMessage(other, ann.user, { conversationId: id, content: "two" });
+    const body = await okJson(await app.fetch(url, auth));
+    assert.deepEqual(body.messages.map((m: { content: string }) => m.content), ["one", "two"]);
+    await removeParticipant(other, id, ben.user.id);
+    assert.equal((await app.fetch(url, auth)).status, 404, "removed by another process");
+    await updateAccountFlags(other, ben.user.id, { disabled: true });
+    assert.equal((await app.fetch(url, auth)).status, 401, "disabled by another process");
+  } finally {
+    other.close();
+    await app.close();
+    await Deno.remove(path).catch(() => {});
+  }
+});
+
+Deno.test("a known session's REST message page reads the head in the session's own getMany, once", async () => {
+  // Every getMany the app makes, by the kinds of its keys (the store wrapped as the bench's is).
+  const reads: string[][] = [];
+  const config = parseConfig({
+    KV_PATH: ":memory:",
+    DENO_ENV: "test",
+    LOG_LEVEL: "error",
+    REGISTRATION: "open",
+  });
+  const ctx = await createContext(config, {
+    channelName: `rest-reads-${Deno.pid}`,
+    wrapKv: (kv) =>
+      new Proxy(kv, {
+        get(target, prop) {
+          const value = Reflect.get(target, prop, target);
+          if (prop !== "getMany") return typeof value === "function" ? value.bind(target) : value;
+          return (keys: Deno.KvKey[], o?: { consistency?: Deno.KvConsistencyLevel }) => {
+            reads.push(keys.map((k) => String(k[0])));
+            return target.getMany(keys, o);
+          };
+        },
+      }),
+  });
+  const app = createApp(ctx);
+  const fetch = async (path: string, init?: RequestInit) =>
+    await app.fetch(new Request(new URL(path, ORIGIN), init));
+  try {
+    const ann = await registerUser({ fetch }, { username: "ann" });
+    const ben = await registerUser({ fetch }, { username: "ben" });
+    const created = await okJson(
+      await fetch(
+        "/api/conversations",
+        json("POST", { participantIds: [ben.user.id] }, ann.cookie),
+      ),
+      201,
+    );
+    const id: string = created.conversation.id;
+    await okJson(
+      await fetch(`/api/conversations/${id}/messages`, json("POST", { content: "hi" }, ann.cookie)),
+      201,
+    );
+    const url = `/api/conversations/${id}/messages?limit=50`;
+    for (let i = 0; i < 2; i++) await okJson(await fetch(url, withCookie(ben.cookie)));
+    reads.length = 0;
+    const body = await okJson(await fetch(url, withCookie(ben.cookie)));
+    assert.deepEqual(body.messages.map((m: { content: string }) => m.content), ["hi"]);
+    const withHead = reads.filter((kinds) => kinds.includes("conv_head"));
+    assert.equal(withHead.length, 1, JSON.stringify(reads));
+    assert.ok(withHead[0].includes("session"), JSON.stringify(reads));
+    assert.ok(
+      !reads.flat().includes("user") || withHead[0].includes("user"),
+      JSON.stringify(reads),
+    );
+  } finally {
+    await ctx.hub.indexed();
+    ctx.hub.close();
+    ctx.kv.close();
   }
 });
