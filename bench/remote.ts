@@ -17,7 +17,8 @@
  *
  * Usage: deno run -A bench/remote.ts [rtt ms ...] [--count] [--trace] [--app=dir] [--json=out.json]
  * (--count: breaches are counted but not refused, to see what the rest would do; --trace:
- * KV calls per page and per message by code path; --app: a tree snapshotted already).
+ * KV calls per page and per message by code path; --app: a tree snapshotted already, with
+ * `deno task build` run in it after any edit: the asset hash covers the sources).
  * Exports benchRemote and remoteRows for bench/all.ts.
  */
 import type { Row } from "./all.ts";
