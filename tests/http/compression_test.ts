@@ -230,19 +230,22 @@ Deno.test("over a real socket: the length Deno sends is the compressed one, for 
     const css = (await linkedFiles(server as unknown as TestApp, ann.cookie)).find((p) =>
       p.endsWith("styles.css")
     )!;
-    for (const method of ["GET", "HEAD"]) {
+    // An asset (its kept .br) and a page compressed on the fly (the login page: no cookie).
+    for (
+      const [path, method] of [[css, "GET"], [css, "HEAD"], ["/login", "GET"], ["/login", "HEAD"]]
+    ) {
       const conn = await Deno.connect({
         hostname: "127.0.0.1",
         port: Number(new URL(server.base).port),
       });
       await conn.write(new TextEncoder().encode(
-        `${method} ${css} HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: br\r\nConnection: close\r\n\r\n`,
+        `${method} ${path} HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: br\r\nConnection: close\r\n\r\n`,
       ));
       const raw = new Uint8Array(await new Response(conn.readable).arrayBuffer());
       const text = new TextDecoder("latin1").decode(raw);
       const [head] = text.split("\r\n\r\n", 1);
       const lengths = [...head.matchAll(/^content-length: (\d+)$/gim)].map((m) => Number(m[1]));
-      assert.equal(lengths.length, 1, `one Content-Length on ${method}: ${head}`);
+      assert.equal(lengths.length, 1, `one Content-Length on ${method} ${path}: ${head}`);
       assert.match(head, /^content-encoding: br$/im);
       const body = raw.subarray(head.length + 4);
       if (method === "GET") {
