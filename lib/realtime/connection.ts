@@ -11,8 +11,6 @@ export type Connection = {
   send(frame: ServerFrame | string): void;
   /** Bytes sent but not yet on the wire (catch-up waits while this is high). */
   buffered?(): number;
-  /** Whether it asked for `activity` frames (a conversation list: `watch_list`). */
-  watchesList?: boolean;
   close(code: number, reason: string): void;
   /** Its person is not looking (tab hidden or idle), as the client said. */
   away?: boolean;
@@ -23,6 +21,8 @@ export type Connection = {
 /** Every socket of one hub, by user: who to tell when a person's things change. */
 export class Connections {
   #byUser = new Map<string, Set<Connection>>();
+  /** Per user, the sockets that asked for `activity` frames (a conversation list: `watch_list`). */
+  #lists = new Map<string, Set<Connection>>();
 
   add(conn: Connection): void {
     let set = this.#byUser.get(conn.user.id);
@@ -31,9 +31,26 @@ export class Connections {
   }
 
   remove(conn: Connection): void {
-    const set = this.#byUser.get(conn.user.id);
+    const id = conn.user.id;
+    const set = this.#byUser.get(id);
     set?.delete(conn);
-    if (set?.size === 0) this.#byUser.delete(conn.user.id);
+    if (set?.size === 0) this.#byUser.delete(id);
+    const lists = this.#lists.get(id);
+    lists?.delete(conn);
+    if (lists?.size === 0) this.#lists.delete(id);
+  }
+
+  /** The socket (registered) asked for `activity` frames: see notifyLists. */
+  watchList(conn: Connection): void {
+    if (!this.has(conn)) return;
+    let set = this.#lists.get(conn.user.id);
+    if (!set) this.#lists.set(conn.user.id, set = new Set());
+    set.add(conn);
+  }
+
+  /** Whether the socket asked for `activity` frames. */
+  watchesList(conn: Connection): boolean {
+    return this.#lists.get(conn.user.id)?.has(conn) ?? false;
   }
 
   /** Whether the socket is still registered (a closed one has been removed). */
@@ -72,13 +89,17 @@ export class Connections {
 
   /**
    * Tells the participants' conversation lists that the conversation moved: sockets that
-   * asked (`watch_list`) and are not in the room (those get the `message` itself).
+   * asked (`watch_list`) and are not in the room (those get the `message` itself). Only the
+   * list sockets are looked at, not every socket of every participant.
    */
   notifyLists(participantIds: string[], message: Message): void {
+    if (this.#lists.size === 0) return;
     let text: string | null = null;
     for (const id of participantIds) {
-      for (const conn of this.ofUser(id)) {
-        if (!conn.watchesList || conn.cursors.has(message.conversationId)) continue;
+      const lists = this.#lists.get(id);
+      if (!lists) continue;
+      for (const conn of lists) {
+        if (conn.cursors.has(message.conversationId)) continue;
         text ??= JSON.stringify(
           {
             type: "activity",

@@ -135,6 +135,11 @@ export class Hub {
     if (this.#closing) conn.close(1012, "server restarting");
   }
 
+  /** The socket hears `activity` frames of every conversation its person takes part in. */
+  watchList(conn: Connection): void {
+    this.#conns.watchList(conn);
+  }
+
   /** Removes a socket from every room it joined. */
   disconnect(conn: Connection): void {
     for (const id of [...conn.cursors.keys()]) this.leave(conn, id);

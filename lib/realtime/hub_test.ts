@@ -166,3 +166,29 @@ Deno.test("Hub: shutdown closes every socket with 1012, and a socket that arrive
     assert.equal(hub.connections, 0);
   });
 });
+
+Deno.test("Hub: list activity goes to the sockets that asked for it and are not in the room, until they close", async () => {
+  await withRoom(async ({ hub, people: { ann, ben, cat }, conversationId }) => {
+    const inRoom = connect(hub, ben);
+    await hub.join(inRoom, conversationId);
+    hub.watchList(inRoom);
+    const list = connect(hub, ben);
+    hub.watchList(list);
+    const notAsking = connect(hub, ben);
+    const catList = connect(hub, cat);
+    hub.watchList(catList);
+    await hub.send(ann, { conversationId, content: "one" });
+    await until(() => list.framesOf("activity").length === 1, "ben's list heard");
+    await until(() => catList.framesOf("activity").length === 1, "cat's list heard");
+    assert.equal(inRoom.framesOf("activity").length, 0);
+    assert.equal(seqsOf(inRoom).length, 1);
+    assert.equal(notAsking.frames.length, 0);
+    // Closed: no longer told (nor another socket opened after it).
+    list.close(1000, "bye");
+    const later = connect(hub, ben);
+    await hub.send(ann, { conversationId, content: "two" });
+    await until(() => catList.framesOf("activity").length === 2, "cat's list heard again");
+    assert.equal(list.framesOf("activity").length, 1);
+    assert.equal(later.frames.length, 0);
+  });
+});

@@ -187,8 +187,7 @@ async function dispatch(
     case "ping":
       return conn.send({ type: "pong" });
     case "watch_list":
-      conn.watchesList = true;
-      return;
+      return hub.watchList(conn);
     case "watch_people":
       return await hub.watchPeople(conn, frame.userIds, frame.scope);
     case "join":
