@@ -99,7 +99,12 @@ Deno.test("the table marks a missed target and shows the ceiling's ratio", () =>
   });
   const rows = rowsOf({
     ceiling: load(20_000, 4),
-    small: { page: load(2000, 60), rest: load(9000, 5) },
+    small: {
+      page: load(2000, 60),
+      barePage: load(5000, 10),
+      rest: load(9000, 5),
+      restCeiling: load(12_000, 3),
+    },
     parallel: { page: load(3500, 40), rest: load(12_000, 4) },
   });
   // `deno serve --parallel` is shown beside one process; the targets are judged on one process.
@@ -107,12 +112,21 @@ Deno.test("the table marks a missed target and shows the ceiling's ratio", () =>
   assert.equal(parallel.length, 3);
   assert.ok(parallel.every((r) => r.met === null && r.target === ""));
   const page = rows.find((r) => r.figure.startsWith("page, 50 of 1,000"))!;
+  // Judged against the bare render of the same messages, not the bare "ok" route.
   assert.equal(page.met, false);
-  assert.equal(page.ratio, "0.10");
-  assert.equal(rows.find((r) => r.figure.startsWith("REST"))!.met, true);
+  assert.equal(page.ratio, "0.40");
+  const rest = rows.find((r) => r.figure.startsWith("REST"))!;
+  assert.equal(rest.met, true);
+  assert.equal(rest.ratio, "0.75");
   assert.equal(rows.find((r) => r.figure.startsWith("page latency"))!.met, false);
   const table = formatTable(rows);
-  assert.match(table, /\| page, 50 of 1,000 messages \(32 conns\) +\| 2,000\/s +\| 20,000\/s/);
+  assert.match(
+    table,
+    /\| page, 50 of 1,000 messages \(32 conns\) +\| 2,000\/s +\| 5,000\/s \(bare Preact\)/,
+  );
+  // Without its ceiling a row shows no ratio and judges nothing.
+  const alone = rowsOf({ small: { page: load(2000, 60), rest: load(9000, 5) } });
+  assert.ok(alone.filter((r) => r.target === "≥ 0.5").every((r) => r.met === null));
   assert.match(table, /✗/);
   assert.match(table, /✓/);
 });
