@@ -3,12 +3,13 @@ import { commitMessages, unfurlWrites } from "./send.ts";
 import { type MessageIndexer, searchHooks } from "./index_port.ts";
 
 /**
- * Per commit: KV allows 100 checks (one per conversation here; measured on Deno 2.9.6),
- * 1,000 mutations and ~800 KiB.
+ * Per commit: a KV file allows 100 checks (one per conversation here; measured on Deno 2.9.6),
+ * but a remote KV (denokv, Deno Deploy: denokv_proto's MAX_CHECKS) only 10, which a burst of
+ * sends queued across more conversations broke (bench/remote.ts); 1,000 mutations and ~800 KiB.
  * Each conversation takes two mutations (its head and the notifier's pending marker,
  * lib/notify/dispatch.ts); the rest is shared by the messages (see `cost`).
  */
-const MAX_CONVERSATIONS = 50;
+const MAX_CONVERSATIONS = 10;
 const MAX_MESSAGES = 200;
 const MAX_MUTATIONS = 1000 - 2 * MAX_CONVERSATIONS;
 const MAX_BYTES = 480 * 1024;
