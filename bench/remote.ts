@@ -59,6 +59,8 @@ export type RemoteFigures = {
   /** With trace: KV calls per page and per paced message, by kind and code path. */
   perPage?: Record<string, number>;
   perMessage?: Record<string, number>;
+  /** With trace: the same during the saturated phase, per acked message (≈ 5 s of acks). */
+  perSaturatedMessage?: Record<string, number>;
   notes: string[];
 };
 
@@ -385,7 +387,9 @@ async function runAt(
     log(`remote ${rttMs} ms: page p50 ${page.p50.toFixed(1)} ms, ${page.kvCalls} KV calls`);
     const senders = await pool(USERS, USERS, (u) => openSock(apps[u % PROCESSES], u, s.cookies[u]));
     const calls0 = await Promise.all(apps.map(statsOf));
+    const sites3 = mode.trace ? await sitesOf(apps) : {};
     const sat = await saturated(senders, ids);
+    const sites4 = mode.trace ? await sitesOf(apps) : {};
     log(`remote ${rttMs} ms: saturated ${sat.acksPerSec.toFixed(0)} acks/s, ${sat.errors} errors`);
     const calls1 = await Promise.all(apps.map(statsOf));
     const delta = (k: string) =>
@@ -427,6 +431,7 @@ async function runAt(
           ? {
             perMessage: perOne(sites0, sites1, Math.max(1, p.acked)),
             perPage: perOne(sites1, sites2, (PAGES + 2) * PROCESSES),
+            perSaturatedMessage: perOne(sites3, sites4, Math.max(1, sat.acksPerSec * 5)),
           }
           : {}),
         notes,
@@ -549,9 +554,15 @@ if (import.meta.main) {
   });
   if (json) await Deno.writeTextFile(json, JSON.stringify(figs, null, 2));
   for (const f of figs) {
-    const { breaches: _b, calls: _c, perPage, perMessage, ...rest } = f;
+    const { breaches: _b, calls: _c, perPage, perMessage, perSaturatedMessage, ...rest } = f;
     console.log(JSON.stringify(rest));
-    for (const [what, per] of [["page", perPage], ["paced message", perMessage]] as const) {
+    for (
+      const [what, per] of [
+        ["page", perPage],
+        ["paced message", perMessage],
+        ["saturated message", perSaturatedMessage],
+      ] as const
+    ) {
       if (!per) continue;
       console.log(`  KV calls per ${what}:`);
       for (const [k, v] of Object.entries(per)) console.log(`    ${v} ${k}`);
