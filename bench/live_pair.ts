@@ -61,11 +61,44 @@ function browserCpu(): Map<number, number> {
   return out;
 }
 
+/** A process's CPU ms by thread name (threads of one name summed). */
+function threadsOf(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const e of Deno.readDirSync(`/proc/${pid}/task`)) {
+      const stat = Deno.readTextFileSync(`/proc/${pid}/task/${e.name}/stat`);
+      const close = stat.lastIndexOf(")");
+      const name = stat.slice(stat.indexOf("(") + 1, close).replace(/\d+$/, "");
+      const fields = stat.slice(close + 2).split(" ");
+      out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10);
+    }
+  } catch { /* gone */ }
+  return out;
+}
+
 /** The CPU ms Chromium's processes used between two browserCpu() readings. */
-function cpuBetween(before: Map<number, number>, after: Map<number, number>): number {
-  let ms = 0;
-  for (const [pid, t] of after) ms += t - (before.get(pid) ?? 0);
-  return ms;
+function cpuBetween(
+  before: Map<number, number>,
+  after: Map<number, number>,
+): Record<string, number> {
+  const out: Record<string, number> = { browserCpuMs: 0 };
+  for (const [pid, t] of after) {
+    const ms = t - (before.get(pid) ?? 0);
+    out.browserCpuMs += ms;
+    let type = "browser";
+    try {
+      const cmd = Deno.readTextFileSync(`/proc/${pid}/cmdline`);
+      type = /--type=([\w-]+)/.exec(cmd)?.[1] ?? "browser";
+      if (type === "utility") type = /--utility-sub-type=([\w.]+)/.exec(cmd)?.[1] ?? type;
+    } catch { /* gone */ }
+    out[`cpu ${type}`] = (out[`cpu ${type}`] ?? 0) + ms;
+    if (type === "renderer") {
+      for (const [thread, tms] of threadsOf(pid)) {
+        out[`  ${thread}`] = (out[`  ${thread}`] ?? 0) + tms;
+      }
+    }
+  }
+  return out;
 }
 
 /** Chromium's own counters of the page's main thread (CDP Performance.getMetrics), in ms. */
@@ -115,7 +148,7 @@ async function main() {
           trace ? async (page) => (read = await metered(page)) : undefined,
           async () => {
             counters = trace ? await read!() : {};
-            counters.browserCpuMs = cpuBetween(cpuBefore, browserCpu());
+            Object.assign(counters, cpuBetween(cpuBefore, browserCpu()));
             counters.serverCpuMs = (cpuSeconds(t.server.pid) - serverBefore) * 1000;
           },
         );
