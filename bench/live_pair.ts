@@ -15,15 +15,21 @@ import type { Page } from "playwright-core";
 import { type Timeline, visitLive } from "./browser.ts";
 import { lastMessageText, signIn, snapshotApp, startApp } from "./http.ts";
 import { cpuSeconds, ROOT, type Server } from "./process.ts";
-import { seededStore } from "./seed.ts";
+import { type SeededStore, seededStore } from "./seed.ts";
 import { launchChromium } from "../tests/support/browser.ts";
 
 type Target = { name: string; server: Server; cookie: string; url: string; last: string };
 
-async function start(tmp: string, name: string, root: string): Promise<Target> {
+async function start(
+  tmp: string,
+  name: string,
+  root: string,
+  seeded: SeededStore,
+): Promise<Target> {
   const dir = await Deno.makeTempDir({ dir: tmp, prefix: `${name}-` });
   const app = await snapshotApp(dir, root);
-  const store = await seededStore(ROOT, { history: 1000, conversations: 0 }, dir);
+  const store = { ...seeded, path: `${dir}/store.kv` };
+  await Deno.copyFile(seeded.path, store.path);
   const server = await startApp(app, store.path);
   const cookie = await signIn(server.base, store.reader, store.password);
   const last = await lastMessageText(server.base, cookie, store);
@@ -126,7 +132,12 @@ async function main() {
   const rounds = Number(roundsArg);
   const trace = Deno.env.get("BENCH_TRACE") === "1";
   const tmp = await Deno.makeTempDir({ prefix: "live-pair-" });
-  const targets = [await start(tmp, "before", before), await start(tmp, "after", after)];
+  // One store (seeded by this tree's code, or taken from the cache), a copy for each app.
+  const seeded = await seededStore(ROOT, { history: 1000, conversations: 0 }, tmp);
+  const targets = [
+    await start(tmp, "before", before, seeded),
+    await start(tmp, "after", after, seeded),
+  ];
   const browser = await launchChromium();
   const timelines = new Map<string, Timeline[]>(targets.map((t) => [t.name, []]));
   const traces = new Map<string, Record<string, number>[]>(targets.map((t) => [t.name, []]));
