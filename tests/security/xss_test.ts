@@ -206,6 +206,8 @@ type Expect = {
   /** Form controls (by CSS selector) and the value each must hold. */
   values?: Record<string, string>;
   status?: number;
+  /** Loads the sidebar's older conversations first (it shows the newest 20, then more on demand). */
+  wholeSidebar?: boolean;
 };
 
 /** Checks the page as it is now: nothing ran, nothing was injected, the texts are there. */
@@ -261,7 +263,22 @@ async function visit(page: Page, url: string, problems: Problems, expect: Expect
     problems.push(`${url.slice(0, 120)}: status ${res?.status()}, expected ${expect.status}`);
   }
   await hydrated(page, problems);
+  if (expect.wholeSidebar) await loadWholeSidebar(page, problems);
   await inspect(page, problems, expect);
+}
+
+/** Presses "Show older conversations" until the sidebar holds every conversation. */
+async function loadWholeSidebar(page: Page, problems: Problems) {
+  const more = page.locator(`${SIDEBAR} button`, { hasText: /Show older conversations|Loading…/ });
+  for (let round = 0; round < 50 && await more.count() > 0; round++) {
+    await more.first().click().catch(() => {}); // it may vanish as the last page comes in
+    await page.waitForFunction(
+      (scope) => !document.querySelector(scope)?.textContent?.includes("Loading…"),
+      SIDEBAR,
+      { timeout: 10_000, polling: 50 },
+    );
+  }
+  if (await more.count() > 0) problems.push(`${page.url()}: the sidebar never loaded it all`);
 }
 
 /** Waits (polling the page, no fixed sleep) until every text is visible, else says which not. */
@@ -596,6 +613,7 @@ Deno.test({
         const visits: [string, Expect][] = [
           [`${base}/`, {
             texts: [`Welcome, ${viewerName}`],
+            wholeSidebar: true,
             within: {
               [SIDEBAR]: [
                 ...titles,
