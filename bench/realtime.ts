@@ -12,7 +12,8 @@
  * (`deno serve --parallel`), and server RSS per idle socket at 10,000 sockets.
  * All three speak through the same client code; only the frame text differs.
  * Usage: `deno task bench:realtime [a|b|c ...]` (default: all three), `durable` for (a)'s
- * durable-ack rows alone, or `fan [a|b|c ...]` for the fan-out phases alone (default a and b).
+ * durable-ack rows alone, `fan [a|b|c ...]` for the fan-out phases alone (default a and b), or
+ * `cpu [a|b|c ...]` for the server's CPU per delivery over a fixed number of messages.
  * BENCH_APP_ROOT runs (a) from another tree (a `git worktree` of an earlier commit), to pair
  * before and after in one run. See docs/benchmarks.md.
  */
@@ -519,6 +520,34 @@ async function runFanPhase(
   };
 }
 
+type FixedResult = { cpuPerDelivery: number; deliveries: number; seconds: number };
+
+/** Each sender sends `perSender` messages (FAN_WINDOW in flight); CPU over every delivery. */
+async function runFixed(server: Server, fan: FanOut, perSender: number): Promise<FixedResult> {
+  newPhase();
+  for (const s of fan.senders) {
+    s.inflight = 0;
+    s.sent = 0;
+  }
+  m.winStart = -Infinity;
+  m.winEnd = Infinity;
+  const expected = fan.senders.reduce((a, s) => a + perSender * fan.members[s.room], 0);
+  const cpu0 = cpuSeconds(server.pid);
+  const t0 = performance.now();
+  m.pump = (s) => {
+    while (s.inflight < FAN_WINDOW && s.sent < perSender) sendOne(s);
+  };
+  fan.senders.forEach((s) => m.pump!(s));
+  await waitFor(() => m.received >= expected, 180_000);
+  const cpu = cpuSeconds(server.pid) - cpu0;
+  m.pump = null;
+  return {
+    cpuPerDelivery: cpu / m.received,
+    deliveries: m.received,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
 type DurableResult = {
   acksPerSec: number;
   lat: Latency;
@@ -653,6 +682,8 @@ type Row = {
   /** The median of the saturated runs, and every run's deliveries/s. */
   saturated?: FanResult;
   saturatedRuns?: number[];
+  /** `cpu` mode's runs. */
+  fixed?: FixedResult[];
   notes: string[];
 };
 
@@ -666,6 +697,13 @@ const fmtUs = (s: number | undefined) =>
 let onlyDurable = false;
 /** `fan`: the fan-out phases alone (no durable acks, no idle sockets), for quick iterations. */
 let onlyFan = false;
+/**
+ * `cpu`: in place of the timed phases, each sender sends CPU_MESSAGES messages (a window of
+ * FAN_WINDOW), four times: the server's CPU µs per delivery over all of them. Fixed work, so
+ * it holds on a loaded machine where rates do not (wall time then adds only the timers').
+ */
+let cpuOnly = false;
+const CPU_MESSAGES = 200;
 
 async function benchFanOut(
   label: string,
@@ -696,6 +734,17 @@ async function benchFanOut(
         fan.members.join("/")
       } (pid ${server.pid})`,
     );
+    if (cpuOnly) {
+      const runs: FixedResult[] = [];
+      for (let i = 0; i < 4; i++) {
+        runs.push(await runFixed(server, fan, CPU_MESSAGES));
+        progress(`${label}: ${fmtUs(runs[i].cpuPerDelivery)} µs CPU a delivery`);
+      }
+      row.fixed = runs;
+      closeAll(fan.socks);
+      await sleep(500);
+      return row;
+    }
     row.paced = await runFanPhase(server, fan, "paced", WARMUP_MS);
     progress(
       `${label}: paced ${fmtK(row.paced.deliveriesPerSec)}/s p99 ${fmtMs(row.paced.lat.p99)} ms`,
@@ -760,6 +809,11 @@ async function main() {
     which.add("a");
     which.delete("b");
     which.delete("c");
+  }
+  if (which.has("cpu")) {
+    cpuOnly = true;
+    which.delete("cpu");
+    which.add("fan");
   }
   if (which.has("fan")) {
     onlyFan = true;
@@ -980,6 +1034,13 @@ function report(
     }
     if (r.saturatedRuns) {
       out.push(`  ${r.label} saturated runs: ${r.saturatedRuns.map(fmtK).join(", ")} deliveries/s`);
+    }
+    if (r.fixed) {
+      out.push(
+        `  ${r.label} CPU µs a delivery, ${CPU_MESSAGES} messages a sender, 4 runs: ${
+          r.fixed.map((f) => `${fmtUs(f.cpuPerDelivery)} (${f.seconds.toFixed(1)} s)`).join(", ")
+        }`,
+      );
     }
     for (const n of r.notes) out.push(`  ${r.label}: ${n}`);
   }
