@@ -23,6 +23,7 @@ export {
   usernameSchema,
   userOf,
   userRecordKey,
+  withProfilesMoved,
 } from "./users.ts";
 export { hashPassword, passwordHashing, timingSafeEqual } from "./passwords.ts";
 export {

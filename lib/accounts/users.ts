@@ -36,9 +36,12 @@ export const displayNameSchema = z.string().transform(cleanName).pipe(
 /** What anyone may see of a user (the browser's type too). */
 export type { User };
 
-/** Moves profilesRevKey in `op` (a sum: no conflict): for a deletion or the site-admin role,
- * the changes of what others see of an account (names never change; a new one is in no page). */
-function withProfilesMoved(op: Deno.AtomicOperation): Deno.AtomicOperation {
+/**
+ * Moves profilesRevKey in `op` (a sum: no conflict). Every commit that changes what others see
+ * of an existing account must use it (a deletion, the site-admin role; a rename, when one
+ * exists): caches of rendered authors trust their names until that key moves.
+ */
+export function withProfilesMoved(op: Deno.AtomicOperation): Deno.AtomicOperation {
   return op.sum(profilesRevKey(), 1n);
 }
 

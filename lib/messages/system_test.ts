@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createUser, type User, userRecordKey } from "../accounts/mod.ts";
+import { createUser, type User, userRecordKey, withProfilesMoved } from "../accounts/mod.ts";
 import { createConversation } from "../conversations/mod.ts";
 import { AppError } from "../errors.ts";
 import type { SystemInfo } from "../shared/message.ts";
@@ -103,9 +103,14 @@ Deno.test("a system message is stored by whoever did it, named people resolved, 
     assert.equal(page.messages[0].system?.users?.[0].displayName, ben.displayName);
     assert.equal(page.messages[0].author.id, cat.id);
 
-    // A person named in it is renamed: the cached page is read again.
+    // A person named in it is renamed (no route renames yet; a commit that does moves the
+    // profiles' revision, as deletions do): the cached page is read again.
     const entry = await kv.get<Record<string, unknown>>(userRecordKey(ben.id));
-    await kv.set(userRecordKey(ben.id), { ...entry.value, displayName: "Benedict" });
+    const rename = kv.atomic().set(userRecordKey(ben.id), {
+      ...entry.value,
+      displayName: "Benedict",
+    });
+    await withProfilesMoved(rename).commit();
     const again = await readHistory(kv, conversationId, {});
     assert.equal(again.page.messages[0].system?.users?.[0].displayName, "Benedict");
 
