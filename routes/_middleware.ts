@@ -174,6 +174,10 @@ export function methodNotAllowedJson(app: Hono<Env>): MiddlewareHandler<Env> {
     app,
     onMethodNotAllowed: (c, methods) => {
       const declared = methods.filter((m) => m !== "HEAD");
+      // This answer replaces the 404 found inside, whose headers Hono would copy onto it; that
+      // 404 may have been compressed (compressAnswers runs inside this middleware), and its
+      // Content-Encoding must not describe this body. The security headers come after.
+      c.res = undefined;
       return c.json(
         {
           error: { code: "method_not_allowed", message: `Use ${declared.join(" or ")} here.` },

@@ -257,3 +257,20 @@ Deno.test("over a real socket: the length Deno sends is the compressed one, for 
     await server.close();
   }
 });
+
+Deno.test("a 405 that replaces a compressed 404 says no Content-Encoding, and keeps Allow and the CSP", async () => {
+  await withApp(async (app) => {
+    // The not-found page behind the 405 is compressible (no cookie: no BREACH rule applies).
+    const notFound = await get(app, "/conversations/nope/nothing", { "accept-encoding": "br" });
+    assert.equal(notFound.res.status, 404);
+    assert.equal(notFound.coding, "br", "the 404 page is compressed");
+    for (const [method, path] of [["PATCH", "/conversations/x"], ["GET", "/hooks/x/y"]]) {
+      const res = await get(app, path, { "accept-encoding": "br" }, method);
+      assert.equal(res.res.status, 405, `${method} ${path}`);
+      assert.equal(res.coding, null, `${method} ${path}: the 404's encoding is not kept`);
+      assert.equal(JSON.parse(res.body).error.code, "method_not_allowed");
+      assert.ok(res.res.headers.get("allow"));
+      assert.ok(res.res.headers.get("content-security-policy"));
+    }
+  });
+});
