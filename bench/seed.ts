@@ -13,7 +13,7 @@ import { createConversation } from "../lib/conversations/mod.ts";
 import { MessageWriter, type SendRequest } from "../lib/messages/mod.ts";
 import { SearchIndexer } from "../lib/search/mod.ts";
 import { createUser, type User } from "../lib/accounts/mod.ts";
-import { outboxJobKey, outboxQueuePrefix } from "../lib/storage/mod.ts";
+import { notifyPendingPrefix, outboxJobKey, outboxQueuePrefix } from "../lib/storage/mod.ts";
 
 export type StoreShape = {
   /** Messages in the measured conversation. */
@@ -287,8 +287,17 @@ async function build(path: string, shape: StoreShape, log: (s: string) => void) 
       }));
     }
     // The link previews those messages queued: a server at rest has worked them off (and a
-    // bench's server must not fetch example.com meanwhile).
-    for (const prefix of [outboxQueuePrefix("unfurl"), outboxJobKey("unfurl", "").slice(0, 2)]) {
+    // bench's server must not fetch example.com meanwhile). So has its notifier the markers of
+    // the conversations with new messages: left in, a server started on the large store spent
+    // its first minutes working off 10,000 of them while the pages and REST were measured (a
+    // conversation without a cursor starts near its head when it next has one).
+    for (
+      const prefix of [
+        outboxQueuePrefix("unfurl"),
+        outboxJobKey("unfurl", "").slice(0, 2),
+        notifyPendingPrefix(),
+      ]
+    ) {
       for await (const e of kv.list({ prefix }, { batchSize: 500 })) await kv.delete(e.key);
     }
     return {
