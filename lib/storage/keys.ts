@@ -331,6 +331,11 @@ export const pushSubKey = (userId: string, endpointHash: string) => [
   endpointHash,
 ];
 export const pushSubsPrefix = (userId: string) => ["push_sub", userId];
+/** push.ts: how many subscriptions a person holds (absent: none), set with each add/remove. */
+export const pushSubCountKey = (userId: string) => ["push_sub_count", userId];
+/** push_counts.ts: every subscription / every count (the recount of stores from before it). */
+export const pushSubsAllPrefix = () => ["push_sub"];
+export const pushSubCountPrefix = () => ["push_sub_count"];
 /** push.ts: which account holds the subscription at this endpoint (its hash) → userId. */
 export const pushEndpointKey = (endpointHash: string) => ["push_endpoint", endpointHash];
 /**
