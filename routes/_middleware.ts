@@ -6,6 +6,7 @@ import { ForbiddenError } from "../lib/errors.ts";
 import { log, metrics, withRequestId } from "../lib/ops/mod.ts";
 import { cachedSiteSettings, getUserBySession, getUserByToken } from "../lib/accounts/mod.ts";
 import { type Env, isHttps, prefetchKeysOf, readSessionCookie } from "./_http.ts";
+import { EARLY_SOCKET_CSP } from "./_early_socket.ts";
 
 /** An incoming X-Request-Id is kept when it is this tame (a proxy's id links its logs to ours). */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
@@ -77,7 +78,8 @@ function setHeader(c: Context<Env>, name: string, value: string): void {
 
 /**
  * Security headers on every answer. Scripts and styles only from this origin (island
- * bundles and the stylesheet are files, so no inline script or style is ever needed).
+ * bundles and the stylesheet are files), and the one inline script allowed by its hash: the
+ * live page's early socket (routes/_early_socket.ts), the same on every page.
  */
 export function securityHeaders(): MiddlewareHandler<Env> {
   return async (c, next) => {
@@ -91,7 +93,7 @@ export function securityHeaders(): MiddlewareHandler<Env> {
     setHeader(
       c,
       "Content-Security-Policy",
-      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
+      `default-src 'self'; script-src 'self' ${EARLY_SOCKET_CSP}; style-src 'self'; img-src 'self' data: blob:; ` +
         "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; " +
         "form-action 'self'; frame-ancestors 'none'",
     );

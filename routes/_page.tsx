@@ -4,6 +4,7 @@ import { SiteContext } from "../components/site_context.ts";
 import { installFragmentCache, renderDocument } from "../lib/web/mod.ts";
 import { MESSAGE_FRAGMENT_BOUNDS, messageFragments } from "../components/message_fragments.tsx";
 import { type AppCtx, FORM_ERROR_CODES } from "./_http.ts";
+import { EARLY_SOCKET_SCRIPT } from "./_early_socket.ts";
 
 // Pages render each message's content once and keep it (one entry per message, whoever reads).
 installFragmentCache(messageFragments, MESSAGE_FRAGMENT_BOUNDS);
@@ -79,6 +80,7 @@ export function page(
       {options.children}
     </SiteContext.Provider>,
     c.get("ctx").assets,
+    EARLY_SOCKET_SCRIPT,
   );
   c.header("Cache-Control", "no-store");
   return c.html(html, options.status ?? 200);

@@ -12,6 +12,21 @@ const CONNECT_WAIT_MS = 10_000;
 export type SocketState = "connecting" | "open" | "offline";
 
 /**
+ * The socket the page's head opened before any module loaded (routes/_early_socket.ts), with
+ * the frames it heard since; its URL's `join` is the conversation its upgrade joined.
+ */
+type EarlySocket = { socket: WebSocket; frames: MessageEvent[] };
+
+/** Takes the head's early socket, once; null when there is none or it closed already. */
+function takeEarlySocket(): EarlySocket | null {
+  const g = globalThis as { __hearthSocket?: EarlySocket };
+  const early = g.__hearthSocket;
+  delete g.__hearthSocket;
+  if (!early || early.socket.readyState > WebSocket.OPEN) return null;
+  return early;
+}
+
+/**
  * The page's one WebSocket, shared by every island. It reconnects with capped, jittered
  * exponential backoff and re-joins each conversation with `since` = the last seq its island
  * has, so nothing sent while offline is missed. Frames sent while offline are queued.
@@ -42,11 +57,19 @@ export class ChatSocket {
    * hears them, in order. Null otherwise.
    */
   #held: ServerFrame[] | null = null;
+  /**
+   * The conversation the current socket's upgrade joined (`/api/ws?join=…`, the head's early
+   * socket): no join frame goes out for it on this socket. Null for every later socket.
+   */
+  #joinedOnUpgrade: string | null = null;
   state: SocketState = "connecting";
 
   constructor(readonly url: string) {
     this.#away = document.visibilityState === "hidden";
-    this.#open();
+    const early = takeEarlySocket();
+    // What the early socket heard before it was adopted is kept for the islands to come.
+    if (early) this.holdFrames();
+    this.#open(early);
     // The network is gone: say so now, not when a timeout notices (the socket may stay
     // OPEN and silent for minutes). It is back: join again with `since` at once.
     addEventListener("offline", () => this.#drop());
@@ -107,7 +130,8 @@ export class ChatSocket {
    * island, hydrating, joins again: one join frame goes out).
    */
   join(conversationId: string, lastSeq: () => number): void {
-    const already = this.#joined.has(conversationId);
+    const already = this.#joined.has(conversationId) ||
+      conversationId === this.#joinedOnUpgrade;
     this.#joined.set(conversationId, lastSeq);
     if (!already && this.state === "open") this.#sendJoin(conversationId);
   }
@@ -124,6 +148,7 @@ export class ChatSocket {
   leave(conversationId: string): void {
     this.#joined.delete(conversationId);
     this.#revs.delete(conversationId);
+    if (conversationId === this.#joinedOnUpgrade) this.#joinedOnUpgrade = null;
     this.send({ type: "leave", conversationId });
   }
 
@@ -161,10 +186,11 @@ export class ChatSocket {
     for (const l of this.#stateListeners) l(s);
   }
 
-  #open() {
+  #open(early: EarlySocket | null = null) {
     clearTimeout(this.#retryTimer);
-    const ws = new WebSocket(this.url);
+    const ws = early?.socket ?? new WebSocket(this.url);
     this.#ws = ws;
+    this.#joinedOnUpgrade = early ? new URL(ws.url).searchParams.get("join") || null : null;
     // A handshake that hangs (a silent network) is given up, not waited on for minutes.
     this.#connectTimer = setTimeout(() => {
       if (this.#ws === ws && ws.readyState === WebSocket.CONNECTING) this.#drop();
@@ -178,7 +204,7 @@ export class ChatSocket {
       // Said before the joins, so the rooms see this socket as it is from the start.
       if (this.#away) this.send({ type: "presence", state: "away" });
       if (this.#watchingList) this.send({ type: "watch_list" });
-      for (const id of this.#joined.keys()) this.#sendJoin(id);
+      for (const id of this.#joined.keys()) if (id !== this.#joinedOnUpgrade) this.#sendJoin(id);
       clearInterval(this.#pingTimer);
       // The heartbeat: a socket quiet for PING_EVERY_MS is pinged; no answer within
       // PONG_WAIT_MS and it is dead (a silent network), noticed within ~10 s.
@@ -205,6 +231,10 @@ export class ChatSocket {
     ws.onclose = () => {
       if (this.#ws === ws) this.#drop();
     };
+    if (!early) return;
+    // Adopted: what it did before is played back, in order (its opening, then its frames).
+    if (ws.readyState === WebSocket.OPEN) ws.onopen(new Event("open"));
+    for (const frame of early.frames) ws.onmessage(frame);
   }
 
   /** Asks the open socket for a pong; without any answer in PONG_WAIT_MS it is dropped. */

@@ -41,6 +41,11 @@ export function serveSocket(
     sessionValid?: () => Promise<boolean>;
     /** Called once when the socket has closed (gives back its place: Hub.admitSocket). */
     onClosed?: () => void;
+    /**
+     * A join asked for with the upgrade (`/api/ws?join=…`): handled as that join frame would
+     * be, first of the socket's frames, as soon as it is open (no round trip after the open).
+     */
+    join?: Extract<ClientFrame, { type: "join" }>;
     now?: () => number;
   },
 ): void {
@@ -88,8 +93,20 @@ export function serveSocket(
     return true;
   }
 
+  // Frames are handled one after another, in the order they arrived, and answered in that
+  // order: a person's quick messages are stored in the order sent (a socket never races
+  // itself for the next seq). The rate is measured on arrival; the refusal waits its turn.
+  let queue = Promise.resolve();
   socket.onopen = () => {
     hub.connect(conn);
+    // The upgrade's join goes first, as the socket's first frame would (the same checks, the
+    // same answer or error frame); frames sent meanwhile wait behind it.
+    const join = options.join;
+    if (join) {
+      queue = queue.then(() => run(join)).catch((err) =>
+        log("error", "socket join failed", describeError(err))
+      );
+    }
     // A session that ended between the upgrade's check and now was told to the hubs before
     // this socket was theirs to close: checked once more now that it is.
     if (options.sessionValid) {
@@ -106,10 +123,6 @@ export function serveSocket(
     hub.disconnect(conn);
   };
   socket.onerror = () => {};
-  // Frames are handled one after another, in the order they arrived, and answered in that
-  // order: a person's quick messages are stored in the order sent (a socket never races
-  // itself for the next seq). The rate is measured on arrival; the refusal waits its turn.
-  let queue = Promise.resolve();
   socket.onmessage = (event) => {
     const task = takeToken() ? () => handle(event.data) : refuseForRate;
     queue = queue.then(task).catch((err) =>
@@ -149,7 +162,11 @@ export function serveSocket(
       );
     }
     badFrames = 0;
-    const frame = parsed.data;
+    await run(parsed.data);
+  }
+
+  /** Dispatches a valid frame; a failure is answered with an `error` frame. */
+  async function run(frame: ClientFrame): Promise<void> {
     const report = (err: unknown) => {
       const ref = "clientId" in frame
         ? frame.clientId

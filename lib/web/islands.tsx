@@ -10,8 +10,11 @@ import type { ComponentType } from "preact";
  * `pack` may shorten the props on the page (what the markup or other props already say);
  * the island's module then exports `unpackProps`, which boot.ts applies before hydrating.
  */
-/** The islands of the page being rendered (see collectIslands); null between renders. */
-let rendering: Set<string> | null = null;
+/**
+ * The islands of the page being rendered, each with the props of its first instance (see
+ * collectIslands); null between renders.
+ */
+let rendering: Map<string, object> | null = null;
 
 /**
  * Islands named before the others a page rendered: the chat room, what its page is for and
@@ -22,13 +25,18 @@ let rendering: Set<string> | null = null;
 const FIRST = ["ChatRoom"];
 const rank = (name: string) => (FIRST.includes(name) ? 0 : 1);
 
-/** Runs a (synchronous) render and says which islands it rendered, by name (FIRST first). */
-export function collectIslands<T>(render: () => T): { result: T; islands: string[] } {
+/**
+ * Runs a (synchronous) render and says which islands it rendered, by name (FIRST first), and
+ * the props each island's first instance rendered with (as given, before any `pack`).
+ */
+export function collectIslands<T>(
+  render: () => T,
+): { result: T; islands: string[]; props: Map<string, object> } {
   const outer = rendering;
-  rendering = new Set();
+  const seen = rendering = new Map();
   try {
     const result = render();
-    return { result, islands: [...rendering].sort((a, b) => rank(a) - rank(b)) };
+    return { result, islands: [...seen.keys()].sort((a, b) => rank(a) - rank(b)), props: seen };
   } finally {
     rendering = outer;
   }
@@ -40,7 +48,7 @@ export function island<P extends object>(
   pack?: (props: P) => unknown,
 ) {
   function Island(props: P) {
-    rendering?.add(name);
+    if (rendering && !rendering.has(name)) rendering.set(name, props);
     return (
       <div
         data-island={name}

@@ -27,8 +27,9 @@ export function renderDocument(
   shell: (slot: VNode) => VNode,
   body: VNode,
   assets?: Pick<Assets, "id" | "modules">,
+  earlySocket?: string,
 ): string {
-  const { result: [html, outer], islands } = collectIslands(() => [
+  const { result: [html, outer], islands, props } = collectIslands(() => [
     renderToString(body),
     renderToString(shell(bodySlot)),
   ]);
@@ -37,10 +38,52 @@ export function renderDocument(
   const head = assets ? outer.indexOf("</head>") : -1;
   const links = head < 0 || islands.length === 0 ? "" : headScripts(assets!, islands);
   const at = head < 0 ? 0 : head;
-  return `<!DOCTYPE html>${outer.slice(0, at)}${links}${outer.slice(at, slot)}${html}${
-    outer.slice(slot + BODY.length)
-  }`;
+  // The early socket goes first in the head, before the scripts and the stylesheet that the
+  // parser waits for (an inline script waits for the stylesheets before it).
+  const early = head < 0 || !earlySocket || !islands.some((n) => SOCKET_ISLANDS.includes(n))
+    ? ""
+    : earlySocketTags(earlySocket, props.get("ChatRoom"));
+  const start = early ? headStart(outer) : 0;
+  return `<!DOCTYPE html>${outer.slice(0, start)}${early}${outer.slice(start, at)}${links}${
+    outer.slice(at, slot)
+  }${html}${outer.slice(slot + BODY.length)}`;
 }
+
+/** Where the head's own tags start: after `<head>` and its charset declaration. */
+function headStart(outer: string): number {
+  const open = outer.indexOf("<head>");
+  if (open < 0) return 0;
+  const after = open + "<head>".length;
+  const charset = /^<meta charset="[\w-]+"\/?>/.exec(outer.slice(after, after + 40));
+  return after + (charset?.[0].length ?? 0);
+}
+
+/**
+ * The early socket: `<meta name="hearth-socket">` holding the query of its upgrade (the page's
+ * conversation to join and the newest seq the page holds, as boot.ts's first join would ask),
+ * then `script`, the page's one inline script (constant, allowed by its hash in the CSP), which
+ * opens the socket with that query at once and keeps its frames until chat_socket.ts adopts it.
+ */
+function earlySocketTags(script: string, room?: object): string {
+  const query = room ? joinQuery(room as ChatRoomLike) : "";
+  return `<meta name="hearth-socket" content="${
+    escapeAttribute(query)
+  }"><script>${script}</script>`;
+}
+
+type ChatRoomLike = { conversation?: { id?: unknown }; messages?: { seq?: unknown }[] };
+
+/** `?join=<id>[&since=<seq>]` for the chat room's props ("" when they do not say). */
+export function joinQuery(room: ChatRoomLike): string {
+  const id = room.conversation?.id;
+  if (typeof id !== "string" || id === "") return "";
+  const seq = room.messages?.at(-1)?.seq;
+  const since = typeof seq === "number" && seq > 0 ? `&since=${seq}` : "";
+  return `?join=${encodeURIComponent(id)}${since}`;
+}
+
+const escapeAttribute = (s: string) =>
+  s.replaceAll("&", "&amp;").replaceAll('"', "&quot;").replaceAll("<", "&lt;");
 
 /** Islands that listen to the page's socket: the client entry opens it before they load. */
 const SOCKET_ISLANDS = ["ChatRoom", "ConversationList"];

@@ -11,6 +11,8 @@ import { type Env, readSessionCookie } from "../_http.ts";
 import { bearerSecret, isSameOriginRequest } from "../_middleware.ts";
 import { clientAddress } from "../_request.ts";
 import { doc } from "../_openapi.ts";
+import { clientFrameSchema } from "../../lib/shared/protocol.ts";
+import { ValidationError } from "../../lib/errors.ts";
 
 /**
  * The WebSocket endpoint. The session and the Origin are checked before the upgrade
@@ -27,9 +29,17 @@ export const wsRoutes = new Hono<Env>().get(
     summary: "The WebSocket: live messages, typing, presence (frames: lib/shared/protocol.ts).",
     description: "Upgrade with the session cookie and this site's Origin, or with " +
       "`Authorization: Bearer <token>` (no Origin needed). A socket signed in with a token " +
-      "closes (1008) when the token is revoked or its account disabled.",
+      "closes (1008) when the token is revoked or its account disabled.\n\n" +
+      "`?join=<conversationId>&since=<seq>` (both optional; `since` only with `join`) joins " +
+      'that conversation as the socket\'s first frame would (`{type: "join", conversationId, ' +
+      "since}`), as soon as it is open: the same membership checks, and the same answer " +
+      "(`recent_messages`, or an `error` frame naming the conversation, e.g. `not_found` " +
+      "for a conversation the caller is not in), with no round trip after the open. A " +
+      "malformed query (an empty or over-long id, a `since` that is not a whole number ≥ 0, " +
+      "`since` without `join`) is refused with 400 `invalid_input` before the upgrade.",
     responses: {
       101: "Switching protocols: the socket is open.",
+      400: "`invalid_input`: a malformed `join` or `since`.",
       401: "Not signed in, or `invalid_token`.",
       403: "`bad_origin`: a cookie upgrade from another site, or without an Origin.",
       426: "`upgrade_required`: not a WebSocket upgrade.",
@@ -46,6 +56,7 @@ export const wsRoutes = new Hono<Env>().get(
     }
     const user = c.get("user");
     if (!user) throw new UnauthorizedError();
+    const join = joinOnUpgrade(c.req.query("join"), c.req.query("since"));
     const tokenId = c.get("tokenId");
     const viaCookie = tokenId === null;
     if (
@@ -80,6 +91,7 @@ export const wsRoutes = new Hono<Env>().get(
       onClosed: release,
       user,
       sessionId,
+      join,
       rateLimitScale: config.rateLimitScale,
       sessionValid: viaCookie
         ? async () => (await getUserBySession(kv, cookie)) !== null
@@ -88,3 +100,20 @@ export const wsRoutes = new Hono<Env>().get(
     return response;
   },
 );
+
+/**
+ * The join asked for with the upgrade, validated as a join frame is; undefined without
+ * `join`. Throws ValidationError (400) for a malformed one.
+ */
+function joinOnUpgrade(conversationId?: string, since?: string) {
+  if (conversationId === undefined && since === undefined) return undefined;
+  const parsed = clientFrameSchema.safeParse({
+    type: "join",
+    conversationId,
+    ...(since === undefined ? {} : { since: /^\d{1,15}$/.test(since) ? Number(since) : NaN }),
+  });
+  if (!parsed.success || parsed.data.type !== "join") {
+    throw new ValidationError("`join` must name a conversation and `since` be a seq (≥ 0).");
+  }
+  return parsed.data;
+}
