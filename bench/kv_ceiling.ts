@@ -23,7 +23,7 @@
  * loads both alike; medians are reported. CPU per message, read from /proc, moves less with
  * other load than the rates.
  *
- *   deno run -A bench/kv_ceiling.ts [rounds=3] [seconds=3]
+ *   deno run -A bench/kv_ceiling.ts [rounds=3] [seconds=3] [writer]   (writer: that alone)
  */
 import { serialize } from "node:v8";
 import { createUserWithoutPassword } from "../lib/accounts/mod.ts";
@@ -39,6 +39,7 @@ import {
   notifyPendingKey,
   readMarkKey,
   searchKey,
+  searchPrefix,
 } from "../lib/storage/mod.ts";
 import type { Row } from "./all.ts";
 
@@ -61,14 +62,17 @@ export type Rate = {
 /** The KV alone committing the keys the app writes per message, in the app's commits. */
 export type MixRate = Rate & { mutationsPerMessage: number };
 
+/** The writer in process: also the search postings it left per message stored. */
+export type WriterRate = Rate & { postingsPerMessage: number };
+
 export type KvCeilingFigures = {
   ceiling: Rate & { batch: number; recordBytes: number };
   /** + each message's clientId key, its author's read mark, the heads and notify markers. */
   messageKeys: MixRate;
   /** + the search postings, in commits of their own per conversation (as the indexer). */
   withPostings: MixRate;
-  writer: Rate;
-  writerNoIndex: Rate;
+  writer: WriterRate;
+  writerNoIndex: WriterRate;
   rounds: number;
   seconds: number;
 };
@@ -267,7 +271,7 @@ export async function measureMix(seconds: number, postings: boolean): Promise<Mi
 }
 
 /** The app's write path in process: MessageWriter (+ indexer), fed like the durable phase. */
-export async function measureWriter(seconds: number, indexed = true): Promise<Rate> {
+export async function measureWriter(seconds: number, indexed = true): Promise<WriterRate> {
   return await inTempKv(async (kv) => {
     const users: User[] = [];
     for (let i = 0; i < AUTHORS; i++) {
@@ -287,7 +291,7 @@ export async function measureWriter(seconds: number, indexed = true): Promise<Ra
       rooms.push(conversation.id);
     }
     const writer = new MessageWriter(kv, indexed ? new SearchIndexer(kv) : null);
-    let clientIds = 0, acked = 0;
+    let clientIds = 0, acked = 0, stored = 0;
     const t0 = performance.now();
     const start = t0 + WARMUP_MS, end = start + seconds * 1000;
     let c0 = cpu(), c1 = c0;
@@ -308,6 +312,7 @@ export async function measureWriter(seconds: number, indexed = true): Promise<Ra
               content: content(),
               clientId: `b4-${++clientIds}`,
             });
+            stored++;
             const now = performance.now();
             if (now >= start && now < end) acked++;
           }
@@ -316,7 +321,13 @@ export async function measureWriter(seconds: number, indexed = true): Promise<Ra
     ]);
     await writer.indexed();
     writer.close();
+    // Every posting key is one set (nothing here edits): the index's mutations per message.
+    let postings = 0;
+    for (const room of rooms) {
+      for await (const _ of kv.list({ prefix: searchPrefix(room) })) postings++;
+    }
     return {
+      postingsPerMessage: postings / stored,
       perSec: acked / seconds,
       cpuUs: (c1.total - c0.total) * 1e6 / acked,
       jsUs: (c1.js - c0.js) * 1e6 / acked,
@@ -337,7 +348,8 @@ export async function benchKvCeiling(
 ): Promise<KvCeilingFigures> {
   const rounds = options.rounds ?? 3, seconds = options.seconds ?? 3;
   const say = options.progress ?? (() => {});
-  const ceilings: KvCeilingFigures["ceiling"][] = [], writers: Rate[] = [], bare: Rate[] = [];
+  const ceilings: KvCeilingFigures["ceiling"][] = [];
+  const writers: WriterRate[] = [], bare: WriterRate[] = [];
   const keys: MixRate[] = [], indexed: MixRate[] = [];
   for (let r = 0; r < rounds; r++) {
     ceilings.push(await measureCeiling(seconds));
@@ -347,7 +359,7 @@ export async function benchKvCeiling(
     indexed.push(await measureMix(seconds, true));
     say(`round ${r + 1}: KV, + postings ${fmtMix(indexed.at(-1)!)}`);
     writers.push(await measureWriter(seconds));
-    say(`round ${r + 1}: writer ${fmtRate(writers.at(-1)!)}`);
+    say(`round ${r + 1}: writer ${fmtWriter(writers.at(-1)!)}`);
     bare.push(await measureWriter(seconds, false));
     say(`round ${r + 1}: writer, no index ${fmtRate(bare.at(-1)!)}`);
   }
@@ -355,7 +367,10 @@ export async function benchKvCeiling(
     ceiling: medianRate(ceilings),
     messageKeys: medianRate(keys),
     withPostings: medianRate(indexed),
-    writer: medianRate(writers),
+    writer: {
+      ...medianRate(writers),
+      postingsPerMessage: median(writers.map((w) => w.postingsPerMessage)),
+    },
     writerNoIndex: medianRate(bare),
     rounds,
     seconds,
@@ -366,6 +381,10 @@ const f0 = (n: number) => Math.round(n).toLocaleString("en-US");
 
 function fmtRate(r: Rate): string {
   return `${f0(r.perSec)}/s, ${r.cpuUs.toFixed(0)} µs CPU each (JS ${r.jsUs.toFixed(0)})`;
+}
+
+function fmtWriter(r: WriterRate): string {
+  return `${fmtRate(r)}, ${r.postingsPerMessage.toFixed(2)} postings a message`;
 }
 
 function fmtMix(r: MixRate): string {
@@ -422,7 +441,11 @@ export function kvCeilingRows(f: KvCeilingFigures, durableAcksPerSec?: number): 
   return rows;
 }
 
-if (import.meta.main) {
+if (import.meta.main && Deno.args[2] === "writer") {
+  // The writer alone (with its indexer), for quick before/after pairs of the write path.
+  const [rounds, seconds] = Deno.args.map(Number);
+  for (let r = 0; r < rounds; r++) console.log(`writer ${fmtWriter(await measureWriter(seconds))}`);
+} else if (import.meta.main) {
   const [rounds, seconds] = Deno.args.map(Number);
   const f = await benchKvCeiling({
     rounds: rounds || 3,
@@ -432,7 +455,7 @@ if (import.meta.main) {
   console.log(`ceiling        ${fmtRate(f.ceiling)} (${f.ceiling.recordBytes} B a record)`);
   console.log(`KV, msg keys   ${fmtMix(f.messageKeys)}`);
   console.log(`KV, +postings  ${fmtMix(f.withPostings)}`);
-  console.log(`writer         ${fmtRate(f.writer)}`);
+  console.log(`writer         ${fmtWriter(f.writer)}`);
   console.log(`writer, no idx ${fmtRate(f.writerNoIndex)}`);
   for (const r of kvCeilingRows(f)) console.log(`| ${Object.values(r).join(" | ")} |`);
 }
