@@ -10,10 +10,25 @@
  */
 import type { MessageRecord } from "../shared/message.ts";
 
+/**
+ * One commit's new messages of one conversation, as stored: the commit checked the
+ * conversation's head at versionstamp `after` (null: no head yet) and wrote it at
+ * `versionstamp`. Every write to a message record writes its conversation's head, so an
+ * indexer that finds the head still at `versionstamp` knows these records are current.
+ */
+export type StoredMessages = {
+  conversationId: string;
+  records: MessageRecord[];
+  after: string | null;
+  versionstamp: string;
+};
+
 /** A writer's indexer: told of new messages, it indexes them in commits of its own. */
 export interface MessageIndexer {
   /** `count` new messages were stored in the conversation. */
   add(conversationId: string, count: number): void;
+  /** The records a commit stored (before `add` of them): indexing need not read them back. */
+  stored?(commit: StoredMessages[]): void;
   /** Resolves when the indexer is not too far behind (the writer waits before a commit). */
   caughtUp(): Promise<void>;
   /** Resolves when everything handed over so far is indexed. */

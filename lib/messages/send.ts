@@ -34,7 +34,7 @@ import {
   toMessageShape,
   withAuthors,
 } from "./message.ts";
-import { searchHooks } from "./index_port.ts";
+import { searchHooks, type StoredMessages } from "./index_port.ts";
 import { formatMessage } from "./markdown.tsx";
 import { parentError, type UserThread, withReply } from "./replies.ts";
 
@@ -73,15 +73,16 @@ export async function sendMessage(
  * The head check covers membership too: participant changes bump the head's `members`,
  * so a request whose `members` is current was made by a participant at commit time.
  * The search index follows in commits of its own (lib/search/indexer.ts): callers hand the
- * conversations to an indexer.
+ * conversations, and the records as stored (`onStored`: StoredMessages), to an indexer.
  * Callers keep a batch within KV's limits (see MessageWriter).
  */
 export async function commitMessages(
   kv: Deno.Kv,
   requests: SendRequest[],
   cache?: HeadCache,
+  onStored?: (commit: StoredMessages[]) => void,
 ): Promise<SendOutcome[]> {
-  const outcomes = await commitBatch(kv, requests, cache);
+  const outcomes = await commitBatch(kv, requests, cache, onStored);
   // Replies: their parents as the commit left them, shaped once per batch.
   const parents = [
     ...new Set(
@@ -104,6 +105,7 @@ async function commitBatch(
   kv: Deno.Kv,
   requests: SendRequest[],
   cache?: HeadCache,
+  onStored?: (commit: StoredMessages[]) => void,
 ): Promise<BatchOutcome[]> {
   const conversationIds = [...new Set(requests.map((r) => r.conversationId))];
   const withClient = requests.filter((r) => r.clientId);
@@ -335,6 +337,17 @@ async function commitBatch(
         cache.set(id, { key: headKey(id), value, versionstamp: result.versionstamp });
       }
     }
+    onStored?.(conversationIds.flatMap((conversationId, i) => {
+      const last = lastCreated.get(conversationId);
+      if (!last) return [];
+      const from = (heads[i].value?.seq ?? 0) + 1;
+      const records = Array.from(
+        { length: last.seq - from + 1 },
+        (_, n) => bySlot.get(`${conversationId}\0${from + n}`)!,
+      );
+      const { versionstamp } = result; // This commit's new records, as stored (replies too).
+      return [{ conversationId, records, after: heads[i].versionstamp, versionstamp }];
+    }));
     for (const [i, slot] of replyOf) {
       results[i] = { ...results[i], parentRecord: bySlot.get(slot)!, parentRev: revOf.get(slot)! };
     }

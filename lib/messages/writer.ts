@@ -90,6 +90,7 @@ export class MessageWriter {
             this.#kv,
             batch.map((p) => p.request),
             this.#heads,
+            (stored) => this.#indexer?.stored?.(stored),
           );
           batch.forEach((p, i) => {
             const outcome = outcomes[i];

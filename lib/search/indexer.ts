@@ -66,6 +66,7 @@ export const MAX_INDEX_LAG = 5000;
 export async function indexStep(
   kv: Deno.Kv,
   conversationId: string,
+  handed?: HandedRecords,
 ): Promise<{ indexed: number; more: boolean }> {
   return await commitWithRetry(async () => {
     const [cursor, head] = await kv.getMany<[number, ConversationHead]>([
@@ -75,7 +76,10 @@ export async function indexStep(
     // No cursor: nothing indexed yet (a deleted conversation has no head either).
     const from = cursor.value ?? 0;
     const last = head.value?.seq ?? 0;
-    if (last <= from) return { indexed: 0, more: false };
+    if (last <= from) {
+      handed?.forget(conversationId);
+      return { indexed: 0, more: false };
+    }
     const batch = new IndexBatch();
     const words = new Set<string>();
     let upTo = from;
@@ -83,11 +87,14 @@ export async function indexStep(
     let keyBytes = 0;
     // A posting's key in UTF-8 at most: a character of a word takes ≤ 3 bytes per UTF-16 unit.
     const keySize = (token: string) => token.length * 3 + conversationId.length + 32;
-    const records = kv.list<MessageRecord>({
-      start: messageKey(conversationId, from + 1),
-      end: messageKey(conversationId, Math.min(last, from + MAX_MESSAGES) + 1),
-    }, { batchSize: MAX_MESSAGES });
-    for await (const { value: record } of records) {
+    const to = Math.min(last, from + MAX_MESSAGES);
+    // The writer's own records when it handed them all and they are current, else read.
+    const records = handed?.take(conversationId, head.versionstamp, from, to) ??
+      readValues(kv.list<MessageRecord>({
+        start: messageKey(conversationId, from + 1),
+        end: messageKey(conversationId, to + 1),
+      }, { batchSize: MAX_MESSAGES }));
+    for await (const record of records) {
       // Its words and filter tokens (none for a system message ("Ann joined") or a deleted one).
       const tokens = messageTokens(record);
       const fresh = tokens.filter((t) => !words.has(t));
@@ -109,8 +116,76 @@ export async function indexStep(
     const op = kv.atomic().check(cursor).set(searchCursorKey(conversationId), upTo);
     batch.write(op);
     if (!(await op.commit()).ok) return null;
+    handed?.indexed(conversationId, upTo);
     return { indexed: upTo - from, more: upTo < last };
   });
+}
+
+async function* readValues<T>(entries: Deno.KvListIterator<T>): AsyncGenerator<T> {
+  for await (const { value } of entries) yield value;
+}
+
+/**
+ * The records a writer's commits stored, handed to its indexer so that indexing does not
+ * read back what the writer just wrote. Used only while provably current: every write to a
+ * message record also writes its conversation's head, and each hand-over names the head's
+ * versionstamp its commit checked (`after`) and wrote. A conversation's records are kept
+ * as one chain of this writer's commits, each made on the head the previous one wrote; a
+ * commit made on another head (someone else's message, an edit, a reaction) starts the
+ * chain again. When the head read by the index step is still the chain's last, no one has
+ * written a message of the conversation since the chain's first commit: the records are as
+ * stored. Otherwise the step reads them from the store, as it would without a hand-over.
+ */
+export class HandedRecords {
+  #chains = new Map<string, { records: Map<number, MessageRecord>; versionstamp: string }>();
+
+  /** A commit's records (see MessageIndexer.stored). */
+  stored(commit: Parameters<NonNullable<MessageIndexer["stored"]>>[0]): void {
+    for (const { conversationId, records, after, versionstamp } of commit) {
+      let chain = this.#chains.get(conversationId);
+      if (!chain || chain.versionstamp !== after) {
+        this.#chains.set(conversationId, chain = { records: new Map(), versionstamp });
+      }
+      chain.versionstamp = versionstamp;
+      // Bounded as the writer's lag is (a chain this long is not being indexed anyway).
+      if (chain.records.size + records.length > MAX_INDEX_LAG) continue;
+      for (const r of records) chain.records.set(r.seq, r);
+    }
+  }
+
+  /** Seqs `from + 1`..`to`, if all handed and current (the head still at `headStamp`). */
+  take(
+    conversationId: string,
+    headStamp: string | null,
+    from: number,
+    to: number,
+  ): MessageRecord[] | null {
+    const chain = this.#chains.get(conversationId);
+    if (!chain) return null;
+    if (chain.versionstamp !== headStamp) {
+      this.#chains.delete(conversationId);
+      return null;
+    }
+    const out: MessageRecord[] = [];
+    for (let seq = from + 1; seq <= to; seq++) {
+      const r = chain.records.get(seq);
+      if (!r) return null;
+      out.push(r);
+    }
+    return out;
+  }
+
+  /** The conversation is indexed up to `upTo`: those records are no longer needed. */
+  indexed(conversationId: string, upTo: number): void {
+    const chain = this.#chains.get(conversationId);
+    if (!chain) return;
+    for (const seq of chain.records.keys()) if (seq <= upTo) chain.records.delete(seq);
+  }
+
+  forget(conversationId?: string): void {
+    if (conversationId === undefined) this.#chains.clear();
+    else this.#chains.delete(conversationId);
+  }
 }
 
 type Runs = { running: Promise<void> | null; queued: Promise<void> | null };
@@ -157,9 +232,15 @@ export class SearchIndexer implements MessageIndexer {
   #running: Promise<void> | null = null;
   #closed = false;
   #waiters: (() => void)[] = [];
+  #handed = new HandedRecords();
 
   constructor(kv: Deno.Kv) {
     this.#kv = kv;
+  }
+
+  /** The records a commit stored: the index steps use them instead of reading them back. */
+  stored(commit: Parameters<NonNullable<MessageIndexer["stored"]>>[0]): void {
+    if (!this.#closed) this.#handed.stored(commit);
   }
 
   /** Messages this indexer has been told of and not yet indexed. */
@@ -191,6 +272,7 @@ export class SearchIndexer implements MessageIndexer {
   /** Stops after the commit in flight; what is left is indexed by the next message's commit. */
   close(): void {
     this.#closed = true;
+    this.#handed.forget();
   }
 
   async #run(): Promise<void> {
@@ -200,7 +282,7 @@ export class SearchIndexer implements MessageIndexer {
         this.#lag.delete(id);
         let left = 0;
         try {
-          const step = await indexStep(this.#kv, id);
+          const step = await indexStep(this.#kv, id, this.#handed);
           left = step.more ? Math.max(lag - step.indexed, 1) : 0;
         } catch (err) {
           // The store closed, or kept failing: the cursor stays, a later message retries.
