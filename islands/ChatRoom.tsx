@@ -13,8 +13,8 @@ import { defaultPref, type NotifyPref } from "../lib/shared/notify_prefs.ts";
 import { Composer } from "./chat/Composer.tsx";
 import { draftOf } from "./chat/draft_sync.ts";
 import { ReadOnlyNotice } from "./chat/ReadOnlyNotice.tsx";
-import ThreadPanel from "./ThreadPanel.tsx";
-import { isShownInRoom } from "./thread/thread_model.ts";
+import { LazyThreadPanel } from "./thread/lazy_panel.tsx";
+import { isShownInRoom } from "./thread/room_threads.ts";
 
 // The page carries this island's props packed (routes/chat.tsx): boot.ts unpacks them.
 export { unpackChatRoomProps as unpackProps } from "./chat/chat_props.ts";
@@ -333,7 +333,7 @@ export default function ChatRoom(props: ChatRoomProps) {
         )}
       </section>
       {openSeq !== null && (
-        <ThreadPanel
+        <LazyThreadPanel
           key={openSeq}
           conversationId={convId}
           title={title}

@@ -2,7 +2,7 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { chatSocket } from "./parts/chat_socket.ts";
-import { THREADS_CHANGED } from "./thread/use_thread.ts";
+import { THREADS_CHANGED } from "./thread/room_threads.ts";
 import { SpriteIcon } from "../components/Icon.tsx";
 
 /**

@@ -9,7 +9,7 @@ import type { Message } from "../../lib/shared/message.ts";
 import type { User } from "../../lib/shared/user.ts";
 import type { ServerFrame } from "../../lib/shared/protocol.ts";
 import type { Pending } from "../../components/MessageList.tsx";
-import { countReplies, isShownInRoom, keepKnownPeople } from "../thread/thread_model.ts";
+import { countReplies, isShownInRoom, keepKnownPeople } from "../thread/room_threads.ts";
 
 export type SocketState = "connecting" | "open" | "offline";
 

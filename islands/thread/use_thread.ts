@@ -4,6 +4,7 @@ import { useLayoutEffect, useRef } from "preact/hooks";
 import type { Attachment } from "../../lib/shared/message.ts";
 import type { Pending } from "../../components/MessageList.tsx";
 import { chatSocket } from "../parts/chat_socket.ts";
+import { THREADS_CHANGED } from "./room_threads.ts";
 import {
   initialThread,
   threadApply,
@@ -20,9 +21,6 @@ const PAGE = 50;
 
 /** Your pending reply, and whether it goes to the conversation too. */
 type Reply = Pending & { also?: boolean };
-
-/** Says the Threads link's unread count may have changed (islands/ThreadsLink.tsx listens). */
-export const THREADS_CHANGED = "hearth:threads-changed";
 
 /**
  * A thread (thread_model.ts) connected to the page's socket: replies arrive as the room's

@@ -44,8 +44,12 @@ export async function readModuleGraph(
 
 const SOURCE_DIRS = ["islands", "components", "routes", "lib"];
 const ISLAND_FILE = /^[A-Z][A-Za-z0-9]*\.tsx$/;
-/** islands/app.ts's lines naming an island it holds (`import * as ChatRoom from "./ChatRoom.tsx"`). */
-const GROUPED = /^import \* as ([A-Z][A-Za-z0-9]*) from "\.\/\1\.tsx";$/gm;
+/**
+ * islands/app.ts's lines naming an island it holds: `import * as ChatRoom from "./ChatRoom.tsx"`,
+ * or `get ThreadPanel() {` (one it loads as a chunk of its own when a page has it).
+ */
+const GROUPED =
+  /^(?:import \* as ([A-Z][A-Za-z0-9]*) from "\.\/\1\.tsx";| {2}get ([A-Z][A-Za-z0-9]*)\(\) \{)$/gm;
 
 /** The built entries: the client entry, app.js when there is a group, the other islands. */
 function entriesOf(islands: string[], grouped: string[]): string[] {
@@ -165,7 +169,9 @@ async function planAssets(root: string) {
     .filter((s) => s.path.startsWith("islands/") && ISLAND_FILE.test(s.path.slice(8)))
     .map((s) => s.path.slice(8, -4));
   const app = sources.find((s) => s.path === "islands/app.ts")?.text ?? "";
-  const grouped = [...app.matchAll(GROUPED)].map((m) => m[1]).filter((n) => islands.includes(n));
+  const grouped = [...app.matchAll(GROUPED)].map((m) => m[1] ?? m[2]).filter((n) =>
+    islands.includes(n)
+  );
   const buildRoot = `${root}/static/build`;
   return { sources, id, islands, grouped, buildRoot, dir: `${buildRoot}/${id}` };
 }

@@ -1,0 +1,90 @@
+/**
+ * The chat page's parts loaded when first opened (issue 21's JavaScript budget), in
+ * Chromium: the page does not ask for the thread panel's chunk until a thread opens; then it
+ * loads once, shows the thread and replies in it; a page whose address opens a thread
+ * (`?thread=`) keeps the server's panel while the chunk loads and then works as one.
+ */
+import assert from "node:assert/strict";
+import { annAndBen, browserTest, signedInContext } from "../support/browser.ts";
+import { say } from "../support/talk.ts";
+
+/** The built thread panel's chunk (lib/web/assets.ts builds islands/thread/thread_panel.tsx). */
+const THREAD_CHUNK = /\/thread_panel-[\w-]+\.js$/;
+
+browserTest(
+  "the thread panel's code loads when a thread first opens, not with the chat page",
+  async ({ server, browser }, t) => {
+    const { ann, ben, id } = await annAndBen(server, "Launch plan");
+    const question = await say(server, ann.cookie, id, "Who writes the release notes?");
+    const other = await say(server, ben.cookie, id, "Deploy window is 5 pm.");
+    const context = await signedInContext(browser, server.base, ann.cookie, {
+      viewport: { width: 1100, height: 760 },
+    });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    const scripts: string[] = [];
+    page.on("request", (r) => {
+      if (r.resourceType() === "script") scripts.push(new URL(r.url()).pathname);
+    });
+    const threadChunks = () => scripts.filter((s) => THREAD_CHUNK.test(s));
+
+    await t.step("the chat page goes live without the thread's chunk", async () => {
+      await page.goto(`${server.base}/conversations/${id}`);
+      await page.locator("[data-island=ChatRoom][data-hydrated]").waitFor();
+      await page.getByText("Live", { exact: true }).waitFor();
+      assert.ok(scripts.some((s) => s.endsWith("/app.js")), scripts.join(" "));
+      assert.deepEqual(threadChunks(), []);
+    });
+
+    await t.step("opening a thread loads it once; it shows the thread and replies", async () => {
+      const row = page.getByTestId("messages").locator(`li[data-seq='${question.seq}']`);
+      await row.hover();
+      await row.getByRole("button", { name: "Reply in thread" }).click();
+      const panel = page.getByRole("complementary", { name: "Thread" });
+      await panel.getByText("Who writes the release notes?").waitFor();
+      assert.equal(threadChunks().length, 1, scripts.join(" "));
+      const composer = panel.getByRole("textbox", { name: "Reply" });
+      await composer.fill("I will, by noon.");
+      await composer.press("Enter");
+      await panel.locator("li[data-seq]", { hasText: "I will, by noon." }).waitFor();
+      await page.getByTestId("messages").locator(
+        `[data-thread-summary='${question.seq}']`,
+        { hasText: "1 reply" },
+      ).waitFor();
+
+      // Another thread opens at once, from the code already loaded.
+      await panel.getByRole("link", { name: "Close thread" }).click();
+      await panel.waitFor({ state: "detached" });
+      const second = page.getByTestId("messages").locator(`li[data-seq='${other.seq}']`);
+      await second.hover();
+      await second.getByRole("button", { name: "Reply in thread" }).click();
+      await panel.getByText("Deploy window is 5 pm.").waitFor();
+      assert.equal(threadChunks().length, 1, scripts.join(" "));
+    });
+
+    await t.step("a page that opens a thread keeps the server's panel, then it works", async () => {
+      const fresh = await context.newPage();
+      fresh.on("pageerror", (e) => errors.push(e.message));
+      await fresh.goto(`${server.base}/conversations/${id}?thread=${question.seq}`);
+      const panel = fresh.getByRole("complementary", { name: "Thread" });
+      // The server's markup: the thread is there before any script has run.
+      await panel.getByText("I will, by noon.").waitFor();
+      await fresh.locator("[data-island=ChatRoom][data-hydrated]").waitFor();
+      await fresh.getByText("Live", { exact: true }).waitFor();
+      // Beside the conversation, as wide as the stylesheet makes it (md:w-96), at the right.
+      const box = await panel.boundingBox();
+      assert.deepEqual([box?.x, box?.width], [1100 - 384, 384]);
+      const composer = panel.getByRole("textbox", { name: "Reply" });
+      await composer.fill("Thanks!");
+      await composer.press("Enter");
+      await panel.locator("li[data-seq]", { hasText: "Thanks!" }).waitFor();
+      assert.equal(await panel.locator("li[data-seq]", { hasText: "Thanks!" }).count(), 1);
+      await fresh.keyboard.press("Escape");
+      await panel.waitFor({ state: "detached" });
+    });
+
+    assert.deepEqual(errors, []);
+    await context.close();
+  },
+);
