@@ -8,33 +8,35 @@ import ChatRoom from "../islands/ChatRoom.tsx";
 import { packChatRoomProps } from "../islands/chat/chat_props.ts";
 import type { ThreadPage } from "../islands/thread/thread_model.ts";
 import {
+  type ConversationHead,
   getChannelForUser,
-  getConversationForUser,
+  historyReadKeys,
   listConversationsForUser,
   markRead,
-  readHistory,
+  openHistory,
   readThread,
   unreadThreadCount,
 } from "../lib/messages/mod.ts";
 import { AppError } from "../lib/errors.ts";
 import { island } from "../lib/web/mod.ts";
 import type { User } from "../lib/accounts/mod.ts";
-import { readSidebarNotifications, withNotifications } from "../lib/notify/mod.ts";
+import { readSidebarNotifications } from "../lib/notify/mod.ts";
 import type { Conversation } from "../lib/conversations/mod.ts";
 import { listIncomingWebhooks, listOutgoingWebhooks } from "../lib/integrations/mod.ts";
 import { hookBase } from "./api/webhooks.ts";
-import type { AppCtx, Env } from "./_http.ts";
+import { type AppCtx, type Env, prefetched, prefetchRoute } from "./_http.ts";
 import { page } from "./_page.tsx";
 
 /** The ChatRoom island, its props packed (one registration: every page must pack them). */
 export const ChatRoomIsland = island("ChatRoom", ChatRoom, packChatRoomProps);
-/**
- * The sidebar's first page: about what a tall window shows (rows are ~50 px high); the list
- * loads the next ones as "Show older conversations" scrolls into view. Each row costs its
- * reads (head, read mark, setting) and its markup and props on every page, so a person with
- * 500 conversations pays for these rows, not for 50 (bench/http.ts: the home page, 500 vs 5).
- */
-export const SIDEBAR_ROWS = 20;
+import {
+  afterMark,
+  type ConversationListing,
+  readSidebar,
+  type Sidebar,
+  SIDEBAR_ROWS,
+} from "./_sidebar.ts";
+export { SIDEBAR_ROWS };
 const beforeSchema = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().catch(
   undefined,
 );
@@ -72,38 +74,31 @@ export async function shell(
     /** The home page: on a phone, the list is what it shows (ChatShell). */
     home?: boolean;
     list?: ConversationListing;
+    /** The sidebar, when the page read it already (see readSidebar). */
+    sidebar?: Sidebar;
     children: ComponentChildren;
   },
 ) {
   const { me } = frame;
-  const { kv } = c.get("ctx");
-  const [list, unreadThreads] = await Promise.all([
-    frame.list ?? listConversationsForUser(kv, me.id, { limit: SIDEBAR_ROWS }),
-    // The sidebar's Threads mark: one key read while its kept count holds.
-    unreadThreadCount(kv, me.id),
-  ]);
-  // Issue 18: your notification setting in each listed conversation, and do-not-disturb.
-  const { conversations, dndUntil } = await readSidebarNotifications(kv, me.id, list.values);
+  const sidebar = frame.sidebar ?? await readSidebar(c, me, frame.list);
   return page(c, {
     title: frame.title,
     children: (
       <ChatShell
         me={me}
-        conversations={conversations}
-        nextCursor={list.cursor}
-        dndUntil={dndUntil === null ? null : new Date(dndUntil).toISOString()}
+        conversations={sidebar.conversations}
+        nextCursor={sidebar.nextCursor}
+        dndUntil={sidebar.dndUntil === null ? null : new Date(sidebar.dndUntil).toISOString()}
         currentId={frame.currentId ?? null}
         section={frame.section}
         home={frame.home}
-        unreadThreads={unreadThreads}
+        unreadThreads={sidebar.unreadThreads}
       >
         {frame.children}
       </ChatShell>
     ),
   });
 }
-
-type ConversationListing = Awaited<ReturnType<typeof listConversationsForUser>>;
 
 /** A page for addresses that do not exist (or that this user may not see). */
 export function notFoundPage(c: AppCtx) {
@@ -147,45 +142,78 @@ export async function readThreadPage(
   return await foundOrNull(readThread(c.get("ctx").kv, conversationId, seq, { after }));
 }
 
-/** A conversation's page: its history (the newest, older, or around a search hit), then live. */
+/**
+ * The conversation page reads its membership, head, authors' revision and your read mark in
+ * the session's getMany (routes/_http.ts prefetchRoute): on a remote KV each read in series
+ * is a round trip, so the page's reads start together where they can (remote.ts --trace).
+ */
+const PAGE_PATH = /^\/conversations\/([^/]+)$/;
+prefetchRoute(
+  "GET",
+  PAGE_PATH,
+  (match, userId) => historyReadKeys(match[1], userId, { mark: true }),
+);
+
+/**
+ * A conversation's page: its history (the newest, older, or around a search hit), then live.
+ * Its reads, in three steps: the session's getMany (with PAGE_PATH's keys: you take part, or
+ * the channel preview answers); then together the sidebar's rows with this conversation's
+ * (one batch per step), the history page, the thread and the Threads mark; then together the
+ * notification settings (the sidebar's and this conversation's, one getMany), the read mark
+ * moved (one commit on the entries read first) and the panel's webhooks.
+ */
 async function conversationPage(c: AppCtx, me: User) {
-  const { kv } = c.get("ctx");
-  const conversation = await foundOrNull(
-    getConversationForUser(kv, c.req.param("id") ?? "", me.id),
-  );
-  if (!conversation) return await channelPreviewPage(c, me);
+  const { kv, hub } = c.get("ctx");
+  const id = c.req.param("id") ?? "";
+  const keys = historyReadKeys(id, me.id, { mark: true });
+  const first = keys && (prefetched(c, me.id, keys) ?? await kv.getMany<unknown[]>(keys));
+  const open = first && await foundOrNull(openHistory(kv, id, me.id, first));
+  if (!first || !open) return await channelPreviewPage(c, me);
   const before = beforeSchema.parse(c.req.query("before"));
   // `around`: a search result opens its message in the middle of its history.
   const around = before === undefined ? beforeSchema.parse(c.req.query("around")) : undefined;
-  const [[viewed], { page: history }, integrations] = await Promise.all([
-    // The header's bell shows your own setting (issue 18).
-    withNotifications(kv, me.id, [conversation]),
-    readHistory(kv, conversation.id, { before, around, limit: 50 }),
-    hasPanel(conversation) ? readIntegrations(c, conversation.id, me) : undefined,
-  ]);
   // `?thread=<seq>`: the thread opens beside the conversation (a working form without JavaScript).
   const threadSeq = beforeSchema.parse(c.req.query("thread"));
-  const threadPage = threadSeq === undefined
-    ? null
-    : await readThreadPage(c, conversation.id, threadSeq);
+  const unreadThreads = unreadThreadCount(kv, me.id);
+  const [listed, { page: history }, threadPage] = await Promise.all([
+    listConversationsForUser(kv, me.id, { limit: SIDEBAR_ROWS, also: id }),
+    open({ before, around, limit: 50 }),
+    threadSeq === undefined ? null : readThreadPage(c, id, threadSeq),
+  ]);
+  const conversation = listed.also;
+  // Left meanwhile (the membership read first said otherwise).
+  if (!conversation) return await channelPreviewPage(c, me);
   const last = history.messages.at(-1);
+  const atEnd = before === undefined && around === undefined;
   // What was unread before this visit: the page marks where it starts ("New messages"). The
   // count is of the history's messages (replies count in their threads), as the page shows.
-  const unreadFrom = before === undefined && around === undefined && last &&
-      conversation.unreadCount > 0
+  const unreadFrom = atEnd && last && conversation.unreadCount > 0
     ? history.messages.at(-conversation.unreadCount)?.seq ?? null
     : null;
-  // Read up to the conversation's end when the list was read (nothing unread then, and no
-  // newer message shown since): marking it read would read two keys to change nothing.
-  const readAlready = conversation.unreadCount === 0 &&
-    (last?.seq ?? 0) <= (conversation.lastMessage?.seq ?? 0);
-  if (last && before === undefined && around === undefined && !readAlready) {
-    const moved = await markRead(kv, conversation.id, { userId: me.id, seq: last.seq });
-    if (moved !== null) c.get("ctx").hub.readMoved(me.id, conversation.id, moved);
-  }
+  // Read up to what the page shows (never past the head read first): no read of its own.
+  const [, head, , mark] = first;
+  const upTo = last && atEnd
+    ? Math.min(last.seq, (head.value as ConversationHead | null)?.seq ?? 0)
+    : null;
+  const [notes, threadsMark, integrations, moved] = await Promise.all([
+    // The sidebar's settings and this conversation's (the header's bell, issue 18) at once.
+    readSidebarNotifications(kv, me.id, [...listed.values, conversation]),
+    unreadThreads,
+    hasPanel(conversation) ? readIntegrations(c, conversation.id, me) : undefined,
+    upTo === null ? null : markRead(kv, id, { userId: me.id, seq: upTo, known: { mark, head } }),
+  ]);
+  if (moved !== null) hub.readMoved(me.id, id, moved);
+  const viewed = notes.conversations.pop()!;
+  const sidebar: Sidebar = {
+    conversations: await afterMark(c, me, notes.conversations, id, upTo),
+    nextCursor: listed.cursor,
+    dndUntil: notes.dndUntil,
+    unreadThreads: threadsMark,
+  };
   return await shell(c, {
     me,
     currentId: conversation.id,
+    sidebar,
     title: conversation.title ??
       conversation.participants.filter((p) => p.id !== me.id).map((p) => p.displayName).join(
         ", ",
@@ -199,7 +227,7 @@ async function conversationPage(c: AppCtx, me: User) {
         unreadFrom={unreadFrom}
         maxUploadBytes={c.get("ctx").config.maxUploadBytes}
         focusSeq={around ?? null}
-        atEnd={before === undefined && around === undefined}
+        atEnd={atEnd}
         thread={threadSeq === undefined
           ? null
           : { seq: threadSeq, page: threadPage, missing: threadPage === null }}

@@ -49,8 +49,17 @@ export async function getConversationRow(
 export async function listConversationRows(
   kv: Deno.Kv,
   userId: string,
-  options: { cursor?: string | null; limit?: number } = {},
-): Promise<{ rows: ConversationRow[]; cursor: string | null }> {
+  options: {
+    cursor?: string | null;
+    limit?: number;
+    /**
+     * One more conversation whose row the caller needs (the one a page opens), read in the
+     * same batch: `also` is its row, null when the user takes no part in it (an archived
+     * channel is kept here, unlike in `rows`). Without a page that shows it, one more read.
+     */
+    also?: string;
+  } = {},
+): Promise<{ rows: ConversationRow[]; cursor: string | null; also?: ConversationRow | null }> {
   const limit = options.limit === Infinity
     ? Infinity
     : Math.min(MAX_CONVERSATION_PAGE, Math.max(1, options.limit ?? CONVERSATION_PAGE));
@@ -63,9 +72,17 @@ export async function listConversationRows(
   }
   const page = order.slice(start, start + limit);
   const last = page.at(-1);
+  const cursor = last && start + limit < order.length ? `${last.updatedAt}|${last.id}` : null;
+  const ids = page.map((a) => a.id);
+  const { also } = options;
+  if (also === undefined) return { rows: await readPage(kv, ids, userId), cursor };
+  const listed = ids.includes(also);
+  const rows = await readPage(kv, listed ? ids : [...ids, also], userId, also);
+  const row = rows.find((r) => r.record.id === also) ?? null;
   return {
-    rows: await readPage(kv, page.map((a) => a.id), userId),
-    cursor: last && start + limit < order.length ? `${last.updatedAt}|${last.id}` : null,
+    rows: rows.filter((r) => r !== row || (listed && !r.record.archived)),
+    cursor,
+    also: row,
   };
 }
 
@@ -107,7 +124,13 @@ async function readActivity(kv: Deno.Kv, ids: string[]): Promise<void> {
  * since (records are read after the heads, so a record kept under a counter is at least
  * that new). One the user no longer takes part in, or an archived channel, is left out.
  */
-async function readPage(kv: Deno.Kv, ids: string[], userId: string): Promise<ConversationRow[]> {
+async function readPage(
+  kv: Deno.Kv,
+  ids: string[],
+  userId: string,
+  /** Kept even when archived (the conversation a page opens). */
+  keep?: string,
+): Promise<ConversationRow[]> {
   const cache = listCacheOf(kv);
   const { heads, marks } = await readFresh(kv, ids, userId);
   const records = ids.map((id, i) => {
@@ -128,7 +151,8 @@ async function readPage(kv: Deno.Kv, ids: string[], userId: string): Promise<Con
   return ids.flatMap((_, i) => {
     const record = records[i];
     // Archived channels leave the list (the directory and search still have them).
-    if (!record?.participantIds.includes(userId) || record.archived) return [];
+    if (!record?.participantIds.includes(userId)) return [];
+    if (record.archived && record.id !== keep) return [];
     return [{ record, head: heads[i], mark: marks[i] }];
   });
 }

@@ -47,16 +47,25 @@ export async function getConversationForUser(
 
 /**
  * The user's conversations, most recently active first, `limit` at a time after `cursor`
- * (`limit: Infinity`: all of them, in one answer). See listConversationRows.
+ * (`limit: Infinity`: all of them, in one answer). See listConversationRows. `also`: one
+ * more conversation's view (the one a page opens), read in the same batches: in `also`,
+ * null when the user takes no part in it (as getConversationForUser's NotFoundError).
  */
 export async function listConversationsForUser(
   kv: Deno.Kv,
   userId: string,
-  options: { cursor?: string | null; limit?: number } = {},
-): Promise<{ values: ConversationView[]; cursor: string | null }> {
-  const { rows, cursor } = await listConversationRows(kv, userId, options);
-  const views = await toViews(kv, rows, userId);
-  return { values: views.sort(byActivity), cursor };
+  options: { cursor?: string | null; limit?: number; also?: string } = {},
+): Promise<{ values: ConversationView[]; cursor: string | null; also?: ConversationView | null }> {
+  const { rows, cursor, also } = await listConversationRows(kv, userId, options);
+  const listed = also ? rows.indexOf(also) : -1;
+  const views = await toViews(kv, also && listed < 0 ? [...rows, also] : rows, userId);
+  const alsoView = also ? views[listed < 0 ? rows.length : listed] : null;
+  if (also && listed < 0) views.pop();
+  return {
+    values: views.sort(byActivity),
+    cursor,
+    ...(options.also === undefined ? {} : { also: alsoView }),
+  };
 }
 
 /**

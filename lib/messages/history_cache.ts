@@ -6,6 +6,7 @@ import {
   membershipKey,
   perStore,
   profilesRevKey,
+  readMarkKey,
 } from "../storage/mod.ts";
 import type { ConversationHead } from "../conversations/mod.ts";
 import { listMessages, type MessagePage } from "./history.ts";
@@ -112,11 +113,18 @@ async function sameAuthors(kv: Deno.Kv, authors: User[]): Promise<boolean> {
 /**
  * The keys openHistory reads first, in this order, for a caller that reads them in its own
  * getMany (the request's session read: one KV round trip for both): the reader's membership,
- * the head, the authors' revision. Null for an id that names no conversation.
+ * the head, the authors' revision; with `mark`, the reader's read mark last (the page, which
+ * moves it: markRead's `known`). Null for an id that names no conversation.
  */
-export function historyReadKeys(conversationId: string, userId: string): Deno.KvKey[] | null {
+export function historyReadKeys(
+  conversationId: string,
+  userId: string,
+  options: { mark?: boolean } = {},
+): Deno.KvKey[] | null {
   if (!isId(conversationId)) return null;
-  return [membershipKey(userId, conversationId), headKey(conversationId), profilesRevKey()];
+  const keys = [membershipKey(userId, conversationId), headKey(conversationId), profilesRevKey()];
+  if (options.mark) keys.push(readMarkKey(conversationId, userId));
+  return keys;
 }
 
 /**
