@@ -23,7 +23,8 @@
  * loads both alike; medians are reported. CPU per message, read from /proc, moves less with
  * other load than the rates.
  *
- *   deno run -A bench/kv_ceiling.ts [rounds=3] [seconds=3] [writer]   (writer: that alone)
+ *   deno run -A bench/kv_ceiling.ts [rounds=3] [seconds=3] [writer [seq,uuid,v7]]
+ *   (writer: that alone, with each kind of clientId in turn: see ClientIds)
  */
 import { serialize } from "node:v8";
 import { createUserWithoutPassword } from "../lib/accounts/mod.ts";
@@ -271,7 +272,32 @@ export async function measureMix(seconds: number, postings: boolean): Promise<Mi
 }
 
 /** The app's write path in process: MessageWriter (+ indexer), fed like the durable phase. */
-export async function measureWriter(seconds: number, indexed = true): Promise<WriterRate> {
+/**
+ * The clientIds the writer's sends carry: `seq` increasing per process (as bench/realtime.ts
+ * sends), `uuid` random (crypto.randomUUID, as the browser's islands send today), `v7` UUIDv7
+ * (time first: each author's new entries land at the end of its range).
+ */
+export type ClientIds = "seq" | "uuid" | "v7";
+
+let v7Last = 0, v7Count = 0;
+/** A UUIDv7: 48 bits of ms time, then a counter within the ms, then random bits. */
+export function uuidV7(): string {
+  const now = Date.now();
+  v7Count = now === v7Last ? v7Count + 1 : 0;
+  v7Last = now;
+  const hex = now.toString(16).padStart(12, "0") + "7" +
+    (v7Count & 0xfff).toString(16).padStart(3, "0") +
+    crypto.randomUUID().replaceAll("-", "").slice(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${
+    hex.slice(20, 32)
+  }`;
+}
+
+export async function measureWriter(
+  seconds: number,
+  indexed = true,
+  clientIdKind: ClientIds = "seq",
+): Promise<WriterRate> {
   return await inTempKv(async (kv) => {
     const users: User[] = [];
     for (let i = 0; i < AUTHORS; i++) {
@@ -310,7 +336,11 @@ export async function measureWriter(seconds: number, indexed = true): Promise<Wr
               author,
               conversationId: rooms[i % CONVERSATIONS],
               content: content(),
-              clientId: `b4-${++clientIds}`,
+              clientId: clientIdKind === "uuid"
+                ? crypto.randomUUID()
+                : clientIdKind === "v7"
+                ? uuidV7()
+                : `b4-${++clientIds}`,
             });
             stored++;
             const now = performance.now();
@@ -444,7 +474,14 @@ export function kvCeilingRows(f: KvCeilingFigures, durableAcksPerSec?: number): 
 if (import.meta.main && Deno.args[2] === "writer") {
   // The writer alone (with its indexer), for quick before/after pairs of the write path.
   const [rounds, seconds] = Deno.args.map(Number);
-  for (let r = 0; r < rounds; r++) console.log(`writer ${fmtWriter(await measureWriter(seconds))}`);
+  const kinds = (Deno.args[3] ?? "seq").split(",") as ClientIds[];
+  for (let r = 0; r < rounds; r++) {
+    for (const kind of kinds) {
+      console.log(
+        `writer, ${kind} clientIds: ${fmtWriter(await measureWriter(seconds, true, kind))}`,
+      );
+    }
+  }
 } else if (import.meta.main) {
   const [rounds, seconds] = Deno.args.map(Number);
   const f = await benchKvCeiling({

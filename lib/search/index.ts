@@ -162,27 +162,29 @@ function tokenizePlain(text: string, max: number): string[] {
  * messages. Messages are added in ascending seq per conversation (a commit's order).
  */
 export class IndexBatch {
-  #postings = new Map<string, { conversationId: string; token: string; posting: Posting }>();
+  /** Per conversation, per token (a map per conversation: no key string built per word). */
+  #postings = new Map<string, Map<string, Posting>>();
 
   /** Adds a new message's words (from `tokenize(content)`). */
   add(record: IndexedMessage, tokens: string[]): void {
     const at = Date.parse(record.createdAt);
+    let byToken = this.#postings.get(record.conversationId);
+    if (!byToken) this.#postings.set(record.conversationId, byToken = new Map());
     for (const token of tokens) {
-      const slot = `${record.conversationId}\0${token}`;
-      let entry = this.#postings.get(slot);
-      if (!entry) {
-        entry = { conversationId: record.conversationId, token, posting: { seqs: [], at: [] } };
-        this.#postings.set(slot, entry);
-      }
-      entry.posting.seqs.push(record.seq);
-      entry.posting.at.push(at);
+      const posting = byToken.get(token);
+      if (posting) {
+        posting.seqs.push(record.seq);
+        posting.at.push(at);
+      } else byToken.set(token, { seqs: [record.seq], at: [at] });
     }
   }
 
   /** Sets the postings on `op`: each key is a fresh seq, so nothing stored is overwritten. */
   write(op: Deno.AtomicOperation): void {
-    for (const { conversationId, token, posting } of this.#postings.values()) {
-      op.set(searchKey(conversationId, token, posting.seqs[0]), posting);
+    for (const [conversationId, byToken] of this.#postings) {
+      for (const [token, posting] of byToken) {
+        op.set(searchKey(conversationId, token, posting.seqs[0]), posting);
+      }
     }
   }
 }
