@@ -6,25 +6,32 @@ const NEXT: Record<Theme, Theme> = { system: "light", light: "dark", dark: "syst
 const LABEL: Record<Theme, string> = { system: "System", light: "Light", dark: "Dark" };
 const ICON: Record<Theme, string> = { system: "◐", light: "☀", dark: "☾" };
 
+/** The theme chosen on this device: the `theme` cookie (none: the system's choice). */
+function chosen(): Theme {
+  return /(?:^|;\s*)theme=(light|dark)(?:;|$)/.exec(document.cookie)?.[1] as Theme ?? "system";
+}
+
 /**
- * Light, dark, or the system's choice (the default), kept on this device. static/theme.js
- * applies it before the first paint; this button only changes it.
+ * Light, dark, or the system's choice (the default), kept on this device in the `theme`
+ * cookie, so the server renders each page with it (routes/_page.tsx: no script before the
+ * first paint), mirrored in localStorage so other open tabs follow (static/theme.js).
  */
 export default function ThemeToggle() {
   const theme = useSignal<Theme>("system");
   useEffect(() => {
-    try {
-      const saved = localStorage.getItem("theme");
-      if (saved === "light" || saved === "dark") theme.value = saved;
-    } catch { /* storage off: the system's choice */ }
+    theme.value = chosen();
   }, []);
   function cycle() {
     const next = NEXT[theme.value];
     theme.value = next;
+    const secure = location.protocol === "https:" ? "; Secure" : "";
+    document.cookie = next === "system"
+      ? "theme=; Path=/; Max-Age=0; SameSite=Lax" + secure
+      : `theme=${next}; Path=/; Max-Age=31536000; SameSite=Lax${secure}`;
     try {
       if (next === "system") localStorage.removeItem("theme");
       else localStorage.setItem("theme", next);
-    } catch { /* storage off: this page only */ }
+    } catch { /* storage off: the other tabs follow at their next page */ }
     (globalThis as { __applyTheme?: () => void }).__applyTheme?.();
   }
   return (

@@ -1,4 +1,5 @@
 import type { ComponentChildren } from "preact";
+import { getCookie } from "hono/cookie";
 import { Layout } from "../components/Layout.tsx";
 import { SiteContext } from "../components/site_context.ts";
 import { installFragmentCache, renderDocument } from "../lib/web/mod.ts";
@@ -42,6 +43,15 @@ const FORM_ERRORS: Record<string, string> = {
     "Choose a new password of 8 to 256 characters that is not one of the most common ones (a few unrelated words work well).",
 };
 
+/**
+ * The theme chosen on this device (islands/ThemeToggle.tsx writes the `theme` cookie), set on
+ * the page's root as it is rendered; none (the system's choice) when there is no such cookie.
+ */
+export function chosenTheme(c: AppCtx): "light" | "dark" | undefined {
+  const theme = getCookie(c, "theme");
+  return theme === "light" || theme === "dark" ? theme : undefined;
+}
+
 /** The site's name: what an admin set, else SITE_NAME (loadSession read it for this request). */
 export function siteName(c: AppCtx): string {
   return c.get("site")?.name ?? c.get("ctx").config.siteName;
@@ -80,7 +90,7 @@ export function page(
       {options.children}
     </SiteContext.Provider>,
     c.get("ctx").assets,
-    EARLY_SOCKET_SCRIPT,
+    { earlySocket: EARLY_SOCKET_SCRIPT, rootClass: chosenTheme(c) },
   );
   c.header("Cache-Control", "no-store");
   return c.html(html, options.status ?? 200);

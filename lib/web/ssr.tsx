@@ -27,7 +27,12 @@ export function renderDocument(
   shell: (slot: VNode) => VNode,
   body: VNode,
   assets?: Pick<Assets, "id" | "modules">,
-  earlySocket?: string,
+  options: {
+    /** The live page's early socket script (see earlySocketTags). */
+    earlySocket?: string;
+    /** A class added to the root `<html>` (the theme chosen: `light` or `dark`). */
+    rootClass?: "light" | "dark";
+  } = {},
 ): string {
   const { result: [html, outer], islands, props } = collectIslands(() => [
     renderToString(body),
@@ -40,13 +45,29 @@ export function renderDocument(
   const at = head < 0 ? 0 : head;
   // The early socket goes first in the head, before the scripts and the stylesheet that the
   // parser waits for (an inline script waits for the stylesheets before it).
+  const { earlySocket, rootClass } = options;
   const early = head < 0 || !earlySocket || !islands.some((n) => SOCKET_ISLANDS.includes(n))
     ? ""
     : earlySocketTags(earlySocket, props.get("ChatRoom"));
-  const start = early ? headStart(outer) : 0;
-  return `<!DOCTYPE html>${outer.slice(0, start)}${early}${outer.slice(start, at)}${links}${
-    outer.slice(at, slot)
-  }${html}${outer.slice(slot + BODY.length)}`;
+  const start = headStart(outer);
+  return `<!DOCTYPE html>${withRootClass(outer.slice(0, start), rootClass)}${early}${
+    outer.slice(start, at)
+  }${links}${outer.slice(at, slot)}${html}${outer.slice(slot + BODY.length)}`;
+}
+
+/**
+ * The shell's start with `name` added to its root's classes: the theme chosen is on the page
+ * as it arrives (no script before the first paint; without a choice, the stylesheet follows
+ * the system: lib/web/styles.ts).
+ */
+function withRootClass(start: string, name?: "light" | "dark"): string {
+  if (!name) return start;
+  const root = /^<html\b[^>]*>/.exec(start)?.[0];
+  if (!root) return start;
+  const withClass = / class="/.test(root)
+    ? root.replace(/ class="([^"]*)"/, (_, c) => ` class="${c ? `${c} ` : ""}${name}"`)
+    : root.replace(/>$/, ` class="${name}">`);
+  return withClass + start.slice(root.length);
 }
 
 /** Where the head's own tags start: after `<head>` and its charset declaration. */
