@@ -15,11 +15,17 @@
  * the step ran to its end, so later runs skip it. Without the marker it is still idempotent
  * (a message's filter already held is left alone), so a run cut short just runs again.
  *
+ * Push subscription counts: stores from before each person's count of push subscriptions
+ * (lib/notify/push_counts.ts: the notifier reads the count, not the list) get every count set
+ * from the subscriptions held, once (a marker; the notifier also does it before its first
+ * round, so a server started without this step still pushes to everyone).
+ *
  * User usage: stores from before the per-user upload quota (USER_QUOTA_BYTES) count no
  * user's files; each uploader's usage is set to the sum of their files.
  */
 import type { ConversationHead } from "../conversations/mod.ts";
 import { recountUserUsage } from "../files/mod.ts";
+import { ensurePushCounts } from "../notify/mod.ts";
 import { addFilterPostings } from "../search/mod.ts";
 import {
   commitWithRetry,
@@ -86,6 +92,12 @@ if (import.meta.main) {
       filters.skipped
         ? "Search filter postings: added before (marker found)."
         : `Search filter postings: ${filters.added} added in ${filters.conversations} conversations.`,
+    );
+    const pushed = await ensurePushCounts(kv);
+    console.log(
+      pushed
+        ? "Push subscription counts set."
+        : "Push subscription counts: set before (marker found).",
     );
     const { users } = await recountUserUsage(kv);
     console.log(`Upload usage counted for ${users} users.`);

@@ -22,6 +22,7 @@ import { notifyPendingPrefix } from "../storage/mod.ts";
 import { digestHandler } from "./digest.ts";
 import { DIGEST_QUEUE, notifyConversation } from "./notify_rules.ts";
 import { PUSH_QUEUE, pushHandler, type PushJob } from "./push_send.ts";
+import { ensurePushCounts } from "./push_counts.ts";
 
 export {
   PUSH_QUEUE,
@@ -31,6 +32,11 @@ export {
   type PushNotification,
   retryAfter,
 } from "./push_send.ts";
+export {
+  ensurePushCounts,
+  PUSH_COUNTS_MIGRATION,
+  recountPushSubscriptions,
+} from "./push_counts.ts";
 export {
   type ConfirmedEmails,
   DIGEST_QUEUE,
@@ -101,7 +107,14 @@ export function startNotifier(
 
   const batch = options.pendingBatch ?? PENDING_BATCH;
   let resumeAt: string | undefined;
+  // A store from before the push counts is recounted before the first round (once a store).
+  let counted: Promise<unknown> | null = null;
   const runOnce = async (now = Date.now()): Promise<number> => {
+    counted ??= ensurePushCounts(kv).catch((err) => {
+      counted = null;
+      throw err;
+    });
+    await counted;
     const ids = new Set<string>();
     const list = (cursor?: string) =>
       kv.list({ prefix: notifyPendingPrefix() }, { limit: batch, cursor });

@@ -27,7 +27,7 @@ import {
   readMarkKey,
 } from "../storage/mod.ts";
 import { getDnd, getNotifyPrefs } from "./prefs.ts";
-import { listSubscriptions } from "./push.ts";
+import { listSubscriptions, pushSubscriptionCounts } from "./push.ts";
 import { PUSH_QUEUE, type PushJob, type PushNotification } from "./push_send.ts";
 
 export const DIGEST_QUEUE = "mail_digest";
@@ -112,6 +112,25 @@ async function notifyStep(
   options: NotifyOptions,
 ): Promise<StepResult> {
   const id = record.id;
+  const participants = [...new Set(record.participantIds)].sort();
+  // Who could be told anything at all: someone with a push subscription, or (email on) a
+  // confirmed address. Read first, in one getMany per ten people: most people in a busy
+  // room have neither, and nothing else is read about them.
+  const [counts, allEmails] = await Promise.all([
+    pushSubscriptionCounts(kv, participants),
+    options.email ? options.email.confirmedEmails(kv, participants) : participants.map(() => null),
+  ]);
+  const reachable = participants.filter((_, i) => counts[i] > 0 || allEmails[i] !== null);
+  if (reachable.length === 0) {
+    // No one to tell of any message up to the head read before these counts: a subscription
+    // or an address that comes later comes after those messages were stored.
+    const next: Cursor = { seq: headSeq };
+    const res = await kv.atomic().check(cursorEntry).set(notifyCursorKey(id), next).commit();
+    return res.ok ? { cursor: next, pushes: 0, digests: 0 } : "conflict";
+  }
+  const subCount = new Map(participants.map((u, i) => [u, counts[i]]));
+  const emails = reachable.map((u) => allEmails[participants.indexOf(u)]);
+
   const last = Math.min(headSeq, cursor.seq + MESSAGE_BATCH);
   const seqs = Array.from({ length: last - cursor.seq }, (_, i) => cursor.seq + 1 + i);
   const entries = await getManyChunked<MessageRecord>(kv, seqs.map((s) => messageKey(id, s)));
@@ -122,17 +141,17 @@ async function notifyStep(
   }
   if (ready.length === 0) return "waiting";
 
-  const participants = [...new Set(record.participantIds)].sort();
   const authorIds = [...new Set(ready.flatMap((m) => (m ? [m.authorId] : [])))];
-  const [people, prefs, dnd, marks, emails] = await Promise.all([
-    getUsersByIds(kv, [...new Set([...participants, ...authorIds])]),
-    getNotifyPrefs(kv, participants, record),
-    getDnd(kv, participants, options.now),
-    getManyChunked<number>(kv, participants.map((u) => readMarkKey(id, u))),
-    options.email ? options.email.confirmedEmails(kv, participants) : participants.map(() => null),
+  // An untitled group's push names its people: then everyone's names are read.
+  const named = record.kind === "group" && !record.title ? participants : reachable;
+  const [people, prefs, dnd, marks] = await Promise.all([
+    getUsersByIds(kv, [...new Set([...named, ...authorIds])]),
+    getNotifyPrefs(kv, reachable, record),
+    getDnd(kv, reachable, options.now),
+    getManyChunked<number>(kv, reachable.map((u) => readMarkKey(id, u))),
   ]);
   const byId = new Map(people.map((u) => [u.id, u]));
-  const index = new Map(participants.map((u, i) => [u, i]));
+  const index = new Map(reachable.map((u, i) => [u, i]));
   const subs = new Map<string, { hash: string }[]>();
   const digestEntries = new Map<string, Deno.KvEntryMaybe<number>>();
 
@@ -156,7 +175,7 @@ async function notifyStep(
     // Rendered once, and only for a message someone is pushed about: most notify nobody.
     let notification: PushNotification | undefined;
     const direct = record.kind === "direct";
-    for (const userId of participants) {
+    for (const userId of reachable) {
       if (after && userId <= after) continue;
       const i = index.get(userId)!;
       const person = byId.get(userId);
@@ -165,7 +184,9 @@ async function notifyStep(
       const isMention = mentioned.has(person.username.toLowerCase());
       // The rule the in-tab notification follows too (level, mute, do-not-disturb).
       if (!wantsNotice(prefs[i], isMention, dnd[i], options.now)) continue;
-      if (!subs.has(userId)) subs.set(userId, await listSubscriptions(kv, userId));
+      if (!subs.has(userId)) {
+        subs.set(userId, subCount.get(userId) ? await listSubscriptions(kv, userId) : []);
+      }
       const mine = subs.get(userId)!;
       const email = emails[i] && (isMention || direct) ? emails[i] : null;
       if (email && !digestEntries.has(userId)) {

@@ -8,7 +8,9 @@ import { ValidationError } from "../errors.ts";
 import { addressRefusal } from "../outbound/mod.ts";
 import {
   commitWithRetry,
+  getManyChunked,
   pushEndpointKey,
+  pushSubCountKey,
   pushSubKey,
   pushSubsPrefix,
   vapidKey,
@@ -198,21 +200,32 @@ export async function saveSubscription(
 ): Promise<void> {
   const hash = await endpointHash(sub.endpoint);
   await commitWithRetry(async () => {
+    // The counts first, then the lists: a commit that changes a list after it moves its count.
+    const [holder, count] = await kv.getMany<[string, number]>([
+      pushEndpointKey(hash),
+      pushSubCountKey(userId),
+    ]);
     const entries = await listEntries(kv, userId);
     const others = entries.filter((e) => e.key.at(-1) !== hash)
       .sort((a, b) => a.value.createdAt.localeCompare(b.value.createdAt));
     const evicted = others.slice(0, Math.max(0, others.length - MAX_PUSH_SUBSCRIPTIONS + 1));
-    const holders = await kv.getMany<string[]>([
-      pushEndpointKey(hash),
-      ...evicted.map((e) => pushEndpointKey(String(e.key.at(-1)))),
-    ]);
-    const [holder] = holders;
-    const op = kv.atomic().check(holder);
-    if (holder.value && holder.value !== userId) op.delete(pushSubKey(holder.value, hash));
+    const evictedHolders = evicted.length
+      ? await kv.getMany<string[]>(evicted.map((e) => pushEndpointKey(String(e.key.at(-1)))))
+      : [];
+    const op = kv.atomic().check(holder, count);
+    if (holder.value && holder.value !== userId) {
+      // Someone else signed in on that browser before: their entry goes, and their count.
+      const theirCount = await kv.get<number>(pushSubCountKey(holder.value));
+      const theirs = await listEntries(kv, holder.value);
+      op.check(theirCount).delete(pushSubKey(holder.value, hash));
+      setCount(op, holder.value, theirs.filter((e) => e.key.at(-1) !== hash).length);
+    }
     evicted.forEach((old, i) => {
       op.check(old).delete(old.key);
-      if (holders[i + 1].value === userId) op.check(holders[i + 1]).delete(holders[i + 1].key);
+      const h = evictedHolders[i];
+      if (h.value === userId) op.check(h).delete(h.key);
     });
+    setCount(op, userId, others.length - evicted.length + 1);
     const res = await op.set(pushSubKey(userId, hash), sub).set(pushEndpointKey(hash), userId)
       .commit();
     return res.ok ? true : null;
@@ -235,8 +248,13 @@ export async function forgetSubscription(
   hash: string,
 ): Promise<void> {
   await commitWithRetry(async () => {
-    const holder = await kv.get<string>(pushEndpointKey(hash));
-    const op = kv.atomic().check(holder).delete(pushSubKey(userId, hash));
+    const [holder, count] = await kv.getMany<[string, number]>([
+      pushEndpointKey(hash),
+      pushSubCountKey(userId),
+    ]);
+    const entries = await listEntries(kv, userId);
+    const op = kv.atomic().check(holder, count).delete(pushSubKey(userId, hash));
+    setCount(op, userId, entries.filter((e) => e.key.at(-1) !== hash).length);
     if (holder.value === userId) op.delete(holder.key);
     return (await op.commit()).ok ? true : null;
   });
@@ -257,6 +275,22 @@ export async function forgetSessionSubscriptions(
   }
 }
 
+/**
+ * How many push subscriptions each person holds, in order (one read per ten people): kept
+ * exact by every commit above that adds or removes one (the notifier lists only people
+ * with some). A store written before the count is recounted by push_counts.ts.
+ */
+export async function pushSubscriptionCounts(kv: Deno.Kv, userIds: string[]): Promise<number[]> {
+  const entries = await getManyChunked<number>(kv, userIds.map(pushSubCountKey));
+  return entries.map((e) => e.value ?? 0);
+}
+
+/** Sets a person's count in `op` (none: the key goes). */
+export function setCount(op: Deno.AtomicOperation, userId: string, count: number): void {
+  if (count > 0) op.set(pushSubCountKey(userId), count);
+  else op.delete(pushSubCountKey(userId));
+}
+
 /** A person's subscriptions with their key's hash (at most MAX_PUSH_SUBSCRIPTIONS and a few). */
 export async function listSubscriptions(
   kv: Deno.Kv,
@@ -268,7 +302,8 @@ export async function listSubscriptions(
   }));
 }
 
-async function listEntries(kv: Deno.Kv, userId: string) {
+/** A person's subscription entries (at most 4 × MAX_PUSH_SUBSCRIPTIONS). */
+export async function listEntries(kv: Deno.Kv, userId: string) {
   const out: Deno.KvEntry<PushSubscriptionRecord>[] = [];
   const iter = kv.list<PushSubscriptionRecord>({ prefix: pushSubsPrefix(userId) }, {
     limit: 4 * MAX_PUSH_SUBSCRIPTIONS,
