@@ -13,11 +13,10 @@ import {
 import { Icon } from "../../components/Icon.tsx";
 import { chatSocket } from "../parts/chat_socket.ts";
 import { sendFile, type Upload, UploadList } from "../parts/uploads.tsx";
-import { mentionOptionId, MentionPicker } from "./MentionPicker.tsx";
-import { type MentionQuery, mentionQuery, pickMention } from "./mention_query.ts";
+import { mentionOptionId, type MentionQuery, mentionQuery, pickMention } from "./mention_query.ts";
 import { useDraftSync } from "./draft_sync.ts";
 import { readComposerText } from "../../lib/shared/commands.ts";
-import { CommandHelp, CommandPicker } from "./CommandPicker.tsx";
+import { usePickers } from "./use_pickers.ts";
 import { commandOptionId } from "./slash_commands.ts";
 import { useSlashCommands } from "./use_slash_commands.ts";
 
@@ -221,6 +220,8 @@ export function Composer(props: {
 
   const s = suggest.value;
   const choice = commands.value;
+  // Drawn once their chunk is there (the first time, a moment after the list opens).
+  const pickers = usePickers(Boolean(s || choice || help.value));
   return (
     <form
       method="post"
@@ -256,9 +257,13 @@ export function Composer(props: {
       <p role="status" class="text-sm text-slate-600 dark:text-slate-400 empty:hidden">
         {notice.value}
       </p>
-      {help.value && <CommandHelp commands={help.value} onClose={() => (help.value = null)} />}
-      {s && <MentionPicker query={s} onPick={pick} />}
-      {choice && <CommandPicker id={slash.listId} choice={choice} onPick={slash.pick} />}
+      {help.value && pickers && (
+        <pickers.CommandHelp commands={help.value} onClose={() => (help.value = null)} />
+      )}
+      {s && pickers && <pickers.MentionPicker query={s} onPick={pick} />}
+      {choice && pickers && (
+        <pickers.CommandPicker id={slash.listId} choice={choice} onPick={slash.pick} />
+      )}
       {props.thread && <input type="hidden" name="parentSeq" value={props.thread.parentSeq} />}
       <div class="flex items-end gap-2">
         <input
@@ -308,8 +313,17 @@ export function Composer(props: {
             commands.value = null;
           }}
           aria-autocomplete="list"
-          aria-controls={s ? "mention-options" : choice ? slash.listId : undefined}
-          aria-activedescendant={s
+          // The list it names, once drawn.
+          aria-controls={!pickers
+            ? undefined
+            : s
+            ? "mention-options"
+            : choice
+            ? slash.listId
+            : undefined}
+          aria-activedescendant={!pickers
+            ? undefined
+            : s
             ? mentionOptionId(s.items[s.index])
             : choice
             ? commandOptionId(slash.listId, choice.items[choice.index])

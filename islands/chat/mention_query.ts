@@ -3,6 +3,9 @@ import type { User } from "../../lib/shared/user.ts";
 /** An `@name` being typed at the caret (`start`…`end` of the text), and whom it may mean. */
 export type MentionQuery = { start: number; end: number; items: User[]; index: number };
 
+/** The option id of a person in the list (the composer's `aria-activedescendant`). */
+export const mentionOptionId = (user: User) => `mention-${user.id}`;
+
 /**
  * Finds an `@name` being typed just before the caret and lists up to six participants (not
  * you) whose username, or a word of whose name, starts with it; null when there is none.

@@ -2,7 +2,8 @@
  * The chat page's parts loaded when first opened (issue 21's JavaScript budget), in
  * Chromium: the page does not ask for the thread panel's chunk until a thread opens; then it
  * loads once, shows the thread and replies in it; a page whose address opens a thread
- * (`?thread=`) keeps the server's panel while the chunk loads and then works as one.
+ * (`?thread=`) keeps the server's panel while the chunk loads and then works as one. The
+ * composer's pickers (`/`, `@`) and the New conversation dialog likewise.
  */
 import assert from "node:assert/strict";
 import { annAndBen, browserTest, signedInContext } from "../support/browser.ts";
@@ -10,6 +11,8 @@ import { say } from "../support/talk.ts";
 
 /** The built thread panel's chunk (lib/web/assets.ts builds islands/thread/thread_panel.tsx). */
 const THREAD_CHUNK = /\/thread_panel-[\w-]+\.js$/;
+const PICKERS_CHUNK = /\/pickers-[\w-]+\.js$/;
+const DIALOG_CHUNK = /\/new_conversation_dialog-[\w-]+\.js$/;
 
 browserTest(
   "the thread panel's code loads when a thread first opens, not with the chat page",
@@ -82,6 +85,59 @@ browserTest(
       assert.equal(await panel.locator("li[data-seq]", { hasText: "Thanks!" }).count(), 1);
       await fresh.keyboard.press("Escape");
       await panel.waitFor({ state: "detached" });
+    });
+
+    assert.deepEqual(errors, []);
+    await context.close();
+  },
+);
+
+browserTest(
+  "the composer's pickers and the New conversation dialog load when first used",
+  async ({ server, browser }, t) => {
+    const { ann, id } = await annAndBen(server, "Launch plan");
+    const context = await signedInContext(browser, server.base, ann.cookie, {
+      viewport: { width: 1100, height: 760 },
+    });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    const scripts: string[] = [];
+    page.on("request", (r) => {
+      if (r.resourceType() === "script") scripts.push(new URL(r.url()).pathname);
+    });
+    const loaded = (chunk: RegExp) => scripts.filter((s) => chunk.test(s)).length;
+    await page.goto(`${server.base}/conversations/${id}`);
+    await page.locator("[data-island=ChatRoom][data-hydrated]").waitFor();
+    await page.getByText("Live", { exact: true }).waitFor();
+    assert.deepEqual([loaded(PICKERS_CHUNK), loaded(DIALOG_CHUNK)], [0, 0], scripts.join(" "));
+    const composer = page.getByLabel("Message", { exact: true });
+
+    await t.step("typing / loads the pickers: the commands, then the people", async () => {
+      await composer.pressSequentially("/sh");
+      const commands = page.getByRole("listbox", { name: "Commands" });
+      await commands.getByRole("option", { name: /\/shrug/ }).waitFor();
+      assert.equal(await composer.getAttribute("aria-activedescendant"), "composer-commands-shrug");
+      await composer.press("Escape");
+      await commands.waitFor({ state: "detached" });
+      await composer.fill("");
+      await composer.pressSequentially("Hi @be");
+      const people = page.getByRole("listbox", { name: "People to mention" });
+      await people.getByRole("option", { name: /Ben Ode/ }).waitFor();
+      await composer.press("Enter");
+      assert.equal(await composer.inputValue(), "Hi @ben ");
+      assert.equal(loaded(PICKERS_CHUNK), 1, scripts.join(" "));
+    });
+
+    await t.step("New conversation loads its dialog on the first press", async () => {
+      await page.getByRole("button", { name: "New conversation" }).click();
+      const dialog = page.getByRole("dialog", { name: "New conversation" });
+      await dialog.getByRole("button", { name: /Ben Ode/ }).waitFor();
+      await dialog.getByRole("button", { name: "Cancel" }).click();
+      await dialog.waitFor({ state: "hidden" });
+      await page.getByRole("button", { name: "New conversation" }).click();
+      await dialog.getByRole("searchbox", { name: "Search people" }).waitFor();
+      assert.equal(loaded(DIALOG_CHUNK), 1, scripts.join(" "));
     });
 
     assert.deepEqual(errors, []);
