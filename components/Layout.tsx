@@ -23,7 +23,8 @@ export function Layout(
         <meta name="theme-color" content="#4f46e5" />
         <link rel="apple-touch-icon" href="/static/icons/apple-touch-icon.png" />
         <script type="module" src="/static/sw_register.js" />
-        <script src="/static/theme.js" />
+        {/* theme.js only keeps the class in step: the server rendered the chosen one (routes/_page.tsx). */}
+        <script type="module" src="/static/theme.js" />
         <link rel="stylesheet" href={`${base}/styles.css`} />
         {/* The client entry and its modules follow, for a page with islands (lib/web/ssr.tsx). */}
       </head>

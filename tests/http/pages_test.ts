@@ -7,6 +7,7 @@ import {
   withApp,
   withCookie,
 } from "../support/helpers.ts";
+import { EARLY_SOCKET_CSP, EARLY_SOCKET_SCRIPT } from "../../routes/_early_socket.ts";
 
 /** Asserts an HTML page with this status and returns its markup. */
 async function html(res: Response, status = 200): Promise<string> {
@@ -150,11 +151,16 @@ Deno.test("GET /conversations/:id renders the last 50 messages on the server, HT
     assert.deepEqual(
       page.match(/<script[^>]*>/g),
       [
+        `<script>`,
         '<script type="module" src="/static/sw_register.js">',
-        '<script src="/static/theme.js">',
+        '<script type="module" src="/static/theme.js">',
         page.match(/<script type="module" src="\/assets[^>]*>/)?.[0],
       ],
-      "only the layout's three scripts, all files (no inline script)",
+      "the layout's three scripts (files) and the early socket's inline script, allowed by its hash",
+    );
+    assert.ok(
+      page.includes(`<script>${EARLY_SOCKET_SCRIPT}</script>`),
+      "the one inline script is the constant one",
     );
     assert.match(page, />note-003</);
     assert.match(page, />note-051</);
@@ -201,7 +207,11 @@ Deno.test("pages and API answers carry the security headers", async () => {
       await res.body?.cancel();
       const csp = res.headers.get("content-security-policy") ?? "";
       assert.match(csp, /frame-ancestors 'none'/, path);
-      assert.match(csp, /script-src 'self'(;|$)/, `${path}: no inline scripts`);
+      assert.ok(
+        csp.includes(`script-src 'self' ${EARLY_SOCKET_CSP};`),
+        `${path}: no inline script but the early socket's, by its hash`,
+      );
+      assert.ok(!/unsafe-inline/.test(csp), path);
       assert.match(csp, /object-src 'none'/, path);
       assert.equal(res.headers.get("x-content-type-options"), "nosniff", path);
       assert.equal(res.headers.get("x-frame-options"), "DENY", path);
