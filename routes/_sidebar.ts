@@ -42,7 +42,7 @@ export async function readSidebar(
 ): Promise<Sidebar> {
   const { kv } = c.get("ctx");
   const [listed, unreadThreads] = await Promise.all([
-    list ?? listConversationsForUser(kv, me.id, { limit: SIDEBAR_ROWS }),
+    list ?? listConversationsForUser(kv, me.id, { limit: SIDEBAR_ROWS, username: me.username }),
     // The sidebar's Threads mark: one key read while its kept count holds.
     unreadThreadCount(kv, me.id),
   ]);

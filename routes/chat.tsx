@@ -21,7 +21,7 @@ import { AppError } from "../lib/errors.ts";
 import { island } from "../lib/web/mod.ts";
 import type { User } from "../lib/accounts/mod.ts";
 import { readSidebarNotifications } from "../lib/notify/mod.ts";
-import type { Conversation } from "../lib/conversations/mod.ts";
+import { type Conversation, listCacheOf } from "../lib/conversations/mod.ts";
 import { listIncomingWebhooks, listOutgoingWebhooks } from "../lib/integrations/mod.ts";
 import { hookBase } from "./api/webhooks.ts";
 import { type AppCtx, type Env, prefetched, prefetchRoute } from "./_http.ts";
@@ -175,8 +175,16 @@ async function conversationPage(c: AppCtx, me: User) {
   // `?thread=<seq>`: the thread opens beside the conversation (a working form without JavaScript).
   const threadSeq = beforeSchema.parse(c.req.query("thread"));
   const unreadThreads = unreadThreadCount(kv, me.id);
+  // The panel's webhooks at once when this process knows the record as the head read first
+  // has it (the list cache's, kept with the head's participant counter: exact); else below.
+  const [, head, , mark] = first;
+  const headValue = head.value as ConversationHead | null;
+  const known = headValue && listCacheOf(kv).record(id, headValue.members ?? 0);
+  const early = known ? (hasPanel(known) ? readIntegrations(c, id, me) : null) : undefined;
+  // Awaited below; a failure meanwhile is not an unhandled rejection.
+  for (const p of [unreadThreads, early]) p?.catch(() => {});
   const [listed, { page: history }, threadPage] = await Promise.all([
-    listConversationsForUser(kv, me.id, { limit: SIDEBAR_ROWS, also: id }),
+    listConversationsForUser(kv, me.id, { limit: SIDEBAR_ROWS, also: id, username: me.username }),
     open({ before, around, limit: 50 }),
     threadSeq === undefined ? null : readThreadPage(c, id, threadSeq),
   ]);
@@ -191,15 +199,16 @@ async function conversationPage(c: AppCtx, me: User) {
     ? history.messages.at(-conversation.unreadCount)?.seq ?? null
     : null;
   // Read up to what the page shows (never past the head read first): no read of its own.
-  const [, head, , mark] = first;
-  const upTo = last && atEnd
-    ? Math.min(last.seq, (head.value as ConversationHead | null)?.seq ?? 0)
-    : null;
+  const upTo = last && atEnd ? Math.min(last.seq, headValue?.seq ?? 0) : null;
   const [notes, threadsMark, integrations, moved] = await Promise.all([
     // The sidebar's settings and this conversation's (the header's bell, issue 18) at once.
     readSidebarNotifications(kv, me.id, [...listed.values, conversation]),
     unreadThreads,
-    hasPanel(conversation) ? readIntegrations(c, conversation.id, me) : undefined,
+    early !== undefined
+      ? early ?? undefined
+      : hasPanel(conversation)
+      ? readIntegrations(c, conversation.id, me)
+      : undefined,
     upTo === null ? null : markRead(kv, id, { userId: me.id, seq: upTo, known: { mark, head } }),
   ]);
   if (moved !== null) hub.readMoved(me.id, id, moved);
@@ -262,7 +271,7 @@ async function channelPreviewPage(c: AppCtx, me: User) {
 }
 
 /** Groups (not a project's) and channels have the details panel beside the chat. */
-function hasPanel(conversation: Conversation): boolean {
+function hasPanel(conversation: Pick<Conversation, "kind" | "projectId">): boolean {
   return conversation.kind === "channel" ||
     (conversation.kind === "group" && !conversation.projectId);
 }

@@ -50,15 +50,17 @@ export async function getConversationForUser(
  * (`limit: Infinity`: all of them, in one answer). See listConversationRows. `also`: one
  * more conversation's view (the one a page opens), read in the same batches: in `also`,
  * null when the user takes no part in it (as getConversationForUser's NotFoundError).
+ * `username`: the reader's, when read during this request (see toViews).
  */
 export async function listConversationsForUser(
   kv: Deno.Kv,
   userId: string,
-  options: { cursor?: string | null; limit?: number; also?: string } = {},
+  options: { cursor?: string | null; limit?: number; also?: string; username?: string } = {},
 ): Promise<{ values: ConversationView[]; cursor: string | null; also?: ConversationView | null }> {
   const { rows, cursor, also } = await listConversationRows(kv, userId, options);
   const listed = also ? rows.indexOf(also) : -1;
-  const views = await toViews(kv, also && listed < 0 ? [...rows, also] : rows, userId);
+  const all = also && listed < 0 ? [...rows, also] : rows;
+  const views = await toViews(kv, all, userId, options.username);
   const alsoView = also ? views[listed < 0 ? rows.length : listed] : null;
   if (also && listed < 0) views.pop();
   return {
@@ -106,11 +108,17 @@ export async function getChannelForUser(
   return { ...view, joined: member };
 }
 
-/** Adds participant views, last message, unread count and draft, with batched reads. */
+/**
+ * Adds participant views, last message, unread count and draft, with batched reads. The
+ * counts look for mentions of the reader's username: `username`, when the caller read the
+ * reader's account during this request (the session did), lets them start with the people's
+ * read instead of after it (one KV round trip less in series).
+ */
 async function toViews(
   kv: Deno.Kv,
   rows: ConversationRow[],
   userId: string,
+  username?: string,
 ): Promise<ConversationView[]> {
   // Participants and the last messages' authors: one batch.
   const wanted = new Set([userId]);
@@ -121,9 +129,11 @@ async function toViews(
     // A system message names people too (its preview shows them as they are now).
     for (const id of head?.lastMessage?.system?.userIds ?? []) wanted.add(id);
   }
-  const users = new Map((await getUsersByIds(kv, [...wanted])).map((u) => [u.id, u]));
-  const me = users.get(userId)?.username ?? "";
-  const [counts, drafts] = await Promise.all([
+  const people = getUsersByIds(kv, [...wanted]).then((all) => new Map(all.map((u) => [u.id, u])));
+  people.catch(() => {}); // awaited below (a failure meanwhile is not unhandled)
+  const me = username ?? (await people).get(userId)?.username ?? "";
+  const [users, counts, drafts] = await Promise.all([
+    people,
     Promise.all(rows.map((row) => unreadCounts(kv, row, userId, me))),
     draftsIn(kv, userId, rows.map((row) => row.record.id)),
   ]);

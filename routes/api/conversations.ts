@@ -105,6 +105,7 @@ export const conversationRoutes = new Hono<Env>()
     const { values, cursor } = await listConversationsForUser(c.get("ctx").kv, user.id, {
       cursor: query.cursor,
       limit,
+      username: user.username,
     });
     // Each with your own notification setting (notify's prefs): the sidebar dims the muted.
     const conversations = await withNotifications(c.get("ctx").kv, user.id, values);

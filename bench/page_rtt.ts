@@ -1,0 +1,71 @@
+/**
+ * KV round trips in series per answer: this tree's app (createApp, in this process) on a copy
+ * of the small seeded store wrapped by bench/remote_kv.ts with a round trip of RTT ms per KV
+ * call, asked one request at a time; wall time per answer / RTT is the round trips a request
+ * waits in series (the CPU, well under a millisecond, hardly moves it; the machine's load
+ * does not, unlike the rates). For the chat page, the REST message page and the list.
+ *
+ *   deno run -A bench/page_rtt.ts [rtt ms = 20] [requests = 10]
+ *
+ * Copy it into a `git worktree` of another commit to compare trees.
+ */
+import { parseConfig } from "../config.ts";
+import { createApp, createContext } from "../main.ts";
+import { seededStore } from "./seed.ts";
+import { ROOT } from "./process.ts";
+import { wrapRemoteKv } from "./remote_kv.ts";
+
+const rtt = Number(Deno.args[0] ?? 20);
+const n = Number(Deno.args[1] ?? 10);
+const dir = await Deno.makeTempDir({ prefix: "bench-page-rtt-" });
+const store = await seededStore(ROOT, { history: 1000, conversations: 0 }, dir);
+const config = parseConfig({
+  KV_PATH: store.path,
+  DENO_ENV: "test",
+  LOG_LEVEL: "warn",
+  REGISTRATION: "open",
+  RATE_LIMIT_SCALE: "0",
+});
+const ctx = await createContext(config, {
+  channelName: `page-rtt-${Deno.pid}`,
+  wrapKv: (kv) => wrapRemoteKv(kv, { rttMs: rtt, enforce: "count", watchPollMs: 10 }).kv,
+});
+const app = createApp(ctx);
+const base = "http://localhost";
+const login = await app.fetch(
+  new Request(`${base}/api/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: base },
+    body: JSON.stringify({ username: store.reader, password: store.password }),
+  }),
+);
+const cookie = login.headers.getSetCookie()[0].split(";")[0];
+const paths: Record<string, string> = {
+  page: `/conversations/${store.conversationId}`,
+  rest: `/api/conversations/${store.conversationId}/messages?limit=50`,
+  list: "/api/conversations?limit=50",
+  home: "/",
+};
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+try {
+  for (const [name, path] of Object.entries(paths)) {
+    const ms: number[] = [];
+    for (let i = 0; i < n + 2; i++) {
+      const started = performance.now();
+      const res = await app.fetch(new Request(base + path, { headers: { cookie } }));
+      if (!res.ok) throw new Error(`${path} answered ${res.status}`);
+      await res.arrayBuffer();
+      if (i >= 2) ms.push(performance.now() - started);
+    }
+    const m = median(ms);
+    console.log(
+      `${name.padEnd(5)} p50 ${m.toFixed(1)} ms at ${rtt} ms a call: ${(m / rtt).toFixed(1)} ` +
+        `round trips in series`,
+    );
+  }
+} finally {
+  await ctx.hub.indexed();
+  ctx.hub.close();
+  ctx.kv.close();
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
+}
