@@ -1,7 +1,6 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { Icon } from "../../components/Icon.tsx";
-import { pushSupported, subscribeDevice } from "../parts/push_device.ts";
 
 /** Where a "Not now" (or a prompt closed unanswered) is kept, so the offer stays gone. */
 const DISMISSED = "hearth.notify-offer-dismissed";
@@ -40,8 +39,10 @@ export function NotificationOffer() {
     shown.value = false;
     // Push is a bonus here: the in-tab notifications work whatever becomes of it (the
     // account page says where it stands and offers it again).
-    if (answer === "granted" && pushSupported()) {
-      subscribeDevice().catch((err) => console.warn("push not turned on", err));
+    // Its code loads only then: the pages that show the offer need not load it.
+    if (answer === "granted") {
+      import("./offer_push.ts").then((push) => push.turnOnPush())
+        .catch((err) => console.warn("push not turned on", err));
     }
   };
   const notNow = () => {
