@@ -6,33 +6,35 @@
  * connections, and a module to instantiate). Islands of other pages (the sign-in form, the
  * project's files, a copy button) stay modules of their own.
  *
- * lib/web/assets.ts reads the `import * as` lines and the `get` lines (an island loaded as
- * a chunk of its own when a page has it) below to know which islands this module holds;
- * islands/boot.ts takes an island named here from `islands` (APP_ISLANDS must name the
- * same: islands/app_test.ts).
+ * lib/web/assets.ts reads the lines of `islands` below (`  Name: { default: … }`, and
+ * `  get Name() {` for an island loaded as a chunk of its own when a page has it) to know
+ * which islands this module holds; islands/boot.ts takes an island named here from
+ * `islands` (APP_ISLANDS must name the same: islands/app_test.ts). Each is an object of its
+ * component (and unpackProps), not the module's namespace (`import * as`): the bundler's
+ * helper for namespaces would be a chunk of its own on every page.
  */
-import * as AddMember from "./AddMember.tsx";
-import * as ChatRoom from "./ChatRoom.tsx";
-import * as ConversationList from "./ConversationList.tsx";
-import * as DndMenu from "./DndMenu.tsx";
-import * as MemberPresence from "./MemberPresence.tsx";
-import * as NewConversation from "./NewConversation.tsx";
-import * as SearchBox from "./SearchBox.tsx";
-import * as ThemeToggle from "./ThemeToggle.tsx";
-import * as ThreadsLink from "./ThreadsLink.tsx";
+import AddMember from "./AddMember.tsx";
+import ChatRoom, { unpackProps as unpackChatRoom } from "./ChatRoom.tsx";
+import ConversationList, { unpackProps as unpackConversationList } from "./ConversationList.tsx";
+import DndMenu from "./DndMenu.tsx";
+import MemberPresence from "./MemberPresence.tsx";
+import NewConversation from "./NewConversation.tsx";
+import SearchBox from "./SearchBox.tsx";
+import ThemeToggle from "./ThemeToggle.tsx";
+import ThreadsLink from "./ThreadsLink.tsx";
 import { loadThreadPanel } from "./thread/lazy_panel.tsx";
 
 type IslandModule = { default: unknown; unpackProps?: unknown };
 
 export const islands: Record<string, IslandModule | Promise<IslandModule>> = {
-  AddMember,
-  ChatRoom,
-  ConversationList,
-  DndMenu,
-  MemberPresence,
-  NewConversation,
-  SearchBox,
-  ThemeToggle,
+  AddMember: { default: AddMember },
+  ChatRoom: { default: ChatRoom, unpackProps: unpackChatRoom },
+  ConversationList: { default: ConversationList, unpackProps: unpackConversationList },
+  DndMenu: { default: DndMenu },
+  MemberPresence: { default: MemberPresence },
+  NewConversation: { default: NewConversation },
+  SearchBox: { default: SearchBox },
+  ThemeToggle: { default: ThemeToggle },
   /**
    * A chunk of its own, loaded when a page shows a thread (the threads page; the chat room
    * asks for it when one opens): boot.ts awaits what it takes from here.
@@ -40,5 +42,5 @@ export const islands: Record<string, IslandModule | Promise<IslandModule>> = {
   get ThreadPanel() {
     return loadThreadPanel().then((component) => ({ default: component }));
   },
-  ThreadsLink,
+  ThreadsLink: { default: ThreadsLink },
 };

@@ -45,11 +45,10 @@ export async function readModuleGraph(
 const SOURCE_DIRS = ["islands", "components", "routes", "lib"];
 const ISLAND_FILE = /^[A-Z][A-Za-z0-9]*\.tsx$/;
 /**
- * islands/app.ts's lines naming an island it holds: `import * as ChatRoom from "./ChatRoom.tsx"`,
- * or `get ThreadPanel() {` (one it loads as a chunk of its own when a page has it).
+ * islands/app.ts's lines naming an island it holds, in its `islands`: `  ChatRoom: { default:`,
+ * or `  get ThreadPanel() {` (one it loads as a chunk of its own when a page has it).
  */
-const GROUPED =
-  /^(?:import \* as ([A-Z][A-Za-z0-9]*) from "\.\/\1\.tsx";| {2}get ([A-Z][A-Za-z0-9]*)\(\) \{)$/gm;
+const GROUPED = /^ {2}(?:([A-Z][A-Za-z0-9]*): \{ default: |get ([A-Z][A-Za-z0-9]*)\(\) \{$)/gm;
 
 /** The built entries: the client entry, app.js when there is a group, the other islands. */
 function entriesOf(islands: string[], grouped: string[]): string[] {
