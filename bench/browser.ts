@@ -42,6 +42,9 @@ export type BrowserFigures = {
 export type Timeline = {
   firstByte: number;
   htmlDone: number;
+  /** The stylesheet's request sent, its first byte (the server's answer began). */
+  cssAsked: number;
+  cssFirstByte: number;
   cssDone: number;
   firstPaint: number;
   interactive: number;
@@ -110,6 +113,8 @@ function readTimeline(): Timeline {
   return {
     firstByte: nav.responseStart,
     htmlDone: nav.responseEnd,
+    cssAsked: css?.requestStart ?? 0,
+    cssFirstByte: css?.responseStart ?? 0,
     cssDone: css?.responseEnd ?? 0,
     firstPaint: paint?.startTime ?? 0,
     interactive: nav.domInteractive,
