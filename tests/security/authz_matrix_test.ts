@@ -841,15 +841,29 @@ const MATRIX: Record<string, Row> = {
       assert.equal(status, 401);
       assert.equal(JSON.parse(body).error.code, "unauthorized");
     },
-    outsider: { none: "opening a socket names no object: its frames have their own matrix below" },
+    // `?join=<id>` names a conversation: checked as the join frame is (its row below).
+    outsider: {
+      async check(fx) {
+        for (const id of [fx.directId, fx.groupId]) {
+          const client = await openSocket(fx, fx.eve, `?join=${id}`);
+          const error = await client.next("error");
+          assert.equal(error.code, "not_found");
+          assert.equal(error.ref, id);
+          await client.roundTrip();
+          assert.deepEqual(client.pending("recent_messages"), [], "nothing of theirs is sent");
+          await client.close();
+        }
+      },
+    },
     async member(fx) {
-      const url = `${fx.server.base.replace(/^http/, "ws")}/api/ws`;
-      const client = new Client(
-        new DenoWebSocket(url, { headers: { cookie: fx.val.cookie, origin: fx.server.base } }),
-      );
-      await new Promise((resolve) => client.ws.addEventListener("open", resolve));
-      await client.roundTrip();
-      await client.close();
+      const plain = await openSocket(fx, fx.val, "");
+      await plain.roundTrip();
+      await plain.close();
+      const joined = await openSocket(fx, fx.val, `?join=${fx.groupId}`);
+      const recent = await joined.next("recent_messages");
+      assert.equal(recent.conversationId, fx.groupId);
+      assert.ok(recent.messages.some((m) => m.content === "group message"), "the group's history");
+      await joined.close();
     },
   },
   "GET /auth/oauth/:provider/signin": {
@@ -3432,6 +3446,19 @@ const FRAMES: Record<string, FrameRow> = {
     },
   },
 };
+
+/** A signed-in socket of `who`, opened (with `query` on the upgrade, e.g. `?join=<id>`). */
+async function openSocket(fx: Fixture, who: Person, query: string): Promise<Client> {
+  const url = `${fx.server.base.replace(/^http/, "ws")}/api/ws${query}`;
+  const client = new Client(
+    new DenoWebSocket(url, { headers: { cookie: who.cookie, origin: fx.server.base } }),
+  );
+  await new Promise((resolve, reject) => {
+    client.ws.addEventListener("open", resolve);
+    client.ws.addEventListener("error", reject);
+  });
+  return client;
+}
 
 /** Whatever frames arrive on `socket` until a ping's pong (the server answers in order). */
 async function answerTo(socket: Client, frame: Record<string, unknown>) {
