@@ -65,7 +65,10 @@ const ROOT = new URL(".", import.meta.url).pathname.replace(/\/$/, "");
 /** Builds the whole app around a context: what main serves and what tests call in-process. */
 export function createApp(ctx: AppContext): Hono<Env> {
   const app = new Hono<Env>();
-  app.use(requestContext(ctx), securityHeaders(), methodNotAllowedJson(app));
+  // Compression outermost but for the request's context: it sees every answer as it leaves,
+  // with its security headers, and nothing after it replaces what it encoded (a 405 made from
+  // the 404 inside, for one); answers encoded already (the assets) pass through it as they are.
+  app.use(requestContext(ctx), compressAnswers(), securityHeaders(), methodNotAllowedJson(app));
   // Brotli/gzip beside each built file (written at build); static/ compressed once in memory.
   app.use(
     "/assets/*",
@@ -85,8 +88,6 @@ export function createApp(ctx: AppContext): Hono<Env> {
       encoded: "memory",
     }),
   );
-  // Pages and JSON compressed on the fly where it pays (BREACH: lib/web/compress.ts).
-  app.use(compressAnswers());
   // Probes and scrapes: before the session is read (no KV read per probe, no cookie needed).
   app.route("/", opsRoutes);
   app.route("/", appRoutes);

@@ -227,7 +227,8 @@ export function compressAnswers(minBytes = MIN_BYTES): MiddlewareHandler {
       return; // immutable headers: a fetched or redirect answer, passed through as it is
     }
     const coding = chooseEncoding(c.req.header("accept-encoding"));
-    if (!coding || !breachSafe(c.req.raw) || !res.body) return;
+    // A Range request gets the identity (an asset answers it whole: `Accept-Ranges: none`).
+    if (!coding || !breachSafe(c.req.raw) || !res.body || c.req.header("range")) return;
     const { chunks, rest } = await readAvailable(res.body as ReadableStream<Bytes>);
     const headers = new Headers(res.headers);
     const init = { status: res.status, statusText: res.statusText, headers };
