@@ -3,7 +3,8 @@ import { isTooGuessable } from "./password_strength.ts";
 import { ulid } from "ulid";
 import { ConflictError, ForbiddenError, NotFoundError } from "../errors.ts";
 import type { User } from "../shared/user.ts";
-import { cleanName, shownDisplayName } from "../shared/names.ts";
+import { cleanName } from "../shared/names.ts";
+import { shownDisplayName } from "./shown_names.ts";
 import { hashPassword, type PasswordHash } from "./passwords.ts";
 import { type Admission, foundingState, markFounded } from "./founding.ts";
 import {
