@@ -8,8 +8,17 @@ import type { Message } from "../../lib/shared/message.ts";
 import type { ServerFrame } from "../../lib/shared/protocol.ts";
 import type { Pending } from "../../components/MessageList.tsx";
 
-export { countReplies, isShownInRoom, keepKnownPeople, withReply } from "./room_threads.ts";
-import { keepKnownPeople, withReply } from "./room_threads.ts";
+import type { keepKnownPeople, withReply } from "./room_threads.ts";
+
+/**
+ * What the thread's model shares with the room's (room_threads.ts, in app.js): handed to it
+ * (thread_parts.ts), since importing it would make it a chunk of its own on the chat page.
+ */
+export type RoomThreads = {
+  withReply: typeof withReply;
+  keepKnownPeople: typeof keepKnownPeople;
+  THREADS_CHANGED: string;
+};
 
 export type ThreadState = {
   conversationId: string;
@@ -83,9 +92,9 @@ export function splitReplies(state: ThreadState): { paged: Message[]; later: Mes
   };
 }
 
-function update(state: ThreadState, m: Message): ThreadState {
+function update(state: ThreadState, m: Message, room: RoomThreads): ThreadState {
   if (state.parent && m.seq === state.parent.seq) {
-    return { ...state, parent: keepKnownPeople(state.parent, m) };
+    return { ...state, parent: room.keepKnownPeople(state.parent, m) };
   }
   if (!state.replies.some((r) => r.seq === m.seq)) return state;
   return {
@@ -95,14 +104,14 @@ function update(state: ThreadState, m: Message): ThreadState {
   };
 }
 
-function receive(state: ThreadState, incoming: Message[]): ThreadState {
+function receive(state: ThreadState, incoming: Message[], room: RoomThreads): ThreadState {
   const mine = incoming.filter((m) =>
     m.conversationId === state.conversationId && m.parentSeq === state.parentSeq
   );
   if (mine.length === 0) return state;
   const acked = new Set(mine.map((m) => m.clientId).filter(Boolean));
   let parent = state.parent;
-  for (const r of mine) if (parent) parent = withReply(parent, r);
+  for (const r of mine) if (parent) parent = room.withReply(parent, r);
   return {
     ...state,
     parent,
@@ -112,16 +121,22 @@ function receive(state: ThreadState, incoming: Message[]): ThreadState {
 }
 
 /** What one frame from the page's socket changes in the thread. */
-export function threadFrame(state: ThreadState, frame: ServerFrame): ThreadState {
+export function threadFrame(
+  state: ThreadState,
+  frame: ServerFrame,
+  room: RoomThreads,
+): ThreadState {
   switch (frame.type) {
     case "recent_messages":
-      return frame.conversationId === state.conversationId ? receive(state, frame.messages) : state;
+      return frame.conversationId === state.conversationId
+        ? receive(state, frame.messages, room)
+        : state;
     case "message":
     case "ack":
-      return receive(state, [frame.message]);
+      return receive(state, [frame.message], room);
     case "message_updated":
       return frame.message.conversationId === state.conversationId
-        ? update(state, frame.message)
+        ? update(state, frame.message, room)
         : state;
     case "error":
       if (frame.ref && state.pending.some((p) => p.clientId === frame.ref)) {
@@ -138,8 +153,8 @@ export function threadFrame(state: ThreadState, frame: ServerFrame): ThreadState
 }
 
 /** An edit, delete or reaction answered over REST (the socket was down). */
-export function threadApply(state: ThreadState, m: Message): ThreadState {
-  return update(state, m);
+export function threadApply(state: ThreadState, m: Message, room: RoomThreads): ThreadState {
+  return update(state, m, room);
 }
 
 /** A reply of yours goes out: pending until acknowledged. */

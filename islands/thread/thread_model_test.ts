@@ -4,15 +4,25 @@ import type { User } from "../../lib/shared/user.ts";
 import { initialRoom, lastOwn, roomFrame } from "../chat/room_model.ts";
 import {
   countReplies,
-  initialThread,
   isShownInRoom,
   keepKnownPeople,
+  THREADS_CHANGED,
+  withReply,
+} from "./room_threads.ts";
+import {
+  initialThread,
+  type RoomThreads,
   splitReplies,
-  threadFrame,
+  threadFrame as frameWith,
   threadSend,
   withPage,
-  withReply,
 } from "./thread_model.ts";
+import type { ServerFrame } from "../../lib/shared/protocol.ts";
+
+/** The room's parts, as the panel hands them (thread_parts.ts). */
+const room: RoomThreads = { withReply, keepKnownPeople, THREADS_CHANGED };
+const threadFrame = (t: Parameters<typeof frameWith>[0], frame: ServerFrame) =>
+  frameWith(t, frame, room);
 
 const ann: User = { id: "u-ann", username: "ann", displayName: "Ann Lee" };
 const ben: User = { id: "u-ben", username: "ben", displayName: "Ben Ode" };

@@ -15,7 +15,7 @@ import type { instead } from "../../components/instead.ts";
 import type { SpriteIcon } from "../../components/Icon.tsx";
 import type { messageActions } from "../chat/message_actions.ts";
 import type { Composer } from "../chat/Composer.tsx";
-import { repliesLabel, splitReplies, type ThreadPage } from "./thread_model.ts";
+import { repliesLabel, type RoomThreads, splitReplies, type ThreadPage } from "./thread_model.ts";
 import { useThread } from "./use_thread.ts";
 import type { threadAside } from "./thread_aside.tsx";
 
@@ -28,6 +28,7 @@ export type ThreadParts = {
   messageActions: typeof messageActions;
   Composer: typeof Composer;
   threadAside: typeof threadAside;
+  room: RoomThreads;
 };
 
 export type ThreadPanelProps = {
@@ -71,6 +72,7 @@ export function makeThreadPanel(parts: ThreadParts) {
       initial: props.initial,
       missing: props.missing,
       join: props.standalone === true,
+      room: parts.room,
     });
     const { thread } = live;
     const composerId = "thread-composer";

@@ -9,6 +9,7 @@ import { SpriteIcon } from "../../components/Icon.tsx";
 import { messageActions } from "../chat/message_actions.ts";
 import { Composer } from "../chat/Composer.tsx";
 import { threadAside } from "./thread_aside.tsx";
+import { keepKnownPeople, THREADS_CHANGED, withReply } from "./room_threads.ts";
 import type { ThreadParts } from "./thread_panel.tsx";
 
 export const threadParts: ThreadParts = {
@@ -19,4 +20,5 @@ export const threadParts: ThreadParts = {
   messageActions,
   Composer,
   threadAside,
+  room: { withReply, keepKnownPeople, THREADS_CHANGED },
 };

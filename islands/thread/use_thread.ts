@@ -4,9 +4,9 @@ import { useLayoutEffect, useRef } from "preact/hooks";
 import type { Attachment } from "../../lib/shared/message.ts";
 import type { Pending } from "../../components/MessageList.tsx";
 import { chatSocket } from "../parts/chat_socket.ts";
-import { THREADS_CHANGED } from "./room_threads.ts";
 import {
   initialThread,
+  type RoomThreads,
   threadApply,
   threadFrame,
   type ThreadPage,
@@ -35,8 +35,10 @@ export function useThread(options: {
   missing?: boolean;
   /** On its own page: nobody else joined the conversation on this socket. */
   join: boolean;
+  /** What the model shares with the room's (thread_model.ts's RoomThreads). */
+  room: RoomThreads;
 }) {
-  const { conversationId, parentSeq } = options;
+  const { conversationId, parentSeq, room } = options;
   const thread = useSignal<ThreadState>(
     options.missing
       ? { ...initialThread(conversationId, parentSeq), missing: true, loaded: true }
@@ -76,7 +78,7 @@ export function useThread(options: {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ seq }),
-      }).then(() => dispatchEvent(new Event(THREADS_CHANGED))).catch(() => {});
+      }).then(() => dispatchEvent(new Event(room.THREADS_CHANGED))).catch(() => {});
     }, 500);
   }
 
@@ -95,7 +97,7 @@ export function useThread(options: {
   useLayoutEffect(() => {
     const socket = chatSocket();
     let wasOpen = socket.state === "open";
-    const offFrames = socket.on((frame) => set(threadFrame(thread.peek(), frame)));
+    const offFrames = socket.on((frame) => set(threadFrame(thread.peek(), frame, room)));
     const offState = socket.onState((s) => {
       if (s === "open" && !wasOpen) {
         // Back after a drop: what was missed comes over REST; what waited goes out.
@@ -132,7 +134,7 @@ export function useThread(options: {
       thread.value = change(thread.peek());
     },
     apply(m: Parameters<typeof threadApply>[1]) {
-      thread.value = threadApply(thread.peek(), m);
+      thread.value = threadApply(thread.peek(), m, room);
     },
     loadMore() {
       const cursor = thread.peek().nextCursor;
