@@ -2,7 +2,17 @@ import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { MAX_QUERY_CHARS } from "../lib/shared/limits.ts";
 import { applySuggestion, lastToken } from "./search/query_token.ts";
-import { type Suggestion, SuggestionList } from "./search/SuggestionList.tsx";
+import type { Suggestion, SuggestionList } from "./search/SuggestionList.tsx";
+
+/** The list, its chunk loaded once, as a box first asks for suggestions. */
+let list: Promise<typeof SuggestionList> | undefined;
+function loadList(): Promise<typeof SuggestionList> {
+  list ??= import("./search/SuggestionList.tsx").then((m) => m.SuggestionList, (err) => {
+    list = undefined;
+    throw err;
+  });
+  return list;
+}
 
 /** How long typing pauses before suggestions are asked for. */
 const DEBOUNCE_MS = 150;
@@ -28,6 +38,8 @@ export default function SearchBox(props: SearchBoxProps) {
   const open = useSignal(false);
   const active = useSignal(-1);
   const live = useSignal(false);
+  /** The list's component, once its chunk is here. */
+  const List = useSignal<typeof SuggestionList | null>(null);
   const input = useRef<HTMLInputElement>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const asked = useRef(0);
@@ -50,9 +62,14 @@ export default function SearchBox(props: SearchBoxProps) {
     const before = el.value.slice(0, el.selectionStart ?? el.value.length);
     const n = ++asked.current;
     if (!lastToken(before).token) return close();
-    const res = await fetch(`/api/search/suggestions?q=${encodeURIComponent(before)}`, {
-      headers: { accept: "application/json" },
-    }).catch(() => null);
+    const [res, component] = await Promise.all([
+      fetch(`/api/search/suggestions?q=${encodeURIComponent(before)}`, {
+        headers: { accept: "application/json" },
+      }).catch(() => null),
+      loadList().catch(() => null),
+    ]);
+    if (!component) return close();
+    List.value ??= component;
     const body = res?.ok ? await res.json().catch(() => null) : null;
     if (n !== asked.current || document.activeElement !== el) return;
     items.value = body?.suggestions ?? [];
@@ -103,7 +120,7 @@ export default function SearchBox(props: SearchBoxProps) {
     }
   }
 
-  const shown = live.value && open.value && items.value.length > 0;
+  const shown = live.value && open.value && items.value.length > 0 && List.value !== null;
   const option = shown && active.value >= 0 ? `${listId}-${active.value}` : undefined;
   return (
     <div class={`relative ${props.class}`}>
@@ -120,7 +137,7 @@ export default function SearchBox(props: SearchBoxProps) {
         role={live.value ? "combobox" : undefined}
         aria-autocomplete={live.value ? "list" : undefined}
         aria-expanded={live.value ? shown : undefined}
-        aria-controls={live.value ? listId : undefined}
+        aria-controls={live.value && List.value ? listId : undefined}
         aria-activedescendant={option}
         onInput={(e) => {
           text.value = (e.currentTarget as HTMLInputElement).value;
@@ -130,8 +147,8 @@ export default function SearchBox(props: SearchBoxProps) {
         onBlur={() => close()}
         onClick={later}
       />
-      {live.value && (
-        <SuggestionList
+      {live.value && List.value && (
+        <List.value
           id={listId}
           items={items.value}
           shown={shown}

@@ -1,3 +1,13 @@
+/**
+ * The search box's list of suggestions: a chunk of its own, loaded as the box first asks for
+ * suggestions (SearchBox.tsx). Classic JSX (`h`): the JSX runtime's module would otherwise be
+ * split out of the chunk that holds `h`, into one more file on every page.
+ */
+/** @jsxRuntime classic */
+/** @jsx h */
+/** @jsxFrag Fragment */
+import { Fragment, h } from "preact";
+
 /** What GET /api/search/suggestions answers, one of (routes/api/search_suggest.ts). */
 export type Suggestion = {
   kind: "operator" | "person" | "conversation";

@@ -3,7 +3,8 @@
  * Chromium: the page does not ask for the thread panel's chunk until a thread opens; then it
  * loads once, shows the thread and replies in it; a page whose address opens a thread
  * (`?thread=`) keeps the server's panel while the chunk loads and then works as one. The
- * composer's pickers (`/`, `@`) and the New conversation dialog likewise.
+ * composer's pickers (`/`, `@`), the New conversation dialog and the search box's
+ * suggestions likewise.
  */
 import assert from "node:assert/strict";
 import { annAndBen, browserTest, signedInContext } from "../support/browser.ts";
@@ -13,6 +14,7 @@ import { say } from "../support/talk.ts";
 const THREAD_CHUNK = /\/thread_panel-[\w-]+\.js$/;
 const PICKERS_CHUNK = /\/pickers-[\w-]+\.js$/;
 const DIALOG_CHUNK = /\/new_conversation_dialog-[\w-]+\.js$/;
+const SUGGESTIONS_CHUNK = /\/SuggestionList-[\w-]+\.js$/;
 
 browserTest(
   "the thread panel's code loads when a thread first opens, not with the chat page",
@@ -93,7 +95,7 @@ browserTest(
 );
 
 browserTest(
-  "the composer's pickers and the New conversation dialog load when first used",
+  "the composer's pickers, New conversation's dialog and search suggestions load when first used",
   async ({ server, browser }, t) => {
     const { ann, id } = await annAndBen(server, "Launch plan");
     const context = await signedInContext(browser, server.base, ann.cookie, {
@@ -110,7 +112,11 @@ browserTest(
     await page.goto(`${server.base}/conversations/${id}`);
     await page.locator("[data-island=ChatRoom][data-hydrated]").waitFor();
     await page.getByText("Live", { exact: true }).waitFor();
-    assert.deepEqual([loaded(PICKERS_CHUNK), loaded(DIALOG_CHUNK)], [0, 0], scripts.join(" "));
+    assert.deepEqual(
+      [loaded(PICKERS_CHUNK), loaded(DIALOG_CHUNK), loaded(SUGGESTIONS_CHUNK)],
+      [0, 0, 0],
+      scripts.join(" "),
+    );
     const composer = page.getByLabel("Message", { exact: true });
 
     await t.step("typing / loads the pickers: the commands, then the people", async () => {
@@ -138,6 +144,19 @@ browserTest(
       await page.getByRole("button", { name: "New conversation" }).click();
       await dialog.getByRole("searchbox", { name: "Search people" }).waitFor();
       assert.equal(loaded(DIALOG_CHUNK), 1, scripts.join(" "));
+      await dialog.getByRole("button", { name: "Cancel" }).click();
+      await dialog.waitFor({ state: "hidden" });
+    });
+
+    await t.step("the sidebar's search box loads its list as it first suggests", async () => {
+      const side = page.locator("#sidebar-search");
+      await side.click();
+      await side.pressSequentially("fr");
+      const list = page.getByRole("listbox", { name: "Search suggestions" });
+      await list.getByRole("option", { name: /from:/ }).waitFor();
+      assert.equal(await side.getAttribute("aria-expanded"), "true");
+      assert.equal(await side.getAttribute("aria-controls"), "sidebar-search-suggestions");
+      assert.equal(loaded(SUGGESTIONS_CHUNK), 1, scripts.join(" "));
     });
 
     assert.deepEqual(errors, []);
