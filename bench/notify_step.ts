@@ -5,6 +5,7 @@
  * KV's SQLite thread too) per step. Cases: the bench's (the group default `mentions`, no
  * one subscribed); everyone at level `all`, no one subscribed; everyone at `all` with 5 of
  * them subscribed (each step then queues 500 pushes).
+ * MESSAGES (env, default 100): messages a step (the fan-out bench's steps see 10–60).
  * Usage: `deno run -A bench/notify_step.ts [root]` (root: another tree, e.g. a git worktree,
  * to pair before and after; its modules are loaded from there).
  */
@@ -16,6 +17,8 @@ const conversations = await import(`${root}/lib/conversations/mod.ts`);
 const notify = await import(`${root}/lib/notify/mod.ts`);
 const realtime = await import(`${root}/lib/realtime/mod.ts`);
 const storage = await import(`${root}/lib/storage/mod.ts`);
+
+const MESSAGES = Number(Deno.env.get("MESSAGES") ?? 100);
 
 function cpuSeconds(): number {
   const stat = Deno.readTextFileSync("/proc/self/stat");
@@ -42,7 +45,7 @@ async function run(
   const id = conversation.id;
   await setup(kv, people, id);
   const hub = new realtime.Hub(kv, { channelName: null, pollMs: 0 });
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < MESSAGES; i++) {
     await hub.send(people[0], {
       conversationId: id,
       content: `message ${i} w1x w2x`,
