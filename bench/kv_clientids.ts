@@ -1,0 +1,115 @@
+/**
+ * What the clientId dedupe entry's key shape costs the KV when the store is not new: the
+ * message commit's record + clientId entry (lib/messages/send.ts), on a store that already
+ * holds `preload` clientId entries (a server that has run a while), with the clientIds the
+ * browser sends today (random UUIDs: each entry lands on a random page of its author's range)
+ * against time-ordered ones (UUIDv7: each lands at the end of it; `v7first`: see Kind), and
+ * the records alone.
+ * Rounds alternate the three on fresh copies of the same preloaded store; medians.
+ *
+ *   deno run -A bench/kv_clientids.ts [rounds=3] [seconds=3] [preload=300000]
+ */
+import { clientIdKey, messageKey } from "../lib/storage/mod.ts";
+import { uuidV7 } from "./kv_ceiling.ts";
+
+const BATCH = 200;
+const CONVERSATIONS = 10;
+const AUTHORS = 100;
+const WARMUP_MS = 300;
+
+/**
+ * `v7first`: the same UUIDv7 at the head of the key (["msg_client", clientId, conv, author],
+ * built here by handing clientIdKey its arguments in that order): one commit's entries then
+ * land together at the end of the whole table, not one per author's range.
+ */
+type Kind = "records" | "uuid" | "v7" | "v7first";
+
+function cpu(): number {
+  let total = 0;
+  for (const t of Deno.readDirSync("/proc/self/task")) {
+    try {
+      const stat = Deno.readTextFileSync(`/proc/self/task/${t.name}/stat`);
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      total += (Number(f[11]) + Number(f[12])) / 100;
+    } catch { /* a thread that ended */ }
+  }
+  return total;
+}
+
+const conv = (i: number) => `01JBENCHCONV${String(i).padStart(14, "0")}`;
+const user = (i: number) => `01JBENCHUSER${String(i).padStart(14, "0")}`;
+const content = "~P4~T12345.678~ the quick brown fox jumps over lazy dogs";
+
+/** A store holding `n` random-UUID clientId entries (what browsers have sent so far). */
+async function preloaded(n: number): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "bench-kv-clientids-" });
+  const kv = await Deno.openKv(`${dir}/base.kv`);
+  for (let i = 0; i < n;) {
+    const op = kv.atomic();
+    for (let k = 0; k < 500 && i < n; k++, i++) {
+      op.set(clientIdKey(conv(i % CONVERSATIONS), user(i % AUTHORS), crypto.randomUUID()), i);
+    }
+    await op.commit();
+  }
+  kv.close();
+  return dir;
+}
+
+async function measure(base: string, kind: Kind, seconds: number) {
+  const path = `${base}/run.kv`;
+  await Deno.copyFile(`${base}/base.kv`, path);
+  const kv = await Deno.openKv(path);
+  const seqs = new Array(CONVERSATIONS).fill(0);
+  let i = 0, stored = 0, c0 = cpu();
+  const t0 = performance.now(), start = t0 + WARMUP_MS, end = start + seconds * 1000;
+  let started = false;
+  while (performance.now() < end) {
+    if (!started && performance.now() >= start) [started, stored, c0] = [true, 0, cpu()];
+    const op = kv.atomic();
+    for (let n = 0; n < BATCH; n++, i++) {
+      const c = i % CONVERSATIONS, seq = ++seqs[c];
+      op.set(messageKey(conv(c), seq), { seq, authorId: user(i % AUTHORS), content });
+      if (kind === "records") continue;
+      const id = kind === "uuid" ? crypto.randomUUID() : uuidV7();
+      op.set(
+        kind === "v7first"
+          ? clientIdKey(id, conv(c), user(i % AUTHORS))
+          : clientIdKey(conv(c), user(i % AUTHORS), id),
+        seq,
+      );
+    }
+    await op.commit();
+    stored += BATCH;
+  }
+  const elapsed = (performance.now() - start) / 1000;
+  const cpuUs = (cpu() - c0) * 1e6 / stored;
+  kv.close();
+  await Deno.remove(path);
+  return { perSec: stored / elapsed, cpuUs };
+}
+
+if (import.meta.main) {
+  const [rounds = 3, seconds = 3, preload = 300_000] = Deno.args.map(Number);
+  const base = await preloaded(preload);
+  const kinds: Kind[] = ["records", "uuid", "v7", "v7first"];
+  const runs = new Map<Kind, { perSec: number; cpuUs: number }[]>(kinds.map((k) => [k, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const kind of kinds) {
+      const m = await measure(base, kind, seconds);
+      runs.get(kind)!.push(m);
+      console.error(
+        `  … round ${r + 1} ${kind}: ${m.perSec.toFixed(0)}/s, ${m.cpuUs.toFixed(1)} µs`,
+      );
+    }
+  }
+  await Deno.remove(base, { recursive: true });
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  for (const kind of kinds) {
+    const xs = runs.get(kind)!;
+    console.log(
+      `${kind.padEnd(8)} ${median(xs.map((x) => x.perSec)).toFixed(0)} messages/s, ${
+        median(xs.map((x) => x.cpuUs)).toFixed(1)
+      } µs CPU a message (store preloaded with ${preload} clientId entries)`,
+    );
+  }
+}
