@@ -201,8 +201,12 @@ export class ChatSocket {
       this.#attempt = 0;
       this.#lastSeen = Date.now();
       this.#setState("open");
-      // Said before the joins, so the rooms see this socket as it is from the start.
-      if (this.#away) this.send({ type: "presence", state: "away" });
+      // Said before the joins, so the rooms see this socket as it is from the start (the
+      // early socket's upgrade said `away=1` if its tab was hidden: corrected if it changed).
+      const saidAway = new URL(ws.url).searchParams.get("away") === "1";
+      if (this.#away !== saidAway) {
+        this.send({ type: "presence", state: this.#away ? "away" : "active" });
+      }
       if (this.#watchingList) this.send({ type: "watch_list" });
       for (const id of this.#joined.keys()) if (id !== this.#joinedOnUpgrade) this.#sendJoin(id);
       clearInterval(this.#pingTimer);

@@ -46,6 +46,8 @@ export function serveSocket(
      * be, first of the socket's frames, as soon as it is open (no round trip after the open).
      */
     join?: Extract<ClientFrame, { type: "join" }>;
+    /** Asked with the upgrade (`away=1`): the socket is away from its opening, before the join. */
+    away?: boolean;
     now?: () => number;
   },
 ): void {
@@ -99,6 +101,7 @@ export function serveSocket(
   let queue = Promise.resolve();
   socket.onopen = () => {
     hub.connect(conn);
+    if (options.away) hub.setPresence(conn, true);
     // The upgrade's join goes first, as the socket's first frame would (the same checks, the
     // same answer or error frame); frames sent meanwhile wait behind it.
     const join = options.join;

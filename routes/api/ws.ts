@@ -36,10 +36,12 @@ export const wsRoutes = new Hono<Env>().get(
       "(`recent_messages`, or an `error` frame naming the conversation, e.g. `not_found` " +
       "for a conversation the caller is not in), with no round trip after the open. A " +
       "malformed query (an empty or over-long id, a `since` that is not a whole number ≥ 0, " +
-      "`since` without `join`) is refused with 400 `invalid_input` before the upgrade.",
+      "`since` without `join`) is refused with 400 `invalid_input` before the upgrade. " +
+      "`away=1` (a tab opened hidden) sets the socket's presence to away before that join, " +
+      'as a first `{type: "presence", state: "away"}` frame would.',
     responses: {
       101: "Switching protocols: the socket is open.",
-      400: "`invalid_input`: a malformed `join` or `since`.",
+      400: "`invalid_input`: a malformed `join`, `since` or `away`.",
       401: "Not signed in, or `invalid_token`.",
       403: "`bad_origin`: a cookie upgrade from another site, or without an Origin.",
       426: "`upgrade_required`: not a WebSocket upgrade.",
@@ -57,6 +59,8 @@ export const wsRoutes = new Hono<Env>().get(
     const user = c.get("user");
     if (!user) throw new UnauthorizedError();
     const join = joinOnUpgrade(c.req.query("join"), c.req.query("since"));
+    const away = c.req.query("away");
+    if (away !== undefined && away !== "1") throw new ValidationError("`away` must be 1.");
     const tokenId = c.get("tokenId");
     const viaCookie = tokenId === null;
     if (
@@ -92,6 +96,7 @@ export const wsRoutes = new Hono<Env>().get(
       user,
       sessionId,
       join,
+      away: away === "1",
       rateLimitScale: config.rateLimitScale,
       sessionValid: viaCookie
         ? async () => (await getUserBySession(kv, cookie)) !== null

@@ -103,3 +103,22 @@ chatTest("a malformed join query is refused with 400 before the upgrade", async 
   const signedOut = await expectNoUpgrade(`${chat.wsUrl}?join=`, { origin: chat.server.base });
   assert.match(signedOut, /401/);
 });
+
+chatTest("a hidden tab's upgrade says away: the room never sees it active", async (chat) => {
+  const { ben, conversationId, a, b } = await chat.pair();
+  await b.close();
+  await join(a, conversationId);
+  const hidden = await openWith(chat.server.base, ben, `?join=${conversationId}&away=1`);
+  await hidden.next("recent_messages");
+  const joined = await a.next("status", (f) => f.event === "joined" && f.user.id === ben.user.id);
+  assert.deepEqual(joined.away, [ben.user.id], "away from the moment Ben is in the room");
+  await a.roundTrip();
+  assert.deepEqual(a.pending("presence"), [], "no active-then-away flicker");
+  // Looking again: the client says so, and the room hears it.
+  hidden.send({ type: "presence", state: "active" });
+  assert.equal((await a.next("presence")).state, "active");
+  // Only `away=1` is understood.
+  const headers = { cookie: ben.cookie, origin: chat.server.base };
+  assert.match(await expectNoUpgrade(`${chat.wsUrl}?away=yes`, headers), /400/);
+  await hidden.close();
+});
