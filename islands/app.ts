@@ -4,7 +4,8 @@
  * client entry and a few shared chunks instead of a module per island and per shared
  * combination of them (27 requests before: each a round trip over the browser's six
  * connections, and a module to instantiate). Islands of other pages (the sign-in form, the
- * project's files, a copy button) stay modules of their own.
+ * project's files, a copy button) stay modules of their own. (A project's files are one of
+ * app.js's chunks, loaded when a page has them: files/file_parts.ts says why.)
  *
  * lib/web/assets.ts reads the lines of `islands` below (`  Name: { default: … }`, and
  * `  get Name() {` for an island loaded as a chunk of its own when a page has it) to know
@@ -23,6 +24,7 @@ import SearchBox from "./SearchBox.tsx";
 import ThemeToggle from "./ThemeToggle.tsx";
 import ThreadsLink from "./ThreadsLink.tsx";
 import { loadThreadPanel } from "./thread/lazy_panel.tsx";
+import { loadFileManager } from "./files/file_parts.ts";
 
 type IslandModule = { default: unknown; unpackProps?: unknown };
 
@@ -31,6 +33,10 @@ export const islands: Record<string, IslandModule | Promise<IslandModule>> = {
   ChatRoom: { default: ChatRoom, unpackProps: unpackChatRoom },
   ConversationList: { default: ConversationList, unpackProps: unpackConversationList },
   DndMenu: { default: DndMenu },
+  /** A chunk of its own, loaded when a page has it (a project's page). */
+  get FileManager() {
+    return loadFileManager().then((component) => ({ default: component }));
+  },
   MemberPresence: { default: MemberPresence },
   NewConversation: { default: NewConversation },
   SearchBox: { default: SearchBox },

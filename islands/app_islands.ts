@@ -4,6 +4,7 @@ export const APP_ISLANDS: ReadonlySet<string> = new Set([
   "ChatRoom",
   "ConversationList",
   "DndMenu",
+  "FileManager",
   "MemberPresence",
   "NewConversation",
   "SearchBox",
