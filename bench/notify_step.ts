@@ -4,7 +4,8 @@
  * repeated (cursor and pending marker reset each time), CPU of this process (all threads:
  * KV's SQLite thread too) per step. Cases: the bench's (the group default `mentions`, no
  * one subscribed); everyone at level `all`, no one subscribed; everyone at `all` with 5 of
- * them subscribed (each step then queues 500 pushes).
+ * them subscribed (each step then queues 500 pushes); email on with everyone's address
+ * confirmed (the default level, no mentions).
  * MESSAGES (env, default 100): messages a step (the fan-out bench's steps see 10–60).
  * Usage: `deno run -A bench/notify_step.ts [root]` (root: another tree, e.g. a git worktree,
  * to pair before and after; its modules are loaded from there).
@@ -26,9 +27,17 @@ function cpuSeconds(): number {
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
+/** Email on, everyone with a confirmed address (a team that turned email on). */
+const EVERYONE_EMAIL = {
+  confirmedEmails: (_kv: Deno.Kv, ids: string[]) =>
+    Promise.resolve(ids.map((u) => `${u}@example.com`)),
+  delayMs: 60_000,
+};
+
 async function run(
   label: string,
   setup: (kv: Deno.Kv, people: { id: string }[], id: string) => Promise<void>,
+  email: typeof EVERYONE_EMAIL | null = null,
 ) {
   const dir = await Deno.makeTempDir();
   const kv = await Deno.openKv(`${dir}/kv.sqlite`);
@@ -59,7 +68,7 @@ async function run(
     return await notify.notifyConversation(kv, id, {
       now: Date.now() + 60_000,
       graceMs: 0,
-      email: null,
+      email,
     });
   };
   for (let i = 0; i < 5; i++) await step();
@@ -96,4 +105,9 @@ await run("group of 100, everyone at `all`, 5 subscribed", async (kv, people, id
     });
   }
 });
+await run(
+  "group of 100, default level, email on for everyone (no mentions)",
+  async () => {},
+  EVERYONE_EMAIL,
+);
 Deno.exit(0);

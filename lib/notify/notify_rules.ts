@@ -120,8 +120,8 @@ async function notifyStep(
     pushSubscriptionCounts(kv, participants),
     options.email ? options.email.confirmedEmails(kv, participants) : participants.map(() => null),
   ]);
-  const reachable = participants.filter((_, i) => counts[i] > 0 || allEmails[i] !== null);
-  if (reachable.length === 0) {
+  const addressed = participants.filter((_, i) => counts[i] > 0 || allEmails[i] !== null);
+  if (addressed.length === 0) {
     // No one to tell of any message up to the head read before these counts: a subscription
     // or an address that comes later comes after those messages were stored.
     const next: Cursor = { seq: headSeq };
@@ -129,7 +129,7 @@ async function notifyStep(
     return res.ok ? { cursor: next, pushes: 0, digests: 0 } : "conflict";
   }
   const subCount = new Map(participants.map((u, i) => [u, counts[i]]));
-  const emails = reachable.map((u) => allEmails[participants.indexOf(u)]);
+  const emailOf = new Map(participants.map((u, i) => [u, allEmails[i]]));
 
   const last = Math.min(headSeq, cursor.seq + MESSAGE_BATCH);
   const seqs = Array.from({ length: last - cursor.seq }, (_, i) => cursor.seq + 1 + i);
@@ -141,12 +141,30 @@ async function notifyStep(
   }
   if (ready.length === 0) return "waiting";
 
-  const authorIds = [...new Set(ready.flatMap((m) => (m ? [m.authorId] : [])))];
+  // Their settings next: someone muted or at `nothing`, or at `mentions` when none of these
+  // messages mentions anyone, wants notice of none of them (wantsNotice), and is read no
+  // further.
+  const settings = await getNotifyPrefs(kv, addressed, record);
+  const anyMention = ready.some((m) => m !== null && mentionsIn(m.content).length > 0);
+  const keep = settings.map((p) =>
+    !p.muted && p.level !== "nothing" && (p.level === "all" || anyMention)
+  );
+  const reachable = addressed.filter((_, i) => keep[i]);
+  const prefs = settings.filter((_, i) => keep[i]);
+  const emails = reachable.map((u) => emailOf.get(u) ?? null);
+
+  // Nobody left: the cursor moves past these messages with nothing more read.
+  const authorIds = reachable.length === 0
+    ? []
+    : [...new Set(ready.flatMap((m) => (m ? [m.authorId] : [])))];
   // An untitled group's push names its people: then everyone's names are read.
-  const named = record.kind === "group" && !record.title ? participants : reachable;
-  const [people, prefs, dnd, marks] = await Promise.all([
+  const named = reachable.length === 0
+    ? []
+    : record.kind === "group" && !record.title
+    ? participants
+    : reachable;
+  const [people, dnd, marks] = await Promise.all([
     getUsersByIds(kv, [...new Set([...named, ...authorIds])]),
-    getNotifyPrefs(kv, reachable, record),
     getDnd(kv, reachable, options.now),
     getManyChunked<number>(kv, reachable.map((u) => readMarkKey(id, u))),
   ]);
