@@ -15,6 +15,8 @@ const THREAD_CHUNK = /\/thread_panel-[\w-]+\.js$/;
 const PICKERS_CHUNK = /\/pickers-[\w-]+\.js$/;
 const DIALOG_CHUNK = /\/new_conversation_dialog-[\w-]+\.js$/;
 const SUGGESTIONS_CHUNK = /\/SuggestionList-[\w-]+\.js$/;
+/** A project's file manager: not the chat page's at all. */
+const FILES_CHUNK = /\/file_manager-[\w-]+\.js$/;
 
 browserTest(
   "the thread panel's code loads when a thread first opens, not with the chat page",
@@ -113,8 +115,8 @@ browserTest(
     await page.locator("[data-island=ChatRoom][data-hydrated]").waitFor();
     await page.getByText("Live", { exact: true }).waitFor();
     assert.deepEqual(
-      [loaded(PICKERS_CHUNK), loaded(DIALOG_CHUNK), loaded(SUGGESTIONS_CHUNK)],
-      [0, 0, 0],
+      [PICKERS_CHUNK, DIALOG_CHUNK, SUGGESTIONS_CHUNK, FILES_CHUNK].map(loaded),
+      [0, 0, 0, 0],
       scripts.join(" "),
     );
     const composer = page.getByLabel("Message", { exact: true });
