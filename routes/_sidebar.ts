@@ -3,6 +3,7 @@
  * settings in them, do-not-disturb and the Threads mark.
  */
 import type { User } from "../lib/accounts/mod.ts";
+import type { ConversationKind } from "../lib/conversations/mod.ts";
 import { AppError } from "../lib/errors.ts";
 import {
   type ConversationView,
@@ -42,13 +43,50 @@ export async function readSidebar(
 ): Promise<Sidebar> {
   const { kv } = c.get("ctx");
   const [listed, unreadThreads] = await Promise.all([
-    list ?? listConversationsForUser(kv, me.id, { limit: SIDEBAR_ROWS, username: me.username }),
+    list ?? listConversationsForUser(kv, me.id, {
+      limit: SIDEBAR_ROWS,
+      username: me.username,
+      alongside: sidebarNotes(kv, me.id),
+    }),
     // The sidebar's Threads mark: one key read while its kept count holds.
     unreadThreadCount(kv, me.id),
   ]);
   // Issue 18: your notification setting in each listed conversation, and do-not-disturb.
-  const { conversations, dndUntil } = await readSidebarNotifications(kv, me.id, listed.values);
-  return { conversations, nextCursor: listed.cursor, dndUntil, unreadThreads };
+  // Read beside the rows unless the page gave rows it read already.
+  const notes = (listed.alongside as Notes | undefined) ??
+    await readSidebarNotifications(kv, me.id, listed.values);
+  return {
+    conversations: withNotes(listed.values, notes),
+    nextCursor: listed.cursor,
+    dndUntil: notes.dndUntil,
+    unreadThreads,
+  };
+}
+
+type Notes = Awaited<
+  ReturnType<typeof readSidebarNotifications<{ id: string; kind: ConversationKind }>>
+>;
+
+/**
+ * Your notification setting in each of the rows and do-not-disturb (issue 18), for
+ * listConversationsForUser's `alongside`: read beside the rows' views, not after them.
+ */
+export function sidebarNotes(kv: Deno.Kv, userId: string) {
+  return (rows: { id: string; kind: ConversationKind }[]): Promise<Notes> =>
+    readSidebarNotifications(kv, userId, rows);
+}
+
+/** `views` each with the setting `notes` holds for it (read for the same conversations). */
+export function withNotes<T extends { id: string }>(
+  views: T[],
+  notes: Pick<Notes, "conversations">,
+): (T & { notifications: Notes["conversations"][number]["notifications"] })[] {
+  const byId = new Map(notes.conversations.map((n) => [n.id, n.notifications]));
+  return views.map((v) => {
+    const notifications = byId.get(v.id);
+    if (!notifications) throw new Error(`no notification setting read for ${v.id}`);
+    return { ...v, notifications };
+  });
 }
 
 /**

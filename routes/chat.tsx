@@ -20,7 +20,6 @@ import {
 import { AppError } from "../lib/errors.ts";
 import { island } from "../lib/web/mod.ts";
 import type { User } from "../lib/accounts/mod.ts";
-import { readSidebarNotifications } from "../lib/notify/mod.ts";
 import { type Conversation, listCacheOf } from "../lib/conversations/mod.ts";
 import { listIncomingWebhooks, listOutgoingWebhooks } from "../lib/integrations/mod.ts";
 import { hookBase } from "./api/webhooks.ts";
@@ -35,6 +34,8 @@ import {
   readSidebar,
   type Sidebar,
   SIDEBAR_ROWS,
+  sidebarNotes,
+  withNotes,
 } from "./_sidebar.ts";
 export { SIDEBAR_ROWS };
 const beforeSchema = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().catch(
@@ -184,7 +185,13 @@ async function conversationPage(c: AppCtx, me: User) {
   // Awaited below; a failure meanwhile is not an unhandled rejection.
   for (const p of [unreadThreads, early]) p?.catch(() => {});
   const [listed, { page: history }, threadPage] = await Promise.all([
-    listConversationsForUser(kv, me.id, { limit: SIDEBAR_ROWS, also: id, username: me.username }),
+    listConversationsForUser(kv, me.id, {
+      limit: SIDEBAR_ROWS,
+      also: id,
+      username: me.username,
+      // The sidebar's settings and this conversation's (the header's bell, issue 18).
+      alongside: sidebarNotes(kv, me.id),
+    }),
     open({ before, around, limit: 50 }),
     threadSeq === undefined ? null : readThreadPage(c, id, threadSeq),
   ]);
@@ -200,9 +207,7 @@ async function conversationPage(c: AppCtx, me: User) {
     : null;
   // Read up to what the page shows (never past the head read first): no read of its own.
   const upTo = last && atEnd ? Math.min(last.seq, headValue?.seq ?? 0) : null;
-  const [notes, threadsMark, integrations, moved] = await Promise.all([
-    // The sidebar's settings and this conversation's (the header's bell, issue 18) at once.
-    readSidebarNotifications(kv, me.id, [...listed.values, conversation]),
+  const [threadsMark, integrations, moved] = await Promise.all([
     unreadThreads,
     early !== undefined
       ? early ?? undefined
@@ -212,9 +217,10 @@ async function conversationPage(c: AppCtx, me: User) {
     upTo === null ? null : markRead(kv, id, { userId: me.id, seq: upTo, known: { mark, head } }),
   ]);
   if (moved !== null) hub.readMoved(me.id, id, moved);
-  const viewed = notes.conversations.pop()!;
+  const notes = listed.alongside!;
+  const [viewed] = withNotes([conversation], notes);
   const sidebar: Sidebar = {
-    conversations: await afterMark(c, me, notes.conversations, id, upTo),
+    conversations: await afterMark(c, me, withNotes(listed.values, notes), id, upTo),
     nextCursor: listed.cursor,
     dndUntil: notes.dndUntil,
     unreadThreads: threadsMark,

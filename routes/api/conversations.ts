@@ -102,13 +102,17 @@ export const conversationRoutes = new Hono<Env>()
     const query = readQuery(c, listSchema);
     // The contract's list, without parameters, is all of them; paging is asked for.
     const limit = query.limit ?? (query.cursor ? CONVERSATION_PAGE : Infinity);
-    const { values, cursor } = await listConversationsForUser(c.get("ctx").kv, user.id, {
+    const kv = c.get("ctx").kv;
+    const { values, cursor, alongside } = await listConversationsForUser(kv, user.id, {
       cursor: query.cursor,
       limit,
       username: user.username,
+      // Each with your own notification setting (notify's prefs): the sidebar dims the muted.
+      // Read beside the rows' views (one KV round trip less in series).
+      alongside: (rows) => withNotifications(kv, user.id, rows),
     });
-    // Each with your own notification setting (notify's prefs): the sidebar dims the muted.
-    const conversations = await withNotifications(c.get("ctx").kv, user.id, values);
+    const prefs = new Map(alongside!.map((r) => [r.id, r.notifications]));
+    const conversations = values.map((v) => ({ ...v, notifications: prefs.get(v.id)! }));
     return c.json({ conversations, nextCursor: cursor });
   })
   .get("/users", doc(conversationDocs.users), async (c) => {
