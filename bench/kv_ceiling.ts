@@ -25,6 +25,7 @@
  *
  *   deno run -A bench/kv_ceiling.ts [rounds=3] [seconds=3] [writer [seq,uuid,v7]]
  *   (writer: that alone, with each kind of clientId in turn: see ClientIds)
+ *   deno run -A bench/kv_ceiling.ts [rounds] [count] fixed [seq|uuid|v7]   (measureWriterFixed)
  */
 import { serialize } from "node:v8";
 import { createUserWithoutPassword } from "../lib/accounts/mod.ts";
@@ -271,6 +272,68 @@ export async function measureMix(seconds: number, postings: boolean): Promise<Mi
   });
 }
 
+/** The durable phase's people and rooms: AUTHORS users, each room holding all of them. */
+async function writerSetup(kv: Deno.Kv): Promise<{ users: User[]; rooms: string[] }> {
+  const users: User[] = [];
+  for (let i = 0; i < AUTHORS; i++) {
+    const user = await createUserWithoutPassword(kv, {
+      username: `b${i}`,
+      displayName: `B ${i}`,
+    });
+    if (!user) throw new Error("bench user not created");
+    users.push(user);
+  }
+  const rooms: string[] = [];
+  for (let r = 0; r < CONVERSATIONS; r++) {
+    const { conversation } = await createConversation(kv, users[r], {
+      others: users.filter((_, i) => i !== r),
+      title: `bench room ${r}`,
+    });
+    rooms.push(conversation.id);
+  }
+  return { users, rooms };
+}
+
+function clientIdOf(kind: ClientIds, n: number): string {
+  return kind === "uuid" ? crypto.randomUUID() : kind === "v7" ? uuidV7() : `b4-${n}`;
+}
+
+/**
+ * The writer (with its indexer) doing a fixed amount of work: `count` sends fed like the durable
+ * phase, then until everything is indexed. CPU a message over fixed work does not move with the
+ * rate a busy machine allows, as a timed window's does: for before/after pairs of the write path.
+ */
+export async function measureWriterFixed(count: number, kind: ClientIds = "seq"): Promise<Rate> {
+  return await inTempKv(async (kv) => {
+    const { users, rooms } = await writerSetup(kv);
+    const writer = new MessageWriter(kv, new SearchIndexer(kv));
+    let sent = 0;
+    const c0 = cpu(), t0 = performance.now();
+    await Promise.all(users.flatMap((author, i) =>
+      Array.from({ length: WINDOW }, async () => {
+        while (sent < count) {
+          const n = ++sent;
+          const conversationId = rooms[i % CONVERSATIONS];
+          await writer.send({
+            author,
+            conversationId,
+            content: content(),
+            clientId: clientIdOf(kind, n),
+          });
+        }
+      })
+    ));
+    await writer.indexed();
+    const c1 = cpu(), seconds = (performance.now() - t0) / 1000;
+    writer.close();
+    return {
+      perSec: count / seconds,
+      cpuUs: (c1.total - c0.total) * 1e6 / count,
+      jsUs: (c1.js - c0.js) * 1e6 / count,
+    };
+  });
+}
+
 /** The app's write path in process: MessageWriter (+ indexer), fed like the durable phase. */
 /**
  * The clientIds the writer's sends carry: `seq` increasing per process (as bench/realtime.ts
@@ -299,23 +362,7 @@ export async function measureWriter(
   clientIdKind: ClientIds = "seq",
 ): Promise<WriterRate> {
   return await inTempKv(async (kv) => {
-    const users: User[] = [];
-    for (let i = 0; i < AUTHORS; i++) {
-      const user = await createUserWithoutPassword(kv, {
-        username: `b${i}`,
-        displayName: `B ${i}`,
-      });
-      if (!user) throw new Error("bench user not created");
-      users.push(user);
-    }
-    const rooms: string[] = [];
-    for (let r = 0; r < CONVERSATIONS; r++) {
-      const { conversation } = await createConversation(kv, users[r], {
-        others: users.filter((_, i) => i !== r),
-        title: `bench room ${r}`,
-      });
-      rooms.push(conversation.id);
-    }
+    const { users, rooms } = await writerSetup(kv);
     const writer = new MessageWriter(kv, indexed ? new SearchIndexer(kv) : null);
     let clientIds = 0, acked = 0, stored = 0;
     const t0 = performance.now();
@@ -336,11 +383,7 @@ export async function measureWriter(
               author,
               conversationId: rooms[i % CONVERSATIONS],
               content: content(),
-              clientId: clientIdKind === "uuid"
-                ? crypto.randomUUID()
-                : clientIdKind === "v7"
-                ? uuidV7()
-                : `b4-${++clientIds}`,
+              clientId: clientIdOf(clientIdKind, ++clientIds),
             });
             stored++;
             const now = performance.now();
@@ -471,7 +514,14 @@ export function kvCeilingRows(f: KvCeilingFigures, durableAcksPerSec?: number): 
   return rows;
 }
 
-if (import.meta.main && Deno.args[2] === "writer") {
+if (import.meta.main && Deno.args[2] === "fixed") {
+  // Fixed work: `deno run -A bench/kv_ceiling.ts ROUNDS COUNT fixed [seq|uuid|v7]`.
+  const [rounds, count] = Deno.args.map(Number);
+  const kind = (Deno.args[3] ?? "seq") as ClientIds;
+  for (let r = 0; r < rounds; r++) {
+    console.log(`writer, ${count} sends: ${fmtRate(await measureWriterFixed(count, kind))}`);
+  }
+} else if (import.meta.main && Deno.args[2] === "writer") {
   // The writer alone (with its indexer), for quick before/after pairs of the write path.
   const [rounds, seconds] = Deno.args.map(Number);
   const kinds = (Deno.args[3] ?? "seq").split(",") as ClientIds[];
