@@ -14,6 +14,7 @@
  * usage from its files. Search postings and clientId entries, read after the messages, may
  * name a message sent after its conversation's messages were read: the import drops those
  * seqs (else a later message given that seq would match the other's words, or its clientId).
+ * Each person's count of push subscriptions is set again from the subscriptions imported.
  * What changed during the export may or may not be in it; nothing in it is half a record.
  */
 import {
@@ -27,6 +28,7 @@ import {
   SESSION_KINDS,
 } from "../storage/mod.ts";
 import { type Posting, readPosting } from "../search/mod.ts";
+import { recountPushSubscriptions } from "../notify/mod.ts";
 
 export const EXPORT_FORMAT = "hearth-kv-export";
 export const EXPORT_VERSION = 1;
@@ -241,6 +243,9 @@ export async function importStore(
   }
   await batch.flush();
   await fixes.apply(kv);
+  // An export is not a snapshot: a subscription added or removed while it ran may be in it
+  // with its person's count from before. The notifier reads the count, so it is set again.
+  await recountPushSubscriptions(kv);
   return counts;
 }
 

@@ -25,6 +25,8 @@ import {
 } from "../../lib/accounts/mod.ts";
 import { decodeValue, encodeValue } from "../../lib/storage/mod.ts";
 import { exportStore, importStore } from "../../lib/admin/mod.ts";
+import { saveSubscription } from "../../lib/notify/mod.ts";
+import { pushSubCountKey } from "../../lib/storage/mod.ts";
 import { searchMessages } from "../../lib/search/mod.ts";
 import { randomBytes, sha256Hex } from "../support/util.ts";
 import { runDeno, startServerProcess } from "../support/process.ts";
@@ -384,6 +386,50 @@ Deno.test("a message sent while the export runs leaves no search or clientId tra
     assert.equal(next.created, true, "the clientId was not taken");
     assert.deepEqual(await searchMessages(target, ann.id, "zanzibar"), []);
     assert.equal((await searchMessages(target, ann.id, "something else")).length, 1);
+  } finally {
+    source.close();
+    target.close();
+  }
+});
+
+Deno.test("an import sets each person's push count from the subscriptions it holds", async () => {
+  const source = await Deno.openKv(":memory:");
+  const target = await Deno.openKv(":memory:");
+  try {
+    const at = (n: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
+    for (const n of [1, 2]) {
+      await saveSubscription(source, "ann", {
+        endpoint: `https://push.example/ann/${n}`,
+        p256dh: "p",
+        auth: "a",
+        createdAt: at(n),
+      });
+    }
+    await saveSubscription(source, "ben", {
+      endpoint: "https://push.example/ben",
+      p256dh: "p",
+      auth: "a",
+      createdAt: at(3),
+    });
+    assert.equal((await source.get(pushSubCountKey("ann"))).value, 2);
+    const lines: string[] = [];
+    await exportStore(source, (line) => {
+      lines.push(line);
+      return Promise.resolve();
+    });
+    // A live export read Ann's count before her second subscription and Ben's as none (he
+    // subscribed meanwhile): what the notifier reads must still be what they hold.
+    const text = lines.join("").split("\n").map((line) =>
+      line.includes('"push_sub_count"')
+        ? line.replace(/"v":\d+/, line.includes('"ben"') ? '"v":0' : '"v":1')
+        : line
+    );
+    assert.equal(text.filter((l) => /"push_sub_count".*"v":[01]\}/.test(l)).length, 2);
+    await importStore(target, async function* () {
+      yield* text;
+    });
+    assert.equal((await target.get(pushSubCountKey("ann"))).value, 2);
+    assert.equal((await target.get(pushSubCountKey("ben"))).value, 1);
   } finally {
     source.close();
     target.close();
