@@ -5,6 +5,7 @@
  * needs no session and no other file; every page links the manifest and registers the worker.
  */
 import assert from "node:assert/strict";
+import { EARLY_SOCKET_CSP } from "../../routes/_early_socket.ts";
 import { json, registerUser, withApp, withCookie } from "../support/helpers.ts";
 
 /** Width, height and colour type of a PNG (its IHDR chunk). */
@@ -83,7 +84,12 @@ Deno.test("the service worker: at the root, versioned by content, under script-s
     assert.equal(res.status, 200);
     assert.match(res.headers.get("content-type") ?? "", /^text\/javascript/);
     assert.equal(res.headers.get("cache-control"), "no-cache");
-    assert.match(res.headers.get("content-security-policy") ?? "", /script-src 'self';/);
+    // The site's policy: scripts from here, and the one inline script allowed by its hash.
+    assert.ok(
+      (res.headers.get("content-security-policy") ?? "").includes(
+        `script-src 'self' ${EARLY_SOCKET_CSP};`,
+      ),
+    );
     assert.equal(res.headers.get("service-worker-allowed"), null, "the root needs no widening");
     const text = await res.text();
     const version = /const VERSION = "([0-9a-f]{16})";/.exec(text)?.[1];
