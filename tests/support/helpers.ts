@@ -174,7 +174,13 @@ export async function startTestServer(env: Record<string, string> = {}) {
     },
     close: async () => {
       app.ctx.hub.closeAll(1001, "test over");
-      await server.shutdown();
+      // A graceful shutdown waits for every connection. One seen left half-closed by a closed
+      // browser (CLOSE-WAIT) kept a run waiting for good: past 10 s it is said, not waited on.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<"late">((done) => timer = setTimeout(() => done("late"), 10_000));
+      const ended = await Promise.race([server.shutdown().then(() => "ended" as const), late]);
+      clearTimeout(timer);
+      if (ended === "late") console.warn(`test server ${base}: connections still open after 10 s`);
       await app.close();
     },
   };
