@@ -176,9 +176,9 @@ export function methodNotAllowedJson(app: Hono<Env>): MiddlewareHandler<Env> {
     app,
     onMethodNotAllowed: (c, methods) => {
       const declared = methods.filter((m) => m !== "HEAD");
-      // This answer replaces the 404 found inside, whose headers Hono would copy onto it; that
-      // 404 may have been compressed (compressAnswers runs inside this middleware), and its
-      // Content-Encoding must not describe this body. The security headers come after.
+      // This answer replaces the 404 found inside, whose headers Hono would copy onto it: it
+      // starts clean instead. (compressAnswers is outermost now, so that 404 is no longer
+      // compressed here; this stays as the general rule.) The security headers come after.
       c.res = undefined;
       return c.json(
         {
