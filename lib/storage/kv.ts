@@ -18,7 +18,9 @@ export async function openKv(config: KvLocation): Promise<Deno.Kv> {
   const dir = config.kvPath.replace(/[^/\\]*$/, "") || ".";
   try {
     await Deno.mkdir(dir, { recursive: true });
-    return failingClearly(await Deno.openKv(config.kvPath));
+    // Processes starting together on a new file race to create its tables: the loser is
+    // told "database is locked" at once (SQLite waits for no one there), so it opens again.
+    return failingClearly(await retryingLocks(() => Deno.openKv(config.kvPath)));
   } catch (err) {
     // SQLite says only "unable to open database file": a write beside it tells why.
     await Deno.makeTempFile({ dir }).then(Deno.remove, (probe) => {
@@ -44,8 +46,11 @@ export function failingClearly(kv: Deno.Kv): Deno.Kv {
       if (bound.has(prop)) return bound.get(prop);
       let value: unknown;
       if (prop === "set" || prop === "delete" || prop === "enqueue") {
+        // A blind write that met another process's lock wrote nothing: it is simply tried
+        // again (checked commits go through commitWithRetry, which decides on fresh reads).
         const write = target[prop] as (...args: unknown[]) => Promise<unknown>;
-        value = (...args: unknown[]) => write.apply(target, args).catch(clearly);
+        value = (...args: unknown[]) =>
+          retryingLocks(() => write.apply(target, args)).catch(clearly);
       } else if (prop === "atomic") {
         value = () => {
           const op = target.atomic();
@@ -86,6 +91,11 @@ export function onCommitRetry(hook: (reason: CommitRetryReason) => void): void {
 
 function isLockError(err: unknown): boolean {
   return err instanceof Error && /database is locked|busy/i.test(err.message);
+}
+
+/** Runs `write` again after "database is locked" (up to MAX_ATTEMPTS, jittered backoff). */
+export async function retryingLocks<T>(write: () => Promise<T>): Promise<T> {
+  return await commitWithRetry(write);
 }
 
 /**
