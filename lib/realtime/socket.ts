@@ -28,6 +28,14 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
  * of a busy fan-out): a slow socket is still closed within a few frames of the bound.
  */
 const BUFFER_CHECK_EVERY = 8;
+/**
+ * How long an upgraded socket may take to open. Deno (2.9.6) never opens nor closes a socket
+ * whose client left before the 101 went out (a tab closed or navigated away mid-upgrade, as
+ * the early socket of a page makes common): no event fires, the connection stays half-closed
+ * and the server's graceful shutdown waits on it. Past this it is given up: its place under
+ * the socket caps is given back and its timers stop, so such tabs cannot lock a person out.
+ */
+export const OPEN_WAIT_MS = 10_000;
 
 /** Wires one upgraded WebSocket to the hub: parses, validates, rate-limits, dispatches. */
 export function serveSocket(
@@ -49,6 +57,8 @@ export function serveSocket(
     /** Asked with the upgrade (`away=1`): the socket is away from its opening, before the join. */
     away?: boolean;
     now?: () => number;
+    /** Tests: OPEN_WAIT_MS. */
+    openWaitMs?: number;
   },
 ): void {
   const now = options.now ?? (() => performance.now());
@@ -99,7 +109,16 @@ export function serveSocket(
   // order: a person's quick messages are stored in the order sent (a socket never races
   // itself for the next seq). The rate is measured on arrival; the refusal waits its turn.
   let queue = Promise.resolve();
+  let givenUp = false;
+  const openWait = setTimeout(() => {
+    if (socket.readyState !== WebSocket.CONNECTING) return;
+    givenUp = true;
+    ended();
+  }, options.openWaitMs ?? OPEN_WAIT_MS);
   socket.onopen = () => {
+    clearTimeout(openWait);
+    // Opened after all, once its place was given back: it starts again through a new upgrade.
+    if (givenUp) return socket.close(1013, "try again");
     hub.connect(conn);
     if (options.away) hub.setPresence(conn, true);
     // The upgrade's join goes first, as the socket's first frame would (the same checks, the
@@ -120,9 +139,14 @@ export function serveSocket(
     setInterval(async () => {
       if (!(await options.sessionValid!().catch(() => true))) conn.close(1008, "session ended");
     }, SESSION_CHECK_MS);
-  socket.onclose = () => {
+  /** What the socket's end gives back (once: a given-up socket may still close later). */
+  function ended() {
     options.onClosed?.();
     clearInterval(sessionCheck || undefined);
+    clearTimeout(openWait);
+  }
+  socket.onclose = () => {
+    if (!givenUp) ended();
     hub.disconnect(conn);
   };
   socket.onerror = () => {};

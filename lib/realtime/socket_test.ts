@@ -76,3 +76,74 @@ Deno.test("serveSocket: a socket that keeps up is not closed", async () => {
     assert.equal(socket.closed, null);
   });
 });
+
+Deno.test("serveSocket: a socket that never opens gives its place back once, and is closed if it opens late", async () => {
+  await withRoom(async ({ hub, people: { ben } }) => {
+    const socket = fakeSocket();
+    let released = 0;
+    serveSocket(hub, socket as unknown as WebSocket, {
+      user: ben,
+      sessionId: "s",
+      rateLimitScale: 0,
+      onClosed: () => released++,
+      openWaitMs: 30,
+    });
+    await until(() => released === 1, "its place was given back");
+    socket.open();
+    assert.deepEqual(socket.closed, { code: 1013, reason: "try again" });
+    assert.equal(released, 1);
+    assert.equal(hub.connections, 0);
+  });
+});
+
+Deno.test({
+  name:
+    "serveSocket: a client gone before the 101 (Deno opens nor closes that socket) still frees its place",
+  // The server is ended by its signal: a graceful shutdown would wait on that socket for good.
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    await withRoom(async ({ hub, people: { ben } }) => {
+      let released = 0;
+      let opened = false;
+      const stop = new AbortController();
+      const server = Deno.serve(
+        { port: 0, hostname: "127.0.0.1", signal: stop.signal, onListen: () => {} },
+        async (req) => {
+          // The client is gone by the time the upgrade is answered.
+          await new Promise((r) => setTimeout(r, 100));
+          const { socket, response } = Deno.upgradeWebSocket(req);
+          serveSocket(hub, socket, {
+            user: ben,
+            sessionId: "s",
+            rateLimitScale: 0,
+            onClosed: () => released++,
+            openWaitMs: 300,
+          });
+          socket.addEventListener("open", () => opened = true);
+          return response;
+        },
+      );
+      try {
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+        await conn.write(new TextEncoder().encode([
+          "GET / HTTP/1.1",
+          "Host: 127.0.0.1",
+          "Upgrade: websocket",
+          "Connection: Upgrade",
+          "Sec-WebSocket-Version: 13",
+          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+          "",
+          "",
+        ].join("\r\n")));
+        conn.close();
+        await until(() => released === 1, "its place was given back", 5000);
+        assert.equal(opened, false);
+        assert.equal(hub.connections, 0);
+      } finally {
+        stop.abort();
+        await server.finished;
+      }
+    });
+  },
+});
