@@ -1,10 +1,8 @@
 /**
- * Every KV key the app writes, one builder per kind: the key table of docs/architecture.md as
- * code. Each key starts with a string naming its kind; a prefix builder lists a kind's keys
- * under one parent. The module named beside each kind owns it: only that module writes it
- * (tests/layout_test.ts finds any other key literal in lib/). Two exceptions span every kind:
- * a whole-store import (admin/backup.ts) and a conversation's deletion with everything under
- * its id (conversations/delete.ts).
+ * Every KV key the app writes, one builder per kind (docs/architecture.md's key table as code),
+ * each key led by its kind's name. Only the module named beside a kind writes it (layout_test
+ * finds any other key literal in lib/), besides a whole-store import (admin/backup.ts) and a
+ * conversation's deletion with everything under its id (conversations/delete.ts).
  */
 
 // accounts/
@@ -111,6 +109,13 @@ export const clientIdKey = (conversationId: string, authorId: string, clientId: 
   conversationId,
   authorId,
   clientId,
+];
+/** send.ts: a UUIDv7 clientId (time first: a commit's entries land together) → its seq. */
+export const clientIdByTimeKey = (id: string, conv: string, author: string) => [
+  "msg_client_t",
+  id,
+  conv,
+  author,
 ];
 /** changes.ts: which seq the change `rev` touched. */
 export const changeKey = (conversationId: string, rev: number) => [
