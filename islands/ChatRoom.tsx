@@ -15,6 +15,7 @@ import { draftOf } from "./chat/draft_sync.ts";
 import { ReadOnlyNotice } from "./chat/ReadOnlyNotice.tsx";
 import { LazyThreadPanel } from "./thread/lazy_panel.tsx";
 import { isShownInRoom } from "./thread/room_threads.ts";
+import { newClientId } from "../lib/shared/client_id.ts";
 
 // The page carries this island's props packed (routes/chat.tsx): boot.ts unpacks them.
 export { unpackChatRoomProps as unpackProps } from "./chat/chat_props.ts";
@@ -315,7 +316,7 @@ export default function ChatRoom(props: ChatRoomProps) {
             onSend={(content, attachments) => {
               scroll.stickToEnd();
               live.send({
-                clientId: crypto.randomUUID(),
+                clientId: newClientId(),
                 content,
                 createdAt: new Date().toISOString(),
                 failed: null,

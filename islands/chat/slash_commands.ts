@@ -2,6 +2,7 @@
  * The composer's slash commands, apart from drawing them: the list shown while a command is
  * being named (what is typed, and which one is chosen), and running one on the server.
  */
+import { newClientId } from "../../lib/shared/client_id.ts";
 import {
   type CommandInfo,
   type CommandResult,
@@ -55,7 +56,7 @@ export async function postCommand(
     res = await fetch(`/api/conversations/${conversationId}/commands`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ text, parentSeq, clientId: crypto.randomUUID() }),
+      body: JSON.stringify({ text, parentSeq, clientId: newClientId() }),
     });
   } catch {
     throw new Error("The command could not be sent: check your connection and try again.");

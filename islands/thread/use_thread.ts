@@ -2,6 +2,7 @@
 import { useSignal } from "@preact/signals";
 import { useLayoutEffect, useRef } from "preact/hooks";
 import type { Attachment } from "../../lib/shared/message.ts";
+import { newClientId } from "../../lib/shared/client_id.ts";
 import type { Pending } from "../../components/MessageList.tsx";
 import { chatSocket } from "../parts/chat_socket.ts";
 import {
@@ -142,7 +143,7 @@ export function useThread(options: {
     },
     send(content: string, attachments: Attachment[], also: boolean) {
       const p: Reply = {
-        clientId: crypto.randomUUID(),
+        clientId: newClientId(),
         content,
         createdAt: new Date().toISOString(),
         failed: null,
