@@ -176,10 +176,10 @@ export function methodNotAllowedJson(app: Hono<Env>): MiddlewareHandler<Env> {
     app,
     onMethodNotAllowed: (c, methods) => {
       const declared = methods.filter((m) => m !== "HEAD");
-      // This answer replaces the 404 found inside, whose headers Hono would copy onto it: it
-      // starts clean instead. (compressAnswers is outermost now, so that 404 is no longer
-      // compressed here; this stays as the general rule.) The security headers come after.
-      c.res = undefined;
+      // Hono copies the replaced 404's headers onto this answer (all but Content-Type; it drops
+      // Allow and Content-Length first). That 404 carries no Content-Encoding: compression
+      // and the security headers run outside this (main.ts), on the 405 itself (a test in
+      // tests/http/compression_test.ts fails if compression is mounted inside it again).
       return c.json(
         {
           error: { code: "method_not_allowed", message: `Use ${declared.join(" or ")} here.` },
