@@ -4,7 +4,6 @@ import { ConflictError, NotFoundError } from "../errors.ts";
 import { describeError, log } from "../ops/mod.ts";
 import {
   changeKey,
-  clientIdKey,
   commitWithRetry,
   conversationKey,
   fileRefKey,
@@ -35,6 +34,7 @@ import {
   withAuthors,
 } from "./message.ts";
 import { searchHooks, type StoredMessages } from "./index_port.ts";
+import { clientIdEntryKey, clientIdEntryKeys, storedSeqs } from "./client_ids.ts";
 import { formatMessage } from "./markdown.tsx";
 import { parentError, type UserThread, withReply } from "./replies.ts";
 
@@ -109,6 +109,8 @@ async function commitBatch(
 ): Promise<BatchOutcome[]> {
   const conversationIds = [...new Set(requests.map((r) => r.conversationId))];
   const withClient = requests.filter((r) => r.clientId);
+  const clientKeys = withClient.map(clientIdEntryKeys);
+  const clientReads = clientKeys.flat();
   // The parents replies name (read fresh each attempt: the head check covers them, as every
   // write to a message record moves its head).
   const parentSlots = [
@@ -125,13 +127,13 @@ async function commitBatch(
     // One round of reads: the heads not cached and every clientId of the batch.
     const read = await getManyChunked<unknown>(kv, [
       ...missing.map(headKey),
-      ...withClient.map((r) => clientIdKey(r.conversationId, r.author.id, r.clientId!)),
+      ...clientReads,
       ...parentSlots.map((k) => messageKey(k.split("\0")[0], Number(k.split("\0")[1]))),
     ]);
     /** Every record this batch read or writes, by `conv\0seq`: what is written goes last. */
     const bySlot = new Map<string, MessageRecord>();
     parentSlots.forEach((k, i) => {
-      const value = read[missing.length + withClient.length + i].value as MessageRecord | null;
+      const value = read[missing.length + clientReads.length + i].value as MessageRecord | null;
       if (value) bySlot.set(k, value);
     });
     const written = new Set<string>();
@@ -142,11 +144,7 @@ async function commitBatch(
       missing.map((id, i) => [id, read[i] as Deno.KvEntryMaybe<ConversationHead>]),
     );
     const heads = conversationIds.map((id, i) => cached[i] ?? readHeads.get(id)!);
-    const knownSeq = new Map<string, number>();
-    withClient.forEach((r, i) => {
-      const value = read[missing.length + i].value;
-      if (typeof value === "number") knownSeq.set(clientSlot(r), value);
-    });
+    const knownSeq = storedSeqs(withClient, clientKeys, read.slice(missing.length), clientSlot);
 
     // Requests made under an older participant list: read who takes part now (and whether
     // the channel was archived: archiving moves the counter too). System messages are
@@ -279,7 +277,7 @@ async function commitBatch(
       if (url) unfurls.push({ conversationId: r.conversationId, seq, url });
       marks.set(`${r.conversationId}\0${r.author.id}`, [r.conversationId, r.author.id, seq]);
       if (slot) {
-        op.set(clientIdKey(r.conversationId, r.author.id, r.clientId!), seq);
+        op.set(clientIdEntryKey(r), seq);
         fresh.set(slot, record);
       }
       lastCreated.set(r.conversationId, record);

@@ -1,0 +1,152 @@
+import assert from "node:assert/strict";
+import { createUser, type User } from "../accounts/mod.ts";
+import { createConversation, getHeadSeq } from "../conversations/mod.ts";
+import { newClientId } from "../shared/client_id.ts";
+import { clientIdByTimeKey, clientIdKey, messageKey } from "../storage/mod.ts";
+import { listMessages } from "./history.ts";
+import { sendMessage } from "./send.ts";
+import { MessageWriter } from "./writer.ts";
+import { countKeys } from "../../tests/support/util.ts";
+
+/** A store with two users and a conversation of both. */
+async function withPair(fn: (kv: Deno.Kv, ann: User, ben: User, id: string) => Promise<void>) {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const [ann, ben] = await Promise.all(
+      ["ann", "ben"].map((username) =>
+        createUser(kv, { username, password: "correct horse battery" })
+      ),
+    );
+    const { conversation } = await createConversation(kv, ann, { others: [ben], title: "pair" });
+    await fn(kv, ann, ben, conversation.id);
+  } finally {
+    kv.close();
+  }
+}
+
+/**
+ * What a server before clientIdByTimeKey left for a UUIDv7 send: its entry under the
+ * conversation. Made here by moving the entry this version wrote.
+ */
+async function fileAsBefore(kv: Deno.Kv, id: string, author: User, clientId: string) {
+  const entry = await kv.get<number>(clientIdByTimeKey(clientId, id, author.id));
+  assert.equal(typeof entry.value, "number", "the entry this version writes");
+  const moved = await kv.atomic().check(entry).delete(entry.key)
+    .set(clientIdKey(id, author.id, clientId), entry.value).commit();
+  assert.ok(moved.ok);
+}
+
+Deno.test("sendMessage() files a UUIDv7 clientId time first and stores a retry once", async () => {
+  await withPair(async (kv, ann, _ben, id) => {
+    const clientId = newClientId();
+    const first = await sendMessage(kv, ann, { conversationId: id, content: "once", clientId });
+    const again = await sendMessage(kv, ann, { conversationId: id, content: "retry", clientId });
+    assert.equal(first.created, true);
+    assert.equal(again.created, false);
+    assert.deepEqual(again.message, first.message);
+    assert.equal(await getHeadSeq(kv, id), 1);
+    assert.equal((await kv.get(clientIdByTimeKey(clientId, id, ann.id))).value, 1);
+    assert.equal((await kv.get(clientIdKey(id, ann.id, clientId))).versionstamp, null);
+  });
+});
+
+Deno.test("sendMessage() keeps a random UUID or a plain clientId under its conversation", async () => {
+  await withPair(async (kv, ann, _ben, id) => {
+    for (
+      const [n, clientId] of [crypto.randomUUID(), "tab1:42", newClientId().toUpperCase()].entries()
+    ) {
+      const first = await sendMessage(kv, ann, { conversationId: id, content: "a", clientId });
+      const again = await sendMessage(kv, ann, { conversationId: id, content: "b", clientId });
+      assert.equal(first.created, true, clientId);
+      assert.equal(again.created, false, clientId);
+      assert.equal(again.message.seq, n + 1);
+      assert.equal((await kv.get(clientIdKey(id, ann.id, clientId))).value, n + 1);
+    }
+    assert.equal(await countKeys(kv, ["msg_client_t"]), 0);
+    assert.equal(await getHeadSeq(kv, id), 3);
+  });
+});
+
+Deno.test("sendMessage() stores once a UUIDv7 retry whose first try a previous version filed", async () => {
+  await withPair(async (kv, ann, ben, id) => {
+    const clientId = newClientId();
+    const first = await sendMessage(kv, ann, { conversationId: id, content: "once", clientId });
+    await fileAsBefore(kv, id, ann, clientId);
+    const again = await sendMessage(kv, ann, { conversationId: id, content: "retry", clientId });
+    assert.equal(again.created, false);
+    assert.deepEqual(again.message, first.message);
+    // Another author's same id is another message.
+    const other = await sendMessage(kv, ben, { conversationId: id, content: "mine", clientId });
+    assert.equal(other.created, true);
+    assert.equal(await getHeadSeq(kv, id), 2);
+    assert.equal((await kv.get(clientIdByTimeKey(clientId, id, ann.id))).versionstamp, null);
+  });
+});
+
+Deno.test("MessageWriter: one commit of new, repeated and earlier-filed clientIds of each kind", async () => {
+  await withPair(async (kv, ann, ben, id) => {
+    const [v7, v7Before, v7Twice, uuid, plain] = [
+      newClientId(),
+      newClientId(),
+      newClientId(),
+      crypto.randomUUID(),
+      "tab1:7",
+    ];
+    // Stored before the batch: one in each place an entry can be.
+    await sendMessage(kv, ann, { conversationId: id, content: "earlier v7", clientId: v7 });
+    await sendMessage(kv, ann, { conversationId: id, content: "earlier old", clientId: v7Before });
+    await fileAsBefore(kv, id, ann, v7Before);
+    await sendMessage(kv, ann, { conversationId: id, content: "earlier plain", clientId: plain });
+
+    const writer = new MessageWriter(kv, null);
+    const fresh = newClientId();
+    const send = (author: User, content: string, clientId?: string) =>
+      writer.send({ author, conversationId: id, content, clientId, members: 0 });
+    // All queued before the writer's first turn: one batch, one commit.
+    const results = await Promise.all([
+      send(ann, "again v7", v7),
+      send(ann, "again old", v7Before),
+      send(ann, "again plain", plain),
+      send(ann, "new v7", fresh),
+      send(ann, "twice 1", v7Twice),
+      send(ann, "twice 2", v7Twice),
+      send(ann, "new uuid", uuid),
+      send(ben, "ben's v7", v7),
+      send(ben, "no clientId"),
+    ]);
+    writer.close();
+    assert.deepEqual(results.map((r) => [r.created, r.message.seq]), [
+      [false, 1],
+      [false, 2],
+      [false, 3],
+      [true, 4],
+      [true, 5],
+      [false, 5],
+      [true, 6],
+      [true, 7],
+      [true, 8],
+    ]);
+    const stamps = await Promise.all([4, 5, 6, 7, 8].map((seq) => kv.get(messageKey(id, seq))));
+    assert.equal(new Set(stamps.map((e) => e.versionstamp)).size, 1, "one commit");
+    const { messages } = await listMessages(kv, id, { limit: 50 });
+    assert.deepEqual(messages.map((m) => m.content), [
+      "earlier v7",
+      "earlier old",
+      "earlier plain",
+      "new v7",
+      "twice 1",
+      "new uuid",
+      "ben's v7",
+      "no clientId",
+    ]);
+    const byTime = (clientId: string, author: User) =>
+      kv.get(clientIdByTimeKey(clientId, id, author.id)).then((e) => e.value);
+    assert.deepEqual(
+      await Promise.all([byTime(fresh, ann), byTime(v7Twice, ann), byTime(v7, ben)]),
+      [4, 5, 7],
+    );
+    assert.equal((await kv.get(clientIdKey(id, ann.id, uuid))).value, 6);
+    assert.equal(await countKeys(kv, ["msg_client_t"]), 4, "v7, fresh, twice, ben's");
+    assert.equal(await countKeys(kv, ["msg_client", id]), 3, "the old-filed v7, plain, uuid");
+  });
+});
