@@ -11,60 +11,16 @@ import {
   json,
   okJson,
   registerUser,
-  type TestApp,
-  withApp,
   withCookie,
 } from "../support/helpers.ts";
-import { type PushReceiver, startPushReceiver } from "../support/push_receiver_client.ts";
+import { round, send, subscribe, withPush } from "../support/push_fixture.ts";
 import {
   endpointHash,
-  type Notifier,
   PUSH_COUNTS_MIGRATION,
   pushSubscriptionCounts,
   startNotifier,
 } from "../../lib/notify/mod.ts";
 import { migrationKey, pushEndpointKey, pushSubKey } from "../../lib/storage/mod.ts";
-
-type Person = Awaited<ReturnType<typeof registerUser>>;
-
-async function withPush(
-  fn: (t: { app: TestApp; receiver: PushReceiver; notifier: Notifier }) => Promise<void>,
-) {
-  const receiver = await startPushReceiver();
-  try {
-    await withApp(async (app) => {
-      const notifier = startNotifier(app.ctx, { start: false, graceMs: 0 });
-      try {
-        await fn({ app, receiver, notifier });
-      } finally {
-        await notifier.stop();
-      }
-    }, { PUSH_ALLOW_PRIVATE: "1" });
-  } finally {
-    await receiver.stop();
-  }
-}
-
-async function subscribe(app: TestApp, receiver: PushReceiver, who: Person) {
-  const { publicKey } = await okJson(await app.fetch("/api/push/key", withCookie(who.cookie)));
-  await receiver.expectKey(publicKey);
-  const sub = await receiver.subscribe();
-  await okJson(await app.fetch("/api/push/subscriptions", json("POST", sub, who.cookie)), 201);
-  return sub;
-}
-
-async function send(app: TestApp, who: Person, id: string, content: string) {
-  const res = await app.fetch(
-    `/api/conversations/${id}/messages`,
-    json("POST", { content }, who.cookie),
-  );
-  return (await okJson(res, 201)).message as { seq: number };
-}
-
-async function round(notifier: Notifier) {
-  await notifier.runOnce();
-  while (await notifier.push.runDue() > 0) { /* until the queue is empty */ }
-}
 
 Deno.test("a subscription added is pushed to from the next round; one removed is not", async () => {
   await withPush(async ({ app, receiver, notifier }) => {

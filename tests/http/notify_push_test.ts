@@ -15,15 +15,10 @@ import {
   withApp,
   withCookie,
 } from "../support/helpers.ts";
-import { type PushReceiver, startPushReceiver } from "../support/push_receiver_client.ts";
+import { startPushReceiver } from "../support/push_receiver_client.ts";
+import { round, send, subscribe, withPush } from "../support/push_fixture.ts";
 import { markRead } from "../../lib/messages/mod.ts";
-import {
-  type Notifier,
-  retryAfter,
-  setDnd,
-  setNotifyPref,
-  startNotifier,
-} from "../../lib/notify/mod.ts";
+import { retryAfter, setDnd, setNotifyPref, startNotifier } from "../../lib/notify/mod.ts";
 import {
   notifyCursorKey,
   notifyPendingKey,
@@ -31,51 +26,6 @@ import {
   pushSubsPrefix,
 } from "../../lib/storage/mod.ts";
 import { deleteConversation } from "../../lib/conversations/mod.ts";
-
-type Person = Awaited<ReturnType<typeof registerUser>>;
-
-/** An app (private push services allowed), a receiver, and a notifier run by hand. */
-async function withPush(
-  fn: (t: { app: TestApp; receiver: PushReceiver; notifier: Notifier }) => Promise<void>,
-  env: Record<string, string> = {},
-) {
-  const receiver = await startPushReceiver();
-  try {
-    await withApp(async (app) => {
-      const notifier = startNotifier(app.ctx, { start: false, graceMs: 0 });
-      try {
-        await fn({ app, receiver, notifier });
-      } finally {
-        await notifier.stop();
-      }
-    }, { PUSH_ALLOW_PRIVATE: "1", ...env });
-  } finally {
-    await receiver.stop();
-  }
-}
-
-/** Subscribes `who` through the API with a fresh subscription of the receiver. */
-async function subscribe(app: TestApp, receiver: PushReceiver, who: Person) {
-  const { publicKey } = await okJson(await app.fetch("/api/push/key", withCookie(who.cookie)));
-  await receiver.expectKey(publicKey);
-  const sub = await receiver.subscribe();
-  await okJson(await app.fetch("/api/push/subscriptions", json("POST", sub, who.cookie)), 201);
-  return sub;
-}
-
-async function send(app: TestApp, who: Person, id: string, content: string, parentSeq?: number) {
-  const res = await app.fetch(
-    `/api/conversations/${id}/messages`,
-    json("POST", { content, ...(parentSeq ? { parentSeq } : {}) }, who.cookie),
-  );
-  return (await okJson(res, 201)).message as { seq: number };
-}
-
-/** One notifier round and every push it queued sent. */
-async function round(notifier: Notifier) {
-  await notifier.runOnce();
-  while (await notifier.push.runDue() > 0) { /* until the queue is empty */ }
-}
 
 async function people(app: TestApp) {
   const ann = await registerUser(app, { displayName: "Ann Archer" });
