@@ -5,7 +5,6 @@
  * the postings hold the stored text, never the handed one.
  */
 import assert from "node:assert/strict";
-import { createConversation } from "../conversations/mod.ts";
 import {
   changeMessage,
   commitMessages,
@@ -17,33 +16,10 @@ import {
 // Through mod.ts, which installs the index into the message write path (sends and edits).
 import "./mod.ts";
 import { HandedRecords, indexStep, SearchIndexer } from "./indexer.ts";
-import { createUser, type User } from "../accounts/mod.ts";
 import { headKey, searchCursorKey } from "../storage/mod.ts";
-import { found, postings as allPostings } from "./test_fixtures.ts";
+import { found, withPair, wordPostings as postings } from "./test_fixtures.ts";
 
 type Stored = Parameters<NonNullable<MessageIndexer["stored"]>>[0];
-
-async function postings(kv: Deno.Kv, conversationId: string) {
-  const all = await allPostings(kv, conversationId);
-  return Object.fromEntries(Object.entries(all).filter(([token]) => !token.startsWith("\u0001")));
-}
-
-async function withPair(
-  fn: (kv: Deno.Kv, people: User[], conversationId: string) => Promise<void>,
-) {
-  const kv = await Deno.openKv(":memory:");
-  try {
-    const people = await Promise.all(
-      ["ann", "ben"].map((username) =>
-        createUser(kv, { username, password: "correct horse battery" })
-      ),
-    );
-    const { conversation } = await createConversation(kv, people[0], { others: [people[1]] });
-    await fn(kv, people, conversation.id);
-  } finally {
-    kv.close();
-  }
-}
 
 /** A writer's commits as MessageWriter makes them: its head cache, its hand-over. */
 function writerOf(kv: Deno.Kv, handed: HandedRecords) {

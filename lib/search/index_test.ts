@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { createConversation } from "../conversations/mod.ts";
 import {
   changeMessage,
   commitMessages,
@@ -11,15 +10,8 @@ import {
 import "./mod.ts";
 import { foldToken, MAX_TOKENS_PER_MESSAGE, tokenize, tokenizeSegmented } from "./index.ts";
 import { indexPending, indexStep } from "./indexer.ts";
-import { createUser, type User } from "../accounts/mod.ts";
 import { searchCursorKey, searchKey } from "../storage/mod.ts";
-import { commitAndIndex, found, postings as allPostings } from "./test_fixtures.ts";
-
-/** The words' postings in the conversation (filter tokens left out: filters_test.ts has them). */
-async function postings(kv: Deno.Kv, conversationId: string) {
-  const all = await allPostings(kv, conversationId);
-  return Object.fromEntries(Object.entries(all).filter(([token]) => !token.startsWith("\u0001")));
-}
+import { commitAndIndex, found, withPair, wordPostings as postings } from "./test_fixtures.ts";
 
 Deno.test("tokenize() folds case and accents: NFKD, combining marks removed, lower case", () => {
   assert.deepEqual(tokenize("Café CRÈME, brûlée! Naïve résumé"), [
@@ -93,24 +85,6 @@ Deno.test("tokenize() keeps each word once, in order, and at most the cap", () =
   assert.equal(tokens[0], "w0");
   assert.equal(tokenize("x".repeat(500))[0].length, 40, "long words are cut");
 });
-
-/** A store with two users and a direct conversation between them. */
-async function withPair(
-  fn: (kv: Deno.Kv, people: User[], conversationId: string) => Promise<void>,
-) {
-  const kv = await Deno.openKv(":memory:");
-  try {
-    const people = await Promise.all(
-      ["ann", "ben"].map((username) =>
-        createUser(kv, { username, password: "correct horse battery" })
-      ),
-    );
-    const { conversation } = await createConversation(kv, people[0], { others: [people[1]] });
-    await fn(kv, people, conversation.id);
-  } finally {
-    kv.close();
-  }
-}
 
 Deno.test("a commit of many messages writes one posting per conversation and word", async () => {
   await withPair(async (kv, [ann, ben], id) => {
