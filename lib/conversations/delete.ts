@@ -1,17 +1,22 @@
 import {
   channelKey,
   channelNameKey,
+  clientIdByTimeKey,
+  commitRetryingLocks,
   commitWithRetry,
   conversationKey,
   deletePrefix,
   headKey,
   membershipKey,
+  messagesPrefix,
   notifyCursorKey,
   notifyPendingKey,
   PER_CONVERSATION_KINDS,
   projectConversationKey,
   searchCursorKey,
 } from "../storage/mod.ts";
+import { isTimeOrderedId } from "../shared/client_id.ts";
+import type { MessageRecord } from "../shared/message.ts";
 import type { ConversationRecord } from "./conversation.ts";
 import { type ConversationHead, deleteHead, setHeadForMembers } from "./head.ts";
 import { forgetMembers } from "./list_cache.ts";
@@ -19,8 +24,9 @@ import { forgetMembers } from "./list_cache.ts";
 /**
  * Deletes a conversation and everything in it (a deleted project's): its record, who takes
  * part, and its messages, head, change log, clientId index, read marks, search postings and
- * cursor, the notifier's cursor and marker (every kind storage/keys.ts files under a conversation id, whichever module owns it);
- * a channel's directory entry and name (channels.ts) go in the record's commit.
+ * cursor, the notifier's cursor and marker (every kind storage/keys.ts files under a
+ * conversation id, whichever module owns it; and the clientId entries filed by time, see
+ * deleteMessages); a channel's directory entry and name (channels.ts) go in the record's commit.
  */
 export async function deleteConversation(kv: Deno.Kv, conversationId: string): Promise<void> {
   const record = await commitWithRetry(async () => {
@@ -46,11 +52,47 @@ export async function deleteConversation(kv: Deno.Kv, conversationId: string): P
   }).then((r) => r.record);
   if (record) forgetMembers(kv, conversationId, record.participantIds);
   for (const prefix of PER_CONVERSATION_KINDS) {
-    await deletePrefix(kv, [prefix, conversationId]);
+    if (prefix === "msg") await deleteMessages(kv, conversationId);
+    else await deletePrefix(kv, [prefix, conversationId]);
   }
   const op = kv.atomic().delete(searchCursorKey(conversationId))
     .delete(notifyCursorKey(conversationId))
     .delete(notifyPendingKey(conversationId));
   deleteHead(op, conversationId);
   await op.commit();
+}
+
+/** Messages deleted per commit, each with its clientId entry: far below KV's 1,000 mutations. */
+const MESSAGES_PER_COMMIT = 200;
+
+/**
+ * Deletes a conversation's messages and the clientId entries filed by time (clientIdByTimeKey:
+ * a UUIDv7 first, not under the conversation's id), found from the clientIds the records keep,
+ * in the same commits: a deletion cut short leaves no entry whose record is gone, and a second
+ * run finds the rest. (Entries under the conversation go with their prefix, "msg_client".)
+ */
+async function deleteMessages(kv: Deno.Kv, conversationId: string): Promise<void> {
+  let keys: Deno.KvKey[] = [];
+  let messages = 0;
+  const flush = async () => {
+    const batch = keys;
+    keys = [];
+    messages = 0;
+    await commitRetryingLocks(() => {
+      const op = kv.atomic();
+      for (const key of batch) op.delete(key);
+      return op;
+    });
+  };
+  const list = kv.list<MessageRecord>({ prefix: messagesPrefix(conversationId) }, {
+    batchSize: 500,
+  });
+  for await (const { key, value } of list) {
+    keys.push(key);
+    if (value?.clientId && isTimeOrderedId(value.clientId)) {
+      keys.push(clientIdByTimeKey(value.clientId, conversationId, value.authorId));
+    }
+    if (++messages >= MESSAGES_PER_COMMIT) await flush();
+  }
+  if (keys.length) await flush();
 }

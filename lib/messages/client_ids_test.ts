@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createUser, type User } from "../accounts/mod.ts";
-import { createConversation, getHeadSeq } from "../conversations/mod.ts";
+import { createConversation, deleteConversation, getHeadSeq } from "../conversations/mod.ts";
 import { newClientId } from "../shared/client_id.ts";
 import { clientIdByTimeKey, clientIdKey, messageKey } from "../storage/mod.ts";
 import { listMessages } from "./history.ts";
@@ -148,5 +148,40 @@ Deno.test("MessageWriter: one commit of new, repeated and earlier-filed clientId
     assert.equal((await kv.get(clientIdKey(id, ann.id, uuid))).value, 6);
     assert.equal(await countKeys(kv, ["msg_client_t"]), 4, "v7, fresh, twice, ben's");
     assert.equal(await countKeys(kv, ["msg_client", id]), 3, "the old-filed v7, plain, uuid");
+  });
+});
+
+Deno.test("deleteConversation() deletes the clientId entries filed by time with its messages", async () => {
+  await withPair(async (kv, ann, ben, id) => {
+    const { conversation: other } = await createConversation(kv, ben, {
+      others: [ann],
+      title: "kept",
+    });
+    const writer = new MessageWriter(kv, null);
+    const send = (conversationId: string, n: number, clientId?: string) =>
+      writer.send({ author: n % 2 ? ann : ben, conversationId, content: `m${n}`, clientId });
+    // More than one deletion commit's worth, of every kind of clientId.
+    const ids = Array.from(
+      { length: 450 },
+      (_, n) => n % 5 === 0 ? `plain-${n}` : n % 7 === 0 ? undefined : newClientId(),
+    );
+    await Promise.all(ids.map((clientId, n) => send(id, n, clientId)));
+    await Promise.all([1, 2, 3].map((n) => send(other.id, n, newClientId())));
+    writer.close();
+    const stored = ids.filter((c) => c !== undefined && !c.startsWith("plain")).length;
+    const byConversation = async () => {
+      const count = new Map<string, number>();
+      for await (const { key } of kv.list({ prefix: ["msg_client_t"] })) {
+        count.set(String(key[2]), (count.get(String(key[2])) ?? 0) + 1);
+      }
+      return count;
+    };
+    assert.deepEqual(await byConversation(), new Map([[id, stored], [other.id, 3]]));
+
+    await deleteConversation(kv, id);
+    assert.deepEqual(await byConversation(), new Map([[other.id, 3]]));
+    assert.equal(await countKeys(kv, ["msg", id]), 0);
+    assert.equal(await countKeys(kv, ["msg_client", id]), 0);
+    assert.equal(await countKeys(kv, ["msg", other.id]), 3);
   });
 });
