@@ -7,6 +7,7 @@
  * suggestions likewise.
  */
 import assert from "node:assert/strict";
+import type { Browser } from "playwright-core";
 import { annAndBen, browserTest, signedInContext } from "../support/browser.ts";
 import { say } from "../support/talk.ts";
 
@@ -18,30 +19,43 @@ const SUGGESTIONS_CHUNK = /\/SuggestionList-[\w-]+\.js$/;
 /** A project's file manager: not the chat page's at all. */
 const FILES_CHUNK = /\/file_manager-[\w-]+\.js$/;
 
+/**
+ * A signed-in page at the tests' size that keeps its errors and the paths of the scripts it
+ * asks for; `loaded(chunk)`: how many of those are `chunk`'s.
+ */
+async function watchedPage(browser: Browser, base: string, cookie: string) {
+  const context = await signedInContext(browser, base, cookie, {
+    viewport: { width: 1100, height: 760 },
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  const scripts: string[] = [];
+  page.on("request", (r) => {
+    if (r.resourceType() === "script") scripts.push(new URL(r.url()).pathname);
+  });
+  const loaded = (chunk: RegExp) => scripts.filter((s) => chunk.test(s)).length;
+  return { context, page, errors, scripts, loaded };
+}
+
 browserTest(
   "the thread panel's code loads when a thread first opens, not with the chat page",
   async ({ server, browser }, t) => {
     const { ann, ben, id } = await annAndBen(server, "Launch plan");
     const question = await say(server, ann.cookie, id, "Who writes the release notes?");
     const other = await say(server, ben.cookie, id, "Deploy window is 5 pm.");
-    const context = await signedInContext(browser, server.base, ann.cookie, {
-      viewport: { width: 1100, height: 760 },
-    });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    const scripts: string[] = [];
-    page.on("request", (r) => {
-      if (r.resourceType() === "script") scripts.push(new URL(r.url()).pathname);
-    });
-    const threadChunks = () => scripts.filter((s) => THREAD_CHUNK.test(s));
+    const { context, page, errors, scripts, loaded } = await watchedPage(
+      browser,
+      server.base,
+      ann.cookie,
+    );
 
     await t.step("the chat page goes live without the thread's chunk", async () => {
       await page.goto(`${server.base}/conversations/${id}`);
       await page.locator("[data-island=ChatRoom][data-hydrated]").waitFor();
       await page.getByText("Live", { exact: true }).waitFor();
       assert.ok(scripts.some((s) => s.endsWith("/app.js")), scripts.join(" "));
-      assert.deepEqual(threadChunks(), []);
+      assert.equal(loaded(THREAD_CHUNK), 0, scripts.join(" "));
     });
 
     await t.step("opening a thread loads it once; it shows the thread and replies", async () => {
@@ -50,7 +64,7 @@ browserTest(
       await row.getByRole("button", { name: "Reply in thread" }).click();
       const panel = page.getByRole("complementary", { name: "Thread" });
       await panel.getByText("Who writes the release notes?").waitFor();
-      assert.equal(threadChunks().length, 1, scripts.join(" "));
+      assert.equal(loaded(THREAD_CHUNK), 1, scripts.join(" "));
       const composer = panel.getByRole("textbox", { name: "Reply" });
       await composer.fill("I will, by noon.");
       await composer.press("Enter");
@@ -67,7 +81,7 @@ browserTest(
       await second.hover();
       await second.getByRole("button", { name: "Reply in thread" }).click();
       await panel.getByText("Deploy window is 5 pm.").waitFor();
-      assert.equal(threadChunks().length, 1, scripts.join(" "));
+      assert.equal(loaded(THREAD_CHUNK), 1, scripts.join(" "));
     });
 
     await t.step("a page that opens a thread keeps the server's panel, then it works", async () => {
@@ -100,17 +114,11 @@ browserTest(
   "the composer's pickers, New conversation's dialog and search suggestions load when first used",
   async ({ server, browser }, t) => {
     const { ann, id } = await annAndBen(server, "Launch plan");
-    const context = await signedInContext(browser, server.base, ann.cookie, {
-      viewport: { width: 1100, height: 760 },
-    });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    const scripts: string[] = [];
-    page.on("request", (r) => {
-      if (r.resourceType() === "script") scripts.push(new URL(r.url()).pathname);
-    });
-    const loaded = (chunk: RegExp) => scripts.filter((s) => chunk.test(s)).length;
+    const { context, page, errors, scripts, loaded } = await watchedPage(
+      browser,
+      server.base,
+      ann.cookie,
+    );
     await page.goto(`${server.base}/conversations/${id}`);
     await page.locator("[data-island=ChatRoom][data-hydrated]").waitFor();
     await page.getByText("Live", { exact: true }).waitFor();
