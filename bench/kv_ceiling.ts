@@ -44,6 +44,17 @@ import {
   searchPrefix,
 } from "../lib/storage/mod.ts";
 import type { Row } from "./all.ts";
+import {
+  content,
+  conversationIdOf,
+  cpu,
+  median,
+  type Rate,
+  timedCommits,
+  userIdOf,
+} from "./kv_timing.ts";
+
+export type { Rate };
 
 /** Records per ceiling commit: the writer's own largest batch (lib/messages/writer.ts). */
 const BATCH = 200;
@@ -52,14 +63,6 @@ const AUTHORS = 100;
 /** Sends in flight per author, as the durable phase's sockets keep them. */
 const WINDOW = 20;
 const WARMUP_MS = 500;
-
-export type Rate = {
-  perSec: number;
-  /** Process CPU (every thread) per record or message, µs. */
-  cpuUs: number;
-  /** The JS thread's share of it. */
-  jsUs: number;
-};
 
 /** The KV alone committing the keys the app writes per message, in the app's commits. */
 export type MixRate = Rate & { mutationsPerMessage: number };
@@ -78,51 +81,6 @@ export type KvCeilingFigures = {
   rounds: number;
   seconds: number;
 };
-
-// ---------------------------------------------------------------------------------------
-// Messages like the durable phase's: a stamp, then 7 words from a 5,000-word Zipf vocabulary
-
-const VOCABULARY = Array.from({ length: 5000 }, (_, i) => `w${i.toString(36)}x`);
-const CUMULATIVE = (() => {
-  let total = 0;
-  const sums = VOCABULARY.map((_, i) => (total += 1 / (i + 1)));
-  return sums.map((v) => v / total);
-})();
-
-function word(): string {
-  const r = Math.random();
-  let lo = 0, hi = CUMULATIVE.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (CUMULATIVE[mid] < r) lo = mid + 1;
-    else hi = mid;
-  }
-  return VOCABULARY[lo];
-}
-
-function content(): string {
-  return `~P4~T${performance.now().toFixed(3)}~ ${Array.from({ length: 7 }, word).join(" ")}`;
-}
-
-// ---------------------------------------------------------------------------------------
-// CPU of this process by thread, from /proc
-
-function cpu(): { total: number; js: number } {
-  let total = 0, js = 0;
-  for (const t of Deno.readDirSync("/proc/self/task")) {
-    let stat: string;
-    try {
-      stat = Deno.readTextFileSync(`/proc/self/task/${t.name}/stat`);
-    } catch {
-      continue; // a thread that ended meanwhile
-    }
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const seconds = (Number(f[11]) + Number(f[12])) / 100;
-    total += seconds;
-    if (Number(t.name) === Deno.pid) js += seconds;
-  }
-  return { total, js };
-}
 
 async function inTempKv<T>(fn: (kv: Deno.Kv) => Promise<T>): Promise<T> {
   const dir = await Deno.makeTempDir({ prefix: "bench-kv-ceiling-" });
@@ -151,24 +109,12 @@ function record(conversationId: string, seq: number, authorId: string): MessageR
   };
 }
 
-const conversationIdOf = (i: number) => `01JBENCHCONV${String(i).padStart(14, "0")}`;
-const userIdOf = (i: number) => `01JBENCHUSER${String(i).padStart(14, "0")}`;
-
 /** The ceiling: commits of BATCH records, one in flight. */
 export async function measureCeiling(seconds: number): Promise<KvCeilingFigures["ceiling"]> {
   return await inTempKv(async (kv) => {
     const seqs = new Array(CONVERSATIONS).fill(0);
-    let i = 0, stored = 0, bytes = 0;
-    let c0 = cpu();
-    const t0 = performance.now();
-    const start = t0 + WARMUP_MS, end = start + seconds * 1000;
-    let started = false;
-    while (performance.now() < end) {
-      if (!started && performance.now() >= start) {
-        started = true;
-        stored = 0;
-        c0 = cpu();
-      }
+    let i = 0, bytes = 0;
+    const rate = await timedCommits(seconds, WARMUP_MS, async () => {
       const op = kv.atomic();
       for (let n = 0; n < BATCH; n++, i++) {
         const c = i % CONVERSATIONS;
@@ -177,17 +123,9 @@ export async function measureCeiling(seconds: number): Promise<KvCeilingFigures[
         op.set(messageKey(r.conversationId, r.seq), r);
       }
       if (!(await op.commit()).ok) throw new Error("ceiling commit failed");
-      stored += BATCH;
-    }
-    const c1 = cpu();
-    const elapsed = (performance.now() - Math.max(start, t0)) / 1000;
-    return {
-      perSec: stored / elapsed,
-      cpuUs: (c1.total - c0.total) * 1e6 / stored,
-      jsUs: (c1.js - c0.js) * 1e6 / stored,
-      batch: BATCH,
-      recordBytes: bytes,
-    };
+      return BATCH;
+    });
+    return { ...rate, batch: BATCH, recordBytes: bytes };
   });
 }
 
@@ -201,20 +139,12 @@ export async function measureMix(seconds: number, postings: boolean): Promise<Mi
   return await inTempKv(async (kv) => {
     const seqs = new Array(CONVERSATIONS).fill(0);
     const pending: MessageRecord[][] = Array.from({ length: CONVERSATIONS }, () => []);
-    let i = 0, stored = 0, mutations = 0;
-    let c0 = cpu();
-    const t0 = performance.now();
-    const start = t0 + WARMUP_MS, end = start + seconds * 1000;
-    let started = false;
+    let i = 0, mutations = 0;
     const commit = async (op: Deno.AtomicOperation) => {
       if (!(await op.commit()).ok) throw new Error("mix commit failed");
     };
-    while (performance.now() < end) {
-      if (!started && performance.now() >= start) {
-        started = true;
-        stored = mutations = 0;
-        c0 = cpu();
-      }
+    let counted = 0;
+    const rate = await timedCommits(seconds, WARMUP_MS, async (counts) => {
       const op = kv.atomic();
       const marks = new Set<string>();
       const last = new Map<number, MessageRecord>();
@@ -237,38 +167,34 @@ export async function measureMix(seconds: number, postings: boolean): Promise<Mi
         op.set(headKey(r.conversationId), { seq: r.seq, updatedAt: r.createdAt, lastMessage: r });
         op.set(notifyPendingKey(r.conversationId), r.seq);
       }
-      mutations += 2 * BATCH + marks.size + 2 * last.size;
+      let written = 2 * BATCH + marks.size + 2 * last.size;
       await commit(op);
-      stored += BATCH;
-      if (!postings) continue;
-      for (const records of pending) {
-        if (records.length < 200) continue;
-        const index = kv.atomic();
-        const byToken = new Map<string, { seqs: number[]; at: number[] }>();
-        const batch = records.splice(0);
-        for (const r of batch) {
-          for (const token of [...tokenize(r.content), filterToken.from(r.authorId)]) {
-            const p = byToken.get(token) ?? { seqs: [], at: [] };
-            p.seqs.push(r.seq);
-            p.at.push(Date.parse(r.createdAt));
-            byToken.set(token, p);
+      if (postings) {
+        for (const records of pending) {
+          if (records.length < 200) continue;
+          const index = kv.atomic();
+          const byToken = new Map<string, { seqs: number[]; at: number[] }>();
+          const batch = records.splice(0);
+          for (const r of batch) {
+            for (const token of [...tokenize(r.content), filterToken.from(r.authorId)]) {
+              const p = byToken.get(token) ?? { seqs: [], at: [] };
+              p.seqs.push(r.seq);
+              p.at.push(Date.parse(r.createdAt));
+              byToken.set(token, p);
+            }
           }
+          for (const [token, p] of byToken) {
+            index.set(searchKey(batch[0].conversationId, token, p.seqs[0]), p);
+          }
+          written += byToken.size;
+          await commit(index);
         }
-        for (const [token, p] of byToken) {
-          index.set(searchKey(batch[0].conversationId, token, p.seqs[0]), p);
-        }
-        mutations += byToken.size;
-        await commit(index);
       }
-    }
-    const c1 = cpu();
-    const elapsed = (performance.now() - Math.max(start, t0)) / 1000;
-    return {
-      perSec: stored / elapsed,
-      cpuUs: (c1.total - c0.total) * 1e6 / stored,
-      jsUs: (c1.js - c0.js) * 1e6 / stored,
-      mutationsPerMessage: mutations / stored,
-    };
+      // The warm-up's commits do not count.
+      if (counts) [mutations, counted] = [mutations + written, counted + BATCH];
+      return BATCH;
+    });
+    return { ...rate, mutationsPerMessage: mutations / counted };
   });
 }
 
@@ -407,8 +333,6 @@ export async function measureWriter(
     };
   });
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function medianRate<T extends Rate>(xs: T[]): T {
   const pick = (k: keyof Rate) => median(xs.map((x) => x[k]));

@@ -10,51 +10,26 @@
  */
 import { tokenize } from "../lib/search/mod.ts";
 import { messageKey, searchKey } from "../lib/storage/mod.ts";
+import {
+  content,
+  conversationIdOf,
+  median,
+  onCopyOf,
+  type Rate,
+  timedCommits,
+} from "./kv_timing.ts";
 
 const BATCH = 200;
 const CONVERSATIONS = 10;
 const WARMUP_MS = 300;
 
-const VOCABULARY = Array.from({ length: 5000 }, (_, i) => `w${i.toString(36)}x`);
-const CUMULATIVE = (() => {
-  let total = 0;
-  const sums = VOCABULARY.map((_, i) => (total += 1 / (i + 1)));
-  return sums.map((v) => v / total);
-})();
-function word(): string {
-  const r = Math.random();
-  let lo = 0, hi = CUMULATIVE.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (CUMULATIVE[mid] < r) lo = mid + 1;
-    else hi = mid;
-  }
-  return VOCABULARY[lo];
-}
-const text = () =>
-  `~P4~T${performance.now().toFixed(3)}~ ${Array.from({ length: 7 }, word).join(" ")}`;
-
 type Kind = "records" | "token-major" | "block-major";
-
-function cpu(): number {
-  let total = 0;
-  for (const t of Deno.readDirSync("/proc/self/task")) {
-    try {
-      const stat = Deno.readTextFileSync(`/proc/self/task/${t.name}/stat`);
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      total += (Number(f[11]) + Number(f[12])) / 100;
-    } catch { /* a thread that ended */ }
-  }
-  return total;
-}
-
-const conv = (i: number) => `01JBENCHCONV${String(i).padStart(14, "0")}`;
 
 /** One conversation's 200 messages: the batch's postings (token → seqs). */
 function postingsOf(firstSeq: number): Map<string, number[]> {
   const byToken = new Map<string, number[]>();
   for (let seq = firstSeq; seq < firstSeq + BATCH; seq++) {
-    for (const t of tokenize(text())) byToken.set(t, [...byToken.get(t) ?? [], seq]);
+    for (const t of tokenize(content())) byToken.set(t, [...byToken.get(t) ?? [], seq]);
   }
   return byToken;
 }
@@ -66,8 +41,8 @@ async function indexCommit(kv: Deno.Kv, kind: Kind, c: number, firstSeq: number)
   for (const [token, seqs] of postingsOf(firstSeq)) {
     op.set(
       kind === "block-major"
-        ? searchKey(conv(c), String(firstSeq).padStart(12, "0"), n++)
-        : searchKey(conv(c), token, firstSeq),
+        ? searchKey(conversationIdOf(c), String(firstSeq).padStart(12, "0"), n++)
+        : searchKey(conversationIdOf(c), token, firstSeq),
       { seqs, at: seqs },
     );
   }
@@ -86,28 +61,21 @@ async function preloaded(n: number, kind: Kind): Promise<string> {
   return dir;
 }
 
-async function measure(base: string, kind: Kind, seconds: number, from: number) {
-  const path = `${base}/run.kv`;
-  await Deno.copyFile(`${base}/base.kv`, path);
-  const kv = await Deno.openKv(path);
-  let messages = 0, c0 = cpu(), first = from, c = 0;
-  const t0 = performance.now(), start = t0 + WARMUP_MS, end = start + seconds * 1000;
-  let started = false;
-  while (performance.now() < end) {
-    if (!started && performance.now() >= start) [started, messages, c0] = [true, 0, cpu()];
-    if (kind === "records") {
-      const op = kv.atomic();
-      for (let n = 0; n < BATCH; n++) op.set(messageKey(conv(c), first + n), { content: text() });
-      await op.commit();
-    } else await indexCommit(kv, kind, c, first);
-    messages += BATCH;
-    if (++c === CONVERSATIONS) [c, first] = [0, first + BATCH];
-  }
-  const elapsed = (performance.now() - start) / 1000;
-  const cpuUs = (cpu() - c0) * 1e6 / messages;
-  kv.close();
-  await Deno.remove(path);
-  return { perSec: messages / elapsed, cpuUs };
+async function measure(base: string, kind: Kind, seconds: number, from: number): Promise<Rate> {
+  return await onCopyOf(base, async (kv) => {
+    let first = from, c = 0;
+    return await timedCommits(seconds, WARMUP_MS, async () => {
+      if (kind === "records") {
+        const op = kv.atomic();
+        for (let n = 0; n < BATCH; n++) {
+          op.set(messageKey(conversationIdOf(c), first + n), { content: content() });
+        }
+        await op.commit();
+      } else await indexCommit(kv, kind, c, first);
+      if (++c === CONVERSATIONS) [c, first] = [0, first + BATCH];
+      return BATCH;
+    });
+  });
 }
 
 if (import.meta.main) {
@@ -115,7 +83,7 @@ if (import.meta.main) {
   const kinds: Kind[] = ["records", "token-major", "block-major"];
   const bases = new Map<Kind, string>();
   for (const kind of kinds) bases.set(kind, await preloaded(preload, kind));
-  const runs = new Map<Kind, { perSec: number; cpuUs: number }[]>(kinds.map((k) => [k, []]));
+  const runs = new Map<Kind, Rate[]>(kinds.map((k) => [k, []]));
   const from = Math.ceil(preload / CONVERSATIONS / BATCH) * BATCH + 1;
   for (let r = 0; r < rounds; r++) {
     for (const kind of kinds) {
@@ -127,7 +95,6 @@ if (import.meta.main) {
     }
   }
   for (const base of bases.values()) await Deno.remove(base, { recursive: true });
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   for (const kind of kinds) {
     const xs = runs.get(kind)!;
     console.log(
