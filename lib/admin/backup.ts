@@ -316,9 +316,13 @@ class Fixes {
 
   see(key: Deno.KvKey, value: unknown): unknown {
     const [prefix, a, b] = key;
-    // "msg_client" and "search" sort after "msg": every message of the export is seen by now.
+    // "msg_client", "msg_client_t" and "search" sort after "msg": every message of the
+    // export is seen by now. A UUIDv7's entry is filed time first: its conversation is b.
     if (prefix === "msg_client" && typeof value === "number") {
       return value > this.#lastSeq(String(a)) ? DROP : value;
+    }
+    if (prefix === "msg_client_t" && typeof value === "number") {
+      return value > this.#lastSeq(String(b)) ? DROP : value;
     }
     if (prefix === "search") return this.#trimPosting(key, value);
     // The search cursor covers no message the export lacks (search_indexer.ts).

@@ -28,6 +28,7 @@ import { exportStore, importStore } from "../../lib/admin/mod.ts";
 import { saveSubscription } from "../../lib/notify/mod.ts";
 import { pushSubCountKey } from "../../lib/storage/mod.ts";
 import { searchMessages } from "../../lib/search/mod.ts";
+import { newClientId } from "../../lib/shared/client_id.ts";
 import { randomBytes, sha256Hex } from "../support/util.ts";
 import { runDeno, startServerProcess } from "../support/process.ts";
 import { sessionCookieOf } from "../support/helpers.ts";
@@ -91,14 +92,21 @@ async function populate(kv: Deno.Kv) {
     others: [ann, cy],
     title: "Lunch 🍜",
   });
+  // Every third clientId a UUIDv7, as the islands send (its entry is filed by time).
+  const timeIds = new Map<number, string>();
   for (let i = 1; i <= 30; i++) {
+    if (i % 3 === 0) timeIds.set(i, newClientId());
     await sendMessage(kv, i % 2 ? ann : ben, {
       conversationId: direct.id,
       content: `message ${i} über café`,
-      clientId: `c${i}`,
+      clientId: timeIds.get(i) ?? `c${i}`,
     });
   }
-  await sendMessage(kv, cy, { conversationId: group.id, content: "noodles?" });
+  await sendMessage(kv, cy, {
+    conversationId: group.id,
+    content: "noodles?",
+    clientId: newClientId(),
+  });
   await sendMessage(kv, ann, { conversationId: project.conversationId, content: "kick-off" });
   await changeMessage(kv, ann, { conversationId: direct.id, seq: 1 }, {
     kind: "edit",
@@ -121,7 +129,7 @@ async function populate(kv: Deno.Kv) {
   await saveDraft(kv, { userId: ann.id, conversationId: direct.id, content: "half a thought" });
   // Ephemeral and odd values: a rate counter is skipped; bytes, bigint and a u64 survive.
   await kv.set(["rate", "login_user", "ann", 1], new Deno.KvU64(3n), { expireIn: 60_000 });
-  return { ann, ben, project, files, direct, group };
+  return { ann, ben, project, files, direct, group, timeIds };
 }
 
 Deno.test("kv_codec: every kind of value KV stores comes back the same", () => {
@@ -172,6 +180,8 @@ Deno.test({
         assert.equal(result.code, 0, result.text);
         assert.match(result.text, /Exported \d+ entries/);
         assert.match(result.text, /file_chunk\s+12\b/); // 11 + 1 + 0 chunks
+        assert.match(result.text, /msg_client\s+20\b/);
+        assert.match(result.text, /msg_client_t\s+11\b/); // 10 in the direct, 1 in the group
         assert.doesNotMatch(result.text, /\brate\b|\bsession\b/);
       });
 
@@ -203,6 +213,15 @@ Deno.test({
           assert.equal(draft?.content, "half a thought");
           assert.equal(page.messages[0].content, "edited");
           assert.equal(page.messages[0].author.displayName, "Ann Ä");
+          // A send tried again after the restore is stored once, whichever its clientId.
+          for (const [seq, clientId] of [[3, world.timeIds.get(3)!], [5, "c5"]] as const) {
+            const again = await sendMessage(restored, world.ann, {
+              conversationId: world.direct.id,
+              content: "tried again",
+              clientId,
+            });
+            assert.deepEqual([again.created, again.message.seq], [false, seq], clientId);
+          }
           // The restored store takes new messages after the old ones.
           const next = await sendMessage(restored, world.ann, {
             conversationId: world.direct.id,
@@ -356,20 +375,27 @@ Deno.test("a message sent while the export runs leaves no search or clientId tra
     const { ann, direct } = await populate(source);
     const lines: string[] = [];
     let late = 0;
+    const lateTimeId = newClientId();
     await exportStore(source, async (line) => {
       lines.push(line);
-      // The messages are read; their index and clientIds are not yet: a send lands now.
+      // The messages are read; their index and clientIds are not yet: two sends land now.
       if (late === 0 && line.includes('"msg_change"')) {
         late = (await sendMessage(source, ann, {
           conversationId: direct.id,
           content: "zanzibar",
           clientId: "late",
         })).message.seq;
+        await sendMessage(source, ann, {
+          conversationId: direct.id,
+          content: "timbuktu",
+          clientId: lateTimeId,
+        });
       }
     });
     assert.equal(late, 32);
     const text = lines.join("");
     assert.match(text, /zanzibar/, "the late message's postings are in the export");
+    assert.ok(text.includes(lateTimeId), "the late UUIDv7 entry is in the export");
     await importStore(target, async function* () {
       yield* text.split("\n");
     });
@@ -384,6 +410,15 @@ Deno.test("a message sent while the export runs leaves no search or clientId tra
     });
     assert.equal(next.message.seq, late);
     assert.equal(next.created, true, "the clientId was not taken");
+    // The UUIDv7 one's entry (filed by time, read after the messages) named seq 33: that
+    // seq is another message's now, and the id is still free.
+    await sendMessage(target, ann, { conversationId: direct.id, content: "another thing" });
+    const byTime = await sendMessage(target, ann, {
+      conversationId: direct.id,
+      content: "a third thing",
+      clientId: lateTimeId,
+    });
+    assert.deepEqual([byTime.created, byTime.message.seq], [true, late + 2]);
     assert.deepEqual(await searchMessages(target, ann.id, "zanzibar"), []);
     assert.equal((await searchMessages(target, ann.id, "something else")).length, 1);
   } finally {
