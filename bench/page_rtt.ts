@@ -7,42 +7,19 @@
  *
  *   deno run -A bench/page_rtt.ts [rtt ms = 20] [requests = 10]
  *
- * Copy it into a `git worktree` of another commit to compare trees.
+ * Copy it and bench/inproc_app.ts into a `git worktree` of another commit to compare trees.
  */
-import { parseConfig } from "../config.ts";
-import { createApp, createContext } from "../main.ts";
-import { seededStore } from "./seed.ts";
-import { ROOT } from "./process.ts";
+import { inProcessApp } from "./inproc_app.ts";
 import { wrapRemoteKv } from "./remote_kv.ts";
 
 const rtt = Number(Deno.args[0] ?? 20);
 const n = Number(Deno.args[1] ?? 10);
-const dir = await Deno.makeTempDir({ prefix: "bench-page-rtt-" });
-const store = await seededStore(ROOT, { history: 1000, conversations: 0 }, dir);
-const config = parseConfig({
-  KV_PATH: store.path,
-  DENO_ENV: "test",
-  LOG_LEVEL: "warn",
-  REGISTRATION: "open",
-  RATE_LIMIT_SCALE: "0",
-});
-const ctx = await createContext(config, {
-  channelName: `page-rtt-${Deno.pid}`,
+const app = await inProcessApp("page-rtt", {
   wrapKv: (kv) => wrapRemoteKv(kv, { rttMs: rtt, enforce: "count", watchPollMs: 10 }).kv,
 });
-const app = createApp(ctx);
-const base = "http://localhost";
-const login = await app.fetch(
-  new Request(`${base}/api/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json", origin: base },
-    body: JSON.stringify({ username: store.reader, password: store.password }),
-  }),
-);
-const cookie = login.headers.getSetCookie()[0].split(";")[0];
 const paths: Record<string, string> = {
-  page: `/conversations/${store.conversationId}`,
-  rest: `/api/conversations/${store.conversationId}/messages?limit=50`,
+  page: `/conversations/${app.conversationId}`,
+  rest: `/api/conversations/${app.conversationId}/messages?limit=50`,
   list: "/api/conversations?limit=50",
   home: "/",
 };
@@ -52,9 +29,7 @@ try {
     const ms: number[] = [];
     for (let i = 0; i < n + 2; i++) {
       const started = performance.now();
-      const res = await app.fetch(new Request(base + path, { headers: { cookie } }));
-      if (!res.ok) throw new Error(`${path} answered ${res.status}`);
-      await res.arrayBuffer();
+      await (await app.get(path)).arrayBuffer();
       if (i >= 2) ms.push(performance.now() - started);
     }
     const m = median(ms);
@@ -64,8 +39,5 @@ try {
     );
   }
 } finally {
-  await ctx.hub.indexed();
-  ctx.hub.close();
-  ctx.kv.close();
-  await Deno.remove(dir, { recursive: true }).catch(() => {});
+  await app.close();
 }

@@ -8,45 +8,21 @@
  *
  *   deno run -A bench/rest_inproc.ts [healthz|check|rest]
  *
- * Run it in a `git worktree` of another commit (copy the file there) to compare trees.
+ * Run it in a `git worktree` of another commit (copy it and bench/inproc_app.ts there) to
+ * compare trees.
  */
-import { parseConfig } from "../config.ts";
-import { createApp, createContext } from "../main.ts";
-import { seededStore } from "./seed.ts";
-import { cpuSeconds, ROOT } from "./process.ts";
+import { cpuSeconds } from "./process.ts";
+import { inProcessApp } from "./inproc_app.ts";
 
-const dir = await Deno.makeTempDir({ prefix: "bench-rest-inproc-" });
-const store = await seededStore(ROOT, { history: 1000, conversations: 0 }, dir);
-const config = parseConfig({
-  KV_PATH: store.path,
-  DENO_ENV: "test",
-  LOG_LEVEL: "warn",
-  REGISTRATION: "open",
-  RATE_LIMIT_SCALE: "0",
-});
-const ctx = await createContext(config, { channelName: `rest-inproc-${Deno.pid}` });
-const app = createApp(ctx);
-const base = "http://localhost";
-const login = await app.fetch(
-  new Request(`${base}/api/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json", origin: base },
-    body: JSON.stringify({ username: store.reader, password: store.password }),
-  }),
-);
-const cookie = login.headers.getSetCookie()[0].split(";")[0];
+const app = await inProcessApp("rest-inproc");
 const all: Record<string, string> = {
   healthz: "/healthz",
   check: "/api/auth/check",
-  rest: `/api/conversations/${store.conversationId}/messages?limit=50`,
+  rest: `/api/conversations/${app.conversationId}/messages?limit=50`,
 };
 const only = Deno.args[0];
 const paths = only ? { [only]: all[only] } : all;
-const answer = async (path: string) => {
-  const res = await app.fetch(new Request(base + path, { headers: { cookie } }));
-  if (!res.ok) throw new Error(`${path} answered ${res.status}`);
-  await res.text();
-};
+const answer = async (path: string) => await (await app.get(path)).text();
 try {
   for (let round = 0; round < 3; round++) {
     for (const [name, path] of Object.entries(paths)) {
@@ -59,8 +35,5 @@ try {
     }
   }
 } finally {
-  await ctx.hub.indexed();
-  ctx.hub.close();
-  ctx.kv.close();
-  await Deno.remove(dir, { recursive: true }).catch(() => {});
+  await app.close();
 }
