@@ -34,9 +34,14 @@ function word(): string {
   return VOCABULARY[lo];
 }
 
+/** `count` words of the vocabulary, drawn by Zipf's law (s = 1), as words in real chat go. */
+export function zipfWords(count = 7): string {
+  return Array.from({ length: count }, word).join(" ");
+}
+
 /** A message's text as the durable phase sends it. */
 export function content(): string {
-  return `~P4~T${performance.now().toFixed(3)}~ ${Array.from({ length: 7 }, word).join(" ")}`;
+  return `~P4~T${performance.now().toFixed(3)}~ ${zipfWords()}`;
 }
 
 export const conversationIdOf = (i: number) => `01JBENCHCONV${String(i).padStart(14, "0")}`;
