@@ -17,6 +17,7 @@
  * BENCH_APP_ROOT runs (a) from another tree (a `git worktree` of an earlier commit), to pair
  * before and after in one run. See docs/benchmarks.md.
  */
+import { zipfWords } from "./kv_timing.ts";
 import { cpuSeconds, HOST, readStatus, ROOT, type Server, sleep, startServer } from "./process.ts";
 
 const ROOMS = 10;
@@ -44,28 +45,7 @@ const IDLE_SOCKETS = 10_000;
  * Zipf's law (s = 1), as word frequencies in real chat go, so the search index sees a
  * realistic mix of common and rare words (a fixed sentence would flatter its postings).
  */
-const WORDS_PER_MESSAGE = 7;
-const VOCABULARY = Array.from({ length: 5000 }, (_, i) => `w${i.toString(36)}x`);
-const ZIPF_CUMULATIVE = (() => {
-  let total = 0;
-  const sums = VOCABULARY.map((_, i) => (total += 1 / (i + 1)));
-  return sums.map((v) => v / total);
-})();
-
-function zipfWord(): string {
-  const r = Math.random();
-  let lo = 0, hi = ZIPF_CUMULATIVE.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (ZIPF_CUMULATIVE[mid] < r) lo = mid + 1;
-    else hi = mid;
-  }
-  return VOCABULARY[lo];
-}
-
-function filler(): string {
-  return Array.from({ length: WORDS_PER_MESSAGE }, zipfWord).join(" ");
-}
+const filler = () => zipfWords(7);
 
 type WsCtor = new (url: string, options?: { headers?: Record<string, string> }) => WebSocket;
 /** Deno's WebSocket takes headers (cookie, origin); the "dom" types do not know it. */
