@@ -6,7 +6,10 @@
  * count, first paint and `load`. The variants say what a part of the markup costs, e.g.
  * `toolbars`: every message's action toolbar (a form of four buttons) left out.
  *
- *   deno run -A bench/page_nodes.ts <saved page.html> <styles.css> [rounds=7]
+ *   deno run -A bench/page_nodes.ts <saved page.html> <styles.css> [rounds=7] [other page.html]
+ *
+ * With another saved page (e.g. the same conversation from another tree), it is measured
+ * as one more variant, "other page", interleaved with the rest.
  *
  * Save the page and its stylesheet from a running app (e.g. the bench's store: curl with the
  * reader's session cookie).
@@ -29,13 +32,16 @@ const VARIANTS: Record<string, (html: string) => string> = {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
-  const [pagePath, cssPath, roundsArg = "7"] = Deno.args;
-  const page = (await Deno.readTextFile(pagePath))
-    .replace(/<script[^>]*>.*?<\/script>/gs, "")
-    .replace(/<link rel="modulepreload"[^>]*>/g, "")
-    .replace(/<link rel="stylesheet" href="[^"]*"/, '<link rel="stylesheet" href="/styles.css"');
+  const [pagePath, cssPath, roundsArg = "7", otherPath] = Deno.args;
+  const saved = async (path: string) =>
+    (await Deno.readTextFile(path))
+      .replace(/<script[^>]*>.*?<\/script>/gs, "")
+      .replace(/<link rel="modulepreload"[^>]*>/g, "")
+      .replace(/<link rel="stylesheet" href="[^"]*"/, '<link rel="stylesheet" href="/styles.css"');
+  const page = await saved(pagePath);
   const css = await Deno.readTextFile(cssPath);
   const bodies = Object.fromEntries(Object.entries(VARIANTS).map(([k, f]) => [k, f(page)]));
+  if (otherPath) bodies["other page"] = await saved(otherPath);
   const names = Object.keys(bodies);
   const server = Deno.serve({ port: 0, onListen() {} }, (req) => {
     const url = new URL(req.url);

@@ -8,9 +8,15 @@ import { MessageContent } from "./MessageContent.tsx";
 import { Reactions } from "./Reactions.tsx";
 import { DeleteConfirm } from "./DeleteConfirm.tsx";
 import { MessageToolbar } from "./MessageToolbar.tsx";
+import { LiveBar } from "./live_bar.tsx";
 import { EditForm } from "./EditForm.tsx";
 import { PinnedMark, ThreadSummary } from "./ThreadSummary.tsx";
 import { LinkPreview } from "./LinkPreview.tsx";
+
+/** Rendering the page's HTML (not hydrating it, nor rendering in the browser). */
+const ON_SERVER = typeof document === "undefined";
+
+function noop() {}
 
 /** Where a kept copy of this markup has the reader's reactions put in (message_fragments.ts). */
 export const REACTIONS_SLOT = "<hearth-reactions></hearth-reactions>";
@@ -92,18 +98,32 @@ export function MessageBody(props: MessageBodyProps) {
           ? h("hearth-reactions", null)
           : <Reactions m={m} meId={props.me.id} people={props.people} actions={actions} />)}
         <ThreadSummary m={m} onOpen={actions?.openThread} />
+        {!deleted && !props.editing && (ON_SERVER
+          // Every message's toolbar, for a page without JavaScript (components/live_bar.tsx).
+          ? (
+            <noscript>
+              <MessageToolbar
+                m={m}
+                meId={props.me.id}
+                ownToolsSlot={props.slots}
+                paletteOpen={props.paletteOpen}
+                confirming={confirming}
+                onDelete={noop}
+              />
+            </noscript>
+          )
+          // …and in the browser, the page's one toolbar when it is on this message.
+          : (
+            <LiveBar
+              m={m}
+              meId={props.me.id}
+              actions={actions}
+              paletteOpen={props.paletteOpen}
+              confirming={confirming}
+              onDelete={() => setConfirming(true)}
+            />
+          ))}
       </div>
-      {!deleted && !props.editing && (
-        <MessageToolbar
-          m={m}
-          meId={props.me.id}
-          ownToolsSlot={props.slots}
-          actions={actions}
-          paletteOpen={props.paletteOpen}
-          confirming={confirming}
-          onDelete={() => setConfirming(true)}
-        />
-      )}
     </>
   );
 }

@@ -135,6 +135,7 @@ browserTest(
       // After a reload the room knows which messages are yours saved: Unsave on this one.
       await annPage.reload();
       await annPage.getByText("Live", { exact: true }).waitFor();
+      await row.hover();
       await row.getByRole("button", { name: "Unsave" }).waitFor({ state: "attached" });
       await forEachScreen(benPage, async (s) => {
         await benPage.screenshot({ path: `${OUT}pinned-${s.width}-${s.colorScheme}.png` });
