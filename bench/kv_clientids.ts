@@ -1,16 +1,16 @@
 /**
  * What the clientId dedupe entry's key shape costs the KV when the store is not new: the
  * message commit's record + clientId entry (lib/messages/send.ts), on a store that already
- * holds `preload` clientId entries (a server that has run a while), with the clientIds the
- * browser sends today (random UUIDs: each entry lands on a random page of its author's range)
- * against time-ordered ones (UUIDv7: each lands at the end of it; `v7first`: see Kind), and
- * the records alone.
+ * holds `preload` clientId entries (a server that has run a while), with random UUIDs (older
+ * browsers and programs: each entry lands on a random page of its author's range) against the
+ * islands' UUIDv7s (newClientId) under the conversation (`v7`: each lands at the end of its
+ * author's range) and filed time first as send.ts files them (`v7first`), and the records alone.
  * Rounds alternate the three on fresh copies of the same preloaded store; medians.
  *
  *   deno run -A bench/kv_clientids.ts [rounds=3] [seconds=3] [preload=300000]
  */
-import { clientIdKey, messageKey } from "../lib/storage/mod.ts";
-import { uuidV7 } from "./kv_ceiling.ts";
+import { clientIdByTimeKey, clientIdKey, messageKey } from "../lib/storage/mod.ts";
+import { newClientId } from "../lib/shared/client_id.ts";
 
 const BATCH = 200;
 const CONVERSATIONS = 10;
@@ -18,9 +18,9 @@ const AUTHORS = 100;
 const WARMUP_MS = 300;
 
 /**
- * `v7first`: the same UUIDv7 at the head of the key (["msg_client", clientId, conv, author],
- * built here by handing clientIdKey its arguments in that order): one commit's entries then
- * land together at the end of the whole table, not one per author's range.
+ * `v7first`: the same UUIDv7 at the head of the key (clientIdByTimeKey, what send.ts writes
+ * for one): one commit's entries then land together at the end of the whole table, not one
+ * per author's range.
  */
 type Kind = "records" | "uuid" | "v7" | "v7first";
 
@@ -70,10 +70,10 @@ async function measure(base: string, kind: Kind, seconds: number) {
       const c = i % CONVERSATIONS, seq = ++seqs[c];
       op.set(messageKey(conv(c), seq), { seq, authorId: user(i % AUTHORS), content });
       if (kind === "records") continue;
-      const id = kind === "uuid" ? crypto.randomUUID() : uuidV7();
+      const id = kind === "uuid" ? crypto.randomUUID() : newClientId();
       op.set(
         kind === "v7first"
-          ? clientIdKey(id, conv(c), user(i % AUTHORS))
+          ? clientIdByTimeKey(id, conv(c), user(i % AUTHORS))
           : clientIdKey(conv(c), user(i % AUTHORS), id),
         seq,
       );
