@@ -16,7 +16,7 @@ import { MessageToolbar } from "./MessageToolbar.tsx";
  * untouched) and, while its row is the one, the toolbar beside it: the very markup the row
  * had before, in the same place, so it looks and works the same (`msg-bar-idle`, tab order,
  * the palette, the delete confirmation, pressed colours). Which row is the one is decided
- * here, from the page's pointer and focus events; a row takes keyboard focus itself
+ * here, from the page's pointer, key and focus events; a row takes keyboard focus itself
  * (tabindex 0, set once live), so that Tab goes from a message to its tools.
  */
 export function LiveBar(props: {
@@ -63,6 +63,8 @@ const NOTHING = { __html: "" };
 const rows = new Map<Element, (shown: boolean) => void>();
 /** The row under the pointer (or last tapped), registered or not (one being edited). */
 let hovered: Element | null = null;
+/** What the person used last: the pointer, or the keyboard. */
+let input: "pointer" | "keys" = "pointer";
 /** The row showing the toolbar. */
 let current: Element | null = null;
 
@@ -94,15 +96,14 @@ function rowOf(el: EventTarget | null): Element | null {
 }
 
 /**
- * Which row shows the toolbar: the one with keyboard focus (focus-visible: a click's focus
- * does not hold the toolbar once the pointer moves on), else the one under the pointer, else
- * the one with focus.
+ * Which row shows the toolbar: the one with focus when the keyboard was used last (Tab,
+ * Escape back to React), else the one under the pointer, else the one with focus (a clicked
+ * tool keeps its toolbar, as a focused one always did).
  */
 function pick(): Element | null {
-  const active = document.activeElement;
-  const focused = rowOf(active);
-  if (focused && active!.matches(":focus-visible")) return focused;
-  return hovered && rows.has(hovered) ? hovered : focused;
+  const focused = rowOf(document.activeElement);
+  const pointed = hovered && rows.has(hovered) ? hovered : null;
+  return input === "keys" ? focused ?? pointed : pointed ?? focused;
 }
 
 function update() {
@@ -114,9 +115,39 @@ function update() {
   if (next) rows.get(next)!(true);
 }
 
-function onOver(e: Event) {
-  hovered = e.target instanceof Element ? e.target.closest("li[data-seq]") : null;
+function pointAt(target: EventTarget | null) {
+  hovered = target instanceof Element ? target.closest("li[data-seq]") : null;
   update();
+}
+
+let lastX = NaN;
+let lastY = NaN;
+
+/**
+ * The pointer moved: it is what the person uses now. (Chromium also reports moves when the
+ * content scrolls or changes under a still pointer: those do not count as using it.)
+ */
+function onMove(e: MouseEvent) {
+  if (e.clientX === lastX && e.clientY === lastY) return;
+  lastX = e.clientX;
+  lastY = e.clientY;
+  input = "pointer";
+  pointAt(e.target);
+}
+
+/**
+ * Under the pointer now (it moved, or the content scrolled under it): while the pointer is
+ * what the person uses, the toolbar follows, as `:hover` does; while the keyboard is, it
+ * stays on the message with focus.
+ */
+function onOver(e: MouseEvent) {
+  if (input === "pointer") pointAt(e.target);
+}
+
+/** A click or a tap: on a phone, tapping a message shows its tools. */
+function onDown(e: PointerEvent) {
+  input = "pointer";
+  pointAt(e.target);
 }
 
 /** The pointer left the window. */
@@ -124,6 +155,10 @@ function onOut(e: MouseEvent) {
   if (e.relatedTarget !== null) return;
   hovered = null;
   update();
+}
+
+function onKey() {
+  input = "keys";
 }
 
 /**
@@ -135,17 +170,21 @@ function onFocusOut(e: FocusEvent) {
 }
 
 // Delegated on the document: one listener each, for the room's rows and the thread's.
+const LISTENERS = [
+  ["mousemove", onMove],
+  ["mouseover", onOver],
+  ["pointerdown", onDown],
+  ["mouseout", onOut],
+  ["keydown", onKey],
+  ["focusin", update],
+  ["focusout", onFocusOut],
+] as const;
+
 function listen() {
-  document.addEventListener("mouseover", onOver);
-  document.addEventListener("mouseout", onOut);
-  document.addEventListener("focusin", update);
-  document.addEventListener("focusout", onFocusOut);
+  for (const [type, f] of LISTENERS) document.addEventListener(type, f as EventListener, true);
 }
 
 function unlisten() {
-  document.removeEventListener("mouseover", onOver);
-  document.removeEventListener("mouseout", onOut);
-  document.removeEventListener("focusin", update);
-  document.removeEventListener("focusout", onFocusOut);
+  for (const [type, f] of LISTENERS) document.removeEventListener(type, f as EventListener, true);
   hovered = current = null;
 }

@@ -109,6 +109,32 @@ browserTest(
       await page.context().close();
     });
 
+    await t.step(
+      "an address that opens a palette (?react=) opens it on the one toolbar",
+      async () => {
+        const page = await openChatPage(browser, server.base, ben.cookie, {
+          path: `${path}?react=3`,
+          errors,
+        });
+        const row = (seq: number) => page.getByTestId("messages").locator(`li[data-seq='${seq}']`);
+        const thumbs = row(3).getByRole("button", { name: "React with 👍" });
+        await thumbs.waitFor();
+        assert.deepEqual(await bars(page), [3]);
+        await page.waitForFunction(() =>
+          document.activeElement?.getAttribute("aria-label") === "React with 👍"
+        );
+        await page.keyboard.press("Escape");
+        await thumbs.waitFor({ state: "detached" });
+        // Once closed, it does not open again as the toolbar comes back to the message.
+        await row(1).hover();
+        await row(1).locator(BAR).waitFor();
+        await row(3).hover();
+        await row(3).getByRole("button", { name: "React", exact: true }).waitFor();
+        assert.equal(await row(3).getByRole("group", { name: "Quick reactions" }).count(), 0);
+        await page.context().close();
+      },
+    );
+
     await t.step("on a phone, tapping a message shows its tools", async () => {
       const page = await openChatPage(browser, server.base, ann.cookie, {
         path,
