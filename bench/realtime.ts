@@ -18,6 +18,7 @@
  * before and after in one run. See docs/benchmarks.md.
  */
 import { zipfWords } from "./kv_timing.ts";
+import { newClientId } from "../lib/shared/client_id.ts";
 import { cpuSeconds, HOST, readStatus, ROOT, type Server, sleep, startServer } from "./process.ts";
 
 const ROOMS = 10;
@@ -188,9 +189,9 @@ function content(): string {
   return `~P${m.phase}~T${performance.now().toFixed(3)}~ ${filler()}`;
 }
 
-let clientIds = 0;
 function sendOne(s: Sock): void {
-  s.ws.send(s.proto.send(s.roomId, content(), `b${m.phase}-${++clientIds}`));
+  // A UUIDv7, as the browser sends (the server files those time first).
+  s.ws.send(s.proto.send(s.roomId, content(), newClientId()));
   s.sent++;
   s.inflight++;
 }

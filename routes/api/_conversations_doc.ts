@@ -60,7 +60,9 @@ export const postSchema = z.object({
     description: "The text (Markdown). May be empty when files are attached.",
   }),
   clientId: clientIdSchema.optional().meta({
-    description: "Your id for this message: sending it again answers the message already sent.",
+    description: "Your id for this message: sending it again answers the message already " +
+      "sent, at any age. A lower-case UUIDv7 (RFC 9562; what Hearth's pages send) costs the " +
+      "server least.",
   }),
   /** A form sends one id as a plain field: it counts as a list of one. */
   attachmentIds: z.preprocess((v) => typeof v === "string" ? [v] : v, attachmentIdsSchema)
