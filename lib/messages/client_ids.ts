@@ -5,7 +5,7 @@
  * instead of on a page each (bench/kv_clientids.ts: ~4× less KV time per message on a store
  * that has run a while). Any other id stays under its conversation (clientIdKey).
  */
-import { isTimeOrderedId } from "../shared/client_id.ts";
+import { isTimeOrderedId, timeOfId } from "../shared/client_id.ts";
 import { clientIdByTimeKey, clientIdKey } from "../storage/mod.ts";
 import type { SendRequest } from "./message.ts";
 
@@ -15,16 +15,29 @@ export function clientIdEntryKey(r: SendRequest): Deno.KvKey {
 }
 
 /**
- * The keys an earlier copy of the request may have its entry under: where it is written
- * now, and for a UUIDv7 also under the conversation, where servers before clientIdByTimeKey
- * wrote every id (nothing is migrated: both are read).
+ * UUIDv7s minted before this (the process's start, less 10 minutes for clocks that run
+ * ahead) may have been filed under their conversation by a server of a previous version,
+ * which filed every id there: a retry across the upgrade. Those are looked for in both
+ * places. One minted later was filed time first by every server of this version, so one key
+ * is read (a second read cost more than time-first filing saves: bench/durable_clientids.ts).
+ * The one case left: during a rolling upgrade, a program sending UUIDv7s (the islands of the
+ * previous version sent random UUIDs, filed under the conversation in both versions) whose
+ * first try an old server stored and whose retry a new one takes can be stored twice; as it
+ * can the other way round, since an old server reads only its own key.
  */
-export function clientIdEntryKeys(r: SendRequest): Deno.KvKey[] {
+const FILED_BY_TIME_SINCE = Date.now() - 10 * 60_000;
+
+/**
+ * The keys an earlier copy of the request may have its entry under: where it is written
+ * now, and for a UUIDv7 minted before FILED_BY_TIME_SINCE also under the conversation
+ * (nothing is migrated).
+ */
+export function clientIdEntryKeys(r: SendRequest, since = FILED_BY_TIME_SINCE): Deno.KvKey[] {
   const id = r.clientId!;
   const byConversation = clientIdKey(r.conversationId, r.author.id, id);
-  return isTimeOrderedId(id)
-    ? [clientIdByTimeKey(id, r.conversationId, r.author.id), byConversation]
-    : [byConversation];
+  if (!isTimeOrderedId(id)) return [byConversation];
+  const byTime = clientIdByTimeKey(id, r.conversationId, r.author.id);
+  return timeOfId(id) < since ? [byTime, byConversation] : [byTime];
 }
 
 /**

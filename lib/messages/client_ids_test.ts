@@ -5,6 +5,7 @@ import { newClientId } from "../shared/client_id.ts";
 import { clientIdByTimeKey, clientIdKey, messageKey } from "../storage/mod.ts";
 import { listMessages } from "./history.ts";
 import { sendMessage } from "./send.ts";
+import { clientIdEntryKeys } from "./client_ids.ts";
 import { MessageWriter } from "./writer.ts";
 import { countKeys } from "../../tests/support/util.ts";
 
@@ -23,6 +24,12 @@ async function withPair(fn: (kv: Deno.Kv, ann: User, ben: User, id: string) => P
     kv.close();
   }
 }
+
+/**
+ * A UUIDv7 minted a day ago: before this process started, so a server of a previous version
+ * may have filed it (client_ids.ts reads both places only for such ids).
+ */
+const mintedBefore = () => newClientId(Date.now() - 24 * 60 * 60_000);
 
 /**
  * What a server before clientIdByTimeKey left for a UUIDv7 send: its entry under the
@@ -69,7 +76,7 @@ Deno.test("sendMessage() keeps a random UUID or a plain clientId under its conve
 
 Deno.test("sendMessage() stores once a UUIDv7 retry whose first try a previous version filed", async () => {
   await withPair(async (kv, ann, ben, id) => {
-    const clientId = newClientId();
+    const clientId = mintedBefore();
     const first = await sendMessage(kv, ann, { conversationId: id, content: "once", clientId });
     await fileAsBefore(kv, id, ann, clientId);
     const again = await sendMessage(kv, ann, { conversationId: id, content: "retry", clientId });
@@ -87,7 +94,7 @@ Deno.test("MessageWriter: one commit of new, repeated and earlier-filed clientId
   await withPair(async (kv, ann, ben, id) => {
     const [v7, v7Before, v7Twice, uuid, plain] = [
       newClientId(),
-      newClientId(),
+      mintedBefore(),
       newClientId(),
       crypto.randomUUID(),
       "tab1:7",
@@ -183,5 +190,21 @@ Deno.test("deleteConversation() deletes the clientId entries filed by time with 
     assert.equal(await countKeys(kv, ["msg", id]), 0);
     assert.equal(await countKeys(kv, ["msg_client", id]), 0);
     assert.equal(await countKeys(kv, ["msg", other.id]), 3);
+  });
+});
+
+Deno.test("a UUIDv7 minted since the process started is looked for in one place, an older one in both", async () => {
+  await withPair((_kv, ann, _ben, id) => {
+    const keys = (clientId: string) =>
+      clientIdEntryKeys({ author: ann, conversationId: id, content: "", clientId });
+    const fresh = newClientId();
+    assert.deepEqual(keys(fresh), [clientIdByTimeKey(fresh, id, ann.id)]);
+    const old = mintedBefore();
+    assert.deepEqual(keys(old), [clientIdByTimeKey(old, id, ann.id), clientIdKey(id, ann.id, old)]);
+    // Not UUIDv7s: under the conversation only, as ever.
+    for (const other of [crypto.randomUUID(), "tab1:9"]) {
+      assert.deepEqual(keys(other), [clientIdKey(id, ann.id, other)]);
+    }
+    return Promise.resolve();
   });
 });

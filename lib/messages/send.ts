@@ -109,7 +109,7 @@ async function commitBatch(
 ): Promise<BatchOutcome[]> {
   const conversationIds = [...new Set(requests.map((r) => r.conversationId))];
   const withClient = requests.filter((r) => r.clientId);
-  const clientKeys = withClient.map(clientIdEntryKeys);
+  const clientKeys = withClient.map((r) => clientIdEntryKeys(r));
   const clientReads = clientKeys.flat();
   // The parents replies name (read fresh each attempt: the head check covers them, as every
   // write to a message record moves its head).

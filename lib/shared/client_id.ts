@@ -22,6 +22,11 @@ export function newClientId(now = Date.now()): string {
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
+/** When a UUIDv7 was minted, by its first 48 bits (ms since the epoch). */
+export function timeOfId(id: string): number {
+  return parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+}
+
 /** Whether `id` is a UUIDv7 in lower case, as newClientId makes them. */
 export function isTimeOrderedId(id: string): boolean {
   return UUID_V7.test(id);

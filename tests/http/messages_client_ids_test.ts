@@ -65,7 +65,9 @@ chatTest(
   async (chat) => {
     const { ann, conversationId, a } = await chat.pair();
     const kv = chat.server.ctx.kv;
-    const [viaSocket, viaRest] = [newClientId(), newClientId()];
+    // Minted a day ago: before this server started, as a previous version's first try was.
+    const before = Date.now() - 24 * 60 * 60_000;
+    const [viaSocket, viaRest] = [newClientId(before), newClientId(before)];
     for (const clientId of [viaSocket, viaRest]) {
       await sendAndAck(a, conversationId, "first try", clientId);
       // What a server before clientIdByTimeKey wrote: the entry under the conversation.
