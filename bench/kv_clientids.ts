@@ -11,6 +11,13 @@
  */
 import { clientIdByTimeKey, clientIdKey, messageKey } from "../lib/storage/mod.ts";
 import { newClientId } from "../lib/shared/client_id.ts";
+import {
+  conversationIdOf as conv,
+  median,
+  onCopyOf,
+  timedCommits,
+  userIdOf as user,
+} from "./kv_timing.ts";
 
 const BATCH = 200;
 const CONVERSATIONS = 10;
@@ -24,20 +31,6 @@ const WARMUP_MS = 300;
  */
 type Kind = "records" | "uuid" | "v7" | "v7first";
 
-function cpu(): number {
-  let total = 0;
-  for (const t of Deno.readDirSync("/proc/self/task")) {
-    try {
-      const stat = Deno.readTextFileSync(`/proc/self/task/${t.name}/stat`);
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      total += (Number(f[11]) + Number(f[12])) / 100;
-    } catch { /* a thread that ended */ }
-  }
-  return total;
-}
-
-const conv = (i: number) => `01JBENCHCONV${String(i).padStart(14, "0")}`;
-const user = (i: number) => `01JBENCHUSER${String(i).padStart(14, "0")}`;
 const content = "~P4~T12345.678~ the quick brown fox jumps over lazy dogs";
 
 /** A store holding `n` random-UUID clientId entries (what browsers have sent so far). */
@@ -55,37 +48,28 @@ async function preloaded(n: number): Promise<string> {
   return dir;
 }
 
-async function measure(base: string, kind: Kind, seconds: number) {
-  const path = `${base}/run.kv`;
-  await Deno.copyFile(`${base}/base.kv`, path);
-  const kv = await Deno.openKv(path);
-  const seqs = new Array(CONVERSATIONS).fill(0);
-  let i = 0, stored = 0, c0 = cpu();
-  const t0 = performance.now(), start = t0 + WARMUP_MS, end = start + seconds * 1000;
-  let started = false;
-  while (performance.now() < end) {
-    if (!started && performance.now() >= start) [started, stored, c0] = [true, 0, cpu()];
-    const op = kv.atomic();
-    for (let n = 0; n < BATCH; n++, i++) {
-      const c = i % CONVERSATIONS, seq = ++seqs[c];
-      op.set(messageKey(conv(c), seq), { seq, authorId: user(i % AUTHORS), content });
-      if (kind === "records") continue;
-      const id = kind === "uuid" ? crypto.randomUUID() : newClientId();
-      op.set(
-        kind === "v7first"
-          ? clientIdByTimeKey(id, conv(c), user(i % AUTHORS))
-          : clientIdKey(conv(c), user(i % AUTHORS), id),
-        seq,
-      );
-    }
-    await op.commit();
-    stored += BATCH;
-  }
-  const elapsed = (performance.now() - start) / 1000;
-  const cpuUs = (cpu() - c0) * 1e6 / stored;
-  kv.close();
-  await Deno.remove(path);
-  return { perSec: stored / elapsed, cpuUs };
+function measure(base: string, kind: Kind, seconds: number) {
+  return onCopyOf(base, async (kv) => {
+    const seqs = new Array(CONVERSATIONS).fill(0);
+    let i = 0;
+    return await timedCommits(seconds, WARMUP_MS, async () => {
+      const op = kv.atomic();
+      for (let n = 0; n < BATCH; n++, i++) {
+        const c = i % CONVERSATIONS, seq = ++seqs[c];
+        op.set(messageKey(conv(c), seq), { seq, authorId: user(i % AUTHORS), content });
+        if (kind === "records") continue;
+        const id = kind === "uuid" ? crypto.randomUUID() : newClientId();
+        op.set(
+          kind === "v7first"
+            ? clientIdByTimeKey(id, conv(c), user(i % AUTHORS))
+            : clientIdKey(conv(c), user(i % AUTHORS), id),
+          seq,
+        );
+      }
+      await op.commit();
+      return BATCH;
+    });
+  });
 }
 
 if (import.meta.main) {
@@ -103,7 +87,6 @@ if (import.meta.main) {
     }
   }
   await Deno.remove(base, { recursive: true });
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   for (const kind of kinds) {
     const xs = runs.get(kind)!;
     console.log(
