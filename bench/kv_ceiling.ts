@@ -34,8 +34,9 @@ import { MessageWriter } from "../lib/messages/mod.ts";
 import type { MessageRecord } from "../lib/shared/message.ts";
 import type { User } from "../lib/shared/user.ts";
 import { filterToken, SearchIndexer, tokenize } from "../lib/search/mod.ts";
+import { newClientId } from "../lib/shared/client_id.ts";
 import {
-  clientIdKey,
+  clientIdByTimeKey,
   headKey,
   messageKey,
   notifyPendingKey,
@@ -154,7 +155,8 @@ export async function measureMix(seconds: number, postings: boolean): Promise<Mi
         const author = userIdOf((Math.floor(i / WINDOW) * CONVERSATIONS + c) % AUTHORS);
         const r = record(conversationIdOf(c), ++seqs[c], author);
         op.set(messageKey(r.conversationId, r.seq), r);
-        op.set(clientIdKey(r.conversationId, author, crypto.randomUUID()), r.seq);
+        // The browser's UUIDv7, filed time first as send.ts files it.
+        op.set(clientIdByTimeKey(newClientId(), r.conversationId, author), r.seq);
         marks.add(`${c}\0${author}`);
         last.set(c, r);
         pending[c].push(r);
@@ -221,7 +223,7 @@ async function writerSetup(kv: Deno.Kv): Promise<{ users: User[]; rooms: string[
 }
 
 function clientIdOf(kind: ClientIds, n: number): string {
-  return kind === "uuid" ? crypto.randomUUID() : kind === "v7" ? uuidV7() : `b4-${n}`;
+  return kind === "uuid" ? crypto.randomUUID() : kind === "v7" ? newClientId() : `b4-${n}`;
 }
 
 /**
@@ -229,7 +231,7 @@ function clientIdOf(kind: ClientIds, n: number): string {
  * phase, then until everything is indexed. CPU a message over fixed work does not move with the
  * rate a busy machine allows, as a timed window's does: for before/after pairs of the write path.
  */
-export async function measureWriterFixed(count: number, kind: ClientIds = "seq"): Promise<Rate> {
+export async function measureWriterFixed(count: number, kind: ClientIds = "v7"): Promise<Rate> {
   return await inTempKv(async (kv) => {
     const { users, rooms } = await writerSetup(kv);
     const writer = new MessageWriter(kv, new SearchIndexer(kv));
@@ -262,30 +264,16 @@ export async function measureWriterFixed(count: number, kind: ClientIds = "seq")
 
 /** The app's write path in process: MessageWriter (+ indexer), fed like the durable phase. */
 /**
- * The clientIds the writer's sends carry: `seq` increasing per process (as bench/realtime.ts
- * sends), `uuid` random (crypto.randomUUID, as the browser's islands send today), `v7` UUIDv7
- * (time first: each author's new entries land at the end of its range).
+ * The clientIds the writer's sends carry: `v7` a UUIDv7 (newClientId: what the browser's
+ * islands and bench/realtime.ts send, filed time first), `uuid` random (crypto.randomUUID, as
+ * older islands and programs send), `seq` increasing per process.
  */
 export type ClientIds = "seq" | "uuid" | "v7";
-
-let v7Last = 0, v7Count = 0;
-/** A UUIDv7: 48 bits of ms time, then a counter within the ms, then random bits. */
-export function uuidV7(): string {
-  const now = Date.now();
-  v7Count = now === v7Last ? v7Count + 1 : 0;
-  v7Last = now;
-  const hex = now.toString(16).padStart(12, "0") + "7" +
-    (v7Count & 0xfff).toString(16).padStart(3, "0") +
-    crypto.randomUUID().replaceAll("-", "").slice(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${
-    hex.slice(20, 32)
-  }`;
-}
 
 export async function measureWriter(
   seconds: number,
   indexed = true,
-  clientIdKind: ClientIds = "seq",
+  clientIdKind: ClientIds = "v7",
 ): Promise<WriterRate> {
   return await inTempKv(async (kv) => {
     const { users, rooms } = await writerSetup(kv);
