@@ -208,3 +208,48 @@ Deno.test("a UUIDv7 minted since the process started is looked for in one place,
     return Promise.resolve();
   });
 });
+
+Deno.test("a retry whose first try commits between the batch's reads is stored once (the head read first)", async () => {
+  await withPair(async (kv, ann, _ben, id) => {
+    const retried = newClientId();
+    let firstTry: Promise<unknown> | null = null;
+    // The store answers the batch's first head read only after the first try (sent to
+    // another process) committed; every other read at once, as a remote KV may.
+    const late = new Proxy(kv, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target);
+        if (prop !== "getMany") return typeof value === "function" ? value.bind(target) : value;
+        return async (keys: Deno.KvKey[]) => {
+          if (!firstTry && keys.some((k) => k[0] === "conv_head")) {
+            firstTry = sendMessage(kv, ann, {
+              conversationId: id,
+              content: "first try",
+              clientId: retried,
+            });
+            await firstTry;
+          }
+          return await target.getMany(keys);
+        };
+      },
+    });
+    const writer = new MessageWriter(late, null);
+    // More keys than one getMany holds, the retry last (in the last chunk).
+    const ids = [...Array.from({ length: 11 }, () => newClientId()), retried];
+    const results = await Promise.all(
+      ids.map((clientId, n) =>
+        writer.send({ author: ann, conversationId: id, content: `m${n}`, clientId })
+      ),
+    );
+    writer.close();
+    assert.ok(firstTry, "the first try went in between");
+    const again = results.at(-1)!;
+    assert.equal(again.created, false);
+    assert.equal(again.message.content, "first try");
+    const { messages } = await listMessages(kv, id, { limit: 50 });
+    assert.equal(
+      messages.filter((m) => m.content === "first try" || m.content === "m11").length,
+      1,
+    );
+    assert.equal(await getHeadSeq(kv, id), 12);
+  });
+});

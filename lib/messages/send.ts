@@ -8,6 +8,7 @@ import {
   conversationKey,
   fileRefKey,
   getManyChunked,
+  getManyInOrder,
   headKey,
   messageKey,
   notifyPendingKey,
@@ -124,9 +125,9 @@ async function commitBatch(
     // A failed check drops the batch's heads from the cache: the retry reads them.
     const cached = conversationIds.map((id) => cache?.get(id));
     const missing = conversationIds.filter((_, i) => !cached[i]);
-    // One round of reads: the heads not cached and every clientId of the batch.
-    const read = await getManyChunked<unknown>(kv, [
-      ...missing.map(headKey),
+    // The heads not cached, then every clientId and parent: a clientId read before its head
+    // could miss a first try committed between the two, which the head check would let pass.
+    const read = await getManyInOrder<unknown>(kv, missing.map(headKey), [
       ...clientReads,
       ...parentSlots.map((k) => messageKey(k.split("\0")[0], Number(k.split("\0")[1]))),
     ]);

@@ -146,6 +146,22 @@ export async function getManyChunked<T>(
 }
 
 /**
+ * Reads `first`, then `then`: in one snapshot when they fit in one getMany (10 keys), else
+ * `first` wholly before `then`. For a check that must hold for what is read after it: a
+ * head read no later than the entries it guards (a remote KV may answer parallel reads in
+ * any order, and each getMany is its own snapshot).
+ */
+export async function getManyInOrder<T>(
+  kv: Deno.Kv,
+  first: Deno.KvKey[],
+  then: Deno.KvKey[],
+): Promise<Deno.KvEntryMaybe<T>[]> {
+  if (first.length + then.length <= 10) return await kv.getMany<T[]>([...first, ...then]);
+  const before = await getManyChunked<T>(kv, first);
+  return [...before, ...await getManyChunked<T>(kv, then)];
+}
+
+/**
  * What one isolate keeps per KV handle (its caches, its bookkeeping): made on first use and
  * dropped with the handle. Each handle is its own, as tests open several.
  */

@@ -7,6 +7,7 @@ export {
   type CommitRetryReason,
   commitWithRetry,
   getManyChunked,
+  getManyInOrder,
   type KvLocation,
   onCommitRetry,
   openKv,
