@@ -17,6 +17,7 @@
  *     [count=20000] [preload=100000] [index|noindex] [uuid|v7]
  */
 import { newClientId } from "../lib/shared/client_id.ts";
+import { cpu } from "./kv_timing.ts";
 
 const CONVERSATIONS = 10;
 const AUTHORS = 100;
@@ -25,24 +26,6 @@ const WINDOW = 20;
 const WARM_UP = 2000;
 
 type Figures = { perSec: number; cpuUs: number; jsUs: number; p50Ms: number };
-
-/** CPU seconds of this process so far: every thread, and the JS (main) thread's. */
-function cpu(): { total: number; js: number } {
-  let total = 0, js = 0;
-  for (const t of Deno.readDirSync("/proc/self/task")) {
-    let stat: string;
-    try {
-      stat = Deno.readTextFileSync(`/proc/self/task/${t.name}/stat`);
-    } catch {
-      continue; // a thread that ended meanwhile
-    }
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const seconds = (Number(f[11]) + Number(f[12])) / 100;
-    total += seconds;
-    if (Number(t.name) === Deno.pid) js += seconds;
-  }
-  return { total, js };
-}
 
 type Lib = {
   // deno-lint-ignore no-explicit-any
