@@ -6,12 +6,14 @@
  * so a page whose address opens a thread (`?thread=`) works without JavaScript as before.
  */
 import type { ComponentType } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { ThreadPanelProps } from "./thread_panel.tsx";
 import { threadParts } from "./thread_parts.ts";
 import { threadAside } from "./thread_aside.tsx";
 
 type Panel = ComponentType<ThreadPanelProps>;
+/** The reply box's id, in the server's markup and in the panel (thread_panel.tsx). */
+const REPLY_BOX = "thread-composer";
 let panel: Panel | undefined;
 let loading: Promise<Panel> | undefined;
 
@@ -43,12 +45,37 @@ export function LazyThreadPanel(props: ThreadPanelProps) {
   const [kept] = useState(() =>
     panel ? null : document.getElementById("thread")?.innerHTML ?? null
   );
+  /** What was typed into the server's reply box while the chunk loaded, and whether it had focus. */
+  const typed = useRef<{ text: string; focused: boolean } | null>(null);
   useEffect(() => {
     if (Loaded) return;
     let live = true;
-    loadThreadPanel().then((p) => live && setLoaded(() => p), () => live && setFailed(true));
+    loadThreadPanel().then((p) => {
+      if (!live) return;
+      const box = document.getElementById(REPLY_BOX) as HTMLTextAreaElement | null;
+      if (box && box.value !== box.defaultValue) {
+        typed.current = { text: box.value, focused: document.activeElement === box };
+      }
+      setLoaded(() => p);
+    }, () => live && setFailed(true));
     return () => void (live = false);
   }, []);
+  // The panel in place: it says so (data-hydrated, as islands do), and what was typed meanwhile
+  // goes on in its reply box, as if typed there (its input handler takes it, draft and all).
+  useEffect(() => {
+    if (!Loaded) return;
+    document.getElementById("thread")?.setAttribute("data-hydrated", "");
+    const was = typed.current;
+    typed.current = null;
+    const box = document.getElementById(REPLY_BOX) as HTMLTextAreaElement | null;
+    if (!was || !box) return;
+    box.value = was.text;
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+    if (was.focused) {
+      box.focus();
+      box.setSelectionRange(box.value.length, box.value.length);
+    }
+  }, [Loaded]);
   if (Loaded) return <Loaded {...props} />;
   const aside = threadAside(props.parentSeq, props.standalone);
   if (kept !== null && !failed) {

@@ -96,6 +96,7 @@ browserTest(
       // Beside the conversation, as wide as the stylesheet makes it (md:w-96), at the right.
       const box = await panel.boundingBox();
       assert.deepEqual([box?.x, box?.width], [1100 - 384, 384]);
+      await fresh.locator("#thread[data-hydrated]").waitFor();
       const composer = panel.getByRole("textbox", { name: "Reply" });
       await composer.fill("Thanks!");
       await composer.press("Enter");
@@ -104,6 +105,37 @@ browserTest(
       await fresh.keyboard.press("Escape");
       await panel.waitFor({ state: "detached" });
     });
+
+    await t.step(
+      "what is typed into the server's reply box while the chunk loads is kept",
+      async () => {
+        // A new context (no cached chunk) whose thread chunk waits until released.
+        const slow = await watchedPage(browser, server.base, ann.cookie);
+        let release = () => {};
+        const held = new Promise<void>((r) => release = r);
+        await slow.page.route(THREAD_CHUNK, async (route) => {
+          await held;
+          await route.continue();
+        });
+        await slow.page.goto(`${server.base}/conversations/${id}?thread=${question.seq}`);
+        await slow.page.locator("[data-island=ChatRoom][data-hydrated]").waitFor();
+        const box = slow.page.locator("#thread-composer");
+        await box.click();
+        await box.pressSequentially("typed while it loaded");
+        assert.equal(await slow.page.locator("#thread[data-hydrated]").count(), 0, "still loading");
+        release();
+        await slow.page.locator("#thread[data-hydrated]").waitFor();
+        const composer = slow.page.getByRole("complementary", { name: "Thread" })
+          .getByRole("textbox", { name: "Reply" });
+        assert.equal(await composer.inputValue(), "typed while it loaded");
+        assert.ok(await composer.evaluate((el) => el === document.activeElement), "still focused");
+        await slow.page.keyboard.press("Enter");
+        await slow.page.getByRole("complementary", { name: "Thread" })
+          .locator("li[data-seq]", { hasText: "typed while it loaded" }).waitFor();
+        assert.deepEqual(slow.errors, []);
+        await slow.context.close();
+      },
+    );
 
     assert.deepEqual(errors, []);
     await context.close();

@@ -146,6 +146,8 @@ browserTest(
       }).getAttribute("data-seq");
       await page.goto(`${server.base}/conversations/${id}?thread=${parent}`);
       await page.getByText("Live", { exact: true }).waitFor();
+      // The thread panel's code in place (it loads apart from the page's): Enter sends.
+      await page.locator("#thread[data-hydrated]").waitFor();
       const reply = page.getByLabel("Reply", { exact: true });
       await reply.pressSequentially("/shrug in a thread");
       await reply.press("Enter");
