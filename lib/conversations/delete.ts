@@ -2,7 +2,6 @@ import {
   channelKey,
   channelNameKey,
   clientIdByTimeKey,
-  commitRetryingLocks,
   commitWithRetry,
   conversationKey,
   deletePrefix,
@@ -62,37 +61,17 @@ export async function deleteConversation(kv: Deno.Kv, conversationId: string): P
   await op.commit();
 }
 
-/** Messages deleted per commit, each with its clientId entry: far below KV's 1,000 mutations. */
-const MESSAGES_PER_COMMIT = 200;
-
 /**
  * Deletes a conversation's messages and the clientId entries filed by time (clientIdByTimeKey:
  * a UUIDv7 first, not under the conversation's id), found from the clientIds the records keep,
- * in the same commits: a deletion cut short leaves no entry whose record is gone, and a second
- * run finds the rest. (Entries under the conversation go with their prefix, "msg_client".)
+ * each in its message's commit: a deletion cut short leaves no entry whose record is gone, and
+ * a second run finds the rest. (Entries under the conversation go with their prefix.)
  */
 async function deleteMessages(kv: Deno.Kv, conversationId: string): Promise<void> {
-  let keys: Deno.KvKey[] = [];
-  let messages = 0;
-  const flush = async () => {
-    const batch = keys;
-    keys = [];
-    messages = 0;
-    await commitRetryingLocks(() => {
-      const op = kv.atomic();
-      for (const key of batch) op.delete(key);
-      return op;
-    });
-  };
-  const list = kv.list<MessageRecord>({ prefix: messagesPrefix(conversationId) }, {
-    batchSize: 500,
+  await deletePrefix(kv, messagesPrefix(conversationId), ({ value }) => {
+    const { clientId, authorId } = value as MessageRecord;
+    return clientId && isTimeOrderedId(clientId)
+      ? [clientIdByTimeKey(clientId, conversationId, authorId)]
+      : [];
   });
-  for await (const { key, value } of list) {
-    keys.push(key);
-    if (value?.clientId && isTimeOrderedId(value.clientId)) {
-      keys.push(clientIdByTimeKey(value.clientId, conversationId, value.authorId));
-    }
-    if (++messages >= MESSAGES_PER_COMMIT) await flush();
-  }
-  if (keys.length) await flush();
 }
