@@ -152,6 +152,10 @@ browserTest(
       await reply.pressSequentially("/shrug in a thread");
       await reply.press("Enter");
       await page.getByTestId("thread-messages").getByText("in a thread ¯\\_(ツ)_/¯").waitFor();
+      // The reply can arrive over the socket before the command's answer, which empties the box.
+      await page.waitForFunction(() =>
+        (document.getElementById("thread-composer") as HTMLTextAreaElement).value === ""
+      );
       assert.equal(await reply.inputValue(), "");
     });
 
