@@ -2,7 +2,7 @@ import type { ComponentChildren } from "preact";
 import { getCookie } from "hono/cookie";
 import { Layout } from "../components/Layout.tsx";
 import { SiteContext } from "../components/site_context.ts";
-import { installFragmentCache, renderDocument } from "../lib/web/mod.ts";
+import { installFragmentCache, renderPage } from "../lib/web/mod.ts";
 import { MESSAGE_FRAGMENT_BOUNDS, messageFragments } from "../components/message_fragments.tsx";
 import { type AppCtx, FORM_ERROR_CODES } from "./_http.ts";
 import { EARLY_SOCKET_SCRIPT } from "./_early_socket.ts";
@@ -72,7 +72,7 @@ export function page(
   const code = c.req.query("error");
   const notice = code && FORM_ERROR_CODES.has(code) ? FORM_ERRORS[code] : null;
   const site = { name: siteName(c) };
-  const html = renderDocument(
+  const { html, link } = renderPage(
     (slot) => (
       <Layout title={options.title} siteName={site.name} assetsId={c.get("ctx").assets.id}>
         {slot}
@@ -93,5 +93,6 @@ export function page(
     { earlySocket: EARLY_SOCKET_SCRIPT, rootClass: chosenTheme(c) },
   );
   c.header("Cache-Control", "no-store");
+  if (link) c.header("Link", link);
   return c.html(html, options.status ?? 200);
 }

@@ -5,7 +5,7 @@
 export { type Assets, buildAssets, loadBuiltAssets } from "./assets.ts";
 export { type FragmentRules, installFragmentCache } from "./fragment_cache.tsx";
 export { collectIslands, island } from "./islands.tsx";
-export { renderDocument } from "./ssr.tsx";
+export { renderDocument, renderPage } from "./ssr.tsx";
 export { buildStylesheet } from "./styles.ts";
 export {
   answerWithForms,

@@ -154,3 +154,37 @@ Deno.test("a page preloads the modules of the islands it has, and no others", as
     assert.ok(!signedOut.includes("<script>"), "a page without a socket has no inline script");
   });
 });
+
+Deno.test("a page's Link header preloads its stylesheet and exactly the modules its head names", async () => {
+  await withApp(async (app) => {
+    const ann = await registerUser(app, { username: "ann", displayName: "Ann Lee" });
+    const linked = (res: Response) =>
+      (res.headers.get("link") ?? "").split(", ").map((part) => {
+        const m = /^<([^>]+)>; rel=(preload; as=style|modulepreload)$/.exec(part);
+        assert.ok(m, `a Link part the browser would not act on: ${part}`);
+        return { href: m[1], rel: m[2] };
+      });
+    for (const [path, cookie] of [["/", ann.cookie], ["/login", undefined]] as const) {
+      const res = await app.fetch(path, cookie ? withCookie(cookie) : undefined);
+      const html = await res.text();
+      const head = html.slice(0, html.indexOf("</head>"));
+      const stylesheet = /<link rel="stylesheet" href="([^"]+)"/.exec(head)?.[1];
+      const entry = /<script type="module" src="(\/assets\/[^"]+)" async/.exec(head)?.[1];
+      const preloads = [...head.matchAll(/<link rel="modulepreload" href="([^"]+)">/g)]
+        .map((m) => m[1]);
+      const links = linked(res);
+      assert.deepEqual(links[0], { href: stylesheet, rel: "preload; as=style" }, path);
+      assert.deepEqual(
+        links.slice(1).map((l) => l.rel === "modulepreload" && l.href),
+        [entry, ...preloads],
+        `${path}: the header names the head's entry and its preloads, in order`,
+      );
+      // Every preload is a file the server has (a wrong one would cost a fetch for nothing).
+      for (const { href } of links) {
+        const asset = await app.fetch(href);
+        await asset.body?.cancel();
+        assert.equal(asset.status, 200, href);
+      }
+    }
+  });
+});
