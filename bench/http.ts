@@ -175,6 +175,12 @@ export type StoreFigures = {
    * the same components, nothing else); absent on `--parallel`.
    */
   barePage?: LoadResult;
+  /**
+   * The page one request at a time (1 connection, no queue: what one person waits for on an
+   * idle server), and its bare render the same way; absent on `--parallel`.
+   */
+  pageAlone?: LoadResult;
+  barePageAlone?: LoadResult;
   rest: LoadResult;
   /**
    * REST's ceiling in the same run (bench/bare_json.ts: `JSON.stringify` of the same 50
@@ -205,17 +211,20 @@ export async function benchStore(
     const cookie = await signIn(base, store.reader, store.password);
     last = await lastMessageText(base, cookie, store);
     const headers = { cookie };
-    const run = (name: string, path: string, expect: string, h = headers) => {
+    const run = (name: string, path: string, expect: string, h = headers, connections = 0) => {
       progress(`${name} (${store.shape.history} messages${parallel ? ", --parallel" : ""})`);
-      return measure(name, { ...timing, url: base + path, headers: h, expect });
+      const t = connections ? { ...timing, connections } : timing;
+      return measure(name, { ...t, url: base + path, headers: h, expect });
     };
-    const page = await run("page", `/conversations/${store.conversationId}`, last);
+    const pagePath = `/conversations/${store.conversationId}`;
+    const page = await run("page", pagePath, last);
     const rest = await run(
       "REST page",
       `/api/conversations/${store.conversationId}/messages?limit=50`,
       JSON.stringify(last),
     );
     figures = { page, rest };
+    if (!parallel) figures.pageAlone = await run("page, 1 connection", pagePath, last, headers, 1);
     if (withLists) {
       const few = { cookie: await signIn(base, store.fewLists, store.password) };
       const many = { cookie: await signIn(base, store.manyLists, store.password) };
@@ -234,6 +243,7 @@ export async function benchStore(
   }
   if (!parallel) {
     figures.barePage = await benchBarePage(store, timing, last, progress);
+    figures.barePageAlone = await benchBarePage(store, { ...timing, connections: 1 }, last);
     figures.restCeiling = await benchBareJson(store, timing, last, progress);
   }
   return figures;

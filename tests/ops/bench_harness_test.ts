@@ -104,6 +104,8 @@ Deno.test("the table marks a missed target and shows the ceiling's ratio", () =>
       barePage: load(5000, 10),
       rest: load(9000, 5),
       restCeiling: load(12_000, 3),
+      pageAlone: load(400, 70),
+      barePageAlone: load(900, 6),
     },
     parallel: { page: load(3500, 40), rest: load(12_000, 4) },
   });
@@ -118,7 +120,14 @@ Deno.test("the table marks a missed target and shows the ceiling's ratio", () =>
   const rest = rows.find((r) => r.figure.startsWith("REST"))!;
   assert.equal(rest.met, true);
   assert.equal(rest.ratio, "0.75");
-  assert.equal(rows.find((r) => r.figure.startsWith("page latency"))!.met, false);
+  // Latency at 32 connections is the queue's (~32 / rate): no target there; the target is on
+  // the page one request at a time, beside its bare render measured the same way.
+  const queued = rows.find((r) => r.figure.startsWith("page latency, 1,000 messages (32"))!;
+  assert.equal(queued.met, null);
+  const oneAtATime = rows.find((r) => r.figure.includes("one request at a time"))!;
+  assert.equal(oneAtATime.met, false);
+  assert.equal(oneAtATime.target, "p99 ≤ 50 ms");
+  assert.equal(oneAtATime.ceiling, "p50 3.00 / p99 6.00 ms (bare Preact)");
   const table = formatTable(rows);
   assert.match(
     table,
