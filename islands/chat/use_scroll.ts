@@ -89,12 +89,43 @@ export function useScroll(options: {
     stickToEnd() {
       stick.current = true;
     },
-    /** Older messages go above: returns what puts the view back where it was after them. */
+    /**
+     * Older messages go above: returns what puts the view back where it was after them. It
+     * keeps the message you were looking at (the first one showing) at the same height, not
+     * the distance from the end: messages not yet shown have only an estimated height
+     * (`content-visibility` in lib/web/styles.ts), so that distance changes as they are laid
+     * out.
+     */
     keepPlace(): () => void {
       const el = scroller.current;
-      const before = el ? el.scrollHeight - el.scrollTop : 0;
       stick.current = false;
-      return () => requestAnimationFrame(() => el && (el.scrollTop = el.scrollHeight - before));
+      const anchor = el && firstRowInView(el);
+      if (!el || !anchor) return () => {};
+      const seq = anchor.dataset.seq;
+      const offset = topIn(el, anchor);
+      // Moves the view by how far the message moved. Chromium's own scroll anchoring may
+      // have done that already (it leaves alone a view scrolled to the very top): then the
+      // view is not touched, and a scroll under way (a wheel's, a finger's) goes on as it was.
+      const settle = () => {
+        const row = el.querySelector<HTMLElement>(`li[data-seq="${seq}"]`);
+        const moved = row ? topIn(el, row) - offset : 0;
+        if (Math.abs(moved) >= 1) el.scrollTop += moved;
+      };
+      return () =>
+        // The older messages are in the page by the next frame (Preact renders in a
+        // microtask); put the view back before it is laid out…
+        requestAnimationFrame(() => {
+          settle();
+          // …and once more after: the messages just above, now in view, are laid out only in
+          // that frame (they had the estimated height), and Chromium's anchoring may hold one
+          // of them in place instead. A resize observer's first call comes after layout and
+          // before the frame is painted, so neither position is ever shown.
+          const afterLayout = new ResizeObserver(() => {
+            afterLayout.disconnect();
+            settle();
+          });
+          afterLayout.observe(el);
+        });
     },
     jumpToLatest() {
       const el = scroller.current;
@@ -105,4 +136,18 @@ export function useScroll(options: {
       document.getElementById("composer")?.focus();
     },
   };
+}
+
+/** The first message whose box shows in the scroller (its top may be cut off). */
+function firstRowInView(root: HTMLElement): HTMLElement | null {
+  const top = root.getBoundingClientRect().top;
+  for (const row of root.querySelectorAll<HTMLElement>("li[data-seq]")) {
+    if (row.getBoundingClientRect().bottom > top) return row;
+  }
+  return null;
+}
+
+/** Where `row` is, in px below the top of the scroller's visible area. */
+function topIn(root: HTMLElement, row: HTMLElement): number {
+  return row.getBoundingClientRect().top - root.getBoundingClientRect().top;
 }
