@@ -24,9 +24,25 @@ browserTest(
       page.locator("li[data-seq]").evaluateAll((els) =>
         els.map((e) => Number(e.getAttribute("data-seq")))
       );
+    /** Scrolls the history to its top; returns where message `seq` then is (px from the top). */
+    const toTop = (seq: number) =>
+      page.getByTestId("messages").evaluate((el, seq) => {
+        el.scrollTop = 0;
+        return el.querySelector(`li[data-seq='${seq}']`)!.getBoundingClientRect().y;
+      }, seq);
+    /** Waits until two more frames are painted. */
+    const afterFrames = () =>
+      page.evaluate(async () => {
+        for (let i = 0; i < 2; i++) {
+          await new Promise((done) => requestAnimationFrame(() => setTimeout(done)));
+        }
+      });
 
     await t.step("the page opens at the newest message, 50 of them", async () => {
       await page.getByTestId("messages").getByText("line 130", { exact: true }).waitFor();
+      // Live, so that going live (a new state of the room) is not what scrolls it next: while
+      // the room sticks to its end, each new state puts the view back there (use_scroll.ts).
+      await page.getByText("Live", { exact: true }).waitFor();
       const shown = await seqs();
       assert.equal(shown.length, 50);
       assert.equal(shown[0], 81);
@@ -38,15 +54,54 @@ browserTest(
 
     await t.step("scrolling to the top loads the pages before, keeping the view", async () => {
       const anchor = page.locator("li[data-seq='81']");
-      await page.getByTestId("messages").evaluate((el) => (el.scrollTop = 0));
+      const was81 = await toTop(81);
       await page.locator("li[data-seq='31']").waitFor({ state: "attached" });
       // The message that was at the top is still in view after the page above it arrived.
       const box = await anchor.boundingBox();
       assert.ok(box && box.y > 0 && box.y < 700, `message 81 still on screen (${box?.y})`);
-      await page.getByTestId("messages").evaluate((el) => (el.scrollTop = 0));
+      // …exactly where it was, also once the messages above it are laid out (until then they
+      // count as 72 px high: lib/web/styles.ts).
+      await afterFrames();
+      const y81 = (await anchor.boundingBox())?.y ?? NaN;
+      assert.ok(Math.abs(y81 - was81) <= 2, `message 81 stays at ${was81} (${y81})`);
+      const was31 = await toTop(31);
       await page.locator("li[data-seq='1']").waitFor({ state: "attached" });
       assert.deepEqual(await seqs(), Array.from({ length: 130 }, (_, i) => i + 1));
       await page.getByText("Load older messages").waitFor({ state: "detached" });
+      await afterFrames();
+      const y31 = (await page.locator("li[data-seq='31']").boundingBox())?.y ?? NaN;
+      assert.ok(Math.abs(y31 - was31) <= 2, `message 31 stays at ${was31} (${y31})`);
+    });
+
+    await t.step("scrolling up through them, row by row, keeps each in place", async () => {
+      // The pointer rests on the history, as it does while a wheel scrolls it (the toolbar
+      // follows the message under it).
+      const box = await page.getByTestId("messages").boundingBox();
+      assert.ok(box);
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      // Up 30 px at a time to the top: the first message whose top shows moves down by 30 px,
+      // however high the messages above it turn out as they are laid out.
+      const steps = await page.getByTestId("messages").evaluate(async (el) => {
+        const painted = () => new Promise((done) => requestAnimationFrame(() => setTimeout(done)));
+        const steps: { seq: string; moved: number }[] = [];
+        while (el.scrollTop >= 30) {
+          const top = el.getBoundingClientRect().top;
+          const row = [...el.querySelectorAll<HTMLElement>("li[data-seq]")]
+            .find((r) => r.getBoundingClientRect().top >= top)!;
+          const before = row.getBoundingClientRect().top;
+          el.scrollTop -= 30;
+          await painted();
+          await painted();
+          steps.push({ seq: row.dataset.seq!, moved: row.getBoundingClientRect().top - before });
+        }
+        return steps;
+      });
+      // From message 31 up through the 30 of the last page, most of them laid out only now.
+      assert.ok(steps.length >= 20, `${steps.length} steps`);
+      assert.ok(Number(steps[0].seq) <= 31, `from message ${steps[0].seq}`);
+      assert.ok(Number(steps.at(-1)?.seq) <= 3, `up to message ${steps.at(-1)?.seq}`);
+      const jumps = steps.filter((s) => Math.abs(s.moved - 30) > 2);
+      assert.deepEqual(jumps, [], "each step moves the message in view by 30 px");
     });
 
     await t.step("reading old messages, a new one offers a jump to it", async () => {
