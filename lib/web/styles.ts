@@ -62,6 +62,25 @@ export function buildStylesheet(sources: string[]): string {
         // …and the page around it (a project's member actions, its file area) stops offering
         // what only a member may do: ChatRoom marks the document once you are removed.
         "[data-removed] [data-member-only]": { "@apply": "hidden" },
+        // Messages above the newest 20 are laid out and painted only once scrolled near
+        // (`content-visibility: auto`), which is most of a page's style and layout work on a
+        // cold load (docs/benchmarks.md "ChatRoom live"). Until then a message counts as 72 px
+        // high, and once laid out as high as it last was (`auto`). The newest 20 are always
+        // laid out, so the page opens exactly at its end.
+        // As messages above the view turn from 72 px to their real height, the view must not
+        // move: Chromium's scroll anchoring (`overflow-anchor: auto`, the default) holds the
+        // message in view while you scroll, and islands/chat/use_scroll.ts puts it back when
+        // older pages come in. A browser without scroll anchoring lays out every message, as
+        // before.
+        // Paint containment would clip what a message draws outside its box, so this is off on
+        // the row that shows the toolbar (drawn above it), a highlighted row's ring, and the row
+        // under the pointer or focus.
+        "@supports (overflow-anchor: auto)": {
+          "li.msg:nth-last-child(n+21):not(:hover,:focus-within,:target,.msg-hl,:has(.msg-bar))": {
+            contentVisibility: "auto",
+            containIntrinsicSize: "auto 72px",
+          },
+        },
         // A message opened from search (`#m<seq>`) stands out.
         "li[data-seq]:target": { "@apply": "rounded-lg bg-amber-50 ring-2 ring-amber-200" },
         ".dark li[data-seq]:target": { "@apply": "bg-amber-950 ring-amber-700" },
