@@ -227,12 +227,19 @@ async function inspect(page: Page, problems: Problems, expect: Expect = {}) {
     for (const s of selectors) {
       values[s] = document.querySelector<HTMLInputElement>(s)?.value ?? null;
     }
+    const dom = w.__scanDom?.() ?? ["the init script did not run"];
+    // The text as it shows once scrolled to: messages far from the end are not rendered until
+    // then (content-visibility: auto), and innerText leaves out what is not rendered. They
+    // render for the reading (after the scan above, which would report the style attribute).
+    const skipped = [...document.querySelectorAll<HTMLElement>("li.msg:not([style])")];
+    for (const li of skipped) li.style.contentVisibility = "visible";
     const texts: Record<string, string | null> = {};
     for (const s of scopes) texts[s] = document.querySelector<HTMLElement>(s)?.innerText ?? null;
+    for (const li of skipped) li.removeAttribute("style");
     return {
       xss: w.__xss ?? null,
       csp: w.__csp ?? ["the init script did not run"],
-      dom: w.__scanDom?.() ?? ["the init script did not run"],
+      dom,
       texts,
       title: document.title,
       values,
