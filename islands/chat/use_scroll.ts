@@ -132,10 +132,29 @@ export function useScroll(options: {
       if (!el) return;
       stick.current = true;
       newBelow.value = 0;
-      el.scrollTo({ top: el.scrollHeight, behavior: "smooth" });
+      scrollToEnd(el);
       document.getElementById("composer")?.focus();
     },
   };
+}
+
+/**
+ * Scrolls smoothly to the end. Messages not laid out yet count as 72 px (lib/web/styles.ts):
+ * the scroll would end short of the end, which moves down as the messages it passes turn
+ * higher. So every message is laid out while it goes (`data-to-end`), as they all were before
+ * that rule, and the end it aims at is where the end is.
+ */
+function scrollToEnd(el: HTMLElement) {
+  el.dataset.toEnd = "";
+  el.scrollTo({ top: el.scrollHeight, behavior: "smooth" });
+  // Arrived, or stopped by a scroll of your own; a scroll that did not start ends by itself.
+  const done = () => {
+    clearTimeout(timer);
+    el.removeEventListener("scrollend", done);
+    delete el.dataset.toEnd;
+  };
+  const timer = setTimeout(done, 3000);
+  el.addEventListener("scrollend", done);
 }
 
 /** The first message whose box shows in the scroller (its top may be cut off). */

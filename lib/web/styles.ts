@@ -74,12 +74,14 @@ export function buildStylesheet(sources: string[]): string {
         // before.
         // Paint containment would clip what a message draws outside its box, so this is off on
         // the row that shows the toolbar (drawn above it), a highlighted row's ring, and the row
-        // under the pointer or focus.
+        // under the pointer or focus. It is off on every row while the jump to the latest
+        // scrolls (`data-to-end`), so that it aims at where the end really is. A row's height
+        // stays remembered through these: its own rule, as it is dropped whenever
+        // `contain-intrinsic-size: auto` stops applying.
         "@supports (overflow-anchor: auto)": {
-          "li.msg:nth-last-child(n+21):not(:hover,:focus-within,:target,.msg-hl,:has(.msg-bar))": {
-            contentVisibility: "auto",
-            containIntrinsicSize: "auto 72px",
-          },
+          "li.msg:nth-last-child(n+21)": { containIntrinsicSize: "auto 72px" },
+          "li.msg:nth-last-child(n+21):not(:hover,:focus-within,:target,.msg-hl,:has(.msg-bar),[data-to-end] li)":
+            { contentVisibility: "auto" },
         },
         // A message opened from search (`#m<seq>`) stands out.
         "li[data-seq]:target": { "@apply": "rounded-lg bg-amber-50 ring-2 ring-amber-200" },
