@@ -127,3 +127,42 @@ browserTest(
     });
   },
 );
+
+browserTest(
+  "from the top of a long history of tall messages, the jump to the latest lands at the end",
+  async ({ server, browser }) => {
+    const { ann, ben, id } = await annAndBen(server, "Tall");
+    // Each several lines high: more than the 72 px a message not laid out yet counts as.
+    const long = " and then some more words".repeat(30);
+    for (let i = 1; i <= 130; i++) {
+      await sendMessage(server.ctx.kv, ann.user, {
+        conversationId: id,
+        content: `line ${i}${long}`,
+      });
+    }
+    const context = await signedInContext(browser, server.base, ben.cookie, {
+      viewport: { width: 1000, height: 700 },
+    });
+    const page = await context.newPage();
+    await page.goto(`${server.base}/conversations/${id}`);
+    await page.locator("[data-island=ChatRoom][data-hydrated]").waitFor();
+    await page.getByText("Live", { exact: true }).waitFor();
+    const messages = page.getByTestId("messages");
+    await messages.evaluate((el) => (el.scrollTop = 0));
+    await page.locator("li[data-seq='31']").waitFor({ state: "attached" });
+    await messages.evaluate((el) => (el.scrollTop = 0));
+    await page.locator("li[data-seq='1']").waitFor({ state: "attached" });
+    await page.getByRole("button", { name: "Jump to latest ↓" }).click();
+    await page.getByRole("button", { name: "Jump to latest ↓" }).waitFor({ state: "detached" });
+    // Where the scroll stops (still for 10 frames).
+    const gap = await messages.evaluate(async (el) => {
+      for (let still = 0, last = -1; still < 10; still = el.scrollTop === last ? still + 1 : 0) {
+        last = el.scrollTop;
+        await new Promise((done) => requestAnimationFrame(done));
+      }
+      return el.scrollHeight - el.scrollTop - el.clientHeight;
+    });
+    assert.ok(gap < 2, `at the end (${gap} px above it)`);
+    assert.ok(await messages.getByText("line 130", { exact: false }).isVisible());
+  },
+);
