@@ -57,6 +57,10 @@ export function useScroll(options: {
     const frame = requestAnimationFrame(() => observer.observe(sentinel));
     const onScroll = () => {
       const away = root.scrollHeight - root.scrollTop - root.clientHeight > NEAR_END;
+      // Where you scrolled is where the room stays: a new state of it (going live, a reaction,
+      // an edit) follows the end only while you are there. It was decided only when messages
+      // came, so a reaction soon after the page opened pulled a reader back to the end.
+      stick.current = !away;
       if (away !== awayFromEnd.peek()) awayFromEnd.value = away;
       if (!away) newBelow.value = 0;
     };

@@ -52,6 +52,29 @@ browserTest(
       assert.ok(atEnd, "scrolled to the end");
     });
 
+    await t.step("a reaction while you read up the page leaves the view where it is", async () => {
+      // No message has come since the page opened at the end, so the room last decided then
+      // to follow the end: where you scrolled since must decide instead.
+      const messages = page.getByTestId("messages");
+      const frame = () =>
+        messages.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r))));
+      const before = await messages.evaluate((el) => {
+        el.scrollTop -= 400;
+        return el.scrollTop;
+      });
+      await frame();
+      const res = await server.fetch(
+        `/api/conversations/${id}/messages/130/reactions/${encodeURIComponent("👍")}`,
+        json("PUT", undefined, ann.cookie),
+      );
+      assert.ok(res.status < 300, `the reaction answered ${res.status}`);
+      await page.locator("li[data-seq='130'] [data-emoji='👍']").waitFor({ state: "attached" });
+      await frame();
+      await frame();
+      const after = await messages.evaluate((el) => el.scrollTop);
+      assert.ok(Math.abs(after - before) < 2, `the view moved from ${before} to ${after}`);
+    });
+
     await t.step("scrolling to the top loads the pages before, keeping the view", async () => {
       const anchor = page.locator("li[data-seq='81']");
       const was81 = await toTop(81);
