@@ -471,7 +471,7 @@ async function main() {
       }
       if (flags.only.has("browser")) {
         say("browser");
-        results.browser = await benchBrowser(app, small, flags.quick ? 3 : 5);
+        results.browser = await benchBrowser(app, small, flags.quick ? 3 : 9);
         say("bytes on the wire");
         results.bytes = await benchBytes(app, small);
       }
