@@ -50,6 +50,13 @@ browserTest("a chosen theme shows from the first paint, with or without JavaScri
           // What the first paint shows: the document as it arrives, before any script ran.
           await page.goto(`${server.base}/conversations/${id}`, { waitUntil: "commit" });
           await page.waitForSelector("body");
+          // The first paint waits for the head's stylesheet (render-blocking); reading the
+          // body's colour before it has arrived would read the browser's default.
+          await page.waitForFunction(
+            () => [...document.styleSheets].some((s) => (s.href ?? "").endsWith("/styles.css")),
+            undefined,
+            { polling: 20 },
+          );
           const first = await page.evaluate(() => ({
             root: document.documentElement.className,
             body: getComputedStyle(document.body).backgroundColor,
