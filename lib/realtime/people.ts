@@ -47,6 +47,10 @@ export class People {
   #told = new Map<string, PersonState>();
   /** This hub's entries to write (null: delete). */
   #pending = new Map<string, boolean | null>();
+  /** People whose change here the other hubs are told of once its entry is written. */
+  #announce = new Set<string>();
+  /** Per watched person, how many changes other hubs told of (a read racing one reads again). */
+  #heardCount = new Map<string, number>();
   #flushing: Promise<void> | null = null;
   #timer: ReturnType<typeof setInterval>;
   #closed = false;
@@ -91,14 +95,17 @@ export class People {
     const after = this.localState(userId);
     if (before === after || this.#closed) return;
     this.#pending.set(userId, after === "offline" ? null : after === "away");
+    // The other hubs hear of it once its entry is written (#schedule): one that starts
+    // watching the person after hearing reads the entry, not the state before it.
+    this.#announce.add(userId);
     this.#schedule();
-    this.#signals.publish({ kind: "person", userId, state: after });
     this.#tell(userId);
   }
 
   /** Another hub's person changed state there. */
   heard(hub: string, userId: string, state: PersonState): void {
     if (!this.#watchers.has(userId)) return;
+    this.#heardCount.set(userId, (this.#heardCount.get(userId) ?? 0) + 1);
     let hubs = this.#remote.get(userId);
     if (!hubs) this.#remote.set(userId, hubs = new Map());
     if (state === "offline") hubs.delete(hub);
@@ -180,6 +187,7 @@ export class People {
       this.#watchers.delete(userId);
       this.#remote.delete(userId);
       this.#told.delete(userId);
+      this.#heardCount.delete(userId);
     }
   }
 
@@ -201,6 +209,7 @@ export class People {
     this.#closed = true;
     clearInterval(this.#timer);
     this.#pending.clear();
+    this.#announce.clear();
   }
 
   /** Tells the person's watchers here when their state changed. */
@@ -219,12 +228,20 @@ export class People {
     const fresh = Date.now() - ONLINE_TTL_MS;
     await Promise.all(userIds.map(async (userId) => {
       try {
-        const hubs = new Map<string, boolean>();
-        for await (const e of this.#kv.list<Entry>({ prefix: onlinePrefix(userId) })) {
-          const hub = String(e.key[2]);
-          if (hub !== hubId && e.value.at >= fresh) hubs.set(hub, e.value.away);
+        // A change told while the read was under way may be newer than what it read (its
+        // entry written after the read began): read again rather than drop it.
+        for (let attempt = 0; attempt < 3; attempt++) {
+          const heard = this.#heardCount.get(userId) ?? 0;
+          const hubs = new Map<string, boolean>();
+          for await (const e of this.#kv.list<Entry>({ prefix: onlinePrefix(userId) })) {
+            const hub = String(e.key[2]);
+            if (hub !== hubId && e.value.at >= fresh) hubs.set(hub, e.value.away);
+          }
+          if (!this.#watchers.has(userId)) return;
+          if ((this.#heardCount.get(userId) ?? 0) !== heard && attempt < 2) continue;
+          this.#remote.set(userId, hubs);
+          return;
         }
-        if (this.#watchers.has(userId)) this.#remote.set(userId, hubs);
       } catch (err) {
         log("warn", "presence of a person not read", describeError(err));
       }
@@ -247,6 +264,11 @@ export class People {
             else op.set(key, { away, at } satisfies Entry, { expireIn: ONLINE_TTL_MS });
           }
           await op.commit().catch((err) => log("warn", "presence not written", describeError(err)));
+          for (const [userId, away] of batch) {
+            if (!this.#announce.delete(userId)) continue;
+            const state = away === null ? "offline" : away ? "away" : "active";
+            this.#signals.publish({ kind: "person", userId, state });
+          }
         }
       } finally {
         this.#flushing = null;

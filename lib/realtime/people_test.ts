@@ -1,4 +1,8 @@
 import assert from "node:assert/strict";
+import { onlineKey } from "../storage/mod.ts";
+import { type Connection, Connections } from "./connection.ts";
+import { People } from "./people.ts";
+import type { SignalBus } from "./signals.ts";
 import { connect, until, withRoom } from "./test_fixtures.ts";
 
 Deno.test("People: a watch_people handled after its socket closed leaves no watcher behind", async () => {
@@ -17,4 +21,31 @@ Deno.test("People: a watch_people handled after its socket closed leaves no watc
     );
     assert.deepEqual(a.frames, [], "the closed socket is told nothing (it is not kept)");
   });
+});
+
+Deno.test("People: the other hubs hear of a change once its entry is written, not before", async () => {
+  // A hub that starts watching the person on hearing reads the entry: were it told first,
+  // it could read the state before the change and keep it until the next refresh (30 s).
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const conns = new Connections();
+    const told: { state: string; written: Promise<boolean> }[] = [];
+    const signals = {
+      hubId: "hub-1",
+      publish(signal: { kind: string; userId: string; state: string }) {
+        const written = kv.get(onlineKey(signal.userId, "hub-1")).then((e) => e.value !== null);
+        told.push({ state: signal.state, written });
+      },
+    } as unknown as SignalBus;
+    const people = new People(kv, conns, signals);
+    const conn = { user: { id: "ann" }, away: false } as unknown as Connection;
+    people.change("ann", () => conns.add(conn));
+    assert.equal(told.length, 0, "told before its entry was written");
+    await people.flush();
+    assert.deepEqual(told.map((t) => t.state), ["active"]);
+    assert.equal(await told[0].written, true, "the entry is there when the hubs hear");
+    people.close();
+  } finally {
+    kv.close();
+  }
 });
