@@ -239,6 +239,9 @@ browserTest(
     await t.step("removed, it leaves her sidebar at once", async () => {
       await benPage.getByRole("button", { name: "Remove Cy Park" }).click();
       await inCySidebar(room).waitFor({ state: "detached", timeout: 5000 });
+      // The removal is a form's post, a navigation: closed once its page has loaded, not in
+      // the middle (a fresh-clone run once hung in this close, which has no timeout).
+      await benPage.waitForLoadState("load");
       await benPage.context().close();
     });
 
