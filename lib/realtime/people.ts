@@ -256,6 +256,8 @@ export class People {
         while (this.#pending.size > 0 && !this.#closed) {
           const batch = [...this.#pending].slice(0, PER_COMMIT);
           for (const [id] of batch) this.#pending.delete(id);
+          // Taken with the batch: a change made while it commits is pending and announced again.
+          const announced = batch.filter(([id]) => this.#announce.delete(id));
           const op = this.#kv.atomic();
           const at = Date.now();
           for (const [userId, away] of batch) {
@@ -264,8 +266,7 @@ export class People {
             else op.set(key, { away, at } satisfies Entry, { expireIn: ONLINE_TTL_MS });
           }
           await op.commit().catch((err) => log("warn", "presence not written", describeError(err)));
-          for (const [userId, away] of batch) {
-            if (!this.#announce.delete(userId)) continue;
+          for (const [userId, away] of announced) {
             const state = away === null ? "offline" : away ? "away" : "active";
             this.#signals.publish({ kind: "person", userId, state });
           }

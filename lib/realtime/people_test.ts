@@ -49,3 +49,45 @@ Deno.test("People: the other hubs hear of a change once its entry is written, no
     kv.close();
   }
 });
+
+Deno.test("People: a change made while the last one's entry is being written is told too", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const conns = new Connections();
+    const conn = { user: { id: "ann" }, away: false } as unknown as Connection & { away: boolean };
+    const told: { state: string; written: Promise<unknown> }[] = [];
+    const signals = {
+      hubId: "hub-1",
+      publish(signal: { userId: string; state: string }) {
+        const written = kv.get<{ away: boolean }>(onlineKey(signal.userId, "hub-1"))
+          .then((e) => e.value?.away ?? null);
+        told.push({ state: signal.state, written });
+      },
+    } as unknown as SignalBus;
+    // The first commit's hook: Ann's tab goes away while her "active" entry is being written.
+    let during: (() => void) | undefined;
+    const store = {
+      list: kv.list.bind(kv),
+      atomic() {
+        const op = kv.atomic();
+        const commit = op.commit.bind(op);
+        op.commit = () => {
+          const run = during;
+          during = undefined;
+          run?.();
+          return commit();
+        };
+        return op;
+      },
+    } as unknown as Deno.Kv;
+    const people = new People(store, conns, signals);
+    during = () => people.change("ann", () => (conn.away = true));
+    people.change("ann", () => conns.add(conn));
+    await people.flush();
+    assert.deepEqual(told.map((t) => t.state), ["active", "away"]);
+    assert.equal(await told[1].written, true, "the away entry is there when the hubs hear");
+    people.close();
+  } finally {
+    kv.close();
+  }
+});
