@@ -242,24 +242,33 @@ export async function benchStore(
     if (server.logs.lines) progress(`app logged: ${server.logs.first.join(" | ")}`);
   }
   if (!parallel) {
-    figures.barePage = await benchBarePage(store, timing, last, progress);
-    figures.barePageAlone = await benchBarePage(store, { ...timing, connections: 1 }, last);
+    const bare = await benchBarePage(store, timing, last, progress);
+    figures.barePage = bare.queued;
+    figures.barePageAlone = bare.alone;
     figures.restCeiling = await benchBareJson(store, timing, last, progress);
   }
   return figures;
 }
 
-/** The page's ceiling on `store` (after the app has stopped: it reads the same KV file). */
+/**
+ * The page's ceiling on `store` (after the app has stopped: it reads the same KV file), at
+ * `timing`'s connections and one request at a time, on one start of the bare server.
+ */
 export async function benchBarePage(
   store: SeededStore,
   timing: Timing,
   last: string,
   progress: (s: string) => void = () => {},
-): Promise<LoadResult> {
+): Promise<{ queued: LoadResult; alone: LoadResult }> {
   progress(`bare page (${store.shape.history} messages)`);
   const bare = await startBarePage(store);
   try {
-    return await measure("bare page", { ...timing, url: `${bare.base}/`, expect: last });
+    const options = { ...timing, url: `${bare.base}/`, expect: last };
+    const queued = await measure("bare page", options);
+    return {
+      queued,
+      alone: await measure("bare page, 1 connection", { ...options, connections: 1 }),
+    };
   } finally {
     await bare.stop();
   }
