@@ -63,8 +63,9 @@ export function buildStylesheet(sources: string[]): string {
         // what only a member may do: ChatRoom marks the document once you are removed.
         "[data-removed] [data-member-only]": { "@apply": "hidden" },
         // Messages above the newest 20 are laid out and painted only once scrolled near
-        // (`content-visibility: auto`), which is most of a page's style and layout work on a
-        // cold load (docs/benchmarks.md "ChatRoom live"). Until then a message counts as 72 px
+        // (`content-visibility: auto`): with older history loaded, a change of the list's width
+        // (the thread panel, a resize) re-wraps only the rows near the view (docs/benchmarks.md
+        // "ChatRoom live"; a cold load gains little). Until then a message counts as 72 px
         // high, and once laid out as high as it last was (`auto`). The newest 20 are always
         // laid out, so the page opens exactly at its end.
         // As messages above the view turn from 72 px to their real height, the view must not
